@@ -1,0 +1,15 @@
+import { createReceiver } from '@presence-webhooks/core';
+import { createApp } from './app.js';
+
+const key = process.env.ABLY_KEY;
+if (key === undefined) {
+  console.error('Set ABLY_KEY to the API key your Ably webhook rule signs with (appId.keyId:keySecret).');
+  process.exit(1);
+}
+const receiver = createReceiver({ ably: { keys: [key] } });
+receiver.on('join', (e) => console.log(`${e.member.clientId} joined ${e.channel}`));
+receiver.on('leave', (e) => console.log(`${e.member.clientId} left ${e.channel} (${e.reason})`));
+receiver.onError((error) => console.error('webhook problem:', error.message));
+
+const port = Number(process.env.PORT ?? 3000);
+createApp(receiver).listen(port, () => console.log(`presence webhooks on http://127.0.0.1:${port}/webhooks`));

@@ -1,0 +1,65 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WebhookError } from './errors.js';
+
+export interface DeliveryQueueOptions {
+  /** Tries per job (1 = no retry). */
+  attempts: number;
+  /** Delay before the first retry; doubles each time. */
+  baseDelayMs: number;
+  report: (error: Error) => void;
+}
+
+/**
+ * Runs accepted deliveries one after another, so events are emitted in acceptance order,
+ * retrying a failed job with bounded exponential backoff. `idle()` resolves once it is empty.
+ */
+export class DeliveryQueue {
+  private tail: Promise<void> = Promise.resolve();
+  private pending = 0;
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly options: DeliveryQueueOptions) {}
+
+  /** Queue a job; the promise settles with its last attempt. */
+  push(job: () => Promise<void>): Promise<void> {
+    this.pending++;
+    const run = this.tail.then(() => this.attempt(job));
+    this.tail = run.then(
+      () => this.settle(),
+      () => this.settle(),
+    );
+    return run;
+  }
+
+  idle(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private async attempt(job: () => Promise<void>): Promise<void> {
+    const { attempts, baseDelayMs, report } = this.options;
+    for (let i = 1; ; i++) {
+      try {
+        await job();
+        return;
+      } catch (error) {
+        const cause = error instanceof Error ? error : new Error(String(error));
+        const last = i >= attempts;
+        report(
+          new WebhookError(503, 'store_failed', `Applying a delivery failed (attempt ${i} of ${attempts}${last ? ', giving up' : ', retrying'}): ${cause.message}`, {
+            attempt: i,
+            attempts,
+            cause: cause.message,
+          }),
+        );
+        if (last) throw cause;
+        await sleep(baseDelayMs * 2 ** (i - 1));
+      }
+    }
+  }
+
+  private settle(): void {
+    this.pending--;
+    if (this.pending === 0) for (const resolve of this.waiters.splice(0)) resolve();
+  }
+}

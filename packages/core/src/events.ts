@@ -1,0 +1,155 @@
+/**
+ * The typed events a receiver emits, and the normalised presence events that feed the store.
+ * Everything here is plain data: no classes, no I/O.
+ */
+
+export type ProviderName = 'ably' | 'pubnub';
+
+/** Why a member left: a real leave, a PubNub timeout, an Ably synthesized leave, or a resync repair. */
+export type LeaveReason = 'leave' | 'timeout' | 'synthetic' | 'resync';
+
+/** One present member of a channel. PubNub's uuid is `clientId`; PubNub members have no connectionId. */
+export interface Member {
+  clientId: string;
+  connectionId?: string;
+  /** The decoded data (Ably: after the encoding chain; PubNub: the state object). */
+  data?: unknown;
+  /** Residual Ably encoding, present only when a step of the chain could not be applied. */
+  encoding?: string;
+  /** Milliseconds since the epoch, as the provider stamped the event that set this state. */
+  timestamp: number;
+}
+
+/**
+ * The total order used by the merge. Two keys that both carry a serial (>= 0) compare by
+ * serial then index (Ably RTP2b2); otherwise by `ts` (RTP2b1, PubNub). Ties: higher `rank`
+ * (leave beats the rest), then the larger `id`. Equal keys are the same message.
+ */
+export interface OrderKey {
+  ts: number;
+  serial: number;
+  index: number;
+  rank: number;
+  id: string;
+}
+
+/** A normalised presence event: the only input the store's merge understands. */
+export interface PresenceEvent {
+  provider: ProviderName;
+  channel: string;
+  /** Member identity: Ably connectionId + clientId, PubNub uuid. */
+  memberKey: string;
+  /** true: the member is present after this event; false: it is absent (leave, timeout...). */
+  present: boolean;
+  /** Set when `present` is false. */
+  reason?: LeaveReason;
+  member: Member;
+  order: OrderKey;
+  /** The occupancy the provider reported with the event (PubNub), kept to detect drift. */
+  reported?: ReportedOccupancy;
+}
+
+export interface ReportedOccupancy {
+  occupancy: number;
+  timestamp: number;
+}
+
+/** An effective change decided by the merge: the store's answer to `apply`. */
+export type PresenceChange =
+  | { type: 'join'; provider: ProviderName; channel: string; member: Member }
+  | { type: 'update'; provider: ProviderName; channel: string; member: Member; previous: Member }
+  | { type: 'leave'; provider: ProviderName; channel: string; member: Member; reason: LeaveReason };
+
+interface ChannelScoped {
+  provider: ProviderName;
+  channel: string;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+}
+
+export interface JoinEvent extends ChannelScoped {
+  member: Member;
+  data: unknown;
+}
+export interface UpdateEvent extends JoinEvent {
+  previous: Member;
+}
+export interface LeaveEvent extends JoinEvent {
+  reason: LeaveReason;
+}
+export type ChannelActiveEvent = ChannelScoped;
+export type ChannelInactiveEvent = ChannelScoped;
+
+export interface ChannelMessage {
+  id?: string;
+  name?: string;
+  clientId?: string;
+  connectionId?: string;
+  data?: unknown;
+  encoding?: string;
+  timestamp: number;
+}
+export interface MessageEvent extends ChannelScoped {
+  message: ChannelMessage;
+}
+export interface OccupancyEvent extends ChannelScoped {
+  /** The number of present members the provider reports, when it reports one. */
+  occupancy?: number;
+  /** Every figure the provider sent (Ably: connections, presenceMembers, ...). */
+  metrics: Record<string, number>;
+}
+export interface DriftEvent {
+  provider: ProviderName;
+  channel: string;
+  /** What the provider says. */
+  reported: number;
+  /** What the store holds. */
+  stored: number;
+  timestamp: number;
+}
+
+/** Event name -> payload. `receiver.on('` autocompletes these. */
+export interface PresenceEventMap {
+  join: JoinEvent;
+  update: UpdateEvent;
+  leave: LeaveEvent;
+  'channel.active': ChannelActiveEvent;
+  'channel.inactive': ChannelInactiveEvent;
+  message: MessageEvent;
+  occupancy: OccupancyEvent;
+  drift: DriftEvent;
+}
+
+export type PresenceEventName = keyof PresenceEventMap;
+
+export const EVENT_NAMES = [
+  'join',
+  'update',
+  'leave',
+  'channel.active',
+  'channel.inactive',
+  'message',
+  'occupancy',
+  'drift',
+] as const satisfies readonly PresenceEventName[];
+
+/** A non-presence event a provider normalised, emitted as it is (no merge). */
+export type ChannelEvent =
+  | { name: 'channel.active'; payload: ChannelActiveEvent }
+  | { name: 'channel.inactive'; payload: ChannelInactiveEvent }
+  | { name: 'message'; payload: MessageEvent }
+  | { name: 'occupancy'; payload: OccupancyEvent };
+
+/** Turn a store change into the payload its event carries. */
+export function changeToEvent(change: PresenceChange): { name: 'join' | 'update' | 'leave'; payload: JoinEvent } {
+  const base = {
+    provider: change.provider,
+    channel: change.channel,
+    member: change.member,
+    data: change.member.data,
+    timestamp: change.member.timestamp,
+  };
+  if (change.type === 'join') return { name: 'join', payload: base };
+  if (change.type === 'update') return { name: 'update', payload: { ...base, previous: change.previous } as UpdateEvent };
+  return { name: 'leave', payload: { ...base, reason: change.reason } as LeaveEvent };
+}

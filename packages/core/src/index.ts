@@ -1,0 +1,41 @@
+export { createReceiver, isReceiver } from './receiver.js';
+export type { AckMode, Receiver, ReceiverOptions, WebhookRequest } from './receiver.js';
+export type { Handler } from './emitter.js';
+export { EVENT_NAMES, changeToEvent } from './events.js';
+export type {
+  ChannelActiveEvent,
+  ChannelEvent,
+  ChannelInactiveEvent,
+  ChannelMessage,
+  DriftEvent,
+  JoinEvent,
+  LeaveEvent,
+  LeaveReason,
+  Member,
+  MessageEvent,
+  OccupancyEvent,
+  OrderKey,
+  PresenceChange,
+  PresenceEvent,
+  PresenceEventMap,
+  PresenceEventName,
+  ProviderName,
+  ReportedOccupancy,
+  UpdateEvent,
+} from './events.js';
+export type { PresenceStore } from './store.js';
+export { MemoryStore, DEFAULT_TOMBSTONE_HORIZON_MS } from './presence/memory-store.js';
+export type { MemoryStoreOptions } from './presence/memory-store.js';
+export { compareOrder, ablyOrderKey, RANK } from './presence/order.js';
+export { mergeEvent, compareMembers } from './presence/merge.js';
+export type { MergeResult } from './presence/merge.js';
+export type { MemberState } from './presence/member-state.js';
+export { WebhookError, errorResponse, jsonResponse } from './errors.js';
+export type { WebhookErrorCode, WebhookResponse } from './errors.js';
+export { DEFAULT_BODY_LIMIT } from './http/limits.js';
+export type { RequestHeaders } from './http/headers.js';
+export type { AblyOptions, CipherKey } from './providers/ably/index.js';
+export type { PubNubOptions } from './providers/pubnub/options.js';
+export { decodeData } from './providers/ably/encoding.js';
+export type { DecodedData } from './providers/ably/encoding.js';
+export { secretsEqual } from './providers/shared-secret.js';

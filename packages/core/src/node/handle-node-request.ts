@@ -1,0 +1,46 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebhookResponse } from '../errors.js';
+import { errorResponse, WebhookError } from '../errors.js';
+import type { Receiver } from '../receiver.js';
+import { readBody } from './read-body.js';
+
+/** What a framework may already have done with the body. */
+export interface PreRead {
+  /** Raw bytes an earlier parser kept (e.g. `req.rawBody` from a `verify` hook). Used only when a Uint8Array. */
+  rawBody?: unknown;
+  /** True when a framework parser already consumed the stream. */
+  parsed?: boolean;
+}
+
+function streamConsumed(req: IncomingMessage): boolean {
+  return req.readableEnded || (req as IncomingMessage & { _body?: unknown })._body === true;
+}
+
+/**
+ * The one node-http layer every adapter sits on: take the raw bytes (kept by an earlier parser,
+ * or read here with the receiver's limit) and let the receiver decide the answer.
+ */
+export async function handleNodeRequest(receiver: Receiver, req: IncomingMessage, preRead: PreRead = {}): Promise<WebhookResponse> {
+  const base = { method: req.method ?? 'GET', headers: req.headers, url: req.url ?? '/' };
+  if (base.method.toUpperCase() !== 'POST') return receiver.handle({ ...base, body: null });
+  if (preRead.rawBody instanceof Uint8Array) return receiver.handle({ ...base, body: preRead.rawBody });
+  if (preRead.parsed === true || streamConsumed(req)) return receiver.handle({ ...base, body: null, bodyConsumed: true });
+  let body: Uint8Array;
+  try {
+    body = await readBody(req, receiver.bodyLimit);
+  } catch (error) {
+    if (error instanceof WebhookError) return errorResponse(error);
+    throw error;
+  }
+  return receiver.handle({ ...base, body });
+}
+
+/** Write a receiver's answer to a Node response. A 413 closes the connection: the rest of the body is not read. */
+export function sendNodeResponse(res: ServerResponse, response: WebhookResponse): void {
+  if (res.headersSent) return;
+  res.statusCode = response.status;
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  if (response.status === 413) res.setHeader('connection', 'close');
+  res.setHeader('content-length', Buffer.byteLength(response.body));
+  res.end(response.body);
+}

@@ -1,0 +1,47 @@
+import type { OrderKey } from '../events.js';
+
+/** Rank used to break ties between events of equal newness: higher wins. */
+export const RANK = { present: 0, update: 1, leave: 2 } as const;
+
+/**
+ * Compare two order keys: > 0 when `a` is newer than `b`, 0 when they are the same message.
+ * RTP2b2 (both carry a serial): msgSerial, then index. RTP2b1 (otherwise): timestamp.
+ * Ties the spec leaves to arrival order are broken deterministically so that any delivery
+ * order converges: rank (leave beats the rest), then the larger id.
+ */
+export function compareOrder(a: OrderKey, b: OrderKey): number {
+  let c: number;
+  if (a.serial >= 0 && b.serial >= 0) {
+    c = a.serial - b.serial || a.index - b.index;
+  } else {
+    c = a.ts - b.ts;
+  }
+  if (c !== 0) return c;
+  c = a.rank - b.rank;
+  if (c !== 0) return c;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * Ably's order key for a presence message. A message id of the form `connId:msgSerial:index`
+ * whose prefix is the message's own connectionId carries a serial; anything else (a
+ * synthesized leave) orders by timestamp.
+ */
+export function ablyOrderKey(id: string, connectionId: string, timestamp: number, isLeave: boolean): OrderKey {
+  let serial = -1;
+  let index = -1;
+  const prefix = connectionId.length;
+  if (prefix > 0 && id.length > prefix && id.charCodeAt(prefix) === 58 /* : */ && id.startsWith(connectionId)) {
+    const rest = id.slice(prefix + 1);
+    const colon = rest.indexOf(':');
+    if (colon > 0) {
+      const s = Number(rest.slice(0, colon));
+      const i = Number(rest.slice(colon + 1));
+      if (Number.isSafeInteger(s) && Number.isSafeInteger(i) && s >= 0 && i >= 0) {
+        serial = s;
+        index = i;
+      }
+    }
+  }
+  return { ts: timestamp, serial, index, rank: isLeave ? 1 : 0, id };
+}

@@ -1,0 +1,85 @@
+import type { ChannelMessage, Member, PresenceEvent } from '../../events.js';
+import { WebhookError } from '../../errors.js';
+import { ablyOrderKey } from '../../presence/order.js';
+import { decodeData } from './encoding.js';
+import type { CipherKey } from './options.js';
+
+/** PresenceMessage.Action: ABSENT 0, PRESENT 1, ENTER 2, LEAVE 3, UPDATE 4; legacy 0.8 webhooks send the names. */
+const ACTIONS = ['absent', 'present', 'enter', 'leave', 'update'] as const;
+export type AblyPresenceAction = (typeof ACTIONS)[number];
+
+export function presenceAction(action: unknown): AblyPresenceAction | undefined {
+  if (typeof action === 'number') return ACTIONS[action];
+  if (typeof action === 'string') {
+    const lower = action.toLowerCase();
+    return (ACTIONS as readonly string[]).includes(lower) ? (lower as AblyPresenceAction) : undefined;
+  }
+  return undefined;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A timestamp in ms: a finite number, or a numeric string (non-enveloped headers). */
+export function toTimestamp(value: unknown): number | undefined {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+export interface DecodeContext {
+  channel: string;
+  cipherKey: (channel: string) => CipherKey | undefined;
+  /** Where a residual encoding gets reported. */
+  problems: WebhookError[];
+}
+
+function decodeInto<T extends { data?: unknown; encoding?: string }>(target: T, raw: Record<string, unknown>, ctx: DecodeContext, what: string): void {
+  if (raw.data === undefined) return;
+  const decoded = decodeData(raw.data, raw.encoding, () => ctx.cipherKey(ctx.channel));
+  target.data = decoded.data;
+  if (decoded.encoding !== undefined) {
+    target.encoding = decoded.encoding;
+    ctx.problems.push(new WebhookError(200, 'decode_failed', `${what} on channel "${ctx.channel}": ${decoded.problem ?? 'decoding stopped'}; residual encoding "${decoded.encoding}" kept`, { channel: ctx.channel, encoding: decoded.encoding }));
+  }
+}
+
+/**
+ * One raw Ably presence message to a normalised event, or a 200-level problem for the item.
+ * memberKey = connectionId:clientId (two connections of one client are two members).
+ */
+export function presenceEventFromRaw(raw: unknown, ctx: DecodeContext): PresenceEvent | WebhookError {
+  const bad = (why: string) => new WebhookError(200, 'invalid_item', `Ably presence message on channel "${ctx.channel}" ${why}`, { channel: ctx.channel });
+  if (!isRecord(raw)) return bad('is not an object');
+  const action = presenceAction(raw.action);
+  if (action === undefined) return bad(`has an unknown action ${JSON.stringify(raw.action)}`);
+  const { clientId, connectionId } = raw;
+  if (typeof clientId !== 'string' || clientId === '') return bad('has no clientId');
+  if (typeof connectionId !== 'string' || connectionId === '') return bad('has no connectionId');
+  const timestamp = toTimestamp(raw.timestamp);
+  if (timestamp === undefined) return bad('has no valid timestamp');
+  const id = optionalString(raw.id) ?? '';
+  const member: Member = { clientId, connectionId, timestamp };
+  decodeInto(member, raw, ctx, `Presence data of ${clientId}`);
+  const present = action === 'enter' || action === 'present' || action === 'update';
+  const order = ablyOrderKey(id, connectionId, timestamp, !present);
+  const event: PresenceEvent = { provider: 'ably', channel: ctx.channel, memberKey: `${connectionId}:${clientId}`, present, member, order };
+  if (!present) event.reason = order.serial < 0 ? 'synthetic' : 'leave';
+  return event;
+}
+
+/** One raw Ably channel message to the payload of a `message` event. */
+export function channelMessageFromRaw(raw: unknown, ctx: DecodeContext, fallbackTimestamp: number): ChannelMessage | WebhookError {
+  if (!isRecord(raw)) return new WebhookError(200, 'invalid_item', `Ably message on channel "${ctx.channel}" is not an object`, { channel: ctx.channel });
+  const message: ChannelMessage = { timestamp: toTimestamp(raw.timestamp) ?? fallbackTimestamp };
+  for (const field of ['id', 'name', 'clientId', 'connectionId'] as const) {
+    const value = optionalString(raw[field]);
+    if (value !== undefined) message[field] = value;
+  }
+  decodeInto(message, raw, ctx, `Message ${message.id ?? ''}`.trim());
+  return message;
+}

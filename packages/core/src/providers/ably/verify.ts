@@ -1,0 +1,40 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { WebhookError } from '../../errors.js';
+import { getHeader } from '../../http/headers.js';
+import type { VerifyInput } from '../provider.js';
+import { verifySharedSecret } from '../shared-secret.js';
+import type { AblyKey } from './keyring.js';
+import { keysFor } from './keyring.js';
+import type { AblyOptions } from './options.js';
+
+const RAW_BODY_HINT =
+  'If your framework parsed the body first, the bytes differ from what Ably signed: mount presenceWebhooks before express.json() / the body parser.';
+
+/** True when base64(HMAC-SHA256(body, key secret)) equals the signature, compared in constant time. */
+export function signatureMatches(body: Uint8Array, signature: Buffer, key: AblyKey): boolean {
+  const expected = createHmac('sha256', key.secret).update(body).digest();
+  return expected.length === signature.length && timingSafeEqual(expected, signature);
+}
+
+/**
+ * Authenticate an Ably request: a signed request must match a key of the ring; an unsigned one
+ * must present the shared secret, unless the receiver runs insecure.
+ */
+export function verifyAbly(input: VerifyInput, keyring: readonly AblyKey[], options: AblyOptions): void {
+  const signature = getHeader(input.headers, 'x-ably-signature');
+  if (signature !== undefined && keyring.length > 0) {
+    const bytes = Buffer.from(signature.trim(), 'base64');
+    const candidates = keysFor(keyring, getHeader(input.headers, 'x-ably-key'));
+    // Check every candidate so the time taken does not depend on which key matched.
+    let ok = false;
+    for (const key of candidates) ok = signatureMatches(input.body, bytes, key) || ok;
+    if (!ok) throw new WebhookError(401, 'unauthorized', `X-Ably-Signature does not match the body. ${RAW_BODY_HINT}`);
+    return;
+  }
+  if (options.secret !== undefined) {
+    verifySharedSecret(input, { secret: options.secret, header: options.secretHeader }, 'Ably');
+    return;
+  }
+  if (options.insecure === true) return;
+  throw new WebhookError(401, 'unauthorized', 'Missing X-Ably-Signature: enable "sign with key" on the Ably webhook rule');
+}

@@ -1,0 +1,41 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { WebhookError } from '../errors.js';
+import { getHeader } from '../http/headers.js';
+import type { VerifyInput } from './provider.js';
+
+export const DEFAULT_SECRET_HEADER = 'x-webhook-secret';
+
+/** A per-process key: comparing HMACs of both sides makes the comparison constant-time whatever their lengths. */
+const blindingKey = randomBytes(32);
+
+function digest(value: string | Uint8Array): Buffer {
+  return createHmac('sha256', blindingKey).update(value).digest();
+}
+
+/** Constant-time equality of two secrets of any length. */
+export function secretsEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+export interface SharedSecretOptions {
+  secret: string;
+  /** Header that carries the secret; default `x-webhook-secret`. A `secret` query parameter also works. */
+  header?: string;
+}
+
+/** The secret a request presents, from the configured header or else the `secret` query parameter. */
+export function presentedSecret(input: VerifyInput, header: string = DEFAULT_SECRET_HEADER): string | undefined {
+  return getHeader(input.headers, header.toLowerCase()) ?? input.query.get('secret') ?? undefined;
+}
+
+/** Throws 401 unless the request presents the shared secret. */
+export function verifySharedSecret(input: VerifyInput, options: SharedSecretOptions, provider: string): void {
+  const header = options.header ?? DEFAULT_SECRET_HEADER;
+  const presented = presentedSecret(input, header);
+  if (presented === undefined) {
+    throw new WebhookError(401, 'unauthorized', `Missing ${provider} webhook secret: send it in the ${header} header or a secret query parameter`);
+  }
+  if (!secretsEqual(presented, options.secret)) {
+    throw new WebhookError(401, 'unauthorized', `Wrong ${provider} webhook secret`);
+  }
+}

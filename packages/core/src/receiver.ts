@@ -1,0 +1,235 @@
+import type { ChannelEvent, PresenceChange } from './events.js';
+import { changeToEvent } from './events.js';
+import type { Handler } from './emitter.js';
+import { TypedEmitter } from './emitter.js';
+import type { WebhookResponse } from './errors.js';
+import { errorResponse, jsonResponse, WebhookError } from './errors.js';
+import { parseContentType } from './http/content-type.js';
+import type { DecodedBody } from './http/decode-body.js';
+import { decodeBody } from './http/decode-body.js';
+import type { RequestHeaders } from './http/headers.js';
+import { getHeader } from './http/headers.js';
+import { DEFAULT_BODY_LIMIT } from './http/limits.js';
+import type { PresenceEventMap, PresenceEventName } from './events.js';
+import { MemoryStore } from './presence/memory-store.js';
+import type { Normalised, Provider } from './providers/provider.js';
+import type { ProviderOptions } from './providers/index.js';
+import { buildProviders } from './providers/index.js';
+import type { PresenceStore } from './store.js';
+import { DeliveryQueue } from './delivery-queue.js';
+
+export type AckMode = 'on-receipt' | 'after-store';
+
+export interface ReceiverOptions extends ProviderOptions {
+  /** Where the presence set lives. Default: a new MemoryStore. */
+  store?: PresenceStore;
+  /** Largest body accepted, in bytes (413 above). Default 5 MiB, which holds a full Ably batch. */
+  bodyLimit?: number;
+  /**
+   * 'on-receipt' (default): answer 200 once verified and parsed, before any store I/O; store
+   * failures are retried with backoff and reported to onError. 'after-store': answer 200 only
+   * once the store committed, 503 when it failed (the provider then retries).
+   */
+  ack?: AckMode;
+  /** Store retries in on-receipt mode: attempts (default 5) and first delay in ms (default 100, doubling). */
+  retry?: { attempts?: number; baseDelayMs?: number };
+  /** Receives item problems, handler failures (as AggregateError) and store failures. */
+  onError?: (error: Error) => void;
+  /** Where warnings go. Default: console.warn. */
+  logger?: { warn(message: string): void };
+}
+
+/** What an adapter hands to `handle`: the request as bytes, never a re-serialised object. */
+export interface WebhookRequest {
+  method: string;
+  headers: RequestHeaders;
+  /** The raw body bytes. `null`/undefined with `bodyConsumed` when a framework parser ate them. */
+  body?: Uint8Array | null;
+  /** The request URL (path and query), for the `?secret=` query parameter. */
+  url?: string;
+  /** True when a body parser consumed the stream and no raw bytes are left. */
+  bodyConsumed?: boolean;
+}
+
+export interface Receiver {
+  /** Subscribe to a typed event; returns the unsubscribe function. */
+  on<K extends PresenceEventName>(name: K, handler: Handler<K>): () => void;
+  off<K extends PresenceEventName>(name: K, handler: Handler<K>): void;
+  /** Where item problems, handler failures and store failures go. Default: console.error. */
+  onError(handler: (error: Error) => void): () => void;
+  /** Answer one webhook request. Never throws. */
+  handle(request: WebhookRequest): Promise<WebhookResponse>;
+  /** Resolves once every accepted delivery has been applied and its events emitted. */
+  idle(): Promise<void>;
+  readonly store: PresenceStore;
+  readonly bodyLimit: number;
+  readonly ack: AckMode;
+}
+
+interface Accepted {
+  provider: Provider;
+  normalised: Normalised;
+}
+
+const BODY_CONSUMED_MESSAGE =
+  'The request body was already consumed by a body parser and no raw bytes are left, so the webhook signature cannot be checked. ' +
+  'Mount presenceWebhooks() before express.json() / bodyParser (or on its own path), or keep the raw bytes in req.rawBody.';
+
+function emptyQuery(url: string | undefined): URLSearchParams {
+  if (url === undefined) return new URLSearchParams();
+  const q = url.indexOf('?');
+  return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+}
+
+function pickProvider(providers: readonly Provider[], test: (p: Provider) => boolean): Provider | undefined {
+  for (const p of providers) if (test(p)) return p;
+  return undefined;
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+class PresenceReceiver implements Receiver {
+  readonly store: PresenceStore;
+  readonly bodyLimit: number;
+  readonly ack: AckMode;
+  private readonly emitter = new TypedEmitter();
+  private readonly errorHandlers = new Set<(error: Error) => void>();
+  private readonly providers: Provider[];
+  private readonly queue: DeliveryQueue;
+  private readonly logger: { warn(message: string): void };
+
+  constructor(options: ReceiverOptions) {
+    this.logger = options.logger ?? console;
+    this.providers = buildProviders(options, (m) => this.logger.warn(m));
+    this.store = options.store ?? new MemoryStore();
+    this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+    if (!(Number.isSafeInteger(this.bodyLimit) && this.bodyLimit > 0)) throw new TypeError('bodyLimit must be a positive integer (bytes)');
+    this.ack = options.ack ?? 'on-receipt';
+    if (this.ack !== 'on-receipt' && this.ack !== 'after-store') throw new TypeError(`ack must be 'on-receipt' or 'after-store'`);
+    if (options.onError !== undefined) this.errorHandlers.add(options.onError);
+    this.queue = new DeliveryQueue({
+      attempts: this.ack === 'after-store' ? 1 : (options.retry?.attempts ?? 5),
+      baseDelayMs: options.retry?.baseDelayMs ?? 100,
+      report: (error) => this.report(error),
+    });
+  }
+
+  on<K extends PresenceEventName>(name: K, handler: Handler<K>): () => void {
+    return this.emitter.on(name, handler);
+  }
+
+  off<K extends PresenceEventName>(name: K, handler: Handler<K>): void {
+    this.emitter.off(name, handler);
+  }
+
+  onError(handler: (error: Error) => void): () => void {
+    this.errorHandlers.add(handler);
+    return () => this.errorHandlers.delete(handler);
+  }
+
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  async handle(request: WebhookRequest): Promise<WebhookResponse> {
+    let accepted: Accepted;
+    try {
+      accepted = this.accept(request);
+    } catch (error) {
+      if (error instanceof WebhookError) return errorResponse(error);
+      this.report(toError(error));
+      return errorResponse(new WebhookError(500, 'internal_error', 'The webhook could not be processed'));
+    }
+    const { normalised } = accepted;
+    const counts = { events: normalised.presence.length + normalised.channel.length, rejected: normalised.problems.length };
+    for (const problem of normalised.problems) this.report(problem);
+    const done = this.queue.push(() => this.process(normalised));
+    if (this.ack === 'after-store') {
+      try {
+        await done;
+      } catch {
+        return errorResponse(new WebhookError(503, 'store_failed', 'The presence store is unavailable; retry the delivery'));
+      }
+    } else {
+      done.catch(() => undefined); // reported by the queue
+    }
+    return jsonResponse(200, { ok: true, ...counts });
+  }
+
+  /** Steps 1-4: limits, decoding, provider detection and verification, normalisation. Pure CPU. */
+  private accept(request: WebhookRequest): Accepted {
+    if (request.method.toUpperCase() !== 'POST') {
+      throw new WebhookError(405, 'method_not_allowed', `${request.method} is not allowed: webhooks are POSTed`);
+    }
+    const body = request.body;
+    if (body === undefined || body === null) {
+      if (request.bodyConsumed === true) throw new WebhookError(500, 'body_consumed', BODY_CONSUMED_MESSAGE);
+      throw new WebhookError(400, 'invalid_body', 'The request has no body');
+    }
+    if (body.byteLength > this.bodyLimit) {
+      throw new WebhookError(413, 'payload_too_large', `The body is larger than the limit of ${this.bodyLimit} bytes`);
+    }
+    const headers = request.headers;
+    const type = parseContentType(getHeader(headers, 'content-type'));
+    const query = emptyQuery(request.url);
+    // A provider that recognises its own headers verifies the raw bytes before anything is parsed.
+    let provider = pickProvider(this.providers, (p) => p.claimsHeaders(headers));
+    if (provider !== undefined) provider.verify({ headers, body, query });
+    const multipart = (provider ?? pickProvider(this.providers, (p) => p.multipart !== undefined))?.multipart;
+    const decoded: DecodedBody = decodeBody(body, type, multipart);
+    if (provider === undefined) {
+      provider = pickProvider(this.providers, (p) => p.claimsBody(decoded, headers));
+      if (provider === undefined) {
+        throw new WebhookError(400, 'unknown_shape', `The body is not a webhook of a configured provider (${this.providers.map((p) => p.name).join(', ')})`);
+      }
+      provider.verify({ headers, body, query });
+    }
+    return { provider, normalised: provider.normalise(decoded, headers, body) };
+  }
+
+  /** Steps 5-6: merge into the store, then emit the effective changes and the channel events. */
+  private async process(normalised: Normalised): Promise<void> {
+    const changes: PresenceChange[] = normalised.presence.length > 0 ? await this.store.apply(normalised.presence) : [];
+    const failures: unknown[] = [];
+    const emitChannel = async (event: ChannelEvent) => {
+      failures.push(...(await this.emitter.emit(event.name, event.payload as never)));
+    };
+    for (const event of normalised.channel) if (event.name === 'channel.active') await emitChannel(event);
+    for (const change of changes) {
+      const { name, payload } = changeToEvent(change);
+      failures.push(...(await this.emitter.emit(name, payload as PresenceEventMap[typeof name])));
+    }
+    for (const event of normalised.channel) if (event.name !== 'channel.active') await emitChannel(event);
+    if (failures.length > 0) {
+      const error = new AggregateError(failures, `${failures.length} event handler(s) failed`);
+      (error as AggregateError & { code: string }).code = 'handler_failed';
+      this.report(error);
+    }
+  }
+
+  private report(error: Error): void {
+    if (this.errorHandlers.size === 0) {
+      console.error('presence-webhooks:', error.message);
+      return;
+    }
+    for (const handler of this.errorHandlers) {
+      try {
+        handler(error);
+      } catch (inner) {
+        console.error('presence-webhooks: onError handler threw:', toError(inner).message);
+      }
+    }
+  }
+}
+
+/** Create a receiver: verify, decode and merge presence webhooks, then emit typed events. */
+export function createReceiver(options: ReceiverOptions): Receiver {
+  return new PresenceReceiver(options);
+}
+
+/** True for what createReceiver returns (adapters accept a receiver or its options). */
+export function isReceiver(value: unknown): value is Receiver {
+  return value instanceof PresenceReceiver;
+}

@@ -1,0 +1,148 @@
+import type { RawAblyPresence } from './ably-builders.js';
+import { ABLY_ACTION } from './ably-builders.js';
+import type { Random } from './random.js';
+import { pick, seededRandom } from './random.js';
+
+/** Ably synthesizes a LEAVE for a member whose connection dropped, 15 s later. */
+export const SYNTHETIC_LEAVE_DELAY_MS = 15_000;
+
+export interface AblyHistoryOptions {
+  seed: number;
+  channels?: readonly string[];
+  /** Distinct clientIds. */
+  clients?: number;
+  /** Presence actions to generate. */
+  steps?: number;
+  /** Epoch ms of the first event. */
+  start?: number;
+}
+
+export interface HistoryEntry {
+  channel: string;
+  message: RawAblyPresence;
+}
+
+/** A present member of the truth: what the receiver's set must hold. */
+export interface TruthMember {
+  clientId: string;
+  connectionId?: string;
+  data?: unknown;
+}
+
+export interface AblyHistory {
+  /** Every presence message, in the order Ably produced them. */
+  entries: HistoryEntry[];
+  /** channel -> present members, from applying `entries` in order to an RTP2 map. */
+  truth: Map<string, TruthMember[]>;
+}
+
+interface Conn {
+  channel: string;
+  clientId: string;
+  connectionId: string;
+  serial: number;
+  present: boolean;
+  alive: boolean;
+}
+
+/** Encode a value the way Ably sends presence data, in one of several encodings. */
+function encodeData(random: Random, value: unknown): { data?: unknown; encoding?: string } {
+  if (value === undefined) return {};
+  const r = random();
+  if (typeof value === 'string') {
+    return r < 0.5 ? { data: value } : { data: Buffer.from(value, 'utf8').toString('base64'), encoding: 'utf-8/base64' };
+  }
+  return r < 0.7 ? { data: JSON.stringify(value), encoding: 'json' } : { data: Buffer.from(JSON.stringify(value)).toString('base64'), encoding: 'json/utf-8/base64' };
+}
+
+function memberValue(random: Random, step: number): unknown {
+  const r = random();
+  if (r < 0.2) return undefined;
+  if (r < 0.5) return `status:${pick(random, ['online', 'typing', 'away'])}`;
+  return { status: pick(random, ['online', 'typing', 'away']), step };
+}
+
+/** Sort members the way stores return them. */
+export function sortMembers<T extends TruthMember>(members: T[]): T[] {
+  return members.sort((a, b) => (a.clientId !== b.clientId ? (a.clientId < b.clientId ? -1 : 1) : (a.connectionId ?? '') < (b.connectionId ?? '') ? -1 : (a.connectionId ?? '') > (b.connectionId ?? '') ? 1 : 0));
+}
+
+/**
+ * Generate a realistic Ably presence history: connections enter, update, leave, re-enter, and
+ * drop abruptly (a synthesized LEAVE 15 s later, with an id that does not carry the connection's
+ * serial). Ids are `connectionId:msgSerial:index`; timestamps only move forward.
+ */
+export function generateAblyHistory(options: AblyHistoryOptions): AblyHistory {
+  const random = seededRandom(options.seed);
+  const channels = options.channels ?? ['room-1', 'room-2', 'room-3'];
+  const clients = Array.from({ length: options.clients ?? 6 }, (_, i) => `client-${i}`);
+  const steps = options.steps ?? 60;
+  let now = options.start ?? 1_700_000_000_000;
+  let connCounter = 0;
+  const conns: Conn[] = [];
+  const pendingSynthetic: HistoryEntry[] = [];
+  const entries: HistoryEntry[] = [];
+  const values = new Map<string, unknown>();
+
+  const emit = (conn: Conn, action: number, value?: unknown) => {
+    const message: RawAblyPresence = { id: `${conn.connectionId}:${conn.serial}:0`, clientId: conn.clientId, connectionId: conn.connectionId, action, timestamp: now, ...encodeData(random, value) };
+    conn.serial += 1;
+    entries.push({ channel: conn.channel, message });
+    values.set(message.id, value);
+  };
+  const flushSynthetic = (until: number) => {
+    pendingSynthetic.sort((a, b) => a.message.timestamp - b.message.timestamp);
+    while (pendingSynthetic.length > 0 && (pendingSynthetic[0] as HistoryEntry).message.timestamp <= until) entries.push(pendingSynthetic.shift() as HistoryEntry);
+  };
+
+  for (let step = 0; step < steps; step++) {
+    now += 1 + Math.floor(random() * 2000);
+    flushSynthetic(now - 1);
+    const alive = conns.filter((c) => c.alive);
+    const r = random();
+    if (alive.length === 0 || r < 0.3) {
+      const conn: Conn = { channel: pick(random, channels), clientId: pick(random, clients), connectionId: `conn${(connCounter++).toString(36)}x${Math.floor(random() * 1e6).toString(36)}`, serial: 0, present: true, alive: true };
+      conns.push(conn);
+      emit(conn, ABLY_ACTION.enter, memberValue(random, step));
+      continue;
+    }
+    const conn = pick(random, alive);
+    if (!conn.present) {
+      conn.present = true;
+      emit(conn, random() < 0.5 ? ABLY_ACTION.enter : ABLY_ACTION.update, memberValue(random, step));
+    } else if (r < 0.55) {
+      emit(conn, ABLY_ACTION.update, memberValue(random, step));
+    } else if (r < 0.8) {
+      conn.present = false;
+      emit(conn, ABLY_ACTION.leave);
+    } else {
+      // Abrupt disconnect: the connection is gone; Ably synthesizes the LEAVE later.
+      conn.alive = false;
+      conn.present = false;
+      const id = `${Math.floor(random() * 1e9).toString(36)}synth:${conn.serial}:0`;
+      pendingSynthetic.push({ channel: conn.channel, message: { id, clientId: conn.clientId, connectionId: conn.connectionId, action: ABLY_ACTION.leave, timestamp: now + SYNTHETIC_LEAVE_DELAY_MS } });
+    }
+  }
+  flushSynthetic(Number.POSITIVE_INFINITY);
+  return { entries, truth: truthOf(entries, values) };
+}
+
+/** Apply messages in their true order to an RTP2 map (enter/update/present set, leave/absent remove). */
+function truthOf(entries: readonly HistoryEntry[], values: ReadonlyMap<string, unknown>): Map<string, TruthMember[]> {
+  const map = new Map<string, Map<string, TruthMember>>();
+  for (const { channel, message } of entries) {
+    let members = map.get(channel);
+    if (members === undefined) map.set(channel, (members = new Map()));
+    const key = `${message.connectionId}:${message.clientId}`;
+    if (message.action === ABLY_ACTION.leave || message.action === ABLY_ACTION.absent) members.delete(key);
+    else {
+      const member: TruthMember = { clientId: message.clientId, connectionId: message.connectionId };
+      const value = values.get(message.id);
+      if (value !== undefined) member.data = value;
+      members.set(key, member);
+    }
+  }
+  const truth = new Map<string, TruthMember[]>();
+  for (const [channel, members] of map) if (members.size > 0) truth.set(channel, sortMembers([...members.values()]));
+  return truth;
+}
