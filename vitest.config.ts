@@ -1,7 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
+// Tests run against the packages' TypeScript sources (the `source` export condition), so no build is needed.
+const conditions = ['source', 'module', 'node', 'import', 'default'];
+
 export default defineConfig({
-  resolve: { conditions: ['source'] },
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['source'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
