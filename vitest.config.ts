@@ -1,11 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Tests run against the packages' TypeScript sources (the `source` export condition), so no build is needed.
-const conditions = ['source', 'module', 'node', 'import', 'default'];
+const packages = fileURLToPath(new URL('./packages/', import.meta.url));
 
+// Tests run against the packages' TypeScript sources, so no build is needed before `vitest`.
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['source'] } },
+  resolve: {
+    alias: [
+      { find: /^@presence-webhooks\/core\/node$/, replacement: `${packages}core/src/node/index.ts` },
+      { find: /^@presence-webhooks\/([a-z-]+)$/, replacement: `${packages}$1/src/index.ts` },
+    ],
+  },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
