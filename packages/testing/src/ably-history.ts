@@ -70,7 +70,8 @@ export function sortMembers<T extends TruthMember>(members: T[]): T[] {
 /**
  * Generate a realistic Ably presence history: connections enter, update, leave, re-enter, and
  * drop abruptly (a synthesized LEAVE 15 s later, with an id that does not carry the connection's
- * serial). Ids are `connectionId:msgSerial:index`; timestamps only move forward.
+ * serial). Ids are `connectionId:msgSerial:index` (msgSerial counts every message a connection
+ * published, so it starts anywhere); timestamps never go back and are often equal.
  */
 export function generateAblyHistory(options: AblyHistoryOptions): AblyHistory {
   const random = seededRandom(options.seed);
@@ -96,12 +97,13 @@ export function generateAblyHistory(options: AblyHistoryOptions): AblyHistory {
   };
 
   for (let step = 0; step < steps; step++) {
-    now += 1 + Math.floor(random() * 2000);
+    // Several messages can share a millisecond; only the serial orders them then.
+    now += random() < 0.25 ? 0 : 1 + Math.floor(random() * 2000);
     flushSynthetic(now - 1);
     const alive = conns.filter((c) => c.alive);
     const r = random();
     if (alive.length === 0 || r < 0.3) {
-      const conn: Conn = { channel: pick(random, channels), clientId: pick(random, clients), connectionId: `conn${(connCounter++).toString(36)}x${Math.floor(random() * 1e6).toString(36)}`, serial: 0, present: true, alive: true };
+      const conn: Conn = { channel: pick(random, channels), clientId: pick(random, clients), connectionId: `conn${(connCounter++).toString(36)}x${Math.floor(random() * 1e6).toString(36)}`, serial: Math.floor(random() * 15), present: true, alive: true };
       conns.push(conn);
       emit(conn, ABLY_ACTION.enter, memberValue(random, step));
       continue;

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import type { PresenceEvent } from '../events.js';
+import { MemoryStore } from './memory-store.js';
+import { ablyOrderKey } from './order.js';
+
+function ev(clientId: string, serial: number, present: boolean, ts = serial): PresenceEvent {
+  const connectionId = `c-${clientId}`;
+  const event: PresenceEvent = {
+    provider: 'ably',
+    channel: 'room',
+    memberKey: `${connectionId}:${clientId}`,
+    present,
+    member: { clientId, connectionId, timestamp: ts, data: `d${serial}` },
+    order: ablyOrderKey(`${connectionId}:${serial}:0`, connectionId, ts, !present),
+  };
+  if (!present) event.reason = 'leave';
+  return event;
+}
+
+describe('MemoryStore', () => {
+  it('emits join, update and leave once, and nothing for duplicates or stale events', async () => {
+    const store = new MemoryStore();
+    expect((await store.apply([ev('a', 1, true)])).map((c) => c.type)).toEqual(['join']);
+    expect(await store.apply([ev('a', 1, true)])).toEqual([]);
+    expect((await store.apply([ev('a', 2, true)])).map((c) => c.type)).toEqual(['update']);
+    expect(await store.apply([ev('a', 0, true)])).toEqual([]);
+    expect((await store.apply([ev('a', 3, false)])).map((c) => c.type)).toEqual(['leave']);
+    expect(await store.members('room')).toEqual([]);
+    expect(await store.channels()).toEqual([]);
+  });
+
+  it('keeps a tombstone so that an older enter arriving after its leave stays stale', async () => {
+    const store = new MemoryStore();
+    expect(await store.apply([ev('a', 5, false)])).toEqual([]);
+    expect(await store.apply([ev('a', 4, true)])).toEqual([]);
+    expect(await store.occupancy('room')).toBe(0);
+    expect((await store.apply([ev('a', 6, true)])).map((c) => c.type)).toEqual(['join']);
+  });
+
+  it('collects tombstones after the horizon, and only then forgets the leave', async () => {
+    let now = 1_000;
+    const store = new MemoryStore({ tombstoneHorizonMs: 100, now: () => now });
+    await store.apply([ev('a', 5, false), ev('b', 1, true)]);
+    expect(store.size).toBe(2);
+    now += 100;
+    store.sweep();
+    expect(store.size).toBe(1);
+    // Past the horizon the stale enter is no longer recognised: the documented trade-off.
+    expect((await store.apply([ev('a', 4, true)])).map((c) => c.type)).toEqual(['join']);
+  });
+
+  it('a tombstone replaced by a newer present state is not collected', async () => {
+    let now = 0;
+    const store = new MemoryStore({ tombstoneHorizonMs: 10, now: () => now });
+    await store.apply([ev('a', 1, false)]);
+    now = 5;
+    await store.apply([ev('a', 2, true)]);
+    now = 50;
+    store.sweep();
+    expect((await store.members('room')).map((m) => m.clientId)).toEqual(['a']);
+  });
+
+  it('keeps the newest reported occupancy per channel', async () => {
+    const store = new MemoryStore();
+    await store.apply([{ ...ev('a', 1, true), reported: { occupancy: 3, timestamp: 20 } }, { ...ev('b', 1, true), reported: { occupancy: 1, timestamp: 10 } }]);
+    expect(await store.reportedOccupancy('room')).toEqual({ occupancy: 3, timestamp: 20 });
+  });
+
+  it('rejects a negative horizon', () => {
+    expect(() => new MemoryStore({ tombstoneHorizonMs: -1 })).toThrow(RangeError);
+  });
+});
