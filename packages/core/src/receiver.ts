@@ -136,7 +136,7 @@ class PresenceReceiver implements Receiver {
   async handle(request: WebhookRequest): Promise<WebhookResponse> {
     let accepted: Accepted;
     try {
-      accepted = this.accept(request);
+      accepted = await this.accept(request);
     } catch (error) {
       if (error instanceof WebhookError) return errorResponse(error);
       this.report(toError(error));
@@ -158,8 +158,8 @@ class PresenceReceiver implements Receiver {
     return jsonResponse(200, { ok: true, ...counts });
   }
 
-  /** Steps 1-4: limits, decoding, provider detection and verification, normalisation. Pure CPU. */
-  private accept(request: WebhookRequest): Accepted {
+  /** Steps 1-4: limits, decoding, provider detection and verification, normalisation. Pure CPU (multipart parsing is awaited). */
+  private async accept(request: WebhookRequest): Promise<Accepted> {
     if (request.method.toUpperCase() !== 'POST') {
       throw new WebhookError(405, 'method_not_allowed', `${request.method} is not allowed: webhooks are POSTed`);
     }
@@ -178,7 +178,7 @@ class PresenceReceiver implements Receiver {
     let provider = pickProvider(this.providers, (p) => p.claimsHeaders(headers));
     if (provider !== undefined) provider.verify({ headers, body, query });
     const multipart = (provider ?? pickProvider(this.providers, (p) => p.multipart !== undefined))?.multipart;
-    const decoded: DecodedBody = decodeBody(body, type, multipart);
+    const decoded: DecodedBody = await decodeBody(body, type, multipart);
     if (provider === undefined) {
       provider = pickProvider(this.providers, (p) => p.claimsBody(decoded, headers));
       if (provider === undefined) {

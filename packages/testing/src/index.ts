@@ -18,3 +18,29 @@ export { ablyDeliveries } from './ably-deliveries.js';
 export type { DeliveryPlan } from './ably-deliveries.js';
 export { seededRandom, shuffle, pick } from './random.js';
 export type { Random } from './random.js';
+export {
+  PUBNUB_SCHEMAS,
+  PUBNUB_SUB_KEY,
+  multipartBody,
+  pubnubChannelStatusRequest,
+  pubnubEventItem,
+  pubnubEventsBody,
+  pubnubEventsRequest,
+  pubnubLegacyBody,
+  pubnubLegacyRequest,
+} from './pubnub-builders.js';
+export type {
+  PubNubBuiltRequest,
+  PubNubChannelStatus,
+  PubNubChannelStatusEvent,
+  PubNubEventItemInput,
+  PubNubEventsKind,
+  PubNubEventsOptions,
+  PubNubLegacyEvent,
+  PubNubMemberAction,
+  PubNubSecretOptions,
+} from './pubnub-builders.js';
+export { generatePubNubHistory, pubnubTruth } from './pubnub-history.js';
+export type { PubNubHistory, PubNubHistoryEntry, PubNubHistoryOptions } from './pubnub-history.js';
+export { pubnubDeliveries, PUBNUB_MAX_ATTEMPTS, PUBNUB_RESEND_DELAY_MS } from './pubnub-deliveries.js';
+export type { PubNubDelivery, PubNubDeliveryPlan } from './pubnub-deliveries.js';

@@ -14,10 +14,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** One reused decoder: building one per request costs more than decoding a small body. */
 const msgpack = new Decoder({ useBigInt64: false });
 
-/** Multipart is parsed by the PubNub provider's parser, injected here to keep this file free of it. */
-export type MultipartParser = (body: Uint8Array, boundary: string) => Record<string, string>;
+/**
+ * Multipart is parsed by the PubNub provider's parser, injected here to keep this file free of it.
+ * The parser may be asynchronous (a streaming parser); decodeBody awaits it.
+ */
+export type MultipartParser = (body: Uint8Array, boundary: string) => Record<string, string> | Promise<Record<string, string>>;
 
-export function decodeBody(body: Uint8Array, type: ContentType, multipart?: MultipartParser): DecodedBody {
+export async function decodeBody(body: Uint8Array, type: ContentType, multipart?: MultipartParser): Promise<DecodedBody> {
   try {
     switch (type.kind) {
       case 'json':
@@ -30,7 +33,7 @@ export function decodeBody(body: Uint8Array, type: ContentType, multipart?: Mult
         return { kind: 'binary', value: body };
       case 'multipart':
         if (multipart === undefined) throw new WebhookError(415, 'unsupported_media_type', 'multipart/form-data is accepted only for PubNub webhooks');
-        return { kind: 'multipart', fields: multipart(body, type.boundary ?? '') };
+        return { kind: 'multipart', fields: await multipart(body, type.boundary ?? '') };
     }
   } catch (error) {
     if (error instanceof WebhookError) throw error;

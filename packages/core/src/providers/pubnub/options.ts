@@ -3,8 +3,20 @@ export interface PubNubOptions {
   secret?: string;
   /** Header carrying `secret`; default `x-webhook-secret`. A `secret` query parameter also works. */
   secretHeader?: string;
-  /** Accept requests without a secret. Logs a warning once. Never in production. */
+  /**
+   * Accept requests without a secret when no `secret` is configured. Logs a warning once. Never in
+   * production. With a `secret`, the secret is always required and this has no effect.
+   */
   insecure?: boolean;
   /** The subscribe key, for resync through Here Now. */
   subscribeKey?: string;
+  /** Bounds for multipart/form-data bodies (channel active / inactive webhooks). */
+  multipart?: MultipartLimits;
+}
+
+export interface MultipartLimits {
+  /** Most parts in one body (default 16; PubNub sends 4). */
+  parts?: number;
+  /** Largest field value in bytes (default 4096). */
+  fieldSize?: number;
 }

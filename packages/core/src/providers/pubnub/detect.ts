@@ -1,0 +1,28 @@
+import type { DecodedBody } from '../../http/decode-body.js';
+import type { RequestHeaders } from '../../http/headers.js';
+import { getHeader } from '../../http/headers.js';
+import { isRecord } from '../ably/presence-message.js';
+import { eventsPayload, schemaOf } from './events-and-actions.js';
+import { PRESENCE_SCHEMA_PREFIX } from './schemas.js';
+
+/**
+ * PubNub sends no header of its own; the shared-secret header is ours. It identifies PubNub only
+ * when no other provider is configured with the same header name (the caller decides: `exclusive`).
+ */
+export function pubnubClaimsHeaders(headers: RequestHeaders, secretHeader: string, exclusive: boolean): boolean {
+  return exclusive && getHeader(headers, secretHeader) !== undefined;
+}
+
+/**
+ * By shape: a legacy presence webhook (`action` with `uuid` or `sub_key`), an Events & Actions
+ * presence delivery (enveloped or not), or a multipart channel webhook with a `status` field.
+ */
+export function pubnubClaimsBody(body: DecodedBody): boolean {
+  if (body.kind === 'multipart') return Object.hasOwn(body.fields, 'status');
+  if (body.kind !== 'json') return false;
+  const value = body.value;
+  if (!isRecord(value)) return false;
+  if (typeof value.action === 'string' && (typeof value.uuid === 'string' || typeof value.sub_key === 'string')) return true;
+  const schema = schemaOf(eventsPayload(value));
+  return typeof schema === 'string' && schema.includes(PRESENCE_SCHEMA_PREFIX);
+}
