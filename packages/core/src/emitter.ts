@@ -4,7 +4,7 @@ export type Handler<K extends PresenceEventName> = (event: PresenceEventMap[K]) 
 
 type AnyHandler = (event: never) => void | Promise<void>;
 
-/** A small typed emitter that awaits handlers and returns their failures instead of throwing. */
+/** A small typed emitter that hands handler failures back to the caller instead of throwing. */
 export class TypedEmitter {
   private readonly handlers = new Map<PresenceEventName, Set<AnyHandler>>();
 
@@ -23,21 +23,20 @@ export class TypedEmitter {
     return (this.handlers.get(name)?.size ?? 0) > 0;
   }
 
-  /** Call every handler of `name`; resolves to the errors they threw or rejected with. */
-  async emit<K extends PresenceEventName>(name: K, event: PresenceEventMap[K]): Promise<unknown[]> {
+  /**
+   * Call every handler of `name` now, in subscription order. Errors thrown go to `failures`;
+   * the promises of async handlers go to `pending`, already caught into `failures`.
+   */
+  dispatch<K extends PresenceEventName>(name: K, event: PresenceEventMap[K], failures: unknown[], pending: Promise<void>[]): void {
     const set = this.handlers.get(name);
-    if (set === undefined || set.size === 0) return [];
-    const errors: unknown[] = [];
-    const pending: Promise<void>[] = [];
+    if (set === undefined) return;
     for (const handler of set) {
       try {
         const result = (handler as Handler<K>)(event);
-        if (result instanceof Promise) pending.push(result.catch((error: unknown) => void errors.push(error)));
+        if (result instanceof Promise) pending.push(result.catch((error: unknown) => void failures.push(error)));
       } catch (error) {
-        errors.push(error);
+        failures.push(error);
       }
     }
-    if (pending.length > 0) await Promise.all(pending);
-    return errors;
   }
 }

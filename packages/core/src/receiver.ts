@@ -1,4 +1,4 @@
-import type { ChannelEvent, PresenceChange } from './events.js';
+import type { PresenceChange } from './events.js';
 import { changeToEvent } from './events.js';
 import type { Handler } from './emitter.js';
 import { TypedEmitter } from './emitter.js';
@@ -193,21 +193,24 @@ class PresenceReceiver implements Receiver {
   private async process(normalised: Normalised): Promise<void> {
     const changes: PresenceChange[] = normalised.presence.length > 0 ? await this.store.apply(normalised.presence) : [];
     const failures: unknown[] = [];
-    const emitChannel = async (event: ChannelEvent) => {
-      failures.push(...(await this.emitter.emit(event.name, event.payload as never)));
-    };
-    for (const event of normalised.channel) if (event.name === 'channel.active') await emitChannel(event);
+    const pending: Promise<void>[] = [];
+    const emitter = this.emitter;
+    // Dispatch in order (channel.active, presence changes, the rest); async handlers run concurrently.
+    for (const event of normalised.channel) if (event.name === 'channel.active') emitter.dispatch(event.name, event.payload, failures, pending);
     for (const change of changes) {
+      if (!emitter.has(change.type)) continue;
       const { name, payload } = changeToEvent(change);
-      failures.push(...(await this.emitter.emit(name, payload as PresenceEventMap[typeof name])));
+      emitter.dispatch(name, payload as PresenceEventMap[typeof name], failures, pending);
     }
-    for (const event of normalised.channel) if (event.name !== 'channel.active') await emitChannel(event);
+    for (const event of normalised.channel) if (event.name !== 'channel.active') emitter.dispatch(event.name, event.payload as never, failures, pending);
+    if (pending.length > 0) await Promise.all(pending);
     if (failures.length > 0) {
       const error = new AggregateError(failures, `${failures.length} event handler(s) failed`);
       (error as AggregateError & { code: string }).code = 'handler_failed';
       this.report(error);
     }
   }
+
 
   private report(error: Error): void {
     if (this.errorHandlers.size === 0) {

@@ -11,7 +11,18 @@ export interface DecodedData {
 }
 
 const utf8 = new TextDecoder('utf-8');
-const STEP = /^([-\w]+)(\+([-\w]+))?$/;
+/** Encoding chains seen so far, split once (a handful of distinct chains occur in practice). */
+const chains = new Map<string, readonly string[]>();
+const MAX_CACHED_CHAINS = 256;
+
+function stepsOf(encoding: string): readonly string[] {
+  let steps = chains.get(encoding);
+  if (steps === undefined) {
+    steps = encoding.split('/');
+    if (chains.size < MAX_CACHED_CHAINS) chains.set(encoding, steps);
+  }
+  return steps;
+}
 const CIPHERS: Readonly<Record<string, number>> = { 'aes-128-cbc': 16, 'aes-256-cbc': 32 };
 
 function isBytes(value: unknown): value is Uint8Array {
@@ -34,8 +45,8 @@ function decrypt(data: unknown, algorithm: string, key: CipherKey | undefined): 
 }
 
 function applyStep(data: unknown, step: string, key: () => CipherKey | undefined): unknown {
-  const match = STEP.exec(step);
-  switch (match?.[1]) {
+  const plus = step.indexOf('+');
+  switch (plus < 0 ? step : step.slice(0, plus)) {
     case 'base64':
       return Buffer.from(isBytes(data) ? utf8.decode(data) : String(data), 'base64');
     case 'utf-8':
@@ -45,7 +56,7 @@ function applyStep(data: unknown, step: string, key: () => CipherKey | undefined
     case 'json':
       return parseJson(isBytes(data) ? utf8.decode(data) : String(data));
     case 'cipher':
-      return decrypt(data, match[3] ?? '', key());
+      return decrypt(data, plus < 0 ? '' : step.slice(plus + 1), key());
     default:
       throw new Error(`unknown encoding step "${step}"`);
   }
@@ -59,7 +70,7 @@ function applyStep(data: unknown, step: string, key: () => CipherKey | undefined
  */
 export function decodeData(data: unknown, encoding: unknown, cipherKey: () => CipherKey | undefined): DecodedData {
   if (typeof encoding !== 'string' || encoding === '') return { data };
-  const steps = encoding.split('/');
+  const steps = stepsOf(encoding);
   let value = data;
   for (let i = steps.length - 1; i >= 0; i--) {
     try {
