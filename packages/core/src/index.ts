@@ -28,8 +28,7 @@ export { MemoryStore, DEFAULT_TOMBSTONE_HORIZON_MS } from './presence/memory-sto
 export type { MemoryStoreOptions } from './presence/memory-store.js';
 export { compareOrder, ablyOrderKey, RANK } from './presence/order.js';
 export { mergeEvent, compareMembers } from './presence/merge.js';
-export type { MergeResult } from './presence/merge.js';
-export type { MemberState } from './presence/member-state.js';
+export type { HeldState, MergeResult } from './presence/merge.js';
 export { WebhookError, errorResponse, jsonResponse } from './errors.js';
 export type { WebhookErrorCode, WebhookResponse } from './errors.js';
 export { DEFAULT_BODY_LIMIT } from './http/limits.js';

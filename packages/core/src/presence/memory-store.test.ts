@@ -66,6 +66,33 @@ describe('MemoryStore', () => {
     expect(await store.reportedOccupancy('room')).toEqual({ occupancy: 3, timestamp: 20 });
   });
 
+  it('keeps two clientIds on one connection apart, and collects both tombstones', async () => {
+    let now = 0;
+    const store = new MemoryStore({ tombstoneHorizonMs: 10, now: () => now });
+    const as = (clientId: string, serial: number, present: boolean): PresenceEvent => {
+      const e = ev('shared', serial, present);
+      return { ...e, memberKey: `c-shared:${clientId}`, member: { ...e.member, clientId } };
+    };
+    expect((await store.apply([as('x', 1, true), as('y', 2, true)])).map((c) => c.type)).toEqual(['join', 'join']);
+    expect((await store.members('room')).map((m) => m.clientId)).toEqual(['x', 'y']);
+    expect((await store.apply([as('y', 3, true)])).map((c) => c.type)).toEqual(['update']);
+    expect((await store.apply([as('x', 4, false), as('y', 5, false)])).map((c) => c.type)).toEqual(['leave', 'leave']);
+    expect(await store.apply([as('y', 2, true)])).toEqual([]);
+    now = 100;
+    store.sweep();
+    expect(store.size).toBe(0);
+  });
+
+  it('keeps message ids that cannot be rebuilt from connectionId, serial and index', async () => {
+    const store = new MemoryStore();
+    const odd = { ...ev('a', 1, true), order: ablyOrderKey('c-a:01:0', 'c-a', 1, false) };
+    await store.apply([odd]);
+    // Same serial and index, larger id: newer by the id tie-break, so the stored id must be the real one.
+    const canonical = { ...ev('a', 1, true), order: ablyOrderKey('c-a:1:0', 'c-a', 1, false) };
+    expect((await store.apply([canonical])).map((c) => c.type)).toEqual(['update']);
+    expect(await store.apply([odd])).toEqual([]);
+  });
+
   it('rejects a negative horizon', () => {
     expect(() => new MemoryStore({ tombstoneHorizonMs: -1 })).toThrow(RangeError);
   });

@@ -1,7 +1,8 @@
 import type { Member, PresenceChange, PresenceEvent, ReportedOccupancy } from '../events.js';
 import type { PresenceStore } from '../store.js';
-import type { MemberState } from './member-state.js';
+import { MemberRecord } from './member-record.js';
 import { compareMembers, mergeEvent } from './merge.js';
+import type { Tombstone } from './tombstone-queue.js';
 import { TombstoneQueue } from './tombstone-queue.js';
 
 export const DEFAULT_TOMBSTONE_HORIZON_MS = 10 * 60 * 1000;
@@ -13,8 +14,14 @@ export interface MemoryStoreOptions {
   now?: () => number;
 }
 
+/**
+ * A channel's records. Members are indexed by connectionId when they have one (the string the
+ * record keeps anyway, so the index costs no key string), else by member key (PubNub: the uuid).
+ * The rare second clientId on one connection goes to `overflow`, indexed by member key.
+ */
 interface ChannelState {
-  members: Map<string, MemberState>;
+  members: Map<string, MemberRecord>;
+  overflow?: Map<string, MemberRecord>;
   present: number;
   reported?: ReportedOccupancy;
 }
@@ -24,7 +31,7 @@ export class MemoryStore implements PresenceStore {
   readonly tombstoneHorizonMs: number;
   private readonly now: () => number;
   private readonly byChannel = new Map<string, ChannelState>();
-  private readonly tombstones = new TombstoneQueue();
+  private readonly tombstones = new TombstoneQueue<MemberRecord>();
 
   constructor(options: MemoryStoreOptions = {}) {
     const horizon = options.tombstoneHorizonMs ?? DEFAULT_TOMBSTONE_HORIZON_MS;
@@ -51,12 +58,26 @@ export class MemoryStore implements PresenceStore {
       if (event.reported !== undefined && (channel.reported === undefined || event.reported.timestamp >= channel.reported.timestamp)) {
         channel.reported = event.reported;
       }
-      const current = channel.members.get(event.memberKey);
-      const { next, change } = mergeEvent(current, event, now);
-      if (next === undefined) continue;
-      channel.members.set(event.memberKey, next);
-      channel.present += Number(next.present) - Number(current?.present === true);
-      if (!next.present) this.tombstones.push(event.channel, event.memberKey, now);
+      // Find the member's record: by connectionId (or member key), else in the overflow index.
+      const { clientId, connectionId } = event.member;
+      let map = channel.members;
+      let key = connectionId ?? event.memberKey;
+      let current = map.get(key);
+      if (current !== undefined && current.clientId !== clientId) {
+        map = channel.overflow ??= new Map();
+        key = event.memberKey;
+        current = map.get(key);
+      } else if (current === undefined && channel.overflow?.has(event.memberKey) === true) {
+        map = channel.overflow;
+        key = event.memberKey;
+        current = map.get(key);
+      }
+      const { apply, change } = mergeEvent(current, event);
+      if (!apply) continue;
+      const record = new MemberRecord(event);
+      map.set(key, record);
+      channel.present += Number(record.present) - Number(current?.present === true);
+      if (!record.present) this.tombstones.push({ channel: event.channel, map, key, record }, now);
       if (change !== undefined) changes.push(change);
     }
     return changes;
@@ -64,19 +85,25 @@ export class MemoryStore implements PresenceStore {
 
   /** Collect tombstones older than the horizon. Runs on every apply; call it to free memory sooner. */
   sweep(now: number = this.now()): void {
-    this.tombstones.drain(now - this.tombstoneHorizonMs, (channelName, key, storedAt) => {
-      const channel = this.byChannel.get(channelName);
-      const state = channel?.members.get(key);
-      if (channel === undefined || state === undefined || state.present || state.storedAt !== storedAt) return;
-      channel.members.delete(key);
-      if (channel.members.size === 0 && channel.reported === undefined) this.byChannel.delete(channelName);
-    });
+    this.tombstones.drain(now - this.tombstoneHorizonMs, (tombstone) => this.collect(tombstone));
+  }
+
+  private collect({ channel: name, map, key, record }: Tombstone<MemberRecord>): void {
+    if (map.get(key) !== record) return; // replaced by a newer state since
+    map.delete(key);
+    const channel = this.byChannel.get(name);
+    if (channel === undefined) return;
+    if (channel.overflow?.size === 0) delete channel.overflow;
+    if (channel.members.size === 0 && channel.overflow === undefined && channel.reported === undefined) this.byChannel.delete(name);
   }
 
   members(channel: string): Promise<Member[]> {
     const members: Member[] = [];
     const state = this.byChannel.get(channel);
-    if (state !== undefined) for (const s of state.members.values()) if (s.present) members.push(s.member);
+    if (state !== undefined) {
+      for (const record of state.members.values()) if (record.present) members.push(record.member);
+      if (state.overflow !== undefined) for (const record of state.overflow.values()) if (record.present) members.push(record.member);
+    }
     return Promise.resolve(members.sort(compareMembers));
   }
 
@@ -97,7 +124,7 @@ export class MemoryStore implements PresenceStore {
   /** Member states held, tombstones included (for tests and memory measurements). */
   get size(): number {
     let n = 0;
-    for (const state of this.byChannel.values()) n += state.members.size;
+    for (const state of this.byChannel.values()) n += state.members.size + (state.overflow?.size ?? 0);
     return n;
   }
 

@@ -1,34 +1,42 @@
-import type { PresenceChange, PresenceEvent } from '../events.js';
-import type { MemberState } from './member-state.js';
-import { stateFromEvent } from './member-state.js';
+import type { Member, OrderKey, PresenceChange, PresenceEvent } from '../events.js';
 import { compareOrder } from './order.js';
 
+/** What a store holds for a member key: the newest event seen, present or not (a tombstone). */
+export interface HeldState {
+  readonly present: boolean;
+  readonly order: OrderKey;
+  /** The member as the held event described it (read only for an update's `previous`). */
+  readonly member: Member;
+}
+
 export interface MergeResult {
-  /** The state to keep, or undefined when the event changes nothing (stale or duplicate). */
-  next?: MemberState;
+  /** True when the event is newer than what is held: the store keeps the event's state. */
+  apply: boolean;
   /** The effective change, when the visible set changed (or a present member was updated). */
   change?: PresenceChange;
 }
 
+const STALE: MergeResult = { apply: false };
+const SILENT: MergeResult = { apply: true };
+
 /**
- * Merge one event into the state held for its member. Pure: it returns the next state and
- * the effective change; the caller stores them.
+ * Merge one event into the state held for its member. Pure: it says whether the event's state
+ * replaces the held one and what effective change that is.
  *
  * - not newer than what is held: no effect (duplicate or stale);
  * - present over absent/unknown: join; present over present: update;
  * - absent over present: leave (with its reason); absent over absent/unknown: a silent tombstone.
  */
-export function mergeEvent(current: MemberState | undefined, event: PresenceEvent, now: number): MergeResult {
-  if (current !== undefined && compareOrder(event.order, current.order) <= 0) return {};
-  const next = stateFromEvent(event, now);
+export function mergeEvent(current: HeldState | undefined, event: PresenceEvent): MergeResult {
+  if (current !== undefined && compareOrder(event.order, current.order) <= 0) return STALE;
   const wasPresent = current?.present === true;
   const { provider, channel, member } = event;
   if (event.present) {
-    if (wasPresent) return { next, change: { type: 'update', provider, channel, member, previous: current.member } };
-    return { next, change: { type: 'join', provider, channel, member } };
+    if (wasPresent) return { apply: true, change: { type: 'update', provider, channel, member, previous: current.member } };
+    return { apply: true, change: { type: 'join', provider, channel, member } };
   }
-  if (wasPresent) return { next, change: { type: 'leave', provider, channel, member, reason: next.reason ?? 'leave' } };
-  return { next };
+  if (wasPresent) return { apply: true, change: { type: 'leave', provider, channel, member, reason: event.reason ?? 'leave' } };
+  return SILENT;
 }
 
 /** Sort members the way every store returns them: by clientId, then connectionId. */

@@ -22,6 +22,18 @@ export function compareOrder(a: OrderKey, b: OrderKey): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** The non-negative integer written in decimal digits only in `text[from, to)`, or -1. */
+function decimal(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 15) return -1;
+  let n = 0;
+  for (let k = from; k < to; k++) {
+    const d = text.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /**
  * Ably's order key for a presence message. A message id of the form `connId:msgSerial:index`
  * whose prefix is the message's own connectionId carries a serial; anything else (a
@@ -32,15 +44,12 @@ export function ablyOrderKey(id: string, connectionId: string, timestamp: number
   let index = -1;
   const prefix = connectionId.length;
   if (prefix > 0 && id.length > prefix && id.charCodeAt(prefix) === 58 /* : */ && id.startsWith(connectionId)) {
-    const rest = id.slice(prefix + 1);
-    const colon = rest.indexOf(':');
-    if (colon > 0) {
-      const s = Number(rest.slice(0, colon));
-      const i = Number(rest.slice(colon + 1));
-      if (Number.isSafeInteger(s) && Number.isSafeInteger(i) && s >= 0 && i >= 0) {
-        serial = s;
-        index = i;
-      }
+    const colon = id.indexOf(':', prefix + 1);
+    const s = decimal(id, prefix + 1, colon);
+    const i = colon < 0 ? -1 : decimal(id, colon + 1, id.length);
+    if (s >= 0 && i >= 0) {
+      serial = s;
+      index = i;
     }
   }
   return { ts: timestamp, serial, index, rank: isLeave ? 1 : 0, id };

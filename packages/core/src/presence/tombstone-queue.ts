@@ -1,41 +1,50 @@
+/** A tombstone to collect: the record, and the map and key it is held under. */
+export interface Tombstone<R> {
+  channel: string;
+  map: Map<string, R>;
+  key: string;
+  record: R;
+}
+
 /**
  * Tombstones in the order they were written. Store clocks only move forward, so the oldest
  * are at the head and collection is amortised O(1) per tombstone.
  */
-export class TombstoneQueue {
-  private channels: string[] = [];
-  private keys: string[] = [];
+export class TombstoneQueue<R> {
+  private entries: Tombstone<R>[] = [];
   private times: number[] = [];
   private head = 0;
 
-  push(channel: string, key: string, storedAt: number): void {
-    this.channels.push(channel);
-    this.keys.push(key);
+  push(entry: Tombstone<R>, storedAt: number): void {
+    this.entries.push(entry);
     this.times.push(storedAt);
   }
 
   /** Hand every entry stored at or before `cutoff` to `collect`, oldest first, and drop it. */
-  drain(cutoff: number, collect: (channel: string, key: string, storedAt: number) => void): void {
+  drain(cutoff: number, collect: (entry: Tombstone<R>) => void): void {
     let head = this.head;
     const times = this.times;
     while (head < times.length && (times[head] as number) <= cutoff) {
-      collect(this.channels[head] as string, this.keys[head] as string, times[head] as number);
+      collect(this.entries[head] as Tombstone<R>);
       head++;
     }
     this.head = head;
-    if (head > 1024 && head * 2 > times.length) this.compact();
+    if (head === times.length) this.clear();
+    else if (head > 1024 && head * 2 > times.length) this.compact();
+  }
+
+  get length(): number {
+    return this.times.length - this.head;
   }
 
   clear(): void {
-    this.channels = [];
-    this.keys = [];
+    this.entries = [];
     this.times = [];
     this.head = 0;
   }
 
   private compact(): void {
-    this.channels = this.channels.slice(this.head);
-    this.keys = this.keys.slice(this.head);
+    this.entries = this.entries.slice(this.head);
     this.times = this.times.slice(this.head);
     this.head = 0;
   }

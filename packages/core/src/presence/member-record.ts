@@ -1,0 +1,73 @@
+import type { LeaveReason, Member, OrderKey, PresenceEvent } from '../events.js';
+import type { HeldState } from './merge.js';
+
+function digits(n: number): number {
+  return n < 10 ? 1 : Math.floor(Math.log10(n)) + 1;
+}
+
+/** True when `id` is exactly `connectionId:serial:index`, so it need not be kept. */
+function idIsDerivable(order: OrderKey, connectionId: string | undefined): boolean {
+  return (
+    order.serial >= 0 &&
+    connectionId !== undefined &&
+    order.id.length === connectionId.length + 2 + digits(order.serial) + digits(order.index) &&
+    order.id.startsWith(connectionId)
+  );
+}
+
+/**
+ * One member's state in MemoryStore, flattened into a single object: it is its own OrderKey and
+ * rebuilds the Member on demand, so a present member costs one object plus its strings. The
+ * message id is kept only when it cannot be rebuilt from connectionId, serial and index.
+ */
+export class MemberRecord implements HeldState, OrderKey {
+  clientId: string;
+  connectionId: string | undefined;
+  data: unknown;
+  encoding: string | undefined;
+  timestamp: number;
+  present: boolean;
+  serial: number;
+  index: number;
+  rank: number;
+  reason: LeaveReason | undefined;
+  /** ts - timestamp: 0 unless the provider orders by another clock than the member's timestamp. */
+  private tsOffset: number;
+  private storedId: string | undefined;
+
+  constructor(event: PresenceEvent) {
+    const { member, order } = event;
+    this.clientId = member.clientId;
+    this.connectionId = member.connectionId;
+    this.data = member.data;
+    this.encoding = member.encoding;
+    this.timestamp = member.timestamp;
+    this.present = event.present;
+    this.serial = order.serial;
+    this.index = order.index;
+    this.rank = order.rank;
+    this.reason = event.present ? undefined : (event.reason ?? 'leave');
+    this.tsOffset = order.ts - member.timestamp;
+    this.storedId = idIsDerivable(order, member.connectionId) ? undefined : order.id;
+  }
+
+  get ts(): number {
+    return this.timestamp + this.tsOffset;
+  }
+
+  get id(): string {
+    return this.storedId ?? `${this.connectionId}:${this.serial}:${this.index}`;
+  }
+
+  get order(): OrderKey {
+    return this;
+  }
+
+  get member(): Member {
+    const member: Member = { clientId: this.clientId, timestamp: this.timestamp };
+    if (this.connectionId !== undefined) member.connectionId = this.connectionId;
+    if (this.data !== undefined) member.data = this.data;
+    if (this.encoding !== undefined) member.encoding = this.encoding;
+    return member;
+  }
+}
