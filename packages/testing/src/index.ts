@@ -44,3 +44,5 @@ export { generatePubNubHistory, pubnubTruth } from './pubnub-history.js';
 export type { PubNubHistory, PubNubHistoryEntry, PubNubHistoryOptions } from './pubnub-history.js';
 export { pubnubDeliveries, PUBNUB_MAX_ATTEMPTS, PUBNUB_RESEND_DELAY_MS } from './pubnub-deliveries.js';
 export type { PubNubDelivery, PubNubDeliveryPlan } from './pubnub-deliveries.js';
+export { adapterConformance, conformanceCases, sendHttp, SUITE_KEY, FOREIGN_KEY, ABLY_RULE_SECRET, PUBNUB_SECRET, suiteOptions } from './adapter-conformance/index.js';
+export type { AdapterConformanceOptions, AdapterFactory, AdapterServer, AdapterSetup, ConformanceCase, HttpAnswer, HttpSend, ParserFirstOutcome, TestApi } from './adapter-conformance/index.js';

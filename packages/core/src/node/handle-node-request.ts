@@ -35,12 +35,16 @@ export async function handleNodeRequest(receiver: Receiver, req: IncomingMessage
   return receiver.handle({ ...base, body });
 }
 
-/** Write a receiver's answer to a Node response. A 413 closes the connection: the rest of the body is not read. */
+/** The headers to write with a receiver's answer. A 413 closes the connection: the rest of the body is not read. */
+export function responseHeaders(response: WebhookResponse): Record<string, string> {
+  return response.status === 413 ? { ...response.headers, connection: 'close' } : response.headers;
+}
+
+/** Write a receiver's answer to a Node response. */
 export function sendNodeResponse(res: ServerResponse, response: WebhookResponse): void {
   if (res.headersSent) return;
   res.statusCode = response.status;
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-  if (response.status === 413) res.setHeader('connection', 'close');
+  for (const [name, value] of Object.entries(responseHeaders(response))) res.setHeader(name, value);
   res.setHeader('content-length', Buffer.byteLength(response.body));
   res.end(response.body);
 }

@@ -1,3 +1,3 @@
-export { handleNodeRequest, sendNodeResponse } from './handle-node-request.js';
+export { handleNodeRequest, responseHeaders, sendNodeResponse } from './handle-node-request.js';
 export type { PreRead } from './handle-node-request.js';
-export { readBody } from './read-body.js';
+export { bodyTooLarge, readBody } from './read-body.js';

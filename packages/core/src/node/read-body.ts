@@ -6,6 +6,11 @@ interface RawBodyError extends Error {
   type?: string;
 }
 
+/** The 413 every adapter answers for a body over the receiver's limit. */
+export function bodyTooLarge(limit: number): WebhookError {
+  return new WebhookError(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes`);
+}
+
 /**
  * Read a Node request's body into bytes, stopping at `limit` (413). A declared Content-Length
  * above the limit is refused before a byte is read.
@@ -18,7 +23,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Uin
     const type = (error as RawBodyError).type;
     if (type === 'entity.too.large') {
       req.resume(); // discard, without buffering, what the client still sends
-      throw new WebhookError(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes`);
+      throw bodyTooLarge(limit);
     }
     if (type === 'stream.not.readable') {
       throw new WebhookError(500, 'body_consumed', 'The request stream was already read by another middleware');
