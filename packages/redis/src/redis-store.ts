@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import type { Member, PresenceChange, PresenceEvent, PresenceStore, ReportedOccupancy } from '@presence-webhooks/core';
+import { compareMembers, DEFAULT_TOMBSTONE_HORIZON_MS } from '@presence-webhooks/core';
+import type { Cluster, RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
+import { decodeMember, encodeMember, idSortKey } from './codec.js';
+import type { ChannelKeys } from './names.js';
+import { channelKeys, decodeName, encodeName, indexKey } from './names.js';
+import type { ScriptCommands } from './scripts.js';
+import { defineScripts } from './scripts.js';
+
+export interface RedisStoreOptions {
+  /** Where Redis is, e.g. `redis://127.0.0.1:6379`. The store creates, owns and closes this client. Default: that URL. */
+  url?: string;
+  /** An existing ioredis client (`Redis` or `Cluster`) to use instead of `url`. The store never closes it. */
+  client?: Redis | Cluster;
+  /** Options for the client the store creates from `url` (merged over the store's defaults). */
+  redisOptions?: RedisOptions;
+  /** Every key starts with `{prefix:` (default 'pw'): several stores can share one Redis. */
+  prefix?: string;
+  /** How long an absent member's tombstone is kept (ms). Default 10 minutes, as MemoryStore. */
+  tombstoneHorizonMs?: number;
+}
+
+/** How long the changes of one apply call are kept, so that a resent call answers them again. */
+const REPLAY_TTL_MS = 60_000;
+/** A channel without state is dropped from the index only if not applied to for this long (clock skew between instances). */
+const INDEX_PRUNE_MARGIN_MS = 5 * 60_000;
+const CHANGE_TYPES = { 1: 'join', 2: 'update', 3: 'leave' } as const;
+
+type ScriptClient = (Redis | Cluster) & ScriptCommands;
+type Arg = string | Buffer | number;
+
+function fieldsOf(event: PresenceEvent): Arg[] {
+  const { order, reported } = event;
+  for (const value of [order.ts, order.serial, order.index, order.rank, ...(reported === undefined ? [] : [reported.occupancy, reported.timestamp])]) {
+    if (!Number.isFinite(value)) throw new TypeError(`RedisStore: a presence event of channel ${JSON.stringify(event.channel)} has a non-finite number in its order key or reported occupancy`);
+  }
+  return [
+    encodeName(event.memberKey),
+    event.present ? '1' : '0',
+    String(order.ts),
+    String(order.serial),
+    String(order.index),
+    String(order.rank),
+    idSortKey(order.id),
+    event.present ? Buffer.from(encodeMember(event.member)) : '',
+    reported === undefined ? '' : String(reported.occupancy),
+    reported === undefined ? '' : String(reported.timestamp),
+  ];
+}
+
+function changeOf(event: PresenceEvent, type: 1 | 2 | 3, previous: Buffer): PresenceChange {
+  const { provider, channel, member } = event;
+  switch (CHANGE_TYPES[type]) {
+    case 'join':
+      return { type: 'join', provider, channel, member };
+    case 'update':
+      return { type: 'update', provider, channel, member, previous: decodeMember(previous) };
+    case 'leave':
+      return { type: 'leave', provider, channel, member, reason: event.reason ?? 'leave' };
+  }
+}
+
+/**
+ * A PresenceStore in Redis, shared by any number of receiver instances. Each delivery runs one
+ * Lua script per channel (pipelined: one round trip), which merges the events atomically with
+ * MemoryStore's semantics and answers the effective changes, so each change is emitted once,
+ * by the instance whose apply made it.
+ */
+export class RedisStore implements PresenceStore {
+  readonly client: Redis | Cluster;
+  readonly prefix: string;
+  readonly tombstoneHorizonMs: number;
+  private readonly ownsClient: boolean;
+  private readonly scripts: ScriptClient;
+  /** Tokens of applies that failed: a retry of the same batch reuses its token and gets the changes a lost reply carried. */
+  private readonly retryTokens = new WeakMap<readonly PresenceEvent[], string>();
+
+  constructor(options: RedisStoreOptions = {}) {
+    const horizon = options.tombstoneHorizonMs ?? DEFAULT_TOMBSTONE_HORIZON_MS;
+    if (!(horizon >= 0) || !Number.isFinite(horizon)) throw new RangeError('tombstoneHorizonMs must be a finite number >= 0');
+    const prefix = options.prefix ?? 'pw';
+    if (prefix === '' || /[{}]/.test(prefix)) throw new TypeError('prefix must be a non-empty string without { or }');
+    if (options.client !== undefined && options.url !== undefined) throw new TypeError('pass either url or client, not both');
+    this.tombstoneHorizonMs = horizon;
+    this.prefix = prefix;
+    this.ownsClient = options.client === undefined;
+    if (options.client !== undefined) {
+      this.client = options.client;
+    } else {
+      const client = new Redis(options.url ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 2, ...options.redisOptions });
+      // Failures reach the caller as rejected store calls; without a listener ioredis would print each one.
+      client.on('error', () => undefined);
+      this.client = client;
+    }
+    defineScripts(this.client);
+    this.scripts = this.client as ScriptClient;
+  }
+
+  async apply(events: readonly PresenceEvent[]): Promise<PresenceChange[]> {
+    if (events.length === 0) return [];
+    const byChannel = new Map<string, number[]>();
+    for (let i = 0; i < events.length; i++) {
+      const channel = (events[i] as PresenceEvent).channel;
+      const list = byChannel.get(channel);
+      if (list === undefined) byChannel.set(channel, [i]);
+      else list.push(i);
+    }
+    const token = this.retryTokens.get(events) ?? randomUUID();
+    const calls: { channel: string; keys: ChannelKeys; indices: number[]; args: Arg[] }[] = [];
+    for (const [channel, indices] of byChannel) {
+      const keys = channelKeys(this.prefix, channel);
+      const args: Arg[] = [keys.members, keys.tombstones, keys.info, keys.replay(token), this.tombstoneHorizonMs, REPLAY_TTL_MS, indices.length];
+      for (const i of indices) args.push(...fieldsOf(events[i] as PresenceEvent));
+      calls.push({ channel, keys, indices, args });
+    }
+
+    let replies: (number | Buffer)[][];
+    try {
+      replies = await this.run(calls.map((c) => c.args), calls.map((c) => c.channel));
+    } catch (error) {
+      this.retryTokens.set(events, token);
+      throw error;
+    }
+    this.retryTokens.delete(events);
+
+    const found: (PresenceChange | undefined)[] = new Array<PresenceChange | undefined>(events.length);
+    calls.forEach((call, c) => {
+      const reply = replies[c] as (number | Buffer)[];
+      for (let r = 0; r + 2 < reply.length; r += 3) {
+        const index = call.indices[reply[r] as number] as number;
+        found[index] = changeOf(events[index] as PresenceEvent, reply[r + 1] as 1 | 2 | 3, reply[r + 2] as Buffer);
+      }
+    });
+    return found.filter((change): change is PresenceChange => change !== undefined);
+  }
+
+  /** Index the channels and run the apply scripts: one pipeline (one round trip), or concurrent commands on a Cluster. */
+  private async run(scriptArgs: Arg[][], channels: string[]): Promise<(number | Buffer)[][]> {
+    const now = Date.now();
+    const index = indexKey(this.prefix);
+    const indexArgs: Arg[] = [];
+    for (const channel of channels) indexArgs.push(now, encodeName(channel));
+    if (this.client.isCluster) {
+      const [, ...replies] = await Promise.all([this.client.zadd(index, ...indexArgs), ...scriptArgs.map((args) => this.scripts.presenceWebhooksApplyBuffer(...args))]);
+      return replies as (number | Buffer)[][];
+    }
+    const pipeline = this.client.pipeline() as ReturnType<Redis['pipeline']> & { presenceWebhooksApplyBuffer(...args: Arg[]): unknown };
+    pipeline.zadd(index, ...indexArgs);
+    for (const args of scriptArgs) pipeline.presenceWebhooksApplyBuffer(...args);
+    const results = (await pipeline.exec()) ?? [];
+    if (results.length !== scriptArgs.length + 1) throw new Error('RedisStore: the pipeline was aborted');
+    for (const [error] of results) if (error) throw error;
+    return results.slice(1).map(([, reply]) => reply as (number | Buffer)[]);
+  }
+
+  async members(channel: string): Promise<Member[]> {
+    const blobs = await this.scripts.presenceWebhooksMembersBuffer(channelKeys(this.prefix, channel).members);
+    return blobs.map((blob) => decodeMember(blob)).sort(compareMembers);
+  }
+
+  async channels(): Promise<string[]> {
+    const index = indexKey(this.prefix);
+    const startedAt = Date.now();
+    const names = await this.client.zrangeBuffer(index, 0, -1);
+    if (names.length === 0) return [];
+    const counts = await Promise.all(names.map((name) => this.client.hget(channelKeys(this.prefix, decodeName(name)).info, 'n')));
+    const present: string[] = [];
+    const gone: Buffer[] = [];
+    names.forEach((name, i) => {
+      const count = counts[i];
+      if (count === null || count === undefined) gone.push(name);
+      else if (Number(count) > 0) present.push(decodeName(name));
+    });
+    if (gone.length > 0) await this.scripts.presenceWebhooksPruneIndex(index, startedAt - INDEX_PRUNE_MARGIN_MS, ...gone);
+    return present.sort();
+  }
+
+  async occupancy(channel: string): Promise<number> {
+    const count = await this.client.hget(channelKeys(this.prefix, channel).info, 'n');
+    return count === null ? 0 : Number(count);
+  }
+
+  async reportedOccupancy(channel: string): Promise<ReportedOccupancy | undefined> {
+    const [occupancy, timestamp] = await this.client.hmget(channelKeys(this.prefix, channel).info, 'ro', 'rt');
+    if (occupancy === null || occupancy === undefined || timestamp === null || timestamp === undefined) return undefined;
+    return { occupancy: Number(occupancy), timestamp: Number(timestamp) };
+  }
+
+  /** Close the client the store created from `url`; a client passed in stays open. */
+  async close(): Promise<void> {
+    if (!this.ownsClient) return;
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import type { Cluster, Redis } from 'ioredis';
+
+/**
+ * The Lua scripts ship as `.lua` files in src/lua (the package publishes src). This module sits
+ * in src/ or dist/, so `../src/lua/` finds them from both.
+ */
+function readScript(name: string): string {
+  return readFileSync(new URL(`../src/lua/${name}.lua`, import.meta.url), 'utf8');
+}
+
+const SCRIPTS = {
+  presenceWebhooksApply: { file: 'apply', numberOfKeys: 4, readOnly: false },
+  presenceWebhooksMembers: { file: 'members', numberOfKeys: 1, readOnly: true },
+  presenceWebhooksPruneIndex: { file: 'prune-index', numberOfKeys: 1, readOnly: false },
+} as const;
+
+let sources: Record<keyof typeof SCRIPTS, string> | undefined;
+
+type Arg = string | Buffer | number;
+
+/** The script commands, as ioredis adds them to a client (the `Buffer` variants answer bytes). */
+export interface ScriptCommands {
+  presenceWebhooksApplyBuffer(...args: Arg[]): Promise<(number | Buffer)[]>;
+  presenceWebhooksMembersBuffer(...args: Arg[]): Promise<Buffer[]>;
+  presenceWebhooksPruneIndex(...args: Arg[]): Promise<number>;
+}
+
+/**
+ * Define the scripts on a client (EVALSHA, falling back to EVAL once per connection when Redis
+ * does not know them yet). Defining them again on a shared client is harmless: same names, same code.
+ */
+export function defineScripts(client: Redis | Cluster): void {
+  sources ??= Object.fromEntries(Object.entries(SCRIPTS).map(([name, s]) => [name, readScript(s.file)])) as Record<keyof typeof SCRIPTS, string>;
+  for (const [name, script] of Object.entries(SCRIPTS)) {
+    const lua = sources[name as keyof typeof SCRIPTS];
+    client.defineCommand(name, { lua, numberOfKeys: script.numberOfKeys, readOnly: script.readOnly });
+  }
+}

@@ -1,0 +1,25 @@
+import { MemoryStore } from '@presence-webhooks/core';
+import type { PresenceStore } from '@presence-webhooks/core';
+import { storeConformanceCases } from '@presence-webhooks/testing';
+import { describe, it } from 'vitest';
+
+// Handles opened with the same namespace share one MemoryStore, as two receivers on one Redis share one state.
+const shared = new Map<string, MemoryStore>();
+function open({ tombstoneHorizonMs, namespace }: { tombstoneHorizonMs: number; namespace: string }): PresenceStore {
+  let store = shared.get(namespace);
+  if (store === undefined) shared.set(namespace, (store = new MemoryStore({ tombstoneHorizonMs })));
+  return { ...bind(store), close: () => Promise.resolve(void shared.delete(namespace)) };
+}
+function bind(store: MemoryStore): PresenceStore {
+  return {
+    apply: (events) => store.apply(events),
+    members: (channel) => store.members(channel),
+    channels: () => store.channels(),
+    occupancy: (channel) => store.occupancy(channel),
+    reportedOccupancy: (channel) => store.reportedOccupancy(channel),
+  };
+}
+
+describe('MemoryStore passes the store conformance suite', () => {
+  for (const c of storeConformanceCases(open)) it(c.name, c.run);
+});
