@@ -109,7 +109,7 @@ describe('PubNub streams converge over HTTP', () => {
       fc.asyncProperty(streamArb, async ({ stream, order, resends, resendSlots }) => {
         await run(stream, order, resends, resendSlots);
       }),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   });
 
