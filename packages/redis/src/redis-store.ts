@@ -188,6 +188,22 @@ export class RedisStore implements PresenceStore {
     return { occupancy: Number(occupancy), timestamp: Number(timestamp) };
   }
 
+  /**
+   * Delete every channel under this prefix, found through the channel index (no KEYS or SCAN).
+   * The replay records of recent applies are left to expire (within a minute).
+   */
+  async clear(): Promise<void> {
+    const index = indexKey(this.prefix);
+    const names = await this.client.zrangeBuffer(index, 0, -1);
+    await Promise.all(
+      names.map((name) => {
+        const keys = channelKeys(this.prefix, decodeName(name));
+        return this.client.del(keys.members, keys.tombstones, keys.info);
+      }),
+    );
+    await this.client.del(index);
+  }
+
   /** Close the client the store created from `url`; a client passed in stays open. */
   async close(): Promise<void> {
     if (!this.ownsClient) return;
