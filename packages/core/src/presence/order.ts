@@ -52,5 +52,5 @@ export function ablyOrderKey(id: string, connectionId: string, timestamp: number
       index = i;
     }
   }
-  return { ts: timestamp, serial, index, rank: isLeave ? 1 : 0, id };
+  return { ts: timestamp, serial, index, rank: isLeave ? RANK.leave : RANK.present, id };
 }
