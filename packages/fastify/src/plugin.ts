@@ -81,7 +81,8 @@ export function presenceWebhooks(
   first: FastifyInstance | Receiver | ReceiverOptions,
   options?: PresenceWebhooksFastifyOptions,
 ): PresenceWebhooksPlugin | Promise<void> {
-  if (isFastifyInstance(first)) return mount(first, receiverFrom(options ?? {}));
+  // Async, so that bad options reject the registration (a synchronous throw would stall Fastify's boot).
+  if (isFastifyInstance(first)) return (async () => mount(first, receiverFrom(options ?? {})))();
   const receiver = isReceiver(first) ? first : createReceiver(first);
   const plugin = async (instance: FastifyInstance): Promise<void> => mount(instance, receiver);
   return Object.assign(plugin, { receiver, [Symbol.for('fastify.display-name')]: '@presence-webhooks/fastify' });

@@ -1,0 +1,15 @@
+import type { Receiver } from '@presence-webhooks/core';
+import { presenceWebhooks } from '@presence-webhooks/fastify';
+import type { FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
+
+/**
+ * The example app: the plugin on /webhooks (encapsulated: its byte parsers stay on that route),
+ * and the app's own routes with Fastify's usual JSON parsing.
+ */
+export async function createApp(receiver: Receiver): Promise<FastifyInstance> {
+  const app = Fastify();
+  await app.register(presenceWebhooks, { receiver, prefix: '/webhooks' });
+  app.get<{ Params: { channel: string } }>('/channels/:channel/members', async (request) => receiver.store.members(request.params.channel));
+  return app;
+}

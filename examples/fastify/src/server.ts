@@ -1,0 +1,21 @@
+import type { ReceiverOptions } from '@presence-webhooks/core';
+import { createReceiver } from '@presence-webhooks/core';
+import { createApp } from './app.js';
+
+const { ABLY_KEY, PUBNUB_SECRET } = process.env;
+if (ABLY_KEY === undefined && PUBNUB_SECRET === undefined) {
+  console.error('Set ABLY_KEY (the key your Ably webhook rule signs with, appId.keyId:keySecret) and/or PUBNUB_SECRET (the shared secret in your PubNub webhook URL or header).');
+  process.exit(1);
+}
+const options: ReceiverOptions = {};
+if (ABLY_KEY !== undefined) options.ably = { keys: [ABLY_KEY] };
+if (PUBNUB_SECRET !== undefined) options.pubnub = { secret: PUBNUB_SECRET };
+const receiver = createReceiver(options);
+receiver.on('join', (e) => console.log(`${e.member.clientId} joined ${e.channel}`));
+receiver.on('leave', (e) => console.log(`${e.member.clientId} left ${e.channel} (${e.reason})`));
+receiver.onError((error) => console.error('webhook problem:', error.message));
+
+const port = Number(process.env.PORT ?? 3000);
+const app = await createApp(receiver);
+await app.listen({ port, host: process.env.HOST ?? '127.0.0.1' });
+console.log(`Fastify: presence webhooks on http://127.0.0.1:${port}/webhooks, members at /channels/:channel/members`);

@@ -1,0 +1,109 @@
+/**
+ * Fastify specifics over real HTTP (Fastify 5 and 4): the plugin is encapsulated, so the
+ * application's own parsers, routes and server-wide bodyLimit stay as they were; its route reads
+ * bytes with the receiver's limit; both ways of registering it work.
+ */
+import type { ReceiverOptions } from '@presence-webhooks/core';
+import { createReceiver } from '@presence-webhooks/core';
+import { presenceWebhooks } from '@presence-webhooks/fastify';
+import { ablyBatchRequest, ablyPresenceItem, sendHttp, SUITE_KEY } from '@presence-webhooks/testing';
+import type { FastifyInstance } from 'fastify';
+import fastify5 from 'fastify';
+import fastify4 from 'fastify4';
+import { describe, expect, it } from 'vitest';
+
+const options: ReceiverOptions = { ably: { keys: [SUITE_KEY] } };
+let n = 0;
+
+function enter(channel: string, padTo = 0) {
+  n += 1;
+  const presence = { id: `fc${n}:0:0`, clientId: `fastify-${n}`, connectionId: `fc${n}`, action: 2, timestamp: 1_700_000_000_000 + n, data: 'x'.repeat(padTo) };
+  return ablyBatchRequest([ablyPresenceItem(channel, [presence])], { key: SUITE_KEY });
+}
+
+const json = (value: unknown) => ({ headers: { 'content-type': 'application/json' }, body: new TextEncoder().encode(JSON.stringify(value)) });
+
+async function serve(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+}
+
+type FastifyLib = typeof fastify5;
+
+for (const [name, lib] of [['Fastify 5', fastify5], ['Fastify 4', fastify4 as unknown as FastifyLib]] as const) {
+  describe(name, () => {
+    it("leaves the application's JSON and text parsing, and its other routes, untouched", async () => {
+      const app = lib();
+      const plugin = presenceWebhooks(options);
+      await app.register(plugin, { prefix: '/webhooks' });
+      app.post('/api/echo', async (request) => ({ type: Buffer.isBuffer(request.body) ? 'buffer' : typeof request.body, body: request.body }));
+      try {
+        const base = await serve(app);
+        const parsed = await sendHttp(`${base}/api/echo`, json({ hello: 'world' }));
+        expect(JSON.parse(parsed.text)).toEqual({ type: 'object', body: { hello: 'world' } });
+        const text = await sendHttp(`${base}/api/echo`, { headers: { 'content-type': 'text/plain' }, body: new TextEncoder().encode('plain') });
+        expect(JSON.parse(text.text)).toEqual({ type: 'string', body: 'plain' });
+        // The plugin's catch-all parser does not leak: the app still refuses what it has no parser for.
+        const msgpack = await sendHttp(`${base}/api/echo`, { headers: { 'content-type': 'application/x-msgpack' }, body: Uint8Array.from([0x80]) });
+        expect(msgpack.status).toBe(415);
+        expect(JSON.parse(msgpack.text)).toMatchObject({ code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+        // ...while the webhook route takes the same content type as bytes.
+        expect((await sendHttp(`${base}/webhooks`, enter('fastify-routes', 0))).status).toBe(200);
+        const notJson = await sendHttp(`${base}/webhooks`, json({ hello: 'world' }));
+        expect([notJson.status, (JSON.parse(notJson.text) as { error: { code: string } }).error.code]).toEqual([400, 'unknown_shape']);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it("the webhook route's limit is the receiver's; the server-wide bodyLimit still applies to the app's routes", async () => {
+      const app = lib({ bodyLimit: 2048 });
+      const plugin = presenceWebhooks({ ...options, bodyLimit: 16 * 1024 });
+      await app.register(plugin, { prefix: '/webhooks' });
+      app.post('/api/echo', async (request) => request.body);
+      try {
+        const base = await serve(app);
+        expect((await sendHttp(`${base}/api/echo`, json({ pad: 'x'.repeat(4096) }))).status).toBe(413);
+        expect((await sendHttp(`${base}/webhooks`, enter('fastify-limit', 8 * 1024))).status).toBe(200);
+        const over = await sendHttp(`${base}/webhooks`, enter('fastify-limit', 16 * 1024));
+        expect(over.status).toBe(413);
+        expect(JSON.parse(over.text)).toEqual({ error: { code: 'payload_too_large', message: 'The body is larger than the limit of 16384 bytes' } });
+        await plugin.receiver.idle();
+        expect((await plugin.receiver.store.members('fastify-limit')).length).toBe(1);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('registers as it is, with a receiver or with receiver options; answers under the prefix with or without a trailing slash', async () => {
+      const receiver = createReceiver(options);
+      const app = lib();
+      await app.register(presenceWebhooks, { receiver, prefix: '/with-receiver' });
+      await app.register(presenceWebhooks, { ...options, prefix: '/with-options' });
+      try {
+        const base = await serve(app);
+        expect((await sendHttp(`${base}/with-receiver`, enter('fastify-register'))).status).toBe(200);
+        await receiver.idle();
+        expect((await receiver.store.members('fastify-register')).length).toBe(1);
+        for (const path of ['/with-options', '/with-options/', '/with-receiver/']) {
+          const answer = await sendHttp(`${base}${path}`, { method: 'GET' });
+          expect([path, answer.status, answer.headers.allow]).toEqual([path, 405, 'POST']);
+        }
+        expect((await sendHttp(`${base}/with-options`, enter('fastify-register'))).status).toBe(200);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('fails the registration for a receiver that did not come from createReceiver, or options without a provider', async () => {
+      const app = lib();
+      const fake = { handle: () => undefined } as unknown as ReturnType<typeof createReceiver>;
+      await expect(app.register(presenceWebhooks, { receiver: fake })).rejects.toThrow(/createReceiver/);
+      await app.close();
+      const other = lib();
+      await expect(other.register(presenceWebhooks, { prefix: '/no-provider' })).rejects.toThrow(/configure at least one provider/);
+      await other.close();
+    });
+  });
+}
