@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Member, PresenceChange, PresenceEvent, PresenceStore, ReportedOccupancy } from '@presence-webhooks/core';
 import { compareMembers, DEFAULT_TOMBSTONE_HORIZON_MS } from '@presence-webhooks/core';
 import type { Cluster, RedisOptions } from 'ioredis';
 import { Redis } from 'ioredis';
 import { decodeMember, encodeMember, idSortKey } from './codec.js';
-import type { ChannelKeys } from './names.js';
 import { channelKeys, decodeName, encodeName, indexKey } from './names.js';
 import type { ScriptCommands } from './scripts.js';
 import { defineScripts } from './scripts.js';
@@ -24,6 +23,8 @@ export interface RedisStoreOptions {
 
 /** How long the changes of one apply call are kept, so that a resent call answers them again. */
 const REPLAY_TTL_MS = 60_000;
+/** Most failed batches remembered for their retry (each entry: a hash and a token). */
+const MAX_FAILED_BATCHES = 10_000;
 /** A channel without state is dropped from the index only if not applied to for this long (clock skew between instances). */
 const INDEX_PRUNE_MARGIN_MS = 5 * 60_000;
 const CHANGE_TYPES = { 1: 'join', 2: 'update', 3: 'leave' } as const;
@@ -74,8 +75,12 @@ export class RedisStore implements PresenceStore {
   readonly tombstoneHorizonMs: number;
   private readonly ownsClient: boolean;
   private readonly scripts: ScriptClient;
-  /** Tokens of applies that failed: a retry of the same batch reuses its token and gets the changes a lost reply carried. */
-  private readonly retryTokens = new WeakMap<readonly PresenceEvent[], string>();
+  /**
+   * Batches whose apply failed (content hash -> replay token and when to forget it). The same
+   * batch again — the receiver's retry, or the provider's retry of the delivery to this instance —
+   * reuses the token, so a script that ran but whose reply was lost answers its changes again.
+   */
+  private readonly failed = new Map<string, { token: string; until: number }>();
 
   constructor(options: RedisStoreOptions = {}) {
     const horizon = options.tombstoneHorizonMs ?? DEFAULT_TOMBSTONE_HORIZON_MS;
@@ -107,23 +112,37 @@ export class RedisStore implements PresenceStore {
       if (list === undefined) byChannel.set(channel, [i]);
       else list.push(i);
     }
-    const token = this.retryTokens.get(events) ?? randomUUID();
-    const calls: { channel: string; keys: ChannelKeys; indices: number[]; args: Arg[] }[] = [];
+    const calls: { channel: string; indices: number[]; fields: Arg[] }[] = [];
+    const hash = createHash('sha1');
     for (const [channel, indices] of byChannel) {
-      const keys = channelKeys(this.prefix, channel);
-      const args: Arg[] = [keys.members, keys.tombstones, keys.info, keys.replay(token), this.tombstoneHorizonMs, REPLAY_TTL_MS, indices.length];
-      for (const i of indices) args.push(...fieldsOf(events[i] as PresenceEvent));
-      calls.push({ channel, keys, indices, args });
+      const fields: Arg[] = [];
+      for (const i of indices) fields.push(...fieldsOf(events[i] as PresenceEvent));
+      calls.push({ channel, indices, fields });
+      // Length-prefixed, so that no two different batches hash the same bytes.
+      for (const field of [encodeName(channel), ...fields]) {
+        const bytes = typeof field === 'number' ? String(field) : field;
+        hash.update(`${Buffer.byteLength(bytes)}:`).update(bytes);
+      }
     }
+    const batch = hash.digest('base64');
+    const now = Date.now();
+    const remembered = this.failed.get(batch);
+    const token = remembered !== undefined && remembered.until > now ? remembered.token : randomUUID();
 
     let replies: (number | Buffer)[][];
     try {
-      replies = await this.run(calls.map((c) => c.args), calls.map((c) => c.channel));
+      replies = await this.run(
+        calls.map(({ channel, indices, fields }) => {
+          const keys = channelKeys(this.prefix, channel);
+          return [keys.members, keys.tombstones, keys.info, keys.replay(token), this.tombstoneHorizonMs, REPLAY_TTL_MS, indices.length, ...fields];
+        }),
+        calls.map((c) => c.channel),
+      );
     } catch (error) {
-      this.retryTokens.set(events, token);
+      this.rememberFailure(batch, token, now);
       throw error;
     }
-    this.retryTokens.delete(events);
+    this.failed.delete(batch);
 
     const found: (PresenceChange | undefined)[] = new Array<PresenceChange | undefined>(events.length);
     calls.forEach((call, c) => {
@@ -134,6 +153,15 @@ export class RedisStore implements PresenceStore {
       }
     });
     return found.filter((change): change is PresenceChange => change !== undefined);
+  }
+
+  private rememberFailure(batch: string, token: string, now: number): void {
+    this.failed.delete(batch);
+    if (this.failed.size >= MAX_FAILED_BATCHES) {
+      for (const [key, entry] of this.failed) if (entry.until <= now || this.failed.size >= MAX_FAILED_BATCHES) this.failed.delete(key);
+    }
+    // Forget a little before Redis does, so a remembered token always finds its replay record if there is one.
+    this.failed.set(batch, { token, until: now + REPLAY_TTL_MS - 5_000 });
   }
 
   /** Index the channels and run the apply scripts: one pipeline (one round trip), or concurrent commands on a Cluster. */
