@@ -32,6 +32,21 @@ export class WebhookError extends Error {
   }
 }
 
+/** The 413 for a body over the receiver's limit (every adapter answers with this one). */
+export function bodyTooLarge(limit: number): WebhookError {
+  return new WebhookError(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes`);
+}
+
+/** The 500 for a body a framework parser consumed, leaving no raw bytes to verify. */
+export function bodyConsumed(): WebhookError {
+  return new WebhookError(
+    500,
+    'body_consumed',
+    'The request body was already consumed by a body parser and no raw bytes are left, so the webhook signature cannot be checked. ' +
+      'Mount presenceWebhooks() before express.json() / bodyParser (or on its own path), or keep the raw bytes in req.rawBody.',
+  );
+}
+
 export interface WebhookResponse {
   status: number;
   headers: Record<string, string>;

@@ -1,9 +1,9 @@
-import type { PresenceChange } from './events.js';
+import type { ChannelEvent, DriftEvent, PresenceChange } from './events.js';
 import { changeToEvent } from './events.js';
 import type { Handler } from './emitter.js';
 import { TypedEmitter } from './emitter.js';
 import type { WebhookResponse } from './errors.js';
-import { errorResponse, jsonResponse, WebhookError } from './errors.js';
+import { bodyConsumed, bodyTooLarge, errorResponse, jsonResponse, WebhookError } from './errors.js';
 import { parseContentType } from './http/content-type.js';
 import type { DecodedBody } from './http/decode-body.js';
 import { decodeBody } from './http/decode-body.js';
@@ -17,6 +17,11 @@ import type { ProviderOptions } from './providers/index.js';
 import { buildProviders } from './providers/index.js';
 import type { PresenceStore } from './store.js';
 import { DeliveryQueue } from './delivery-queue.js';
+import type { ResyncOptions } from './resync/options.js';
+import { resolveResyncOptions } from './resync/options.js';
+import type { ResyncResult, ResyncTarget } from './resync/resyncer.js';
+import { Resyncer } from './resync/resyncer.js';
+import { buildSources } from './resync/sources.js';
 
 export type AckMode = 'on-receipt' | 'after-store';
 
@@ -37,6 +42,8 @@ export interface ReceiverOptions extends ProviderOptions {
   onError?: (error: Error) => void;
   /** Where warnings go. Default: console.warn. */
   logger?: { warn(message: string): void };
+  /** Drift detection against the providers' figures, and repair from their REST presence APIs. */
+  resync?: ResyncOptions;
 }
 
 /** What an adapter hands to `handle`: the request as bytes, never a re-serialised object. */
@@ -59,8 +66,16 @@ export interface Receiver {
   onError(handler: (error: Error) => void): () => void;
   /** Answer one webhook request. Never throws. */
   handle(request: WebhookRequest): Promise<WebhookResponse>;
-  /** Resolves once every accepted delivery has been applied and its events emitted. */
+  /** Resolves once every accepted delivery and every started resync has been applied and its events emitted. */
   idle(): Promise<void>;
+  /**
+   * Repair a channel from its provider's REST presence API; the repair's effective changes are
+   * emitted as join / update / leave (reason 'resync') events. One request per channel per
+   * `resync.minIntervalMs`: a call inside the window gets the running or last result.
+   */
+  resync(channel: string, target?: ResyncTarget): Promise<ResyncResult>;
+  /** Stop drift timers, abort snapshot requests, wait for idle(), and close the store if the receiver created it. */
+  close(): Promise<void>;
   readonly store: PresenceStore;
   readonly bodyLimit: number;
   readonly ack: AckMode;
@@ -71,9 +86,6 @@ interface Accepted {
   normalised: Normalised;
 }
 
-const BODY_CONSUMED_MESSAGE =
-  'The request body was already consumed by a body parser and no raw bytes are left, so the webhook signature cannot be checked. ' +
-  'Mount presenceWebhooks() before express.json() / bodyParser (or on its own path), or keep the raw bytes in req.rawBody.';
 
 function emptyQuery(url: string | undefined): URLSearchParams {
   if (url === undefined) return new URLSearchParams();
@@ -99,10 +111,13 @@ class PresenceReceiver implements Receiver {
   private readonly providers: Provider[];
   private readonly queue: DeliveryQueue;
   private readonly logger: { warn(message: string): void };
+  private readonly resyncer: Resyncer;
+  private readonly ownsStore: boolean;
 
   constructor(options: ReceiverOptions) {
     this.logger = options.logger ?? console;
     this.providers = buildProviders(options, (m) => this.logger.warn(m));
+    this.ownsStore = options.store === undefined;
     this.store = options.store ?? new MemoryStore();
     this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
     if (!(Number.isSafeInteger(this.bodyLimit) && this.bodyLimit > 0)) throw new TypeError('bodyLimit must be a positive integer (bytes)');
@@ -113,6 +128,17 @@ class PresenceReceiver implements Receiver {
       attempts: this.ack === 'after-store' ? 1 : (options.retry?.attempts ?? 5),
       baseDelayMs: options.retry?.baseDelayMs ?? 100,
       report: (error) => this.report(error),
+    });
+    this.resyncer = new Resyncer({
+      options: resolveResyncOptions(options.resync),
+      sources: buildSources(options, Date.now),
+      providers: this.providers.map((p) => p.name),
+      store: this.store,
+      enqueue: (job) => this.queue.push(job),
+      emitChanges: (changes) => this.emit(changes, []),
+      emitDrift: (event) => void this.emit([], [{ name: 'drift', payload: event }]),
+      report: (error) => this.report(error),
+      now: Date.now,
     });
   }
 
@@ -129,8 +155,20 @@ class PresenceReceiver implements Receiver {
     return () => this.errorHandlers.delete(handler);
   }
 
-  idle(): Promise<void> {
-    return this.queue.idle();
+  async idle(): Promise<void> {
+    await this.queue.idle();
+    await this.resyncer.idle();
+    await this.queue.idle();
+  }
+
+  resync(channel: string, target?: ResyncTarget): Promise<ResyncResult> {
+    return this.resyncer.resync(channel, target);
+  }
+
+  async close(): Promise<void> {
+    this.resyncer.close();
+    await this.idle();
+    if (this.ownsStore) await this.store.close?.();
   }
 
   async handle(request: WebhookRequest): Promise<WebhookResponse> {
@@ -165,11 +203,11 @@ class PresenceReceiver implements Receiver {
     }
     const body = request.body;
     if (body === undefined || body === null) {
-      if (request.bodyConsumed === true) throw new WebhookError(500, 'body_consumed', BODY_CONSUMED_MESSAGE);
+      if (request.bodyConsumed === true) throw bodyConsumed();
       throw new WebhookError(400, 'invalid_body', 'The request has no body');
     }
     if (body.byteLength > this.bodyLimit) {
-      throw new WebhookError(413, 'payload_too_large', `The body is larger than the limit of ${this.bodyLimit} bytes`);
+      throw bodyTooLarge(this.bodyLimit);
     }
     const headers = request.headers;
     const type = parseContentType(getHeader(headers, 'content-type'));
@@ -192,17 +230,23 @@ class PresenceReceiver implements Receiver {
   /** Steps 5-6: merge into the store, then emit the effective changes and the channel events. */
   private async process(normalised: Normalised): Promise<void> {
     const changes: PresenceChange[] = normalised.presence.length > 0 ? await this.store.apply(normalised.presence) : [];
+    this.resyncer.observe(normalised);
+    await this.emit(changes, normalised.channel);
+  }
+
+  /** Emit effective changes and other events; handler failures go to onError as one AggregateError. */
+  private async emit(changes: readonly PresenceChange[], events: readonly (ChannelEvent | { name: 'drift'; payload: DriftEvent })[]): Promise<void> {
     const failures: unknown[] = [];
     const pending: Promise<void>[] = [];
     const emitter = this.emitter;
     // Dispatch in order (channel.active, presence changes, the rest); async handlers run concurrently.
-    for (const event of normalised.channel) if (event.name === 'channel.active') emitter.dispatch(event.name, event.payload, failures, pending);
+    for (const event of events) if (event.name === 'channel.active') emitter.dispatch(event.name, event.payload, failures, pending);
     for (const change of changes) {
       if (!emitter.has(change.type)) continue;
       const { name, payload } = changeToEvent(change);
       emitter.dispatch(name, payload as PresenceEventMap[typeof name], failures, pending);
     }
-    for (const event of normalised.channel) if (event.name !== 'channel.active') emitter.dispatch(event.name, event.payload as never, failures, pending);
+    for (const event of events) if (event.name !== 'channel.active') emitter.dispatch(event.name, event.payload as never, failures, pending);
     if (pending.length > 0) await Promise.all(pending);
     if (failures.length > 0) {
       const error = new AggregateError(failures, `${failures.length} event handler(s) failed`);

@@ -1,15 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
-import { WebhookError } from '../errors.js';
+import { bodyConsumed, bodyTooLarge, WebhookError } from '../errors.js';
 
 interface RawBodyError extends Error {
   type?: string;
 }
 
-/** The 413 every adapter answers for a body over the receiver's limit. */
-export function bodyTooLarge(limit: number): WebhookError {
-  return new WebhookError(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes`);
-}
+export { bodyTooLarge } from '../errors.js';
 
 /**
  * Read a Node request's body into bytes, stopping at `limit` (413). A declared Content-Length
@@ -26,7 +23,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Uin
       throw bodyTooLarge(limit);
     }
     if (type === 'stream.not.readable') {
-      throw new WebhookError(500, 'body_consumed', 'The request stream was already read by another middleware');
+      throw bodyConsumed();
     }
     if (type === 'request.aborted') throw new WebhookError(400, 'invalid_body', 'The client aborted the request');
     throw new WebhookError(400, 'invalid_body', `The body could not be read: ${(error as Error).message}`);
