@@ -36,7 +36,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 
 describe.skipIf(!available)('acknowledgement modes with RedisStore', () => {
   let proxy: TcpProxy;
-  const other = new RedisStore({ url: REDIS_URL, prefix });
+  const other = new RedisStore({ url: REDIS_URL, prefix, redisOptions: { lazyConnect: true } });
   const open: { server: RunningServer; store: RedisStore }[] = [];
 
   beforeAll(async () => {

@@ -23,8 +23,8 @@ const available = await redisAvailable();
 const prefix = uniquePrefix('fault');
 
 describe.skipIf(!available)('Redis connection faults mid-stream, after-store mode', () => {
-  const reader = new RedisStore({ url: REDIS_URL, prefix });
-  const admin = new Redis(REDIS_URL);
+  const reader = new RedisStore({ url: REDIS_URL, prefix, redisOptions: { lazyConnect: true } });
+  const admin = new Redis(REDIS_URL, { lazyConnect: true });
   afterAll(async () => {
     await reader.clear();
     await reader.close();

@@ -21,7 +21,7 @@ const prefix = uniquePrefix('multi');
 
 describe.skipIf(!available)('two receiver processes sharing one Redis', () => {
   const receivers: ReceiverProcess[] = [];
-  const reader = new RedisStore({ url: REDIS_URL, prefix });
+  const reader = new RedisStore({ url: REDIS_URL, prefix, redisOptions: { lazyConnect: true } });
 
   beforeAll(() => {
     // The processes run the built example: build it (and what it references) if it is not up to date.

@@ -10,7 +10,7 @@ const prefix = uniquePrefix('conformance');
 describe.skipIf(!available)('RedisStore passes the store conformance suite', () => {
   // One shared connection for the stores the suite opens (a client passed in is never closed by the store);
   // the concurrency case's handles each get their own connection, as separate instances would.
-  const shared = new Redis(REDIS_URL);
+  const shared = new Redis(REDIS_URL, { lazyConnect: true });
   let handles = 0;
   afterAll(async () => {
     await deleteKeys(shared, prefix);
