@@ -1,0 +1,51 @@
+/**
+ * RedisStore on a real Redis Cluster (3 masters, started here on loopback ports): the keys of a
+ * channel share a slot ({prefix:channel} hash tags), channels spread over the nodes, and the store
+ * passes the same conformance suite as on a single Redis, several handles sharing one state.
+ */
+import { RedisStore } from '@presence-webhooks/redis';
+import { storeConformanceCases } from '@presence-webhooks/testing';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCluster } from './helpers/redis-cluster.js';
+import { clusterToolsAvailable, startLocalCluster } from './helpers/redis-cluster.js';
+
+const tools = clusterToolsAvailable();
+if (!tools) {
+  if (process.env.CI === 'true') throw new Error('redis-server / redis-cli are not on PATH and CI=true: the Redis Cluster test cannot run');
+  console.warn('\n!!! REDIS CLUSTER TEST SKIPPED: redis-server and redis-cli are not on PATH !!!\n');
+}
+
+describe.skipIf(!tools)('RedisStore on a Redis Cluster', () => {
+  let cluster: LocalCluster;
+  let client: Cluster;
+  beforeAll(async () => {
+    cluster = await startLocalCluster();
+    client = new Cluster(cluster.nodes);
+  });
+  afterAll(async () => {
+    await client?.quit();
+    await cluster?.stop();
+  });
+
+  const cases = storeConformanceCases(({ tombstoneHorizonMs, namespace }) => new RedisStore({ client, prefix: `cl:${namespace}`, tombstoneHorizonMs }), { numRuns: 15 });
+  for (const c of cases) it(c.name, c.run);
+
+  it('spreads channels over the nodes, each channel within one slot', async () => {
+    const store = new RedisStore({ client, prefix: 'spread' });
+    const channels = Array.from({ length: 24 }, (_, i) => `channel-${i}`);
+    await store.apply(
+      channels.map((channel, i) => ({
+        provider: 'ably' as const,
+        channel,
+        memberKey: `c${i}:u`,
+        present: true,
+        member: { clientId: 'u', connectionId: `c${i}`, timestamp: i },
+        order: { ts: i, serial: 0, index: 0, rank: 0, id: `c${i}:0:0` },
+      })),
+    );
+    expect(await store.channels()).toEqual([...channels].sort());
+    const perNode = await Promise.all(client.nodes('master').map((node) => node.dbsize()));
+    expect(perNode.filter((n) => n > 0).length).toBeGreaterThan(1);
+  });
+});
