@@ -1,17 +1,24 @@
 import type { LeaveReason, Member, OrderKey, PresenceEvent } from '../events.js';
 import type { HeldState } from './merge.js';
+import { decimal } from './order.js';
 
 function digits(n: number): number {
   return n < 10 ? 1 : Math.floor(Math.log10(n)) + 1;
 }
 
-/** True when `id` is exactly `connectionId:serial:index`, so it need not be kept. */
+/** True when `id` is exactly `connectionId:serial:index` (plain decimals), so it need not be kept. */
 function idIsDerivable(order: OrderKey, connectionId: string | undefined): boolean {
+  if (order.serial < 0 || order.index < 0 || connectionId === undefined) return false;
+  const { id } = order;
+  const at = connectionId.length;
+  const colon = at + 1 + digits(order.serial);
   return (
-    order.serial >= 0 &&
-    connectionId !== undefined &&
-    order.id.length === connectionId.length + 2 + digits(order.serial) + digits(order.index) &&
-    order.id.startsWith(connectionId)
+    id.length === colon + 1 + digits(order.index) &&
+    id.charCodeAt(at) === 58 &&
+    id.charCodeAt(colon) === 58 &&
+    id.startsWith(connectionId) &&
+    decimal(id, at + 1, colon) === order.serial &&
+    decimal(id, colon + 1, id.length) === order.index
   );
 }
 

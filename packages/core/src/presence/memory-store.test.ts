@@ -93,6 +93,15 @@ describe('MemoryStore', () => {
     expect(await store.apply([odd])).toEqual([]);
   });
 
+  it('keeps an id whose serial and index differ from the order key it came with', async () => {
+    const store = new MemoryStore();
+    const key = { ts: 1, serial: 0, index: 1, rank: 0, id: 'c-a:0:0' };
+    await store.apply([{ ...ev('a', 0, true), order: key }]);
+    // Equal serial/index/rank: only the id decides; the held id must still be "c-a:0:0".
+    expect(await store.apply([{ ...ev('a', 0, true), order: { ...key, id: 'c-a:0:0' } }])).toEqual([]);
+    expect((await store.apply([{ ...ev('a', 0, true), order: { ...key, id: 'c-a:0:01' } }])).map((c) => c.type)).toEqual(['update']);
+  });
+
   it('rejects a negative horizon', () => {
     expect(() => new MemoryStore({ tombstoneHorizonMs: -1 })).toThrow(RangeError);
   });

@@ -23,7 +23,7 @@ export function compareOrder(a: OrderKey, b: OrderKey): number {
 }
 
 /** The non-negative integer written in decimal digits only in `text[from, to)`, or -1. */
-function decimal(text: string, from: number, to: number): number {
+export function decimal(text: string, from: number, to: number): number {
   if (to <= from || to - from > 15) return -1;
   let n = 0;
   for (let k = from; k < to; k++) {
