@@ -1,3 +1,5 @@
+import type { RestOptions } from '../../resync/options.js';
+
 /** A cipher key: raw bytes, or base64 text (as Ably's dashboard shows it). */
 export type CipherKey = string | Uint8Array;
 
@@ -18,4 +20,6 @@ export interface AblyOptions {
   cipherKeys?: Readonly<Record<string, CipherKey>> | ((channel: string) => CipherKey | undefined);
   /** Accept unsigned, secret-less requests. Logs a warning once. Never in production. */
   insecure?: boolean;
+  /** The REST API that `resync` reads presence from, with Basic auth by `keys[0]`. */
+  rest?: RestOptions;
 }

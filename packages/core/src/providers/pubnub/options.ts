@@ -1,3 +1,5 @@
+import type { PubNubRestOptions } from '../../resync/options.js';
+
 export interface PubNubOptions {
   /** Shared secret the webhook URL or a custom header carries (PubNub signs nothing). Required unless `insecure`. */
   secret?: string;
@@ -10,6 +12,8 @@ export interface PubNubOptions {
   insecure?: boolean;
   /** The subscribe key, for resync through Here Now. */
   subscribeKey?: string;
+  /** The REST API that `resync` reads Here Now from. */
+  rest?: PubNubRestOptions;
   /** Bounds for multipart/form-data bodies (channel active / inactive webhooks). */
   multipart?: MultipartLimits;
 }

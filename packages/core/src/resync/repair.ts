@@ -1,0 +1,65 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Member, PresenceChange, PresenceEvent } from '../events.js';
+import type { Snapshot } from './snapshot.js';
+
+/** A resync leave loses a tie against any real event of the same time: the snapshot did not see it. */
+export const RESYNC_LEAVE_RANK = -1;
+
+/** The member key of a stored member, as the providers build it (Ably connectionId:clientId, PubNub uuid). */
+export function storedMemberKey(member: Member): string {
+  return member.connectionId === undefined ? member.clientId : `${member.connectionId}:${member.clientId}`;
+}
+
+/** Stored members that belong to a provider: Ably members have a connectionId, PubNub members do not. */
+export function ownMembers(members: readonly Member[], snapshot: Pick<Snapshot, 'provider'>): Member[] {
+  const ably = snapshot.provider === 'ably';
+  return members.filter((m) => (m.connectionId !== undefined) === ably);
+}
+
+/** The leave a resync infers for a stored member the snapshot does not list: at the snapshot time, serial -1. */
+export function resyncLeave(snapshot: Pick<Snapshot, 'provider' | 'channel' | 'time'>, member: Member): PresenceEvent {
+  const memberKey = storedMemberKey(member);
+  return {
+    provider: snapshot.provider,
+    channel: snapshot.channel,
+    memberKey,
+    present: false,
+    reason: 'resync',
+    member: { ...member, timestamp: snapshot.time },
+    order: { ts: snapshot.time, serial: -1, index: -1, rank: RESYNC_LEAVE_RANK, id: `resync:${snapshot.time}:${memberKey}` },
+  };
+}
+
+/**
+ * The events that bring a channel's stored set to the snapshot, for the store's ordinary merge:
+ * every listed member (with its own order key, so a newer stored state wins), and a leave for each
+ * stored member of the provider that the snapshot does not list and that is older than the
+ * snapshot. No leave is inferred from an incomplete snapshot. Pure.
+ */
+export function repairEvents(snapshot: Snapshot, stored: readonly Member[]): PresenceEvent[] {
+  const events = snapshot.events.slice();
+  if (!snapshot.complete) return events;
+  const listed = new Set<string>();
+  for (const event of snapshot.events) if (event.present) listed.add(event.memberKey);
+  for (const member of ownMembers(stored, snapshot)) {
+    if (member.timestamp < snapshot.time && !listed.has(storedMemberKey(member))) events.push(resyncLeave(snapshot, member));
+  }
+  return events;
+}
+
+/**
+ * The changes worth emitting: a snapshot that restates a member as it is stored (PubNub lists
+ * members with the snapshot time) moves its order key forward but changes nothing visible.
+ */
+export function visibleChanges(changes: readonly PresenceChange[]): PresenceChange[] {
+  return changes.filter(
+    (c) => c.type !== 'update' || !isDeepStrictEqual(c.member.data, c.previous.data) || c.member.encoding !== c.previous.encoding,
+  );
+}
+
+/** How many members a snapshot lists as present. */
+export function listedCount(snapshot: Snapshot): number {
+  let n = 0;
+  for (const event of snapshot.events) if (event.present) n++;
+  return n;
+}

@@ -1,0 +1,18 @@
+import type { ProviderName } from '../events.js';
+
+/** A snapshot request that failed: which provider, which channel, and the HTTP status when there was an answer. */
+export class ResyncError extends Error {
+  readonly code = 'resync_failed';
+  readonly provider: ProviderName;
+  readonly channel: string;
+  /** The HTTP status of the provider's answer; absent when there was none (network error, timeout). */
+  readonly status?: number;
+
+  constructor(provider: ProviderName, channel: string, message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(`${provider} resync of channel "${channel}" failed: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ResyncError';
+    this.provider = provider;
+    this.channel = channel;
+    if (options.status !== undefined) this.status = options.status;
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Drift and resync with Ably: webhooks over real HTTP through Express, some deliveries lost for
+ * good, and Ably's REST presence API served on loopback from the simulator's truth (Basic auth,
+ * Link pagination). The receiver must notice, repair, and tell the application.
+ */
+import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
+import { createReceiver, MemoryStore, ResyncError } from '@presence-webhooks/core';
+import type { AblyItem, RawAblyPresence } from '@presence-webhooks/testing';
+import { ABLY_ACTION, ablyBatchRequest, ablyDeliveries, ablyOccupancyItem, ablyPresenceItem, generateAblyHistory, seededRandom } from '@presence-webhooks/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { postTo, startExpress } from './helpers/express-server.js';
+import type { FakeAbly } from './helpers/fake-ably-rest.js';
+import { ablyPresenceSets, startFakeAbly } from './helpers/fake-ably-rest.js';
+import type { Recorded } from './helpers/resync-harness.js';
+import { driftFor, foldedSet, foldEvents, memberKeys, nextEvent, record, storedSet } from './helpers/resync-harness.js';
+
+const KEY = 'appId.keyId:resync-secret';
+const CHANNELS = ['room-1', 'room-2', 'room-3', 'room/4 é'];
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Setup {
+  receiver: Receiver;
+  recorded: Recorded;
+  fake: FakeAbly;
+  post: (items: readonly AblyItem[]) => Promise<void>;
+}
+
+async function setup(sets: Map<string, RawAblyPresence[]>, resync: ReceiverOptions['resync'], options: Partial<ReceiverOptions> = {}): Promise<Setup> {
+  const fake = await startFakeAbly(KEY, sets);
+  const receiver = createReceiver({ ably: { keys: [KEY], rest: { baseUrl: fake.url } }, resync, ...options });
+  const recorded = record(receiver);
+  const server = await startExpress(receiver);
+  cleanups.push(() => fake.close(), () => server.close(), () => receiver.close());
+  const post = async (items: readonly AblyItem[]) => {
+    const answer = await postTo(server.url, ablyBatchRequest(items, { key: KEY }));
+    expect(answer.status).toBe(200);
+  };
+  return { receiver, recorded, fake, post };
+}
+
+/** A history, its deliveries with a random share lost for good, and the set a receiver holds without repair. */
+async function lossyHistory(seed: number) {
+  const history = generateAblyHistory({ seed, channels: CHANNELS, clients: 5, steps: 90 });
+  const random = seededRandom(seed * 7 + 1);
+  const delivered = ablyDeliveries(history.entries, random, { maxItems: 3, maxPerItem: 3, duplicateRate: 0.1 }).filter(() => random() >= 0.3);
+  const reference = createReceiver({ ably: { keys: [KEY] } });
+  for (const items of delivered) await reference.handle({ method: 'POST', ...ablyBatchRequest(items, { key: KEY }) });
+  await reference.idle();
+  return { history, delivered, reference: reference.store };
+}
+
+describe('Ably: drift detected from occupancy events, repaired from the REST presence API', () => {
+  for (const seed of [3, 8, 21]) {
+    it(`seed ${seed}: the set equals the truth and the repair's joins and leaves are emitted`, async () => {
+      const { history, delivered, reference } = await lossyHistory(seed);
+      const truthCount = (channel: string) => history.truth.get(channel)?.length ?? 0;
+      const drifting = new Set<string>();
+      for (const channel of CHANNELS) if ((await reference.occupancy(channel)) !== truthCount(channel)) drifting.add(channel);
+      expect(drifting.size, 'the lost deliveries make some channel drift').toBeGreaterThan(0);
+
+      const { receiver, recorded, fake, post } = await setup(ablyPresenceSets(history.entries), { onDrift: true, graceMs: 10 });
+      for (const items of delivered) await post(items);
+      await receiver.idle();
+      const drifted = driftFor(receiver, drifting);
+      // Ably's occupancy webhook: the provider's own count of present members.
+      await post(CHANNELS.map((channel) => ablyOccupancyItem(channel, { connections: truthCount(channel) + 1, presenceMembers: truthCount(channel), presenceConnections: truthCount(channel) })));
+      await drifted;
+      await receiver.idle();
+
+      for (const event of recorded.drift) {
+        expect(drifting.has(event.channel)).toBe(true);
+        expect(event).toMatchObject({ provider: 'ably', reported: truthCount(event.channel), stored: await reference.occupancy(event.channel) });
+      }
+      const folded = foldEvents(recorded);
+      for (const channel of CHANNELS) {
+        const expected = drifting.has(channel) ? (history.truth.get(channel) ?? []) : await storedSet(reference, channel);
+        expect(await storedSet(receiver.store, channel), channel).toEqual(expected);
+        // An application that only listens to the events holds the same set.
+        expect(foldedSet(folded, channel), channel).toEqual(expected);
+      }
+      // The repair's leaves say so, and are exactly the members the store held wrongly.
+      for (const channel of drifting) {
+        const truthKeys = memberKeys(history.truth.get(channel) ?? []);
+        const wrong = [...memberKeys(await reference.members(channel))].filter((k) => !truthKeys.has(k)).sort();
+        const resyncLeaves = recorded.presence.filter((e) => e.name === 'leave' && e.payload.channel === channel && 'reason' in e.payload && e.payload.reason === 'resync');
+        expect([...memberKeys(resyncLeaves.map((e) => e.payload.member))].sort(), channel).toEqual(wrong);
+      }
+      expect(recorded.errors).toEqual([]);
+      // Basic auth with ably.keys[0] (the fake answers 401 otherwise), limit=1000.
+      expect(fake.requests.length).toBeGreaterThan(0);
+      for (const request of fake.requests) expect(request.url.searchParams.get('limit')).toBe('1000');
+    });
+  }
+});
+
+describe('Ably: resync on demand', () => {
+  it('keeps deliveries that arrive while the snapshot is in flight: the older snapshot does not override them', async () => {
+    const history = generateAblyHistory({ seed: 5, channels: ['room-1'], clients: 6, steps: 40 });
+    const sets = ablyPresenceSets(history.entries);
+    const present = sets.get('room-1') ?? [];
+    expect(present.length).toBeGreaterThanOrEqual(3);
+    const { receiver, fake, post } = await setup(sets, undefined);
+    // The receiver missed everything but the first half of the history.
+    await post([ablyPresenceItem('room-1', history.entries.slice(0, 20).map((e) => e.message))]);
+    await receiver.idle();
+
+    fake.hold();
+    const resync = receiver.resync('room-1', { provider: 'ably' });
+    await fake.arrived(1);
+    // While the snapshot is held: one listed member leaves, one updates, one new connection enters.
+    const now = Date.now() + 1000;
+    const [gone, changed] = present as [RawAblyPresence, RawAblyPresence];
+    const serialOf = (m: RawAblyPresence) => Number(m.id.split(':')[1]);
+    const newcomer: RawAblyPresence = { id: 'connNEW:3:0', clientId: 'newcomer', connectionId: 'connNEW', action: ABLY_ACTION.enter, timestamp: now, data: 'hello' };
+    const during = [
+      { ...gone, id: `${gone.connectionId}:${serialOf(gone) + 5}:0`, action: ABLY_ACTION.leave, timestamp: now, data: undefined, encoding: undefined },
+      { ...changed, id: `${changed.connectionId}:${serialOf(changed) + 5}:0`, action: ABLY_ACTION.update, timestamp: now, data: 'changed while in flight', encoding: undefined },
+      newcomer,
+    ];
+    const applied = Promise.all([
+      nextEvent(receiver, 'leave', (e) => e.member.connectionId === gone.connectionId && e.reason === 'leave'),
+      nextEvent(receiver, 'join', (e) => e.member.connectionId === 'connNEW'),
+    ]);
+    await post([ablyPresenceItem('room-1', during)]);
+    await applied;
+    fake.release();
+    const result = await resync;
+    await receiver.idle();
+
+    const members = await receiver.store.members('room-1');
+    const byConnection = new Map(members.map((m) => [m.connectionId, m]));
+    expect(byConnection.has(gone.connectionId)).toBe(false);
+    expect(byConnection.get(changed.connectionId)?.data).toBe('changed while in flight');
+    expect(byConnection.get('connNEW')?.data).toBe('hello');
+    // Everything else is as the snapshot says.
+    const expected = new Set([...present.map((m) => m.connectionId), 'connNEW']);
+    expected.delete(gone.connectionId);
+    expect(new Set(members.map((m) => m.connectionId))).toEqual(expected);
+    expect(result).toMatchObject({ channel: 'room-1', provider: 'ably', reported: present.length, complete: true });
+    // Two members a page: the Link rel="next" pages were followed.
+    expect(fake.requests.map((r) => r.url.searchParams.get('start') ?? '0')).toEqual(Array.from({ length: Math.ceil(present.length / 2) }, (_, i) => String(i * 2)));
+  });
+
+  it('one request per channel within minIntervalMs: a second call gets the running result', async () => {
+    const history = generateAblyHistory({ seed: 9, channels: ['room-1'], steps: 30 });
+    const { receiver, fake } = await setup(ablyPresenceSets(history.entries), { minIntervalMs: 60_000 });
+    const first = receiver.resync('room-1', { provider: 'ably' });
+    const second = receiver.resync('room-1', { provider: 'ably' });
+    const [a, b] = await Promise.all([first, second]);
+    expect(b).toBe(a);
+    expect(await receiver.resync('room-1', { provider: 'ably' })).toBe(a);
+    const pages = fake.requests.length;
+    expect(pages).toBe(Math.max(1, Math.ceil((history.truth.get('room-1')?.length ?? 0) / 2)));
+    expect((await storedSet(receiver.store, 'room-1'))).toEqual(history.truth.get('room-1') ?? []);
+  });
+
+  it('a wrong key: the error names the channel and the status, and reaches onError', async () => {
+    const fake = await startFakeAbly('appId.otherKey:other', new Map());
+    const receiver = createReceiver({ ably: { keys: [KEY], rest: { baseUrl: fake.url } } });
+    const recorded = record(receiver);
+    cleanups.push(() => fake.close(), () => receiver.close());
+    const error = await receiver.resync('room-9', { provider: 'ably' }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ResyncError);
+    expect(error).toMatchObject({ status: 401, channel: 'room-9', provider: 'ably', code: 'resync_failed' });
+    expect((error as Error).message).toContain('Invalid credentials');
+    expect(recorded.errors).toEqual([error]);
+  });
+
+  it('the periodic check finds a channel whose every leave was lost, and repairs it', async () => {
+    const history = generateAblyHistory({ seed: 12, channels: ['room-1', 'room-2'], steps: 60 });
+    // Deliver only enters and updates: every leave is lost, so no figure ever disagrees by itself.
+    const kept = history.entries.filter((e) => e.message.action !== ABLY_ACTION.leave);
+    const { receiver, recorded, post } = await setup(ablyPresenceSets(history.entries), { onDrift: true, everyMs: 20, minIntervalMs: 0 });
+    const leavesMissing = new Set<string>();
+    for (const channel of ['room-1', 'room-2']) {
+      const entries = kept.filter((e) => e.channel === channel);
+      if (entries.length === 0) continue;
+      await post([ablyPresenceItem(channel, entries.map((e) => e.message))]);
+      const storedCount = (await receiver.store.occupancy(channel));
+      if (storedCount !== (history.truth.get(channel)?.length ?? 0)) leavesMissing.add(channel);
+    }
+    expect(leavesMissing.size).toBeGreaterThan(0);
+    await driftFor(receiver, leavesMissing);
+    await receiver.idle();
+    for (const channel of leavesMissing) expect(await storedSet(receiver.store, channel)).toEqual(history.truth.get(channel) ?? []);
+    expect(recorded.presence.some((e) => e.name === 'leave' && 'reason' in e.payload && e.payload.reason === 'resync')).toBe(true);
+  });
+
+  it('close() aborts a snapshot in flight, stops the timers, and closes only a store the receiver created', async () => {
+    const { receiver, fake } = await setup(new Map(), { everyMs: 10 });
+    fake.hold();
+    const pending = receiver.resync('room-1', { provider: 'ably' }).then(() => undefined, (e: unknown) => e);
+    await fake.arrived(1);
+    await receiver.store.apply([{ provider: 'ably', channel: 'room-1', memberKey: 'c:a', present: true, member: { clientId: 'a', connectionId: 'c', timestamp: 1 }, order: { ts: 1, serial: 0, index: 0, rank: 0, id: 'c:0:0' } }]);
+    await receiver.close();
+    expect(await pending).toBeInstanceOf(ResyncError);
+    expect(await receiver.store.channels()).toEqual([]); // its own MemoryStore was closed (cleared)
+    await expect(receiver.resync('room-1', { provider: 'ably' })).rejects.toThrow(/closed/);
+
+    const store = new MemoryStore();
+    const other = createReceiver({ ably: { keys: [KEY], rest: { baseUrl: fake.url } }, store });
+    await store.apply([{ provider: 'ably', channel: 'room-2', memberKey: 'c:a', present: true, member: { clientId: 'a', connectionId: 'c', timestamp: 1 }, order: { ts: 1, serial: 0, index: 0, rank: 0, id: 'c:0:0' } }]);
+    await other.close();
+    expect(await store.channels()).toEqual(['room-2']);
+  });
+});
