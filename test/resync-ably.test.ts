@@ -207,4 +207,15 @@ describe('Ably: resync on demand', () => {
     await other.close();
     expect(await store.channels()).toEqual(['room-2']);
   });
+
+  it('without onDrift a drift is only reported: no request is made', async () => {
+    const { receiver, recorded, fake, post } = await setup(new Map(), { graceMs: 5 });
+    await post([ablyPresenceItem('room-1', [{ id: 'c1:0:0', clientId: 'a', connectionId: 'c1', action: ABLY_ACTION.enter, timestamp: 1_700_000_000_000 }])]);
+    const drifted = driftFor(receiver, ['room-1']);
+    await post([ablyOccupancyItem('room-1', { presenceMembers: 3 })]);
+    await drifted;
+    await receiver.idle();
+    expect(recorded.drift).toEqual([{ channel: 'room-1', provider: 'ably', reported: 3, stored: 1, timestamp: expect.any(Number) }]);
+    expect(fake.requests).toEqual([]);
+  });
 });

@@ -4,7 +4,7 @@
  * loopback from the simulator's truth.
  */
 import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
-import { createReceiver, ResyncError } from '@presence-webhooks/core';
+import { createReceiver, pubnubSource, ResyncError } from '@presence-webhooks/core';
 import type { PubNubDelivery, PubNubHistoryEntry, TruthMember } from '@presence-webhooks/testing';
 import { generatePubNubHistory, PUBNUB_SUB_KEY, pubnubDeliveries, pubnubEventItem, pubnubEventsRequest, seededRandom } from '@presence-webhooks/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -174,5 +174,15 @@ describe('PubNub: resync on demand', () => {
     const result = await receiver.resync('room-1');
     expect(result.provider).toBe('pubnub');
     expect((await receiver.store.members('room-1')).map((m) => m.clientId)).toEqual(['u1']);
+  });
+
+  it('Here Now may be 3 s old (PubNub caches it): the snapshot stands for the request time minus 3 s', async () => {
+    const fake = await startFakePubNub(PUBNUB_SUB_KEY, new Map([['room-1', [{ clientId: 'u1', data: { a: 1 } }]]]));
+    cleanups.push(() => fake.close());
+    const source = pubnubSource({ subscribeKey: PUBNUB_SUB_KEY, baseUrl: fake.url, timeoutMs: 5000, uuid: 'me', authKey: 'tok', now: () => 10_000 });
+    const snapshot = await source('room-1');
+    expect(snapshot).toMatchObject({ provider: 'pubnub', channel: 'room-1', time: 7000, complete: true });
+    expect(snapshot.events.map((e) => [e.memberKey, e.member.data, e.order.ts])).toEqual([['u1', { a: 1 }, 7000]]);
+    expect(Object.fromEntries(fake.requests[0]?.url.searchParams ?? [])).toEqual({ state: '1', uuid: 'me', auth: 'tok' });
   });
 });

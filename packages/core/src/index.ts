@@ -49,3 +49,5 @@ export { pubnubSource } from './resync/pubnub-source.js';
 export type { PubNubSourceOptions } from './resync/pubnub-source.js';
 export { repairEvents, visibleChanges, RESYNC_LEAVE_RANK } from './resync/repair.js';
 export { HERE_NOW_CACHE_MS } from './resync/here-now.js';
+export type { ReadEndpointOption } from './read-endpoint.js';
+export { hereNowEvent } from './resync/here-now.js';

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { SUITE_CHANNELS, dataArbitrary, eventsArbitrary, simpleEvent } from './events.js';
 import { checkChanges, readSnapshot, referenceSnapshot } from './snapshot.js';
 import type { StoreConformanceCase, StoreConformanceOptions, StoreFactory } from './types.js';
+import { resyncConformanceCases } from './resync-cases.js';
 
 const DEFAULT_HORIZON_MS = 10 * 60 * 1000;
 
@@ -290,5 +291,5 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
         ),
     },
   ];
-  return cases;
+  return [...cases, ...resyncConformanceCases(factory, options)];
 }
