@@ -22,6 +22,8 @@ import { resolveResyncOptions } from './resync/options.js';
 import type { ResyncResult, ResyncTarget } from './resync/resyncer.js';
 import { Resyncer } from './resync/resyncer.js';
 import { buildSources } from './resync/sources.js';
+import type { ReadEndpointOption } from './read-endpoint.js';
+import { ReadEndpoint } from './read-endpoint.js';
 
 export type AckMode = 'on-receipt' | 'after-store';
 
@@ -44,6 +46,11 @@ export interface ReceiverOptions extends ProviderOptions {
   logger?: { warn(message: string): void };
   /** Drift detection against the providers' figures, and repair from their REST presence APIs. */
   resync?: ResyncOptions;
+  /**
+   * Off by default. `true` or `{ token }`: answer `GET <mount>/channels/:channel/members` with the
+   * store's members as JSON; with a token, only for `Authorization: Bearer <token>`.
+   */
+  readEndpoint?: ReadEndpointOption;
 }
 
 /** What an adapter hands to `handle`: the request as bytes, never a re-serialised object. */
@@ -52,7 +59,10 @@ export interface WebhookRequest {
   headers: RequestHeaders;
   /** The raw body bytes. `null`/undefined with `bodyConsumed` when a framework parser ate them. */
   body?: Uint8Array | null;
-  /** The request URL (path and query), for the `?secret=` query parameter. */
+  /**
+   * The request URL (path and query) relative to where the adapter is mounted: the query may carry
+   * `?secret=`; the path `/channels/:channel/members` is the read endpoint's.
+   */
   url?: string;
   /** True when a body parser consumed the stream and no raw bytes are left. */
   bodyConsumed?: boolean;
@@ -113,6 +123,7 @@ class PresenceReceiver implements Receiver {
   private readonly logger: { warn(message: string): void };
   private readonly resyncer: Resyncer;
   private readonly ownsStore: boolean;
+  private readonly reads: ReadEndpoint | undefined;
 
   constructor(options: ReceiverOptions) {
     this.logger = options.logger ?? console;
@@ -129,6 +140,7 @@ class PresenceReceiver implements Receiver {
       baseDelayMs: options.retry?.baseDelayMs ?? 100,
       report: (error) => this.report(error),
     });
+    this.reads = ReadEndpoint.from(options.readEndpoint, { store: this.store, warn: (m) => this.logger.warn(m), report: (error) => this.report(error) });
     this.resyncer = new Resyncer({
       options: resolveResyncOptions(options.resync),
       sources: buildSources(options, Date.now),
@@ -172,6 +184,8 @@ class PresenceReceiver implements Receiver {
   }
 
   async handle(request: WebhookRequest): Promise<WebhookResponse> {
+    const read = this.reads?.answer(request);
+    if (read !== undefined) return read;
     let accepted: Accepted;
     try {
       accepted = await this.accept(request);

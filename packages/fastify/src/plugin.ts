@@ -61,6 +61,16 @@ async function mount(instance: FastifyInstance, receiver: Receiver): Promise<voi
   instance.all('/', { bodyLimit: receiver.bodyLimit }, async (request, reply) =>
     send(reply, await handleNodeRequest(receiver, request.raw, { rawBody: request.body })),
   );
+  // GETs under the prefix go to core too: its read endpoint, `<prefix>/channels/:channel/members` (a 405 when that is off).
+  const prefix = instance.prefix;
+  instance.route({
+    method: ['GET', 'HEAD'],
+    url: '/*',
+    handler: async (request, reply) => {
+      const url = request.raw.url ?? '/';
+      return send(reply, await handleNodeRequest(receiver, request.raw, { url: url.startsWith(prefix) ? url.slice(prefix.length) : url }));
+    },
+  });
 }
 
 function isFastifyInstance(value: unknown): value is FastifyInstance {

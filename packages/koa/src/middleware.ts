@@ -5,7 +5,11 @@ import { handleNodeRequest, responseHeaders } from '@presence-webhooks/core/node
 import { exactRawBody } from './exact-raw-body.js';
 
 export interface PresenceWebhooksKoaOptions {
-  /** Answer only requests to this path (e.g. '/webhooks'; a trailing slash also matches). Default: every request that reaches it. */
+  /**
+   * Answer only requests to this path (e.g. '/webhooks'; a trailing slash also matches), and GETs
+   * under it (the receiver's read endpoint, `<path>/channels/:channel/members`). Default: every
+   * request that reaches it.
+   */
   path?: string;
 }
 
@@ -24,10 +28,23 @@ export type PresenceWebhooksKoaMiddleware = ((ctx: KoaContextLike, next: () => P
   readonly receiver: Receiver;
 };
 
-function pathMatcher(path: string | undefined): (requestPath: string) => boolean {
-  if (path === undefined) return () => true;
+/** The request URL relative to the mount path, or undefined when the middleware does not answer the request. */
+function mountMatcher(path: string | undefined): (ctx: KoaContextLike) => string | undefined {
+  if (path === undefined) return (ctx) => ctx.req.url ?? '/';
   const base = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-  return (requestPath) => requestPath === base || requestPath === `${base}/`;
+  const prefix = base === '/' ? '' : base;
+  const relative = (url: string) => {
+    const rest = url.startsWith(prefix) ? url.slice(prefix.length) : url;
+    return rest.startsWith('/') ? rest : `/${rest}`;
+  };
+  return (ctx) => {
+    const url = ctx.req.url ?? '/';
+    if (ctx.path === base || ctx.path === `${prefix}/`) return relative(url);
+    // GETs under the path go to core too: its read endpoint (a 405 when that is off).
+    const method = ctx.req.method;
+    if ((method === 'GET' || method === 'HEAD') && ctx.path.startsWith(`${prefix}/`)) return relative(url);
+    return undefined;
+  };
 }
 
 /**
@@ -37,9 +54,10 @@ function pathMatcher(path: string | undefined): (requestPath: string) => boolean
  */
 export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions, options: PresenceWebhooksKoaOptions = {}): PresenceWebhooksKoaMiddleware {
   const receiver = isReceiver(receiverOrOptions) ? receiverOrOptions : createReceiver(receiverOrOptions);
-  const matches = pathMatcher(options.path);
+  const mounted = mountMatcher(options.path);
   const middleware = async (ctx: KoaContextLike, next: () => Promise<unknown>): Promise<void> => {
-    if (!matches(ctx.path)) {
+    const url = mounted(ctx);
+    if (url === undefined) {
       await next();
       return;
     }
@@ -47,6 +65,7 @@ export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions, 
     const response = await handleNodeRequest(receiver, ctx.req, {
       rawBody: exactRawBody(parsedRaw, ctx.req.headers),
       parsed: parsedRaw !== undefined,
+      url,
     });
     ctx.status = response.status;
     ctx.set(responseHeaders(response));

@@ -10,6 +10,11 @@ export interface PreRead {
   rawBody?: unknown;
   /** True when a framework parser already consumed the stream. */
   parsed?: boolean;
+  /**
+   * The request URL relative to where the adapter is mounted (path and query), when the framework
+   * leaves the mount path in `req.url` (Koa, Fastify). Default: `req.url` (Express strips the mount).
+   */
+  url?: string;
 }
 
 function streamConsumed(req: IncomingMessage): boolean {
@@ -21,7 +26,7 @@ function streamConsumed(req: IncomingMessage): boolean {
  * or read here with the receiver's limit) and let the receiver decide the answer.
  */
 export async function handleNodeRequest(receiver: Receiver, req: IncomingMessage, preRead: PreRead = {}): Promise<WebhookResponse> {
-  const base = { method: req.method ?? 'GET', headers: req.headers, url: req.url ?? '/' };
+  const base = { method: req.method ?? 'GET', headers: req.headers, url: preRead.url ?? req.url ?? '/' };
   if (base.method.toUpperCase() !== 'POST') return receiver.handle({ ...base, body: null });
   if (preRead.rawBody instanceof Uint8Array) return receiver.handle({ ...base, body: preRead.rawBody });
   if (preRead.parsed === true || streamConsumed(req)) return receiver.handle({ ...base, body: null, bodyConsumed: true });

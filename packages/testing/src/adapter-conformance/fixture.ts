@@ -45,14 +45,10 @@ export async function snapshot(receiver: Receiver): Promise<Record<string, { mem
   return out;
 }
 
-/** Path and query of a URL, as core sees them. */
-export function pathOf(url: string): string {
-  const u = new URL(url);
-  return `${u.pathname}${u.search}`;
-}
-
 export interface RequestCase extends HttpSend {
-  /** Appended to the server URL (e.g. `?secret=...`). */
+  /** A path under the webhook URL (e.g. `/channels/room-1/members`, the read endpoint). */
+  path?: string;
+  /** Appended to the server URL and `path` (e.g. `?secret=...`). */
   query?: string;
   /** The full body core would see, when `declaredLength` sends none. */
   oracleBody?: Uint8Array;
@@ -67,12 +63,14 @@ export async function oracleAnswer(h: Harness, request: RequestCase): Promise<{ 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
   const body = request.oracleBodyConsumed === true ? null : (request.oracleBody ?? request.body ?? new Uint8Array(0));
-  const answer = await receiver.handle({ method, headers, url: pathOf(h.server.url + (request.query ?? '')), body, bodyConsumed: request.oracleBodyConsumed === true });
+  // Core sees the URL relative to where the adapter is mounted.
+  const url = `${request.path ?? '/'}${request.query ?? ''}`;
+  const answer = await receiver.handle({ method, headers, url, body, bodyConsumed: request.oracleBodyConsumed === true });
   return { status: answer.status, headers: answer.headers, body: JSON.parse(answer.body) as unknown };
 }
 
 export function send(h: Harness, request: RequestCase): Promise<HttpAnswer> {
-  return sendHttp(h.server.url + (request.query ?? ''), request);
+  return sendHttp(h.server.url + (request.path ?? '') + (request.query ?? ''), request);
 }
 
 /** The JSON answer of a request, checked to be JSON. */

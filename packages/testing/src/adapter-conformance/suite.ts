@@ -3,6 +3,7 @@ import type { ConformanceCase } from './cases.js';
 import { deliveryCases, parserFirstCase } from './delivery-cases.js';
 import type { Harness } from './fixture.js';
 import { pubnubCases } from './pubnub-cases.js';
+import { readCases } from './read-cases.js';
 import { expectAccepted, withServer } from './fixture.js';
 import { rejectionCases } from './rejection-cases.js';
 import { enterRequest, suiteOptions } from './requests.js';
@@ -16,13 +17,13 @@ async function seed(h: Harness): Promise<void> {
 
 /** The case list every adapter runs, in order. */
 export function conformanceCases(options: Pick<AdapterConformanceOptions, 'parserFirst'> = {}): ConformanceCase[] {
-  return [...rejectionCases, parserFirstCase({ parserFirst: options.parserFirst ?? 'body_consumed' }), ...deliveryCases, ...pubnubCases];
+  return [...rejectionCases, parserFirstCase({ parserFirst: options.parserFirst ?? 'body_consumed' }), ...deliveryCases, ...pubnubCases, ...readCases];
 }
 
 /**
  * Register the adapter conformance suite with the given test runner: every row of DESIGN.md's
- * bad-input table, Ably deliveries in every wire form, PubNub legacy JSON, multipart and Events & Actions, limits, signatures, duplicates and 50
- * parallel deliveries, each against a fresh server from `factory`. Every refusal must carry
+ * bad-input table, Ably deliveries in every wire form, PubNub legacy JSON, multipart and Events & Actions, limits, signatures, duplicates, 50
+ * parallel deliveries and the read endpoint (off, on, with a token), each against a fresh server from `factory`. Every refusal must carry
  * exactly the status, error code, Allow header and JSON body that core answers for the same
  * request, and leave the store as it was; so every adapter that passes answers identically.
  *

@@ -1,0 +1,98 @@
+/**
+ * The optional read endpoint: `GET <mount>/channels/:channel/members` answers the store's members
+ * of a channel as JSON, so that a load tool (the testing package's simulator) or an operator can
+ * compare the receiver's set with the truth. Off by default. With a token, a request must send
+ * `Authorization: Bearer <token>`, compared in constant time.
+ */
+import type { WebhookResponse } from './errors.js';
+import { errorResponse, jsonResponse, WebhookError } from './errors.js';
+import type { RequestHeaders } from './http/headers.js';
+import { getHeader } from './http/headers.js';
+import { secretsEqual } from './providers/shared-secret.js';
+import type { PresenceStore } from './store.js';
+
+/** `true`: anyone who reaches the webhook path may read; `{ token }`: only with `Authorization: Bearer <token>`. */
+export type ReadEndpointOption = boolean | { token: string };
+
+/** The path, relative to where the adapter is mounted, and the query string is ignored. */
+const ROUTE = /^\/channels\/([^/]+)\/members\/?$/;
+
+/** The channel a request path asks for, or undefined when it is not the read route. */
+export function readRouteChannel(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const end = url.search(/[?#]/);
+  const match = ROUTE.exec(end < 0 ? url : url.slice(0, end));
+  if (match === null) return undefined;
+  try {
+    return decodeURIComponent(match[1] as string);
+  } catch {
+    return undefined; // malformed percent-encoding: not the read route
+  }
+}
+
+function bearerToken(headers: RequestHeaders): string | undefined {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(getHeader(headers, 'authorization') ?? '');
+  return match?.[1];
+}
+
+export interface ReadRequest {
+  method: string;
+  headers: RequestHeaders;
+  url?: string;
+}
+
+/** What the read endpoint needs from its receiver. */
+export interface ReadContext {
+  store: PresenceStore;
+  warn(message: string): void;
+  /** Where a failed store read goes (onError). */
+  report(error: Error): void;
+}
+
+/** The read endpoint of one receiver. */
+export class ReadEndpoint {
+  private constructor(
+    private readonly context: ReadContext,
+    private readonly token: string | undefined,
+  ) {}
+
+  /** Undefined when the option is off; throws a TypeError for a malformed option. */
+  static from(option: ReadEndpointOption | undefined, context: ReadContext): ReadEndpoint | undefined {
+    if (option === undefined || option === false) return undefined;
+    if (option === true) {
+      context.warn('presence-webhooks: readEndpoint is on without a token: anyone who reaches the webhook path can read who is present. Use readEndpoint: { token } outside tests.');
+      return new ReadEndpoint(context, undefined);
+    }
+    const token = (option as { token?: unknown } | null)?.token;
+    if (typeof token !== 'string' || !/^\S+$/.test(token)) {
+      throw new TypeError("readEndpoint must be true, false or { token: '<a non-empty token without spaces>' }");
+    }
+    return new ReadEndpoint(context, token);
+  }
+
+  /** The answer to a read request, or undefined when the request is not one (core then answers it as a webhook). */
+  answer(request: ReadRequest): Promise<WebhookResponse> | undefined {
+    if (request.method.toUpperCase() !== 'GET') return undefined;
+    const channel = readRouteChannel(request.url);
+    if (channel === undefined) return undefined;
+    return this.read(channel, request.headers);
+  }
+
+  private async read(channel: string, headers: RequestHeaders): Promise<WebhookResponse> {
+    if (this.token !== undefined) {
+      const presented = bearerToken(headers);
+      if (presented === undefined || !secretsEqual(presented, this.token)) {
+        const error = new WebhookError(401, 'unauthorized', 'The read endpoint needs Authorization: Bearer <token> with the receiver\'s readEndpoint token');
+        const response = errorResponse(error);
+        return { ...response, headers: { ...response.headers, 'www-authenticate': 'Bearer' } };
+      }
+    }
+    try {
+      const members = await this.context.store.members(channel);
+      return jsonResponse(200, { channel, members }, { 'cache-control': 'no-store' });
+    } catch (error) {
+      this.context.report(error instanceof Error ? error : new Error(String(error)));
+      return errorResponse(new WebhookError(503, 'store_failed', 'The presence store is unavailable; retry the read'));
+    }
+  }
+}
