@@ -51,4 +51,3 @@ export { repairEvents, visibleChanges, RESYNC_LEAVE_RANK } from './resync/repair
 export { HERE_NOW_CACHE_MS } from './resync/here-now.js';
 export type { ReadEndpointOption } from './read-endpoint.js';
 export { hereNowEvent } from './resync/here-now.js';
-export type { ReadEndpointOption } from './read-endpoint.js';
