@@ -1,19 +1,28 @@
-// Core pipeline without HTTP: verify + decode + normalise + merge, against JSON.parse alone on the same bodies.
+// Section 2: the core pipeline without HTTP. receiver.handle() on signed 10-item Ably batches
+// (verify + decode + normalise + queue + merge into a MemoryStore + emit to join/update/leave
+// listeners), against the floor: decoding the same bodies alone (JSON.parse of the UTF-8 text, or
+// MsgPack decode). Rounds alternate floor and pipeline; the first round is a warm-up; figures are
+// medians. Every round uses a fresh receiver and store, so every event is new to it.
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import { decode } from '@msgpack/msgpack';
 import { BENCH_KEY, presenceBodies } from './fixtures.mjs';
+import { median, msSince, round } from './stats.mjs';
+import { profiled } from './profile.mjs';
 
 const utf8 = new TextDecoder();
 
 async function pipeline(bodies) {
   const receiver = createReceiver({ ably: { keys: [BENCH_KEY] }, store: new MemoryStore() });
+  let changes = 0;
+  for (const name of ['join', 'update', 'leave']) receiver.on(name, () => void changes++);
   const t0 = process.hrtime.bigint();
-  for (const { headers, body } of bodies) {
-    const res = await receiver.handle({ method: 'POST', headers, body });
+  for (const request of bodies) {
+    const res = await receiver.handle({ method: 'POST', headers: request.headers, body: request.body, url: '/webhooks' });
     if (res.status !== 200) throw new Error(`pipeline answered ${res.status}: ${res.body}`);
   }
   await receiver.idle();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+  const ms = msSince(t0);
+  return { ms, changes };
 }
 
 function floor(bodies, format) {
@@ -21,29 +30,43 @@ function floor(bodies, format) {
   let sink = 0;
   for (const { body } of bodies) sink += format === 'json' ? JSON.parse(utf8.decode(body)).items.length : decode(body).items.length;
   if (sink === 0) throw new Error('empty bodies');
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+  return msSince(t0);
 }
 
-export async function benchCorePipeline({ rounds = 7, count = 2000, perItem = 1 } = {}) {
+/**
+ * @param {{ rounds?: number, count?: number, formats?: string[], profile?: string }} options
+ *   count: requests of 10 items (one presence message each) per round; profile: a directory to
+ *   write a CPU profile of the timed pipeline runs to.
+ */
+export async function benchCorePipeline({ rounds = 9, count = 2000, formats = ['json', 'msgpack'], profile } = {}) {
   const results = [];
-  for (const format of ['json', 'msgpack']) {
-    const events = count * 10 * perItem;
+  for (const format of formats) {
+    const bodies = presenceBodies({ count, format });
+    const events = count * 10;
     const pipeMs = [];
     const floorMs = [];
+    let changes = 0;
     for (let r = 0; r < rounds; r++) {
-      // Fresh bodies each round so every event is new to a fresh store (no duplicate fast path).
-      const bodies = presenceBodies({ count, perItem, format, start: r * events });
       floorMs.push(floor(bodies, format));
-      pipeMs.push(await pipeline(bodies));
+      const run = await profiled(profile, `core-${format}-${r}`, r === rounds - 1, () => pipeline(bodies));
+      pipeMs.push(run.ms);
+      changes = run.changes;
     }
-    const med = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const p = med(pipeMs.slice(1));
-    const f = med(floorMs.slice(1));
-    results.push({ format, events, pipelineMs: p, floorMs: f, eventsPerSec: Math.round((events / p) * 1000), ratioToParse: p / f });
+    if (changes !== events) throw new Error(`${format}: ${changes} changes emitted for ${events} events`);
+    const p = median(pipeMs.slice(1));
+    const f = median(floorMs.slice(1));
+    results.push({
+      format,
+      events,
+      bodyBytes: bodies[0].body.length,
+      pipelineMs: round(p, 1),
+      floorMs: round(f, 1),
+      eventsPerSec: round((events / p) * 1000),
+      floorEventsPerSec: round((events / f) * 1000),
+      usPerRequest: round((p * 1000) / count, 1),
+      floorUsPerRequest: round((f * 1000) / count, 1),
+      ratioToParse: round(p / f, 2),
+    });
   }
   return results;
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  console.table(await benchCorePipeline());
 }

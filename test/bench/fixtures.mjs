@@ -1,32 +1,57 @@
-// Signed Ably bodies for the benchmarks: realistic 10-item presence batches, every message unique.
-import { ablyBatchRequest, ablyPresenceItem, ABLY_ACTION } from '@presence-webhooks/testing';
+// Signed Ably bodies for the benchmarks: realistic presence batches, every message unique.
+//
+// Each item is one channel's presence messages. Per channel, members go through
+// enter -> update -> leave in order (serials 0, 1, 2 on their own connection), so a third of the
+// events are joins, a third updates and a third leaves: every event is an effective change, and
+// the store ends up holding tombstones as it would in production. Enters and updates carry
+// JSON-encoded data (`encoding: 'json'`), as ably-js sends an object.
+import { ablyBatchRequest, ABLY_ACTION } from '@presence-webhooks/testing';
+import { BENCH_KEY } from './bench-key.mjs';
 
-export const BENCH_KEY = 'bench.key:bench-secret-0123456789';
+export { BENCH_KEY };
 
-/** `count` signed requests of `items` items with `perItem` presence messages each, over `channels` channels. */
+const STEPS = [ABLY_ACTION.enter, ABLY_ACTION.update, ABLY_ACTION.leave];
+
+/** The presence messages of one item: channel `c`, the item's `round` on that channel. */
+function itemPresence(c, round, perItem) {
+  const presence = [];
+  for (let j = 0; j < perItem; j++) {
+    const q = round * perItem + j; // message number on this channel
+    const m = Math.floor(q / 3); // member number on this channel
+    const step = q % 3;
+    const conn = `c${c.toString(36)}x${m.toString(36)}`;
+    const message = {
+      id: `${conn}:${step}:0`,
+      clientId: `user-${(m * 7 + c) % 5000}`,
+      connectionId: conn,
+      action: STEPS[step],
+      timestamp: 1_700_000_000_000 + q,
+    };
+    if (step !== 2) Object.assign(message, { data: JSON.stringify({ status: step === 0 ? 'online' : 'away', n: q }), encoding: 'json' });
+    presence.push(message);
+  }
+  return presence;
+}
+
+/**
+ * `count` signed requests of `items` items with `perItem` presence messages each, over `channels`
+ * channels. `start` is the number of requests before these in the same sequence (a later slice
+ * continues where an earlier one stopped, so a store fed both sees only new events).
+ */
 export function presenceBodies({ count, items = 10, perItem = 1, channels = 100, format = 'json', start = 0 }) {
   const out = [];
-  let n = start;
-  for (let b = 0; b < count; b++) {
+  for (let b = start; b < start + count; b++) {
     const list = [];
     for (let i = 0; i < items; i++) {
-      const channel = `room-${(b * items + i) % channels}`;
-      const presence = [];
-      for (let p = 0; p < perItem; p++, n++) {
-        const conn = `conn${(n >> 1).toString(36)}`;
-        const leave = n % 2 === 1;
-        presence.push({
-          id: `${conn}:${leave ? 1 : 0}:0`,
-          clientId: `user-${(n >> 1) % 5000}`,
-          connectionId: conn,
-          action: leave ? ABLY_ACTION.leave : ABLY_ACTION.enter,
-          timestamp: 1_700_000_000_000 + n,
-          ...(leave ? {} : { data: JSON.stringify({ status: 'online', n }), encoding: 'json' }),
-        });
-      }
-      list.push(ablyPresenceItem(channel, presence));
+      const k = b * items + i; // global item number
+      const c = k % channels;
+      const round = Math.floor(k / channels);
+      const timestamp = 1_700_000_000_000 + round * perItem + perItem - 1;
+      list.push({ webhookId: 'N6A8rg', source: 'channel.presence', serial: `4ab22b4737770514:${k}`, timestamp, name: 'presence.message', data: { channelId: `room-${c}`, site: 'eu-west-1-A', presence: itemPresence(c, round, perItem) } });
     }
-    out.push(ablyBatchRequest(list, { key: BENCH_KEY, format }));
+    const request = ablyBatchRequest(list, { key: BENCH_KEY, format });
+    request.headers['x-ably-version'] = '1.2';
+    out.push(request);
   }
   return out;
 }

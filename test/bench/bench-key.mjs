@@ -1,0 +1,3 @@
+// The Ably key the benchmark bodies are signed with (kept apart from fixtures.mjs so that servers
+// do not load the testing package).
+export const BENCH_KEY = 'bench.key:bench-secret-0123456789';
