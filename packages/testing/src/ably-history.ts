@@ -15,6 +15,12 @@ export interface AblyHistoryOptions {
   steps?: number;
   /** Epoch ms of the first event. */
   start?: number;
+  /**
+   * Largest step of the clock between two actions (ms); default 2000. A quarter of the actions
+   * share the previous one's millisecond, the rest advance the clock by 1..maxGapMs ms, so the
+   * history spans about `steps * maxGapMs * 3 / 8` ms.
+   */
+  maxGapMs?: number;
 }
 
 export interface HistoryEntry {
@@ -34,6 +40,8 @@ export interface AblyHistory {
   entries: HistoryEntry[];
   /** channel -> present members, from applying `entries` in order to an RTP2 map. */
   truth: Map<string, TruthMember[]>;
+  /** The value each message's `data` encodes, by message id (absent: no data). */
+  values: Map<string, unknown>;
 }
 
 interface Conn {
@@ -42,7 +50,6 @@ interface Conn {
   connectionId: string;
   serial: number;
   present: boolean;
-  alive: boolean;
 }
 
 /** Encode a value the way Ably sends presence data, in one of several encodings. */
@@ -78,9 +85,11 @@ export function generateAblyHistory(options: AblyHistoryOptions): AblyHistory {
   const channels = options.channels ?? ['room-1', 'room-2', 'room-3'];
   const clients = Array.from({ length: options.clients ?? 6 }, (_, i) => `client-${i}`);
   const steps = options.steps ?? 60;
+  const maxGap = options.maxGapMs ?? 2000;
+  if (!(Number.isSafeInteger(maxGap) && maxGap >= 1)) throw new RangeError('generateAblyHistory: maxGapMs must be a positive integer');
   let now = options.start ?? 1_700_000_000_000;
   let connCounter = 0;
-  const conns: Conn[] = [];
+  const conns: Conn[] = []; // the alive connections, in the order they were opened
   const pendingSynthetic: HistoryEntry[] = [];
   const entries: HistoryEntry[] = [];
   const values = new Map<string, unknown>();
@@ -98,17 +107,16 @@ export function generateAblyHistory(options: AblyHistoryOptions): AblyHistory {
 
   for (let step = 0; step < steps; step++) {
     // Several messages can share a millisecond; only the serial orders them then.
-    now += random() < 0.25 ? 0 : 1 + Math.floor(random() * 2000);
+    now += random() < 0.25 ? 0 : 1 + Math.floor(random() * maxGap);
     flushSynthetic(now - 1);
-    const alive = conns.filter((c) => c.alive);
     const r = random();
-    if (alive.length === 0 || r < 0.3) {
-      const conn: Conn = { channel: pick(random, channels), clientId: pick(random, clients), connectionId: `conn${(connCounter++).toString(36)}x${Math.floor(random() * 1e6).toString(36)}`, serial: Math.floor(random() * 15), present: true, alive: true };
+    if (conns.length === 0 || r < 0.3) {
+      const conn: Conn = { channel: pick(random, channels), clientId: pick(random, clients), connectionId: `conn${(connCounter++).toString(36)}x${Math.floor(random() * 1e6).toString(36)}`, serial: Math.floor(random() * 15), present: true };
       conns.push(conn);
       emit(conn, ABLY_ACTION.enter, memberValue(random, step));
       continue;
     }
-    const conn = pick(random, alive);
+    const conn = pick(random, conns);
     if (!conn.present) {
       conn.present = true;
       emit(conn, random() < 0.5 ? ABLY_ACTION.enter : ABLY_ACTION.update, memberValue(random, step));
@@ -119,18 +127,22 @@ export function generateAblyHistory(options: AblyHistoryOptions): AblyHistory {
       emit(conn, ABLY_ACTION.leave);
     } else {
       // Abrupt disconnect: the connection is gone; Ably synthesizes the LEAVE later.
-      conn.alive = false;
       conn.present = false;
+      conns.splice(conns.indexOf(conn), 1);
       const id = `${Math.floor(random() * 1e9).toString(36)}synth:${conn.serial}:0`;
       pendingSynthetic.push({ channel: conn.channel, message: { id, clientId: conn.clientId, connectionId: conn.connectionId, action: ABLY_ACTION.leave, timestamp: now + SYNTHETIC_LEAVE_DELAY_MS } });
     }
   }
   flushSynthetic(Number.POSITIVE_INFINITY);
-  return { entries, truth: truthOf(entries, values) };
+  return { entries, truth: ablyTruth(entries, values), values };
 }
 
-/** Apply messages in their true order to an RTP2 map (enter/update/present set, leave/absent remove). */
-function truthOf(entries: readonly HistoryEntry[], values: ReadonlyMap<string, unknown>): Map<string, TruthMember[]> {
+/**
+ * Apply messages in their true order to an RTP2 map (enter/update/present set, leave/absent
+ * remove): the set a receiver must hold once it got `entries` (any subset of a history, in any
+ * order). `values` gives each message's decoded data (`AblyHistory.values`).
+ */
+export function ablyTruth(entries: readonly HistoryEntry[], values: ReadonlyMap<string, unknown>): Map<string, TruthMember[]> {
   const map = new Map<string, Map<string, TruthMember>>();
   for (const { channel, message } of entries) {
     let members = map.get(channel);

@@ -48,3 +48,5 @@ export { adapterConformance, conformanceCases, sendHttp, SUITE_KEY, FOREIGN_KEY,
 export type { AdapterConformanceOptions, AdapterFactory, AdapterServer, AdapterSetup, ConformanceCase, HttpAnswer, HttpSend, ParserFirstOutcome, TestApi } from './adapter-conformance/index.js';
 export { storeConformanceCases, readSnapshot, referenceSnapshot, checkChanges } from './store-conformance/index.js';
 export type { StoreConformanceCase, StoreConformanceOptions, StoreFactory, StoreFactoryOptions, StoreSnapshot } from './store-conformance/index.js';
+export { ablyTruth } from './ably-history.js';
+export type { SecretOptions } from './secret-options.js';

@@ -1,4 +1,6 @@
 import type { BuiltRequest } from './ably-builders.js';
+import type { SecretOptions } from './secret-options.js';
+import { withSecret } from './secret-options.js';
 
 /** PubNub presence event kinds, as the legacy webhooks name them (`action` / multipart `status`). */
 export type PubNubMemberAction = 'join' | 'leave' | 'timeout' | 'state-change';
@@ -18,29 +20,21 @@ export const PUBNUB_SCHEMAS: Readonly<Record<PubNubEventsKind, string>> = {
 
 export const PUBNUB_SUB_KEY = 'sub-c-5f1b4d2e-9a3c-4f7e-8b6d-0c2a1e3f4b5d';
 
-/** How a built request carries the shared secret. */
-export interface PubNubSecretOptions {
-  /** Omit to send no secret. */
-  secret?: string;
-  /** Header name; default `x-webhook-secret`. */
-  secretHeader?: string;
-  /** In the header (default) or in the `?secret=` query parameter. */
-  secretIn?: 'header' | 'query';
-}
+/** How a built request carries the shared secret: in a header (default `x-webhook-secret`) or in `?secret=`. */
+export type PubNubSecretOptions = SecretOptions;
 
+/** A built PubNub request: POST `body` with `headers` to the webhook URL followed by `query`. */
 export interface PubNubBuiltRequest extends BuiltRequest {
   /** `''`, or `?secret=...` when the secret travels in the query: append it to the webhook URL. */
   query: string;
 }
 
-function withSecret(headers: Record<string, string>, body: Uint8Array, options: PubNubSecretOptions): PubNubBuiltRequest {
-  if (options.secret === undefined) return { headers, body, query: '' };
-  if (options.secretIn === 'query') return { headers, body, query: `?secret=${encodeURIComponent(options.secret)}` };
-  return { headers: { ...headers, [(options.secretHeader ?? 'x-webhook-secret').toLowerCase()]: options.secret }, body, query: '' };
+function secured(headers: Record<string, string>, body: Uint8Array, options: SecretOptions): PubNubBuiltRequest {
+  return { ...withSecret(headers, options), body };
 }
 
 function jsonRequest(payload: unknown, options: PubNubSecretOptions): PubNubBuiltRequest {
-  return withSecret({ 'content-type': 'application/json' }, new TextEncoder().encode(JSON.stringify(payload)), options);
+  return secured({ 'content-type': 'application/json' }, new TextEncoder().encode(JSON.stringify(payload)), options);
 }
 
 /** A legacy presence webhook event. `timestamp` is in Unix seconds, as PubNub sends it. */
@@ -103,7 +97,7 @@ export function pubnubChannelStatusRequest(event: PubNubChannelStatusEvent, opti
     ],
     boundary,
   );
-  return withSecret({ 'content-type': `multipart/form-data; boundary=${boundary}` }, body, options);
+  return secured({ 'content-type': `multipart/form-data; boundary=${boundary}` }, body, options);
 }
 
 /** One Events & Actions item. `timestampMs` goes out as `precise_timestamp` (ms) and `timestamp` (s, a string). */

@@ -19,6 +19,8 @@ export interface PubNubHistoryOptions {
    * meant to be delivered (partly) as legacy webhooks keeps them a second apart.
    */
   minMemberGapMs?: number;
+  /** Largest step of the clock between two events (ms); default 1500. Each step advances it by 1..maxGapMs ms. */
+  maxGapMs?: number;
 }
 
 /** One event of the history, in whichever format it will be delivered. */
@@ -72,13 +74,15 @@ export function generatePubNubHistory(options: PubNubHistoryOptions): PubNubHist
   const users = Array.from({ length: options.users ?? 6 }, (_, i) => `user-${i}`);
   const steps = options.steps ?? 60;
   const gap = options.minMemberGapMs ?? 1000;
+  const maxGap = options.maxGapMs ?? 1500;
+  if (!(Number.isSafeInteger(maxGap) && maxGap >= 1)) throw new RangeError('generatePubNubHistory: maxGapMs must be a positive integer');
   let now = options.start ?? 1_700_000_000_000;
   const present = new Map<string, Map<string, unknown>>(); // channel -> uuid -> state
   const last = new Map<string, number>(); // channel\0uuid -> ms
   const entries: PubNubHistoryEntry[] = [];
 
   for (let step = 0; step < steps; step++) {
-    now += 1 + Math.floor(random() * 1500);
+    now += 1 + Math.floor(random() * maxGap);
     const channel = pick(random, channels);
     const uuid = pick(random, users);
     const key = `${channel}\u0000${uuid}`;
