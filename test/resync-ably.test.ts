@@ -3,43 +3,29 @@
  * good, and Ably's REST presence API served on loopback from the simulator's truth (Basic auth,
  * Link pagination). The receiver must notice, repair, and tell the application.
  */
-import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
+import type { ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, MemoryStore, ResyncError } from '@presence-webhooks/core';
 import type { AblyItem, RawAblyPresence } from '@presence-webhooks/testing';
 import { ABLY_ACTION, ablyBatchRequest, ablyDeliveries, ablyOccupancyItem, ablyPresenceItem, generateAblyHistory, seededRandom } from '@presence-webhooks/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { postTo, startExpress } from './helpers/express-server.js';
+import { describe, expect, it } from 'vitest';
 import type { FakeAbly } from './helpers/fake-ably-rest.js';
 import { ablyPresenceSets, startFakeAbly } from './helpers/fake-ably-rest.js';
-import type { Recorded } from './helpers/resync-harness.js';
-import { driftFor, foldedSet, foldEvents, memberKeys, nextEvent, record, storedSet } from './helpers/resync-harness.js';
+import type { Rig } from './helpers/resync-harness.js';
+import { cleanupAfterEach, driftFor, driftingChannels, foldedSet, foldEvents, memberKeys, nextEvent, record, startRig, storedSet, unrepairedStore } from './helpers/resync-harness.js';
 
 const KEY = 'appId.keyId:resync-secret';
 const CHANNELS = ['room-1', 'room-2', 'room-3', 'room/4 é'];
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupAfterEach();
 
-interface Setup {
-  receiver: Receiver;
-  recorded: Recorded;
-  fake: FakeAbly;
-  post: (items: readonly AblyItem[]) => Promise<void>;
+interface Setup extends Rig<FakeAbly> {
+  postItems: (items: readonly AblyItem[]) => Promise<void>;
 }
 
 async function setup(sets: Map<string, RawAblyPresence[]>, resync: ReceiverOptions['resync'], options: Partial<ReceiverOptions> = {}): Promise<Setup> {
   const fake = await startFakeAbly(KEY, sets);
-  const receiver = createReceiver({ ably: { keys: [KEY], rest: { baseUrl: fake.url } }, resync, ...options });
-  const recorded = record(receiver);
-  const server = await startExpress(receiver);
-  cleanups.push(() => fake.close(), () => server.close(), () => receiver.close());
-  const post = async (items: readonly AblyItem[]) => {
-    const answer = await postTo(server.url, ablyBatchRequest(items, { key: KEY }));
-    expect(answer.status).toBe(200);
-  };
-  return { receiver, recorded, fake, post };
+  const rig = await startRig(fake, { ably: { keys: [KEY], rest: { baseUrl: fake.url } }, resync, ...options }, cleanups);
+  return { ...rig, postItems: (items) => rig.post(ablyBatchRequest(items, { key: KEY })) };
 }
 
 /** A history, its deliveries with a random share lost for good, and the set a receiver holds without repair. */
@@ -47,10 +33,8 @@ async function lossyHistory(seed: number) {
   const history = generateAblyHistory({ seed, channels: CHANNELS, clients: 5, steps: 90 });
   const random = seededRandom(seed * 7 + 1);
   const delivered = ablyDeliveries(history.entries, random, { maxItems: 3, maxPerItem: 3, duplicateRate: 0.1 }).filter(() => random() >= 0.3);
-  const reference = createReceiver({ ably: { keys: [KEY] } });
-  for (const items of delivered) await reference.handle({ method: 'POST', ...ablyBatchRequest(items, { key: KEY }) });
-  await reference.idle();
-  return { history, delivered, reference: reference.store };
+  const reference = await unrepairedStore({ ably: { keys: [KEY] } }, delivered.map((items) => ablyBatchRequest(items, { key: KEY })));
+  return { history, delivered, reference };
 }
 
 describe('Ably: drift detected from occupancy events, repaired from the REST presence API', () => {
@@ -58,11 +42,9 @@ describe('Ably: drift detected from occupancy events, repaired from the REST pre
     it(`seed ${seed}: the set equals the truth and the repair's joins and leaves are emitted`, async () => {
       const { history, delivered, reference } = await lossyHistory(seed);
       const truthCount = (channel: string) => history.truth.get(channel)?.length ?? 0;
-      const drifting = new Set<string>();
-      for (const channel of CHANNELS) if ((await reference.occupancy(channel)) !== truthCount(channel)) drifting.add(channel);
-      expect(drifting.size, 'the lost deliveries make some channel drift').toBeGreaterThan(0);
+      const drifting = await driftingChannels(reference, history.truth, CHANNELS);
 
-      const { receiver, recorded, fake, post } = await setup(ablyPresenceSets(history.entries), { onDrift: true, graceMs: 10 });
+      const { receiver, recorded, fake, postItems: post } = await setup(ablyPresenceSets(history.entries), { onDrift: true, graceMs: 10 });
       for (const items of delivered) await post(items);
       await receiver.idle();
       const drifted = driftFor(receiver, drifting);
@@ -103,7 +85,7 @@ describe('Ably: resync on demand', () => {
     const sets = ablyPresenceSets(history.entries);
     const present = sets.get('room-1') ?? [];
     expect(present.length).toBeGreaterThanOrEqual(3);
-    const { receiver, fake, post } = await setup(sets, undefined);
+    const { receiver, fake, postItems: post } = await setup(sets, undefined);
     // The receiver missed everything but the first half of the history.
     await post([ablyPresenceItem('room-1', history.entries.slice(0, 20).map((e) => e.message))]);
     await receiver.idle();
@@ -174,7 +156,7 @@ describe('Ably: resync on demand', () => {
     const history = generateAblyHistory({ seed: 12, channels: ['room-1', 'room-2'], steps: 60 });
     // Deliver only enters and updates: every leave is lost, so no figure ever disagrees by itself.
     const kept = history.entries.filter((e) => e.message.action !== ABLY_ACTION.leave);
-    const { receiver, recorded, post } = await setup(ablyPresenceSets(history.entries), { onDrift: true, everyMs: 20, minIntervalMs: 0 });
+    const { receiver, recorded, postItems: post } = await setup(ablyPresenceSets(history.entries), { onDrift: true, everyMs: 20, minIntervalMs: 0 });
     const leavesMissing = new Set<string>();
     for (const channel of ['room-1', 'room-2']) {
       const entries = kept.filter((e) => e.channel === channel);
@@ -209,7 +191,7 @@ describe('Ably: resync on demand', () => {
   });
 
   it('without onDrift a drift is only reported: no request is made', async () => {
-    const { receiver, recorded, fake, post } = await setup(new Map(), { graceMs: 5 });
+    const { receiver, recorded, fake, postItems: post } = await setup(new Map(), { graceMs: 5 });
     await post([ablyPresenceItem('room-1', [{ id: 'c1:0:0', clientId: 'a', connectionId: 'c1', action: ABLY_ACTION.enter, timestamp: 1_700_000_000_000 }])]);
     const drifted = driftFor(receiver, ['room-1']);
     await post([ablyOccupancyItem('room-1', { presenceMembers: 3 })]);

@@ -3,43 +3,25 @@
  * good, PubNub's reported occupancy on each event as the drift signal, and Here Now served on
  * loopback from the simulator's truth.
  */
-import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
+import type { ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, pubnubSource, ResyncError } from '@presence-webhooks/core';
 import type { PubNubDelivery, PubNubHistoryEntry, TruthMember } from '@presence-webhooks/testing';
 import { generatePubNubHistory, PUBNUB_SUB_KEY, pubnubDeliveries, pubnubEventItem, pubnubEventsRequest, seededRandom } from '@presence-webhooks/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { postTo, startExpress } from './helpers/express-server.js';
 import type { FakePubNub } from './helpers/fake-pubnub-rest.js';
 import { startFakePubNub } from './helpers/fake-pubnub-rest.js';
-import type { Recorded } from './helpers/resync-harness.js';
-import { driftFor, foldedSet, foldEvents, memberKeys, nextEvent, record, storedSet } from './helpers/resync-harness.js';
+import type { Rig } from './helpers/resync-harness.js';
+import { cleanupAfterEach, driftFor, driftingChannels, foldedSet, foldEvents, memberKeys, nextEvent, record, startRig, storedSet, unrepairedStore } from './helpers/resync-harness.js';
 
 const SECRET = 'pn-resync-secret';
 const CHANNELS = ['room-1', 'room-2', 'room-3', 'lobby:é'];
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupAfterEach();
 
-interface Setup {
-  receiver: Receiver;
-  recorded: Recorded;
-  fake: FakePubNub;
-  post: (request: { headers: Record<string, string>; body: Uint8Array }) => Promise<void>;
-}
-
-async function setup(sets: Map<string, TruthMember[]>, resync: ReceiverOptions['resync'], fakeOptions: { truncate?: number } = {}, options: Partial<ReceiverOptions> = {}): Promise<Setup> {
+async function setup(sets: Map<string, TruthMember[]>, resync: ReceiverOptions['resync'], fakeOptions: { truncate?: number } = {}, options: Partial<ReceiverOptions> = {}): Promise<Rig<FakePubNub>> {
   const fake = await startFakePubNub(PUBNUB_SUB_KEY, sets, fakeOptions);
-  const receiver = createReceiver({ pubnub: { secret: SECRET, subscribeKey: PUBNUB_SUB_KEY, rest: { baseUrl: fake.url } }, resync, ...options });
-  const recorded = record(receiver);
-  const server = await startExpress(receiver);
-  cleanups.push(() => fake.close(), () => server.close(), () => receiver.close());
-  const post = async (request: { headers: Record<string, string>; body: Uint8Array }) => {
-    const answer = await postTo(server.url, request);
-    expect(answer.status).toBe(200);
-  };
-  return { receiver, recorded, fake, post };
+  return startRig(fake, { pubnub: { secret: SECRET, subscribeKey: PUBNUB_SUB_KEY, rest: { baseUrl: fake.url } }, resync, ...options }, cleanups);
 }
 
 /** Events & Actions deliveries (millisecond timestamps) with a random share lost for good; the newest event of each channel gets through. */
@@ -51,20 +33,15 @@ async function lossyHistory(seed: number) {
   const keep = new Set(newest.values());
   const all = pubnubDeliveries(history.entries, random, { secret: SECRET, legacyShare: 0, resendRate: 0.1 });
   const delivered = all.filter((d: PubNubDelivery) => d.entries.some((e) => keep.has(e)) || random() >= 0.3);
-  const reference = createReceiver({ pubnub: { secret: SECRET } });
-  for (const d of delivered) await reference.handle({ method: 'POST', headers: d.request.headers, body: d.request.body });
-  await reference.idle();
-  return { history, delivered, reference: reference.store };
+  const reference = await unrepairedStore({ pubnub: { secret: SECRET } }, delivered.map((d) => d.request));
+  return { history, delivered, reference };
 }
 
 describe('PubNub: drift detected from the occupancy each event reports, repaired from Here Now', () => {
   for (const seed of [2, 6, 17]) {
     it(`seed ${seed}: the set equals the truth and the repair's joins and leaves are emitted`, async () => {
       const { history, delivered, reference } = await lossyHistory(seed);
-      const truthCount = (channel: string) => history.truth.get(channel)?.length ?? 0;
-      const drifting = new Set<string>();
-      for (const channel of CHANNELS) if ((await reference.occupancy(channel)) !== truthCount(channel)) drifting.add(channel);
-      expect(drifting.size, 'the lost deliveries make some channel drift').toBeGreaterThan(0);
+      const drifting = await driftingChannels(reference, history.truth, CHANNELS);
 
       const { receiver, recorded, fake, post } = await setup(history.truth, { onDrift: true, graceMs: 10, minIntervalMs: 0 });
       // Checks may run between deliveries (a 10 ms grace). Here Now answers once the whole history has

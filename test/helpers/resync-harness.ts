@@ -1,5 +1,8 @@
-import type { DriftEvent, JoinEvent, LeaveEvent, Member, PresenceEventMap, PresenceEventName, PresenceStore, Receiver, UpdateEvent } from '@presence-webhooks/core';
+import type { DriftEvent, JoinEvent, LeaveEvent, Member, PresenceEventMap, PresenceEventName, PresenceStore, Receiver, ReceiverOptions, UpdateEvent } from '@presence-webhooks/core';
+import { createReceiver } from '@presence-webhooks/core';
 import type { TruthMember } from '@presence-webhooks/testing';
+import { afterEach, expect } from 'vitest';
+import { postTo, startExpress } from './express-server.js';
 
 /** Every event a receiver emitted, in emission order. */
 export interface Recorded {
@@ -76,4 +79,49 @@ export function foldedSet(folded: Map<string, Map<string, TruthMember>>, channel
 
 export function memberKeys(members: readonly { clientId: string; connectionId?: string }[]): Set<string> {
   return new Set(members.map(key));
+}
+
+/** Cleanups to run after each test of the file, the last registered first. */
+export function cleanupAfterEach(): (() => Promise<void>)[] {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return cleanups;
+}
+
+export interface Rig<F> {
+  receiver: Receiver;
+  recorded: Recorded;
+  fake: F;
+  /** POST a built webhook request over real HTTP; expects 200. */
+  post: (request: { headers: Record<string, string>; body: Uint8Array }) => Promise<void>;
+}
+
+/** A receiver with its events recorded, behind a real Express server; it, the server and `fake` are closed after the test. */
+export async function startRig<F extends { close(): Promise<void> }>(fake: F, options: ReceiverOptions, cleanups: (() => Promise<void>)[]): Promise<Rig<F>> {
+  const receiver = createReceiver(options);
+  const recorded = record(receiver);
+  const server = await startExpress(receiver);
+  cleanups.push(() => fake.close(), () => server.close(), () => receiver.close());
+  const post = async (request: { headers: Record<string, string>; body: Uint8Array }) => {
+    expect((await postTo(server.url, request)).status).toBe(200);
+  };
+  return { receiver, recorded, fake, post };
+}
+
+/** The store a receiver without resync ends with after `requests`: what lost deliveries leave behind. */
+export async function unrepairedStore(options: ReceiverOptions, requests: Iterable<{ headers: Record<string, string>; body: Uint8Array }>): Promise<PresenceStore> {
+  const receiver = createReceiver(options);
+  for (const request of requests) await receiver.handle({ method: 'POST', headers: request.headers, body: request.body });
+  await receiver.idle();
+  return receiver.store;
+}
+
+/** The channels whose stored count differs from the truth's: those a reported figure shows drifting. */
+export async function driftingChannels(store: PresenceStore, truth: ReadonlyMap<string, readonly TruthMember[]>, channels: readonly string[]): Promise<Set<string>> {
+  const drifting = new Set<string>();
+  for (const channel of channels) if ((await store.occupancy(channel)) !== (truth.get(channel)?.length ?? 0)) drifting.add(channel);
+  expect(drifting.size, 'the lost deliveries make some channel drift').toBeGreaterThan(0);
+  return drifting;
 }
