@@ -153,6 +153,13 @@ describe('PubNub: resync on demand', () => {
     expect((await receiver.store.members('room-1')).map((m) => m.clientId)).toEqual(['u1']);
   });
 
+  it('without a subscribe key there is nothing to read: resync says what to configure', async () => {
+    const receiver = createReceiver({ pubnub: { secret: SECRET } });
+    cleanups.push(() => receiver.close());
+    receiver.onError(() => undefined);
+    await expect(receiver.resync('room-1')).rejects.toThrow(/configure pubnub.subscribeKey/);
+  });
+
   it('Here Now may be 3 s old (PubNub caches it): the snapshot stands for the request time minus 3 s', async () => {
     const fake = await startFakePubNub(PUBNUB_SUB_KEY, new Map([['room-1', [{ clientId: 'u1', data: { a: 1 } }]]]));
     cleanups.push(() => fake.close());
