@@ -140,16 +140,19 @@ export type ChannelEvent =
   | { name: 'message'; payload: MessageEvent }
   | { name: 'occupancy'; payload: OccupancyEvent };
 
-/** Turn a store change into the payload its event carries. */
+/** Turn a store change into the payload its event carries (one object literal per type: no spreads on this hot path). */
 export function changeToEvent(change: PresenceChange): { name: 'join' | 'update' | 'leave'; payload: JoinEvent } {
-  const base = {
-    provider: change.provider,
-    channel: change.channel,
-    member: change.member,
-    data: change.member.data,
-    timestamp: change.member.timestamp,
-  };
-  if (change.type === 'join') return { name: 'join', payload: base };
-  if (change.type === 'update') return { name: 'update', payload: { ...base, previous: change.previous } as UpdateEvent };
-  return { name: 'leave', payload: { ...base, reason: change.reason } as LeaveEvent };
+  const { provider, channel, member } = change;
+  switch (change.type) {
+    case 'join':
+      return { name: 'join', payload: { provider, channel, member, data: member.data, timestamp: member.timestamp } };
+    case 'update': {
+      const payload: UpdateEvent = { provider, channel, member, data: member.data, timestamp: member.timestamp, previous: change.previous };
+      return { name: 'update', payload };
+    }
+    case 'leave': {
+      const payload: LeaveEvent = { provider, channel, member, data: member.data, timestamp: member.timestamp, reason: change.reason };
+      return { name: 'leave', payload };
+    }
+  }
 }

@@ -12,7 +12,7 @@ import { getHeader } from './http/headers.js';
 import { DEFAULT_BODY_LIMIT } from './http/limits.js';
 import type { PresenceEventMap, PresenceEventName } from './events.js';
 import { MemoryStore } from './presence/memory-store.js';
-import type { Normalised, Provider } from './providers/provider.js';
+import type { Normalised, Provider, VerifyInput } from './providers/provider.js';
 import type { ProviderOptions } from './providers/index.js';
 import { buildProviders } from './providers/index.js';
 import type { PresenceStore } from './store.js';
@@ -97,10 +97,21 @@ interface Accepted {
 }
 
 
-function emptyQuery(url: string | undefined): URLSearchParams {
-  if (url === undefined) return new URLSearchParams();
-  const q = url.indexOf('?');
-  return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+function queryOf(url: string | undefined): URLSearchParams {
+  const q = url === undefined ? -1 : url.indexOf('?');
+  return new URLSearchParams(q < 0 ? '' : (url as string).slice(q + 1));
+}
+
+/** What providers verify; the query string is parsed only if a provider reads it (shared secrets). */
+function verifyInput(headers: RequestHeaders, body: Uint8Array, url: string | undefined): VerifyInput {
+  let query: URLSearchParams | undefined;
+  return {
+    headers,
+    body,
+    get query() {
+      return (query ??= queryOf(url));
+    },
+  };
 }
 
 function pickProvider(providers: readonly Provider[], test: (p: Provider) => boolean): Provider | undefined {
@@ -188,7 +199,8 @@ class PresenceReceiver implements Receiver {
     if (read !== undefined) return read;
     let accepted: Accepted;
     try {
-      accepted = await this.accept(request);
+      const pending = this.accept(request);
+      accepted = pending instanceof Promise ? await pending : pending;
     } catch (error) {
       if (error instanceof WebhookError) return errorResponse(error);
       this.report(toError(error));
@@ -210,9 +222,12 @@ class PresenceReceiver implements Receiver {
     return jsonResponse(200, { ok: true, ...counts });
   }
 
-  /** Steps 1-4: limits, decoding, provider detection and verification, normalisation. Pure CPU (multipart parsing is awaited). */
-  private async accept(request: WebhookRequest): Promise<Accepted> {
-    if (request.method.toUpperCase() !== 'POST') {
+  /**
+   * Steps 1-4: limits, decoding, provider detection and verification, normalisation. Pure CPU and
+   * synchronous; only a multipart body (whose parser may stream) makes it answer a promise.
+   */
+  private accept(request: WebhookRequest): Accepted | Promise<Accepted> {
+    if (request.method !== 'POST' && request.method.toUpperCase() !== 'POST') {
       throw new WebhookError(405, 'method_not_allowed', `${request.method} is not allowed: webhooks are POSTed`);
     }
     const body = request.body;
@@ -225,18 +240,26 @@ class PresenceReceiver implements Receiver {
     }
     const headers = request.headers;
     const type = parseContentType(getHeader(headers, 'content-type'));
-    const query = emptyQuery(request.url);
+    const input = verifyInput(headers, body, request.url);
     // A provider that recognises its own headers verifies the raw bytes before anything is parsed.
-    let provider = pickProvider(this.providers, (p) => p.claimsHeaders(headers));
-    if (provider !== undefined) provider.verify({ headers, body, query });
+    const provider = pickProvider(this.providers, (p) => p.claimsHeaders(headers));
+    if (provider !== undefined) provider.verify(input);
     const multipart = (provider ?? pickProvider(this.providers, (p) => p.multipart !== undefined))?.multipart;
-    const decoded: DecodedBody = await decodeBody(body, type, multipart);
+    const decoded = decodeBody(body, type, multipart);
+    if (decoded instanceof Promise) return decoded.then((value) => this.normalise(value, provider, input));
+    return this.normalise(decoded, provider, input);
+  }
+
+  /** Step 4, with the body decoded: find the provider by shape when no header named it, then normalise. */
+  private normalise(decoded: DecodedBody, claimed: Provider | undefined, input: VerifyInput): Accepted {
+    let provider = claimed;
+    const { headers, body } = input;
     if (provider === undefined) {
       provider = pickProvider(this.providers, (p) => p.claimsBody(decoded, headers));
       if (provider === undefined) {
         throw new WebhookError(400, 'unknown_shape', `The body is not a webhook of a configured provider (${this.providers.map((p) => p.name).join(', ')})`);
       }
-      provider.verify({ headers, body, query });
+      provider.verify(input);
     }
     return { provider, normalised: provider.normalise(decoded, headers, body) };
   }

@@ -16,11 +16,12 @@ const msgpack = new Decoder({ useBigInt64: false });
 
 /**
  * Multipart is parsed by the PubNub provider's parser, injected here to keep this file free of it.
- * The parser may be asynchronous (a streaming parser); decodeBody awaits it.
+ * The parser may be asynchronous (a streaming parser): decodeBody then answers a promise. Every
+ * other kind decodes synchronously (no promise, no microtask on the hot path).
  */
 export type MultipartParser = (body: Uint8Array, boundary: string) => Record<string, string> | Promise<Record<string, string>>;
 
-export async function decodeBody(body: Uint8Array, type: ContentType, multipart?: MultipartParser): Promise<DecodedBody> {
+export function decodeBody(body: Uint8Array, type: ContentType, multipart?: MultipartParser): DecodedBody | Promise<DecodedBody> {
   try {
     switch (type.kind) {
       case 'json':
@@ -33,11 +34,23 @@ export async function decodeBody(body: Uint8Array, type: ContentType, multipart?
         return { kind: 'binary', value: body };
       case 'multipart':
         if (multipart === undefined) throw new WebhookError(415, 'unsupported_media_type', 'multipart/form-data is accepted only for PubNub webhooks');
-        return { kind: 'multipart', fields: await multipart(body, type.boundary ?? '') };
+        return decodeMultipart(body, type, multipart);
     }
   } catch (error) {
-    if (error instanceof WebhookError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new WebhookError(400, 'invalid_body', `The ${type.kind} body does not decode: ${reason}`);
+    throw decodeFailure(error, type);
   }
+}
+
+async function decodeMultipart(body: Uint8Array, type: ContentType, multipart: MultipartParser): Promise<DecodedBody> {
+  try {
+    return { kind: 'multipart', fields: await multipart(body, type.boundary ?? '') };
+  } catch (error) {
+    throw decodeFailure(error, type);
+  }
+}
+
+function decodeFailure(error: unknown, type: ContentType): WebhookError {
+  if (error instanceof WebhookError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new WebhookError(400, 'invalid_body', `The ${type.kind} body does not decode: ${reason}`);
 }

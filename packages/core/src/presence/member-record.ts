@@ -3,7 +3,9 @@ import type { HeldState } from './merge.js';
 import { decimal } from './order.js';
 
 function digits(n: number): number {
-  return n < 10 ? 1 : Math.floor(Math.log10(n)) + 1;
+  let d = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) d++;
+  return d;
 }
 
 /** True when `id` is exactly `connectionId:serial:index` (plain decimals), so it need not be kept. */
@@ -26,23 +28,30 @@ function idIsDerivable(order: OrderKey, connectionId: string | undefined): boole
  * One member's state in MemoryStore, flattened into a single object: it is its own OrderKey and
  * rebuilds the Member on demand, so a present member costs one object plus its strings. The
  * message id is kept only when it cannot be rebuilt from connectionId, serial and index.
+ * MemoryStore overwrites a present member's record in place (`assign`) on update and leave, so
+ * the steady state allocates no record and leaves no old-generation garbage behind.
  */
 export class MemberRecord implements HeldState, OrderKey {
-  clientId: string;
-  connectionId: string | undefined;
-  data: unknown;
-  encoding: string | undefined;
-  timestamp: number;
-  present: boolean;
-  serial: number;
-  index: number;
-  rank: number;
-  reason: LeaveReason | undefined;
+  clientId!: string;
+  connectionId!: string | undefined;
+  data!: unknown;
+  encoding!: string | undefined;
+  timestamp!: number;
+  present!: boolean;
+  serial!: number;
+  index!: number;
+  rank!: number;
+  reason!: LeaveReason | undefined;
   /** ts - timestamp: 0 unless the provider orders by another clock than the member's timestamp. */
-  private tsOffset: number;
-  private storedId: string | undefined;
+  private tsOffset!: number;
+  private storedId!: string | undefined;
 
   constructor(event: PresenceEvent) {
+    this.assign(event);
+  }
+
+  /** Take the state of `event` (every field written, so the object keeps one shape). */
+  assign(event: PresenceEvent): void {
     const { member, order } = event;
     this.clientId = member.clientId;
     this.connectionId = member.connectionId;

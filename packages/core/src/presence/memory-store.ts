@@ -1,7 +1,8 @@
 import type { Member, PresenceChange, PresenceEvent, ReportedOccupancy } from '../events.js';
 import type { PresenceStore } from '../store.js';
 import { MemberRecord } from './member-record.js';
-import { compareMembers, mergeEvent } from './merge.js';
+import { compareMembers, effectiveChange } from './merge.js';
+import { compareOrder } from './order.js';
 import type { Tombstone } from './tombstone-queue.js';
 import { TombstoneQueue } from './tombstone-queue.js';
 
@@ -49,11 +50,17 @@ export class MemoryStore implements PresenceStore {
     const now = this.now();
     this.sweep(now);
     const changes: PresenceChange[] = [];
+    // Events of one channel come in runs (an Ably item, a PubNub batch): look each run's channel up once.
+    let name: string | undefined;
+    let channel: ChannelState | undefined;
     for (const event of events) {
-      let channel = this.byChannel.get(event.channel);
-      if (channel === undefined) {
-        channel = { members: new Map(), present: 0 };
-        this.byChannel.set(event.channel, channel);
+      if (event.channel !== name || channel === undefined) {
+        name = event.channel;
+        channel = this.byChannel.get(name);
+        if (channel === undefined) {
+          channel = { members: new Map(), present: 0 };
+          this.byChannel.set(name, channel);
+        }
       }
       if (event.reported !== undefined && (channel.reported === undefined || event.reported.timestamp >= channel.reported.timestamp)) {
         channel.reported = event.reported;
@@ -72,11 +79,21 @@ export class MemoryStore implements PresenceStore {
         key = event.memberKey;
         current = map.get(key);
       }
-      const { apply, change } = mergeEvent(current, event);
-      if (!apply) continue;
-      const record = new MemberRecord(event);
-      map.set(key, record);
-      channel.present += Number(record.present) - Number(current?.present === true);
+      if (current !== undefined && compareOrder(event.order, current) <= 0) continue; // duplicate or stale
+      const change = effectiveChange(current, event);
+      const wasPresent = current?.present === true;
+      let record: MemberRecord;
+      if (current !== undefined && wasPresent) {
+        // Update or leave of a present member: overwrite its record (taken for `previous` above).
+        // A record that ever became absent is never made present again, so a queued tombstone
+        // still finds out, by identity, whether its record was replaced since.
+        current.assign(event);
+        record = current;
+      } else {
+        record = new MemberRecord(event);
+        map.set(key, record);
+      }
+      channel.present += Number(record.present) - Number(wasPresent);
       if (!record.present) this.tombstones.push({ channel: event.channel, map, key, record }, now);
       if (change !== undefined) changes.push(change);
     }

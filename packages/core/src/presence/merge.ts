@@ -29,14 +29,24 @@ const SILENT: MergeResult = { apply: true };
  */
 export function mergeEvent(current: HeldState | undefined, event: PresenceEvent): MergeResult {
   if (current !== undefined && compareOrder(event.order, current.order) <= 0) return STALE;
+  const change = effectiveChange(current, event);
+  return change === undefined ? SILENT : { apply: true, change };
+}
+
+/**
+ * The effective change of an event already known to be newer than what is held (the second half
+ * of mergeEvent, for stores that compare orders themselves): join, update, leave, or undefined for
+ * a silent tombstone (absent over absent/unknown).
+ */
+export function effectiveChange(current: HeldState | undefined, event: PresenceEvent): PresenceChange | undefined {
   const wasPresent = current?.present === true;
   const { provider, channel, member } = event;
   if (event.present) {
-    if (wasPresent) return { apply: true, change: { type: 'update', provider, channel, member, previous: current.member } };
-    return { apply: true, change: { type: 'join', provider, channel, member } };
+    if (wasPresent) return { type: 'update', provider, channel, member, previous: current.member };
+    return { type: 'join', provider, channel, member };
   }
-  if (wasPresent) return { apply: true, change: { type: 'leave', provider, channel, member, reason: event.reason ?? 'leave' } };
-  return SILENT;
+  if (wasPresent) return { type: 'leave', provider, channel, member, reason: event.reason ?? 'leave' };
+  return undefined;
 }
 
 /** Sort members the way every store returns them: by clientId, then connectionId. */

@@ -4,6 +4,8 @@ import { isRecord } from './presence-message.js';
 
 /** Ably marks its requests with x-ably-* headers (signature, key, version, envelope metadata). */
 export function ablyClaimsHeaders(headers: RequestHeaders): boolean {
+  // The headers of a signed batch first: no walk over every header name.
+  if (headers['x-ably-signature'] !== undefined || headers['x-ably-key'] !== undefined) return true;
   for (const name in headers) if (name.startsWith('x-ably-') && headers[name] !== undefined) return true;
   return false;
 }

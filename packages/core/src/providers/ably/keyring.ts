@@ -1,9 +1,13 @@
+import type { KeyObject } from 'node:crypto';
+import { createSecretKey } from 'node:crypto';
+
 export interface AblyKey {
   /** `appId.keyId`, as X-Ably-Key names it. */
   name: string;
   /** The part after the dot. */
   keyId: string;
-  secret: Buffer;
+  /** The secret (the part after the colon, as UTF-8) as a KeyObject: an HMAC keyed by it skips importing the key on every request. */
+  hmacKey: KeyObject;
 }
 
 /** Parse `appId.keyId:keySecret` strings; throws a TypeError naming the bad entry (never its secret). */
@@ -15,13 +19,15 @@ export function parseKeyring(keys: readonly string[]): AblyKey[] {
     const secret = colon > 0 ? key.slice(colon + 1) : '';
     if (name === '' || secret === '') throw new TypeError(`ably.keys[${i}] is not of the form "appId.keyId:keySecret"`);
     const dot = name.indexOf('.');
-    return { name, keyId: dot >= 0 ? name.slice(dot + 1) : name, secret: Buffer.from(secret, 'utf8') };
+    return { name, keyId: dot >= 0 ? name.slice(dot + 1) : name, hmacKey: createSecretKey(Buffer.from(secret, 'utf8')) };
   });
 }
 
 /** The keys to try for a request: the one X-Ably-Key names, or every key when it names none we hold. */
 export function keysFor(keyring: readonly AblyKey[], keyHeader: string | undefined): readonly AblyKey[] {
   if (keyHeader === undefined) return keyring;
-  const named = keyring.filter((k) => k.name === keyHeader || k.keyId === keyHeader);
-  return named.length > 0 ? named : keyring;
+  let matches = 0;
+  for (const k of keyring) if (k.name === keyHeader || k.keyId === keyHeader) matches++;
+  if (matches === 0 || matches === keyring.length) return keyring;
+  return keyring.filter((k) => k.name === keyHeader || k.keyId === keyHeader);
 }

@@ -92,10 +92,8 @@ function normaliseUnit(unit: Unit, out: Normalised, cipherKey: CipherLookup): vo
   }
 }
 
-const ENVELOPE_HEADERS = ['x-ably-envelope-source', 'x-ably-envelope-channel'];
-
 export function isNonEnveloped(headers: RequestHeaders): boolean {
-  return ENVELOPE_HEADERS.some((h) => getHeader(headers, h) !== undefined);
+  return headers['x-ably-envelope-source'] !== undefined || headers['x-ably-envelope-channel'] !== undefined;
 }
 
 /** Non-enveloped mode: the body is the message's data; everything else is in x-ably-* headers. */
@@ -144,10 +142,14 @@ export function normaliseAbly(body: DecodedBody, headers: RequestHeaders, bytes:
   } else {
     const value = body.kind === 'json' || body.kind === 'msgpack' ? body.value : undefined;
     if (!isRecord(value)) throw new WebhookError(400, 'unknown_shape', 'An Ably webhook body must be an object with "items" or an enveloped single request');
-    if (Array.isArray(value.items)) {
-      for (const item of value.items) {
-        if (isRecord(item)) normaliseUnit(unitFromItem(item), out, cipherKey);
-        else out.problems.push(new WebhookError(200, 'invalid_item', 'Ably batch item is not an object'));
+    const items = value.items;
+    if (Array.isArray(items)) {
+      // One context for the whole batch; its channel is set per item.
+      const ctx: DecodeContext = { channel: '', cipherKey, problems: out.problems };
+      for (let i = 0; i < items.length; i++) {
+        const item: unknown = items[i];
+        if (!isRecord(item)) out.problems.push(new WebhookError(200, 'invalid_item', 'Ably batch item is not an object'));
+        else if (!presenceItem(item, ctx, out)) normaliseUnit(unitFromItem(item), out, cipherKey);
       }
     } else if (typeof value.source === 'string') {
       normaliseUnit(unitFromEnvelope(value), out, cipherKey);
@@ -156,4 +158,24 @@ export function normaliseAbly(body: DecodedBody, headers: RequestHeaders, bytes:
     }
   }
   return out;
+}
+
+/**
+ * The common case of a batch item, a presence item with a channel and a presence array, without
+ * building a Unit. False when the item is anything else (normaliseUnit then handles it).
+ */
+function presenceItem(item: Record<string, unknown>, ctx: DecodeContext, out: Normalised): boolean {
+  if (item.source !== 'channel.presence') return false;
+  const data = item.data;
+  if (!isRecord(data)) return false;
+  const channel = channelOf(data);
+  const list = data.presence;
+  if (typeof channel !== 'string' || channel === '' || !Array.isArray(list)) return false;
+  ctx.channel = channel;
+  for (let i = 0; i < list.length; i++) {
+    const event = presenceEventFromRaw(list[i], ctx);
+    if (event instanceof WebhookError) out.problems.push(event);
+    else out.presence.push(event);
+  }
+  return true;
 }

@@ -1,6 +1,7 @@
 import type { ChannelMessage, Member, PresenceEvent } from '../../events.js';
 import { WebhookError } from '../../errors.js';
 import { ablyOrderKey } from '../../presence/order.js';
+import { parseJson } from '../../http/safe-json.js';
 import { decodeData } from './encoding.js';
 import type { CipherKey } from './options.js';
 
@@ -39,8 +40,18 @@ export interface DecodeContext {
 }
 
 function decodeInto<T extends { data?: unknown; encoding?: string }>(target: T, raw: Record<string, unknown>, ctx: DecodeContext, what: string): void {
-  if (raw.data === undefined) return;
-  const decoded = decodeData(raw.data, raw.encoding, () => ctx.cipherKey(ctx.channel));
+  const data = raw.data;
+  if (data === undefined) return;
+  // The common case, JSON data as text (what ably-js sends for an object): no chain to walk.
+  if (raw.encoding === 'json' && typeof data === 'string') {
+    try {
+      target.data = parseJson(data);
+      return;
+    } catch {
+      // the general path below reports it, with the residual encoding
+    }
+  }
+  const decoded = decodeData(data, raw.encoding, () => ctx.cipherKey(ctx.channel));
   target.data = decoded.data;
   if (decoded.encoding !== undefined) {
     target.encoding = decoded.encoding;
@@ -48,28 +59,32 @@ function decodeInto<T extends { data?: unknown; encoding?: string }>(target: T, 
   }
 }
 
+function badPresence(ctx: DecodeContext, why: string): WebhookError {
+  return new WebhookError(200, 'invalid_item', `Ably presence message on channel "${ctx.channel}" ${why}`, { channel: ctx.channel });
+}
+
 /**
  * One raw Ably presence message to a normalised event, or a 200-level problem for the item.
  * memberKey = connectionId:clientId (two connections of one client are two members).
  */
 export function presenceEventFromRaw(raw: unknown, ctx: DecodeContext): PresenceEvent | WebhookError {
-  const bad = (why: string) => new WebhookError(200, 'invalid_item', `Ably presence message on channel "${ctx.channel}" ${why}`, { channel: ctx.channel });
-  if (!isRecord(raw)) return bad('is not an object');
+  if (!isRecord(raw)) return badPresence(ctx, 'is not an object');
   const action = presenceAction(raw.action);
-  if (action === undefined) return bad(`has an unknown action ${JSON.stringify(raw.action)}`);
-  const { clientId, connectionId } = raw;
-  if (typeof clientId !== 'string' || clientId === '') return bad('has no clientId');
-  if (typeof connectionId !== 'string' || connectionId === '') return bad('has no connectionId');
+  if (action === undefined) return badPresence(ctx, `has an unknown action ${JSON.stringify(raw.action)}`);
+  const clientId = raw.clientId;
+  const connectionId = raw.connectionId;
+  if (typeof clientId !== 'string' || clientId === '') return badPresence(ctx, 'has no clientId');
+  if (typeof connectionId !== 'string' || connectionId === '') return badPresence(ctx, 'has no connectionId');
   const timestamp = toTimestamp(raw.timestamp);
-  if (timestamp === undefined) return bad('has no valid timestamp');
-  const id = optionalString(raw.id) ?? '';
+  if (timestamp === undefined) return badPresence(ctx, 'has no valid timestamp');
+  const id = typeof raw.id === 'string' ? raw.id : '';
   const member: Member = { clientId, connectionId, timestamp };
-  decodeInto(member, raw, ctx, `Presence data of ${clientId}`);
+  if (raw.data !== undefined) decodeInto(member, raw, ctx, `Presence data of ${clientId}`);
   const present = action === 'enter' || action === 'present' || action === 'update';
   const order = ablyOrderKey(id, connectionId, timestamp, !present);
-  const event: PresenceEvent = { provider: 'ably', channel: ctx.channel, memberKey: `${connectionId}:${clientId}`, present, member, order };
-  if (!present) event.reason = order.serial < 0 ? 'synthetic' : 'leave';
-  return event;
+  const memberKey = `${connectionId}:${clientId}`;
+  if (present) return { provider: 'ably', channel: ctx.channel, memberKey, present, member, order };
+  return { provider: 'ably', channel: ctx.channel, memberKey, present, member, order, reason: order.serial < 0 ? 'synthetic' : 'leave' };
 }
 
 /** One raw Ably channel message to the payload of a `message` event. */

@@ -12,7 +12,7 @@ const RAW_BODY_HINT =
 
 /** True when base64(HMAC-SHA256(body, key secret)) equals the signature, compared in constant time. */
 export function signatureMatches(body: Uint8Array, signature: Buffer, key: AblyKey): boolean {
-  const expected = createHmac('sha256', key.secret).update(body).digest();
+  const expected = createHmac('sha256', key.hmacKey).update(body).digest();
   return expected.length === signature.length && timingSafeEqual(expected, signature);
 }
 
