@@ -20,10 +20,13 @@ export class DeliveryQueue {
 
   constructor(private readonly options: DeliveryQueueOptions) {}
 
-  /** Queue a job; the promise settles with its last attempt. */
+  /**
+   * Queue a job; the promise settles with its last attempt. A job pushed while the queue is empty
+   * starts at once (synchronously, up to its first await): no microtask hop, and a caller that
+   * pushes one job per microtask never leaves a growing backlog behind.
+   */
   push(job: () => Promise<void>): Promise<void> {
-    this.pending++;
-    const run = this.tail.then(() => this.attempt(job));
+    const run = this.pending++ === 0 ? this.attempt(job) : this.tail.then(() => this.attempt(job));
     this.tail = run.then(
       () => this.settle(),
       () => this.settle(),

@@ -3,7 +3,7 @@ import { changeToEvent } from './events.js';
 import type { Handler } from './emitter.js';
 import { TypedEmitter } from './emitter.js';
 import type { WebhookResponse } from './errors.js';
-import { bodyConsumed, bodyTooLarge, errorResponse, jsonResponse, WebhookError } from './errors.js';
+import { bodyConsumed, bodyTooLarge, errorResponse, WebhookError } from './errors.js';
 import { parseContentType } from './http/content-type.js';
 import type { DecodedBody } from './http/decode-body.js';
 import { decodeBody } from './http/decode-body.js';
@@ -103,15 +103,23 @@ function queryOf(url: string | undefined): URLSearchParams {
 }
 
 /** What providers verify; the query string is parsed only if a provider reads it (shared secrets). */
-function verifyInput(headers: RequestHeaders, body: Uint8Array, url: string | undefined): VerifyInput {
-  let query: URLSearchParams | undefined;
-  return {
-    headers,
-    body,
-    get query() {
-      return (query ??= queryOf(url));
-    },
-  };
+class RequestToVerify implements VerifyInput {
+  private parsed: URLSearchParams | undefined;
+
+  constructor(
+    readonly headers: RequestHeaders,
+    readonly body: Uint8Array,
+    private readonly url: string | undefined,
+  ) {}
+
+  get query(): URLSearchParams {
+    return (this.parsed ??= queryOf(this.url));
+  }
+}
+
+/** The 200 answer to an accepted delivery (built without JSON.stringify: two integers). */
+function acceptedResponse(events: number, rejected: number): WebhookResponse {
+  return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: `{"ok":true,"events":${events},"rejected":${rejected}}` };
 }
 
 function pickProvider(providers: readonly Provider[], test: (p: Provider) => boolean): Provider | undefined {
@@ -207,7 +215,8 @@ class PresenceReceiver implements Receiver {
       return errorResponse(new WebhookError(500, 'internal_error', 'The webhook could not be processed'));
     }
     const { normalised } = accepted;
-    const counts = { events: normalised.presence.length + normalised.channel.length, rejected: normalised.problems.length };
+    const events = normalised.presence.length + normalised.channel.length;
+    const rejected = normalised.problems.length;
     for (const problem of normalised.problems) this.report(problem);
     const done = this.queue.push(() => this.process(normalised));
     if (this.ack === 'after-store') {
@@ -219,7 +228,7 @@ class PresenceReceiver implements Receiver {
     } else {
       done.catch(() => undefined); // reported by the queue
     }
-    return jsonResponse(200, { ok: true, ...counts });
+    return acceptedResponse(events, rejected);
   }
 
   /**
@@ -240,7 +249,7 @@ class PresenceReceiver implements Receiver {
     }
     const headers = request.headers;
     const type = parseContentType(getHeader(headers, 'content-type'));
-    const input = verifyInput(headers, body, request.url);
+    const input = new RequestToVerify(headers, body, request.url);
     // A provider that recognises its own headers verifies the raw bytes before anything is parsed.
     const provider = pickProvider(this.providers, (p) => p.claimsHeaders(headers));
     if (provider !== undefined) provider.verify(input);
