@@ -50,3 +50,8 @@ export { storeConformanceCases, readSnapshot, referenceSnapshot, checkChanges } 
 export type { StoreConformanceCase, StoreConformanceOptions, StoreFactory, StoreFactoryOptions, StoreSnapshot } from './store-conformance/index.js';
 export { ablyTruth } from './ably-history.js';
 export type { SecretOptions } from './secret-options.js';
+export { simulate, SimulationOptionsError, membersUrl, checkChannel } from './simulator/index.js';
+export { ABLY_BACKOFF_BASE_MS, ABLY_BACKOFF_MAX_MS, ABLY_BATCH_INTERVAL_MS, ABLY_MAX_BATCH, ABLY_RETENTION_MS, PUBNUB_MAX_NETWORK_DELAY_MS } from './simulator/index.js';
+export type { ChannelCheck, LatencySummary, SimulatedProvider, SimulateOptions, SimulationProgress, SimulationReport, Verification } from './simulator/index.js';
+export { runCli, exitCodeOf, formatReport } from './cli/index.js';
+export type { CliIo } from './cli/index.js';

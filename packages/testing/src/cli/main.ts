@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+/** The `presence-webhooks` command. */
+import { runCli } from './run.js';
+
+const controller = new AbortController();
+process.once('SIGINT', () => {
+  process.stderr.write('\nStopping: the report covers what was sent so far (Ctrl-C again to quit at once).\n');
+  controller.abort();
+  process.once('SIGINT', () => process.exit(130));
+});
+
+try {
+  process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
+} catch (error) {
+  process.stderr.write(`presence-webhooks: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+}

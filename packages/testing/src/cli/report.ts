@@ -1,0 +1,77 @@
+import type { SimulationReport } from '../simulator/types.js';
+import { formatDuration } from './duration.js';
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+/** 0: the receiver's set equals the truth (or there is no read endpoint) and nothing was dropped; 1: mismatch, drops, unfinished; 2: refused read token. */
+export function exitCodeOf(report: SimulationReport): 0 | 1 | 2 {
+  const { status } = report.verification;
+  if (status === 'unauthorized') return 2;
+  if (status === 'mismatch' || status === 'error') return 1;
+  return report.dropped > 0 || !report.complete ? 1 : 0;
+}
+
+function list(ids: readonly string[], max = 5): string {
+  return ids.length <= max ? ids.join(', ') : `${ids.slice(0, max).join(', ')} and ${ids.length - max} more`;
+}
+
+/** What the answers suggest to check. */
+function hints(report: SimulationReport): string[] {
+  const out: string[] = [];
+  const s = report.statuses;
+  if ((s['401'] ?? 0) > 0) out.push(report.provider === 'ably' ? 'the receiver answered 401: is --key one of the keys it trusts (ably.keys)?' : 'the receiver answered 401: is --secret its pubnub.secret, sent where it looks (--secret-header, --secret-in)?');
+  if ((s['404'] ?? 0) > 0 || (s['405'] ?? 0) > 0) out.push('the receiver answered 404/405: is --url the path the webhook middleware is mounted on?');
+  if (report.deliveries === 0 && (s.error ?? 0) > 0) out.push(`nothing answered at ${report.target}: is the server running there?`);
+  if ((s.timeout ?? 0) > 0) out.push('some requests were not answered in time (--timeout): a provider resends those, so answer 200 before slow work');
+  return out;
+}
+
+/** The final report as text lines. */
+export function formatReport(report: SimulationReport): string {
+  const lines: string[] = [];
+  const channels = report.channels.length;
+  const present = Object.values(report.truth).reduce((sum, members) => sum + members.length, 0);
+  lines.push(`presence-webhooks simulate: ${report.provider} -> ${report.target}`);
+  lines.push(`  history     ${n(report.events)} events on ${n(channels)} channels, ${n(report.members)} members, seed ${report.seed}; ${formatDuration(report.spanMs)} of provider time at x${report.timeScale}`);
+  lines.push(`  requests    ${n(report.requests)} sent, ${n(report.deliveries)} answered 2xx; ${n(report.retries)} retries, ${n(report.duplicates)} duplicates (2xx treated as lost)`);
+  lines.push(`  throughput  ${n(report.eventsPerSecond)} events/s, ${n(report.requestsPerSecond)} requests/s over ${formatDuration(report.elapsedMs)}`);
+  const l = report.latencyMs;
+  lines.push(`  answer time p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, max ${l.max} ms`);
+  lines.push(`  answers     ${Object.entries(report.statuses).map(([status, count]) => `${status} x${n(count)}`).join(', ') || 'none'}`);
+  lines.push(`  dropped     ${report.dropped === 0 ? 'none' : `${n(report.dropped)} events the provider gave up on (${list(report.droppedEvents.map((e) => `${e.channel}:${e.id}`), 3)})`}`);
+  if (!report.complete) lines.push('  unfinished  the run was stopped before every event was delivered or dropped');
+  lines.push(`  truth       ${n(present)} members present at the end, in-order`);
+  const v = report.verification;
+  let verdict: string;
+  switch (v.status) {
+    case 'skipped':
+      verdict = 'not compared (--no-verify)';
+      break;
+    case 'unavailable':
+    case 'unauthorized':
+    case 'error':
+      verdict = `not compared: ${v.reason}`;
+      break;
+    case 'match':
+      verdict =
+        report.dropped === 0 && report.complete
+          ? `MATCH: the receiver's set equals the truth on all ${n(v.channels.length)} channels`
+          : `MATCH with what it answered 2xx for, on all ${n(v.channels.length)} channels (the events it never got are left out)`;
+      break;
+    case 'mismatch': {
+      const bad = v.channels.filter((c) => !c.match);
+      verdict = `MISMATCH on ${n(bad.length)} of ${n(v.channels.length)} channels`;
+      for (const c of bad.slice(0, 10)) {
+        const parts = [c.missing.length > 0 ? `missing ${list(c.missing)}` : '', c.extra.length > 0 ? `extra ${list(c.extra)}` : '', c.differing.length > 0 ? `other data for ${list(c.differing)}` : ''].filter((p) => p !== '');
+        verdict += `\n    ${c.channel}: ${c.actual} held, ${c.expected} expected; ${parts.join('; ')}`;
+      }
+      if (bad.length > 10) verdict += `\n    and ${bad.length - 10} more channels`;
+      break;
+    }
+  }
+  lines.push(`  receiver    ${verdict}`);
+  for (const hint of hints(report)) lines.push(`  hint        ${hint}`);
+  const code = exitCodeOf(report);
+  lines.push(code === 0 ? 'RESULT: OK' : `RESULT: FAILED (exit code ${code})`);
+  return lines.join('\n');
+}

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { SimulationOptionsError } from '../simulator/options.js';
+import { simulate } from '../simulator/simulate.js';
+import { parseSimulateArgs, SIMULATE_USAGE, USAGE, UsageError } from './args.js';
+import type { ProgressStream } from './progress.js';
+import { progressPrinter } from './progress.js';
+import { exitCodeOf, formatReport } from './report.js';
+
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: ProgressStream;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Aborts the run (Ctrl-C): the partial report is still printed. */
+  signal?: AbortSignal;
+}
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Run the command line; resolves to the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    (command === undefined ? io.stderr : io.stdout).write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    io.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (command !== 'simulate') {
+    io.stderr.write(`presence-webhooks: unknown command '${command}'\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    const parsed = parseSimulateArgs(rest, io.env);
+    if (parsed.help) {
+      io.stdout.write(`${SIMULATE_USAGE}\n`);
+      return 0;
+    }
+    const printer = parsed.quiet ? undefined : progressPrinter(io.stderr);
+    const report = await simulate({ ...parsed.options, ...(io.signal === undefined ? {} : { signal: io.signal }), ...(printer === undefined ? {} : { onProgress: printer.onProgress }) });
+    printer?.finish();
+    io.stdout.write(parsed.report === 'json' ? `${JSON.stringify(report)}\n` : `${formatReport(report)}\n`);
+    return exitCodeOf(report);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof SimulationOptionsError) {
+      io.stderr.write(`presence-webhooks simulate: ${error.message}\nRun 'presence-webhooks simulate --help' for the options.\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,70 @@
+import type { AblyHistory, TruthMember } from '../ably-history.js';
+import { ablyTruth, generateAblyHistory } from '../ably-history.js';
+import type { PubNubHistory } from '../pubnub-history.js';
+import { generatePubNubHistory, pubnubTruth } from '../pubnub-history.js';
+import type { SimulatedProvider } from './types.js';
+
+/** A generated history of either provider, with what the simulator needs of it. */
+export interface SimHistory {
+  provider: SimulatedProvider;
+  ably?: AblyHistory;
+  pubnub?: PubNubHistory;
+  /** Every event in the order the provider produced it: its channel, id and (simulated epoch) time. */
+  events: { channel: string; id: string; at: number }[];
+  /** Provider time from the start to the last event. */
+  spanMs: number;
+  /** The in-order set of the events `keep` selects (by index into `events`; all when omitted). */
+  truth(keep?: (index: number) => boolean): Map<string, TruthMember[]>;
+  /** The in-order set of the events at these indices (ascending). */
+  truthOf(indices: readonly number[]): Map<string, TruthMember[]>;
+}
+
+export interface HistoryShape {
+  seed: number;
+  channels: readonly string[];
+  members: number;
+  events: number;
+  durationMs: number;
+  /** Simulated epoch ms of the first moment. */
+  start: number;
+}
+
+/**
+ * Generate a history with the existing generators, its clock stepped so that `events` events span
+ * about `durationMs` (Ably's trailing synthesized leaves come up to 15 s later; PubNub keeps one
+ * member's events a second apart, which can stretch a dense history).
+ */
+export function generateHistory(provider: SimulatedProvider, shape: HistoryShape): SimHistory {
+  const { seed, channels, members, events, durationMs, start } = shape;
+  if (provider === 'ably') {
+    // A quarter of the steps keep the clock; the rest advance it by 1..maxGap ms (mean (maxGap + 1) / 2).
+    const maxGapMs = Math.max(1, Math.round(durationMs / (0.375 * events) - 1));
+    const ably = generateAblyHistory({ seed, channels, clients: members, steps: events, start, maxGapMs });
+    const list = ably.entries.map((e) => ({ channel: e.channel, id: e.message.id, at: e.message.timestamp }));
+    const truth = (keep?: (index: number) => boolean) => ablyTruth(keep === undefined ? ably.entries : ably.entries.filter((_, i) => keep(i)), ably.values);
+    const truthOf = (indices: readonly number[]) => ablyTruth(indices.map((i) => ably.entries[i] as (typeof ably.entries)[number]), ably.values);
+    return { provider, ably, events: list, spanMs: spanOf(list, start), truth, truthOf };
+  }
+  const maxGapMs = Math.max(1, Math.round((2 * durationMs) / events - 1));
+  const pubnub = generatePubNubHistory({ seed, channels, users: members, steps: events, start, maxGapMs });
+  const list = pubnub.entries.map((e) => ({ channel: e.channel, id: e.id, at: e.timestampMs }));
+  const truth = (keep?: (index: number) => boolean) => pubnubTruth(keep === undefined ? pubnub.entries : pubnub.entries.filter((_, i) => keep(i)));
+  const truthOf = (indices: readonly number[]) => pubnubTruth(indices.map((i) => pubnub.entries[i] as (typeof pubnub.entries)[number]));
+  return { provider, pubnub, events: list, spanMs: spanOf(list, start), truth, truthOf };
+}
+
+function spanOf(events: readonly { at: number }[], start: number): number {
+  return events.reduce((span, e) => Math.max(span, e.at - start), 0);
+}
+
+/** How many events have a time at or before `now` (events are in time order). */
+export function countUntil(events: readonly { at: number }[], now: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((events[mid] as { at: number }).at <= now) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,88 @@
+import type { Receiver } from '@presence-webhooks/core';
+import type { BuiltRequest } from '../ably-builders.js';
+
+/** What one POST got: an HTTP status, or no answer in time ('timeout') or at all ('error'). */
+export interface Outcome {
+  status: number | 'timeout' | 'error';
+  /** Real milliseconds from send to answer. */
+  ms: number;
+}
+
+/** What a read of a channel's members got. */
+export type ReadOutcome =
+  | { kind: 'members'; members: unknown[] }
+  | { kind: 'unavailable'; status: number }
+  | { kind: 'unauthorized' }
+  | { kind: 'error'; message: string };
+
+/** Where the simulator sends webhooks and reads the receiver's set back. */
+export interface Transport {
+  readonly target: string;
+  post(request: BuiltRequest, timeoutMs: number): Promise<Outcome>;
+  members(channel: string): Promise<ReadOutcome>;
+}
+
+/** The read endpoint of a webhook URL: `<path>/channels/<channel>/members` (query and fragment dropped). */
+export function membersUrl(webhookUrl: string, channel: string): string {
+  const url = new URL(webhookUrl);
+  url.search = '';
+  url.hash = '';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/channels/${encodeURIComponent(channel)}/members`;
+  return url.toString();
+}
+
+/** Real HTTP with the runtime's fetch (keep-alive connections); the answer body is read and discarded. */
+export function httpTransport(url: string, readToken?: string): Transport {
+  return {
+    target: url,
+    async post(request, timeoutMs) {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), timeoutMs);
+      const started = performance.now();
+      try {
+        const response = await fetch(url + (request.query ?? ''), { method: 'POST', headers: request.headers, body: request.body, signal: controller.signal });
+        await response.arrayBuffer();
+        return { status: response.status, ms: performance.now() - started };
+      } catch {
+        return { status: controller.signal.aborted ? 'timeout' : 'error', ms: performance.now() - started };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async members(channel) {
+      try {
+        const headers: Record<string, string> = readToken === undefined ? {} : { authorization: `Bearer ${readToken}` };
+        const response = await fetch(membersUrl(url, channel), { headers, signal: AbortSignal.timeout(10_000) });
+        const text = await response.text();
+        if (response.status === 401) return { kind: 'unauthorized' };
+        if (response.status === 404 || response.status === 405) return { kind: 'unavailable', status: response.status };
+        if (response.status !== 200) return { kind: 'error', message: `GET ${membersUrl(url, channel)} answered ${response.status}: ${text.slice(0, 200)}` };
+        const members = (JSON.parse(text) as { members?: unknown }).members;
+        if (!Array.isArray(members)) return { kind: 'error', message: `GET ${membersUrl(url, channel)} answered JSON without a members list` };
+        return { kind: 'members', members: members as unknown[] };
+      } catch (error) {
+        return { kind: 'error', message: `GET ${membersUrl(url, channel)} failed: ${(error as Error).message}` };
+      }
+    },
+  };
+}
+
+/** An in-process receiver: `receiver.handle` for the POSTs, its store for the reads. */
+export function receiverTransport(receiver: Receiver): Transport {
+  return {
+    target: 'receiver',
+    async post(request) {
+      const started = performance.now();
+      try {
+        const answer = await receiver.handle({ method: 'POST', headers: request.headers, body: request.body, url: `/${request.query ?? ''}` });
+        return { status: answer.status, ms: performance.now() - started };
+      } catch {
+        return { status: 'error', ms: performance.now() - started };
+      }
+    },
+    async members(channel) {
+      await receiver.idle();
+      return { kind: 'members', members: await receiver.store.members(channel) };
+    },
+  };
+}
