@@ -136,8 +136,9 @@ export function parseSimulateArgs(argv: readonly string[], env: Readonly<Record<
   if (values.url === undefined) throw new UsageError('--url is required: the webhook URL to load, e.g. --url http://127.0.0.1:3000/webhooks');
   const provider = oneOf('provider', values.provider, ['ably', 'pubnub'] as const);
   if (provider === undefined) throw new UsageError('--provider is required: ably or pubnub');
-  const key = values.key ?? env.ABLY_KEY;
-  const secret = values.secret ?? env.PUBNUB_WEBHOOK_SECRET;
+  const fromEnv = (name: string) => (env[name] === '' ? undefined : env[name]); // an empty variable is unset
+  const key = values.key ?? fromEnv('ABLY_KEY');
+  const secret = values.secret ?? fromEnv('PUBNUB_WEBHOOK_SECRET');
   if (provider === 'ably' && key === undefined) throw new UsageError('--key is required for Ably (or set ABLY_KEY): the API key your receiver trusts, appId.keyId:keySecret');
   if (provider === 'pubnub' && secret === undefined) throw new UsageError('--secret is required for PubNub (or set PUBNUB_WEBHOOK_SECRET): the shared secret your receiver checks');
   const options: SimulateOptions = { url: values.url, provider };
@@ -148,7 +149,7 @@ export function parseSimulateArgs(argv: readonly string[], env: Readonly<Record<
   set('secret', secret);
   set('secretHeader', values['secret-header']);
   set('secretIn', oneOf('secret-in', values['secret-in'], ['header', 'query'] as const));
-  set('readToken', values['read-token'] ?? env.PRESENCE_READ_TOKEN);
+  set('readToken', values['read-token'] ?? fromEnv('PRESENCE_READ_TOKEN'));
   set('channels', count('channels', values.channels));
   set('channelPrefix', values['channel-prefix']);
   set('members', count('members', values.members));

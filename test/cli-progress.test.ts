@@ -1,0 +1,49 @@
+/** The CLI's progress output (a bar redrawn in place on a terminal, plain lines otherwise) and its time parsing. */
+import { parseDuration } from '../packages/testing/src/cli/duration.js';
+import { progressPrinter } from '../packages/testing/src/cli/progress.js';
+import type { SimulationProgress } from '@presence-webhooks/testing';
+import { describe, expect, it } from 'vitest';
+
+function progress(at: number, delivered: number): SimulationProgress {
+  return { elapsedMs: at, simulatedMs: at, spanMs: 10_000, events: 100, generated: delivered, delivered, dropped: 0, requests: delivered, retries: 1, inFlight: 0, statuses: {}, truth: () => new Map() };
+}
+
+describe('CLI progress', () => {
+  it('on a terminal: one line redrawn with \\r, a bar and the counts; a newline at the end', () => {
+    let out = '';
+    const printer = progressPrinter({ write: (text: string) => (out += text), isTTY: true, columns: 120 });
+    printer.onProgress(progress(500, 25));
+    printer.onProgress(progress(1000, 100));
+    printer.finish();
+    const frames = out.split('\r').filter((f) => f !== '');
+    expect(frames).toHaveLength(2);
+    expect(frames[0]).toMatch(/^\[#+-+\] {2}25% {2}25\/100 events .*retries 1/);
+    expect(frames[1]).toMatch(/^\[#+\] 100% {2}100\/100 events/);
+    expect(out.endsWith('\n')).toBe(true);
+  });
+
+  it('elsewhere: plain lines, at most one per interval, and the last one', () => {
+    let out = '';
+    const printer = progressPrinter({ write: (text: string) => (out += text), isTTY: false }, 2000);
+    for (let at = 0; at <= 5000; at += 500) printer.onProgress(progress(at, Math.min(99, at / 60)));
+    printer.onProgress(progress(5200, 100));
+    printer.onProgress(progress(5300, 100));
+    printer.finish();
+    const lines = out.trim().split('\n');
+    expect(lines.every((l) => l.startsWith('progress '))).toBe(true);
+    expect(lines).toHaveLength(4); // at 0, 2000 and 4000 ms, and 100% once
+    expect(lines.at(-1)).toMatch(/^progress 100%: 100\/100 events/);
+    expect(out).not.toContain('\r');
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads ms, s, m, h and bare seconds; refuses anything else', () => {
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('2m')).toBe(120_000);
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    expect(parseDuration('12')).toBe(12_000);
+    for (const bad of ['', 's', '-1s', '1 d', 'soon', '1e3']) expect(parseDuration(bad), bad).toBeUndefined();
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * The `presence-webhooks` command, spawned as a child process (the built bin, as a user runs it)
+ * against real Express servers on loopback: its JSON and text reports, the comparison with the
+ * truth through the read endpoint, retries against a faulty server, and its exit codes.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { SimulationReport } from '@presence-webhooks/testing';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SimTarget } from './helpers/sim-target.js';
+import { SIM_KEY, SIM_SECRET, startSimTarget } from './helpers/sim-target.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = fileURLToPath(new URL('../packages/testing/bin/presence-webhooks.js', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a command to its end (killed after 60 s, so a hang fails instead of blocking). */
+function run(command: string, args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, env: { ...process.env, ABLY_KEY: '', PUBNUB_WEBHOOK_SECRET: '', PRESENCE_READ_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const cli = (args: readonly string[], env?: Record<string, string>) => run(process.execPath, [bin, ...args], env);
+
+const targets: SimTarget[] = [];
+async function target(...args: Parameters<typeof startSimTarget>): Promise<SimTarget> {
+  const t = await startSimTarget(...args);
+  targets.push(t);
+  return t;
+}
+afterEach(async () => {
+  for (const t of targets.splice(0)) await t.close();
+});
+
+/** A small, fast run: 5 channels, 40 members, 200 events over 10 s of provider time played 40 times faster. */
+const small = ['--channels', '5', '--members', '40', '--events', '200', '--duration', '10s', '--time-scale', '40'];
+
+beforeAll(async () => {
+  // The bin runs the compiled CLI: build the testing package (a no-op when dist is up to date).
+  const build = await run(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-b', 'packages/testing']);
+  expect(build.code, build.stdout + build.stderr).toBe(0);
+}, 180_000);
+
+describe('presence-webhooks simulate', () => {
+  it('Ably against a receiver with its read endpoint on: a JSON report that matches the truth, exit code 0, progress on stderr', async () => {
+    const t = await target({ readEndpoint: true });
+    const result = await cli(['simulate', '--url', t.url, '--provider', 'ably', '--key', SIM_KEY, ...small, '--seed', '7', '--report', 'json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as SimulationReport;
+    expect(report).toMatchObject({ provider: 'ably', target: t.url, seed: 7, events: 200, dropped: 0, complete: true });
+    expect(report.channels).toHaveLength(5);
+    expect(report.verification.status).toBe('match');
+    expect(report.statuses['200']).toBe(report.requests);
+    expect(result.stderr).toMatch(/^progress \d+%: .* events/m); // not a TTY: plain lines
+    // The receiver really holds the truth the CLI reported.
+    await t.receiver.idle();
+    for (const channel of report.channels) {
+      const held = (await t.receiver.store.members(channel)).map((m) => m.clientId).sort();
+      expect(held, channel).toEqual((report.truth[channel] ?? []).map((m) => m.clientId).sort());
+    }
+  });
+
+  it('PubNub against a server that answers 500 or drops some requests: retries, and the set still matches', async () => {
+    const t = await target({ readEndpoint: true, faults: { fail500Every: 3, loseAnswerEvery: 5, stallEvery: 11, maxPerBody: 2 } });
+    const result = await cli(['simulate', '--url', t.url, '--provider', 'pubnub', '--secret', SIM_SECRET, ...small, '--timeout', '1s', '--report', 'json', '--quiet']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as SimulationReport;
+    expect(t.injected.fail500).toBeGreaterThan(0);
+    expect(report.statuses['500']).toBe(t.injected.fail500);
+    expect(report.statuses.error).toBe(t.injected.lostAnswer);
+    expect(report.statuses.timeout).toBe(t.injected.stall);
+    expect(report.retries).toBeGreaterThan(0);
+    expect(report).toMatchObject({ dropped: 0, complete: true });
+    expect(report.verification.status).toBe('match');
+    expect(result.stderr).toBe(''); // --quiet
+  });
+
+  it('the text report; MsgPack; the key from ABLY_KEY', async () => {
+    const t = await target({ readEndpoint: true });
+    const result = await cli(['simulate', '--url', t.url, '--provider', 'ably', '--format', 'msgpack', ...small, '--quiet'], { ABLY_KEY: SIM_KEY });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^presence-webhooks simulate: ably -> http:\/\/127\.0\.0\.1:\d+\/webhooks$/m);
+    expect(result.stdout).toMatch(/requests +\d+ sent, \d+ answered 2xx/);
+    expect(result.stdout).toMatch(/answers +200 x\d+/);
+    expect(result.stdout).toMatch(/MATCH: the receiver's set equals the truth on all 5 channels/);
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('RESULT: OK');
+  });
+
+  it('a token-protected read endpoint: compared with --read-token; refused without it (exit code 2)', async () => {
+    const t = await target({ readEndpoint: { token: 'cli-read-token' } });
+    const ok = await cli(['simulate', '--url', t.url, '--provider', 'pubnub', '--secret', SIM_SECRET, '--read-token', 'cli-read-token', ...small, '--report', 'json', '--quiet']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((JSON.parse(ok.stdout) as SimulationReport).verification.status).toBe('match');
+    const refused = await cli(['simulate', '--url', t.url, '--provider', 'pubnub', '--secret', SIM_SECRET, ...small, '--quiet']);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toMatch(/not compared: the read endpoint refused the token/);
+  });
+
+  it('a target without a read endpoint: not compared, exit code 0', async () => {
+    const t = await target();
+    const result = await cli(['simulate', '--url', t.url, '--provider', 'ably', '--key', SIM_KEY, ...small, '--quiet']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/not compared: the target has no read endpoint .*answered 405/);
+  });
+
+  it('a receiver that acknowledges deliveries without applying them: MISMATCH, exit code 1', async () => {
+    const t = await target({ readEndpoint: true, faults: { swallowEvery: 4 } });
+    const result = await cli(['simulate', '--url', t.url, '--provider', 'pubnub', '--secret', SIM_SECRET, ...small, '--settle', '300ms', '--quiet']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/MISMATCH on \d+ of 5 channels/);
+    expect(result.stdout).toMatch(/RESULT: FAILED \(exit code 1\)/);
+  });
+
+  it('a wrong key: every delivery refused (401), events dropped, a hint, exit code 1', async () => {
+    const t = await target({ readEndpoint: true });
+    const result = await cli(['simulate', '--url', t.url, '--provider', 'ably', '--key', 'simApp.simKey:wrong', '--channels', '1', '--members', '3', '--events', '10', '--duration', '1s', '--time-scale', '2000', '--quiet']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/answers +401 x\d+/);
+    expect(result.stdout).toMatch(/dropped +10 events the provider gave up on/);
+    expect(result.stdout).toMatch(/hint +the receiver answered 401: is --key one of the keys it trusts/);
+  });
+
+  it('usage errors: exit code 2 and a message that says what to fix', async () => {
+    const cases: [string[], RegExp][] = [
+      [['simulate', '--provider', 'ably', '--key', SIM_KEY], /--url is required/],
+      [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'mqtt'], /--provider must be ably or pubnub \(got 'mqtt'\)/],
+      [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably'], /--key is required for Ably \(or set ABLY_KEY\)/],
+      [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'pubnub'], /--secret is required for PubNub/],
+      [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably', '--key', SIM_KEY, '--duration', 'soon'], /--duration must be a time such as 30s/],
+      [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably', '--key', SIM_KEY, '--channels', '-3'], /--channels/],
+      [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably', '--key', SIM_KEY, '--bogus'], /Unknown option '--bogus'/],
+      [['simulate', '--url', 'not a url', '--provider', 'ably', '--key', SIM_KEY], /url is not a URL/],
+      [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably', '--key', 'no-secret-part'], /key must be the API key/],
+      [['launch'], /unknown command 'launch'/],
+      [[], /Usage: presence-webhooks <command>/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await cli(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(result.stdout).toBe('');
+    }
+  });
+
+  it('--help prints the options (exit code 0); pnpm exec presence-webhooks runs the workspace bin', async () => {
+    const help = await cli(['simulate', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--time-scale <x>/);
+    expect(help.stdout).toMatch(/Exit code: 0 when/);
+    const version = await run('pnpm', ['exec', 'presence-webhooks', '--version']);
+    expect(version.code, version.stderr).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
