@@ -4,6 +4,8 @@
  * truth through the read endpoint, retries against a faulty server, and its exit codes.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { SimulationReport } from '@presence-webhooks/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -52,12 +54,40 @@ afterEach(async () => {
 const small = ['--channels', '5', '--members', '40', '--events', '200', '--duration', '10s', '--time-scale', '40'];
 
 beforeAll(async () => {
-  // The bin runs the compiled CLI: build the testing package (a no-op when dist is up to date).
-  const build = await run(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-b', 'packages/testing']);
+  // The bin runs the compiled CLI, and one test runs the example server: build them (a no-op when dist is up to date).
+  const build = await run(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-b', 'packages/testing', 'examples/express']);
   expect(build.code, build.stdout + build.stderr).toBe(0);
 }, 180_000);
 
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 describe('presence-webhooks simulate', () => {
+  it("the README's walk-through: the built Express example with READ_TOKEN, loaded by the CLI, matches the truth", async () => {
+    const port = await freePort();
+    const key = 'readmeApp.readmeKey:readme-secret';
+    const server = spawn(process.execPath, ['examples/express/dist/server.js'], { cwd: root, env: { ...process.env, PORT: String(port), ABLY_KEY: key, READ_TOKEN: 'readme-read-token' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('presence webhooks on') && resolve());
+        server.once('exit', (code) => reject(new Error(`the example server exited (${code})`)));
+      });
+      server.stdout.resume();
+      const url = `http://127.0.0.1:${port}/webhooks`;
+      const result = await cli(['simulate', '--url', url, '--provider', 'ably', '--key', key, '--read-token', 'readme-read-token', ...small, '--quiet']);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/MATCH: the receiver's set equals the truth on all 5 channels/);
+    } finally {
+      server.kill();
+    }
+  });
+
   it('Ably against a receiver with its read endpoint on: a JSON report that matches the truth, exit code 0, progress on stderr', async () => {
     const t = await target({ readEndpoint: true });
     const result = await cli(['simulate', '--url', t.url, '--provider', 'ably', '--key', SIM_KEY, ...small, '--seed', '7', '--report', 'json']);

@@ -6,7 +6,16 @@ if (key === undefined) {
   console.error('Set ABLY_KEY to the API key your Ably webhook rule signs with (appId.keyId:keySecret).');
   process.exit(1);
 }
-const receiver = createReceiver({ ably: { keys: [key] } });
+// Optional: PUBNUB_WEBHOOK_SECRET accepts PubNub webhooks too; READ_TOKEN turns on the read endpoint
+// (GET /webhooks/channels/:channel/members with Authorization: Bearer <READ_TOKEN>), which the
+// simulator (`presence-webhooks simulate --read-token`) uses to compare the set with the truth.
+const pubnubSecret = process.env.PUBNUB_WEBHOOK_SECRET;
+const readToken = process.env.READ_TOKEN;
+const receiver = createReceiver({
+  ably: { keys: [key] },
+  ...(pubnubSecret === undefined ? {} : { pubnub: { secret: pubnubSecret } }),
+  ...(readToken === undefined ? {} : { readEndpoint: { token: readToken } }),
+});
 receiver.on('join', (e) => console.log(`${e.member.clientId} joined ${e.channel}`));
 receiver.on('leave', (e) => console.log(`${e.member.clientId} left ${e.channel} (${e.reason})`));
 receiver.onError((error) => console.error('webhook problem:', error.message));
