@@ -102,6 +102,24 @@ describe('MemoryStore', () => {
     expect((await store.apply([{ ...ev('a', 0, true), order: { ...key, id: 'c-a:0:01' } }])).map((c) => c.type)).toEqual(['update']);
   });
 
+  it('gives back the capacity of members that left, and still collects the tombstones written before', async () => {
+    let now = 0;
+    const store = new MemoryStore({ tombstoneHorizonMs: 10, now: () => now });
+    const ids = Array.from({ length: 40 }, (_, i) => `m${i}`);
+    await store.apply(ids.map((id) => ev(id, 1, true)));
+    await store.apply(ids.slice(0, 20).map((id) => ev(id, 2, false)));
+    now = 5;
+    await store.apply(ids.slice(20, 30).map((id) => ev(id, 2, false)));
+    now = 10;
+    store.sweep(); // the first 20 go: the channel's map is rebuilt at half its peak
+    expect(store.size).toBe(20);
+    now = 15;
+    store.sweep(); // tombstones written before the rebuild are found in the new map
+    expect(store.size).toBe(10);
+    expect((await store.members('room')).map((m) => m.clientId)).toEqual(ids.slice(30).sort());
+    expect((await store.apply([ev('m35', 3, true)])).map((c) => c.type)).toEqual(['update']);
+  });
+
   it('rejects a negative horizon', () => {
     expect(() => new MemoryStore({ tombstoneHorizonMs: -1 })).toThrow(RangeError);
   });

@@ -24,8 +24,13 @@ interface ChannelState {
   members: Map<string, MemberRecord>;
   overflow?: Map<string, MemberRecord>;
   present: number;
+  /** The most records `members` held since it was built: a Map keeps its capacity when emptied. */
+  peak: number;
   reported?: ReportedOccupancy;
 }
+
+/** A channel's members map is rebuilt once collection leaves it at most half as full as its peak (past this size). */
+const REBUILD_ABOVE = 16;
 
 /** The embedded default store: one process, in memory, synchronous merge. */
 export class MemoryStore implements PresenceStore {
@@ -58,7 +63,7 @@ export class MemoryStore implements PresenceStore {
         name = event.channel;
         channel = this.byChannel.get(name);
         if (channel === undefined) {
-          channel = { members: new Map(), present: 0 };
+          channel = { members: new Map(), present: 0, peak: 0 };
           this.byChannel.set(name, channel);
         }
       }
@@ -92,9 +97,10 @@ export class MemoryStore implements PresenceStore {
       } else {
         record = new MemberRecord(event);
         map.set(key, record);
+        if (map.size > channel.peak && map === channel.members) channel.peak = map.size;
       }
       channel.present += Number(record.present) - Number(wasPresent);
-      if (!record.present) this.tombstones.push({ channel: event.channel, map, key, record }, now);
+      if (!record.present) this.tombstones.push({ channel: event.channel, overflow: map !== channel.members, key, record }, now);
       if (change !== undefined) changes.push(change);
     }
     return changes;
@@ -105,13 +111,19 @@ export class MemoryStore implements PresenceStore {
     this.tombstones.drain(now - this.tombstoneHorizonMs, (tombstone) => this.collect(tombstone));
   }
 
-  private collect({ channel: name, map, key, record }: Tombstone<MemberRecord>): void {
-    if (map.get(key) !== record) return; // replaced by a newer state since
-    map.delete(key);
+  private collect({ channel: name, overflow, key, record }: Tombstone<MemberRecord>): void {
     const channel = this.byChannel.get(name);
-    if (channel === undefined) return;
+    const map = overflow ? channel?.overflow : channel?.members;
+    if (channel === undefined || map === undefined || map.get(key) !== record) return; // replaced by a newer state since
+    map.delete(key);
     if (channel.overflow?.size === 0) delete channel.overflow;
-    if (channel.members.size === 0 && channel.overflow === undefined && channel.reported === undefined) this.byChannel.delete(name);
+    if (channel.members.size === 0 && channel.overflow === undefined && channel.reported === undefined) {
+      this.byChannel.delete(name);
+    } else if (channel.members.size > REBUILD_ABOVE && channel.members.size * 2 <= channel.peak) {
+      // Give back the capacity of the members that left (amortised O(1) per collected tombstone).
+      channel.members = new Map(channel.members);
+      channel.peak = channel.members.size;
+    }
   }
 
   members(channel: string): Promise<Member[]> {

@@ -1,7 +1,10 @@
-/** A tombstone to collect: the record, and the map and key it is held under. */
+/**
+ * A tombstone to collect: the record, and where it is held (its channel, which of the channel's
+ * maps, and its key). The map is looked up at collection time, so a store may rebuild its maps.
+ */
 export interface Tombstone<R> {
   channel: string;
-  map: Map<string, R>;
+  overflow: boolean;
   key: string;
   record: R;
 }
