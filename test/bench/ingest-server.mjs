@@ -115,7 +115,7 @@ process.on('message', async (message) => {
     const cpuShare = (cpu.user + cpu.system) / (Number(process.hrtime.bigint() - mark.at) / 1e3);
     if (receiver !== undefined) await receiver.idle();
     const held = receiver === undefined ? 0 : receiver.store.size;
-    process.send({ stats: { ...stats, cpuShare: Math.round(cpuShare * 100) / 100, cpuMicros: cpu.user + cpu.system, held, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) } });
+    process.send({ stats: { ...stats, cpuShare: Math.round(cpuShare * 100) / 100, cpuMicros: cpu.user + cpu.system, sysMicros: cpu.system, held, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) } });
   }
 });
 process.on('disconnect', () => process.exit(0));

@@ -42,9 +42,14 @@ async function stopServer(child) {
   clearTimeout(timer);
 }
 
-/** One autocannon run; `pool.next` hands out the bodies, never the same one twice while the pool lasts. */
-function load(port, seconds, connections, pool) {
-  return autocannon({
+/**
+ * One autocannon run; `pool.next` hands out the bodies, never the same one twice while the pool
+ * lasts. Latencies are taken from every response at autocannon's own sub-millisecond precision
+ * (its summary histogram keeps whole milliseconds, too coarse for a p99 ratio on loopback).
+ */
+async function load(port, seconds, connections, pool) {
+  const latencies = [];
+  const instance = autocannon({
     url: `http://127.0.0.1:${port}/webhooks`,
     method: 'POST',
     connections,
@@ -61,6 +66,13 @@ function load(port, seconds, connections, pool) {
       },
     ],
   });
+  instance.on('response', (_client, status, _bytes, ms) => {
+    if (status === 200) latencies.push(ms);
+  });
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  const at = (q) => (latencies.length === 0 ? NaN : round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))], 3));
+  return { result, p50: at(0.5), p99: at(0.99) };
 }
 
 function makePool(bodies) {
@@ -96,7 +108,7 @@ async function oneRun(framework, variant, opts, pool) {
     child.send('mark');
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    const r = await load(port, opts.seconds, opts.connections, pool);
+    const { result: r, p50, p99 } = await load(port, opts.seconds, opts.connections, pool);
     const cpu = process.cpuUsage(cpu0);
     const loadCpuShare = round((cpu.user + cpu.system) / (Number(process.hrtime.bigint() - t0) / 1e3), 2);
     const sent = pool.used - before;
@@ -108,14 +120,15 @@ async function oneRun(framework, variant, opts, pool) {
       variant,
       reqPerSec: r.requests.average,
       eventsPerSec: variant === 'presence' ? r.requests.average * 10 : undefined,
-      p50: r.latency.p50,
-      p99: r.latency.p99,
+      p50,
+      p99,
       requests: r.requests.total,
       sent,
       poolWrapped: pool.wraps > 0,
       loadCpuShare,
       // Server CPU per answered request: robust to other load on the machine (unlike req/s).
       serverCpuUsPerRequest: round(stats.cpuMicros / r.requests.total, 1),
+      serverSysUsPerRequest: round(stats.sysMicros / r.requests.total, 1),
       server: stats,
     };
   } finally {
@@ -153,8 +166,12 @@ export async function benchIngest(options = {}) {
       bareP99: m(bare, 'p99'),
       presenceP99: m(presence, 'p99'),
     };
+    // Server CPU per request (user + system, all its threads): what each answer costs, whatever else the machine runs.
+    row.bareServerCpuUs = m(bare, 'serverCpuUsPerRequest');
+    row.presenceServerCpuUs = m(presence, 'serverCpuUsPerRequest');
     row.throughputRatio = round(row.presenceReqPerSec / row.bareReqPerSec, 3);
     row.p99Ratio = round(row.presenceP99 / row.bareP99, 2);
+    row.p50Ratio = round(row.presenceP50 / row.bareP50, 2);
     row.presenceEventsPerSec = row.presenceReqPerSec * 10;
     return row;
   });

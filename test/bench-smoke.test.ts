@@ -1,0 +1,68 @@
+// `pnpm bench` runs end to end: every section, at minimal sizes (--quick), in a child process
+// against the built packages, producing well-formed figures. No timing is asserted.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { redisAvailable } from './helpers/redis.js';
+
+const run = fileURLToPath(new URL('./bench/run.mjs', import.meta.url));
+const out = mkdtempSync(join(tmpdir(), 'pw-bench-smoke-'));
+const withRedis = await redisAvailable();
+
+const positive = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
+const nonNegative = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+
+interface Results {
+  quick: boolean;
+  node: string;
+  sections: Record<string, { loadBefore: number[]; seconds: number; figures: Record<string, unknown> }>;
+}
+
+describe('pnpm bench (--quick)', () => {
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('runs every section and writes well-formed figures', { timeout: 120_000 }, async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [run, '--quick', `--out=${out}`], { maxBuffer: 16 << 20 });
+    expect(stdout).toContain('== core');
+    const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Results;
+    expect(results.quick).toBe(true);
+    expect(results.node).toBe(process.version);
+    expect(Object.keys(results.sections)).toEqual(['core', 'redis', 'memory', 'ingest']);
+    for (const section of Object.values(results.sections)) {
+      expect(section.loadBefore).toHaveLength(3);
+      expect(nonNegative(section.seconds)).toBe(true);
+    }
+
+    const core = results.sections.core!.figures as { rows: Record<string, unknown>[] };
+    expect(core.rows.map((r) => r.format)).toEqual(['json', 'msgpack']);
+    for (const row of core.rows) for (const key of ['eventsPerSec', 'floorEventsPerSec', 'ratioToParse', 'usPerRequest']) expect(positive(row[key]), key).toBe(true);
+
+    const redis = results.sections.redis!.figures;
+    if (withRedis) {
+      for (const key of ['eventsPerSec', 'msPerDelivery', 'roundTripsPerDelivery', 'clientCommandsPerDelivery', 'serverCommandsPerDelivery']) expect(positive(redis[key]), key).toBe(true);
+      expect(redis.eventsPerDelivery).toBe(100);
+    } else {
+      expect(redis.skipped).toMatch(/no Redis/);
+    }
+
+    const memory = results.sections.memory!.figures;
+    for (const key of ['bytesPerMember', 'heapFullMB', 'liveSetMB', 'afterHorizonToLiveSet']) expect(positive(memory[key]), key).toBe(true);
+    expect(memory.statesHeldAfter).toBe(memory.liveMembers);
+
+    const ingest = results.sections.ingest!.figures as { summary: Record<string, unknown>[]; runs: Record<string, unknown>[] };
+    expect(ingest.summary.map((r) => r.framework)).toEqual(['express', 'koa', 'fastify']);
+    for (const row of ingest.summary) {
+      for (const key of ['bareReqPerSec', 'presenceReqPerSec', 'throughputRatio', 'p99Ratio', 'bareP99', 'presenceP99']) expect(positive(row[key]), `${String(row.framework)} ${key}`).toBe(true);
+    }
+    // The presence servers merged what they received: joins, updates and leaves were emitted.
+    for (const r of ingest.runs.filter((x) => x.variant === 'presence')) {
+      const server = r.server as Record<string, number>;
+      expect(server.join).toBeGreaterThan(0);
+      expect(server.errors).toBe(0);
+    }
+  });
+});
