@@ -8,9 +8,8 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { SimulationReport } from '@presence-webhooks/testing';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SimTarget } from './helpers/sim-target.js';
-import { SIM_KEY, SIM_SECRET, startSimTarget } from './helpers/sim-target.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SIM_KEY, SIM_SECRET, simTargets } from './helpers/sim-target.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = fileURLToPath(new URL('../packages/testing/bin/presence-webhooks.js', import.meta.url));
@@ -40,15 +39,7 @@ function run(command: string, args: readonly string[], env: Record<string, strin
 
 const cli = (args: readonly string[], env?: Record<string, string>) => run(process.execPath, [bin, ...args], env);
 
-const targets: SimTarget[] = [];
-async function target(...args: Parameters<typeof startSimTarget>): Promise<SimTarget> {
-  const t = await startSimTarget(...args);
-  targets.push(t);
-  return t;
-}
-afterEach(async () => {
-  for (const t of targets.splice(0)) await t.close();
-});
+const target = simTargets();
 
 /** A small, fast run: 5 channels, 40 members, 200 events over 10 s of provider time played 40 times faster. */
 const small = ['--channels', '5', '--members', '40', '--events', '200', '--duration', '10s', '--time-scale', '40'];

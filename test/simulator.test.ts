@@ -6,19 +6,11 @@
 import type { SimulationProgress, SimulationReport } from '@presence-webhooks/testing';
 import { exitCodeOf, simulate, SimulationOptionsError, sortMembers } from '@presence-webhooks/testing';
 import { createReceiver } from '@presence-webhooks/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SimTarget } from './helpers/sim-target.js';
-import { SIM_KEY, SIM_SECRET, startSimTarget } from './helpers/sim-target.js';
+import { SIM_KEY, SIM_SECRET, simTargets } from './helpers/sim-target.js';
 
-const targets: SimTarget[] = [];
-async function target(...args: Parameters<typeof startSimTarget>): Promise<SimTarget> {
-  const t = await startSimTarget(...args);
-  targets.push(t);
-  return t;
-}
-afterEach(async () => {
-  for (const t of targets.splice(0)) await t.close();
-});
+const target = simTargets();
 
 /** The receiver's store, in the truth's shape, for every channel of the run. */
 async function storeState(t: SimTarget, report: SimulationReport): Promise<Record<string, unknown>> {

@@ -10,6 +10,7 @@ import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
 import { presenceWebhooks } from '@presence-webhooks/express';
 import express from 'express';
+import { afterEach } from 'vitest';
 
 export const SIM_KEY = 'simApp.simKey:simulator-test-secret';
 export const SIM_SECRET = 'simulator-pubnub-secret';
@@ -104,5 +105,18 @@ export async function startSimTarget(options: { readEndpoint?: ReceiverOptions['
       await new Promise((resolve) => server.close(() => resolve(undefined)));
       await receiver.close();
     },
+  };
+}
+
+/** Start targets from the current test file's tests; each is closed after its test. */
+export function simTargets(): (options?: Parameters<typeof startSimTarget>[0]) => Promise<SimTarget> {
+  const started: SimTarget[] = [];
+  afterEach(async () => {
+    for (const t of started.splice(0)) await t.close();
+  });
+  return async (options) => {
+    const t = await startSimTarget(options);
+    started.push(t);
+    return t;
   };
 }
