@@ -79,9 +79,11 @@ describe('simulate over real HTTP', () => {
       expect(t.injected.stall).toBeGreaterThan(0);
       expect(t.injected.lostAnswer).toBeGreaterThan(0);
       expect(report.statuses['500']).toBe(t.injected.fail500);
-      expect(report.statuses.timeout).toBe(t.injected.stall);
-      expect(report.statuses.error).toBe(t.injected.lostAnswer);
-      const failures = t.injected.fail500 + t.injected.stall + t.injected.lostAnswer;
+      // Every stall is a timeout and every lost answer a connection error (a loaded machine may add timeouts of its own).
+      expect(report.statuses.timeout).toBeGreaterThanOrEqual(t.injected.stall);
+      expect(report.statuses.error).toBeGreaterThanOrEqual(t.injected.lostAnswer);
+      const failures = report.requests - report.deliveries + report.duplicates;
+      expect(failures).toBeGreaterThanOrEqual(t.injected.fail500 + t.injected.stall + t.injected.lostAnswer);
       // Ably retries every failed batch (until 5 minutes); PubNub each webhook up to its 4th attempt.
       if (options.provider === 'ably') expect(report.retries).toBe(failures);
       else {
@@ -110,11 +112,12 @@ describe('simulate over real HTTP', () => {
 
   it("Ably against a server that always fails: one site backs off (1 s x √2 per failure, at most 60 s) and drops events after 5 minutes", async () => {
     const t = await target({ faults: { alwaysFail: true } });
-    // x300: 5 minutes take 1 s; each real millisecond of an answer is 0.3 s of provider time.
-    const report = await simulate({ ...ably, url: t.url, sites: 1, channels: 1, members: 3, events: 6, durationMs: 500, timeScale: 300, duplicateRate: 0, seed: 16 });
+    // x150: 5 minutes take 2 s; each real millisecond of an answer is 0.15 s of provider time.
+    const report = await simulate({ ...ably, url: t.url, sites: 1, channels: 1, members: 3, events: 6, durationMs: 500, timeScale: 150, duplicateRate: 0, seed: 16 });
     // Attempts at 0, 1.4, 3.4, 6.2, 10.2, 15.9, 23.9, 35.2, 51.2, 73.8, 105.8, 151.1, 211.1, 271.1 s (waits x√2, at most 60 s);
-    // the next would be at 331 s, past the 5 minutes: 14 attempts (13 when the answers' own time adds up).
-    expect(report.requests).toBeGreaterThanOrEqual(13);
+    // the next would be at 331 s, past the 5 minutes: 14 attempts (fewer only when slow answers add up to a minute).
+    // (Doubling waits would give 9.)
+    expect(report.requests).toBeGreaterThanOrEqual(12);
     expect(report.requests).toBeLessThanOrEqual(14);
     expect(report.dropped).toBe(report.events);
     expect(report.verification.status).toBe('unavailable'); // no read endpoint on this server
