@@ -4,6 +4,8 @@ import { compareMembers, DEFAULT_TOMBSTONE_HORIZON_MS } from '@presence-webhooks
 import type { Cluster, RedisOptions } from 'ioredis';
 import { Redis } from 'ioredis';
 import { decodeMember, encodeMember, idSortKey } from './codec.js';
+import type { PackedField } from './event-pack.js';
+import { packTuples } from './event-pack.js';
 import { channelKeys, decodeName, encodeName, indexKey } from './names.js';
 import type { ScriptCommands } from './scripts.js';
 import { defineScripts } from './scripts.js';
@@ -32,23 +34,35 @@ const CHANGE_TYPES = { 1: 'join', 2: 'update', 3: 'leave' } as const;
 type ScriptClient = (Redis | Cluster) & ScriptCommands;
 type Arg = string | Buffer | number;
 
-function fieldsOf(event: PresenceEvent): Arg[] {
+/** One event as apply.lua reads it (see the script's header and event-pack.ts). */
+function tupleOf(event: PresenceEvent): PackedField[] {
   const { order, reported } = event;
   for (const value of [order.ts, order.serial, order.index, order.rank, ...(reported === undefined ? [] : [reported.occupancy, reported.timestamp])]) {
     if (!Number.isFinite(value)) throw new TypeError(`RedisStore: a presence event of channel ${JSON.stringify(event.channel)} has a non-finite number in its order key or reported occupancy`);
   }
+  const blob = event.present ? encodeMember(event.member) : undefined;
   return [
     encodeName(event.memberKey),
-    event.present ? '1' : '0',
-    String(order.ts),
-    String(order.serial),
-    String(order.index),
-    String(order.rank),
+    event.present,
+    order.ts,
+    order.serial,
+    order.index,
+    order.rank,
     idSortKey(order.id),
-    event.present ? Buffer.from(encodeMember(event.member)) : '',
-    reported === undefined ? '' : String(reported.occupancy),
-    reported === undefined ? '' : String(reported.timestamp),
+    blob === undefined ? '' : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength),
+    reported === undefined ? undefined : String(reported.occupancy),
+    reported === undefined ? undefined : String(reported.timestamp),
   ];
+}
+
+/** A content hash of a batch's calls, length-prefixed so that no two different batches hash the same bytes. */
+function batchHash(calls: readonly { channel: string; events: Buffer }[]): string {
+  const hash = createHash('sha1');
+  for (const { channel, events } of calls) {
+    const name = encodeName(channel);
+    hash.update(`${Buffer.byteLength(name)}:`).update(name).update(`${events.length}:`).update(events);
+  }
+  return hash.digest('base64');
 }
 
 function changeOf(event: PresenceEvent, type: 1 | 2 | 3, previous: Buffer): PresenceChange {
@@ -112,37 +126,29 @@ export class RedisStore implements PresenceStore {
       if (list === undefined) byChannel.set(channel, [i]);
       else list.push(i);
     }
-    const calls: { channel: string; indices: number[]; fields: Arg[] }[] = [];
-    const hash = createHash('sha1');
-    for (const [channel, indices] of byChannel) {
-      const fields: Arg[] = [];
-      for (const i of indices) fields.push(...fieldsOf(events[i] as PresenceEvent));
-      calls.push({ channel, indices, fields });
-      // Length-prefixed, so that no two different batches hash the same bytes.
-      for (const field of [encodeName(channel), ...fields]) {
-        const bytes = typeof field === 'number' ? String(field) : field;
-        hash.update(`${Buffer.byteLength(bytes)}:`).update(bytes);
-      }
-    }
-    const batch = hash.digest('base64');
+    const calls: { channel: string; indices: number[]; events: Buffer }[] = [];
+    for (const [channel, indices] of byChannel) calls.push({ channel, indices, events: packTuples(indices.map((i) => tupleOf(events[i] as PresenceEvent))) });
     const now = Date.now();
-    const remembered = this.failed.get(batch);
+    // Only a batch whose apply failed is remembered, so the content hash is needed only when some
+    // batch is (to find it again) or when this one fails (to remember it).
+    const batch = this.failed.size > 0 ? batchHash(calls) : undefined;
+    const remembered = batch === undefined ? undefined : this.failed.get(batch);
     const token = remembered !== undefined && remembered.until > now ? remembered.token : randomUUID();
 
     let replies: (number | Buffer)[][];
     try {
       replies = await this.run(
-        calls.map(({ channel, indices, fields }) => {
+        calls.map(({ channel, events: packed }) => {
           const keys = channelKeys(this.prefix, channel);
-          return [keys.members, keys.tombstones, keys.info, keys.replay(token), this.tombstoneHorizonMs, REPLAY_TTL_MS, indices.length, ...fields];
+          return [keys.members, keys.tombstones, keys.info, keys.replay(token), this.tombstoneHorizonMs, REPLAY_TTL_MS, packed];
         }),
         calls.map((c) => c.channel),
       );
     } catch (error) {
-      this.rememberFailure(batch, token, now);
+      this.rememberFailure(batch ?? batchHash(calls), token, now);
       throw error;
     }
-    this.failed.delete(batch);
+    if (batch !== undefined) this.failed.delete(batch);
 
     const found: (PresenceChange | undefined)[] = new Array<PresenceChange | undefined>(events.length);
     calls.forEach((call, c) => {

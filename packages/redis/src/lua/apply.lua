@@ -3,16 +3,22 @@
 --
 -- KEYS[1] members hash    memberKey -> cmsgpack(present, ts, serial, index, rank, idKey, memberBlob)
 -- KEYS[2] tombstone zset  memberKey -> expiry (ms, Redis clock): exactly the absent members of KEYS[1]
--- KEYS[3] info hash       n (present count), ro / rt (newest reported occupancy and its timestamp)
+-- KEYS[3] info hash       n (present count), ro / rt (newest reported occupancy and its timestamp),
+--                         x ('1' while the keys carry the expiry of an empty channel, '0' once cleared)
 -- KEYS[4] replay key      the changes this call decided, kept for a minute: a resent call (its reply was
 --                         lost when the connection dropped) answers the same changes instead of none
--- ARGV[1] tombstone horizon (ms)   ARGV[2] replay ttl (ms)   ARGV[3] number of events
--- then 10 fields per event: memberKey, present ('1' | '0'), ts, serial, index, rank,
---   idKey (the id as UTF-16BE bytes, so a byte comparison is JavaScript's string comparison),
---   memberBlob (MsgPack of the Member, kept opaque), reported occupancy, reported timestamp ('' when none)
+-- ARGV[1] tombstone horizon (ms)   ARGV[2] replay ttl (ms)
+-- ARGV[3] the events, one MsgPack array (src/event-pack.ts) with one array per event:
+--   { memberKey, present (boolean), ts, serial, index, rank,
+--     idKey (the id as UTF-16BE bytes, so a byte comparison is JavaScript's string comparison),
+--     memberBlob (MsgPack of the Member, kept opaque; '' when absent),
+--     reported occupancy, reported timestamp (decimal strings; nil when none) }
 --
 -- Returns a flat array, 3 entries per effective change, in input order:
 --   event number (0-based), change type (1 join, 2 update, 3 leave), previous member blob (update) or ''.
+--
+-- The members' states are read with one HMGET and written back with one HSET (and one ZADD / ZREM
+-- for the tombstones) per call, not per event: the merge itself runs on a Lua table.
 
 local membersKey, tombsKey, infoKey, replayKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 
@@ -21,7 +27,8 @@ if saved then return cmsgpack.unpack(saved) end
 
 local horizon = tonumber(ARGV[1])
 local replayTtl = tonumber(ARGV[2])
-local count = tonumber(ARGV[3])
+local events = cmsgpack.unpack(ARGV[3])
+local count = #events
 
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
@@ -56,19 +63,49 @@ if #expired > 0 then
   redis.call('ZREM', tombsKey, unpack(expired))
 end
 
-local present = tonumber(redis.call('HGET', infoKey, 'n') or '0')
-local reportedTs = tonumber(redis.call('HGET', infoKey, 'rt') or '')
+-- x: '1' while the channel's keys carry the expiry set when its last member left, '0' once cleared.
+local info = redis.call('HMGET', infoKey, 'n', 'rt', 'x')
+local present = tonumber(info[1] or '0')
+local reportedTs = tonumber(info[2] or '')
+local expiring = info[3] ~= '0'
+
+
+-- HMGET / HSET / ZADD / ZREM take their arguments through unpack(), which has a stack limit: chunk.
+local CHUNK = 1000
+local function callChunked(command, key, list, width)
+  for first = 1, #list, CHUNK * width do
+    redis.call(command, key, unpack(list, first, math.min(first + CHUNK * width - 1, #list)))
+  end
+end
+
+-- The held state of every member of the batch, read at once: key -> { present, ts, serial, index, rank, id, blob }.
+local keys, seen = {}, {}
+for e = 1, count do
+  local key = events[e][1]
+  if not seen[key] then seen[key] = true; keys[#keys + 1] = key end
+end
+local held = {}
+for first = 1, #keys, CHUNK do
+  local last = math.min(first + CHUNK - 1, #keys)
+  local raws = redis.call('HMGET', membersKey, unpack(keys, first, last))
+  for i = first, last do
+    local raw = raws[i - first + 1]
+    if raw then
+      local cpresent, cts, cserial, cindex, crank, cid, cblob = cmsgpack.unpack(raw)
+      held[keys[i]] = { cpresent == 1, cts, cserial, cindex, crank, cid, cblob }
+    end
+  end
+end
 
 local out = {}
-for e = 0, count - 1 do
-  local b = 3 + e * 10
-  local key = ARGV[b + 1]
-  local isPresent = ARGV[b + 2] == '1'
-  local ts, serial, index, rank = tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5]), tonumber(ARGV[b + 6])
-  local id, blob = ARGV[b + 7], ARGV[b + 8]
-  local ro, rt = ARGV[b + 9], ARGV[b + 10]
+local written = {}
+for e = 1, count do
+  local ev = events[e]
+  local key, isPresent = ev[1], ev[2]
+  local ts, serial, index, rank, id, blob = ev[3], ev[4], ev[5], ev[6], ev[7], ev[8]
+  local ro, rt = ev[9], ev[10]
 
-  if ro ~= '' then
+  if ro ~= nil then
     local t = tonumber(rt)
     if reportedTs == nil or t >= reportedTs then
       redis.call('HSET', infoKey, 'ro', ro, 'rt', rt)
@@ -76,44 +113,67 @@ for e = 0, count - 1 do
     end
   end
 
-  local raw = redis.call('HGET', membersKey, key)
+  local current = held[key]
   local newer, wasPresent, previous = true, false, ''
-  if raw then
-    local cpresent, cts, cserial, cindex, crank, cid, cblob = cmsgpack.unpack(raw)
-    newer = compareOrder(ts, serial, index, rank, id, cts, cserial, cindex, crank, cid) > 0
-    wasPresent = cpresent == 1
-    previous = cblob
+  if current then
+    newer = compareOrder(ts, serial, index, rank, id, current[2], current[3], current[4], current[5], current[6]) > 0
+    wasPresent = current[1]
+    previous = current[7]
   end
 
   if newer then
     if isPresent then
-      redis.call('HSET', membersKey, key, cmsgpack.pack(1, ts, serial, index, rank, id, blob))
+      held[key] = { true, ts, serial, index, rank, id, blob }
       if wasPresent then
-        out[#out + 1] = e; out[#out + 1] = 2; out[#out + 1] = previous
+        out[#out + 1] = e - 1; out[#out + 1] = 2; out[#out + 1] = previous
       else
-        redis.call('ZREM', tombsKey, key)
         present = present + 1
-        out[#out + 1] = e; out[#out + 1] = 1; out[#out + 1] = ''
+        out[#out + 1] = e - 1; out[#out + 1] = 1; out[#out + 1] = ''
       end
     else
       -- A tombstone keeps only the order key: its member is never read back.
-      redis.call('HSET', membersKey, key, cmsgpack.pack(0, ts, serial, index, rank, id, ''))
-      redis.call('ZADD', tombsKey, now + horizon, key)
+      held[key] = { false, ts, serial, index, rank, id, '' }
       if wasPresent then
         present = present - 1
-        out[#out + 1] = e; out[#out + 1] = 3; out[#out + 1] = ''
+        out[#out + 1] = e - 1; out[#out + 1] = 3; out[#out + 1] = ''
       end
     end
+    written[key] = true
   end
 end
 
-redis.call('HSET', infoKey, 'n', present)
+-- Write back every state this batch replaced; a member ending absent is (re)scheduled for collection
+-- at now + horizon, one ending present leaves the tombstone set.
+local fields, absent, presentKeys = {}, {}, {}
+for i = 1, #keys do
+  local key = keys[i]
+  if written[key] then
+    local s = held[key]
+    fields[#fields + 1] = key
+    if s[1] then
+      fields[#fields + 1] = cmsgpack.pack(1, s[2], s[3], s[4], s[5], s[6], s[7])
+      presentKeys[#presentKeys + 1] = key
+    else
+      fields[#fields + 1] = cmsgpack.pack(0, s[2], s[3], s[4], s[5], s[6], '')
+      absent[#absent + 1] = now + horizon
+      absent[#absent + 1] = key
+    end
+  end
+end
+if #fields > 0 then callChunked('HSET', membersKey, fields, 2) end
+if #presentKeys > 0 then callChunked('ZREM', tombsKey, presentKeys, 1) end
+if #absent > 0 then callChunked('ZADD', tombsKey, absent, 2) end
+
 if present > 0 then
-  redis.call('PERSIST', membersKey)
-  redis.call('PERSIST', tombsKey)
-  redis.call('PERSIST', infoKey)
+  redis.call('HSET', infoKey, 'n', present, 'x', '0')
+  if expiring then
+    redis.call('PERSIST', membersKey)
+    redis.call('PERSIST', tombsKey)
+    redis.call('PERSIST', infoKey)
+  end
 else
   -- No one present: every tombstone is gone by now + horizon, and so is the channel.
+  redis.call('HSET', infoKey, 'n', present, 'x', '1')
   local ttl = math.max(horizon, 1)
   redis.call('PEXPIRE', membersKey, ttl)
   redis.call('PEXPIRE', tombsKey, ttl)
