@@ -2,14 +2,16 @@ import type { ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
 import { createApp } from './app.js';
 
-const { ABLY_KEY, PUBNUB_SECRET } = process.env;
-if (ABLY_KEY === undefined && PUBNUB_SECRET === undefined) {
-  console.error('Set ABLY_KEY (the key your Ably webhook rule signs with, appId.keyId:keySecret) and/or PUBNUB_SECRET (the shared secret in your PubNub webhook URL or header).');
+const { ABLY_KEY, PUBNUB_WEBHOOK_SECRET, READ_TOKEN } = process.env;
+if (ABLY_KEY === undefined && PUBNUB_WEBHOOK_SECRET === undefined) {
+  console.error('Set ABLY_KEY (the key your Ably webhook rule signs with, appId.keyId:keySecret) and/or PUBNUB_WEBHOOK_SECRET (the shared secret in your PubNub webhook URL or header).');
   process.exit(1);
 }
 const options: ReceiverOptions = {};
 if (ABLY_KEY !== undefined) options.ably = { keys: [ABLY_KEY] };
-if (PUBNUB_SECRET !== undefined) options.pubnub = { secret: PUBNUB_SECRET };
+if (PUBNUB_WEBHOOK_SECRET !== undefined) options.pubnub = { secret: PUBNUB_WEBHOOK_SECRET };
+// READ_TOKEN turns on GET /webhooks/channels/:channel/members (Authorization: Bearer <READ_TOKEN>).
+if (READ_TOKEN !== undefined) options.readEndpoint = { token: READ_TOKEN };
 const receiver = createReceiver(options);
 receiver.on('join', (e) => console.log(`${e.member.clientId} joined ${e.channel}`));
 receiver.on('leave', (e) => console.log(`${e.member.clientId} left ${e.channel} (${e.reason})`));
