@@ -19,8 +19,18 @@ const KINDS: Readonly<Record<string, BodyKind>> = {
   'application/octet-stream': 'binary',
 };
 
+/** The last header parsed and its answer: a provider sends the same Content-Type on every request. */
+let last: { header: string; type: ContentType } | undefined;
+
 /** Map a Content-Type header to the body kind we decode, or a 415. */
 export function parseContentType(header: string | undefined): ContentType {
+  if (header !== undefined && last !== undefined && header === last.header) return last.type;
+  const type = parseUncached(header);
+  last = { header: header as string, type: Object.freeze(type) };
+  return type;
+}
+
+function parseUncached(header: string | undefined): ContentType {
   if (header === undefined || header.trim() === '') {
     throw new WebhookError(415, 'unsupported_media_type', 'Missing Content-Type: send application/json, application/x-msgpack or multipart/form-data');
   }
