@@ -56,7 +56,7 @@ describe('pnpm bench (--quick)', () => {
     const ingest = results.sections.ingest!.figures as { summary: Record<string, unknown>[]; runs: Record<string, unknown>[] };
     expect(ingest.summary.map((r) => r.framework)).toEqual(['express', 'koa', 'fastify']);
     for (const row of ingest.summary) {
-      for (const key of ['bareReqPerSec', 'presenceReqPerSec', 'throughputRatio', 'p99Ratio', 'bareP99', 'presenceP99']) expect(positive(row[key]), `${String(row.framework)} ${key}`).toBe(true);
+      for (const key of ['bareReqPerSec', 'floorReqPerSec', 'presenceReqPerSec', 'throughputRatio', 'floorRatio', 'p99Ratio', 'bareP99', 'presenceP99']) expect(positive(row[key]), `${String(row.framework)} ${key}`).toBe(true);
     }
     // The presence servers merged what they received: joins, updates and leaves were emitted.
     for (const r of ingest.runs.filter((x) => x.variant === 'presence')) {

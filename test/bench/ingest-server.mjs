@@ -4,10 +4,14 @@
 // bare:     the framework's route on /webhooks that reads the raw body (raw-body with the
 //           receiver's limit on Express and Koa; Fastify's own buffer parser, as the adapter does)
 //           and answers 200 with a small JSON body, written the way the adapter writes its answer.
+// floor:    the bare route that also does the work no receiver can skip: checks the body's HMAC
+//           signature (constant-time) and JSON.parses it. Its throughput is the ceiling for any
+//           receiver that verifies and decodes before answering.
 // presence: the same framework with presenceWebhooks + a receiver on MemoryStore, with listeners on
 //           join / update / leave (so changes are turned into events, as in an application).
 //
 // Talks to its parent over IPC: sends { port } once listening; answers 'stats' with what it handled.
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import getRawBody from 'raw-body';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
@@ -25,8 +29,22 @@ if (variant === 'presence') {
   receiver.on('join', () => void stats.join++);
   receiver.on('update', () => void stats.update++);
   receiver.on('leave', () => void stats.leave++);
-} else if (variant !== 'bare') {
+} else if (variant !== 'bare' && variant !== 'floor') {
   throw new Error(`unknown variant ${variant}`);
+}
+
+const secret = createSecretKey(Buffer.from(BENCH_KEY.slice(BENCH_KEY.indexOf(':') + 1)));
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** What the bare route does with the bytes: nothing (bare), or verify and parse them (floor). */
+function work(req, body) {
+  stats.requests++;
+  stats.bytes += body.length;
+  if (variant !== 'floor') return;
+  const signature = Buffer.from(String(req.headers['x-ably-signature']), 'base64');
+  const expected = createHmac('sha256', secret).update(body).digest();
+  if (expected.length !== signature.length || !timingSafeEqual(expected, signature)) throw new Error('bad signature');
+  if (!Array.isArray(JSON.parse(utf8.decode(body)).items)) throw new Error('not a batch');
 }
 
 function readRaw(req) {
@@ -43,8 +61,7 @@ async function expressApp() {
   } else {
     app.use('/webhooks', (req, res, next) => {
       readRaw(req).then((body) => {
-        stats.requests++;
-        stats.bytes += body.length;
+        work(req, body);
         res.statusCode = 200;
         for (const [name, value] of Object.entries(HEADERS)) res.setHeader(name, value);
         res.setHeader('content-length', Buffer.byteLength(ANSWER));
@@ -65,8 +82,7 @@ async function koaApp() {
     app.use(async (ctx, next) => {
       if (ctx.path !== '/webhooks' && ctx.path !== '/webhooks/') return next();
       const body = await readRaw(ctx.req);
-      stats.requests++;
-      stats.bytes += body.length;
+      work(ctx.req, body);
       ctx.status = 200;
       ctx.set(HEADERS);
       ctx.body = ANSWER;
@@ -87,8 +103,7 @@ async function fastifyApp() {
         instance.removeAllContentTypeParsers();
         instance.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
         instance.all('/', { bodyLimit: LIMIT }, async (request, reply) => {
-          stats.requests++;
-          stats.bytes += request.body.length;
+          work(request.raw, request.body);
           reply.removeHeader('connection');
           return reply.code(200).headers(HEADERS).send(ANSWER);
         });
