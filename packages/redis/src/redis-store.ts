@@ -137,13 +137,7 @@ export class RedisStore implements PresenceStore {
 
     let replies: (number | Buffer)[][];
     try {
-      replies = await this.run(
-        calls.map(({ channel, events: packed }) => {
-          const keys = channelKeys(this.prefix, channel);
-          return [keys.members, keys.tombstones, keys.info, keys.replay(token), this.tombstoneHorizonMs, REPLAY_TTL_MS, packed];
-        }),
-        calls.map((c) => c.channel),
-      );
+      replies = await this.run(calls, token);
     } catch (error) {
       this.rememberFailure(batch ?? batchHash(calls), token, now);
       throw error;
@@ -170,23 +164,35 @@ export class RedisStore implements PresenceStore {
     this.failed.set(batch, { token, until: now + REPLAY_TTL_MS - 5_000 });
   }
 
-  /** Index the channels and run the apply scripts: one pipeline (one round trip), or concurrent commands on a Cluster. */
-  private async run(scriptArgs: Arg[][], channels: string[]): Promise<(number | Buffer)[][]> {
+  /**
+   * Index the channels and run the apply script. On a single Redis: one call for every channel,
+   * pipelined with the index update (one round trip). On a Cluster: one call per channel (its keys
+   * share a slot), sent concurrently. Answers one reply array per channel, in the order of `calls`.
+   */
+  private async run(calls: readonly { channel: string; events: Buffer }[], token: string): Promise<(number | Buffer)[][]> {
     const now = Date.now();
     const index = indexKey(this.prefix);
     const indexArgs: Arg[] = [];
-    for (const channel of channels) indexArgs.push(now, encodeName(channel));
+    for (const { channel } of calls) indexArgs.push(now, encodeName(channel));
+    const scriptArgs = (group: readonly { channel: string; events: Buffer }[]): Arg[] => {
+      const keys: Arg[] = [];
+      for (const { channel } of group) {
+        const k = channelKeys(this.prefix, channel);
+        keys.push(k.members, k.tombstones, k.info, k.replay(token));
+      }
+      return [keys.length, ...keys, this.tombstoneHorizonMs, REPLAY_TTL_MS, ...group.map((c) => c.events)];
+    };
     if (this.client.isCluster) {
-      const [, ...replies] = await Promise.all([this.client.zadd(index, ...indexArgs), ...scriptArgs.map((args) => this.scripts.presenceWebhooksApplyBuffer(...args))]);
-      return replies as (number | Buffer)[][];
+      const [, ...replies] = await Promise.all([this.client.zadd(index, ...indexArgs), ...calls.map((call) => this.scripts.presenceWebhooksApplyBuffer(...scriptArgs([call])))]);
+      return replies.map((reply) => (reply as (number | Buffer)[][])[0] as (number | Buffer)[]);
     }
     const pipeline = this.client.pipeline() as ReturnType<Redis['pipeline']> & { presenceWebhooksApplyBuffer(...args: Arg[]): unknown };
     pipeline.zadd(index, ...indexArgs);
-    for (const args of scriptArgs) pipeline.presenceWebhooksApplyBuffer(...args);
+    pipeline.presenceWebhooksApplyBuffer(...scriptArgs(calls));
     const results = (await pipeline.exec()) ?? [];
-    if (results.length !== scriptArgs.length + 1) throw new Error('RedisStore: the pipeline was aborted');
+    if (results.length !== 2) throw new Error('RedisStore: the pipeline was aborted');
     for (const [error] of results) if (error) throw error;
-    return results.slice(1).map(([, reply]) => reply as (number | Buffer)[]);
+    return results[1]?.[1] as (number | Buffer)[][];
   }
 
   async members(channel: string): Promise<Member[]> {

@@ -9,11 +9,12 @@ function readScript(name: string): string {
   return readFileSync(new URL(`../src/lua/${name}.lua`, import.meta.url), 'utf8');
 }
 
-const SCRIPTS = {
-  presenceWebhooksApply: { file: 'apply', numberOfKeys: 4, readOnly: false },
+/** numberOfKeys undefined: the caller passes it first (apply takes four keys per channel, one or more channels). */
+const SCRIPTS: Readonly<Record<'presenceWebhooksApply' | 'presenceWebhooksMembers' | 'presenceWebhooksPruneIndex', { file: string; numberOfKeys: number | undefined; readOnly: boolean }>> = {
+  presenceWebhooksApply: { file: 'apply', numberOfKeys: undefined, readOnly: false },
   presenceWebhooksMembers: { file: 'members', numberOfKeys: 1, readOnly: true },
   presenceWebhooksPruneIndex: { file: 'prune-index', numberOfKeys: 1, readOnly: false },
-} as const;
+};
 
 let sources: Record<keyof typeof SCRIPTS, string> | undefined;
 
@@ -21,7 +22,8 @@ type Arg = string | Buffer | number;
 
 /** The script commands, as ioredis adds them to a client (the `Buffer` variants answer bytes). */
 export interface ScriptCommands {
-  presenceWebhooksApplyBuffer(...args: Arg[]): Promise<(number | Buffer)[]>;
+  /** numkeys, 4 keys per channel, horizon, replay ttl, then each channel's packed events: one reply array per channel. */
+  presenceWebhooksApplyBuffer(...args: Arg[]): Promise<(number | Buffer)[][]>;
   presenceWebhooksMembersBuffer(...args: Arg[]): Promise<Buffer[]>;
   presenceWebhooksPruneIndex(...args: Arg[]): Promise<number>;
 }

@@ -20,15 +20,8 @@
 -- The members' states are read with one HMGET and written back with one HSET (and one ZADD / ZREM
 -- for the tombstones) per call, not per event: the merge itself runs on a Lua table.
 
-local membersKey, tombsKey, infoKey, replayKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-
-local saved = redis.call('GET', replayKey)
-if saved then return cmsgpack.unpack(saved) end
-
 local horizon = tonumber(ARGV[1])
 local replayTtl = tonumber(ARGV[2])
-local events = cmsgpack.unpack(ARGV[3])
-local count = #events
 
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
@@ -56,20 +49,6 @@ local function compareOrder(ats, aserial, aindex, arank, aid, bts, bserial, bind
   return compareBytes(aid, bid)
 end
 
--- Collect expired tombstones of this channel (bounded per call; the rest go on the next calls).
-local expired = redis.call('ZRANGEBYSCORE', tombsKey, '-inf', now, 'LIMIT', 0, 500)
-if #expired > 0 then
-  redis.call('HDEL', membersKey, unpack(expired))
-  redis.call('ZREM', tombsKey, unpack(expired))
-end
-
--- x: '1' while the channel's keys carry the expiry set when its last member left, '0' once cleared.
-local info = redis.call('HMGET', infoKey, 'n', 'rt', 'x')
-local present = tonumber(info[1] or '0')
-local reportedTs = tonumber(info[2] or '')
-local expiring = info[3] ~= '0'
-
-
 -- HMGET / HSET / ZADD / ZREM take their arguments through unpack(), which has a stack limit: chunk.
 local CHUNK = 1000
 local function callChunked(command, key, list, width)
@@ -78,109 +57,138 @@ local function callChunked(command, key, list, width)
   end
 end
 
--- The held state of every member of the batch, read at once: key -> { present, ts, serial, index, rank, id, blob }.
-local keys, seen = {}, {}
-for e = 1, count do
-  local key = events[e][1]
-  if not seen[key] then seen[key] = true; keys[#keys + 1] = key end
-end
-local held = {}
-for first = 1, #keys, CHUNK do
-  local last = math.min(first + CHUNK - 1, #keys)
-  local raws = redis.call('HMGET', membersKey, unpack(keys, first, last))
-  for i = first, last do
-    local raw = raws[i - first + 1]
-    if raw then
-      local cpresent, cts, cserial, cindex, crank, cid, cblob = cmsgpack.unpack(raw)
-      held[keys[i]] = { cpresent == 1, cts, cserial, cindex, crank, cid, cblob }
+-- Merge one channel's events; answers its changes.
+local function applyChannel(membersKey, tombsKey, infoKey, replayKey, packed)
+  local saved = redis.call('GET', replayKey)
+  if saved then return cmsgpack.unpack(saved) end
+
+  local events = cmsgpack.unpack(packed)
+  local count = #events
+
+  -- Collect expired tombstones of this channel (bounded per call; the rest go on the next calls).
+  local expired = redis.call('ZRANGEBYSCORE', tombsKey, '-inf', now, 'LIMIT', 0, 500)
+  if #expired > 0 then
+    redis.call('HDEL', membersKey, unpack(expired))
+    redis.call('ZREM', tombsKey, unpack(expired))
+  end
+
+  -- x: '1' while the channel's keys carry the expiry set when its last member left, '0' once cleared.
+  local info = redis.call('HMGET', infoKey, 'n', 'rt', 'x')
+  local present = tonumber(info[1] or '0')
+  local reportedTs = tonumber(info[2] or '')
+  local expiring = info[3] ~= '0'
+
+
+  -- The held state of every member of the batch, read at once: key -> { present, ts, serial, index, rank, id, blob }.
+  local keys, seen = {}, {}
+  for e = 1, count do
+    local key = events[e][1]
+    if not seen[key] then seen[key] = true; keys[#keys + 1] = key end
+  end
+  local held = {}
+  for first = 1, #keys, CHUNK do
+    local last = math.min(first + CHUNK - 1, #keys)
+    local raws = redis.call('HMGET', membersKey, unpack(keys, first, last))
+    for i = first, last do
+      local raw = raws[i - first + 1]
+      if raw then
+        local cpresent, cts, cserial, cindex, crank, cid, cblob = cmsgpack.unpack(raw)
+        held[keys[i]] = { cpresent == 1, cts, cserial, cindex, crank, cid, cblob }
+      end
     end
   end
-end
 
-local out = {}
-local written = {}
-for e = 1, count do
-  local ev = events[e]
-  local key, isPresent = ev[1], ev[2]
-  local ts, serial, index, rank, id, blob = ev[3], ev[4], ev[5], ev[6], ev[7], ev[8]
-  local ro, rt = ev[9], ev[10]
+  local out = {}
+  local written = {}
+  for e = 1, count do
+    local ev = events[e]
+    local key, isPresent = ev[1], ev[2]
+    local ts, serial, index, rank, id, blob = ev[3], ev[4], ev[5], ev[6], ev[7], ev[8]
+    local ro, rt = ev[9], ev[10]
 
-  if ro ~= nil then
-    local t = tonumber(rt)
-    if reportedTs == nil or t >= reportedTs then
-      redis.call('HSET', infoKey, 'ro', ro, 'rt', rt)
-      reportedTs = t
+    if ro ~= nil then
+      local t = tonumber(rt)
+      if reportedTs == nil or t >= reportedTs then
+        redis.call('HSET', infoKey, 'ro', ro, 'rt', rt)
+        reportedTs = t
+      end
     end
-  end
 
-  local current = held[key]
-  local newer, wasPresent, previous = true, false, ''
-  if current then
-    newer = compareOrder(ts, serial, index, rank, id, current[2], current[3], current[4], current[5], current[6]) > 0
-    wasPresent = current[1]
-    previous = current[7]
-  end
+    local current = held[key]
+    local newer, wasPresent, previous = true, false, ''
+    if current then
+      newer = compareOrder(ts, serial, index, rank, id, current[2], current[3], current[4], current[5], current[6]) > 0
+      wasPresent = current[1]
+      previous = current[7]
+    end
 
-  if newer then
-    if isPresent then
-      held[key] = { true, ts, serial, index, rank, id, blob }
-      if wasPresent then
-        out[#out + 1] = e - 1; out[#out + 1] = 2; out[#out + 1] = previous
+    if newer then
+      if isPresent then
+        held[key] = { true, ts, serial, index, rank, id, blob }
+        if wasPresent then
+          out[#out + 1] = e - 1; out[#out + 1] = 2; out[#out + 1] = previous
+        else
+          present = present + 1
+          out[#out + 1] = e - 1; out[#out + 1] = 1; out[#out + 1] = ''
+        end
       else
-        present = present + 1
-        out[#out + 1] = e - 1; out[#out + 1] = 1; out[#out + 1] = ''
+        -- A tombstone keeps only the order key: its member is never read back.
+        held[key] = { false, ts, serial, index, rank, id, '' }
+        if wasPresent then
+          present = present - 1
+          out[#out + 1] = e - 1; out[#out + 1] = 3; out[#out + 1] = ''
+        end
       end
-    else
-      -- A tombstone keeps only the order key: its member is never read back.
-      held[key] = { false, ts, serial, index, rank, id, '' }
-      if wasPresent then
-        present = present - 1
-        out[#out + 1] = e - 1; out[#out + 1] = 3; out[#out + 1] = ''
-      end
-    end
-    written[key] = true
-  end
-end
-
--- Write back every state this batch replaced; a member ending absent is (re)scheduled for collection
--- at now + horizon, one ending present leaves the tombstone set.
-local fields, absent, presentKeys = {}, {}, {}
-for i = 1, #keys do
-  local key = keys[i]
-  if written[key] then
-    local s = held[key]
-    fields[#fields + 1] = key
-    if s[1] then
-      fields[#fields + 1] = cmsgpack.pack(1, s[2], s[3], s[4], s[5], s[6], s[7])
-      presentKeys[#presentKeys + 1] = key
-    else
-      fields[#fields + 1] = cmsgpack.pack(0, s[2], s[3], s[4], s[5], s[6], '')
-      absent[#absent + 1] = now + horizon
-      absent[#absent + 1] = key
+      written[key] = true
     end
   end
-end
-if #fields > 0 then callChunked('HSET', membersKey, fields, 2) end
-if #presentKeys > 0 then callChunked('ZREM', tombsKey, presentKeys, 1) end
-if #absent > 0 then callChunked('ZADD', tombsKey, absent, 2) end
 
-if present > 0 then
-  redis.call('HSET', infoKey, 'n', present, 'x', '0')
-  if expiring then
-    redis.call('PERSIST', membersKey)
-    redis.call('PERSIST', tombsKey)
-    redis.call('PERSIST', infoKey)
+  -- Write back every state this batch replaced; a member ending absent is (re)scheduled for collection
+  -- at now + horizon, one ending present leaves the tombstone set.
+  local fields, absent, presentKeys = {}, {}, {}
+  for i = 1, #keys do
+    local key = keys[i]
+    if written[key] then
+      local s = held[key]
+      fields[#fields + 1] = key
+      if s[1] then
+        fields[#fields + 1] = cmsgpack.pack(1, s[2], s[3], s[4], s[5], s[6], s[7])
+        presentKeys[#presentKeys + 1] = key
+      else
+        fields[#fields + 1] = cmsgpack.pack(0, s[2], s[3], s[4], s[5], s[6], '')
+        absent[#absent + 1] = now + horizon
+        absent[#absent + 1] = key
+      end
+    end
   end
-else
-  -- No one present: every tombstone is gone by now + horizon, and so is the channel.
-  redis.call('HSET', infoKey, 'n', present, 'x', '1')
-  local ttl = math.max(horizon, 1)
-  redis.call('PEXPIRE', membersKey, ttl)
-  redis.call('PEXPIRE', tombsKey, ttl)
-  redis.call('PEXPIRE', infoKey, ttl)
+  if #fields > 0 then callChunked('HSET', membersKey, fields, 2) end
+  if #presentKeys > 0 then callChunked('ZREM', tombsKey, presentKeys, 1) end
+  if #absent > 0 then callChunked('ZADD', tombsKey, absent, 2) end
+
+  if present > 0 then
+    redis.call('HSET', infoKey, 'n', present, 'x', '0')
+    if expiring then
+      redis.call('PERSIST', membersKey)
+      redis.call('PERSIST', tombsKey)
+      redis.call('PERSIST', infoKey)
+    end
+  else
+    -- No one present: every tombstone is gone by now + horizon, and so is the channel.
+    redis.call('HSET', infoKey, 'n', present, 'x', '1')
+    local ttl = math.max(horizon, 1)
+    redis.call('PEXPIRE', membersKey, ttl)
+    redis.call('PEXPIRE', tombsKey, ttl)
+    redis.call('PEXPIRE', infoKey, ttl)
+  end
+
+  if #out > 0 and replayTtl > 0 then
+    redis.call('SET', replayKey, cmsgpack.pack(out), 'PX', replayTtl)
+  end
+  return out
 end
 
-if #out > 0 and replayTtl > 0 then
-  redis.call('SET', replayKey, cmsgpack.pack(out), 'PX', replayTtl)
+local results = {}
+for c = 1, #KEYS / 4 do
+  results[c] = applyChannel(KEYS[4 * c - 3], KEYS[4 * c - 2], KEYS[4 * c - 1], KEYS[4 * c], ARGV[2 + c])
 end
-return out
+return results
