@@ -6,7 +6,6 @@ export type WebhookErrorCode =
   | 'invalid_body'
   | 'unknown_shape'
   | 'unauthorized'
-  | 'provider_not_configured'
   | 'body_consumed'
   | 'invalid_item'
   | 'decode_failed'
