@@ -1,6 +1,7 @@
 // Section 3: RedisStore. Deliveries of 100 presence events across 10 channels (10 per channel),
 // applied one after another as the receiver's delivery queue applies them; events/s, and the
-// round trips each delivery costs.
+// round trips each delivery costs. Then the same with several receivers at once (their own
+// stores and connections): what Redis sustains when their round trips overlap.
 //
 // Round trips are counted on the client: every write to the connection's socket while a delivery
 // is applied (ioredis writes a pipeline in one write and then waits for all its replies, so one
@@ -57,9 +58,44 @@ function diffStats(after, before) {
 }
 
 /**
- * @param {{ deliveries?: number, rounds?: number, channels?: number, perChannel?: number }} options
+ * Several receivers at once (one store and connection each, as separate instances would have), each
+ * applying its deliveries one after another: the aggregate events/s Redis sustains when the client's
+ * work and the round trips of one receiver overlap with another's.
  */
-export async function benchRedis({ deliveries = 1000, rounds = 5, channels = 10, perChannel = 10 } = {}) {
+async function concurrentRound({ deliveries, channels, perChannel, concurrency }) {
+  const clients = [];
+  const stores = [];
+  for (let k = 0; k < concurrency; k++) {
+    const client = new Redis(URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    clients.push(client);
+    stores.push(new RedisStore({ client, prefix: `pwbench-${process.pid.toString(36)}-c${k}` }));
+  }
+  try {
+    const batches = [];
+    for (let d = 0; d < deliveries; d++) batches.push(delivery(d, channels, perChannel));
+    await Promise.all(stores.map((store) => store.apply(delivery(0, 1, 1).map((e) => ({ ...e, channel: 'warm-up' })))));
+    const t0 = process.hrtime.bigint();
+    const changes = await Promise.all(
+      stores.map(async (store) => {
+        let n = 0;
+        for (const events of batches) n += (await store.apply(events)).length;
+        return n;
+      }),
+    );
+    const ms = msSince(t0);
+    if (changes.some((n) => n !== deliveries * channels * perChannel)) throw new Error(`concurrent RedisStore answered ${changes.join(', ')} changes`);
+    await Promise.all(stores.map((store) => store.clear()));
+    return round(((concurrency * deliveries * channels * perChannel) / ms) * 1000);
+  } finally {
+    for (const client of clients) client.disconnect();
+  }
+}
+
+/**
+ * @param {{ deliveries?: number, rounds?: number, channels?: number, perChannel?: number, concurrency?: number }} options
+ */
+export async function benchRedis({ deliveries = 1000, rounds = 5, channels = 10, perChannel = 10, concurrency = 4 } = {}) {
   const admin = new Redis(URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   const client = new Redis(URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await admin.connect();
@@ -113,6 +149,7 @@ export async function benchRedis({ deliveries = 1000, rounds = 5, channels = 10,
     client.disconnect();
     admin.disconnect();
   }
+  const concurrent = concurrency > 1 ? await concurrentRound({ deliveries, channels, perChannel, concurrency }) : undefined;
   const measured = roundsOut.length > 1 ? roundsOut.slice(1) : roundsOut;
   const ms = median(measured.map((x) => x.ms));
   const last = measured[measured.length - 1];
@@ -134,5 +171,6 @@ export async function benchRedis({ deliveries = 1000, rounds = 5, channels = 10,
     redisScriptMsPerDelivery: round(scriptUs / 1000 / deliveries, 3),
     clientCpuMsPerDelivery: round(median(measured.map((x) => x.clientCpuMs)) / deliveries, 3),
     serverCommands: Object.fromEntries(calls.map(([k, v]) => [k, round(v / deliveries, 2)])),
+    ...(concurrent === undefined ? {} : { concurrentAppliers: concurrency, concurrentEventsPerSec: concurrent }),
   };
 }
