@@ -64,7 +64,7 @@ export async function benchCorePipeline({ rounds = 9, count = 2000, formats = ['
     results.push({
       format,
       events,
-      bodyBytes: bodies[0].body.length,
+      bodyBytes: Math.round(bodies.reduce((n, b) => n + b.body.length, 0) / bodies.length),
       pipelineMs: round(p, 1),
       floorMs: round(f, 1),
       eventsPerSec: round((events / p) * 1000),
