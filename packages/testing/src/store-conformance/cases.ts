@@ -197,7 +197,7 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
       name: 'member data round-trips: JSON values and bytes come back equal, in members() and in an update\'s previous',
       run: () =>
         fc.assert(
-          fc.asyncProperty(dataArbitrary, dataArbitrary, (first, second) =>
+          fc.asyncProperty(dataArbitrary(), dataArbitrary(), (first, second) =>
             withStore(async (store) => {
               const channel = SUITE_CHANNELS[2] as string;
               const a = simpleEvent(3, 1, 'enter', { channel: 2, data: first });

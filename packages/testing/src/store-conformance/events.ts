@@ -68,21 +68,31 @@ function hasProtoKey(value: unknown): boolean {
   return JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? null : v))?.includes('"__proto__"') ?? false;
 }
 
-/** Member data: any JSON value or bytes (never an own `__proto__` key: the receiver strips those before any store sees them). */
-export const dataArbitrary: fc.Arbitrary<unknown> = fc
-  .oneof(fc.constant(undefined), fc.jsonValue({ maxDepth: 3 }), fc.uint8Array({ maxLength: 24 }), fc.string({ unit: 'binary', maxLength: 12 }))
-  .filter((value) => !hasProtoKey(value));
+let data: fc.Arbitrary<unknown> | undefined;
+let spec: fc.Arbitrary<EventSpec> | undefined;
 
-const specArbitrary: fc.Arbitrary<EventSpec> = fc.record({
+/**
+ * Member data: any JSON value or bytes (never an own `__proto__` key: the receiver strips those before
+ * any store sees them). Built on first use: importing the testing package must stay cheap.
+ */
+export function dataArbitrary(): fc.Arbitrary<unknown> {
+  return (data ??= fc
+    .oneof(fc.constant(undefined), fc.jsonValue({ maxDepth: 3 }), fc.uint8Array({ maxLength: 24 }), fc.string({ unit: 'binary', maxLength: 12 }))
+    .filter((value) => !hasProtoKey(value)));
+}
+
+function specArbitrary(): fc.Arbitrary<EventSpec> {
+  return (spec ??= fc.record({
   channel: fc.integer({ min: 0, max: SUITE_CHANNELS.length - 1 }),
   member: fc.integer({ min: 0, max: SUITE_MEMBERS.length - 1 }),
   tick: fc.integer({ min: 0, max: 12 }),
   rank: fc.integer({ min: 0, max: 2 }),
   variant: fc.integer({ min: 0, max: 2 }),
   synthetic: fc.boolean(),
-  data: dataArbitrary,
+  data: dataArbitrary(),
   reported: fc.boolean(),
-});
+  }));
+}
 
 function identity(s: EventSpec): string {
   return `${s.channel}/${s.member}/${s.tick}/${s.rank}/${s.variant}/${s.synthetic}`;
@@ -90,7 +100,7 @@ function identity(s: EventSpec): string {
 
 /** A set of distinct presence messages (a history's worth), in no particular order. */
 export function eventsArbitrary(maxLength = 40): fc.Arbitrary<PresenceEvent[]> {
-  return fc.uniqueArray(specArbitrary, { minLength: 1, maxLength, selector: identity }).map((specs) => specs.map((spec, uid) => buildEvent(spec, uid)));
+  return fc.uniqueArray(specArbitrary(), { minLength: 1, maxLength, selector: identity }).map((specs) => specs.map((spec, uid) => buildEvent(spec, uid)));
 }
 
 /** One simple event, for the hand-written cases. */
