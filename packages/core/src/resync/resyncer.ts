@@ -52,6 +52,8 @@ export interface ResyncerDeps {
  * presence APIs. The snapshot is fetched outside the delivery queue (deliveries keep flowing while
  * it is in flight); the merge and the emission of its changes run in the queue, like a delivery.
  */
+const MAX_REMEMBERED_CHANNELS = 100_000;
+
 export class Resyncer {
   /** channel -> the provider whose events it carried. */
   private readonly providerOf = new Map<string, ProviderName>();
@@ -81,7 +83,7 @@ export class Resyncer {
   /** Learn from an applied delivery: which provider a channel belongs to, and its reported figures. */
   observe(normalised: Normalised): void {
     for (const event of normalised.presence) {
-      this.providerOf.set(event.channel, event.provider);
+      this.remember(event.channel, event.provider);
       if (this.scheduler === undefined) continue;
       this.touch(event.channel, event.order.ts);
       if (event.reported !== undefined) this.scheduler.defer(event.channel);
@@ -89,13 +91,27 @@ export class Resyncer {
     for (const event of normalised.channel) {
       if (event.name !== 'occupancy') continue;
       const { channel, provider, occupancy, timestamp } = event.payload;
-      this.providerOf.set(channel, provider);
+      this.remember(channel, provider);
       if (this.scheduler === undefined || occupancy === undefined) continue;
       const held = this.reported.get(channel);
       if (held === undefined || timestamp >= held.timestamp) this.reported.set(channel, { occupancy, timestamp });
       this.touched.add(channel);
       this.scheduler.defer(channel);
     }
+  }
+
+  /**
+   * Which provider a channel's events came from, for resync(channel) without { provider }. Written
+   * only when it changes, and bounded: channels with dynamic names must not grow it forever (the
+   * oldest is forgotten; resync then falls back to the store's members).
+   */
+  private remember(channel: string, provider: ProviderName): void {
+    if (this.providerOf.get(channel) === provider) return;
+    if (this.providerOf.size >= MAX_REMEMBERED_CHANNELS && !this.providerOf.has(channel)) {
+      const oldest = this.providerOf.keys().next().value;
+      if (oldest !== undefined) this.providerOf.delete(oldest);
+    }
+    this.providerOf.set(channel, provider);
   }
 
   /** Repair a channel from its provider's REST API (rate-limited per channel). */
