@@ -62,42 +62,39 @@ async function check(receiver: Receiver, history: AblyHistory, last: Map<string,
   for (const key of present.keys()) expect(last.get(key)?.type, key).toMatch(/join|update/);
 }
 
+/** One property run: deliver every request through `send` (which answers the status), then check. */
+async function converges(run: Run, connect: (receiver: Receiver) => Promise<{ send: (r: BuiltRequest) => Promise<number>; close(): Promise<void> }>): Promise<void> {
+  const history = generateAblyHistory({ seed: run.seed, steps: run.steps, clients: run.clients });
+  const receiver = createReceiver({ ably: { keys: [KEY] } });
+  const last = track(receiver);
+  const target = await connect(receiver);
+  try {
+    for (const request of requestsFor(history, run)) expect(await target.send(request)).toBe(200);
+    await check(receiver, history, last);
+  } finally {
+    await target.close();
+  }
+}
+
 describe('Ably presence converges whatever the order, batching and duplication', () => {
   it('through receiver.handle (many runs)', async () => {
-    await fc.assert(
-      fc.asyncProperty(runArb, async (run) => {
-        const history = generateAblyHistory({ seed: run.seed, steps: run.steps, clients: run.clients });
-        const receiver = createReceiver({ ably: { keys: [KEY] } });
-        const last = track(receiver);
-        for (const request of requestsFor(history, run)) {
-          const res = await receiver.handle({ method: 'POST', headers: request.headers, body: request.body });
-          expect(res.status).toBe(200);
-        }
-        await check(receiver, history, last);
-      }),
-      { numRuns: 300 },
-    );
+    const direct = async (receiver: Receiver) => ({
+      send: async (r: BuiltRequest) => (await receiver.handle({ method: 'POST', headers: r.headers, body: r.body })).status,
+      close: async () => undefined,
+    });
+    await fc.assert(fc.asyncProperty(runArb, (run) => converges(run, direct)), { numRuns: 300 });
   });
 
   it('over real HTTP through Express, JSON and MsgPack', async () => {
-    await fc.assert(
-      fc.asyncProperty(runArb, async (run) => {
-        const history = generateAblyHistory({ seed: run.seed, steps: run.steps, clients: run.clients });
-        const receiver = createReceiver({ ably: { keys: [KEY] } });
-        const last = track(receiver);
-        const server = await startExpress(receiver);
-        try {
-          for (const request of requestsFor(history, run)) {
-            const res = await fetch(server.url, { method: 'POST', headers: request.headers, body: request.body });
-            expect(res.status).toBe(200);
-            await res.arrayBuffer();
-          }
-          await check(receiver, history, last);
-        } finally {
-          await server.close();
-        }
-      }),
-      { numRuns: 25 },
-    );
+    const overHttp = async (receiver: Receiver) => {
+      const server = await startExpress(receiver);
+      const send = async (r: BuiltRequest) => {
+        const res = await fetch(server.url, { method: 'POST', headers: r.headers, body: r.body });
+        await res.arrayBuffer();
+        return res.status;
+      };
+      return { send, close: () => server.close() };
+    };
+    await fc.assert(fc.asyncProperty(runArb, (run) => converges(run, overHttp)), { numRuns: 25 });
   });
 });
