@@ -1,7 +1,8 @@
 import { DEFAULT_BODY_LIMIT } from '@presence-webhooks/core';
 import { encode } from '@msgpack/msgpack';
 import type { ConformanceCase } from './cases.js';
-import { expectAccepted, expectRejected } from './fixture.js';
+import assert from 'node:assert/strict';
+import { expectAccepted, expectRejected, send, snapshot } from './fixture.js';
 import { ABLY_RULE_SECRET, batchOfSize, enterMessage, enterRequest, FOREIGN_KEY, signedJson } from './requests.js';
 import { ablyBatchRequest, ablyEnvelopedPresence, ablyPresenceItem } from '../ably-builders.js';
 
@@ -21,6 +22,20 @@ function methodCase(method: string): ConformanceCase {
 /** Every row of the bad-input table except the body-parser row (see parserFirstCase). */
 export const rejectionCases: readonly ConformanceCase[] = [
   ...['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'].map(methodCase),
+  {
+    name: "a POST to another path under the webhook path is not a webhook: the framework's 404, nothing applied",
+    run: async (h) => {
+      const before = await snapshot(h.server.receiver);
+      const events = h.events.length;
+      for (const path of ['/other', '/channels/room-404/members']) {
+        const answer = await send(h, { ...enterRequest('room-404'), path });
+        assert.equal(answer.status, 404, `POST ${path}`);
+      }
+      await h.server.receiver.idle();
+      assert.deepEqual(await snapshot(h.server.receiver), before);
+      assert.deepEqual(h.events.slice(events), []);
+    },
+  },
   {
     name: '405 before anything else: a PUT declaring a body over the limit',
     options: { bodyLimit: SMALL_LIMIT },
