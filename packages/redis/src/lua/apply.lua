@@ -96,6 +96,14 @@ local function applyChannel(membersKey, tombsKey, infoKey, replayKey, packed)
         held[keys[i]] = { cpresent == 1, cts, cserial, cindex, crank, cid, cblob }
       end
     end
+    -- The bounded collection above may have left some of this batch's own tombstones expired: they
+    -- are absent as well (as in MemoryStore). Every member held as absent here gets written back below
+    -- (a first event is always newer than nothing), which replaces its field and its tombstone score.
+    local expiries = redis.call('ZMSCORE', tombsKey, unpack(keys, first, last))
+    for i = first, last do
+      local expiry = expiries[i - first + 1]
+      if expiry and tonumber(expiry) <= now then held[keys[i]] = nil end
+    end
   end
 
   local out = {}

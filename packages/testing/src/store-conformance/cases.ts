@@ -194,6 +194,24 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
         }, shortHorizon),
     },
     {
+      name: 'expired tombstones of a batch\'s own members count as absent, however many the channel holds',
+      run: () =>
+        withStore(async (store) => {
+          // More expired tombstones than a store may collect in one call: each of the batch's own must still be gone.
+          const bulk = (i: number, tick: number, kind: 'enter' | 'leave'): PresenceEvent => {
+            const e = simpleEvent(0, tick, kind, { uid: tick * 10_000 + i });
+            return { ...e, memberKey: `${e.memberKey}#${i}`, member: { ...e.member, clientId: `bulk-${i}` }, order: { ...e.order, id: `bulk${i}:${tick}:0` } };
+          };
+          const ids = Array.from({ length: 600 }, (_, i) => i);
+          // One member stays present, so the channel itself never expires.
+          await store.apply([simpleEvent(1, 9, 'enter'), ...ids.map((i) => bulk(i, 5, 'leave'))]);
+          await sleep(shortHorizon * 2 + 200);
+          const late = ids.map((i) => bulk(i, 3, 'enter'));
+          assert.deepStrictEqual(await store.apply(late), late.map(join));
+          assert.equal(await store.occupancy(SUITE_CHANNELS[0] as string), 601);
+        }, shortHorizon),
+    },
+    {
       name: 'member data round-trips: JSON values and bytes come back equal, in members() and in an update\'s previous',
       run: () =>
         fc.assert(
