@@ -9,12 +9,40 @@ export function contentId(parts: readonly unknown[]): string {
   return `pn-${createHash('sha256').update(canonicalJson(parts)).digest('base64url').slice(0, 22)}`;
 }
 
-/** JSON with object keys sorted, so equal values give equal text. */
+/** Literal text in canonicalJson's work stack (as opposed to a value still to write). */
+class Text {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * JSON with object keys sorted, so equal values give equal text. Iterative, so that a deeply
+ * nested body (which JSON.parse accepts) cannot exhaust the call stack.
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === undefined) return 'null';
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
+  let out = '';
+  const work: unknown[] = [value];
+  while (work.length > 0) {
+    const item = work.pop();
+    if (item instanceof Text) {
+      out += item.text;
+    } else if (item === undefined) {
+      out += 'null';
+    } else if (item === null || typeof item !== 'object') {
+      out += JSON.stringify(item) ?? 'null';
+    } else if (Array.isArray(item)) {
+      work.push(new Text(']'));
+      for (let i = item.length - 1; i >= 0; i--) work.push(item[i], new Text(i > 0 ? ',' : ''));
+      out += '[';
+    } else {
+      const record = item as Record<string, unknown>;
+      const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+      work.push(new Text('}'));
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i] as string;
+        work.push(record[key], new Text(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:`));
+      }
+      out += '{';
+    }
+  }
+  return out;
 }
