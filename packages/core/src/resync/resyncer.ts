@@ -3,6 +3,7 @@ import type { Normalised } from '../providers/provider.js';
 import type { PresenceStore } from '../store.js';
 import { CheckScheduler } from './check-scheduler.js';
 import { detectDrift } from './drift.js';
+import { BoundedMap } from './bounded-map.js';
 import type { ResolvedResyncOptions } from './options.js';
 import type { RunMode } from './rate-limit.js';
 import { RateLimiter } from './rate-limit.js';
@@ -52,18 +53,19 @@ export interface ResyncerDeps {
  * presence APIs. The snapshot is fetched outside the delivery queue (deliveries keep flowing while
  * it is in flight); the merge and the emission of its changes run in the queue, like a delivery.
  */
+/** Per-channel state is kept for at most this many channels each (the oldest is forgotten first). */
 const MAX_REMEMBERED_CHANNELS = 100_000;
 
 export class Resyncer {
   /** channel -> the provider whose events it carried. */
-  private readonly providerOf = new Map<string, ProviderName>();
+  private readonly providerOf = new BoundedMap<string, ProviderName>(MAX_REMEMBERED_CHANNELS);
   /** channel -> the newest event time seen (a reported figure older than that proves nothing). */
-  private readonly lastEventAt = new Map<string, number>();
+  private readonly lastEventAt = new BoundedMap<string, number>(MAX_REMEMBERED_CHANNELS);
   /** channel -> the newest occupancy an `occupancy` event reported. */
-  private readonly reported = new Map<string, ReportedOccupancy>();
+  private readonly reported = new BoundedMap<string, ReportedOccupancy>(MAX_REMEMBERED_CHANNELS);
   /** channel -> the time of the last complete snapshot applied: a reported figure older than that is superseded. */
-  private readonly repairedAt = new Map<string, number>();
-  /** Channels with events since the last periodic sweep. */
+  private readonly repairedAt = new BoundedMap<string, number>(MAX_REMEMBERED_CHANNELS);
+  /** Channels with events since the last periodic sweep (filled only when there is one: it empties it). */
   private touched = new Set<string>();
   private readonly limiter: RateLimiter<ResyncResult>;
   private readonly inflight = new Set<Promise<unknown>>();
@@ -95,7 +97,7 @@ export class Resyncer {
       if (this.scheduler === undefined || occupancy === undefined) continue;
       const held = this.reported.get(channel);
       if (held === undefined || timestamp >= held.timestamp) this.reported.set(channel, { occupancy, timestamp });
-      this.touched.add(channel);
+      this.markTouched(channel);
       this.scheduler.defer(channel);
     }
   }
@@ -106,12 +108,7 @@ export class Resyncer {
    * oldest is forgotten; resync then falls back to the store's members).
    */
   private remember(channel: string, provider: ProviderName): void {
-    if (this.providerOf.get(channel) === provider) return;
-    if (this.providerOf.size >= MAX_REMEMBERED_CHANNELS && !this.providerOf.has(channel)) {
-      const oldest = this.providerOf.keys().next().value;
-      if (oldest !== undefined) this.providerOf.delete(oldest);
-    }
-    this.providerOf.set(channel, provider);
+    if (this.providerOf.get(channel) !== provider) this.providerOf.set(channel, provider);
   }
 
   /** Repair a channel from its provider's REST API (rate-limited per channel). */
@@ -141,7 +138,12 @@ export class Resyncer {
   private touch(channel: string, ts: number): void {
     const last = this.lastEventAt.get(channel);
     if (last === undefined || ts > last) this.lastEventAt.set(channel, ts);
-    this.touched.add(channel);
+    this.markTouched(channel);
+  }
+
+  /** Without a periodic sweep nothing would ever empty `touched`. */
+  private markTouched(channel: string): void {
+    if (this.deps.options.everyMs > 0) this.touched.add(channel);
   }
 
   /** Seen events first; else the only configured provider; else what the stored members say (Ably members have a connectionId). */
