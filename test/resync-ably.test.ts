@@ -190,6 +190,23 @@ describe('Ably: resync on demand', () => {
     expect(await store.channels()).toEqual(['room-2']);
   });
 
+  it('a repair asked for while a periodic detect-only run is in flight follows it: never two requests for a channel at once', async () => {
+    // The store holds a member the provider no longer lists.
+    const { receiver, fake, postItems: post } = await setup(new Map(), { everyMs: 20 });
+    fake.hold();
+    await post([ablyPresenceItem('room-1', [{ id: 'c1:0:0', clientId: 'a', connectionId: 'c1', action: ABLY_ACTION.enter, timestamp: 1_700_000_000_000 }])]);
+    await fake.arrived(1); // the sweep's detect-only snapshot, held
+    const repair = receiver.resync('room-1');
+    // Room for a parallel request to show up (there must be none): a wait, not a timing assertion.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(fake.requests.length).toBe(1);
+    fake.release();
+    const result = await repair;
+    expect(fake.requests.length).toBe(2);
+    expect(result.changes).toMatchObject([{ type: 'leave', member: { clientId: 'a', connectionId: 'c1' }, reason: 'resync' }]);
+    expect(await receiver.store.members('room-1')).toEqual([]);
+  });
+
   it('without onDrift a drift is only reported: no request is made', async () => {
     const { receiver, recorded, fake, postItems: post } = await setup(new Map(), { graceMs: 5 });
     await post([ablyPresenceItem('room-1', [{ id: 'c1:0:0', clientId: 'a', connectionId: 'c1', action: ABLY_ACTION.enter, timestamp: 1_700_000_000_000 }])]);

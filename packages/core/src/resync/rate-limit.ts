@@ -11,7 +11,8 @@ interface Entry<T> {
 /**
  * At most one snapshot request per channel at a time and within `minIntervalMs` of the last one: a
  * call then gets the running or last run's promise instead of starting one (a detect-only run does
- * not stand in for a repair). Settled entries are dropped once their window has passed.
+ * not stand in for a repair: one asked for while it runs follows it). Settled entries are dropped
+ * once their window has passed.
  */
 export class RateLimiter<T> {
   private readonly entries = new Map<string, Entry<T>>();
@@ -27,7 +28,9 @@ export class RateLimiter<T> {
     this.sweep(now);
     const entry = this.entries.get(key);
     if (entry !== undefined && (entry.running || now - entry.at < this.minIntervalMs) && (mode === 'detect' || entry.mode === 'repair')) return entry.promise;
-    const next: Entry<T> = { at: now, mode, running: true, promise: start() };
+    // A repair asked for while a detect-only run is in flight starts once that one is done, not beside it.
+    const running = entry?.running === true ? entry.promise : undefined;
+    const next: Entry<T> = { at: now, mode, running: true, promise: running === undefined ? start() : running.then(start, start) };
     const settle = () => void (next.running = false);
     next.promise.then(settle, settle);
     this.entries.set(key, next);
