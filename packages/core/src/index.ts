@@ -33,6 +33,7 @@ export { WebhookError, bodyConsumed, bodyTooLarge, errorResponse, jsonResponse }
 export type { WebhookErrorCode, WebhookResponse } from './errors.js';
 export { DEFAULT_BODY_LIMIT } from './http/limits.js';
 export type { RequestHeaders } from './http/headers.js';
+export { getHeader } from './http/headers.js';
 export type { AblyOptions, CipherKey } from './providers/ably/index.js';
 export type { PubNubOptions } from './providers/pubnub/options.js';
 export { decodeData } from './providers/ably/encoding.js';

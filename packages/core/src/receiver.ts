@@ -91,11 +91,6 @@ export interface Receiver {
   readonly ack: AckMode;
 }
 
-interface Accepted {
-  provider: Provider;
-  normalised: Normalised;
-}
-
 
 function queryOf(url: string | undefined): URLSearchParams {
   const q = url === undefined ? -1 : url.indexOf('?');
@@ -205,16 +200,15 @@ class PresenceReceiver implements Receiver {
   async handle(request: WebhookRequest): Promise<WebhookResponse> {
     const read = this.reads?.answer(request);
     if (read !== undefined) return read;
-    let accepted: Accepted;
+    let normalised: Normalised;
     try {
       const pending = this.accept(request);
-      accepted = pending instanceof Promise ? await pending : pending;
+      normalised = pending instanceof Promise ? await pending : pending;
     } catch (error) {
       if (error instanceof WebhookError) return errorResponse(error);
       this.report(toError(error));
       return errorResponse(new WebhookError(500, 'internal_error', 'The webhook could not be processed'));
     }
-    const { normalised } = accepted;
     const events = normalised.presence.length + normalised.channel.length;
     const rejected = normalised.problems.length;
     for (const problem of normalised.problems) this.report(problem);
@@ -235,7 +229,7 @@ class PresenceReceiver implements Receiver {
    * Steps 1-4: limits, decoding, provider detection and verification, normalisation. Pure CPU and
    * synchronous; only a multipart body (whose parser may stream) makes it answer a promise.
    */
-  private accept(request: WebhookRequest): Accepted | Promise<Accepted> {
+  private accept(request: WebhookRequest): Normalised | Promise<Normalised> {
     if (request.method !== 'POST' && request.method.toUpperCase() !== 'POST') {
       throw new WebhookError(405, 'method_not_allowed', `${request.method} is not allowed: webhooks are POSTed`);
     }
@@ -260,7 +254,7 @@ class PresenceReceiver implements Receiver {
   }
 
   /** Step 4, with the body decoded: find the provider by shape when no header named it, then normalise. */
-  private normalise(decoded: DecodedBody, claimed: Provider | undefined, input: VerifyInput): Accepted {
+  private normalise(decoded: DecodedBody, claimed: Provider | undefined, input: VerifyInput): Normalised {
     let provider = claimed;
     const { headers, body } = input;
     if (provider === undefined) {
@@ -270,7 +264,7 @@ class PresenceReceiver implements Receiver {
       }
       provider.verify(input);
     }
-    return { provider, normalised: provider.normalise(decoded, headers, body) };
+    return provider.normalise(decoded, headers, body);
   }
 
   /** Steps 5-6: merge into the store, then emit the effective changes and the channel events. */

@@ -1,9 +1,6 @@
 import type { RequestHeaders } from '@presence-webhooks/core';
+import { getHeader as header } from '@presence-webhooks/core';
 
-function header(headers: RequestHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return typeof value === 'string' ? value : value?.[0];
-}
 
 function charsetOf(contentType: string | undefined): string | undefined {
   const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '');

@@ -1,7 +1,7 @@
 import type { PresenceEvent } from '../events.js';
 import { WebhookError } from '../errors.js';
 import { RANK } from '../presence/order.js';
-import { isRecord } from '../providers/ably/presence-message.js';
+import { isRecord } from '../values.js';
 import { parseState } from '../providers/pubnub/state.js';
 
 /** PubNub caches Here Now for 3 seconds: an answer may be that old. */

@@ -1,6 +1,6 @@
 import type { DecodedBody } from '../../http/decode-body.js';
 import type { RequestHeaders } from '../../http/headers.js';
-import { isRecord } from './presence-message.js';
+import { isRecord } from '../../values.js';
 
 /** Ably marks its requests with x-ably-* headers (signature, key, version, envelope metadata). */
 export function ablyClaimsHeaders(headers: RequestHeaders): boolean {

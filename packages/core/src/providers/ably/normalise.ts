@@ -6,7 +6,8 @@ import { getHeader } from '../../http/headers.js';
 import type { Normalised } from '../provider.js';
 import type { CipherKey } from './options.js';
 import type { DecodeContext } from './presence-message.js';
-import { channelMessageFromRaw, isRecord, presenceEventFromRaw, toTimestamp } from './presence-message.js';
+import { isRecord } from '../../values.js';
+import { channelMessageFromRaw, presenceEventFromRaw, toTimestamp } from './presence-message.js';
 
 const utf8 = new TextDecoder('utf-8');
 

@@ -1,6 +1,7 @@
 import type { ChannelMessage, Member, PresenceEvent } from '../../events.js';
 import { WebhookError } from '../../errors.js';
 import { ablyOrderKey } from '../../presence/order.js';
+import { isRecord, nonNegativeNumber } from '../../values.js';
 import { parseJson } from '../../http/safe-json.js';
 import { decodeData } from './encoding.js';
 import type { CipherKey } from './options.js';
@@ -18,19 +19,14 @@ export function presenceAction(action: unknown): AblyPresenceAction | undefined 
   return undefined;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
-}
 
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** A timestamp in ms: a finite number, or a numeric string (non-enveloped headers). */
-export function toTimestamp(value: unknown): number | undefined {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : undefined;
-}
+/** A timestamp in ms: a finite number >= 0, or a numeric string (non-enveloped headers). */
+export const toTimestamp = nonNegativeNumber;
+
 
 export interface DecodeContext {
   channel: string;

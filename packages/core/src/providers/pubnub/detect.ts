@@ -1,7 +1,7 @@
 import type { DecodedBody } from '../../http/decode-body.js';
 import type { RequestHeaders } from '../../http/headers.js';
 import { getHeader } from '../../http/headers.js';
-import { isRecord } from '../ably/presence-message.js';
+import { isRecord } from '../../values.js';
 import { eventsPayload, schemaOf } from './events-and-actions.js';
 import { PRESENCE_SCHEMA_PREFIX } from './schemas.js';
 

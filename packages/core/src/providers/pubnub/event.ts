@@ -2,6 +2,7 @@ import type { ChannelEvent, Member, PresenceEvent } from '../../events.js';
 import { RANK } from '../../presence/order.js';
 import type { Normalised } from '../provider.js';
 import type { PubNubEventKind } from './schemas.js';
+import { count } from '../../values.js';
 
 /** One PubNub presence event, whichever wire format it came in. */
 export interface PubNubEventFields {
@@ -29,10 +30,7 @@ const RANKS: Readonly<Partial<Record<PubNubEventKind, number>>> = {
 };
 
 /** A non-negative integer occupancy (PubNub sends a number, E&A interval a numeric string). */
-export function toOccupancy(value: unknown): number | undefined {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
-}
+export const toOccupancy = count;
 
 /** Member join / leave / timeout / state-change to the store's event (memberKey = uuid, no connectionId). */
 export function presenceEvent(fields: PubNubEventFields & { uuid: string }): PresenceEvent {

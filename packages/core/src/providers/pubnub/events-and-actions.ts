@@ -1,5 +1,5 @@
 import { WebhookError } from '../../errors.js';
-import { isRecord } from '../ably/presence-message.js';
+import { isRecord } from '../../values.js';
 import type { Normalised } from '../provider.js';
 import { contentId } from './content-id.js';
 import type { PubNubEventFields } from './event.js';

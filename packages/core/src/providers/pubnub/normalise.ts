@@ -1,6 +1,6 @@
 import { WebhookError } from '../../errors.js';
 import type { DecodedBody } from '../../http/decode-body.js';
-import { isRecord } from '../ably/presence-message.js';
+import { isRecord } from '../../values.js';
 import type { Normalised } from '../provider.js';
 import { normaliseEventsAndActions } from './events-and-actions.js';
 import { normaliseChannelStatus, normaliseLegacyJson } from './legacy.js';

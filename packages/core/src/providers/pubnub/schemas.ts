@@ -47,9 +47,3 @@ export function kindOfLegacyAction(action: unknown): PubNubEventKind | undefined
   const lower = action.toLowerCase();
   return Object.hasOwn(LEGACY_ACTIONS, lower) ? LEGACY_ACTIONS[lower] : undefined;
 }
-
-/** The schema string for a kind (used by builders and docs). */
-export function schemaOfKind(kind: PubNubEventKind, version = '1.0.0'): string {
-  for (const [name, k] of Object.entries(SCHEMA_KINDS)) if (k === kind) return `${PRESENCE_SCHEMA_PREFIX}${name}?v=${version}`;
-  throw new RangeError(`no schema for ${kind}`);
-}

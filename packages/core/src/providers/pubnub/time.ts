@@ -1,3 +1,4 @@
+import { nonNegativeNumber } from '../../values.js';
 /**
  * PubNub timestamps to milliseconds. Legacy presence webhooks and E&A `data.timestamp` carry Unix
  * seconds (a number or a numeric string); E&A `data.precise_timestamp` carries milliseconds; the
@@ -7,14 +8,9 @@
 /** A value of 10^12 or more cannot be seconds (that is the year 33658): it is read as milliseconds. */
 const MS_THRESHOLD = 1e12;
 
-function finiteNumber(value: unknown): number | undefined {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : undefined;
-}
-
 /** Unix seconds (number, numeric string) or an ISO 8601 string to ms. */
 export function secondsToMs(value: unknown): number | undefined {
-  const n = finiteNumber(value);
+  const n = nonNegativeNumber(value);
   if (n !== undefined) return n >= MS_THRESHOLD ? Math.trunc(n) : Math.round(n * 1000);
   if (typeof value === 'string' && value.includes('T')) {
     const parsed = Date.parse(value);
@@ -25,7 +21,7 @@ export function secondsToMs(value: unknown): number | undefined {
 
 /** Milliseconds (number or numeric string). */
 export function millis(value: unknown): number | undefined {
-  const n = finiteNumber(value);
+  const n = nonNegativeNumber(value);
   return n === undefined ? undefined : Math.trunc(n);
 }
 
