@@ -4,6 +4,7 @@
  * truth through the read endpoint, retries against a faulty server, and its exit codes.
  */
 import { spawn } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +58,26 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** A server that answers every POST 200 and never answers a GET (a read endpoint that hangs). */
+async function silentReads(): Promise<{ url: string; nextRead: () => Promise<void>; close(): Promise<void> }> {
+  const waiting: (() => void)[] = [];
+  const server = createHttpServer((req, res) => {
+    if (req.method === 'GET') return void waiting.splice(0).forEach((resolve) => resolve());
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    nextRead: () => new Promise((resolve) => waiting.push(resolve)),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 describe('presence-webhooks simulate', () => {
@@ -138,6 +159,33 @@ describe('presence-webhooks simulate', () => {
     const result = await cli(['simulate', '--url', t.url, '--provider', 'ably', '--key', SIM_KEY, ...small, '--quiet']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/not compared: the target has no read endpoint .*answered 405/);
+  });
+
+  it('a read endpoint that never answers: the read-back stops at --settle or Ctrl-C, lists the channels not verified, exit code 1', async () => {
+    const server = await silentReads();
+    try {
+      const args = ['simulate', '--url', `${server.url}/webhooks`, '--provider', 'ably', '--key', SIM_KEY, ...small, '--report', 'json', '--quiet'];
+      const settled = await cli([...args, '--settle', '1s']);
+      expect(settled.code, settled.stderr).toBe(1);
+      const report = JSON.parse(settled.stdout) as SimulationReport;
+      expect(report.verification).toMatchObject({ status: 'incomplete', reason: expect.stringMatching(/settle time/), channels: [] });
+      expect(report.verification.status === 'incomplete' && [...report.verification.unverified].sort()).toEqual([...report.channels].sort());
+
+      // Ctrl-C while the reads hang (the settle time would allow ten minutes).
+      const reading = server.nextRead();
+      const child = spawn(process.execPath, [bin, ...args, '--settle', '10m'], { cwd: root, env: { ...process.env, ABLY_KEY: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await reading;
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      clearTimeout(killer);
+      expect(code).toBe(1);
+      expect(JSON.parse(stdout)).toMatchObject({ verification: { status: 'incomplete', reason: 'the run was stopped' } });
+    } finally {
+      await server.close();
+    }
   });
 
   it('a receiver that acknowledges deliveries without applying them: MISMATCH, exit code 1', async () => {

@@ -51,7 +51,8 @@ Report
 
 Times take ms, s, m or h (a bare number is seconds). Exit code: 0 when the receiver's set equals
 the truth (or the target has no read endpoint) and nothing was dropped; 1 on a mismatch, dropped
-events or an unfinished run; 2 on a usage error or a refused read token.`;
+events, an unfinished run or a read-back cut short by --settle or Ctrl-C; 2 on a usage error or a
+refused read token.`;
 
 export const USAGE = `Usage: presence-webhooks <command> [options]
 

@@ -3,11 +3,11 @@ import { formatDuration } from './duration.js';
 
 const n = (value: number) => value.toLocaleString('en-US');
 
-/** 0: the receiver's set equals the truth (or there is no read endpoint) and nothing was dropped; 1: mismatch, drops, unfinished; 2: refused read token. */
+/** 0: the receiver's set equals the truth (or there is no read endpoint) and nothing was dropped; 1: mismatch, drops, unfinished run or verification; 2: refused read token. */
 export function exitCodeOf(report: SimulationReport): 0 | 1 | 2 {
   const { status } = report.verification;
   if (status === 'unauthorized') return 2;
-  if (status === 'mismatch' || status === 'error') return 1;
+  if (status === 'mismatch' || status === 'error' || status === 'incomplete') return 1;
   return report.dropped > 0 || !report.complete ? 1 : 0;
 }
 
@@ -58,6 +58,12 @@ export function formatReport(report: SimulationReport): string {
           ? `MATCH: the receiver's set equals the truth on all ${n(v.channels.length)} channels`
           : `MATCH with what it answered 2xx for, on all ${n(v.channels.length)} channels (the events it never got are left out)`;
       break;
+    case 'incomplete': {
+      const bad = v.channels.filter((c) => !c.match).length;
+      verdict = `NOT VERIFIED: verification cut short (${v.reason}); ${n(v.unverified.length)} of ${n(v.unverified.length + v.channels.length)} channels not read (${list(v.unverified)})`;
+      if (v.channels.length > 0) verdict += `; of those read, ${bad === 0 ? 'all match' : `${n(bad)} differ`}`;
+      break;
+    }
     case 'mismatch': {
       const bad = v.channels.filter((c) => !c.match);
       verdict = `MISMATCH on ${n(bad.length)} of ${n(v.channels.length)} channels`;

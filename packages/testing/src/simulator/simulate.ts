@@ -34,6 +34,21 @@ function acceptableSets(history: SimHistory, ctx: StreamContext, indices: readon
   return sets;
 }
 
+/** A first read of every channel gets at least this long, even with a shorter settle time. */
+const MIN_READ_MS = 1000;
+
+/**
+ * What stops the verify phase's reads: its deadline (the settle time, at least MIN_READ_MS), or the
+ * caller's signal (Ctrl-C) when it fires during verification (one that fired earlier stopped the
+ * deliveries; what was delivered is still read back, within the deadline).
+ */
+function verifyStop(settleMs: number, signal: AbortSignal | undefined): { signal: AbortSignal; reason: () => string } {
+  const limitMs = Math.max(settleMs, MIN_READ_MS);
+  const deadline = AbortSignal.timeout(limitMs);
+  const stopping = signal === undefined || signal.aborted ? deadline : AbortSignal.any([signal, deadline]);
+  return { signal: stopping, reason: () => (deadline.aborted ? `the reads took longer than the settle time (${limitMs} ms)` : 'the run was stopped') };
+}
+
 /**
  * Play a realistic presence history against a webhook endpoint the way the provider delivers it,
  * and report what happened and whether the receiver ended with the truth.
@@ -123,7 +138,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
       if (list === undefined) byChannel.set(channel, [i]);
       else list.push(i);
     });
-    verification = await verifyChannels(transport, o.channels, (channel) => acceptableSets(history, ctx, byChannel.get(channel) ?? [], channel), o.settleMs);
+    verification = await verifyChannels(transport, o.channels, (channel) => acceptableSets(history, ctx, byChannel.get(channel) ?? [], channel), o.settleMs, verifyStop(o.settleMs, options.signal));
   }
   const seconds = Math.max(elapsedMs, 1) / 1000;
   return {

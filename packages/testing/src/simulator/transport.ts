@@ -19,7 +19,8 @@ export type ReadOutcome =
 export interface Transport {
   readonly target: string;
   post(request: BuiltRequest, timeoutMs: number): Promise<Outcome>;
-  members(channel: string): Promise<ReadOutcome>;
+  /** `signal` aborts the read (it then answers an error). */
+  members(channel: string, signal?: AbortSignal): Promise<ReadOutcome>;
 }
 
 /** The read endpoint of a webhook URL: `<path>/channels/<channel>/members` (query and fragment dropped). */
@@ -49,10 +50,10 @@ export function httpTransport(url: string, readToken?: string): Transport {
         clearTimeout(timer);
       }
     },
-    async members(channel) {
+    async members(channel, signal) {
       try {
         const headers: Record<string, string> = readToken === undefined ? {} : { authorization: `Bearer ${readToken}` };
-        const response = await fetch(membersUrl(url, channel), { headers, signal: AbortSignal.timeout(10_000) });
+        const response = await fetch(membersUrl(url, channel), { headers, signal: signal === undefined ? AbortSignal.timeout(10_000) : AbortSignal.any([signal, AbortSignal.timeout(10_000)]) });
         const text = await response.text();
         if (response.status === 401) return { kind: 'unauthorized' };
         if (response.status === 404 || response.status === 405) return { kind: 'unavailable', status: response.status };

@@ -100,7 +100,9 @@ export type Verification =
   /** The read endpoint wants a (different) token. */
   | { status: 'unauthorized'; reason: string }
   | { status: 'error'; reason: string }
-  | { status: 'match' | 'mismatch'; channels: ChannelCheck[] };
+  | { status: 'match' | 'mismatch'; channels: ChannelCheck[] }
+  /** Reading was cut short (`reason`: the settle time ran out, or the run was stopped): `unverified` were not read; `channels` holds the checks of those that were. */
+  | { status: 'incomplete'; reason: string; channels: ChannelCheck[]; unverified: string[] };
 
 export interface LatencySummary {
   p50: number;

@@ -28,9 +28,18 @@ export function checkChannel(channel: string, expected: readonly TruthMember[], 
   return { channel, expected: want.size, actual: have.size, match, missing, extra, differing };
 }
 
-async function readAll(transport: Transport, channels: readonly string[]): Promise<ReadOutcome[]> {
-  const out: ReadOutcome[] = [];
-  for (let i = 0; i < channels.length; i += 8) out.push(...(await Promise.all(channels.slice(i, i + 8).map((c) => transport.members(c)))));
+/** Reads 8 channels at a time; once `signal` fires no batch starts, and a read it cut short counts as not done (undefined). */
+async function readAll(transport: Transport, channels: readonly string[], signal: AbortSignal): Promise<(ReadOutcome | undefined)[]> {
+  const out: (ReadOutcome | undefined)[] = [];
+  for (let i = 0; i < channels.length; i += 8) {
+    const batch = channels.slice(i, i + 8);
+    if (signal.aborted) {
+      out.push(...batch.map(() => undefined));
+      continue;
+    }
+    const reads = await Promise.all(batch.map((c) => transport.members(c, signal)));
+    out.push(...reads.map((read) => (signal.aborted && read.kind === 'error' ? undefined : read)));
+  }
   return out;
 }
 
@@ -39,16 +48,28 @@ async function readAll(transport: Transport, channels: readonly string[]): Promi
  * lists the acceptable sets, the first being the one reported on a mismatch (more than one when a
  * dropped event's request got no answer, so the receiver may or may not have applied it). The
  * receiver may still be applying what it acknowledged, so reads are repeated until they match or
- * `settleMs` runs out.
+ * `settleMs` runs out. `signal` (the settle deadline, Ctrl-C) stops the reads: the channels not read
+ * by then are reported as unverified, with `stopped` saying why.
  */
-export async function verifyChannels(transport: Transport, channels: readonly string[], expected: (channel: string) => readonly (readonly TruthMember[])[], settleMs: number): Promise<Verification> {
+export async function verifyChannels(
+  transport: Transport,
+  channels: readonly string[],
+  expected: (channel: string) => readonly (readonly TruthMember[])[],
+  settleMs: number,
+  stop: { signal: AbortSignal; reason: () => string } = { signal: new AbortController().signal, reason: () => 'stopped' },
+): Promise<Verification> {
   const acceptable = new Map(channels.map((c) => [c, expected(c)]));
   const deadline = performance.now() + settleMs;
   for (;;) {
-    const reads = await readAll(transport, channels);
+    const reads = await readAll(transport, channels, stop.signal);
     const checks: ChannelCheck[] = [];
+    const unverified: string[] = [];
     for (const [i, read] of reads.entries()) {
       const channel = channels[i] as string;
+      if (read === undefined) {
+        unverified.push(channel);
+        continue;
+      }
       if (read.kind === 'unauthorized') return { status: 'unauthorized', reason: `the read endpoint refused the token (401): pass the receiver's readEndpoint token` };
       if (read.kind === 'unavailable') return { status: 'unavailable', reason: `the target has no read endpoint (GET …/channels/:channel/members answered ${read.status}); enable the receiver's readEndpoint option to compare its set with the truth` };
       if (read.kind === 'error') return { status: 'error', reason: read.message };
@@ -56,8 +77,13 @@ export async function verifyChannels(transport: Transport, channels: readonly st
       const candidates = sets.map((set) => checkChannel(channel, set, read.members));
       checks.push(candidates.find((c) => c.match) ?? (candidates[0] as ChannelCheck));
     }
+    if (unverified.length > 0) return { status: 'incomplete', reason: stop.reason(), channels: checks, unverified };
     if (checks.every((c) => c.match)) return { status: 'match', channels: checks };
-    if (performance.now() >= deadline) return { status: 'mismatch', channels: checks };
-    await sleep(200);
+    if (performance.now() >= deadline || stop.signal.aborted) return { status: 'mismatch', channels: checks };
+    try {
+      await sleep(200, undefined, { signal: stop.signal });
+    } catch {
+      return { status: 'mismatch', channels: checks };
+    }
   }
 }
