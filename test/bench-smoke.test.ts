@@ -50,7 +50,8 @@ describe('pnpm bench (--quick)', () => {
     }
 
     const memory = results.sections.memory!.figures;
-    for (const key of ['bytesPerMember', 'heapFullMB', 'liveSetMB', 'afterHorizonToLiveSet']) expect(positive(memory[key]), key).toBe(true);
+    // Heap deltas at smoke sizes are within GC noise (they can be 0 or below): well-formed means finite numbers.
+    for (const key of ['bytesPerMember', 'heapFullMB', 'liveSetMB', 'afterHorizonToLiveSet']) expect(Number.isFinite(memory[key]), key).toBe(true);
     expect(memory.statesHeldAfter).toBe(memory.liveMembers);
 
     const ingest = results.sections.ingest!.figures as { summary: Record<string, unknown>[]; runs: Record<string, unknown>[] };
