@@ -59,12 +59,7 @@ function normaliseUnit(unit: Unit, out: Normalised, cipherKey: CipherLookup): vo
       // Legacy 0.8 webhooks carry one presence object instead of an array.
       const list = Array.isArray(unit.presence) ? unit.presence : isRecord(unit.presence) ? [unit.presence] : undefined;
       if (list === undefined) return void bad('has no presence array');
-      for (const raw of list) {
-        const event = presenceEventFromRaw(raw, ctx);
-        if (event instanceof WebhookError) out.problems.push(event);
-        else out.presence.push(event);
-      }
-      return;
+      return pushPresence(list, ctx, out);
     }
     case 'channel.message': {
       if (!Array.isArray(unit.messages)) return void bad('has no messages array');
@@ -173,10 +168,15 @@ function presenceItem(item: Record<string, unknown>, ctx: DecodeContext, out: No
   const list = data.presence;
   if (typeof channel !== 'string' || channel === '' || !Array.isArray(list)) return false;
   ctx.channel = channel;
+  pushPresence(list, ctx, out);
+  return true;
+}
+
+/** Decode a list of raw presence messages of one channel into events, or item problems. */
+function pushPresence(list: readonly unknown[], ctx: DecodeContext, out: Normalised): void {
   for (let i = 0; i < list.length; i++) {
     const event = presenceEventFromRaw(list[i], ctx);
     if (event instanceof WebhookError) out.problems.push(event);
     else out.presence.push(event);
   }
-  return true;
 }
