@@ -1,5 +1,5 @@
 import type { HistoryEntry, RawAblyPresence } from '@presence-webhooks/testing';
-import { ABLY_ACTION } from '@presence-webhooks/testing';
+import { ABLY_ACTION, ablyPresenceFold } from '@presence-webhooks/testing';
 import type { FakeAnswer, FakeRestServer, SeenRequest } from './fake-rest-server.js';
 import { startFakeRest } from './fake-rest-server.js';
 
@@ -8,14 +8,7 @@ import { startFakeRest } from './fake-rest-server.js';
  * member, the message that last set its state, with action PRESENT and its data as sent.
  */
 export function ablyPresenceSets(entries: readonly HistoryEntry[]): Map<string, RawAblyPresence[]> {
-  const sets = new Map<string, Map<string, RawAblyPresence>>();
-  for (const { channel, message } of entries) {
-    let members = sets.get(channel);
-    if (members === undefined) sets.set(channel, (members = new Map()));
-    const key = `${message.connectionId}:${message.clientId}`;
-    if (message.action === ABLY_ACTION.leave || message.action === ABLY_ACTION.absent) members.delete(key);
-    else members.set(key, { ...message, action: ABLY_ACTION.present });
-  }
+  const sets = ablyPresenceFold(entries, (message) => ({ ...message, action: ABLY_ACTION.present }));
   return new Map([...sets].map(([channel, members]) => [channel, [...members.values()]]));
 }
 

@@ -138,24 +138,33 @@ export function generateAblyHistory(options: AblyHistoryOptions): AblyHistory {
 }
 
 /**
- * Apply messages in their true order to an RTP2 map (enter/update/present set, leave/absent
- * remove): the set a receiver must hold once it got `entries` (any subset of a history, in any
- * order). `values` gives each message's decoded data (`AblyHistory.values`).
+ * Apply messages in order to an RTP2 map per channel (enter/update/present set, leave/absent
+ * remove), keeping for each present member what `keep` makes of the message that last set it.
  */
-export function ablyTruth(entries: readonly HistoryEntry[], values: ReadonlyMap<string, unknown>): Map<string, TruthMember[]> {
-  const map = new Map<string, Map<string, TruthMember>>();
+export function ablyPresenceFold<T>(entries: readonly HistoryEntry[], keep: (message: RawAblyPresence) => T): Map<string, Map<string, T>> {
+  const map = new Map<string, Map<string, T>>();
   for (const { channel, message } of entries) {
     let members = map.get(channel);
     if (members === undefined) map.set(channel, (members = new Map()));
     const key = `${message.connectionId}:${message.clientId}`;
     if (message.action === ABLY_ACTION.leave || message.action === ABLY_ACTION.absent) members.delete(key);
-    else {
-      const member: TruthMember = { clientId: message.clientId, connectionId: message.connectionId };
-      const value = values.get(message.id);
-      if (value !== undefined) member.data = value;
-      members.set(key, member);
-    }
+    else members.set(key, keep(message));
   }
+  return map;
+}
+
+/**
+ * Apply messages in their true order to an RTP2 map (enter/update/present set, leave/absent
+ * remove): the set a receiver must hold once it got `entries` (any subset of a history, in any
+ * order). `values` gives each message's decoded data (`AblyHistory.values`).
+ */
+export function ablyTruth(entries: readonly HistoryEntry[], values: ReadonlyMap<string, unknown>): Map<string, TruthMember[]> {
+  const map = ablyPresenceFold(entries, (message) => {
+    const member: TruthMember = { clientId: message.clientId, connectionId: message.connectionId };
+    const value = values.get(message.id);
+    if (value !== undefined) member.data = value;
+    return member;
+  });
   const truth = new Map<string, TruthMember[]>();
   for (const [channel, members] of map) if (members.size > 0) truth.set(channel, sortMembers([...members.values()]));
   return truth;
