@@ -1,5 +1,5 @@
 export { createReceiver, isReceiver } from './receiver.js';
-export type { AckMode, Receiver, ReceiverOptions, WebhookRequest } from './receiver.js';
+export type { AckMode, HandleOptions, Receiver, ReceiverLimits, ReceiverOptions, WebhookRequest } from './receiver.js';
 export type { Handler } from './emitter.js';
 export { EVENT_NAMES, changeToEvent } from './events.js';
 export type {

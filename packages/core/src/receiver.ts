@@ -9,7 +9,9 @@ import type { DecodedBody } from './http/decode-body.js';
 import { decodeBody } from './http/decode-body.js';
 import type { RequestHeaders } from './http/headers.js';
 import { getHeader } from './http/headers.js';
-import { DEFAULT_BODY_LIMIT } from './http/limits.js';
+import { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT_BYTES } from './http/limits.js';
+import { InFlightBytes } from './http/in-flight.js';
+import { positiveInteger } from './options/check.js';
 import type { PresenceEventMap, PresenceEventName } from './events.js';
 import { MemoryStore } from './presence/memory-store.js';
 import type { Normalised, Provider, VerifyInput } from './providers/provider.js';
@@ -32,6 +34,10 @@ export interface ReceiverOptions extends ProviderOptions {
   store?: PresenceStore;
   /** Largest body accepted, in bytes (413 above). Default 5 MiB, which holds a full Ably batch. */
   bodyLimit?: number;
+  /** Time allowed to receive a whole body, in ms (408 and close above). Default 10000. */
+  bodyTimeoutMs?: number;
+  /** Bytes buffered at most across all requests being read (503 with Retry-After above). Default 64 MiB. */
+  maxInFlightBytes?: number;
   /**
    * 'on-receipt' (default): answer 200 once verified and parsed, before any store I/O; store
    * failures are retried with backoff and reported to onError. 'after-store': answer 200 only
@@ -68,6 +74,29 @@ export interface WebhookRequest {
   bodyConsumed?: boolean;
 }
 
+/** How an adapter wants one delivery acknowledged. */
+export interface HandleOptions {
+  /**
+   * Serverless platforms (Vercel, Cloudflare, Netlify) freeze a function once it answered unless the
+   * work is handed to `waitUntil`. Given, an on-receipt receiver answers at once and passes the
+   * pending application of the delivery here.
+   */
+  waitUntil?(promise: Promise<unknown>): void;
+  /** Answer only once the store committed this delivery (503 when it failed), whatever the ack mode. */
+  awaitCommit?: boolean;
+}
+
+/** The limits adapters enforce while reading a body (the receiver checks the size again). */
+export interface ReceiverLimits {
+  readonly bodyLimit: number;
+  readonly bodyTimeoutMs: number;
+  readonly maxInFlightBytes: number;
+  /** The shared count of bytes being read, for `maxInFlightBytes`. */
+  readonly inFlight: InFlightBytes;
+}
+
+const RECEIVER_BRAND = Symbol.for('presence-webhooks.receiver');
+
 export interface Receiver {
   /** Subscribe to a typed event; returns the unsubscribe function. */
   on<K extends PresenceEventName>(name: K, handler: Handler<K>): () => void;
@@ -75,7 +104,7 @@ export interface Receiver {
   /** Where item problems, handler failures and store failures go. Default: console.error. */
   onError(handler: (error: Error) => void): () => void;
   /** Answer one webhook request. Never throws. */
-  handle(request: WebhookRequest): Promise<WebhookResponse>;
+  handle(request: WebhookRequest, options?: HandleOptions): Promise<WebhookResponse>;
   /** Resolves once every accepted delivery and every started resync has been applied and its events emitted. */
   idle(): Promise<void>;
   /**
@@ -88,6 +117,7 @@ export interface Receiver {
   close(): Promise<void>;
   readonly store: PresenceStore;
   readonly bodyLimit: number;
+  readonly limits: ReceiverLimits;
   readonly ack: AckMode;
 }
 
@@ -129,7 +159,9 @@ function toError(error: unknown): Error {
 class PresenceReceiver implements Receiver {
   readonly store: PresenceStore;
   readonly bodyLimit: number;
+  readonly limits: ReceiverLimits;
   readonly ack: AckMode;
+  readonly [RECEIVER_BRAND] = true;
   private readonly emitter = new TypedEmitter();
   private readonly errorHandlers = new Set<(error: Error) => void>();
   private readonly providers: Provider[];
@@ -144,8 +176,14 @@ class PresenceReceiver implements Receiver {
     this.providers = buildProviders(options, (m) => this.logger.warn(m));
     this.ownsStore = options.store === undefined;
     this.store = options.store ?? new MemoryStore();
-    this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-    if (!(Number.isSafeInteger(this.bodyLimit) && this.bodyLimit > 0)) throw new TypeError('bodyLimit must be a positive integer (bytes)');
+    this.bodyLimit = positiveInteger(options.bodyLimit, 'bodyLimit', DEFAULT_BODY_LIMIT);
+    const maxInFlightBytes = positiveInteger(options.maxInFlightBytes, 'maxInFlightBytes', DEFAULT_MAX_IN_FLIGHT_BYTES);
+    this.limits = {
+      bodyLimit: this.bodyLimit,
+      bodyTimeoutMs: positiveInteger(options.bodyTimeoutMs, 'bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS),
+      maxInFlightBytes,
+      inFlight: new InFlightBytes(maxInFlightBytes),
+    };
     this.ack = options.ack ?? 'on-receipt';
     if (this.ack !== 'on-receipt' && this.ack !== 'after-store') throw new TypeError(`ack must be 'on-receipt' or 'after-store'`);
     if (options.onError !== undefined) this.errorHandlers.add(options.onError);
@@ -197,7 +235,7 @@ class PresenceReceiver implements Receiver {
     if (this.ownsStore) await this.store.close?.();
   }
 
-  async handle(request: WebhookRequest): Promise<WebhookResponse> {
+  async handle(request: WebhookRequest, options: HandleOptions = {}): Promise<WebhookResponse> {
     const read = this.reads?.answer(request);
     if (read !== undefined) return read;
     let normalised: Normalised;
@@ -213,14 +251,15 @@ class PresenceReceiver implements Receiver {
     const rejected = normalised.problems.length;
     for (const problem of normalised.problems) this.report(problem);
     const done = this.queue.push(() => this.process(normalised));
-    if (this.ack === 'after-store') {
+    if (this.ack === 'after-store' || options.awaitCommit === true) {
       try {
         await done;
       } catch {
         return errorResponse(new WebhookError(503, 'store_failed', 'The presence store is unavailable; retry the delivery'));
       }
     } else {
-      done.catch(() => undefined); // reported by the queue
+      const settled = done.catch(() => undefined); // reported by the queue
+      options.waitUntil?.(settled);
     }
     return acceptedResponse(events, rejected);
   }
@@ -316,7 +355,10 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   return new PresenceReceiver(options);
 }
 
-/** True for what createReceiver returns (adapters accept a receiver or its options). */
+/**
+ * True for what createReceiver returns (adapters accept a receiver or its options). A brand, not
+ * `instanceof`: it holds when an app ends up with two installed copies of core.
+ */
 export function isReceiver(value: unknown): value is Receiver {
-  return value instanceof PresenceReceiver;
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[RECEIVER_BRAND] === true;
 }

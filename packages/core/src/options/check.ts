@@ -1,0 +1,81 @@
+/**
+ * The one way options are checked, in core and in stores: a TypeError whose message names the
+ * option and the value received, e.g.
+ * `presence-webhooks: retry.attempts must be a positive integer (got NaN)`.
+ */
+
+/** How a received value is shown in an option error (never a secret: callers pass only non-secret values). */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === undefined || value === null) return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+export function optionError(name: string, expectation: string, got: unknown): TypeError {
+  return new TypeError(`presence-webhooks: ${name} must be ${expectation} (got ${describeValue(got)})`);
+}
+
+/** `value ?? fallback`, checked to be a safe integer > 0. */
+export function positiveInteger(value: unknown, name: string, fallback: number): number {
+  const n = value ?? fallback;
+  if (!(typeof n === 'number' && Number.isSafeInteger(n) && n > 0)) throw optionError(name, 'a positive integer', value);
+  return n;
+}
+
+/** `value ?? fallback`, checked to be a finite number > 0. */
+export function positiveNumber(value: unknown, name: string, fallback: number): number {
+  const n = value ?? fallback;
+  if (!(typeof n === 'number' && Number.isFinite(n) && n > 0)) throw optionError(name, 'a positive number', value);
+  return n;
+}
+
+/** `value ?? fallback`, checked to be a finite number >= 0. */
+export function nonNegativeNumber(value: unknown, name: string, fallback: number): number {
+  const n = value ?? fallback;
+  if (!(typeof n === 'number' && Number.isFinite(n) && n >= 0)) throw optionError(name, 'a number >= 0', value);
+  return n;
+}
+
+/** `value ?? fallback`, checked to be one of `allowed`. */
+export function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[], fallback: T): T {
+  const v = value ?? fallback;
+  if (!allowed.includes(v as T)) throw optionError(name, allowed.map((a) => `'${a}'`).join(' or '), value);
+  return v as T;
+}
+
+/** Checked to be a boolean when given. */
+export function optionalBoolean(value: unknown, name: string, fallback: boolean): boolean {
+  const v = value ?? fallback;
+  if (typeof v !== 'boolean') throw optionError(name, 'true or false', value);
+  return v;
+}
+
+/** Checked to be a non-empty string when given. */
+export function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') throw optionError(name, 'a non-empty string', value);
+  return value;
+}
+
+/** Checked to be a function when given. */
+export function optionalFunction<F>(value: unknown, name: string): F | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw optionError(name, 'a function', value);
+  return value as F;
+}
+
+/** An absolute http(s) URL, without trailing slashes. */
+export function httpUrl(value: unknown, name: string, fallback: string): string {
+  const text = value ?? fallback;
+  if (typeof text === 'string') {
+    try {
+      const url = new URL(text);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return text.replace(/\/+$/, '');
+    } catch {
+      // reported below
+    }
+  }
+  throw optionError(name, 'an absolute http(s) URL', value);
+}
