@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Member, PresenceChange, PresenceEvent } from '../events.js';
 import { MemoryStore } from '../presence/memory-store.js';
-import { hereNowEvent } from './here-now.js';
+import { hereNowEvent } from '../providers/pubnub/rest/here-now.js';
 import { repairEvents, RESYNC_LEAVE_RANK, visibleChanges } from './repair.js';
-import type { Snapshot } from './snapshot.js';
+import type { Snapshot } from '../providers/snapshot.js';
 
 const S = 1_800_000_000_000;
 

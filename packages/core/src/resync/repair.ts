@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Member, PresenceChange, PresenceEvent } from '../events.js';
-import type { Snapshot } from './snapshot.js';
+import type { Snapshot } from '../providers/snapshot.js';
 
 /** A resync leave loses a tie against any real event of the same time: the snapshot did not see it. */
 export const RESYNC_LEAVE_RANK = -1;

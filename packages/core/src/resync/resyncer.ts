@@ -8,7 +8,7 @@ import type { ResolvedResyncOptions } from './options.js';
 import type { RunMode } from './rate-limit.js';
 import { RateLimiter } from './rate-limit.js';
 import { listedCount, ownMembers, repairEvents, visibleChanges } from './repair.js';
-import { ResyncError } from './resync-error.js';
+import { ResyncError } from '../rest/resync-error.js';
 import type { SnapshotSources } from './sources.js';
 import { MISSING_SOURCE } from './sources.js';
 

@@ -1,10 +1,10 @@
 import type { ProviderName } from '../events.js';
 import { cipherLookup } from '../providers/ably/index.js';
 import type { ProviderOptions } from '../providers/index.js';
-import { ablySource } from './ably-source.js';
+import { ablySource } from '../providers/ably/rest/snapshot.js';
 import { baseUrlOf, DEFAULT_ABLY_REST_URL, DEFAULT_PUBNUB_REST_URL, DEFAULT_PUBNUB_RESYNC_UUID, timeoutOf } from './options.js';
-import { pubnubSource } from './pubnub-source.js';
-import type { SnapshotSource } from './snapshot.js';
+import { pubnubSource } from '../providers/pubnub/rest/snapshot.js';
+import type { SnapshotSource } from '../providers/snapshot.js';
 
 export type SnapshotSources = Partial<Record<ProviderName, SnapshotSource>>;
 

@@ -1,7 +1,7 @@
-import { fetchJson } from './fetch-json.js';
+import { fetchJson } from '../../../rest/fetch-json.js';
 import { HERE_NOW_CACHE_MS, hereNowMembers, pubnubErrorMessage } from './here-now.js';
-import { ResyncError } from './resync-error.js';
-import type { SnapshotSource } from './snapshot.js';
+import { ResyncError } from '../../../rest/resync-error.js';
+import type { SnapshotSource } from '../../snapshot.js';
 
 export interface PubNubSourceOptions {
   subscribeKey: string;

@@ -1,8 +1,8 @@
-import type { PresenceEvent } from '../events.js';
-import { WebhookError } from '../errors.js';
-import { RANK } from '../presence/order.js';
-import { isRecord } from '../values.js';
-import { parseState } from '../providers/pubnub/state.js';
+import type { PresenceEvent } from '../../../events.js';
+import { WebhookError } from '../../../errors.js';
+import { RANK } from '../../../presence/order.js';
+import { isRecord } from '../../../values.js';
+import { parseState } from '../state.js';
 
 /** PubNub caches Here Now for 3 seconds: an answer may be that old. */
 export const HERE_NOW_CACHE_MS = 3000;

@@ -1,7 +1,7 @@
-import type { PresenceEvent } from '../events.js';
-import type { WebhookError } from '../errors.js';
-import type { CipherKey } from '../providers/ably/options.js';
-import { presenceEventFromRaw } from '../providers/ably/presence-message.js';
+import type { PresenceEvent } from '../../../events.js';
+import type { WebhookError } from '../../../errors.js';
+import type { CipherKey } from '../options.js';
+import { presenceEventFromRaw } from '../presence-message.js';
 
 /**
  * One page of Ably's REST presence answer (an array of presence messages, action PRESENT) to

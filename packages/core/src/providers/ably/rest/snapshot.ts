@@ -1,11 +1,11 @@
-import type { WebhookError } from '../errors.js';
-import type { PresenceEvent } from '../events.js';
-import type { CipherKey } from '../providers/ably/options.js';
-import { ablyErrorMessage, ablyPresencePage } from './ably-snapshot.js';
-import { fetchJson } from './fetch-json.js';
-import { nextLink } from './next-link.js';
-import { ResyncError } from './resync-error.js';
-import type { Snapshot, SnapshotSource } from './snapshot.js';
+import type { WebhookError } from '../../../errors.js';
+import type { PresenceEvent } from '../../../events.js';
+import type { CipherKey } from '../options.js';
+import { ablyErrorMessage, ablyPresencePage } from './presence-page.js';
+import { fetchJson } from '../../../rest/fetch-json.js';
+import { nextLink } from '../../../rest/next-link.js';
+import { ResyncError } from '../../../rest/resync-error.js';
+import type { Snapshot, SnapshotSource } from '../../snapshot.js';
 
 export interface AblySourceOptions {
   /** `appId.keyId:keySecret`: Basic auth for the REST API (the receiver's ably.keys[0]). */
