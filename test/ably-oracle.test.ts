@@ -6,7 +6,8 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import * as Ably from 'ably';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createReceiver, decodeData } from '@presence-webhooks/core';
+import { createReceiver } from '@presence-webhooks/core';
+import { decodeData } from '../packages/core/src/providers/ably/encoding.js';
 import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, type RawAblyPresence } from '@presence-webhooks/testing';
 import { postTo, startExpress } from './helpers/express-server.js';
 

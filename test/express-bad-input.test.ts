@@ -102,7 +102,9 @@ for (const [name, lib] of [['Express 5', express5], ['Express 4', express4 as un
     it('body with no known shape -> 400', async () => {
       await rejects(ablyRequest({ hello: 'world' }, { key: KEY }), 400, 'unknown_shape');
       await rejects(ablyRequest([1, 2, 3], { key: KEY }), 400, 'unknown_shape');
-      await rejects(ablyRequest({ hello: 'world' }, { format: 'msgpack' }), 400, 'unknown_shape');
+      await rejects(ablyRequest({ hello: 'world' }, { format: 'msgpack', key: KEY }), 400, 'unknown_shape');
+      // Without a credential the body is not even parsed: 401.
+      await rejects(ablyRequest({ hello: 'world' }, { format: 'msgpack' }), 401, 'unauthorized');
     });
 
     it('missing or wrong signature -> 401', async () => {

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AckMode, JoinEvent, ReceiverOptions } from '@presence-webhooks/core';
-import { createReceiver, WebhookError } from '@presence-webhooks/core';
+import { createReceiver, StoreError } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
 import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -110,11 +110,11 @@ describe.skipIf(!available)('acknowledgement modes with RedisStore', () => {
     for (const channel of channels) expect(await other.members(channel)).toHaveLength(1);
     expect(joins.map((j) => j.channel).sort()).toEqual(channels);
     for (const error of errors) {
-      expect(error).toBeInstanceOf(WebhookError);
-      expect((error as WebhookError).code).toBe('store_failed');
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as StoreError).code).toBe('store_failed');
       expect(error.message).toContain('retrying');
     }
-    const attempts = errors.map((e) => (e as WebhookError).details?.attempt);
+    const attempts = errors.map((e) => (e as StoreError).details.attempt);
     expect(attempts).toEqual(attempts.map((_, i) => i + 1));
   });
 
@@ -124,7 +124,7 @@ describe.skipIf(!available)('acknowledgement modes with RedisStore', () => {
     await proxy.cut();
     expect((await postTo(server.url, request)).status).toBe(200);
     await receiver.idle();
-    expect(errors.map((e) => (e as WebhookError).details?.attempt)).toEqual([1, 2, 3]);
+    expect(errors.map((e) => (e as StoreError).details.attempt)).toEqual([1, 2, 3]);
     expect(errors.at(-1)?.message).toContain('giving up');
     await proxy.restore();
     for (const channel of channels) expect(await other.members(channel)).toEqual([]);

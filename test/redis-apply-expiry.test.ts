@@ -1,6 +1,6 @@
 // apply.lua sets an expiry on a channel's keys when its last member leaves, and must clear it when
 // someone is present again (it skips the PERSIST calls only while it knows no expiry is set).
-import type { PresenceEvent } from '@presence-webhooks/core';
+import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { RedisStore } from '@presence-webhooks/redis';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';

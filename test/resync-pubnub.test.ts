@@ -4,7 +4,8 @@
  * loopback from the simulator's truth.
  */
 import type { ReceiverOptions } from '@presence-webhooks/core';
-import { createReceiver, pubnubSource, ResyncError } from '@presence-webhooks/core';
+import { createReceiver, ResyncError } from '@presence-webhooks/core';
+import { pubnubSource } from '../packages/core/src/providers/pubnub/rest/snapshot.js';
 import type { PubNubDelivery, PubNubHistoryEntry, TruthMember } from '@presence-webhooks/testing';
 import { generatePubNubHistory, PUBNUB_SUB_KEY, pubnubDeliveries, pubnubEventItem, pubnubEventsRequest, seededRandom } from '@presence-webhooks/testing';
 import { describe, expect, it } from 'vitest';

@@ -3,7 +3,8 @@
 // tombstones are held for the horizon, and once it has passed the heap must come back to the size
 // of the live set (the members still present). Needs --expose-gc: run.mjs runs this file in a child
 // process (`node --expose-gc memory.mjs '<options json>'`), so the heap holds nothing else.
-import { MemoryStore, ablyOrderKey } from '@presence-webhooks/core';
+import { MemoryStore } from '@presence-webhooks/core';
+import { ablyOrderKey } from '../../packages/core/dist/presence/order.js';
 
 function gcHeap() {
   for (let i = 0; i < 4; i++) globalThis.gc();

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WebhookError } from './errors.js';
+import { StoreError, toError } from './errors.js';
 
 export interface DeliveryQueueOptions {
   /** Tries per job (1 = no retry). */
@@ -46,15 +46,10 @@ export class DeliveryQueue {
         await job();
         return;
       } catch (error) {
-        const cause = error instanceof Error ? error : new Error(String(error));
+        const cause = toError(error);
         const last = i >= attempts;
-        report(
-          new WebhookError(503, 'store_failed', `Applying a delivery failed (attempt ${i} of ${attempts}${last ? ', giving up' : ', retrying'}): ${cause.message}`, {
-            attempt: i,
-            attempts,
-            cause: cause.message,
-          }),
-        );
+        const message = `Applying a delivery failed (attempt ${i} of ${attempts}${last ? ', giving up' : ', retrying'}): ${cause.message}`;
+        report(new StoreError(message, { attempt: i, attempts, cause: cause.message }, cause));
         if (last) throw cause;
         await sleep(baseDelayMs * 2 ** (i - 1));
       }

@@ -1,5 +1,17 @@
-/** Machine-readable error codes, one per row of the bad-input table and per item problem. */
-export type WebhookErrorCode =
+/**
+ * The error model, one class per kind of failure, one union of codes:
+ * - `WebhookError`: an HTTP refusal (status + code), turned into the JSON answer by http/response.ts;
+ * - `ItemProblem`: one bad item of an otherwise valid delivery (the rest stands; goes to onError);
+ * - `StoreError`: the store failed to apply a delivery (goes to onError; 503 in after-store mode);
+ * - `HandlerError`: event handlers threw (an AggregateError of what they threw);
+ * - `ResyncError` (rest/resync-error.ts): a provider's REST API did not answer a snapshot;
+ * - `ReceiverError`: a call the receiver cannot serve (closed, no provider for a channel).
+ * Every class carries a `code` from `ErrorCode`.
+ */
+
+/** Every code the package raises. */
+export type ErrorCode =
+  // HTTP refusals (WebhookError)
   | 'method_not_allowed'
   | 'unsupported_media_type'
   | 'payload_too_large'
@@ -7,16 +19,38 @@ export type WebhookErrorCode =
   | 'unknown_shape'
   | 'unauthorized'
   | 'body_consumed'
+  | 'not_found'
+  | 'request_timeout'
+  | 'server_busy'
+  | 'internal_error'
+  // item problems (ItemProblem)
   | 'invalid_item'
   | 'decode_failed'
+  // background failures
   | 'store_failed'
   | 'handler_failed'
-  | 'internal_error';
+  | 'resync_failed'
+  | 'receiver_closed'
+  | 'unknown_provider';
 
-/**
- * An error with an HTTP status and a stable code. Thrown inside the pipeline, turned into a
- * JSON answer by the receiver, and handed to `onError` for item-level problems.
- */
+/** The codes of HTTP refusals. */
+export type WebhookErrorCode = Extract<
+  ErrorCode,
+  | 'method_not_allowed'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'invalid_body'
+  | 'unknown_shape'
+  | 'unauthorized'
+  | 'body_consumed'
+  | 'not_found'
+  | 'request_timeout'
+  | 'server_busy'
+  | 'internal_error'
+  | 'store_failed'
+>;
+
+/** An HTTP refusal: thrown inside the pipeline, answered as `{ "error": { code, message } }` with its status. */
 export class WebhookError extends Error {
   readonly code: WebhookErrorCode;
   readonly status: number;
@@ -28,6 +62,52 @@ export class WebhookError extends Error {
     this.status = status;
     this.code = code;
     if (details !== undefined) this.details = details;
+  }
+}
+
+/** One item of a delivery that could not be read (or one decoding step that failed); the rest of the delivery stands. */
+export class ItemProblem extends Error {
+  readonly code: 'invalid_item' | 'decode_failed';
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: 'invalid_item' | 'decode_failed', message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'ItemProblem';
+    this.code = code;
+    if (details !== undefined) this.details = details;
+  }
+}
+
+/** The store failed to apply a delivery (each attempt is reported; `details.attempt` of `details.attempts`). */
+export class StoreError extends Error {
+  readonly code = 'store_failed';
+  readonly details: { attempt: number; attempts: number; cause: string };
+
+  constructor(message: string, details: { attempt: number; attempts: number; cause: string }, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'StoreError';
+    this.details = details;
+  }
+}
+
+/** Event handlers threw or rejected: `errors` holds what they threw. */
+export class HandlerError extends AggregateError {
+  readonly code = 'handler_failed';
+
+  constructor(errors: readonly unknown[]) {
+    super(errors, `${errors.length} event handler(s) failed`);
+    this.name = 'HandlerError';
+  }
+}
+
+/** A call the receiver cannot serve: it is closed, or it cannot tell a channel's provider. */
+export class ReceiverError extends Error {
+  readonly code: 'receiver_closed' | 'unknown_provider';
+
+  constructor(code: 'receiver_closed' | 'unknown_provider', message: string) {
+    super(`presence-webhooks: ${message}`);
+    this.name = 'ReceiverError';
+    this.code = code;
   }
 }
 
@@ -46,20 +126,7 @@ export function bodyConsumed(): WebhookError {
   );
 }
 
-export interface WebhookResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' } as const;
-
-export function jsonResponse(status: number, value: unknown, headers: Record<string, string> = {}): WebhookResponse {
-  return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(value) };
-}
-
-/** `{ "error": { "code", "message" } }` with the error's status. */
-export function errorResponse(error: WebhookError): WebhookResponse {
-  const headers: Record<string, string> = error.status === 405 ? { allow: 'POST' } : {};
-  return jsonResponse(error.status, { error: { code: error.code, message: error.message } }, headers);
+/** Anything thrown, as an Error. */
+export function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

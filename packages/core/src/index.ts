@@ -1,10 +1,14 @@
+// @presence-webhooks/core: the public API. Store authors: '@presence-webhooks/core/store';
+// adapter authors: '@presence-webhooks/core/node'. The list is checked against the README (index.test.ts).
 export { createReceiver, isReceiver } from './receiver.js';
 export type { AckMode, HandleOptions, Receiver, ReceiverLimits, ReceiverOptions, WebhookRequest } from './receiver.js';
-export type { Handler } from './emitter.js';
-export { EVENT_NAMES, changeToEvent } from './events.js';
+export type { WebhookResponse } from './http/response.js';
+export { MemoryStore } from './presence/memory-store.js';
+export type { MemoryStoreOptions } from './presence/memory-store.js';
+export type { PresenceStore } from './store.js';
+export { EVENT_NAMES } from './events.js';
 export type {
   ChannelActiveEvent,
-  ChannelEvent,
   ChannelInactiveEvent,
   ChannelMessage,
   DriftEvent,
@@ -14,41 +18,19 @@ export type {
   Member,
   MessageEvent,
   OccupancyEvent,
-  OrderKey,
-  PresenceChange,
-  PresenceEvent,
   PresenceEventMap,
   PresenceEventName,
   ProviderName,
-  ReportedOccupancy,
   UpdateEvent,
 } from './events.js';
-export type { PresenceStore } from './store.js';
-export { MemoryStore, DEFAULT_TOMBSTONE_HORIZON_MS } from './presence/memory-store.js';
-export type { MemoryStoreOptions } from './presence/memory-store.js';
-export { compareOrder, ablyOrderKey, RANK } from './presence/order.js';
-export { mergeEvent, compareMembers } from './presence/merge.js';
-export type { HeldState, MergeResult } from './presence/merge.js';
-export { WebhookError, bodyConsumed, bodyTooLarge, errorResponse, jsonResponse } from './errors.js';
-export type { WebhookErrorCode, WebhookResponse } from './errors.js';
-export { DEFAULT_BODY_LIMIT } from './http/limits.js';
-export type { RequestHeaders } from './http/headers.js';
-export { getHeader } from './http/headers.js';
-export type { AblyOptions, CipherKey } from './providers/ably/index.js';
-export type { PubNubOptions } from './providers/pubnub/options.js';
-export { decodeData } from './providers/ably/encoding.js';
-export type { DecodedData } from './providers/ably/encoding.js';
-export { secretsEqual } from './providers/shared-secret.js';
-export type { ResyncResult, ResyncTarget } from './resync/resyncer.js';
-export type { PubNubRestOptions, ResyncOptions, RestOptions } from './resync/options.js';
-export { DEFAULT_ABLY_REST_URL, DEFAULT_PUBNUB_REST_URL } from './resync/options.js';
+export type { Handler } from './emitter.js';
+export { HandlerError, ItemProblem, ReceiverError, StoreError, WebhookError } from './errors.js';
+export type { ErrorCode } from './errors.js';
 export { ResyncError } from './rest/resync-error.js';
-export type { Snapshot, SnapshotSource } from './providers/snapshot.js';
-export { ablySource } from './providers/ably/rest/snapshot.js';
-export type { AblySourceOptions } from './providers/ably/rest/snapshot.js';
-export { pubnubSource } from './providers/pubnub/rest/snapshot.js';
-export type { PubNubSourceOptions } from './providers/pubnub/rest/snapshot.js';
-export { repairEvents, visibleChanges, RESYNC_LEAVE_RANK } from './resync/repair.js';
-export { HERE_NOW_CACHE_MS } from './providers/pubnub/rest/here-now.js';
+export type { AblyOptions, CipherKey } from './providers/ably/options.js';
+export type { MultipartLimits, PubNubOptions, PubNubRestOptions } from './providers/pubnub/options.js';
+export type { RestOptions } from './rest/options.js';
+export type { ResyncOptions } from './resync/options.js';
+export type { ResyncResult, ResyncTarget } from './resync/resyncer.js';
 export type { ReadEndpointOption } from './read-endpoint.js';
-export { hereNowEvent } from './providers/pubnub/rest/here-now.js';
+export { DEFAULT_BODY_LIMIT } from './http/limits.js';

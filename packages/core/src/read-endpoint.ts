@@ -4,8 +4,9 @@
  * compare the receiver's set with the truth. Off by default. With a token, a request must send
  * `Authorization: Bearer <token>`, compared in constant time.
  */
-import type { WebhookResponse } from './errors.js';
-import { errorResponse, jsonResponse, WebhookError } from './errors.js';
+import { WebhookError } from './errors.js';
+import type { WebhookResponse } from './http/response.js';
+import { errorResponse, jsonResponse } from './http/response.js';
 import type { RequestHeaders } from './http/headers.js';
 import { getHeader } from './http/headers.js';
 import { secretsEqual } from './providers/shared-secret.js';
@@ -44,31 +45,16 @@ export interface ReadRequest {
 /** What the read endpoint needs from its receiver. */
 export interface ReadContext {
   store: PresenceStore;
-  warn(message: string): void;
   /** Where a failed store read goes (onError). */
   report(error: Error): void;
 }
 
-/** The read endpoint of one receiver. */
+/** The read endpoint of one receiver (createReceiver checks the option: options/resolve.ts). */
 export class ReadEndpoint {
-  private constructor(
+  constructor(
     private readonly context: ReadContext,
     private readonly token: string | undefined,
   ) {}
-
-  /** Undefined when the option is off; throws a TypeError for a malformed option. */
-  static from(option: ReadEndpointOption | undefined, context: ReadContext): ReadEndpoint | undefined {
-    if (option === undefined || option === false) return undefined;
-    if (option === true) {
-      context.warn('presence-webhooks: readEndpoint is on without a token: anyone who reaches the webhook path can read who is present. Use readEndpoint: { token } outside tests.');
-      return new ReadEndpoint(context, undefined);
-    }
-    const token = (option as { token?: unknown } | null)?.token;
-    if (typeof token !== 'string' || !/^\S+$/.test(token)) {
-      throw new TypeError("readEndpoint must be true, false or { token: '<a non-empty token without spaces>' }");
-    }
-    return new ReadEndpoint(context, token);
-  }
 
   /** The answer to a read request, or undefined when the request is not one (core then answers it as a webhook). */
   answer(request: ReadRequest): Promise<WebhookResponse> | undefined {

@@ -1,35 +1,34 @@
-import type { ChannelEvent, DriftEvent, PresenceChange } from './events.js';
-import { changeToEvent } from './events.js';
+import { DeliveryQueue } from './delivery-queue.js';
 import type { Handler } from './emitter.js';
 import { TypedEmitter } from './emitter.js';
-import type { WebhookResponse } from './errors.js';
-import { bodyConsumed, bodyTooLarge, errorResponse, WebhookError } from './errors.js';
-import { parseContentType } from './http/content-type.js';
-import type { DecodedBody } from './http/decode-body.js';
-import { decodeBody } from './http/decode-body.js';
-import type { RequestHeaders } from './http/headers.js';
-import { getHeader } from './http/headers.js';
-import { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT_BYTES } from './http/limits.js';
+import type { ChannelEvent, DriftEvent, PresenceChange, PresenceEventMap, PresenceEventName } from './events.js';
+import { changeToEvent } from './events.js';
+import { HandlerError, toError, WebhookError } from './errors.js';
 import { InFlightBytes } from './http/in-flight.js';
-import { positiveInteger } from './options/check.js';
-import type { PresenceEventMap, PresenceEventName } from './events.js';
+import type { WebhookResponse } from './http/response.js';
+import { acceptedResponse, errorResponse } from './http/response.js';
+import type { AckMode } from './options/resolve.js';
+import { resolveReceiverOptions } from './options/resolve.js';
+import type { Accepted, WebhookRequest } from './pipeline/pipeline.js';
+import { Pipeline } from './pipeline/pipeline.js';
 import { MemoryStore } from './presence/memory-store.js';
-import type { Normalised, Provider, VerifyInput } from './providers/provider.js';
-import type { ProviderOptions } from './providers/index.js';
+import type { AblyOptions } from './providers/ably/options.js';
 import { buildProviders } from './providers/index.js';
-import type { PresenceStore } from './store.js';
-import { DeliveryQueue } from './delivery-queue.js';
+import type { PubNubOptions } from './providers/pubnub/options.js';
+import { ReadEndpoint } from './read-endpoint.js';
+import type { ReadEndpointOption } from './read-endpoint.js';
 import type { ResyncOptions } from './resync/options.js';
-import { resolveResyncOptions } from './resync/options.js';
 import type { ResyncResult, ResyncTarget } from './resync/resyncer.js';
 import { Resyncer } from './resync/resyncer.js';
-import { buildSources } from './resync/sources.js';
-import type { ReadEndpointOption } from './read-endpoint.js';
-import { ReadEndpoint } from './read-endpoint.js';
+import { visibleChanges } from './resync/repair.js';
+import type { PresenceStore } from './store.js';
 
-export type AckMode = 'on-receipt' | 'after-store';
+export type { AckMode } from './options/resolve.js';
+export type { WebhookRequest } from './pipeline/pipeline.js';
 
-export interface ReceiverOptions extends ProviderOptions {
+export interface ReceiverOptions {
+  ably?: AblyOptions;
+  pubnub?: PubNubOptions;
   /** Where the presence set lives. Default: a new MemoryStore. */
   store?: PresenceStore;
   /** Largest body accepted, in bytes (413 above). Default 5 MiB, which holds a full Ably batch. */
@@ -46,7 +45,7 @@ export interface ReceiverOptions extends ProviderOptions {
   ack?: AckMode;
   /** Store retries in on-receipt mode: attempts (default 5) and first delay in ms (default 100, doubling). */
   retry?: { attempts?: number; baseDelayMs?: number };
-  /** Receives item problems, handler failures (as AggregateError) and store failures. */
+  /** Receives item problems, handler failures (HandlerError) and store failures (StoreError). */
   onError?: (error: Error) => void;
   /** Where warnings go. Default: console.warn. */
   logger?: { warn(message: string): void };
@@ -57,21 +56,6 @@ export interface ReceiverOptions extends ProviderOptions {
    * store's members as JSON; with a token, only for `Authorization: Bearer <token>`.
    */
   readEndpoint?: ReadEndpointOption;
-}
-
-/** What an adapter hands to `handle`: the request as bytes, never a re-serialised object. */
-export interface WebhookRequest {
-  method: string;
-  headers: RequestHeaders;
-  /** The raw body bytes. `null`/undefined with `bodyConsumed` when a framework parser ate them. */
-  body?: Uint8Array | null;
-  /**
-   * The request URL (path and query) relative to where the adapter is mounted: the query may carry
-   * `?secret=`; the path `/channels/:channel/members` is the read endpoint's.
-   */
-  url?: string;
-  /** True when a body parser consumed the stream and no raw bytes are left. */
-  bodyConsumed?: boolean;
 }
 
 /** How an adapter wants one delivery acknowledged. */
@@ -121,41 +105,7 @@ export interface Receiver {
   readonly ack: AckMode;
 }
 
-
-function queryOf(url: string | undefined): URLSearchParams {
-  const q = url === undefined ? -1 : url.indexOf('?');
-  return new URLSearchParams(q < 0 ? '' : (url as string).slice(q + 1));
-}
-
-/** What providers verify; the query string is parsed only if a provider reads it (shared secrets). */
-class RequestToVerify implements VerifyInput {
-  private parsed: URLSearchParams | undefined;
-
-  constructor(
-    readonly headers: RequestHeaders,
-    readonly body: Uint8Array,
-    private readonly url: string | undefined,
-  ) {}
-
-  get query(): URLSearchParams {
-    return (this.parsed ??= queryOf(this.url));
-  }
-}
-
-/** The 200 answer to an accepted delivery (built without JSON.stringify: two integers). */
-function acceptedResponse(events: number, rejected: number): WebhookResponse {
-  return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: `{"ok":true,"events":${events},"rejected":${rejected}}` };
-}
-
-function pickProvider(providers: readonly Provider[], test: (p: Provider) => boolean): Provider | undefined {
-  for (const p of providers) if (test(p)) return p;
-  return undefined;
-}
-
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
+/** The receiver: a facade over the pipeline (steps 1-5), the delivery queue, the store, the emitter and resync. */
 class PresenceReceiver implements Receiver {
   readonly store: PresenceStore;
   readonly bodyLimit: number;
@@ -164,43 +114,39 @@ class PresenceReceiver implements Receiver {
   readonly [RECEIVER_BRAND] = true;
   private readonly emitter = new TypedEmitter();
   private readonly errorHandlers = new Set<(error: Error) => void>();
-  private readonly providers: Provider[];
+  private readonly pipeline: Pipeline;
   private readonly queue: DeliveryQueue;
-  private readonly logger: { warn(message: string): void };
   private readonly resyncer: Resyncer;
   private readonly ownsStore: boolean;
   private readonly reads: ReadEndpoint | undefined;
 
-  constructor(options: ReceiverOptions) {
-    this.logger = options.logger ?? console;
-    this.providers = buildProviders(options, (m) => this.logger.warn(m));
+  constructor(input: ReceiverOptions) {
+    const options = resolveReceiverOptions(input);
+    for (const warning of options.warnings) options.logger.warn(warning);
+    const providers = buildProviders(options, Date.now);
     this.ownsStore = options.store === undefined;
     this.store = options.store ?? new MemoryStore();
-    this.bodyLimit = positiveInteger(options.bodyLimit, 'bodyLimit', DEFAULT_BODY_LIMIT);
-    const maxInFlightBytes = positiveInteger(options.maxInFlightBytes, 'maxInFlightBytes', DEFAULT_MAX_IN_FLIGHT_BYTES);
+    this.bodyLimit = options.bodyLimit;
     this.limits = {
-      bodyLimit: this.bodyLimit,
-      bodyTimeoutMs: positiveInteger(options.bodyTimeoutMs, 'bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS),
-      maxInFlightBytes,
-      inFlight: new InFlightBytes(maxInFlightBytes),
+      bodyLimit: options.bodyLimit,
+      bodyTimeoutMs: options.bodyTimeoutMs,
+      maxInFlightBytes: options.maxInFlightBytes,
+      inFlight: new InFlightBytes(options.maxInFlightBytes),
     };
-    this.ack = options.ack ?? 'on-receipt';
-    if (this.ack !== 'on-receipt' && this.ack !== 'after-store') throw new TypeError(`ack must be 'on-receipt' or 'after-store'`);
+    this.ack = options.ack;
     if (options.onError !== undefined) this.errorHandlers.add(options.onError);
+    this.pipeline = new Pipeline(providers, options.bodyLimit);
     this.queue = new DeliveryQueue({
-      attempts: this.ack === 'after-store' ? 1 : (options.retry?.attempts ?? 5),
-      baseDelayMs: options.retry?.baseDelayMs ?? 100,
+      attempts: this.ack === 'after-store' ? 1 : options.retry.attempts,
+      baseDelayMs: options.retry.baseDelayMs,
       report: (error) => this.report(error),
     });
-    this.reads = ReadEndpoint.from(options.readEndpoint, { store: this.store, warn: (m) => this.logger.warn(m), report: (error) => this.report(error) });
-    this.resyncer = new Resyncer({
-      options: resolveResyncOptions(options.resync),
-      sources: buildSources(options, Date.now),
-      providers: this.providers.map((p) => p.name),
+    this.reads = options.readEndpoint === undefined ? undefined : new ReadEndpoint({ store: this.store, report: (error) => this.report(error) }, options.readEndpoint.token);
+    this.resyncer = new Resyncer(options.resync, {
       store: this.store,
-      enqueue: (job) => this.queue.push(job),
-      emitChanges: (changes) => this.emit(changes, []),
-      emitDrift: (event) => void this.emit([], [{ name: 'drift', payload: event }]),
+      providers,
+      applyInQueue: (build) => this.applyInQueue(build),
+      drift: (event) => void this.emit([], [{ name: 'drift', payload: event }]),
       report: (error) => this.report(error),
       now: Date.now,
     });
@@ -238,19 +184,17 @@ class PresenceReceiver implements Receiver {
   async handle(request: WebhookRequest, options: HandleOptions = {}): Promise<WebhookResponse> {
     const read = this.reads?.answer(request);
     if (read !== undefined) return read;
-    let normalised: Normalised;
+    let accepted: Accepted;
     try {
-      const pending = this.accept(request);
-      normalised = pending instanceof Promise ? await pending : pending;
+      const pending = this.pipeline.run(request);
+      accepted = pending instanceof Promise ? await pending : pending;
     } catch (error) {
       if (error instanceof WebhookError) return errorResponse(error);
       this.report(toError(error));
       return errorResponse(new WebhookError(500, 'internal_error', 'The webhook could not be processed'));
     }
-    const events = normalised.presence.length + normalised.channel.length;
-    const rejected = normalised.problems.length;
-    for (const problem of normalised.problems) this.report(problem);
-    const done = this.queue.push(() => this.process(normalised));
+    for (const problem of accepted.problems) this.report(problem);
+    const done = this.queue.push(() => this.process(accepted));
     if (this.ack === 'after-store' || options.awaitCommit === true) {
       try {
         await done;
@@ -261,59 +205,29 @@ class PresenceReceiver implements Receiver {
       const settled = done.catch(() => undefined); // reported by the queue
       options.waitUntil?.(settled);
     }
-    return acceptedResponse(events, rejected);
+    return acceptedResponse(accepted.presence.length + accepted.channel.length, accepted.problems.length);
   }
 
-  /**
-   * Steps 1-4: limits, decoding, provider detection and verification, normalisation. Pure CPU and
-   * synchronous; only a multipart body (whose parser may stream) makes it answer a promise.
-   */
-  private accept(request: WebhookRequest): Normalised | Promise<Normalised> {
-    if (request.method !== 'POST' && request.method.toUpperCase() !== 'POST') {
-      throw new WebhookError(405, 'method_not_allowed', `${request.method} is not allowed: webhooks are POSTed`);
-    }
-    const body = request.body;
-    if (body === undefined || body === null) {
-      if (request.bodyConsumed === true) throw bodyConsumed();
-      throw new WebhookError(400, 'invalid_body', 'The request has no body');
-    }
-    if (body.byteLength > this.bodyLimit) {
-      throw bodyTooLarge(this.bodyLimit);
-    }
-    const headers = request.headers;
-    const type = parseContentType(getHeader(headers, 'content-type'));
-    const input = new RequestToVerify(headers, body, request.url);
-    // A provider that recognises its own headers verifies the raw bytes before anything is parsed.
-    const provider = pickProvider(this.providers, (p) => p.claimsHeaders(headers));
-    if (provider !== undefined) provider.verify(input);
-    const multipart = (provider ?? pickProvider(this.providers, (p) => p.multipart !== undefined))?.multipart;
-    const decoded = decodeBody(body, type, multipart);
-    if (decoded instanceof Promise) return decoded.then((value) => this.normalise(value, provider, input));
-    return this.normalise(decoded, provider, input);
+  /** Merge into the store, then emit the effective changes and the channel events. */
+  private async process(accepted: Accepted): Promise<void> {
+    const changes: PresenceChange[] = accepted.presence.length > 0 ? await this.store.apply(accepted.presence) : [];
+    this.resyncer.observe(accepted);
+    await this.emit(changes, accepted.channel);
   }
 
-  /** Step 4, with the body decoded: find the provider by shape when no header named it, then normalise. */
-  private normalise(decoded: DecodedBody, claimed: Provider | undefined, input: VerifyInput): Normalised {
-    let provider = claimed;
-    const { headers, body } = input;
-    if (provider === undefined) {
-      provider = pickProvider(this.providers, (p) => p.claimsBody(decoded, headers));
-      if (provider === undefined) {
-        throw new WebhookError(400, 'unknown_shape', `The body is not a webhook of a configured provider (${this.providers.map((p) => p.name).join(', ')})`);
-      }
-      provider.verify(input);
-    }
-    return provider.normalise(decoded, headers, body);
+  /** The resync port's merge: in the queue, like a delivery; only visible changes are emitted. */
+  private applyInQueue(build: () => Promise<{ events: Accepted['presence'] }>): Promise<PresenceChange[]> {
+    let changes: PresenceChange[] = [];
+    return this.queue
+      .push(async () => {
+        const { events } = await build();
+        changes = events.length > 0 ? visibleChanges(await this.store.apply(events)) : [];
+        await this.emit(changes, []);
+      })
+      .then(() => changes);
   }
 
-  /** Steps 5-6: merge into the store, then emit the effective changes and the channel events. */
-  private async process(normalised: Normalised): Promise<void> {
-    const changes: PresenceChange[] = normalised.presence.length > 0 ? await this.store.apply(normalised.presence) : [];
-    this.resyncer.observe(normalised);
-    await this.emit(changes, normalised.channel);
-  }
-
-  /** Emit effective changes and other events; handler failures go to onError as one AggregateError. */
+  /** Emit effective changes and other events; handler failures go to onError as one HandlerError. */
   private async emit(changes: readonly PresenceChange[], events: readonly (ChannelEvent | { name: 'drift'; payload: DriftEvent })[]): Promise<void> {
     const failures: unknown[] = [];
     const pending: Promise<void>[] = [];
@@ -327,13 +241,8 @@ class PresenceReceiver implements Receiver {
     }
     for (const event of events) if (event.name !== 'channel.active') emitter.dispatch(event.name, event.payload as never, failures, pending);
     if (pending.length > 0) await Promise.all(pending);
-    if (failures.length > 0) {
-      const error = new AggregateError(failures, `${failures.length} event handler(s) failed`);
-      (error as AggregateError & { code: string }).code = 'handler_failed';
-      this.report(error);
-    }
+    if (failures.length > 0) this.report(new HandlerError(failures));
   }
-
 
   private report(error: Error): void {
     if (this.errorHandlers.size === 0) {

@@ -1,5 +1,6 @@
 import type { Receiver, ReceiverOptions, WebhookResponse } from '@presence-webhooks/core';
-import { createReceiver, errorResponse, isReceiver, WebhookError } from '@presence-webhooks/core';
+import { createReceiver, isReceiver, WebhookError } from '@presence-webhooks/core';
+import { errorResponse } from '@presence-webhooks/core/node';
 import { bodyTooLarge, handleNodeRequest, responseHeaders } from '@presence-webhooks/core/node';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 

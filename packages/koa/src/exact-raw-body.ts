@@ -1,5 +1,5 @@
-import type { RequestHeaders } from '@presence-webhooks/core';
-import { getHeader as header } from '@presence-webhooks/core';
+import type { RequestHeaders } from '@presence-webhooks/core/node';
+import { getHeader as header } from '@presence-webhooks/core/node';
 
 
 function charsetOf(contentType: string | undefined): string | undefined {

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Member, PresenceChange, PresenceEvent, PresenceStore, ReportedOccupancy } from '@presence-webhooks/core';
-import { compareMembers, DEFAULT_TOMBSTONE_HORIZON_MS } from '@presence-webhooks/core';
+import type { Member, PresenceChange, PresenceEvent, PresenceStore, ReportedOccupancy } from '@presence-webhooks/core/store';
+import { compareMembers, DEFAULT_TOMBSTONE_HORIZON_MS } from '@presence-webhooks/core/store';
 import type { Cluster, RedisOptions } from 'ioredis';
 import { Redis } from 'ioredis';
 import { decodeMember, encodeMember, idSortKey } from './codec.js';

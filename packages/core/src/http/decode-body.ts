@@ -15,13 +15,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const msgpack = new Decoder({ useBigInt64: false });
 
 /**
- * Multipart is parsed by the PubNub provider's parser, injected here to keep this file free of it.
- * The parser may be asynchronous (a streaming parser): decodeBody then answers a promise. Every
- * other kind decodes synchronously (no promise, no microtask on the hot path).
+ * Decode JSON, MsgPack, text or binary bodies, synchronously (no promise on the hot path).
+ * Multipart is a provider's own format: a provider that receives it parses it itself
+ * (`decodeMultipart`); here it is a 415.
  */
-export type MultipartParser = (body: Uint8Array, boundary: string) => Record<string, string> | Promise<Record<string, string>>;
-
-export function decodeBody(body: Uint8Array, type: ContentType, multipart?: MultipartParser): DecodedBody | Promise<DecodedBody> {
+export function decodeBody(body: Uint8Array, type: ContentType, provider: string): DecodedBody {
   try {
     switch (type.kind) {
       case 'json':
@@ -33,17 +31,21 @@ export function decodeBody(body: Uint8Array, type: ContentType, multipart?: Mult
       case 'binary':
         return { kind: 'binary', value: body };
       case 'multipart':
-        if (multipart === undefined) throw new WebhookError(415, 'unsupported_media_type', 'multipart/form-data is accepted only for PubNub webhooks');
-        return decodeMultipart(body, type, multipart);
+        throw new WebhookError(415, 'unsupported_media_type', `multipart/form-data is not a ${provider} webhook body`);
     }
   } catch (error) {
     throw decodeFailure(error, type);
   }
 }
 
-async function decodeMultipart(body: Uint8Array, type: ContentType, multipart: MultipartParser): Promise<DecodedBody> {
+/** Multipart fields parsed by a provider's parser, with the same 400 for a body that does not decode. */
+export async function decodeMultipart(
+  body: Uint8Array,
+  type: ContentType,
+  parse: (body: Uint8Array, boundary: string) => Promise<Record<string, string>>,
+): Promise<DecodedBody> {
   try {
-    return { kind: 'multipart', fields: await multipart(body, type.boundary ?? '') };
+    return { kind: 'multipart', fields: await parse(body, type.boundary ?? '') };
   } catch (error) {
     throw decodeFailure(error, type);
   }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { WebhookResponse } from '../errors.js';
-import { errorResponse, WebhookError } from '../errors.js';
+import { WebhookError } from '../errors.js';
+import type { WebhookResponse } from '../http/response.js';
+import { errorResponse } from '../http/response.js';
 import type { Receiver } from '../receiver.js';
 import { readBody } from './read-body.js';
 

@@ -1,15 +1,18 @@
 import type { ChannelEvent, PresenceEvent, ProviderName } from '../events.js';
-import type { WebhookError } from '../errors.js';
-import type { DecodedBody, MultipartParser } from '../http/decode-body.js';
+import type { ItemProblem } from '../errors.js';
+import type { ContentType } from '../http/content-type.js';
+import type { DecodedBody } from '../http/decode-body.js';
 import type { RequestHeaders } from '../http/headers.js';
+import type { Snapshot } from './snapshot.js';
 
-/** What a provider gets to authenticate a request. */
-export interface VerifyInput {
+/** What a provider sees of a request before its body is parsed: headers, query and the raw bytes. */
+export interface RequestView {
   headers: RequestHeaders;
   /** The raw body bytes, exactly as received. */
   body: Uint8Array;
-  /** The query string parameters of the request URL. */
+  /** The query string parameters of the request URL (parsed on first use). */
   query: URLSearchParams;
+  contentType: ContentType;
 }
 
 /** What a provider makes of a body: events for the store, events to emit as they are, and per-item problems. */
@@ -17,22 +20,46 @@ export interface Normalised {
   presence: PresenceEvent[];
   channel: ChannelEvent[];
   /** Problems with single items (or single decoding steps); the rest of the delivery stands. */
-  problems: WebhookError[];
+  problems: ItemProblem[];
+}
+
+/** A provider's REST side: its presence snapshot of one channel, and (for reconcile) its channel listing. */
+export interface ProviderRest {
+  /** One channel's presence, as the provider's REST API lists it. `signal` aborts (the receiver closed). */
+  snapshot(channel: string, signal?: AbortSignal): Promise<Snapshot>;
 }
 
 /**
- * One webhook provider. The receiver asks each in turn whether it claims a request (first by
- * headers, so that signed requests are verified before their body is parsed, then by the decoded
- * shape), then verifies and normalises with the one that claimed it.
+ * One webhook provider, one folder behind this interface. The pipeline runs, in this order:
+ * `presents` (headers and query only) -> `verify` -> `parse` -> `claims` (only when more than one
+ * provider accepted the request) -> `normalise`. A provider that `acceptsUnauthenticated` (an
+ * insecure setup) is tried on requests that carry no credential, identified by `claims` after `parse`.
  */
 export interface Provider {
   readonly name: ProviderName;
-  claimsHeaders(headers: RequestHeaders): boolean;
-  claimsBody(body: DecodedBody, headers: RequestHeaders): boolean;
-  /** Throws a 401 WebhookError when the request is not authentic. */
-  verify(input: VerifyInput): void;
+  /** True when the request carries this provider's credential (a signature, a shared secret). No body parsing. */
+  presents(request: RequestView): boolean;
+  /** Throws a 401 WebhookError unless the request's credential is right. Called only when `presents`. */
+  verify(request: RequestView): void;
+  /** Why a request without any credential is refused, in this provider's words (for the 401). */
+  missingCredential(request: RequestView): string;
+  /** True for an insecure setup: requests without a credential are accepted when `claims` recognises them. */
+  readonly acceptsUnauthenticated: boolean;
+  /** Decode the raw bytes (JSON, MsgPack, this provider's multipart). Synchronous except for multipart. */
+  parse(request: RequestView): DecodedBody | Promise<DecodedBody>;
+  /** Whether a decoded body (with its headers) has this provider's shape. */
+  claims(body: DecodedBody, headers: RequestHeaders): boolean;
   /** Throws a 400 WebhookError when the body has no known shape; reports item problems in the result. */
-  normalise(body: DecodedBody, headers: RequestHeaders, raw: Uint8Array): Normalised;
-  /** Multipart/form-data parser, for providers that receive multipart bodies. */
-  readonly multipart?: MultipartParser;
+  normalise(body: DecodedBody, request: RequestView): Normalised;
+  /** The REST side, when the options allow it (credentials for the provider's API). */
+  readonly rest?: ProviderRest;
+  /** Why there is no REST side (for the error a resync of this provider gets). */
+  readonly restMissing?: string;
+}
+
+/** A provider's options as createReceiver checked them, with its REST endpoint resolved. */
+export interface ResolvedProvider<O> {
+  options: O;
+  restBaseUrl: string;
+  restTimeoutMs: number;
 }

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebhookError } from '../errors.js';
 import { getHeader } from '../http/headers.js';
-import type { VerifyInput } from './provider.js';
+import type { RequestView } from './provider.js';
 
 export const DEFAULT_SECRET_HEADER = 'x-webhook-secret';
 
@@ -24,12 +24,12 @@ export interface SharedSecretOptions {
 }
 
 /** The secret a request presents, from the configured header or else the `secret` query parameter. */
-export function presentedSecret(input: VerifyInput, header: string = DEFAULT_SECRET_HEADER): string | undefined {
+export function presentedSecret(input: Pick<RequestView, 'headers' | 'query'>, header: string = DEFAULT_SECRET_HEADER): string | undefined {
   return getHeader(input.headers, header.toLowerCase()) ?? input.query.get('secret') ?? undefined;
 }
 
 /** Throws 401 unless the request presents the shared secret. */
-export function verifySharedSecret(input: VerifyInput, options: SharedSecretOptions, provider: string): void {
+export function verifySharedSecret(input: Pick<RequestView, 'headers' | 'query'>, options: SharedSecretOptions, provider: string): void {
   const header = options.header ?? DEFAULT_SECRET_HEADER;
   const presented = presentedSecret(input, header);
   if (presented === undefined) {

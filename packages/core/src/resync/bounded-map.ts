@@ -24,4 +24,8 @@ export class BoundedMap<K, V> {
     this.map.set(key, value);
     return this;
   }
+
+  delete(key: K): boolean {
+    return this.map.delete(key);
+  }
 }

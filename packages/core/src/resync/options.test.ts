@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { baseUrlOf, resolveResyncOptions } from './options.js';
+import { httpUrl } from '../options/check.js';
+import { resolveResyncOptions } from './options.js';
 
 describe('resync options', () => {
   it('detects nothing without the option, and has the documented defaults with it', () => {
@@ -10,9 +11,9 @@ describe('resync options', () => {
   it('names a bad option', () => {
     expect(() => resolveResyncOptions({ graceMs: -1 })).toThrow(/resync.graceMs/);
     expect(() => resolveResyncOptions({ everyMs: Number.NaN })).toThrow(/resync.everyMs/);
-    expect(() => baseUrlOf('ftp://x', 'https://d', 'ably.rest.baseUrl')).toThrow(/ably.rest.baseUrl/);
-    expect(() => baseUrlOf('not a url', 'https://d', 'pubnub.rest.baseUrl')).toThrow(/pubnub.rest.baseUrl/);
-    expect(baseUrlOf('http://127.0.0.1:9/x//', 'https://d', 'n')).toBe('http://127.0.0.1:9/x');
-    expect(baseUrlOf(undefined, 'https://d', 'n')).toBe('https://d');
+    expect(() => httpUrl('ftp://x', 'ably.rest.baseUrl', 'https://d')).toThrow(/ably.rest.baseUrl/);
+    expect(() => httpUrl('not a url', 'pubnub.rest.baseUrl', 'https://d')).toThrow(/pubnub.rest.baseUrl/);
+    expect(httpUrl('http://127.0.0.1:9/x//', 'n', 'https://d')).toBe('http://127.0.0.1:9/x');
+    expect(httpUrl(undefined, 'n', 'https://d')).toBe('https://d');
   });
 });

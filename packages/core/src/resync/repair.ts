@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Member, PresenceChange, PresenceEvent } from '../events.js';
+import type { Member, PresenceChange, PresenceEvent, ProviderName } from '../events.js';
 import type { Snapshot } from '../providers/snapshot.js';
 
 /** A resync leave loses a tie against any real event of the same time: the snapshot did not see it. */
@@ -10,10 +10,17 @@ export function storedMemberKey(member: Member): string {
   return member.connectionId === undefined ? member.clientId : `${member.connectionId}:${member.clientId}`;
 }
 
-/** Stored members that belong to a provider: Ably members have a connectionId, PubNub members do not. */
+/** Providers whose members are connections (and carry a connectionId); the others' members are users. */
+const CONNECTION_LEVEL: Readonly<Record<ProviderName, boolean>> = { ably: true, pubnub: false };
+
+/** Whether a stored member can be one of `provider`'s: the one place this rule is written. */
+export function isMemberOf(member: Member, provider: ProviderName): boolean {
+  return (member.connectionId !== undefined) === CONNECTION_LEVEL[provider];
+}
+
+/** Stored members that belong to a snapshot's provider. */
 export function ownMembers(members: readonly Member[], snapshot: Pick<Snapshot, 'provider'>): Member[] {
-  const ably = snapshot.provider === 'ably';
-  return members.filter((m) => (m.connectionId !== undefined) === ably);
+  return members.filter((m) => isMemberOf(m, snapshot.provider));
 }
 
 /** The leave a resync infers for a stored member the snapshot does not list: at the snapshot time, serial -1. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PresenceEvent } from '../events.js';
 import { MemoryStore } from '../presence/memory-store.js';
-import type { Normalised } from '../providers/provider.js';
+import type { Normalised, Provider } from '../providers/provider.js';
 import { resolveResyncOptions } from './options.js';
 import type { ResyncOptions } from './options.js';
 import { Resyncer } from './resyncer.js';
@@ -11,15 +11,16 @@ const BOUND = 100_000;
 
 function resyncer(resync: ResyncOptions): Resyncer {
   const store = new MemoryStore();
-  return new Resyncer({
-    options: resolveResyncOptions(resync),
-    // An empty, complete snapshot: a repair of a channel holding nobody changes nothing.
-    sources: { ably: (channel) => Promise.resolve({ provider: 'ably', channel, time: Date.now(), events: [], complete: true, problems: [] }) },
-    providers: ['ably'],
+  // An empty, complete snapshot: a repair of a channel holding nobody changes nothing.
+  const ably = {
+    name: 'ably',
+    rest: { snapshot: (channel: string) => Promise.resolve({ provider: 'ably' as const, channel, time: Date.now(), events: [], complete: true, problems: [] }) },
+  } as unknown as Provider;
+  return new Resyncer(resolveResyncOptions(resync), {
     store,
-    enqueue: (job) => job(),
-    emitChanges: () => Promise.resolve(),
-    emitDrift: () => undefined,
+    providers: [ably],
+    applyInQueue: async (build) => store.apply((await build()).events),
+    drift: () => undefined,
     report: (error) => {
       throw error;
     },
@@ -34,7 +35,7 @@ function delivery(channel: string, ts: number): Normalised {
 
 /** The sizes of the resyncer's per-channel state (private: read for this test only). */
 function sizes(r: Resyncer) {
-  return { providerOf: r['providerOf'].size, lastEventAt: r['lastEventAt'].size, reported: r['reported'].size, repairedAt: r['repairedAt'].size, touched: r['touched'].size };
+  return { book: r['book'].size, touched: r['touched'].size };
 }
 
 describe('Resyncer per-channel state', () => {
@@ -50,9 +51,9 @@ describe('Resyncer per-channel state', () => {
       expect(s.touched).toBe(0);
       for (const [name, size] of Object.entries(s)) expect(size, name).toBeLessThanOrEqual(BOUND);
       // The oldest channels are forgotten first; the newest are still known.
-      expect(r['providerOf'].get('room-0')).toBeUndefined();
-      expect(r['providerOf'].get(`room-${CHANNELS - 1}`)).toBe('ably');
-      expect(r['repairedAt'].get(`room-${CHANNELS - 1}`)).toBeTypeOf('number');
+      expect(r['book'].get('room-0')).toBeUndefined();
+      expect(r['book'].get(`room-${CHANNELS - 1}`)?.provider).toBe('ably');
+      expect(r['book'].get(`room-${CHANNELS - 1}`)?.repairedAt).toBeTypeOf('number');
     } finally {
       r.close();
     }

@@ -110,7 +110,7 @@ export const rejectionCases: readonly ConformanceCase[] = [
   },
   {
     name: '400 for an empty JSON body',
-    run: (h) => expectRejected(h, { headers: { 'content-type': 'application/json' }, body: new Uint8Array(0) }, { status: 400, code: 'invalid_body' }),
+    run: (h) => expectRejected(h, signedJson(new Uint8Array(0)), { status: 400, code: 'invalid_body' }),
   },
   {
     name: '400 for a signed body that is not MsgPack',
@@ -122,11 +122,22 @@ export const rejectionCases: readonly ConformanceCase[] = [
   },
   {
     name: '400 for JSON of no known shape',
-    run: (h) => expectRejected(h, { headers: { 'content-type': 'application/json' }, body: text('{"hello":"world","items":null}') }, { status: 400, code: 'unknown_shape' }),
+    run: (h) => expectRejected(h, signedJson(text('{"hello":"world","items":null}')), { status: 400, code: 'unknown_shape' }),
   },
   {
     name: '400 for MsgPack of no known shape',
-    run: (h) => expectRejected(h, { headers: { 'content-type': 'application/x-msgpack' }, body: encode({ hello: 'world' }) }, { status: 400, code: 'unknown_shape' }),
+    run: (h) => {
+      const request = signedJson(encode({ hello: 'world' }));
+      return expectRejected(h, { ...request, headers: { ...request.headers, 'content-type': 'application/x-msgpack' } }, { status: 400, code: 'unknown_shape' });
+    },
+  },
+  {
+    name: '401 before any parsing for a body that carries no credential (malformed or not)',
+    run: async (h) => {
+      await expectRejected(h, { headers: { 'content-type': 'application/json' }, body: text('{"hello":"world","items":null}') }, { status: 401, code: 'unauthorized' });
+      await expectRejected(h, { headers: { 'content-type': 'application/json' }, body: text('{"items": [{"source": ') }, { status: 401, code: 'unauthorized' });
+      await expectRejected(h, { headers: { 'content-type': 'application/x-msgpack' }, body: Uint8Array.from([0xc1]) }, { status: 401, code: 'unauthorized' });
+    },
   },
   {
     name: '401 for a body that differs from what was signed',

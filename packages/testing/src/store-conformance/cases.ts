@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PresenceChange, PresenceEvent, PresenceStore } from '@presence-webhooks/core';
+import type { PresenceChange, PresenceEvent, PresenceStore } from '@presence-webhooks/core/store';
 import fc from 'fast-check';
 import { SUITE_CHANNELS, dataArbitrary, eventsArbitrary, simpleEvent } from './events.js';
 import { checkChanges, readSnapshot, referenceSnapshot } from './snapshot.js';

@@ -1,4 +1,4 @@
-import type { Member, PresenceEvent, ProviderName } from '@presence-webhooks/core';
+import type { Member, PresenceEvent, ProviderName } from '@presence-webhooks/core/store';
 import fc from 'fast-check';
 
 /** The members the suite plays with: Ably (connectionId + clientId) and PubNub (uuid), some with non-ASCII names. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import type { Member, PresenceEvent, PresenceStore, ProviderName } from '@presence-webhooks/core';
-import { hereNowEvent, repairEvents, visibleChanges } from '@presence-webhooks/core';
+import type { Member, PresenceStore, ProviderName } from '@presence-webhooks/core';
+import type { PresenceEvent } from '@presence-webhooks/core/store';
+import { repairEvents, visibleChanges } from '@presence-webhooks/core/store';
 import { SUITE_CHANNELS, simpleEvent } from './events.js';
 import type { StoreConformanceCase, StoreConformanceOptions, StoreFactory } from './types.js';
 
@@ -21,6 +22,11 @@ function snapshotAt(tick: number, events: PresenceEvent[], provider: ProviderNam
 /** The suite's event with member.timestamp equal to its order time, as the providers' events have it (repairEvents reads it). */
 function ev(member: number, tick: number, kind: 'enter' | 'update' | 'leave', options: { data?: unknown } = {}): PresenceEvent {
   return simpleEvent(member, tick, kind, { ...options, uid: tick * 10 });
+}
+
+/** A PubNub snapshot member as Here Now lists it: present as of the snapshot time, rank 0, no serial. */
+function hereNowEvent(channel: string, uuid: string, data: unknown, time: number): PresenceEvent {
+  return { provider: 'pubnub', channel, memberKey: uuid, present: true, member: { clientId: uuid, timestamp: time, data }, order: { ts: time, serial: -1, index: -1, rank: 0, id: `here-now:${time}:${uuid}` } };
 }
 
 function names(members: readonly Member[]): string[] {

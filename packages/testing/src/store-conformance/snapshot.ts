@@ -1,4 +1,4 @@
-import type { Member, PresenceChange, PresenceEvent, PresenceStore, ReportedOccupancy } from '@presence-webhooks/core';
+import type { Member, PresenceChange, PresenceEvent, PresenceStore, ReportedOccupancy } from '@presence-webhooks/core/store';
 import { MemoryStore } from '@presence-webhooks/core';
 import { SUITE_CHANNELS, memberKeyOf } from './events.js';
 

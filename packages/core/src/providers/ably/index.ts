@@ -1,11 +1,17 @@
+import { decodeBody } from '../../http/decode-body.js';
+import { getHeader } from '../../http/headers.js';
 import type { Provider } from '../provider.js';
+import { presentedSecret } from '../shared-secret.js';
 import { ablyClaimsBody, ablyClaimsHeaders } from './detect.js';
 import { parseKeyring } from './keyring.js';
 import { normaliseAbly } from './normalise.js';
 import type { AblyOptions, CipherKey } from './options.js';
-import { verifyAbly } from './verify.js';
+import { ablySource } from './rest/snapshot.js';
+import { missingAblyCredential, verifyAbly } from './verify.js';
 
 export type { AblyOptions, CipherKey } from './options.js';
+
+export const DEFAULT_ABLY_REST_URL = 'https://main.realtime.ably.net';
 
 export function cipherLookup(option: AblyOptions['cipherKeys']): (channel: string) => CipherKey | undefined {
   if (option === undefined) return () => undefined;
@@ -13,18 +19,35 @@ export function cipherLookup(option: AblyOptions['cipherKeys']): (channel: strin
   return (channel) => (Object.hasOwn(option, channel) ? option[channel] : undefined);
 }
 
-/** The Ably provider: detect by x-ably-* headers or shape, verify HMAC (or shared secret), normalise. */
-export function createAblyProvider(options: AblyOptions): Provider {
+/** What the Ably provider needs besides its options (resolved by options/resolve.ts). */
+export interface AblyContext {
+  restBaseUrl: string;
+  restTimeoutMs: number;
+  now: () => number;
+}
+
+/**
+ * The Ably provider: a request is Ably's when it carries X-Ably-Signature (checked against the
+ * keyring) or the configured shared secret; decode JSON / MsgPack / text / binary; normalise
+ * batches, envelopes, non-enveloped and legacy bodies. REST: presence snapshots with Basic auth by keys[0].
+ */
+export function createAblyProvider(options: AblyOptions, context: AblyContext): Provider {
   const keyring = parseKeyring(options.keys ?? []);
-  if (keyring.length === 0 && options.secret === undefined && options.insecure !== true) {
-    throw new TypeError('ably: give keys (to verify X-Ably-Signature), a shared secret, or insecure: true');
-  }
   const cipherKey = cipherLookup(options.cipherKeys);
+  const key = options.keys?.[0];
   return {
     name: 'ably',
-    claimsHeaders: ablyClaimsHeaders,
-    claimsBody: ablyClaimsBody,
-    verify: (input) => verifyAbly(input, keyring, options),
-    normalise: (body, headers, raw) => normaliseAbly(body, headers, raw, cipherKey),
+    presents: (request) =>
+      (keyring.length > 0 && getHeader(request.headers, 'x-ably-signature') !== undefined) ||
+      (options.secret !== undefined && presentedSecret(request, options.secretHeader) !== undefined),
+    verify: (request) => verifyAbly(request, keyring, options),
+    missingCredential: () => missingAblyCredential(keyring.length > 0, options),
+    acceptsUnauthenticated: options.insecure === true,
+    parse: (request) => decodeBody(request.body, request.contentType, 'an Ably'),
+    claims: (body, headers) => ablyClaimsHeaders(headers) || ablyClaimsBody(body),
+    normalise: (body, request) => normaliseAbly(body, request.headers, request.body, cipherKey),
+    ...(key === undefined
+      ? { restMissing: 'Ably resync reads the REST API with Basic auth: configure ably.keys' }
+      : { rest: { snapshot: ablySource({ key, baseUrl: context.restBaseUrl, timeoutMs: context.restTimeoutMs, cipherKey, now: context.now }) } }),
   };
 }

@@ -1,3 +1,4 @@
+import { optionError } from '../../options/check.js';
 import type { KeyObject } from 'node:crypto';
 import { createSecretKey } from 'node:crypto';
 
@@ -13,11 +14,12 @@ export interface AblyKey {
 /** Parse `appId.keyId:keySecret` strings; throws a TypeError naming the bad entry (never its secret). */
 export function parseKeyring(keys: readonly string[]): AblyKey[] {
   return keys.map((key, i) => {
-    if (typeof key !== 'string') throw new TypeError(`ably.keys[${i}] must be a string "appId.keyId:keySecret"`);
+    if (typeof key !== 'string') throw optionError(`ably.keys[${i}]`, 'a string "appId.keyId:keySecret"', key);
     const colon = key.indexOf(':');
     const name = colon > 0 ? key.slice(0, colon) : '';
     const secret = colon > 0 ? key.slice(colon + 1) : '';
-    if (name === '' || secret === '') throw new TypeError(`ably.keys[${i}] is not of the form "appId.keyId:keySecret"`);
+    // The value is not shown: it may hold a secret.
+    if (name === '' || secret === '') throw new TypeError(`presence-webhooks: ably.keys[${i}] must be of the form "appId.keyId:keySecret" (got a string of ${key.length} characters without that form)`);
     const dot = name.indexOf('.');
     return { name, keyId: dot >= 0 ? name.slice(dot + 1) : name, hmacKey: createSecretKey(Buffer.from(secret, 'utf8')) };
   });

@@ -1,5 +1,5 @@
 import type { ChannelEvent } from '../../events.js';
-import { WebhookError } from '../../errors.js';
+import { ItemProblem, WebhookError } from '../../errors.js';
 import type { DecodedBody } from '../../http/decode-body.js';
 import type { RequestHeaders } from '../../http/headers.js';
 import { getHeader } from '../../http/headers.js';
@@ -49,7 +49,7 @@ function metricsOf(data: Record<string, unknown>): Record<string, number> {
 }
 
 function normaliseUnit(unit: Unit, out: Normalised, cipherKey: CipherLookup): void {
-  const bad = (why: string) => out.problems.push(new WebhookError(200, 'invalid_item', `Ably ${String(unit.source)} item ${why}`));
+  const bad = (why: string) => out.problems.push(new ItemProblem('invalid_item', `Ably ${String(unit.source)} item ${why}`));
   if (typeof unit.channel !== 'string' || unit.channel === '') return void bad('has no channel name');
   const channel = unit.channel;
   const timestamp = toTimestamp(unit.timestamp) ?? Date.now();
@@ -65,7 +65,7 @@ function normaliseUnit(unit: Unit, out: Normalised, cipherKey: CipherLookup): vo
       if (!Array.isArray(unit.messages)) return void bad('has no messages array');
       for (const raw of unit.messages) {
         const message = channelMessageFromRaw(raw, ctx, timestamp);
-        if (message instanceof WebhookError) out.problems.push(message);
+        if (message instanceof ItemProblem) out.problems.push(message);
         else out.channel.push({ name: 'message', payload: { provider: 'ably', channel, timestamp: message.timestamp, message } });
       }
       return;
@@ -144,7 +144,7 @@ export function normaliseAbly(body: DecodedBody, headers: RequestHeaders, bytes:
       const ctx: DecodeContext = { channel: '', cipherKey, problems: out.problems };
       for (let i = 0; i < items.length; i++) {
         const item: unknown = items[i];
-        if (!isRecord(item)) out.problems.push(new WebhookError(200, 'invalid_item', 'Ably batch item is not an object'));
+        if (!isRecord(item)) out.problems.push(new ItemProblem('invalid_item', 'Ably batch item is not an object'));
         else if (!presenceItem(item, ctx, out)) normaliseUnit(unitFromItem(item), out, cipherKey);
       }
     } else if (typeof value.source === 'string') {
@@ -176,7 +176,7 @@ function presenceItem(item: Record<string, unknown>, ctx: DecodeContext, out: No
 function pushPresence(list: readonly unknown[], ctx: DecodeContext, out: Normalised): void {
   for (let i = 0; i < list.length; i++) {
     const event = presenceEventFromRaw(list[i], ctx);
-    if (event instanceof WebhookError) out.problems.push(event);
+    if (event instanceof ItemProblem) out.problems.push(event);
     else out.presence.push(event);
   }
 }

@@ -1,4 +1,4 @@
-import type { RestOptions } from '../../resync/options.js';
+import type { RestOptions } from '../../rest/options.js';
 
 /** A cipher key: raw bytes, or base64 text (as Ably's dashboard shows it). */
 export type CipherKey = string | Uint8Array;

@@ -1,5 +1,5 @@
 import type { ChannelMessage, Member, PresenceEvent } from '../../events.js';
-import { WebhookError } from '../../errors.js';
+import { ItemProblem } from '../../errors.js';
 import { ablyOrderKey } from '../../presence/order.js';
 import { isRecord, nonNegativeNumber } from '../../values.js';
 import { parseJson } from '../../http/safe-json.js';
@@ -32,7 +32,7 @@ export interface DecodeContext {
   channel: string;
   cipherKey: (channel: string) => CipherKey | undefined;
   /** Where a residual encoding gets reported. */
-  problems: WebhookError[];
+  problems: ItemProblem[];
 }
 
 function decodeInto<T extends { data?: unknown; encoding?: string }>(target: T, raw: Record<string, unknown>, ctx: DecodeContext, what: string): void {
@@ -51,19 +51,19 @@ function decodeInto<T extends { data?: unknown; encoding?: string }>(target: T, 
   target.data = decoded.data;
   if (decoded.encoding !== undefined) {
     target.encoding = decoded.encoding;
-    ctx.problems.push(new WebhookError(200, 'decode_failed', `${what} on channel "${ctx.channel}": ${decoded.problem ?? 'decoding stopped'}; residual encoding "${decoded.encoding}" kept`, { channel: ctx.channel, encoding: decoded.encoding }));
+    ctx.problems.push(new ItemProblem('decode_failed', `${what} on channel "${ctx.channel}": ${decoded.problem ?? 'decoding stopped'}; residual encoding "${decoded.encoding}" kept`, { channel: ctx.channel, encoding: decoded.encoding }));
   }
 }
 
-function badPresence(ctx: DecodeContext, why: string): WebhookError {
-  return new WebhookError(200, 'invalid_item', `Ably presence message on channel "${ctx.channel}" ${why}`, { channel: ctx.channel });
+function badPresence(ctx: DecodeContext, why: string): ItemProblem {
+  return new ItemProblem('invalid_item', `Ably presence message on channel "${ctx.channel}" ${why}`, { channel: ctx.channel });
 }
 
 /**
  * One raw Ably presence message to a normalised event, or a 200-level problem for the item.
  * memberKey = connectionId:clientId (two connections of one client are two members).
  */
-export function presenceEventFromRaw(raw: unknown, ctx: DecodeContext): PresenceEvent | WebhookError {
+export function presenceEventFromRaw(raw: unknown, ctx: DecodeContext): PresenceEvent | ItemProblem {
   if (!isRecord(raw)) return badPresence(ctx, 'is not an object');
   const action = presenceAction(raw.action);
   if (action === undefined) return badPresence(ctx, `has an unknown action ${JSON.stringify(raw.action)}`);
@@ -84,8 +84,8 @@ export function presenceEventFromRaw(raw: unknown, ctx: DecodeContext): Presence
 }
 
 /** One raw Ably channel message to the payload of a `message` event. */
-export function channelMessageFromRaw(raw: unknown, ctx: DecodeContext, fallbackTimestamp: number): ChannelMessage | WebhookError {
-  if (!isRecord(raw)) return new WebhookError(200, 'invalid_item', `Ably message on channel "${ctx.channel}" is not an object`, { channel: ctx.channel });
+export function channelMessageFromRaw(raw: unknown, ctx: DecodeContext, fallbackTimestamp: number): ChannelMessage | ItemProblem {
+  if (!isRecord(raw)) return new ItemProblem('invalid_item', `Ably message on channel "${ctx.channel}" is not an object`, { channel: ctx.channel });
   const message: ChannelMessage = { timestamp: toTimestamp(raw.timestamp) ?? fallbackTimestamp };
   for (const field of ['id', 'name', 'clientId', 'connectionId'] as const) {
     const value = optionalString(raw[field]);

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { WebhookError } from '../../errors.js';
 import { getHeader } from '../../http/headers.js';
-import type { VerifyInput } from '../provider.js';
+import type { RequestView } from '../provider.js';
 import { verifySharedSecret } from '../shared-secret.js';
 import type { AblyKey } from './keyring.js';
 import { keysFor } from './keyring.js';
@@ -17,10 +17,10 @@ export function signatureMatches(body: Uint8Array, signature: Buffer, key: AblyK
 }
 
 /**
- * Authenticate an Ably request: a signed request must match a key of the ring; an unsigned one
- * must present the shared secret, unless the receiver runs insecure.
+ * Authenticate an Ably request that presents a credential: a signed request must match a key of
+ * the ring; an unsigned one must present the shared secret.
  */
-export function verifyAbly(input: VerifyInput, keyring: readonly AblyKey[], options: AblyOptions): void {
+export function verifyAbly(input: RequestView, keyring: readonly AblyKey[], options: AblyOptions): void {
   const signature = getHeader(input.headers, 'x-ably-signature');
   if (signature !== undefined && keyring.length > 0) {
     const bytes = Buffer.from(signature.trim(), 'base64');
@@ -35,6 +35,11 @@ export function verifyAbly(input: VerifyInput, keyring: readonly AblyKey[], opti
     verifySharedSecret(input, { secret: options.secret, header: options.secretHeader }, 'Ably');
     return;
   }
-  if (options.insecure === true) return;
-  throw new WebhookError(401, 'unauthorized', 'Missing X-Ably-Signature: enable "sign with key" on the Ably webhook rule');
+  throw new WebhookError(401, 'unauthorized', missingAblyCredential(keyring.length > 0, options));
+}
+
+/** The 401 text for an Ably-configured receiver given a request without any credential. */
+export function missingAblyCredential(signed: boolean, options: AblyOptions): string {
+  if (signed) return 'Missing X-Ably-Signature: enable "sign with key" on the Ably webhook rule';
+  return `Missing Ably webhook secret: send it in the ${options.secretHeader ?? 'x-webhook-secret'} header or a secret query parameter`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pubnubClaimsBody, pubnubClaimsHeaders } from './detect.js';
+import { pubnubClaimsBody } from './detect.js';
 
 describe('PubNub detection', () => {
   it('claims by shape: legacy action + uuid / sub_key, E&A presence schemas (enveloped too), multipart with status', () => {
@@ -23,11 +23,5 @@ describe('PubNub detection', () => {
       { kind: 'text' as const, value: 'hello' },
     ];
     for (const body of no) expect(pubnubClaimsBody(body), JSON.stringify(body)).toBe(false);
-  });
-
-  it('claims by the secret header only when no other provider uses that header', () => {
-    expect(pubnubClaimsHeaders({ 'x-webhook-secret': 's' }, 'x-webhook-secret', true)).toBe(true);
-    expect(pubnubClaimsHeaders({ 'x-webhook-secret': 's' }, 'x-webhook-secret', false)).toBe(false);
-    expect(pubnubClaimsHeaders({ 'content-type': 'application/json' }, 'x-webhook-secret', true)).toBe(false);
   });
 });

@@ -1,17 +1,7 @@
 import type { DecodedBody } from '../../http/decode-body.js';
-import type { RequestHeaders } from '../../http/headers.js';
-import { getHeader } from '../../http/headers.js';
 import { isRecord } from '../../values.js';
 import { eventsPayload, schemaOf } from './events-and-actions.js';
 import { PRESENCE_SCHEMA_PREFIX } from './schemas.js';
-
-/**
- * PubNub sends no header of its own; the shared-secret header is ours. It identifies PubNub only
- * when no other provider is configured with the same header name (the caller decides: `exclusive`).
- */
-export function pubnubClaimsHeaders(headers: RequestHeaders, secretHeader: string, exclusive: boolean): boolean {
-  return exclusive && getHeader(headers, secretHeader) !== undefined;
-}
 
 /**
  * By shape: a legacy presence webhook (`action` with `uuid` or `sub_key`), an Events & Actions

@@ -1,4 +1,4 @@
-import { WebhookError } from '../../errors.js';
+import { ItemProblem, WebhookError } from '../../errors.js';
 import { isRecord } from '../../values.js';
 import type { Normalised } from '../provider.js';
 import { contentId } from './content-id.js';
@@ -36,8 +36,8 @@ function countOf(value: unknown): number | undefined {
  * precise_timestamp (ms), state (JSON string) } }`. The older documented form (ISO `timestamp` on
  * the item, `data` being the state itself) is read too. Returns the event fields or a problem.
  */
-export function itemFields(kind: PubNubEventKind, item: unknown, index: number): PubNubEventFields | WebhookError {
-  const bad = (why: string) => new WebhookError(200, 'invalid_item', `PubNub Events & Actions ${kind} item ${index} ${why}`, { index });
+export function itemFields(kind: PubNubEventKind, item: unknown, index: number): PubNubEventFields | ItemProblem {
+  const bad = (why: string) => new ItemProblem('invalid_item', `PubNub Events & Actions ${kind} item ${index} ${why}`, { index });
   if (!isRecord(item)) return bad('is not an object');
   const { channel } = item;
   if (typeof channel !== 'string' || channel === '') return bad('has no channel');
@@ -76,7 +76,7 @@ export function normaliseEventsAndActions(body: Record<string, unknown>, out: No
   if (items === undefined) throw new WebhookError(400, 'unknown_shape', 'PubNub Events & Actions body has no data array');
   items.forEach((item, index) => {
     const fields = itemFields(kind, item, index);
-    if (fields instanceof WebhookError) out.problems.push(fields);
+    if (fields instanceof ItemProblem) out.problems.push(fields);
     else pushEvent(fields, out);
   });
 }

@@ -1,43 +1,56 @@
+import { decodeBody, decodeMultipart } from '../../http/decode-body.js';
 import type { Provider } from '../provider.js';
-import { DEFAULT_SECRET_HEADER } from '../shared-secret.js';
-import { pubnubClaimsBody, pubnubClaimsHeaders } from './detect.js';
+import { presentedSecret } from '../shared-secret.js';
+import { pubnubClaimsBody } from './detect.js';
 import { parseMultipart } from './multipart.js';
 import { normalisePubNub } from './normalise.js';
 import type { PubNubOptions } from './options.js';
-import { verifyPubNub } from './verify.js';
+import { pubnubSource } from './rest/snapshot.js';
+import { missingPubNubSecret, verifyPubNub } from './verify.js';
 
 export type { MultipartLimits, PubNubOptions } from './options.js';
 
-export interface PubNubProviderContext {
-  /**
-   * True when no other configured provider uses the same secret header, so that the header alone
-   * identifies a PubNub request (and its secret is checked before the body is parsed).
-   */
-  ownsSecretHeader: boolean;
+export const DEFAULT_PUBNUB_REST_URL = 'https://ps.pndsn.com';
+export const DEFAULT_PUBNUB_RESYNC_UUID = 'presence-webhooks-resync';
+
+/** What the PubNub provider needs besides its options (resolved by options/resolve.ts). */
+export interface PubNubContext {
+  restBaseUrl: string;
+  restTimeoutMs: number;
+  now: () => number;
 }
 
-function positiveInteger(value: number | undefined, name: string): void {
-  if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new TypeError(`pubnub.multipart.${name} must be a positive integer`);
-}
-
-/** The PubNub provider: detect by secret header or shape, verify the shared secret, normalise. */
-export function createPubNubProvider(options: PubNubOptions, context: PubNubProviderContext = { ownsSecretHeader: true }): Provider {
-  if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret === '')) {
-    throw new TypeError('pubnub.secret must be a non-empty string');
-  }
-  if (options.secret === undefined && options.insecure !== true) {
-    throw new TypeError('pubnub: PubNub signs nothing, so give a shared secret ({ pubnub: { secret } }, sent by PubNub in a custom header or a ?secret= query parameter), or set insecure: true to accept unauthenticated requests');
-  }
-  positiveInteger(options.multipart?.parts, 'parts');
-  positiveInteger(options.multipart?.fieldSize, 'fieldSize');
-  const secretHeader = (options.secretHeader ?? DEFAULT_SECRET_HEADER).toLowerCase();
+/**
+ * The PubNub provider: PubNub signs nothing, so a request is PubNub's when it presents the shared
+ * secret (header or `?secret=`); decode JSON or its multipart channel webhooks; normalise legacy
+ * and Events & Actions bodies. REST: Here Now, with the subscribe key.
+ */
+export function createPubNubProvider(options: PubNubOptions, context: PubNubContext): Provider {
   const limits = { ...options.multipart };
+  const multipart = (body: Uint8Array, boundary: string) => parseMultipart(body, boundary, limits);
+  const rest = options.rest;
   return {
     name: 'pubnub',
-    claimsHeaders: (headers) => options.secret !== undefined && pubnubClaimsHeaders(headers, secretHeader, context.ownsSecretHeader),
-    claimsBody: pubnubClaimsBody,
-    verify: (input) => verifyPubNub(input, options),
+    presents: (request) => options.secret !== undefined && presentedSecret(request, options.secretHeader) !== undefined,
+    verify: (request) => verifyPubNub(request, options),
+    missingCredential: () => missingPubNubSecret(options),
+    acceptsUnauthenticated: options.secret === undefined && options.insecure === true,
+    parse: (request) => (request.contentType.kind === 'multipart' ? decodeMultipart(request.body, request.contentType, multipart) : decodeBody(request.body, request.contentType, 'a PubNub')),
+    claims: (body) => pubnubClaimsBody(body),
     normalise: (body) => normalisePubNub(body),
-    multipart: (body, boundary) => parseMultipart(body, boundary, limits),
+    ...(options.subscribeKey === undefined
+      ? { restMissing: 'PubNub resync reads Here Now: configure pubnub.subscribeKey' }
+      : {
+          rest: {
+            snapshot: pubnubSource({
+              subscribeKey: options.subscribeKey,
+              baseUrl: context.restBaseUrl,
+              timeoutMs: context.restTimeoutMs,
+              uuid: rest?.uuid ?? DEFAULT_PUBNUB_RESYNC_UUID,
+              ...(rest?.authKey === undefined ? {} : { authKey: rest.authKey }),
+              now: context.now,
+            }),
+          },
+        }),
   };
 }

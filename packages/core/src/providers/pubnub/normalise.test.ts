@@ -145,14 +145,14 @@ describe('Events & Actions', () => {
     expect(counted.channel[0]).toMatchObject({ name: 'occupancy', payload: { occupancy: 3, metrics: { occupancy: 3, joined: 2, left: 0 } } });
   });
 
-  it('bad items are problems (200 invalid_item, with their index); the rest stands', () => {
+  it('bad items are problems (ItemProblem invalid_item, with their index); the rest stands', () => {
     const out = normalisePubNub(json({ schema: JOINED, data: [item({ userId: undefined }), 7, item({ id: 'ok' }), item({ channel: '' }), item({ data: {} })] }));
     expect(out.presence.map((e) => e.order.id)).toEqual(['ok']);
-    expect(out.problems.map((p) => [p.status, p.code, p.details?.index])).toEqual([
-      [200, 'invalid_item', 0],
-      [200, 'invalid_item', 1],
-      [200, 'invalid_item', 3],
-      [200, 'invalid_item', 4],
+    expect(out.problems.map((p) => [p.name, p.code, p.details?.index])).toEqual([
+      ['ItemProblem', 'invalid_item', 0],
+      ['ItemProblem', 'invalid_item', 1],
+      ['ItemProblem', 'invalid_item', 3],
+      ['ItemProblem', 'invalid_item', 4],
     ]);
   });
 

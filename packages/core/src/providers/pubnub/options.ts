@@ -1,4 +1,12 @@
-import type { PubNubRestOptions } from '../../resync/options.js';
+import type { RestOptions } from '../../rest/options.js';
+
+/** PubNub's Here Now takes a requesting uuid, and an auth token on keysets with Access Manager. */
+export interface PubNubRestOptions extends RestOptions {
+  /** The uuid the receiver presents to Here Now. Default `presence-webhooks-resync`. */
+  uuid?: string;
+  /** Access Manager token (sent as `auth`), when the keyset needs one. */
+  authKey?: string;
+}
 
 export interface PubNubOptions {
   /** Shared secret the webhook URL or a custom header carries (PubNub signs nothing). Required unless `insecure`. */

@@ -1,13 +1,17 @@
-import type { VerifyInput } from '../provider.js';
-import { verifySharedSecret } from '../shared-secret.js';
+import { DEFAULT_SECRET_HEADER, verifySharedSecret } from '../shared-secret.js';
+import type { RequestView } from '../provider.js';
 import type { PubNubOptions } from './options.js';
 
 /**
  * PubNub signs nothing: a request is authentic when it presents the shared secret (the configured
- * header, else `?secret=`), compared in constant time. Without a configured secret the receiver
- * runs insecure (createPubNubProvider refuses that unless `insecure: true`).
+ * header, else `?secret=`), compared in constant time.
  */
-export function verifyPubNub(input: VerifyInput, options: PubNubOptions): void {
+export function verifyPubNub(input: Pick<RequestView, 'headers' | 'query'>, options: PubNubOptions): void {
   if (options.secret === undefined) return;
   verifySharedSecret(input, { secret: options.secret, header: options.secretHeader }, 'PubNub');
+}
+
+/** The 401 text for a PubNub-configured receiver given a request without its secret. */
+export function missingPubNubSecret(options: PubNubOptions): string {
+  return `Missing PubNub webhook secret: send it in the ${options.secretHeader ?? DEFAULT_SECRET_HEADER} header or a secret query parameter`;
 }

@@ -1,5 +1,5 @@
 import type { PresenceEvent } from '../../../events.js';
-import type { WebhookError } from '../../../errors.js';
+import type { ItemProblem } from '../../../errors.js';
 import type { CipherKey } from '../options.js';
 import { presenceEventFromRaw } from '../presence-message.js';
 
@@ -13,7 +13,7 @@ export function ablyPresencePage(
   page: unknown,
   channel: string,
   cipherKey: (channel: string) => CipherKey | undefined,
-  problems: WebhookError[],
+  problems: ItemProblem[],
 ): { events: PresenceEvent[]; invalid: number } | undefined {
   if (!Array.isArray(page)) return undefined;
   const events: PresenceEvent[] = [];

@@ -1,4 +1,4 @@
-import type { WebhookError } from '../../../errors.js';
+import type { ItemProblem } from '../../../errors.js';
 import type { PresenceEvent } from '../../../events.js';
 import type { CipherKey } from '../options.js';
 import { ablyErrorMessage, ablyPresencePage } from './presence-page.js';
@@ -31,7 +31,7 @@ export function ablySource(options: AblySourceOptions): SnapshotSource {
   const authorization = `Basic ${Buffer.from(options.key, 'utf8').toString('base64')}`;
   return async (channel, signal) => {
     const time = options.now();
-    const problems: WebhookError[] = [];
+    const problems: ItemProblem[] = [];
     const events: PresenceEvent[] = [];
     const seen = new Set<string>();
     let invalid = 0;

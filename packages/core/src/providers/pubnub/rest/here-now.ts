@@ -1,5 +1,5 @@
 import type { PresenceEvent } from '../../../events.js';
-import { WebhookError } from '../../../errors.js';
+import { ItemProblem } from '../../../errors.js';
 import { RANK } from '../../../presence/order.js';
 import { isRecord } from '../../../values.js';
 import { parseState } from '../state.js';
@@ -11,7 +11,7 @@ export interface HereNowMembers {
   events: PresenceEvent[];
   /** False when `occupancy` counts more members than `uuids` lists, or an entry names no uuid. */
   complete: boolean;
-  problems: WebhookError[];
+  problems: ItemProblem[];
 }
 
 /** A snapshot member of PubNub: present as of the snapshot time, rank 0, an id stable for that snapshot. */
@@ -27,13 +27,13 @@ export function hereNowEvent(channel: string, uuid: string, state: unknown, time
  */
 export function hereNowMembers(body: unknown, channel: string, time: number): HereNowMembers | undefined {
   if (!isRecord(body) || !Array.isArray(body.uuids)) return undefined;
-  const problems: WebhookError[] = [];
+  const problems: ItemProblem[] = [];
   const events: PresenceEvent[] = [];
   const seen = new Set<string>();
   for (const item of body.uuids) {
     const uuid = typeof item === 'string' ? item : isRecord(item) && typeof item.uuid === 'string' ? item.uuid : undefined;
     if (uuid === undefined || uuid === '') {
-      problems.push(new WebhookError(200, 'invalid_item', `PubNub Here Now entry on channel "${channel}" has no uuid`, { channel }));
+      problems.push(new ItemProblem('invalid_item', `PubNub Here Now entry on channel "${channel}" has no uuid`, { channel }));
       continue;
     }
     if (seen.has(uuid)) continue;

@@ -1,0 +1,25 @@
+import type { WebhookError } from '../errors.js';
+
+/** What the receiver answers; adapters write it as it is. */
+export interface WebhookResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function jsonResponse(status: number, value: unknown, headers: Record<string, string> = {}): WebhookResponse {
+  return { status, headers: { 'content-type': JSON_TYPE, ...headers }, body: JSON.stringify(value) };
+}
+
+/** `{ "error": { "code", "message" } }` with the error's status (405 names `Allow: POST`; 503 asks to retry). */
+export function errorResponse(error: WebhookError): WebhookResponse {
+  const headers: Record<string, string> = error.status === 405 ? { allow: 'POST' } : error.status === 503 ? { 'retry-after': '1' } : {};
+  return jsonResponse(error.status, { error: { code: error.code, message: error.message } }, headers);
+}
+
+/** The 200 answer to an accepted delivery (built without JSON.stringify: two integers). */
+export function acceptedResponse(events: number, rejected: number): WebhookResponse {
+  return { status: 200, headers: { 'content-type': JSON_TYPE }, body: `{"ok":true,"events":${events},"rejected":${rejected}}` };
+}

@@ -1,0 +1,159 @@
+import type { ProviderName } from '../events.js';
+import { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT_BYTES } from '../http/limits.js';
+import { DEFAULT_ABLY_REST_URL } from '../providers/ably/index.js';
+import type { AblyOptions } from '../providers/ably/options.js';
+import { DEFAULT_PUBNUB_REST_URL } from '../providers/pubnub/index.js';
+import type { PubNubOptions } from '../providers/pubnub/options.js';
+import type { ResolvedProvider } from '../providers/provider.js';
+import { DEFAULT_REST_TIMEOUT_MS } from '../rest/options.js';
+import type { ResolvedResyncOptions } from '../resync/options.js';
+import { resolveResyncOptions } from '../resync/options.js';
+import type { PresenceStore } from '../store.js';
+import type { ReceiverOptions } from '../receiver.js';
+import { httpUrl, oneOf, optionalBoolean, optionalFunction, optionalString, optionError, positiveInteger, positiveNumber } from './check.js';
+
+export type AckMode = 'on-receipt' | 'after-store';
+
+
+/** Every option of createReceiver, checked and defaulted. */
+export interface ResolvedReceiverOptions {
+  ably?: ResolvedProvider<AblyOptions>;
+  pubnub?: ResolvedProvider<PubNubOptions>;
+  store?: PresenceStore;
+  ack: AckMode;
+  retry: { attempts: number; baseDelayMs: number };
+  bodyLimit: number;
+  bodyTimeoutMs: number;
+  maxInFlightBytes: number;
+  onError?: (error: Error) => void;
+  logger: { warn(message: string): void };
+  resync: ResolvedResyncOptions;
+  readEndpoint?: { token?: string };
+  /** Warnings to log once (insecure setups, a read endpoint without a token). */
+  warnings: string[];
+}
+
+function objectOption(value: unknown, name: string): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw optionError(name, 'an object', value);
+  return value as Record<string, unknown>;
+}
+
+function restOf(value: unknown, name: string, defaultUrl: string): { restBaseUrl: string; restTimeoutMs: number } {
+  const rest = objectOption(value, name);
+  return {
+    restBaseUrl: httpUrl(rest?.baseUrl, `${name}.baseUrl`, defaultUrl),
+    restTimeoutMs: positiveNumber(rest?.timeoutMs, `${name}.timeoutMs`, DEFAULT_REST_TIMEOUT_MS),
+  };
+}
+
+function resolveAbly(value: unknown, warnings: string[]): ResolvedProvider<AblyOptions> | undefined {
+  const ably = objectOption(value, 'ably');
+  if (ably === undefined) return undefined;
+  if (ably.keys !== undefined && !Array.isArray(ably.keys)) throw optionError('ably.keys', 'an array of "appId.keyId:keySecret" strings', ably.keys);
+  const keys = (ably.keys ?? []) as unknown[];
+  // The secret's value is never shown in an error.
+  if (ably.secret !== undefined && (typeof ably.secret !== 'string' || ably.secret === '')) throw optionError('ably.secret', 'a non-empty string', typeof ably.secret === 'string' ? '' : typeof ably.secret);
+  optionalString(ably.secretHeader, 'ably.secretHeader');
+  const insecure = optionalBoolean(ably.insecure, 'ably.insecure', false);
+  const cipherKeys = ably.cipherKeys;
+  if (cipherKeys !== undefined && typeof cipherKeys !== 'function' && (typeof cipherKeys !== 'object' || cipherKeys === null)) {
+    throw optionError('ably.cipherKeys', 'an object of channel -> key, or a function (channel) => key', cipherKeys);
+  }
+  if (keys.length === 0 && ably.secret === undefined && !insecure) {
+    throw new TypeError('presence-webhooks: ably needs keys (to verify X-Ably-Signature), a shared secret, or insecure: true (got none of them)');
+  }
+  if (insecure) warnings.push('presence-webhooks: ably.insecure is set: unsigned Ably webhooks are accepted. Do not run this in production.');
+  return { options: ably as AblyOptions, ...restOf(ably.rest, 'ably.rest', DEFAULT_ABLY_REST_URL) };
+}
+
+function resolvePubNub(value: unknown, warnings: string[]): ResolvedProvider<PubNubOptions> | undefined {
+  const pubnub = objectOption(value, 'pubnub');
+  if (pubnub === undefined) return undefined;
+  if (pubnub.secret !== undefined && (typeof pubnub.secret !== 'string' || pubnub.secret === '')) throw optionError('pubnub.secret', 'a non-empty string', typeof pubnub.secret === 'string' ? '' : typeof pubnub.secret);
+  optionalString(pubnub.secretHeader, 'pubnub.secretHeader');
+  optionalString(pubnub.subscribeKey, 'pubnub.subscribeKey');
+  const insecure = optionalBoolean(pubnub.insecure, 'pubnub.insecure', false);
+  if (pubnub.secret === undefined && !insecure) {
+    throw new TypeError(
+      'presence-webhooks: pubnub needs a shared secret ({ pubnub: { secret } }, sent by PubNub in a custom header or a ?secret= query parameter), or insecure: true to accept unauthenticated requests (PubNub signs nothing)',
+    );
+  }
+  const multipart = objectOption(pubnub.multipart, 'pubnub.multipart');
+  if (multipart?.parts !== undefined) positiveInteger(multipart.parts, 'pubnub.multipart.parts', 1);
+  if (multipart?.fieldSize !== undefined) positiveInteger(multipart.fieldSize, 'pubnub.multipart.fieldSize', 1);
+  const rest = objectOption(pubnub.rest, 'pubnub.rest');
+  optionalString(rest?.uuid, 'pubnub.rest.uuid');
+  optionalString(rest?.authKey, 'pubnub.rest.authKey');
+  if (insecure && pubnub.secret === undefined) warnings.push('presence-webhooks: pubnub.insecure is set: PubNub webhooks without a secret are accepted. Do not run this in production.');
+  return { options: pubnub as PubNubOptions, ...restOf(pubnub.rest, 'pubnub.rest', DEFAULT_PUBNUB_REST_URL) };
+}
+
+function resolveStore(value: unknown): PresenceStore | undefined {
+  if (value === undefined) return undefined;
+  const store = value as Partial<PresenceStore> | null;
+  if (typeof store !== 'object' || store === null || typeof store.apply !== 'function' || typeof store.members !== 'function') {
+    throw optionError('store', 'a PresenceStore (an object with apply, members, channels, occupancy)', value);
+  }
+  return value as PresenceStore;
+}
+
+function resolveReadEndpoint(value: unknown, warnings: string[]): { token?: string } | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) {
+    warnings.push('presence-webhooks: readEndpoint is on without a token: anyone who reaches the webhook path can read who is present. Use readEndpoint: { token } outside tests.');
+    return {};
+  }
+  const token = (value as { token?: unknown } | null)?.token;
+  if (typeof token !== 'string' || !/^\S+$/.test(token)) throw optionError('readEndpoint', "true, false or { token: '<a non-empty token without spaces>' }", value);
+  return { token };
+}
+
+/** The providers configured, in detection order. */
+export function configuredProviders(options: ResolvedReceiverOptions): ProviderName[] {
+  const names: ProviderName[] = [];
+  if (options.ably !== undefined) names.push('ably');
+  if (options.pubnub !== undefined) names.push('pubnub');
+  return names;
+}
+
+/**
+ * Check and default every option of createReceiver, in one place. Throws a TypeError whose message
+ * names the option and the value received, e.g.
+ * `presence-webhooks: retry.attempts must be a positive integer (got NaN)`.
+ */
+export function resolveReceiverOptions(input: ReceiverOptions): ResolvedReceiverOptions {
+  const options = objectOption(input, 'createReceiver options') ?? {};
+  const warnings: string[] = [];
+  const ack = oneOf(options.ack, 'ack', ['on-receipt', 'after-store'] as const, 'on-receipt');
+  const retry = objectOption(options.retry, 'retry');
+  const logger = options.logger as { warn?: unknown } | undefined;
+  if (logger !== undefined && (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function')) throw optionError('logger', 'an object with a warn(message) method', logger);
+  const onError = optionalFunction<(error: Error) => void>(options.onError, 'onError');
+  const store = resolveStore(options.store);
+  const resolved: ResolvedReceiverOptions = {
+    ack,
+    retry: {
+      attempts: positiveInteger(retry?.attempts, 'retry.attempts', 5),
+      baseDelayMs: positiveNumber(retry?.baseDelayMs, 'retry.baseDelayMs', 100),
+    },
+    bodyLimit: positiveInteger(options.bodyLimit, 'bodyLimit', DEFAULT_BODY_LIMIT),
+    bodyTimeoutMs: positiveInteger(options.bodyTimeoutMs, 'bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS),
+    maxInFlightBytes: positiveInteger(options.maxInFlightBytes, 'maxInFlightBytes', DEFAULT_MAX_IN_FLIGHT_BYTES),
+    logger: (logger as { warn(message: string): void } | undefined) ?? console,
+    resync: resolveResyncOptions(options.resync as ReceiverOptions['resync']),
+    warnings,
+  };
+  const ably = resolveAbly(options.ably, warnings);
+  if (ably !== undefined) resolved.ably = ably;
+  const pubnub = resolvePubNub(options.pubnub, warnings);
+  if (pubnub !== undefined) resolved.pubnub = pubnub;
+  if (ably === undefined && pubnub === undefined) {
+    throw new TypeError('presence-webhooks: configure at least one provider: { ably: { keys } } or { pubnub: { secret } } (got neither)');
+  }
+  if (store !== undefined) resolved.store = store;
+  if (onError !== undefined) resolved.onError = onError;
+  const readEndpoint = resolveReadEndpoint(options.readEndpoint, warnings);
+  if (readEndpoint !== undefined) resolved.readEndpoint = readEndpoint;
+  return resolved;
+}

@@ -1,0 +1,43 @@
+import { WebhookError } from '../errors.js';
+import type { Provider, RequestView } from '../providers/provider.js';
+
+/** Who may have sent a request, before its body is parsed. */
+export interface Authenticated {
+  /** The providers whose credential the request carries and verifies, or the insecure ones when it carries none. */
+  providers: readonly Provider[];
+  /** True when the body's shape must pick among `providers` (the credential fits several providers, or there is none). */
+  byShape: boolean;
+  /** Providers whose credential the request carried but that refused it, with their 401. */
+  refused: readonly { provider: Provider; error: unknown }[];
+}
+
+/**
+ * Steps 2 and 3: identify the providers from headers and query alone, and verify their credential
+ * over the raw bytes. A request that carries no credential of any configured secure provider is
+ * refused here, before its body is parsed, unless an insecure provider may take it by shape.
+ */
+export function authenticate(providers: readonly Provider[], request: RequestView): Authenticated {
+  let verified: Provider[] | undefined;
+  let refused: { provider: Provider; error: unknown }[] | undefined;
+  for (const provider of providers) {
+    if (!provider.presents(request)) continue;
+    try {
+      provider.verify(request);
+      (verified ??= []).push(provider);
+    } catch (error) {
+      (refused ??= []).push({ provider, error });
+    }
+  }
+  // A credential that fits one provider alone decides; one that several providers share (the same secret header) leaves it to the shape.
+  if (verified !== undefined) return { providers: verified, byShape: verified.length + (refused?.length ?? 0) > 1, refused: refused ?? [] };
+  if (refused !== undefined) throw refused[0]?.error;
+  const insecure = providers.filter((p) => p.acceptsUnauthenticated);
+  if (insecure.length > 0) return { providers: insecure, byShape: true, refused: [] };
+  throw missingCredential(providers, request);
+}
+
+/** The 401 for a request without any credential, in the configured providers' words. */
+export function missingCredential(providers: readonly Provider[], request: RequestView): WebhookError {
+  const words = providers.filter((p) => !p.acceptsUnauthenticated).map((p) => p.missingCredential(request));
+  return new WebhookError(401, 'unauthorized', words.length === 1 ? (words[0] as string) : `No credential of a configured provider: ${words.join('; ')}`);
+}

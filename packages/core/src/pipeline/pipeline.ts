@@ -1,0 +1,103 @@
+import type { ProviderName } from '../events.js';
+import { bodyConsumed, bodyTooLarge, WebhookError } from '../errors.js';
+import { parseContentType } from '../http/content-type.js';
+import type { DecodedBody } from '../http/decode-body.js';
+import { getHeader } from '../http/headers.js';
+import type { RequestHeaders } from '../http/headers.js';
+import type { Normalised, Provider, RequestView } from '../providers/provider.js';
+import { authenticate, missingCredential } from './authenticate.js';
+import { PipelineRequest } from './request-view.js';
+
+/** What an adapter hands to `handle`: the request as bytes, never a re-serialised object. */
+export interface WebhookRequest {
+  method: string;
+  headers: RequestHeaders;
+  /** The raw body bytes. `null`/undefined with `bodyConsumed` when a framework parser ate them. */
+  body?: Uint8Array | null;
+  /**
+   * The request URL (path and query) relative to where the adapter is mounted: the query may carry
+   * `?secret=`; the path `/channels/:channel/members` is the read endpoint's.
+   */
+  url?: string;
+  /** True when a body parser consumed the stream and no raw bytes are left. */
+  bodyConsumed?: boolean;
+}
+
+/** A delivery that passed every step: its provider and its events. */
+export interface Accepted extends Normalised {
+  provider: ProviderName;
+}
+
+/**
+ * The webhook pipeline, one step after another:
+ *   1. limits: method, body present, body size, content type;
+ *   2. identify: which providers' credentials the request carries (headers and query only);
+ *   3. authenticate: HMAC over the raw bytes or the shared secret (401 before any parsing);
+ *   4. decode: the provider's parser (JSON, MsgPack, its multipart);
+ *   5. normalise: provider payload -> presence and channel events.
+ * Only for an insecure setup, or when two providers accepted the credential, does the body's shape
+ * (after decoding) pick the provider. Pure CPU; a promise only for multipart bodies.
+ */
+export class Pipeline {
+  constructor(
+    private readonly providers: readonly Provider[],
+    private readonly bodyLimit: number,
+  ) {}
+
+  /** Throws a WebhookError for every refusal. */
+  run(request: WebhookRequest): Accepted | Promise<Accepted> {
+    const view = this.limits(request);
+    const { providers, byShape, refused } = authenticate(this.providers, view);
+    if (!byShape) {
+      const provider = providers[0] as Provider;
+      const decoded = provider.parse(view);
+      return decoded instanceof Promise ? decoded.then((body) => accept(provider, body, view)) : accept(provider, decoded, view);
+    }
+    return this.byShape(providers, refused, view);
+  }
+
+  /** Step 1. */
+  private limits(request: WebhookRequest): PipelineRequest {
+    if (request.method !== 'POST' && request.method.toUpperCase() !== 'POST') {
+      throw new WebhookError(405, 'method_not_allowed', `${request.method} is not allowed: webhooks are POSTed`);
+    }
+    const body = request.body;
+    if (body === undefined || body === null) {
+      if (request.bodyConsumed === true) throw bodyConsumed();
+      throw new WebhookError(400, 'invalid_body', 'The request has no body');
+    }
+    if (body.byteLength > this.bodyLimit) throw bodyTooLarge(this.bodyLimit);
+    const headers = request.headers;
+    return new PipelineRequest(headers, body, parseContentType(getHeader(headers, 'content-type')), request.url);
+  }
+
+  /** Steps 4-5 when the shape decides: the first provider whose parser reads the body and that claims it. */
+  private async byShape(candidates: readonly Provider[], refused: readonly { provider: Provider; error: unknown }[], view: RequestView): Promise<Accepted> {
+    let failure: unknown;
+    const decoded: DecodedBody[] = [];
+    for (const provider of candidates) {
+      let body: DecodedBody;
+      try {
+        body = await provider.parse(view);
+      } catch (error) {
+        failure ??= error;
+        continue;
+      }
+      if (provider.claims(body, view.headers)) return accept(provider, body, view);
+      decoded.push(body);
+    }
+    // The body of a provider that refused the credential (another provider's secret in a shared header): its 401.
+    for (const { provider, error } of refused) if (decoded.some((body) => provider.claims(body, view.headers))) throw error;
+    // A body of a secure provider, sent without its credential: say what is missing.
+    const secure = this.providers.filter((p) => !p.acceptsUnauthenticated && decoded.some((body) => p.claims(body, view.headers)));
+    if (secure.length > 0) throw missingCredential(secure, view);
+    if (decoded.length === 0) throw failure;
+    throw new WebhookError(400, 'unknown_shape', `The body is not a webhook of a configured provider (${this.providers.map((p) => p.name).join(', ')})`);
+  }
+}
+
+function accept(provider: Provider, body: DecodedBody, view: RequestView): Accepted {
+  const normalised = provider.normalise(body, view) as Accepted;
+  normalised.provider = provider.name;
+  return normalised;
+}
