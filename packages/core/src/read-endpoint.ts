@@ -9,7 +9,7 @@ import type { WebhookResponse } from './http/response.js';
 import { errorResponse, jsonResponse } from './http/response.js';
 import type { RequestHeaders } from './http/headers.js';
 import { getHeader } from './http/headers.js';
-import { secretsEqual } from './providers/shared-secret.js';
+import { secretsEqual } from './secrets.js';
 import type { PresenceStore } from './store.js';
 
 /** `true`: anyone who reaches the webhook path may read; `{ token }`: only with `Authorization: Bearer <token>`. */

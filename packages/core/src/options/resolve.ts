@@ -9,10 +9,8 @@ import { DEFAULT_REST_TIMEOUT_MS } from '../rest/options.js';
 import type { ResolvedResyncOptions } from '../resync/options.js';
 import { resolveResyncOptions } from '../resync/options.js';
 import type { PresenceStore } from '../store.js';
-import type { ReceiverOptions } from '../receiver.js';
+import type { AckMode, ReceiverOptions } from './receiver-options.js';
 import { httpUrl, oneOf, optionalBoolean, optionalFunction, optionalString, optionError, positiveInteger, positiveNumber } from './check.js';
-
-export type AckMode = 'on-receipt' | 'after-store';
 
 
 /** Every option of createReceiver, checked and defaulted. */

@@ -1,0 +1,39 @@
+import type { AblyOptions } from '../providers/ably/options.js';
+import type { PubNubOptions } from '../providers/pubnub/options.js';
+import type { ReadEndpointOption } from '../read-endpoint.js';
+import type { ResyncOptions } from '../resync/options.js';
+import type { PresenceStore } from '../store.js';
+
+export type AckMode = 'on-receipt' | 'after-store';
+
+export interface ReceiverOptions {
+  ably?: AblyOptions;
+  pubnub?: PubNubOptions;
+  /** Where the presence set lives. Default: a new MemoryStore. */
+  store?: PresenceStore;
+  /** Largest body accepted, in bytes (413 above). Default 5 MiB, which holds a full Ably batch. */
+  bodyLimit?: number;
+  /** Time allowed to receive a whole body, in ms (408 and close above). Default 10000. */
+  bodyTimeoutMs?: number;
+  /** Bytes buffered at most across all requests being read (503 with Retry-After above). Default 64 MiB. */
+  maxInFlightBytes?: number;
+  /**
+   * 'on-receipt' (default): answer 200 once verified and parsed, before any store I/O; store
+   * failures are retried with backoff and reported to onError. 'after-store': answer 200 only
+   * once the store committed, 503 when it failed (the provider then retries).
+   */
+  ack?: AckMode;
+  /** Store retries in on-receipt mode: attempts (default 5) and first delay in ms (default 100, doubling). */
+  retry?: { attempts?: number; baseDelayMs?: number };
+  /** Receives item problems, handler failures (HandlerError) and store failures (StoreError). */
+  onError?: (error: Error) => void;
+  /** Where warnings go. Default: console.warn. */
+  logger?: { warn(message: string): void };
+  /** Drift detection against the providers' figures, and repair from their REST presence APIs. */
+  resync?: ResyncOptions;
+  /**
+   * Off by default. `true` or `{ token }`: answer `GET <mount>/channels/:channel/members` with the
+   * store's members as JSON; with a token, only for `Authorization: Bearer <token>`.
+   */
+  readEndpoint?: ReadEndpointOption;
+}

@@ -1,0 +1,67 @@
+// The import rules of docs/architecture.md, enforced: every relative import of core's sources must
+// stay inside the table's row for its unit (a folder, or a file at src/'s top).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'packages/core/src');
+
+function rules(): Map<string, Set<string> | '*'> {
+  const doc = readFileSync(join(root, 'docs/architecture.md'), 'utf8');
+  const table = doc.slice(doc.indexOf('<!-- import-rules:start -->'), doc.indexOf('<!-- import-rules:end -->'));
+  const map = new Map<string, Set<string> | '*'>();
+  for (const line of table.split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    if (cells.length < 4 || cells[1] === 'unit' || (cells[1] ?? '').startsWith('---')) continue;
+    const allowed = cells[2] ?? '';
+    map.set(cells[1] as string, allowed === '*' ? '*' : new Set(allowed.split(',').map((s) => s.trim()).filter((s) => s !== '')));
+  }
+  return map;
+}
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return files(path);
+    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+/** A source file's unit: its top folder under src/, or the file name itself at the top. */
+function unitOf(path: string): string {
+  const parts = relative(src, path).split(sep);
+  return parts.length === 1 ? (parts[0] as string) : (parts[0] as string);
+}
+
+function importsOf(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  const found: string[] = [];
+  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/g)) found.push(match[1] as string);
+  return found;
+}
+
+describe('core import rules (docs/architecture.md)', () => {
+  const table = rules();
+
+  it('names every unit of core', () => {
+    const units = new Set(files(src).map(unitOf));
+    const missing = [...units].filter((u) => !table.has(u));
+    expect(missing, 'add a row for these units to docs/architecture.md').toEqual([]);
+  });
+
+  it('has no import outside its row', () => {
+    const violations: string[] = [];
+    for (const file of files(src)) {
+      const unit = unitOf(file);
+      const allowed = table.get(unit);
+      if (allowed === undefined || allowed === '*') continue;
+      for (const specifier of importsOf(file)) {
+        const target = unitOf(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
+        if (target !== unit && !allowed.has(target)) violations.push(`${relative(src, file)} imports ${specifier} (${target})`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+});

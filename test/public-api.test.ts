@@ -1,0 +1,41 @@
+// The public API of core is what its README lists: every export of the three entry points is named
+// there, and every name there is exported. Types are read from the entry files' `export type` lines.
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import * as core from '@presence-webhooks/core';
+import * as node from '@presence-webhooks/core/node';
+import * as store from '@presence-webhooks/core/store';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const readme = readFileSync(join(root, 'packages/core/README.md'), 'utf8');
+const section = readme.slice(readme.indexOf('<!-- public-api:start -->'), readme.indexOf('<!-- public-api:end -->'));
+
+/** The README paragraph of one entry point, split into its value names and its type names. */
+function listed(entry: string): { values: string[]; types: string[] } {
+  const paragraph = section.split(/\n\s*\n/).find((p) => p.includes(`\`${entry}\``)) ?? '';
+  const [valuesPart, typesPart = ''] = paragraph.slice(paragraph.indexOf(':') + 1).split(/\btypes\b/);
+  const names = (text: string) => [...text.matchAll(/`([A-Za-z_][A-Za-z0-9_]*)`/g)].map((m) => m[1] as string).sort();
+  return { values: names(valuesPart ?? ''), types: names(typesPart) };
+}
+
+/** The type names an entry file exports (`export type { A, B } from ...`). */
+function exportedTypes(file: string): string[] {
+  const text = readFileSync(join(root, 'packages/core/src', file), 'utf8');
+  return [...text.matchAll(/export type \{([^}]*)\}/g)].flatMap((m) => (m[1] as string).split(',').map((s) => s.trim()).filter((s) => s !== '')).sort();
+}
+
+describe('core public API = the README list', () => {
+  for (const [entry, module, file] of [
+    ['@presence-webhooks/core', core, 'index.ts'],
+    ['@presence-webhooks/core/store', store, 'store/index.ts'],
+    ['@presence-webhooks/core/node', node, 'node/index.ts'],
+  ] as const) {
+    it(entry, () => {
+      const { values, types } = listed(entry);
+      expect(Object.keys(module).sort(), `${entry} values`).toEqual(values);
+      expect(exportedTypes(file), `${entry} types`).toEqual(types);
+    });
+  }
+});
