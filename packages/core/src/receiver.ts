@@ -7,7 +7,7 @@ import { HandlerError, toError, WebhookError } from './errors.js';
 import { InFlightBytes } from './http/in-flight.js';
 import type { WebhookResponse } from './http/response.js';
 import { acceptedResponse, errorResponse } from './http/response.js';
-import type { AckMode, ReceiverOptions } from './options/receiver-options.js';
+import type { AckMode, ReceiverOptions, RejectInfo } from './options/receiver-options.js';
 import { resolveReceiverOptions } from './options/resolve.js';
 import type { Accepted, WebhookRequest } from './pipeline/pipeline.js';
 import { Pipeline } from './pipeline/pipeline.js';
@@ -19,7 +19,7 @@ import { Resyncer } from './resync/resyncer.js';
 import { visibleChanges } from './resync/repair.js';
 import type { PresenceStore } from './store.js';
 
-export type { AckMode, ReceiverOptions } from './options/receiver-options.js';
+export type { AckMode, ReceiverOptions, RejectInfo } from './options/receiver-options.js';
 export type { WebhookRequest } from './pipeline/pipeline.js';
 
 /** How an adapter wants one delivery acknowledged. */
@@ -83,6 +83,9 @@ class PresenceReceiver implements Receiver {
   private readonly resyncer: Resyncer;
   private readonly ownsStore: boolean;
   private readonly reads: ReadEndpoint | undefined;
+  private readonly ackTimeoutMs: number;
+  private readonly maxQueued: number;
+  private readonly rejections: (info: RejectInfo) => void;
 
   constructor(input: ReceiverOptions) {
     const options = resolveReceiverOptions(input);
@@ -98,6 +101,9 @@ class PresenceReceiver implements Receiver {
       inFlight: new InFlightBytes(options.maxInFlightBytes),
     };
     this.ack = options.ack;
+    this.ackTimeoutMs = options.ackTimeoutMs;
+    this.maxQueued = options.maxQueuedDeliveries;
+    this.rejections = options.onReject ?? rateLimitedWarning(options.logger);
     if (options.onError !== undefined) this.errorHandlers.add(options.onError);
     this.pipeline = new Pipeline(providers, options.bodyLimit);
     this.queue = new DeliveryQueue({
@@ -146,30 +152,51 @@ class PresenceReceiver implements Receiver {
   }
 
   async handle(request: WebhookRequest, options: HandleOptions = {}): Promise<WebhookResponse> {
-    const read = this.reads?.answer(request);
-    if (read !== undefined) return read;
     let accepted: Accepted;
     try {
+      const read = this.reads?.answer(request);
+      if (read !== undefined) return await read;
       const pending = this.pipeline.run(request);
       accepted = pending instanceof Promise ? await pending : pending;
     } catch (error) {
-      if (error instanceof WebhookError) return errorResponse(error);
+      if (error instanceof WebhookError) return this.refuse(error, request);
+      // Nothing escapes: an unexpected failure is a generic 500 (no stack, no input echoed), and onError learns why.
       this.report(toError(error));
-      return errorResponse(new WebhookError(500, 'internal_error', 'The webhook could not be processed'));
+      return this.refuse(new WebhookError(500, 'internal_error', 'The webhook could not be processed'), request);
     }
     for (const problem of accepted.problems) this.report(problem);
+    if (this.queue.depth >= this.maxQueued) {
+      const busy = new WebhookError(503, 'server_busy', `${this.queue.depth} deliveries are waiting for the store (maxQueuedDeliveries ${this.maxQueued}); retry the delivery`);
+      this.report(busy);
+      return this.refuse(busy, request);
+    }
     const done = this.queue.push(() => this.process(accepted));
     if (this.ack === 'after-store' || options.awaitCommit === true) {
-      try {
-        await done;
-      } catch {
-        return errorResponse(new WebhookError(503, 'store_failed', 'The presence store is unavailable; retry the delivery'));
+      const outcome = await settleWithin(done, this.ackTimeoutMs);
+      if (outcome === 'failed') return this.refuse(new WebhookError(503, 'store_failed', 'The presence store is unavailable; retry the delivery'), request);
+      if (outcome === 'timeout') {
+        return this.refuse(new WebhookError(503, 'store_failed', `The presence store did not commit within ${this.ackTimeoutMs} ms (ackTimeoutMs); retry the delivery`), request);
       }
     } else {
       const settled = done.catch(() => undefined); // reported by the queue
       options.waitUntil?.(settled);
     }
     return acceptedResponse(accepted.presence.length + accepted.channel.length, accepted.problems.length);
+  }
+
+  /** Answer a refusal, and tell onReject (or the rate-limited log) about it: never the body, never a secret. */
+  private refuse(error: WebhookError, request: WebhookRequest): WebhookResponse {
+    const info: RejectInfo = { status: error.status, code: error.code, reason: error.message };
+    const provider = error.details?.provider;
+    if (provider === 'ably' || provider === 'pubnub') info.provider = provider;
+    if (typeof error.details?.keyName === 'string') info.keyName = error.details.keyName;
+    if (request.remoteAddress !== undefined) info.remoteAddress = request.remoteAddress;
+    try {
+      this.rejections(info);
+    } catch (inner) {
+      this.report(toError(inner));
+    }
+    return errorResponse(error);
   }
 
   /** Merge into the store, then emit the effective changes and the channel events. */
@@ -221,6 +248,38 @@ class PresenceReceiver implements Receiver {
       }
     }
   }
+}
+
+/** How a commit went within the ack bound. The delivery stays queued after a timeout: a later commit is harmless. */
+function settleWithin(done: Promise<void>, ms: number): Promise<'ok' | 'failed' | 'timeout'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('timeout'), ms);
+    done.then(
+      () => {
+        clearTimeout(timer);
+        resolve('ok');
+      },
+      () => {
+        clearTimeout(timer);
+        resolve('failed');
+      },
+    );
+  });
+}
+
+/** The default onReject: one warning per code per minute, so a flood of forged requests cannot flood the log. */
+const REJECT_LOG_INTERVAL_MS = 60_000;
+
+function rateLimitedWarning(logger: { warn(message: string): void }): (info: RejectInfo) => void {
+  const last = new Map<string, number>();
+  return (info) => {
+    const now = Date.now();
+    const at = last.get(info.code);
+    if (at !== undefined && now - at < REJECT_LOG_INTERVAL_MS) return;
+    last.set(info.code, now);
+    const about = [info.provider, info.keyName === undefined ? undefined : `key ${info.keyName}`, info.remoteAddress === undefined ? undefined : `from ${info.remoteAddress}`].filter((x) => x !== undefined);
+    logger.warn(`presence-webhooks: refused a webhook: ${info.status} ${info.code}${about.length > 0 ? ` (${about.join(', ')})` : ''}: ${info.reason} [further ${info.code} refusals are not logged for 60 s]`);
+  };
 }
 
 /** Create a receiver: verify, decode and merge presence webhooks, then emit typed events. */

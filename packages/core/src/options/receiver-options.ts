@@ -1,3 +1,5 @@
+import type { ErrorCode } from '../errors.js';
+import type { ProviderName } from '../events.js';
 import type { AblyOptions } from '../providers/ably/options.js';
 import type { PubNubOptions } from '../providers/pubnub/options.js';
 import type { ReadEndpointOption } from '../read-endpoint.js';
@@ -5,6 +7,20 @@ import type { ResyncOptions } from '../resync/options.js';
 import type { PresenceStore } from '../store.js';
 
 export type AckMode = 'on-receipt' | 'after-store';
+
+/** What `onReject` is told of a refused request: never the body, never a secret. */
+export interface RejectInfo {
+  status: number;
+  code: ErrorCode;
+  /** The provider the request was meant for, when the pipeline got that far. */
+  provider?: ProviderName;
+  /** The key name the request named (Ably `X-Ably-Key`: `appId.keyId`, never its secret). */
+  keyName?: string;
+  /** The client address, when the adapter knows it. */
+  remoteAddress?: string;
+  /** The answer's message: what was wrong and what to do. */
+  reason: string;
+}
 
 export interface ReceiverOptions {
   ably?: AblyOptions;
@@ -23,6 +39,19 @@ export interface ReceiverOptions {
    * once the store committed, 503 when it failed (the provider then retries).
    */
   ack?: AckMode;
+  /**
+   * after-store (and adapters that wait for the commit): the longest a delivery waits for the store
+   * before it is answered 503 (the provider retries; a later commit is harmless: the merge is
+   * idempotent). Default 2000 ms, well under PubNub's 5 s resend window.
+   */
+  ackTimeoutMs?: number;
+  /** Deliveries queued at most (accepted, not yet applied); above it: 503 `server_busy` and onError. Default 10000. */
+  maxQueuedDeliveries?: number;
+  /**
+   * Every refused request, once (never its body or a secret). Default: a warning through `logger`,
+   * at most one line per code per minute.
+   */
+  onReject?: (info: RejectInfo) => void;
   /** Store retries in on-receipt mode: attempts (default 5) and first delay in ms (default 100, doubling). */
   retry?: { attempts?: number; baseDelayMs?: number };
   /** Receives item problems, handler failures (HandlerError) and store failures (StoreError). */

@@ -9,7 +9,7 @@ import { DEFAULT_REST_TIMEOUT_MS } from '../rest/options.js';
 import type { ResolvedResyncOptions } from '../resync/options.js';
 import { resolveResyncOptions } from '../resync/options.js';
 import type { PresenceStore } from '../store.js';
-import type { AckMode, ReceiverOptions } from './receiver-options.js';
+import type { AckMode, ReceiverOptions, RejectInfo } from './receiver-options.js';
 import { httpUrl, oneOf, optionalBoolean, optionalFunction, optionalString, optionError, positiveInteger, positiveNumber } from './check.js';
 
 
@@ -22,6 +22,9 @@ export interface ResolvedReceiverOptions {
   retry: { attempts: number; baseDelayMs: number };
   bodyLimit: number;
   bodyTimeoutMs: number;
+  ackTimeoutMs: number;
+  maxQueuedDeliveries: number;
+  onReject?: (info: RejectInfo) => void;
   maxInFlightBytes: number;
   onError?: (error: Error) => void;
   logger: { warn(message: string): void };
@@ -137,6 +140,8 @@ export function resolveReceiverOptions(input: ReceiverOptions): ResolvedReceiver
     },
     bodyLimit: positiveInteger(options.bodyLimit, 'bodyLimit', DEFAULT_BODY_LIMIT),
     bodyTimeoutMs: positiveInteger(options.bodyTimeoutMs, 'bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS),
+    ackTimeoutMs: positiveInteger(options.ackTimeoutMs, 'ackTimeoutMs', 2000),
+    maxQueuedDeliveries: positiveInteger(options.maxQueuedDeliveries, 'maxQueuedDeliveries', 10_000),
     maxInFlightBytes: positiveInteger(options.maxInFlightBytes, 'maxInFlightBytes', DEFAULT_MAX_IN_FLIGHT_BYTES),
     logger: (logger as { warn(message: string): void } | undefined) ?? console,
     resync: resolveResyncOptions(options.resync as ReceiverOptions['resync']),
@@ -151,6 +156,8 @@ export function resolveReceiverOptions(input: ReceiverOptions): ResolvedReceiver
   }
   if (store !== undefined) resolved.store = store;
   if (onError !== undefined) resolved.onError = onError;
+  const onReject = optionalFunction<(info: RejectInfo) => void>(options.onReject, 'onReject');
+  if (onReject !== undefined) resolved.onReject = onReject;
   const readEndpoint = resolveReadEndpoint(options.readEndpoint, warnings);
   if (readEndpoint !== undefined) resolved.readEndpoint = readEndpoint;
   return resolved;

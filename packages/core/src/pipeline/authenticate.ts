@@ -1,5 +1,6 @@
 import { WebhookError } from '../errors.js';
 import type { Provider, RequestView } from '../providers/provider.js';
+import { CONFIGURE, looksLike } from './sniff.js';
 
 /** Who may have sent a request, before its body is parsed. */
 export interface Authenticated {
@@ -36,8 +37,19 @@ export function authenticate(providers: readonly Provider[], request: RequestVie
   throw missingCredential(providers, request);
 }
 
-/** The 401 for a request without any credential, in the configured providers' words. */
+/**
+ * The 401 for a request without any credential, in the configured providers' words; when the request
+ * looks like a provider the receiver is not configured for, it says so first.
+ */
 export function missingCredential(providers: readonly Provider[], request: RequestView): WebhookError {
-  const words = providers.filter((p) => !p.acceptsUnauthenticated).map((p) => p.missingCredential(request));
-  return new WebhookError(401, 'unauthorized', words.length === 1 ? (words[0] as string) : `No credential of a configured provider: ${words.join('; ')}`);
+  const secure = providers.filter((p) => !p.acceptsUnauthenticated);
+  const words = secure.map((p) => p.missingCredential(request));
+  const text = words.length === 1 ? (words[0] as string) : `No credential of a configured provider: ${words.join('; ')}`;
+  const like = looksLike(request.headers, request.body, request.contentType.kind === 'multipart');
+  if (like !== undefined && !providers.some((p) => p.name === like)) {
+    return new WebhookError(401, 'unauthorized', `This looks like a ${NAMES[like]} webhook, but the receiver is not set up for ${NAMES[like]}: ${CONFIGURE[like]}. (${text})`, { provider: like });
+  }
+  return new WebhookError(401, 'unauthorized', text, secure.length === 1 ? { provider: secure[0]?.name } : undefined);
 }
+
+const NAMES: Readonly<Record<string, string>> = { ably: 'Ably', pubnub: 'PubNub' };

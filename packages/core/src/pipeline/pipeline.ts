@@ -21,6 +21,8 @@ export interface WebhookRequest {
   url?: string;
   /** True when a body parser consumed the stream and no raw bytes are left. */
   bodyConsumed?: boolean;
+  /** The client's address, for `onReject` (adapters set it when they know it). */
+  remoteAddress?: string;
 }
 
 /** A delivery that passed every step: its provider and its events. */

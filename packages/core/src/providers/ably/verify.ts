@@ -24,11 +24,12 @@ export function verifyAbly(input: RequestView, keyring: readonly AblyKey[], opti
   const signature = getHeader(input.headers, 'x-ably-signature');
   if (signature !== undefined && keyring.length > 0) {
     const bytes = Buffer.from(signature.trim(), 'base64');
-    const candidates = keysFor(keyring, getHeader(input.headers, 'x-ably-key'));
+    const keyName = getHeader(input.headers, 'x-ably-key');
+    const candidates = keysFor(keyring, keyName);
     // Check every candidate so the time taken does not depend on which key matched.
     let ok = false;
     for (const key of candidates) ok = signatureMatches(input.body, bytes, key) || ok;
-    if (!ok) throw new WebhookError(401, 'unauthorized', `X-Ably-Signature does not match the body. ${RAW_BODY_HINT}`);
+    if (!ok) throw signatureRefusal(keyring, keyName);
     return;
   }
   if (options.secret !== undefined) {
@@ -36,6 +37,18 @@ export function verifyAbly(input: RequestView, keyring: readonly AblyKey[], opti
     return;
   }
   throw new WebhookError(401, 'unauthorized', missingAblyCredential(keyring.length > 0, options));
+}
+
+/** The precise 401 for a signature that matches no key: an unknown key name, or bytes that differ from what was signed. */
+function signatureRefusal(keyring: readonly AblyKey[], keyName: string | undefined): WebhookError {
+  const details = keyName === undefined ? { provider: 'ably' } : { provider: 'ably', keyName };
+  const known = keyName !== undefined && keyring.some((k) => k.name === keyName || k.keyId === keyName);
+  if (keyName !== undefined && !known) {
+    const names = keyring.map((k) => k.name).join(', ');
+    return new WebhookError(401, 'unauthorized', `X-Ably-Key names the key "${keyName}", which this receiver does not have (it has ${names}): add that key to ably.keys, or sign the rule with one of these`, details);
+  }
+  const which = keyName === undefined ? 'any configured key' : `the key "${keyName}"`;
+  return new WebhookError(401, 'unauthorized', `X-Ably-Signature does not match the body for ${which}. ${RAW_BODY_HINT}`, details);
 }
 
 /** The 401 text for an Ably-configured receiver given a request without any credential. */
