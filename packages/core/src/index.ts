@@ -23,7 +23,7 @@ export type {
   ReportedOccupancy,
   UpdateEvent,
 } from './events.js';
-export type { PresenceStore } from './store.js';
+export type { ApplyOptions, ChannelWatermark, Lease, LeaseCapability, LeaseStatus, PresenceStore } from './store.js';
 export { MemoryStore, DEFAULT_TOMBSTONE_HORIZON_MS } from './presence/memory-store.js';
 export type { MemoryStoreOptions } from './presence/memory-store.js';
 export { compareOrder, ablyOrderKey, RANK } from './presence/order.js';

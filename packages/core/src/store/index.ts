@@ -1,7 +1,8 @@
 // @presence-webhooks/core/store: what a store author needs to implement PresenceStore.
-export type { PresenceStore } from '../store.js';
+export type { ApplyOptions, ChannelWatermark, Lease, LeaseCapability, LeaseStatus, PresenceStore } from '../store.js';
 export type { Member, OrderKey, PresenceChange, PresenceEvent, ReportedOccupancy } from '../events.js';
 export { compareOrder } from '../presence/order.js';
 export { effectiveChange, compareMembers } from '../presence/merge.js';
 export { DEFAULT_TOMBSTONE_HORIZON_MS } from '../presence/memory-store.js';
+export { checkApplyOptions } from '../presence/apply-options.js';
 export { describeValue, nonNegativeNumber, oneOf, optionError, optionalBoolean, optionalFunction, optionalString, positiveInteger, positiveNumber } from '../options/check.js';
