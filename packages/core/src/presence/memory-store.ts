@@ -106,7 +106,7 @@ export class MemoryStore implements PresenceStore {
         current = map.get(key);
       }
       if (current !== undefined && compareOrder(event.order, current) <= 0) continue; // duplicate or stale
-      if (current === undefined && watermark !== undefined && event.order.ts < watermark) continue; // older than a snapshot that did not list it // older than a snapshot that did not list it
+      if (current === undefined && watermark !== undefined && event.order.ts < watermark) continue; // older than a snapshot that did not list it
       const change = effectiveChange(current, event);
       const wasPresent = current?.present === true;
       let record: MemberRecord;
