@@ -52,3 +52,5 @@ export { repairEvents, visibleChanges, RESYNC_LEAVE_RANK } from './resync/repair
 export { HERE_NOW_CACHE_MS } from './resync/here-now.js';
 export type { ReadEndpointOption } from './read-endpoint.js';
 export { hereNowEvent } from './resync/here-now.js';
+export { runOncePerFleet } from './resync/lease-runner.js';
+export type { RunOncePerFleetOptions, RunOncePerFleetResult } from './resync/lease-runner.js';
