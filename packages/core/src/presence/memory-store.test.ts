@@ -145,6 +145,31 @@ describe('MemoryStore', () => {
     expect(await store.reportedOccupancy('room')).toBeUndefined();
   });
 
+  it('100k PubNub channels joined and left: after the horizon and a sweep nothing of them is held', async () => {
+    let now = 1_000;
+    const store = new MemoryStore({ tombstoneHorizonMs: 50, now: () => now });
+    const pubnub = (channel: string, present: boolean, timestamp: number, occupancy: number): PresenceEvent => ({
+      provider: 'pubnub',
+      channel,
+      memberKey: 'uuid-1',
+      present,
+      ...(present ? {} : { reason: 'leave' as const }),
+      member: { clientId: 'uuid-1', timestamp },
+      order: { ts: timestamp, serial: -1, index: -1, rank: present ? 0 : 2, id: `${channel}:${timestamp}` },
+      reported: { occupancy, timestamp },
+    });
+    const channels = Array.from({ length: 100_000 }, (_, i) => `dead-${i}`);
+    for (let i = 0; i < channels.length; i += 1000) store.applySync(channels.slice(i, i + 1000).map((c) => pubnub(c, true, 1, 1)));
+    now += 10;
+    for (let i = 0; i < channels.length; i += 1000) store.applySync(channels.slice(i, i + 1000).map((c) => pubnub(c, false, 2, 0)));
+    expect([store.channelCount, store.size, store.queuedCount]).toEqual([100_000, 100_000, 100_000]);
+    expect(await store.reportedOccupancy('dead-7')).toEqual({ occupancy: 0, timestamp: 2 });
+    now += 50;
+    store.sweep();
+    expect([store.channelCount, store.size, store.queuedCount]).toEqual([0, 0, 0]);
+    expect(await store.channels()).toEqual([]);
+  });
+
   it('keeps a watermark of an empty channel for the horizon, then frees the channel', async () => {
     let now = 0;
     const store = new MemoryStore({ tombstoneHorizonMs: 10, now: () => now });
