@@ -1,5 +1,5 @@
 import type { Member, PresenceChange, PresenceEvent, ReportedOccupancy } from '../events.js';
-import { nonNegativeNumber } from '../options/check.js';
+import { nonNegativeNumber, optionalFunction, optionError } from '../options/check.js';
 import type { ApplyOptions, PresenceStore } from '../store.js';
 import { checkApplyOptions } from './apply-options.js';
 import { MemoryLease } from './memory-lease.js';
@@ -52,8 +52,9 @@ export class MemoryStore implements PresenceStore {
   readonly lease: MemoryLease;
 
   constructor(options: MemoryStoreOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw optionError('MemoryStore options', 'an object', options);
     this.tombstoneHorizonMs = nonNegativeNumber(options.tombstoneHorizonMs, 'tombstoneHorizonMs', DEFAULT_TOMBSTONE_HORIZON_MS);
-    this.now = options.now ?? Date.now;
+    this.now = optionalFunction<() => number>(options.now, 'now') ?? Date.now;
     this.lease = new MemoryLease(this.now);
   }
 
