@@ -12,11 +12,13 @@ function open({ tombstoneHorizonMs, namespace }: { tombstoneHorizonMs: number; n
 }
 function bind(store: MemoryStore): PresenceStore {
   return {
-    apply: (events) => store.apply(events),
+    apply: (events, options) => store.apply(events, options),
     members: (channel) => store.members(channel),
     channels: () => store.channels(),
     occupancy: (channel) => store.occupancy(channel),
     reportedOccupancy: (channel) => store.reportedOccupancy(channel),
+    watermark: (channel) => store.watermark(channel),
+    lease: store.lease,
   };
 }
 

@@ -39,13 +39,13 @@ const SIZES = quick
   ? {
       core: { rounds: 2, count: 50 },
       redis: { deliveries: 5, rounds: 2, concurrency: 2 },
-      memory: { members: 2000, channels: 20 },
+      memory: { members: 2000, channels: 20, deadChannels: 2000 },
       ingest: { seconds: 0.3, warmupSeconds: 0, rounds: 1, connections: 2, poolSize: 500 },
     }
   : {
       core: { rounds: 9, count: 2000 },
       redis: { deliveries: 1000, rounds: 4, concurrency: 4 },
-      memory: { members: 1_000_000, channels: 10_000 },
+      memory: { members: 1_000_000, channels: 10_000, deadChannels: 200_000 },
       ingest: { seconds: 5, warmupSeconds: 1, rounds: 3, connections: 10, poolSize: 100_000 },
     };
 
@@ -108,6 +108,7 @@ const sections = {
     console.table([result]);
     const t = TARGETS.memory;
     log(`memory target: <= ${t.bytesPerMemberMax} B/member: ${result.bytesPerMember} (${check(result.bytesPerMember <= t.bytesPerMemberMax)}); heap after the horizon / live set: ${result.afterHorizonToLiveSet} (${check(result.afterHorizonToLiveSet <= t.afterHorizonToLiveSetMax)})`);
+    log(`dead channels (PubNub, reported occupancy): ${result.deadChannels} held ${result.deadHeldMB} MB; after the horizon ${result.deadAfterHorizonMB} MB vs an empty store ${result.emptyStoreMB} MB (${result.deadBytesPerChannelAfter} B/channel left)`);
     return result;
   },
   async ingest() {

@@ -1,2 +1,3 @@
-export { RedisStore } from './redis-store.js';
+export { RedisStore, DEFAULT_CIRCUIT_COOLDOWN_MS, DEFAULT_CIRCUIT_FAILURES, DEFAULT_COMMAND_TIMEOUT_MS } from './redis-store.js';
 export type { RedisStoreOptions } from './redis-store.js';
+export { RedisUnavailableError } from './errors.js';

@@ -44,3 +44,13 @@ export function channelKeys(prefix: string, channel: string): ChannelKeys {
 export function indexKey(prefix: string): string {
   return `{${prefix}}:channels`;
 }
+
+/**
+ * The keys of a lease: the holder (its token, expiring with the lease) and its state (last token,
+ * last completion). Tagged `{prefix}` like the index, never `{prefix:`, so no channel's keys collide.
+ */
+export function leaseKeys(prefix: string, name: string): { holder: Buffer; state: Buffer } {
+  const encoded = encodeName(name);
+  const head = Buffer.concat([Buffer.from(`{${prefix}}:lease:`), typeof encoded === 'string' ? Buffer.from(encoded) : encoded]);
+  return { holder: Buffer.concat([head, Buffer.from(':h')]), state: Buffer.concat([head, Buffer.from(':s')]) };
+}

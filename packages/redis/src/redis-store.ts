@@ -1,12 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Member, PresenceChange, PresenceEvent, PresenceStore, ReportedOccupancy } from '@presence-webhooks/core/store';
-import { compareMembers, DEFAULT_TOMBSTONE_HORIZON_MS } from '@presence-webhooks/core/store';
+import type { ApplyOptions, Lease, LeaseCapability, LeaseStatus, Member, PresenceChange, PresenceEvent, PresenceStore, ReportedOccupancy } from '@presence-webhooks/core/store';
+import { checkApplyOptions, compareMembers, DEFAULT_TOMBSTONE_HORIZON_MS, nonNegativeNumber, optionError, positiveInteger, positiveNumber } from '@presence-webhooks/core/store';
 import type { Cluster, RedisOptions } from 'ioredis';
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
+import { Circuit } from './circuit.js';
 import { decodeMember, encodeMember, idSortKey } from './codec.js';
+import { RedisUnavailableError } from './errors.js';
 import type { PackedField } from './event-pack.js';
 import { packTuples } from './event-pack.js';
-import { channelKeys, decodeName, encodeName, indexKey } from './names.js';
+import { channelKeys, decodeName, encodeName, indexKey, leaseKeys } from './names.js';
 import type { ScriptCommands } from './scripts.js';
 import { defineScripts } from './scripts.js';
 
@@ -21,18 +23,53 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** How long an absent member's tombstone is kept (ms). Default 10 minutes, as MemoryStore. */
   tombstoneHorizonMs?: number;
+  /** Each round trip to Redis must answer within this (ms), else the call rejects with RedisUnavailableError. Default 1000. */
+  commandTimeoutMs?: number;
+  /** Consecutive unavailability failures (timeouts, connection errors) that open the circuit. Default 5. */
+  circuitFailures?: number;
+  /** How long the circuit stays open before one probe call is let through (ms). Default 1000. */
+  circuitCooldownMs?: number;
+  /**
+   * How far apart the clocks of the instances sharing this Redis may be (ms). An index entry of an
+   * expired channel is dropped only once it is older than this. Default 5 minutes.
+   */
+  clockSkewMs?: number;
 }
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
+export const DEFAULT_CIRCUIT_FAILURES = 5;
+export const DEFAULT_CIRCUIT_COOLDOWN_MS = 1000;
 
 /** How long the changes of one apply call are kept, so that a resent call answers them again. */
 const REPLAY_TTL_MS = 60_000;
 /** Most failed batches remembered for their retry (each entry: a hash and a token). */
 const MAX_FAILED_BATCHES = 10_000;
-/** A channel without state is dropped from the index only if not applied to for this long (clock skew between instances). */
+/** Default clockSkewMs: a channel without state is dropped from the index only if not applied to for this long. */
 const INDEX_PRUNE_MARGIN_MS = 5 * 60_000;
+/** Index entries read back per round trip (channels(), collect()). */
+const INDEX_CHUNK = 1000;
 const CHANGE_TYPES = { 1: 'join', 2: 'update', 3: 'leave' } as const;
 
 type ScriptClient = (Redis | Cluster) & ScriptCommands;
 type Arg = string | Buffer | number;
+/** One channel's part of an apply: its events (packed), their places in the batch, the watermark it sets ('' for none). */
+interface Call {
+  channel: string;
+  indices: number[];
+  events: Buffer;
+  watermark: string;
+}
+
+/** `promise`, or a RedisUnavailableError at `deadline`. */
+function withDeadline<T>(promise: Promise<T>, deadline: number, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisUnavailableError(`RedisStore: Redis did not answer within ${timeoutMs} ms (commandTimeoutMs)`)), Math.max(0, deadline - Date.now()));
+  });
+  // The call may still settle after the deadline: its outcome is dropped (the apply script is idempotent).
+  promise.catch(() => undefined);
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 /** One event as apply.lua reads it (see the script's header and event-pack.ts). */
 function tupleOf(event: PresenceEvent): PackedField[] {
@@ -56,11 +93,11 @@ function tupleOf(event: PresenceEvent): PackedField[] {
 }
 
 /** A content hash of a batch's calls, length-prefixed so that no two different batches hash the same bytes. */
-function batchHash(calls: readonly { channel: string; events: Buffer }[]): string {
+function batchHash(calls: readonly Call[]): string {
   const hash = createHash('sha1');
-  for (const { channel, events } of calls) {
+  for (const { channel, events, watermark } of calls) {
     const name = encodeName(channel);
-    hash.update(`${Buffer.byteLength(name)}:`).update(name).update(`${events.length}:`).update(events);
+    hash.update(`${Buffer.byteLength(name)}:`).update(name).update(`${events.length}:`).update(events).update(`${watermark.length}:${watermark}`);
   }
   return hash.digest('base64');
 }
@@ -77,16 +114,34 @@ function changeOf(event: PresenceEvent, type: 1 | 2 | 3, previous: Buffer): Pres
   }
 }
 
+/** Replies that mean "Redis is there but cannot serve now": count as unavailability for the circuit. */
+const UNAVAILABLE_REPLY = /^(LOADING|BUSY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|READONLY)\b/;
+
+/** Whether a failure says that Redis is unavailable (not that it answered, nor that the input was bad). */
+function unavailable(error: unknown): boolean {
+  if (error instanceof TypeError) return false;
+  if (error instanceof ReplyError) return UNAVAILABLE_REPLY.test((error as Error).message);
+  return true;
+}
+
 /**
- * A PresenceStore in Redis, shared by any number of receiver instances. Each delivery runs one
- * Lua script per channel (pipelined: one round trip), which merges the events atomically with
- * MemoryStore's semantics and answers the effective changes, so each change is emitted once,
- * by the instance whose apply made it.
+ * A PresenceStore in Redis, shared by any number of receiver instances. Each delivery runs the
+ * apply script once on a single Redis (one call for all its channels, pipelined with the channel
+ * index: one round trip) or once per channel on a Cluster. The script merges each channel's events
+ * atomically with MemoryStore's semantics and answers the effective changes, so each change is
+ * emitted once, by the instance whose apply made it. While Redis does not answer, every call
+ * rejects within `commandTimeoutMs`, and after `circuitFailures` such failures at once
+ * (RedisUnavailableError) until a probe gets through.
  */
 export class RedisStore implements PresenceStore {
   readonly client: Redis | Cluster;
   readonly prefix: string;
   readonly tombstoneHorizonMs: number;
+  readonly commandTimeoutMs: number;
+  /** One holder at a time per lease name across every instance on this Redis and prefix. */
+  readonly lease: LeaseCapability;
+  private readonly clockSkewMs: number;
+  private readonly circuit: Circuit;
   private readonly ownsClient: boolean;
   private readonly scripts: ScriptClient;
   /**
@@ -97,28 +152,82 @@ export class RedisStore implements PresenceStore {
   private readonly failed = new Map<string, { token: string; until: number }>();
 
   constructor(options: RedisStoreOptions = {}) {
-    const horizon = options.tombstoneHorizonMs ?? DEFAULT_TOMBSTONE_HORIZON_MS;
-    if (!(horizon >= 0) || !Number.isFinite(horizon)) throw new RangeError('tombstoneHorizonMs must be a finite number >= 0');
-    const prefix = options.prefix ?? 'pw';
-    if (prefix === '' || /[{}]/.test(prefix)) throw new TypeError('prefix must be a non-empty string without { or }');
-    if (options.client !== undefined && options.url !== undefined) throw new TypeError('pass either url or client, not both');
-    this.tombstoneHorizonMs = horizon;
+    if (typeof options !== 'object' || options === null) throw optionError('RedisStore options', 'an object', options);
+    this.tombstoneHorizonMs = nonNegativeNumber(options.tombstoneHorizonMs, 'tombstoneHorizonMs', DEFAULT_TOMBSTONE_HORIZON_MS);
+    this.commandTimeoutMs = positiveNumber(options.commandTimeoutMs, 'commandTimeoutMs', DEFAULT_COMMAND_TIMEOUT_MS);
+    const failures = positiveInteger(options.circuitFailures, 'circuitFailures', DEFAULT_CIRCUIT_FAILURES);
+    const cooldown = positiveNumber(options.circuitCooldownMs, 'circuitCooldownMs', DEFAULT_CIRCUIT_COOLDOWN_MS);
+    this.clockSkewMs = nonNegativeNumber(options.clockSkewMs, 'clockSkewMs', INDEX_PRUNE_MARGIN_MS);
+    const prefix: unknown = options.prefix ?? 'pw';
+    if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) throw optionError('prefix', 'a non-empty string without { or }', options.prefix);
+    if (options.url !== undefined && typeof options.url !== 'string') throw optionError('url', 'a redis:// URL string', options.url);
+    if (options.client !== undefined && options.url !== undefined) throw optionError('client', 'omitted when url is given (pass one of them)', options.client);
+    if (options.client !== undefined && (typeof options.client !== 'object' || options.client === null || typeof (options.client as { defineCommand?: unknown }).defineCommand !== 'function')) {
+      throw optionError('client', 'an ioredis Redis or Cluster client', options.client);
+    }
     this.prefix = prefix;
+    this.circuit = new Circuit(failures, cooldown, unavailable);
     this.ownsClient = options.client === undefined;
     if (options.client !== undefined) {
       this.client = options.client;
     } else {
-      const client = new Redis(options.url ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 2, ...options.redisOptions });
+      // No offline queue: while Redis is down a command fails at once instead of waiting for the
+      // reconnect (the store waits for the connection itself, within commandTimeoutMs).
+      const client = new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+        maxRetriesPerRequest: 2,
+        enableOfflineQueue: false,
+        commandTimeout: this.commandTimeoutMs,
+        ...options.redisOptions,
+      });
       // Failures reach the caller as rejected store calls; without a listener ioredis would print each one.
       client.on('error', () => undefined);
       this.client = client;
     }
     defineScripts(this.client);
     this.scripts = this.client as ScriptClient;
+    this.lease = {
+      acquire: (name, ttlMs) => this.acquireLease(name, ttlMs),
+      status: (name) => this.leaseStatus(name),
+    };
   }
 
-  async apply(events: readonly PresenceEvent[]): Promise<PresenceChange[]> {
-    if (events.length === 0) return [];
+  /**
+   * Run one round trip to Redis: through the circuit, within commandTimeoutMs (the wait for the
+   * connection included, when the client has no offline queue).
+   */
+  private async guard<T>(call: () => Promise<T>): Promise<T> {
+    return this.circuit.run(async () => {
+      const deadline = Date.now() + this.commandTimeoutMs;
+      await this.connected(deadline);
+      return withDeadline(call(), deadline, this.commandTimeoutMs);
+    });
+  }
+
+  /** Wait (until `deadline`) for a client without offline queue to be ready: its commands would fail while it connects. */
+  private async connected(deadline: number): Promise<void> {
+    const client = this.client as Redis;
+    if (client.status === 'ready' || client.options.enableOfflineQueue !== false) return;
+    if (client.status === 'end') throw new RedisUnavailableError('RedisStore: the connection to Redis is closed (close() was called)');
+    if (client.status === 'wait') client.connect().catch(() => undefined);
+    await new Promise<void>((resolve, reject) => {
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const onReady = () => done();
+      const timer = setTimeout(
+        () => done(new RedisUnavailableError(`RedisStore: not connected to Redis within ${this.commandTimeoutMs} ms (commandTimeoutMs; status ${client.status})`)),
+        Math.max(0, deadline - Date.now()),
+      );
+      client.on('ready', onReady);
+    });
+  }
+
+  async apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<PresenceChange[]> {
+    const marks = checkApplyOptions(options);
+    if (events.length === 0 && marks === undefined) return [];
     const byChannel = new Map<string, number[]>();
     for (let i = 0; i < events.length; i++) {
       const channel = (events[i] as PresenceEvent).channel;
@@ -126,8 +235,12 @@ export class RedisStore implements PresenceStore {
       if (list === undefined) byChannel.set(channel, [i]);
       else list.push(i);
     }
-    const calls: { channel: string; indices: number[]; events: Buffer }[] = [];
-    for (const [channel, indices] of byChannel) calls.push({ channel, indices, events: packTuples(indices.map((i) => tupleOf(events[i] as PresenceEvent))) });
+    if (marks !== undefined) for (const channel of marks.keys()) if (!byChannel.has(channel)) byChannel.set(channel, []);
+    const calls: Call[] = [];
+    for (const [channel, indices] of byChannel) {
+      const time = marks?.get(channel);
+      calls.push({ channel, indices, events: packTuples(indices.map((i) => tupleOf(events[i] as PresenceEvent))), watermark: time === undefined ? '' : String(time) });
+    }
     const now = Date.now();
     // Only a batch whose apply failed is remembered, so the content hash is needed only when some
     // batch is (to find it again) or when this one fails (to remember it).
@@ -137,7 +250,7 @@ export class RedisStore implements PresenceStore {
 
     let replies: (number | Buffer)[][];
     try {
-      replies = await this.run(calls, token);
+      replies = await this.guard(() => this.run(calls, token));
     } catch (error) {
       this.rememberFailure(batch ?? batchHash(calls), token, now);
       throw error;
@@ -169,18 +282,20 @@ export class RedisStore implements PresenceStore {
    * pipelined with the index update (one round trip). On a Cluster: one call per channel (its keys
    * share a slot), sent concurrently. Answers one reply array per channel, in the order of `calls`.
    */
-  private async run(calls: readonly { channel: string; events: Buffer }[], token: string): Promise<(number | Buffer)[][]> {
+  private async run(calls: readonly Call[], token: string): Promise<(number | Buffer)[][]> {
     const now = Date.now();
     const index = indexKey(this.prefix);
     const indexArgs: Arg[] = [];
     for (const { channel } of calls) indexArgs.push(now, encodeName(channel));
-    const scriptArgs = (group: readonly { channel: string; events: Buffer }[]): Arg[] => {
+    const scriptArgs = (group: readonly Call[]): Arg[] => {
       const keys: Arg[] = [];
-      for (const { channel } of group) {
+      const perChannel: Arg[] = [];
+      for (const { channel, events, watermark } of group) {
         const k = channelKeys(this.prefix, channel);
         keys.push(k.members, k.tombstones, k.info, k.replay(token));
+        perChannel.push(events, watermark);
       }
-      return [keys.length, ...keys, this.tombstoneHorizonMs, REPLAY_TTL_MS, ...group.map((c) => c.events)];
+      return [keys.length, ...keys, this.tombstoneHorizonMs, REPLAY_TTL_MS, ...perChannel];
     };
     if (this.client.isCluster) {
       const [, ...replies] = await Promise.all([this.client.zadd(index, ...indexArgs), ...calls.map((call) => this.scripts.presenceWebhooksApplyBuffer(...scriptArgs([call])))]);
@@ -196,36 +311,101 @@ export class RedisStore implements PresenceStore {
   }
 
   async members(channel: string): Promise<Member[]> {
-    const blobs = await this.scripts.presenceWebhooksMembersBuffer(channelKeys(this.prefix, channel).members);
+    const blobs = await this.guard(() => this.scripts.presenceWebhooksMembersBuffer(channelKeys(this.prefix, channel).members));
     return blobs.map((blob) => decodeMember(blob)).sort(compareMembers);
   }
 
   async channels(): Promise<string[]> {
+    return (await this.walkIndex()).present.sort();
+  }
+
+  /**
+   * Drop the index entries of channels whose keys have expired (their members all left, and the
+   * horizon passed), once older than clockSkewMs. `channels()` does the same as it reads. Answers
+   * how many entries were dropped.
+   */
+  async collect(): Promise<number> {
+    return (await this.walkIndex()).removed;
+  }
+
+  /** Channels in the index (held, or applied to recently and not yet collected). */
+  async channelCount(): Promise<number> {
+    return this.guard(() => this.client.zcard(indexKey(this.prefix)));
+  }
+
+  /** Read the index: the channels with someone present; entries of expired channels are pruned. */
+  private async walkIndex(): Promise<{ present: string[]; removed: number }> {
     const index = indexKey(this.prefix);
     const startedAt = Date.now();
-    const names = await this.client.zrangeBuffer(index, 0, -1);
-    if (names.length === 0) return [];
-    const counts = await Promise.all(names.map((name) => this.client.hget(channelKeys(this.prefix, decodeName(name)).info, 'n')));
+    const names = await this.guard(() => this.client.zrangeBuffer(index, 0, -1));
     const present: string[] = [];
-    const gone: Buffer[] = [];
-    names.forEach((name, i) => {
-      const count = counts[i];
-      if (count === null || count === undefined) gone.push(name);
-      else if (Number(count) > 0) present.push(decodeName(name));
-    });
-    if (gone.length > 0) await this.scripts.presenceWebhooksPruneIndex(index, startedAt - INDEX_PRUNE_MARGIN_MS, ...gone);
-    return present.sort();
+    let removed = 0;
+    for (let first = 0; first < names.length; first += INDEX_CHUNK) {
+      const chunk = names.slice(first, first + INDEX_CHUNK);
+      const counts = await this.guard(async () => {
+        // On a Cluster the channels live in different slots: one command each, sent at once.
+        if (this.client.isCluster) return Promise.all(chunk.map((name) => this.client.hget(channelKeys(this.prefix, decodeName(name)).info, 'n')));
+        const pipeline = this.client.pipeline();
+        for (const name of chunk) pipeline.hget(channelKeys(this.prefix, decodeName(name)).info, 'n');
+        const results = (await pipeline.exec()) ?? [];
+        return results.map(([error, count]) => {
+          if (error) throw error;
+          return count as string | null;
+        });
+      });
+      const gone: Buffer[] = [];
+      chunk.forEach((name, i) => {
+        const count = counts[i];
+        if (count === null || count === undefined) gone.push(name);
+        else if (Number(count) > 0) present.push(decodeName(name));
+      });
+      if (gone.length > 0) removed += await this.guard(() => this.scripts.presenceWebhooksPruneIndex(index, startedAt - this.clockSkewMs, ...gone));
+    }
+    return { present, removed };
   }
 
   async occupancy(channel: string): Promise<number> {
-    const count = await this.client.hget(channelKeys(this.prefix, channel).info, 'n');
+    const count = await this.guard(() => this.client.hget(channelKeys(this.prefix, channel).info, 'n'));
     return count === null ? 0 : Number(count);
   }
 
   async reportedOccupancy(channel: string): Promise<ReportedOccupancy | undefined> {
-    const [occupancy, timestamp] = await this.client.hmget(channelKeys(this.prefix, channel).info, 'ro', 'rt');
+    const [occupancy, timestamp] = await this.guard(() => this.client.hmget(channelKeys(this.prefix, channel).info, 'ro', 'rt'));
     if (occupancy === null || occupancy === undefined || timestamp === null || timestamp === undefined) return undefined;
     return { occupancy: Number(occupancy), timestamp: Number(timestamp) };
+  }
+
+  async watermark(channel: string): Promise<number | undefined> {
+    const time = await this.guard(() => this.client.hget(channelKeys(this.prefix, channel).info, 'w'));
+    return time === null ? undefined : Number(time);
+  }
+
+  private async acquireLease(name: string, ttlMs: number): Promise<Lease | undefined> {
+    if (typeof name !== 'string' || name === '') throw optionError('lease name', 'a non-empty string', name);
+    const ttl = positiveInteger(ttlMs, 'lease ttlMs', 1);
+    const keys = leaseKeys(this.prefix, name);
+    const granted = await this.guard(() => this.scripts.presenceWebhooksLeaseAcquire(keys.holder, keys.state, ttl));
+    if (granted === null) return undefined;
+    const token = Number(granted);
+    return {
+      token,
+      renew: async () => (await this.guard(() => this.scripts.presenceWebhooksLeaseRenew(keys.holder, String(token), ttl))) === 1,
+      release: async (done: boolean) => {
+        await this.guard(() => this.scripts.presenceWebhooksLeaseRelease(keys.holder, keys.state, String(token), done ? '1' : '0'));
+      },
+    };
+  }
+
+  private async leaseStatus(name: string): Promise<LeaseStatus> {
+    if (typeof name !== 'string' || name === '') throw optionError('lease name', 'a non-empty string', name);
+    const keys = leaseKeys(this.prefix, name);
+    const [held, doneAt, doneToken] = await this.guard(() => this.scripts.presenceWebhooksLeaseStatus(keys.holder, keys.state));
+    const status: LeaseStatus = { held: held === 1 };
+    if (doneAt !== null && doneToken !== null) {
+      status.doneAt = Number(doneAt);
+      status.doneToken = Number(doneToken);
+    }
+    return status;
   }
 
   /**
@@ -234,14 +414,18 @@ export class RedisStore implements PresenceStore {
    */
   async clear(): Promise<void> {
     const index = indexKey(this.prefix);
-    const names = await this.client.zrangeBuffer(index, 0, -1);
-    await Promise.all(
-      names.map((name) => {
-        const keys = channelKeys(this.prefix, decodeName(name));
-        return this.client.del(keys.members, keys.tombstones, keys.info);
-      }),
-    );
-    await this.client.del(index);
+    const names = await this.guard(() => this.client.zrangeBuffer(index, 0, -1));
+    for (let first = 0; first < names.length; first += INDEX_CHUNK) {
+      await this.guard(() =>
+        Promise.all(
+          names.slice(first, first + INDEX_CHUNK).map((name) => {
+            const keys = channelKeys(this.prefix, decodeName(name));
+            return this.client.del(keys.members, keys.tombstones, keys.info);
+          }),
+        ),
+      );
+    }
+    await this.guard(() => this.client.del(index));
   }
 
   /** Close the client the store created from `url`; a client passed in stays open. */

@@ -10,10 +10,22 @@ function readScript(name: string): string {
 }
 
 /** numberOfKeys undefined: the caller passes it first (apply takes four keys per channel, one or more channels). */
-const SCRIPTS: Readonly<Record<'presenceWebhooksApply' | 'presenceWebhooksMembers' | 'presenceWebhooksPruneIndex', { file: string; numberOfKeys: number | undefined; readOnly: boolean }>> = {
+type ScriptName =
+  | 'presenceWebhooksApply'
+  | 'presenceWebhooksMembers'
+  | 'presenceWebhooksPruneIndex'
+  | 'presenceWebhooksLeaseAcquire'
+  | 'presenceWebhooksLeaseRenew'
+  | 'presenceWebhooksLeaseRelease'
+  | 'presenceWebhooksLeaseStatus';
+const SCRIPTS: Readonly<Record<ScriptName, { file: string; numberOfKeys: number | undefined; readOnly: boolean }>> = {
   presenceWebhooksApply: { file: 'apply', numberOfKeys: undefined, readOnly: false },
   presenceWebhooksMembers: { file: 'members', numberOfKeys: 1, readOnly: true },
   presenceWebhooksPruneIndex: { file: 'prune-index', numberOfKeys: 1, readOnly: false },
+  presenceWebhooksLeaseAcquire: { file: 'lease-acquire', numberOfKeys: 2, readOnly: false },
+  presenceWebhooksLeaseRenew: { file: 'lease-renew', numberOfKeys: 1, readOnly: false },
+  presenceWebhooksLeaseRelease: { file: 'lease-release', numberOfKeys: 2, readOnly: false },
+  presenceWebhooksLeaseStatus: { file: 'lease-status', numberOfKeys: 2, readOnly: true },
 };
 
 let sources: Record<keyof typeof SCRIPTS, string> | undefined;
@@ -22,10 +34,14 @@ type Arg = string | Buffer | number;
 
 /** The script commands, as ioredis adds them to a client (the `Buffer` variants answer bytes). */
 export interface ScriptCommands {
-  /** numkeys, 4 keys per channel, horizon, replay ttl, then each channel's packed events: one reply array per channel. */
+  /** numkeys, 4 keys per channel, horizon, replay ttl, then each channel's packed events and watermark: one reply array per channel. */
   presenceWebhooksApplyBuffer(...args: Arg[]): Promise<(number | Buffer)[][]>;
   presenceWebhooksMembersBuffer(...args: Arg[]): Promise<Buffer[]>;
   presenceWebhooksPruneIndex(...args: Arg[]): Promise<number>;
+  presenceWebhooksLeaseAcquire(...args: Arg[]): Promise<number | null>;
+  presenceWebhooksLeaseRenew(...args: Arg[]): Promise<number>;
+  presenceWebhooksLeaseRelease(...args: Arg[]): Promise<number>;
+  presenceWebhooksLeaseStatus(...args: Arg[]): Promise<[number, string | null, string | null]>;
 }
 
 /**

@@ -120,7 +120,95 @@ describe('MemoryStore', () => {
     expect((await store.apply([ev('m35', 3, true)])).map((c) => c.type)).toEqual(['update']);
   });
 
-  it('rejects a negative horizon', () => {
-    expect(() => new MemoryStore({ tombstoneHorizonMs: -1 })).toThrow(RangeError);
+  it('rejects a negative horizon with the standard option error', () => {
+    expect(() => new MemoryStore({ tombstoneHorizonMs: -1 })).toThrow(new TypeError('presence-webhooks: tombstoneHorizonMs must be a number >= 0 (got -1)'));
+  });
+
+  it('rejects bad watermarks before merging anything', async () => {
+    const store = new MemoryStore();
+    await expect(store.apply([ev('a', 1, true)], { watermarks: [{ channel: 'room', time: Number.NaN }] })).rejects.toThrow(
+      new TypeError('presence-webhooks: watermarks[0].time must be a finite number (ms) (got NaN)'),
+    );
+    await expect(store.apply([ev('a', 1, true)], { watermarks: 'room' as never })).rejects.toThrow(TypeError);
+    expect(store.size).toBe(0);
+  });
+
+  it('frees a channel whose members all left after the horizon, whatever reported occupancy it carried', async () => {
+    let now = 0;
+    const store = new MemoryStore({ tombstoneHorizonMs: 10, now: () => now });
+    await store.apply([{ ...ev('a', 1, true), reported: { occupancy: 1, timestamp: 1 } }]);
+    await store.apply([{ ...ev('a', 2, false), reported: { occupancy: 0, timestamp: 2 } }]);
+    expect(store.channelCount).toBe(1);
+    now = 10;
+    store.sweep();
+    expect([store.channelCount, store.size, store.queuedCount]).toEqual([0, 0, 0]);
+    expect(await store.reportedOccupancy('room')).toBeUndefined();
+  });
+
+  it('100k PubNub channels joined and left: after the horizon and a sweep nothing of them is held', async () => {
+    let now = 1_000;
+    const store = new MemoryStore({ tombstoneHorizonMs: 50, now: () => now });
+    const pubnub = (channel: string, present: boolean, timestamp: number, occupancy: number): PresenceEvent => ({
+      provider: 'pubnub',
+      channel,
+      memberKey: 'uuid-1',
+      present,
+      ...(present ? {} : { reason: 'leave' as const }),
+      member: { clientId: 'uuid-1', timestamp },
+      order: { ts: timestamp, serial: -1, index: -1, rank: present ? 0 : 2, id: `${channel}:${timestamp}` },
+      reported: { occupancy, timestamp },
+    });
+    const channels = Array.from({ length: 100_000 }, (_, i) => `dead-${i}`);
+    for (let i = 0; i < channels.length; i += 1000) store.applySync(channels.slice(i, i + 1000).map((c) => pubnub(c, true, 1, 1)));
+    now += 10;
+    for (let i = 0; i < channels.length; i += 1000) store.applySync(channels.slice(i, i + 1000).map((c) => pubnub(c, false, 2, 0)));
+    expect([store.channelCount, store.size, store.queuedCount]).toEqual([100_000, 100_000, 100_000]);
+    expect(await store.reportedOccupancy('dead-7')).toEqual({ occupancy: 0, timestamp: 2 });
+    now += 50;
+    store.sweep();
+    expect([store.channelCount, store.size, store.queuedCount]).toEqual([0, 0, 0]);
+    expect(await store.channels()).toEqual([]);
+  });
+
+  it('keeps a watermark of an empty channel for the horizon, then frees the channel', async () => {
+    let now = 0;
+    const store = new MemoryStore({ tombstoneHorizonMs: 10, now: () => now });
+    await store.apply([], { watermarks: [{ channel: 'room', time: 100 }] });
+    expect(await store.watermark('room')).toBe(100);
+    expect(await store.apply([ev('a', 50, true)])).toEqual([]);
+    now = 5;
+    await store.apply([], { watermarks: [{ channel: 'room', time: 90 }] }); // rewritten (not lowered): held 10 more ms
+    expect(await store.watermark('room')).toBe(100);
+    now = 10;
+    store.sweep();
+    expect(store.channelCount).toBe(1);
+    now = 15;
+    store.sweep();
+    expect([store.channelCount, store.queuedCount]).toEqual([0, 0]);
+    expect(await store.watermark('room')).toBeUndefined();
+  });
+
+  it('grants its lease to one holder at a time, with increasing tokens, and records completion', async () => {
+    let now = 0;
+    const store = new MemoryStore({ now: () => now });
+    const first = await store.lease.acquire('job', 100);
+    expect(first?.token).toBe(1);
+    expect(await store.lease.acquire('job', 100)).toBeUndefined();
+    expect(await store.lease.status('job')).toEqual({ held: true });
+    now = 50;
+    expect(await first?.renew()).toBe(true);
+    now = 149;
+    expect(await store.lease.acquire('job', 100)).toBeUndefined();
+    now = 150;
+    const second = await store.lease.acquire('job', 100);
+    expect(second?.token).toBe(2);
+    expect(await first?.renew()).toBe(false);
+    await first?.release(true); // no longer the holder's: no effect
+    expect(await store.lease.status('job')).toEqual({ held: true });
+    now = 160;
+    await second?.release(true);
+    expect(await store.lease.status('job')).toEqual({ held: false, doneAt: 160, doneToken: 2 });
+    expect((await store.lease.acquire('job', 100))?.token).toBe(3);
+    await expect(store.lease.acquire('', 100)).rejects.toThrow(TypeError);
   });
 });

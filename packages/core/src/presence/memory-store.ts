@@ -1,5 +1,8 @@
 import type { Member, PresenceChange, PresenceEvent, ReportedOccupancy } from '../events.js';
-import type { PresenceStore } from '../store.js';
+import { nonNegativeNumber, optionalFunction, optionError } from '../options/check.js';
+import type { ApplyOptions, PresenceStore } from '../store.js';
+import { checkApplyOptions } from './apply-options.js';
+import { MemoryLease } from './memory-lease.js';
 import { MemberRecord } from './member-record.js';
 import { compareMembers, effectiveChange } from './merge.js';
 import { compareOrder } from './order.js';
@@ -27,6 +30,9 @@ interface ChannelState {
   /** The most records `members` held since it was built: a Map keeps its capacity when emptied. */
   peak: number;
   reported?: ReportedOccupancy;
+  /** The channel's watermark (ApplyOptions) and when it was last written (store clock). */
+  watermark?: number;
+  watermarkAt?: number;
 }
 
 /** A channel's members map is rebuilt once collection leaves it at most half as full as its peak (past this size). */
@@ -37,24 +43,38 @@ export class MemoryStore implements PresenceStore {
   readonly tombstoneHorizonMs: number;
   private readonly now: () => number;
   private readonly byChannel = new Map<string, ChannelState>();
-  private readonly tombstones = new TombstoneQueue<MemberRecord>();
+  /**
+   * Tombstones and watermark writes in the order they were made. A `null` record is a watermark
+   * write: its channel is freed then if it holds no member state and no newer watermark write.
+   */
+  private readonly tombstones = new TombstoneQueue<MemberRecord | null>();
+  /** In-process leases: one holder per name among the users of this store (see PresenceStore.lease). */
+  readonly lease: MemoryLease;
 
   constructor(options: MemoryStoreOptions = {}) {
-    const horizon = options.tombstoneHorizonMs ?? DEFAULT_TOMBSTONE_HORIZON_MS;
-    if (!(horizon >= 0)) throw new RangeError('tombstoneHorizonMs must be a number >= 0');
-    this.tombstoneHorizonMs = horizon;
-    this.now = options.now ?? Date.now;
+    if (typeof options !== 'object' || options === null) throw optionError('MemoryStore options', 'an object', options);
+    this.tombstoneHorizonMs = nonNegativeNumber(options.tombstoneHorizonMs, 'tombstoneHorizonMs', DEFAULT_TOMBSTONE_HORIZON_MS);
+    this.now = optionalFunction<() => number>(options.now, 'now') ?? Date.now;
+    this.lease = new MemoryLease(this.now);
   }
 
-  apply(events: readonly PresenceEvent[]): Promise<PresenceChange[]> {
-    return Promise.resolve(this.applySync(events));
+  apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<PresenceChange[]> {
+    try {
+      return Promise.resolve(this.applySync(events, options));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /** The synchronous merge behind `apply`. */
-  applySync(events: readonly PresenceEvent[]): PresenceChange[] {
+  applySync(events: readonly PresenceEvent[], options?: ApplyOptions): PresenceChange[] {
+    const marks = checkApplyOptions(options);
     const now = this.now();
     this.sweep(now);
     const changes: PresenceChange[] = [];
+    // The watermark the events of the current run are checked against: the channel's, unless this
+    // call sets one at least as new (then its events are the snapshot's, the newer truth).
+    let watermark: number | undefined;
     // Events of one channel come in runs (an Ably item, a PubNub batch): look each run's channel up once.
     let name: string | undefined;
     let channel: ChannelState | undefined;
@@ -66,6 +86,8 @@ export class MemoryStore implements PresenceStore {
           channel = { members: new Map(), present: 0, peak: 0 };
           this.byChannel.set(name, channel);
         }
+        const setting = marks?.get(name);
+        watermark = setting !== undefined && (channel.watermark === undefined || setting >= channel.watermark) ? undefined : channel.watermark;
       }
       if (event.reported !== undefined && (channel.reported === undefined || event.reported.timestamp >= channel.reported.timestamp)) {
         channel.reported = event.reported;
@@ -85,6 +107,7 @@ export class MemoryStore implements PresenceStore {
         current = map.get(key);
       }
       if (current !== undefined && compareOrder(event.order, current) <= 0) continue; // duplicate or stale
+      if (current === undefined && watermark !== undefined && event.order.ts < watermark) continue; // older than a snapshot that did not list it
       const change = effectiveChange(current, event);
       const wasPresent = current?.present === true;
       let record: MemberRecord;
@@ -103,21 +126,39 @@ export class MemoryStore implements PresenceStore {
       if (!record.present) this.tombstones.push({ channel: event.channel, overflow: map !== channel.members, key, record }, now);
       if (change !== undefined) changes.push(change);
     }
+    if (marks !== undefined) {
+      for (const [name, time] of marks) {
+        let state = this.byChannel.get(name);
+        if (state === undefined) this.byChannel.set(name, (state = { members: new Map(), present: 0, peak: 0 }));
+        if (state.watermark === undefined || time > state.watermark) state.watermark = time;
+        state.watermarkAt = now;
+        this.tombstones.push({ channel: name, overflow: false, key: '', record: null }, now);
+      }
+    }
     return changes;
   }
 
   /** Collect tombstones older than the horizon. Runs on every apply; call it to free memory sooner. */
   sweep(now: number = this.now()): void {
-    this.tombstones.drain(now - this.tombstoneHorizonMs, (tombstone) => this.collect(tombstone));
+    const cutoff = now - this.tombstoneHorizonMs;
+    this.tombstones.drain(cutoff, (tombstone) => this.collect(tombstone, cutoff));
   }
 
-  private collect({ channel: name, overflow, key, record }: Tombstone<MemberRecord>): void {
+  private collect({ channel: name, overflow, key, record }: Tombstone<MemberRecord | null>, cutoff: number): void {
     const channel = this.byChannel.get(name);
-    const map = overflow ? channel?.overflow : channel?.members;
-    if (channel === undefined || map === undefined || map.get(key) !== record) return; // replaced by a newer state since
+    if (channel === undefined) return;
+    if (record === null) {
+      // A watermark write: free the channel if nothing else holds it.
+      if (channel.members.size === 0 && channel.overflow === undefined && (channel.watermarkAt as number) <= cutoff) this.byChannel.delete(name);
+      return;
+    }
+    const map = overflow ? channel.overflow : channel.members;
+    if (map === undefined || map.get(key) !== record) return; // replaced by a newer state since
     map.delete(key);
     if (channel.overflow?.size === 0) delete channel.overflow;
-    if (channel.members.size === 0 && channel.overflow === undefined && channel.reported === undefined) {
+    // No member state left: the channel goes, whatever figures it carried (its reported occupancy),
+    // unless a watermark written within the horizon holds it (its own queue entry frees it later).
+    if (channel.members.size === 0 && channel.overflow === undefined && (channel.watermarkAt === undefined || channel.watermarkAt <= cutoff)) {
       this.byChannel.delete(name);
     } else if (channel.members.size > REBUILD_ABOVE && channel.members.size * 2 <= channel.peak) {
       // Give back the capacity of the members that left (amortised O(1) per collected tombstone).
@@ -150,11 +191,25 @@ export class MemoryStore implements PresenceStore {
     return Promise.resolve(this.byChannel.get(channel)?.reported);
   }
 
+  watermark(channel: string): Promise<number | undefined> {
+    return Promise.resolve(this.byChannel.get(channel)?.watermark);
+  }
+
   /** Member states held, tombstones included (for tests and memory measurements). */
   get size(): number {
     let n = 0;
     for (const state of this.byChannel.values()) n += state.members.size + (state.overflow?.size ?? 0);
     return n;
+  }
+
+  /** Channels held, empty ones awaiting collection included (for tests and memory measurements). */
+  get channelCount(): number {
+    return this.byChannel.size;
+  }
+
+  /** Tombstones and watermark writes waiting for the horizon (for tests and memory measurements). */
+  get queuedCount(): number {
+    return this.tombstones.length;
   }
 
   close(): Promise<void> {

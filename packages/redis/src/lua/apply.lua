@@ -1,24 +1,34 @@
--- presence-webhooks: merge a batch of presence events of ONE channel, atomically.
+-- presence-webhooks: merge a batch of presence events, one or more channels, each atomically.
 -- The same semantics as MemoryStore (core presence/merge.ts mergeEvent + presence/order.ts compareOrder).
+-- On a single Redis one call carries every channel of a delivery; on a Cluster one call per channel
+-- (the four keys of a channel share a hash slot, two channels may not).
 --
--- KEYS[1] members hash    memberKey -> cmsgpack(present, ts, serial, index, rank, idKey, memberBlob)
--- KEYS[2] tombstone zset  memberKey -> expiry (ms, Redis clock): exactly the absent members of KEYS[1]
--- KEYS[3] info hash       n (present count), ro / rt (newest reported occupancy and its timestamp),
---                         x ('1' while the keys carry the expiry of an empty channel, '0' once cleared)
--- KEYS[4] replay key      the changes this call decided, kept for a minute: a resent call (its reply was
---                         lost when the connection dropped) answers the same changes instead of none
+-- KEYS: four per channel, channel c (1-based) at KEYS[4c-3 .. 4c]:
+--   members hash    memberKey -> cmsgpack(present, ts, serial, index, rank, idKey, memberBlob)
+--   tombstone zset  memberKey -> expiry (ms, Redis clock): exactly the absent members of the hash
+--   info hash       n (present count), ro / rt (newest reported occupancy and its timestamp),
+--                   w (the watermark: time of the newest complete snapshot applied, ms, provider clock),
+--                   x ('1' while the keys carry the expiry of an empty channel, '0' once cleared)
+--   replay key      the changes this call decided for the channel, kept for a minute: a resent call (its
+--                   reply was lost when the connection dropped) answers the same changes instead of none
 -- ARGV[1] tombstone horizon (ms)   ARGV[2] replay ttl (ms)
--- ARGV[3] the events, one MsgPack array (src/event-pack.ts) with one array per event:
+-- then two per channel c: ARGV[1 + 2c] its events, ARGV[2 + 2c] the watermark this call sets ('' for none).
+-- The events are one MsgPack array (src/event-pack.ts) with one array per event:
 --   { memberKey, present (boolean), ts, serial, index, rank,
 --     idKey (the id as UTF-16BE bytes, so a byte comparison is JavaScript's string comparison),
 --     memberBlob (MsgPack of the Member, kept opaque; '' when absent),
 --     reported occupancy, reported timestamp (decimal strings; nil when none) }
 --
--- Returns a flat array, 3 entries per effective change, in input order:
---   event number (0-based), change type (1 join, 2 update, 3 leave), previous member blob (update) or ''.
+-- Watermark: an event with ts below the channel's watermark, for a member the channel holds no state
+-- for, is stale. A call that sets a watermark at or above the held one merges its own events without
+-- the check (they are the snapshot's); the watermark is raised (never lowered) after the merge.
+--
+-- Returns one array per channel, in KEYS order, each flat with 3 entries per effective change in
+-- input order: event number (0-based), change type (1 join, 2 update, 3 leave), previous member blob
+-- (update) or ''.
 --
 -- The members' states are read with one HMGET and written back with one HSET (and one ZADD / ZREM
--- for the tombstones) per call, not per event: the merge itself runs on a Lua table.
+-- for the tombstones) per channel, not per event: the merge itself runs on a Lua table.
 
 local horizon = tonumber(ARGV[1])
 local replayTtl = tonumber(ARGV[2])
@@ -58,7 +68,7 @@ local function callChunked(command, key, list, width)
 end
 
 -- Merge one channel's events; answers its changes.
-local function applyChannel(membersKey, tombsKey, infoKey, replayKey, packed)
+local function applyChannel(membersKey, tombsKey, infoKey, replayKey, packed, setting)
   local saved = redis.call('GET', replayKey)
   if saved then return cmsgpack.unpack(saved) end
 
@@ -73,11 +83,15 @@ local function applyChannel(membersKey, tombsKey, infoKey, replayKey, packed)
   end
 
   -- x: '1' while the channel's keys carry the expiry set when its last member left, '0' once cleared.
-  local info = redis.call('HMGET', infoKey, 'n', 'rt', 'x')
+  local info = redis.call('HMGET', infoKey, 'n', 'rt', 'x', 'w')
   local present = tonumber(info[1] or '0')
   local reportedTs = tonumber(info[2] or '')
   local expiring = info[3] ~= '0'
-
+  local watermark = tonumber(info[4] or '')
+  local newWatermark = tonumber(setting)
+  -- The watermark this call's events are checked against: none when the call sets one as new or newer.
+  local check = watermark
+  if newWatermark ~= nil and (watermark == nil or newWatermark >= watermark) then check = nil end
 
   -- The held state of every member of the batch, read at once: key -> { present, ts, serial, index, rank, id, blob }.
   local keys, seen = {}, {}
@@ -128,6 +142,8 @@ local function applyChannel(membersKey, tombsKey, infoKey, replayKey, packed)
       newer = compareOrder(ts, serial, index, rank, id, current[2], current[3], current[4], current[5], current[6]) > 0
       wasPresent = current[1]
       previous = current[7]
+    elseif check ~= nil and ts < check then
+      newer = false -- older than a complete snapshot that did not list this member
     end
 
     if newer then
@@ -173,6 +189,10 @@ local function applyChannel(membersKey, tombsKey, infoKey, replayKey, packed)
   if #presentKeys > 0 then callChunked('ZREM', tombsKey, presentKeys, 1) end
   if #absent > 0 then callChunked('ZADD', tombsKey, absent, 2) end
 
+  if newWatermark ~= nil and (watermark == nil or newWatermark > watermark) then
+    redis.call('HSET', infoKey, 'w', setting)
+  end
+
   if present > 0 then
     redis.call('HSET', infoKey, 'n', present, 'x', '0')
     if expiring then
@@ -197,6 +217,6 @@ end
 
 local results = {}
 for c = 1, #KEYS / 4 do
-  results[c] = applyChannel(KEYS[4 * c - 3], KEYS[4 * c - 2], KEYS[4 * c - 1], KEYS[4 * c], ARGV[2 + c])
+  results[c] = applyChannel(KEYS[4 * c - 3], KEYS[4 * c - 2], KEYS[4 * c - 1], KEYS[4 * c], ARGV[1 + 2 * c], ARGV[2 + 2 * c])
 end
 return results

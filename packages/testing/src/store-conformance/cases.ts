@@ -6,6 +6,8 @@ import { SUITE_CHANNELS, dataArbitrary, eventsArbitrary, simpleEvent } from './e
 import { checkChanges, readSnapshot, referenceSnapshot } from './snapshot.js';
 import type { StoreConformanceCase, StoreConformanceOptions, StoreFactory } from './types.js';
 import { resyncConformanceCases } from './resync-cases.js';
+import { leaseConformanceCases } from './lease-cases.js';
+import { watermarkConformanceCases } from './watermark-cases.js';
 
 const DEFAULT_HORIZON_MS = 10 * 60 * 1000;
 
@@ -309,5 +311,5 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
         ),
     },
   ];
-  return [...cases, ...resyncConformanceCases(factory, options)];
+  return [...cases, ...resyncConformanceCases(factory, options), ...watermarkConformanceCases(factory, options), ...leaseConformanceCases(factory, options)];
 }

@@ -1,0 +1,123 @@
+/**
+ * RedisStore while Redis is down: a redis-server of the test's own (append-only, on a free port) is
+ * shut down after some applies. Applies then reject (within the test timeout: no offline queue, a
+ * command timeout, then the open circuit fails them at once) instead of hanging; once the server is
+ * back on the same port, applies succeed again and the data written before the outage is intact.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PresenceEvent } from '@presence-webhooks/core/store';
+import { RedisStore, RedisUnavailableError } from '@presence-webhooks/redis';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { redisAvailable } from './helpers/redis.js';
+
+const available = await redisAvailable();
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function startRedis(port: number, dir: string): ChildProcess {
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir], { stdio: 'ignore' });
+}
+
+async function waitForPing(url: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      if ((await client.ping()) === 'PONG') return;
+    } catch (error) {
+      if (i > 100) throw error;
+    } finally {
+      client.disconnect();
+    }
+    await sleep(50);
+  }
+}
+
+function enter(channel: string, clientId: string, serial: number): PresenceEvent {
+  const connectionId = `c-${clientId}`;
+  return {
+    provider: 'ably',
+    channel,
+    memberKey: `${connectionId}:${clientId}`,
+    present: true,
+    member: { clientId, connectionId, timestamp: 1_700_000_000_000 + serial },
+    order: { ts: 1_700_000_000_000 + serial, serial, index: 0, rank: 0, id: `${connectionId}:${serial}:0` },
+  };
+}
+
+describe.skipIf(!available)('RedisStore fails fast while Redis is down, and recovers', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pw-redis-outage-'));
+  let server: ChildProcess | undefined;
+  afterAll(async () => {
+    if (server !== undefined && server.exitCode === null) {
+      const exited = new Promise((resolve) => server?.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies reject while the server is down (the circuit opens), succeed after its restart, and the data is intact', async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    server = startRedis(port, dir);
+    await waitForPing(url);
+    const store = new RedisStore({ url, prefix: 'outage', commandTimeoutMs: 500, circuitFailures: 3, circuitCooldownMs: 200, redisOptions: { retryStrategy: () => 50 } });
+    try {
+      expect((await store.apply([enter('before', 'alice', 1), enter('before', 'bob', 1)])).map((c) => c.type)).toEqual(['join', 'join']);
+
+      // Down: SHUTDOWN (the append-only file is flushed), then wait for the process to exit.
+      const exited = new Promise((resolve) => server?.once('exit', resolve));
+      const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      admin.on('error', () => undefined);
+      await admin.connect();
+      await admin.shutdown().catch(() => undefined);
+      admin.disconnect();
+      await exited;
+
+      const failures: unknown[] = [];
+      for (let i = 0; i < 8; i++) failures.push(await store.apply([enter('during', 'carol', 10 + i)]).then(() => 'applied', (error: unknown) => error));
+      expect(failures.every((f) => f instanceof Error)).toBe(true);
+      // After circuitFailures failures the circuit is open: the rest fail at once, saying why.
+      expect(failures.some((f) => f instanceof RedisUnavailableError && /circuit open/.test(f.message))).toBe(true);
+      await expect(store.members('before')).rejects.toThrow(Error);
+
+      // Back on the same port, from the same directory (append-only file).
+      server = startRedis(port, dir);
+      await waitForPing(url);
+      let applied: string | undefined;
+      for (let i = 0; applied === undefined; i++) {
+        try {
+          applied = (await store.apply([enter('after', 'dave', 1)])).map((c) => c.type).join();
+        } catch (error) {
+          if (i > 200) throw error;
+          await sleep(50);
+        }
+      }
+      expect(applied).toBe('join');
+      expect((await store.members('before')).map((m) => m.clientId)).toEqual(['alice', 'bob']);
+      expect(await store.channels()).toEqual(['after', 'before']);
+      // Nothing of the failed applies was queued to land later.
+      expect(await store.members('during')).toEqual([]);
+    } finally {
+      await store.close();
+    }
+    const exited = new Promise((resolve) => server?.once('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+  });
+});
