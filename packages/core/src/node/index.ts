@@ -1,5 +1,5 @@
 export { handleNodeRequest, responseHeaders, sendNodeResponse } from './handle-node-request.js';
 export type { PreRead } from './handle-node-request.js';
 export { answersAt, mountRelativeUrl } from './mount.js';
-export { bodyTooLarge, readBody, readRefusal, requestTimeout, serverBusy } from './read-body.js';
+export { readBody, readRefusal } from './read-body.js';
 export type { BodyReadLimits } from './read-body.js';

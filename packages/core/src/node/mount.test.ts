@@ -18,7 +18,7 @@ describe('mountRelativeUrl', () => {
     expect(mountRelativeUrl('/?x=/webhooks', '/webhooks')).toBeUndefined();
   });
 
-  it('at the root (or an empty mount path, as Express gives for app.use(middleware)) every path is under it', () => {
+  it('at the root (/ or an empty mount path) every path is under it', () => {
     for (const mount of ['/', '']) {
       expect(mountRelativeUrl('/', mount)).toBe('/');
       expect(mountRelativeUrl('/anything?x=1', mount)).toBe('/anything?x=1');

@@ -4,8 +4,6 @@ import type { WebhookResponse } from '../errors.js';
 import { bodyConsumed, bodyTooLarge, errorResponse, WebhookError } from '../errors.js';
 import type { ReceiverLimits } from '../receiver.js';
 
-export { bodyTooLarge } from '../errors.js';
-
 /** What a read obeys: `receiver.limits`. */
 export type BodyReadLimits = Pick<ReceiverLimits, 'bodyLimit' | 'bodyTimeoutMs' | 'inFlight'>;
 
