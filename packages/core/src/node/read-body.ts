@@ -66,7 +66,8 @@ export function readBody(stream: Readable, headers: IncomingHttpHeaders, limits:
       limits.inFlight.release(reserved);
       reserved = 0;
       if (error === undefined) {
-        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received));
+        // A copy, always: a chunk may be a view over a larger socket read buffer.
+        resolve(Buffer.concat(chunks, received));
         return;
       }
       chunks.length = 0;
