@@ -58,6 +58,28 @@ for (const [name, lib] of [['Fastify 5', fastify5], ['Fastify 4', fastify4 as un
       }
     });
 
+    it('is a fastify-plugin plugin with encapsulate: named, for Fastify 4.x || 5.x; its parser and error handler stay on the webhook routes', async () => {
+      const plugin = presenceWebhooks(options);
+      for (const registered of [plugin, presenceWebhooks] as unknown as Record<symbol, unknown>[]) {
+        expect(registered[Symbol.for('plugin-meta')]).toMatchObject({ name: '@presence-webhooks/fastify', fastify: '4.x || 5.x', encapsulate: true });
+        expect(registered[Symbol.for('skip-override')]).toBe(false);
+      }
+      const app = lib();
+      await app.register(plugin, { prefix: '/webhooks' });
+      app.post('/api/echo', async (request) => request.body);
+      try {
+        const base = await serve(app);
+        expect(app.hasPlugin('@presence-webhooks/fastify')).toBe(true);
+        // Broken JSON on the app's route: Fastify's own parser and error answer, not the plugin's.
+        const broken = await sendHttp(`${base}/api/echo`, { headers: { 'content-type': 'application/json' }, body: new TextEncoder().encode('{"a":') });
+        expect(broken.status).toBe(400);
+        expect(JSON.parse(broken.text)).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+        expect((await sendHttp(`${base}/webhooks`, enter('fastify-plugin-meta'))).status).toBe(200);
+      } finally {
+        await app.close();
+      }
+    });
+
     it("the webhook route's limit is the receiver's; the server-wide bodyLimit still applies to the app's routes", async () => {
       const app = lib({ bodyLimit: 2048 });
       const plugin = presenceWebhooks({ ...options, bodyLimit: 16 * 1024 });

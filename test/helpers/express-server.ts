@@ -1,25 +1,18 @@
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import type { Receiver } from '@presence-webhooks/core';
 import { presenceWebhooks } from '@presence-webhooks/express';
 import express from 'express';
+import type { RunningServer, ServerTimeouts } from './node-server.js';
+import { listenOnLoopback, SERVER_TIMEOUTS } from './node-server.js';
 
-export interface RunningServer {
-  url: string;
-  close(): Promise<void>;
-}
+export type { RunningServer } from './node-server.js';
 
-/** A real Express 5 server on loopback with the webhook route at /webhooks. */
-export async function startExpress(receiver: Receiver, setup?: (app: express.Express) => void): Promise<RunningServer> {
+/** A real Express 5 server on loopback with the webhook route at /webhooks, and the server timeouts the README recommends. */
+export async function startExpress(receiver: Receiver, setup?: (app: express.Express) => void, timeouts: ServerTimeouts = SERVER_TIMEOUTS): Promise<RunningServer> {
   const app = express();
   setup?.(app);
   app.use('/webhooks', presenceWebhooks(receiver));
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/webhooks`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  return listenOnLoopback(createServer(timeouts, app), '/webhooks');
 }
 
 export interface PostResult {

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { createReceiver } from '@presence-webhooks/core';
 import { createApp } from './app.js';
 
@@ -20,5 +21,8 @@ receiver.on('join', (e) => console.log(`${e.member.clientId} joined ${e.channel}
 receiver.on('leave', (e) => console.log(`${e.member.clientId} left ${e.channel} (${e.reason})`));
 receiver.onError((error) => console.error('webhook problem:', error.message));
 
+// Server timeouts (see the adapter README): slow headers are cut after 10 s and a whole request after
+// 30 s (above the receiver's 10 s body timeout, so that its JSON 408 comes first), checked every second.
+const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 }, createApp(receiver));
 const port = Number(process.env.PORT ?? 3000);
-createApp(receiver).listen(port, () => console.log(`presence webhooks on http://127.0.0.1:${port}/webhooks`));
+server.listen(port, () => console.log(`presence webhooks on http://127.0.0.1:${port}/webhooks`));

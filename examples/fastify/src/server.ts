@@ -17,7 +17,14 @@ receiver.on('join', (e) => console.log(`${e.member.clientId} joined ${e.channel}
 receiver.on('leave', (e) => console.log(`${e.member.clientId} left ${e.channel} (${e.reason})`));
 receiver.onError((error) => console.error('webhook problem:', error.message));
 
+// Server timeouts (see the adapter README). Fastify turns Node's request timeout off by default:
+// a whole request must arrive within 30 s (above the receiver's 10 s body timeout, so that its JSON
+// 408 comes first), a socket idle for 60 s is closed, and slow headers are cut after 10 s.
+const app = await createApp(receiver, {
+  requestTimeout: 30_000,
+  connectionTimeout: 60_000,
+  http: { headersTimeout: 10_000, connectionsCheckingInterval: 1_000 },
+});
 const port = Number(process.env.PORT ?? 3000);
-const app = await createApp(receiver);
 await app.listen({ port, host: process.env.HOST ?? '127.0.0.1' });
 console.log(`Fastify: presence webhooks on http://127.0.0.1:${port}/webhooks, members at /channels/:channel/members`);

@@ -1,11 +1,11 @@
 import type { Receiver, ReceiverOptions, WebhookResponse } from '@presence-webhooks/core';
 import { createReceiver, isReceiver, WebhookError } from '@presence-webhooks/core';
-import { errorResponse } from '@presence-webhooks/core/node';
-import { bodyTooLarge, handleNodeRequest, responseHeaders } from '@presence-webhooks/core/node';
+import { errorResponse, handleNodeRequest, mountRelativeUrl, readBody, refuseRead, responseHeaders } from '@presence-webhooks/core/node';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 
-/** Plugin options: a receiver, or the options to create one (plus Fastify's own `prefix`). */
-export interface PresenceWebhooksFastifyOptions extends Partial<ReceiverOptions> {
+/** The plugin's register options: a receiver, or the options to create one (plus Fastify's own `prefix`). */
+export interface PresenceWebhooksOptions extends Partial<ReceiverOptions> {
   receiver?: Receiver;
   prefix?: string;
 }
@@ -13,10 +13,23 @@ export interface PresenceWebhooksFastifyOptions extends Partial<ReceiverOptions>
 /** The plugin `presenceWebhooks(receiverOrOptions)` returns, with the receiver it uses. */
 export type PresenceWebhooksPlugin = FastifyPluginAsync<{ prefix?: string }> & { readonly receiver: Receiver };
 
+/** `presenceWebhooks`: a plugin to register as it is, or a function that makes one bound to a receiver. */
+export interface PresenceWebhooks {
+  (receiverOrOptions: Receiver | ReceiverOptions): PresenceWebhooksPlugin;
+  (instance: FastifyInstance, options: PresenceWebhooksOptions): Promise<void>;
+}
+
+/**
+ * fastify-plugin's metadata: Fastify checks the version range at registration, and `encapsulate`
+ * keeps the plugin in its own context, so its catch-all content-type parser and error handler
+ * never reach the application's routes.
+ */
+const meta = () => ({ name: '@presence-webhooks/fastify', fastify: '4.x || 5.x', encapsulate: true });
+
 /** Options Fastify's `register` itself reads; never receiver options. */
 const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers']);
 
-function receiverFrom(options: PresenceWebhooksFastifyOptions): Receiver {
+function receiverFrom(options: PresenceWebhooksOptions): Receiver {
   if (options.receiver !== undefined) {
     if (!isReceiver(options.receiver)) throw new TypeError('presenceWebhooks: `receiver` must come from createReceiver()');
     return options.receiver;
@@ -27,50 +40,62 @@ function receiverFrom(options: PresenceWebhooksFastifyOptions): Receiver {
 }
 
 function send(reply: FastifyReply, response: WebhookResponse): FastifyReply {
-  // Fastify marks a parser failure `connection: close`; only a 413 keeps it (as on every framework).
+  // Fastify marks a parser failure `connection: close`; only an answer whose read was cut short keeps it (as on every framework).
   reply.removeHeader('connection');
   return reply.code(response.status).headers(responseHeaders(response)).send(response.body);
 }
 
 /**
- * Fastify refused the request before the handler (its body limit, a media type it cannot parse, a
- * broken body): answer what core answers for the same request.
+ * Fastify or the plugin's parser refused the request before the handler: answer what core answers
+ * for the same request.
  */
-async function answerRefusal(receiver: Receiver, error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function answerRefusal(receiver: Receiver, prefix: string, error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  // The plugin's own parser: a body over the limit, too slow, over the in-flight cap, or cut off.
+  if (error instanceof WebhookError) {
+    const raw = request.raw;
+    return send(reply, await refuseRead(receiver, { method: raw.method ?? 'POST', headers: raw.headers, url: relativeUrl(request, prefix), body: null, ...(raw.socket?.remoteAddress === undefined ? {} : { remoteAddress: raw.socket.remoteAddress }) }, error));
+  }
   const code = typeof error.code === 'string' ? error.code : '';
   if (!code.startsWith('FST_ERR_CTP_') && code !== 'FST_ERR_ROUTE_MISSING_CONTENT_TYPE') throw error;
   if (request.method !== 'POST' || code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    // Nothing was read: core answers 405 (not POST) or reads the body itself (its limit, then 415).
-    return send(reply, await handleNodeRequest(receiver, request.raw));
-  }
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    request.raw.resume(); // discard, without buffering, what the client still sends
-    return send(reply, errorResponse(bodyTooLarge(receiver.bodyLimit)));
+    // Nothing was read: core answers 405 (not POST) or reads the body itself (its limits, then 415).
+    return send(reply, await handleNodeRequest(receiver, request.raw, { url: relativeUrl(request, prefix) }));
   }
   return send(reply, errorResponse(new WebhookError(400, 'invalid_body', `The body could not be read: ${error.message}`)));
 }
 
+/** The URL relative to the prefix. The route matched, so only a router option (case-insensitive) can make the helper miss it. */
+function relativeUrl(request: FastifyRequest, prefix: string): string {
+  const url = request.raw.url ?? '/';
+  return mountRelativeUrl(url, prefix) ?? url;
+}
+
 /**
- * The webhook route, in the plugin's own encapsulated context: every content type reaches core as
- * bytes (Fastify reads them with the receiver's limit), so core alone answers 405 / 413 / 415 / 400;
+ * The webhook routes, in the plugin's own encapsulated context. One catch-all parser reads every
+ * content type of a POST as bytes with core's reader (the receiver's body limit, body timeout and
+ * in-flight cap, as on Express and Koa), so core alone answers 405 / 413 / 415 / 400 / 408 / 503;
  * the application's parsers and routes outside the plugin are untouched.
  */
 async function mount(instance: FastifyInstance, receiver: Receiver): Promise<void> {
+  const prefix = instance.prefix;
   instance.removeAllContentTypeParsers();
-  instance.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-  instance.setErrorHandler((error: FastifyError, request, reply) => answerRefusal(receiver, error, request, reply));
+  instance.addContentTypeParser('*', (request, payload, done) => {
+    // Anything but a POST is answered 405 unread (Node discards the body), as on every framework.
+    if (request.method !== 'POST') return done(null, undefined);
+    readBody(payload, request.headers, receiver.limits).then(
+      (bytes) => done(null, bytes),
+      (error: Error) => done(error, undefined),
+    );
+  });
+  instance.setErrorHandler((error: FastifyError, request, reply) => answerRefusal(receiver, prefix, error, request, reply));
   instance.all('/', { bodyLimit: receiver.bodyLimit }, async (request, reply) =>
-    send(reply, await handleNodeRequest(receiver, request.raw, { rawBody: request.body })),
+    send(reply, await handleNodeRequest(receiver, request.raw, { rawBody: request.body, url: relativeUrl(request, prefix) })),
   );
   // GETs under the prefix go to core too: its read endpoint, `<prefix>/channels/:channel/members` (a 405 when that is off).
-  const prefix = instance.prefix;
   instance.route({
     method: ['GET', 'HEAD'],
     url: '/*',
-    handler: async (request, reply) => {
-      const url = request.raw.url ?? '/';
-      return send(reply, await handleNodeRequest(receiver, request.raw, { url: url.startsWith(prefix) ? url.slice(prefix.length) : url }));
-    },
+    handler: async (request, reply) => send(reply, await handleNodeRequest(receiver, request.raw, { url: relativeUrl(request, prefix) })),
   });
 }
 
@@ -79,22 +104,22 @@ function isFastifyInstance(value: unknown): value is FastifyInstance {
   return typeof candidate === 'object' && candidate !== null && typeof candidate.addContentTypeParser === 'function' && typeof candidate.register === 'function';
 }
 
+function presenceWebhooksPlugin(receiverOrOptions: Receiver | ReceiverOptions): PresenceWebhooksPlugin;
+function presenceWebhooksPlugin(instance: FastifyInstance, options: PresenceWebhooksOptions): Promise<void>;
+function presenceWebhooksPlugin(first: FastifyInstance | Receiver | ReceiverOptions, options?: PresenceWebhooksOptions): PresenceWebhooksPlugin | Promise<void> {
+  // Async, so that bad options reject the registration (a synchronous throw would stall Fastify's boot).
+  if (isFastifyInstance(first)) return (async () => mount(first, receiverFrom(options ?? {})))();
+  const receiver = isReceiver(first) ? first : createReceiver(first);
+  const plugin = fp(async (instance: FastifyInstance): Promise<void> => mount(instance, receiver), meta());
+  return Object.assign(plugin, { receiver });
+}
+
 /**
  * Fastify plugin for presence webhooks. Register it as it is with a receiver (or receiver options):
  * `app.register(presenceWebhooks, { receiver, prefix: '/webhooks' })`; or call it with a receiver or
  * options to get a plugin that exposes its receiver: `const plugin = presenceWebhooks({ ably });
  * app.register(plugin, { prefix: '/webhooks' }); plugin.receiver.on('join', ...)`.
- * Registered without fastify-plugin on purpose: its content-type parsers stay on the webhook route.
+ * Both are fastify-plugin plugins with `encapsulate: true`: named `@presence-webhooks/fastify`, for
+ * Fastify 4 and 5, and in a context of their own.
  */
-export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions): PresenceWebhooksPlugin;
-export function presenceWebhooks(instance: FastifyInstance, options: PresenceWebhooksFastifyOptions): Promise<void>;
-export function presenceWebhooks(
-  first: FastifyInstance | Receiver | ReceiverOptions,
-  options?: PresenceWebhooksFastifyOptions,
-): PresenceWebhooksPlugin | Promise<void> {
-  // Async, so that bad options reject the registration (a synchronous throw would stall Fastify's boot).
-  if (isFastifyInstance(first)) return (async () => mount(first, receiverFrom(options ?? {})))();
-  const receiver = isReceiver(first) ? first : createReceiver(first);
-  const plugin = async (instance: FastifyInstance): Promise<void> => mount(instance, receiver);
-  return Object.assign(plugin, { receiver, [Symbol.for('fastify.display-name')]: '@presence-webhooks/fastify' });
-}
+export const presenceWebhooks: PresenceWebhooks = fp(presenceWebhooksPlugin as unknown as FastifyPluginAsync<PresenceWebhooksOptions>, meta()) as unknown as PresenceWebhooks;

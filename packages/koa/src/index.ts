@@ -1,4 +1,4 @@
 export { presenceWebhooks } from './middleware.js';
-export type { KoaContextLike, PresenceWebhooksKoaMiddleware, PresenceWebhooksKoaOptions } from './middleware.js';
+export type { KoaContextLike, PresenceWebhooksMiddleware, PresenceWebhooksOptions } from './middleware.js';
 export { exactRawBody } from './exact-raw-body.js';
 export type { Receiver, ReceiverOptions } from '@presence-webhooks/core';

@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, isReceiver } from '@presence-webhooks/core';
-import { handleNodeRequest, responseHeaders } from '@presence-webhooks/core/node';
+import { answersAt, handleNodeRequest, mountRelativeUrl, responseHeaders } from '@presence-webhooks/core/node';
 import { exactRawBody } from './exact-raw-body.js';
 
-export interface PresenceWebhooksKoaOptions {
+/** The Koa adapter's own options (the second argument). */
+export interface PresenceWebhooksOptions {
   /**
    * Answer only requests to this path (e.g. '/webhooks'; a trailing slash also matches), and GETs
    * under it (the receiver's read endpoint, `<path>/channels/:channel/members`). Default: every
@@ -16,7 +17,6 @@ export interface PresenceWebhooksKoaOptions {
 /** The part of a Koa context the middleware uses (Koa 2 and 3 both fit; no dependency on Koa's types). */
 export interface KoaContextLike {
   req: IncomingMessage;
-  path: string;
   /** A body parser that ran first may have left `rawBody` (a string or bytes) here. */
   request: { rawBody?: unknown };
   status: number;
@@ -24,27 +24,17 @@ export interface KoaContextLike {
   set(field: Record<string, string>): void;
 }
 
-export type PresenceWebhooksKoaMiddleware = ((ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void>) & {
+/** The middleware `presenceWebhooks()` returns, with the receiver it answers with. */
+export type PresenceWebhooksMiddleware = ((ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void>) & {
   readonly receiver: Receiver;
 };
 
-/** The request URL relative to the mount path, or undefined when the middleware does not answer the request. */
-function mountMatcher(path: string | undefined): (ctx: KoaContextLike) => string | undefined {
-  if (path === undefined) return (ctx) => ctx.req.url ?? '/';
-  const base = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-  const prefix = base === '/' ? '' : base;
-  const relative = (url: string) => {
-    const rest = url.startsWith(prefix) ? url.slice(prefix.length) : url;
-    return rest.startsWith('/') ? rest : `/${rest}`;
-  };
-  return (ctx) => {
-    const url = ctx.req.url ?? '/';
-    if (ctx.path === base || ctx.path === `${prefix}/`) return relative(url);
-    // GETs under the path go to core too: its read endpoint (a 405 when that is off).
-    const method = ctx.req.method;
-    if ((method === 'GET' || method === 'HEAD') && ctx.path.startsWith(`${prefix}/`)) return relative(url);
-    return undefined;
-  };
+/** The request URL relative to `path`, or undefined when the middleware does not answer the request. */
+function mounted(path: string | undefined, req: IncomingMessage): string | undefined {
+  const url = req.url ?? '/';
+  if (path === undefined) return url;
+  const relative = mountRelativeUrl(url, path);
+  return relative !== undefined && answersAt(req.method, relative) ? relative : undefined;
 }
 
 /**
@@ -52,11 +42,10 @@ function mountMatcher(path: string | undefined): (ctx: KoaContextLike) => string
  * Reads the raw body itself; when a body parser ran first it uses `ctx.request.rawBody` if that is
  * provably the exact bytes received, and otherwise answers 500 with how to mount it (core decides).
  */
-export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions, options: PresenceWebhooksKoaOptions = {}): PresenceWebhooksKoaMiddleware {
+export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions, options: PresenceWebhooksOptions = {}): PresenceWebhooksMiddleware {
   const receiver = isReceiver(receiverOrOptions) ? receiverOrOptions : createReceiver(receiverOrOptions);
-  const mounted = mountMatcher(options.path);
   const middleware = async (ctx: KoaContextLike, next: () => Promise<unknown>): Promise<void> => {
-    const url = mounted(ctx);
+    const url = mounted(options.path, ctx.req);
     if (url === undefined) {
       await next();
       return;

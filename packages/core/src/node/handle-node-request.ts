@@ -1,44 +1,54 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebhookError } from '../errors.js';
 import type { WebhookResponse } from '../http/response.js';
-import { errorResponse } from '../http/response.js';
-import type { Receiver } from '../receiver.js';
-import { readBody } from './read-body.js';
+import type { Receiver, WebhookRequest } from '../receiver.js';
+import { readBody, readRefusal } from './read-body.js';
 
 /** What a framework may already have done with the body. */
 export interface PreRead {
   /** Raw bytes an earlier parser kept (e.g. `req.rawBody` from a `verify` hook). Used only when a Uint8Array. */
   rawBody?: unknown;
-  /** True when a framework parser already consumed the stream. */
+  /** True when a framework's body parser already consumed the stream (the adapter knows how to tell). */
   parsed?: boolean;
   /**
-   * The request URL relative to where the adapter is mounted (path and query), when the framework
-   * leaves the mount path in `req.url` (Koa, Fastify). Default: `req.url` (Express strips the mount).
+   * The request URL (path and query) relative to where the adapter is mounted: see
+   * `mountRelativeUrl`. Default: `req.url`.
    */
   url?: string;
 }
 
-function streamConsumed(req: IncomingMessage): boolean {
-  return req.readableEnded || (req as IncomingMessage & { _body?: unknown })._body === true;
-}
-
 /**
  * The one node-http layer every adapter sits on: take the raw bytes (kept by an earlier parser,
- * or read here with the receiver's limit) and let the receiver decide the answer.
+ * or read here within the receiver's limits: size, time, and bytes in flight) and let the receiver
+ * decide the answer.
  */
 export async function handleNodeRequest(receiver: Receiver, req: IncomingMessage, preRead: PreRead = {}): Promise<WebhookResponse> {
-  const base = { method: req.method ?? 'GET', headers: req.headers, url: preRead.url ?? req.url ?? '/' };
+  const base = { method: req.method ?? 'GET', headers: req.headers, url: preRead.url ?? req.url ?? '/', ...remote(req) };
   if (base.method.toUpperCase() !== 'POST') return receiver.handle({ ...base, body: null });
   if (preRead.rawBody instanceof Uint8Array) return receiver.handle({ ...base, body: preRead.rawBody });
-  if (preRead.parsed === true || streamConsumed(req)) return receiver.handle({ ...base, body: null, bodyConsumed: true });
+  if (preRead.parsed === true || req.readableEnded) return receiver.handle({ ...base, body: null, bodyConsumed: true });
   let body: Uint8Array;
   try {
-    body = await readBody(req, receiver.bodyLimit);
+    body = await readBody(req, req.headers, receiver.limits);
   } catch (error) {
-    if (error instanceof WebhookError) return errorResponse(error);
+    if (error instanceof WebhookError) return refuseRead(receiver, { ...base, body: null }, error);
     throw error;
   }
   return receiver.handle({ ...base, body });
+}
+
+function remote(req: IncomingMessage): { remoteAddress?: string } {
+  const address = req.socket?.remoteAddress;
+  return address === undefined ? {} : { remoteAddress: address };
+}
+
+/**
+ * A body `readBody` refused (too large, too slow, over the in-flight cap): the receiver answers it,
+ * so `onReject` sees it like every refusal; the connection closes when the body was not read to its end.
+ */
+export async function refuseRead(receiver: Receiver, request: WebhookRequest, error: WebhookError): Promise<WebhookResponse> {
+  const answer = await receiver.handle({ ...request, readError: error });
+  return { ...answer, headers: { ...answer.headers, ...readRefusal(error).headers } };
 }
 
 /** The headers to write with a receiver's answer. A 413 closes the connection: the rest of the body is not read. */

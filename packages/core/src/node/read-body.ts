@@ -1,31 +1,126 @@
-import type { IncomingMessage } from 'node:http';
-import getRawBody from 'raw-body';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import { bodyConsumed, bodyTooLarge, WebhookError } from '../errors.js';
+import type { WebhookResponse } from '../http/response.js';
+import { errorResponse } from '../http/response.js';
+import type { ReceiverLimits } from '../receiver.js';
 
-interface RawBodyError extends Error {
-  type?: string;
+/** What a read obeys: `receiver.limits`. */
+export type BodyReadLimits = Pick<ReceiverLimits, 'bodyLimit' | 'bodyTimeoutMs' | 'inFlight'>;
+
+/** The 408 for a body that did not arrive within `bodyTimeoutMs` (a slow or stalled client). */
+export function requestTimeout(ms: number): WebhookError {
+  return new WebhookError(408, 'request_timeout', `The body did not arrive within ${ms} ms`);
 }
 
-export { bodyTooLarge } from '../errors.js';
+/** The 503 for a body that would take the bytes buffered across all requests past `maxInFlightBytes`. */
+export function serverBusy(): WebhookError {
+  return new WebhookError(503, 'server_busy', 'Too many request bodies are being received at once; retry shortly');
+}
+
+const ignore = (): void => undefined;
+
+function declaredLength(headers: IncomingHttpHeaders): number | undefined {
+  const value = headers['content-length'];
+  if (value === undefined) return undefined;
+  // Node's parser refuses a malformed Content-Length before a handler runs; this is for other streams.
+  if (!/^\s*\d+\s*$/.test(value)) throw new WebhookError(400, 'invalid_body', 'The Content-Length header is not a number');
+  return Number(value);
+}
 
 /**
- * Read a Node request's body into bytes, stopping at `limit` (413). A declared Content-Length
- * above the limit is refused before a byte is read.
+ * Read a request body into bytes, bounded three ways:
+ * - size: a declared Content-Length above `bodyLimit` is refused (413) before a byte is read, and a
+ *   body that grows past it is cut (413; the rest is discarded unread);
+ * - time: the whole body must arrive within `bodyTimeoutMs` of the call (408);
+ * - memory: the bytes are reserved in `inFlight`, the count shared by every request of the receiver
+ *   (the declared Content-Length up front, else each chunk as it arrives); past `maxInFlightBytes`
+ *   the request is refused (503). The reservation is released however the read ends.
+ * Rejects with a WebhookError only. After a 408 or a 503 the stream is left paused: answer with
+ * `Connection: close` (see `readRefusal`) so that the server closes the connection.
  */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
-  const length = req.headers['content-length'];
+export function readBody(stream: Readable, headers: IncomingHttpHeaders, limits: BodyReadLimits): Promise<Uint8Array> {
+  let declared: number | undefined;
   try {
-    return await getRawBody(req, { limit, length: length === undefined ? null : length });
+    declared = declaredLength(headers);
   } catch (error) {
-    const type = (error as RawBodyError).type;
-    if (type === 'entity.too.large') {
-      req.resume(); // discard, without buffering, what the client still sends
-      throw bodyTooLarge(limit);
-    }
-    if (type === 'stream.not.readable') {
-      throw bodyConsumed();
-    }
-    if (type === 'request.aborted') throw new WebhookError(400, 'invalid_body', 'The client aborted the request');
-    throw new WebhookError(400, 'invalid_body', `The body could not be read: ${(error as Error).message}`);
+    return Promise.reject(error as WebhookError);
   }
+  if (declared !== undefined && declared > limits.bodyLimit) {
+    stream.resume(); // discard, without buffering, what the client still sends
+    return Promise.reject(bodyTooLarge(limits.bodyLimit));
+  }
+  if (stream.readable === false || stream.readableEnded) return Promise.reject(bodyConsumed());
+  if (declared !== undefined && !limits.inFlight.reserve(declared)) return Promise.reject(serverBusy());
+
+  return new Promise<Uint8Array>((resolve, reject) => {
+    let reserved = declared ?? 0;
+    let received = 0;
+    const chunks: Buffer[] = [];
+
+    const finish = (error: WebhookError | undefined) => {
+      clearTimeout(timer);
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+      limits.inFlight.release(reserved);
+      reserved = 0;
+      if (error === undefined) {
+        // A copy, always: a chunk may be a view over a larger socket read buffer.
+        resolve(Buffer.concat(chunks, received));
+        return;
+      }
+      chunks.length = 0;
+      stream.on('error', ignore); // the request may still fail (the client goes away) once we stopped listening
+      if (error.status === 413) stream.resume();
+      else stream.pause();
+      reject(error);
+    };
+    const onData = (data: Buffer | string) => {
+      const chunk = typeof data === 'string' ? Buffer.from(data) : data;
+      received += chunk.byteLength;
+      if (received > limits.bodyLimit) return finish(bodyTooLarge(limits.bodyLimit));
+      if (declared === undefined) {
+        if (!limits.inFlight.reserve(chunk.byteLength)) return finish(serverBusy());
+        reserved += chunk.byteLength;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      if (declared !== undefined && received !== declared) {
+        return finish(new WebhookError(400, 'invalid_body', 'The body could not be read: request size did not match content length'));
+      }
+      finish(undefined);
+    };
+    const onError = (error: Error & { code?: string }) => {
+      const aborted = error.code === 'ECONNRESET' || error.message === 'aborted';
+      finish(new WebhookError(400, 'invalid_body', aborted ? 'The client aborted the request' : `The body could not be read: ${error.message}`));
+    };
+    // A request whose connection closed before the body ended: the client went away.
+    const onClose = () => finish(new WebhookError(400, 'invalid_body', 'The client aborted the request'));
+    const timer = setTimeout(() => finish(requestTimeout(limits.bodyTimeoutMs)), limits.bodyTimeoutMs);
+
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+    stream.resume();
+  });
+}
+
+function refusalHeaders(error: WebhookError): Record<string, string> {
+  if (error.code === 'server_busy') return { connection: 'close', 'retry-after': '1' };
+  if (error.code === 'payload_too_large' || error.code === 'request_timeout') return { connection: 'close' };
+  return {};
+}
+
+/**
+ * The answer to a read `readBody` refused: its JSON error, and `Connection: close` when the body was
+ * not read to its end (413, 408, 503: the server then closes the connection), with `Retry-After: 1`
+ * on a 503.
+ */
+export function readRefusal(error: WebhookError): WebhookResponse {
+  const response = errorResponse(error);
+  return { ...response, headers: { ...response.headers, ...refusalHeaders(error) } };
 }

@@ -23,6 +23,8 @@ export interface WebhookRequest {
   bodyConsumed?: boolean;
   /** The client's address, for `onReject` (adapters set it when they know it). */
   remoteAddress?: string;
+  /** The adapter could not read the body (too large, too slow, over the in-flight cap): the receiver answers this refusal. */
+  readError?: WebhookError;
 }
 
 /** A delivery that passed every step: its provider and its events. */
@@ -60,6 +62,7 @@ export class Pipeline {
 
   /** Step 1. */
   private limits(request: WebhookRequest): PipelineRequest {
+    if (request.readError !== undefined) throw request.readError;
     if (request.method !== 'POST' && request.method.toUpperCase() !== 'POST') {
       throw new WebhookError(405, 'method_not_allowed', `${request.method} is not allowed: webhooks are POSTed`);
     }

@@ -1,0 +1,37 @@
+import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
+import { createReceiver, isReceiver } from '@presence-webhooks/core';
+import { answersAt, handleNodeRequest, mountRelativeUrl, sendNodeResponse } from '@presence-webhooks/core/node';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+/** The middleware `presenceWebhooks()` returns, with the receiver it answers with. */
+export type PresenceWebhooksMiddleware = RequestHandler & { readonly receiver: Receiver };
+
+/** What Express's own body parsers (express.json(), body-parser) leave on a request they read. */
+interface ParsedByExpress {
+  /** body-parser sets `_body` once it consumed the stream. */
+  _body?: unknown;
+  /** Raw bytes a parser's `verify` hook kept, by convention. */
+  rawBody?: unknown;
+}
+
+/**
+ * Express middleware for presence webhooks: `app.use('/webhooks', presenceWebhooks(receiver))`.
+ * It answers requests to the mount path itself (every method) and GETs under it (the receiver's
+ * read endpoint, or a 405), as the Koa and Fastify adapters do; other paths under the mount go to
+ * `next()`. It reads the raw body itself, or uses `req.rawBody` when an earlier parser kept the bytes
+ * there. Mount it before `express.json()` (or on its own path). Works on Express 4 and 5.
+ */
+export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions): PresenceWebhooksMiddleware {
+  const receiver = isReceiver(receiverOrOptions) ? receiverOrOptions : createReceiver(receiverOrOptions);
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    // Express matched the mount: `baseUrl` is its part of `originalUrl`.
+    const url = mountRelativeUrl(req.originalUrl, req.baseUrl);
+    if (url === undefined || !answersAt(req.method, url)) return next();
+    const parsed = req as Request & ParsedByExpress;
+    handleNodeRequest(receiver, req, { rawBody: parsed.rawBody, parsed: parsed._body === true, url }).then(
+      (response) => sendNodeResponse(res, response),
+      next,
+    );
+  };
+  return Object.assign(middleware, { receiver });
+}
