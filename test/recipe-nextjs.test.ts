@@ -9,12 +9,14 @@ import { RedisStore } from '@presence-webhooks/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deleteKeys, REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';
+import type * as RouteModule from './recipes/nextjs/app/webhooks/route.js';
+import type * as LibModule from './recipes/nextjs/lib/presence.js';
 
 const available = await redisAvailable();
 const prefix = uniquePrefix('nextjs');
 
-type Route = typeof import('./recipes/nextjs/app/webhooks/route.js');
-type Lib = typeof import('./recipes/nextjs/lib/presence.js');
+type Route = typeof RouteModule;
+type Lib = typeof LibModule;
 
 function presence(action: number, timestamp: number): BuiltRequest {
   return ablyBatchRequest([ablyPresenceItem('next-room', [{ id: `nx${timestamp}:0:0`, clientId: 'next-user', connectionId: 'nx1', action, timestamp }])], { key: SUITE_KEY });
