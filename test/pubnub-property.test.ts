@@ -62,7 +62,10 @@ const viaExpress: Transport = (receiver) => {
 };
 
 /** The web-standard handler on /webhooks, served by @hono/node-server. */
-const viaWeb: Transport = (receiver) => serve({ fetch: webHandler(receiver, { path: '/webhooks' }), port: 0, hostname: '127.0.0.1' }) as Server;
+const viaWeb: Transport = (receiver) => {
+  const handler = webHandler(receiver, { path: '/webhooks' });
+  return serve({ fetch: (request) => handler(request), port: 0, hostname: '127.0.0.1' }) as Server;
+};
 
 async function run(stream: Stream, order: number[], resends: number[], resendSlots: number[], transport: Transport = viaExpress) {
   const receiver = createReceiver({ pubnub: { secret: SECRET } });
