@@ -5,8 +5,7 @@ export const BUSY_RETRY_AFTER_SECONDS = 1;
 
 /** A receiver's answer as a web Response (a 503 for the in-flight cap carries Retry-After). */
 export function toResponse(answer: WebhookResponse, options: { busy?: boolean } = {}): Response {
-  const headers = new Headers(answer.headers);
-  if (options.busy === true) headers.set('retry-after', String(BUSY_RETRY_AFTER_SECONDS));
+  const headers = options.busy === true ? { ...answer.headers, 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) } : answer.headers;
   return new Response(answer.body, { status: answer.status, headers });
 }
 
