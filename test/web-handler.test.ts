@@ -7,10 +7,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { PresenceEvent, PresenceStore, ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import { presenceWebhooks as hono } from '@presence-webhooks/hono';
-import { ablyBatchRequest, ablyPresenceItem, SUITE_KEY, type BuiltRequest } from '@presence-webhooks/testing';
+import { ablyBatchRequest, ablyPresenceItem, sendHttp, SUITE_KEY, type BuiltRequest } from '@presence-webhooks/testing';
 import { presenceWebhooks } from '@presence-webhooks/web';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import { honoFactory, webFactory } from './web-servers.js';
 
 const options: ReceiverOptions = { ably: { keys: [SUITE_KEY] } };
 let n = 0;
@@ -201,6 +202,24 @@ describe('web handler: limits while reading the stream', () => {
   });
 });
 
+describe('over real HTTP (@hono/node-server): a client that stops sending', () => {
+  for (const [name, factory] of [['web handler', webFactory], ['Hono', honoFactory]] as const) {
+    it(`${name}: 408 request_timeout once bodyTimeoutMs passed, nothing applied, the bytes released`, async () => {
+      const server = await factory({ ...options, bodyTimeoutMs: 100 }, { bodyParser: false });
+      try {
+        const built = enter('stalled');
+        const answer = await sendHttp(server.url, { headers: built.headers, declaredLength: built.body.byteLength });
+        expect([answer.status, (JSON.parse(answer.text) as { error: { code: string } }).error.code]).toEqual([408, 'request_timeout']);
+        await server.receiver.idle();
+        expect(await server.receiver.store.channels()).toEqual([]);
+        expect(server.receiver.limits.inFlight.current).toBe(0);
+      } finally {
+        await server.close();
+      }
+    });
+  }
+});
+
 describe('web handler: mount path', () => {
   it('answers its path and GETs under it (the read endpoint); other paths get a 404 and are not applied', async () => {
     const handler = presenceWebhooks({ ...options, readEndpoint: true }, { path: '/api/webhooks/' });
@@ -221,6 +240,17 @@ describe('web handler: mount path', () => {
 });
 
 describe('Hono middleware', () => {
+  it('inside a sub-app mounted with app.route(): the mount includes the sub-app prefix', async () => {
+    const app = new Hono();
+    const sub = new Hono();
+    const middleware = hono({ ...options, readEndpoint: true });
+    sub.use('/webhooks/*', middleware);
+    app.route('/api', sub);
+    expect((await app.request(post('http://127.0.0.1/api/webhooks', enter('hono-sub')))).status).toBe(200);
+    const read = await app.request('http://127.0.0.1/api/webhooks/channels/hono-sub/members');
+    expect(((await read.json()) as { members: unknown[] }).members).toHaveLength(1);
+  });
+
   it('app.post(path, middleware) works as well as app.use(path/*)', async () => {
     const app = new Hono();
     const middleware = hono(options);
