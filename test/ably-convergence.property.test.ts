@@ -9,6 +9,8 @@ import { createReceiver, type JoinEvent, type Receiver } from '@presence-webhook
 import { ablyBatchRequest, ablyDeliveries, generateAblyHistory, seededRandom, type AblyHistory, type BuiltRequest } from '@presence-webhooks/testing';
 import { describe, expect, it } from 'vitest';
 import { startExpress } from './helpers/express-server.js';
+import { presenceWebhooks as webHandler } from '@presence-webhooks/web';
+import { serveFetch } from './helpers/web-server.js';
 
 const KEY = 'prop.key:property-secret';
 
@@ -96,5 +98,18 @@ describe('Ably presence converges whatever the order, batching and duplication',
       return { send, close: () => server.close() };
     };
     await fc.assert(fc.asyncProperty(runArb, (run) => converges(run, overHttp)), { numRuns: 25 });
+  });
+
+  it('over real HTTP through the web-standard handler (@hono/node-server), JSON and MsgPack', async () => {
+    const overWeb = async (receiver: Receiver) => {
+      const server = await serveFetch(webHandler(receiver, { path: '/webhooks' }));
+      const send = async (r: BuiltRequest) => {
+        const res = await fetch(`${server.base}/webhooks`, { method: 'POST', headers: r.headers, body: r.body });
+        await res.arrayBuffer();
+        return res.status;
+      };
+      return { send, close: () => server.close() };
+    };
+    await fc.assert(fc.asyncProperty(runArb, (run) => converges(run, overWeb)), { numRuns: 25 });
   });
 });

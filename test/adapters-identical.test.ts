@@ -6,7 +6,10 @@
 import type { AdapterServer, HttpSend } from '@presence-webhooks/testing';
 import { ablyBatchRequest, ablyPresenceItem, pubnubLegacyRequest, sendHttp, suiteOptions, SUITE_KEY } from '@presence-webhooks/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FRAMEWORKS } from './adapters-servers.js';
+import { FRAMEWORKS as NODE_FRAMEWORKS } from './adapters-servers.js';
+import { WEB_FRAMEWORKS } from './web-servers.js';
+
+const FRAMEWORKS = [...NODE_FRAMEWORKS, ...WEB_FRAMEWORKS];
 
 const LIMIT = 32 * 1024;
 const enter = (channel: string, pad = 0) =>

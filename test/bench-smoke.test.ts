@@ -55,7 +55,7 @@ describe('pnpm bench (--quick)', () => {
     expect(memory.statesHeldAfter).toBe(memory.liveMembers);
 
     const ingest = results.sections.ingest!.figures as { summary: Record<string, unknown>[]; runs: Record<string, unknown>[] };
-    expect(ingest.summary.map((r) => r.framework)).toEqual(['express', 'koa', 'fastify']);
+    expect(ingest.summary.map((r) => r.framework)).toEqual(['express', 'koa', 'fastify', 'hono']);
     for (const row of ingest.summary) {
       for (const key of ['bareReqPerSec', 'floorReqPerSec', 'presenceReqPerSec', 'throughputRatio', 'floorRatio', 'p99Ratio', 'bareP99', 'presenceP99']) expect(positive(row[key]), `${String(row.framework)} ${key}`).toBe(true);
     }

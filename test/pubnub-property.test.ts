@@ -6,9 +6,11 @@
  */
 import type { Server } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
-import type { JoinEvent, LeaveEvent } from '@presence-webhooks/core';
+import { serve } from '@hono/node-server';
+import type { JoinEvent, LeaveEvent, Receiver } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
 import { presenceWebhooks } from '@presence-webhooks/express';
+import { presenceWebhooks as webHandler } from '@presence-webhooks/web';
 import type { PubNubDelivery } from '@presence-webhooks/testing';
 import { generatePubNubHistory, pubnubDeliveries, seededRandom } from '@presence-webhooks/testing';
 import express from 'express';
@@ -50,7 +52,22 @@ const streamArb = fc
 
 type MemberEvent = { name: 'join' | 'update' | 'leave'; payload: JoinEvent | LeaveEvent };
 
-async function run(stream: Stream, order: number[], resends: number[], resendSlots: number[]) {
+type Transport = (receiver: Receiver) => Server;
+
+/** Express 5 with the middleware on /webhooks. */
+const viaExpress: Transport = (receiver) => {
+  const app = express();
+  app.use('/webhooks', presenceWebhooks(receiver));
+  return app.listen(0, '127.0.0.1');
+};
+
+/** The web-standard handler on /webhooks, served by @hono/node-server. */
+const viaWeb: Transport = (receiver) => {
+  const handler = webHandler(receiver, { path: '/webhooks' });
+  return serve({ fetch: (request) => handler(request), port: 0, hostname: '127.0.0.1' }) as Server;
+};
+
+async function run(stream: Stream, order: number[], resends: number[], resendSlots: number[], transport: Transport = viaExpress) {
   const receiver = createReceiver({ pubnub: { secret: SECRET } });
   const emitted: MemberEvent[] = [];
   const errors: Error[] = [];
@@ -58,10 +75,8 @@ async function run(stream: Stream, order: number[], resends: number[], resendSlo
   receiver.on('update', (payload) => void emitted.push({ name: 'update', payload }));
   receiver.on('leave', (payload) => void emitted.push({ name: 'leave', payload }));
   receiver.onError((error) => errors.push(error));
-  const app = express();
-  app.use('/webhooks', presenceWebhooks(receiver));
-  const server: Server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
+  const server = transport(receiver);
+  if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
   try {
     // The permutation, with resends (the same request object: identical bytes) inserted anywhere.
     const sequence = order.map((i) => stream.deliveries[i] as PubNubDelivery);
@@ -110,6 +125,15 @@ describe('PubNub streams converge over HTTP', () => {
         await run(stream, order, resends, resendSlots);
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('through the web-standard handler (@hono/node-server): the same property', async () => {
+    await fc.assert(
+      fc.asyncProperty(streamArb, async ({ stream, order, resends, resendSlots }) => {
+        await run(stream, order, resends, resendSlots, viaWeb);
+      }),
+      { numRuns: 25 },
     );
   });
 

@@ -115,7 +115,29 @@ async function fastifyApp() {
   return app.server;
 }
 
-const builders = { express: expressApp, koa: koaApp, fastify: fastifyApp };
+/**
+ * Hono on @hono/node-server: the bare route reads the body with `arrayBuffer()` (a bare route has
+ * no limit to enforce); presence is the Hono middleware, which on Node (no waitUntil) answers once
+ * the store committed.
+ */
+async function honoApp() {
+  const { Hono } = await import('hono');
+  const { createAdaptorServer } = await import('@hono/node-server');
+  const app = new Hono();
+  if (receiver !== undefined) {
+    const { presenceWebhooks } = await import('@presence-webhooks/hono');
+    app.use('/webhooks/*', presenceWebhooks(receiver));
+  } else {
+    app.all('/webhooks', async (c) => {
+      const body = Buffer.from(await c.req.arrayBuffer());
+      work({ headers: { 'x-ably-signature': c.req.header('x-ably-signature') } }, body);
+      return c.body(ANSWER, 200, HEADERS);
+    });
+  }
+  return createAdaptorServer({ fetch: app.fetch });
+}
+
+const builders = { express: expressApp, koa: koaApp, fastify: fastifyApp, hono: honoApp };
 if (builders[framework] === undefined) throw new Error(`unknown framework ${framework}`);
 const server = await builders[framework]();
 server.keepAliveTimeout = 30_000;

@@ -12,7 +12,7 @@ import { presenceBodies } from './fixtures.mjs';
 import { median, round } from './stats.mjs';
 
 const SERVER = fileURLToPath(new URL('./ingest-server.mjs', import.meta.url));
-export const FRAMEWORKS = ['express', 'koa', 'fastify'];
+export const FRAMEWORKS = ['express', 'koa', 'fastify', 'hono'];
 /** A: the bare route; F: bare + signature check + JSON.parse (the floor any receiver pays); B: presenceWebhooks. */
 const VARIANTS = ['bare', 'floor', 'presence'];
 

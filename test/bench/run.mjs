@@ -5,7 +5,7 @@
 //
 // --quick runs every section with minimal sizes (the smoke test uses it; its figures mean nothing).
 // Sections: core (pipeline vs JSON.parse / MsgPack decode), redis (RedisStore), memory
-// (MemoryStore, in a child process with --expose-gc), ingest (Express, Koa, Fastify: bare route,
+// (MemoryStore, in a child process with --expose-gc), ingest (Express, Koa, Fastify, Hono: bare route,
 // bare route + verify + JSON.parse, presenceWebhooks; servers in child processes, autocannon here). Timings are never asserted: the
 // targets are reported as met or not.
 import { execFile } from 'node:child_process';

@@ -41,6 +41,8 @@ export type WebhookErrorCode = Extract<
   | 'method_not_allowed'
   | 'unsupported_media_type'
   | 'payload_too_large'
+  | 'request_timeout'
+  | 'server_busy'
   | 'invalid_body'
   | 'unknown_shape'
   | 'unauthorized'

@@ -1,0 +1,56 @@
+import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
+import { createReceiver, isReceiver } from '@presence-webhooks/core';
+import type { WaitUntilContext } from '@presence-webhooks/web';
+import { handleWebRequest, mountMatcher } from '@presence-webhooks/web';
+import type { Context, MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import { mountOf } from './mount.js';
+
+export interface PresenceWebhooksHonoOptions {
+  /**
+   * Answer only requests to this path (a trailing slash also matches) and GETs under it (the read
+   * endpoint, `<path>/channels/:channel/members`); others go to `next()`. Default: the path of the
+   * route the middleware is registered on (`app.use('/webhooks/*', ...)` and
+   * `app.post('/webhooks', ...)` both mean '/webhooks').
+   */
+  path?: string;
+}
+
+export type PresenceWebhooksHonoMiddleware = MiddlewareHandler & { readonly receiver: Receiver };
+
+/** Hono throws when a context has no ExecutionContext (Node, Bun): then there is no waitUntil. */
+function executionContext(c: Context): WaitUntilContext | undefined {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Bytes an earlier middleware read with `c.req.arrayBuffer()`: Hono caches them exactly as received. */
+async function cachedBytes(c: Context): Promise<Uint8Array | undefined> {
+  const cached = (c.req.bodyCache as { arrayBuffer?: Promise<ArrayBuffer> }).arrayBuffer;
+  return cached === undefined ? undefined : new Uint8Array(await cached);
+}
+
+/**
+ * Hono middleware for presence webhooks: `app.use('/webhooks/*', presenceWebhooks(receiver))` or
+ * `app.post('/webhooks', presenceWebhooks(receiver))`. Uses `c.executionCtx.waitUntil` when the
+ * runtime gives one (Workers, Vercel): then an on-receipt receiver answers at once; otherwise the
+ * answer waits until the store committed.
+ */
+export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions, options: PresenceWebhooksHonoOptions = {}): PresenceWebhooksHonoMiddleware {
+  const receiver = isReceiver(receiverOrOptions) ? receiverOrOptions : createReceiver(receiverOrOptions);
+  const fixed = options.path === undefined ? undefined : mountMatcher(options.path);
+  const middleware: MiddlewareHandler = async (c, next) => {
+    const url = new URL(c.req.url);
+    const matcher = fixed ?? mountMatcher(mountOf(routePath(c), url.pathname));
+    const relative = matcher(c.req.method.toUpperCase(), url);
+    if (relative === undefined) {
+      await next();
+      return undefined;
+    }
+    return handleWebRequest(receiver, c.req.raw, { url: relative, context: executionContext(c), rawBody: await cachedBytes(c) });
+  };
+  return Object.assign(middleware, { receiver });
+}

@@ -1,0 +1,65 @@
+import type { Receiver, RequestHeaders } from '@presence-webhooks/core';
+import { errorResponse, WebhookError } from '@presence-webhooks/core';
+import { readRequestBody } from './read-body.js';
+import { toResponse } from './response.js';
+
+/** What the platform offers to keep work alive after the answer (Vercel, Cloudflare, Netlify, Hono's executionCtx). */
+export interface WaitUntilContext {
+  waitUntil?(promise: Promise<unknown>): void;
+}
+
+export interface WebRequestOptions {
+  /** The request URL (path and query) relative to where the handler is mounted. Default: the URL's path and query. */
+  url?: string;
+  /** Keeps the application of the delivery alive after the answer; without it the answer waits for the commit. */
+  context?: WaitUntilContext | undefined;
+  /** Exact raw bytes an earlier layer already read (e.g. Hono's cached `arrayBuffer()`); otherwise read here. */
+  rawBody?: Uint8Array | undefined;
+}
+
+function pathAndQuery(href: string): string {
+  const url = new URL(href);
+  return url.pathname + url.search;
+}
+
+/** Header names from a Headers object (already lower-case) into a record with no prototype. */
+function headerRecord(headers: Headers): RequestHeaders {
+  const record: Record<string, string> = Object.create(null) as Record<string, string>;
+  headers.forEach((value, name) => {
+    record[name] = value;
+  });
+  return record;
+}
+
+/** The platform's waitUntil, called as a method of its context (a Workers ctx needs its `this`). */
+function waitUntilOf(context: WaitUntilContext | undefined): ((promise: Promise<unknown>) => void) | undefined {
+  if (context === undefined || context === null || typeof context.waitUntil !== 'function') return undefined;
+  return (promise) => context.waitUntil?.(promise);
+}
+
+/**
+ * The one web-standard layer: read the raw bytes within the receiver's limits, let the receiver
+ * decide, and answer a Response. With a `waitUntil`, an on-receipt receiver answers at once and
+ * hands the pending application to it; without one the answer waits until the store committed
+ * (503 when it failed), because a serverless function may be frozen as soon as it answered.
+ */
+export async function handleWebRequest(receiver: Receiver, request: Request, options: WebRequestOptions = {}): Promise<Response> {
+  const url = options.url ?? pathAndQuery(request.url);
+  const base = { method: request.method, headers: headerRecord(request.headers), url };
+  if (base.method.toUpperCase() !== 'POST') return toResponse(await receiver.handle({ ...base, body: null }));
+  const waitUntil = waitUntilOf(options.context);
+  const ack = waitUntil === undefined ? { awaitCommit: true } : { waitUntil };
+  let body = options.rawBody;
+  if (body === undefined) {
+    if (request.bodyUsed || request.body?.locked === true) {
+      return toResponse(await receiver.handle({ ...base, body: null, bodyConsumed: true }, ack));
+    }
+    try {
+      body = await readRequestBody(request, receiver.limits);
+    } catch (error) {
+      if (error instanceof WebhookError) return toResponse(errorResponse(error), { busy: error.code === 'server_busy' });
+      throw error;
+    }
+  }
+  return toResponse(await receiver.handle({ ...base, body }, ack));
+}

@@ -1,0 +1,8 @@
+export { presenceWebhooks } from './handler.js';
+export type { PresenceWebhooksWebHandler, PresenceWebhooksWebOptions } from './handler.js';
+export { handleWebRequest } from './handle-web-request.js';
+export type { WaitUntilContext, WebRequestOptions } from './handle-web-request.js';
+export { mountMatcher } from './mount.js';
+export { bodyTimedOut, readRequestBody, serverBusy } from './read-body.js';
+export { BUSY_RETRY_AFTER_SECONDS, toResponse } from './response.js';
+export type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
