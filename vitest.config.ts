@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@presence-webhooks\/core\/node$/, replacement: `${packages}core/src/node/index.ts` },
       { find: /^@presence-webhooks\/core\/store$/, replacement: `${packages}core/src/store/index.ts` },
+      { find: /^@presence-webhooks\/core\/adapter$/, replacement: `${packages}core/src/adapter/index.ts` },
       { find: /^@presence-webhooks\/([a-z-]+)$/, replacement: `${packages}$1/src/index.ts` },
     ],
   },

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as core from '@presence-webhooks/core';
+import * as adapter from '@presence-webhooks/core/adapter';
 import * as node from '@presence-webhooks/core/node';
 import * as store from '@presence-webhooks/core/store';
 
@@ -30,6 +31,7 @@ describe('core public API = the README list', () => {
   for (const [entry, module, file] of [
     ['@presence-webhooks/core', core, 'index.ts'],
     ['@presence-webhooks/core/store', store, 'store/index.ts'],
+    ['@presence-webhooks/core/adapter', adapter, 'adapter/index.ts'],
     ['@presence-webhooks/core/node', node, 'node/index.ts'],
   ] as const) {
     it(entry, () => {

@@ -4,7 +4,8 @@
  * enforced while reading the stream, the mount path, and the Hono middleware's own ways in.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import type { PresenceEvent, PresenceStore, ReceiverOptions } from '@presence-webhooks/core';
+import type { PresenceStore, ReceiverOptions } from '@presence-webhooks/core';
+import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import { presenceWebhooks as hono } from '@presence-webhooks/hono';
 import { ablyBatchRequest, ablyPresenceItem, sendHttp, SUITE_KEY, type BuiltRequest } from '@presence-webhooks/testing';

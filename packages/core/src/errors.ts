@@ -120,6 +120,16 @@ export function bodyTooLarge(limit: number): WebhookError {
   return new WebhookError(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes`);
 }
 
+/** The 408 for a body that did not arrive within `bodyTimeoutMs` (adapters answer it and close the connection). */
+export function bodyTimedOut(ms: number): WebhookError {
+  return new WebhookError(408, 'request_timeout', `The body did not arrive within ${ms} ms (the receiver's bodyTimeoutMs)`);
+}
+
+/** The 503 for a body that would take the bytes buffered across all requests past `maxInFlightBytes` (answered with Retry-After). */
+export function serverBusy(max: number): WebhookError {
+  return new WebhookError(503, 'server_busy', `More than ${max} bytes of webhook bodies are being received at once (maxInFlightBytes); retry the delivery`);
+}
+
 /** The 500 for a body a framework parser consumed, leaving no raw bytes to verify. */
 export function bodyConsumed(): WebhookError {
   return new WebhookError(

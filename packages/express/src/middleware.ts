@@ -1,6 +1,7 @@
 import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, isReceiver } from '@presence-webhooks/core';
-import { answersAt, handleNodeRequest, mountRelativeUrl, sendNodeResponse } from '@presence-webhooks/core/node';
+import { answersAt, mountRelativeUrl } from '@presence-webhooks/core/adapter';
+import { handleNodeRequest, sendNodeResponse } from '@presence-webhooks/core/node';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** The middleware `presenceWebhooks()` returns, with the receiver it answers with. */

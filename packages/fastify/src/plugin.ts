@@ -1,6 +1,7 @@
 import type { Receiver, ReceiverOptions, WebhookResponse } from '@presence-webhooks/core';
 import { createReceiver, isReceiver, WebhookError } from '@presence-webhooks/core';
-import { errorResponse, handleNodeRequest, mountRelativeUrl, readBody, refuseRead, responseHeaders } from '@presence-webhooks/core/node';
+import { errorResponse, mountRelativeUrl, refuseRead } from '@presence-webhooks/core/adapter';
+import { handleNodeRequest, readBody, responseHeaders } from '@presence-webhooks/core/node';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 

@@ -1,5 +1,5 @@
-import type { RequestHeaders } from '@presence-webhooks/core/node';
-import { getHeader as header } from '@presence-webhooks/core/node';
+import type { RequestHeaders } from '@presence-webhooks/core/adapter';
+import { getHeader as header } from '@presence-webhooks/core/adapter';
 
 
 function charsetOf(contentType: string | undefined): string | undefined {

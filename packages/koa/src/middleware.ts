@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, isReceiver } from '@presence-webhooks/core';
-import { answersAt, handleNodeRequest, mountRelativeUrl, responseHeaders } from '@presence-webhooks/core/node';
+import { answersAt, mountRelativeUrl } from '@presence-webhooks/core/adapter';
+import { handleNodeRequest, responseHeaders } from '@presence-webhooks/core/node';
 import { exactRawBody } from './exact-raw-body.js';
 
 /** The Koa adapter's own options (the second argument). */

@@ -1,5 +1,7 @@
-import type { Receiver, RequestHeaders } from '@presence-webhooks/core';
-import { errorResponse, WebhookError } from '@presence-webhooks/core';
+import type { Receiver } from '@presence-webhooks/core';
+import { WebhookError } from '@presence-webhooks/core';
+import type { RequestHeaders } from '@presence-webhooks/core/adapter';
+import { refuseRead } from '@presence-webhooks/core/adapter';
 import { readRequestBody } from './read-body.js';
 import { toResponse } from './response.js';
 
@@ -57,7 +59,7 @@ export async function handleWebRequest(receiver: Receiver, request: Request, opt
     try {
       body = await readRequestBody(request, receiver.limits);
     } catch (error) {
-      if (error instanceof WebhookError) return toResponse(errorResponse(error), { busy: error.code === 'server_busy' });
+      if (error instanceof WebhookError) return toResponse(await refuseRead(receiver, { ...base, body: null }, error));
       throw error;
     }
   }

@@ -3,6 +3,6 @@ export type { PresenceWebhooksWebHandler, PresenceWebhooksWebOptions } from './h
 export { handleWebRequest } from './handle-web-request.js';
 export type { WaitUntilContext, WebRequestOptions } from './handle-web-request.js';
 export { mountMatcher } from './mount.js';
-export { bodyTimedOut, readRequestBody, serverBusy } from './read-body.js';
-export { BUSY_RETRY_AFTER_SECONDS, toResponse } from './response.js';
+export { readRequestBody } from './read-body.js';
+export { toResponse } from './response.js';
 export type { Receiver, ReceiverOptions } from '@presence-webhooks/core';

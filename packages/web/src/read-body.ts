@@ -1,15 +1,6 @@
 import type { ReceiverLimits } from '@presence-webhooks/core';
-import { bodyTooLarge, WebhookError } from '@presence-webhooks/core';
-
-/** The 408 for a body that did not arrive within `bodyTimeoutMs`. */
-export function bodyTimedOut(ms: number): WebhookError {
-  return new WebhookError(408, 'request_timeout', `The body did not arrive within ${ms} ms`);
-}
-
-/** The 503 for a body that would pass `maxInFlightBytes` (answered with Retry-After). */
-export function serverBusy(max: number): WebhookError {
-  return new WebhookError(503, 'server_busy', `More than ${max} bytes of webhook bodies are being received; retry the delivery`);
-}
+import { WebhookError } from '@presence-webhooks/core';
+import { bodyTimedOut, bodyTooLarge, serverBusy } from '@presence-webhooks/core/adapter';
 
 function declaredLength(request: Request): number | undefined {
   const value = request.headers.get('content-length')?.trim();

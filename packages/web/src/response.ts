@@ -1,11 +1,11 @@
 import type { WebhookResponse } from '@presence-webhooks/core';
 
-/** Seconds a client is asked to wait after a 503 server_busy (the in-flight cap). */
-export const BUSY_RETRY_AFTER_SECONDS = 1;
-
-/** A receiver's answer as a web Response (a 503 for the in-flight cap carries Retry-After). */
-export function toResponse(answer: WebhookResponse, options: { busy?: boolean } = {}): Response {
-  const headers = options.busy === true ? { ...answer.headers, 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) } : answer.headers;
+/**
+ * A receiver's answer as a web Response. `Connection` is the server's business (HTTP/2 forbids it):
+ * the runtime closes or keeps the connection itself.
+ */
+export function toResponse(answer: WebhookResponse): Response {
+  const { connection: _connection, ...headers } = answer.headers;
   return new Response(answer.body, { status: answer.status, headers });
 }
 

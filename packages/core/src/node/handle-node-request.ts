@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebhookError } from '../errors.js';
 import type { WebhookResponse } from '../http/response.js';
-import type { Receiver, WebhookRequest } from '../receiver.js';
-import { readBody, readRefusal } from './read-body.js';
+import type { Receiver } from '../receiver.js';
+import { refuseRead } from '../adapter/refusal.js';
+import { readBody } from './read-body.js';
 
 /** What a framework may already have done with the body. */
 export interface PreRead {
@@ -42,14 +43,6 @@ function remote(req: IncomingMessage): { remoteAddress?: string } {
   return address === undefined ? {} : { remoteAddress: address };
 }
 
-/**
- * A body `readBody` refused (too large, too slow, over the in-flight cap): the receiver answers it,
- * so `onReject` sees it like every refusal; the connection closes when the body was not read to its end.
- */
-export async function refuseRead(receiver: Receiver, request: WebhookRequest, error: WebhookError): Promise<WebhookResponse> {
-  const answer = await receiver.handle({ ...request, readError: error });
-  return { ...answer, headers: { ...answer.headers, ...readRefusal(error).headers } };
-}
 
 /** The headers to write with a receiver's answer. A 413 closes the connection: the rest of the body is not read. */
 export function responseHeaders(response: WebhookResponse): Record<string, string> {

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { InFlightBytes } from '../http/in-flight.js';
 import { WebhookError } from '../errors.js';
-import { readBody, readRefusal } from './read-body.js';
+import { readBody } from './read-body.js';
 
 const limits = (max = 1024, bodyTimeoutMs = 10_000) => ({ bodyLimit: 100, bodyTimeoutMs, inFlight: new InFlightBytes(max) });
 
@@ -84,15 +84,5 @@ describe('readBody', () => {
     stream.resume();
     await new Promise((resolve) => stream.once('end', resolve));
     expect(await refusal(readBody(stream, {}, limits()))).toEqual({ status: 500, code: 'body_consumed' });
-  });
-});
-
-describe('readRefusal', () => {
-  it('closes the connection after a read cut short, and says when to retry a 503', () => {
-    const headers = (error: WebhookError) => readRefusal(error).headers;
-    expect(headers(new WebhookError(503, 'server_busy', 'x'))).toMatchObject({ connection: 'close', 'retry-after': '1' });
-    expect(headers(new WebhookError(408, 'request_timeout', 'x'))).toMatchObject({ connection: 'close' });
-    expect(headers(new WebhookError(413, 'payload_too_large', 'x'))).toMatchObject({ connection: 'close' });
-    expect(headers(new WebhookError(400, 'invalid_body', 'x')).connection).toBeUndefined();
   });
 });

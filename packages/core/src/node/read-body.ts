@@ -1,22 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { bodyConsumed, bodyTooLarge, WebhookError } from '../errors.js';
-import type { WebhookResponse } from '../http/response.js';
-import { errorResponse } from '../http/response.js';
+import { bodyConsumed, bodyTimedOut, bodyTooLarge, serverBusy, WebhookError } from '../errors.js';
 import type { ReceiverLimits } from '../receiver.js';
 
 /** What a read obeys: `receiver.limits`. */
 export type BodyReadLimits = Pick<ReceiverLimits, 'bodyLimit' | 'bodyTimeoutMs' | 'inFlight'>;
-
-/** The 408 for a body that did not arrive within `bodyTimeoutMs` (a slow or stalled client). */
-export function requestTimeout(ms: number): WebhookError {
-  return new WebhookError(408, 'request_timeout', `The body did not arrive within ${ms} ms`);
-}
-
-/** The 503 for a body that would take the bytes buffered across all requests past `maxInFlightBytes`. */
-export function serverBusy(): WebhookError {
-  return new WebhookError(503, 'server_busy', 'Too many request bodies are being received at once; retry shortly');
-}
 
 const ignore = (): void => undefined;
 
@@ -51,7 +39,7 @@ export function readBody(stream: Readable, headers: IncomingHttpHeaders, limits:
     return Promise.reject(bodyTooLarge(limits.bodyLimit));
   }
   if (stream.readable === false || stream.readableEnded) return Promise.reject(bodyConsumed());
-  if (declared !== undefined && !limits.inFlight.reserve(declared)) return Promise.reject(serverBusy());
+  if (declared !== undefined && !limits.inFlight.reserve(declared)) return Promise.reject(serverBusy(limits.inFlight.max));
 
   return new Promise<Uint8Array>((resolve, reject) => {
     let reserved = declared ?? 0;
@@ -82,7 +70,7 @@ export function readBody(stream: Readable, headers: IncomingHttpHeaders, limits:
       received += chunk.byteLength;
       if (received > limits.bodyLimit) return finish(bodyTooLarge(limits.bodyLimit));
       if (declared === undefined) {
-        if (!limits.inFlight.reserve(chunk.byteLength)) return finish(serverBusy());
+        if (!limits.inFlight.reserve(chunk.byteLength)) return finish(serverBusy(limits.inFlight.max));
         reserved += chunk.byteLength;
       }
       chunks.push(chunk);
@@ -99,7 +87,7 @@ export function readBody(stream: Readable, headers: IncomingHttpHeaders, limits:
     };
     // A request whose connection closed before the body ended: the client went away.
     const onClose = () => finish(new WebhookError(400, 'invalid_body', 'The client aborted the request'));
-    const timer = setTimeout(() => finish(requestTimeout(limits.bodyTimeoutMs)), limits.bodyTimeoutMs);
+    const timer = setTimeout(() => finish(bodyTimedOut(limits.bodyTimeoutMs)), limits.bodyTimeoutMs);
 
     stream.on('data', onData);
     stream.on('end', onEnd);
@@ -107,20 +95,4 @@ export function readBody(stream: Readable, headers: IncomingHttpHeaders, limits:
     stream.on('close', onClose);
     stream.resume();
   });
-}
-
-function refusalHeaders(error: WebhookError): Record<string, string> {
-  if (error.code === 'server_busy') return { connection: 'close', 'retry-after': '1' };
-  if (error.code === 'payload_too_large' || error.code === 'request_timeout') return { connection: 'close' };
-  return {};
-}
-
-/**
- * The answer to a read `readBody` refused: its JSON error, and `Connection: close` when the body was
- * not read to its end (413, 408, 503: the server then closes the connection), with `Retry-After: 1`
- * on a 503.
- */
-export function readRefusal(error: WebhookError): WebhookResponse {
-  const response = errorResponse(error);
-  return { ...response, headers: { ...response.headers, ...refusalHeaders(error) } };
 }
