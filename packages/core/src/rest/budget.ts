@@ -86,6 +86,11 @@ export class RequestBudget {
     return this.counts.requests;
   }
 
+  /** True once the budget's signal fired: every request of it fails from then on. */
+  get aborted(): boolean {
+    return this.signal?.aborted === true;
+  }
+
   /** Every count (a copy). */
   spent(): BudgetCounts {
     return { ...this.counts };

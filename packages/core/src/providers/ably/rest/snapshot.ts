@@ -1,7 +1,9 @@
 import type { WebhookError } from '../../../errors.js';
 import type { PresenceEvent } from '../../../events.js';
 import type { CipherKey } from '../options.js';
+import { basicAuthorization } from './basic-auth.js';
 import { ablyErrorMessage, ablyPresencePage } from './presence-page.js';
+import type { FetchJsonInput, JsonAnswer } from '../../../rest/fetch-json.js';
 import { fetchJson } from '../../../rest/fetch-json.js';
 import { nextLink } from '../../../rest/next-link.js';
 import { ResyncError } from '../../../rest/resync-error.js';
@@ -15,6 +17,8 @@ export interface AblySourceOptions {
   cipherKey: (channel: string) => CipherKey | undefined;
   /** The clock (ms). */
   now: () => number;
+  /** The HTTP edge (default fetchJson); a reconcile passes its RequestBudget's, so these requests count against it. */
+  fetch?: (input: FetchJsonInput) => Promise<JsonAnswer>;
 }
 
 /** Ably's largest page. */
@@ -28,7 +32,8 @@ const MAX_PAGES = 1000;
  * the answer does not list and that is older than that has left.
  */
 export function ablySource(options: AblySourceOptions): SnapshotSource {
-  const authorization = `Basic ${Buffer.from(options.key, 'utf8').toString('base64')}`;
+  const authorization = basicAuthorization(options.key);
+  const get = options.fetch ?? fetchJson;
   return async (channel, signal) => {
     const time = options.now();
     const problems: WebhookError[] = [];
@@ -39,7 +44,7 @@ export function ablySource(options: AblySourceOptions): SnapshotSource {
     for (let pages = 0; url !== undefined; pages++) {
       if (pages >= MAX_PAGES || seen.has(url)) throw new ResyncError('ably', channel, `the presence set did not end after ${pages} pages`);
       seen.add(url);
-      const answer = await fetchJson({
+      const answer = await get({
         provider: 'ably',
         channel,
         url,
