@@ -2,6 +2,8 @@ import type { WebhookError } from '../../../errors.js';
 import type { RequestBudget } from '../../../rest/budget.js';
 import { chunkNames } from '../../../rest/chunk-names.js';
 import type { NameChunk } from '../../../rest/chunk-names.js';
+import type { ChannelFailure } from '../../../rest/channel-failure.js';
+import { asResyncError, describeChannels, inPool } from '../../../rest/channel-failure.js';
 import { ResyncError } from '../../../rest/resync-error.js';
 import type { Snapshot } from '../../snapshot.js';
 import type { CipherKey } from '../options.js';
@@ -18,12 +20,6 @@ export interface AblyBatchOptions {
   cipherKey: (channel: string) => CipherKey | undefined;
   /** The clock (ms): a snapshot's time is the time its request was sent. */
   now: () => number;
-}
-
-/** A channel whose snapshot could not be had (after the budget's retries and one request of its own). */
-export interface ChannelFailure {
-  channel: string;
-  error: ResyncError;
 }
 
 export interface AblyBatchResult {
@@ -80,7 +76,7 @@ export async function ablyBatchPresence(
       snapshot = await single(channel);
     } catch (error) {
       if (budget.aborted) throw error;
-      result.failures.push({ channel, error: asResyncError(error, channel) });
+      result.failures.push({ channel, error: asResyncError('ably', channel, error) });
       return;
     }
     await give(snapshot);
@@ -91,17 +87,17 @@ export async function ablyBatchPresence(
     try {
       const answer = await budget.fetchJson({
         provider: 'ably',
-        channel: describeChunk(chunk.names),
+        channel: describeChannels(chunk.names),
         url: `${options.baseUrl}/presence?channels=${chunk.encoded}`,
         headers,
         describeError: ablyErrorMessage,
         onSend: () => void (time = options.now()),
       });
       items = ablyBatchItems(answer.json);
-      if (items === undefined) throw new ResyncError('ably', describeChunk(chunk.names), 'the batch presence answer is neither a batch result nor an array of channel results', { status: answer.status });
+      if (items === undefined) throw new ResyncError('ably', describeChannels(chunk.names), 'the batch presence answer is neither a batch result nor an array of channel results', { status: answer.status });
     } catch (error) {
       if (budget.aborted) throw error;
-      const failure = asResyncError(error, describeChunk(chunk.names));
+      const failure = asResyncError('ably', describeChannels(chunk.names), error);
       for (const channel of chunk.names) result.failures.push({ channel, error: failure });
       return;
     }
@@ -122,19 +118,7 @@ export async function ablyBatchPresence(
 
   // As many workers as the budget lets requests be open: each takes the next chunk when done with one.
   const chunks = chunkNames(batchable, ABLY_BATCH_CHANNELS, MAX_ENCODED_LIST);
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) await batch(chunks[next++] as NameChunk);
-  };
-  await Promise.all(Array.from({ length: Math.min(budget.concurrency, chunks.length) }, worker));
+  await inPool(chunks, budget.concurrency, batch);
   for (const channel of comma) await alone(channel);
   return result;
-}
-
-function describeChunk(names: readonly string[]): string {
-  return names.length === 1 ? (names[0] as string) : `${names[0] as string} (+${names.length - 1} more)`;
-}
-
-function asResyncError(error: unknown, channel: string): ResyncError {
-  return error instanceof ResyncError ? error : new ResyncError('ably', channel, error instanceof Error ? error.message : String(error), { cause: error });
 }
