@@ -44,9 +44,9 @@ async function fake(sets: Map<string, RawAblyPresence[]>, options: FakeAblyOptio
 
 const budget = (options: RequestBudgetOptions = {}) => new RequestBudget({ maxRequestsPerSecond: 1000, backoffMs: 1, ...options });
 
-async function batch(server: FakeAbly, channels: Iterable<string>, spend: RequestBudget, key = KEY): Promise<AblyBatchResult & { got: Map<string, Snapshot> }> {
+async function batch(server: FakeAbly, channels: Iterable<string>, spend: RequestBudget, key = KEY, now = () => NOW): Promise<AblyBatchResult & { got: Map<string, Snapshot> }> {
   const got = new Map<string, Snapshot>();
-  const result = await ablyBatchPresence({ baseUrl: server.url, key, cipherKey: () => undefined, now: () => NOW }, channels, spend, (snapshot) => {
+  const result = await ablyBatchPresence({ baseUrl: server.url, key, cipherKey: () => undefined, now }, channels, spend, (snapshot) => {
     expect(got.has(snapshot.channel), `one snapshot per channel (${snapshot.channel})`).toBe(false);
     got.set(snapshot.channel, snapshot);
   });
@@ -125,6 +125,15 @@ describe('ablyBatchPresence', () => {
     });
   }
 
+  it('stamps the snapshots with the time their request was sent', async () => {
+    const sets = truth(20);
+    const server = await fake(sets);
+    let tick = 0;
+    // A clock that moves on at each reading: read once before queueing, once as the request goes out.
+    const { got } = await batch(server, sets.keys(), budget(), KEY, () => NOW + 1000 * tick++);
+    for (const snapshot of got.values()) expect(snapshot.time).toBe(NOW + 1000);
+  });
+
   it('sends each name percent-encoded and the separators as bare commas', async () => {
     const sets = truth(ODD_NAMES.length);
     const server = await fake(sets);
@@ -173,6 +182,8 @@ describe('ablyBatchPresence', () => {
     expectMatchesTruth(got, sets);
     expect(alone).toBe(1);
     expect(server.counts).toMatchObject({ batch: 1, single: 1 });
+    const batched = server.requests.find((r) => r.url.pathname === '/presence');
+    expect(batched?.url.searchParams.get('channels')).toBe('c');
   });
 
   it('honours 429 with Retry-After and a request-rate limit; every request counted', async () => {

@@ -57,13 +57,15 @@ describe('pubnubGlobalHereNow', () => {
     const server = await fake(sets);
     const spend = budget();
     const { got, onSnapshot } = collect();
-    const result = await pubnubGlobalHereNow(optionsFor(server), spend, onSnapshot);
+    // A clock that moves on at each reading: the snapshot time is read when the request is sent.
+    let tick = 0;
+    const result = await pubnubGlobalHereNow({ ...optionsFor(server), now: () => NOW + 1000 * tick++ }, spend, onSnapshot);
     const occupied = [...sets].filter(([, members]) => members.length > 0);
     expect(result.listed.sort()).toEqual(occupied.map(([name]) => name).sort());
-    expect(result.time).toBe(NOW - 3000);
+    expect(result.time).toBe(NOW + 1000 - 3000);
     for (const [channel, members] of occupied) {
       expect(listed(got.get(channel)), channel).toEqual(members);
-      expect(got.get(channel)).toMatchObject({ time: NOW - 3000, complete: true });
+      expect(got.get(channel)).toMatchObject({ time: NOW + 1000 - 3000, complete: true });
     }
     expect(spend.requests).toBe(1);
     expect(server.counts.global).toBe(1);
