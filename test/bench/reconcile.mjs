@@ -29,7 +29,7 @@ export async function benchReconcile({ channels, members, rate, limit, concurren
     const { port } = JSON.parse(String(line));
     const baseUrl = `http://127.0.0.1:${port}`;
 
-    global.gc?.();
+    globalThis.gc?.();
     const baseline = process.memoryUsage();
     const peak = { rss: baseline.rss, heapUsed: baseline.heapUsed };
     const sampler = setInterval(() => {
