@@ -125,6 +125,18 @@ describe('ablyBatchPresence', () => {
     });
   }
 
+  it('decodes members as webhooks are decoded (the data encoding chain), and an unreadable member makes the snapshot incomplete', async () => {
+    const encoded = { ...member('enc', 0), data: '{"mood":"ok"}', encoding: 'json' };
+    const sets = new Map<string, RawAblyPresence[]>([['enc', [encoded]], ['bad', [member('bad', 0), { nope: true } as unknown as RawAblyPresence]]]);
+    const server = await fake(sets);
+    const { got } = await batch(server, sets.keys(), budget());
+    expect(got.get('enc')?.events[0]?.member.data).toEqual({ mood: 'ok' });
+    expect(got.get('enc')?.complete).toBe(true);
+    expect(got.get('bad')?.events).toHaveLength(1);
+    expect(got.get('bad')?.complete).toBe(false);
+    expect(got.get('bad')?.problems).toHaveLength(1);
+  });
+
   it('stamps the snapshots with the time their request was sent', async () => {
     const sets = truth(20);
     const server = await fake(sets);
