@@ -1,4 +1,3 @@
-import type { WebhookError } from '../../../errors.js';
 import type { RequestBudget } from '../../../rest/budget.js';
 import { chunkNames } from '../../../rest/chunk-names.js';
 import type { NameChunk } from '../../../rest/chunk-names.js';
@@ -108,7 +107,7 @@ export async function ablyBatchPresence(
         retry.push(channel);
         continue;
       }
-      const problems: WebhookError[] = [];
+      const problems: Parameters<typeof ablyPresencePage>[3] = [];
       const page = ablyPresencePage(item.presence, channel, options.cipherKey, problems);
       if (page === undefined) continue; // unreachable: item.presence is an array
       await give({ provider: 'ably', channel, time, events: page.events, complete: page.invalid === 0, problems });

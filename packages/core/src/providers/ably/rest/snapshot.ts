@@ -1,7 +1,6 @@
 import type { WebhookError } from '../../../errors.js';
 import type { PresenceEvent } from '../../../events.js';
 import type { CipherKey } from '../options.js';
-import { basicAuthorization } from './basic-auth.js';
 import { ablyErrorMessage, ablyPresencePage } from './presence-page.js';
 import type { FetchJsonInput, JsonAnswer } from '../../../rest/fetch-json.js';
 import { fetchJson } from '../../../rest/fetch-json.js';
@@ -32,8 +31,7 @@ const MAX_PAGES = 1000;
  * the answer does not list and that is older than that has left.
  */
 export function ablySource(options: AblySourceOptions): SnapshotSource {
-  const authorization = basicAuthorization(options.key);
-  const get = options.fetch ?? fetchJson;
+  const authorization = `Basic ${Buffer.from(options.key, 'utf8').toString('base64')}`;
   return async (channel, signal) => {
     const time = options.now();
     const problems: WebhookError[] = [];
@@ -44,7 +42,7 @@ export function ablySource(options: AblySourceOptions): SnapshotSource {
     for (let pages = 0; url !== undefined; pages++) {
       if (pages >= MAX_PAGES || seen.has(url)) throw new ResyncError('ably', channel, `the presence set did not end after ${pages} pages`);
       seen.add(url);
-      const answer = await get({
+      const answer = await (options.fetch ?? fetchJson)({
         provider: 'ably',
         channel,
         url,
