@@ -27,6 +27,8 @@ export interface FakeRestServer {
   hold(): void;
   /** Send every parked answer and stop parking. */
   release(): void;
+  /** The most requests that were open (arrived, not yet answered) at the same time. */
+  peakOpen(): number;
   /** Resolves once `count` requests in total have arrived. */
   arrived(count: number): Promise<void>;
   close(): Promise<void>;
@@ -37,7 +39,12 @@ export async function startFakeRest(route: (request: SeenRequest) => FakeAnswer)
   let holding = false;
   let parked: (() => void)[] = [];
   let waiters: { count: number; resolve: () => void }[] = [];
+  let open = 0;
+  let peak = 0;
   const server = createServer((req, res) => {
+    open++;
+    peak = Math.max(peak, open);
+    res.on('close', () => void open--);
     const seen: SeenRequest = { method: req.method ?? 'GET', url: new URL(req.url ?? '/', 'http://fake.invalid'), headers: req.headers };
     requests.push(seen);
     waiters = waiters.filter((w) => (requests.length >= w.count ? void w.resolve() : true));
@@ -55,6 +62,7 @@ export async function startFakeRest(route: (request: SeenRequest) => FakeAnswer)
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    peakOpen: () => peak,
     hold: () => void (holding = true),
     release: () => {
       holding = false;

@@ -48,7 +48,8 @@ export async function fetchJson(input: FetchJsonInput): Promise<JsonAnswer> {
   }
   if (response.status < 200 || response.status > 299) {
     const words = (parsed ? input.describeError(json) : undefined) ?? text.slice(0, MAX_ERROR_TEXT);
-    throw new ResyncError(provider, channel, `GET ${redact(url)} answered ${response.status}${words === '' ? '' : `: ${words}`}`, { status: response.status });
+    const retryAfter = response.headers.get('retry-after') ?? undefined;
+    throw new ResyncError(provider, channel, `GET ${redact(url)} answered ${response.status}${words === '' ? '' : `: ${words}`}`, { status: response.status, ...(retryAfter === undefined ? {} : { retryAfter }) });
   }
   if (!parsed) throw new ResyncError(provider, channel, `GET ${redact(url)} answered ${response.status} with a body that is not JSON`, { status: response.status });
   return { status: response.status, headers: response.headers, json };

@@ -2,6 +2,7 @@ import type { ItemProblem } from '../../../errors.js';
 import type { PresenceEvent } from '../../../events.js';
 import type { CipherKey } from '../options.js';
 import { ablyErrorMessage, ablyPresencePage } from './presence-page.js';
+import type { FetchJsonInput, JsonAnswer } from '../../../rest/fetch-json.js';
 import { fetchJson } from '../../../rest/fetch-json.js';
 import { nextLink } from '../../../rest/next-link.js';
 import { ResyncError } from '../../../rest/resync-error.js';
@@ -15,6 +16,8 @@ export interface AblySourceOptions {
   cipherKey: (channel: string) => CipherKey | undefined;
   /** The clock (ms). */
   now: () => number;
+  /** The HTTP edge (default fetchJson); a reconcile passes its RequestBudget's, so these requests count against it. */
+  fetch?: (input: FetchJsonInput) => Promise<JsonAnswer>;
 }
 
 /** Ably's largest page. */
@@ -39,7 +42,7 @@ export function ablySource(options: AblySourceOptions): SnapshotSource {
     for (let pages = 0; url !== undefined; pages++) {
       if (pages >= MAX_PAGES || seen.has(url)) throw new ResyncError('ably', channel, `the presence set did not end after ${pages} pages`);
       seen.add(url);
-      const answer = await fetchJson({
+      const answer = await (options.fetch ?? fetchJson)({
         provider: 'ably',
         channel,
         url,
