@@ -105,9 +105,10 @@ describe('package checks', () => {
       expect(m.peerDependenciesMeta?.[peer]?.optional, `${peer} must be an optional peer`).toBe(true);
     }
     expect(readFileSync(join(p.dir, 'LICENSE'), 'utf8'), `${dir}/LICENSE must be a copy of the root LICENSE`).toBe(readFileSync(join(root, 'LICENSE'), 'utf8'));
+    expect(readFileSync(join(p.dir, 'CHANGELOG.md'), 'utf8'), `${dir}/CHANGELOG.md`).toMatch(new RegExp(`^# ${m.name.replace('/', '\\/')}\n`));
     const readme = readFileSync(join(p.dir, 'README.md'), 'utf8');
     expect(readme).toMatch(/^## Install$/m);
-    expect(readme).toContain(`npm i ${m.name}`);
+    expect(readme.split('\n').some((line) => line.startsWith('npm i ') && line.split(' ').includes(m.name)), 'an `npm i` line installing the package').toBe(true);
     expect(readme).toMatch(/ESM-only/);
     // Relative links break on npmjs.com and in the tarball: link to the repository instead.
     const relative = [...readme.matchAll(/\]\((?!https?:|#|mailto:)([^)]+)\)/g)].map((match) => match[1]);
