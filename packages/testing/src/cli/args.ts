@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { SimulateOptions } from '../simulator/types.js';
 import { parseDuration } from './duration.js';
+import { closest } from './suggest.js';
 
 /** A command line that cannot run; exit code 2. */
 export class UsageError extends Error {
@@ -61,7 +62,7 @@ Commands
 
 Run 'presence-webhooks simulate --help' for its options.`;
 
-const OPTIONS = {
+export const OPTIONS = {
   url: { type: 'string' },
   provider: { type: 'string' },
   key: { type: 'string' },
@@ -125,7 +126,10 @@ function parse(argv: readonly string[]) {
   try {
     return parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const unknown = /^Unknown option '--([^'=]+)'/.exec(message)?.[1];
+    const guess = unknown === undefined ? undefined : closest(unknown, Object.keys(OPTIONS));
+    throw new UsageError(guess === undefined ? message : `${message}: did you mean --${guess}?`);
   }
 }
 

@@ -31,11 +31,24 @@ export interface HistoryShape {
 
 /**
  * Generate a history with the existing generators, its clock stepped so that `events` events span
- * about `durationMs` (Ably's trailing synthesized leaves come up to 15 s later; PubNub keeps one
- * member's events a second apart, which can stretch a dense history).
+ * at most about `durationMs`, trailing events included: Ably's synthesized leaves come 15 s after
+ * a connection drops, and PubNub keeps one member's events a second apart, so a first pass that
+ * overshoots is generated again with its steps shortened by the overshoot (the same seed and shape
+ * give the same history). When those fixed delays alone exceed `durationMs`, the span stays longer.
  */
 export function generateHistory(provider: SimulatedProvider, shape: HistoryShape): SimHistory {
-  const { seed, channels, members, events, durationMs, start } = shape;
+  let history = generateSpanning(provider, shape, shape.durationMs);
+  for (let pass = 0, target = shape.durationMs; pass < 3 && history.spanMs > shape.durationMs * 1.01; pass++) {
+    const shorter = Math.max(1, Math.floor(target * (shape.durationMs / history.spanMs)));
+    if (shorter >= target) break;
+    target = shorter;
+    history = generateSpanning(provider, shape, target);
+  }
+  return history;
+}
+
+function generateSpanning(provider: SimulatedProvider, shape: HistoryShape, durationMs: number): SimHistory {
+  const { seed, channels, members, events, start } = shape;
   if (provider === 'ably') {
     // A quarter of the steps keep the clock; the rest advance it by 1..maxGap ms (mean (maxGap + 1) / 2).
     const maxGapMs = Math.max(1, Math.round(durationMs / (0.375 * events) - 1));
