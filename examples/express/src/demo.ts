@@ -21,8 +21,9 @@ import type { SimulationReport, TruthMember } from '@presence-webhooks/testing';
 import { simulate } from '@presence-webhooks/testing';
 import { createApp } from './app.js';
 
-const KEY = process.env.ABLY_KEY ?? 'demoApp.demoKey:demo-secret-not-for-production';
-const PUBNUB_SECRET = process.env.PUBNUB_WEBHOOK_SECRET ?? 'demo-pubnub-secret-not-for-production';
+// An unset or empty variable takes the demo's own key and secret.
+const KEY = process.env.ABLY_KEY || 'demoApp.demoKey:demo-secret-not-for-production';
+const PUBNUB_SECRET = process.env.PUBNUB_WEBHOOK_SECRET || 'demo-pubnub-secret-not-for-production';
 const seed = Number(process.env.SEED ?? 20261122);
 const FLAGS = ['--quiet', '--verbose'];
 const unknown = process.argv.slice(2).filter((arg) => !FLAGS.includes(arg));

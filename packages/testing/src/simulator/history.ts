@@ -38,7 +38,7 @@ export interface HistoryShape {
  */
 export function generateHistory(provider: SimulatedProvider, shape: HistoryShape): SimHistory {
   let history = generateSpanning(provider, shape, shape.durationMs);
-  for (let pass = 0, target = shape.durationMs; pass < 3 && history.spanMs > shape.durationMs * 1.01; pass++) {
+  for (let pass = 0, target = shape.durationMs; pass < 5 && history.spanMs > shape.durationMs * 1.01; pass++) {
     const shorter = Math.max(1, Math.floor(target * (shape.durationMs / history.spanMs)));
     if (shorter >= target) break;
     target = shorter;
