@@ -31,7 +31,8 @@ History
   --channel-prefix <p>     default sim-<random>, so that runs do not collide
   --members <n>            distinct members (default 100)
   --events <n>             presence events (default 4 per member)
-  --duration <time>        provider time the history spans, e.g. 30s, 2m (default 10s)
+  --duration <time>        provider time the history spans, trailing leaves included, e.g. 30s, 2m
+                           (default 10s): the run's wall time at --time-scale 1, plus the read-back
   --seed <n>               replay a history (default random, printed in the report)
 
 Delivery
@@ -52,8 +53,8 @@ Report
 
 Times take ms, s, m or h (a bare number is seconds). Exit code: 0 when the receiver's set equals
 the truth (or the target has no read endpoint) and nothing was dropped; 1 on a mismatch, dropped
-events, an unfinished run or a read-back cut short by --settle or Ctrl-C; 2 on a usage error or a
-refused read token.`;
+events, an unfinished run or a read-back cut short by --settle or Ctrl-C; 2 on a usage error, or
+when the read endpoint refuses the token or nothing answers at --url (checked before the load).`;
 
 export const USAGE = `Usage: presence-webhooks <command> [options]
 
