@@ -75,12 +75,15 @@ async function run(command: string, args: readonly string[], cwd: string, timeou
 beforeAll(async () => {
   await run(process.execPath, [tsc, '-b', ...found.map((p) => p.dir)], root, 180_000);
   const pnpm = process.env.npm_execpath?.includes('pnpm') === true ? [process.execPath, process.env.npm_execpath] : ['pnpm'];
-  for (const p of found) {
-    const out = await run(pnpm[0] as string, [...pnpm.slice(1), 'pack', '--pack-destination', packs], p.dir);
-    const tarball = out.trim().split('\n').reverse().find((line) => line.trim().endsWith('.tgz'));
-    if (tarball === undefined) throw new Error(`pnpm pack in ${p.dir} printed no tarball: ${out}`);
-    pkgs.push({ ...p, tarball: tarball.trim().startsWith('/') ? tarball.trim() : join(packs, tarball.trim()) });
-  }
+  const packed = await Promise.all(
+    found.map(async (p) => {
+      const out = await run(pnpm[0] as string, [...pnpm.slice(1), 'pack', '--pack-destination', packs], p.dir);
+      const tarball = out.trim().split('\n').reverse().find((line) => line.trim().endsWith('.tgz'));
+      if (tarball === undefined) throw new Error(`pnpm pack in ${p.dir} printed no tarball: ${out}`);
+      return { ...p, tarball: tarball.trim().startsWith('/') ? tarball.trim() : join(packs, tarball.trim()) };
+    }),
+  );
+  pkgs.push(...packed);
 }, 240_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -34,14 +34,15 @@ export interface HistoryShape {
  * at most about `durationMs`, trailing events included: Ably's synthesized leaves come 15 s after
  * a connection drops, and PubNub keeps one member's events a second apart, so a first pass that
  * overshoots is generated again with its steps shortened by the overshoot (the same seed and shape
- * give the same history). When those fixed delays alone exceed `durationMs`, the span stays longer.
+ * give the same history), down to half of `durationMs`. When the fixed delays need more than that
+ * (Ably under 30 s), the span stays longer and the report says why.
  */
 export function generateHistory(provider: SimulatedProvider, shape: HistoryShape): SimHistory {
+  // The steps shrink at most to half: below that the load would come in a burst, then only trailing leaves.
+  const floor = Math.max(1, Math.floor(shape.durationMs / 2));
   let history = generateSpanning(provider, shape, shape.durationMs);
-  for (let pass = 0, target = shape.durationMs; pass < 5 && history.spanMs > shape.durationMs * 1.01; pass++) {
-    const shorter = Math.max(1, Math.floor(target * (shape.durationMs / history.spanMs)));
-    if (shorter >= target) break;
-    target = shorter;
+  for (let pass = 0, target = shape.durationMs; pass < 5 && target > floor && history.spanMs > shape.durationMs * 1.01; pass++) {
+    target = Math.max(floor, Math.floor(target * (shape.durationMs / history.spanMs)));
     history = generateSpanning(provider, shape, target);
   }
   return history;
