@@ -144,14 +144,32 @@ describe('presence-webhooks simulate', () => {
     expect(result.stdout.trim().split('\n').at(-1)).toBe('RESULT: OK');
   });
 
-  it('a token-protected read endpoint: compared with --read-token; refused without it (exit code 2)', async () => {
+  it('a token-protected read endpoint: compared with --read-token; a wrong or missing token fails before the load (exit code 2, nothing sent)', async () => {
     const t = await target({ readEndpoint: { token: 'cli-read-token' } });
     const ok = await cli(['simulate', '--url', t.url, '--provider', 'pubnub', '--secret', SIM_SECRET, '--read-token', 'cli-read-token', ...small, '--report', 'json', '--quiet']);
     expect(ok.code, ok.stderr).toBe(0);
-    expect((JSON.parse(ok.stdout) as SimulationReport).verification.status).toBe('match');
-    const refused = await cli(['simulate', '--url', t.url, '--provider', 'pubnub', '--secret', SIM_SECRET, ...small, '--quiet']);
+    expect((JSON.parse(ok.stdout) as SimulationReport)).toMatchObject({ preflight: { status: 'ok' }, verification: { status: 'match' } });
+    // A long run (10 minutes of provider time in real time) that must not start.
+    const long = ['--channels', '5', '--members', '40', '--events', '2000', '--duration', '10m'];
+    const refused = await cli(['simulate', '--url', t.url, '--provider', 'pubnub', '--secret', SIM_SECRET, ...long, '--quiet']);
     expect(refused.code).toBe(2);
-    expect(refused.stdout).toMatch(/not compared: the read endpoint refused the token/);
+    expect(refused.stdout).toMatch(/stopped +before the load, nothing sent: the read endpoint refused the token \(401\)/);
+    expect(refused.stdout).toMatch(/RESULT: FAILED \(exit code 2\)/);
+    const wrong = await cli(['simulate', '--url', t.url, '--provider', 'pubnub', '--secret', SIM_SECRET, '--read-token', 'not-the-token', ...long, '--report', 'json']);
+    expect(wrong.code).toBe(2);
+    const report = JSON.parse(wrong.stdout) as SimulationReport;
+    expect(report).toMatchObject({ requests: 0, preflight: { status: 'unauthorized' }, verification: { status: 'unauthorized' } });
+    expect(wrong.stderr).toBe(''); // no progress: the load never started
+  });
+
+  it('nothing listening at --url: fails before the load with exit code 2 and says so', async () => {
+    const port = await freePort();
+    const result = await cli(['simulate', '--url', `http://127.0.0.1:${port}/webhooks`, '--provider', 'ably', '--key', SIM_KEY, '--duration', '10m', '--events', '2000', '--quiet']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/stopped +before the load, nothing sent: nothing answers at http:\/\/127\.0\.0\.1:\d+\/webhooks: .*ECONNREFUSED.*Is the server running there\?/);
+    const json = await cli(['simulate', '--url', `http://127.0.0.1:${port}/webhooks`, '--provider', 'ably', '--key', SIM_KEY, '--duration', '10m', '--events', '2000', '--report', 'json', '--quiet']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ requests: 0, preflight: { status: 'unreachable' } });
   });
 
   it('a target without a read endpoint: not compared, exit code 0', async () => {
@@ -171,13 +189,17 @@ describe('presence-webhooks simulate', () => {
       expect(report.verification).toMatchObject({ status: 'incomplete', reason: expect.stringMatching(/settle time/), channels: [] });
       expect(report.verification.status === 'incomplete' && [...report.verification.unverified].sort()).toEqual([...report.channels].sort());
 
-      // Ctrl-C while the reads hang (the settle time would allow ten minutes).
-      const reading = server.nextRead();
+      expect(report.preflight).toMatchObject({ status: 'inconclusive', reason: expect.stringMatching(/did not answer within/) }); // the check before the load did not stop it
+      expect(settled.stdout).not.toBe('');
+
+      // Ctrl-C while the reads hang (the settle time would allow ten minutes): the first GET is the check before the load.
+      const checking = server.nextRead();
       const child = spawn(process.execPath, [bin, ...args, '--settle', '10m'], { cwd: root, env: { ...process.env, ABLY_KEY: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      await reading;
+      await checking;
+      await server.nextRead();
       child.kill('SIGINT');
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
       clearTimeout(killer);
@@ -203,6 +225,9 @@ describe('presence-webhooks simulate', () => {
     expect(result.stdout).toMatch(/answers +401 x\d+/);
     expect(result.stdout).toMatch(/dropped +10 events the provider gave up on/);
     expect(result.stdout).toMatch(/hint +the receiver answered 401: is --key one of the keys it trusts/);
+    // Nothing was accepted: an empty set equals the (empty) truth of what was accepted, which is no match.
+    expect(result.stdout).not.toMatch(/MATCH/);
+    expect(result.stdout).toMatch(/receiver +not compared: the receiver answered 2xx to none of the \d+ requests/);
   });
 
   it('usage errors: exit code 2 and a message that says what to fix', async () => {
@@ -213,7 +238,12 @@ describe('presence-webhooks simulate', () => {
       [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'pubnub'], /--secret is required for PubNub/],
       [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably', '--key', SIM_KEY, '--duration', 'soon'], /--duration must be a time such as 30s/],
       [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably', '--key', SIM_KEY, '--channels', '-3'], /--channels/],
-      [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably', '--key', SIM_KEY, '--bogus'], /Unknown option '--bogus'/],
+      [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably', '--key', SIM_KEY, '--bogus'], /Unknown option '--bogus'\n/],
+      [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably', '--key', SIM_KEY, '--chanels', '3'], /Unknown option '--chanels': did you mean --channels\?/],
+      [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably', '--key', SIM_KEY, '--read-tokn', 'x'], /did you mean --read-token\?/],
+      [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably', '--key', SIM_KEY, '--timescale', '10'], /did you mean --time-scale\?/],
+      [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably', '--key', SIM_KEY, '--verify'], /did you mean --no-verify\?/],
+      [['simulat', '--url', 'http://127.0.0.1:9/webhooks'], /unknown command 'simulat': did you mean 'simulate'\?/],
       [['simulate', '--url', 'not a url', '--provider', 'ably', '--key', SIM_KEY], /url is not a URL/],
       [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably', '--key', 'no-secret-part'], /key must be the API key/],
       [['launch'], /unknown command 'launch'/],

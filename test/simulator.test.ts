@@ -4,7 +4,7 @@
  * unanswered requests, lost answers) covered by the providers' retries; what is finally dropped.
  */
 import type { SimulationProgress, SimulationReport } from '@presence-webhooks/testing';
-import { exitCodeOf, simulate, SimulationOptionsError, sortMembers } from '@presence-webhooks/testing';
+import { exitCodeOf, formatReport, simulate, SimulationOptionsError, sortMembers } from '@presence-webhooks/testing';
 import { createReceiver } from '@presence-webhooks/core';
 import { describe, expect, it } from 'vitest';
 import type { SimTarget } from './helpers/sim-target.js';
@@ -160,6 +160,26 @@ describe('simulate over real HTTP', () => {
     expect(report.elapsedMs).toBeLessThan(60_000);
     expect(report.verification.status).toBe('match'); // what it acknowledged is what it holds
     expect(exitCodeOf(report)).toBe(1);
+  });
+
+  it('--duration is the provider time the history spans, trailing leaves included, so a run at time scale 1 lasts about that long; the report says when the events cannot fit', async () => {
+    const receiver = createReceiver({ ably: { keys: [SIM_KEY] }, pubnub: { secret: SIM_SECRET } });
+    try {
+      const run = { receiver, verify: false, timeScale: 5000, seed: 3 } as const;
+      for (const shape of [{ ...ably, channels: 4, members: 12, events: 400, durationMs: 60_000 }, { ...ably, channels: 50, members: 1000, events: 4000, durationMs: 30_000 }, { ...pubnub, channels: 3, members: 10, events: 300, durationMs: 60_000 }]) {
+        const report = await simulate({ ...run, ...shape });
+        expect(report.durationMs).toBe(shape.durationMs);
+        expect(report.spanMs, `${shape.provider} ${shape.events} events`).toBeLessThanOrEqual(shape.durationMs * 1.05);
+        expect(report.spanMs, `${shape.provider} ${shape.events} events`).toBeGreaterThanOrEqual(shape.durationMs * 0.8);
+        expect(formatReport(report)).not.toMatch(/is too short/);
+      }
+      // Ably synthesizes a leave 15 s after a connection drops: 5 s cannot hold that.
+      const short = await simulate({ ...run, ...ably, channels: 2, members: 10, events: 100, durationMs: 5000 });
+      expect(short.spanMs).toBeGreaterThan(5000 * 1.05);
+      expect(formatReport(short)).toMatch(/--duration 5\.0 s is too short for these events: Ably synthesizes a leave 15 s after a connection drops/);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('refuses options that cannot work, with a clear message', async () => {

@@ -7,8 +7,11 @@
  * - a PubNub stream with the shared secret: users joining, changing state, leaving and timing out,
  *   as legacy JSON webhooks, multipart active / inactive and Events & Actions batches, reordered by
  *   network delay and resent with identical bodies when an answer is lost.
- * Provider time runs 60 times faster. It prints each effective join / leave, then the final set per
- * channel and whether it equals the in-order truth; the exit code is 0 only when every channel matches.
+ * Provider time runs 60 times faster. It prints a summary first: per provider what was sent and
+ * answered, then per channel the effective joins, updates and leaves and the final set
+ * (`clientId@connectionId` for Ably), and whether it equals the in-order truth. `--verbose` adds
+ * every effective join / leave after the summary; `--quiet` prints only the result line (and what
+ * differs, if anything). The exit code is 0 only when every channel matches.
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -18,20 +21,43 @@ import type { SimulationReport, TruthMember } from '@presence-webhooks/testing';
 import { simulate } from '@presence-webhooks/testing';
 import { createApp } from './app.js';
 
-const KEY = process.env.ABLY_KEY ?? 'demoApp.demoKey:demo-secret-not-for-production';
-const PUBNUB_SECRET = process.env.PUBNUB_WEBHOOK_SECRET ?? 'demo-pubnub-secret-not-for-production';
+// An unset or empty variable takes the demo's own key and secret.
+const KEY = process.env.ABLY_KEY || 'demoApp.demoKey:demo-secret-not-for-production';
+const PUBNUB_SECRET = process.env.PUBNUB_WEBHOOK_SECRET || 'demo-pubnub-secret-not-for-production';
 const seed = Number(process.env.SEED ?? 20261122);
+const FLAGS = ['--quiet', '--verbose'];
+const unknown = process.argv.slice(2).filter((arg) => !FLAGS.includes(arg));
+if (unknown.length > 0) {
+  console.error(`demo: unknown option ${unknown.join(' ')} (it takes --quiet: only the result line, or --verbose: every join and leave too)`);
+  process.exit(2);
+}
 const quiet = process.argv.includes('--quiet');
+const verbose = process.argv.includes('--verbose') && !quiet;
 const readToken = randomBytes(16).toString('hex');
+const say = (line: string) => {
+  if (!quiet) console.log(line);
+};
 
 // The read endpoint lets the simulator compare the receiver's set with the truth over HTTP too.
 const receiver = createReceiver({ ably: { keys: [KEY] }, pubnub: { secret: PUBNUB_SECRET }, readEndpoint: { token: readToken } });
-const log = (line: string) => {
-  if (!quiet) console.log(line);
+/** A member as the demo prints it: `client-3@conn-1a2b` (Ably: one entry per connection), or the PubNub uuid. */
+const who = (m: { clientId: string; connectionId?: string }) => (m.connectionId === undefined ? m.clientId : `${m.clientId}@${m.connectionId}`);
+const changes = new Map<string, { joins: number; updates: number; leaves: number }>();
+const counts = (channel: string) => {
+  let c = changes.get(channel);
+  if (c === undefined) changes.set(channel, (c = { joins: 0, updates: 0, leaves: 0 }));
+  return c;
 };
-const who = (m: { clientId: string; connectionId?: string }) => (m.connectionId === undefined ? m.clientId : `${m.clientId} (${m.connectionId})`);
-receiver.on('join', (e) => log(`  + ${e.provider} ${e.channel}: ${who(e.member)} joined`));
-receiver.on('leave', (e) => log(`  - ${e.provider} ${e.channel}: ${who(e.member)} left [${e.reason}]`));
+const log: string[] = [];
+receiver.on('join', (e) => {
+  counts(e.channel).joins++;
+  if (verbose) log.push(`  + ${e.provider} ${e.channel}: ${who(e.member)} joined`);
+});
+receiver.on('update', (e) => void counts(e.channel).updates++);
+receiver.on('leave', (e) => {
+  counts(e.channel).leaves++;
+  if (verbose) log.push(`  - ${e.provider} ${e.channel}: ${who(e.member)} left [${e.reason}]`);
+});
 receiver.onError((error) => console.error(`  ! ${error.message}`));
 
 const server = createApp(receiver).listen(0, '127.0.0.1');
@@ -41,26 +67,32 @@ const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks
 function summary(name: string, report: SimulationReport): string {
   const answers = Object.entries(report.statuses).map(([status, n]) => `${n} x ${status}`).join(', ');
   return (
-    `${name}: ${report.events} presence events in ${report.requests} requests (${report.retries} retries, ${report.duplicates} duplicates; answers ${answers}; ` +
-    `${report.dropped} dropped) over ${report.elapsedMs} ms; the simulator's read-back: ${report.verification.status}`
+    `  ${name.padEnd(7)} ${report.events} events in ${report.requests} requests (${report.retries} retries, ${report.duplicates} duplicates), ` +
+    `answers ${answers}, ${report.dropped} dropped, ${(report.elapsedMs / 1000).toFixed(1)} s; read back over HTTP: ${report.verification.status}`
   );
 }
 
+/** At most `max` names, then how many more. */
+const list = (names: readonly string[], max = 6) => (names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`);
+
+say(`presence-webhooks demo: the Express example at ${url}, fed over HTTP by the simulator (provider time x60)`);
+say('  Ably: signed batches from 3 sites, retried and duplicated; PubNub: legacy JSON, multipart and Events & Actions, reordered and resent');
 const common = { url, readToken, seed, durationMs: 60_000, timeScale: 60, duplicateRate: 0.15 } as const;
-console.log(`Sending a simulated Ably stream (signed batches from 3 sites, retried and duplicated) to ${url}`);
 const ably = await simulate({ ...common, provider: 'ably', key: KEY, channels: ['lobby', 'room-1', 'room-2', 'room-3'], members: 12, events: 400 });
-console.log(summary('Ably', ably));
-console.log(`Sending a simulated PubNub stream (legacy JSON, multipart and Events & Actions; reordered, resent) to ${url}`);
 const pubnub = await simulate({ ...common, provider: 'pubnub', secret: PUBNUB_SECRET, channels: ['pn-lobby', 'pn-room-1', 'pn-room-2'], members: 10, events: 300 });
-console.log(summary('PubNub', pubnub));
 await receiver.idle();
+say('');
+say(summary('Ably', ably));
+say(summary('PubNub', pubnub));
 
 const truth = new Map<string, TruthMember[]>([...Object.entries(ably.truth), ...Object.entries(pubnub.truth)]);
 let allMatch = [ably, pubnub].every((r) => r.complete && r.dropped === 0 && r.verification.status === 'match');
-console.log('\nFinal presence set per channel:');
+say('\nPer channel: effective changes the receiver emitted, and the final set');
 const channels = [...new Set([...ably.channels, ...pubnub.channels, ...(await receiver.store.channels())])].sort();
+const width = Math.max(...channels.map((c) => c.length));
 for (const channel of channels) {
-  const members = (await receiver.store.members(channel)).map((m) => {
+  const held = await receiver.store.members(channel);
+  const members = held.map((m) => {
     const out: Record<string, unknown> = { clientId: m.clientId };
     if (m.connectionId !== undefined) out.connectionId = m.connectionId;
     if (m.data !== undefined) out.data = m.data;
@@ -69,7 +101,16 @@ for (const channel of channels) {
   const expected = truth.get(channel) ?? [];
   const match = isDeepStrictEqual(members, expected);
   allMatch &&= match;
-  console.log(`  ${channel}: ${members.length} present [${members.map((m) => m.clientId).join(', ')}] ${match ? 'equals the in-order truth' : 'DIFFERS from the in-order truth'}`);
+  const c = changes.get(channel) ?? { joins: 0, updates: 0, leaves: 0 };
+  const line = `  ${channel.padEnd(width)}  ${String(c.joins).padStart(3)} joins ${String(c.updates).padStart(3)} updates ${String(c.leaves).padStart(3)} leaves; ${held.length} present: ${list(held.map(who)) || '(nobody)'}; ${match ? 'equals the in-order truth' : 'DIFFERS from the in-order truth'}`;
+  if (match) say(line);
+  else console.log(`${line}\n    expected: ${list(expected.map(who), 20) || '(nobody)'}`);
+}
+if (verbose) {
+  say(`\nEvery effective join and leave, in the order the receiver emitted them (${log.length}):`);
+  for (const line of log) say(line);
+} else {
+  say('\n(--verbose lists every effective join and leave; --quiet prints only the result)');
 }
 console.log(allMatch ? 'RESULT: the receiver set equals the in-order truth on every channel.' : 'RESULT: MISMATCH between the receiver set and the truth.');
 server.close();

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { SimulateOptions } from '../simulator/types.js';
 import { parseDuration } from './duration.js';
+import { closest } from './suggest.js';
 
 /** A command line that cannot run; exit code 2. */
 export class UsageError extends Error {
@@ -30,7 +31,8 @@ History
   --channel-prefix <p>     default sim-<random>, so that runs do not collide
   --members <n>            distinct members (default 100)
   --events <n>             presence events (default 4 per member)
-  --duration <time>        provider time the history spans, e.g. 30s, 2m (default 10s)
+  --duration <time>        provider time the history spans, trailing leaves included, e.g. 30s, 2m
+                           (default 10s): the run's wall time at --time-scale 1, plus the read-back
   --seed <n>               replay a history (default random, printed in the report)
 
 Delivery
@@ -51,8 +53,8 @@ Report
 
 Times take ms, s, m or h (a bare number is seconds). Exit code: 0 when the receiver's set equals
 the truth (or the target has no read endpoint) and nothing was dropped; 1 on a mismatch, dropped
-events, an unfinished run or a read-back cut short by --settle or Ctrl-C; 2 on a usage error or a
-refused read token.`;
+events, an unfinished run or a read-back cut short by --settle or Ctrl-C; 2 on a usage error, or
+when the read endpoint refuses the token or nothing answers at --url (checked before the load).`;
 
 export const USAGE = `Usage: presence-webhooks <command> [options]
 
@@ -61,7 +63,7 @@ Commands
 
 Run 'presence-webhooks simulate --help' for its options.`;
 
-const OPTIONS = {
+export const OPTIONS = {
   url: { type: 'string' },
   provider: { type: 'string' },
   key: { type: 'string' },
@@ -125,7 +127,10 @@ function parse(argv: readonly string[]) {
   try {
     return parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const unknown = /^Unknown option '--([^'=]+)'/.exec(message)?.[1];
+    const guess = unknown === undefined ? undefined : closest(unknown, Object.keys(OPTIONS));
+    throw new UsageError(guess === undefined ? message : `${message}: did you mean --${guess}?`);
   }
 }
 

@@ -9,42 +9,63 @@ export interface ProgressStream {
 
 const n = (value: number) => value.toLocaleString('en-US');
 
+/** The rate is requests over this much real time (Ably sends in bursts, once a second per site). */
+export const RATE_WINDOW_MS = 5000;
+
+/** Share of the events settled (delivered or dropped); below 1 until the run says it is finished. */
 function done(p: SimulationProgress): number {
-  return p.events === 0 ? 1 : (p.delivered + p.dropped) / p.events;
+  const share = p.events === 0 ? 1 : (p.delivered + p.dropped) / p.events;
+  return p.finished ? 1 : Math.min(share, 0.99);
+}
+
+/** Requests per second over the last RATE_WINDOW_MS of samples (over the whole run while it is shorter). */
+function rateMeter(): (p: SimulationProgress) => number {
+  const samples: { at: number; requests: number }[] = [{ at: 0, requests: 0 }];
+  return (p) => {
+    samples.push({ at: p.elapsedMs, requests: p.requests });
+    while (samples.length > 2 && (samples[1] as { at: number }).at <= p.elapsedMs - RATE_WINDOW_MS) samples.shift();
+    const first = samples[0] as { at: number; requests: number };
+    const dt = p.elapsedMs - first.at;
+    return dt <= 0 ? 0 : ((p.requests - first.requests) * 1000) / dt;
+  };
+}
+
+function formatRate(rate: number): string {
+  return rate >= 10 ? n(Math.round(rate)) : rate.toFixed(1);
 }
 
 /**
  * Progress output: on a terminal one line redrawn in place with a bar; otherwise a plain line
- * every `plainEveryMs` (so logs and CI stay readable). Returns the callback and a `finish` that
- * ends the line.
+ * every `plainEveryMs` (so logs and CI stay readable). The bar and the percentage reach 100% only
+ * on the run's last call (`finished`); the request rate is averaged over the last 5 s. Returns the
+ * callback and a `finish` that ends the line.
  */
 export function progressPrinter(out: ProgressStream, plainEveryMs = 2000): { onProgress(p: SimulationProgress): void; finish(): void } {
   let lastPlain = -Infinity;
   let drawn = false;
-  let previous: { at: number; requests: number } = { at: 0, requests: 0 };
-  let rate = 0;
+  let ended = false;
+  const rate = rateMeter();
   return {
     onProgress(p) {
-      const dt = p.elapsedMs - previous.at;
-      if (dt >= 250) {
-        rate = ((p.requests - previous.requests) * 1000) / dt;
-        previous = { at: p.elapsedMs, requests: p.requests };
-      }
+      if (ended) return;
+      const perSecond = rate(p);
       const share = done(p);
-      const facts = `${n(p.delivered)}/${n(p.events)} events  ${Math.round(rate)} req/s  retries ${n(p.retries)}  dropped ${n(p.dropped)}  ${formatDuration(p.elapsedMs)}`;
+      const facts = `${n(p.delivered)}/${n(p.events)} events  ${formatRate(perSecond)} req/s  retries ${n(p.retries)}  dropped ${n(p.dropped)}  ${formatDuration(p.elapsedMs)}`;
+      const percent = String(Math.floor(share * 100));
       if (out.isTTY === true) {
         const width = Math.max(10, Math.min(30, (out.columns ?? 80) - facts.length - 10));
-        const filled = Math.round(share * width);
-        out.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(share * 100)).padStart(3)}%  ${facts}\u001b[K`);
+        const filled = Math.floor(share * width);
+        out.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent.padStart(3)}%  ${facts}\u001b[K`);
         drawn = true;
-      } else if (p.elapsedMs - lastPlain >= plainEveryMs || share === 1) {
-        if (share === 1 && lastPlain === Infinity) return;
-        lastPlain = share === 1 ? Infinity : p.elapsedMs;
-        out.write(`progress ${Math.floor(share * 100)}%: ${facts}\n`);
+      } else if (p.elapsedMs - lastPlain >= plainEveryMs || p.finished) {
+        lastPlain = p.elapsedMs;
+        out.write(`progress ${percent}%: ${facts}\n`);
       }
+      if (p.finished) ended = true;
     },
     finish() {
       if (drawn) out.write('\n');
+      drawn = false;
     },
   };
 }

@@ -3,8 +3,9 @@ import { formatDuration } from './duration.js';
 
 const n = (value: number) => value.toLocaleString('en-US');
 
-/** 0: the receiver's set equals the truth (or there is no read endpoint) and nothing was dropped; 1: mismatch, drops, unfinished run or verification; 2: refused read token. */
+/** 0: the receiver's set equals the truth (or there is no read endpoint) and nothing was dropped; 1: mismatch, drops, unfinished run or verification; 2: refused read token, or nothing answers at the URL (checked before the load). */
 export function exitCodeOf(report: SimulationReport): 0 | 1 | 2 {
+  if (report.preflight.status === 'unauthorized' || report.preflight.status === 'unreachable') return 2;
   const { status } = report.verification;
   if (status === 'unauthorized') return 2;
   if (status === 'mismatch' || status === 'error' || status === 'incomplete') return 1;
@@ -26,13 +27,27 @@ function hints(report: SimulationReport): string[] {
   return out;
 }
 
+/** Why the history spans more provider time than --duration asked for, when it does. */
+function spanNote(report: SimulationReport): string {
+  if (report.spanMs <= report.durationMs * 1.05) return '';
+  const why = report.provider === 'ably' ? 'Ably synthesizes a leave 15 s after a connection drops' : "PubNub keeps a second between one member's events on a channel (legacy webhooks carry whole seconds)";
+  return ` (--duration ${formatDuration(report.durationMs)} is too short for these events: ${why}; fewer --events or a longer --duration fit)`;
+}
+
 /** The final report as text lines. */
 export function formatReport(report: SimulationReport): string {
   const lines: string[] = [];
+  const p = report.preflight;
+  if (p.status === 'unauthorized' || p.status === 'unreachable') {
+    lines.push(`presence-webhooks simulate: ${report.provider} -> ${report.target}`);
+    lines.push(`  stopped     before the load, nothing sent: ${p.reason}`);
+    lines.push(`RESULT: FAILED (exit code ${exitCodeOf(report)})`);
+    return lines.join('\n');
+  }
   const channels = report.channels.length;
   const present = Object.values(report.truth).reduce((sum, members) => sum + members.length, 0);
   lines.push(`presence-webhooks simulate: ${report.provider} -> ${report.target}`);
-  lines.push(`  history     ${n(report.events)} events on ${n(channels)} channels, ${n(report.members)} members, seed ${report.seed}; ${formatDuration(report.spanMs)} of provider time at x${report.timeScale}`);
+  lines.push(`  history     ${n(report.events)} events on ${n(channels)} channels, ${n(report.members)} members, seed ${report.seed}; ${formatDuration(report.spanMs)} of provider time at x${report.timeScale}${spanNote(report)}`);
   lines.push(`  requests    ${n(report.requests)} sent, ${n(report.deliveries)} answered 2xx; ${n(report.retries)} retries, ${n(report.duplicates)} duplicates (2xx treated as lost)`);
   lines.push(`  throughput  ${n(report.eventsPerSecond)} events/s, ${n(report.requestsPerSecond)} requests/s over ${formatDuration(report.elapsedMs)}`);
   const l = report.latencyMs;
@@ -54,7 +69,9 @@ export function formatReport(report: SimulationReport): string {
       break;
     case 'match':
       verdict =
-        report.dropped === 0 && report.complete
+        report.deliveries === 0 && report.events > 0
+          ? `not compared: the receiver answered 2xx to none of the ${n(report.requests)} requests, so there is nothing it should hold`
+          : report.dropped === 0 && report.complete
           ? `MATCH: the receiver's set equals the truth on all ${n(v.channels.length)} channels`
           : `MATCH with what it answered 2xx for, on all ${n(v.channels.length)} channels (the events it never got are left out)`;
       break;
@@ -75,6 +92,7 @@ export function formatReport(report: SimulationReport): string {
       break;
     }
   }
+  if (p.status === 'inconclusive') lines.push(`  read check  before the load: ${p.reason}`);
   lines.push(`  receiver    ${verdict}`);
   for (const hint of hints(report)) lines.push(`  hint        ${hint}`);
   const code = exitCodeOf(report);

@@ -5,6 +5,7 @@ import { parseSimulateArgs, SIMULATE_USAGE, USAGE, UsageError } from './args.js'
 import type { ProgressStream } from './progress.js';
 import { progressPrinter } from './progress.js';
 import { exitCodeOf, formatReport } from './report.js';
+import { closest } from './suggest.js';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -34,7 +35,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   }
   if (command !== 'simulate') {
-    io.stderr.write(`presence-webhooks: unknown command '${command}'\n\n${USAGE}\n`);
+    const guess = closest(command, ['simulate', 'help']);
+    io.stderr.write(`presence-webhooks: unknown command '${command}'${guess === undefined ? '' : `: did you mean '${guess}'?`}\n\n${USAGE}\n`);
     return 2;
   }
   try {

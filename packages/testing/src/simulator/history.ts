@@ -31,11 +31,25 @@ export interface HistoryShape {
 
 /**
  * Generate a history with the existing generators, its clock stepped so that `events` events span
- * about `durationMs` (Ably's trailing synthesized leaves come up to 15 s later; PubNub keeps one
- * member's events a second apart, which can stretch a dense history).
+ * at most about `durationMs`, trailing events included: Ably's synthesized leaves come 15 s after
+ * a connection drops, and PubNub keeps one member's events a second apart, so a first pass that
+ * overshoots is generated again with its steps shortened by the overshoot (the same seed and shape
+ * give the same history), down to half of `durationMs`. When the fixed delays need more than that
+ * (Ably under 30 s), the span stays longer and the report says why.
  */
 export function generateHistory(provider: SimulatedProvider, shape: HistoryShape): SimHistory {
-  const { seed, channels, members, events, durationMs, start } = shape;
+  // The steps shrink at most to half: below that the load would come in a burst, then only trailing leaves.
+  const floor = Math.max(1, Math.floor(shape.durationMs / 2));
+  let history = generateSpanning(provider, shape, shape.durationMs);
+  for (let pass = 0, target = shape.durationMs; pass < 5 && target > floor && history.spanMs > shape.durationMs * 1.01; pass++) {
+    target = Math.max(floor, Math.floor(target * (shape.durationMs / history.spanMs)));
+    history = generateSpanning(provider, shape, target);
+  }
+  return history;
+}
+
+function generateSpanning(provider: SimulatedProvider, shape: HistoryShape, durationMs: number): SimHistory {
+  const { seed, channels, members, events, start } = shape;
   if (provider === 'ably') {
     // A quarter of the steps keep the clock; the rest advance it by 1..maxGap ms (mean (maxGap + 1) / 2).
     const maxGapMs = Math.max(1, Math.round(durationMs / (0.375 * events) - 1));

@@ -8,10 +8,11 @@ import type { SimHistory } from './history.js';
 import { countUntil, generateHistory } from './history.js';
 import { Limiter } from './limiter.js';
 import { resolveOptions } from './options.js';
+import { checkReadEndpoint } from './preflight.js';
 import { deliverPubNub } from './pubnub-stream.js';
 import { Stats } from './stats.js';
 import { httpTransport, receiverTransport } from './transport.js';
-import type { SimulateOptions, SimulationProgress, SimulationReport, Verification } from './types.js';
+import type { Preflight, SimulateOptions, SimulationProgress, SimulationReport, Verification } from './types.js';
 import { verifyChannels } from './verify.js';
 
 /** More unanswered dropped events on one channel than this: only the set without them is accepted. */
@@ -67,6 +68,9 @@ function verifyStop(settleMs: number, signal: AbortSignal | undefined): { signal
  */
 export async function simulate(options: SimulateOptions): Promise<SimulationReport> {
   const o = resolveOptions(options);
+  const transport = o.receiver !== undefined ? receiverTransport(o.receiver) : httpTransport(o.url as string, o.readToken);
+  // A refused token or a target where nothing listens: say so now, not after the whole run.
+  const preflight: Preflight = o.verify ? await checkReadEndpoint(transport, o.channels[0] as string, options.signal) : { status: 'skipped' };
   const start = Date.now();
   const history = generateHistory(o.provider, { seed: o.seed, channels: o.channels, members: o.members, events: o.events, durationMs: o.durationMs, start });
   const controller = new AbortController();
@@ -78,7 +82,6 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   deadline.unref();
 
   const clock = new SimClock(start, o.timeScale, controller.signal);
-  const transport = o.receiver !== undefined ? receiverTransport(o.receiver) : httpTransport(o.url as string, o.readToken);
   const stats = new Stats();
   const count = history.events.length;
   const ctx: StreamContext = {
@@ -96,7 +99,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     unanswered: new Uint8Array(count),
   };
   const sum = (flags: Uint8Array) => flags.reduce((n, f) => n + f, 0);
-  const progress = (): SimulationProgress => {
+  const progress = (finished: boolean): SimulationProgress => {
     const now = Math.min(clock.now(), start + history.spanMs);
     const generated = countUntil(history.events, now);
     return {
@@ -111,10 +114,50 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
       retries: stats.retries,
       inFlight: stats.inFlight,
       statuses: stats.statusRecord(),
+      finished,
       truth: () => history.truth((i) => i < generated),
     };
   };
-  const ticker = options.onProgress === undefined ? undefined : setInterval(() => options.onProgress?.(progress()), o.progressIntervalMs);
+  const report = (verification: Verification, preflight: Preflight): SimulationReport => {
+    const elapsedMs = clock.elapsedMs();
+    const seconds = Math.max(elapsedMs, 1) / 1000;
+    const dropped = history.events.flatMap(({ channel, id }, i) => (ctx.dropped[i] === 1 ? [{ channel, id, unanswered: ctx.unanswered[i] === 1 }] : []));
+    return {
+      provider: o.provider,
+      target: transport.target,
+      seed: o.seed,
+      channels: o.channels,
+      members: o.members,
+      events: count,
+      requests: stats.requests,
+      deliveries: stats.deliveries,
+      retries: stats.retries,
+      duplicates: stats.duplicates,
+      dropped: dropped.length,
+      droppedEvents: dropped,
+      complete,
+      statuses: stats.statusRecord(),
+      elapsedMs: Math.round(elapsedMs),
+      spanMs: history.spanMs,
+      timeScale: o.timeScale,
+      durationMs: o.durationMs,
+      eventsPerSecond: Math.round((sum(ctx.delivered) / seconds) * 10) / 10,
+      requestsPerSecond: Math.round((stats.requests / seconds) * 10) / 10,
+      latencyMs: stats.latency(),
+      truth: Object.fromEntries(history.truth()),
+      preflight,
+      verification,
+    };
+  };
+  let complete = false;
+
+  if (preflight.status === 'unauthorized' || preflight.status === 'unreachable') {
+    clearTimeout(deadline);
+    options.signal?.removeEventListener('abort', stop);
+    return report(preflight.status === 'unauthorized' ? { status: 'unauthorized', reason: preflight.reason } : { status: 'error', reason: preflight.reason }, preflight);
+  }
+
+  const ticker = options.onProgress === undefined ? undefined : setInterval(() => options.onProgress?.(progress(false)), o.progressIntervalMs);
 
   try {
     if (o.provider === 'ably') await deliverAbly(ctx, { key: o.key, format: o.format, sites: o.sites, batchSize: o.batchSize });
@@ -124,12 +167,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     clearInterval(ticker);
     options.signal?.removeEventListener('abort', stop);
   }
-  const elapsedMs = clock.elapsedMs();
-  const complete = !controller.signal.aborted && ctx.delivered.every((d, i) => d === 1 || ctx.dropped[i] === 1);
-  options.onProgress?.(progress());
+  complete = !controller.signal.aborted && ctx.delivered.every((d, i) => d === 1 || ctx.dropped[i] === 1);
+  options.onProgress?.(progress(true));
 
-  const dropped = history.events.flatMap(({ channel, id }, i) => (ctx.dropped[i] === 1 ? [{ channel, id, unanswered: ctx.unanswered[i] === 1 }] : []));
-  const delivered = sum(ctx.delivered);
   let verification: Verification = { status: 'skipped' };
   if (o.verify) {
     const byChannel = new Map<string, number[]>();
@@ -140,29 +180,5 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     });
     verification = await verifyChannels(transport, o.channels, (channel) => acceptableSets(history, ctx, byChannel.get(channel) ?? [], channel), o.settleMs, verifyStop(o.settleMs, options.signal));
   }
-  const seconds = Math.max(elapsedMs, 1) / 1000;
-  return {
-    provider: o.provider,
-    target: transport.target,
-    seed: o.seed,
-    channels: o.channels,
-    members: o.members,
-    events: count,
-    requests: stats.requests,
-    deliveries: stats.deliveries,
-    retries: stats.retries,
-    duplicates: stats.duplicates,
-    dropped: dropped.length,
-    droppedEvents: dropped,
-    complete,
-    statuses: stats.statusRecord(),
-    elapsedMs: Math.round(elapsedMs),
-    spanMs: history.spanMs,
-    timeScale: o.timeScale,
-    eventsPerSecond: Math.round((delivered / seconds) * 10) / 10,
-    requestsPerSecond: Math.round((stats.requests / seconds) * 10) / 10,
-    latencyMs: stats.latency(),
-    truth: Object.fromEntries(history.truth()),
-    verification,
-  };
+  return report(verification, preflight);
 }

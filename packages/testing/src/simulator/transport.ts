@@ -13,7 +13,8 @@ export type ReadOutcome =
   | { kind: 'members'; members: unknown[] }
   | { kind: 'unavailable'; status: number }
   | { kind: 'unauthorized' }
-  | { kind: 'error'; message: string };
+  /** `network`: no HTTP answer at all (connection refused, DNS, reset), as opposed to a bad answer or an abort. */
+  | { kind: 'error'; message: string; network?: boolean };
 
 /** Where the simulator sends webhooks and reads the receiver's set back. */
 export interface Transport {
@@ -62,7 +63,10 @@ export function httpTransport(url: string, readToken?: string): Transport {
         if (!Array.isArray(members)) return { kind: 'error', message: `GET ${membersUrl(url, channel)} answered JSON without a members list` };
         return { kind: 'members', members: members as unknown[] };
       } catch (error) {
-        return { kind: 'error', message: `GET ${membersUrl(url, channel)} failed: ${(error as Error).message}` };
+        const e = error as Error & { cause?: { code?: unknown; message?: unknown } };
+        const network = e.name === 'TypeError' && e.cause !== undefined; // fetch's "fetch failed", with the socket error as its cause
+        const why = network && typeof e.cause?.code === 'string' ? `${e.message} (${e.cause.code})` : e.message;
+        return { kind: 'error', message: `GET ${membersUrl(url, channel)} failed: ${why}`, ...(network ? { network: true } : {}) };
       }
     },
   };

@@ -78,6 +78,8 @@ export interface SimulationProgress {
   inFlight: number;
   /** Answer -> count: HTTP statuses as strings, 'timeout', 'error' (no answer). */
   statuses: Record<string, number>;
+  /** True on the last call only, once the deliveries are over (every event delivered or dropped, or the run stopped). */
+  finished: boolean;
   /** The in-order set of everything generated so far: what a receiver fed without loss would hold once it caught up. */
   truth(): Map<string, TruthMember[]>;
 }
@@ -103,6 +105,16 @@ export type Verification =
   | { status: 'match' | 'mismatch'; channels: ChannelCheck[] }
   /** Reading was cut short (`reason`: the settle time ran out, or the run was stopped): `unverified` were not read; `channels` holds the checks of those that were. */
   | { status: 'incomplete'; reason: string; channels: ChannelCheck[]; unverified: string[] };
+
+/**
+ * The check of the read endpoint before the load (one GET, when verifying): `ok` (it answered the
+ * members), `unavailable` (no read endpoint: the load runs, nothing will be compared), `inconclusive`
+ * (no answer in time, or an error status: the load runs), `unauthorized` (it refused the token) or `unreachable` (nothing
+ * answers at the URL). The last two stop the run before any request is sent.
+ */
+export type Preflight =
+  | { status: 'skipped' | 'ok' }
+  | { status: 'unavailable' | 'inconclusive' | 'unauthorized' | 'unreachable'; reason: string };
 
 export interface LatencySummary {
   p50: number;
@@ -135,12 +147,16 @@ export interface SimulationReport {
   elapsedMs: number;
   spanMs: number;
   timeScale: number;
+  /** The span asked for (`durationMs`); `spanMs` exceeds it when the provider's fixed delays do not fit (Ably's leave 15 s after a drop, PubNub's second between one member's events). */
+  durationMs: number;
   /** Events delivered per real second, requests per real second, answer times (real ms). */
   eventsPerSecond: number;
   requestsPerSecond: number;
   latencyMs: LatencySummary;
   /** channel -> the in-order set of every generated event (channels that end empty are absent). */
   truth: Record<string, TruthMember[]>;
+  /** The read endpoint check before the load; `unauthorized` or `unreachable` means no request was sent. */
+  preflight: Preflight;
   /**
    * The receiver's final set compared, per channel, with the in-order set of the events it answered
    * 2xx for (the whole truth when nothing was dropped), allowing for dropped events whose requests
