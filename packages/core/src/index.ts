@@ -29,6 +29,7 @@ export type { ErrorCode } from './errors.js';
 export { ResyncError } from './rest/resync-error.js';
 export type { AblyOptions, CipherKey } from './providers/ably/options.js';
 export type { MultipartLimits, PubNubOptions, PubNubRestOptions } from './providers/pubnub/options.js';
+export type { PusherKey, PusherOptions } from './providers/pusher/options.js';
 export type { RestOptions } from './rest/options.js';
 export type { ResyncOptions } from './resync/options.js';
 export type { ResyncResult, ResyncTarget } from './resync/resyncer.js';

@@ -15,6 +15,7 @@ import { MemoryStore } from './presence/memory-store.js';
 import type { AblyOptions } from './providers/ably/options.js';
 import { buildProviders } from './providers/index.js';
 import type { PubNubOptions } from './providers/pubnub/options.js';
+import type { PusherOptions } from './providers/pusher/options.js';
 import { ReadEndpoint } from './read-endpoint.js';
 import type { ReadEndpointOption } from './read-endpoint.js';
 import type { ResyncOptions } from './resync/options.js';
@@ -29,6 +30,8 @@ export type { WebhookRequest } from './pipeline/pipeline.js';
 export interface ReceiverOptions {
   ably?: AblyOptions;
   pubnub?: PubNubOptions;
+  /** Pusher Channels (and Soketi / Sockudo): `{ keys: [{ key, secret }], appId?, rest? }`. */
+  pusher?: PusherOptions;
   /** Where the presence set lives. Default: a new MemoryStore. */
   store?: PresenceStore;
   /** Largest body accepted, in bytes (413 above). Default 5 MiB, which holds a full Ably batch. */
