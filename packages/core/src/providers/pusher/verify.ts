@@ -7,8 +7,8 @@ import type { PusherKeyring } from './keyring.js';
 const RAW_BODY_HINT =
   'If your framework parsed the body first, the bytes differ from what Pusher signed: mount presenceWebhooks before express.json() / the body parser.';
 
-/** 64 lowercase (or uppercase) hex digits: the shape of a hex HMAC-SHA256. */
-const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
+/** 64 lowercase hex digits, as Pusher sends a hex HMAC-SHA256 (pusher-http-node compares the text: uppercase fails there too). */
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
 /** Key names for a message: quoted, shortened, never a secret. */
 function quoted(names: readonly string[]): string {
