@@ -21,6 +21,8 @@ export interface PusherDeliveryPlan extends PusherSignOptions {
   batchShare?: number;
   /** Most events in one batch. Default 20. */
   maxBatch?: number;
+  /** Batches take every event that fits (20 events, 250 ms), as Pusher's batching does; default false (a random size up to maxBatch). */
+  fullBatches?: boolean;
   /** Share of webhooks retried (identical bodies, their answer lost). Default 0.2. */
   retryRate?: number;
   /** 'shuffle' (default): any order; 'network': in send-time order with delays up to `maxDelayMs`; false: in order, retries right after. */
@@ -62,7 +64,7 @@ export function pusherDeliveries(entries: readonly PusherHistoryEntry[], random:
     const batch: PusherHistoryEntry[] = [first];
     const batched = random() < batchShare;
     if (batched) {
-      const size = 1 + Math.floor(random() * maxBatch);
+      const size = plan.fullBatches === true ? maxBatch : 1 + Math.floor(random() * maxBatch);
       while (batch.length < size && i + batch.length < entries.length) {
         const next = entries[i + batch.length] as PusherHistoryEntry;
         if (next.timeMs - first.timeMs >= PUSHER_BATCH_WINDOW_MS) break;
@@ -71,7 +73,9 @@ export function pusherDeliveries(entries: readonly PusherHistoryEntry[], random:
     }
     i += batch.length;
     const timeMs = (batch[batch.length - 1] as PusherHistoryEntry).timeMs;
-    firsts.push({ entries: batch, batched, atMs: timeMs + delay(), request: pusherRequest(timeMs, batch.map(wireEvent), sign) });
+    // A full batch leaves with its 20th event; one that did not fill up when its window closes.
+    const leaves = batched && batch.length < maxBatch ? Math.max(timeMs, first.timeMs + PUSHER_BATCH_WINDOW_MS) : timeMs;
+    firsts.push({ entries: batch, batched, atMs: leaves + delay(), request: pusherRequest(timeMs, batch.map(wireEvent), sign) });
   }
   const delays = pusherRetryDelays();
   const all: PusherDelivery[] = [];

@@ -9,6 +9,7 @@ import { countUntil, generateHistory } from './history.js';
 import { Limiter } from './limiter.js';
 import { resolveOptions } from './options.js';
 import { deliverPubNub } from './pubnub-stream.js';
+import { deliverPusher } from './pusher-stream.js';
 import { Stats } from './stats.js';
 import { httpTransport, receiverTransport } from './transport.js';
 import type { SimulateOptions, SimulationProgress, SimulationReport, Verification } from './types.js';
@@ -118,6 +119,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
 
   try {
     if (o.provider === 'ably') await deliverAbly(ctx, { key: o.key, format: o.format, sites: o.sites, batchSize: o.batchSize });
+    else if (o.provider === 'pusher') await deliverPusher(ctx, { key: o.key, secret: o.secret });
     else await deliverPubNub(ctx, { secret: o.secret, secretIn: o.secretIn, ...(o.secretHeader === undefined ? {} : { secretHeader: o.secretHeader }) });
   } finally {
     clearTimeout(deadline);

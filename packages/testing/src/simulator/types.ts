@@ -2,7 +2,7 @@ import type { Receiver } from '@presence-webhooks/core';
 import type { WireFormat } from '../ably-builders.js';
 import type { TruthMember } from '../ably-history.js';
 
-export type SimulatedProvider = 'ably' | 'pubnub';
+export type SimulatedProvider = 'ably' | 'pubnub' | 'pusher';
 
 /** What `simulate` generates, how it delivers it, and where to. Times are in milliseconds. */
 export interface SimulateOptions {
@@ -11,9 +11,9 @@ export interface SimulateOptions {
   /** An in-process receiver to hand the requests to (`receiver.handle`, no HTTP): for unit tests. */
   receiver?: Receiver;
   provider: SimulatedProvider;
-  /** Ably: the API key the webhook rule signs with, `appId.keyId:keySecret`. */
+  /** Ably: the API key the webhook rule signs with, `appId.keyId:keySecret`. Pusher: the app key (X-Pusher-Key). */
   key?: string;
-  /** PubNub: the shared secret the receiver checks. */
+  /** PubNub: the shared secret the receiver checks. Pusher: the app secret that signs the webhooks. */
   secret?: string;
   /** PubNub: the header carrying `secret` (default `x-webhook-secret`). */
   secretHeader?: string;
