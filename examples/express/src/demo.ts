@@ -17,6 +17,7 @@ import { createReceiver } from '@presence-webhooks/core';
 import type { SimulationReport, TruthMember } from '@presence-webhooks/testing';
 import { simulate } from '@presence-webhooks/testing';
 import { createApp } from './app.js';
+import { pusherDemoOptions, runPusherStream } from './demo-pusher.js';
 
 const KEY = process.env.ABLY_KEY ?? 'demoApp.demoKey:demo-secret-not-for-production';
 const PUBNUB_SECRET = process.env.PUBNUB_WEBHOOK_SECRET ?? 'demo-pubnub-secret-not-for-production';
@@ -25,7 +26,7 @@ const quiet = process.argv.includes('--quiet');
 const readToken = randomBytes(16).toString('hex');
 
 // The read endpoint lets the simulator compare the receiver's set with the truth over HTTP too.
-const receiver = createReceiver({ ably: { keys: [KEY] }, pubnub: { secret: PUBNUB_SECRET }, readEndpoint: { token: readToken } });
+const receiver = createReceiver({ ably: { keys: [KEY] }, pubnub: { secret: PUBNUB_SECRET }, pusher: pusherDemoOptions, readEndpoint: { token: readToken } });
 const log = (line: string) => {
   if (!quiet) console.log(line);
 };
@@ -53,12 +54,14 @@ console.log(summary('Ably', ably));
 console.log(`Sending a simulated PubNub stream (legacy JSON, multipart and Events & Actions; reordered, resent) to ${url}`);
 const pubnub = await simulate({ ...common, provider: 'pubnub', secret: PUBNUB_SECRET, channels: ['pn-lobby', 'pn-room-1', 'pn-room-2'], members: 10, events: 300 });
 console.log(summary('PubNub', pubnub));
+const pusher = await runPusherStream(common);
+console.log(summary('Pusher', pusher));
 await receiver.idle();
 
-const truth = new Map<string, TruthMember[]>([...Object.entries(ably.truth), ...Object.entries(pubnub.truth)]);
-let allMatch = [ably, pubnub].every((r) => r.complete && r.dropped === 0 && r.verification.status === 'match');
+const truth = new Map<string, TruthMember[]>([...Object.entries(ably.truth), ...Object.entries(pubnub.truth), ...Object.entries(pusher.truth)]);
+let allMatch = [ably, pubnub, pusher].every((r) => r.complete && r.dropped === 0 && r.verification.status === 'match');
 console.log('\nFinal presence set per channel:');
-const channels = [...new Set([...ably.channels, ...pubnub.channels, ...(await receiver.store.channels())])].sort();
+const channels = [...new Set([...ably.channels, ...pubnub.channels, ...pusher.channels, ...(await receiver.store.channels())])].sort();
 for (const channel of channels) {
   const members = (await receiver.store.members(channel)).map((m) => {
     const out: Record<string, unknown> = { clientId: m.clientId };
