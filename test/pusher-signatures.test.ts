@@ -18,7 +18,8 @@ const ROTATED_SECRET = 'b1a5e0f6c3d24e8f9a70';
 const OTHER_KEY = 'ffffffffffffffffffff';
 
 const oracle = new Pusher({ appId: PUSHER_APP_ID, key: PUSHER_APP_KEY, secret: PUSHER_APP_SECRET, cluster: 'mt1' });
-const rotated = new Pusher.Token(PUSHER_APP_KEY, ROTATED_SECRET);
+// isValid takes further tokens as { key, secret } (it builds its Token from them).
+const rotated = { key: PUSHER_APP_KEY, secret: ROTATED_SECRET };
 
 /** pusher-http-node's verdict on a request as it would arrive (it throws on a missing signature: a refusal too). */
 function oracleAccepts(request: BuiltRequest): boolean {
