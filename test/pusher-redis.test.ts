@@ -6,7 +6,7 @@
  */
 import { createReceiver } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
-import { generatePusherHistory, PUSHER_APP_ID, PUSHER_APP_KEY, PUSHER_APP_SECRET, pusherDeliveries, seededRandom, sortMembers } from '@presence-webhooks/testing';
+import { generatePusherHistory, PUSHER_APP_ID, PUSHER_APP_KEY, PUSHER_APP_SECRET, pusherDeliveries, pusherMemberEvent, pusherRequest, seededRandom, sortMembers } from '@presence-webhooks/testing';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakePusher } from './helpers/fake-pusher-rest.js';
@@ -57,4 +57,22 @@ describe.skipIf(!available)('Pusher into RedisStore', () => {
       }
     });
   }
+
+  it('the index in the body orders events of one time_ms in Lua too: removed then re-added in one batch, delivered before an older add', async () => {
+    const store = new RedisStore({ url: REDIS_URL, prefix: `${prefix}index:` });
+    const receiver = createReceiver({ pusher: { keys: [{ key: PUSHER_APP_KEY, secret: PUSHER_APP_SECRET }] }, store });
+    const server = await startExpress(receiver);
+    try {
+      const channel = 'presence-index';
+      const batch = pusherRequest(2000, [pusherMemberEvent('member_removed', channel, 'u'), pusherMemberEvent('member_added', channel, 'u'), pusherMemberEvent('member_removed', channel, 'v')]);
+      const older = pusherRequest(1000, [pusherMemberEvent('member_added', channel, 'u'), pusherMemberEvent('member_added', channel, 'v')]);
+      for (const request of [batch, older, batch]) expect((await postTo(server.url, request)).status).toBe(200);
+      await receiver.idle();
+      expect((await store.members(channel)).map((m) => m.clientId)).toEqual(['u']);
+    } finally {
+      await server.close();
+      await receiver.close();
+      await store.close();
+    }
+  });
 });
