@@ -19,6 +19,11 @@ export interface PusherHistoryOptions {
   maxGapMs?: number;
   /** Most connections of one user to one channel (tabs, devices). Default 3. */
   maxConnections?: number;
+  /**
+   * Share of member_removed webhooks after which the user comes straight back (within 200 ms, so
+   * that with batching the removal and the new member_added often share a body). Default 0.15.
+   */
+  quickReturnShare?: number;
 }
 
 export type PusherHistoryKind = 'member_added' | 'member_removed' | 'channel_occupied' | 'channel_vacated';
@@ -55,6 +60,7 @@ export function generatePusherHistory(options: PusherHistoryOptions): PusherHist
   const steps = options.steps ?? 60;
   const maxGap = options.maxGapMs ?? 1500;
   const maxConnections = options.maxConnections ?? 3;
+  const quickReturn = options.quickReturnShare ?? 0.15;
   if (!(Number.isSafeInteger(maxGap) && maxGap >= 1)) throw new RangeError('generatePusherHistory: maxGapMs must be a positive integer');
   let now = options.start ?? 1_700_000_000_000;
   let sentAt = Number.NEGATIVE_INFINITY;
@@ -76,6 +82,14 @@ export function generatePusherHistory(options: PusherHistoryOptions): PusherHist
       set?.delete(p.userId);
       send('member_removed', p.channel, p.at, p.userId);
       if (set?.size === 0) send('channel_vacated', p.channel, p.at);
+      if (random() < quickReturn) {
+        // Back at once (a reload after the delay): a new connection, a new member_added.
+        const at = p.at + 1 + Math.floor(random() * 200);
+        connections.set(`${p.channel}\u0000${p.userId}`, 1);
+        if (set?.size === 0) send('channel_occupied', p.channel, at);
+        set?.add(p.userId);
+        send('member_added', p.channel, at, p.userId);
+      }
     }
   };
 
