@@ -40,8 +40,9 @@ describe('pnpm demo', () => {
     expect(stdout).not.toMatch(/^ {2}[+-] /m);
     expect(stdout).toMatch(/^ {2}Ably {4}\d+ events in \d+ requests/m);
     expect(stdout).toMatch(/^ {2}PubNub {2}\d+ events in \d+ requests/m);
+    expect(stdout).toMatch(/^ {2}Pusher {2}\d+ events in \d+ requests/m);
     const channels = lines.filter((l) => / joins +\d+ updates +\d+ leaves; \d+ present/.test(l));
-    expect(channels).toHaveLength(7);
+    expect(channels).toHaveLength(10); // 4 Ably, 3 PubNub, 3 Pusher channels
     const lobby = channels.find((l) => l.trimStart().startsWith('lobby ')) as string;
     expect(lobby).toMatch(/present: client-\d+@conn\w+, /); // Ably members with their connection
     expect(channels.find((l) => l.trimStart().startsWith('pn-lobby '))).toMatch(/present: user-\d+(, |;)/);

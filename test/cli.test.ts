@@ -233,7 +233,7 @@ describe('presence-webhooks simulate', () => {
   it('usage errors: exit code 2 and a message that says what to fix', async () => {
     const cases: [string[], RegExp][] = [
       [['simulate', '--provider', 'ably', '--key', SIM_KEY], /--url is required/],
-      [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'mqtt'], /--provider must be ably or pubnub \(got 'mqtt'\)/],
+      [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'mqtt'], /--provider must be ably or pubnub or pusher \(got 'mqtt'\)/],
       [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably'], /--key is required for Ably \(or set ABLY_KEY\)/],
       [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'pubnub'], /--secret is required for PubNub/],
       [['simulate', '--url', 'http://127.0.0.1:9/webhooks', '--provider', 'ably', '--key', SIM_KEY, '--duration', 'soon'], /--duration must be a time such as 30s/],

@@ -14,6 +14,8 @@ import { afterEach } from 'vitest';
 
 export const SIM_KEY = 'simApp.simKey:simulator-test-secret';
 export const SIM_SECRET = 'simulator-pubnub-secret';
+export const SIM_PUSHER_KEY = 'sim-pusher-app-key';
+export const SIM_PUSHER_SECRET = 'sim-pusher-app-secret';
 
 export interface Faults {
   /** Every n-th POST (counting from the first) is answered 500 without reaching the receiver. */
@@ -45,6 +47,7 @@ export async function startSimTarget(options: { readEndpoint?: ReceiverOptions['
   const receiver = createReceiver({
     ably: { keys: [SIM_KEY] },
     pubnub: { secret: SIM_SECRET },
+    pusher: { keys: [{ key: SIM_PUSHER_KEY, secret: SIM_PUSHER_SECRET }] },
     ...(options.readEndpoint === undefined ? {} : { readEndpoint: options.readEndpoint }),
     logger: { warn: () => undefined },
     onError: (error) => void errors.push(error),

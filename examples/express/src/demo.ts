@@ -20,6 +20,7 @@ import { createReceiver } from '@presence-webhooks/core';
 import type { SimulationReport, TruthMember } from '@presence-webhooks/testing';
 import { simulate } from '@presence-webhooks/testing';
 import { createApp } from './app.js';
+import { pusherDemoOptions, runPusherStream } from './demo-pusher.js';
 
 // An unset or empty variable takes the demo's own key and secret.
 const KEY = process.env.ABLY_KEY || 'demoApp.demoKey:demo-secret-not-for-production';
@@ -39,7 +40,7 @@ const say = (line: string) => {
 };
 
 // The read endpoint lets the simulator compare the receiver's set with the truth over HTTP too.
-const receiver = createReceiver({ ably: { keys: [KEY] }, pubnub: { secret: PUBNUB_SECRET }, readEndpoint: { token: readToken } });
+const receiver = createReceiver({ ably: { keys: [KEY] }, pubnub: { secret: PUBNUB_SECRET }, pusher: pusherDemoOptions, readEndpoint: { token: readToken } });
 /** A member as the demo prints it: `client-3@conn-1a2b` (Ably: one entry per connection), or the PubNub uuid. */
 const who = (m: { clientId: string; connectionId?: string }) => (m.connectionId === undefined ? m.clientId : `${m.clientId}@${m.connectionId}`);
 const changes = new Map<string, { joins: number; updates: number; leaves: number }>();
@@ -76,19 +77,22 @@ function summary(name: string, report: SimulationReport): string {
 const list = (names: readonly string[], max = 6) => (names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`);
 
 say(`presence-webhooks demo: the Express example at ${url}, fed over HTTP by the simulator (provider time x60)`);
-say('  Ably: signed batches from 3 sites, retried and duplicated; PubNub: legacy JSON, multipart and Events & Actions, reordered and resent');
+say('  Ably: signed batches from 3 sites, retried and duplicated; PubNub: legacy JSON, multipart and Events & Actions, reordered and resent;');
+say('  Pusher: signed batches, retried, with delayed member_removed');
 const common = { url, readToken, seed, durationMs: 60_000, timeScale: 60, duplicateRate: 0.15 } as const;
 const ably = await simulate({ ...common, provider: 'ably', key: KEY, channels: ['lobby', 'room-1', 'room-2', 'room-3'], members: 12, events: 400 });
 const pubnub = await simulate({ ...common, provider: 'pubnub', secret: PUBNUB_SECRET, channels: ['pn-lobby', 'pn-room-1', 'pn-room-2'], members: 10, events: 300 });
+const pusher = await runPusherStream(common);
 await receiver.idle();
 say('');
 say(summary('Ably', ably));
 say(summary('PubNub', pubnub));
+say(summary('Pusher', pusher));
 
-const truth = new Map<string, TruthMember[]>([...Object.entries(ably.truth), ...Object.entries(pubnub.truth)]);
-let allMatch = [ably, pubnub].every((r) => r.complete && r.dropped === 0 && r.verification.status === 'match');
+const truth = new Map<string, TruthMember[]>([...Object.entries(ably.truth), ...Object.entries(pubnub.truth), ...Object.entries(pusher.truth)]);
+let allMatch = [ably, pubnub, pusher].every((r) => r.complete && r.dropped === 0 && r.verification.status === 'match');
 say('\nPer channel: effective changes the receiver emitted, and the final set');
-const channels = [...new Set([...ably.channels, ...pubnub.channels, ...(await receiver.store.channels())])].sort();
+const channels = [...new Set([...ably.channels, ...pubnub.channels, ...pusher.channels, ...(await receiver.store.channels())])].sort();
 const width = Math.max(...channels.map((c) => c.length));
 for (const channel of channels) {
   const held = await receiver.store.members(channel);

@@ -3,7 +3,7 @@
  * Everything here is plain data: no classes, no I/O.
  */
 
-export type ProviderName = 'ably' | 'pubnub';
+export type ProviderName = 'ably' | 'pubnub' | 'pusher';
 
 /** Why a member left: a real leave, a PubNub timeout, an Ably synthesized leave, or a resync repair. */
 export type LeaveReason = 'leave' | 'timeout' | 'synthetic' | 'resync';

@@ -1,7 +1,7 @@
 // @presence-webhooks/core: the public API. Store authors: '@presence-webhooks/core/store';
 // adapter authors: '@presence-webhooks/core/node'. The list is checked against the README (index.test.ts).
 export { createReceiver, isReceiver } from './receiver.js';
-export type { AckMode, HandleOptions, Receiver, ReceiverLimits, ReceiverOptions, WebhookRequest } from './receiver.js';
+export type { AckMode, HandleOptions, Receiver, ReceiverLimits, ReceiverOptions, RejectInfo, WebhookRequest } from './receiver.js';
 export type { WebhookResponse } from './http/response.js';
 export { MemoryStore } from './presence/memory-store.js';
 export type { MemoryStoreOptions } from './presence/memory-store.js';
@@ -29,6 +29,7 @@ export type { ErrorCode } from './errors.js';
 export { ResyncError } from './rest/resync-error.js';
 export type { AblyOptions, CipherKey } from './providers/ably/options.js';
 export type { MultipartLimits, PubNubOptions, PubNubRestOptions } from './providers/pubnub/options.js';
+export type { PusherKey, PusherOptions } from './providers/pusher/options.js';
 export type { RestOptions } from './rest/options.js';
 export type { ResyncOptions } from './resync/options.js';
 export type { ResyncResult, ResyncTarget } from './resync/resyncer.js';

@@ -188,7 +188,7 @@ class PresenceReceiver implements Receiver {
   private refuse(error: WebhookError, request: WebhookRequest): WebhookResponse {
     const info: RejectInfo = { status: error.status, code: error.code, reason: error.message };
     const provider = error.details?.provider;
-    if (provider === 'ably' || provider === 'pubnub') info.provider = provider;
+    if (provider === 'ably' || provider === 'pubnub' || provider === 'pusher') info.provider = provider;
     if (typeof error.details?.keyName === 'string') info.keyName = error.details.keyName;
     if (request.remoteAddress !== undefined) info.remoteAddress = request.remoteAddress;
     try {

@@ -55,3 +55,9 @@ export { ABLY_BACKOFF_BASE_MS, ABLY_BACKOFF_MAX_MS, ABLY_BATCH_INTERVAL_MS, ABLY
 export type { ChannelCheck, LatencySummary, SimulatedProvider, SimulateOptions, SimulationProgress, SimulationReport, Verification } from './simulator/index.js';
 export { runCli, exitCodeOf, formatReport } from './cli/index.js';
 export type { CliIo } from './cli/index.js';
+export { PUSHER_APP_ID, PUSHER_APP_KEY, PUSHER_APP_SECRET, PUSHER_BATCH_WINDOW_MS, PUSHER_MAX_BATCH, pusherBody, pusherMemberEvent, pusherRequest, pusherSingleRequest, signPusher } from './pusher-builders.js';
+export type { PusherSignOptions, PusherWebhookEvent } from './pusher-builders.js';
+export { generatePusherHistory, pusherTruth, PUSHER_MEMBER_REMOVED_DELAY_MS } from './pusher-history.js';
+export type { PusherHistory, PusherHistoryEntry, PusherHistoryKind, PusherHistoryOptions } from './pusher-history.js';
+export { pusherDeliveries, pusherRetryDelays, PUSHER_FIRST_RETRY_MS, PUSHER_RETRY_WINDOW_MS } from './pusher-deliveries.js';
+export type { PusherDelivery, PusherDeliveryPlan } from './pusher-deliveries.js';

@@ -2,6 +2,7 @@ import type { ErrorCode } from '../errors.js';
 import type { ProviderName } from '../events.js';
 import type { AblyOptions } from '../providers/ably/options.js';
 import type { PubNubOptions } from '../providers/pubnub/options.js';
+import type { PusherOptions } from '../providers/pusher/options.js';
 import type { ReadEndpointOption } from '../read-endpoint.js';
 import type { ResyncOptions } from '../resync/options.js';
 import type { PresenceStore } from '../store.js';
@@ -25,6 +26,8 @@ export interface RejectInfo {
 export interface ReceiverOptions {
   ably?: AblyOptions;
   pubnub?: PubNubOptions;
+  /** Pusher Channels (and Soketi / Sockudo): `{ keys: [{ key, secret }], appId?, rest? }`. */
+  pusher?: PusherOptions;
   /** Where the presence set lives. Default: a new MemoryStore. */
   store?: PresenceStore;
   /** Largest body accepted, in bytes (413 above). Default 5 MiB, which holds a full Ably batch. */

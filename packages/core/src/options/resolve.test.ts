@@ -47,6 +47,15 @@ const INVALID: readonly [string, Record<string, unknown>, string, string][] = [
   ['pubnub.rest.timeoutMs', { pubnub: { secret: 's', rest: { timeoutMs: -1 } } }, 'a positive number', '-1'],
   ['pubnub.rest.uuid', { pubnub: { secret: 's', rest: { uuid: '' } } }, 'a non-empty string', '""'],
   ['pubnub.rest.authKey', { pubnub: { secret: 's', rest: { authKey: 9 } } }, 'a non-empty string', '9'],
+  ['pusher', { pusher: 'k' }, 'an object', '"k"'],
+  ['pusher.keys', { pusher: { keys: [] } }, 'a non-empty array of { key, secret } (the app key and secret from the Pusher dashboard)', 'an array'],
+  ['pusher.keys[0]', { pusher: { keys: [7] } }, 'an object', '7'],
+  ['pusher.keys[0].key', { pusher: { keys: [{ key: '', secret: 's' }] } }, 'a non-empty string', '""'],
+  ['pusher.keys[0].secret', { pusher: { keys: [{ key: 'k', secret: 5 }] } }, 'a non-empty string', '"number"'],
+  ['pusher.appId', { pusher: { keys: [{ key: 'k', secret: 's' }], appId: '' } }, 'a non-empty string', '""'],
+  ['ackTimeoutMs', { ackTimeoutMs: 0 }, 'a positive integer', '0'],
+  ['maxQueuedDeliveries', { maxQueuedDeliveries: -1 }, 'a positive integer', '-1'],
+  ['onReject', { onReject: true }, 'a function', 'true'],
 ];
 
 function escape(text: string): string {
@@ -55,7 +64,7 @@ function escape(text: string): string {
 
 describe('resolveReceiverOptions: every invalid option throws at createReceiver, naming the option and the value', () => {
   it.each(INVALID)('%s: %j', (name, given, expectation, shown) => {
-    const options = { ...(given.ably === undefined && given.pubnub === undefined ? { ably: ABLY } : {}), ...given } as ReceiverOptions;
+    const options = { ...(given.ably === undefined && given.pubnub === undefined && given.pusher === undefined ? { ably: ABLY } : {}), ...given } as ReceiverOptions;
     expect(() => createReceiver(options)).toThrow(TypeError);
     expect(() => createReceiver(options)).toThrow(new RegExp(`^presence-webhooks: ${escape(name)} must be ${escape(expectation)} \\(got ${escape(shown)}\\)$`));
   });

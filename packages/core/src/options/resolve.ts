@@ -4,6 +4,8 @@ import { DEFAULT_ABLY_REST_URL } from '../providers/ably/index.js';
 import type { AblyOptions } from '../providers/ably/options.js';
 import { DEFAULT_PUBNUB_REST_URL } from '../providers/pubnub/index.js';
 import type { PubNubOptions } from '../providers/pubnub/options.js';
+import { DEFAULT_PUSHER_REST_URL } from '../providers/pusher/index.js';
+import type { PusherOptions } from '../providers/pusher/options.js';
 import type { ResolvedProvider } from '../providers/provider.js';
 import { DEFAULT_REST_TIMEOUT_MS } from '../rest/options.js';
 import type { ResolvedResyncOptions } from '../resync/options.js';
@@ -17,6 +19,7 @@ import { httpUrl, oneOf, optionalBoolean, optionalFunction, optionalString, opti
 export interface ResolvedReceiverOptions {
   ably?: ResolvedProvider<AblyOptions>;
   pubnub?: ResolvedProvider<PubNubOptions>;
+  pusher?: ResolvedProvider<PusherOptions>;
   store?: PresenceStore;
   ack: AckMode;
   retry: { attempts: number; baseDelayMs: number };
@@ -90,6 +93,28 @@ function resolvePubNub(value: unknown, warnings: string[]): ResolvedProvider<Pub
   return { options: pubnub as PubNubOptions, ...restOf(pubnub.rest, 'pubnub.rest', DEFAULT_PUBNUB_REST_URL) };
 }
 
+function resolvePusher(value: unknown): ResolvedProvider<PusherOptions> | undefined {
+  const pusher = objectOption(value, 'pusher');
+  if (pusher === undefined) return undefined;
+  if (!Array.isArray(pusher.keys) || pusher.keys.length === 0) {
+    throw optionError('pusher.keys', "a non-empty array of { key, secret } (the app key and secret from the Pusher dashboard)", pusher.keys);
+  }
+  const keys = (pusher.keys as unknown[]).map((entry, i) => {
+    const pair = objectOption(entry, `pusher.keys[${i}]`);
+    if (pair === undefined) throw optionError(`pusher.keys[${i}]`, 'an object { key, secret }', entry);
+    const key = optionalString(pair.key, `pusher.keys[${i}].key`);
+    if (key === undefined) throw optionError(`pusher.keys[${i}].key`, 'a non-empty string', pair.key);
+    // The secret's value is never shown in an error.
+    if (typeof pair.secret !== 'string' || pair.secret === '') throw optionError(`pusher.keys[${i}].secret`, 'a non-empty string', typeof pair.secret === 'string' ? '' : typeof pair.secret);
+    return { key, secret: pair.secret };
+  });
+  const appId = optionalString(pusher.appId, 'pusher.appId');
+  const options: PusherOptions = { keys, ...(appId === undefined ? {} : { appId }) };
+  const resolved = { options, ...restOf(pusher.rest, 'pusher.rest', DEFAULT_PUSHER_REST_URL) };
+  if (pusher.rest !== undefined) options.rest = { baseUrl: resolved.restBaseUrl, timeoutMs: resolved.restTimeoutMs };
+  return resolved;
+}
+
 function resolveStore(value: unknown): PresenceStore | undefined {
   if (value === undefined) return undefined;
   const store = value as Partial<PresenceStore> | null;
@@ -115,6 +140,7 @@ export function configuredProviders(options: ResolvedReceiverOptions): ProviderN
   const names: ProviderName[] = [];
   if (options.ably !== undefined) names.push('ably');
   if (options.pubnub !== undefined) names.push('pubnub');
+  if (options.pusher !== undefined) names.push('pusher');
   return names;
 }
 
@@ -151,8 +177,10 @@ export function resolveReceiverOptions(input: ReceiverOptions): ResolvedReceiver
   if (ably !== undefined) resolved.ably = ably;
   const pubnub = resolvePubNub(options.pubnub, warnings);
   if (pubnub !== undefined) resolved.pubnub = pubnub;
-  if (ably === undefined && pubnub === undefined) {
-    throw new TypeError('presence-webhooks: configure at least one provider: { ably: { keys } } or { pubnub: { secret } } (got neither)');
+  const pusher = resolvePusher(options.pusher);
+  if (pusher !== undefined) resolved.pusher = pusher;
+  if (ably === undefined && pubnub === undefined && pusher === undefined) {
+    throw new TypeError('presence-webhooks: configure at least one provider: { ably: { keys } }, { pubnub: { secret } } or { pusher: { keys: [{ key, secret }] } } (got none)');
   }
   if (store !== undefined) resolved.store = store;
   if (onError !== undefined) resolved.onError = onError;

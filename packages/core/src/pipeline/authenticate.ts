@@ -52,4 +52,4 @@ export function missingCredential(providers: readonly Provider[], request: Reque
   return new WebhookError(401, 'unauthorized', text, secure.length === 1 ? { provider: secure[0]?.name } : undefined);
 }
 
-const NAMES: Readonly<Record<string, string>> = { ably: 'Ably', pubnub: 'PubNub' };
+const NAMES: Readonly<Record<string, string>> = { ably: 'Ably', pubnub: 'PubNub', pusher: 'Pusher' };

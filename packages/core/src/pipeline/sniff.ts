@@ -13,6 +13,7 @@ const latin1 = new TextDecoder('latin1');
  */
 export function looksLike(headers: RequestHeaders, body: Uint8Array, multipart: boolean): ProviderName | undefined {
   if (headers['x-ably-signature'] !== undefined || headers['x-ably-key'] !== undefined) return 'ably';
+  if (headers['x-pusher-key'] !== undefined || headers['x-pusher-signature'] !== undefined) return 'pusher';
   if (multipart) return 'pubnub';
   const head = latin1.decode(body.subarray(0, SNIFF_BYTES));
   if (head.includes('"sub_key"') || head.includes('pubnub.com/schemas/')) return 'pubnub';
@@ -24,4 +25,5 @@ export function looksLike(headers: RequestHeaders, body: Uint8Array, multipart: 
 export const CONFIGURE: Readonly<Record<ProviderName, string>> = {
   ably: 'configure ably.keys (createReceiver({ ably: { keys: [ABLY_KEY] } }))',
   pubnub: 'configure pubnub.secret (createReceiver({ pubnub: { secret } }))',
+  pusher: "configure pusher.keys (createReceiver({ pusher: { keys: [{ key, secret }] } }))",
 };

@@ -11,7 +11,7 @@ export function storedMemberKey(member: Member): string {
 }
 
 /** Providers whose members are connections (and carry a connectionId); the others' members are users. */
-const CONNECTION_LEVEL: Readonly<Record<ProviderName, boolean>> = { ably: true, pubnub: false };
+const CONNECTION_LEVEL: Readonly<Record<ProviderName, boolean>> = { ably: true, pubnub: false, pusher: false };
 
 /** Whether a stored member can be one of `provider`'s: the one place this rule is written. */
 export function isMemberOf(member: Member, provider: ProviderName): boolean {

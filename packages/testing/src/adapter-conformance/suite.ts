@@ -3,6 +3,7 @@ import type { ConformanceCase } from './cases.js';
 import { deliveryCases, parserFirstCase } from './delivery-cases.js';
 import type { Harness } from './fixture.js';
 import { pubnubCases } from './pubnub-cases.js';
+import { pusherCases } from './pusher-cases.js';
 import { readCases } from './read-cases.js';
 import { expectAccepted, withServer } from './fixture.js';
 import { rejectionCases } from './rejection-cases.js';
@@ -17,7 +18,7 @@ async function seed(h: Harness): Promise<void> {
 
 /** The case list every adapter runs, in order. */
 export function conformanceCases(options: Pick<AdapterConformanceOptions, 'parserFirst'> = {}): ConformanceCase[] {
-  return [...rejectionCases, parserFirstCase({ parserFirst: options.parserFirst ?? 'body_consumed' }), ...deliveryCases, ...pubnubCases, ...readCases];
+  return [...rejectionCases, parserFirstCase({ parserFirst: options.parserFirst ?? 'body_consumed' }), ...deliveryCases, ...pubnubCases, ...pusherCases, ...readCases];
 }
 
 /**

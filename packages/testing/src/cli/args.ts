@@ -11,7 +11,7 @@ export class UsageError extends Error {
   }
 }
 
-export const SIMULATE_USAGE = `Usage: presence-webhooks simulate --url <webhook URL> --provider ably|pubnub [options]
+export const SIMULATE_USAGE = `Usage: presence-webhooks simulate --url <webhook URL> --provider ably|pubnub|pusher [options]
 
 Plays a realistic presence history against your webhook endpoint the way Ably or PubNub deliver
 it (batches, retries with the provider's schedule, duplicates, reordering), then reports what
@@ -19,9 +19,11 @@ happened and, when the receiver has its read endpoint on, whether its set equals
 
 Target
   --url <url>              the webhook URL, e.g. http://127.0.0.1:3000/webhooks (required)
-  --provider ably|pubnub   which provider to play (required)
+  --provider ably|pubnub|pusher  which provider to play (required)
   --key <appId.keyId:secret>  Ably: the key the receiver trusts (default: $ABLY_KEY)
+  --key <app key>          Pusher: the app key (default: $PUSHER_KEY)
   --secret <secret>        PubNub: the shared secret (default: $PUBNUB_WEBHOOK_SECRET)
+                           Pusher: the app secret that signs (default: $PUSHER_SECRET)
   --secret-header <name>   PubNub: the header carrying it (default x-webhook-secret)
   --secret-in header|query PubNub: send it in the header (default) or as ?secret=
   --read-token <token>     Bearer token of the read endpoint (default: $PRESENCE_READ_TOKEN)
@@ -140,12 +142,13 @@ export function parseSimulateArgs(argv: readonly string[], env: Readonly<Record<
   const report = oneOf('report', values.report, ['text', 'json'] as const) ?? 'text';
   if (values.help === true) return { help: true, report, quiet: true, options: { provider: 'ably' } };
   if (values.url === undefined) throw new UsageError('--url is required: the webhook URL to load, e.g. --url http://127.0.0.1:3000/webhooks');
-  const provider = oneOf('provider', values.provider, ['ably', 'pubnub'] as const);
-  if (provider === undefined) throw new UsageError('--provider is required: ably or pubnub');
+  const provider = oneOf('provider', values.provider, ['ably', 'pubnub', 'pusher'] as const);
+  if (provider === undefined) throw new UsageError('--provider is required: ably, pubnub or pusher');
   const fromEnv = (name: string) => (env[name] === '' ? undefined : env[name]); // an empty variable is unset
-  const key = values.key ?? fromEnv('ABLY_KEY');
-  const secret = values.secret ?? fromEnv('PUBNUB_WEBHOOK_SECRET');
+  const key = values.key ?? fromEnv(provider === 'pusher' ? 'PUSHER_KEY' : 'ABLY_KEY');
+  const secret = values.secret ?? fromEnv(provider === 'pusher' ? 'PUSHER_SECRET' : 'PUBNUB_WEBHOOK_SECRET');
   if (provider === 'ably' && key === undefined) throw new UsageError('--key is required for Ably (or set ABLY_KEY): the API key your receiver trusts, appId.keyId:keySecret');
+  if (provider === 'pusher' && (key === undefined || secret === undefined)) throw new UsageError('--key and --secret are required for Pusher (or set PUSHER_KEY and PUSHER_SECRET): the app key and secret your receiver trusts');
   if (provider === 'pubnub' && secret === undefined) throw new UsageError('--secret is required for PubNub (or set PUBNUB_WEBHOOK_SECRET): the shared secret your receiver checks');
   const options: SimulateOptions = { url: values.url, provider };
   const set = <K extends keyof SimulateOptions>(name: K, value: SimulateOptions[K] | undefined) => {

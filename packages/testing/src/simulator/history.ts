@@ -2,6 +2,8 @@ import type { AblyHistory, TruthMember } from '../ably-history.js';
 import { ablyTruth, generateAblyHistory } from '../ably-history.js';
 import type { PubNubHistory } from '../pubnub-history.js';
 import { generatePubNubHistory, pubnubTruth } from '../pubnub-history.js';
+import type { PusherHistory } from '../pusher-history.js';
+import { generatePusherHistory, pusherTruth } from '../pusher-history.js';
 import type { SimulatedProvider } from './types.js';
 
 /** A generated history of either provider, with what the simulator needs of it. */
@@ -9,6 +11,7 @@ export interface SimHistory {
   provider: SimulatedProvider;
   ably?: AblyHistory;
   pubnub?: PubNubHistory;
+  pusher?: PusherHistory;
   /** Every event in the order the provider produced it: its channel, id and (simulated epoch) time. */
   events: { channel: string; id: string; at: number }[];
   /** Provider time from the start to the last event. */
@@ -59,12 +62,23 @@ function generateSpanning(provider: SimulatedProvider, shape: HistoryShape, dura
     const truthOf = (indices: readonly number[]) => ablyTruth(indices.map((i) => ably.entries[i] as (typeof ably.entries)[number]), ably.values);
     return { provider, ably, events: list, spanMs: spanOf(list, start), truth, truthOf };
   }
+  if (provider === 'pusher') return pusherSimHistory(shape);
   const maxGapMs = Math.max(1, Math.round((2 * durationMs) / events - 1));
   const pubnub = generatePubNubHistory({ seed, channels, users: members, steps: events, start, maxGapMs });
   const list = pubnub.entries.map((e) => ({ channel: e.channel, id: e.id, at: e.timestampMs }));
   const truth = (keep?: (index: number) => boolean) => pubnubTruth(keep === undefined ? pubnub.entries : pubnub.entries.filter((_, i) => keep(i)));
   const truthOf = (indices: readonly number[]) => pubnubTruth(indices.map((i) => pubnub.entries[i] as (typeof pubnub.entries)[number]));
   return { provider, pubnub, events: list, spanMs: spanOf(list, start), truth, truthOf };
+}
+
+/** Pusher: connection opens and closes, with the webhooks Pusher derives from them (see generatePusherHistory). */
+function pusherSimHistory({ seed, channels, members, events, durationMs, start }: HistoryShape): SimHistory {
+  const maxGapMs = Math.max(1, Math.round((2 * durationMs) / events - 1));
+  const pusher = generatePusherHistory({ seed, channels, users: members, steps: events, start, maxGapMs });
+  const list = pusher.entries.map((e, i) => ({ channel: e.channel, id: `${i}:${e.kind}:${e.userId ?? ''}`, at: e.timeMs }));
+  const truth = (keep?: (index: number) => boolean) => pusherTruth(keep === undefined ? pusher.entries : pusher.entries.filter((_, i) => keep(i)));
+  const truthOf = (indices: readonly number[]) => pusherTruth(indices.map((i) => pusher.entries[i] as (typeof pusher.entries)[number]));
+  return { provider: 'pusher', pusher, events: list, spanMs: spanOf(list, start), truth, truthOf };
 }
 
 function spanOf(events: readonly { at: number }[], start: number): number {

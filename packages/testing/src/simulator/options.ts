@@ -4,6 +4,8 @@ import type { WireFormat } from '../ably-builders.js';
 import { ABLY_MAX_BATCH, ABLY_BACKOFF_MAX_MS, ABLY_RETENTION_MS } from './ably-stream.js';
 import { PUBNUB_MAX_NETWORK_DELAY_MS } from './pubnub-stream.js';
 import { PUBNUB_MAX_ATTEMPTS, PUBNUB_RESEND_DELAY_MS } from '../pubnub-deliveries.js';
+import { PUSHER_RETRY_WINDOW_MS, pusherRetryDelays } from '../pusher-deliveries.js';
+import { PUSHER_ANSWER_TIMEOUT_MS, PUSHER_MAX_NETWORK_DELAY_MS } from './pusher-stream.js';
 import type { SimulatedProvider, SimulateOptions } from './types.js';
 
 /** A `simulate` option that cannot work; the message says which and why. */
@@ -69,7 +71,8 @@ function channelList(options: SimulateOptions): string[] {
     return [...(list as string[])];
   }
   const count = integer('channels', channels as number | undefined, 10, 1, 10_000);
-  const prefix = options.channelPrefix ?? `sim-${randomBytes(3).toString('hex')}`;
+  // Pusher's presence channels are named presence-*.
+  const prefix = options.channelPrefix ?? `${options.provider === 'pusher' ? 'presence-' : ''}sim-${randomBytes(3).toString('hex')}`;
   if (typeof prefix !== 'string' || prefix === '') fail('channelPrefix must be a non-empty string');
   return Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`);
 }
@@ -77,7 +80,7 @@ function channelList(options: SimulateOptions): string[] {
 /** Check every option and fill in the defaults. Throws SimulationOptionsError with a clear message. */
 export function resolveOptions(options: SimulateOptions): ResolvedOptions {
   const provider = options.provider;
-  if (provider !== 'ably' && provider !== 'pubnub') fail(`provider must be 'ably' or 'pubnub' (got ${String(provider)})`);
+  if (provider !== 'ably' && provider !== 'pubnub' && provider !== 'pusher') fail(`provider must be 'ably', 'pubnub' or 'pusher' (got ${String(provider)})`);
   if ((options.url === undefined) === (options.receiver === undefined)) fail('give either url (a webhook URL) or receiver (an in-process receiver)');
   if (options.url !== undefined) {
     let parsed: URL | undefined;
@@ -92,6 +95,7 @@ export function resolveOptions(options: SimulateOptions): ResolvedOptions {
   const secret = options.secret ?? '';
   if (provider === 'ably' && !/^[^:\s]+:\S+$/.test(key)) fail("Ably webhooks are signed: key must be the API key the receiver trusts, 'appId.keyId:keySecret'");
   if (provider === 'pubnub' && secret === '') fail('PubNub webhooks carry no signature: secret must be the shared secret the receiver checks');
+  if (provider === 'pusher' && (key === '' || secret === '')) fail('Pusher webhooks are signed: key must be the app key and secret the app secret the receiver trusts');
   if (options.secretIn !== undefined && options.secretIn !== 'header' && options.secretIn !== 'query') fail("secretIn must be 'header' or 'query'");
   const format = options.format ?? 'json';
   if (format !== 'json' && format !== 'msgpack') fail("format must be 'json' or 'msgpack'");
@@ -112,7 +116,7 @@ export function resolveOptions(options: SimulateOptions): ResolvedOptions {
     sites: integer('sites', options.sites, 3, 1, 64),
     batchSize: integer('batchSize', options.batchSize, ABLY_MAX_BATCH, 1, ABLY_MAX_BATCH),
     duplicateRate: real('duplicateRate', options.duplicateRate, 0.05, 0, 0.9),
-    requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs, provider === 'pubnub' ? PUBNUB_RESEND_DELAY_MS : 15_000, 1, 600_000),
+    requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs, provider === 'pubnub' ? PUBNUB_RESEND_DELAY_MS : provider === 'pusher' ? PUSHER_ANSWER_TIMEOUT_MS : 15_000, 1, 600_000),
     verify: options.verify ?? true,
     settleMs: integer('settleMs', options.settleMs, 5000, 0, 600_000),
     progressIntervalMs: integer('progressIntervalMs', options.progressIntervalMs, 500, 10, 600_000),
@@ -124,8 +128,8 @@ export function resolveOptions(options: SimulateOptions): ResolvedOptions {
   if (options.readToken !== undefined) resolved.readToken = options.readToken;
   const explicit = options.maxRunMs === undefined ? undefined : integer('maxRunMs', options.maxRunMs, 0, 1, 24 * 3_600_000);
   // The provider's own give-up window after the last event, compressed, plus answer timeouts and a margin.
-  const tail = provider === 'ably' ? ABLY_RETENTION_MS + ABLY_BACKOFF_MAX_MS : PUBNUB_MAX_NETWORK_DELAY_MS + PUBNUB_MAX_ATTEMPTS * PUBNUB_RESEND_DELAY_MS;
-  const attempts = provider === 'ably' ? 8 : PUBNUB_MAX_ATTEMPTS;
+  const tail = provider === 'ably' ? ABLY_RETENTION_MS + ABLY_BACKOFF_MAX_MS : provider === 'pusher' ? PUSHER_MAX_NETWORK_DELAY_MS + PUSHER_RETRY_WINDOW_MS : PUBNUB_MAX_NETWORK_DELAY_MS + PUBNUB_MAX_ATTEMPTS * PUBNUB_RESEND_DELAY_MS;
+  const attempts = provider === 'ably' ? 8 : provider === 'pusher' ? pusherRetryDelays().length + 1 : PUBNUB_MAX_ATTEMPTS;
   resolved.maxRunMs = (spanMs) => explicit ?? Math.ceil((spanMs + tail) / resolved.timeScale + attempts * resolved.requestTimeoutMs + 30_000);
   return resolved;
 }

@@ -10,6 +10,7 @@ import { Limiter } from './limiter.js';
 import { resolveOptions } from './options.js';
 import { checkReadEndpoint } from './preflight.js';
 import { deliverPubNub } from './pubnub-stream.js';
+import { deliverPusher } from './pusher-stream.js';
 import { Stats } from './stats.js';
 import { httpTransport, receiverTransport } from './transport.js';
 import type { Preflight, SimulateOptions, SimulationProgress, SimulationReport, Verification } from './types.js';
@@ -161,6 +162,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
 
   try {
     if (o.provider === 'ably') await deliverAbly(ctx, { key: o.key, format: o.format, sites: o.sites, batchSize: o.batchSize });
+    else if (o.provider === 'pusher') await deliverPusher(ctx, { key: o.key, secret: o.secret });
     else await deliverPubNub(ctx, { secret: o.secret, secretIn: o.secretIn, ...(o.secretHeader === undefined ? {} : { secretHeader: o.secretHeader }) });
   } finally {
     clearTimeout(deadline);

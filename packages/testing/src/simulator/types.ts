@@ -2,7 +2,7 @@ import type { Receiver } from '@presence-webhooks/core';
 import type { WireFormat } from '../ably-builders.js';
 import type { TruthMember } from '../ably-history.js';
 
-export type SimulatedProvider = 'ably' | 'pubnub';
+export type SimulatedProvider = 'ably' | 'pubnub' | 'pusher';
 
 /** What `simulate` generates, how it delivers it, and where to. Times are in milliseconds. */
 export interface SimulateOptions {
@@ -11,9 +11,9 @@ export interface SimulateOptions {
   /** An in-process receiver to hand the requests to (`receiver.handle`, no HTTP): for unit tests. */
   receiver?: Receiver;
   provider: SimulatedProvider;
-  /** Ably: the API key the webhook rule signs with, `appId.keyId:keySecret`. */
+  /** Ably: the API key the webhook rule signs with, `appId.keyId:keySecret`. Pusher: the app key (X-Pusher-Key). */
   key?: string;
-  /** PubNub: the shared secret the receiver checks. */
+  /** PubNub: the shared secret the receiver checks. Pusher: the app secret that signs the webhooks. */
   secret?: string;
   /** PubNub: the header carrying `secret` (default `x-webhook-secret`). */
   secretHeader?: string;
@@ -43,7 +43,7 @@ export interface SimulateOptions {
   batchSize?: number;
   /** Share of 2xx answers treated as lost (as on a timeout): the delivery is retried, the receiver sees a duplicate. Default 0.05. */
   duplicateRate?: number;
-  /** How long to wait for an answer (real time, not compressed). Default: PubNub 5000 (its documented wait), Ably 15 000. */
+  /** How long to wait for an answer (real time, not compressed). Default: PubNub 5000 (its documented wait), Pusher 3000, Ably 15 000. */
   requestTimeoutMs?: number;
   /** Compare the receiver's set with the truth at the end through its read endpoint (or its store). Default true. */
   verify?: boolean;
@@ -136,7 +136,7 @@ export interface SimulationReport {
   deliveries: number;
   retries: number;
   duplicates: number;
-  /** Events the provider would have given up on (Ably: older than 5 minutes; PubNub: 4 failed attempts). */
+  /** Events the provider would have given up on (Ably: older than 5 minutes; PubNub: 4 failed attempts; Pusher: retried for 5 minutes). */
   dropped: number;
   /** `unanswered`: its last attempt got no answer, so the receiver may have applied it all the same. */
   droppedEvents: { channel: string; id: string; unanswered: boolean }[];
