@@ -24,7 +24,8 @@ interface Setup extends Rig<FakeAbly> {
 
 async function setup(sets: Map<string, RawAblyPresence[]>, resync: ReceiverOptions['resync'], options: Partial<ReceiverOptions> = {}): Promise<Setup> {
   const fake = await startFakeAbly(KEY, sets);
-  const rig = await startRig(fake, { ably: { keys: [KEY], rest: { baseUrl: fake.url } }, resync, ...options }, cleanups);
+  // These tests look at one channel at a time: no start-up reconcile (test/reconcile-receiver.test.ts has those).
+  const rig = await startRig(fake, { ably: { keys: [KEY], rest: { baseUrl: fake.url } }, resync: resync === undefined ? undefined : { onStart: false, ...resync }, ...options }, cleanups);
   return { ...rig, postItems: (items) => rig.post(ablyBatchRequest(items, { key: KEY })) };
 }
 
@@ -190,21 +191,14 @@ describe('Ably: resync on demand', () => {
     expect(await store.channels()).toEqual(['room-2']);
   });
 
-  it('a repair asked for while a periodic detect-only run is in flight follows it: never two requests for a channel at once', async () => {
-    // The store holds a member the provider no longer lists.
-    const { receiver, fake, postItems: post } = await setup(new Map(), { everyMs: 20 });
-    fake.hold();
-    await post([ablyPresenceItem('room-1', [{ id: 'c1:0:0', clientId: 'a', connectionId: 'c1', action: ABLY_ACTION.enter, timestamp: 1_700_000_000_000 }])]);
-    await fake.arrived(1); // the sweep's detect-only snapshot, held
-    const repair = receiver.resync('room-1');
-    // Room for a parallel request to show up (there must be none): a wait, not a timing assertion.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(fake.requests.length).toBe(1);
-    fake.release();
-    const result = await repair;
-    expect(fake.requests.length).toBe(2);
-    expect(result.changes).toMatchObject([{ type: 'leave', member: { clientId: 'a', connectionId: 'c1' }, reason: 'resync' }]);
-    expect(await receiver.store.members('room-1')).toEqual([]);
+  it('the periodic check is the batched whole-app reconcile: one listing and one batch request for every channel, not a request per channel', async () => {
+    const sets = new Map([...Array.from({ length: 30 }, (_, i) => [`room-${i}`, [{ id: `c${i}:0:0`, clientId: `u${i}`, connectionId: `c${i}`, action: ABLY_ACTION.present, timestamp: 1_700_000_000_000 }]] as const)]);
+    const { receiver, fake } = await setup(new Map(sets), { everyMs: 20 });
+    const done = new Promise<void>((resolve) => receiver.on('reconcile', (e) => void (e.phase === 'done' && resolve())));
+    await done;
+    await receiver.idle();
+    expect(fake.counts).toMatchObject({ channels: 1, batch: 1, single: 0 });
+    expect((await receiver.store.channels()).length).toBe(30);
   });
 
   it('without onDrift a drift is only reported: no request is made', async () => {

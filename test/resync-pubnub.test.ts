@@ -22,7 +22,8 @@ const cleanups = cleanupAfterEach();
 
 async function setup(sets: Map<string, TruthMember[]>, resync: ReceiverOptions['resync'], fakeOptions: { truncate?: number } = {}, options: Partial<ReceiverOptions> = {}): Promise<Rig<FakePubNub>> {
   const fake = await startFakePubNub(PUBNUB_SUB_KEY, sets, fakeOptions);
-  return startRig(fake, { pubnub: { secret: SECRET, subscribeKey: PUBNUB_SUB_KEY, rest: { baseUrl: fake.url } }, resync, ...options }, cleanups);
+  // These tests look at one channel at a time: no start-up reconcile (test/reconcile-receiver.test.ts has those).
+  return startRig(fake, { pubnub: { secret: SECRET, subscribeKey: PUBNUB_SUB_KEY, rest: { baseUrl: fake.url } }, resync: resync === undefined ? undefined : { onStart: false, ...resync }, ...options }, cleanups);
 }
 
 /** Events & Actions deliveries (millisecond timestamps) with a random share lost for good; the newest event of each channel gets through. */

@@ -19,7 +19,7 @@ const cleanups = cleanupAfterEach();
 
 async function setup(sets: Map<string, TruthMember[]>, secret = PUSHER_APP_SECRET): Promise<Rig<FakePusher>> {
   const fake = await startFakePusher(PUSHER_APP_ID, KEYS, sets);
-  return startRig(fake, { pusher: { keys: [{ key: PUSHER_APP_KEY, secret }], appId: PUSHER_APP_ID, rest: { baseUrl: fake.url } }, resync: { minIntervalMs: 0 } }, cleanups);
+  return startRig(fake, { pusher: { keys: [{ key: PUSHER_APP_KEY, secret }], appId: PUSHER_APP_ID, rest: { baseUrl: fake.url } }, resync: { minIntervalMs: 0, onStart: false } }, cleanups);
 }
 
 describe('Pusher: repair from the signed REST API', () => {

@@ -108,6 +108,38 @@ export interface DriftEvent {
   timestamp: number;
 }
 
+/** What one provider's part of a reconcile did. */
+export interface ProviderReconcileResult {
+  /** Channels looked at: the ones the provider listed together with the store's. */
+  channels: number;
+  /** Effective changes applied (emitted as join / update / leave, reason 'resync' for leaves). */
+  changes: number;
+  /** HTTP requests sent to the provider, retries included. */
+  requests: number;
+  /** True when every channel's snapshot was had and complete, and the listing was complete. */
+  complete: boolean;
+  /** Channels whose snapshot failed (`'*'`: the listing itself failed). */
+  failed: string[];
+  durationMs: number;
+}
+
+/** What `receiver.reconcile()` did, in all and per provider. */
+export interface ReconcileResult extends ProviderReconcileResult {
+  providers: Partial<Record<ProviderName, ProviderReconcileResult>>;
+  /** False when another instance sharing the store ran this reconcile (and the figures are zero here). */
+  ranHere: boolean;
+}
+
+/** Progress of a reconcile: `phase` 'list' (asking the provider for its channels), 'snapshot' (done of total), 'done'. */
+export interface ReconcileEvent {
+  provider: ProviderName;
+  phase: 'list' | 'snapshot' | 'done';
+  done: number;
+  total: number;
+  /** With phase 'done': the provider's result. */
+  result?: ProviderReconcileResult;
+}
+
 /** Event name -> payload. `receiver.on('` autocompletes these. */
 export interface PresenceEventMap {
   join: JoinEvent;
@@ -118,6 +150,7 @@ export interface PresenceEventMap {
   message: MessageEvent;
   occupancy: OccupancyEvent;
   drift: DriftEvent;
+  reconcile: ReconcileEvent;
 }
 
 export type PresenceEventName = keyof PresenceEventMap;
@@ -131,6 +164,7 @@ export const EVENT_NAMES = [
   'message',
   'occupancy',
   'drift',
+  'reconcile',
 ] as const satisfies readonly PresenceEventName[];
 
 /** A non-presence event a provider normalised, emitted as it is (no merge). */

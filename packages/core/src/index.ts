@@ -19,6 +19,9 @@ export type {
   MessageEvent,
   OccupancyEvent,
   PresenceEventMap,
+  ProviderReconcileResult,
+  ReconcileEvent,
+  ReconcileResult,
   PresenceEventName,
   ProviderName,
   UpdateEvent,
@@ -27,7 +30,7 @@ export type { Handler } from './emitter.js';
 export { HandlerError, ItemProblem, ReceiverError, StoreError, WebhookError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { ResyncError } from './rest/resync-error.js';
-export type { AblyOptions, CipherKey } from './providers/ably/options.js';
+export type { AblyOptions, AblyRestOptions, CipherKey } from './providers/ably/options.js';
 export type { MultipartLimits, PubNubOptions, PubNubRestOptions } from './providers/pubnub/options.js';
 export type { PusherKey, PusherOptions } from './providers/pusher/options.js';
 export type { RestOptions } from './rest/options.js';

@@ -1,7 +1,7 @@
 import { DeliveryQueue } from './delivery-queue.js';
 import type { Handler } from './emitter.js';
 import { TypedEmitter } from './emitter.js';
-import type { ChannelEvent, DriftEvent, PresenceChange, PresenceEventMap, PresenceEventName } from './events.js';
+import type { ChannelEvent, DriftEvent, PresenceChange, PresenceEventMap, PresenceEventName, ReconcileEvent, ReconcileResult } from './events.js';
 import { changeToEvent } from './events.js';
 import { HandlerError, toError, WebhookError } from './errors.js';
 import { InFlightBytes } from './http/in-flight.js';
@@ -14,7 +14,7 @@ import { Pipeline } from './pipeline/pipeline.js';
 import { MemoryStore } from './presence/memory-store.js';
 import { buildProviders } from './providers/index.js';
 import { ReadEndpoint } from './read-endpoint.js';
-import type { ResyncResult, ResyncTarget } from './resync/resyncer.js';
+import type { RepairPlan, ResyncResult, ResyncTarget } from './resync/resyncer.js';
 import { Resyncer } from './resync/resyncer.js';
 import { visibleChanges } from './resync/repair.js';
 import type { PresenceStore } from './store.js';
@@ -61,6 +61,15 @@ export interface Receiver {
    * `resync.minIntervalMs`: a call inside the window gets the running or last result.
    */
   resync(channel: string, target?: ResyncTarget): Promise<ResyncResult>;
+  /**
+   * Rebuild every channel of the app from the providers' REST APIs (all configured providers, or
+   * `{ provider }`): the channels each lists together with every channel the store holds, batched,
+   * within `resync.concurrency` / `maxRequestsPerSecond`, once per fleet (the store's lease).
+   * Repairs are emitted as join / update / leave (reason 'resync'); progress as `reconcile` events.
+   */
+  reconcile(target?: ResyncTarget): Promise<ReconcileResult>;
+  /** Resolves when the start-up reconcile (`resync.onStart`) has finished; at once when there is none. */
+  ready(): Promise<ReconcileResult | undefined>;
   /** Stop drift timers, abort snapshot requests, wait for idle(), and close the store if the receiver created it. */
   close(): Promise<void>;
   readonly store: PresenceStore;
@@ -86,6 +95,8 @@ class PresenceReceiver implements Receiver {
   private readonly ackTimeoutMs: number;
   private readonly maxQueued: number;
   private readonly rejections: (info: RejectInfo) => void;
+  private readonly startup: Promise<ReconcileResult | undefined>;
+  private closing = false;
 
   constructor(input: ReceiverOptions) {
     const options = resolveReceiverOptions(input);
@@ -117,9 +128,20 @@ class PresenceReceiver implements Receiver {
       providers,
       applyInQueue: (build) => this.applyInQueue(build),
       drift: (event) => void this.emit([], [{ name: 'drift', payload: event }]),
+      progress: (event) => void this.emit([], [{ name: 'reconcile', payload: event }]),
       report: (error) => this.report(error),
       now: Date.now,
     });
+    // The start-up reconcile: a restart (an empty MemoryStore) or an outage (a store holding members who left) is
+    // repaired from the providers. Deliveries are accepted and applied meanwhile; a failure is reported, not thrown.
+    const reconcilable = providers.some((p) => p.rest !== undefined);
+    this.startup =
+      options.resync.onStart && reconcilable
+        ? this.resyncer.reconcile().catch((error: unknown) => {
+            if (!this.closing) this.report(toError(error));
+            return undefined;
+          })
+        : Promise.resolve(undefined);
   }
 
   on<K extends PresenceEventName>(name: K, handler: Handler<K>): () => void {
@@ -145,7 +167,16 @@ class PresenceReceiver implements Receiver {
     return this.resyncer.resync(channel, target);
   }
 
+  reconcile(target?: ResyncTarget): Promise<ReconcileResult> {
+    return this.resyncer.reconcile(target);
+  }
+
+  ready(): Promise<ReconcileResult | undefined> {
+    return this.startup;
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
     this.resyncer.close();
     await this.idle();
     if (this.ownsStore) await this.store.close?.();
@@ -207,19 +238,20 @@ class PresenceReceiver implements Receiver {
   }
 
   /** The resync port's merge: in the queue, like a delivery; only visible changes are emitted. */
-  private applyInQueue(build: () => Promise<{ events: Accepted['presence'] }>): Promise<PresenceChange[]> {
+  private applyInQueue(build: () => Promise<RepairPlan>): Promise<PresenceChange[]> {
     let changes: PresenceChange[] = [];
     return this.queue
       .push(async () => {
-        const { events } = await build();
-        changes = events.length > 0 ? visibleChanges(await this.store.apply(events)) : [];
+        const { events, watermarks } = await build();
+        const applied = watermarks === undefined || watermarks.length === 0 ? await this.store.apply(events) : await this.store.apply(events, { watermarks });
+        changes = visibleChanges(applied);
         await this.emit(changes, []);
       })
       .then(() => changes);
   }
 
   /** Emit effective changes and other events; handler failures go to onError as one HandlerError. */
-  private async emit(changes: readonly PresenceChange[], events: readonly (ChannelEvent | { name: 'drift'; payload: DriftEvent })[]): Promise<void> {
+  private async emit(changes: readonly PresenceChange[], events: readonly (ChannelEvent | { name: 'drift'; payload: DriftEvent } | { name: 'reconcile'; payload: ReconcileEvent })[]): Promise<void> {
     const failures: unknown[] = [];
     const pending: Promise<void>[] = [];
     const emitter = this.emitter;

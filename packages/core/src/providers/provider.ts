@@ -3,6 +3,8 @@ import type { ItemProblem } from '../errors.js';
 import type { ContentType } from '../http/content-type.js';
 import type { DecodedBody } from '../http/decode-body.js';
 import type { RequestHeaders } from '../http/headers.js';
+import type { RequestBudget } from '../rest/budget.js';
+import type { ChannelFailure } from '../rest/channel-failure.js';
 import type { Snapshot } from './snapshot.js';
 
 /** What a provider sees of a request before its body is parsed: headers, query and the raw bytes. */
@@ -23,10 +25,33 @@ export interface Normalised {
   problems: ItemProblem[];
 }
 
-/** A provider's REST side: its presence snapshot of one channel, and (for reconcile) its channel listing. */
+/** What a whole-app sweep of one provider did (its snapshots went to `onSnapshot` as they were read). */
+export interface RestSweep {
+  /** Channels the provider listed as active / occupied. */
+  listed: number;
+  /** Channels whose snapshot could not be had (each also counted in `failures`). */
+  failures: ChannelFailure[];
+  /** False when the listing itself may have missed channels (a page bound, an unreadable entry). */
+  complete: boolean;
+}
+
+/** How a sweep reports progress: the number of channels it will snapshot, once it knows. */
+export interface SweepHooks {
+  onSnapshot(snapshot: Snapshot): Promise<void>;
+  onTotal(total: number): void;
+}
+
+/** A provider's REST side: its presence snapshot of one channel, and the whole-app sweep for reconcile. */
 export interface ProviderRest {
   /** One channel's presence, as the provider's REST API lists it. `signal` aborts (the receiver closed). */
   snapshot(channel: string, signal?: AbortSignal): Promise<Snapshot>;
+  /**
+   * Every channel the provider lists, together with `known` (the store's channels of this provider):
+   * each one's snapshot, batched as the provider allows, every request through `budget`.
+   */
+  sweep(known: readonly string[], budget: RequestBudget, hooks: SweepHooks): Promise<RestSweep>;
+  /** The timeout of one request (the provider's `rest.timeoutMs`). */
+  readonly timeoutMs: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { nonNegativeNumber, optionalBoolean, optionError } from '../options/check.js';
+import { nonNegativeNumber, optionalBoolean, optionError, positiveInteger, positiveNumber } from '../options/check.js';
 
 /** Drift detection and repair. Without this option a receiver detects nothing, but `resync()` still works. */
 export interface ResyncOptions {
@@ -8,8 +8,14 @@ export interface ResyncOptions {
   graceMs?: number;
   /** One snapshot request per channel within this window; calls inside it get the running or last result. Default 5000 ms. */
   minIntervalMs?: number;
-  /** Check every active channel against the provider's REST API this often. 0 (default) = never. */
+  /** Reconcile the whole app (batched, once per fleet) this often. 0 (default) = never. */
   everyMs?: number;
+  /** Reconcile the whole app once at start-up (`receiver.ready()` resolves when it is done). Default true. */
+  onStart?: boolean;
+  /** A reconcile's requests open at once, per provider. Default 2. */
+  concurrency?: number;
+  /** A reconcile's request starts per second, per provider, retries included. Default 10. */
+  maxRequestsPerSecond?: number;
 }
 
 export interface ResolvedResyncOptions {
@@ -19,6 +25,9 @@ export interface ResolvedResyncOptions {
   graceMs: number;
   minIntervalMs: number;
   everyMs: number;
+  onStart: boolean;
+  concurrency: number;
+  maxRequestsPerSecond: number;
 }
 
 /** Defaults and validation; throws the standard option TypeError naming the bad option. */
@@ -30,5 +39,8 @@ export function resolveResyncOptions(options: ResyncOptions | undefined): Resolv
     graceMs: nonNegativeNumber(options?.graceMs, 'resync.graceMs', 2000),
     minIntervalMs: nonNegativeNumber(options?.minIntervalMs, 'resync.minIntervalMs', 5000),
     everyMs: nonNegativeNumber(options?.everyMs, 'resync.everyMs', 0),
+    onStart: options !== undefined && optionalBoolean(options.onStart, 'resync.onStart', true),
+    concurrency: positiveInteger(options?.concurrency, 'resync.concurrency', 2),
+    maxRequestsPerSecond: positiveNumber(options?.maxRequestsPerSecond, 'resync.maxRequestsPerSecond', 10),
   };
 }

@@ -1,4 +1,4 @@
-import type { DriftEvent, PresenceChange, PresenceEvent, ProviderName, ReportedOccupancy } from '../events.js';
+import type { DriftEvent, PresenceChange, PresenceEvent, ProviderName, ProviderReconcileResult, ReconcileEvent, ReconcileResult, ReportedOccupancy } from '../events.js';
 import { ReceiverError, toError } from '../errors.js';
 import type { Normalised, Provider } from '../providers/provider.js';
 import { ResyncError } from '../rest/resync-error.js';
@@ -10,6 +10,8 @@ import type { ResolvedResyncOptions } from './options.js';
 import type { RunMode } from './rate-limit.js';
 import { RateLimiter } from './rate-limit.js';
 import { isMemberOf, listedCount, ownMembers, repairEvents } from './repair.js';
+import { reconcileProvider } from './reconcile.js';
+import { runOncePerFleet } from './lease-runner.js';
 
 /** What one resync did. */
 export interface ResyncResult {
@@ -53,6 +55,8 @@ export interface ResyncPort {
   applyInQueue(build: () => Promise<RepairPlan>): Promise<PresenceChange[]>;
   /** Emit a drift event. */
   drift(event: DriftEvent): void;
+  /** Emit a reconcile progress event. */
+  progress(event: ReconcileEvent): void;
   report(error: Error): void;
   now(): number;
 }
@@ -64,8 +68,6 @@ export interface ResyncPort {
  */
 export class Resyncer {
   private readonly book = new ChannelBook();
-  /** Channels with events since the last periodic sweep (filled only when there is one: it empties it). */
-  private touched = new Set<string>();
   private readonly limiter: RateLimiter<ResyncResult>;
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly scheduler: CheckScheduler | undefined;
@@ -81,7 +83,7 @@ export class Resyncer {
     this.limiter = new RateLimiter(options.minIntervalMs, port.now);
     if (options.detect) {
       this.scheduler = new CheckScheduler(options.graceMs, (channel) => void this.track(this.check(channel)));
-      this.scheduler.every(options.everyMs, () => this.sweep());
+      this.scheduler.every(options.everyMs, () => this.reconcile().then(() => undefined, (error: unknown) => void (this.closed || this.port.report(toError(error)))));
     }
   }
 
@@ -91,7 +93,6 @@ export class Resyncer {
       const notes = this.book.note(event.channel, event.provider);
       if (this.scheduler === undefined) continue;
       if (notes.lastEventAt === undefined || event.order.ts > notes.lastEventAt) notes.lastEventAt = event.order.ts;
-      this.markTouched(event.channel);
       if (event.reported !== undefined) this.scheduler.defer(event.channel);
     }
     for (const event of normalised.channel) {
@@ -100,7 +101,6 @@ export class Resyncer {
       const notes = this.book.note(channel, provider);
       if (this.scheduler === undefined || occupancy === undefined) continue;
       if (notes.reported === undefined || timestamp >= notes.reported.timestamp) notes.reported = { occupancy, timestamp };
-      this.markTouched(channel);
       this.scheduler.defer(channel);
     }
   }
@@ -130,11 +130,6 @@ export class Resyncer {
     this.closed = true;
     this.scheduler?.close();
     this.abort.abort();
-  }
-
-  /** Without a periodic sweep nothing would ever empty `touched`. */
-  private markTouched(channel: string): void {
-    if (this.options.everyMs > 0) this.touched.add(channel);
   }
 
   /** Seen events first; else the only configured provider; else what the stored members say. */
@@ -245,19 +240,82 @@ export class Resyncer {
     return fromEvent !== undefined && fromEvent.timestamp > fromStore.timestamp ? fromEvent : fromStore;
   }
 
-  /** Every active channel (holding members, or with events since the last sweep) against its provider's snapshot. */
-  private async sweep(): Promise<void> {
-    try {
-      const channels = new Set([...(await this.port.store.channels()), ...this.touched]);
-      this.touched = new Set();
-      for (const channel of channels) {
-        if (this.closed) return;
-        const provider = await this.providerFor(channel, true);
-        if (provider === undefined || this.byName.get(provider)?.rest === undefined) continue;
-        await this.track(this.run(channel, provider, this.options.onDrift ? 'repair' : 'detect', true)).catch(() => undefined); // reported by execute
-      }
-    } catch (error) {
-      if (!this.closed) this.port.report(toError(error));
+  private running: Promise<ReconcileResult> | undefined;
+
+  /**
+   * The whole app, batched, once per fleet: each configured provider (or `target.provider`) lists its
+   * channels, and those with the store's channels of that provider are repaired from the provider's
+   * snapshots. With a shared store only one instance runs it (the store's lease); the others wait
+   * for it to finish (ranHere: false). A call while one runs here gets the running one.
+   */
+  reconcile(target: ResyncTarget = {}): Promise<ReconcileResult> {
+    if (this.closed) return Promise.reject(new ReceiverError('receiver_closed', 'the receiver is closed'));
+    if (target.provider === undefined && this.running !== undefined) return this.running;
+    const run = this.track(this.reconcileOnce(target));
+    if (target.provider === undefined) {
+      this.running = run;
+      const done = () => void (this.running = undefined);
+      run.then(done, done);
     }
+    return run;
+  }
+
+  private async reconcileOnce(target: ResyncTarget): Promise<ReconcileResult> {
+    const started = this.port.now();
+    const providers = this.port.providers.filter((p) => p.rest !== undefined && (target.provider === undefined || p.name === target.provider));
+    if (target.provider !== undefined && providers.length === 0) {
+      const provider = this.byName.get(target.provider);
+      throw new ResyncError(target.provider, '*', provider?.restMissing ?? `${target.provider} is not configured`);
+    }
+    const name = target.provider === undefined ? 'reconcile' : `reconcile:${target.provider}`;
+    const outcome = await runOncePerFleet(this.port.store, name, { signal: this.abort.signal }, (signal) => this.reconcileHere(providers, signal));
+    if (outcome.ran) return { ...outcome.value, durationMs: this.port.now() - started };
+    return { channels: 0, changes: 0, requests: 0, complete: true, failed: [], durationMs: this.port.now() - started, providers: {}, ranHere: false };
+  }
+
+  private async reconcileHere(providers: readonly Provider[], signal: AbortSignal): Promise<ReconcileResult> {
+    const total: ReconcileResult = { channels: 0, changes: 0, requests: 0, complete: true, failed: [], durationMs: 0, providers: {}, ranHere: true };
+    const { concurrency, maxRequestsPerSecond } = this.options;
+    for (const provider of providers) {
+      const known = await this.storedChannelsOf(provider.name);
+      const result: ProviderReconcileResult = await reconcileProvider(provider, known, { concurrency, maxRequestsPerSecond, signal }, {
+        store: this.port.store,
+        applyRepair: async (build) => (await this.port.applyInQueue(build)).length,
+        progress: (event) => this.port.progress(event),
+        drift: (event) => this.port.drift(event),
+        report: (error) => this.port.report(error),
+        now: () => this.port.now(),
+      });
+      total.providers[provider.name] = result;
+      total.channels += result.channels;
+      total.changes += result.changes;
+      total.requests += result.requests;
+      total.complete &&= result.complete;
+      for (const channel of result.failed) total.failed.push(provider.name === providers[0]?.name ? channel : `${provider.name}:${channel}`);
+    }
+    return total;
+  }
+
+  /**
+   * The store's channels that belong to `provider`: all of them when it is the only one configured;
+   * else the provider its events carried, or what its stored members say (connections or users;
+   * Pusher's presence channels are named `presence-*`).
+   */
+  private async storedChannelsOf(provider: ProviderName): Promise<string[]> {
+    const channels = await this.port.store.channels();
+    if (this.port.providers.length === 1) return channels;
+    const own: string[] = [];
+    for (const channel of channels) {
+      const seen = this.book.get(channel)?.provider;
+      if (seen !== undefined) {
+        if (seen === provider) own.push(channel);
+        continue;
+      }
+      const members = await this.port.store.members(channel);
+      let owners = this.port.providers.filter((p) => members.every((m) => isMemberOf(m, p.name)));
+      if (owners.length > 1 && owners.some((p) => p.name === 'pusher')) owners = owners.filter((p) => (p.name === 'pusher') === channel.startsWith('presence-'));
+      if (owners.length === 1 && owners[0]?.name === provider) own.push(channel);
+    }
+    return own;
   }
 }

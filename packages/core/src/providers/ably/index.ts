@@ -7,6 +7,7 @@ import { parseKeyring } from './keyring.js';
 import { normaliseAbly } from './normalise.js';
 import type { AblyOptions, CipherKey } from './options.js';
 import { ablySource } from './rest/snapshot.js';
+import { ablySweep } from './rest/sweep.js';
 import { missingAblyCredential, verifyAbly } from './verify.js';
 
 export type { AblyOptions, CipherKey } from './options.js';
@@ -48,6 +49,13 @@ export function createAblyProvider(options: AblyOptions, context: AblyContext): 
     normalise: (body, request) => normaliseAbly(body, request.headers, request.body, cipherKey),
     ...(key === undefined
       ? { restMissing: 'Ably resync reads the REST API with Basic auth: configure ably.keys' }
-      : { rest: { snapshot: ablySource({ key, baseUrl: context.restBaseUrl, timeoutMs: context.restTimeoutMs, cipherKey, now: context.now }) } }),
+      : {
+          rest: {
+            snapshot: ablySource({ key, baseUrl: context.restBaseUrl, timeoutMs: context.restTimeoutMs, cipherKey, now: context.now }),
+            timeoutMs: context.restTimeoutMs,
+            sweep: (known, budget, hooks) =>
+              ablySweep({ baseUrl: context.restBaseUrl, key, cipherKey, now: context.now, ...(options.rest?.prefix === undefined ? {} : { prefix: options.rest.prefix }) }, known, budget, hooks),
+          },
+        }),
   };
 }

@@ -1,5 +1,10 @@
 import type { RestOptions } from '../../rest/options.js';
 
+/** Ably's REST API; `prefix` limits a whole-app reconcile to the channels whose name starts with it. */
+export interface AblyRestOptions extends RestOptions {
+  prefix?: string;
+}
+
 /** A cipher key: raw bytes, or base64 text (as Ably's dashboard shows it). */
 export type CipherKey = string | Uint8Array;
 
@@ -20,6 +25,6 @@ export interface AblyOptions {
   cipherKeys?: Readonly<Record<string, CipherKey>> | ((channel: string) => CipherKey | undefined);
   /** Accept unsigned, secret-less requests. Logs a warning once. Never in production. */
   insecure?: boolean;
-  /** The REST API that `resync` reads presence from, with Basic auth by `keys[0]`. */
-  rest?: RestOptions;
+  /** The REST API that `resync` and `reconcile` read presence from, with Basic auth by `keys[0]`. */
+  rest?: AblyRestOptions;
 }

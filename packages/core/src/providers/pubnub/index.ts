@@ -6,6 +6,7 @@ import { parseMultipart } from './multipart.js';
 import { normalisePubNub } from './normalise.js';
 import type { PubNubOptions } from './options.js';
 import { pubnubSource } from './rest/snapshot.js';
+import { pubnubSweep } from './rest/sweep.js';
 import { missingPubNubSecret, verifyPubNub } from './verify.js';
 
 export type { MultipartLimits, PubNubOptions } from './options.js';
@@ -29,6 +30,13 @@ export function createPubNubProvider(options: PubNubOptions, context: PubNubCont
   const limits = { ...options.multipart };
   const multipart = (body: Uint8Array, boundary: string) => parseMultipart(body, boundary, limits);
   const rest = options.rest;
+  const hereNow = (subscribeKey: string) => ({
+    subscribeKey,
+    baseUrl: context.restBaseUrl,
+    uuid: rest?.uuid ?? DEFAULT_PUBNUB_RESYNC_UUID,
+    ...(rest?.authKey === undefined ? {} : { authKey: rest.authKey }),
+    now: context.now,
+  });
   return {
     name: 'pubnub',
     presents: (request) => options.secret !== undefined && presentedSecret(request, options.secretHeader) !== undefined,
@@ -42,14 +50,9 @@ export function createPubNubProvider(options: PubNubOptions, context: PubNubCont
       ? { restMissing: 'PubNub resync reads Here Now: configure pubnub.subscribeKey' }
       : {
           rest: {
-            snapshot: pubnubSource({
-              subscribeKey: options.subscribeKey,
-              baseUrl: context.restBaseUrl,
-              timeoutMs: context.restTimeoutMs,
-              uuid: rest?.uuid ?? DEFAULT_PUBNUB_RESYNC_UUID,
-              ...(rest?.authKey === undefined ? {} : { authKey: rest.authKey }),
-              now: context.now,
-            }),
+            snapshot: pubnubSource({ ...hereNow(options.subscribeKey), timeoutMs: context.restTimeoutMs }),
+            timeoutMs: context.restTimeoutMs,
+            sweep: (known, budget, hooks) => pubnubSweep(hereNow(options.subscribeKey as string), known, budget, hooks),
           },
         }),
   };

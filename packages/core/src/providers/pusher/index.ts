@@ -3,8 +3,10 @@ import type { Provider } from '../provider.js';
 import { pusherClaimsBody, pusherPresents } from './detect.js';
 import { pusherKeyring } from './keyring.js';
 import { normalisePusher } from './normalise.js';
-import type { PusherOptions } from './options.js';
+import type { PusherKey, PusherOptions } from './options.js';
+import type { PusherRestConfig } from './rest/client.js';
 import { pusherSnapshot } from './rest/client.js';
+import { pusherSweep } from './rest/sweep.js';
 import { missingPusherCredential, verifyPusher } from './verify.js';
 
 export type { PusherKey, PusherOptions } from './options.js';
@@ -30,6 +32,7 @@ export interface PusherContext {
 export function createPusherProvider(options: PusherOptions, context: PusherContext): Provider {
   const keyring = pusherKeyring(options.keys);
   const first = options.keys[0];
+  const restConfig = (appId: string, credentials: PusherKey): PusherRestConfig => ({ baseUrl: context.restBaseUrl, appId, credentials, timeoutMs: context.restTimeoutMs, now: context.now });
   return {
     name: 'pusher',
     presents: (request) => pusherPresents(request.headers),
@@ -43,7 +46,9 @@ export function createPusherProvider(options: PusherOptions, context: PusherCont
       ? { restMissing: 'Pusher resync reads the REST API of one app: configure pusher.appId' }
       : {
           rest: {
-            snapshot: pusherSnapshot({ baseUrl: context.restBaseUrl, appId: options.appId, credentials: first, timeoutMs: context.restTimeoutMs, now: context.now }),
+            snapshot: pusherSnapshot(restConfig(options.appId, first)),
+            timeoutMs: context.restTimeoutMs,
+            sweep: (known, budget, hooks) => pusherSweep(restConfig(options.appId as string, first), known, budget, hooks),
           },
         }),
   };

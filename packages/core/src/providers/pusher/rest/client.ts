@@ -1,3 +1,4 @@
+import type { FetchJsonInput, JsonAnswer } from '../../../rest/fetch-json.js';
 import { fetchJson } from '../../../rest/fetch-json.js';
 import { ResyncError } from '../../../rest/resync-error.js';
 import type { SnapshotSource } from '../../snapshot.js';
@@ -15,6 +16,8 @@ export interface PusherRestConfig {
   credentials: PusherCredentials;
   timeoutMs: number;
   now: () => number;
+  /** The HTTP edge (default fetchJson); a reconcile passes its RequestBudget's, so these requests count against it. */
+  fetch?: (input: FetchJsonInput) => Promise<JsonAnswer>;
 }
 
 /** What the app's presence channels hold, as Pusher counts it. */
@@ -29,7 +32,7 @@ const ALL_CHANNELS = '(presence channels)';
 
 async function signedGet(config: PusherRestConfig, path: string, params: Record<string, string>, channel: string, signal: AbortSignal | undefined) {
   const query = signedQuery('GET', path, params, config.credentials, config.now());
-  return fetchJson({
+  return (config.fetch ?? fetchJson)({
     provider: 'pusher',
     channel,
     url: `${config.baseUrl}${path}?${query}`,

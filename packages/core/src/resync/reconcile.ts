@@ -1,0 +1,80 @@
+import type { DriftEvent, PresenceEvent, ProviderName, ProviderReconcileResult, ReconcileEvent } from '../events.js';
+import { toError } from '../errors.js';
+import type { Provider } from '../providers/provider.js';
+import type { Snapshot } from '../providers/snapshot.js';
+import { RequestBudget } from '../rest/budget.js';
+import type { RequestBudgetOptions } from '../rest/budget.js';
+import type { PresenceStore } from '../store.js';
+import { listedCount, ownMembers, repairEvents } from './repair.js';
+
+/** What a reconcile of one provider needs from the receiver (a slice of the resync port). */
+export interface ReconcilePort {
+  store: PresenceStore;
+  /** Merge a repair in the delivery queue and emit its visible changes; answers how many there were. */
+  applyRepair(build: () => Promise<{ events: PresenceEvent[]; watermarks?: { channel: string; time: number }[] }>): Promise<number>;
+  progress(event: ReconcileEvent): void;
+  /** A channel the reconcile found wrong (its repair changed something). */
+  drift(event: DriftEvent): void;
+  report(error: Error): void;
+  now(): number;
+}
+
+/**
+ * One provider's part of a whole-app reconcile: the provider lists its channels and, together with
+ * `known` (the store's channels of this provider), hands each channel's snapshot over as it is read;
+ * each snapshot goes through the same repair as a single resync (the order-aware merge, so
+ * deliveries that arrive meanwhile still win), and a complete one sets the channel's watermark. A
+ * failure is that channel's (or, for the listing, `'*'`): the rest goes on. Never rejects but on abort.
+ */
+export async function reconcileProvider(
+  provider: Provider,
+  known: readonly string[],
+  budgetOptions: RequestBudgetOptions,
+  port: ReconcilePort,
+): Promise<ProviderReconcileResult> {
+  const started = port.now();
+  const name: ProviderName = provider.name;
+  const budget = new RequestBudget({ timeoutMs: provider.rest?.timeoutMs, ...budgetOptions });
+  const result: ProviderReconcileResult = { channels: 0, changes: 0, requests: 0, complete: true, failed: [], durationMs: 0 };
+  let total = known.length;
+  port.progress({ provider: name, phase: 'list', done: 0, total });
+  const onSnapshot = async (snapshot: Snapshot) => {
+    result.channels++;
+    for (const problem of snapshot.problems) port.report(problem);
+    if (!snapshot.complete) result.complete = false;
+    try {
+      let stored = 0;
+      const changes = await port.applyRepair(async () => {
+        const members = ownMembers(await port.store.members(snapshot.channel), snapshot);
+        stored = members.length;
+        return { events: repairEvents(snapshot, members), ...(snapshot.complete ? { watermarks: [{ channel: snapshot.channel, time: snapshot.time }] } : {}) };
+      });
+      result.changes += changes;
+      if (changes > 0) port.drift({ channel: snapshot.channel, provider: name, reported: listedCount(snapshot), stored, timestamp: port.now() });
+    } catch (error) {
+      // The store failed for this channel: reported, and the channel counts as failed.
+      port.report(toError(error));
+      result.failed.push(snapshot.channel);
+      result.complete = false;
+    }
+    port.progress({ provider: name, phase: 'snapshot', done: result.channels, total });
+  };
+  try {
+    if (provider.rest === undefined) throw new Error(provider.restMissing ?? `${name} has no REST API configured`);
+    const sweep = await provider.rest.sweep(known, budget, { onSnapshot, onTotal: (n) => void (total = n) });
+    for (const failure of sweep.failures) {
+      port.report(failure.error);
+      result.failed.push(failure.channel);
+    }
+    if (sweep.failures.length > 0 || !sweep.complete) result.complete = false;
+  } catch (error) {
+    if (budgetOptions.signal?.aborted === true) throw error;
+    port.report(toError(error));
+    result.failed.push('*');
+    result.complete = false;
+  }
+  result.requests = budget.requests;
+  result.durationMs = port.now() - started;
+  port.progress({ provider: name, phase: 'done', done: result.channels, total, result });
+  return result;
+}
