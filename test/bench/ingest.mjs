@@ -1,20 +1,25 @@
 // Section 1: ingest per framework. autocannon (in this process) against a child-process server:
-// the framework's bare raw-body route (A), the same route that also verifies the signature and
-// JSON.parses the body (F, the floor), and the same framework with presenceWebhooks + MemoryStore
-// (B), alternated A/F/B/A/F/B. Every request carries a distinct signed 10-item Ably batch from a
+// the framework's bare raw-body route, the same route that also verifies the signature and
+// JSON.parses the body (the floor), two peers (a naive Map-per-channel handler on the floor, and
+// @octokit/webhooks' node middleware on the same bodies signed its way) and the same framework
+// with presenceWebhooks + MemoryStore, alternated round by round. Every request carries a distinct signed 10-item Ably batch from a
 // pre-built pool; each run gets a fresh server, so every body is new to its store (the pool is
 // sized for the presence runs; the faster bare route may wrap around it, which it cannot notice).
 import { fork } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { presenceBodies } from './fixtures.mjs';
+import { OCTOKIT_SECRET, presenceBodies } from './fixtures.mjs';
 import { median, round } from './stats.mjs';
 
 const SERVER = fileURLToPath(new URL('./ingest-server.mjs', import.meta.url));
 export const FRAMEWORKS = ['express', 'koa', 'fastify'];
-/** A: the bare route; F: bare + signature check + JSON.parse (the floor any receiver pays); B: presenceWebhooks. */
-const VARIANTS = ['bare', 'floor', 'presence'];
+/**
+ * bare: the raw-body route; floor: bare + signature check + JSON.parse (what any receiver pays);
+ * naive: the floor + a Map per channel; octokit: @octokit/webhooks' middleware; presence: presenceWebhooks.
+ */
+export const VARIANTS = ['bare', 'floor', 'naive', 'octokit', 'presence'];
 
 async function startServer(framework, variant) {
   // BENCH_PROF=<dir> writes a CPU profile of every server to <dir> (for `node /work/notes/prof.js`).
@@ -78,6 +83,19 @@ async function load(port, seconds, connections, pool) {
   return { result, p50: at(0.5), p99: at(0.99) };
 }
 
+/** The same bodies signed the way @octokit/webhooks checks them (one headers object per body, shared bytes). */
+function octokitBodies(bodies) {
+  return bodies.map(({ body }, i) => ({
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': `bench-${i}`,
+      'x-hub-signature-256': `sha256=${createHmac('sha256', OCTOKIT_SECRET).update(body).digest('hex')}`,
+    },
+  }));
+}
+
 function makePool(bodies) {
   let i = 0;
   let wraps = 0;
@@ -103,7 +121,8 @@ function makePool(bodies) {
   };
 }
 
-async function oneRun(framework, variant, opts, pool) {
+async function oneRun(framework, variant, opts, pools) {
+  const pool = variant === 'octokit' ? pools.octokit : pools.ably;
   const { child, port } = await startServer(framework, variant);
   try {
     pool.reset();
@@ -133,6 +152,9 @@ async function oneRun(framework, variant, opts, pool) {
       // Server CPU per answered request: robust to other load on the machine (unlike req/s).
       serverCpuUsPerRequest: round(stats.cpuMicros / r.requests.total, 1),
       serverSysUsPerRequest: round(stats.sysMicros / r.requests.total, 1),
+      // In-server receiver.handle() time (presence only): median and p99 over the measured run.
+      handleP50Us: stats.handle?.p50Us,
+      handleP99Us: stats.handle?.p99Us,
       server: stats,
     };
   } finally {
@@ -146,12 +168,14 @@ async function oneRun(framework, variant, opts, pool) {
  */
 export async function benchIngest(options = {}) {
   const opts = { seconds: 5, warmupSeconds: 1, rounds: 3, connections: 10, poolSize: 100_000, frameworks: FRAMEWORKS, log: () => undefined, ...options };
-  const pool = makePool(presenceBodies({ count: opts.poolSize }).map(({ headers, body }) => ({ headers, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) })));
+  const ably = presenceBodies({ count: opts.poolSize }).map(({ headers, body }) => ({ headers, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) }));
+  const pools = { ably: makePool(ably), octokit: makePool(octokitBodies(ably)) };
+  const pool = pools.ably;
   const runs = [];
   for (const framework of opts.frameworks) {
     for (let r = 0; r < opts.rounds; r++) {
       for (const variant of VARIANTS) {
-        const run = await oneRun(framework, variant, opts, pool);
+        const run = await oneRun(framework, variant, opts, pools);
         opts.log(`  ingest ${framework.padEnd(7)} ${variant.padEnd(8)} round ${r + 1}: ${round(run.reqPerSec)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms`);
         runs.push({ round: r + 1, ...run });
       }
@@ -159,7 +183,7 @@ export async function benchIngest(options = {}) {
   }
   const summary = opts.frameworks.map((framework) => {
     const of = (variant) => runs.filter((x) => x.framework === framework && x.variant === variant);
-    const [bare, floorRuns, presence] = VARIANTS.map(of);
+    const [bare, floorRuns, naive, octokit, presence] = VARIANTS.map(of);
     const m = (list, key) => median(list.map((x) => x[key]));
     const row = {
       framework,
@@ -179,6 +203,22 @@ export async function benchIngest(options = {}) {
     // The best ratio a receiver that verifies and parses before answering can reach here.
     row.floorRatio = round(row.floorReqPerSec / row.bareReqPerSec, 3);
     row.p99Ratio = round(row.presenceP99 / row.bareP99, 2);
+    row.naiveServerCpuUs = m(naive, 'serverCpuUsPerRequest');
+    row.octokitServerCpuUs = m(octokit, 'serverCpuUsPerRequest');
+    row.naiveReqPerSec = round(m(naive, 'reqPerSec'));
+    row.octokitReqPerSec = round(m(octokit, 'reqPerSec'));
+    // Server CPU per request against the floor and the peers: medians over the rounds of each
+    // round's ratio (the variants of one round run back to back, under the same machine load).
+    const perRound = (peer) => round(median(presence.map((p) => p.serverCpuUsPerRequest / peer.find((x) => x.round === p.round).serverCpuUsPerRequest)), 3);
+    row.cpuToFloor = perRound(floorRuns);
+    row.cpuToNaive = perRound(naive);
+    row.cpuToOctokit = perRound(octokit);
+    row.naiveCpuToFloor = round(median(naive.map((p) => p.serverCpuUsPerRequest / floorRuns.find((x) => x.round === p.round).serverCpuUsPerRequest)), 3);
+    row.octokitCpuToFloor = round(median(octokit.map((p) => p.serverCpuUsPerRequest / floorRuns.find((x) => x.round === p.round).serverCpuUsPerRequest)), 3);
+    // In-server handle() time under load: p99 over median (each run's own), median over the rounds.
+    row.handleP50Us = m(presence, 'handleP50Us');
+    row.handleP99Us = m(presence, 'handleP99Us');
+    row.handleP99ToP50 = round(median(presence.map((p) => p.handleP99Us / p.handleP50Us)), 2);
     row.p50Ratio = round(row.presenceP50 / row.bareP50, 2);
     row.presenceEventsPerSec = row.presenceReqPerSec * 10;
     return row;
