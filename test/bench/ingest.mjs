@@ -167,14 +167,14 @@ async function oneRun(framework, variant, opts, pools) {
  *           poolSize?: number, frameworks?: string[], log?: (line: string) => void }} options
  */
 export async function benchIngest(options = {}) {
-  const opts = { seconds: 5, warmupSeconds: 1, rounds: 3, connections: 10, poolSize: 100_000, frameworks: FRAMEWORKS, log: () => undefined, ...options };
+  const opts = { seconds: 5, warmupSeconds: 1, rounds: 3, connections: 10, poolSize: 100_000, frameworks: FRAMEWORKS, variants: VARIANTS, log: () => undefined, ...options };
   const ably = presenceBodies({ count: opts.poolSize }).map(({ headers, body }) => ({ headers, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) }));
   const pools = { ably: makePool(ably), octokit: makePool(octokitBodies(ably)) };
   const pool = pools.ably;
   const runs = [];
   for (const framework of opts.frameworks) {
     for (let r = 0; r < opts.rounds; r++) {
-      for (const variant of VARIANTS) {
+      for (const variant of opts.variants) {
         const run = await oneRun(framework, variant, opts, pools);
         opts.log(`  ingest ${framework.padEnd(7)} ${variant.padEnd(8)} round ${r + 1}: ${round(run.reqPerSec)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms`);
         runs.push({ round: r + 1, ...run });
@@ -209,12 +209,15 @@ export async function benchIngest(options = {}) {
     row.octokitReqPerSec = round(m(octokit, 'reqPerSec'));
     // Server CPU per request against the floor and the peers: medians over the rounds of each
     // round's ratio (the variants of one round run back to back, under the same machine load).
-    const perRound = (peer) => round(median(presence.map((p) => p.serverCpuUsPerRequest / peer.find((x) => x.round === p.round).serverCpuUsPerRequest)), 3);
-    row.cpuToFloor = perRound(floorRuns);
-    row.cpuToNaive = perRound(naive);
-    row.cpuToOctokit = perRound(octokit);
-    row.naiveCpuToFloor = round(median(naive.map((p) => p.serverCpuUsPerRequest / floorRuns.find((x) => x.round === p.round).serverCpuUsPerRequest)), 3);
-    row.octokitCpuToFloor = round(median(octokit.map((p) => p.serverCpuUsPerRequest / floorRuns.find((x) => x.round === p.round).serverCpuUsPerRequest)), 3);
+    const perRound = (runs, peer) => {
+      const ratios = runs.flatMap((p) => peer.filter((x) => x.round === p.round).map((x) => p.serverCpuUsPerRequest / x.serverCpuUsPerRequest));
+      return ratios.length === 0 ? undefined : round(median(ratios), 3);
+    };
+    row.cpuToFloor = perRound(presence, floorRuns);
+    row.cpuToNaive = perRound(presence, naive);
+    row.cpuToOctokit = perRound(presence, octokit);
+    row.naiveCpuToFloor = perRound(naive, floorRuns);
+    row.octokitCpuToFloor = perRound(octokit, floorRuns);
     // In-server handle() time under load: p99 over median (each run's own), median over the rounds.
     row.handleP50Us = m(presence, 'handleP50Us');
     row.handleP99Us = m(presence, 'handleP99Us');
