@@ -15,12 +15,15 @@
 // presence: the same framework with presenceWebhooks + a receiver on MemoryStore, with listeners on
 //           join / update / leave (so changes are turned into events, as in an application).
 //           receiver.handle is wrapped to time every call in the server (the in-server handle time).
+// candidate: presence with the receiver (createReceiver, MemoryStore) taken from another build of
+//           core, BENCH_CORE=<path to its index.js>: to measure a change in a scratch copy against
+//           the shipped one in the same run (`benchIngest({ variants, candidateCore })`).
 //
 // Talks to its parent over IPC: sends { port } once listening; answers 'stats' with what it handled.
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import getRawBody from 'raw-body';
-import { createReceiver, MemoryStore } from '@presence-webhooks/core';
+import * as shippedCore from '@presence-webhooks/core';
 import { BENCH_KEY, OCTOKIT_SECRET } from './bench-key.mjs';
 
 const [framework, variant] = process.argv.slice(2);
@@ -29,22 +32,35 @@ const ANSWER = '{"ok":true}';
 const HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
 const stats = { requests: 0, bytes: 0, join: 0, update: 0, leave: 0, errors: 0 };
+const { createReceiver, MemoryStore } = variant === 'candidate' ? await import(process.env.BENCH_CORE) : shippedCore;
 let receiver;
 /** In-server handle() times (µs), one per request since the mark (a ring of the last 2^20). */
 const HANDLE_SLOTS = 1 << 20;
 const handleUs = new Float64Array(HANDLE_SLOTS);
 let handled = 0;
-if (variant === 'presence') {
+const CPU_SLOTS = 1 << 17;
+const handleCpuUs = new Float64Array(CPU_SLOTS);
+let cpuSampled = 0;
+if (variant === 'presence' || variant === 'candidate') {
   receiver = createReceiver({ ably: { keys: [BENCH_KEY] }, store: new MemoryStore(), onError: () => void stats.errors++ });
   receiver.on('join', () => void stats.join++);
   receiver.on('update', () => void stats.update++);
   receiver.on('leave', () => void stats.leave++);
   const handle = receiver.handle.bind(receiver);
+  // Wall time of every call; process CPU time of every 8th (getrusage costs about a microsecond):
+  // a wall-time spike without a CPU-time one is the process waiting (the OS ran something else).
   const record = (t0) => () => void (handleUs[handled++ & (HANDLE_SLOTS - 1)] = Number(process.hrtime.bigint() - t0) / 1e3);
+  const recordCpu = (t0, c0) => () => {
+    const c = process.cpuUsage(c0);
+    handleUs[handled++ & (HANDLE_SLOTS - 1)] = Number(process.hrtime.bigint() - t0) / 1e3;
+    handleCpuUs[cpuSampled++ & (CPU_SLOTS - 1)] = c.user + c.system;
+  };
+  let calls = 0;
   receiver.handle = (request, options) => {
     const t0 = process.hrtime.bigint();
+    const c0 = (calls++ & 7) === 0 ? process.cpuUsage() : undefined;
     const answer = handle(request, options);
-    answer.then(record(t0), () => undefined);
+    answer.then(c0 === undefined ? record(t0) : recordCpu(t0, c0), () => undefined);
     return answer;
   };
 } else if (!['bare', 'floor', 'naive', 'octokit'].includes(variant)) {
@@ -182,12 +198,18 @@ server.keepAliveTimeout = 30_000;
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 
 /** Median and p99 of the in-server handle() times since the mark (µs), or undefined. */
-function handleStats() {
-  const n = Math.min(handled, HANDLE_SLOTS);
-  if (n === 0) return undefined;
-  const xs = handleUs.slice(0, n).sort();
+function quantiles(samples, count, slots) {
+  const n = Math.min(count, slots);
+  const xs = samples.slice(0, n).sort();
   const at = (q) => Math.round(xs[Math.min(n - 1, Math.floor(q * n))] * 10) / 10;
-  return { count: handled, p50Us: at(0.5), p99Us: at(0.99), maxUs: Math.round(xs[n - 1]) };
+  return { p50: at(0.5), p99: at(0.99), max: Math.round(xs[n - 1]) };
+}
+
+function handleStats() {
+  if (handled === 0) return undefined;
+  const wall = quantiles(handleUs, handled, HANDLE_SLOTS);
+  const cpu = cpuSampled === 0 ? {} : quantiles(handleCpuUs, cpuSampled, CPU_SLOTS);
+  return { count: handled, p50Us: wall.p50, p99Us: wall.p99, maxUs: wall.max, cpuSamples: cpuSampled, cpuP50Us: cpu.p50, cpuP99Us: cpu.p99, cpuMaxUs: cpu.max };
 }
 
 let mark = { cpu: process.cpuUsage(), at: process.hrtime.bigint() };
@@ -195,6 +217,7 @@ process.on('message', async (message) => {
   if (message === 'mark') {
     mark = { cpu: process.cpuUsage(), at: process.hrtime.bigint() };
     handled = 0;
+    cpuSampled = 0;
   }
   if (message === 'stats') {
     // CPU this process used since the mark, as a share of one core (taken before waiting for idle).

@@ -21,10 +21,11 @@ export const FRAMEWORKS = ['express', 'koa', 'fastify'];
  */
 export const VARIANTS = ['bare', 'floor', 'naive', 'octokit', 'presence'];
 
-async function startServer(framework, variant) {
+async function startServer(framework, variant, candidateCore) {
   // BENCH_PROF=<dir> writes a CPU profile of every server to <dir> (for `node /work/notes/prof.js`).
   const execArgv = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`, `--cpu-prof-name=${framework}-${variant}-${Date.now()}.cpuprofile`] : [];
-  const child = fork(SERVER, [framework, variant], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  const env = candidateCore === undefined ? process.env : { ...process.env, BENCH_CORE: candidateCore };
+  const child = fork(SERVER, [framework, variant], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv, env });
   const [message] = await Promise.race([
     once(child, 'message'),
     once(child, 'exit').then(([code]) => {
@@ -123,7 +124,7 @@ function makePool(bodies) {
 
 async function oneRun(framework, variant, opts, pools) {
   const pool = variant === 'octokit' ? pools.octokit : pools.ably;
-  const { child, port } = await startServer(framework, variant);
+  const { child, port } = await startServer(framework, variant, opts.candidateCore);
   try {
     pool.reset();
     if (opts.warmupSeconds > 0) await load(port, opts.warmupSeconds, opts.connections, pool);
@@ -142,7 +143,7 @@ async function oneRun(framework, variant, opts, pools) {
       framework,
       variant,
       reqPerSec: r.requests.average,
-      eventsPerSec: variant === 'presence' ? r.requests.average * 10 : undefined,
+      eventsPerSec: variant === 'presence' || variant === 'candidate' ? r.requests.average * 10 : undefined,
       p50,
       p99,
       requests: r.requests.total,
@@ -155,6 +156,8 @@ async function oneRun(framework, variant, opts, pools) {
       // In-server receiver.handle() time (presence only): median and p99 over the measured run.
       handleP50Us: stats.handle?.p50Us,
       handleP99Us: stats.handle?.p99Us,
+      handleCpuP50Us: stats.handle?.cpuP50Us,
+      handleCpuP99Us: stats.handle?.cpuP99Us,
       server: stats,
     };
   } finally {
@@ -164,7 +167,10 @@ async function oneRun(framework, variant, opts, pools) {
 
 /**
  * @param {{ seconds?: number, warmupSeconds?: number, rounds?: number, connections?: number,
- *           poolSize?: number, frameworks?: string[], log?: (line: string) => void }} options
+ *           poolSize?: number, frameworks?: string[], variants?: string[], candidateCore?: string,
+ *           log?: (line: string) => void }} options
+ *   variants: a subset of VARIANTS, plus 'candidate' (presence on the core build at candidateCore,
+ *   a path to its index.js) to compare a change made in a scratch copy within the same run.
  */
 export async function benchIngest(options = {}) {
   const opts = { seconds: 5, warmupSeconds: 1, rounds: 3, connections: 10, poolSize: 100_000, frameworks: FRAMEWORKS, variants: VARIANTS, log: () => undefined, ...options };
@@ -218,10 +224,20 @@ export async function benchIngest(options = {}) {
     row.cpuToOctokit = perRound(presence, octokit);
     row.naiveCpuToFloor = perRound(naive, floorRuns);
     row.octokitCpuToFloor = perRound(octokit, floorRuns);
+    const candidate = of('candidate');
+    if (candidate.length > 0) {
+      row.candidateServerCpuUs = m(candidate, 'serverCpuUsPerRequest');
+      row.candidateCpuToFloor = perRound(candidate, floorRuns);
+      row.candidateCpuToPresence = perRound(candidate, presence);
+    }
     // In-server handle() time under load: p99 over median (each run's own), median over the rounds.
     row.handleP50Us = m(presence, 'handleP50Us');
     row.handleP99Us = m(presence, 'handleP99Us');
     row.handleP99ToP50 = round(median(presence.map((p) => p.handleP99Us / p.handleP50Us)), 2);
+    // The same in process CPU time (every 8th call): spikes of the code itself (GC, collection), not of the machine.
+    row.handleCpuP50Us = m(presence, 'handleCpuP50Us');
+    row.handleCpuP99Us = m(presence, 'handleCpuP99Us');
+    row.handleCpuP99ToP50 = round(median(presence.map((p) => p.handleCpuP99Us / p.handleCpuP50Us)), 2);
     row.p50Ratio = round(row.presenceP50 / row.bareP50, 2);
     row.presenceEventsPerSec = row.presenceReqPerSec * 10;
     return row;
