@@ -22,6 +22,7 @@
 // Talks to its parent over IPC: sends { port } once listening; answers 'stats' with what it handled.
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import getRawBody from 'raw-body';
 import * as shippedCore from '@presence-webhooks/core';
 import { BENCH_KEY, OCTOKIT_SECRET } from './bench-key.mjs';
@@ -38,29 +39,32 @@ let receiver;
 const HANDLE_SLOTS = 1 << 20;
 const handleUs = new Float64Array(HANDLE_SLOTS);
 let handled = 0;
-const CPU_SLOTS = 1 << 17;
-const handleCpuUs = new Float64Array(CPU_SLOTS);
-let cpuSampled = 0;
+
+/** GC pauses since the mark, by kind (minor = scavenge, major = mark-compact), from perf_hooks. */
+let gc;
+const resetGc = () => (gc = { minor: { count: 0, ms: 0, maxMs: 0 }, major: { count: 0, ms: 0, maxMs: 0 }, other: { count: 0, ms: 0, maxMs: 0 } });
+resetGc();
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = entry.detail?.kind;
+    const slot = kind === constants.NODE_PERFORMANCE_GC_MINOR ? gc.minor : kind === constants.NODE_PERFORMANCE_GC_MAJOR ? gc.major : gc.other;
+    slot.count++;
+    slot.ms += entry.duration;
+    slot.maxMs = Math.max(slot.maxMs, entry.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
 if (variant === 'presence' || variant === 'candidate') {
   receiver = createReceiver({ ably: { keys: [BENCH_KEY] }, store: new MemoryStore(), onError: () => void stats.errors++ });
   receiver.on('join', () => void stats.join++);
   receiver.on('update', () => void stats.update++);
   receiver.on('leave', () => void stats.leave++);
   const handle = receiver.handle.bind(receiver);
-  // Wall time of every call; process CPU time of every 8th (getrusage costs about a microsecond):
-  // a wall-time spike without a CPU-time one is the process waiting (the OS ran something else).
+  // Wall time of every call (process.cpuUsage per call would cost the server several % here).
   const record = (t0) => () => void (handleUs[handled++ & (HANDLE_SLOTS - 1)] = Number(process.hrtime.bigint() - t0) / 1e3);
-  const recordCpu = (t0, c0) => () => {
-    const c = process.cpuUsage(c0);
-    handleUs[handled++ & (HANDLE_SLOTS - 1)] = Number(process.hrtime.bigint() - t0) / 1e3;
-    handleCpuUs[cpuSampled++ & (CPU_SLOTS - 1)] = c.user + c.system;
-  };
-  let calls = 0;
   receiver.handle = (request, options) => {
     const t0 = process.hrtime.bigint();
-    const c0 = (calls++ & 7) === 0 ? process.cpuUsage() : undefined;
     const answer = handle(request, options);
-    answer.then(c0 === undefined ? record(t0) : recordCpu(t0, c0), () => undefined);
+    answer.then(record(t0), () => undefined);
     return answer;
   };
 } else if (!['bare', 'floor', 'naive', 'octokit'].includes(variant)) {
@@ -198,18 +202,12 @@ server.keepAliveTimeout = 30_000;
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 
 /** Median and p99 of the in-server handle() times since the mark (µs), or undefined. */
-function quantiles(samples, count, slots) {
-  const n = Math.min(count, slots);
-  const xs = samples.slice(0, n).sort();
-  const at = (q) => Math.round(xs[Math.min(n - 1, Math.floor(q * n))] * 10) / 10;
-  return { p50: at(0.5), p99: at(0.99), max: Math.round(xs[n - 1]) };
-}
-
 function handleStats() {
-  if (handled === 0) return undefined;
-  const wall = quantiles(handleUs, handled, HANDLE_SLOTS);
-  const cpu = cpuSampled === 0 ? {} : quantiles(handleCpuUs, cpuSampled, CPU_SLOTS);
-  return { count: handled, p50Us: wall.p50, p99Us: wall.p99, maxUs: wall.max, cpuSamples: cpuSampled, cpuP50Us: cpu.p50, cpuP99Us: cpu.p99, cpuMaxUs: cpu.max };
+  const n = Math.min(handled, HANDLE_SLOTS);
+  if (n === 0) return undefined;
+  const xs = handleUs.slice(0, n).sort();
+  const at = (q) => Math.round(xs[Math.min(n - 1, Math.floor(q * n))] * 10) / 10;
+  return { count: handled, p50Us: at(0.5), p99Us: at(0.99), p999Us: at(0.999), maxUs: Math.round(xs[n - 1]) };
 }
 
 let mark = { cpu: process.cpuUsage(), at: process.hrtime.bigint() };
@@ -217,7 +215,7 @@ process.on('message', async (message) => {
   if (message === 'mark') {
     mark = { cpu: process.cpuUsage(), at: process.hrtime.bigint() };
     handled = 0;
-    cpuSampled = 0;
+    resetGc();
   }
   if (message === 'stats') {
     // CPU this process used since the mark, as a share of one core (taken before waiting for idle).
@@ -225,7 +223,9 @@ process.on('message', async (message) => {
     const cpuShare = (cpu.user + cpu.system) / (Number(process.hrtime.bigint() - mark.at) / 1e3);
     if (receiver !== undefined) await receiver.idle();
     const held = receiver === undefined ? (variant === 'naive' ? [...naiveSets.values()].reduce((n, m) => n + m.size, 0) : 0) : receiver.store.size;
-    process.send({ stats: { ...stats, handle: handleStats(), cpuShare: Math.round(cpuShare * 100) / 100, cpuMicros: cpu.user + cpu.system, sysMicros: cpu.system, held, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) } });
+    const round1 = (x) => Math.round(x * 10) / 10;
+    const gcOut = Object.fromEntries(Object.entries(gc).map(([k, v]) => [k, { count: v.count, ms: round1(v.ms), maxMs: round1(v.maxMs) }]));
+    process.send({ stats: { ...stats, handle: handleStats(), gc: gcOut, cpuShare: Math.round(cpuShare * 100) / 100, cpuMicros: cpu.user + cpu.system, sysMicros: cpu.system, held, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) } });
   }
 });
 process.on('disconnect', () => process.exit(0));
