@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseJson } from './safe-json.js';
+import { parseJson, parseJsonChecked } from './safe-json.js';
 
 describe('parseJson', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -36,5 +36,14 @@ describe('parseJson', () => {
     expect(parse.mock.calls[0]).toHaveLength(1);
     parseJson('{"x":"\\u0070"}');
     expect(parse.mock.calls[1]).toHaveLength(2);
+  });
+
+  it.each([
+    ['{"a":"caf\\u00e9","b":"{\\"x\\":1}"}', true],
+    ['{"a":"__proto__"}', false],
+    ['{"a":"\\u005cu005f"}', false],
+    ['{"a":"\\\\u005f"}', false],
+  ])('parseJsonChecked(%s) says whether the text is clean: %s', (text, clean) => {
+    expect(parseJsonChecked(text)).toEqual({ value: JSON.parse(text), keysClean: clean });
   });
 });

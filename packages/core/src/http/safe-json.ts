@@ -7,8 +7,12 @@ function guard(key: string, value: unknown): unknown {
   return value;
 }
 
-/** The characters of `__proto__`, `constructor` and `prototype`: an escape of any other cannot spell them. */
-const KEY_CHARS = new Set('_protcnsuye'.split('').map((c) => c.charCodeAt(0)));
+/**
+ * The characters of `__proto__`, `constructor` and `prototype` (an escape of any other cannot spell
+ * them), and the backslash: `\u005c` + `u005f` decodes to a string holding an escape, and a string
+ * of a clean text may be parsed as JSON again without the guard (`parseJsonChecked`).
+ */
+const KEY_CHARS = new Set('_protcnsuye\\'.split('').map((c) => c.charCodeAt(0)));
 
 function hexDigit(code: number): number {
   if (code >= 48 && code <= 57) return code - 48;
@@ -44,4 +48,21 @@ function mayHoldGuardedKey(text: string): boolean {
  */
 export function parseJson(text: string): unknown {
   return mayHoldGuardedKey(text) ? JSON.parse(text, guard) : JSON.parse(text);
+}
+
+/** A parsed text, and whether the text could spell no guarded key at all. */
+export interface CheckedJson {
+  value: unknown;
+  /**
+   * True when the text spells no guarded key, plainly or through any `\u` escape (escaped
+   * backslashes included): then a string taken from `value` cannot spell one either, even parsed
+   * as JSON again (Ably's `json`-encoded data inside a JSON body), and may go to JSON.parse as is.
+   */
+  keysClean: boolean;
+}
+
+/** parseJson, saying whether the text was clean (one check for the body and the JSON strings inside it). */
+export function parseJsonChecked(text: string): CheckedJson {
+  const keysClean = !mayHoldGuardedKey(text);
+  return { value: keysClean ? JSON.parse(text) : JSON.parse(text, guard), keysClean };
 }
