@@ -31,7 +31,7 @@ describe('pnpm bench (--quick)', () => {
     const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Results;
     expect(results.quick).toBe(true);
     expect(results.node).toBe(process.version);
-    expect(Object.keys(results.sections)).toEqual(['core', 'redis', 'memory', 'ingest']);
+    expect(Object.keys(results.sections)).toEqual(['core', 'redis', 'memory', 'flat', 'ingest']);
     for (const section of Object.values(results.sections)) {
       expect(section.loadBefore).toHaveLength(3);
       expect(nonNegative(section.seconds)).toBe(true);
@@ -54,11 +54,18 @@ describe('pnpm bench (--quick)', () => {
     for (const key of ['bytesPerMember', 'heapFullMB', 'liveSetMB', 'afterHorizonToLiveSet']) expect(Number.isFinite(memory[key]), key).toBe(true);
     expect(memory.statesHeldAfter).toBe(memory.liveMembers);
 
+    const flat = results.sections.flat!.figures as { rows: Record<string, unknown>[]; largestToSmallest: unknown };
+    expect(flat.rows.map((r) => r.held)).toEqual([0, 2000, 10_000]);
+    for (const row of flat.rows) expect(positive(row.usPerEvent), 'flat usPerEvent').toBe(true);
+    expect(positive(flat.largestToSmallest)).toBe(true);
+
     const ingest = results.sections.ingest!.figures as { summary: Record<string, unknown>[]; runs: Record<string, unknown>[] };
     expect(ingest.summary.map((r) => r.framework)).toEqual(['express', 'koa', 'fastify', 'hono']);
     for (const row of ingest.summary) {
-      for (const key of ['bareReqPerSec', 'floorReqPerSec', 'presenceReqPerSec', 'throughputRatio', 'floorRatio', 'p99Ratio', 'bareP99', 'presenceP99']) expect(positive(row[key]), `${String(row.framework)} ${key}`).toBe(true);
+      for (const key of ['bareReqPerSec', 'floorReqPerSec', 'presenceReqPerSec', 'throughputRatio', 'floorRatio', 'p99Ratio', 'bareP99', 'presenceP99', 'naiveServerCpuUs', 'octokitServerCpuUs', 'cpuToFloor', 'cpuToNaive', 'cpuToOctokit', 'handleP50Us', 'handleP99ToP50']) expect(positive(row[key]), `${String(row.framework)} ${key}`).toBe(true);
     }
+    // The octokit peer ran its handler (it counts presence messages as joins).
+    for (const r of ingest.runs.filter((x) => x.variant === 'octokit')) expect((r.server as Record<string, number>).join).toBeGreaterThan(0);
     // The presence servers merged what they received: joins, updates and leaves were emitted.
     for (const r of ingest.runs.filter((x) => x.variant === 'presence')) {
       const server = r.server as Record<string, number>;

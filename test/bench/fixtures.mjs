@@ -6,9 +6,9 @@
 // the store ends up holding tombstones as it would in production. Enters and updates carry
 // JSON-encoded data (`encoding: 'json'`), as ably-js sends an object.
 import { ablyBatchRequest, ABLY_ACTION } from '@presence-webhooks/testing';
-import { BENCH_KEY } from './bench-key.mjs';
+import { BENCH_KEY, OCTOKIT_SECRET } from './bench-key.mjs';
 
-export { BENCH_KEY };
+export { BENCH_KEY, OCTOKIT_SECRET };
 
 const STEPS = [ABLY_ACTION.enter, ABLY_ACTION.update, ABLY_ACTION.leave];
 

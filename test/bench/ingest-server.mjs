@@ -1,5 +1,5 @@
 // One benchmark server, run as a child process of ingest.mjs (so the load generator does not
-// share its event loop):   node ingest-server.mjs <express|koa|fastify> <bare|presence>
+// share its event loop):   node ingest-server.mjs <express|koa|fastify> <bare|floor|naive|octokit|presence>
 //
 // bare:     the framework's route on /webhooks that reads the raw body (raw-body with the
 //           receiver's limit on Express and Koa; Fastify's own buffer parser, as the adapter does)
@@ -7,15 +7,25 @@
 // floor:    the bare route that also does the work no receiver can skip: checks the body's HMAC
 //           signature (constant-time) and JSON.parses it. Its throughput is the ceiling for any
 //           receiver that verifies and decodes before answering.
+// naive:    the floor plus a hand-written presence set: a Map per channel, set on enter / update /
+//           present, delete on leave (fast and wrong: no order, no duplicates, no tombstones).
+// octokit:  @octokit/webhooks' node middleware (verify + parse + handlers) on the same bodies,
+//           signed the way octokit expects (x-hub-signature-256, x-github-event, x-github-delivery);
+//           its handler walks the items as the naive one does, without keeping anything.
 // presence: the same framework with presenceWebhooks + a receiver on MemoryStore, with listeners on
 //           join / update / leave (so changes are turned into events, as in an application).
+//           receiver.handle is wrapped to time every call in the server (the in-server handle time).
+// candidate: presence with the receiver (createReceiver, MemoryStore) taken from another build of
+//           core, BENCH_CORE=<path to its index.js>: to measure a change in a scratch copy against
+//           the shipped one in the same run (`benchIngest({ variants, candidateCore })`).
 //
 // Talks to its parent over IPC: sends { port } once listening; answers 'stats' with what it handled.
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import getRawBody from 'raw-body';
-import { createReceiver, MemoryStore } from '@presence-webhooks/core';
-import { BENCH_KEY } from './bench-key.mjs';
+import * as shippedCore from '@presence-webhooks/core';
+import { BENCH_KEY, OCTOKIT_SECRET } from './bench-key.mjs';
 
 const [framework, variant] = process.argv.slice(2);
 const LIMIT = 5 * 1024 * 1024;
@@ -23,14 +33,70 @@ const ANSWER = '{"ok":true}';
 const HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
 const stats = { requests: 0, bytes: 0, join: 0, update: 0, leave: 0, errors: 0 };
+const { createReceiver, MemoryStore } = variant === 'candidate' ? await import(process.env.BENCH_CORE) : shippedCore;
 let receiver;
-if (variant === 'presence') {
+/** In-server handle() times (µs), one per request since the mark (a ring of the last 2^20). */
+const HANDLE_SLOTS = 1 << 20;
+const handleUs = new Float64Array(HANDLE_SLOTS);
+let handled = 0;
+
+/** GC pauses since the mark, by kind (minor = scavenge, major = mark-compact), from perf_hooks. */
+let gc;
+const resetGc = () => (gc = { minor: { count: 0, ms: 0, maxMs: 0 }, major: { count: 0, ms: 0, maxMs: 0 }, other: { count: 0, ms: 0, maxMs: 0 } });
+resetGc();
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = entry.detail?.kind;
+    const slot = kind === constants.NODE_PERFORMANCE_GC_MINOR ? gc.minor : kind === constants.NODE_PERFORMANCE_GC_MAJOR ? gc.major : gc.other;
+    slot.count++;
+    slot.ms += entry.duration;
+    slot.maxMs = Math.max(slot.maxMs, entry.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
+if (variant === 'presence' || variant === 'candidate') {
   receiver = createReceiver({ ably: { keys: [BENCH_KEY] }, store: new MemoryStore(), onError: () => void stats.errors++ });
   receiver.on('join', () => void stats.join++);
   receiver.on('update', () => void stats.update++);
   receiver.on('leave', () => void stats.leave++);
-} else if (variant !== 'bare' && variant !== 'floor') {
+  const handle = receiver.handle.bind(receiver);
+  // Wall time of every call (process.cpuUsage per call would cost the server several % here).
+  const record = (t0) => () => void (handleUs[handled++ & (HANDLE_SLOTS - 1)] = Number(process.hrtime.bigint() - t0) / 1e3);
+  receiver.handle = (request, options) => {
+    const t0 = process.hrtime.bigint();
+    const answer = handle(request, options);
+    answer.then(record(t0), () => undefined);
+    return answer;
+  };
+} else if (!['bare', 'floor', 'naive', 'octokit'].includes(variant)) {
   throw new Error(`unknown variant ${variant}`);
+}
+
+/** The naive handler's presence set: channel -> member key -> the message. */
+const naiveSets = new Map();
+function naiveApply(batch) {
+  for (const item of batch.items) {
+    const channel = item.data.channelId;
+    let set = naiveSets.get(channel);
+    if (set === undefined) naiveSets.set(channel, (set = new Map()));
+    for (const message of item.data.presence) {
+      const key = `${message.clientId}:${message.connectionId}`;
+      if (message.action === 3) set.delete(key); // leave
+      else set.set(key, message); // enter, update, present
+    }
+  }
+}
+
+let octokitMiddleware;
+/** octokit's web-standard middleware, for Hono (Request -> Response). */
+let octokitWebMiddleware;
+if (variant === 'octokit') {
+  const { Webhooks, createNodeMiddleware, createWebMiddleware } = await import('@octokit/webhooks');
+  const webhooks = new Webhooks({ secret: OCTOKIT_SECRET });
+  webhooks.on('push', ({ payload }) => {
+    for (const item of payload.items) stats.join += item.data.presence.length;
+  });
+  octokitMiddleware = createNodeMiddleware(webhooks, { path: '/webhooks' });
+  octokitWebMiddleware = createWebMiddleware(webhooks, { path: '/webhooks' });
 }
 
 const secret = createSecretKey(Buffer.from(BENCH_KEY.slice(BENCH_KEY.indexOf(':') + 1)));
@@ -40,11 +106,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 function work(req, body) {
   stats.requests++;
   stats.bytes += body.length;
-  if (variant !== 'floor') return;
+  if (variant === 'bare') return;
   const signature = Buffer.from(String(req.headers['x-ably-signature']), 'base64');
   const expected = createHmac('sha256', secret).update(body).digest();
   if (expected.length !== signature.length || !timingSafeEqual(expected, signature)) throw new Error('bad signature');
-  if (!Array.isArray(JSON.parse(utf8.decode(body)).items)) throw new Error('not a batch');
+  const batch = JSON.parse(utf8.decode(body));
+  if (!Array.isArray(batch.items)) throw new Error('not a batch');
+  if (variant === 'naive') naiveApply(batch);
 }
 
 function readRaw(req) {
@@ -58,6 +126,8 @@ async function expressApp() {
   if (receiver !== undefined) {
     const { presenceWebhooks } = await import('@presence-webhooks/express');
     app.use('/webhooks', presenceWebhooks(receiver));
+  } else if (octokitMiddleware !== undefined) {
+    app.use(octokitMiddleware);
   } else {
     app.use('/webhooks', (req, res, next) => {
       readRaw(req).then((body) => {
@@ -78,6 +148,11 @@ async function koaApp() {
   if (receiver !== undefined) {
     const { presenceWebhooks } = await import('@presence-webhooks/koa');
     app.use(presenceWebhooks(receiver, { path: '/webhooks' }));
+  } else if (octokitMiddleware !== undefined) {
+    app.use(async (ctx, next) => {
+      ctx.respond = false; // octokit writes the Node response itself
+      await octokitMiddleware(ctx.req, ctx.res, next);
+    });
   } else {
     app.use(async (ctx, next) => {
       if (ctx.path !== '/webhooks' && ctx.path !== '/webhooks/') return next();
@@ -103,6 +178,14 @@ async function fastifyApp() {
         instance.removeAllContentTypeParsers();
         instance.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
         instance.all('/', { bodyLimit: LIMIT }, async (request, reply) => {
+          if (octokitMiddleware !== undefined) {
+            // Fastify has read the stream: hand octokit the bytes as `rawBody` (what its getPayload reads).
+            request.raw.body = {};
+            request.raw.rawBody = request.body;
+            reply.hijack();
+            await octokitMiddleware(request.raw, reply.raw);
+            return;
+          }
           work(request.raw, request.body);
           reply.removeHeader('connection');
           return reply.code(200).headers(HEADERS).send(ANSWER);
@@ -127,6 +210,8 @@ async function honoApp() {
   if (receiver !== undefined) {
     const { presenceWebhooks } = await import('@presence-webhooks/hono');
     app.use('/webhooks/*', presenceWebhooks(receiver));
+  } else if (octokitWebMiddleware !== undefined) {
+    app.all('/webhooks', (c) => octokitWebMiddleware(c.req.raw));
   } else {
     app.all('/webhooks', async (c) => {
       const body = Buffer.from(await c.req.arrayBuffer());
@@ -143,16 +228,31 @@ const server = await builders[framework]();
 server.keepAliveTimeout = 30_000;
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 
+/** Median and p99 of the in-server handle() times since the mark (µs), or undefined. */
+function handleStats() {
+  const n = Math.min(handled, HANDLE_SLOTS);
+  if (n === 0) return undefined;
+  const xs = handleUs.slice(0, n).sort();
+  const at = (q) => Math.round(xs[Math.min(n - 1, Math.floor(q * n))] * 10) / 10;
+  return { count: handled, p50Us: at(0.5), p99Us: at(0.99), p999Us: at(0.999), maxUs: Math.round(xs[n - 1]) };
+}
+
 let mark = { cpu: process.cpuUsage(), at: process.hrtime.bigint() };
 process.on('message', async (message) => {
-  if (message === 'mark') mark = { cpu: process.cpuUsage(), at: process.hrtime.bigint() };
+  if (message === 'mark') {
+    mark = { cpu: process.cpuUsage(), at: process.hrtime.bigint() };
+    handled = 0;
+    resetGc();
+  }
   if (message === 'stats') {
     // CPU this process used since the mark, as a share of one core (taken before waiting for idle).
     const cpu = process.cpuUsage(mark.cpu);
     const cpuShare = (cpu.user + cpu.system) / (Number(process.hrtime.bigint() - mark.at) / 1e3);
     if (receiver !== undefined) await receiver.idle();
-    const held = receiver === undefined ? 0 : receiver.store.size;
-    process.send({ stats: { ...stats, cpuShare: Math.round(cpuShare * 100) / 100, cpuMicros: cpu.user + cpu.system, sysMicros: cpu.system, held, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) } });
+    const held = receiver === undefined ? (variant === 'naive' ? [...naiveSets.values()].reduce((n, m) => n + m.size, 0) : 0) : receiver.store.size;
+    const round1 = (x) => Math.round(x * 10) / 10;
+    const gcOut = Object.fromEntries(Object.entries(gc).map(([k, v]) => [k, { count: v.count, ms: round1(v.ms), maxMs: round1(v.maxMs) }]));
+    process.send({ stats: { ...stats, handle: handleStats(), gc: gcOut, cpuShare: Math.round(cpuShare * 100) / 100, cpuMicros: cpu.user + cpu.system, sysMicros: cpu.system, held, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) } });
   }
 });
 process.on('disconnect', () => process.exit(0));

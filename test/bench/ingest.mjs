@@ -1,25 +1,31 @@
 // Section 1: ingest per framework. autocannon (in this process) against a child-process server:
-// the framework's bare raw-body route (A), the same route that also verifies the signature and
-// JSON.parses the body (F, the floor), and the same framework with presenceWebhooks + MemoryStore
-// (B), alternated A/F/B/A/F/B. Every request carries a distinct signed 10-item Ably batch from a
+// the framework's bare raw-body route, the same route that also verifies the signature and
+// JSON.parses the body (the floor), two peers (a naive Map-per-channel handler on the floor, and
+// @octokit/webhooks' node middleware on the same bodies signed its way) and the same framework
+// with presenceWebhooks + MemoryStore, alternated round by round. Every request carries a distinct signed 10-item Ably batch from a
 // pre-built pool; each run gets a fresh server, so every body is new to its store (the pool is
 // sized for the presence runs; the faster bare route may wrap around it, which it cannot notice).
 import { fork } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { presenceBodies } from './fixtures.mjs';
+import { OCTOKIT_SECRET, presenceBodies } from './fixtures.mjs';
 import { median, round } from './stats.mjs';
 
 const SERVER = fileURLToPath(new URL('./ingest-server.mjs', import.meta.url));
 export const FRAMEWORKS = ['express', 'koa', 'fastify', 'hono'];
-/** A: the bare route; F: bare + signature check + JSON.parse (the floor any receiver pays); B: presenceWebhooks. */
-const VARIANTS = ['bare', 'floor', 'presence'];
+/**
+ * bare: the raw-body route; floor: bare + signature check + JSON.parse (what any receiver pays);
+ * naive: the floor + a Map per channel; octokit: @octokit/webhooks' middleware; presence: presenceWebhooks.
+ */
+export const VARIANTS = ['bare', 'floor', 'naive', 'octokit', 'presence'];
 
-async function startServer(framework, variant) {
+async function startServer(framework, variant, candidateCore) {
   // BENCH_PROF=<dir> writes a CPU profile of every server to <dir> (for `node /work/notes/prof.js`).
   const execArgv = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`, `--cpu-prof-name=${framework}-${variant}-${Date.now()}.cpuprofile`] : [];
-  const child = fork(SERVER, [framework, variant], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  const env = candidateCore === undefined ? process.env : { ...process.env, BENCH_CORE: candidateCore };
+  const child = fork(SERVER, [framework, variant], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv, env });
   const [message] = await Promise.race([
     once(child, 'message'),
     once(child, 'exit').then(([code]) => {
@@ -78,6 +84,19 @@ async function load(port, seconds, connections, pool) {
   return { result, p50: at(0.5), p99: at(0.99) };
 }
 
+/** The same bodies signed the way @octokit/webhooks checks them (one headers object per body, shared bytes). */
+function octokitBodies(bodies) {
+  return bodies.map(({ body }, i) => ({
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': `bench-${i}`,
+      'x-hub-signature-256': `sha256=${createHmac('sha256', OCTOKIT_SECRET).update(body).digest('hex')}`,
+    },
+  }));
+}
+
 function makePool(bodies) {
   let i = 0;
   let wraps = 0;
@@ -103,8 +122,9 @@ function makePool(bodies) {
   };
 }
 
-async function oneRun(framework, variant, opts, pool) {
-  const { child, port } = await startServer(framework, variant);
+async function oneRun(framework, variant, opts, pools) {
+  const pool = variant === 'octokit' ? pools.octokit : pools.ably;
+  const { child, port } = await startServer(framework, variant, opts.candidateCore);
   try {
     pool.reset();
     if (opts.warmupSeconds > 0) await load(port, opts.warmupSeconds, opts.connections, pool);
@@ -123,7 +143,7 @@ async function oneRun(framework, variant, opts, pool) {
       framework,
       variant,
       reqPerSec: r.requests.average,
-      eventsPerSec: variant === 'presence' ? r.requests.average * 10 : undefined,
+      eventsPerSec: variant === 'presence' || variant === 'candidate' ? r.requests.average * 10 : undefined,
       p50,
       p99,
       requests: r.requests.total,
@@ -133,6 +153,14 @@ async function oneRun(framework, variant, opts, pool) {
       // Server CPU per answered request: robust to other load on the machine (unlike req/s).
       serverCpuUsPerRequest: round(stats.cpuMicros / r.requests.total, 1),
       serverSysUsPerRequest: round(stats.sysMicros / r.requests.total, 1),
+      // In-server receiver.handle() time (presence only): median and p99 over the measured run.
+      handleP50Us: stats.handle?.p50Us,
+      handleP99Us: stats.handle?.p99Us,
+      handleP999Us: stats.handle?.p999Us,
+      // GC in the server over the measured run: pause time per request, and the mark-compacts.
+      gcUsPerRequest: round(((stats.gc.minor.ms + stats.gc.major.ms + stats.gc.other.ms) * 1000) / r.requests.total, 1),
+      gcMajorCount: stats.gc.major.count,
+      gcMajorMaxMs: stats.gc.major.maxMs,
       server: stats,
     };
   } finally {
@@ -142,16 +170,21 @@ async function oneRun(framework, variant, opts, pool) {
 
 /**
  * @param {{ seconds?: number, warmupSeconds?: number, rounds?: number, connections?: number,
- *           poolSize?: number, frameworks?: string[], log?: (line: string) => void }} options
+ *           poolSize?: number, frameworks?: string[], variants?: string[], candidateCore?: string,
+ *           log?: (line: string) => void }} options
+ *   variants: a subset of VARIANTS, plus 'candidate' (presence on the core build at candidateCore,
+ *   a path to its index.js) to compare a change made in a scratch copy within the same run.
  */
 export async function benchIngest(options = {}) {
-  const opts = { seconds: 5, warmupSeconds: 1, rounds: 3, connections: 10, poolSize: 100_000, frameworks: FRAMEWORKS, log: () => undefined, ...options };
-  const pool = makePool(presenceBodies({ count: opts.poolSize }).map(({ headers, body }) => ({ headers, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) })));
+  const opts = { seconds: 5, warmupSeconds: 1, rounds: 3, connections: 10, poolSize: 100_000, frameworks: FRAMEWORKS, variants: VARIANTS, log: () => undefined, ...options };
+  const ably = presenceBodies({ count: opts.poolSize }).map(({ headers, body }) => ({ headers, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) }));
+  const pools = { ably: makePool(ably), octokit: makePool(octokitBodies(ably)) };
+  const pool = pools.ably;
   const runs = [];
   for (const framework of opts.frameworks) {
     for (let r = 0; r < opts.rounds; r++) {
-      for (const variant of VARIANTS) {
-        const run = await oneRun(framework, variant, opts, pool);
+      for (const variant of opts.variants) {
+        const run = await oneRun(framework, variant, opts, pools);
         opts.log(`  ingest ${framework.padEnd(7)} ${variant.padEnd(8)} round ${r + 1}: ${round(run.reqPerSec)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms`);
         runs.push({ round: r + 1, ...run });
       }
@@ -159,7 +192,7 @@ export async function benchIngest(options = {}) {
   }
   const summary = opts.frameworks.map((framework) => {
     const of = (variant) => runs.filter((x) => x.framework === framework && x.variant === variant);
-    const [bare, floorRuns, presence] = VARIANTS.map(of);
+    const [bare, floorRuns, naive, octokit, presence] = VARIANTS.map(of);
     const m = (list, key) => median(list.map((x) => x[key]));
     const row = {
       framework,
@@ -179,6 +212,36 @@ export async function benchIngest(options = {}) {
     // The best ratio a receiver that verifies and parses before answering can reach here.
     row.floorRatio = round(row.floorReqPerSec / row.bareReqPerSec, 3);
     row.p99Ratio = round(row.presenceP99 / row.bareP99, 2);
+    row.naiveServerCpuUs = m(naive, 'serverCpuUsPerRequest');
+    row.octokitServerCpuUs = m(octokit, 'serverCpuUsPerRequest');
+    row.naiveReqPerSec = round(m(naive, 'reqPerSec'));
+    row.octokitReqPerSec = round(m(octokit, 'reqPerSec'));
+    // Server CPU per request against the floor and the peers: medians over the rounds of each
+    // round's ratio (the variants of one round run back to back, under the same machine load).
+    const perRound = (runs, peer) => {
+      const ratios = runs.flatMap((p) => peer.filter((x) => x.round === p.round).map((x) => p.serverCpuUsPerRequest / x.serverCpuUsPerRequest));
+      return ratios.length === 0 ? undefined : round(median(ratios), 3);
+    };
+    row.cpuToFloor = perRound(presence, floorRuns);
+    row.cpuToNaive = perRound(presence, naive);
+    row.cpuToOctokit = perRound(presence, octokit);
+    row.naiveCpuToFloor = perRound(naive, floorRuns);
+    row.octokitCpuToFloor = perRound(octokit, floorRuns);
+    const candidate = of('candidate');
+    if (candidate.length > 0) {
+      row.candidateServerCpuUs = m(candidate, 'serverCpuUsPerRequest');
+      row.candidateCpuToFloor = perRound(candidate, floorRuns);
+      row.candidateCpuToPresence = perRound(candidate, presence);
+    }
+    // In-server handle() time under load: p99 over median (each run's own), median over the rounds.
+    row.handleP50Us = m(presence, 'handleP50Us');
+    row.handleP99Us = m(presence, 'handleP99Us');
+    row.handleP99ToP50 = round(median(presence.map((p) => p.handleP99Us / p.handleP50Us)), 2);
+    // GC pauses in the presence server (per request; mark-compacts per run and the longest), against the floor's.
+    row.presenceGcUs = m(presence, 'gcUsPerRequest');
+    row.floorGcUs = m(floorRuns, 'gcUsPerRequest');
+    row.presenceMajorGcs = m(presence, 'gcMajorCount');
+    row.presenceMajorGcMaxMs = m(presence, 'gcMajorMaxMs');
     row.p50Ratio = round(row.presenceP50 / row.bareP50, 2);
     row.presenceEventsPerSec = row.presenceReqPerSec * 10;
     return row;

@@ -56,7 +56,35 @@ if (memory) {
   );
 }
 
+const flat = r.sections.flat;
+if (flat) {
+  const x = flat.figures;
+  line(`**Flat cost as work grows** (handle + merge per event, process CPU time, ${fmt(x.eventsPerRound)} events per round and size, rounds alternate the sizes; load average before: ${load(flat)})`);
+  line();
+  table(
+    ['states held (half tombstones)', 'preload s', 'µs/event (median)', 'rounds µs/event', 'ratio to the empty store'],
+    x.rows.map((row) => [fmt(row.held), row.preloadS, row.usPerEvent, row.rounds.join(' / '), row.ratioToSmallest]),
+  );
+  line(`Largest ÷ smallest (median of each round's ratio, target ≤ ${r.targets.flat?.largestToSmallestMax ?? 1.2}): **${x.largestToSmallest}**; heap with every store loaded: ${fmt(x.heapMB)} MB.`);
+  line();
+}
+
 const ingest = r.sections.ingest;
+if (ingest?.figures.summary[0]?.cpuToFloor !== undefined) {
+  const o = ingest.figures.options;
+  line(`**Ingest: server CPU per request against the floor and the peers** (${o.rounds} rounds of ${o.seconds} s after ${o.warmupSeconds} s of warm-up, ${o.connections} connections, ${o.bodyBytes}-byte bodies; ratios are medians of each round's ratio; load average before: ${load(ingest)})`);
+  line();
+  table(
+    ['framework', 'floor µs/req', 'naive µs/req', 'octokit µs/req', 'presence µs/req', 'presence ÷ floor (target ≤ 1.25, moonshot 1.1)', 'presence ÷ naive', 'presence ÷ octokit', 'naive ÷ floor', 'octokit ÷ floor'],
+    ingest.figures.summary.map((x) => [x.framework, x.floorServerCpuUs, x.naiveServerCpuUs, x.octokitServerCpuUs, x.presenceServerCpuUs, x.cpuToFloor, x.cpuToNaive, x.cpuToOctokit, x.naiveCpuToFloor, x.octokitCpuToFloor]),
+  );
+  line('In-server `receiver.handle()` wall time of every call under that load, and the GC pauses of the servers (perf_hooks):');
+  line();
+  table(
+    ['framework', 'handle p50 / p99 µs', 'p99 ÷ p50 (target ≤ 2)', 'GC pause µs/req, floor / presence', 'presence mark-compacts per run, longest ms'],
+    ingest.figures.summary.map((x) => [x.framework, `${x.handleP50Us} / ${x.handleP99Us}`, x.handleP99ToP50, `${x.floorGcUs} / ${x.presenceGcUs}`, `${x.presenceMajorGcs}, ${x.presenceMajorGcMaxMs}`]),
+  );
+}
 if (ingest) {
   const o = ingest.figures.options;
   line(`**Ingest** (${o.rounds} rounds of ${o.seconds} s after ${o.warmupSeconds} s of warm-up, ${o.connections} connections, ${o.bodyBytes}-byte bodies of ${o.itemsPerRequest} items; load average before: ${load(ingest)})`);
@@ -100,6 +128,8 @@ if (before !== undefined) {
       'memory bytes/member': res.sections.memory?.figures.bytesPerMember,
       'memory after horizon / live set': res.sections.memory?.figures.afterHorizonToLiveSet,
       ...Object.fromEntries(s.map((x) => [`ingest ${x.framework} ratio (server CPU µs/req)`, `${x.throughputRatio} (${x.presenceServerCpuUs})`])),
+      ...Object.fromEntries(s.filter((x) => x.cpuToFloor !== undefined).map((x) => [`ingest ${x.framework} presence ÷ floor, server CPU`, x.cpuToFloor])),
+      'flat: largest ÷ smallest': res.sections.flat?.figures.largestToSmallest,
     };
   };
   const [a, b] = [pick(before), pick(r)];

@@ -1,11 +1,16 @@
 import { Decoder } from '@msgpack/msgpack';
 import { WebhookError } from '../errors.js';
 import type { ContentType } from './content-type.js';
-import { parseJson } from './safe-json.js';
+import { parseJsonChecked } from './safe-json.js';
 
 /** A decoded body: structured for JSON / MsgPack / multipart, raw for Ably's non-enveloped mode. */
 export type DecodedBody =
-  | { kind: 'json' | 'msgpack'; value: unknown }
+  | {
+      kind: 'json' | 'msgpack';
+      value: unknown;
+      /** JSON only, true when the text spells no guarded key (see CheckedJson): its strings need no guard when parsed again. */
+      keysClean?: boolean;
+    }
   | { kind: 'multipart'; fields: Record<string, string> }
   | { kind: 'text'; value: string }
   | { kind: 'binary'; value: Uint8Array };
@@ -23,7 +28,7 @@ export function decodeBody(body: Uint8Array, type: ContentType, provider: string
   try {
     switch (type.kind) {
       case 'json':
-        return { kind: 'json', value: parseJson(utf8.decode(body)) };
+        return { kind: 'json', ...parseJsonChecked(utf8.decode(body)) };
       case 'msgpack':
         return { kind: 'msgpack', value: msgpack.decode(body) };
       case 'text':

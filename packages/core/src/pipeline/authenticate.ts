@@ -12,23 +12,38 @@ export interface Authenticated {
   refused: readonly { provider: Provider; error: unknown }[];
 }
 
+const NONE: readonly { provider: Provider; error: unknown }[] = Object.freeze([]);
+const verifiedAlone = new WeakMap<Provider, Authenticated>();
+
+/** The answer when `provider` alone verified the credential (frozen: shared by every such request). */
+function alone(provider: Provider): Authenticated {
+  let answer = verifiedAlone.get(provider);
+  if (answer === undefined) verifiedAlone.set(provider, (answer = Object.freeze({ providers: Object.freeze([provider]), byShape: false, refused: NONE })));
+  return answer;
+}
+
 /**
  * Steps 2 and 3: identify the providers from headers and query alone, and verify their credential
  * over the raw bytes. A request that carries no credential of any configured secure provider is
  * refused here, before its body is parsed, unless an insecure provider may take it by shape.
  */
 export function authenticate(providers: readonly Provider[], request: RequestView): Authenticated {
+  let first: Provider | undefined;
   let verified: Provider[] | undefined;
   let refused: { provider: Provider; error: unknown }[] | undefined;
   for (const provider of providers) {
     if (!provider.presents(request)) continue;
     try {
       provider.verify(request);
-      (verified ??= []).push(provider);
+      if (first === undefined) first = provider;
+      else (verified ??= [first]).push(provider);
     } catch (error) {
       (refused ??= []).push({ provider, error });
     }
   }
+  // The common case, one provider's credential verified: one answer per provider, made once (no allocation).
+  if (first !== undefined && verified === undefined && refused === undefined) return alone(first);
+  if (first !== undefined) verified ??= [first];
   // A credential that fits one provider alone decides; one that several providers share (the same secret header) leaves it to the shape.
   if (verified !== undefined) return { providers: verified, byShape: verified.length + (refused?.length ?? 0) > 1, refused: refused ?? [] };
   if (refused !== undefined) throw refused[0]?.error;

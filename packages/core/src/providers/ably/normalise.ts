@@ -141,7 +141,7 @@ export function normaliseAbly(body: DecodedBody, headers: RequestHeaders, bytes:
     const items = value.items;
     if (Array.isArray(items)) {
       // One context for the whole batch; its channel is set per item.
-      const ctx: DecodeContext = { channel: '', cipherKey, problems: out.problems };
+      const ctx: DecodeContext = { channel: '', keysClean: body.kind === 'json' && body.keysClean === true, cipherKey, problems: out.problems };
       for (let i = 0; i < items.length; i++) {
         const item: unknown = items[i];
         if (!isRecord(item)) out.problems.push(new ItemProblem('invalid_item', 'Ably batch item is not an object'));

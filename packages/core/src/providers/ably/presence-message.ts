@@ -30,6 +30,8 @@ export const toTimestamp = nonNegativeNumber;
 
 export interface DecodeContext {
   channel: string;
+  /** True when the body's JSON text spelled no guarded key: its `json` data strings go to JSON.parse as they are. */
+  keysClean?: boolean;
   cipherKey: (channel: string) => CipherKey | undefined;
   /** Where a residual encoding gets reported. */
   problems: ItemProblem[];
@@ -41,7 +43,7 @@ function decodeInto<T extends { data?: unknown; encoding?: string }>(target: T, 
   // The common case, JSON data as text (what ably-js sends for an object): no chain to walk.
   if (raw.encoding === 'json' && typeof data === 'string') {
     try {
-      target.data = parseJson(data);
+      target.data = ctx.keysClean === true ? JSON.parse(data) : parseJson(data);
       return;
     } catch {
       // the general path below reports it, with the residual encoding
