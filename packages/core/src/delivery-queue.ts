@@ -34,6 +34,11 @@ export class DeliveryQueue {
     return run;
   }
 
+  /** Jobs queued or running. */
+  get depth(): number {
+    return this.pending;
+  }
+
   idle(): Promise<void> {
     if (this.pending === 0) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));

@@ -1,7 +1,7 @@
 import { DeliveryQueue } from './delivery-queue.js';
 import type { Handler } from './emitter.js';
 import { TypedEmitter } from './emitter.js';
-import type { ChannelEvent, DriftEvent, PresenceChange, PresenceEventMap, PresenceEventName } from './events.js';
+import type { ChannelEvent, DriftEvent, PresenceChange, PresenceEventMap, PresenceEventName, ProviderName } from './events.js';
 import { changeToEvent } from './events.js';
 import { HandlerError, toError, WebhookError } from './errors.js';
 import { InFlightBytes } from './http/in-flight.js';
@@ -13,6 +13,12 @@ import type { Accepted, WebhookRequest } from './pipeline/pipeline.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { MemoryStore } from './presence/memory-store.js';
 import type { AblyOptions } from './providers/ably/options.js';
+import { Inspector } from './inspector/inspector.js';
+import type { InspectorOptions } from './inspector/inspector.js';
+import type { ResyncOutcome } from './observe/channels.js';
+import { deliveriesObserved, eventTimestamps, handleTrace, publishDelivery, publishDrift, publishRejection, publishResync, storeApplyTrace, traced } from './observe/channels.js';
+import type { ReceiverStats } from './observe/stats.js';
+import { StatsCounter } from './observe/stats.js';
 import { buildProviders } from './providers/index.js';
 import type { PubNubOptions } from './providers/pubnub/options.js';
 import { ReadEndpoint } from './read-endpoint.js';
@@ -56,6 +62,11 @@ export interface ReceiverOptions {
    * store's members as JSON; with a token, only for `Authorization: Bearer <token>`.
    */
   readEndpoint?: ReadEndpointOption;
+  /**
+   * Off by default. `{ token, actions? }`: serve the live inspector page at `GET <mount>/inspector`
+   * (sign in with the token; `actions: true` adds a "resync this channel" button).
+   */
+  inspector?: InspectorOptions;
 }
 
 /** How an adapter wants one delivery acknowledged. */
@@ -99,6 +110,8 @@ export interface Receiver {
   resync(channel: string, target?: ResyncTarget): Promise<ResyncResult>;
   /** Stop drift timers, abort snapshot requests, wait for idle(), and close the store if the receiver created it. */
   close(): Promise<void>;
+  /** A snapshot of the counters: deliveries by provider and outcome, refusals, effective events, store failures, queue depth, resyncs, drift. */
+  stats(): ReceiverStats;
   readonly store: PresenceStore;
   readonly bodyLimit: number;
   readonly limits: ReceiverLimits;
@@ -119,6 +132,8 @@ class PresenceReceiver implements Receiver {
   private readonly resyncer: Resyncer;
   private readonly ownsStore: boolean;
   private readonly reads: ReadEndpoint | undefined;
+  private readonly counter = new StatsCounter();
+  private readonly inspector: Inspector | undefined;
 
   constructor(input: ReceiverOptions) {
     const options = resolveReceiverOptions(input);
@@ -146,10 +161,15 @@ class PresenceReceiver implements Receiver {
       store: this.store,
       providers,
       applyInQueue: (build) => this.applyInQueue(build),
-      drift: (event) => void this.emit([], [{ name: 'drift', payload: event }]),
+      drift: (event) => {
+        this.observeDrift(event);
+        void this.emit([], [{ name: 'drift', payload: event }]);
+      },
       report: (error) => this.report(error),
       now: Date.now,
+      resynced: (provider, channel, result) => this.observeResync(provider, channel, result),
     });
+    this.inspector = options.inspector === undefined ? undefined : this.createInspector(options.inspector);
   }
 
   on<K extends PresenceEventName>(name: K, handler: Handler<K>): () => void {
@@ -175,13 +195,25 @@ class PresenceReceiver implements Receiver {
     return this.resyncer.resync(channel, target);
   }
 
+  stats(): ReceiverStats {
+    return this.counter.snapshot(this.queue.depth);
+  }
+
   async close(): Promise<void> {
     this.resyncer.close();
+    this.inspector?.close();
     await this.idle();
     if (this.ownsStore) await this.store.close?.();
   }
 
-  async handle(request: WebhookRequest, options: HandleOptions = {}): Promise<WebhookResponse> {
+  handle(request: WebhookRequest, options: HandleOptions = {}): Promise<WebhookResponse> {
+    if (!traced(handleTrace)) return this.respond(request, options);
+    return handleTrace.tracePromise(() => this.respond(request, options), { receiver: this, request });
+  }
+
+  private async respond(request: WebhookRequest, options: HandleOptions): Promise<WebhookResponse> {
+    const inspected = this.inspector?.answer(request);
+    if (inspected !== undefined) return inspected;
     const read = this.reads?.answer(request);
     if (read !== undefined) return read;
     let accepted: Accepted;
@@ -189,17 +221,18 @@ class PresenceReceiver implements Receiver {
       const pending = this.pipeline.run(request);
       accepted = pending instanceof Promise ? await pending : pending;
     } catch (error) {
-      if (error instanceof WebhookError) return errorResponse(error);
+      if (error instanceof WebhookError) return this.observeRejection(error);
       this.report(toError(error));
-      return errorResponse(new WebhookError(500, 'internal_error', 'The webhook could not be processed'));
+      return this.observeRejection(new WebhookError(500, 'internal_error', 'The webhook could not be processed'));
     }
+    this.observeAccepted(accepted);
     for (const problem of accepted.problems) this.report(problem);
     const done = this.queue.push(() => this.process(accepted));
     if (this.ack === 'after-store' || options.awaitCommit === true) {
       try {
         await done;
       } catch {
-        return errorResponse(new WebhookError(503, 'store_failed', 'The presence store is unavailable; retry the delivery'));
+        return this.observeRejection(new WebhookError(503, 'store_failed', 'The presence store is unavailable; retry the delivery'));
       }
     } else {
       const settled = done.catch(() => undefined); // reported by the queue
@@ -210,7 +243,8 @@ class PresenceReceiver implements Receiver {
 
   /** Merge into the store, then emit the effective changes and the channel events. */
   private async process(accepted: Accepted): Promise<void> {
-    const changes: PresenceChange[] = accepted.presence.length > 0 ? await this.store.apply(accepted.presence) : [];
+    const changes: PresenceChange[] = accepted.presence.length > 0 ? await this.applyToStore(accepted.presence) : [];
+    this.observeMerged(accepted, changes);
     this.resyncer.observe(accepted);
     await this.emit(changes, accepted.channel);
   }
@@ -221,7 +255,8 @@ class PresenceReceiver implements Receiver {
     return this.queue
       .push(async () => {
         const { events } = await build();
-        changes = events.length > 0 ? visibleChanges(await this.store.apply(events)) : [];
+        changes = events.length > 0 ? visibleChanges(await this.applyToStore(events)) : [];
+        this.counter.changed(changes);
         await this.emit(changes, []);
       })
       .then(() => changes);
@@ -242,6 +277,61 @@ class PresenceReceiver implements Receiver {
     for (const event of events) if (event.name !== 'channel.active') emitter.dispatch(event.name, event.payload as never, failures, pending);
     if (pending.length > 0) await Promise.all(pending);
     if (failures.length > 0) this.report(new HandlerError(failures));
+  }
+
+  /** store.apply, traced on `presence-webhooks:store.apply` and counted when it fails. */
+  private applyToStore(events: Accepted['presence']): Promise<PresenceChange[]> {
+    const apply = () => this.store.apply(events);
+    const pending = traced(storeApplyTrace) ? storeApplyTrace.tracePromise(apply, { receiver: this, events: events.length }) : apply();
+    return pending.catch((error: unknown) => {
+      this.counter.storeFailed();
+      throw error;
+    });
+  }
+
+  /** A refused request: counted by code, published, shown in the inspector; answers its error response. */
+  private observeRejection(error: WebhookError): WebhookResponse {
+    const { status, code, message } = error;
+    this.counter.rejected(code);
+    publishRejection({ receiver: this, status, code, message });
+    this.inspector?.notify({ type: 'rejection', status, code, message });
+    return errorResponse(error);
+  }
+
+  /** An accepted delivery, before its merge: its events' provider timestamps, for the delivery lag. */
+  private observeAccepted(accepted: Accepted): void {
+    if (deliveriesObserved()) publishDelivery({ receiver: this, provider: accepted.provider, receivedAt: Date.now(), timestamps: eventTimestamps(accepted.presence, accepted.channel) });
+  }
+
+  /** A merged delivery: accepted, duplicate or stale, and its effective changes. */
+  private observeMerged(accepted: Accepted, changes: readonly PresenceChange[]): void {
+    this.counter.merged(accepted.provider, accepted.presence, changes);
+  }
+
+  private observeDrift(event: DriftEvent): void {
+    this.counter.drifted(event.provider);
+    publishDrift({ receiver: this, ...event });
+  }
+
+  private observeResync(provider: ProviderName, channel: string, result: ResyncResult | Error): void {
+    const outcome: ResyncOutcome = result instanceof Error ? 'failed' : result.complete ? 'complete' : 'incomplete';
+    const changes = result instanceof Error ? 0 : result.changes.length;
+    this.counter.resynced(provider, outcome);
+    publishResync({ receiver: this, provider, channel, outcome, changes, ...(result instanceof Error ? { error: result.message } : {}) });
+    this.inspector?.notify({ type: 'resync', provider, channel, outcome, changes });
+  }
+
+  private createInspector(options: InspectorOptions): Inspector {
+    return new Inspector(
+      {
+        store: this.store,
+        stats: () => this.stats(),
+        resync: (channel) => this.resync(channel),
+        on: (name, handler) => this.on(name, handler),
+        report: (error) => this.report(error),
+      },
+      options,
+    );
   }
 
   private report(error: Error): void {

@@ -7,10 +7,11 @@ export type PresenceWebhooksMiddleware = RequestHandler & { readonly receiver: R
 
 /**
  * True for the requests the middleware answers, as the Koa and Fastify adapters do: anything sent
- * to the mount path itself, and GETs under it (the receiver's read endpoint, or a 405).
+ * to the mount path itself, GETs under it (the receiver's read endpoint, or a 405), and POSTs to
+ * its inspector (`/inspector/session`, `/inspector/resync`).
  */
 function answers(req: Request): boolean {
-  return req.path === '/' || ((req.method === 'GET' || req.method === 'HEAD') && req.path.startsWith('/'));
+  return req.path === '/' || ((req.method === 'GET' || req.method === 'HEAD') && req.path.startsWith('/')) || (req.method === 'POST' && req.path.startsWith('/inspector/'));
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Receiver, ReceiverOptions, WebhookResponse } from '@presence-webhooks/core';
 import { createReceiver, isReceiver, WebhookError } from '@presence-webhooks/core';
 import { errorResponse } from '@presence-webhooks/core/node';
-import { bodyTooLarge, handleNodeRequest, responseHeaders } from '@presence-webhooks/core/node';
+import { bodyTooLarge, handleNodeRequest, responseHeaders, sendNodeResponse } from '@presence-webhooks/core/node';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Plugin options: a receiver, or the options to create one (plus Fastify's own `prefix`). */
@@ -27,6 +27,12 @@ function receiverFrom(options: PresenceWebhooksFastifyOptions): Receiver {
 }
 
 function send(reply: FastifyReply, response: WebhookResponse): FastifyReply {
+  if (response.stream !== undefined) {
+    // A streaming answer (the inspector's events) is written by core/node, not by Fastify.
+    reply.hijack();
+    sendNodeResponse(reply.raw, response);
+    return reply;
+  }
   // Fastify marks a parser failure `connection: close`; only a 413 keeps it (as on every framework).
   reply.removeHeader('connection');
   return reply.code(response.status).headers(responseHeaders(response)).send(response.body);
@@ -62,6 +68,10 @@ async function mount(instance: FastifyInstance, receiver: Receiver): Promise<voi
   instance.all('/', { bodyLimit: receiver.bodyLimit }, async (request, reply) =>
     send(reply, await handleNodeRequest(receiver, request.raw, { rawBody: request.body })),
   );
+  // POSTs to the inspector (sign-in, resync) too.
+  instance.post('/inspector/*', { bodyLimit: receiver.bodyLimit }, async (request, reply) =>
+    send(reply, await handleNodeRequest(receiver, request.raw, { rawBody: request.body, url: relativeUrl(request.raw.url, instance.prefix) })),
+  );
   // GETs under the prefix go to core too: its read endpoint, `<prefix>/channels/:channel/members` (a 405 when that is off).
   const prefix = instance.prefix;
   instance.route({
@@ -72,6 +82,11 @@ async function mount(instance: FastifyInstance, receiver: Receiver): Promise<voi
       return send(reply, await handleNodeRequest(receiver, request.raw, { url: url.startsWith(prefix) ? url.slice(prefix.length) : url }));
     },
   });
+}
+
+function relativeUrl(url: string | undefined, prefix: string): string {
+  const full = url ?? '/';
+  return full.startsWith(prefix) ? full.slice(prefix.length) : full;
 }
 
 function isFastifyInstance(value: unknown): value is FastifyInstance {

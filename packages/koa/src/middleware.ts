@@ -1,7 +1,7 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, isReceiver } from '@presence-webhooks/core';
-import { handleNodeRequest, responseHeaders } from '@presence-webhooks/core/node';
+import { handleNodeRequest, responseHeaders, sendNodeResponse } from '@presence-webhooks/core/node';
 import { exactRawBody } from './exact-raw-body.js';
 
 export interface PresenceWebhooksKoaOptions {
@@ -16,6 +16,10 @@ export interface PresenceWebhooksKoaOptions {
 /** The part of a Koa context the middleware uses (Koa 2 and 3 both fit; no dependency on Koa's types). */
 export interface KoaContextLike {
   req: IncomingMessage;
+  /** The Node response (for streaming answers). */
+  res?: ServerResponse;
+  /** Set to false to write `res` directly. */
+  respond?: boolean;
   path: string;
   /** A body parser that ran first may have left `rawBody` (a string or bytes) here. */
   request: { rawBody?: unknown };
@@ -43,6 +47,7 @@ function mountMatcher(path: string | undefined): (ctx: KoaContextLike) => string
     // GETs under the path go to core too: its read endpoint (a 405 when that is off).
     const method = ctx.req.method;
     if ((method === 'GET' || method === 'HEAD') && ctx.path.startsWith(`${prefix}/`)) return relative(url);
+    if (method === 'POST' && ctx.path.startsWith(`${prefix}/inspector/`)) return relative(url); // the inspector's sign-in and actions
     return undefined;
   };
 }
@@ -67,6 +72,12 @@ export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions, 
       parsed: parsedRaw !== undefined,
       url,
     });
+    if (response.stream !== undefined && ctx.res !== undefined) {
+      // A streaming answer (the inspector's events) is written by core/node, not by Koa.
+      ctx.respond = false;
+      sendNodeResponse(ctx.res, response);
+      return;
+    }
     ctx.status = response.status;
     ctx.set(responseHeaders(response));
     ctx.body = response.body;
