@@ -58,7 +58,7 @@ async function signIn(event) {
 function counters(stats) {
   const box = $("counters"); box.replaceChildren();
   const add = (name, value) => { const c = el("div", undefined, "counter"); c.dataset.counter = name; c.append(el("b", value), el("span", name)); box.append(c); };
-  for (const [provider, outcomes] of Object.entries(stats.deliveries)) for (const [outcome, n] of Object.entries(outcomes)) if (n > 0 || provider !== "unknown") add("deliveries " + provider + " " + outcome, n);
+  for (const [provider, outcomes] of Object.entries(stats.deliveries)) for (const [outcome, n] of Object.entries(outcomes)) if ((provider === "unknown") === (outcome === "rejected")) add("deliveries " + provider + " " + outcome, n);
   for (const [code, n] of Object.entries(stats.rejections)) add("rejections " + code, n);
   for (const [type, n] of Object.entries(stats.effectiveEvents)) add("effective " + type, n);
   add("store failures", stats.storeFailures); add("queue depth", stats.queueDepth);
