@@ -23,9 +23,11 @@ const PUBNUB_SECRET = process.env.PUBNUB_WEBHOOK_SECRET ?? 'demo-pubnub-secret-n
 const seed = Number(process.env.SEED ?? 20261122);
 const quiet = process.argv.includes('--quiet');
 const readToken = randomBytes(16).toString('hex');
+const serve = process.argv.includes('--serve'); // keep serving after the run, so a person can watch the inspector
+const inspectorToken = randomBytes(16).toString('hex');
 
 // The read endpoint lets the simulator compare the receiver's set with the truth over HTTP too.
-const receiver = createReceiver({ ably: { keys: [KEY] }, pubnub: { secret: PUBNUB_SECRET }, readEndpoint: { token: readToken } });
+const receiver = createReceiver({ ably: { keys: [KEY] }, pubnub: { secret: PUBNUB_SECRET }, readEndpoint: { token: readToken }, inspector: { token: inspectorToken } });
 const log = (line: string) => {
   if (!quiet) console.log(line);
 };
@@ -34,9 +36,10 @@ receiver.on('join', (e) => log(`  + ${e.provider} ${e.channel}: ${who(e.member)}
 receiver.on('leave', (e) => log(`  - ${e.provider} ${e.channel}: ${who(e.member)} left [${e.reason}]`));
 receiver.onError((error) => console.error(`  ! ${error.message}`));
 
-const server = createApp(receiver).listen(0, '127.0.0.1');
+const server = createApp(receiver).listen(Number(process.env.PORT ?? 0), '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
+console.log(`Inspector: ${url}/inspector (sign in with ${inspectorToken})${serve ? '' : '; pass --serve to keep it running'}`);
 
 function summary(name: string, report: SimulationReport): string {
   const answers = Object.entries(report.statuses).map(([status, n]) => `${n} x ${status}`).join(', ');
@@ -72,6 +75,10 @@ for (const channel of channels) {
   console.log(`  ${channel}: ${members.length} present [${members.map((m) => m.clientId).join(', ')}] ${match ? 'equals the in-order truth' : 'DIFFERS from the in-order truth'}`);
 }
 console.log(allMatch ? 'RESULT: the receiver set equals the in-order truth on every channel.' : 'RESULT: MISMATCH between the receiver set and the truth.');
-server.close();
-await receiver.close();
 process.exitCode = allMatch ? 0 : 1;
+if (serve) {
+  console.log(`Still serving: ${url}/inspector (sign in with ${inspectorToken}); Ctrl-C to stop.`);
+} else {
+  server.close();
+  await receiver.close();
+}
