@@ -72,7 +72,7 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
   const registers = [registry];
   const stats = () => receiver.stats();
 
-  const deliveries = new Counter({
+  new Counter({
     name: `${prefix}deliveries_total`,
     help: 'Webhook deliveries by provider and outcome (accepted, rejected, duplicate, stale); refused requests have provider "unknown".',
     labelNames: ['provider', 'outcome'] as const,
@@ -82,7 +82,7 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
       for (const [provider, outcomes] of Object.entries(stats().deliveries)) for (const [outcome, n] of Object.entries(outcomes)) this.inc({ provider, outcome }, n);
     },
   });
-  const rejections = new Counter({
+  new Counter({
     name: `${prefix}rejections_total`,
     help: 'Refused webhook requests by error code.',
     labelNames: ['code'] as const,
@@ -92,7 +92,7 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
       for (const [code, n] of Object.entries(stats().rejections)) this.inc({ code }, n);
     },
   });
-  const effective = new Counter({
+  new Counter({
     name: `${prefix}effective_events_total`,
     help: 'Effective presence changes after the merge, by type (join, update, leave).',
     labelNames: ['type'] as const,
@@ -105,7 +105,7 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
   const lag = new Histogram({ name: `${prefix}delivery_lag_seconds`, help: "Time from the provider's timestamp of an event to its delivery's acceptance.", buckets: LAG_BUCKETS, registers });
   const handleDuration = new Histogram({ name: `${prefix}handle_duration_seconds`, help: 'Time receiver.handle took to answer a request.', buckets: DEFAULT_BUCKETS, registers });
   const applyDuration = new Histogram({ name: `${prefix}store_apply_duration_seconds`, help: 'Time one store.apply call took.', buckets: DEFAULT_BUCKETS, registers });
-  const storeFailures = new Counter({
+  new Counter({
     name: `${prefix}store_failures_total`,
     help: 'Failed store.apply calls (each attempt).',
     registers,
@@ -114,7 +114,7 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
       this.inc(stats().storeFailures);
     },
   });
-  const queueDepth = new Gauge({
+  new Gauge({
     name: `${prefix}queue_depth`,
     help: 'Deliveries and repairs queued or being applied.',
     registers,
@@ -135,7 +135,7 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
         setImmediate(() => (reading = undefined));
       }
     })());
-  const members = new Gauge({
+  new Gauge({
     name: `${prefix}members`,
     help: `Present members in the store (summed over at most ${maxChannels} channels per collect).`,
     registers,
@@ -144,7 +144,7 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
       if (figures !== undefined) this.set(figures.members);
     },
   });
-  const channelsGauge = new Gauge({
+  new Gauge({
     name: `${prefix}channels`,
     help: 'Channels with at least one present member in the store.',
     registers,
@@ -153,7 +153,7 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
       if (figures !== undefined) this.set(figures.channels);
     },
   });
-  const drift = new Counter({
+  new Counter({
     name: `${prefix}drift_total`,
     help: "Drift detected between the store and the provider's figures, by provider.",
     labelNames: ['provider'] as const,
@@ -163,7 +163,7 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
       for (const [provider, n] of Object.entries(stats().drift)) this.inc({ provider }, n);
     },
   });
-  const resyncs = new Counter({
+  new Counter({
     name: `${prefix}resyncs_total`,
     help: 'Resyncs from the providers\' REST APIs by provider and outcome (complete, incomplete, failed).',
     labelNames: ['provider', 'outcome'] as const,
@@ -174,7 +174,6 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
     },
   });
   const names = ['deliveries_total', 'rejections_total', 'effective_events_total', 'delivery_lag_seconds', 'handle_duration_seconds', 'store_apply_duration_seconds', 'store_failures_total', 'queue_depth', 'members', 'channels', 'drift_total', 'resyncs_total'];
-  void [deliveries, rejections, effective, storeFailures, queueDepth, channelsGauge, drift, resyncs]; // registered; read on collect
 
   const started = new WeakMap<object, number>();
   const none = () => undefined;
