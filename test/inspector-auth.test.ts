@@ -49,7 +49,12 @@ function openStream(url: string, cookie: string): Promise<{ status: number; head
   return new Promise((resolve, reject) => {
     const request = get(url, { headers: { cookie }, agent: false, timeout: 15_000 }, (response) => {
       let text = '';
-      const waiters: { text: string; resolve: (all: string) => void }[] = [];
+      const waiters: { text: string; resolve: (all: string) => void; reject: (error: Error) => void }[] = [];
+      const fail = (error: Error) => {
+        for (const waiter of waiters.splice(0)) waiter.reject(error);
+      };
+      response.on('end', () => fail(new Error(`the stream ended before the awaited text; it held: ${JSON.stringify(text)}`)));
+      response.on('error', fail);
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
         text += chunk;
@@ -60,7 +65,12 @@ function openStream(url: string, cookie: string): Promise<{ status: number; head
           } else waiters.push(waiter);
         }
       });
-      resolve({ status: response.statusCode ?? 0, headers: response.headers, until: (wanted) => new Promise((done) => waiters.push({ text: wanted, resolve: done })) });
+      resolve({ status: response.statusCode ?? 0, headers: response.headers, until: (wanted) =>
+          new Promise((done, reject) => {
+            const timer = setTimeout(() => reject(new Error(`no ${JSON.stringify(wanted)} within 10 s; the stream held: ${JSON.stringify(text)}`)), 10_000);
+            waiters.push({ text: wanted, resolve: (all) => (clearTimeout(timer), done(all)), reject: (error) => (clearTimeout(timer), reject(error)) });
+          }),
+      });
     });
     request.on('timeout', () => request.destroy(new Error('the stream did not answer in time')));
     request.on('error', reject);
