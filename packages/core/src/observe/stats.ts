@@ -3,7 +3,6 @@
  * where a delivery is refused, merged, or repaired. No ids are kept: providers, outcomes, codes and
  * change types only.
  */
-import { createHash } from 'node:crypto';
 import type { PresenceChange, PresenceEvent, ProviderName } from '../events.js';
 import type { DeliveryOutcome, ResyncOutcome } from './channels.js';
 
@@ -117,9 +116,19 @@ export class StatsCounter {
   }
 }
 
-/** What identifies a delivery's presence events: a digest of each event's channel, member and order key (bounded size). */
+/**
+ * What identifies a delivery's presence events, in O(1): their count and the first and last events'
+ * channel, member and order key. A provider's retry carries the same events, so the same key; two
+ * different deliveries sharing it would need the same first and last messages (a collision would only
+ * count a stale delivery as a duplicate).
+ */
 export function deliveryKey(presence: readonly PresenceEvent[]): string {
-  const hash = createHash('sha256');
-  for (const { channel, memberKey, order } of presence) hash.update(`${channel}\u0000${memberKey}\u0000${order.ts}:${order.serial}:${order.index}:${order.id}\u0001`);
-  return hash.digest('base64');
+  const first = presence[0];
+  const last = presence[presence.length - 1];
+  if (first === undefined || last === undefined) return '';
+  return `${presence.length}\u0000${eventKey(first)}\u0000${eventKey(last)}`;
+}
+
+function eventKey({ channel, memberKey, order }: PresenceEvent): string {
+  return `${channel}\u0001${memberKey}\u0001${order.ts}:${order.serial}:${order.index}:${order.id}`;
 }
