@@ -174,6 +174,19 @@ describe('inspector: authentication', () => {
     expect(withActions.receiver.stats().resyncs.ably.failed + withActions.receiver.stats().resyncs.ably.complete).toBe(1);
   });
 
+  it('answers 404 on its routes while off, and never takes them for a webhook', async () => {
+    const receiver = createReceiver({ ably: { keys: [KEY] } });
+    const server = await startExpress(receiver);
+    cleanups.push(() => receiver.close(), () => server.close());
+    expect(await statusOf(`${server.url}/inspector`)).toBe(404);
+    const signed = joinOf('carol');
+    const posted = await postTo(`${server.url}/inspector/session`, signed);
+    expect(posted.status).toBe(404);
+    expect(posted.json).toMatchObject({ error: { code: 'not_found', message: expect.stringContaining('inspector: { token }') } });
+    await receiver.idle();
+    expect(await receiver.store.channels()).toEqual([]);
+  });
+
   it('rejects a bad inspector option with the standard error', () => {
     expect(() => createReceiver({ ably: { keys: [KEY] }, inspector: { token: 'short' } })).toThrow('presence-webhooks: inspector.token must be a string of at least 16 characters without spaces (got "5 characters")');
     expect(() => createReceiver({ ably: { keys: [KEY] }, inspector: true as never })).toThrow(/presence-webhooks: inspector must be \{ token/);

@@ -13,7 +13,7 @@ import type { Accepted, WebhookRequest } from './pipeline/pipeline.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { MemoryStore } from './presence/memory-store.js';
 import type { AblyOptions } from './providers/ably/options.js';
-import { Inspector } from './inspector/inspector.js';
+import { Inspector, inspectorOff } from './inspector/inspector.js';
 import type { InspectorOptions } from './inspector/inspector.js';
 import type { ResyncOutcome } from './observe/channels.js';
 import { deliveriesObserved, eventTimestamps, handleTrace, publishDelivery, publishDrift, publishRejection, publishResync, storeApplyTrace, traced } from './observe/channels.js';
@@ -212,7 +212,7 @@ class PresenceReceiver implements Receiver {
   }
 
   private async respond(request: WebhookRequest, options: HandleOptions): Promise<WebhookResponse> {
-    const inspected = this.inspector?.answer(request);
+    const inspected = this.inspector !== undefined ? this.inspector.answer(request) : inspectorOff(request);
     if (inspected !== undefined) return inspected;
     const read = this.reads?.answer(request);
     if (read !== undefined) return read;

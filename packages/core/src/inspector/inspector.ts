@@ -90,6 +90,20 @@ function memberOf(event: JoinEvent): Record<string, unknown> {
   return { clientId, connectionId, data };
 }
 
+/** The path of a request relative to the mount, when it is an inspector route. */
+function inspectorRoute(url: string): { route: string; query: URLSearchParams } | undefined {
+  const q = url.search(/[?#]/);
+  const match = ROUTE.exec(q < 0 ? url : url.slice(0, q));
+  if (match === null) return undefined;
+  return { route: match[1] ?? '', query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1).split('#')[0]) };
+}
+
+/** With the inspector off, its routes answer 404 and say how to turn it on (never a webhook delivery). */
+export function inspectorOff(request: InspectorRequest): WebhookResponse | undefined {
+  if (inspectorRoute(request.url ?? '/') === undefined) return undefined;
+  return refusal(404, 'not_found', "The inspector is off: createReceiver({ inspector: { token } }) turns it on");
+}
+
 export class Inspector {
   private readonly sessions = new SessionBook();
   private readonly streams = new Set<EventStream>();
@@ -110,13 +124,10 @@ export class Inspector {
 
   /** The answer to an inspector request, or undefined when the request is not one. */
   answer(request: InspectorRequest): Promise<WebhookResponse> | WebhookResponse | undefined {
-    const url = request.url ?? '/';
-    const q = url.search(/[?#]/);
-    const match = ROUTE.exec(q < 0 ? url : url.slice(0, q));
-    if (match === null) return undefined;
-    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1).split('#')[0]);
+    const found = inspectorRoute(request.url ?? '/');
+    if (found === undefined) return undefined;
+    const { route, query } = found;
     const method = request.method.toUpperCase();
-    const route = match[1] ?? '';
     if (route === '') return method === 'GET' || method === 'HEAD' ? this.page() : refusal(405, 'method_not_allowed', `${method} is not allowed here`);
     if (route === 'session') return method === 'POST' ? this.signIn(request.headers) : refusal(405, 'method_not_allowed', 'Sign in with POST');
     if (!this.signedIn(request.headers)) return refusal(401, 'unauthorized', 'Sign in to the inspector first (POST <mount>/inspector/session with the token)');
