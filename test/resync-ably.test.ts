@@ -192,8 +192,8 @@ describe('Ably: resync on demand', () => {
   });
 
   it('the periodic check is the batched whole-app reconcile: one listing and one batch request for every channel, not a request per channel', async () => {
-    const sets = new Map([...Array.from({ length: 30 }, (_, i) => [`room-${i}`, [{ id: `c${i}:0:0`, clientId: `u${i}`, connectionId: `c${i}`, action: ABLY_ACTION.present, timestamp: 1_700_000_000_000 }]] as const)]);
-    const { receiver, fake } = await setup(new Map(sets), { everyMs: 20 });
+    const sets = new Map<string, RawAblyPresence[]>(Array.from({ length: 30 }, (_, i) => [`room-${i}`, [{ id: `c${i}:0:0`, clientId: `u${i}`, connectionId: `c${i}`, action: ABLY_ACTION.present, timestamp: 1_700_000_000_000 }]]));
+    const { receiver, fake } = await setup(sets, { everyMs: 20 });
     const done = new Promise<void>((resolve) => receiver.on('reconcile', (e) => void (e.phase === 'done' && resolve())));
     await done;
     await receiver.idle();

@@ -26,21 +26,23 @@ import { pusherDemoOptions, runPusherStream } from './demo-pusher.js';
 const KEY = process.env.ABLY_KEY || 'demoApp.demoKey:demo-secret-not-for-production';
 const PUBNUB_SECRET = process.env.PUBNUB_WEBHOOK_SECRET || 'demo-pubnub-secret-not-for-production';
 const seed = Number(process.env.SEED ?? 20261122);
-const FLAGS = ['--quiet', '--verbose'];
+const FLAGS = ['--quiet', '--verbose', '--serve'];
 const unknown = process.argv.slice(2).filter((arg) => !FLAGS.includes(arg));
 if (unknown.length > 0) {
-  console.error(`demo: unknown option ${unknown.join(' ')} (it takes --quiet: only the result line, or --verbose: every join and leave too)`);
+  console.error(`demo: unknown option ${unknown.join(' ')} (it takes --quiet: only the result line, --verbose: every join and leave too, --serve: keep serving the inspector)`);
   process.exit(2);
 }
 const quiet = process.argv.includes('--quiet');
 const verbose = process.argv.includes('--verbose') && !quiet;
 const readToken = randomBytes(16).toString('hex');
+const serve = process.argv.includes('--serve'); // keep serving after the run, so a person can watch the inspector
+const inspectorToken = randomBytes(16).toString('hex');
 const say = (line: string) => {
   if (!quiet) console.log(line);
 };
 
 // The read endpoint lets the simulator compare the receiver's set with the truth over HTTP too.
-const receiver = createReceiver({ ably: { keys: [KEY] }, pubnub: { secret: PUBNUB_SECRET }, pusher: pusherDemoOptions, readEndpoint: { token: readToken } });
+const receiver = createReceiver({ ably: { keys: [KEY] }, pubnub: { secret: PUBNUB_SECRET }, pusher: pusherDemoOptions, readEndpoint: { token: readToken }, inspector: { token: inspectorToken } });
 /** A member as the demo prints it: `client-3@conn-1a2b` (Ably: one entry per connection), or the PubNub uuid. */
 const who = (m: { clientId: string; connectionId?: string }) => (m.connectionId === undefined ? m.clientId : `${m.clientId}@${m.connectionId}`);
 const changes = new Map<string, { joins: number; updates: number; leaves: number }>();
@@ -61,9 +63,10 @@ receiver.on('leave', (e) => {
 });
 receiver.onError((error) => console.error(`  ! ${error.message}`));
 
-const server = createApp(receiver).listen(0, '127.0.0.1');
+const server = createApp(receiver).listen(Number(process.env.PORT ?? 0), '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
+say(`Inspector: ${url}/inspector (sign in with ${inspectorToken})${serve ? '' : '; pass --serve to keep it running'}`);
 
 function summary(name: string, report: SimulationReport): string {
   const answers = Object.entries(report.statuses).map(([status, n]) => `${n} x ${status}`).join(', ');
@@ -117,6 +120,10 @@ if (verbose) {
   say('\n(--verbose lists every effective join and leave; --quiet prints only the result)');
 }
 console.log(allMatch ? 'RESULT: the receiver set equals the in-order truth on every channel.' : 'RESULT: MISMATCH between the receiver set and the truth.');
-server.close();
-await receiver.close();
 process.exitCode = allMatch ? 0 : 1;
+if (serve) {
+  console.log(`Still serving: ${url}/inspector (sign in with ${inspectorToken}); Ctrl-C to stop.`);
+} else {
+  server.close();
+  await receiver.close();
+}

@@ -2,7 +2,7 @@
 // adapter authors: '@presence-webhooks/core/node'. The list is checked against the README (index.test.ts).
 export { createReceiver, isReceiver } from './receiver.js';
 export type { AckMode, HandleOptions, Receiver, ReceiverLimits, ReceiverOptions, RejectInfo, WebhookRequest } from './receiver.js';
-export type { WebhookResponse } from './http/response.js';
+export type { ResponseStream, WebhookResponse } from './http/response.js';
 export { MemoryStore } from './presence/memory-store.js';
 export type { MemoryStoreOptions } from './presence/memory-store.js';
 export type { PresenceStore } from './store.js';
@@ -38,3 +38,25 @@ export type { ResyncOptions } from './resync/options.js';
 export type { ResyncResult, ResyncTarget } from './resync/resyncer.js';
 export type { ReadEndpointOption } from './read-endpoint.js';
 export { DEFAULT_BODY_LIMIT } from './http/limits.js';
+export {
+  DELIVERY_CHANNEL,
+  DRIFT_CHANNEL,
+  HANDLE_CHANNEL,
+  RECONCILE_CHANNEL,
+  REJECTION_CHANNEL,
+  RESYNC_CHANNEL,
+  STORE_APPLY_CHANNEL,
+} from './observe/channels.js';
+export type {
+  DeliveryMessage,
+  DeliveryOutcome,
+  DriftMessage,
+  HandleTraceContext,
+  ReconcileMessage,
+  RejectionMessage,
+  ResyncMessage,
+  ResyncOutcome,
+  StoreApplyTraceContext,
+} from './observe/channels.js';
+export type { ReceiverStats, StatsProvider } from './observe/stats.js';
+export type { InspectorOptions } from './inspector/inspector.js';

@@ -1,7 +1,7 @@
 import { DeliveryQueue } from './delivery-queue.js';
 import type { Handler } from './emitter.js';
 import { TypedEmitter } from './emitter.js';
-import type { ChannelEvent, DriftEvent, PresenceChange, PresenceEventMap, PresenceEventName, ReconcileEvent, ReconcileResult } from './events.js';
+import type { ChannelEvent, DriftEvent, PresenceChange, PresenceEventMap, PresenceEventName, ProviderName, ReconcileEvent, ReconcileResult } from './events.js';
 import { changeToEvent } from './events.js';
 import { HandlerError, toError, WebhookError } from './errors.js';
 import { InFlightBytes } from './http/in-flight.js';
@@ -12,6 +12,12 @@ import { resolveReceiverOptions } from './options/resolve.js';
 import type { Accepted, WebhookRequest } from './pipeline/pipeline.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { MemoryStore } from './presence/memory-store.js';
+import { Inspector, inspectorOff } from './inspector/inspector.js';
+import type { InspectorOptions } from './inspector/inspector.js';
+import type { ResyncOutcome } from './observe/channels.js';
+import { deliveriesObserved, eventTimestamps, handleTrace, publishDelivery, publishDrift, publishReconcile, publishRejection, publishResync, storeApplyTrace, traced } from './observe/channels.js';
+import type { ReceiverStats } from './observe/stats.js';
+import { StatsCounter } from './observe/stats.js';
 import { buildProviders } from './providers/index.js';
 import { ReadEndpoint } from './read-endpoint.js';
 import type { RepairPlan, ResyncResult, ResyncTarget } from './resync/resyncer.js';
@@ -72,6 +78,8 @@ export interface Receiver {
   ready(): Promise<ReconcileResult | undefined>;
   /** Stop drift timers, abort snapshot requests, wait for idle(), and close the store if the receiver created it. */
   close(): Promise<void>;
+  /** A snapshot of the counters: deliveries by provider and outcome, refusals, effective events, store failures, queue depth, resyncs, drift. */
+  stats(): ReceiverStats;
   readonly store: PresenceStore;
   readonly bodyLimit: number;
   readonly limits: ReceiverLimits;
@@ -97,6 +105,8 @@ class PresenceReceiver implements Receiver {
   private readonly rejections: (info: RejectInfo) => void;
   private readonly startup: Promise<ReconcileResult | undefined>;
   private closing = false;
+  private readonly counter = new StatsCounter();
+  private readonly inspector: Inspector | undefined;
 
   constructor(input: ReceiverOptions) {
     const options = resolveReceiverOptions(input);
@@ -127,10 +137,17 @@ class PresenceReceiver implements Receiver {
       store: this.store,
       providers,
       applyInQueue: (build) => this.applyInQueue(build),
-      drift: (event) => void this.emit([], [{ name: 'drift', payload: event }]),
-      progress: (event) => void this.emit([], [{ name: 'reconcile', payload: event }]),
+      drift: (event) => {
+        this.observeDrift(event);
+        void this.emit([], [{ name: 'drift', payload: event }]);
+      },
+      progress: (event) => {
+        publishReconcile({ receiver: this, provider: event.provider, phase: event.phase, done: event.done, total: event.total });
+        void this.emit([], [{ name: 'reconcile', payload: event }]);
+      },
       report: (error) => this.report(error),
       now: Date.now,
+      resynced: (provider, channel, result) => this.observeResync(provider, channel, result),
     });
     // The start-up reconcile: a restart (an empty MemoryStore) or an outage (a store holding members who left) is
     // repaired from the providers. Deliveries are accepted and applied meanwhile; a failure is reported, not thrown.
@@ -142,6 +159,7 @@ class PresenceReceiver implements Receiver {
             return undefined;
           })
         : Promise.resolve(undefined);
+    this.inspector = options.inspector === undefined ? undefined : this.createInspector(options.inspector);
   }
 
   on<K extends PresenceEventName>(name: K, handler: Handler<K>): () => void {
@@ -175,16 +193,28 @@ class PresenceReceiver implements Receiver {
     return this.startup;
   }
 
+  stats(): ReceiverStats {
+    return this.counter.snapshot(this.queue.depth);
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     this.resyncer.close();
+    this.inspector?.close();
     await this.idle();
     if (this.ownsStore) await this.store.close?.();
   }
 
-  async handle(request: WebhookRequest, options: HandleOptions = {}): Promise<WebhookResponse> {
+  handle(request: WebhookRequest, options: HandleOptions = {}): Promise<WebhookResponse> {
+    if (!traced(handleTrace)) return this.respond(request, options);
+    return handleTrace.tracePromise(() => this.respond(request, options), { receiver: this, request });
+  }
+
+  private async respond(request: WebhookRequest, options: HandleOptions): Promise<WebhookResponse> {
     let accepted: Accepted;
     try {
+      const inspected = this.inspector !== undefined ? this.inspector.answer(request) : inspectorOff(request);
+      if (inspected !== undefined) return await inspected;
       const read = this.reads?.answer(request);
       if (read !== undefined) return await read;
       const pending = this.pipeline.run(request);
@@ -195,6 +225,7 @@ class PresenceReceiver implements Receiver {
       this.report(toError(error));
       return this.refuse(new WebhookError(500, 'internal_error', 'The webhook could not be processed'), request);
     }
+    this.observeAccepted(accepted);
     for (const problem of accepted.problems) this.report(problem);
     if (this.queue.depth >= this.maxQueued) {
       const busy = new WebhookError(503, 'server_busy', `${this.queue.depth} deliveries are waiting for the store (maxQueuedDeliveries ${this.maxQueued}); retry the delivery`);
@@ -215,7 +246,10 @@ class PresenceReceiver implements Receiver {
     return acceptedResponse(accepted.presence.length + accepted.channel.length, accepted.problems.length);
   }
 
-  /** Answer a refusal, and tell onReject (or the rate-limited log) about it: never the body, never a secret. */
+  /**
+   * Answer a refusal: tell onReject (or the rate-limited log) about it, never the body nor a secret;
+   * count it, publish it, show it in the inspector.
+   */
   private refuse(error: WebhookError, request: WebhookRequest): WebhookResponse {
     const info: RejectInfo = { status: error.status, code: error.code, reason: error.message };
     const provider = error.details?.provider;
@@ -227,12 +261,16 @@ class PresenceReceiver implements Receiver {
     } catch (inner) {
       this.report(toError(inner));
     }
+    this.counter.rejected(info.code);
+    publishRejection({ receiver: this, status: info.status, code: info.code, message: info.reason });
+    this.inspector?.notify({ type: 'rejection', status: info.status, code: info.code, message: info.reason });
     return errorResponse(error);
   }
 
   /** Merge into the store, then emit the effective changes and the channel events. */
   private async process(accepted: Accepted): Promise<void> {
-    const changes: PresenceChange[] = accepted.presence.length > 0 ? await this.store.apply(accepted.presence) : [];
+    const changes: PresenceChange[] = accepted.presence.length > 0 ? await this.applyToStore(accepted.presence) : [];
+    this.observeMerged(accepted, changes);
     this.resyncer.observe(accepted);
     await this.emit(changes, accepted.channel);
   }
@@ -243,8 +281,8 @@ class PresenceReceiver implements Receiver {
     return this.queue
       .push(async () => {
         const { events, watermarks } = await build();
-        const applied = watermarks === undefined || watermarks.length === 0 ? await this.store.apply(events) : await this.store.apply(events, { watermarks });
-        changes = visibleChanges(applied);
+        changes = visibleChanges(await this.applyToStore(events, watermarks));
+        this.counter.changed(changes);
         await this.emit(changes, []);
       })
       .then(() => changes);
@@ -265,6 +303,52 @@ class PresenceReceiver implements Receiver {
     for (const event of events) if (event.name !== 'channel.active') emitter.dispatch(event.name, event.payload as never, failures, pending);
     if (pending.length > 0) await Promise.all(pending);
     if (failures.length > 0) this.report(new HandlerError(failures));
+  }
+
+  /** store.apply, traced on `presence-webhooks:store.apply` and counted when it fails. */
+  private applyToStore(events: Accepted['presence'], watermarks?: RepairPlan['watermarks']): Promise<PresenceChange[]> {
+    const apply = () => (watermarks === undefined || watermarks.length === 0 ? this.store.apply(events) : this.store.apply(events, { watermarks }));
+    const pending = traced(storeApplyTrace) ? storeApplyTrace.tracePromise(apply, { receiver: this, events: events.length }) : apply();
+    return pending.catch((error: unknown) => {
+      this.counter.storeFailed();
+      throw error;
+    });
+  }
+
+  /** An accepted delivery, before its merge: its events' provider timestamps, for the delivery lag. */
+  private observeAccepted(accepted: Accepted): void {
+    if (deliveriesObserved()) publishDelivery({ receiver: this, provider: accepted.provider, receivedAt: Date.now(), timestamps: eventTimestamps(accepted.presence, accepted.channel) });
+  }
+
+  /** A merged delivery: accepted, duplicate or stale, and its effective changes. */
+  private observeMerged(accepted: Accepted, changes: readonly PresenceChange[]): void {
+    this.counter.merged(accepted.provider, accepted.presence, changes);
+  }
+
+  private observeDrift(event: DriftEvent): void {
+    this.counter.drifted(event.provider);
+    publishDrift({ receiver: this, ...event });
+  }
+
+  private observeResync(provider: ProviderName, channel: string, result: ResyncResult | Error): void {
+    const outcome: ResyncOutcome = result instanceof Error ? 'failed' : result.complete ? 'complete' : 'incomplete';
+    const changes = result instanceof Error ? 0 : result.changes.length;
+    this.counter.resynced(provider, outcome);
+    publishResync({ receiver: this, provider, channel, outcome, changes, ...(result instanceof Error ? { error: result.message } : {}) });
+    this.inspector?.notify({ type: 'resync', provider, channel, outcome, changes });
+  }
+
+  private createInspector(options: InspectorOptions): Inspector {
+    return new Inspector(
+      {
+        store: this.store,
+        stats: () => this.stats(),
+        resync: (channel) => this.resync(channel),
+        on: (name, handler) => this.on(name, handler),
+        report: (error) => this.report(error),
+      },
+      options,
+    );
   }
 
   private report(error: Error): void {

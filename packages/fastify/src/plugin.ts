@@ -1,7 +1,7 @@
 import type { Receiver, ReceiverOptions, WebhookResponse } from '@presence-webhooks/core';
 import { createReceiver, isReceiver, WebhookError } from '@presence-webhooks/core';
 import { errorResponse, mountRelativeUrl, refuseRead } from '@presence-webhooks/core/adapter';
-import { handleNodeRequest, readBody, responseHeaders } from '@presence-webhooks/core/node';
+import { handleNodeRequest, readBody, responseHeaders, sendNodeResponse } from '@presence-webhooks/core/node';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -41,6 +41,12 @@ function receiverFrom(options: PresenceWebhooksOptions): Receiver {
 }
 
 function send(reply: FastifyReply, response: WebhookResponse): FastifyReply {
+  if (response.stream !== undefined) {
+    // A streaming answer (the inspector's events) is written by core/node, not by Fastify.
+    reply.hijack();
+    sendNodeResponse(reply.raw, response);
+    return reply;
+  }
   // Fastify marks a parser failure `connection: close`; only an answer whose read was cut short keeps it (as on every framework).
   reply.removeHeader('connection');
   return reply.code(response.status).headers(responseHeaders(response)).send(response.body);
@@ -90,6 +96,10 @@ async function mount(instance: FastifyInstance, receiver: Receiver): Promise<voi
   });
   instance.setErrorHandler((error: FastifyError, request, reply) => answerRefusal(receiver, prefix, error, request, reply));
   instance.all('/', { bodyLimit: receiver.bodyLimit }, async (request, reply) =>
+    send(reply, await handleNodeRequest(receiver, request.raw, { rawBody: request.body, url: relativeUrl(request, prefix) })),
+  );
+  // POSTs to the inspector (sign-in, resync) too.
+  instance.post('/inspector/*', { bodyLimit: receiver.bodyLimit }, async (request, reply) =>
     send(reply, await handleNodeRequest(receiver, request.raw, { rawBody: request.body, url: relativeUrl(request, prefix) })),
   );
   // GETs under the prefix go to core too: its read endpoint, `<prefix>/channels/:channel/members` (a 405 when that is off).

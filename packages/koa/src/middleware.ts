@@ -1,8 +1,8 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, isReceiver } from '@presence-webhooks/core';
 import { answersAt, mountRelativeUrl } from '@presence-webhooks/core/adapter';
-import { handleNodeRequest, responseHeaders } from '@presence-webhooks/core/node';
+import { handleNodeRequest, responseHeaders, sendNodeResponse } from '@presence-webhooks/core/node';
 import { exactRawBody } from './exact-raw-body.js';
 
 /** The Koa adapter's own options (the second argument). */
@@ -18,6 +18,10 @@ export interface PresenceWebhooksOptions {
 /** The part of a Koa context the middleware uses (Koa 2 and 3 both fit; no dependency on Koa's types). */
 export interface KoaContextLike {
   req: IncomingMessage;
+  /** The Node response (for streaming answers). */
+  res?: ServerResponse;
+  /** Set to false to write `res` directly. */
+  respond?: boolean;
   /** A body parser that ran first may have left `rawBody` (a string or bytes) here. */
   request: { rawBody?: unknown };
   status: number;
@@ -57,6 +61,12 @@ export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions, 
       parsed: parsedRaw !== undefined,
       url,
     });
+    if (response.stream !== undefined && ctx.res !== undefined) {
+      // A streaming answer (the inspector's events) is written by core/node, not by Koa.
+      ctx.respond = false;
+      sendNodeResponse(ctx.res, response);
+      return;
+    }
     ctx.status = response.status;
     ctx.set(responseHeaders(response));
     ctx.body = response.body;

@@ -26,11 +26,12 @@ function pathAndQuery(url: string): string {
 
 /**
  * True for the requests an adapter hands to the receiver, given the URL relative to its mount:
- * every method on the mount path itself (the receiver answers 405 for all but POST), and GETs and
- * HEADs under it (the read endpoint, `/channels/:channel/members`, or a 405 when that is off).
+ * every method on the mount path itself (the receiver answers 405 for all but POST), GETs and
+ * HEADs under it (the read endpoint `/channels/:channel/members` and the inspector, or a 405 /
+ * 404 when they are off), and POSTs to the inspector (`/inspector/session`, `/inspector/resync`).
  */
 export function answersAt(method: string | undefined, relativeUrl: string): boolean {
   const q = relativeUrl.indexOf('?');
   const path = q < 0 ? relativeUrl : relativeUrl.slice(0, q);
-  return path === '/' || method === 'GET' || method === 'HEAD';
+  return path === '/' || method === 'GET' || method === 'HEAD' || (method === 'POST' && path.startsWith('/inspector/'));
 }

@@ -1,10 +1,20 @@
 import type { WebhookError } from '../errors.js';
 
+/**
+ * A body that streams (the inspector's Server-Sent Events): chunks written as they come; the
+ * adapter calls `close()` when the client goes away.
+ */
+export interface ResponseStream extends AsyncIterable<string> {
+  close(): void;
+}
+
 /** What the receiver answers; adapters write it as it is. */
 export interface WebhookResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** When set, the answer is this stream (and `body` is empty): write each chunk, then end. */
+  stream?: ResponseStream;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';

@@ -1,6 +1,7 @@
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebhookError } from '../errors.js';
-import type { WebhookResponse } from '../http/response.js';
+import type { ResponseStream, WebhookResponse } from '../http/response.js';
 import type { Receiver } from '../receiver.js';
 import { refuseRead } from '../adapter/refusal.js';
 import { readBody } from './read-body.js';
@@ -49,11 +50,33 @@ export function responseHeaders(response: WebhookResponse): Record<string, strin
   return response.status === 413 ? { ...response.headers, connection: 'close' } : response.headers;
 }
 
-/** Write a receiver's answer to a Node response. */
+/** Write a receiver's answer to a Node response (a streaming answer chunk by chunk, until it ends or the client leaves). */
 export function sendNodeResponse(res: ServerResponse, response: WebhookResponse): void {
   if (res.headersSent) return;
   res.statusCode = response.status;
   for (const [name, value] of Object.entries(responseHeaders(response))) res.setHeader(name, value);
+  if (response.stream !== undefined) {
+    void writeStream(res, response.stream);
+    return;
+  }
   res.setHeader('content-length', Buffer.byteLength(response.body));
   res.end(response.body);
+}
+
+/** Write a stream with backpressure; a client that disconnects closes it. */
+async function writeStream(res: ServerResponse, stream: ResponseStream): Promise<void> {
+  const gone = new Promise<void>((resolve) => res.once('close', resolve));
+  void gone.then(() => stream.close());
+  res.flushHeaders();
+  try {
+    for await (const chunk of stream) {
+      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), gone]);
+      if (res.destroyed) break;
+    }
+  } catch {
+    // a failing stream ends the answer
+  } finally {
+    stream.close();
+    if (!res.destroyed) res.end();
+  }
 }

@@ -3,6 +3,7 @@ import type { ProviderName } from '../events.js';
 import type { AblyOptions } from '../providers/ably/options.js';
 import type { PubNubOptions } from '../providers/pubnub/options.js';
 import type { PusherOptions } from '../providers/pusher/options.js';
+import type { InspectorOptions } from '../inspector/inspector.js';
 import type { ReadEndpointOption } from '../read-endpoint.js';
 import type { ResyncOptions } from '../resync/options.js';
 import type { PresenceStore } from '../store.js';
@@ -68,4 +69,9 @@ export interface ReceiverOptions {
    * store's members as JSON; with a token, only for `Authorization: Bearer <token>`.
    */
   readEndpoint?: ReadEndpointOption;
+  /**
+   * Off by default. `{ token, actions? }`: serve the live inspector page at `GET <mount>/inspector`
+   * (sign in with the token; `actions: true` adds a "resync this channel" button).
+   */
+  inspector?: InspectorOptions;
 }

@@ -10,6 +10,7 @@ import type { ResolvedProvider } from '../providers/provider.js';
 import { DEFAULT_REST_TIMEOUT_MS } from '../rest/options.js';
 import type { ResolvedResyncOptions } from '../resync/options.js';
 import { resolveResyncOptions } from '../resync/options.js';
+import type { InspectorOptions } from '../inspector/inspector.js';
 import type { PresenceStore } from '../store.js';
 import type { AckMode, ReceiverOptions, RejectInfo } from './receiver-options.js';
 import { httpUrl, oneOf, optionalBoolean, optionalFunction, optionalString, optionError, positiveInteger, positiveNumber } from './check.js';
@@ -33,6 +34,7 @@ export interface ResolvedReceiverOptions {
   logger: { warn(message: string): void };
   resync: ResolvedResyncOptions;
   readEndpoint?: { token?: string };
+  inspector?: InspectorOptions;
   /** Warnings to log once (insecure setups, a read endpoint without a token). */
   warnings: string[];
 }
@@ -135,6 +137,17 @@ function resolveReadEndpoint(value: unknown, warnings: string[]): { token?: stri
   return { token };
 }
 
+function resolveInspector(value: unknown): InspectorOptions | undefined {
+  if (value === undefined || value === false) return undefined;
+  const inspector = value as { token?: unknown; actions?: unknown } | null;
+  const what = "{ token: '<at least 16 characters without spaces>', actions?: boolean }";
+  if (typeof inspector !== 'object' || inspector === null || Array.isArray(inspector)) throw optionError('inspector', what, value);
+  // The token's value is never shown in an error.
+  const token = inspector.token;
+  if (typeof token !== 'string' || !/^\S{16,}$/.test(token)) throw optionError('inspector.token', 'a string of at least 16 characters without spaces', typeof token === 'string' ? `${token.length} characters` : token);
+  return { token, actions: optionalBoolean(inspector.actions, 'inspector.actions', false) };
+}
+
 /** The providers configured, in detection order. */
 export function configuredProviders(options: ResolvedReceiverOptions): ProviderName[] {
   const names: ProviderName[] = [];
@@ -188,5 +201,7 @@ export function resolveReceiverOptions(input: ReceiverOptions): ResolvedReceiver
   if (onReject !== undefined) resolved.onReject = onReject;
   const readEndpoint = resolveReadEndpoint(options.readEndpoint, warnings);
   if (readEndpoint !== undefined) resolved.readEndpoint = readEndpoint;
+  const inspector = resolveInspector(options.inspector);
+  if (inspector !== undefined) resolved.inspector = inspector;
   return resolved;
 }

@@ -59,6 +59,8 @@ export interface ResyncPort {
   progress(event: ReconcileEvent): void;
   report(error: Error): void;
   now(): number;
+  /** Told how each resync ended (observability: stats and the resync channel). */
+  resynced?(provider: ProviderName, channel: string, result: ResyncResult | Error): void;
 }
 
 /**
@@ -180,9 +182,11 @@ export class Resyncer {
       }
       const result: ResyncResult = { channel, provider, snapshotTime: snapshot.time, reported: listedCount(snapshot), stored, changes, complete: snapshot.complete };
       if (reportDrift) this.reportSnapshotDrift(result);
+      this.port.resynced?.(provider, channel, result);
       return result;
     } catch (error) {
       const failure = toError(error);
+      this.port.resynced?.(provider, channel, failure);
       if (!this.closed) this.port.report(failure);
       throw failure;
     }

@@ -1,0 +1,256 @@
+/**
+ * The inspector, served through `receiver.handle` under the adapter's mount (like the read endpoint):
+ *   GET  <mount>/inspector           the page (no presence data in it)
+ *   POST <mount>/inspector/session   sign in: `Authorization: Bearer <token>` + `X-Presence-Inspector: 1`
+ *                                    -> `Set-Cookie: pw_inspector=…; HttpOnly; SameSite=Strict` (path: <mount>/inspector)
+ *   GET  <mount>/inspector/state     channels, counts, drift, stats, `?channel=` members   (session)
+ *   GET  <mount>/inspector/events    Server-Sent Events: join, update, leave, occupancy, drift, resync, rejection (session)
+ *   POST <mount>/inspector/resync?channel=  only with `actions: true` (session + X-Presence-Inspector header)
+ * Without a valid session nothing of the presence set is served. Off by default.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Handler } from '../emitter.js';
+import { toError, WebhookError } from '../errors.js';
+import type { DriftEvent, JoinEvent, OccupancyEvent, PresenceEventName } from '../events.js';
+import type { RequestHeaders } from '../http/headers.js';
+import { getHeader } from '../http/headers.js';
+import type { WebhookResponse } from '../http/response.js';
+import { errorResponse, jsonResponse } from '../http/response.js';
+import type { ReceiverStats } from '../observe/stats.js';
+import { secretsEqual } from '../secrets.js';
+import type { ResyncResult } from '../resync/resyncer.js';
+import type { PresenceStore } from '../store.js';
+import { EventStream } from './event-stream.js';
+import { pageSecurityPolicy, renderPage } from './page.js';
+import { SESSION_COOKIE, SessionBook, sessionFromCookie } from './sessions.js';
+import type { ReportedFigure } from './state.js';
+import { buildState } from './state.js';
+
+/** `inspector: { token, actions? }` on createReceiver (checked in options/resolve.ts). */
+export interface InspectorOptions {
+  /** What an operator types to sign in (compared in constant time). At least 16 characters. */
+  token: string;
+  /** Show a "resync this channel" button (POST <mount>/inspector/resync). Default false: read-only. */
+  actions?: boolean;
+}
+
+/** A receiver happening that is not a typed event: for the live stream. */
+export type InspectorNotice =
+  | { type: 'rejection'; status: number; code: string; message: string }
+  | { type: 'resync'; provider: string; channel: string; outcome: string; changes: number };
+
+/** What the inspector needs from its receiver. */
+export interface InspectorContext {
+  store: PresenceStore;
+  stats(): ReceiverStats;
+  resync(channel: string): Promise<ResyncResult>;
+  on<K extends PresenceEventName>(name: K, handler: Handler<K>): () => void;
+  report(error: Error): void;
+}
+
+export interface InspectorRequest {
+  method: string;
+  headers: RequestHeaders;
+  url?: string;
+}
+
+export const STREAM_LIMIT = 16;
+const NOTED_LIMIT = 10_000;
+/** Failed sign-ins allowed per window before 429. */
+const SIGN_IN_FAILURES = 10;
+const SIGN_IN_WINDOW_MS = 10_000;
+const HEADER = 'x-presence-inspector';
+const ROUTE = /^\/inspector(?:\/([a-z]*))?\/?$/;
+
+/** Headers of every inspector answer: never cached, never framed, never sniffed. */
+const GUARD: Record<string, string> = {
+  'cache-control': 'no-store',
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+const API_POLICY = "default-src 'none'; frame-ancestors 'none'";
+
+function guarded(response: WebhookResponse, policy = API_POLICY): WebhookResponse {
+  return { ...response, headers: { ...response.headers, ...GUARD, 'content-security-policy': policy } };
+}
+
+function refusal(status: number, code: 'unauthorized' | 'not_found' | 'method_not_allowed' | 'server_busy', message: string): WebhookResponse {
+  return guarded(errorResponse(new WebhookError(status, code, message)));
+}
+
+/** Member data in the stream, cut to a bounded size. */
+function memberOf(event: JoinEvent): Record<string, unknown> {
+  const { clientId, connectionId } = event.member;
+  let data = event.data;
+  if (data !== undefined) {
+    const text = JSON.stringify(data) ?? '';
+    if (text.length > 2048) data = `${text.slice(0, 2045)}...`;
+  }
+  return { clientId, connectionId, data };
+}
+
+/** The path of a request relative to the mount, when it is an inspector route. */
+function inspectorRoute(url: string): { route: string; query: URLSearchParams } | undefined {
+  const q = url.search(/[?#]/);
+  const match = ROUTE.exec(q < 0 ? url : url.slice(0, q));
+  if (match === null) return undefined;
+  return { route: match[1] ?? '', query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1).split('#')[0]) };
+}
+
+/** With the inspector off, its routes answer 404 and say how to turn it on (never a webhook delivery). */
+export function inspectorOff(request: InspectorRequest): WebhookResponse | undefined {
+  if (inspectorRoute(request.url ?? '/') === undefined) return undefined;
+  return refusal(404, 'not_found', "The inspector is off: createReceiver({ inspector: { token } }) turns it on");
+}
+
+export class Inspector {
+  private readonly sessions = new SessionBook();
+  private readonly streams = new Set<EventStream>();
+  private readonly noted = new Map<string, ReportedFigure>();
+  private readonly actions: boolean;
+  private liveOff: (() => void)[] = [];
+  private failures = { count: 0, since: 0 };
+
+  constructor(
+    private readonly context: InspectorContext,
+    private readonly options: InspectorOptions,
+  ) {
+    this.actions = options.actions === true;
+    // The reported figures are noted even while no page is open.
+    context.on('occupancy', (e) => this.onOccupancy(e));
+    context.on('drift', (e) => this.onDrift(e));
+  }
+
+  /** The answer to an inspector request, or undefined when the request is not one. */
+  answer(request: InspectorRequest): Promise<WebhookResponse> | WebhookResponse | undefined {
+    const found = inspectorRoute(request.url ?? '/');
+    if (found === undefined) return undefined;
+    const { route, query } = found;
+    const method = request.method.toUpperCase();
+    if (route === '') return method === 'GET' || method === 'HEAD' ? this.page() : refusal(405, 'method_not_allowed', `${method} is not allowed here`);
+    if (route === 'session') return method === 'POST' ? this.signIn(request.headers) : refusal(405, 'method_not_allowed', 'Sign in with POST');
+    if (!this.signedIn(request.headers)) return refusal(401, 'unauthorized', 'Sign in to the inspector first (POST <mount>/inspector/session with the token)');
+    if (route === 'state' && method === 'GET') return this.state(query.get('channel') ?? undefined);
+    if (route === 'events' && method === 'GET') return this.events();
+    if (route === 'resync' && method === 'POST') return this.resync(request.headers, query.get('channel'));
+    return refusal(404, 'not_found', 'No such inspector route');
+  }
+
+  /** Send a notice (rejection, resync) to the open pages. */
+  notify(notice: InspectorNotice): void {
+    if (this.streams.size === 0) return;
+    const { type, ...data } = notice;
+    for (const stream of this.streams) stream.send(type, data);
+  }
+
+  /** End every open stream. */
+  close(): void {
+    for (const stream of [...this.streams]) stream.close();
+  }
+
+  private page(): WebhookResponse {
+    const nonce = randomBytes(18).toString('base64');
+    return guarded({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderPage(nonce) }, pageSecurityPolicy(nonce));
+  }
+
+  private signIn(headers: RequestHeaders): WebhookResponse {
+    if (!this.sameOrigin(headers)) return refusal(403, 'unauthorized', 'Sign in from the inspector page (X-Presence-Inspector header, same origin)');
+    const now = Date.now();
+    if (now - this.failures.since > SIGN_IN_WINDOW_MS) this.failures = { count: 0, since: now };
+    if (this.failures.count >= SIGN_IN_FAILURES) {
+      const response = refusal(429, 'server_busy', 'Too many failed sign-ins; wait a few seconds');
+      return { ...response, headers: { ...response.headers, 'retry-after': String(Math.ceil(SIGN_IN_WINDOW_MS / 1000)) } };
+    }
+    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(getHeader(headers, 'authorization') ?? '');
+    if (match === null || !secretsEqual(match[1] as string, this.options.token)) {
+      this.failures.count++;
+      return refusal(401, 'unauthorized', 'Wrong inspector token');
+    }
+    const id = this.sessions.open();
+    // No Path attribute: the browser scopes the cookie to the request's directory, <mount>/inspector (RFC 6265 5.1.4).
+    const cookie = `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Max-Age=${this.sessions.ttlSeconds}`;
+    return guarded({ status: 204, headers: { 'set-cookie': cookie }, body: '' });
+  }
+
+  private signedIn(headers: RequestHeaders): boolean {
+    return this.sessions.valid(sessionFromCookie(getHeader(headers, 'cookie')));
+  }
+
+  /** A state-changing request must carry the custom header (a cross-site form cannot) and, if sent, a same-host Origin. */
+  private sameOrigin(headers: RequestHeaders): boolean {
+    if (getHeader(headers, HEADER) !== '1') return false;
+    const origin = getHeader(headers, 'origin');
+    if (origin === undefined) return true;
+    try {
+      return new URL(origin).host === getHeader(headers, 'host');
+    } catch {
+      return false;
+    }
+  }
+
+  private async state(channel: string | undefined): Promise<WebhookResponse> {
+    try {
+      const state = await buildState({ store: this.context.store, stats: this.context.stats(), noted: this.noted, actions: this.actions }, channel);
+      return guarded(jsonResponse(200, state));
+    } catch (error) {
+      this.context.report(toError(error));
+      return guarded(errorResponse(new WebhookError(503, 'store_failed', 'The presence store is unavailable; retry')));
+    }
+  }
+
+  private events(): WebhookResponse {
+    if (this.streams.size >= STREAM_LIMIT) return refusal(503, 'server_busy', `At most ${STREAM_LIMIT} inspector pages at once`);
+    const stream = new EventStream((closed) => this.dropStream(closed));
+    this.streams.add(stream);
+    if (this.streams.size === 1) this.watchChanges();
+    return guarded({ status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' }, body: '', stream });
+  }
+
+  private async resync(headers: RequestHeaders, channel: string | null): Promise<WebhookResponse> {
+    if (!this.actions) return refusal(403, 'unauthorized', 'The inspector is read-only: enable inspector.actions to resync from it');
+    if (!this.sameOrigin(headers)) return refusal(403, 'unauthorized', 'Resync from the inspector page (X-Presence-Inspector header, same origin)');
+    if (channel === null || channel === '') return guarded(errorResponse(new WebhookError(400, 'invalid_body', 'Name the channel: ?channel=<name>')));
+    try {
+      const result = await this.context.resync(channel);
+      return guarded(jsonResponse(200, { channel, provider: result.provider, reported: result.reported, stored: result.stored, changes: result.changes.length, complete: result.complete }));
+    } catch (error) {
+      return guarded(jsonResponse(502, { error: { code: 'resync_failed', message: toError(error).message } }));
+    }
+  }
+
+  /** Join / update / leave reach the streams only while a page is open (no cost otherwise). */
+  private watchChanges(): void {
+    const send = (type: string) => (event: JoinEvent) => this.broadcast(type, { provider: event.provider, channel: event.channel, member: memberOf(event) });
+    this.liveOff = [this.context.on('join', send('join')), this.context.on('update', send('update')), this.context.on('leave', send('leave'))];
+  }
+
+  private dropStream(stream: EventStream): void {
+    this.streams.delete(stream);
+    if (this.streams.size > 0) return;
+    for (const off of this.liveOff) off();
+    this.liveOff = [];
+  }
+
+  private broadcast(type: string, data: unknown): void {
+    for (const stream of this.streams) stream.send(type, data);
+  }
+
+  private note(channel: string, figure: ReportedFigure): void {
+    const known = this.noted.get(channel);
+    if (known !== undefined && known.timestamp > figure.timestamp) return;
+    this.noted.delete(channel);
+    this.noted.set(channel, figure);
+    if (this.noted.size > NOTED_LIMIT) this.noted.delete(this.noted.keys().next().value as string);
+  }
+
+  private onOccupancy(event: OccupancyEvent): void {
+    if (event.occupancy !== undefined) this.note(event.channel, { provider: event.provider, reported: event.occupancy, timestamp: event.timestamp });
+    this.broadcast('occupancy', { provider: event.provider, channel: event.channel, occupancy: event.occupancy });
+  }
+
+  private onDrift(event: DriftEvent): void {
+    this.note(event.channel, { provider: event.provider, reported: event.reported, timestamp: event.timestamp });
+    this.broadcast('drift', { provider: event.provider, channel: event.channel, reported: event.reported, stored: event.stored });
+  }
+}

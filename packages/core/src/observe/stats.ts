@@ -1,0 +1,134 @@
+/**
+ * The receiver's counters (`receiver.stats()`): plain numbers, always on, updated by the receiver
+ * where a delivery is refused, merged, or repaired. No ids are kept: providers, outcomes, codes and
+ * change types only.
+ */
+import type { PresenceChange, PresenceEvent, ProviderName } from '../events.js';
+import type { DeliveryOutcome, ResyncOutcome } from './channels.js';
+
+/** Refused requests have no trusted provider (authentication failed or never ran): counted as 'unknown'. */
+export type StatsProvider = ProviderName | 'unknown';
+
+export interface ReceiverStats {
+  /**
+   * Deliveries by provider and outcome. `accepted`: merged, with an effect (or carrying no presence
+   * event); `duplicate`: merged without effect, the same events as a recent delivery; `stale`:
+   * merged without effect otherwise (older than what the store holds); `rejected`: refused with an
+   * HTTP error (by code in `rejections`). A delivery is counted once its merge is done.
+   */
+  deliveries: Record<StatsProvider, Record<DeliveryOutcome, number>>;
+  /** Refusals by error code (`unauthorized`, `invalid_body`, ...). */
+  rejections: Record<string, number>;
+  /** Effective changes by type (deliveries and repairs). */
+  effectiveEvents: { join: number; update: number; leave: number };
+  /** Failed `store.apply` calls (each attempt). */
+  storeFailures: number;
+  /** Jobs waiting in, or running from, the delivery queue. */
+  queueDepth: number;
+  /** Resyncs by provider and outcome. */
+  resyncs: Record<ProviderName, Record<ResyncOutcome, number>>;
+  /** Drift events by provider. */
+  drift: Record<ProviderName, number>;
+}
+
+const PROVIDERS: readonly ProviderName[] = ['ably', 'pubnub'];
+
+function outcomes(): Record<DeliveryOutcome, number> {
+  return { accepted: 0, rejected: 0, duplicate: 0, stale: 0 };
+}
+
+/** How many recent deliveries are remembered to tell a duplicate from a stale delivery. */
+export const RECENT_DELIVERIES = 4096;
+
+/** The counters, and the bounded memory that tells duplicates from stale deliveries. */
+export class StatsCounter {
+  private readonly deliveries: Record<StatsProvider, Record<DeliveryOutcome, number>> = { ably: outcomes(), pubnub: outcomes(), pusher: outcomes(), unknown: outcomes() };
+  private readonly rejections = new Map<string, number>();
+  private readonly effective = { join: 0, update: 0, leave: 0 };
+  private storeFailures = 0;
+  private readonly resyncs = new Map<ProviderName, Record<ResyncOutcome, number>>();
+  private readonly drift = new Map<ProviderName, number>();
+  /** Keys of recent deliveries' presence events, oldest first (a Map keeps insertion order). */
+  private readonly recent = new Map<string, true>();
+
+  constructor(private readonly recentLimit = RECENT_DELIVERIES) {}
+
+  rejected(code: string): void {
+    this.deliveries.unknown.rejected++;
+    this.rejections.set(code, (this.rejections.get(code) ?? 0) + 1);
+  }
+
+  /** A delivery merged: its outcome from its effective changes; answers the outcome. */
+  merged(provider: ProviderName, presence: readonly PresenceEvent[], changes: readonly PresenceChange[]): Exclude<DeliveryOutcome, 'rejected'> {
+    let outcome: Exclude<DeliveryOutcome, 'rejected'> = 'accepted';
+    if (presence.length > 0) {
+      const key = deliveryKey(presence);
+      if (changes.length === 0) outcome = this.recent.has(key) ? 'duplicate' : 'stale';
+      this.remember(key);
+    }
+    this.deliveries[provider][outcome]++;
+    this.changed(changes);
+    return outcome;
+  }
+
+  changed(changes: readonly PresenceChange[]): void {
+    for (const change of changes) this.effective[change.type]++;
+  }
+
+  storeFailed(): void {
+    this.storeFailures++;
+  }
+
+  resynced(provider: ProviderName, outcome: ResyncOutcome): void {
+    let counts = this.resyncs.get(provider);
+    if (counts === undefined) this.resyncs.set(provider, (counts = { complete: 0, incomplete: 0, failed: 0 }));
+    counts[outcome]++;
+  }
+
+  drifted(provider: ProviderName): void {
+    this.drift.set(provider, (this.drift.get(provider) ?? 0) + 1);
+  }
+
+  snapshot(queueDepth: number): ReceiverStats {
+    const deliveries = {} as ReceiverStats['deliveries'];
+    for (const [provider, counts] of Object.entries(this.deliveries)) deliveries[provider as StatsProvider] = { ...counts };
+    const resyncs = {} as ReceiverStats['resyncs'];
+    const drift = {} as ReceiverStats['drift'];
+    for (const provider of PROVIDERS) {
+      resyncs[provider] = { complete: 0, incomplete: 0, failed: 0, ...this.resyncs.get(provider) };
+      drift[provider] = this.drift.get(provider) ?? 0;
+    }
+    return {
+      deliveries,
+      rejections: Object.fromEntries(this.rejections),
+      effectiveEvents: { ...this.effective },
+      storeFailures: this.storeFailures,
+      queueDepth,
+      resyncs,
+      drift,
+    };
+  }
+
+  private remember(key: string): void {
+    this.recent.delete(key);
+    this.recent.set(key, true);
+    if (this.recent.size > this.recentLimit) this.recent.delete(this.recent.keys().next().value as string);
+  }
+}
+
+/**
+ * What identifies a delivery's presence events, in O(1): their count and the first and last events'
+ * channel, member and order key. A provider's retry carries the same events, so the same key; two
+ * different deliveries sharing it would need the same first and last messages (a collision would only
+ * count a stale delivery as a duplicate).
+ */
+export function deliveryKey(presence: readonly PresenceEvent[]): string {
+  const first = presence[0];
+  const last = presence[presence.length - 1];
+  if (first === undefined || last === undefined) return '';
+  return `${presence.length}\u0000${eventKey(first)}\u0000${eventKey(last)}`;
+}
+
+function eventKey({ channel, memberKey, order }: PresenceEvent): string {
+  return `${channel}\u0001${memberKey}\u0001${order.ts}:${order.serial}:${order.index}:${order.id}`;
+}
