@@ -4,7 +4,8 @@
  * error each get a generic answer (no stack, no input echoed), go to onError, and the process
  * keeps serving: no unhandled rejection, no uncaught exception, the next delivery lands.
  */
-import type { PresenceChange, PresenceEvent, Receiver, ReceiverOptions, RejectInfo } from '@presence-webhooks/core';
+import type { Receiver, ReceiverOptions, RejectInfo } from '@presence-webhooks/core';
+import type { PresenceChange, PresenceEvent } from '@presence-webhooks/core/store';
 import { createReceiver } from '@presence-webhooks/core';
 import type { BuiltRequest } from '@presence-webhooks/testing';
 import { ablyBatchRequest, ablyPresenceItem, sendHttp } from '@presence-webhooks/testing';
