@@ -1,8 +1,9 @@
 /**
  * Nothing escapes, over real HTTP (Express 5): a store whose apply throws synchronously, event
- * handlers that throw or reject, and a normaliser that throws an unexpected (non-WebhookError)
- * error each get a generic answer (no stack, no input echoed), go to onError, and the process
- * keeps serving: no unhandled rejection, no uncaught exception, the next delivery lands.
+ * handlers that throw or reject, a normaliser that throws an unexpected (non-WebhookError) error,
+ * an onReject or a waitUntil that throws: each gets a generic answer (no stack, no input echoed)
+ * and goes to onError, and the process keeps serving: no unhandled rejection, no uncaught
+ * exception, the next delivery lands.
  */
 import type { Receiver, ReceiverOptions, RejectInfo } from '@presence-webhooks/core';
 import type { PresenceChange, PresenceEvent } from '@presence-webhooks/core/store';
@@ -165,6 +166,28 @@ describe('nothing escapes: unexpected failures get a generic answer, go to onErr
       await lands(s, 'after-normaliser');
     } finally {
       await s.close();
+    }
+  });
+
+  it('a waitUntil that throws (a serverless platform hook): handle() still answers 200, the delivery lands, onError hears of it', async () => {
+    const errors: Error[] = [];
+    const receiver = createReceiver({ ably: { keys: [KEY] }, onError: (e) => void errors.push(e) });
+    try {
+      const { headers, body } = enter('wait-until-throws');
+      const answer = await receiver.handle(
+        { method: 'POST', headers, body },
+        {
+          waitUntil: () => {
+            throw new Error('waitUntil bug');
+          },
+        },
+      );
+      expect(answer.status).toBe(200);
+      await receiver.idle();
+      expect(await receiver.store.occupancy('wait-until-throws')).toBe(1);
+      expect(errors.map((e) => e.message)).toEqual(['waitUntil bug']);
+    } finally {
+      await receiver.close();
     }
   });
 
