@@ -241,7 +241,11 @@ class PresenceReceiver implements Receiver {
       }
     } else {
       const settled = done.catch(() => undefined); // reported by the queue
-      options.waitUntil?.(settled);
+      try {
+        options.waitUntil?.(settled);
+      } catch (error) {
+        this.report(toError(error)); // handle() never throws: the delivery is queued all the same
+      }
     }
     return acceptedResponse(accepted.presence.length + accepted.channel.length, accepted.problems.length);
   }

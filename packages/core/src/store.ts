@@ -1,5 +1,8 @@
 import type { Member, PresenceChange, PresenceEvent, ReportedOccupancy } from './events.js';
 
+/** How long a store keeps an absent member's tombstone by default (ms): longer than Ably's 5-minute retry window. */
+export const DEFAULT_TOMBSTONE_HORIZON_MS = 10 * 60 * 1000;
+
 /** A channel's watermark: the time (ms, the providers' clock) of a complete snapshot applied to it. */
 export interface ChannelWatermark {
   channel: string;
@@ -69,6 +72,11 @@ export interface PresenceStore {
   reportedOccupancy(channel: string): Promise<ReportedOccupancy | undefined>;
   /** The channel's watermark (see `ApplyOptions`), if it holds one. */
   watermark?(channel: string): Promise<number | undefined>;
+  /**
+   * How long an absent member's tombstone is kept (ms; default DEFAULT_TOMBSTONE_HORIZON_MS): a channel
+   * with no member left is freed this long after its last change, and the receiver's resync notes of it with it.
+   */
+  readonly tombstoneHorizonMs?: number;
   /** A lease, so that one instance of a fleet sharing this store does a piece of work at a time (whole-app reconcile). */
   lease?: LeaseCapability;
   /** Release connections and timers. */

@@ -1,6 +1,7 @@
 import type { Member, PresenceChange, PresenceEvent, ReportedOccupancy } from '../events.js';
 import { nonNegativeNumber, optionalFunction, optionError } from '../options/check.js';
 import type { ApplyOptions, PresenceStore } from '../store.js';
+import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
 import { checkApplyOptions } from './apply-options.js';
 import { MemoryLease } from './memory-lease.js';
 import { MemberRecord } from './member-record.js';
@@ -9,7 +10,7 @@ import { compareOrder } from './order.js';
 import type { Tombstone } from './tombstone-queue.js';
 import { TombstoneQueue } from './tombstone-queue.js';
 
-export const DEFAULT_TOMBSTONE_HORIZON_MS = 10 * 60 * 1000;
+export { DEFAULT_TOMBSTONE_HORIZON_MS };
 
 export interface MemoryStoreOptions {
   /** How long an absent member's tombstone is kept (ms). Default 10 minutes: longer than Ably's 5-minute retry window. */

@@ -28,4 +28,9 @@ export class BoundedMap<K, V> {
   delete(key: K): boolean {
     return this.map.delete(key);
   }
+
+  /** Entries in insertion order, oldest first. */
+  entries(): IterableIterator<[K, V]> {
+    return this.map.entries();
+  }
 }

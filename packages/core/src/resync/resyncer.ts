@@ -3,6 +3,7 @@ import { ReceiverError, toError } from '../errors.js';
 import type { Normalised, Provider } from '../providers/provider.js';
 import { ResyncError } from '../rest/resync-error.js';
 import type { PresenceStore } from '../store.js';
+import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
 import { ChannelBook } from './channel-book.js';
 import { CheckScheduler } from './check-scheduler.js';
 import { detectDrift } from './drift.js';
@@ -12,6 +13,10 @@ import { RateLimiter } from './rate-limit.js';
 import { isMemberOf, listedCount, ownMembers, repairEvents } from './repair.js';
 import { reconcileProvider } from './reconcile.js';
 import { runOncePerFleet } from './lease-runner.js';
+
+/** Dead channels' notes are looked for at most this often (ms), and at most this many per pass. */
+const FORGET_EVERY_MIN_MS = 1000;
+const FORGET_BATCH = 1000;
 
 /** What one resync did. */
 export interface ResyncResult {
@@ -69,7 +74,11 @@ export interface ResyncPort {
  * it is in flight); the merge and the emission of its changes run in the queue, like a delivery.
  */
 export class Resyncer {
-  private readonly book = new ChannelBook();
+  private readonly book: ChannelBook;
+  /** A channel not noted for this long (the store's horizon) and holding nobody is freed by the store: its notes go too. */
+  private readonly horizonMs: number;
+  private lastForget: number;
+  private forgetting = false;
   private readonly limiter: RateLimiter<ResyncResult>;
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly scheduler: CheckScheduler | undefined;
@@ -82,6 +91,10 @@ export class Resyncer {
     private readonly port: ResyncPort,
   ) {
     for (const provider of port.providers) this.byName.set(provider.name, provider);
+    this.book = new ChannelBook(port.now);
+    const horizon = port.store.tombstoneHorizonMs;
+    this.horizonMs = typeof horizon === 'number' && horizon >= 0 ? horizon : DEFAULT_TOMBSTONE_HORIZON_MS;
+    this.lastForget = port.now();
     this.limiter = new RateLimiter(options.minIntervalMs, port.now);
     if (options.detect) {
       this.scheduler = new CheckScheduler(options.graceMs, (channel) => void this.track(this.check(channel)));
@@ -91,6 +104,7 @@ export class Resyncer {
 
   /** Learn from an applied delivery: which provider a channel belongs to, and its reported figures. */
   observe(normalised: Normalised): void {
+    this.forgetDeadSoon();
     for (const event of normalised.presence) {
       const notes = this.book.note(event.channel, event.provider);
       if (this.scheduler === undefined) continue;
@@ -132,6 +146,41 @@ export class Resyncer {
     this.closed = true;
     this.scheduler?.close();
     this.abort.abort();
+  }
+
+  /**
+   * Drop the notes of channels the store has freed: not noted for a horizon and holding nobody. A
+   * channel that still holds members is looked at again a horizon later. At most one pass at a
+   * time, at most every quarter horizon (and second), of at most FORGET_BATCH channels.
+   */
+  private forgetDeadSoon(): void {
+    const now = this.port.now();
+    if (this.forgetting || this.closed || now - this.lastForget < Math.max(this.horizonMs / 4, FORGET_EVERY_MIN_MS)) return;
+    this.lastForget = now;
+    const stale = this.book.unseenSince(now - this.horizonMs, FORGET_BATCH);
+    if (stale.length === 0) return;
+    this.forgetting = true;
+    void this.track(
+      (async () => {
+        try {
+          for (const channel of stale) {
+            if (this.closed) return;
+            const before = this.book.get(channel);
+            if (before === undefined) continue;
+            const seenAt = before.seenAt;
+            const occupancy = await this.port.store.occupancy(channel);
+            // Noted again while the store was asked: alive.
+            if (this.book.get(channel) !== before || before.seenAt !== seenAt) continue;
+            if (occupancy === 0) this.book.forget(channel);
+            else this.book.touch(channel);
+          }
+        } catch (error) {
+          if (!this.closed) this.port.report(toError(error));
+        } finally {
+          this.forgetting = false;
+        }
+      })(),
+    );
   }
 
   /** Seen events first; else the only configured provider; else what the stored members say. */
