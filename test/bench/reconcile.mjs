@@ -1,8 +1,9 @@
-// Reconcile (REST side, Ably): channel enumeration + batch presence of a whole app through one
-// request budget, against a fake Ably with a request-rate limit (test/bench/reconcile-fake-ably.mjs,
-// in a child process). Prints the requests used against the minimum (ceil(channels / 100) batch
-// requests + enumeration pages), the wall time against the rate's floor (requests / rate), and
-// the peak RSS / heap of this process (the client) above its baseline.
+// Reconcile (Ably): `receiver.reconcile()` of a whole app into a MemoryStore (channel enumeration +
+// batch presence through one request budget, each snapshot merged by the store), against a fake Ably
+// with a request-rate limit (test/bench/reconcile-fake-ably.mjs, in a child process). Prints the
+// requests used against the minimum (ceil(channels / 100) batch requests + enumeration pages), the
+// wall time to a complete set against the rate's floor (requests / rate), and the peak RSS / heap of
+// this process (receiver and store) above its baseline.
 //
 //   pnpm -s build && node test/bench/reconcile.mjs [--quick] [--channels=100000] [--members=1000000]
 //       [--rate=45] [--limit=50] [--concurrency=4]
@@ -14,9 +15,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { ablyBatchPresence } from '../../packages/core/dist/providers/ably/rest/batch-presence.js';
-import { ablyEnumerate } from '../../packages/core/dist/providers/ably/rest/enumerate.js';
-import { RequestBudget } from '../../packages/core/dist/rest/budget.js';
+import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import { round } from './stats.mjs';
 
 const KEY = 'bench.key:reconcile-secret';
@@ -38,42 +37,38 @@ export async function benchReconcile({ channels, members, rate, limit, concurren
       peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed);
     }, 25);
 
-    const budget = new RequestBudget({ concurrency, maxRequestsPerSecond: rate });
+    const store = new MemoryStore();
+    const receiver = createReceiver({ ably: { keys: [KEY], rest: { baseUrl } }, store, resync: { onStart: false, concurrency, maxRequestsPerSecond: rate }, onError: () => undefined });
+    let tEnumerated = 0;
+    receiver.on('reconcile', (e) => void (e.phase === 'snapshot' && tEnumerated === 0 && (tEnumerated = performance.now())));
     const t0 = performance.now();
-    const listing = await ablyEnumerate({ baseUrl, key: KEY }, budget);
-    const tEnumerated = performance.now();
-    let seenMembers = 0;
-    let incomplete = 0;
-    const result = await ablyBatchPresence({ baseUrl, key: KEY, cipherKey: () => undefined, now: Date.now }, listing.channels, budget, (snapshot) => {
-      seenMembers += snapshot.events.length;
-      if (!snapshot.complete) incomplete++;
-    });
+    const reconciled = await receiver.reconcile();
     const wallMs = performance.now() - t0;
     clearInterval(sampler);
     const server = await (await fetch(`${baseUrl}/__stats`)).json();
-
-    const spent = budget.spent();
-    const minimum = Math.ceil(channels / 100) + listing.pages;
-    const floorMs = (spent.requests / rate) * 1000;
+    let seenMembers = 0;
+    for (const channel of await store.channels()) seenMembers += await store.occupancy(channel);
+    await receiver.close();
+    const listingPages = Math.ceil(channels / 1000);
+    const minimum = Math.ceil(channels / 100) + listingPages;
+    const floorMs = (reconciled.requests / rate) * 1000;
     return {
       channels,
       members,
       rate,
       fakeLimit: limit,
       concurrency,
-      enumerated: listing.channels.length,
-      snapshots: result.snapshots,
-      membersSeen: seenMembers,
-      incomplete,
-      failures: result.failures.length,
-      alone: result.alone,
-      requests: spent.requests,
+      snapshots: reconciled.channels,
+      membersStored: seenMembers,
+      complete: reconciled.complete,
+      failures: reconciled.failed.length,
+      changes: reconciled.changes,
+      requests: reconciled.requests,
       minimumRequests: minimum,
-      requestsToMinimum: round(spent.requests / minimum, 3),
-      retries: spent.retries,
+      requestsToMinimum: round(reconciled.requests / minimum, 3),
       throttled: server.throttled,
       serverRequests: server.requests,
-      enumerateSeconds: round((tEnumerated - t0) / 1000, 2),
+      enumerateSeconds: round(((tEnumerated || performance.now()) - t0) / 1000, 2),
       wallSeconds: round(wallMs / 1000, 2),
       floorSeconds: round(floorMs / 1000, 2),
       wallToFloor: round(wallMs / floorMs, 3),
@@ -103,9 +98,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   };
   const r = await benchReconcile(sizes);
   console.table([r]);
-  const ok = r.snapshots === r.channels && r.membersSeen === r.members && r.failures === 0 && r.incomplete === 0;
+  const ok = r.snapshots === r.channels && r.membersStored === r.members && r.failures === 0 && r.complete;
   process.stdout.write(
-    `reconcile (Ably REST): ${r.channels} channels / ${r.members} members -> ${ok ? 'every channel snapshotted, every member seen' : 'INCOMPLETE'}; ` +
+    `reconcile (Ably): ${r.channels} channels / ${r.members} members -> ${ok ? 'every channel reconciled, every member in the store' : 'INCOMPLETE'}; ` +
       `requests ${r.requests} vs minimum ${r.minimumRequests} (${r.requestsToMinimum}x; ${r.throttled} answered 429); ` +
       `wall ${r.wallSeconds} s vs the rate's floor ${r.floorSeconds} s (${r.wallToFloor}x); peak +${r.peakRssMB} MB RSS, +${r.peakHeapMB} MB heap\n`,
   );

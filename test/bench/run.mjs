@@ -17,7 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { benchCorePipeline } from './core-pipeline.mjs';
+import { benchAuthCost } from './auth-cost.mjs';
 import { benchIngest } from './ingest.mjs';
+import { benchReconcile } from './reconcile.mjs';
 import { benchRedis } from './redis.mjs';
 import { round } from './stats.mjs';
 
@@ -26,7 +28,7 @@ const args = process.argv.slice(2);
 const flag = (name) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
 const value = (name) => flag(name)?.split('=')[1];
 const quick = flag('quick') !== undefined;
-const only = value('only')?.split(',') ?? ['core', 'redis', 'memory', 'flat', 'ingest'];
+const only = value('only')?.split(',') ?? ['core', 'auth', 'redis', 'memory', 'flat', 'reconcile', 'ingest'];
 const outDir = value('out') ?? join(here, 'results');
 
 const TARGETS = {
@@ -37,6 +39,10 @@ const TARGETS = {
   core: { ratioToParseMax: 2.5, eventsPerSecMin: 500_000 },
   redis: { eventsPerSecMin: 100_000, roundTripsPerDelivery: 1 },
   memory: { bytesPerMemberMax: 250, afterHorizonToLiveSetMax: 1.05 },
+  // CPU per request of a credential-less (or wrong-secret) 4 MiB body ÷ a wrong-signature one.
+  auth: { ratioMax: 2 },
+  // Requests used ÷ the minimum (batch requests + listing pages); wall time ÷ the rate's floor.
+  reconcile: { requestsToMinimumMax: 1, wallToFloorMax: 1.25 },
 };
 
 const SIZES = quick
@@ -45,6 +51,7 @@ const SIZES = quick
       redis: { deliveries: 5, rounds: 2, concurrency: 2 },
       memory: { members: 2000, channels: 20, deadChannels: 2000 },
       flat: { sizes: [0, 2000, 10_000], rounds: 2, count: 20 },
+      reconcile: { channels: 500, members: 2000, rate: 200, limit: 250, concurrency: 4 },
       ingest: { seconds: 0.3, warmupSeconds: 0, rounds: 1, connections: 2, poolSize: 500 },
     }
   : {
@@ -52,6 +59,8 @@ const SIZES = quick
       redis: { deliveries: 1000, rounds: 4, concurrency: 4 },
       memory: { members: 1_000_000, channels: 10_000, deadChannels: 200_000 },
       flat: { sizes: [0, 1_000_000, 5_000_000], rounds: 5, count: 1000 },
+      // The fake's rate limit and the budget's rate are far above Ably's real ones, so 100k channels run in well under two minutes.
+      reconcile: { channels: 100_000, members: 1_000_000, rate: 45, limit: 50, concurrency: 4 },
       ingest: { seconds: 5, warmupSeconds: 1, rounds: 3, connections: 10, poolSize: 100_000 },
     };
 
@@ -121,6 +130,23 @@ const sections = {
     const t = TARGETS.memory;
     log(`memory target: <= ${t.bytesPerMemberMax} B/member: ${result.bytesPerMember} (${check(result.bytesPerMember <= t.bytesPerMemberMax)}); heap after the horizon / live set: ${result.afterHorizonToLiveSet} (${check(result.afterHorizonToLiveSet <= t.afterHorizonToLiveSetMax)})`);
     log(`dead channels (PubNub, reported occupancy): ${result.deadChannels} held ${result.deadHeldMB} MB; after the horizon ${result.deadAfterHorizonMB} MB vs an empty store ${result.emptyStoreMB} MB (${result.deadBytesPerChannelAfter} B/channel left)`);
+    return result;
+  },
+  async auth() {
+    const result = await benchAuthCost({ quick });
+    console.table(result.rows);
+    log(`auth target: forged (no credential / wrong PubNub secret) ÷ wrong signature CPU per request <= ${TARGETS.auth.ratioMax}: ${result.rows.map((r) => `${r.body} ${r.noCredentialRatio} / ${r.wrongPubNubSecretRatio}`).join('; ')} (${check(result.met)})`);
+    return result;
+  },
+  async reconcile() {
+    const result = await benchReconcile(SIZES.reconcile);
+    console.table([result]);
+    const t = TARGETS.reconcile;
+    const whole = result.snapshots === result.channels && result.membersStored === result.members && result.complete;
+    log(
+      `reconcile target: ${result.channels} channels / ${result.members} members, ${whole ? 'every member in the store' : 'INCOMPLETE'}; requests ÷ minimum <= ${t.requestsToMinimumMax}: ${result.requestsToMinimum} (${check(result.requestsToMinimum <= t.requestsToMinimumMax)}); ` +
+        `time to a complete set ÷ the rate's floor <= ${t.wallToFloorMax}: ${result.wallToFloor} (${check(result.wallToFloor <= t.wallToFloorMax)}); peak +${result.peakRssMB} MB RSS`,
+    );
     return result;
   },
   async flat() {
