@@ -31,7 +31,13 @@ describe('pnpm bench (--quick)', () => {
     const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Results;
     expect(results.quick).toBe(true);
     expect(results.node).toBe(process.version);
-    expect(Object.keys(results.sections)).toEqual(['core', 'redis', 'memory', 'flat', 'ingest']);
+    expect(Object.keys(results.sections)).toEqual(['core', 'auth', 'redis', 'memory', 'flat', 'reconcile', 'ingest']);
+    const auth = results.sections.auth!.figures as { rows: Record<string, unknown>[] };
+    for (const row of auth.rows) for (const key of ['wrongSignatureUs', 'noCredentialUs', 'noCredentialRatio']) expect(positive(row[key]), `auth ${key}`).toBe(true);
+    const reconcile = results.sections.reconcile!.figures as Record<string, unknown>;
+    expect(reconcile.snapshots).toBe(reconcile.channels);
+    expect(reconcile.membersStored).toBe(reconcile.members);
+    for (const key of ['requests', 'minimumRequests', 'wallToFloor']) expect(positive(reconcile[key]), `reconcile ${key}`).toBe(true);
     for (const section of Object.values(results.sections)) {
       expect(section.loadBefore).toHaveLength(3);
       expect(nonNegative(section.seconds)).toBe(true);

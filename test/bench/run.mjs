@@ -203,7 +203,7 @@ const results = {
 };
 log(`presence-webhooks benchmarks${quick ? ' (--quick: smoke sizes, figures mean nothing)' : ''}: node ${process.version}, ${results.cpu}, load ${load().join(' ')}`);
 for (const name of only) {
-  if (sections[name] === undefined) throw new Error(`unknown section ${name} (core, redis, memory, flat, ingest)`);
+  if (sections[name] === undefined) throw new Error(`unknown section ${name} (${Object.keys(sections).join(', ')})`);
   const loadBefore = load();
   const t0 = Date.now();
   log(`\n== ${name} (load average ${loadBefore.join(' ')})`);
