@@ -10,6 +10,7 @@ import { ablyBatchRequest, ablyPresenceItem, sendHttp, SUITE_KEY } from '@presen
 import type { FastifyInstance } from 'fastify';
 import fastify5 from 'fastify';
 import fastify4 from 'fastify4';
+import { bodyTooLarge } from '@presence-webhooks/core/adapter';
 import { describe, expect, it } from 'vitest';
 
 const options: ReceiverOptions = { ably: { keys: [SUITE_KEY] } };
@@ -91,7 +92,7 @@ for (const [name, lib] of [['Fastify 5', fastify5], ['Fastify 4', fastify4 as un
         expect((await sendHttp(`${base}/webhooks`, enter('fastify-limit', 8 * 1024))).status).toBe(200);
         const over = await sendHttp(`${base}/webhooks`, enter('fastify-limit', 16 * 1024));
         expect(over.status).toBe(413);
-        expect(JSON.parse(over.text)).toEqual({ error: { code: 'payload_too_large', message: 'The body is larger than the limit of 16384 bytes' } });
+        expect(JSON.parse(over.text)).toEqual({ error: { code: 'payload_too_large', message: bodyTooLarge(16384).message } });
         await plugin.receiver.idle();
         expect((await plugin.receiver.store.members('fastify-limit')).length).toBe(1);
       } finally {

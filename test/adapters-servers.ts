@@ -7,6 +7,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bodyParser as koaBodyParser } from '@koa/bodyparser';
 import { presenceWebhooks as expressWebhooks } from '@presence-webhooks/express';
+import { EXPRESS_HINT } from '../packages/express/src/middleware.js';
+import { KOA_HINT } from '../packages/koa/src/middleware.js';
 import { presenceWebhooks as fastifyWebhooks } from '@presence-webhooks/fastify';
 import { presenceWebhooks as koaWebhooks } from '@presence-webhooks/koa';
 import type { AdapterFactory, AdapterServer } from '@presence-webhooks/testing';
@@ -32,7 +34,7 @@ export function expressFactory(lib: typeof express5): AdapterFactory {
     if (bodyParser) app.use(lib.json());
     const middleware = expressWebhooks(options);
     app.use('/webhooks', middleware);
-    return { receiver: middleware.receiver, ...(await listening(app.listen(0, '127.0.0.1'), '/webhooks')) };
+    return { receiver: middleware.receiver, bodyConsumedHint: EXPRESS_HINT, ...(await listening(app.listen(0, '127.0.0.1'), '/webhooks')) };
   };
 }
 
@@ -42,7 +44,7 @@ export function koaFactory(Lib: typeof Koa3): AdapterFactory {
     if (bodyParser) app.use(koaBodyParser());
     const middleware = koaWebhooks(options, { path: '/webhooks' });
     app.use(middleware);
-    return { receiver: middleware.receiver, ...(await listening(app.listen(0, '127.0.0.1'), '/webhooks')) };
+    return { receiver: middleware.receiver, bodyConsumedHint: KOA_HINT, ...(await listening(app.listen(0, '127.0.0.1'), '/webhooks')) };
   };
 }
 

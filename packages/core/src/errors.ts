@@ -117,7 +117,12 @@ export class ReceiverError extends Error {
 
 /** The 413 for a body over the receiver's limit (every adapter answers with this one). */
 export function bodyTooLarge(limit: number): WebhookError {
-  return new WebhookError(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes`);
+  return new WebhookError(
+    413,
+    'payload_too_large',
+    `The body is larger than the limit of ${limit} bytes (the receiver's bodyLimit option; the default 5 MiB holds a full Ably batch). ` +
+      'Raise bodyLimit if your deliveries are bigger, and any body parser or proxy limit in front (express.json({ limit }), nginx client_max_body_size) to match.',
+  );
 }
 
 /** The 408 for a body that did not arrive within `bodyTimeoutMs` (adapters answer it and close the connection). */
@@ -130,13 +135,16 @@ export function serverBusy(max: number): WebhookError {
   return new WebhookError(503, 'server_busy', `More than ${max} bytes of webhook bodies are being received at once (maxInFlightBytes); retry the delivery`);
 }
 
-/** The 500 for a body a framework parser consumed, leaving no raw bytes to verify. */
-export function bodyConsumed(): WebhookError {
+/**
+ * The 500 for a body a framework parser consumed, leaving no raw bytes to verify. `hint` is the
+ * adapter's own advice (it knows its framework's parsers); core's text names none.
+ */
+export function bodyConsumed(hint?: string): WebhookError {
   return new WebhookError(
     500,
     'body_consumed',
     'The request body was already consumed by a body parser and no raw bytes are left, so the webhook signature cannot be checked. ' +
-      'Mount presenceWebhooks() before express.json() / bodyParser (or on its own path), or keep the raw bytes in req.rawBody.',
+      (hint ?? 'Mount presenceWebhooks() before the body parser (or on its own path), or keep the exact raw bytes for it.'),
   );
 }
 

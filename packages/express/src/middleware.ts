@@ -15,6 +15,11 @@ interface ParsedByExpress {
   rawBody?: unknown;
 }
 
+/** What to do when express.json() (or another Express parser) ate the body first. */
+export const EXPRESS_HINT =
+  "Mount presenceWebhooks() before express.json() / bodyParser (or on its own path), or keep the raw bytes: express.json({ limit: '5mb', verify: (req, _res, buf) => { req.rawBody = buf; } }). " +
+  'Set the limit: express.json() refuses bodies over 100 kB by default, and an Ably batch can take up to 5 MiB.';
+
 /**
  * Express middleware for presence webhooks: `app.use('/webhooks', presenceWebhooks(receiver))`.
  * It answers requests to the mount path itself (every method) and GETs under it (the receiver's
@@ -29,7 +34,7 @@ export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions):
     const url = mountRelativeUrl(req.originalUrl, req.baseUrl);
     if (url === undefined || !answersAt(req.method, url)) return next();
     const parsed = req as Request & ParsedByExpress;
-    handleNodeRequest(receiver, req, { rawBody: parsed.rawBody, parsed: parsed._body === true, url }).then(
+    handleNodeRequest(receiver, req, { rawBody: parsed.rawBody, parsed: parsed._body === true, parsedHint: EXPRESS_HINT, url }).then(
       (response) => sendNodeResponse(res, response),
       next,
     );

@@ -42,6 +42,11 @@ function mounted(path: string | undefined, req: IncomingMessage): string | undef
   return relative !== undefined && answersAt(req.method, relative) ? relative : undefined;
 }
 
+/** What to do when a Koa body parser ate the body first and its rawBody is not provably exact. */
+export const KOA_HINT =
+  "Mount presenceWebhooks() before the body parser (or on its own path), or keep ctx.request.rawBody exact: bodyParser({ jsonLimit: '5mb' }) from @koa/bodyparser, with no content-encoding. " +
+  'Set the limit: the parsers refuse JSON over 1 MB by default, and an Ably batch can take up to 5 MiB.';
+
 /**
  * Koa middleware for presence webhooks: `app.use(presenceWebhooks(receiver, { path: '/webhooks' }))`.
  * Reads the raw body itself; when a body parser ran first it uses `ctx.request.rawBody` if that is
@@ -59,6 +64,7 @@ export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions, 
     const response = await handleNodeRequest(receiver, ctx.req, {
       rawBody: exactRawBody(parsedRaw, ctx.req.headers),
       parsed: parsedRaw !== undefined,
+      parsedHint: KOA_HINT,
       url,
     });
     if (response.stream !== undefined && ctx.res !== undefined) {

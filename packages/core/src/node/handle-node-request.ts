@@ -12,6 +12,8 @@ export interface PreRead {
   rawBody?: unknown;
   /** True when a framework's body parser already consumed the stream (the adapter knows how to tell). */
   parsed?: boolean;
+  /** The adapter's advice when `parsed` (its framework's parsers, how to keep the raw bytes). */
+  parsedHint?: string;
   /**
    * The request URL (path and query) relative to where the adapter is mounted: see
    * `mountRelativeUrl`. Default: `req.url`.
@@ -28,7 +30,7 @@ export async function handleNodeRequest(receiver: Receiver, req: IncomingMessage
   const base = { method: req.method ?? 'GET', headers: req.headers, url: preRead.url ?? req.url ?? '/', ...remote(req) };
   if (base.method.toUpperCase() !== 'POST') return receiver.handle({ ...base, body: null });
   if (preRead.rawBody instanceof Uint8Array) return receiver.handle({ ...base, body: preRead.rawBody });
-  if (preRead.parsed === true || req.readableEnded) return receiver.handle({ ...base, body: null, bodyConsumed: true });
+  if (preRead.parsed === true || req.readableEnded) return receiver.handle({ ...base, body: null, bodyConsumed: true, ...(preRead.parsedHint === undefined ? {} : { bodyConsumedHint: preRead.parsedHint }) });
   let body: Uint8Array;
   try {
     body = await readBody(req, req.headers, receiver.limits);

@@ -21,6 +21,8 @@ export interface WebhookRequest {
   url?: string;
   /** True when a body parser consumed the stream and no raw bytes are left. */
   bodyConsumed?: boolean;
+  /** With `bodyConsumed`: the adapter's advice for its framework (which parser, how to keep the raw bytes). */
+  bodyConsumedHint?: string;
   /** The client's address, for `onReject` (adapters set it when they know it). */
   remoteAddress?: string;
   /** The adapter could not read the body (too large, too slow, over the in-flight cap): the receiver answers this refusal. */
@@ -68,7 +70,7 @@ export class Pipeline {
     }
     const body = request.body;
     if (body === undefined || body === null) {
-      if (request.bodyConsumed === true) throw bodyConsumed();
+      if (request.bodyConsumed === true) throw bodyConsumed(request.bodyConsumedHint);
       throw new WebhookError(400, 'invalid_body', 'The request has no body');
     }
     if (body.byteLength > this.bodyLimit) throw bodyTooLarge(this.bodyLimit);

@@ -65,7 +65,9 @@ export async function oracleAnswer(h: Harness, request: RequestCase): Promise<{ 
   const body = request.oracleBodyConsumed === true ? null : (request.oracleBody ?? request.body ?? new Uint8Array(0));
   // Core sees the URL relative to where the adapter is mounted.
   const url = `${request.path ?? '/'}${request.query ?? ''}`;
-  const answer = await receiver.handle({ method, headers, url, body, bodyConsumed: request.oracleBodyConsumed === true });
+  const consumed = request.oracleBodyConsumed === true;
+  const hint = consumed && h.server.bodyConsumedHint !== undefined ? { bodyConsumedHint: h.server.bodyConsumedHint } : {};
+  const answer = await receiver.handle({ method, headers, url, body, bodyConsumed: consumed, ...hint });
   return { status: answer.status, headers: answer.headers, body: JSON.parse(answer.body) as unknown };
 }
 

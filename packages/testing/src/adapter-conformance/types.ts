@@ -6,6 +6,8 @@ export interface AdapterServer {
   url: string;
   /** The receiver the adapter uses (the one it created from the options: `middleware.receiver`). */
   receiver: Receiver;
+  /** The adapter's own advice in its 500 body_consumed answer (`WebhookRequest.bodyConsumedHint`), if it gives one. */
+  bodyConsumedHint?: string;
   close(): Promise<void>;
 }
 
