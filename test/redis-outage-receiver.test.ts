@@ -7,9 +7,7 @@
  * the set equals the in-order truth.
  */
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +19,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareWithTruth } from '../examples/multi-instance-redis/src/stream.js';
 import { startExpress } from './helpers/express-server.js';
+import { freePort, startRedis, waitForPing } from './helpers/own-redis.js';
 import { redisAvailable } from './helpers/redis.js';
 
 const available = await redisAvailable();
@@ -29,34 +28,6 @@ const ACK_TIMEOUT_MS = 500;
 /** The client gives up on an answer after this: far above the bound the receiver promises. */
 const CLIENT_TIMEOUT_MS = ACK_TIMEOUT_MS + 3000;
 const ATTEMPTS = 80;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function startRedis(port: number, dir: string): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir], { stdio: 'ignore' });
-}
-
-async function waitForPing(url: string): Promise<void> {
-  for (let i = 0; ; i++) {
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      if ((await client.ping()) === 'PONG') return;
-    } catch (error) {
-      if (i > 100) throw error;
-    } finally {
-      client.disconnect();
-    }
-    await sleep(50);
-  }
-}
 
 /** One try of one delivery: when it was sent and answered, and how ('hang' when the client timeout hit). */
 interface Try {

@@ -5,9 +5,7 @@
  * back on the same port, applies succeed again and the data written before the outage is intact.
  */
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,37 +13,10 @@ import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { RedisStore, RedisUnavailableError } from '@presence-webhooks/redis';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, startRedis, waitForPing } from './helpers/own-redis.js';
 import { redisAvailable } from './helpers/redis.js';
 
 const available = await redisAvailable();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function startRedis(port: number, dir: string): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir], { stdio: 'ignore' });
-}
-
-async function waitForPing(url: string): Promise<void> {
-  for (let i = 0; ; i++) {
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      if ((await client.ping()) === 'PONG') return;
-    } catch (error) {
-      if (i > 100) throw error;
-    } finally {
-      client.disconnect();
-    }
-    await sleep(50);
-  }
-}
 
 function enter(channel: string, clientId: string, serial: number): PresenceEvent {
   const connectionId = `c-${clientId}`;

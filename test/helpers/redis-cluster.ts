@@ -1,28 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './own-redis.js';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
 export function clusterToolsAvailable(): boolean {
   return ['redis-server', 'redis-cli'].every((tool) => spawnSync(tool, ['--version']).status === 0);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A port whose cluster bus port (port + 10000) is free too. */

@@ -9,9 +9,8 @@
  * Every class carries a `code` from `ErrorCode`.
  */
 
-/** Every code the package raises. */
-export type ErrorCode =
-  // HTTP refusals (WebhookError)
+/** The codes of HTTP refusals (WebhookError); `store_failed` is also a background failure's. */
+export type WebhookErrorCode =
   | 'method_not_allowed'
   | 'unsupported_media_type'
   | 'payload_too_large'
@@ -22,37 +21,11 @@ export type ErrorCode =
   | 'unauthorized'
   | 'body_consumed'
   | 'not_found'
-  | 'request_timeout'
-  | 'server_busy'
   | 'internal_error'
-  // item problems (ItemProblem)
-  | 'invalid_item'
-  | 'decode_failed'
-  // background failures
-  | 'store_failed'
-  | 'handler_failed'
-  | 'resync_failed'
-  | 'receiver_closed'
-  | 'unknown_provider';
+  | 'store_failed';
 
-/** The codes of HTTP refusals. */
-export type WebhookErrorCode = Extract<
-  ErrorCode,
-  | 'method_not_allowed'
-  | 'unsupported_media_type'
-  | 'payload_too_large'
-  | 'request_timeout'
-  | 'server_busy'
-  | 'invalid_body'
-  | 'unknown_shape'
-  | 'unauthorized'
-  | 'body_consumed'
-  | 'not_found'
-  | 'request_timeout'
-  | 'server_busy'
-  | 'internal_error'
-  | 'store_failed'
->;
+/** Every code the package raises: HTTP refusals, item problems (ItemProblem), background failures. */
+export type ErrorCode = WebhookErrorCode | 'invalid_item' | 'decode_failed' | 'handler_failed' | 'resync_failed' | 'receiver_closed' | 'unknown_provider';
 
 /** An HTTP refusal: thrown inside the pipeline, answered as `{ "error": { code, message } }` with its status. */
 export class WebhookError extends Error {
