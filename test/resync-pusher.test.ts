@@ -100,4 +100,28 @@ describe('pusherSnapshot / pusherEnumerate (for whole-app reconcile)', () => {
     await expect(pusherEnumerate({ ...config, credentials: { key: PUSHER_APP_KEY, secret: 'wrong' } })).rejects.toMatchObject({ status: 401 });
     expect(fake.refused.count).toBe(1);
   });
+
+  it('whole-app reconcile: lost webhooks and a stored channel Pusher no longer lists are repaired from one listing and each channel\'s users', async () => {
+    const seed = 5;
+    const history = generatePusherHistory({ seed, channels: CHANNELS, users: 8, steps: 160 });
+    const random = seededRandom(seed * 11 + 3);
+    const delivered = pusherDeliveries(history.entries, random, { retryRate: 0.1 }).filter(() => random() >= 0.3);
+    const { receiver, fake, post } = await setup(history.truth);
+    for (const d of delivered) await post(d.request);
+    // A channel the store holds but Pusher no longer lists (everyone left while the receiver was down).
+    await post(pusherRequest(1_000, [pusherMemberEvent('member_added', 'presence-gone', 'ghost')]));
+    await receiver.idle();
+    expect(await receiver.store.members('presence-gone')).toHaveLength(1);
+    const before = fake.requests.length;
+    const result = await receiver.reconcile();
+    await receiver.idle();
+    for (const channel of CHANNELS) expect(await storedSet(receiver.store, channel)).toEqual(history.truth.get(channel) ?? []);
+    expect(await receiver.store.members('presence-gone')).toEqual([]);
+    expect(result).toMatchObject({ complete: true, failed: [], ranHere: true });
+    expect(result.providers.pusher?.channels).toBe(result.channels);
+    // One listing, then one users request per channel: the listed ones and the stored one Pusher does not list.
+    const listed = CHANNELS.filter((c) => (history.truth.get(c) ?? []).length > 0).length;
+    expect(fake.requests.length - before).toBe(1 + listed + 1);
+    expect(result.requests).toBe(1 + listed + 1);
+  });
 });
