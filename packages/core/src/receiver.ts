@@ -207,7 +207,8 @@ class PresenceReceiver implements Receiver {
 
   handle(request: WebhookRequest, options: HandleOptions = {}): Promise<WebhookResponse> {
     if (!traced(handleTrace)) return this.respond(request, options);
-    return handleTrace.tracePromise(() => this.respond(request, options), { receiver: this, request });
+    // The trace context never carries the body.
+    return handleTrace.tracePromise(() => this.respond(request, options), { receiver: this, request: { method: request.method, headers: request.headers, url: request.url } });
   }
 
   private async respond(request: WebhookRequest, options: HandleOptions): Promise<WebhookResponse> {

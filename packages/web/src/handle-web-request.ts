@@ -48,7 +48,7 @@ function waitUntilOf(context: WaitUntilContext | undefined): ((promise: Promise<
 export async function handleWebRequest(receiver: Receiver, request: Request, options: WebRequestOptions = {}): Promise<Response> {
   const url = options.url ?? pathAndQuery(request.url);
   const base = { method: request.method, headers: headerRecord(request.headers), url };
-  if (base.method.toUpperCase() !== 'POST') return toResponse(await receiver.handle({ ...base, body: null }));
+  if (base.method.toUpperCase() !== 'POST') return toResponse(await receiver.handle({ ...base, body: null }), request.signal);
   const waitUntil = waitUntilOf(options.context);
   const ack = waitUntil === undefined ? { awaitCommit: true } : { waitUntil };
   let body = options.rawBody;
@@ -63,5 +63,5 @@ export async function handleWebRequest(receiver: Receiver, request: Request, opt
       throw error;
     }
   }
-  return toResponse(await receiver.handle({ ...base, body }, ack));
+  return toResponse(await receiver.handle({ ...base, body }, ack), request.signal);
 }

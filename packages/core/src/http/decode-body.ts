@@ -56,8 +56,12 @@ export async function decodeMultipart(
   }
 }
 
+/**
+ * The 400 for a body that does not decode. The parser's own message is not repeated: JSON.parse quotes
+ * part of the input, and a refusal's text reaches logs and onReject, which never carry the body.
+ */
 function decodeFailure(error: unknown, type: ContentType): WebhookError {
   if (error instanceof WebhookError) return error;
-  const reason = error instanceof Error ? error.message : String(error);
-  return new WebhookError(400, 'invalid_body', `The ${type.kind} body does not decode: ${reason}`);
+  const at = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
+  return new WebhookError(400, 'invalid_body', `The ${type.kind} body does not decode${at === undefined ? '' : ` (at byte ${at})`}: send valid ${type.kind === 'msgpack' ? 'MsgPack' : type.kind === 'json' ? 'JSON' : type.kind}`);
 }

@@ -31,7 +31,7 @@ export interface ReceiverStats {
   drift: Record<ProviderName, number>;
 }
 
-const PROVIDERS: readonly ProviderName[] = ['ably', 'pubnub'];
+const PROVIDERS: readonly ProviderName[] = ['ably', 'pubnub', 'pusher'];
 
 function outcomes(): Record<DeliveryOutcome, number> {
   return { accepted: 0, rejected: 0, duplicate: 0, stale: 0 };

@@ -5,7 +5,7 @@ import type { Snapshot } from '../providers/snapshot.js';
 import { RequestBudget } from '../rest/budget.js';
 import type { RequestBudgetOptions } from '../rest/budget.js';
 import type { PresenceStore } from '../store.js';
-import { listedCount, ownMembers, repairEvents } from './repair.js';
+import { listedCount, ownMembers, repairEvents, watermarkOf } from './repair.js';
 
 /** What a reconcile of one provider needs from the receiver (a slice of the resync port). */
 export interface ReconcilePort {
@@ -13,6 +13,8 @@ export interface ReconcilePort {
   /** Merge a repair in the delivery queue and emit its visible changes; answers how many there were. */
   applyRepair(build: () => Promise<{ events: PresenceEvent[]; watermarks?: { channel: string; time: number }[] }>): Promise<number>;
   progress(event: ReconcileEvent): void;
+  /** A complete snapshot of `channel` (taken at `time`) was applied: a reported figure older than that is superseded. */
+  repaired(channel: string, time: number): void;
   /** A channel the reconcile found wrong (its repair changed something). */
   drift(event: DriftEvent): void;
   report(error: Error): void;
@@ -47,9 +49,10 @@ export async function reconcileProvider(
       const changes = await port.applyRepair(async () => {
         const members = ownMembers(await port.store.members(snapshot.channel), snapshot);
         stored = members.length;
-        return { events: repairEvents(snapshot, members), ...(snapshot.complete ? { watermarks: [{ channel: snapshot.channel, time: snapshot.time }] } : {}) };
+        return { events: repairEvents(snapshot, members), watermarks: watermarkOf(snapshot) };
       });
       result.changes += changes;
+      if (snapshot.complete) port.repaired(snapshot.channel, snapshot.time);
       if (changes > 0) port.drift({ channel: snapshot.channel, provider: name, reported: listedCount(snapshot), stored, timestamp: port.now() });
     } catch (error) {
       // The store failed for this channel: reported, and the channel counts as failed.

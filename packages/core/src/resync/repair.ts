@@ -2,6 +2,19 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Member, PresenceChange, PresenceEvent, ProviderName } from '../events.js';
 import type { Snapshot } from '../providers/snapshot.js';
 
+/**
+ * A complete snapshot taken at T makes older events of members it did not list stale (the store's
+ * watermark), but the snapshot time is this machine's clock and the events carry the provider's:
+ * the watermark is set this much earlier, so a member who joined right after the snapshot is not
+ * lost to a clock ahead of the provider's. (PubNub's snapshot time already allows for its 3 s cache.)
+ */
+export const WATERMARK_MARGIN_MS = 5000;
+
+/** The watermark a complete snapshot sets for its channel; none for an incomplete one. */
+export function watermarkOf(snapshot: Snapshot): { channel: string; time: number }[] {
+  return snapshot.complete ? [{ channel: snapshot.channel, time: snapshot.time - WATERMARK_MARGIN_MS }] : [];
+}
+
 /** A resync leave loses a tie against any real event of the same time: the snapshot did not see it. */
 export const RESYNC_LEAVE_RANK = -1;
 

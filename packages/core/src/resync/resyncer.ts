@@ -10,7 +10,7 @@ import { detectDrift } from './drift.js';
 import type { ResolvedResyncOptions } from './options.js';
 import type { RunMode } from './rate-limit.js';
 import { RateLimiter } from './rate-limit.js';
-import { isMemberOf, listedCount, ownMembers, repairEvents } from './repair.js';
+import { isMemberOf, listedCount, ownMembers, repairEvents, watermarkOf } from './repair.js';
 import { reconcileProvider } from './reconcile.js';
 import { runOncePerFleet } from './lease-runner.js';
 
@@ -183,7 +183,12 @@ export class Resyncer {
     );
   }
 
-  /** Seen events first; else the only configured provider; else what the stored members say. */
+  /**
+   * A channel's provider, the one rule for resync and reconcile: the provider whose events it carried;
+   * else the only configured one; else the only provider its stored members can belong to
+   * (connections or users). Undefined when that does not tell (PubNub and Pusher members are both
+   * users): such a channel is left alone rather than swept with the wrong provider's snapshot.
+   */
   private async providerFor(channel: string, inferFromStore: boolean): Promise<ProviderName | undefined> {
     const seen = this.book.get(channel)?.provider;
     if (seen !== undefined) return seen;
@@ -194,6 +199,11 @@ export class Resyncer {
     if (members.length === 0) return undefined;
     const owners = providers.filter((p) => members.every((m) => isMemberOf(m, p.name)));
     return owners.length === 1 ? owners[0]?.name : undefined;
+  }
+
+  private noteRepaired(channel: string, provider: ProviderName, time: number): void {
+    const notes = this.book.note(channel, provider);
+    notes.repairedAt = Math.max(time, notes.repairedAt ?? time);
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {
@@ -220,12 +230,9 @@ export class Resyncer {
         changes = await this.port.applyInQueue(async () => {
           const members = ownMembers(await this.port.store.members(channel), snapshot);
           stored = members.length;
-          return { events: repairEvents(snapshot, members) };
+          return { events: repairEvents(snapshot, members), watermarks: watermarkOf(snapshot) };
         });
-        if (snapshot.complete) {
-          const notes = this.book.note(channel, provider);
-          notes.repairedAt = Math.max(snapshot.time, notes.repairedAt ?? snapshot.time);
-        }
+        if (snapshot.complete) this.noteRepaired(channel, provider, snapshot.time);
       } else {
         stored = ownMembers(await this.port.store.members(channel), snapshot).length;
       }
@@ -330,11 +337,12 @@ export class Resyncer {
     const total: ReconcileResult = { channels: 0, changes: 0, requests: 0, complete: true, failed: [], durationMs: 0, providers: {}, ranHere: true };
     const { concurrency, maxRequestsPerSecond } = this.options;
     for (const provider of providers) {
-      const known = await this.storedChannelsOf(provider.name);
+      const known = await this.storedChannelsOf(provider.name, signal);
       const result: ProviderReconcileResult = await reconcileProvider(provider, known, { concurrency, maxRequestsPerSecond, signal }, {
         store: this.port.store,
         applyRepair: async (build) => (await this.port.applyInQueue(build)).length,
         progress: (event) => this.port.progress(event),
+        repaired: (channel, time) => this.noteRepaired(channel, provider.name, time),
         drift: (event) => this.port.drift(event),
         report: (error) => this.port.report(error),
         now: () => this.port.now(),
@@ -349,26 +357,17 @@ export class Resyncer {
     return total;
   }
 
-  /**
-   * The store's channels that belong to `provider`: all of them when it is the only one configured;
-   * else the provider its events carried, or what its stored members say (connections or users;
-   * Pusher's presence channels are named `presence-*`).
-   */
-  private async storedChannelsOf(provider: ProviderName): Promise<string[]> {
-    const channels = await this.port.store.channels();
-    if (this.port.providers.length === 1) return channels;
+  /** The store's channels that belong to `provider` (by `providerFor`), noted in the book once found. */
+  private async storedChannelsOf(provider: ProviderName, signal: AbortSignal): Promise<string[]> {
     const own: string[] = [];
-    for (const channel of channels) {
-      const seen = this.book.get(channel)?.provider;
-      if (seen !== undefined) {
-        if (seen === provider) own.push(channel);
-        continue;
-      }
-      const members = await this.port.store.members(channel);
-      let owners = this.port.providers.filter((p) => members.every((m) => isMemberOf(m, p.name)));
-      if (owners.length > 1 && owners.some((p) => p.name === 'pusher')) owners = owners.filter((p) => (p.name === 'pusher') === channel.startsWith('presence-'));
-      if (owners.length === 1 && owners[0]?.name === provider) own.push(channel);
+    for (const channel of await this.port.store.channels()) {
+      if (signal.aborted) break;
+      const owner = await this.providerFor(channel, true);
+      if (owner === undefined) continue;
+      if (this.book.get(channel)?.provider !== owner) this.book.note(channel, owner);
+      if (owner === provider) own.push(channel);
     }
     return own;
   }
+
 }
