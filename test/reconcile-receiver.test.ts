@@ -5,7 +5,8 @@
  * spending one reconcile's requests between them. (The periodic `resync.everyMs` reconcile is in
  * test/resync-ably.test.ts.)
  */
-import type { PresenceEvent, ReceiverOptions } from '@presence-webhooks/core';
+import type { ReceiverOptions } from '@presence-webhooks/core';
+import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
 import type { RawAblyPresence, TruthMember } from '@presence-webhooks/testing';
