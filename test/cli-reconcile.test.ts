@@ -7,9 +7,13 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ReconcileResult } from '@presence-webhooks/core';
 import type { RawAblyPresence } from '@presence-webhooks/testing';
+import type { PresenceEvent } from '@presence-webhooks/core/store';
+import { RedisStore } from '@presence-webhooks/redis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeAbly } from './helpers/fake-ably-rest.js';
 import { startFakeAbly } from './helpers/fake-ably-rest.js';
+import { deleteKeys, REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = fileURLToPath(new URL('../packages/testing/bin/presence-webhooks.js', import.meta.url));
@@ -45,10 +49,11 @@ const NAMES = ['chat:lobby', 'room/4', 'with space', 'café ☕', ...Array.from(
 const sets = new Map(NAMES.map((name, k) => [name, Array.from({ length: k % 3 }, (_, i) => member(name, i))]));
 const members = [...sets.values()].reduce((sum, list) => sum + list.length, 0);
 
+const redis = await redisAvailable();
 let fake: FakeAbly;
 beforeAll(async () => {
   const build = await new Promise<Run>((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-b', 'packages/testing'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-b', 'packages/testing', 'packages/redis'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -99,7 +104,7 @@ describe('presence-webhooks reconcile', () => {
     }
   });
 
-  it('exit 2 on a missing key, no credentials at all, a bad flag, or --redis without its package; --help exits 0', async () => {
+  it('exit 2 on a missing key, no credentials at all, a bad flag or a bad --redis URL (not echoed); --help exits 0', async () => {
     const missing = await cli(['reconcile', '--provider', 'ably'], { ABLY_REST_URL: fake.url });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('ably needs ABLY_KEY in the environment');
@@ -115,12 +120,36 @@ describe('presence-webhooks reconcile', () => {
     const rate = await cli(['reconcile', '--rate', 'fast'], { ABLY_KEY: KEY });
     expect(rate.code).toBe(2);
     expect(rate.stderr).toContain("--rate must be a number (got 'fast')");
-    const redis = await cli(['reconcile', '--redis', 'redis://127.0.0.1:1'], { ABLY_KEY: KEY, ABLY_REST_URL: fake.url });
+    const redis = await cli(['reconcile', '--redis', 'http://user:hunter2@127.0.0.1:1'], { ABLY_KEY: KEY, ABLY_REST_URL: fake.url });
     expect(redis.code).toBe(2);
-    expect(redis.stderr).toContain('install @presence-webhooks/redis to use --redis');
+    expect(redis.stderr).toContain('--redis must be a redis:// or rediss:// URL');
+    expect(redis.stderr).not.toContain('hunter2');
     const help = await cli(['reconcile', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Without --redis the store is an empty in-memory one');
     expect(`${missing.stderr}${flag.stderr}`).not.toContain('cli-reconcile-secret');
+  });
+});
+
+describe.skipIf(!redis)('presence-webhooks reconcile --redis', () => {
+  it('repairs the shared RedisStore: the listed channels right, a ghost in a channel no longer listed gone', async () => {
+    const prefix = uniquePrefix('cli-reconcile');
+    const admin = new Redis(REDIS_URL, { lazyConnect: true });
+    const store = new RedisStore({ url: REDIS_URL, prefix });
+    try {
+      const ts = Date.now() - 60_000;
+      const ghost: PresenceEvent = { provider: 'ably', channel: 'gone:é', memberKey: 'ghost-conn:ghost', present: true, member: { clientId: 'ghost', connectionId: 'ghost-conn', timestamp: ts }, order: { ts, serial: -1, index: 0, rank: 0, id: 'ghost' } };
+      await store.apply([ghost]);
+      const run = await cli(['reconcile', '--redis', REDIS_URL, '--redis-prefix', prefix], { ABLY_KEY: KEY, ABLY_REST_URL: fake.url });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain('ably into the RedisStore');
+      expect(run.stdout).toMatch(new RegExp(`ably +${NAMES.length + 1} channels, ${members + 1} changes`));
+      expect(await store.members('gone:é')).toEqual([]);
+      for (const [channel, list] of sets) expect((await store.members(channel)).map((m) => m.connectionId), channel).toEqual(list.map((m) => m.connectionId));
+    } finally {
+      await store.close();
+      await deleteKeys(admin, prefix);
+      await admin.quit();
+    }
   });
 });
