@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeAbly } from './helpers/fake-ably-rest.js';
 import { startFakeAbly } from './helpers/fake-ably-rest.js';
+import { startFakePubNub } from './helpers/fake-pubnub-rest.js';
 import { deleteKeys, REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -79,6 +80,21 @@ describe('presence-webhooks reconcile', () => {
     expect(run.stderr).toBe('');
     expect(fake.counts.channels - before.channels).toBe(3);
     expect(fake.counts.batch - before.batch).toBe(2);
+  });
+
+  it('reconciles every provider whose credentials are set when --provider is not given', async () => {
+    const pubnub = await startFakePubNub('sub-c-cli', new Map([['lobby:é', [{ clientId: 'u-1' }, { clientId: 'u-2', data: { mood: 'ok' } }]]]));
+    try {
+      const run = await cli(['reconcile', '--json'], { ABLY_KEY: KEY, ABLY_REST_URL: fake.url, PUBNUB_SUBSCRIBE_KEY: 'sub-c-cli', PUBNUB_REST_URL: pubnub.url });
+      expect(run.code, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout) as ReconcileResult;
+      expect(Object.keys(result.providers).sort()).toEqual(['ably', 'pubnub']);
+      expect(result.providers.pubnub).toMatchObject({ channels: 1, changes: 2, requests: 1, complete: true });
+      expect(result).toMatchObject({ channels: NAMES.length + 1, changes: members + 2, complete: true });
+      expect(pubnub.counts.global).toBe(1);
+    } finally {
+      await pubnub.close();
+    }
   });
 
   it('--json prints one parsable document with the result and per provider', async () => {

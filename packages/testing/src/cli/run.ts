@@ -70,7 +70,15 @@ async function reconcileCommand(argv: readonly string[], io: CliIo): Promise<num
       return 0;
     }
     const printer = parsed.quiet ? undefined : reconcileProgressPrinter(io.stderr);
-    const run = await runReconcile(parsed, printer?.onProgress, io.signal);
+    let run: Awaited<ReturnType<typeof runReconcile>>;
+    try {
+      run = await runReconcile(parsed, printer?.onProgress, io.signal);
+    } catch (error) {
+      printer?.finish();
+      if (io.signal?.aborted !== true) throw error;
+      io.stderr.write('presence-webhooks reconcile: stopped before the reconcile finished; the channels repaired so far stay repaired\n');
+      return 1;
+    }
     printer?.finish();
     io.stdout.write(parsed.json ? `${JSON.stringify({ ...run.result, store: run.store, errors: run.errors })}\n` : `${formatReconcileSummary(run)}\n`);
     return reconcileExitCode(run.result);
