@@ -11,10 +11,11 @@ interface RedisModule {
 
 const REDIS_PACKAGE = '@presence-webhooks/redis';
 
-async function redisStore(url: string, prefix: string | undefined): Promise<PresenceStore & { close(): Promise<void> }> {
+/** A RedisStore from `@presence-webhooks/redis` (`from`: the package to load, for tests); a UsageError when it is not installed. */
+export async function redisStore(url: string, prefix: string | undefined, from = REDIS_PACKAGE): Promise<PresenceStore & { close(): Promise<void> }> {
   let module: RedisModule;
   try {
-    module = (await import(REDIS_PACKAGE)) as RedisModule;
+    module = (await import(from)) as RedisModule;
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new UsageError(`install ${REDIS_PACKAGE} to use --redis (npm install ${REDIS_PACKAGE})`);
     throw error;
