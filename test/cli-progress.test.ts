@@ -1,6 +1,6 @@
 /** The CLI's progress output (a bar redrawn in place on a terminal, plain lines otherwise) and its time parsing. */
 import { parseDuration } from '../packages/testing/src/cli/duration.js';
-import { progressPrinter } from '../packages/testing/src/cli/progress.js';
+import { progressPrinter, reconcileProgressPrinter } from '../packages/testing/src/cli/progress.js';
 import type { SimulationProgress } from '@presence-webhooks/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -69,5 +69,30 @@ describe('parseDuration', () => {
     expect(parseDuration('1.5h')).toBe(5_400_000);
     expect(parseDuration('12')).toBe(12_000);
     for (const bad of ['', 's', '-1s', '1 d', 'soon', '1e3']) expect(parseDuration(bad), bad).toBeUndefined();
+  });
+});
+
+describe('reconcile progress', () => {
+  it('on a terminal: the provider, its phase and channels done; 100% only on done; nothing when not a terminal', () => {
+    let out = '';
+    let clock = 0;
+    const printer = reconcileProgressPrinter({ write: (text: string) => (out += text), isTTY: true, columns: 120 }, () => (clock += 100));
+    printer.onProgress({ provider: 'ably', phase: 'list', done: 0, total: 0 });
+    printer.onProgress({ provider: 'ably', phase: 'snapshot', done: 50, total: 200 });
+    printer.onProgress({ provider: 'ably', phase: 'snapshot', done: 200, total: 200 });
+    printer.onProgress({ provider: 'ably', phase: 'done', done: 200, total: 200 });
+    printer.finish();
+    const frames = out.split('\r').filter((f) => f !== '');
+    expect(frames).toHaveLength(4);
+    expect(frames[0]).toMatch(/^\[-+\] {3}0% {2}ably listing {2}0\/0 channels/);
+    expect(frames[1]).toMatch(/^\[#+-+\] {2}25% {2}ably snapshot {2}50\/200 channels/);
+    expect(frames[2]).toMatch(/^\[#+-+\] {2}99% /);
+    expect(frames[3]).toMatch(/^\[#+\] 100% {2}ably done {2}200\/200 channels/);
+    expect(out.endsWith('\n')).toBe(true);
+    let plain = '';
+    const quiet = reconcileProgressPrinter({ write: (text: string) => (plain += text) });
+    quiet.onProgress({ provider: 'pubnub', phase: 'snapshot', done: 1, total: 2 });
+    quiet.finish();
+    expect(plain).toBe('');
   });
 });

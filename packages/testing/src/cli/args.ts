@@ -62,8 +62,9 @@ export const USAGE = `Usage: presence-webhooks <command> [options]
 
 Commands
   simulate    play realistic, signed Ably or PubNub presence webhooks against your endpoint
+  reconcile   rebuild every channel's set from the providers' REST APIs (after a restart or an outage)
 
-Run 'presence-webhooks simulate --help' for its options.`;
+Run 'presence-webhooks <command> --help' for its options.`;
 
 export const OPTIONS = {
   url: { type: 'string' },
@@ -125,20 +126,20 @@ function oneOf<T extends string>(name: string, text: string | undefined, allowed
   return text as T;
 }
 
-function parse(argv: readonly string[]) {
+function parse<O extends typeof OPTIONS | typeof RECONCILE_OPTIONS>(argv: readonly string[], options: O) {
   try {
-    return parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     const unknown = /^Unknown option '--([^'=]+)'/.exec(message)?.[1];
-    const guess = unknown === undefined ? undefined : closest(unknown, Object.keys(OPTIONS));
+    const guess = unknown === undefined ? undefined : closest(unknown, Object.keys(options));
     throw new UsageError(guess === undefined ? message : `${message}: did you mean --${guess}?`);
   }
 }
 
 /** The `simulate` command line as options for `simulate()`. Throws UsageError with a clear message. */
 export function parseSimulateArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): SimulateCommand {
-  const values = parse(argv);
+  const values = parse(argv, OPTIONS);
   const report = oneOf('report', values.report, ['text', 'json'] as const) ?? 'text';
   if (values.help === true) return { help: true, report, quiet: true, options: { provider: 'ably' } };
   if (values.url === undefined) throw new UsageError('--url is required: the webhook URL to load, e.g. --url http://127.0.0.1:3000/webhooks');
@@ -175,4 +176,119 @@ export function parseSimulateArgs(argv: readonly string[], env: Readonly<Record<
   set('settleMs', duration('settle', values.settle));
   if (values['no-verify'] === true) options.verify = false;
   return { help: false, report, quiet: values.quiet === true, options };
+}
+
+export const RECONCILE_USAGE = `Usage: presence-webhooks reconcile [--provider ably|pubnub|pusher] [--redis <url>] [options]
+
+Rebuilds every channel's presence set from the providers' REST APIs, as a receiver does at start-up
+after a restart or an outage: the channels the provider lists as active together with every channel
+the store holds; members the provider does not list leave, those it lists join. With a shared
+RedisStore only one reconcile runs at a time across the fleet (the store's lease).
+
+Store
+  --redis <url>            reconcile this RedisStore (needs @presence-webhooks/redis installed)
+  --redis-prefix <p>       its key prefix (default: the store's default)
+                           Without --redis the store is an empty in-memory one that is thrown away at
+                           exit: a dry look at what the providers list and how many requests it takes.
+
+Providers (credentials from the environment)
+  --provider ably|pubnub|pusher  only this provider (default: every provider whose credentials are set)
+  --prefix <p>             Ably: list only the channels whose name starts with this
+                           Ably:   ABLY_KEY (appId.keyId:keySecret), ABLY_REST_URL (optional)
+                           PubNub: PUBNUB_SUBSCRIBE_KEY, PUBNUB_REST_URL (optional)
+                           Pusher: PUSHER_APP_ID, PUSHER_KEY, PUSHER_SECRET, PUSHER_REST_URL (optional)
+
+Budget
+  --concurrency <n>        most requests in flight per provider (default 2)
+  --rate <n>               most requests per second per provider (default 10)
+
+Output
+  --json                   the result as one JSON document on stdout
+  --quiet                  no progress output
+  -h, --help               this help
+
+Exit code: 0 when every channel was reconciled completely; 1 when a channel (or a listing) failed or
+a snapshot was incomplete; 2 on a usage or configuration error (a missing credential, a bad flag).`;
+
+export const RECONCILE_OPTIONS = {
+  provider: { type: 'string' },
+  redis: { type: 'string' },
+  'redis-prefix': { type: 'string' },
+  prefix: { type: 'string' },
+  concurrency: { type: 'string' },
+  rate: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export type ReconcileProvider = 'ably' | 'pubnub' | 'pusher';
+
+/** The providers' settings, from the environment. */
+export interface ReconcileCredentials {
+  ably?: { key: string; restUrl?: string; prefix?: string };
+  pubnub?: { subscribeKey: string; restUrl?: string };
+  pusher?: { appId: string; key: string; secret: string; restUrl?: string };
+}
+
+export interface ReconcileCommand {
+  help: boolean;
+  json: boolean;
+  quiet: boolean;
+  credentials: ReconcileCredentials;
+  /** Only this provider (else every one configured). */
+  provider?: ReconcileProvider;
+  redis?: { url: string; prefix?: string };
+  concurrency?: number;
+  rate?: number;
+}
+
+const PROVIDER_ENV: Record<ReconcileProvider, { required: readonly string[]; optional: string }> = {
+  ably: { required: ['ABLY_KEY'], optional: 'ABLY_REST_URL' },
+  pubnub: { required: ['PUBNUB_SUBSCRIBE_KEY'], optional: 'PUBNUB_REST_URL' },
+  pusher: { required: ['PUSHER_APP_ID', 'PUSHER_KEY', 'PUSHER_SECRET'], optional: 'PUSHER_REST_URL' },
+};
+
+function restUrl(name: string, text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!/^https?:\/\/[^\s]+$/.test(text)) throw new UsageError(`${name} must be an http(s) URL (got '${text}')`);
+  return text;
+}
+
+/** The `reconcile` command line and environment. Throws UsageError with a clear message. */
+export function parseReconcileArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ReconcileCommand {
+  const values = parse(argv, RECONCILE_OPTIONS);
+  const json = values.json === true;
+  if (values.help === true) return { help: true, json, quiet: true, credentials: {} };
+  const fromEnv = (name: string) => (env[name] === '' ? undefined : env[name]); // an empty variable is unset
+  const provider = oneOf('provider', values.provider, ['ably', 'pubnub', 'pusher'] as const);
+  const wanted = (Object.keys(PROVIDER_ENV) as ReconcileProvider[]).filter((name) => (provider === undefined ? PROVIDER_ENV[name].required.some((v) => fromEnv(v) !== undefined) : name === provider));
+  if (wanted.length === 0) throw new UsageError('no provider credentials in the environment: set ABLY_KEY, PUBNUB_SUBSCRIBE_KEY, or PUSHER_APP_ID, PUSHER_KEY and PUSHER_SECRET');
+  const credentials: ReconcileCredentials = {};
+  for (const name of wanted) {
+    const missing = PROVIDER_ENV[name].required.filter((v) => fromEnv(v) === undefined);
+    if (missing.length > 0) throw new UsageError(`${name} needs ${missing.join(' and ')} in the environment${name === 'ably' ? ' (the API key, appId.keyId:keySecret, with the presence and channel-metadata capabilities)' : ''}`);
+    const url = restUrl(PROVIDER_ENV[name].optional, fromEnv(PROVIDER_ENV[name].optional));
+    const at = url === undefined ? {} : { restUrl: url };
+    if (name === 'ably') {
+      const key = fromEnv('ABLY_KEY') as string;
+      if (!/^[^.:\s]+\.[^.:\s]+:\S+$/.test(key)) throw new UsageError('ABLY_KEY must be an Ably API key, appId.keyId:keySecret');
+      credentials.ably = { key, ...at, ...(values.prefix === undefined ? {} : { prefix: values.prefix }) };
+    } else if (name === 'pubnub') credentials.pubnub = { subscribeKey: fromEnv('PUBNUB_SUBSCRIBE_KEY') as string, ...at };
+    else credentials.pusher = { appId: fromEnv('PUSHER_APP_ID') as string, key: fromEnv('PUSHER_KEY') as string, secret: fromEnv('PUSHER_SECRET') as string, ...at };
+  }
+  if (values.prefix !== undefined && credentials.ably === undefined) throw new UsageError('--prefix is an Ably option: set ABLY_KEY (or --provider ably)');
+  const command: ReconcileCommand = { help: false, json, quiet: values.quiet === true, credentials };
+  if (provider !== undefined) command.provider = provider;
+  if (values.redis !== undefined) {
+    if (!/^rediss?:\/\/\S+$/.test(values.redis)) throw new UsageError('--redis must be a redis:// or rediss:// URL'); // the value may hold a password: not shown
+    command.redis = { url: values.redis, ...(values['redis-prefix'] === undefined ? {} : { prefix: values['redis-prefix'] }) };
+  } else if (values['redis-prefix'] !== undefined) throw new UsageError('--redis-prefix needs --redis');
+  const concurrency = count('concurrency', values.concurrency);
+  const rate = decimal('rate', values.rate);
+  if (concurrency === 0) throw new UsageError('--concurrency must be at least 1 (got 0)');
+  if (rate === 0) throw new UsageError('--rate must be above 0 (got 0)');
+  if (concurrency !== undefined) command.concurrency = concurrency;
+  if (rate !== undefined) command.rate = rate;
+  return command;
 }

@@ -1,4 +1,6 @@
+import type { ProviderReconcileResult, ReconcileResult } from '@presence-webhooks/core';
 import type { SimulationReport } from '../simulator/types.js';
+import type { ReconcileRun } from './reconcile.js';
 import { formatDuration } from './duration.js';
 
 const n = (value: number) => value.toLocaleString('en-US');
@@ -97,5 +99,26 @@ export function formatReport(report: SimulationReport): string {
   for (const hint of hints(report)) lines.push(`  hint        ${hint}`);
   const code = exitCodeOf(report);
   lines.push(code === 0 ? 'RESULT: OK' : `RESULT: FAILED (exit code ${code})`);
+  return lines.join('\n');
+}
+
+/** The `reconcile` command's exit code: 0 when every channel was reconciled completely, else 1. */
+export function reconcileExitCode(result: ReconcileResult): 0 | 1 {
+  return result.complete && result.failed.length === 0 ? 0 : 1;
+}
+
+/** The `reconcile` command's summary as text lines. */
+export function formatReconcileSummary(run: ReconcileRun): string {
+  const { result } = run;
+  const lines = [`presence-webhooks reconcile: ${Object.keys(result.providers).join(', ') || 'no provider'} into ${run.store === 'redis' ? 'the RedisStore' : 'an in-memory store (a dry look: nothing is kept)'}`];
+  if (!result.ranHere) lines.push('  fleet       another instance sharing the store was reconciling: this run waited for it to finish and sent nothing');
+  const row = (label: string, r: ProviderReconcileResult) =>
+    `  ${label.padEnd(11)} ${n(r.channels)} channels, ${n(r.changes)} changes, ${n(r.requests)} requests, ${r.failed.length === 0 ? 'none failed' : `${n(r.failed.length)} failed (${list(r.failed)})`}${r.complete ? '' : ', incomplete'}, ${formatDuration(r.durationMs)}`;
+  for (const [provider, r] of Object.entries(result.providers)) if (r !== undefined) lines.push(row(provider, r));
+  lines.push(row('total', result));
+  for (const error of run.errors.slice(0, 5)) lines.push(`  error       ${error}`);
+  if (run.errors.length > 5) lines.push(`  error       and ${run.errors.length - 5} more`);
+  const code = reconcileExitCode(result);
+  lines.push(code === 0 ? 'RESULT: OK' : `RESULT: INCOMPLETE (exit code ${code})`);
   return lines.join('\n');
 }

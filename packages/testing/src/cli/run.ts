@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { SimulationOptionsError } from '../simulator/options.js';
 import { simulate } from '../simulator/simulate.js';
-import { parseSimulateArgs, SIMULATE_USAGE, USAGE, UsageError } from './args.js';
+import { parseReconcileArgs, parseSimulateArgs, RECONCILE_USAGE, SIMULATE_USAGE, USAGE, UsageError } from './args.js';
 import type { ProgressStream } from './progress.js';
-import { progressPrinter } from './progress.js';
-import { exitCodeOf, formatReport } from './report.js';
+import { progressPrinter, reconcileProgressPrinter } from './progress.js';
+import { runReconcile } from './reconcile.js';
+import { exitCodeOf, formatReconcileSummary, formatReport, reconcileExitCode } from './report.js';
 import { closest } from './suggest.js';
 
 export interface CliIo {
@@ -34,8 +35,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(`${version()}\n`);
     return 0;
   }
+  if (command === 'reconcile') return reconcileCommand(rest, io);
   if (command !== 'simulate') {
-    const guess = closest(command, ['simulate', 'help']);
+    const guess = closest(command, ['simulate', 'reconcile', 'help']);
     io.stderr.write(`presence-webhooks: unknown command '${command}'${guess === undefined ? '' : `: did you mean '${guess}'?`}\n\n${USAGE}\n`);
     return 2;
   }
@@ -53,6 +55,37 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof UsageError || error instanceof SimulationOptionsError) {
       io.stderr.write(`presence-webhooks simulate: ${error.message}\nRun 'presence-webhooks simulate --help' for the options.\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+/** `presence-webhooks reconcile`: one whole-app reconcile, a summary, exit 0 / 1 / 2. */
+async function reconcileCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const parsed = parseReconcileArgs(argv, io.env);
+    if (parsed.help) {
+      io.stdout.write(`${RECONCILE_USAGE}\n`);
+      return 0;
+    }
+    const printer = parsed.quiet ? undefined : reconcileProgressPrinter(io.stderr);
+    let run: Awaited<ReturnType<typeof runReconcile>>;
+    try {
+      run = await runReconcile(parsed, printer?.onProgress, io.signal);
+    } catch (error) {
+      printer?.finish();
+      if (io.signal?.aborted !== true) throw error;
+      io.stderr.write('presence-webhooks reconcile: stopped before the reconcile finished; the channels repaired so far stay repaired\n');
+      return 1;
+    }
+    printer?.finish();
+    io.stdout.write(parsed.json ? `${JSON.stringify({ ...run.result, store: run.store, errors: run.errors })}\n` : `${formatReconcileSummary(run)}\n`);
+    return reconcileExitCode(run.result);
+  } catch (error) {
+    // A bad option the receiver refuses (its TypeError names it) is a configuration error too.
+    if (error instanceof UsageError || (error instanceof TypeError && error.message.startsWith('presence-webhooks:'))) {
+      io.stderr.write(`presence-webhooks reconcile: ${error.message.replace(/^presence-webhooks: /, '')}\nRun 'presence-webhooks reconcile --help' for the options.\n`);
       return 2;
     }
     throw error;
