@@ -55,6 +55,6 @@ describe('StatsCounter', () => {
     const second = stats.snapshot(0);
     expect(second.deliveries.ably.accepted).toBe(0);
     expect(second.resyncs).toEqual({ ably: { complete: 0, incomplete: 0, failed: 1 }, pubnub: { complete: 0, incomplete: 0, failed: 0 }, pusher: { complete: 0, incomplete: 0, failed: 0 } });
-    expect(second.drift).toEqual({ ably: 0, pubnub: 1 });
+    expect(second.drift).toEqual({ ably: 0, pubnub: 1, pusher: 0 });
   });
 });
