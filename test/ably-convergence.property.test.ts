@@ -6,7 +6,14 @@
  */
 import fc from 'fast-check';
 import { createReceiver, type JoinEvent, type Receiver } from '@presence-webhooks/core';
-import { ablyBatchRequest, ablyDeliveries, generateAblyHistory, seededRandom, type AblyHistory, type BuiltRequest } from '@presence-webhooks/testing';
+import {
+  ablyBatchRequest,
+  ablyDeliveries,
+  generateAblyHistory,
+  seededRandom,
+  type AblyHistory,
+  type BuiltRequest,
+} from '@presence-webhooks/testing';
 import { describe, expect, it } from 'vitest';
 import { startExpress } from './helpers/express-server.js';
 import { presenceWebhooks as webHandler } from '@presence-webhooks/web';
@@ -36,7 +43,9 @@ const runArb: fc.Arbitrary<Run> = fc.record({
 
 function requestsFor(history: AblyHistory, run: Run): BuiltRequest[] {
   const random = seededRandom(run.seed ^ 0x5bd1e995);
-  return ablyDeliveries(history.entries, random, run).map((items) => ablyBatchRequest(items, { key: KEY, format: random() < run.msgpackShare ? 'msgpack' : 'json' }));
+  return ablyDeliveries(history.entries, random, run).map((items) =>
+    ablyBatchRequest(items, { key: KEY, format: random() < run.msgpackShare ? 'msgpack' : 'json' }),
+  );
 }
 
 function track(receiver: Receiver): Map<string, { type: string; event: JoinEvent }> {
@@ -51,12 +60,15 @@ async function check(receiver: Receiver, history: AblyHistory, last: Map<string,
   await receiver.idle();
   const channels = new Set([...history.truth.keys(), ...(await receiver.store.channels())]);
   for (const channel of channels) {
-    const members = (await receiver.store.members(channel)).map(({ clientId, connectionId, data }) => (data === undefined ? { clientId, connectionId } : { clientId, connectionId, data }));
+    const members = (await receiver.store.members(channel)).map(({ clientId, connectionId, data }) =>
+      data === undefined ? { clientId, connectionId } : { clientId, connectionId, data },
+    );
     expect(members, channel).toEqual(history.truth.get(channel) ?? []);
   }
   // The last effective event per member agrees with the final set.
   const present = new Map<string, unknown>();
-  for (const [channel, members] of history.truth) for (const m of members) present.set(`${channel}|${m.connectionId}:${m.clientId}`, m.data);
+  for (const [channel, members] of history.truth)
+    for (const m of members) present.set(`${channel}|${m.connectionId}:${m.clientId}`, m.data);
   for (const [key, { type, event }] of last) {
     expect(type === 'leave' ? false : present.has(key), key).toBe(present.has(key));
     if (type !== 'leave') expect(event.data, key).toEqual(present.get(key));
@@ -65,7 +77,10 @@ async function check(receiver: Receiver, history: AblyHistory, last: Map<string,
 }
 
 /** One property run: deliver every request through `send` (which answers the status), then check. */
-async function converges(run: Run, connect: (receiver: Receiver) => Promise<{ send: (r: BuiltRequest) => Promise<number>; close(): Promise<void> }>): Promise<void> {
+async function converges(
+  run: Run,
+  connect: (receiver: Receiver) => Promise<{ send: (r: BuiltRequest) => Promise<number>; close(): Promise<void> }>,
+): Promise<void> {
   const history = generateAblyHistory({ seed: run.seed, steps: run.steps, clients: run.clients });
   const receiver = createReceiver({ ably: { keys: [KEY] } });
   const last = track(receiver);
@@ -84,7 +99,10 @@ describe('Ably presence converges whatever the order, batching and duplication',
       send: async (r: BuiltRequest) => (await receiver.handle({ method: 'POST', headers: r.headers, body: r.body })).status,
       close: async () => undefined,
     });
-    await fc.assert(fc.asyncProperty(runArb, (run) => converges(run, direct)), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(runArb, (run) => converges(run, direct)),
+      { numRuns: 300 },
+    );
   });
 
   it('over real HTTP through Express, JSON and MsgPack', async () => {
@@ -97,7 +115,10 @@ describe('Ably presence converges whatever the order, batching and duplication',
       };
       return { send, close: () => server.close() };
     };
-    await fc.assert(fc.asyncProperty(runArb, (run) => converges(run, overHttp)), { numRuns: 25 });
+    await fc.assert(
+      fc.asyncProperty(runArb, (run) => converges(run, overHttp)),
+      { numRuns: 25 },
+    );
   });
 
   it('over real HTTP through the web-standard handler (@hono/node-server), JSON and MsgPack', async () => {
@@ -110,6 +131,9 @@ describe('Ably presence converges whatever the order, batching and duplication',
       };
       return { send, close: () => server.close() };
     };
-    await fc.assert(fc.asyncProperty(runArb, (run) => converges(run, overWeb)), { numRuns: 25 });
+    await fc.assert(
+      fc.asyncProperty(runArb, (run) => converges(run, overWeb)),
+      { numRuns: 25 },
+    );
   });
 });

@@ -30,21 +30,37 @@ const ENCODINGS: Record<string, (value: unknown, keys: { k128: Buffer; k256: Buf
   'binary base64': (v) => ({ data: Buffer.from(String(JSON.stringify(v))).toString('base64'), encoding: 'base64' }),
   'json/utf-8': (v) => ({ data: JSON.stringify(v), encoding: 'json/utf-8' }),
   'json/utf-8/base64': (v) => ({ data: Buffer.from(JSON.stringify(v)).toString('base64'), encoding: 'json/utf-8/base64' }),
-  'utf-8/cipher+aes-128-cbc/base64': (v, k) => ({ data: encrypt(Buffer.from(String(JSON.stringify(v))), k.k128).toString('base64'), encoding: 'utf-8/cipher+aes-128-cbc/base64' }),
-  'json/utf-8/cipher+aes-256-cbc/base64': (v, k) => ({ data: encrypt(Buffer.from(JSON.stringify(v)), k.k256).toString('base64'), encoding: 'json/utf-8/cipher+aes-256-cbc/base64' }),
-  'cipher+aes-256-cbc/base64 (binary)': (v, k) => ({ data: encrypt(Buffer.from(String(JSON.stringify(v))), k.k256).toString('base64'), encoding: 'cipher+aes-256-cbc/base64' }),
+  'utf-8/cipher+aes-128-cbc/base64': (v, k) => ({
+    data: encrypt(Buffer.from(String(JSON.stringify(v))), k.k128).toString('base64'),
+    encoding: 'utf-8/cipher+aes-128-cbc/base64',
+  }),
+  'json/utf-8/cipher+aes-256-cbc/base64': (v, k) => ({
+    data: encrypt(Buffer.from(JSON.stringify(v)), k.k256).toString('base64'),
+    encoding: 'json/utf-8/cipher+aes-256-cbc/base64',
+  }),
+  'cipher+aes-256-cbc/base64 (binary)': (v, k) => ({
+    data: encrypt(Buffer.from(String(JSON.stringify(v))), k.k256).toString('base64'),
+    encoding: 'cipher+aes-256-cbc/base64',
+  }),
   'unknown step kept as residual': (v) => ({ data: Buffer.from(JSON.stringify(v)).toString('base64'), encoding: 'json/vcdiff-x/base64' }),
 };
 
 const jsonValue = fc.oneof(
   fc.string(),
   fc.integer(),
-  fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== '__proto__'), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 4 }),
+  fc.dictionary(
+    fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== '__proto__'),
+    fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)),
+    { maxKeys: 4 },
+  ),
   fc.array(fc.oneof(fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true })), { maxLength: 4 }),
 );
 
 async function oracle(messages: RawAblyPresence[], key: Buffer): Promise<{ data: unknown; encoding: unknown }[]> {
-  const decoded = await Ably.Rest.PresenceMessage.fromEncodedArray(messages.map((m) => ({ ...m })), { cipher: { key } });
+  const decoded = await Ably.Rest.PresenceMessage.fromEncodedArray(
+    messages.map((m) => ({ ...m })),
+    { cipher: { key } },
+  );
   return decoded.map((m) => ({ data: m.data, encoding: m.encoding ?? undefined }));
 }
 
@@ -63,7 +79,14 @@ describe('Ably data decoding agrees with ably-js (the oracle)', () => {
             const enc = encode(value, keys);
             if (enc.encoding?.includes('cipher+aes-128') && bits !== 128) return;
             if (enc.encoding?.includes('cipher+aes-256') && bits !== 256) return;
-            const message: RawAblyPresence = { id: 'c1:0:0', clientId: 'u', connectionId: 'c1', action: ABLY_ACTION.enter, timestamp: 1, ...enc };
+            const message: RawAblyPresence = {
+              id: 'c1:0:0',
+              clientId: 'u',
+              connectionId: 'c1',
+              action: ABLY_ACTION.enter,
+              timestamp: 1,
+              ...enc,
+            };
             const [expected] = await oracle([message], channelKey);
             const ours = decodeData(message.data, message.encoding, () => channelKey);
             expect(normaliseBinary(ours.data)).toEqual(normaliseBinary(expected?.data));
@@ -88,7 +111,9 @@ describe('Ably data decoding agrees with ably-js (the oracle)', () => {
     // Each cipher message goes to a channel whose key matches its algorithm.
     const channelOf = (m: RawAblyPresence) => (m.encoding?.includes('aes-128') ? `${CHANNEL}-128` : CHANNEL);
     const problems: string[] = [];
-    const receiver = createReceiver({ ably: { keys: [KEY], cipherKeys: { [CHANNEL]: keys.k256, [`${CHANNEL}-128`]: keys.k128.toString('base64') } } });
+    const receiver = createReceiver({
+      ably: { keys: [KEY], cipherKeys: { [CHANNEL]: keys.k256, [`${CHANNEL}-128`]: keys.k128.toString('base64') } },
+    });
     receiver.onError((e) => problems.push(e.message));
     const server = await startExpress(receiver);
     try {

@@ -10,7 +10,14 @@ const NEW_KEY = 'appA.newKey:new-secret-value';
 const OTHER_KEY = 'appA.otherKey:not-in-the-ring';
 
 const batch = (clientId: string, key: string) =>
-  ablyBatchRequest([ablyPresenceItem('room', [{ id: `c-${clientId}:0:0`, clientId, connectionId: `c-${clientId}`, action: ABLY_ACTION.enter, timestamp: 1_700_000_000_000 }])], { key });
+  ablyBatchRequest(
+    [
+      ablyPresenceItem('room', [
+        { id: `c-${clientId}:0:0`, clientId, connectionId: `c-${clientId}`, action: ABLY_ACTION.enter, timestamp: 1_700_000_000_000 },
+      ]),
+    ],
+    { key },
+  );
 
 describe('Ably signatures', () => {
   const receiver = createReceiver({ ably: { keys: [OLD_KEY, NEW_KEY] }, onError: () => undefined });
@@ -78,10 +85,14 @@ describe('Ably signatures', () => {
     const withSecret = createReceiver({ ably: { keys: [NEW_KEY], secret: 'rule-header-secret' } });
     const s = await startExpress(withSecret);
     try {
-      const request = ablyEnvelopedPresence('solo', [{ id: 'c1:0:0', clientId: 'zoe', connectionId: 'c1', action: ABLY_ACTION.enter, timestamp: 1 }]);
+      const request = ablyEnvelopedPresence('solo', [
+        { id: 'c1:0:0', clientId: 'zoe', connectionId: 'c1', action: ABLY_ACTION.enter, timestamp: 1 },
+      ]);
       expect((await postTo(s.url, request)).status).toBe(401);
       expect((await postTo(s.url, { ...request, headers: { ...request.headers, 'x-webhook-secret': 'wrong' } })).status).toBe(401);
-      expect((await postTo(s.url, { ...request, headers: { ...request.headers, 'x-webhook-secret': 'rule-header-secret' } })).status).toBe(200);
+      expect((await postTo(s.url, { ...request, headers: { ...request.headers, 'x-webhook-secret': 'rule-header-secret' } })).status).toBe(
+        200,
+      );
       expect((await postTo(`${s.url}?secret=rule-header-secret`, request)).status).toBe(200);
       await withSecret.idle();
       expect((await withSecret.store.members('solo')).map((m) => m.clientId)).toEqual(['zoe']);

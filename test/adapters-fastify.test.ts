@@ -18,11 +18,21 @@ let n = 0;
 
 function enter(channel: string, padTo = 0) {
   n += 1;
-  const presence = { id: `fc${n}:0:0`, clientId: `fastify-${n}`, connectionId: `fc${n}`, action: 2, timestamp: 1_700_000_000_000 + n, data: 'x'.repeat(padTo) };
+  const presence = {
+    id: `fc${n}:0:0`,
+    clientId: `fastify-${n}`,
+    connectionId: `fc${n}`,
+    action: 2,
+    timestamp: 1_700_000_000_000 + n,
+    data: 'x'.repeat(padTo),
+  };
   return ablyBatchRequest([ablyPresenceItem(channel, [presence])], { key: SUITE_KEY });
 }
 
-const json = (value: unknown) => ({ headers: { 'content-type': 'application/json' }, body: new TextEncoder().encode(JSON.stringify(value)) });
+const json = (value: unknown) => ({
+  headers: { 'content-type': 'application/json' },
+  body: new TextEncoder().encode(JSON.stringify(value)),
+});
 
 async function serve(app: FastifyInstance): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -32,21 +42,33 @@ async function serve(app: FastifyInstance): Promise<string> {
 
 type FastifyLib = typeof fastify5;
 
-for (const [name, lib] of [['Fastify 5', fastify5], ['Fastify 4', fastify4 as unknown as FastifyLib]] as const) {
+for (const [name, lib] of [
+  ['Fastify 5', fastify5],
+  ['Fastify 4', fastify4 as unknown as FastifyLib],
+] as const) {
   describe(name, () => {
     it("leaves the application's JSON and text parsing, and its other routes, untouched", async () => {
       const app = lib();
       const plugin = presenceWebhooks(options);
       await app.register(plugin, { prefix: '/webhooks' });
-      app.post('/api/echo', async (request) => ({ type: Buffer.isBuffer(request.body) ? 'buffer' : typeof request.body, body: request.body }));
+      app.post('/api/echo', async (request) => ({
+        type: Buffer.isBuffer(request.body) ? 'buffer' : typeof request.body,
+        body: request.body,
+      }));
       try {
         const base = await serve(app);
         const parsed = await sendHttp(`${base}/api/echo`, json({ hello: 'world' }));
         expect(JSON.parse(parsed.text)).toEqual({ type: 'object', body: { hello: 'world' } });
-        const text = await sendHttp(`${base}/api/echo`, { headers: { 'content-type': 'text/plain' }, body: new TextEncoder().encode('plain') });
+        const text = await sendHttp(`${base}/api/echo`, {
+          headers: { 'content-type': 'text/plain' },
+          body: new TextEncoder().encode('plain'),
+        });
         expect(JSON.parse(text.text)).toEqual({ type: 'string', body: 'plain' });
         // The plugin's catch-all parser does not leak: the app still refuses what it has no parser for.
-        const msgpack = await sendHttp(`${base}/api/echo`, { headers: { 'content-type': 'application/x-msgpack' }, body: Uint8Array.from([0x80]) });
+        const msgpack = await sendHttp(`${base}/api/echo`, {
+          headers: { 'content-type': 'application/x-msgpack' },
+          body: Uint8Array.from([0x80]),
+        });
         expect(msgpack.status).toBe(415);
         expect(JSON.parse(msgpack.text)).toMatchObject({ code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
         // ...while the webhook route takes the same content type as bytes.
@@ -62,7 +84,11 @@ for (const [name, lib] of [['Fastify 5', fastify5], ['Fastify 4', fastify4 as un
     it('is a fastify-plugin plugin with encapsulate: named, for Fastify 4.x || 5.x; its parser and error handler stay on the webhook routes', async () => {
       const plugin = presenceWebhooks(options);
       for (const registered of [plugin, presenceWebhooks] as unknown as Record<symbol, unknown>[]) {
-        expect(registered[Symbol.for('plugin-meta')]).toMatchObject({ name: '@presence-webhooks/fastify', fastify: '4.x || 5.x', encapsulate: true });
+        expect(registered[Symbol.for('plugin-meta')]).toMatchObject({
+          name: '@presence-webhooks/fastify',
+          fastify: '4.x || 5.x',
+          encapsulate: true,
+        });
         expect(registered[Symbol.for('skip-override')]).toBe(false);
       }
       const app = lib();
@@ -72,7 +98,10 @@ for (const [name, lib] of [['Fastify 5', fastify5], ['Fastify 4', fastify4 as un
         const base = await serve(app);
         expect(app.hasPlugin('@presence-webhooks/fastify')).toBe(true);
         // Broken JSON on the app's route: Fastify's own parser and error answer, not the plugin's.
-        const broken = await sendHttp(`${base}/api/echo`, { headers: { 'content-type': 'application/json' }, body: new TextEncoder().encode('{"a":') });
+        const broken = await sendHttp(`${base}/api/echo`, {
+          headers: { 'content-type': 'application/json' },
+          body: new TextEncoder().encode('{"a":'),
+        });
         expect(broken.status).toBe(400);
         expect(JSON.parse(broken.text)).toMatchObject({ statusCode: 400, error: 'Bad Request' });
         expect((await sendHttp(`${base}/webhooks`, enter('fastify-plugin-meta'))).status).toBe(200);

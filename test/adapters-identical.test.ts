@@ -13,7 +13,14 @@ const FRAMEWORKS = [...NODE_FRAMEWORKS, ...WEB_FRAMEWORKS];
 
 const LIMIT = 32 * 1024;
 const enter = (channel: string, pad = 0) =>
-  ablyBatchRequest([ablyPresenceItem(channel, [{ id: 'same:0:0', clientId: 'same', connectionId: 'same', action: 2, timestamp: 1_700_000_000_000, data: 'x'.repeat(pad) }])], { key: SUITE_KEY });
+  ablyBatchRequest(
+    [
+      ablyPresenceItem(channel, [
+        { id: 'same:0:0', clientId: 'same', connectionId: 'same', action: 2, timestamp: 1_700_000_000_000, data: 'x'.repeat(pad) },
+      ]),
+    ],
+    { key: SUITE_KEY },
+  );
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 const requests: [string, HttpSend][] = [
@@ -35,7 +42,8 @@ const requests: [string, HttpSend][] = [
 describe('every framework answers the same request identically', () => {
   const servers: { name: string; server: AdapterServer }[] = [];
   beforeAll(async () => {
-    for (const { name, factory } of FRAMEWORKS) servers.push({ name, server: await factory(suiteOptions({ bodyLimit: LIMIT }), { bodyParser: false }) });
+    for (const { name, factory } of FRAMEWORKS)
+      servers.push({ name, server: await factory(suiteOptions({ bodyLimit: LIMIT }), { bodyParser: false }) });
   });
   afterAll(async () => {
     for (const { server } of servers) await server.close();

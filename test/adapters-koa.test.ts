@@ -23,12 +23,28 @@ let n = 0;
 /** A signed JSON batch entering one member whose data is `data` (a JSON value, sent with encoding json). */
 function enterWithData(channel: string, data: unknown) {
   n += 1;
-  const presence = { id: `kc${n}:0:0`, clientId: `koa-${n}`, connectionId: `kc${n}`, action: 2, timestamp: 1_700_000_000_000 + n, data: JSON.stringify(data), encoding: 'json' };
+  const presence = {
+    id: `kc${n}:0:0`,
+    clientId: `koa-${n}`,
+    connectionId: `kc${n}`,
+    action: 2,
+    timestamp: 1_700_000_000_000 + n,
+    data: JSON.stringify(data),
+    encoding: 'json',
+  };
   return ablyBatchRequest([ablyPresenceItem(channel, [presence])], { key: SUITE_KEY });
 }
 
 function signed(body: Uint8Array, headers: Record<string, string> = {}): HttpSend {
-  return { body, headers: { 'content-type': 'application/json', 'x-ably-key': ablyKeyName(SUITE_KEY), 'x-ably-signature': signAbly(body, SUITE_KEY), ...headers } };
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-ably-key': ablyKeyName(SUITE_KEY),
+      'x-ably-signature': signAbly(body, SUITE_KEY),
+      ...headers,
+    },
+  };
 }
 
 async function serve(app: Koa): Promise<{ base: string; close(): Promise<void> }> {
@@ -41,7 +57,13 @@ async function serve(app: Koa): Promise<{ base: string; close(): Promise<void> }
 
 /** What core answers when a parser consumed the body: the 500 every framework must give. */
 async function coreBodyConsumedAnswer(): Promise<string> {
-  const answer = await createReceiver(options).handle({ method: 'POST', headers: {}, body: null, bodyConsumed: true, bodyConsumedHint: KOA_HINT });
+  const answer = await createReceiver(options).handle({
+    method: 'POST',
+    headers: {},
+    body: null,
+    bodyConsumed: true,
+    bodyConsumedHint: KOA_HINT,
+  });
   expect(answer.status).toBe(500);
   return answer.body;
 }
@@ -58,7 +80,10 @@ async function expressBodyConsumedAnswer(request: HttpSend): Promise<string> {
   }
 }
 
-for (const [name, Lib] of [['Koa 3', Koa3], ['Koa 2', Koa2]] as const) {
+for (const [name, Lib] of [
+  ['Koa 3', Koa3],
+  ['Koa 2', Koa2],
+] as const) {
   describe(`${name}: a body parser mounted first`, () => {
     async function withParser(parser: Koa.Middleware, run: (url: string, receiver: Receiver) => Promise<void>) {
       const app = new Lib();
@@ -88,7 +113,10 @@ for (const [name, Lib] of [['Koa 3', Koa3], ['Koa 2', Koa2]] as const) {
       const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...json]);
       inexact.push(['a UTF-8 BOM the parser stripped', signed(bom)]);
       const latin1 = Buffer.from(JSON.stringify({ items: [], note: 'café' }), 'latin1');
-      inexact.push(['Latin-1 bytes the parser decoded as UTF-8', signed(latin1, { 'content-type': 'application/json; charset=iso-8859-1' })]);
+      inexact.push([
+        'Latin-1 bytes the parser decoded as UTF-8',
+        signed(latin1, { 'content-type': 'application/json; charset=iso-8859-1' }),
+      ]);
       inexact.push(['a gzip body the parser inflated', signed(gzipSync(json), { 'content-encoding': 'gzip' })]);
     }
     for (const [what, request] of inexact) {
@@ -140,7 +168,10 @@ for (const [name, Lib] of [['Koa 3', Koa3], ['Koa 2', Koa2]] as const) {
         expect((await sendHttp(`${base}/hooks/presence/`, { method: 'GET' })).status).toBe(405);
         expect((await sendHttp(`${base}/hooks/presence?secret=x`, enterWithData('koa-path', 1))).status).toBe(200);
         const other = await sendHttp(`${base}/hooks/presence-other`, { method: 'GET' });
-        expect({ status: other.status, body: JSON.parse(other.text) as unknown }).toEqual({ status: 200, body: { app: '/hooks/presence-other' } });
+        expect({ status: other.status, body: JSON.parse(other.text) as unknown }).toEqual({
+          status: 200,
+          body: { app: '/hooks/presence-other' },
+        });
         await receiver.idle();
         expect(await receiver.store.channels()).toEqual(['koa-path']);
       } finally {

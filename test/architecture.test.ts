@@ -16,7 +16,17 @@ function rules(): Map<string, Set<string> | '*'> {
     const cells = line.split('|').map((c) => c.trim());
     if (cells.length < 4 || cells[1] === 'unit' || (cells[1] ?? '').startsWith('---')) continue;
     const allowed = cells[2] ?? '';
-    map.set(cells[1] as string, allowed === '*' ? '*' : new Set(allowed.split(',').map((s) => s.trim()).filter((s) => s !== '')));
+    map.set(
+      cells[1] as string,
+      allowed === '*'
+        ? '*'
+        : new Set(
+            allowed
+              .split(',')
+              .map((s) => s.trim())
+              .filter((s) => s !== ''),
+          ),
+    );
   }
   return map;
 }

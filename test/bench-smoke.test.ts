@@ -33,7 +33,8 @@ describe('pnpm bench (--quick)', () => {
     expect(results.node).toBe(process.version);
     expect(Object.keys(results.sections)).toEqual(['core', 'auth', 'redis', 'memory', 'flat', 'reconcile', 'ingest']);
     const auth = results.sections.auth!.figures as { rows: Record<string, unknown>[] };
-    for (const row of auth.rows) for (const key of ['wrongSignatureUs', 'noCredentialUs', 'noCredentialRatio']) expect(positive(row[key]), `auth ${key}`).toBe(true);
+    for (const row of auth.rows)
+      for (const key of ['wrongSignatureUs', 'noCredentialUs', 'noCredentialRatio']) expect(positive(row[key]), `auth ${key}`).toBe(true);
     const reconcile = results.sections.reconcile!.figures as Record<string, unknown>;
     expect(reconcile.snapshots).toBe(reconcile.channels);
     expect(reconcile.membersStored).toBe(reconcile.members);
@@ -45,11 +46,20 @@ describe('pnpm bench (--quick)', () => {
 
     const core = results.sections.core!.figures as { rows: Record<string, unknown>[] };
     expect(core.rows.map((r) => r.format)).toEqual(['json', 'msgpack']);
-    for (const row of core.rows) for (const key of ['eventsPerSec', 'floorEventsPerSec', 'ratioToParse', 'usPerRequest']) expect(positive(row[key]), key).toBe(true);
+    for (const row of core.rows)
+      for (const key of ['eventsPerSec', 'floorEventsPerSec', 'ratioToParse', 'usPerRequest']) expect(positive(row[key]), key).toBe(true);
 
     const redis = results.sections.redis!.figures;
     if (withRedis) {
-      for (const key of ['eventsPerSec', 'concurrentEventsPerSec', 'msPerDelivery', 'roundTripsPerDelivery', 'clientCommandsPerDelivery', 'serverCommandsPerDelivery']) expect(positive(redis[key]), key).toBe(true);
+      for (const key of [
+        'eventsPerSec',
+        'concurrentEventsPerSec',
+        'msPerDelivery',
+        'roundTripsPerDelivery',
+        'clientCommandsPerDelivery',
+        'serverCommandsPerDelivery',
+      ])
+        expect(positive(redis[key]), key).toBe(true);
       expect(redis.eventsPerDelivery).toBe(100);
     } else {
       expect(redis.skipped).toMatch(/no Redis/);
@@ -57,7 +67,8 @@ describe('pnpm bench (--quick)', () => {
 
     const memory = results.sections.memory!.figures;
     // Heap deltas at smoke sizes are within GC noise (they can be 0 or below): well-formed means finite numbers.
-    for (const key of ['bytesPerMember', 'heapFullMB', 'liveSetMB', 'afterHorizonToLiveSet']) expect(Number.isFinite(memory[key]), key).toBe(true);
+    for (const key of ['bytesPerMember', 'heapFullMB', 'liveSetMB', 'afterHorizonToLiveSet'])
+      expect(Number.isFinite(memory[key]), key).toBe(true);
     expect(memory.statesHeldAfter).toBe(memory.liveMembers);
 
     const flat = results.sections.flat!.figures as { rows: Record<string, unknown>[]; largestToSmallest: unknown };
@@ -68,10 +79,28 @@ describe('pnpm bench (--quick)', () => {
     const ingest = results.sections.ingest!.figures as { summary: Record<string, unknown>[]; runs: Record<string, unknown>[] };
     expect(ingest.summary.map((r) => r.framework)).toEqual(['express', 'koa', 'fastify', 'hono']);
     for (const row of ingest.summary) {
-      for (const key of ['bareReqPerSec', 'floorReqPerSec', 'presenceReqPerSec', 'throughputRatio', 'floorRatio', 'p99Ratio', 'bareP99', 'presenceP99', 'naiveServerCpuUs', 'octokitServerCpuUs', 'cpuToFloor', 'cpuToNaive', 'cpuToOctokit', 'handleP50Us', 'handleP99ToP50']) expect(positive(row[key]), `${String(row.framework)} ${key}`).toBe(true);
+      for (const key of [
+        'bareReqPerSec',
+        'floorReqPerSec',
+        'presenceReqPerSec',
+        'throughputRatio',
+        'floorRatio',
+        'p99Ratio',
+        'bareP99',
+        'presenceP99',
+        'naiveServerCpuUs',
+        'octokitServerCpuUs',
+        'cpuToFloor',
+        'cpuToNaive',
+        'cpuToOctokit',
+        'handleP50Us',
+        'handleP99ToP50',
+      ])
+        expect(positive(row[key]), `${String(row.framework)} ${key}`).toBe(true);
     }
     // The octokit peer ran its handler (it counts presence messages as joins).
-    for (const r of ingest.runs.filter((x) => x.variant === 'octokit')) expect((r.server as Record<string, number>).join).toBeGreaterThan(0);
+    for (const r of ingest.runs.filter((x) => x.variant === 'octokit'))
+      expect((r.server as Record<string, number>).join).toBeGreaterThan(0);
     // The presence servers merged what they received: joins, updates and leaves were emitted.
     for (const r of ingest.runs.filter((x) => x.variant === 'presence')) {
       const server = r.server as Record<string, number>;

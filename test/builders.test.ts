@@ -28,7 +28,10 @@ import { snapshot } from './helpers/store-snapshot.js';
 const KEY = 'builderApp.builderKey:builder-key-secret';
 const ABLY_SECRET = 'ably-single-request-secret';
 const PUBNUB_SECRET = 'pubnub-builder-secret';
-const OPTIONS: ReceiverOptions = { ably: { keys: [KEY], secret: ABLY_SECRET }, pubnub: { secret: PUBNUB_SECRET, secretHeader: 'x-pn-secret' } };
+const OPTIONS: ReceiverOptions = {
+  ably: { keys: [KEY], secret: ABLY_SECRET },
+  pubnub: { secret: PUBNUB_SECRET, secretHeader: 'x-pn-secret' },
+};
 const T0 = 1_700_000_000_000;
 
 type Transport = (request: BuiltRequest) => Promise<{ status: number; body: unknown }>;
@@ -61,7 +64,12 @@ const ablyBatch = (format: 'json' | 'msgpack'): Kind => ({
     const bob = presence('bob', ABLY_ACTION.enter, 'hi');
     const aliceUpdate = { ...presence('alice', ABLY_ACTION.update, 'YnVzeQ==', 'utf-8/base64'), connectionId: alice.connectionId };
     const bobLeave = presence('bob', ABLY_ACTION.leave);
-    return [ablyBatchRequest([ablyPresenceItem(`b-${format}`, [alice, bob]), ablyPresenceItem(`b-${format}`, [aliceUpdate, bobLeave])], { key: KEY, format })];
+    return [
+      ablyBatchRequest([ablyPresenceItem(`b-${format}`, [alice, bob]), ablyPresenceItem(`b-${format}`, [aliceUpdate, bobLeave])], {
+        key: KEY,
+        format,
+      }),
+    ];
   },
   expected: { [`b-${format}`]: { alice: 'busy' } },
 });
@@ -92,7 +100,10 @@ const KINDS: Kind[] = [
     requests: () => [
       ablyNonEnvelopedPresence('ne', presence('gil', ABLY_ACTION.enter, 'plain text'), { secret: ABLY_SECRET }),
       ablyNonEnvelopedPresence('ne', presence('hal', ABLY_ACTION.enter, { status: 'away' }), { key: KEY }),
-      ablyNonEnvelopedPresence('ne', presence('ida', ABLY_ACTION.enter, Uint8Array.from([1, 2, 3])), { secret: ABLY_SECRET, secretIn: 'query' }),
+      ablyNonEnvelopedPresence('ne', presence('ida', ABLY_ACTION.enter, Uint8Array.from([1, 2, 3])), {
+        secret: ABLY_SECRET,
+        secretIn: 'query',
+      }),
     ],
     expected: { ne: { gil: 'plain text', hal: { status: 'away' }, ida: Uint8Array.from([1, 2, 3]) } },
   },
@@ -102,34 +113,59 @@ const KINDS: Kind[] = [
     requests: () => [ablyNonEnvelopedPresence('ne-signed', presence('jo', ABLY_ACTION.enter, 'signed text'), { key: KEY })],
     expected: { 'ne-signed': { jo: 'signed text' } },
   },
-  ...(['json', 'msgpack'] as const).map(
-    (format): Kind => ({
-      name: `Ably legacy 0.8 ${format}, signed`,
-      signed: true,
-      requests: () => {
-        const kim = presence('kim', ABLY_ACTION.enter, 'first');
-        return [ablyLegacyRequest(`l-${format}`, kim, { key: KEY, format }), ablyLegacyRequest(`l-${format}`, { ...presence('kim', ABLY_ACTION.update, 'second') }, { key: KEY, format })];
-      },
-      expected: { [`l-${format}`]: { kim: 'second' } },
-    }),
-  ),
+  ...(['json', 'msgpack'] as const).map((format): Kind => ({
+    name: `Ably legacy 0.8 ${format}, signed`,
+    signed: true,
+    requests: () => {
+      const kim = presence('kim', ABLY_ACTION.enter, 'first');
+      return [
+        ablyLegacyRequest(`l-${format}`, kim, { key: KEY, format }),
+        ablyLegacyRequest(`l-${format}`, { ...presence('kim', ABLY_ACTION.update, 'second') }, { key: KEY, format }),
+      ];
+    },
+    expected: { [`l-${format}`]: { kim: 'second' } },
+  })),
   {
     name: 'PubNub legacy JSON: join, state-change, leave, timeout (secret in a custom header and in ?secret=)',
     requests: () => [
-      pubnubLegacyRequest({ action: 'join', channel: 'pn-legacy', uuid: 'lee', timestamp: T0 / 1000, occupancy: 1, data: { a: 1 } }, { secret: PUBNUB_SECRET, secretHeader: 'X-PN-Secret' }),
-      pubnubLegacyRequest({ action: 'join', channel: 'pn-legacy', uuid: 'max', timestamp: T0 / 1000 + 1, occupancy: 2 }, { secret: PUBNUB_SECRET, secretIn: 'query' }),
-      pubnubLegacyRequest({ action: 'join', channel: 'pn-legacy', uuid: 'ned', timestamp: T0 / 1000 + 1, occupancy: 3 }, { secret: PUBNUB_SECRET, secretIn: 'query' }),
-      pubnubLegacyRequest({ action: 'state-change', channel: 'pn-legacy', uuid: 'lee', timestamp: T0 / 1000 + 2, occupancy: 3, data: { a: 2 } }, { secret: PUBNUB_SECRET, secretIn: 'query' }),
-      pubnubLegacyRequest({ action: 'leave', channel: 'pn-legacy', uuid: 'max', timestamp: T0 / 1000 + 3, occupancy: 2 }, { secret: PUBNUB_SECRET, secretIn: 'query' }),
-      pubnubLegacyRequest({ action: 'timeout', channel: 'pn-legacy', uuid: 'ned', timestamp: T0 / 1000 + 3, occupancy: 1 }, { secret: PUBNUB_SECRET, secretIn: 'query' }),
+      pubnubLegacyRequest(
+        { action: 'join', channel: 'pn-legacy', uuid: 'lee', timestamp: T0 / 1000, occupancy: 1, data: { a: 1 } },
+        { secret: PUBNUB_SECRET, secretHeader: 'X-PN-Secret' },
+      ),
+      pubnubLegacyRequest(
+        { action: 'join', channel: 'pn-legacy', uuid: 'max', timestamp: T0 / 1000 + 1, occupancy: 2 },
+        { secret: PUBNUB_SECRET, secretIn: 'query' },
+      ),
+      pubnubLegacyRequest(
+        { action: 'join', channel: 'pn-legacy', uuid: 'ned', timestamp: T0 / 1000 + 1, occupancy: 3 },
+        { secret: PUBNUB_SECRET, secretIn: 'query' },
+      ),
+      pubnubLegacyRequest(
+        { action: 'state-change', channel: 'pn-legacy', uuid: 'lee', timestamp: T0 / 1000 + 2, occupancy: 3, data: { a: 2 } },
+        { secret: PUBNUB_SECRET, secretIn: 'query' },
+      ),
+      pubnubLegacyRequest(
+        { action: 'leave', channel: 'pn-legacy', uuid: 'max', timestamp: T0 / 1000 + 3, occupancy: 2 },
+        { secret: PUBNUB_SECRET, secretIn: 'query' },
+      ),
+      pubnubLegacyRequest(
+        { action: 'timeout', channel: 'pn-legacy', uuid: 'ned', timestamp: T0 / 1000 + 3, occupancy: 1 },
+        { secret: PUBNUB_SECRET, secretIn: 'query' },
+      ),
     ],
     expected: { 'pn-legacy': { lee: { a: 2 } } },
   },
   {
     name: 'PubNub multipart channel active and inactive',
     requests: () => [
-      pubnubChannelStatusRequest({ channel: 'pn-multi', status: 'active', timestamp: T0 / 1000 }, { secret: PUBNUB_SECRET, secretIn: 'query' }),
-      pubnubChannelStatusRequest({ channel: 'pn-multi', status: 'inactive', timestamp: T0 / 1000 + 5 }, { secret: PUBNUB_SECRET, secretIn: 'query', boundary: 'another-boundary' }),
+      pubnubChannelStatusRequest(
+        { channel: 'pn-multi', status: 'active', timestamp: T0 / 1000 },
+        { secret: PUBNUB_SECRET, secretIn: 'query' },
+      ),
+      pubnubChannelStatusRequest(
+        { channel: 'pn-multi', status: 'inactive', timestamp: T0 / 1000 + 5 },
+        { secret: PUBNUB_SECRET, secretIn: 'query', boundary: 'another-boundary' },
+      ),
     ],
     expected: {},
     channelEvents: ['channel.active:pn-multi', 'channel.inactive:pn-multi'],
@@ -138,11 +174,17 @@ const KINDS: Kind[] = [
     name: 'PubNub Events & Actions: every member kind, channel states; enveloped or not, schema or dataSchema, one item or a list',
     requests: () => {
       const secret = { secret: PUBNUB_SECRET, secretIn: 'query' } as const;
-      const item = (id: string, userId: string | undefined, ms: number, state?: unknown) => pubnubEventItem({ id, channel: 'pn-ena', ...(userId === undefined ? {} : { userId }), timestampMs: T0 + ms, occupancy: 1, state });
+      const item = (id: string, userId: string | undefined, ms: number, state?: unknown) =>
+        pubnubEventItem({ id, channel: 'pn-ena', ...(userId === undefined ? {} : { userId }), timestampMs: T0 + ms, occupancy: 1, state });
       return [
         pubnubEventsRequest('active', [item('a1', undefined, 0)], { ...secret, enveloped: true }),
         pubnubEventsRequest('join', [item('j1', 'oli', 1, { s: 1 }), item('j2', 'pat', 2), item('j3', 'quinn', 3)], secret),
-        pubnubEventsRequest('state-change', [item('s1', 'oli', 4, { s: 2 })], { ...secret, enveloped: true, schemaKey: 'dataSchema', single: true }),
+        pubnubEventsRequest('state-change', [item('s1', 'oli', 4, { s: 2 })], {
+          ...secret,
+          enveloped: true,
+          schemaKey: 'dataSchema',
+          single: true,
+        }),
         pubnubEventsRequest('leave', [item('l1', 'pat', 5)], { ...secret, schemaKey: 'dataSchema' }),
         pubnubEventsRequest('timeout', [item('t1', 'quinn', 6)], { ...secret, single: true }),
         pubnubEventsRequest('inactive', [item('i1', undefined, 7)], secret),
@@ -162,7 +204,12 @@ function expressTransport(server: () => RunningServer): Transport {
 
 function handleTransport(receiver: () => Receiver): Transport {
   return async (request) => {
-    const answer = await receiver().handle({ method: 'POST', headers: request.headers, body: request.body, url: `/${request.query ?? ''}` });
+    const answer = await receiver().handle({
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+      url: `/${request.query ?? ''}`,
+    });
     return { status: answer.status, body: JSON.parse(answer.body) as unknown };
   };
 }
@@ -180,7 +227,8 @@ for (const via of ['receiver.handle', 'HTTP through Express'] as const) {
     const channelEvents: string[] = [];
     beforeAll(async () => {
       receiver = createReceiver({ ...OPTIONS, onError: (error) => channelEvents.push(`error:${error.message}`) });
-      for (const name of ['channel.active', 'channel.inactive'] as const) receiver.on(name, (e) => void channelEvents.push(`${name}:${e.channel}`));
+      for (const name of ['channel.active', 'channel.inactive'] as const)
+        receiver.on(name, (e) => void channelEvents.push(`${name}:${e.channel}`));
       if (via === 'HTTP through Express') server = await startExpress(receiver);
     });
     afterAll(() => server?.close());
@@ -194,7 +242,8 @@ for (const via of ['receiver.handle', 'HTTP through Express'] as const) {
           expect(answer, kind.name).toMatchObject({ status: 200, body: { ok: true, rejected: 0 } });
         }
         await receiver.idle();
-        for (const [channel, members] of Object.entries(kind.expected)) expect(await membersOf(receiver, channel), channel).toEqual(members);
+        for (const [channel, members] of Object.entries(kind.expected))
+          expect(await membersOf(receiver, channel), channel).toEqual(members);
         expect(channelEvents.slice(before)).toEqual(kind.channelEvents ?? []);
       });
     }
@@ -202,7 +251,9 @@ for (const via of ['receiver.handle', 'HTTP through Express'] as const) {
     for (const kind of KINDS.filter((k) => k.signed === true)) {
       it(`${kind.name}: the signature is Ably's HMAC of the body, and one changed byte is refused (401, nothing stored)`, async () => {
         for (const request of kind.requests()) {
-          const expected = createHmac('sha256', KEY.slice(KEY.indexOf(':') + 1)).update(request.body).digest('base64');
+          const expected = createHmac('sha256', KEY.slice(KEY.indexOf(':') + 1))
+            .update(request.body)
+            .digest('base64');
           expect(request.headers['x-ably-signature']).toBe(expected);
           expect(request.headers['x-ably-key']).toBe('builderApp.builderKey');
           const state = await snapshot(receiver.store);
@@ -224,7 +275,10 @@ for (const via of ['receiver.handle', 'HTTP through Express'] as const) {
         ablyEnvelopedPresence('refused', [presence('zed', ABLY_ACTION.enter)], { secret: `${ABLY_SECRET}!` }),
         ablyNonEnvelopedPresence('refused', presence('zed', ABLY_ACTION.enter, 'x'), { secret: 'nope', secretIn: 'query' }),
         ablyEnvelopedPresence('refused', [presence('zed', ABLY_ACTION.enter)]),
-        pubnubLegacyRequest({ action: 'join', channel: 'refused', uuid: 'zed', timestamp: T0 / 1000, occupancy: 1 }, { secret: 'nope', secretHeader: 'x-pn-secret' }),
+        pubnubLegacyRequest(
+          { action: 'join', channel: 'refused', uuid: 'zed', timestamp: T0 / 1000, occupancy: 1 },
+          { secret: 'nope', secretHeader: 'x-pn-secret' },
+        ),
         pubnubChannelStatusRequest({ channel: 'refused', status: 'active', timestamp: T0 / 1000 }, { secret: 'nope', secretIn: 'query' }),
         pubnubEventsRequest('join', [pubnubEventItem({ id: 'r1', channel: 'refused', userId: 'zed', timestampMs: T0 })]),
       ];

@@ -11,7 +11,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 function demo(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['examples/express/dist/demo.js', ...args], { cwd: root, env: { ...process.env, ABLY_KEY: '', PUBNUB_WEBHOOK_SECRET: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['examples/express/dist/demo.js', ...args], {
+      cwd: root,
+      env: { ...process.env, ABLY_KEY: '', PUBNUB_WEBHOOK_SECRET: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -27,7 +31,9 @@ function demo(args: readonly string[]): Promise<{ code: number | null; stdout: s
 
 beforeAll(async () => {
   const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
-  const build = await new Promise<number | null>((resolve) => spawn(process.execPath, [tsc, '-b', 'examples/express'], { cwd: root, stdio: 'inherit' }).on('close', resolve));
+  const build = await new Promise<number | null>((resolve) =>
+    spawn(process.execPath, [tsc, '-b', 'examples/express'], { cwd: root, stdio: 'inherit' }).on('close', resolve),
+  );
   expect(build).toBe(0);
 }, 180_000);
 

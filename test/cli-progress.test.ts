@@ -5,7 +5,21 @@ import type { SimulationProgress } from '@presence-webhooks/testing';
 import { describe, expect, it } from 'vitest';
 
 function progress(at: number, delivered: number, finished = false, requests = delivered): SimulationProgress {
-  return { elapsedMs: at, simulatedMs: at, spanMs: 10_000, events: 100, generated: delivered, delivered, dropped: 0, requests, retries: 1, inFlight: 0, statuses: {}, finished, truth: () => new Map() };
+  return {
+    elapsedMs: at,
+    simulatedMs: at,
+    spanMs: 10_000,
+    events: 100,
+    generated: delivered,
+    delivered,
+    dropped: 0,
+    requests,
+    retries: 1,
+    inFlight: 0,
+    statuses: {},
+    finished,
+    truth: () => new Map(),
+  };
 }
 
 describe('CLI progress', () => {
@@ -38,7 +52,11 @@ describe('CLI progress', () => {
     const printer = progressPrinter({ write: (text: string) => (out += text), isTTY: true, columns: 200 });
     // 3 sites, each sending one request a second, all in the same 50 ms; a sample every 250 ms.
     for (let at = 250; at <= 12_000; at += 250) printer.onProgress(progress(at, Math.min(99, at / 200), false, 3 * Math.floor(at / 1000)));
-    const rates = out.split('\r').filter((f) => f !== '').map((f) => Number(/ ([\d.]+) req\/s/.exec(f)?.[1])).slice(20); // after the first 5 s
+    const rates = out
+      .split('\r')
+      .filter((f) => f !== '')
+      .map((f) => Number(/ ([\d.]+) req\/s/.exec(f)?.[1]))
+      .slice(20); // after the first 5 s
     expect(rates.length).toBeGreaterThan(20);
     for (const rate of rates) expect(rate).toBeGreaterThanOrEqual(2.4);
     for (const rate of rates) expect(rate).toBeLessThanOrEqual(3.6);

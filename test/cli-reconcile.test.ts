@@ -20,7 +20,16 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = fileURLToPath(new URL('../packages/testing/bin/presence-webhooks.js', import.meta.url));
 const KEY = 'appId.keyId:cli-reconcile-secret';
 /** The variables the command reads, unset unless a test sets them. */
-const CLEAN = { ABLY_KEY: '', ABLY_REST_URL: '', PUBNUB_SUBSCRIBE_KEY: '', PUBNUB_REST_URL: '', PUSHER_APP_ID: '', PUSHER_KEY: '', PUSHER_SECRET: '', PUSHER_REST_URL: '' };
+const CLEAN = {
+  ABLY_KEY: '',
+  ABLY_REST_URL: '',
+  PUBNUB_SUBSCRIBE_KEY: '',
+  PUBNUB_REST_URL: '',
+  PUSHER_APP_ID: '',
+  PUSHER_KEY: '',
+  PUSHER_SECRET: '',
+  PUSHER_REST_URL: '',
+};
 
 interface Run {
   code: number | null;
@@ -31,7 +40,11 @@ interface Run {
 /** Run the CLI to its end (killed after 60 s, so a hang fails instead of blocking). */
 function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...CLEAN, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: root,
+      env: { ...process.env, ...CLEAN, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -45,7 +58,14 @@ function cli(args: readonly string[], env: Record<string, string> = {}): Promise
   });
 }
 
-const member = (channel: string, i: number): RawAblyPresence => ({ id: `conn-${i}:0:0`, clientId: `user-${i}`, connectionId: `conn-${i}`, action: 1, timestamp: 1_800_000_000_000 + i, data: { channel } });
+const member = (channel: string, i: number): RawAblyPresence => ({
+  id: `conn-${i}:0:0`,
+  clientId: `user-${i}`,
+  connectionId: `conn-${i}`,
+  action: 1,
+  timestamp: 1_800_000_000_000 + i,
+  data: { channel },
+});
 const NAMES = ['chat:lobby', 'room/4', 'with space', 'café ☕', ...Array.from({ length: 130 }, (_, i) => `room-${i}`)];
 const sets = new Map(NAMES.map((name, k) => [name, Array.from({ length: k % 3 }, (_, i) => member(name, i))]));
 const members = [...sets.values()].reduce((sum, list) => sum + list.length, 0);
@@ -54,7 +74,11 @@ const redis = await redisAvailable();
 let fake: FakeAbly;
 beforeAll(async () => {
   const build = await new Promise<Run>((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-b', 'packages/testing', 'packages/redis'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-b', 'packages/testing', 'packages/redis'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -83,9 +107,17 @@ describe('presence-webhooks reconcile', () => {
   });
 
   it('reconciles every provider whose credentials are set when --provider is not given', async () => {
-    const pubnub = await startFakePubNub('sub-c-cli', new Map([['lobby:é', [{ clientId: 'u-1' }, { clientId: 'u-2', data: { mood: 'ok' } }]]]));
+    const pubnub = await startFakePubNub(
+      'sub-c-cli',
+      new Map([['lobby:é', [{ clientId: 'u-1' }, { clientId: 'u-2', data: { mood: 'ok' } }]]]),
+    );
     try {
-      const run = await cli(['reconcile', '--json'], { ABLY_KEY: KEY, ABLY_REST_URL: fake.url, PUBNUB_SUBSCRIBE_KEY: 'sub-c-cli', PUBNUB_REST_URL: pubnub.url });
+      const run = await cli(['reconcile', '--json'], {
+        ABLY_KEY: KEY,
+        ABLY_REST_URL: fake.url,
+        PUBNUB_SUBSCRIBE_KEY: 'sub-c-cli',
+        PUBNUB_REST_URL: pubnub.url,
+      });
       expect(run.code, run.stderr).toBe(0);
       const result = JSON.parse(run.stdout) as ReconcileResult;
       expect(Object.keys(result.providers).sort()).toEqual(['ably', 'pubnub']);
@@ -101,12 +133,24 @@ describe('presence-webhooks reconcile', () => {
     const run = await cli(['reconcile', '--provider', 'ably', '--json', '--concurrency', '1'], { ABLY_KEY: KEY, ABLY_REST_URL: fake.url });
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as ReconcileResult & { store: string; errors: string[] };
-    expect(result).toMatchObject({ channels: NAMES.length, changes: members, requests: 5, complete: true, failed: [], ranHere: true, store: 'memory', errors: [] });
+    expect(result).toMatchObject({
+      channels: NAMES.length,
+      changes: members,
+      requests: 5,
+      complete: true,
+      failed: [],
+      ranHere: true,
+      store: 'memory',
+      errors: [],
+    });
     expect(result.providers.ably).toMatchObject({ channels: NAMES.length, requests: 5, complete: true });
   });
 
   it('exit 1 when a channel cannot be had, naming it', async () => {
-    const broken = await startFakeAbly(KEY, sets, 1000, { batchErrors: new Map([['café ☕', Infinity]]), singleErrors: new Set(['café ☕']) });
+    const broken = await startFakeAbly(KEY, sets, 1000, {
+      batchErrors: new Map([['café ☕', Infinity]]),
+      singleErrors: new Set(['café ☕']),
+    });
     try {
       const run = await cli(['reconcile', '--json'], { ABLY_KEY: KEY, ABLY_REST_URL: broken.url });
       expect(run.code, run.stderr).toBe(1);
@@ -154,14 +198,25 @@ describe.skipIf(!redis)('presence-webhooks reconcile --redis', () => {
     const store = new RedisStore({ url: REDIS_URL, prefix });
     try {
       const ts = Date.now() - 60_000;
-      const ghost: PresenceEvent = { provider: 'ably', channel: 'gone:é', memberKey: 'ghost-conn:ghost', present: true, member: { clientId: 'ghost', connectionId: 'ghost-conn', timestamp: ts }, order: { ts, serial: -1, index: 0, rank: 0, id: 'ghost' } };
+      const ghost: PresenceEvent = {
+        provider: 'ably',
+        channel: 'gone:é',
+        memberKey: 'ghost-conn:ghost',
+        present: true,
+        member: { clientId: 'ghost', connectionId: 'ghost-conn', timestamp: ts },
+        order: { ts, serial: -1, index: 0, rank: 0, id: 'ghost' },
+      };
       await store.apply([ghost]);
       const run = await cli(['reconcile', '--redis', REDIS_URL, '--redis-prefix', prefix], { ABLY_KEY: KEY, ABLY_REST_URL: fake.url });
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toContain('ably into the RedisStore');
       expect(run.stdout).toMatch(new RegExp(`ably +${NAMES.length + 1} channels, ${members + 1} changes`));
       expect(await store.members('gone:é')).toEqual([]);
-      for (const [channel, list] of sets) expect((await store.members(channel)).map((m) => m.connectionId), channel).toEqual(list.map((m) => m.connectionId));
+      for (const [channel, list] of sets)
+        expect(
+          (await store.members(channel)).map((m) => m.connectionId),
+          channel,
+        ).toEqual(list.map((m) => m.connectionId));
     } finally {
       await store.close();
       await deleteKeys(admin, prefix);

@@ -13,7 +13,14 @@ describe('examples/hono', () => {
     const receiver = createReceiver({ ably: { keys: [SUITE_KEY] } });
     const server = await serveFetch(createApp(receiver).fetch);
     try {
-      const enter = ablyBatchRequest([ablyPresenceItem('room-1', [{ id: 'ex1:0:0', clientId: 'ex-user', connectionId: 'ex1', action: 2, timestamp: 1_700_000_000_000 }])], { key: SUITE_KEY });
+      const enter = ablyBatchRequest(
+        [
+          ablyPresenceItem('room-1', [
+            { id: 'ex1:0:0', clientId: 'ex-user', connectionId: 'ex1', action: 2, timestamp: 1_700_000_000_000 },
+          ]),
+        ],
+        { key: SUITE_KEY },
+      );
       expect((await sendHttp(`${server.base}/webhooks`, enter)).status).toBe(200);
       const members = await sendHttp(`${server.base}/channels/room-1/members`, { method: 'GET' });
       expect((JSON.parse(members.text) as { clientId: string }[]).map((m) => m.clientId)).toEqual(['ex-user']);

@@ -17,7 +17,13 @@ const KEY = 'app.key1:s3cret-key';
 const LIMIT = 64 * 1024;
 type ExpressFactory = typeof express5;
 
-const enter = (clientId: string, serial = 0) => ({ id: `c-${clientId}:${serial}:0`, clientId, connectionId: `c-${clientId}`, action: ABLY_ACTION.enter, timestamp: 1_700_000_000_000 + serial });
+const enter = (clientId: string, serial = 0) => ({
+  id: `c-${clientId}:${serial}:0`,
+  clientId,
+  connectionId: `c-${clientId}`,
+  action: ABLY_ACTION.enter,
+  timestamp: 1_700_000_000_000 + serial,
+});
 
 async function start(expressLib: ExpressFactory, receiver: Receiver, jsonFirst: boolean) {
   const app = expressLib();
@@ -25,10 +31,16 @@ async function start(expressLib: ExpressFactory, receiver: Receiver, jsonFirst: 
   app.use('/webhooks', presenceWebhooks(receiver));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
-for (const [name, lib] of [['Express 5', express5], ['Express 4', express4 as unknown as ExpressFactory]] as const) {
+for (const [name, lib] of [
+  ['Express 5', express5],
+  ['Express 4', express4 as unknown as ExpressFactory],
+] as const) {
   describe(`bad input through ${name}`, () => {
     const problems: Error[] = [];
     const receiver = createReceiver({ ably: { keys: [KEY] }, bodyLimit: LIMIT, onError: (e) => problems.push(e) });
@@ -48,9 +60,17 @@ for (const [name, lib] of [['Express 5', express5], ['Express 4', express4 as un
     });
 
     async function post(request: BuiltRequest, init: { method?: string; url?: string } = {}) {
-      const res = await fetch(init.url ?? server.url, { method: init.method ?? 'POST', headers: request.headers, body: init.method === 'GET' ? undefined : request.body });
+      const res = await fetch(init.url ?? server.url, {
+        method: init.method ?? 'POST',
+        headers: request.headers,
+        body: init.method === 'GET' ? undefined : request.body,
+      });
       const text = await res.text();
-      return { status: res.status, headers: res.headers, body: text === '' ? undefined : (JSON.parse(text) as { error?: { code: string; message: string } }) };
+      return {
+        status: res.status,
+        headers: res.headers,
+        body: text === '' ? undefined : (JSON.parse(text) as { error?: { code: string; message: string } }),
+      };
     }
 
     /** Send a bad request: expect the status and code, and an unchanged store. */
@@ -109,7 +129,11 @@ for (const [name, lib] of [['Express 5', express5], ['Express 4', express4 as un
 
     it('missing or wrong signature -> 401', async () => {
       const request = valid();
-      await rejects({ ...request, headers: { ...request.headers, 'x-ably-signature': Buffer.alloc(32).toString('base64') } }, 401, 'unauthorized');
+      await rejects(
+        { ...request, headers: { ...request.headers, 'x-ably-signature': Buffer.alloc(32).toString('base64') } },
+        401,
+        'unauthorized',
+      );
       const { 'x-ably-signature': _s, 'x-ably-key': _k, ...unsigned } = request.headers;
       await rejects({ ...request, headers: unsigned }, 401, 'unauthorized');
     });
@@ -159,6 +183,8 @@ for (const [name, lib] of [['Express 5', express5], ['Express 4', express4 as un
 
 /** A signed request with any bytes and content type. */
 function ablyRequestRaw(body: Uint8Array, type: string): BuiltRequest {
-  const signature = createHmac('sha256', KEY.slice(KEY.indexOf(':') + 1)).update(body).digest('base64');
+  const signature = createHmac('sha256', KEY.slice(KEY.indexOf(':') + 1))
+    .update(body)
+    .digest('base64');
   return { headers: { 'content-type': type, 'x-ably-key': 'app.key1', 'x-ably-signature': signature }, body };
 }

@@ -19,7 +19,21 @@ afterEach(async () => {
 });
 
 function joinOf(clientId: string, serial = 1) {
-  return ablyBatchRequest([ablyPresenceItem('room-9', [{ id: `c-${clientId}:${serial}:0`, clientId, connectionId: `c-${clientId}`, action: ABLY_ACTION.enter, timestamp: Date.now(), data: { role: 'secret-role' } }])], { key: KEY });
+  return ablyBatchRequest(
+    [
+      ablyPresenceItem('room-9', [
+        {
+          id: `c-${clientId}:${serial}:0`,
+          clientId,
+          connectionId: `c-${clientId}`,
+          action: ABLY_ACTION.enter,
+          timestamp: Date.now(),
+          data: { role: 'secret-role' },
+        },
+      ]),
+    ],
+    { key: KEY },
+  );
 }
 
 interface SignedIn {
@@ -45,7 +59,10 @@ function cookieOf(response: SignedIn): string {
 }
 
 /** Open a Server-Sent Events stream on its own connection (node:http, no pool), read it until `until` appears, then hang up. */
-function openStream(url: string, cookie: string): Promise<{ status: number; headers: IncomingHttpHeaders; until(text: string): Promise<string> }> {
+function openStream(
+  url: string,
+  cookie: string,
+): Promise<{ status: number; headers: IncomingHttpHeaders; until(text: string): Promise<string> }> {
   return new Promise((resolve, reject) => {
     const request = get(url, { headers: { cookie }, agent: false, timeout: 15_000 }, (response) => {
       let text = '';
@@ -65,10 +82,20 @@ function openStream(url: string, cookie: string): Promise<{ status: number; head
           } else waiters.push(waiter);
         }
       });
-      resolve({ status: response.statusCode ?? 0, headers: response.headers, until: (wanted) =>
+      resolve({
+        status: response.statusCode ?? 0,
+        headers: response.headers,
+        until: (wanted) =>
           new Promise((done, reject) => {
-            const timer = setTimeout(() => reject(new Error(`no ${JSON.stringify(wanted)} within 10 s; the stream held: ${JSON.stringify(text)}`)), 10_000);
-            waiters.push({ text: wanted, resolve: (all) => (clearTimeout(timer), done(all)), reject: (error) => (clearTimeout(timer), reject(error)) });
+            const timer = setTimeout(
+              () => reject(new Error(`no ${JSON.stringify(wanted)} within 10 s; the stream held: ${JSON.stringify(text)}`)),
+              10_000,
+            );
+            waiters.push({
+              text: wanted,
+              resolve: (all) => (clearTimeout(timer), done(all)),
+              reject: (error) => (clearTimeout(timer), reject(error)),
+            });
           }),
       });
     });
@@ -81,7 +108,10 @@ describe('inspector: authentication', () => {
   async function running(actions = false): Promise<{ receiver: Receiver; url: string }> {
     const receiver = createReceiver({ ably: { keys: [KEY] }, inspector: { token: TOKEN, actions } });
     const server = await startExpress(receiver);
-    cleanups.push(() => receiver.close(), () => server.close());
+    cleanups.push(
+      () => receiver.close(),
+      () => server.close(),
+    );
     expect((await postTo(server.url, joinOf(SECRET_NAME))).status).toBe(200);
     await receiver.idle();
     return { receiver, url: server.url };
@@ -142,7 +172,11 @@ describe('inspector: authentication', () => {
     expect(cookie).toMatch(/Max-Age=\d+/);
     const state = await fetch(`${url}/inspector/state?channel=room-9`, { headers: { cookie: cookieOf(ok) } });
     expect(state.status).toBe(200);
-    const body = (await state.json()) as { channels: { channel: string; stored: number }[]; members: { members: { clientId: string }[] }; stats: { deliveries: { ably: { accepted: number } } } };
+    const body = (await state.json()) as {
+      channels: { channel: string; stored: number }[];
+      members: { members: { clientId: string }[] };
+      stats: { deliveries: { ably: { accepted: number } } };
+    };
     expect(body.channels).toEqual([{ channel: 'room-9', stored: 1, drift: false }]);
     expect(body.members.members.map((m) => m.clientId)).toEqual([SECRET_NAME]);
     expect(body.stats.deliveries.ably.accepted).toBe(1);
@@ -159,7 +193,10 @@ describe('inspector: authentication', () => {
   it('resyncs only with actions: true, and only with the custom header', async () => {
     const readOnly = await running(false);
     const cookie = cookieOf(await signIn(readOnly.url, TOKEN));
-    const refused = await fetch(`${readOnly.url}/inspector/resync?channel=room-9`, { method: 'POST', headers: { cookie, 'x-presence-inspector': '1' } });
+    const refused = await fetch(`${readOnly.url}/inspector/resync?channel=room-9`, {
+      method: 'POST',
+      headers: { cookie, 'x-presence-inspector': '1' },
+    });
     expect(refused.status).toBe(403);
     await refused.text();
     const withActions = await running(true);
@@ -168,7 +205,10 @@ describe('inspector: authentication', () => {
     expect(headerless.status).toBe(403);
     await headerless.text();
     // with the header it asks the provider (no REST here: the resync fails, and says so)
-    const asked = await fetch(`${withActions.url}/inspector/resync?channel=room-9`, { method: 'POST', headers: { cookie: session, 'x-presence-inspector': '1' } });
+    const asked = await fetch(`${withActions.url}/inspector/resync?channel=room-9`, {
+      method: 'POST',
+      headers: { cookie: session, 'x-presence-inspector': '1' },
+    });
     expect([200, 502]).toContain(asked.status);
     await asked.text();
     expect(withActions.receiver.stats().resyncs.ably.failed + withActions.receiver.stats().resyncs.ably.complete).toBe(1);
@@ -177,7 +217,10 @@ describe('inspector: authentication', () => {
   it('answers 404 on its routes while off, and never takes them for a webhook', async () => {
     const receiver = createReceiver({ ably: { keys: [KEY] } });
     const server = await startExpress(receiver);
-    cleanups.push(() => receiver.close(), () => server.close());
+    cleanups.push(
+      () => receiver.close(),
+      () => server.close(),
+    );
     expect(await statusOf(`${server.url}/inspector`)).toBe(404);
     const signed = joinOf('carol');
     const posted = await postTo(`${server.url}/inspector/session`, signed);
@@ -188,9 +231,15 @@ describe('inspector: authentication', () => {
   });
 
   it('rejects a bad inspector option with the standard error', () => {
-    expect(() => createReceiver({ ably: { keys: [KEY] }, inspector: { token: 'short' } })).toThrow('presence-webhooks: inspector.token must be a string of at least 16 characters without spaces (got "5 characters")');
-    expect(() => createReceiver({ ably: { keys: [KEY] }, inspector: true as never })).toThrow(/presence-webhooks: inspector must be \{ token/);
-    expect(() => createReceiver({ ably: { keys: [KEY] }, inspector: { token: TOKEN, actions: 'yes' as never } })).toThrow(/inspector.actions must be/);
+    expect(() => createReceiver({ ably: { keys: [KEY] }, inspector: { token: 'short' } })).toThrow(
+      'presence-webhooks: inspector.token must be a string of at least 16 characters without spaces (got "5 characters")',
+    );
+    expect(() => createReceiver({ ably: { keys: [KEY] }, inspector: true as never })).toThrow(
+      /presence-webhooks: inspector must be \{ token/,
+    );
+    expect(() => createReceiver({ ably: { keys: [KEY] }, inspector: { token: TOKEN, actions: 'yes' as never } })).toThrow(
+      /inspector.actions must be/,
+    );
   });
 });
 
@@ -198,7 +247,10 @@ describe('inspector: through every adapter', () => {
   for (const { name, factory } of FRAMEWORKS) {
     it(`${name}: signs in, streams join events, refuses without the cookie`, async () => {
       const server = await factory({ ably: { keys: [KEY] }, inspector: { token: TOKEN } }, { bodyParser: false });
-      cleanups.push(() => server.close(), () => server.receiver.close());
+      cleanups.push(
+        () => server.close(),
+        () => server.receiver.close(),
+      );
       expect(await statusOf(`${server.url}/inspector/events`)).toBe(401);
       expect(await statusOf(`${server.url}/inspector`)).toBe(200);
       const ok = await signIn(server.url, TOKEN);

@@ -29,7 +29,12 @@ describe.skipIf(!available)('inspector in Chromium', () => {
   beforeAll(async () => {
     server = await startExpress(receiver);
     profile = mkdtempSync(join(tmpdir(), 'pw-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      timeout: 30_000,
+    });
   });
   afterAll(async () => {
     await context?.close();
@@ -52,7 +57,21 @@ describe.skipIf(!available)('inspector in Chromium', () => {
       if (frame === page.mainFrame()) navigations++;
     });
     const now = Date.now();
-    expect((await postTo(server.url, ablyBatchRequest([ablyPresenceItem('lobby', [{ id: 'c-zoe:1:0', clientId: 'zoe', connectionId: 'c-zoe', action: ABLY_ACTION.enter, timestamp: now }])], { key: KEY }))).status).toBe(200);
+    expect(
+      (
+        await postTo(
+          server.url,
+          ablyBatchRequest(
+            [
+              ablyPresenceItem('lobby', [
+                { id: 'c-zoe:1:0', clientId: 'zoe', connectionId: 'c-zoe', action: ABLY_ACTION.enter, timestamp: now },
+              ]),
+            ],
+            { key: KEY },
+          ),
+        )
+      ).status,
+    ).toBe(200);
 
     await page.goto(`${server.url}/inspector`);
     await page.locator('#signin').waitFor({ state: 'visible' });
@@ -75,7 +94,28 @@ describe.skipIf(!available)('inspector in Chromium', () => {
     await expect.poll(() => page.locator('#live').textContent()).toBe('live');
 
     // a signed delivery: the member appears without a reload
-    expect((await postTo(server.url, ablyBatchRequest([ablyPresenceItem('room-1', [{ id: 'c-alice:1:0', clientId: 'alice', connectionId: 'c-alice', action: ABLY_ACTION.enter, timestamp: Date.now(), data: { mood: 'curious' } }])], { key: KEY }))).status).toBe(200);
+    expect(
+      (
+        await postTo(
+          server.url,
+          ablyBatchRequest(
+            [
+              ablyPresenceItem('room-1', [
+                {
+                  id: 'c-alice:1:0',
+                  clientId: 'alice',
+                  connectionId: 'c-alice',
+                  action: ABLY_ACTION.enter,
+                  timestamp: Date.now(),
+                  data: { mood: 'curious' },
+                },
+              ]),
+            ],
+            { key: KEY },
+          ),
+        )
+      ).status,
+    ).toBe(200);
     await page.locator('tr.channel[data-channel="room-1"]').waitFor();
     await page.locator('#log li[data-type="join"]').first().waitFor();
     await page.click('tr.channel[data-channel="room-1"]');
@@ -85,14 +125,26 @@ describe.skipIf(!available)('inspector in Chromium', () => {
 
     // PubNub reports 3 present where the store holds 1: highlighted as drift
     const seconds = Math.floor(Date.now() / 1000);
-    expect((await postTo(server.url, pubnubLegacyRequest({ action: 'join', channel: 'pn-room', uuid: 'bob', timestamp: seconds, occupancy: 3 }, { secret: PUBNUB_SECRET }))).status).toBe(200);
+    expect(
+      (
+        await postTo(
+          server.url,
+          pubnubLegacyRequest(
+            { action: 'join', channel: 'pn-room', uuid: 'bob', timestamp: seconds, occupancy: 3 },
+            { secret: PUBNUB_SECRET },
+          ),
+        )
+      ).status,
+    ).toBe(200);
     const drifted = page.locator('tr.channel.drift[data-channel="pn-room"]');
     await drifted.waitFor();
     expect(await drifted.locator('td.stored').textContent()).toBe('1');
     expect(await drifted.locator('td.reported').textContent()).toBe('3');
     expect(await page.locator('tr.channel.drift[data-channel="room-1"]').count()).toBe(0);
     // a forged delivery shows up as a rejection in the live stream
-    expect((await postTo(server.url, ablyBatchRequest([ablyPresenceItem('room-1', [])], { key: 'browserApp.key1:forged' }))).status).toBe(401);
+    expect((await postTo(server.url, ablyBatchRequest([ablyPresenceItem('room-1', [])], { key: 'browserApp.key1:forged' }))).status).toBe(
+      401,
+    );
     await page.locator('#log li[data-type="rejection"]').first().waitFor();
     await expect.poll(() => page.locator('[data-counter="deliveries ably accepted"] b').textContent()).toBe('2');
     await expect.poll(() => page.locator('[data-counter="deliveries pubnub accepted"] b').textContent()).toBe('1');

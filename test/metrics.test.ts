@@ -30,7 +30,11 @@ async function setup(prefix?: string): Promise<{ server: RunningServer; registry
   const registry = new Registry();
   const metrics = collectPresenceMetrics(receiver, prefix === undefined ? { registry } : { registry, prefix });
   const server = await startExpress(receiver);
-  cleanups.push(() => receiver.close(), () => server.close(), () => metrics.close());
+  cleanups.push(
+    () => receiver.close(),
+    () => server.close(),
+    () => metrics.close(),
+  );
   return { server, registry, receiver };
 }
 
@@ -46,7 +50,10 @@ describe('collectPresenceMetrics', () => {
     const forged = ablyBatchRequest([ablyPresenceItem('room-2', [enter(1, now)])], { key: 'metricsApp.key1:not-the-secret' });
     expect((await postTo(server.url, forged)).status).toBe(401);
     const garbage = new TextEncoder().encode('{"items": [');
-    const malformed = { headers: { 'content-type': 'application/json', 'x-ably-key': ablyKeyName(KEY), 'x-ably-signature': signAbly(garbage, KEY) }, body: garbage };
+    const malformed = {
+      headers: { 'content-type': 'application/json', 'x-ably-key': ablyKeyName(KEY), 'x-ably-signature': signAbly(garbage, KEY) },
+      body: garbage,
+    };
     expect((await postTo(server.url, malformed)).status).toBe(400);
     await receiver.idle();
 
@@ -79,7 +86,20 @@ describe('collectPresenceMetrics', () => {
     expect(sample(text, 'pw_delivery_lag_seconds_bucket{le="1"}')).toBe(0);
     // no channel or user id is a label
     expect(text).not.toMatch(/room-1|alice|conn-1/);
-    for (const name of ['deliveries_total', 'rejections_total', 'effective_events_total', 'delivery_lag_seconds', 'handle_duration_seconds', 'store_apply_duration_seconds', 'store_failures_total', 'queue_depth', 'members', 'channels', 'drift_total', 'resyncs_total']) {
+    for (const name of [
+      'deliveries_total',
+      'rejections_total',
+      'effective_events_total',
+      'delivery_lag_seconds',
+      'handle_duration_seconds',
+      'store_apply_duration_seconds',
+      'store_failures_total',
+      'queue_depth',
+      'members',
+      'channels',
+      'drift_total',
+      'resyncs_total',
+    ]) {
       expect(text).toContain(`# TYPE pw_${name} `);
     }
   });
@@ -89,8 +109,12 @@ describe('collectPresenceMetrics', () => {
     expect(await registry.metrics()).toContain('# TYPE presence_deliveries_total counter');
     const receiver = createReceiver({ ably: { keys: [KEY] } });
     cleanups.push(() => receiver.close());
-    expect(() => collectPresenceMetrics(receiver, { registry: new Registry(), prefix: 'bad-prefix' })).toThrow(/prefix must be a Prometheus metric name prefix/);
-    expect(() => collectPresenceMetrics(receiver, { registry: new Registry(), maxChannels: 0 })).toThrow(/maxChannels must be a positive integer \(got 0\)/);
+    expect(() => collectPresenceMetrics(receiver, { registry: new Registry(), prefix: 'bad-prefix' })).toThrow(
+      /prefix must be a Prometheus metric name prefix/,
+    );
+    expect(() => collectPresenceMetrics(receiver, { registry: new Registry(), maxChannels: 0 })).toThrow(
+      /maxChannels must be a positive integer \(got 0\)/,
+    );
     const own = new Registry();
     const metrics = collectPresenceMetrics(receiver, { registry: own });
     expect(own.getMetricsAsArray()).toHaveLength(12);

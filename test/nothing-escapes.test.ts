@@ -46,7 +46,12 @@ interface Setup {
 async function setup(options: Partial<ReceiverOptions>): Promise<Setup> {
   const errors: Error[] = [];
   const rejections: RejectInfo[] = [];
-  const receiver = createReceiver({ ably: { keys: [KEY] }, onError: (e) => void errors.push(e), onReject: (info) => void rejections.push(info), ...options });
+  const receiver = createReceiver({
+    ably: { keys: [KEY] },
+    onError: (e) => void errors.push(e),
+    onReject: (info) => void rejections.push(info),
+    ...options,
+  });
   const server = await startExpress(receiver);
   return {
     receiver,

@@ -2,7 +2,12 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Span, Tracer } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_URL_PATH,
+} from '@opentelemetry/semantic-conventions';
 import type { HandleTraceContext, StoreApplyTraceContext } from '@presence-webhooks/core';
 import { HANDLE_CHANNEL, STORE_APPLY_CHANNEL } from '@presence-webhooks/core';
 
@@ -26,7 +31,10 @@ export function tracePresenceWebhooks(tracer: Tracer): () => void {
     start(context: HandleTraceContext) {
       const method = context.request.method.toUpperCase();
       const path = (context.request.url ?? '/').split('?')[0] as string; // never the query: it may carry ?secret=
-      spans.set(context, tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_PATH]: path } }));
+      spans.set(
+        context,
+        tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_PATH]: path } }),
+      );
     },
     asyncEnd(context: HandleTraceContext) {
       const status = context.result?.status ?? 500;
@@ -39,7 +47,13 @@ export function tracePresenceWebhooks(tracer: Tracer): () => void {
   };
   const apply = {
     start(context: StoreApplyTraceContext) {
-      spans.set(context, tracer.startSpan('presence-webhooks store.apply', { kind: SpanKind.INTERNAL, attributes: { 'presence_webhooks.events': context.events } }));
+      spans.set(
+        context,
+        tracer.startSpan('presence-webhooks store.apply', {
+          kind: SpanKind.INTERNAL,
+          attributes: { 'presence_webhooks.events': context.events },
+        }),
+      );
     },
     error(context: StoreApplyTraceContext) {
       const error = context.error instanceof Error ? context.error : new Error(String(context.error));
@@ -72,7 +86,14 @@ import { postTo, startExpress } from './helpers/express-server.js';
 const KEY = 'otelApp.key1:otel-secret';
 
 function enter(clientId: string) {
-  return ablyBatchRequest([ablyPresenceItem('room-1', [{ id: `c-${clientId}:1:0`, clientId, connectionId: `c-${clientId}`, action: ABLY_ACTION.enter, timestamp: Date.now() }])], { key: KEY });
+  return ablyBatchRequest(
+    [
+      ablyPresenceItem('room-1', [
+        { id: `c-${clientId}:1:0`, clientId, connectionId: `c-${clientId}`, action: ABLY_ACTION.enter, timestamp: Date.now() },
+      ]),
+    ],
+    { key: KEY },
+  );
 }
 
 /** A store that fails on demand (the real MemoryStore otherwise). */
@@ -105,7 +126,15 @@ describe('docs/recipes/opentelemetry.md', () => {
     }
     const spans = exporter.getFinishedSpans();
     const handled = spans.filter((s) => s.kind === SpanKind.SERVER);
-    expect(handled.map((s) => [s.name, s.attributes[ATTR_HTTP_REQUEST_METHOD], s.attributes[ATTR_URL_PATH], s.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE], s.status.code])).toEqual([
+    expect(
+      handled.map((s) => [
+        s.name,
+        s.attributes[ATTR_HTTP_REQUEST_METHOD],
+        s.attributes[ATTR_URL_PATH],
+        s.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE],
+        s.status.code,
+      ]),
+    ).toEqual([
       ['POST', 'POST', '/', 200, SpanStatusCode.UNSET],
       ['POST', 'POST', '/', 401, SpanStatusCode.UNSET],
       ['POST', 'POST', '/', 503, SpanStatusCode.ERROR],

@@ -64,7 +64,12 @@ const pkgs: Pkg[] = [];
 
 async function run(command: string, args: readonly string[], cwd: string, timeout = 90_000): Promise<string> {
   try {
-    const { stdout, stderr } = await exec(command, [...args], { cwd, timeout, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } });
+    const { stdout, stderr } = await exec(command, [...args], {
+      cwd,
+      timeout,
+      maxBuffer: 32 * 1024 * 1024,
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+    });
     return stdout + stderr;
   } catch (error) {
     const e = error as Error & { stdout?: string; stderr?: string };
@@ -78,7 +83,11 @@ beforeAll(async () => {
   const packed = await Promise.all(
     found.map(async (p) => {
       const out = await run(pnpm[0] as string, [...pnpm.slice(1), 'pack', '--pack-destination', packs], p.dir);
-      const tarball = out.trim().split('\n').reverse().find((line) => line.trim().endsWith('.tgz'));
+      const tarball = out
+        .trim()
+        .split('\n')
+        .reverse()
+        .find((line) => line.trim().endsWith('.tgz'));
       if (tarball === undefined) throw new Error(`pnpm pack in ${p.dir} printed no tarball: ${out}`);
       return { ...p, tarball: tarball.trim().startsWith('/') ? tarball.trim() : join(packs, tarball.trim()) };
     }),
@@ -107,11 +116,18 @@ describe('package checks', () => {
     for (const peer of Object.keys(m.peerDependencies ?? {}).filter((name) => name.startsWith('@types/'))) {
       expect(m.peerDependenciesMeta?.[peer]?.optional, `${peer} must be an optional peer`).toBe(true);
     }
-    expect(readFileSync(join(p.dir, 'LICENSE'), 'utf8'), `${dir}/LICENSE must be a copy of the root LICENSE`).toBe(readFileSync(join(root, 'LICENSE'), 'utf8'));
-    expect(readFileSync(join(p.dir, 'CHANGELOG.md'), 'utf8'), `${dir}/CHANGELOG.md`).toMatch(new RegExp(`^# ${m.name.replace('/', '\\/')}\n`));
+    expect(readFileSync(join(p.dir, 'LICENSE'), 'utf8'), `${dir}/LICENSE must be a copy of the root LICENSE`).toBe(
+      readFileSync(join(root, 'LICENSE'), 'utf8'),
+    );
+    expect(readFileSync(join(p.dir, 'CHANGELOG.md'), 'utf8'), `${dir}/CHANGELOG.md`).toMatch(
+      new RegExp(`^# ${m.name.replace('/', '\\/')}\n`),
+    );
     const readme = readFileSync(join(p.dir, 'README.md'), 'utf8');
     expect(readme).toMatch(/^## Install$/m);
-    expect(readme.split('\n').some((line) => line.startsWith('npm i ') && line.split(' ').includes(m.name)), 'an `npm i` line installing the package').toBe(true);
+    expect(
+      readme.split('\n').some((line) => line.startsWith('npm i ') && line.split(' ').includes(m.name)),
+      'an `npm i` line installing the package',
+    ).toBe(true);
     expect(readme).toMatch(/ESM-only/);
     // Relative links break on npmjs.com and in the tarball: link to the repository instead.
     const relative = [...readme.matchAll(/\]\((?!https?:|#|mailto:)([^)]+)\)/g)].map((match) => match[1]);
@@ -128,7 +144,11 @@ describe('package checks', () => {
   it.each(found.map((p) => [p.manifest.name] as const))('%s: publint finds nothing', async (name) => {
     const p = pkgs.find((x) => x.manifest.name === name) as Pkg;
     const bytes = readFileSync(p.tarball);
-    const result = await publint({ pack: { tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer }, level: 'suggestion', strict: true });
+    const result = await publint({
+      pack: { tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer },
+      level: 'suggestion',
+      strict: true,
+    });
     expect(result.messages.map((m) => `${m.type} ${m.code}: ${formatMessage(m, result.pkg) ?? ''}`)).toEqual([]);
   });
 
@@ -143,10 +163,30 @@ describe('package checks', () => {
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'pw-smoke-app', private: true, type: 'module' }, null, 2));
     writeFileSync(
       join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: false, outDir: 'out', types: ['node'], skipLibCheck: false }, files: ['smoke.ts'] }, null, 2),
+      JSON.stringify(
+        {
+          compilerOptions: {
+            module: 'nodenext',
+            moduleResolution: 'nodenext',
+            target: 'es2022',
+            strict: true,
+            noEmit: false,
+            outDir: 'out',
+            types: ['node'],
+            skipLibCheck: false,
+          },
+          files: ['smoke.ts'],
+        },
+        null,
+        2,
+      ),
     );
     // Every entry point of every package (new packages are covered without editing this test), then the flow.
-    const entries = pkgs.flatMap((p) => Object.keys(p.manifest.exports ?? { '.': '' }).filter((k) => !k.includes('*') && k !== './package.json').map((k) => (k === '.' ? p.manifest.name : `${p.manifest.name}/${k.slice(2)}`)));
+    const entries = pkgs.flatMap((p) =>
+      Object.keys(p.manifest.exports ?? { '.': '' })
+        .filter((k) => !k.includes('*') && k !== './package.json')
+        .map((k) => (k === '.' ? p.manifest.name : `${p.manifest.name}/${k.slice(2)}`)),
+    );
     const smoke = [
       ...entries.map((entry, i) => `import * as entry${i} from '${entry}';`),
       `import { createReceiver } from '@presence-webhooks/core';`,
@@ -171,11 +211,32 @@ describe('package checks', () => {
       ``,
     ].join('\n');
     writeFileSync(join(app, 'smoke.ts'), smoke);
-    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...pkgs.map((p) => p.tarball), '@types/node@^20', '@types/express@^5', 'express@^5'], app, 110_000);
+    await run(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        '--loglevel=error',
+        ...pkgs.map((p) => p.tarball),
+        '@types/node@^20',
+        '@types/express@^5',
+        'express@^5',
+      ],
+      app,
+      110_000,
+    );
     for (const name of names) expect(existsSync(join(app, 'node_modules', name, 'package.json')), name).toBe(true);
     await run(process.execPath, [tsc, '-p', 'tsconfig.json'], app);
     // The first line is the result (stdout); the refusal of the forged delivery is logged after it, on stderr.
-    const out = JSON.parse((await run(process.execPath, ['out/smoke.js'], app)).split('\n')[0] as string) as { status: number; refused: number; members: string[]; joined: string[]; loaded: Record<string, number> };
+    const out = JSON.parse((await run(process.execPath, ['out/smoke.js'], app)).split('\n')[0] as string) as {
+      status: number;
+      refused: number;
+      members: string[];
+      joined: string[];
+      loaded: Record<string, number>;
+    };
     expect(out.status).toBe(200);
     expect(out.refused).toBe(401);
     expect(out.members).toEqual(['alice']);

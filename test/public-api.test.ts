@@ -24,7 +24,14 @@ function listed(entry: string): { values: string[]; types: string[] } {
 /** The type names an entry file exports (`export type { A, B } from ...`). */
 function exportedTypes(file: string): string[] {
   const text = readFileSync(join(root, 'packages/core/src', file), 'utf8');
-  return [...text.matchAll(/export type \{([^}]*)\}/g)].flatMap((m) => (m[1] as string).split(',').map((s) => s.trim()).filter((s) => s !== '')).sort();
+  return [...text.matchAll(/export type \{([^}]*)\}/g)]
+    .flatMap((m) =>
+      (m[1] as string)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    )
+    .sort();
 }
 
 describe('core public API = the README list', () => {

@@ -92,7 +92,16 @@ describe('PubNub legacy presence webhooks (JSON)', () => {
     expect(res.body).toEqual({ ok: true, events: 1, rejected: 0 });
     expect(await members(h, 'lacrosse')).toEqual([{ clientId: '1234-5678-90ab-cdef', data: { foo: 'bar' }, timestamp: 1440568311000 }]);
     expect(h.events).toEqual([
-      { name: 'join', payload: { provider: 'pubnub', channel: 'lacrosse', member: { clientId: '1234-5678-90ab-cdef', data: { foo: 'bar' }, timestamp: 1440568311000 }, data: { foo: 'bar' }, timestamp: 1440568311000 } },
+      {
+        name: 'join',
+        payload: {
+          provider: 'pubnub',
+          channel: 'lacrosse',
+          member: { clientId: '1234-5678-90ab-cdef', data: { foo: 'bar' }, timestamp: 1440568311000 },
+          data: { foo: 'bar' },
+          timestamp: 1440568311000,
+        },
+      },
     ]);
     expect(await h.receiver.store.reportedOccupancy('lacrosse')).toEqual({ occupancy: 1, timestamp: 1440568311000 });
   });
@@ -101,7 +110,9 @@ describe('PubNub legacy presence webhooks (JSON)', () => {
     const h = harness();
     await accepted(h, fixture('legacy-join.json'));
     await accepted(h, fixture('legacy-state-change.json'));
-    expect(await members(h, 'lacrosse')).toEqual([{ clientId: '1234-5678-90ab-cdef', data: { foo: 'baz', position: 'goalie' }, timestamp: 1440568341000 }]);
+    expect(await members(h, 'lacrosse')).toEqual([
+      { clientId: '1234-5678-90ab-cdef', data: { foo: 'baz', position: 'goalie' }, timestamp: 1440568341000 },
+    ]);
     await accepted(h, fixture('legacy-timeout.json'));
     await accepted(h, fixture('legacy-leave.json'));
     expect(await members(h, 'lacrosse')).toEqual([]);
@@ -119,7 +130,9 @@ describe('PubNub legacy presence webhooks (JSON)', () => {
     const before = await snapshot(h.receiver.store);
     await accepted(h, fixture('legacy-join.json'));
     // the same event re-serialised with other key order and spacing is the same event too
-    const reordered = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(fixture('legacy-join.json').toString()) as object).reverse()));
+    const reordered = JSON.stringify(
+      Object.fromEntries(Object.entries(JSON.parse(fixture('legacy-join.json').toString()) as object).reverse()),
+    );
     await accepted(h, reordered);
     expect(await snapshot(h.receiver.store)).toEqual(before);
     expect(h.events.map((e) => e.name)).toEqual(['join']);
@@ -143,7 +156,8 @@ describe('PubNub legacy presence webhooks (JSON)', () => {
 
   it('same-second ties follow the rank: leave / timeout beat state-change beat join', async () => {
     const h = harness();
-    const at = (action: 'join' | 'leave' | 'state-change', data?: unknown) => pubnubLegacyRequest({ action, channel: 'tie', uuid: 'u', timestamp: 1000, occupancy: 1, data }).body;
+    const at = (action: 'join' | 'leave' | 'state-change', data?: unknown) =>
+      pubnubLegacyRequest({ action, channel: 'tie', uuid: 'u', timestamp: 1000, occupancy: 1, data }).body;
     await accepted(h, at('state-change', { s: 2 }));
     await accepted(h, at('join', { s: 1 }));
     expect(await members(h, 'tie')).toEqual([{ clientId: 'u', data: { s: 2 }, timestamp: 1_000_000 }]);
@@ -180,7 +194,9 @@ describe('PubNub Events & Actions', () => {
     await accepted(h, fixture('ena-active.json'));
     await accepted(h, fixture('ena-joined.json'));
     await accepted(h, fixture('ena-state-changed.json'));
-    expect(await members(h, 'CHANNEL-NAME')).toEqual([{ clientId: '5934fbc6-bf06b3c3b365', data: { mood: 'typing' }, timestamp: iso('1992-01-01T10:00:22.021Z') }]);
+    expect(await members(h, 'CHANNEL-NAME')).toEqual([
+      { clientId: '5934fbc6-bf06b3c3b365', data: { mood: 'typing' }, timestamp: iso('1992-01-01T10:00:22.021Z') },
+    ]);
     await accepted(h, fixture('ena-occupancy-counted.json'));
     await accepted(h, fixture('ena-left.json'));
     await accepted(h, fixture('ena-timedout.json'));
@@ -188,7 +204,13 @@ describe('PubNub Events & Actions', () => {
     expect(await members(h, 'CHANNEL-NAME')).toEqual([]);
     expect(h.events.map((e) => e.name)).toEqual(['channel.active', 'join', 'update', 'occupancy', 'leave', 'channel.inactive']);
     expect(h.events[1]?.payload.data).toEqual({});
-    expect(h.events[3]?.payload).toEqual({ provider: 'pubnub', channel: 'CHANNEL-NAME', timestamp: iso('1992-01-01T10:00:30.021Z'), occupancy: 3, metrics: { joined: 2, left: 1, occupancy: 3 } });
+    expect(h.events[3]?.payload).toEqual({
+      provider: 'pubnub',
+      channel: 'CHANNEL-NAME',
+      timestamp: iso('1992-01-01T10:00:30.021Z'),
+      occupancy: 3,
+      metrics: { joined: 2, left: 1, occupancy: 3 },
+    });
     expect(h.events[4]?.payload.reason).toBe('leave');
     expect(h.errors).toEqual([]);
   });
@@ -215,14 +237,25 @@ describe('PubNub Events & Actions', () => {
 
   it('without precise_timestamp, timestamp (s) x 1000 orders the events', async () => {
     const h = harness();
-    const item = pubnubEventItem({ id: 'e1', channel: 'c', userId: 'u', timestampMs: 1_700_000_000_999, secondsOnly: true, state: { a: 1 } });
+    const item = pubnubEventItem({
+      id: 'e1',
+      channel: 'c',
+      userId: 'u',
+      timestampMs: 1_700_000_000_999,
+      secondsOnly: true,
+      state: { a: 1 },
+    });
     await accepted(h, pubnubEventsRequest('join', [item]).body);
     expect(await members(h, 'c')).toEqual([{ clientId: 'u', data: { a: 1 }, timestamp: 1_700_000_000_000 }]);
   });
 
   it('the E&A id is the dedupe key: a resent batch changes nothing and emits nothing', async () => {
     const h = harness();
-    const join = pubnubEventsRequest('join', [pubnubEventItem({ id: 'same-id', channel: 'c', userId: 'u', timestampMs: 5000, occupancy: 1 })], { enveloped: true });
+    const join = pubnubEventsRequest(
+      'join',
+      [pubnubEventItem({ id: 'same-id', channel: 'c', userId: 'u', timestampMs: 5000, occupancy: 1 })],
+      { enveloped: true },
+    );
     await accepted(h, join.body);
     const before = await snapshot(h.receiver.store);
     await accepted(h, join.body);
@@ -232,7 +265,11 @@ describe('PubNub Events & Actions', () => {
 
   it('a state-change for a member not present is a join', async () => {
     const h = harness();
-    await accepted(h, pubnubEventsRequest('state-change', [pubnubEventItem({ id: 's1', channel: 'c', userId: 'u', timestampMs: 5000, state: { x: 1 } })]).body);
+    await accepted(
+      h,
+      pubnubEventsRequest('state-change', [pubnubEventItem({ id: 's1', channel: 'c', userId: 'u', timestampMs: 5000, state: { x: 1 } })])
+        .body,
+    );
     expect(h.events.map((e) => e.name)).toEqual(['join']);
   });
 
@@ -249,26 +286,77 @@ describe('PubNub Events & Actions', () => {
 });
 
 describe('PubNub bad input: the answer of the table, a JSON error, nothing applied', () => {
-  const legacyJoin = (over: Record<string, unknown> = {}) => JSON.stringify({ action: 'join', sub_key: 'sub-c-1', channel: 'c', uuid: 'u2', timestamp: 1700000100, occupancy: 2, ...over });
+  const legacyJoin = (over: Record<string, unknown> = {}) =>
+    JSON.stringify({ action: 'join', sub_key: 'sub-c-1', channel: 'c', uuid: 'u2', timestamp: 1700000100, occupancy: 2, ...over });
   const multipart = (fields: [string, string][], boundary = BOUNDARY) => multipartBody(fields, boundary);
-  const activeFields: [string, string][] = [['sub_key', 'sub-c-1'], ['channel', 'c'], ['status', 'active'], ['timestamp', '1700000100']];
+  const activeFields: [string, string][] = [
+    ['sub_key', 'sub-c-1'],
+    ['channel', 'c'],
+    ['status', 'active'],
+    ['timestamp', '1700000100'],
+  ];
 
   const cases: { name: string; body: Uint8Array | string; type?: string; options?: PostOptions; status: number; code: string }[] = [
     { name: 'malformed JSON', body: '{"action": "join", "uuid": ', status: 400, code: 'invalid_body' },
     { name: 'JSON that is not an object', body: '[1, 2]', status: 400, code: 'unknown_shape' },
-    { name: 'unknown E&A presence schema', body: JSON.stringify({ schema: 'pubnub.com/schemas/events/presence.user.channel.teleported?v=1.0.0', data: [] }), status: 400, code: 'unknown_shape' },
-    { name: 'a non-presence E&A schema', body: JSON.stringify({ dataSchema: 'pubnub.com/schemas/events/messages.pubsub.publish?v=1.0.0', data: [] }), status: 400, code: 'unknown_shape' },
-    { name: 'E&A without data', body: JSON.stringify({ schema: 'pubnub.com/schemas/events/presence.user.channel.joined?v=1.0.0' }), status: 400, code: 'unknown_shape' },
+    {
+      name: 'unknown E&A presence schema',
+      body: JSON.stringify({ schema: 'pubnub.com/schemas/events/presence.user.channel.teleported?v=1.0.0', data: [] }),
+      status: 400,
+      code: 'unknown_shape',
+    },
+    {
+      name: 'a non-presence E&A schema',
+      body: JSON.stringify({ dataSchema: 'pubnub.com/schemas/events/messages.pubsub.publish?v=1.0.0', data: [] }),
+      status: 400,
+      code: 'unknown_shape',
+    },
+    {
+      name: 'E&A without data',
+      body: JSON.stringify({ schema: 'pubnub.com/schemas/events/presence.user.channel.joined?v=1.0.0' }),
+      status: 400,
+      code: 'unknown_shape',
+    },
     { name: 'legacy without uuid', body: legacyJoin({ uuid: undefined }), status: 400, code: 'unknown_shape' },
     { name: 'legacy without timestamp', body: legacyJoin({ timestamp: undefined }), status: 400, code: 'unknown_shape' },
     { name: 'legacy with a non-numeric timestamp', body: legacyJoin({ timestamp: 'yesterday' }), status: 400, code: 'unknown_shape' },
     { name: 'legacy without channel', body: legacyJoin({ channel: '' }), status: 400, code: 'unknown_shape' },
     { name: 'legacy with an unknown action', body: legacyJoin({ action: 'teleport' }), status: 400, code: 'unknown_shape' },
-    { name: 'multipart with a wrong boundary', body: multipart(activeFields, 'some-other-boundary'), type: MULTIPART_TYPE, status: 400, code: 'invalid_body' },
-    { name: 'multipart without a boundary parameter', body: multipart(activeFields), type: 'multipart/form-data', status: 400, code: 'invalid_body' },
-    { name: 'multipart cut short', body: multipart(activeFields).subarray(0, 120), type: MULTIPART_TYPE, status: 400, code: 'invalid_body' },
-    { name: 'multipart with an oversized part', body: multipart([...activeFields, ['channel', 'x'.repeat(5000)]]), type: MULTIPART_TYPE, status: 400, code: 'invalid_body' },
-    { name: 'multipart with too many parts', body: multipart([...activeFields, ...Array.from({ length: 20 }, (_, i): [string, string] => [`f${i}`, 'v'])]), type: MULTIPART_TYPE, status: 400, code: 'invalid_body' },
+    {
+      name: 'multipart with a wrong boundary',
+      body: multipart(activeFields, 'some-other-boundary'),
+      type: MULTIPART_TYPE,
+      status: 400,
+      code: 'invalid_body',
+    },
+    {
+      name: 'multipart without a boundary parameter',
+      body: multipart(activeFields),
+      type: 'multipart/form-data',
+      status: 400,
+      code: 'invalid_body',
+    },
+    {
+      name: 'multipart cut short',
+      body: multipart(activeFields).subarray(0, 120),
+      type: MULTIPART_TYPE,
+      status: 400,
+      code: 'invalid_body',
+    },
+    {
+      name: 'multipart with an oversized part',
+      body: multipart([...activeFields, ['channel', 'x'.repeat(5000)]]),
+      type: MULTIPART_TYPE,
+      status: 400,
+      code: 'invalid_body',
+    },
+    {
+      name: 'multipart with too many parts',
+      body: multipart([...activeFields, ...Array.from({ length: 20 }, (_, i): [string, string] => [`f${i}`, 'v'])]),
+      type: MULTIPART_TYPE,
+      status: 400,
+      code: 'invalid_body',
+    },
     {
       name: 'multipart with a file part',
       body: `--${BOUNDARY}\r\nContent-Disposition: form-data; name="status"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nactive\r\n--${BOUNDARY}--\r\n`,
@@ -276,15 +364,59 @@ describe('PubNub bad input: the answer of the table, a JSON error, nothing appli
       status: 400,
       code: 'invalid_body',
     },
-    { name: 'multipart without status', body: multipart(activeFields.filter(([n]) => n !== 'status')), type: MULTIPART_TYPE, status: 400, code: 'unknown_shape' },
-    { name: 'multipart without channel', body: multipart(activeFields.filter(([n]) => n !== 'channel')), type: MULTIPART_TYPE, status: 400, code: 'unknown_shape' },
-    { name: 'multipart without timestamp', body: multipart(activeFields.filter(([n]) => n !== 'timestamp')), type: MULTIPART_TYPE, status: 400, code: 'unknown_shape' },
-    { name: 'multipart with an unknown status', body: multipart(activeFields.map(([n, v]): [string, string] => [n, n === 'status' ? 'busy' : v])), type: MULTIPART_TYPE, status: 400, code: 'unknown_shape' },
+    {
+      name: 'multipart without status',
+      body: multipart(activeFields.filter(([n]) => n !== 'status')),
+      type: MULTIPART_TYPE,
+      status: 400,
+      code: 'unknown_shape',
+    },
+    {
+      name: 'multipart without channel',
+      body: multipart(activeFields.filter(([n]) => n !== 'channel')),
+      type: MULTIPART_TYPE,
+      status: 400,
+      code: 'unknown_shape',
+    },
+    {
+      name: 'multipart without timestamp',
+      body: multipart(activeFields.filter(([n]) => n !== 'timestamp')),
+      type: MULTIPART_TYPE,
+      status: 400,
+      code: 'unknown_shape',
+    },
+    {
+      name: 'multipart with an unknown status',
+      body: multipart(activeFields.map(([n, v]): [string, string] => [n, n === 'status' ? 'busy' : v])),
+      type: MULTIPART_TYPE,
+      status: 400,
+      code: 'unknown_shape',
+    },
     { name: 'wrong secret in the header', body: legacyJoin(), options: { secret: 'not-the-secret' }, status: 401, code: 'unauthorized' },
-    { name: 'wrong secret in the query', body: legacyJoin(), options: { secret: 'not-the-secret', query: true }, status: 401, code: 'unauthorized' },
+    {
+      name: 'wrong secret in the query',
+      body: legacyJoin(),
+      options: { secret: 'not-the-secret', query: true },
+      status: 401,
+      code: 'unauthorized',
+    },
     { name: 'no secret at all', body: legacyJoin(), options: { secret: null }, status: 401, code: 'unauthorized' },
-    { name: 'no secret, multipart', body: multipart(activeFields), type: MULTIPART_TYPE, options: { secret: null }, status: 401, code: 'unauthorized' },
-    { name: 'wrong secret on a malformed multipart body (checked before parsing)', body: 'garbage', type: MULTIPART_TYPE, options: { secret: 'nope' }, status: 401, code: 'unauthorized' },
+    {
+      name: 'no secret, multipart',
+      body: multipart(activeFields),
+      type: MULTIPART_TYPE,
+      options: { secret: null },
+      status: 401,
+      code: 'unauthorized',
+    },
+    {
+      name: 'wrong secret on a malformed multipart body (checked before parsing)',
+      body: 'garbage',
+      type: MULTIPART_TYPE,
+      options: { secret: 'nope' },
+      status: 401,
+      code: 'unauthorized',
+    },
     { name: 'unsupported content type', body: legacyJoin(), type: 'application/xml', status: 415, code: 'unsupported_media_type' },
   ];
 

@@ -37,7 +37,13 @@ const streamArb = fc
   .map(({ seed, steps, users, channels, legacyShare, secretIn }): Stream => {
     const history = generatePubNubHistory({ seed, steps, users, channels: ['a', 'b', 'c'].slice(0, channels) });
     // In order and without resends here: fast-check chooses the permutation and the resends.
-    const deliveries = pubnubDeliveries(history.entries, seededRandom(seed ^ 0x5bd1e995), { secret: SECRET, secretIn, legacyShare, resendRate: 0, reorder: false });
+    const deliveries = pubnubDeliveries(history.entries, seededRandom(seed ^ 0x5bd1e995), {
+      secret: SECRET,
+      secretIn,
+      legacyShare,
+      resendRate: 0,
+      reorder: false,
+    });
     return { history, deliveries };
   })
   .chain((stream) => {
@@ -84,9 +90,11 @@ async function run(stream: Stream, order: number[], resends: number[], resendSlo
     for (const delivery of sequence) {
       const { headers, body, query } = delivery.request;
       const json = (headers['content-type'] ?? '').includes('json');
-      const res = await request(server).post(`/webhooks${query}`).set(headers).send(json ? Buffer.from(body).toString('utf8') : Buffer.from(body));
+      const res = await request(server)
+        .post(`/webhooks${query}`)
+        .set(headers)
+        .send(json ? Buffer.from(body).toString('utf8') : Buffer.from(body));
       expect(res.status, res.text).toBe(200);
-
     }
     await receiver.idle();
     expect(errors).toEqual([]);
@@ -94,7 +102,9 @@ async function run(stream: Stream, order: number[], resends: number[], resendSlo
     const channels = new Set([...stream.history.truth.keys(), ...(await receiver.store.channels())]);
     for (const channel of channels) {
       const truth = stream.history.truth.get(channel) ?? [];
-      const got = (await receiver.store.members(channel)).map((m) => (m.data === undefined ? { clientId: m.clientId } : { clientId: m.clientId, data: m.data }));
+      const got = (await receiver.store.members(channel)).map((m) =>
+        m.data === undefined ? { clientId: m.clientId } : { clientId: m.clientId, data: m.data },
+      );
       expect(got, `channel ${channel}`).toEqual(truth);
       expect(await receiver.store.occupancy(channel)).toBe(truth.length);
     }
@@ -143,7 +153,12 @@ describe('PubNub streams converge over HTTP', () => {
       const deliveries = pubnubDeliveries(history.entries, seededRandom(seed), { secret: SECRET, reorder: 'network', resendRate: 0.3 });
       expect(deliveries.some((d) => d.attempt > 1)).toBe(true);
       expect(new Set(deliveries.map((d) => d.format))).toEqual(new Set(['legacy', 'multipart', 'events']));
-      await run({ history, deliveries }, deliveries.map((_, i) => i), [], []);
+      await run(
+        { history, deliveries },
+        deliveries.map((_, i) => i),
+        [],
+        [],
+      );
     }
   });
 });

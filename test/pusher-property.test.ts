@@ -30,7 +30,13 @@ const streamArb = fc
     maxGapMs: fc.constantFrom(20, 300, 1500),
   })
   .map(({ seed, steps, users, channels, batchShare, maxGapMs }): Stream => {
-    const history = generatePusherHistory({ seed, steps, users, maxGapMs, channels: ['presence-a', 'presence-b', 'presence-c'].slice(0, channels) });
+    const history = generatePusherHistory({
+      seed,
+      steps,
+      users,
+      maxGapMs,
+      channels: ['presence-a', 'presence-b', 'presence-c'].slice(0, channels),
+    });
     // In order and without retries here: fast-check chooses the permutation and the retries.
     const deliveries = pusherDeliveries(history.entries, seededRandom(seed ^ 0x5bd1e995), { batchShare, retryRate: 0, reorder: false });
     return { history, deliveries };
@@ -84,7 +90,10 @@ async function run(stream: Stream, sequence: readonly PusherDelivery[]) {
       const present = (stream.history.truth.get(entry.channel) ?? []).some((m) => m.clientId === entry.userId);
       const last = lastEvent.get(`${entry.channel}\u0000${entry.userId}`);
       // A reordered member_added that restates a present user (its removal still in flight) is an update with no data change.
-      expect(present ? last?.name === 'join' || last?.name === 'update' : last === undefined || last.name === 'leave', `${entry.channel}/${entry.userId}: last event ${last?.name}`).toBe(true);
+      expect(
+        present ? last?.name === 'join' || last?.name === 'update' : last === undefined || last.name === 'leave',
+        `${entry.channel}/${entry.userId}: last event ${last?.name}`,
+      ).toBe(true);
     }
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -6,7 +6,17 @@
  */
 import { createReceiver } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
-import { generatePusherHistory, PUSHER_APP_ID, PUSHER_APP_KEY, PUSHER_APP_SECRET, pusherDeliveries, pusherMemberEvent, pusherRequest, seededRandom, sortMembers } from '@presence-webhooks/testing';
+import {
+  generatePusherHistory,
+  PUSHER_APP_ID,
+  PUSHER_APP_KEY,
+  PUSHER_APP_SECRET,
+  pusherDeliveries,
+  pusherMemberEvent,
+  pusherRequest,
+  seededRandom,
+  sortMembers,
+} from '@presence-webhooks/testing';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakePusher } from './helpers/fake-pusher-rest.js';
@@ -30,7 +40,11 @@ describe.skipIf(!available)('Pusher into RedisStore', () => {
       const fake = await startFakePusher(PUSHER_APP_ID, new Map([[PUSHER_APP_KEY, PUSHER_APP_SECRET]]), history.truth);
       const errors: Error[] = [];
       const store = new RedisStore({ url: REDIS_URL, prefix: `${prefix}${seed}:` });
-      const receiver = createReceiver({ pusher: { keys: [{ key: PUSHER_APP_KEY, secret: PUSHER_APP_SECRET }], appId: PUSHER_APP_ID, rest: { baseUrl: fake.url } }, store, onError: (e) => void errors.push(e) });
+      const receiver = createReceiver({
+        pusher: { keys: [{ key: PUSHER_APP_KEY, secret: PUSHER_APP_SECRET }], appId: PUSHER_APP_ID, rest: { baseUrl: fake.url } },
+        store,
+        onError: (e) => void errors.push(e),
+      });
       const server = await startExpress(receiver);
       try {
         const random = seededRandom(seed);
@@ -64,7 +78,11 @@ describe.skipIf(!available)('Pusher into RedisStore', () => {
     const server = await startExpress(receiver);
     try {
       const channel = 'presence-index';
-      const batch = pusherRequest(2000, [pusherMemberEvent('member_removed', channel, 'u'), pusherMemberEvent('member_added', channel, 'u'), pusherMemberEvent('member_removed', channel, 'v')]);
+      const batch = pusherRequest(2000, [
+        pusherMemberEvent('member_removed', channel, 'u'),
+        pusherMemberEvent('member_added', channel, 'u'),
+        pusherMemberEvent('member_removed', channel, 'v'),
+      ]);
       const older = pusherRequest(1000, [pusherMemberEvent('member_added', channel, 'u'), pusherMemberEvent('member_added', channel, 'v')]);
       for (const request of [batch, older, batch]) expect((await postTo(server.url, request)).status).toBe(200);
       await receiver.idle();

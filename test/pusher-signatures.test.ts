@@ -6,7 +6,15 @@
  */
 import { createReceiver } from '@presence-webhooks/core';
 import type { BuiltRequest, PusherWebhookEvent } from '@presence-webhooks/testing';
-import { PUSHER_APP_ID, PUSHER_APP_KEY, PUSHER_APP_SECRET, pusherMemberEvent, pusherRequest, pusherSingleRequest, signPusher } from '@presence-webhooks/testing';
+import {
+  PUSHER_APP_ID,
+  PUSHER_APP_KEY,
+  PUSHER_APP_SECRET,
+  pusherMemberEvent,
+  pusherRequest,
+  pusherSingleRequest,
+  signPusher,
+} from '@presence-webhooks/testing';
 import fc from 'fast-check';
 import Pusher from 'pusher';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -31,13 +39,30 @@ function oracleAccepts(request: BuiltRequest): boolean {
 }
 
 const eventArb: fc.Arbitrary<PusherWebhookEvent> = fc.oneof(
-  fc.record({ name: fc.constantFrom('member_added', 'member_removed'), channel: fc.constantFrom('presence-a', 'presence-b;c', 'presence-é'), user_id: fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' }) }),
+  fc.record({
+    name: fc.constantFrom('member_added', 'member_removed'),
+    channel: fc.constantFrom('presence-a', 'presence-b;c', 'presence-é'),
+    user_id: fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' }),
+  }),
   fc.record({ name: fc.constantFrom('channel_occupied', 'channel_vacated'), channel: fc.constantFrom('presence-a', 'private-x') }),
-  fc.record({ name: fc.constant('client_event'), channel: fc.constant('presence-a'), event: fc.constant('client-typing'), data: fc.json() }),
+  fc.record({
+    name: fc.constant('client_event'),
+    channel: fc.constant('presence-a'),
+    event: fc.constant('client-typing'),
+    data: fc.json(),
+  }),
 );
 
 describe('Pusher signatures: pusher-http-node is the oracle', () => {
-  const receiver = createReceiver({ pusher: { keys: [{ key: PUSHER_APP_KEY, secret: PUSHER_APP_SECRET }, { key: PUSHER_APP_KEY, secret: ROTATED_SECRET }] }, onError: () => undefined });
+  const receiver = createReceiver({
+    pusher: {
+      keys: [
+        { key: PUSHER_APP_KEY, secret: PUSHER_APP_SECRET },
+        { key: PUSHER_APP_KEY, secret: ROTATED_SECRET },
+      ],
+    },
+    onError: () => undefined,
+  });
   let server: RunningServer;
   beforeAll(async () => {
     server = await startExpress(receiver);
@@ -57,13 +82,21 @@ describe('Pusher signatures: pusher-http-node is the oracle', () => {
 
   it('every single and batched webhook the builders sign is valid for pusher-http-node and accepted here', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(eventArb, { minLength: 1, maxLength: 20 }), fc.nat({ max: 2 ** 41 }), fc.boolean(), async (events, timeMs, useRotated) => {
-        const secret = useRotated ? ROTATED_SECRET : PUSHER_APP_SECRET;
-        const request = events.length === 1 && useRotated ? pusherSingleRequest(timeMs, events[0] as PusherWebhookEvent, { secret }) : pusherRequest(timeMs, events, { secret });
-        expect(oracleAccepts(request)).toBe(true);
-        const res = await postTo(server.url, request);
-        expect(res.status, JSON.stringify(res.json)).toBe(200);
-      }),
+      fc.asyncProperty(
+        fc.array(eventArb, { minLength: 1, maxLength: 20 }),
+        fc.nat({ max: 2 ** 41 }),
+        fc.boolean(),
+        async (events, timeMs, useRotated) => {
+          const secret = useRotated ? ROTATED_SECRET : PUSHER_APP_SECRET;
+          const request =
+            events.length === 1 && useRotated
+              ? pusherSingleRequest(timeMs, events[0] as PusherWebhookEvent, { secret })
+              : pusherRequest(timeMs, events, { secret });
+          expect(oracleAccepts(request)).toBe(true);
+          const res = await postTo(server.url, request);
+          expect(res.status, JSON.stringify(res.json)).toBe(200);
+        },
+      ),
       { numRuns: 60 },
     );
     await receiver.idle();
@@ -76,11 +109,18 @@ describe('Pusher signatures: pusher-http-node is the oracle', () => {
   });
 
   it('a wrong secret is rejected by both', async () => {
-    await expectRejected(pusherRequest(1_700_000_000_001, [pusherMemberEvent('member_added', 'presence-a', 'eve')], { secret: 'not-the-secret' }));
+    await expectRejected(
+      pusherRequest(1_700_000_000_001, [pusherMemberEvent('member_added', 'presence-a', 'eve')], { secret: 'not-the-secret' }),
+    );
   });
 
   it('a key the receiver does not have is rejected by both; the 401 names the keys it has, never a secret', async () => {
-    const message = await expectRejected(pusherRequest(1_700_000_000_002, [pusherMemberEvent('member_added', 'presence-a', 'trent')], { key: OTHER_KEY, secret: PUSHER_APP_SECRET }));
+    const message = await expectRejected(
+      pusherRequest(1_700_000_000_002, [pusherMemberEvent('member_added', 'presence-a', 'trent')], {
+        key: OTHER_KEY,
+        secret: PUSHER_APP_SECRET,
+      }),
+    );
     expect(message).toContain(PUSHER_APP_KEY);
     expect(message).not.toContain(PUSHER_APP_SECRET);
     expect(message).not.toContain(ROTATED_SECRET);
@@ -97,7 +137,14 @@ describe('Pusher signatures: pusher-http-node is the oracle', () => {
 
   it('a correctly signed body that is not JSON: pusher-http-node finds it invalid, the receiver answers 400', async () => {
     const body = new TextEncoder().encode('{"time_ms":1,');
-    const request = { headers: { 'content-type': 'application/json', 'x-pusher-key': PUSHER_APP_KEY, 'x-pusher-signature': signPusher(body, PUSHER_APP_SECRET) }, body };
+    const request = {
+      headers: {
+        'content-type': 'application/json',
+        'x-pusher-key': PUSHER_APP_KEY,
+        'x-pusher-signature': signPusher(body, PUSHER_APP_SECRET),
+      },
+      body,
+    };
     expect(oracleAccepts(request)).toBe(false);
     expect((await postTo(server.url, request)).status).toBe(400);
   });
@@ -113,6 +160,8 @@ describe('Pusher REST signing equals pusher-http-node createSignedQueryString', 
     expect(signedQuery('GET', users, {}, credentials, now)).toBe(oracle.createSignedQueryString({ method: 'GET', path: users }));
     const channels = `/apps/${PUSHER_APP_ID}/channels`;
     const params = { filter_by_prefix: 'presence-', info: 'user_count' };
-    expect(signedQuery('GET', channels, params, credentials, now)).toBe(oracle.createSignedQueryString({ method: 'GET', path: channels, params }));
+    expect(signedQuery('GET', channels, params, credentials, now)).toBe(
+      oracle.createSignedQueryString({ method: 'GET', path: channels, params }),
+    );
   });
 });

@@ -25,7 +25,14 @@ describe('NestJS recipe (Express adapter, middleware mounted in main.ts)', () =>
   });
 
   it('a signed delivery is applied (200) and the Nest controller reads it; a forged one gets 401', async () => {
-    const enter = ablyBatchRequest([ablyPresenceItem('nest-room', [{ id: 'ns1:0:0', clientId: 'nest-user', connectionId: 'ns1', action: 2, timestamp: 1_700_000_000_000 }])], { key: SUITE_KEY });
+    const enter = ablyBatchRequest(
+      [
+        ablyPresenceItem('nest-room', [
+          { id: 'ns1:0:0', clientId: 'nest-user', connectionId: 'ns1', action: 2, timestamp: 1_700_000_000_000 },
+        ]),
+      ],
+      { key: SUITE_KEY },
+    );
     const answer = await sendHttp(`${base}/webhooks`, enter);
     expect([answer.status, JSON.parse(answer.text)]).toEqual([200, { ok: true, events: 1, rejected: 0 }]);
     await receiver.idle();

@@ -19,7 +19,10 @@ type Route = typeof RouteModule;
 type Lib = typeof LibModule;
 
 function presence(action: number, timestamp: number): BuiltRequest {
-  return ablyBatchRequest([ablyPresenceItem('next-room', [{ id: `nx${timestamp}:0:0`, clientId: 'next-user', connectionId: 'nx1', action, timestamp }])], { key: SUITE_KEY });
+  return ablyBatchRequest(
+    [ablyPresenceItem('next-room', [{ id: `nx${timestamp}:0:0`, clientId: 'next-user', connectionId: 'nx1', action, timestamp }])],
+    { key: SUITE_KEY },
+  );
 }
 
 function request(built: BuiltRequest, headers: Record<string, string> = {}): Request {
@@ -58,7 +61,9 @@ describe.skipIf(!available)('Next.js App Router recipe: app/webhooks/route.ts', 
     expect([entered.status, await entered.json()]).toEqual([200, { ok: true, events: 1, rejected: 0 }]);
     expect((await reader.members('next-room')).map((m) => m.clientId)).toEqual(['next-user']); // committed before the answer
 
-    const forged = await first.route.POST(request(presence(3, 1_700_000_000_001), { 'x-ably-key': ablyKeyName(SUITE_KEY), 'x-ably-signature': 'AAAA' }));
+    const forged = await first.route.POST(
+      request(presence(3, 1_700_000_000_001), { 'x-ably-key': ablyKeyName(SUITE_KEY), 'x-ably-signature': 'AAAA' }),
+    );
     expect(forged.status).toBe(401);
 
     const second = await coldStart();

@@ -27,7 +27,14 @@ afterEach(async () => {
 });
 
 function member(channel: string, i: number): RawAblyPresence {
-  return { id: `conn-${i}:0:0`, clientId: `user-${i}`, connectionId: `conn-${i}`, action: 1, timestamp: NOW - 1000 + i, data: { channel, i } };
+  return {
+    id: `conn-${i}:0:0`,
+    clientId: `user-${i}`,
+    connectionId: `conn-${i}`,
+    action: 1,
+    timestamp: NOW - 1000 + i,
+    data: { channel, i },
+  };
 }
 
 /** channel -> members: `count` channels (the odd names first), channel k holding k % 4 members. */
@@ -44,7 +51,13 @@ async function fake(sets: Map<string, RawAblyPresence[]>, options: FakeAblyOptio
 
 const budget = (options: RequestBudgetOptions = {}) => new RequestBudget({ maxRequestsPerSecond: 1000, backoffMs: 1, ...options });
 
-async function batch(server: FakeAbly, channels: Iterable<string>, spend: RequestBudget, key = KEY, now = () => NOW): Promise<AblyBatchResult & { got: Map<string, Snapshot> }> {
+async function batch(
+  server: FakeAbly,
+  channels: Iterable<string>,
+  spend: RequestBudget,
+  key = KEY,
+  now = () => NOW,
+): Promise<AblyBatchResult & { got: Map<string, Snapshot> }> {
   const got = new Map<string, Snapshot>();
   const result = await ablyBatchPresence({ baseUrl: server.url, key, cipherKey: () => undefined, now }, channels, spend, (snapshot) => {
     expect(got.has(snapshot.channel), `one snapshot per channel (${snapshot.channel})`).toBe(false);
@@ -127,7 +140,10 @@ describe('ablyBatchPresence', () => {
 
   it('decodes members as webhooks are decoded (the data encoding chain), and an unreadable member makes the snapshot incomplete', async () => {
     const encoded = { ...member('enc', 0), data: '{"mood":"ok"}', encoding: 'json' };
-    const sets = new Map<string, RawAblyPresence[]>([['enc', [encoded]], ['bad', [member('bad', 0), { nope: true } as unknown as RawAblyPresence]]]);
+    const sets = new Map<string, RawAblyPresence[]>([
+      ['enc', [encoded]],
+      ['bad', [member('bad', 0), { nope: true } as unknown as RawAblyPresence]],
+    ]);
     const server = await fake(sets);
     const { got } = await batch(server, sets.keys(), budget());
     expect(got.get('enc')?.events[0]?.member.data).toEqual({ mood: 'ok' });
@@ -157,13 +173,24 @@ describe('ablyBatchPresence', () => {
     servers.push(raw);
     await batch(server, sets.keys(), budget());
     expect(server.counts.batch).toBe(1);
-    await ablyBatchPresence({ baseUrl: raw.url, key: KEY, cipherKey: () => undefined, now: () => NOW }, ODD_NAMES, budget({ retries: 0 }), () => {});
+    await ablyBatchPresence(
+      { baseUrl: raw.url, key: KEY, cipherKey: () => undefined, now: () => NOW },
+      ODD_NAMES,
+      budget({ retries: 0 }),
+      () => {},
+    );
     expect(seen[0]).toBe(`?channels=${ODD_NAMES.map(encodeURIComponent).join(',')}`);
   });
 
   it('retries a channel that failed inside the batch once alone, and reports only those that fail again', async () => {
     const sets = truth(40);
-    const server = await fake(sets, { batchErrors: new Map([['room-3', 1], ['room-5', Infinity]]), singleErrors: new Set(['room-5']) });
+    const server = await fake(sets, {
+      batchErrors: new Map([
+        ['room-3', 1],
+        ['room-5', Infinity],
+      ]),
+      singleErrors: new Set(['room-5']),
+    });
     const { got, failures, alone } = await batch(server, sets.keys(), budget({ retries: 1 }));
     sets.delete('room-5');
     expectMatchesTruth(got, sets);
@@ -178,7 +205,10 @@ describe('ablyBatchPresence', () => {
 
   it('fetches a channel whose batch entry may be cut short through the paginated snapshot', async () => {
     const sets = truth(10);
-    sets.set('big', Array.from({ length: 1500 }, (_, i) => member('big', i)));
+    sets.set(
+      'big',
+      Array.from({ length: 1500 }, (_, i) => member('big', i)),
+    );
     const server = await fake(sets, { batchMemberCap: 1000 }, 1000);
     const { got, alone } = await batch(server, sets.keys(), budget());
     expectMatchesTruth(got, sets);
@@ -188,7 +218,10 @@ describe('ablyBatchPresence', () => {
   });
 
   it('sends a name containing a comma (which the list cannot carry) alone', async () => {
-    const sets = new Map([['a,b', [member('a,b', 0)]], ['c', [member('c', 1)]]]);
+    const sets = new Map([
+      ['a,b', [member('a,b', 0)]],
+      ['c', [member('c', 1)]],
+    ]);
     const server = await fake(sets);
     const { got, alone } = await batch(server, sets.keys(), budget());
     expectMatchesTruth(got, sets);

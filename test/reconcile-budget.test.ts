@@ -59,7 +59,11 @@ const input = (url: string) => ({ provider: 'ably' as const, channel: 'room', ur
 
 describe('RequestBudget over loopback HTTP', () => {
   it('retries a 429 after its Retry-After, then answers; every request is counted', async () => {
-    const server = await loopback((_req, res, i) => (i === 0 ? json(res, 429, { error: { message: 'Rate limit exceeded', code: 42910 } }, { 'retry-after': '1' }) : json(res, 200, { ok: true })));
+    const server = await loopback((_req, res, i) =>
+      i === 0
+        ? json(res, 429, { error: { message: 'Rate limit exceeded', code: 42910 } }, { 'retry-after': '1' })
+        : json(res, 200, { ok: true }),
+    );
     const budget = new RequestBudget({ maxRequestsPerSecond: 1000, backoffMs: 0 });
     const answer = await budget.fetchJson(input(`${server.url}/x`));
     expect(answer.json).toEqual({ ok: true });
@@ -107,7 +111,9 @@ describe('RequestBudget over loopback HTTP', () => {
     const server = await loopback((_req, res) => void setTimeout(() => json(res, 200, {}), 15));
     const budget = new RequestBudget({ concurrency: 3, maxRequestsPerSecond: 1000 });
     const started: number[] = [];
-    await Promise.all(Array.from({ length: 12 }, (_, i) => budget.fetchJson({ ...input(`${server.url}/${i}`), onSend: () => void started.push(i) })));
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => budget.fetchJson({ ...input(`${server.url}/${i}`), onSend: () => void started.push(i) })),
+    );
     expect(server.peakOpen).toBeGreaterThan(0);
     expect(server.peakOpen).toBeLessThanOrEqual(3);
     // Started in the order asked (the server's arrival order over several connections is not).
@@ -120,7 +126,9 @@ describe('RequestBudget over loopback HTTP', () => {
     const server = await loopback((_req, res) => json(res, 200, {}));
     const budget = new RequestBudget({ concurrency: 5, maxRequestsPerSecond: 20 });
     const starts: number[] = [];
-    await Promise.all(Array.from({ length: 5 }, (_, i) => budget.fetchJson({ ...input(`${server.url}/${i}`), onSend: () => void starts.push(Date.now()) })));
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) => budget.fetchJson({ ...input(`${server.url}/${i}`), onSend: () => void starts.push(Date.now()) })),
+    );
     // 5 starts at 20/s: 4 gaps of 50 ms at least, whatever the concurrency allows. Taken where the
     // requests start (the server's arrival times also carry connection set-up), less a few ms of
     // timer rounding.

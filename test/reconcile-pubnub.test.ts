@@ -28,7 +28,12 @@ afterEach(async () => {
 /** `count` channels (odd names first); channel k holds k % 3 members, some with state. */
 function truth(count: number): Map<string, TruthMember[]> {
   const names = [...ODD_NAMES, ...Array.from({ length: Math.max(0, count - ODD_NAMES.length) }, (_, i) => `room-${i}`)].slice(0, count);
-  return new Map(names.map((name, k) => [name, Array.from({ length: k % 3 }, (_, i) => (i === 0 ? { clientId: `u-${i}` } : { clientId: `u-${i}`, data: { k, i } }))]));
+  return new Map(
+    names.map((name, k) => [
+      name,
+      Array.from({ length: k % 3 }, (_, i) => (i === 0 ? { clientId: `u-${i}` } : { clientId: `u-${i}`, data: { k, i } })),
+    ]),
+  );
 }
 
 async function fake(sets: Map<string, TruthMember[]>, options: FakePubNubOptions = {}): Promise<FakePubNub> {
@@ -38,7 +43,12 @@ async function fake(sets: Map<string, TruthMember[]>, options: FakePubNubOptions
 }
 
 const budget = (options: RequestBudgetOptions = {}) => new RequestBudget({ maxRequestsPerSecond: 1000, backoffMs: 1, ...options });
-const optionsFor = (server: FakeRestServer): PubNubHereNowOptions => ({ baseUrl: server.url, subscribeKey: SUB, uuid: 'reconciler', now: () => NOW });
+const optionsFor = (server: FakeRestServer): PubNubHereNowOptions => ({
+  baseUrl: server.url,
+  subscribeKey: SUB,
+  uuid: 'reconciler',
+  now: () => NOW,
+});
 
 function collect() {
   const got = new Map<string, Snapshot>();
@@ -49,7 +59,10 @@ function collect() {
   return { got, onSnapshot };
 }
 
-const listed = (snapshot: Snapshot | undefined) => (snapshot?.events ?? []).map((e) => (e.member.data === undefined ? { clientId: e.memberKey } : { clientId: e.memberKey, data: e.member.data }));
+const listed = (snapshot: Snapshot | undefined) =>
+  (snapshot?.events ?? []).map((e) =>
+    e.member.data === undefined ? { clientId: e.memberKey } : { clientId: e.memberKey, data: e.member.data },
+  );
 
 describe('pubnubGlobalHereNow', () => {
   it('gives a snapshot for every channel with someone present, from one request, stamped request time - 3 s', async () => {
@@ -74,7 +87,9 @@ describe('pubnubGlobalHereNow', () => {
 
   it('rejects with a ResyncError on a failure or another shape', async () => {
     const server = await fake(truth(3));
-    await expect(pubnubGlobalHereNow({ ...optionsFor(server), subscribeKey: 'sub-c-other' }, budget(), () => {})).rejects.toMatchObject({ status: 400 });
+    await expect(pubnubGlobalHereNow({ ...optionsFor(server), subscribeKey: 'sub-c-other' }, budget(), () => {})).rejects.toMatchObject({
+      status: 400,
+    });
     const odd = await startFakeRest(() => ({ status: 200, body: { status: 200, channels: {} } }));
     servers.push(odd);
     await expect(pubnubGlobalHereNow(optionsFor(odd), budget(), () => {})).rejects.toThrow(/payload\.channels/);
@@ -103,11 +118,16 @@ describe('pubnubMultiHereNow', () => {
       expect(request.url.searchParams.get('state')).toBe('1');
     }
     const first = server.requests.find((r) => r.url.pathname.includes('chat'));
-    expect(first?.url.pathname).toContain(`/channel/${['chat:lobby', 'room/4', 'with space', 'café ☕', '日本語'].map(encodeURIComponent).join(',')},`);
+    expect(first?.url.pathname).toContain(
+      `/channel/${['chat:lobby', 'room/4', 'with space', 'café ☕', '日本語'].map(encodeURIComponent).join(',')},`,
+    );
   });
 
   it('marks a channel with more members than listed incomplete', async () => {
-    const sets = new Map([['big', Array.from({ length: 5 }, (_, i) => ({ clientId: `u${i}` }))], ['small', [{ clientId: 'a' }]]]);
+    const sets = new Map([
+      ['big', Array.from({ length: 5 }, (_, i) => ({ clientId: `u${i}` }))],
+      ['small', [{ clientId: 'a' }]],
+    ]);
     const server = await fake(sets, { truncate: 2 });
     const { got, onSnapshot } = collect();
     await pubnubMultiHereNow(optionsFor(server), sets.keys(), budget(), onSnapshot);

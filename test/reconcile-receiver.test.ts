@@ -10,7 +10,14 @@ import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
 import type { RawAblyPresence, TruthMember } from '@presence-webhooks/testing';
-import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, generateAblyHistory, generatePubNubHistory, PUBNUB_SUB_KEY } from '@presence-webhooks/testing';
+import {
+  ABLY_ACTION,
+  ablyBatchRequest,
+  ablyPresenceItem,
+  generateAblyHistory,
+  generatePubNubHistory,
+  PUBNUB_SUB_KEY,
+} from '@presence-webhooks/testing';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { FakeAbly } from './helpers/fake-ably-rest.js';
@@ -42,22 +49,46 @@ function pubnubTruth(seed: number): Map<string, TruthMember[]> {
 }
 
 const truthOf = (truth: ReadonlyMap<string, readonly TruthMember[]>, channel: string) => [...(truth.get(channel) ?? [])];
-const memberCount = (truth: ReadonlyMap<string, readonly TruthMember[]>) => [...truth.values()].reduce((n, members) => n + members.length, 0);
+const memberCount = (truth: ReadonlyMap<string, readonly TruthMember[]>) =>
+  [...truth.values()].reduce((n, members) => n + members.length, 0);
 /** The fewest requests Ably's reconcile can make: the enumeration pages and one batch per 100 channels. */
 const ablyMinimum = (listed: number, page: number) => Math.max(1, Math.ceil(listed / page)) + Math.ceil(listed / 100);
 
-async function ablyRig(sets: Map<string, RawAblyPresence[]>, options: Partial<ReceiverOptions> = {}, fakeOptions: Parameters<typeof startFakeAbly>[3] = {}) {
+async function ablyRig(
+  sets: Map<string, RawAblyPresence[]>,
+  options: Partial<ReceiverOptions> = {},
+  fakeOptions: Parameters<typeof startFakeAbly>[3] = {},
+) {
   const fake = await startFakeAbly(KEY, sets, 1000, { enumerationPageSize: PAGE, ...fakeOptions });
-  return startRig(fake, { ably: { keys: [KEY], rest: { baseUrl: fake.url } }, resync: { maxRequestsPerSecond: 1000 }, ...options }, cleanups);
+  return startRig(
+    fake,
+    { ably: { keys: [KEY], rest: { baseUrl: fake.url } }, resync: { maxRequestsPerSecond: 1000 }, ...options },
+    cleanups,
+  );
 }
 
 /** A present member the store holds from before the restart, stamped a minute before now. */
 function ghost(provider: 'ably' | 'pubnub', channel: string, i: number): PresenceEvent {
   const ts = Date.now() - 60_000;
   const clientId = `ghost-${i}`;
-  if (provider === 'pubnub') return { provider, channel, memberKey: clientId, present: true, member: { clientId, timestamp: ts }, order: { ts, serial: -1, index: -1, rank: 0, id: `${channel}-${clientId}` } };
+  if (provider === 'pubnub')
+    return {
+      provider,
+      channel,
+      memberKey: clientId,
+      present: true,
+      member: { clientId, timestamp: ts },
+      order: { ts, serial: -1, index: -1, rank: 0, id: `${channel}-${clientId}` },
+    };
   const connectionId = `ghost-conn-${i}`;
-  return { provider, channel, memberKey: `${connectionId}:${clientId}`, present: true, member: { clientId, connectionId, timestamp: ts }, order: { ts, serial: -1, index: 0, rank: 0, id: `${channel}-${clientId}` } };
+  return {
+    provider,
+    channel,
+    memberKey: `${connectionId}:${clientId}`,
+    present: true,
+    member: { clientId, connectionId, timestamp: ts },
+    order: { ts, serial: -1, index: 0, rank: 0, id: `${channel}-${clientId}` },
+  };
 }
 
 describe('restart on an empty MemoryStore, no deliveries afterwards', () => {
@@ -68,9 +99,21 @@ describe('restart on an empty MemoryStore, no deliveries afterwards', () => {
     expect(result).toBeDefined();
     for (const channel of CHANNELS) expect(await storedSet(receiver.store, channel), channel).toEqual(truthOf(truth, channel));
     const minimum = ablyMinimum(sets.size, PAGE);
-    expect(result).toMatchObject({ complete: true, failed: [], ranHere: true, channels: sets.size, requests: minimum, changes: memberCount(truth) });
+    expect(result).toMatchObject({
+      complete: true,
+      failed: [],
+      ranHere: true,
+      channels: sets.size,
+      requests: minimum,
+      changes: memberCount(truth),
+    });
     expect(result?.providers.ably).toMatchObject({ requests: minimum, complete: true });
-    expect(fake.counts).toMatchObject({ channels: Math.ceil(sets.size / PAGE), batch: Math.ceil(sets.size / 100), single: 0, throttled: 0 });
+    expect(fake.counts).toMatchObject({
+      channels: Math.ceil(sets.size / PAGE),
+      batch: Math.ceil(sets.size / 100),
+      single: 0,
+      throttled: 0,
+    });
     const joins = recorded.presence.filter((e) => e.name === 'join');
     expect(joins).toHaveLength(memberCount(truth));
     expect(recorded.presence.filter((e) => e.name === 'leave')).toEqual([]);
@@ -80,7 +123,11 @@ describe('restart on an empty MemoryStore, no deliveries afterwards', () => {
   it('PubNub: ready() rebuilds every channel from one global Here Now', async () => {
     const truth = pubnubTruth(7);
     const fake = await startFakePubNub(PUBNUB_SUB_KEY, truth);
-    const { receiver, recorded } = await startRig(fake, { pubnub: { secret: SECRET, subscribeKey: PUBNUB_SUB_KEY, rest: { baseUrl: fake.url } }, resync: { maxRequestsPerSecond: 1000 } }, cleanups);
+    const { receiver, recorded } = await startRig(
+      fake,
+      { pubnub: { secret: SECRET, subscribeKey: PUBNUB_SUB_KEY, rest: { baseUrl: fake.url } }, resync: { maxRequestsPerSecond: 1000 } },
+      cleanups,
+    );
     const result = await receiver.ready();
     for (const channel of CHANNELS) expect(await storedSet(receiver.store, channel), channel).toEqual(truthOf(truth, channel));
     // An empty store holds no channel the global answer could miss: one request, no multi-channel one.
@@ -104,7 +151,9 @@ describe('restart on a store holding members who left while the receiver was dow
     for (const channel of CHANNELS) expect(await storedSet(store, channel), channel).toEqual(truthOf(truth, channel));
     for (const channel of GONE) expect(await store.members(channel), channel).toEqual([]);
     const leaves = recorded.presence.filter((e) => e.name === 'leave');
-    expect(leaves.map((e) => `${e.payload.channel}/${e.payload.member.clientId}`).sort()).toEqual(ghosts.map((g) => `${g.channel}/${g.member.clientId}`).sort());
+    expect(leaves.map((e) => `${e.payload.channel}/${e.payload.member.clientId}`).sort()).toEqual(
+      ghosts.map((g) => `${g.channel}/${g.member.clientId}`).sort(),
+    );
     for (const leave of leaves) expect(leave.payload).toMatchObject({ reason: 'resync' });
     // The store's channels the listing lacks went into the batches too.
     expect(result).toMatchObject({ complete: true, failed: [], channels: sets.size + GONE.length });
@@ -117,12 +166,22 @@ describe('restart on a store holding members who left while the receiver was dow
     const ghosts = [...ODD_NAMES, ...GONE].flatMap((channel) => [ghost('pubnub', channel, 0), ghost('pubnub', channel, 1)]);
     await store.apply(ghosts);
     const fake = await startFakePubNub(PUBNUB_SUB_KEY, truth);
-    const { receiver, recorded } = await startRig(fake, { pubnub: { secret: SECRET, subscribeKey: PUBNUB_SUB_KEY, rest: { baseUrl: fake.url } }, resync: { maxRequestsPerSecond: 1000 }, store }, cleanups);
+    const { receiver, recorded } = await startRig(
+      fake,
+      {
+        pubnub: { secret: SECRET, subscribeKey: PUBNUB_SUB_KEY, rest: { baseUrl: fake.url } },
+        resync: { maxRequestsPerSecond: 1000 },
+        store,
+      },
+      cleanups,
+    );
     const result = await receiver.ready();
     for (const channel of CHANNELS) expect(await storedSet(store, channel), channel).toEqual(truthOf(truth, channel));
     for (const channel of GONE) expect(await store.members(channel), channel).toEqual([]);
     const leaves = recorded.presence.filter((e) => e.name === 'leave');
-    expect(leaves.map((e) => `${e.payload.channel}/${e.payload.member.clientId}`).sort()).toEqual(ghosts.map((g) => `${g.channel}/${g.member.clientId}`).sort());
+    expect(leaves.map((e) => `${e.payload.channel}/${e.payload.member.clientId}`).sort()).toEqual(
+      ghosts.map((g) => `${g.channel}/${g.member.clientId}`).sort(),
+    );
     for (const leave of leaves) expect(leave.payload).toMatchObject({ reason: 'resync' });
     expect(result).toMatchObject({ complete: true, failed: [] });
     expect(fake.counts.global).toBe(1);
@@ -138,7 +197,14 @@ describe('the watermark: a late delivery older than the snapshot', () => {
     expect(result?.complete).toBe(true);
     const before = recorded.presence.length;
     const channel = 'café ☕';
-    const late = (connectionId: string, timestamp: number): RawAblyPresence => ({ id: `${connectionId}:0:0`, clientId: 'late', connectionId, action: ABLY_ACTION.enter, timestamp, data: { late: true } });
+    const late = (connectionId: string, timestamp: number): RawAblyPresence => ({
+      id: `${connectionId}:0:0`,
+      clientId: 'late',
+      connectionId,
+      action: ABLY_ACTION.enter,
+      timestamp,
+      data: { late: true },
+    });
     // Sent before the snapshot was taken, delivered after it was applied.
     await post(ablyBatchRequest([ablyPresenceItem(channel, [late('late-old', Date.now() - 30_000)])], { key: KEY }));
     await receiver.idle();
@@ -155,8 +221,15 @@ describe('429 with Retry-After and per-channel errors in the middle of a reconci
   it('end with the right set, and a channel that cannot be had in failed', async () => {
     const { sets, truth } = ablyTruth(19);
     // 2 requests a second at the fake: the third answers 429 with Retry-After: 1.
-    const batchErrors = new Map([['chat:lobby', 1], ['日本語', Infinity]]);
-    const { receiver, fake, recorded } = await ablyRig(sets, {}, { maxRequestsPerSecond: 2, batchErrors, singleErrors: new Set(['日本語']) });
+    const batchErrors = new Map([
+      ['chat:lobby', 1],
+      ['日本語', Infinity],
+    ]);
+    const { receiver, fake, recorded } = await ablyRig(
+      sets,
+      {},
+      { maxRequestsPerSecond: 2, batchErrors, singleErrors: new Set(['日本語']) },
+    );
     const result = await receiver.ready();
     expect(fake.counts.throttled).toBeGreaterThan(0);
     expect(result).toMatchObject({ complete: false, failed: ['日本語'] });
@@ -177,7 +250,9 @@ describe.skipIf(!redis)('two receivers on one RedisStore start together', () => 
     const stores = [new RedisStore({ url: REDIS_URL, prefix }), new RedisStore({ url: REDIS_URL, prefix })];
     // A ghost from before the restart, which one of the two must remove.
     await stores[0]?.apply([ghost('ably', 'chat:lobby', 0)]);
-    const receivers = stores.map((store) => createReceiver({ ably: { keys: [KEY], rest: { baseUrl: fake.url } }, resync: { maxRequestsPerSecond: 1000 }, store }));
+    const receivers = stores.map((store) =>
+      createReceiver({ ably: { keys: [KEY], rest: { baseUrl: fake.url } }, resync: { maxRequestsPerSecond: 1000 }, store }),
+    );
     cleanups.push(
       async () => {
         await deleteKeys(admin, prefix);

@@ -25,8 +25,21 @@ let test = 0;
 function delivery() {
   const n = test++;
   const channels = [`ack${n}-a`, `ack${n}-b`];
-  const message = { id: `conn${n}:0:0`, clientId: `client-${n}`, connectionId: `conn${n}`, action: ABLY_ACTION.enter, timestamp: 1_700_000_000_000 + n, data: { n } };
-  return { channels, request: ablyBatchRequest(channels.map((c) => ablyPresenceItem(c, [message])), { key: KEY }) };
+  const message = {
+    id: `conn${n}:0:0`,
+    clientId: `client-${n}`,
+    connectionId: `conn${n}`,
+    action: ABLY_ACTION.enter,
+    timestamp: 1_700_000_000_000 + n,
+    data: { n },
+  };
+  return {
+    channels,
+    request: ablyBatchRequest(
+      channels.map((c) => ablyPresenceItem(c, [message])),
+      { key: KEY },
+    ),
+  };
 }
 
 async function until(condition: () => boolean, what: string): Promise<void> {

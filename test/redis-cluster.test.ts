@@ -28,7 +28,10 @@ describe.skipIf(!tools)('RedisStore on a Redis Cluster', () => {
     await cluster?.stop();
   });
 
-  const cases = storeConformanceCases(({ tombstoneHorizonMs, namespace }) => new RedisStore({ client, prefix: `cl:${namespace}`, tombstoneHorizonMs }), { numRuns: 15 });
+  const cases = storeConformanceCases(
+    ({ tombstoneHorizonMs, namespace }) => new RedisStore({ client, prefix: `cl:${namespace}`, tombstoneHorizonMs }),
+    { numRuns: 15 },
+  );
   for (const c of cases) it(c.name, c.run);
 
   it('spreads channels over the nodes, each channel within one slot', async () => {

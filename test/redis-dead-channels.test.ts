@@ -48,23 +48,27 @@ describe.skipIf(!available)('RedisStore frees dead channels', () => {
     await admin.quit();
   });
 
-  it('100k PubNub channels joined and left: after the horizon and a collection no key and no index entry is left', { timeout: 120_000 }, async () => {
-    const store = new RedisStore({ url: REDIS_URL, prefix, tombstoneHorizonMs: 2000, clockSkewMs: 0, commandTimeoutMs: 10_000 });
-    try {
-      const names = Array.from({ length: CHANNELS }, (_, i) => `dead-${i}`);
-      const last = names[CHANNELS - 1] as string;
-      for (let i = 0; i < CHANNELS; i += 1000) await store.apply(names.slice(i, i + 1000).map((c) => pubnub(c, true, 1, 1)));
-      for (let i = 0; i < CHANNELS; i += 1000) await store.apply(names.slice(i, i + 1000).map((c) => pubnub(c, false, 2, 0)));
-      expect(await store.channelCount()).toBe(CHANNELS);
-      expect(await store.reportedOccupancy(last)).toEqual({ occupancy: 0, timestamp: 2 });
-      await sleep(2200);
-      expect(await store.collect()).toBe(CHANNELS);
-      expect(await store.channelCount()).toBe(0);
-      expect(await store.channels()).toEqual([]);
-      expect(await store.reportedOccupancy(last)).toBeUndefined();
-      expect(await channelKeysLeft(admin)).toBe(0);
-    } finally {
-      await store.close();
-    }
-  });
+  it(
+    '100k PubNub channels joined and left: after the horizon and a collection no key and no index entry is left',
+    { timeout: 120_000 },
+    async () => {
+      const store = new RedisStore({ url: REDIS_URL, prefix, tombstoneHorizonMs: 2000, clockSkewMs: 0, commandTimeoutMs: 10_000 });
+      try {
+        const names = Array.from({ length: CHANNELS }, (_, i) => `dead-${i}`);
+        const last = names[CHANNELS - 1] as string;
+        for (let i = 0; i < CHANNELS; i += 1000) await store.apply(names.slice(i, i + 1000).map((c) => pubnub(c, true, 1, 1)));
+        for (let i = 0; i < CHANNELS; i += 1000) await store.apply(names.slice(i, i + 1000).map((c) => pubnub(c, false, 2, 0)));
+        expect(await store.channelCount()).toBe(CHANNELS);
+        expect(await store.reportedOccupancy(last)).toEqual({ occupancy: 0, timestamp: 2 });
+        await sleep(2200);
+        expect(await store.collect()).toBe(CHANNELS);
+        expect(await store.channelCount()).toBe(0);
+        expect(await store.channels()).toEqual([]);
+        expect(await store.reportedOccupancy(last)).toBeUndefined();
+        expect(await channelKeysLeft(admin)).toBe(0);
+      } finally {
+        await store.close();
+      }
+    },
+  );
 });

@@ -40,7 +40,18 @@ describe.skipIf(!available)('Redis connection faults mid-stream, after-store mod
     const receiver = createReceiver({ ably: { keys: [KEY] }, store, ack: 'after-store' });
     const lines: ReceiverLine[] = [];
     for (const name of ['join', 'update', 'leave'] as const satisfies PresenceEventName[]) {
-      receiver.on(name, (e) => void lines.push({ instance: 'in-process', event: name, channel: e.channel, clientId: e.member.clientId, connectionId: e.member.connectionId, timestamp: e.member.timestamp }));
+      receiver.on(
+        name,
+        (e) =>
+          void lines.push({
+            instance: 'in-process',
+            event: name,
+            channel: e.channel,
+            clientId: e.member.clientId,
+            connectionId: e.member.connectionId,
+            timestamp: e.member.timestamp,
+          }),
+      );
     }
     const errors: Error[] = [];
     receiver.onError((e) => void errors.push(e));

@@ -51,7 +51,10 @@ describe.skipIf(!available)('RedisStore lease: one reconcile per fleet', () => {
       return who;
     };
     const options = { ttlMs: 150, pollMs: 20 };
-    const [ra, rb] = await Promise.all([runOncePerFleet(a, 'reconcile', options, work('a')), runOncePerFleet(b, 'reconcile', options, work('b'))]);
+    const [ra, rb] = await Promise.all([
+      runOncePerFleet(a, 'reconcile', options, work('a')),
+      runOncePerFleet(b, 'reconcile', options, work('b')),
+    ]);
     expect(runs).toHaveLength(1);
     const [ran, waited] = ra.ran ? [ra, rb] : [rb, ra];
     expect(ran).toMatchObject({ ran: true, value: runs[0] });

@@ -26,7 +26,11 @@ describe.skipIf(!available)('two receiver processes sharing one Redis', () => {
   beforeAll(() => {
     // The processes run the built example: build it (and what it references) if it is not up to date.
     const root = fileURLToPath(new URL('..', import.meta.url));
-    execFileSync(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-b', 'examples/multi-instance-redis'], { cwd: root, stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-b', 'examples/multi-instance-redis'],
+      { cwd: root, stdio: 'inherit' },
+    );
   });
   afterAll(async () => {
     await Promise.all(receivers.map((r) => r.stop()));
@@ -45,7 +49,13 @@ describe.skipIf(!available)('two receiver processes sharing one Redis', () => {
       expect(receivers).toHaveLength(2);
       const channels = ['lobby', 'room-1', 'room-2'].map((c) => `s${seed}-${c}`);
       const history = generateAblyHistory({ seed, channels, clients: 10, steps: 300 });
-      const sent = await sendStream(history.entries, { urls: receivers.map((r) => r.url), key: DEMO_KEY, random: seededRandom(seed * 7), concurrency: 6, duplicateRate: 0.3 });
+      const sent = await sendStream(history.entries, {
+        urls: receivers.map((r) => r.url),
+        key: DEMO_KEY,
+        random: seededRandom(seed * 7),
+        concurrency: 6,
+        duplicateRate: 0.3,
+      });
       expect(sent.answers).toEqual(new Map([['200', sent.deliveries]]));
       await Promise.all(receivers.map((r) => r.idle()));
 

@@ -40,7 +40,12 @@ interface Try {
 async function post(url: string, request: BuiltRequest): Promise<Try> {
   const sentAt = Date.now();
   try {
-    const response = await fetch(url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+      signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+    });
     const text = await response.text();
     const code = response.ok ? undefined : (JSON.parse(text) as { error?: { code?: string } }).error?.code;
     return { sentAt, answeredAt: Date.now(), status: response.status, ...(code === undefined ? {} : { code }) };
@@ -73,74 +78,87 @@ describe.skipIf(!available)('after-store receiver on a Redis that is shut down a
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers every request within the bound, never 200 while Redis is down, and ends equal to the truth', { timeout: 90_000 }, async () => {
-    const port = await freePort();
-    const url = `redis://127.0.0.1:${port}`;
-    server = startRedis(port, dir);
-    await waitForPing(url);
-    const store = new RedisStore({ url, prefix: 'outage-receiver', redisOptions: { retryStrategy: () => 50 } });
-    const receiver = createReceiver({ ably: { keys: [KEY] }, store, ack: 'after-store', ackTimeoutMs: ACK_TIMEOUT_MS, onError: () => undefined, onReject: () => undefined });
-    const http = await startExpress(receiver);
-    const history = generateAblyHistory({ seed: 1818, channels: ['o-lobby', 'o-room-1', 'o-room-2'], clients: 8, steps: 300 });
-    const random = seededRandom(18);
-    const plan = ablyDeliveries(history.entries, random, { maxItems: 4, maxPerItem: 4, duplicateRate: 0.2 }).map((items) => ablyBatchRequest(items, { key: KEY }));
-    const tries: Try[] = [];
-    let down: { from: number; to: number } | undefined;
-    let outage: Promise<void> | undefined;
-    try {
-      let next = 0;
-      let undelivered = 0;
-      const worker = async () => {
-        while (next < plan.length) {
-          const n = next++;
-          if (n === 12) {
-            // SHUTDOWN (the append-only file is flushed), wait for the exit, and restart 4 s later.
-            outage = (async () => {
-              const exited = new Promise((resolve) => server?.once('exit', resolve));
-              const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-              admin.on('error', () => undefined);
-              await admin.connect();
-              await admin.shutdown().catch(() => undefined);
-              admin.disconnect();
-              await exited;
-              const from = Date.now();
-              await sleep(4000);
-              // Down until the restart: the store may reconnect before this test's own PING answers.
-              down = { from, to: Date.now() };
-              server = startRedis(port, dir);
-              await waitForPing(url);
-            })();
+  it(
+    'answers every request within the bound, never 200 while Redis is down, and ends equal to the truth',
+    { timeout: 90_000 },
+    async () => {
+      const port = await freePort();
+      const url = `redis://127.0.0.1:${port}`;
+      server = startRedis(port, dir);
+      await waitForPing(url);
+      const store = new RedisStore({ url, prefix: 'outage-receiver', redisOptions: { retryStrategy: () => 50 } });
+      const receiver = createReceiver({
+        ably: { keys: [KEY] },
+        store,
+        ack: 'after-store',
+        ackTimeoutMs: ACK_TIMEOUT_MS,
+        onError: () => undefined,
+        onReject: () => undefined,
+      });
+      const http = await startExpress(receiver);
+      const history = generateAblyHistory({ seed: 1818, channels: ['o-lobby', 'o-room-1', 'o-room-2'], clients: 8, steps: 300 });
+      const random = seededRandom(18);
+      const plan = ablyDeliveries(history.entries, random, { maxItems: 4, maxPerItem: 4, duplicateRate: 0.2 }).map((items) =>
+        ablyBatchRequest(items, { key: KEY }),
+      );
+      const tries: Try[] = [];
+      let down: { from: number; to: number } | undefined;
+      let outage: Promise<void> | undefined;
+      try {
+        let next = 0;
+        let undelivered = 0;
+        const worker = async () => {
+          while (next < plan.length) {
+            const n = next++;
+            if (n === 12) {
+              // SHUTDOWN (the append-only file is flushed), wait for the exit, and restart 4 s later.
+              outage = (async () => {
+                const exited = new Promise((resolve) => server?.once('exit', resolve));
+                const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+                admin.on('error', () => undefined);
+                await admin.connect();
+                await admin.shutdown().catch(() => undefined);
+                admin.disconnect();
+                await exited;
+                const from = Date.now();
+                await sleep(4000);
+                // Down until the restart: the store may reconnect before this test's own PING answers.
+                down = { from, to: Date.now() };
+                server = startRedis(port, dir);
+                await waitForPing(url);
+              })();
+            }
+            if (!(await deliver(http.url, plan[n] as BuiltRequest, tries))) undelivered++;
           }
-          if (!(await deliver(http.url, plan[n] as BuiltRequest, tries))) undelivered++;
-        }
-      };
-      await Promise.all(Array.from({ length: 4 }, worker));
-      await outage;
-      await receiver.idle();
+        };
+        await Promise.all(Array.from({ length: 4 }, worker));
+        await outage;
+        await receiver.idle();
 
-      expect(down).toBeDefined();
-      const window = down as { from: number; to: number };
-      // Every request was answered: none hit the client's timeout, none lost its connection.
-      expect(tries.filter((t) => t.status === 'hang' || t.status === 'network')).toEqual([]);
-      // The outage was seen: requests sent while Redis was down were refused 503 store_failed.
-      const sentWhileDown = tries.filter((t) => t.sentAt >= window.from && t.answeredAt <= window.to);
-      expect(sentWhileDown.length).toBeGreaterThan(0);
-      expect(sentWhileDown.filter((t) => t.status !== 503 || t.code !== 'store_failed')).toEqual([]);
-      expect(tries.filter((t) => t.status !== 200 && t.status !== 503)).toEqual([]);
-      expect(undelivered).toBe(0);
+        expect(down).toBeDefined();
+        const window = down as { from: number; to: number };
+        // Every request was answered: none hit the client's timeout, none lost its connection.
+        expect(tries.filter((t) => t.status === 'hang' || t.status === 'network')).toEqual([]);
+        // The outage was seen: requests sent while Redis was down were refused 503 store_failed.
+        const sentWhileDown = tries.filter((t) => t.sentAt >= window.from && t.answeredAt <= window.to);
+        expect(sentWhileDown.length).toBeGreaterThan(0);
+        expect(sentWhileDown.filter((t) => t.status !== 503 || t.code !== 'store_failed')).toEqual([]);
+        expect(tries.filter((t) => t.status !== 200 && t.status !== 503)).toEqual([]);
+        expect(undelivered).toBe(0);
 
-      const comparison = await compareWithTruth(store, history.truth, [...history.truth.keys()]);
-      expect(comparison.lines.filter((l) => l.includes('DIFFERS'))).toEqual([]);
-      expect(comparison.equal).toBe(true);
-      expect(await store.channels()).toEqual([...history.truth.keys()].filter((c) => (history.truth.get(c) ?? []).length > 0).sort());
-    } finally {
-      await outage?.catch(() => undefined);
-      await http.close();
-      await receiver.close();
-      await store.close();
-    }
-    const exited = new Promise((resolve) => server?.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  });
+        const comparison = await compareWithTruth(store, history.truth, [...history.truth.keys()]);
+        expect(comparison.lines.filter((l) => l.includes('DIFFERS'))).toEqual([]);
+        expect(comparison.equal).toBe(true);
+        expect(await store.channels()).toEqual([...history.truth.keys()].filter((c) => (history.truth.get(c) ?? []).length > 0).sort());
+      } finally {
+        await outage?.catch(() => undefined);
+        await http.close();
+        await receiver.close();
+        await store.close();
+      }
+      const exited = new Promise((resolve) => server?.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    },
+  );
 });

@@ -47,7 +47,14 @@ describe.skipIf(!available)('RedisStore fails fast while Redis is down, and reco
     const url = `redis://127.0.0.1:${port}`;
     server = startRedis(port, dir);
     await waitForPing(url);
-    const store = new RedisStore({ url, prefix: 'outage', commandTimeoutMs: 500, circuitFailures: 3, circuitCooldownMs: 200, redisOptions: { retryStrategy: () => 50 } });
+    const store = new RedisStore({
+      url,
+      prefix: 'outage',
+      commandTimeoutMs: 500,
+      circuitFailures: 3,
+      circuitCooldownMs: 200,
+      redisOptions: { retryStrategy: () => 50 },
+    });
     try {
       expect((await store.apply([enter('before', 'alice', 1), enter('before', 'bob', 1)])).map((c) => c.type)).toEqual(['join', 'join']);
 
@@ -61,7 +68,13 @@ describe.skipIf(!available)('RedisStore fails fast while Redis is down, and reco
       await exited;
 
       const failures: unknown[] = [];
-      for (let i = 0; i < 8; i++) failures.push(await store.apply([enter('during', 'carol', 10 + i)]).then(() => 'applied', (error: unknown) => error));
+      for (let i = 0; i < 8; i++)
+        failures.push(
+          await store.apply([enter('during', 'carol', 10 + i)]).then(
+            () => 'applied',
+            (error: unknown) => error,
+          ),
+        );
       expect(failures.every((f) => f instanceof Error)).toBe(true);
       // After circuitFailures failures the circuit is open: the rest fail at once, saying why.
       expect(failures.some((f) => f instanceof RedisUnavailableError && /circuit open/.test(f.message))).toBe(true);

@@ -7,7 +7,14 @@
 import type { Receiver, ReceiverOptions, RejectInfo } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
 import type { BuiltRequest } from '@presence-webhooks/testing';
-import { ablyBatchRequest, ablyKeyName, ablyPresenceItem, pubnubEventItem, pubnubEventsRequest, sendHttp } from '@presence-webhooks/testing';
+import {
+  ablyBatchRequest,
+  ablyKeyName,
+  ablyPresenceItem,
+  pubnubEventItem,
+  pubnubEventsRequest,
+  sendHttp,
+} from '@presence-webhooks/testing';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './helpers/express-server.js';
@@ -36,7 +43,13 @@ function ablyEnter(key: string | undefined): BuiltRequest {
 
 function pubnubJoin(secret: string | undefined): BuiltRequest {
   n += 1;
-  const item = pubnubEventItem({ id: `pn-${n}`, channel: `${MARKER}-room`, userId: `${MARKER}-${n}`, timestampMs: 1_700_000_000_000 + n, occupancy: 1 });
+  const item = pubnubEventItem({
+    id: `pn-${n}`,
+    channel: `${MARKER}-room`,
+    userId: `${MARKER}-${n}`,
+    timestampMs: 1_700_000_000_000 + n,
+    occupancy: 1,
+  });
   return pubnubEventsRequest('join', [item], secret === undefined ? {} : { secret });
 }
 
@@ -50,7 +63,11 @@ interface Harness {
 async function harness(options: Partial<ReceiverOptions>, setup?: (app: express.Express) => void): Promise<Harness> {
   const infos: RejectInfo[] = [];
   const errors: Error[] = [];
-  const receiver = createReceiver({ ...options, onReject: (info) => void infos.push(info), onError: (error) => void errors.push(error) } as ReceiverOptions);
+  const receiver = createReceiver({
+    ...options,
+    onReject: (info) => void infos.push(info),
+    onError: (error) => void errors.push(error),
+  } as ReceiverOptions);
   const server = await startExpress(receiver, setup);
   return { receiver, server, infos, errors };
 }
@@ -116,7 +133,9 @@ describe('onReject over Express: each rejection kind once, with its fields, neve
   it("an unknown key name: 401 that lists the receiver's key names only", async () => {
     const { info, body } = await onlyInfo(ably, http(ably.server.url, ablyEnter(`rejApp.foreign:${FOREIGN_SECRET}`)));
     expect(info).toMatchObject({ status: 401, code: 'unauthorized', provider: 'ably', keyName: 'rejApp.foreign' });
-    expect(info.reason).toContain('names the key "rejApp.foreign", which this receiver does not have (it has rejApp.keyOne, rejApp.keyTwo)');
+    expect(info.reason).toContain(
+      'names the key "rejApp.foreign", which this receiver does not have (it has rejApp.keyOne, rejApp.keyTwo)',
+    );
     expect(info.reason).not.toMatch(/does not match the body/);
     for (const secret of SECRETS) expect(body).not.toContain(secret);
   });
@@ -147,7 +166,10 @@ describe('onReject over Express: each rejection kind once, with its fields, neve
 
   it('a body above bodyLimit: 413', async () => {
     const { headers } = ablyEnter(KEY_1);
-    const { info } = await onlyInfo(ably, raw(ably.server.url, (c) => c.write(requestHead('/webhooks', { ...headers, 'content-length': String(20 * KIB) }))));
+    const { info } = await onlyInfo(
+      ably,
+      raw(ably.server.url, (c) => c.write(requestHead('/webhooks', { ...headers, 'content-length': String(20 * KIB) }))),
+    );
     expect(info).toMatchObject({ status: 413, code: 'payload_too_large' });
   });
 
@@ -165,7 +187,10 @@ describe('onReject over Express: each rejection kind once, with its fields, neve
 
   it('a body past maxInFlightBytes: 503 server_busy', async () => {
     const { headers } = ablyEnter(KEY_1);
-    const { info } = await onlyInfo(ably, raw(ably.server.url, (c) => c.write(requestHead('/webhooks', { ...headers, 'content-length': String(10 * KIB) }))));
+    const { info } = await onlyInfo(
+      ably,
+      raw(ably.server.url, (c) => c.write(requestHead('/webhooks', { ...headers, 'content-length': String(10 * KIB) }))),
+    );
     expect(info).toMatchObject({ status: 503, code: 'server_busy' });
   });
 

@@ -7,23 +7,55 @@ import type { ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, ResyncError } from '@presence-webhooks/core';
 import { pubnubSource } from '../packages/core/src/providers/pubnub/rest/snapshot.js';
 import type { PubNubDelivery, PubNubHistoryEntry, TruthMember } from '@presence-webhooks/testing';
-import { generatePubNubHistory, PUBNUB_SUB_KEY, pubnubDeliveries, pubnubEventItem, pubnubEventsRequest, seededRandom } from '@presence-webhooks/testing';
+import {
+  generatePubNubHistory,
+  PUBNUB_SUB_KEY,
+  pubnubDeliveries,
+  pubnubEventItem,
+  pubnubEventsRequest,
+  seededRandom,
+} from '@presence-webhooks/testing';
 import { describe, expect, it } from 'vitest';
 import { postTo, startExpress } from './helpers/express-server.js';
 import type { FakePubNub } from './helpers/fake-pubnub-rest.js';
 import { startFakePubNub } from './helpers/fake-pubnub-rest.js';
 import type { Rig } from './helpers/resync-harness.js';
-import { cleanupAfterEach, driftFor, driftingChannels, foldedSet, foldEvents, memberKeys, nextEvent, record, startRig, storedSet, unrepairedStore } from './helpers/resync-harness.js';
+import {
+  cleanupAfterEach,
+  driftFor,
+  driftingChannels,
+  foldedSet,
+  foldEvents,
+  memberKeys,
+  nextEvent,
+  record,
+  startRig,
+  storedSet,
+  unrepairedStore,
+} from './helpers/resync-harness.js';
 
 const SECRET = 'pn-resync-secret';
 const CHANNELS = ['room-1', 'room-2', 'room-3', 'lobby:é'];
 
 const cleanups = cleanupAfterEach();
 
-async function setup(sets: Map<string, TruthMember[]>, resync: ReceiverOptions['resync'], fakeOptions: { truncate?: number } = {}, options: Partial<ReceiverOptions> = {}): Promise<Rig<FakePubNub>> {
+async function setup(
+  sets: Map<string, TruthMember[]>,
+  resync: ReceiverOptions['resync'],
+  fakeOptions: { truncate?: number } = {},
+  options: Partial<ReceiverOptions> = {},
+): Promise<Rig<FakePubNub>> {
   const fake = await startFakePubNub(PUBNUB_SUB_KEY, sets, fakeOptions);
   // These tests look at one channel at a time: no start-up reconcile (test/reconcile-receiver.test.ts has those).
-  return startRig(fake, { pubnub: { secret: SECRET, subscribeKey: PUBNUB_SUB_KEY, rest: { baseUrl: fake.url } }, resync: resync === undefined ? undefined : { onStart: false, ...resync }, ...options }, cleanups);
+  return startRig(
+    fake,
+    {
+      pubnub: { secret: SECRET, subscribeKey: PUBNUB_SUB_KEY, rest: { baseUrl: fake.url } },
+      resync: resync === undefined ? undefined : { onStart: false, ...resync },
+      ...options,
+    },
+    cleanups,
+  );
 }
 
 /** Events & Actions deliveries (millisecond timestamps) with a random share lost for good; the newest event of each channel gets through. */
@@ -35,7 +67,10 @@ async function lossyHistory(seed: number) {
   const keep = new Set(newest.values());
   const all = pubnubDeliveries(history.entries, random, { secret: SECRET, legacyShare: 0, resendRate: 0.1 });
   const delivered = all.filter((d: PubNubDelivery) => d.entries.some((e) => keep.has(e)) || random() >= 0.3);
-  const reference = await unrepairedStore({ pubnub: { secret: SECRET } }, delivered.map((d) => d.request));
+  const reference = await unrepairedStore(
+    { pubnub: { secret: SECRET } },
+    delivered.map((d) => d.request),
+  );
   return { history, delivered, reference };
 }
 
@@ -67,7 +102,8 @@ describe('PubNub: drift detected from the occupancy each event reports, repaired
       // Leaves from the repair carry reason 'resync' and name members the truth does not hold.
       const resyncLeaves = recorded.presence.filter((e) => e.name === 'leave' && 'reason' in e.payload && e.payload.reason === 'resync');
       expect(resyncLeaves.length).toBeGreaterThan(0);
-      for (const { payload } of resyncLeaves) expect(memberKeys(history.truth.get(payload.channel) ?? []).has(payload.member.clientId)).toBe(false);
+      for (const { payload } of resyncLeaves)
+        expect(memberKeys(history.truth.get(payload.channel) ?? []).has(payload.member.clientId)).toBe(false);
       expect(recorded.errors).toEqual([]);
       for (const request of fake.requests) {
         expect(request.url.searchParams.get('state')).toBe('1');
@@ -77,8 +113,19 @@ describe('PubNub: drift detected from the occupancy each event reports, repaired
   }
 });
 
-function eventRequest(kind: 'join' | 'leave' | 'state-change', channel: string, userId: string, timestampMs: number, occupancy: number, state?: unknown) {
-  return pubnubEventsRequest(kind, [pubnubEventItem({ id: `live-${kind}-${userId}-${timestampMs}`, channel, userId, timestampMs, occupancy, state })], { secret: SECRET });
+function eventRequest(
+  kind: 'join' | 'leave' | 'state-change',
+  channel: string,
+  userId: string,
+  timestampMs: number,
+  occupancy: number,
+  state?: unknown,
+) {
+  return pubnubEventsRequest(
+    kind,
+    [pubnubEventItem({ id: `live-${kind}-${userId}-${timestampMs}`, channel, userId, timestampMs, occupancy, state })],
+    { secret: SECRET },
+  );
 }
 
 describe('PubNub: resync on demand', () => {
@@ -89,7 +136,13 @@ describe('PubNub: resync on demand', () => {
     // after-store: a webhook is answered once applied, so "delivered" means "in the store".
     const { receiver, recorded, fake, post } = await setup(history.truth, undefined, {}, { ack: 'after-store' });
     // The receiver saw only the first half of the history.
-    for (const d of pubnubDeliveries(history.entries.slice(0, 30), seededRandom(1), { secret: SECRET, legacyShare: 0, resendRate: 0, reorder: false })) await post(d.request);
+    for (const d of pubnubDeliveries(history.entries.slice(0, 30), seededRandom(1), {
+      secret: SECRET,
+      legacyShare: 0,
+      resendRate: 0,
+      reorder: false,
+    }))
+      await post(d.request);
     await receiver.idle();
 
     fake.hold();
@@ -133,8 +186,14 @@ describe('PubNub: resync on demand', () => {
     const fake = await startFakePubNub('sub-c-other', new Map());
     const receiver = createReceiver({ pubnub: { secret: SECRET, subscribeKey: PUBNUB_SUB_KEY, rest: { baseUrl: fake.url } } });
     const recorded = record(receiver);
-    cleanups.push(() => fake.close(), () => receiver.close());
-    const error = await receiver.resync('room/9').then(() => undefined, (e: unknown) => e);
+    cleanups.push(
+      () => fake.close(),
+      () => receiver.close(),
+    );
+    const error = await receiver.resync('room/9').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ResyncError);
     expect(error).toMatchObject({ status: 400, channel: 'room/9', provider: 'pubnub' });
     expect((error as Error).message).toContain('Invalid Subscribe Key');
@@ -142,11 +201,18 @@ describe('PubNub: resync on demand', () => {
     expect(recorded.errors).toEqual([error]);
   });
 
-  it('with both providers configured, the provider comes from the channel\'s events, or must be named', async () => {
+  it("with both providers configured, the provider comes from the channel's events, or must be named", async () => {
     const fake = await startFakePubNub(PUBNUB_SUB_KEY, new Map([['room-1', [{ clientId: 'u1' }]]]));
-    const receiver = createReceiver({ ably: { keys: ['app.key:secret'] }, pubnub: { secret: SECRET, subscribeKey: PUBNUB_SUB_KEY, rest: { baseUrl: fake.url } } });
+    const receiver = createReceiver({
+      ably: { keys: ['app.key:secret'] },
+      pubnub: { secret: SECRET, subscribeKey: PUBNUB_SUB_KEY, rest: { baseUrl: fake.url } },
+    });
     const server = await startExpress(receiver);
-    cleanups.push(() => fake.close(), () => server.close(), () => receiver.close());
+    cleanups.push(
+      () => fake.close(),
+      () => server.close(),
+      () => receiver.close(),
+    );
     await expect(receiver.resync('room-1')).rejects.toThrow(/pass \{ provider/);
     expect((await postTo(server.url, eventRequest('join', 'room-1', 'u0', 1_700_000_000_000, 1))).status).toBe(200);
     await receiver.idle();
@@ -165,7 +231,14 @@ describe('PubNub: resync on demand', () => {
   it('Here Now may be 3 s old (PubNub caches it): the snapshot stands for the request time minus 3 s', async () => {
     const fake = await startFakePubNub(PUBNUB_SUB_KEY, new Map([['room-1', [{ clientId: 'u1', data: { a: 1 } }]]]));
     cleanups.push(() => fake.close());
-    const source = pubnubSource({ subscribeKey: PUBNUB_SUB_KEY, baseUrl: fake.url, timeoutMs: 5000, uuid: 'me', authKey: 'tok', now: () => 10_000 });
+    const source = pubnubSource({
+      subscribeKey: PUBNUB_SUB_KEY,
+      baseUrl: fake.url,
+      timeoutMs: 5000,
+      uuid: 'me',
+      authKey: 'tok',
+      now: () => 10_000,
+    });
     const snapshot = await source('room-1');
     expect(snapshot).toMatchObject({ provider: 'pubnub', channel: 'room-1', time: 7000, complete: true });
     expect(snapshot.events.map((e) => [e.memberKey, e.member.data, e.order.ts])).toEqual([['u1', { a: 1 }, 7000]]);

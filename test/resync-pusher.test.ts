@@ -5,7 +5,16 @@
  */
 import { createReceiver, ResyncError } from '@presence-webhooks/core';
 import type { TruthMember } from '@presence-webhooks/testing';
-import { generatePusherHistory, PUSHER_APP_ID, PUSHER_APP_KEY, PUSHER_APP_SECRET, pusherDeliveries, pusherMemberEvent, pusherRequest, seededRandom } from '@presence-webhooks/testing';
+import {
+  generatePusherHistory,
+  PUSHER_APP_ID,
+  PUSHER_APP_KEY,
+  PUSHER_APP_SECRET,
+  pusherDeliveries,
+  pusherMemberEvent,
+  pusherRequest,
+  seededRandom,
+} from '@presence-webhooks/testing';
 import { describe, expect, it } from 'vitest';
 import { pusherEnumerate, pusherSnapshot } from '../packages/core/src/providers/pusher/index.js';
 import type { FakePusher } from './helpers/fake-pusher-rest.js';
@@ -19,7 +28,14 @@ const cleanups = cleanupAfterEach();
 
 async function setup(sets: Map<string, TruthMember[]>, secret = PUSHER_APP_SECRET): Promise<Rig<FakePusher>> {
   const fake = await startFakePusher(PUSHER_APP_ID, KEYS, sets);
-  return startRig(fake, { pusher: { keys: [{ key: PUSHER_APP_KEY, secret }], appId: PUSHER_APP_ID, rest: { baseUrl: fake.url } }, resync: { minIntervalMs: 0, onStart: false } }, cleanups);
+  return startRig(
+    fake,
+    {
+      pusher: { keys: [{ key: PUSHER_APP_KEY, secret }], appId: PUSHER_APP_ID, rest: { baseUrl: fake.url } },
+      resync: { minIntervalMs: 0, onStart: false },
+    },
+    cleanups,
+  );
 }
 
 describe('Pusher: repair from the signed REST API', () => {
@@ -41,9 +57,16 @@ describe('Pusher: repair from the signed REST API', () => {
         expect(foldedSet(foldEvents(recorded), channel)).toEqual(truth);
       }
       expect(differed, 'the lost deliveries left some channel wrong').toBe(true);
-      expect(recorded.presence.some((e) => e.name === 'leave' && 'reason' in e.payload && e.payload.reason === 'resync') || recorded.presence.some((e) => e.name === 'join')).toBe(true);
+      expect(
+        recorded.presence.some((e) => e.name === 'leave' && 'reason' in e.payload && e.payload.reason === 'resync') ||
+          recorded.presence.some((e) => e.name === 'join'),
+      ).toBe(true);
       expect(fake.refused.count).toBe(0);
-      expect(fake.requests.every((r) => r.url.searchParams.get('auth_version') === '1.0' && /^[0-9a-f]{64}$/.test(r.url.searchParams.get('auth_signature') ?? ''))).toBe(true);
+      expect(
+        fake.requests.every(
+          (r) => r.url.searchParams.get('auth_version') === '1.0' && /^[0-9a-f]{64}$/.test(r.url.searchParams.get('auth_signature') ?? ''),
+        ),
+      ).toBe(true);
       expect(recorded.errors).toEqual([]);
     });
   }
@@ -52,7 +75,12 @@ describe('Pusher: repair from the signed REST API', () => {
     const sets = new Map<string, TruthMember[]>([['presence-a', [{ clientId: 'old' }]]]);
     const { receiver, post } = await setup(sets);
     await receiver.resync('presence-a', { provider: 'pusher' });
-    await post(pusherRequest(Date.now() + 60_000, [pusherMemberEvent('member_removed', 'presence-a', 'old'), pusherMemberEvent('member_added', 'presence-a', 'new')]));
+    await post(
+      pusherRequest(Date.now() + 60_000, [
+        pusherMemberEvent('member_removed', 'presence-a', 'old'),
+        pusherMemberEvent('member_added', 'presence-a', 'new'),
+      ]),
+    );
     await receiver.idle();
     await receiver.resync('presence-a', { provider: 'pusher' }); // the fake still lists 'old' only: an older snapshot
     expect((await receiver.store.members('presence-a')).map((m) => m.clientId)).toEqual(['new']);
@@ -78,7 +106,7 @@ describe('Pusher: repair from the signed REST API', () => {
 });
 
 describe('pusherSnapshot / pusherEnumerate (for whole-app reconcile)', () => {
-  it('list the presence channels with their user counts, and one channel\'s users, signed', async () => {
+  it("list the presence channels with their user counts, and one channel's users, signed", async () => {
     const sets = new Map<string, TruthMember[]>([
       ['presence-a', [{ clientId: 'u1' }, { clientId: 'u2' }]],
       ['presence-b', [{ clientId: 'u3' }]],
@@ -87,7 +115,13 @@ describe('pusherSnapshot / pusherEnumerate (for whole-app reconcile)', () => {
     ]);
     const fake = await startFakePusher(PUSHER_APP_ID, KEYS, sets);
     cleanups.push(() => fake.close());
-    const config = { baseUrl: fake.url, appId: PUSHER_APP_ID, credentials: { key: PUSHER_APP_KEY, secret: PUSHER_APP_SECRET }, timeoutMs: 5000, now: Date.now };
+    const config = {
+      baseUrl: fake.url,
+      appId: PUSHER_APP_ID,
+      credentials: { key: PUSHER_APP_KEY, secret: PUSHER_APP_SECRET },
+      timeoutMs: 5000,
+      now: Date.now,
+    };
     const listing = await pusherEnumerate(config);
     expect(listing.channels.sort((a, b) => a.channel.localeCompare(b.channel))).toEqual([
       { channel: 'presence-a', userCount: 2 },
@@ -97,11 +131,13 @@ describe('pusherSnapshot / pusherEnumerate (for whole-app reconcile)', () => {
     expect(snapshot).toMatchObject({ provider: 'pusher', channel: 'presence-a', complete: true, problems: [] });
     expect(snapshot.events.map((e) => e.memberKey)).toEqual(['u1', 'u2']);
     await expect(pusherSnapshot(config)('presence-bad name')).rejects.toThrow(/not a Pusher channel name/);
-    await expect(pusherEnumerate({ ...config, credentials: { key: PUSHER_APP_KEY, secret: 'wrong' } })).rejects.toMatchObject({ status: 401 });
+    await expect(pusherEnumerate({ ...config, credentials: { key: PUSHER_APP_KEY, secret: 'wrong' } })).rejects.toMatchObject({
+      status: 401,
+    });
     expect(fake.refused.count).toBe(1);
   });
 
-  it('whole-app reconcile: lost webhooks and a stored channel Pusher no longer lists are repaired from one listing and each channel\'s users', async () => {
+  it("whole-app reconcile: lost webhooks and a stored channel Pusher no longer lists are repaired from one listing and each channel's users", async () => {
     const seed = 5;
     const history = generatePusherHistory({ seed, channels: CHANNELS, users: 8, steps: 160 });
     const random = seededRandom(seed * 11 + 3);

@@ -15,23 +15,47 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
 const RUNTIMES = [
-  { name: 'Bun', command: join(dirname(require.resolve('bun/package.json')), 'bin', 'bun.exe'), args: ['--conditions=source', 'runtimes/serve.ts'] },
+  {
+    name: 'Bun',
+    command: join(dirname(require.resolve('bun/package.json')), 'bin', 'bun.exe'),
+    args: ['--conditions=source', 'runtimes/serve.ts'],
+  },
   {
     name: 'Deno',
     command: join(dirname(require.resolve('deno/package.json')), 'deno'),
-    args: ['run', '--allow-net=127.0.0.1', '--allow-env', '--allow-read', '--no-lock', '--conditions=source', '--unstable-sloppy-imports', 'runtimes/serve.ts'],
+    args: [
+      'run',
+      '--allow-net=127.0.0.1',
+      '--allow-env',
+      '--allow-read',
+      '--no-lock',
+      '--conditions=source',
+      '--unstable-sloppy-imports',
+      'runtimes/serve.ts',
+    ],
   },
 ] as const;
 
 let n = 0;
 function enter(channel: string): BuiltRequest {
   n += 1;
-  return ablyBatchRequest([ablyPresenceItem(channel, [{ id: `rt${n}:0:0`, clientId: `rt-${n}`, connectionId: `rt${n}`, action: 2, timestamp: 1_700_000_000_000 + n }])], { key: SUITE_KEY });
+  return ablyBatchRequest(
+    [
+      ablyPresenceItem(channel, [
+        { id: `rt${n}:0:0`, clientId: `rt-${n}`, connectionId: `rt${n}`, action: 2, timestamp: 1_700_000_000_000 + n },
+      ]),
+    ],
+    { key: SUITE_KEY },
+  );
 }
 
 /** Start the server under a runtime and wait (at most 30 s) for the port it prints. */
 function start(command: string, args: readonly string[]): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(command, args, { cwd: here, env: { ...process.env, ABLY_KEY: SUITE_KEY, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: here,
+    env: { ...process.env, ABLY_KEY: SUITE_KEY, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   return new Promise((resolve, reject) => {
@@ -79,7 +103,9 @@ for (const runtime of RUNTIMES) {
 
     it('bad input: 401 forged, 413 over the limit (declared and chunked), 405 for GET, 404 outside the path', async () => {
       const forged = enter('runtime-room');
-      expect((await sendHttp(`${server.base}/webhooks`, { ...forged, headers: { ...forged.headers, 'x-ably-signature': 'AAAA' } })).status).toBe(401);
+      expect(
+        (await sendHttp(`${server.base}/webhooks`, { ...forged, headers: { ...forged.headers, 'x-ably-signature': 'AAAA' } })).status,
+      ).toBe(401);
       const big = { headers: { 'content-type': 'application/json' }, body: new Uint8Array(64 * 1024 + 1).fill(0x20) };
       for (const path of ['/webhooks', '/hono/webhooks']) {
         expect((await sendHttp(`${server.base}${path}`, { ...big, declaredLength: big.body.byteLength })).status).toBe(413);

@@ -17,7 +17,9 @@ async function storeState(t: SimTarget, report: SimulationReport): Promise<Recor
   await t.receiver.idle();
   const out: Record<string, unknown> = {};
   for (const channel of report.channels) {
-    const members = (await t.receiver.store.members(channel)).map((m) => JSON.parse(JSON.stringify({ clientId: m.clientId, connectionId: m.connectionId, data: m.data })) as { clientId: string });
+    const members = (await t.receiver.store.members(channel)).map(
+      (m) => JSON.parse(JSON.stringify({ clientId: m.clientId, connectionId: m.connectionId, data: m.data })) as { clientId: string },
+    );
     if (members.length > 0) out[channel] = sortMembers(members);
   }
   return out;
@@ -30,7 +32,18 @@ describe('simulate over real HTTP', () => {
   it('Ably JSON: the receiver ends with the in-order truth, read through its read endpoint; progress shows the truth so far', async () => {
     const t = await target({ readEndpoint: true });
     const seen: SimulationProgress[] = [];
-    const report = await simulate({ ...ably, url: t.url, channels: 6, members: 40, events: 400, durationMs: 20_000, timeScale: 40, seed: 11, progressIntervalMs: 50, onProgress: (p) => void seen.push(p) });
+    const report = await simulate({
+      ...ably,
+      url: t.url,
+      channels: 6,
+      members: 40,
+      events: 400,
+      durationMs: 20_000,
+      timeScale: 40,
+      seed: 11,
+      progressIntervalMs: 50,
+      onProgress: (p) => void seen.push(p),
+    });
     expect(report.verification.status).toBe('match');
     expect(report).toMatchObject({ provider: 'ably', target: t.url, seed: 11, events: 400, dropped: 0, complete: true });
     expect(report.statuses).toEqual({ 200: report.requests });
@@ -52,7 +65,20 @@ describe('simulate over real HTTP', () => {
 
   it('Ably MsgPack from 2 sites in batches of at most 25 messages: duplicates from lost answers are harmless', async () => {
     const t = await target({ readEndpoint: true });
-    const report = await simulate({ ...ably, url: t.url, format: 'msgpack', sites: 2, batchSize: 25, duplicateRate: 0.3, channels: ['ch:a', 'ch/b', 'ch c'], members: 30, events: 300, durationMs: 10_000, timeScale: 50, seed: 12 });
+    const report = await simulate({
+      ...ably,
+      url: t.url,
+      format: 'msgpack',
+      sites: 2,
+      batchSize: 25,
+      duplicateRate: 0.3,
+      channels: ['ch:a', 'ch/b', 'ch c'],
+      members: 30,
+      events: 300,
+      durationMs: 10_000,
+      timeScale: 50,
+      seed: 12,
+    });
     expect(report.verification.status).toBe('match');
     expect(report.duplicates).toBeGreaterThan(0);
     expect(report.retries).toBeGreaterThanOrEqual(report.duplicates);
@@ -62,7 +88,17 @@ describe('simulate over real HTTP', () => {
 
   it('PubNub (secret in ?secret=): legacy, multipart and Events & Actions webhooks end in the truth', async () => {
     const t = await target({ readEndpoint: true });
-    const report = await simulate({ ...pubnub, secretIn: 'query', url: t.url, channels: 5, members: 30, events: 300, durationMs: 20_000, timeScale: 40, seed: 13 });
+    const report = await simulate({
+      ...pubnub,
+      secretIn: 'query',
+      url: t.url,
+      channels: 5,
+      members: 30,
+      events: 300,
+      durationMs: 20_000,
+      timeScale: 40,
+      seed: 13,
+    });
     expect(report.verification.status).toBe('match');
     expect(report).toMatchObject({ dropped: 0, complete: true });
     expect(report.duplicates).toBeGreaterThan(0); // the planner's resends
@@ -74,7 +110,18 @@ describe('simulate over real HTTP', () => {
     it(`${options.provider}: 500s, unanswered requests and lost answers are retried on the provider's schedule, and the set still matches`, async () => {
       // At most 2 faults per body: PubNub's 4 attempts always get a webhook in (Ably's retries go on for 5 minutes anyway).
       const t = await target({ readEndpoint: true, faults: { fail500Every: 4, stallEvery: 9, loseAnswerEvery: 7, maxPerBody: 2 } });
-      const report = await simulate({ ...options, url: t.url, channels: 4, members: 25, events: 200, durationMs: 10_000, timeScale: 50, requestTimeoutMs: 1000, duplicateRate: 0, seed: 14 });
+      const report = await simulate({
+        ...options,
+        url: t.url,
+        channels: 4,
+        members: 25,
+        events: 200,
+        durationMs: 10_000,
+        timeScale: 50,
+        requestTimeoutMs: 1000,
+        duplicateRate: 0,
+        seed: 14,
+      });
       expect(t.injected.fail500).toBeGreaterThan(0);
       expect(t.injected.stall).toBeGreaterThan(0);
       expect(t.injected.lostAnswer).toBeGreaterThan(0);
@@ -98,7 +145,17 @@ describe('simulate over real HTTP', () => {
 
   it('PubNub against a server that always fails: 4 attempts per webhook, 5 s apart, then every event is dropped', async () => {
     const t = await target({ readEndpoint: true, faults: { alwaysFail: true } });
-    const report = await simulate({ ...pubnub, url: t.url, channels: 2, members: 5, events: 20, durationMs: 5000, timeScale: 500, duplicateRate: 0, seed: 15 });
+    const report = await simulate({
+      ...pubnub,
+      url: t.url,
+      channels: 2,
+      members: 5,
+      events: 20,
+      durationMs: 5000,
+      timeScale: 500,
+      duplicateRate: 0,
+      seed: 15,
+    });
     expect(report.deliveries).toBe(0);
     expect(report.requests % 4).toBe(0);
     expect(report.retries).toBe((report.requests / 4) * 3);
@@ -110,10 +167,21 @@ describe('simulate over real HTTP', () => {
     expect(exitCodeOf(report)).toBe(1);
   });
 
-  it("Ably against a server that always fails: one site backs off (1 s x √2 per failure, at most 60 s) and drops events after 5 minutes", async () => {
+  it('Ably against a server that always fails: one site backs off (1 s x √2 per failure, at most 60 s) and drops events after 5 minutes', async () => {
     const t = await target({ faults: { alwaysFail: true } });
     // x150: 5 minutes take 2 s; each real millisecond of an answer is 0.15 s of provider time.
-    const report = await simulate({ ...ably, url: t.url, sites: 1, channels: 1, members: 3, events: 6, durationMs: 500, timeScale: 150, duplicateRate: 0, seed: 16 });
+    const report = await simulate({
+      ...ably,
+      url: t.url,
+      sites: 1,
+      channels: 1,
+      members: 3,
+      events: 6,
+      durationMs: 500,
+      timeScale: 150,
+      duplicateRate: 0,
+      seed: 16,
+    });
     // Attempts at 0, 1.4, 3.4, 6.2, 10.2, 15.9, 23.9, 35.2, 51.2, 73.8, 105.8, 151.1, 211.1, 271.1 s (waits x√2, at most 60 s);
     // the next would be at 331 s, past the 5 minutes: 14 attempts (fewer only when slow answers add up to a minute).
     // (Doubling waits would give 9.)
@@ -134,7 +202,17 @@ describe('simulate over real HTTP', () => {
 
   it('a receiver that acknowledges deliveries it does not apply is a mismatch, naming who is missing or held wrongly', async () => {
     const t = await target({ readEndpoint: true, faults: { swallowEvery: 3 } });
-    const report = await simulate({ ...pubnub, url: t.url, channels: 3, members: 20, events: 150, durationMs: 5000, timeScale: 100, settleMs: 300, seed: 18 });
+    const report = await simulate({
+      ...pubnub,
+      url: t.url,
+      channels: 3,
+      members: 20,
+      events: 150,
+      durationMs: 5000,
+      timeScale: 100,
+      settleMs: 300,
+      seed: 18,
+    });
     expect(t.injected.swallowed).toBeGreaterThan(0);
     expect(report).toMatchObject({ dropped: 0, complete: true });
     expect(report.verification.status).toBe('mismatch');
@@ -147,7 +225,17 @@ describe('simulate over real HTTP', () => {
 
   it('an aborted run: an unfinished report, exit code 1', async () => {
     const receiver = createReceiver({ ably: { keys: [SIM_KEY] } });
-    const report = await simulate({ ...ably, receiver, channels: 2, members: 10, events: 60, durationMs: 2000, timeScale: 200, seed: 20, signal: AbortSignal.abort() });
+    const report = await simulate({
+      ...ably,
+      receiver,
+      channels: 2,
+      members: 10,
+      events: 60,
+      durationMs: 2000,
+      timeScale: 200,
+      seed: 20,
+      signal: AbortSignal.abort(),
+    });
     expect(report.complete).toBe(false);
     expect(report.requests).toBe(0);
     expect(exitCodeOf(report)).toBe(1);
@@ -155,7 +243,17 @@ describe('simulate over real HTTP', () => {
 
   it('stops at maxRunMs: an unfinished report, exit code 1', async () => {
     const t = await target({ readEndpoint: true });
-    const report = await simulate({ ...pubnub, url: t.url, channels: 2, members: 10, events: 100, durationMs: 60_000, timeScale: 1, maxRunMs: 300, seed: 19 });
+    const report = await simulate({
+      ...pubnub,
+      url: t.url,
+      channels: 2,
+      members: 10,
+      events: 100,
+      durationMs: 60_000,
+      timeScale: 1,
+      maxRunMs: 300,
+      seed: 19,
+    });
     expect(report.complete).toBe(false);
     expect(report.elapsedMs).toBeLessThan(60_000);
     expect(report.verification.status).toBe('match'); // what it acknowledged is what it holds
@@ -166,7 +264,11 @@ describe('simulate over real HTTP', () => {
     const receiver = createReceiver({ ably: { keys: [SIM_KEY] }, pubnub: { secret: SIM_SECRET } });
     try {
       const run = { receiver, verify: false, timeScale: 5000, seed: 3 } as const;
-      for (const shape of [{ ...ably, channels: 4, members: 12, events: 400, durationMs: 60_000 }, { ...ably, channels: 50, members: 1000, events: 4000, durationMs: 30_000 }, { ...pubnub, channels: 3, members: 10, events: 300, durationMs: 60_000 }]) {
+      for (const shape of [
+        { ...ably, channels: 4, members: 12, events: 400, durationMs: 60_000 },
+        { ...ably, channels: 50, members: 1000, events: 4000, durationMs: 30_000 },
+        { ...pubnub, channels: 3, members: 10, events: 300, durationMs: 60_000 },
+      ]) {
         const report = await simulate({ ...run, ...shape });
         expect(report.durationMs).toBe(shape.durationMs);
         expect(report.spanMs, `${shape.provider} ${shape.events} events`).toBeLessThanOrEqual(shape.durationMs * 1.05);
@@ -176,7 +278,9 @@ describe('simulate over real HTTP', () => {
       // Ably synthesizes a leave 15 s after a connection drops: 5 s cannot hold that.
       const short = await simulate({ ...run, ...ably, channels: 2, members: 10, events: 100, durationMs: 5000 });
       expect(short.spanMs).toBeGreaterThan(5000 * 1.05);
-      expect(formatReport(short)).toMatch(/--duration 5\.0 s is too short for these events: Ably synthesizes a leave 15 s after a connection drops/);
+      expect(formatReport(short)).toMatch(
+        /--duration 5\.0 s is too short for these events: Ably synthesizes a leave 15 s after a connection drops/,
+      );
     } finally {
       await receiver.close();
     }

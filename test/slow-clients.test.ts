@@ -51,7 +51,11 @@ function errorCode(body: string): unknown {
   return (JSON.parse(body) as { error?: { code?: unknown } }).error?.code;
 }
 
-async function withServer(name: string, options: Partial<ReceiverOptions>, run: (url: string, receiver: Receiver) => Promise<void>): Promise<void> {
+async function withServer(
+  name: string,
+  options: Partial<ReceiverOptions>,
+  run: (url: string, receiver: Receiver) => Promise<void>,
+): Promise<void> {
   const start = FRAMEWORKS.find(([framework]) => framework === name)?.[1];
   if (start === undefined) throw new Error(name);
   const receiver = createReceiver({ ably: { keys: [SUITE_KEY] }, ...options });
@@ -66,83 +70,95 @@ async function withServer(name: string, options: Partial<ReceiverOptions>, run: 
 
 for (const [name] of FRAMEWORKS) {
   describe(`${name}: slow and hostile clients`, () => {
-    it('a body trickled one byte every 100 ms gets 408 request_timeout at bodyTimeoutMs and the connection is closed', { timeout: 20_000 }, async () => {
-      await withServer(name, { bodyTimeoutMs: 500 }, async (url, receiver) => {
-        const signed = enter('trickled');
-        const withLength = new RawConnection(url);
-        withLength.write(requestHead('/webhooks', { ...signed.headers, 'content-length': String(signed.body.byteLength) }));
-        withLength.trickle(signed.body, 100);
-        const chunked = new RawConnection(url);
-        chunked.write(requestHead('/webhooks', { ...signed.headers, 'transfer-encoding': 'chunked' }));
-        chunked.trickle(`${signed.body.byteLength.toString(16)}\r\n${Buffer.from(signed.body).toString('latin1')}\r\n0\r\n\r\n`, 100);
+    it(
+      'a body trickled one byte every 100 ms gets 408 request_timeout at bodyTimeoutMs and the connection is closed',
+      { timeout: 20_000 },
+      async () => {
+        await withServer(name, { bodyTimeoutMs: 500 }, async (url, receiver) => {
+          const signed = enter('trickled');
+          const withLength = new RawConnection(url);
+          withLength.write(requestHead('/webhooks', { ...signed.headers, 'content-length': String(signed.body.byteLength) }));
+          withLength.trickle(signed.body, 100);
+          const chunked = new RawConnection(url);
+          chunked.write(requestHead('/webhooks', { ...signed.headers, 'transfer-encoding': 'chunked' }));
+          chunked.trickle(`${signed.body.byteLength.toString(16)}\r\n${Buffer.from(signed.body).toString('latin1')}\r\n0\r\n\r\n`, 100);
 
-        await lands(url, receiver, 'during-trickle');
-        for (const connection of [withLength, chunked]) {
-          const answer = await connection.answer;
-          expect(answer?.status).toBe(408);
-          expect(answer?.headers.connection).toBe('close');
-          expect(errorCode(answer?.body ?? '{}')).toBe('request_timeout');
-          expect(await connection.closedByServer).toBe(true);
-        }
-        expect(await receiver.store.members('trickled')).toEqual([]);
-        expect(receiver.limits.inFlight.current).toBe(0);
-        await lands(url, receiver, 'after-trickle');
-      });
-    });
+          await lands(url, receiver, 'during-trickle');
+          for (const connection of [withLength, chunked]) {
+            const answer = await connection.answer;
+            expect(answer?.status).toBe(408);
+            expect(answer?.headers.connection).toBe('close');
+            expect(errorCode(answer?.body ?? '{}')).toBe('request_timeout');
+            expect(await connection.closedByServer).toBe(true);
+          }
+          expect(await receiver.store.members('trickled')).toEqual([]);
+          expect(receiver.limits.inFlight.current).toBe(0);
+          await lands(url, receiver, 'after-trickle');
+        });
+      },
+    );
 
-    it('partial bodies past maxInFlightBytes get 503 server_busy with Retry-After; what they held is released when they go', { timeout: 20_000 }, async () => {
-      // Room for four declared 16 KiB bodies, and 8 KiB more.
-      await withServer(name, { maxInFlightBytes: 4 * 16 * KIB + 8 * KIB }, async (url, receiver) => {
-        const { headers } = enter('partial');
-        const partial = requestHead('/webhooks', { ...headers, 'content-length': String(16 * KIB) });
-        const holders = Array.from({ length: 4 }, () => new RawConnection(url));
-        for (const holder of holders) {
-          holder.write(partial);
-          holder.write(Buffer.alloc(8 * KIB, 0x20));
-        }
-        await until(() => receiver.limits.inFlight.current === 4 * 16 * KIB);
+    it(
+      'partial bodies past maxInFlightBytes get 503 server_busy with Retry-After; what they held is released when they go',
+      { timeout: 20_000 },
+      async () => {
+        // Room for four declared 16 KiB bodies, and 8 KiB more.
+        await withServer(name, { maxInFlightBytes: 4 * 16 * KIB + 8 * KIB }, async (url, receiver) => {
+          const { headers } = enter('partial');
+          const partial = requestHead('/webhooks', { ...headers, 'content-length': String(16 * KIB) });
+          const holders = Array.from({ length: 4 }, () => new RawConnection(url));
+          for (const holder of holders) {
+            holder.write(partial);
+            holder.write(Buffer.alloc(8 * KIB, 0x20));
+          }
+          await until(() => receiver.limits.inFlight.current === 4 * 16 * KIB);
 
-        const refused = Array.from({ length: 16 }, () => new RawConnection(url));
-        for (const connection of refused) connection.write(partial);
-        // A chunked body is counted chunk by chunk: 9 KiB do not fit in the 8 KiB left.
-        const chunked = new RawConnection(url);
-        chunked.write(requestHead('/webhooks', { ...headers, 'transfer-encoding': 'chunked' }));
-        chunked.write(`${(9 * KIB).toString(16)}\r\n${' '.repeat(9 * KIB)}\r\n`);
-        for (const connection of [...refused, chunked]) {
-          const answer = await connection.answer;
-          expect(answer?.status).toBe(503);
-          expect(answer?.headers['retry-after']).toBe('1');
-          expect(answer?.headers.connection).toBe('close');
-          expect(errorCode(answer?.body ?? '{}')).toBe('server_busy');
-          expect(await connection.closedByServer).toBe(true);
-        }
+          const refused = Array.from({ length: 16 }, () => new RawConnection(url));
+          for (const connection of refused) connection.write(partial);
+          // A chunked body is counted chunk by chunk: 9 KiB do not fit in the 8 KiB left.
+          const chunked = new RawConnection(url);
+          chunked.write(requestHead('/webhooks', { ...headers, 'transfer-encoding': 'chunked' }));
+          chunked.write(`${(9 * KIB).toString(16)}\r\n${' '.repeat(9 * KIB)}\r\n`);
+          for (const connection of [...refused, chunked]) {
+            const answer = await connection.answer;
+            expect(answer?.status).toBe(503);
+            expect(answer?.headers['retry-after']).toBe('1');
+            expect(answer?.headers.connection).toBe('close');
+            expect(errorCode(answer?.body ?? '{}')).toBe('server_busy');
+            expect(await connection.closedByServer).toBe(true);
+          }
 
-        await lands(url, receiver, 'during-partial');
-        expect(receiver.limits.inFlight.current).toBe(4 * 16 * KIB);
-        for (const holder of holders) holder.destroy();
-        await until(() => receiver.limits.inFlight.current === 0);
-        await lands(url, receiver, 'after-partial');
-        expect(receiver.limits.inFlight.current).toBe(0);
-      });
-    });
+          await lands(url, receiver, 'during-partial');
+          expect(receiver.limits.inFlight.current).toBe(4 * 16 * KIB);
+          for (const holder of holders) holder.destroy();
+          await until(() => receiver.limits.inFlight.current === 0);
+          await lands(url, receiver, 'after-partial');
+          expect(receiver.limits.inFlight.current).toBe(0);
+        });
+      },
+    );
 
-    it("100 slow-header connections are closed by the server's headersTimeout, before the adapter sees them", { timeout: 20_000 }, async () => {
-      await withServer(name, {}, async (url, receiver) => {
-        const slow = Array.from({ length: 100 }, () => new RawConnection(url));
-        await Promise.all(slow.map((connection) => connection.connected));
-        for (const connection of slow) {
-          connection.write('POST /webhooks HTTP/1.1\r\nhost: 127.0.0.1\r\n');
-          connection.trickle(`x-slow: ${'a'.repeat(1000)}\r\n\r\n`, 100);
-        }
-        await lands(url, receiver, 'during-slow-headers');
-        for (const connection of slow) {
-          expect(await connection.closedByServer).toBe(true);
-          const answer = await connection.answer;
-          if (answer !== undefined) expect(answer.status).toBe(408);
-        }
-        expect(receiver.limits.inFlight.current).toBe(0);
-        await lands(url, receiver, 'after-slow-headers');
-      });
-    });
+    it(
+      "100 slow-header connections are closed by the server's headersTimeout, before the adapter sees them",
+      { timeout: 20_000 },
+      async () => {
+        await withServer(name, {}, async (url, receiver) => {
+          const slow = Array.from({ length: 100 }, () => new RawConnection(url));
+          await Promise.all(slow.map((connection) => connection.connected));
+          for (const connection of slow) {
+            connection.write('POST /webhooks HTTP/1.1\r\nhost: 127.0.0.1\r\n');
+            connection.trickle(`x-slow: ${'a'.repeat(1000)}\r\n\r\n`, 100);
+          }
+          await lands(url, receiver, 'during-slow-headers');
+          for (const connection of slow) {
+            expect(await connection.closedByServer).toBe(true);
+            const answer = await connection.answer;
+            if (answer !== undefined) expect(answer.status).toBe(408);
+          }
+          expect(receiver.limits.inFlight.current).toBe(0);
+          await lands(url, receiver, 'after-slow-headers');
+        });
+      },
+    );
   });
 }

@@ -17,12 +17,15 @@ describe.skipIf(!available)('RedisStore passes the store conformance suite', () 
     await shared.quit();
   });
 
-  const cases = storeConformanceCases(({ tombstoneHorizonMs, namespace }) => {
-    const own = handles++ % 2 === 1;
-    return own
-      ? new RedisStore({ url: REDIS_URL, prefix: `${prefix}:${namespace}`, tombstoneHorizonMs })
-      : new RedisStore({ client: shared, prefix: `${prefix}:${namespace}`, tombstoneHorizonMs });
-  }, { numRuns: 30 });
+  const cases = storeConformanceCases(
+    ({ tombstoneHorizonMs, namespace }) => {
+      const own = handles++ % 2 === 1;
+      return own
+        ? new RedisStore({ url: REDIS_URL, prefix: `${prefix}:${namespace}`, tombstoneHorizonMs })
+        : new RedisStore({ client: shared, prefix: `${prefix}:${namespace}`, tombstoneHorizonMs });
+    },
+    { numRuns: 30 },
+  );
   for (const c of cases) it(c.name, c.run);
 
   it('leaves no key behind once channels are empty and the horizon has passed', async () => {

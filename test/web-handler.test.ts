@@ -19,7 +19,14 @@ let n = 0;
 
 function enter(channel: string): BuiltRequest {
   n += 1;
-  return ablyBatchRequest([ablyPresenceItem(channel, [{ id: `w${n}:0:0`, clientId: `web-${n}`, connectionId: `w${n}`, action: 2, timestamp: 1_700_000_000_000 + n }])], { key: SUITE_KEY });
+  return ablyBatchRequest(
+    [
+      ablyPresenceItem(channel, [
+        { id: `w${n}:0:0`, clientId: `web-${n}`, connectionId: `w${n}`, action: 2, timestamp: 1_700_000_000_000 + n },
+      ]),
+    ],
+    { key: SUITE_KEY },
+  );
 }
 
 function post(url: string, built: BuiltRequest): Request {
@@ -75,7 +82,12 @@ function byteStream(chunk: number, count: number, pulled: { bytes: number; cance
 }
 
 function streamed(body: ReadableStream<Uint8Array>, headers: Record<string, string> = {}): Request {
-  return new Request('http://127.0.0.1/webhooks', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, duplex: 'half' } as RequestInit);
+  return new Request('http://127.0.0.1/webhooks', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    duplex: 'half',
+  } as RequestInit);
 }
 
 async function errorOf(response: Response): Promise<{ status: number; code: unknown }> {
@@ -204,7 +216,10 @@ describe('web handler: limits while reading the stream', () => {
 });
 
 describe('over real HTTP (@hono/node-server): a client that stops sending', () => {
-  for (const [name, factory] of [['web handler', webFactory], ['Hono', honoFactory]] as const) {
+  for (const [name, factory] of [
+    ['web handler', webFactory],
+    ['Hono', honoFactory],
+  ] as const) {
     it(`${name}: 408 request_timeout once bodyTimeoutMs passed, nothing applied, the bytes released`, async () => {
       const server = await factory({ ...options, bodyTimeoutMs: 100 }, { bodyParser: false });
       try {
@@ -270,7 +285,7 @@ describe('Hono middleware', () => {
     expect(((await read.json()) as { members: unknown[] }).members).toHaveLength(1);
   });
 
-  it("uses c.executionCtx.waitUntil when the runtime gives one (answers before the store is touched)", async () => {
+  it('uses c.executionCtx.waitUntil when the runtime gives one (answers before the store is touched)', async () => {
     const gated = gatedStore();
     const app = new Hono();
     app.use('/webhooks/*', hono(createReceiver({ ...options, store: gated.store })));

@@ -80,7 +80,12 @@ for (let r = 0; r < rounds; r++) {
 let previous;
 const rows = Object.entries(cpu).map(([step, xs]) => {
   const us = median(xs);
-  const row = { step, 'µs/request': round(us, 2), 'step adds µs': previous === undefined ? undefined : round(us - previous, 2), '÷ floor': round(us / median(cpu.floor), 3) };
+  const row = {
+    step,
+    'µs/request': round(us, 2),
+    'step adds µs': previous === undefined ? undefined : round(us - previous, 2),
+    '÷ floor': round(us / median(cpu.floor), 3),
+  };
   previous = us;
   return row;
 });

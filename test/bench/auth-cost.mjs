@@ -34,7 +34,12 @@ function cpuPerRequest(receiver, request, count) {
 }
 
 export async function benchAuthCost({ quick = false } = {}) {
-  const receiver = createReceiver({ ably: { keys: [KEY] }, pubnub: { secret: 'right' }, logger: { warn: () => undefined }, onError: () => undefined });
+  const receiver = createReceiver({
+    ably: { keys: [KEY] },
+    pubnub: { secret: 'right' },
+    logger: { warn: () => undefined },
+    onError: () => undefined,
+  });
   const size = quick ? 64 * 1024 : 4 * 1024 * 1024;
   const count = quick ? 3 : 20;
   const rounds = quick ? 1 : 5;

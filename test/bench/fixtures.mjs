@@ -47,7 +47,14 @@ export function presenceBodies({ count, items = 10, perItem = 1, channels = 100,
       const c = k % channels;
       const round = Math.floor(k / channels);
       const timestamp = 1_700_000_000_000 + round * perItem + perItem - 1;
-      list.push({ webhookId: 'N6A8rg', source: 'channel.presence', serial: `4ab22b4737770514:${k}`, timestamp, name: 'presence.message', data: { channelId: `room-${c}`, site: 'eu-west-1-A', presence: itemPresence(c, round, perItem) } });
+      list.push({
+        webhookId: 'N6A8rg',
+        source: 'channel.presence',
+        serial: `4ab22b4737770514:${k}`,
+        timestamp,
+        name: 'presence.message',
+        data: { channelId: `room-${c}`, site: 'eu-west-1-A', presence: itemPresence(c, round, perItem) },
+      });
     }
     const request = ablyBatchRequest(list, { key: BENCH_KEY, format });
     request.headers['x-ably-version'] = '1.2';

@@ -30,10 +30,25 @@ function preload(store, n) {
     const channel = `room-${i % CHANNELS}`;
     const memberKey = `${connectionId}:${clientId}`;
     const enterId = `${connectionId}:0:0`;
-    batch.push({ provider: 'ably', channel, memberKey, present: true, member: { clientId, connectionId, timestamp: ts, data: { status: 'online' } }, order: ablyOrderKey(enterId, connectionId, ts, false) });
+    batch.push({
+      provider: 'ably',
+      channel,
+      memberKey,
+      present: true,
+      member: { clientId, connectionId, timestamp: ts, data: { status: 'online' } },
+      order: ablyOrderKey(enterId, connectionId, ts, false),
+    });
     if (i % 2 === 1) {
       const leaveId = `${connectionId}:1:0`;
-      batch.push({ provider: 'ably', channel, memberKey, present: false, reason: 'leave', member: { clientId, connectionId, timestamp: ts + 1 }, order: ablyOrderKey(leaveId, connectionId, ts + 1, true) });
+      batch.push({
+        provider: 'ably',
+        channel,
+        memberKey,
+        present: false,
+        reason: 'leave',
+        member: { clientId, connectionId, timestamp: ts + 1 },
+        order: ablyOrderKey(leaveId, connectionId, ts + 1, true),
+      });
     }
     if (batch.length >= 10_000) flush();
   }
@@ -89,8 +104,14 @@ export async function benchFlat({ sizes = [0, 1_000_000, 5_000_000], rounds = 5,
     }
   }
   const rows = setups.map((s) => {
-    if (s.counter.changes !== count * slices * 10) throw new Error(`size ${s.size}: ${s.counter.changes} changes for ${count * slices * 10} events`);
-    return { held: s.held, preloadS: round(s.preloadS, 1), usPerEvent: round(median(s.perEventUs), 3), rounds: s.perEventUs.map((x) => round(x, 3)) };
+    if (s.counter.changes !== count * slices * 10)
+      throw new Error(`size ${s.size}: ${s.counter.changes} changes for ${count * slices * 10} events`);
+    return {
+      held: s.held,
+      preloadS: round(s.preloadS, 1),
+      usPerEvent: round(median(s.perEventUs), 3),
+      rounds: s.perEventUs.map((x) => round(x, 3)),
+    };
   });
   for (const s of setups) await s.receiver.close();
   const base = rows[0].usPerEvent;

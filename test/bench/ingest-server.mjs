@@ -42,12 +42,14 @@ let handled = 0;
 
 /** GC pauses since the mark, by kind (minor = scavenge, major = mark-compact), from perf_hooks. */
 let gc;
-const resetGc = () => (gc = { minor: { count: 0, ms: 0, maxMs: 0 }, major: { count: 0, ms: 0, maxMs: 0 }, other: { count: 0, ms: 0, maxMs: 0 } });
+const resetGc = () =>
+  (gc = { minor: { count: 0, ms: 0, maxMs: 0 }, major: { count: 0, ms: 0, maxMs: 0 }, other: { count: 0, ms: 0, maxMs: 0 } });
 resetGc();
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
     const kind = entry.detail?.kind;
-    const slot = kind === constants.NODE_PERFORMANCE_GC_MINOR ? gc.minor : kind === constants.NODE_PERFORMANCE_GC_MAJOR ? gc.major : gc.other;
+    const slot =
+      kind === constants.NODE_PERFORMANCE_GC_MINOR ? gc.minor : kind === constants.NODE_PERFORMANCE_GC_MAJOR ? gc.major : gc.other;
     slot.count++;
     slot.ms += entry.duration;
     slot.maxMs = Math.max(slot.maxMs, entry.duration);
@@ -80,7 +82,8 @@ function naiveApply(batch) {
     if (set === undefined) naiveSets.set(channel, (set = new Map()));
     for (const message of item.data.presence) {
       const key = `${message.clientId}:${message.connectionId}`;
-      if (message.action === 3) set.delete(key); // leave
+      if (message.action === 3)
+        set.delete(key); // leave
       else set.set(key, message); // enter, update, present
     }
   }
@@ -249,10 +252,22 @@ process.on('message', async (message) => {
     const cpu = process.cpuUsage(mark.cpu);
     const cpuShare = (cpu.user + cpu.system) / (Number(process.hrtime.bigint() - mark.at) / 1e3);
     if (receiver !== undefined) await receiver.idle();
-    const held = receiver === undefined ? (variant === 'naive' ? [...naiveSets.values()].reduce((n, m) => n + m.size, 0) : 0) : receiver.store.size;
+    const held =
+      receiver === undefined ? (variant === 'naive' ? [...naiveSets.values()].reduce((n, m) => n + m.size, 0) : 0) : receiver.store.size;
     const round1 = (x) => Math.round(x * 10) / 10;
     const gcOut = Object.fromEntries(Object.entries(gc).map(([k, v]) => [k, { count: v.count, ms: round1(v.ms), maxMs: round1(v.maxMs) }]));
-    process.send({ stats: { ...stats, handle: handleStats(), gc: gcOut, cpuShare: Math.round(cpuShare * 100) / 100, cpuMicros: cpu.user + cpu.system, sysMicros: cpu.system, held, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) } });
+    process.send({
+      stats: {
+        ...stats,
+        handle: handleStats(),
+        gc: gcOut,
+        cpuShare: Math.round(cpuShare * 100) / 100,
+        cpuMicros: cpu.user + cpu.system,
+        sysMicros: cpu.system,
+        held,
+        rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
+      },
+    });
   }
 });
 process.on('disconnect', () => process.exit(0));

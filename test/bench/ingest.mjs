@@ -23,7 +23,9 @@ export const VARIANTS = ['bare', 'floor', 'naive', 'octokit', 'presence'];
 
 async function startServer(framework, variant, candidateCore) {
   // BENCH_PROF=<dir> writes a CPU profile of every server to <dir> (for `node /work/notes/prof.js`).
-  const execArgv = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`, `--cpu-prof-name=${framework}-${variant}-${Date.now()}.cpuprofile`] : [];
+  const execArgv = process.env.BENCH_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`, `--cpu-prof-name=${framework}-${variant}-${Date.now()}.cpuprofile`]
+    : [];
   const env = candidateCore === undefined ? process.env : { ...process.env, BENCH_CORE: candidateCore };
   const child = fork(SERVER, [framework, variant], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv, env });
   const [message] = await Promise.race([
@@ -176,8 +178,21 @@ async function oneRun(framework, variant, opts, pools) {
  *   a path to its index.js) to compare a change made in a scratch copy within the same run.
  */
 export async function benchIngest(options = {}) {
-  const opts = { seconds: 5, warmupSeconds: 1, rounds: 3, connections: 10, poolSize: 100_000, frameworks: FRAMEWORKS, variants: VARIANTS, log: () => undefined, ...options };
-  const ably = presenceBodies({ count: opts.poolSize }).map(({ headers, body }) => ({ headers, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) }));
+  const opts = {
+    seconds: 5,
+    warmupSeconds: 1,
+    rounds: 3,
+    connections: 10,
+    poolSize: 100_000,
+    frameworks: FRAMEWORKS,
+    variants: VARIANTS,
+    log: () => undefined,
+    ...options,
+  };
+  const ably = presenceBodies({ count: opts.poolSize }).map(({ headers, body }) => ({
+    headers,
+    body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+  }));
   const pools = { ably: makePool(ably), octokit: makePool(octokitBodies(ably)) };
   const pool = pools.ably;
   const runs = [];
@@ -185,7 +200,9 @@ export async function benchIngest(options = {}) {
     for (let r = 0; r < opts.rounds; r++) {
       for (const variant of opts.variants) {
         const run = await oneRun(framework, variant, opts, pools);
-        opts.log(`  ingest ${framework.padEnd(7)} ${variant.padEnd(8)} round ${r + 1}: ${round(run.reqPerSec)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms`);
+        opts.log(
+          `  ingest ${framework.padEnd(7)} ${variant.padEnd(8)} round ${r + 1}: ${round(run.reqPerSec)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms`,
+        );
         runs.push({ round: r + 1, ...run });
       }
     }
@@ -219,7 +236,9 @@ export async function benchIngest(options = {}) {
     // Server CPU per request against the floor and the peers: medians over the rounds of each
     // round's ratio (the variants of one round run back to back, under the same machine load).
     const perRound = (runs, peer) => {
-      const ratios = runs.flatMap((p) => peer.filter((x) => x.round === p.round).map((x) => p.serverCpuUsPerRequest / x.serverCpuUsPerRequest));
+      const ratios = runs.flatMap((p) =>
+        peer.filter((x) => x.round === p.round).map((x) => p.serverCpuUsPerRequest / x.serverCpuUsPerRequest),
+      );
       return ratios.length === 0 ? undefined : round(median(ratios), 3);
     };
     row.cpuToFloor = perRound(presence, floorRuns);
@@ -246,5 +265,17 @@ export async function benchIngest(options = {}) {
     row.presenceEventsPerSec = row.presenceReqPerSec * 10;
     return row;
   });
-  return { options: { seconds: opts.seconds, warmupSeconds: opts.warmupSeconds, rounds: opts.rounds, connections: opts.connections, poolSize: opts.poolSize, itemsPerRequest: 10, bodyBytes: pool.meanBytes }, summary, runs };
+  return {
+    options: {
+      seconds: opts.seconds,
+      warmupSeconds: opts.warmupSeconds,
+      rounds: opts.rounds,
+      connections: opts.connections,
+      poolSize: opts.poolSize,
+      itemsPerRequest: 10,
+      bodyBytes: pool.meanBytes,
+    },
+    summary,
+    runs,
+  };
 }

@@ -22,7 +22,14 @@ function events(channel, from, count, present, ts, data) {
     const id = `${connectionId}:${present ? 0 : 1}:0`;
     const member = { clientId, connectionId, timestamp: ts };
     if (present && data !== undefined) member.data = { ...data };
-    const event = { provider: 'ably', channel, memberKey: `${connectionId}:${clientId}`, present, member, order: ablyOrderKey(id, connectionId, ts, !present) };
+    const event = {
+      provider: 'ably',
+      channel,
+      memberKey: `${connectionId}:${clientId}`,
+      present,
+      member,
+      order: ablyOrderKey(id, connectionId, ts, !present),
+    };
     if (!present) event.reason = 'leave';
     out.push(event);
   }
@@ -74,7 +81,8 @@ function benchDeadChannels(deadChannels) {
   now += horizon + 1;
   store.sweep();
   const after = gcHeap() - emptyBaseline;
-  if (store.channelCount !== 0 || store.size !== 0) throw new Error(`after the horizon the store still holds ${store.channelCount} channels, ${store.size} states`);
+  if (store.channelCount !== 0 || store.size !== 0)
+    throw new Error(`after the horizon the store still holds ${store.channelCount} channels, ${store.size} states`);
   return {
     deadChannels,
     deadHeldMB: mb(held),
@@ -108,12 +116,14 @@ export async function benchMemory({ members = 1_000_000, channels = 10_000, dead
   const live = total - leaving * channels;
   let occupancy = 0;
   for (let c = 0; c < channels; c++) occupancy += await store.occupancy(`channel-${c}`);
-  if (occupancy !== live || store.size !== live) throw new Error(`after the horizon the store holds ${store.size} states, ${occupancy} present; expected ${live}`);
+  if (occupancy !== live || store.size !== live)
+    throw new Error(`after the horizon the store holds ${store.size} states, ${occupancy} present; expected ${live}`);
 
   // The live set on its own: a store that only ever held the members still present.
   const liveBaseline = gcHeap();
   const fresh = new MemoryStore({ tombstoneHorizonMs: horizon, now: () => now });
-  for (let c = 0; c < channels; c++) fresh.applySync(events(`channel-${c}`, c * perChannel + leaving, perChannel - leaving, true, now, data));
+  for (let c = 0; c < channels; c++)
+    fresh.applySync(events(`channel-${c}`, c * perChannel + leaving, perChannel - leaving, true, now, data));
   const liveSet = gcHeap() - liveBaseline;
   if ((await fresh.occupancy('channel-0')) !== perChannel - leaving) throw new Error('live-set store is wrong');
 

@@ -7,7 +7,12 @@ import { parseMultipart } from '../../packages/core/dist/providers/pubnub/multip
 
 const iterations = Number(process.argv[2] ?? 20000);
 const boundary = '----PubNubPresenceBoundary7MA4YWxkTrZu0gW';
-const fields = [['sub_key', 'sub-c-5f1b4d2e-9a3c-4f7e-8b6d-0c2a1e3f4b5d'], ['channel', 'lobby'], ['status', 'active'], ['timestamp', '1440568311']];
+const fields = [
+  ['sub_key', 'sub-c-5f1b4d2e-9a3c-4f7e-8b6d-0c2a1e3f4b5d'],
+  ['channel', 'lobby'],
+  ['status', 'active'],
+  ['timestamp', '1440568311'],
+];
 const lines = [];
 for (const [name, value] of fields) lines.push(`--${boundary}`, `Content-Disposition: form-data; name="${name}"`, '', value);
 lines.push(`--${boundary}--`, '');
@@ -15,7 +20,11 @@ const body = new TextEncoder().encode(lines.join('\r\n'));
 const contentType = `multipart/form-data; boundary=${boundary}`;
 
 async function viaFormData(bytes) {
-  const form = await new Request('http://localhost/webhooks', { method: 'POST', headers: { 'content-type': contentType }, body: bytes }).formData();
+  const form = await new Request('http://localhost/webhooks', {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: bytes,
+  }).formData();
   const out = Object.create(null);
   for (const [name, value] of form) if (typeof value === 'string' && !(name in out)) out[name] = value;
   return out;
@@ -47,4 +56,5 @@ for (const [name, parse] of Object.entries(candidates)) {
 }
 const base = results['@fastify/busboy'];
 console.log(`PubNub active body (${body.byteLength} bytes), ${iterations} parses x 5 rounds, node ${process.version}`);
-for (const [name, us] of Object.entries(results)) console.log(`  ${name.padEnd(20)} ${us.toFixed(1).padStart(7)} µs/parse  x${(us / base).toFixed(2)}`);
+for (const [name, us] of Object.entries(results))
+  console.log(`  ${name.padEnd(20)} ${us.toFixed(1).padStart(7)} µs/parse  x${(us / base).toFixed(2)}`);

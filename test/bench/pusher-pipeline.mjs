@@ -18,7 +18,9 @@ const utf8 = new TextDecoder();
 function pusherBodies() {
   const out = [];
   for (let i = 0; i < count; i++) {
-    const events = Array.from({ length: perBody }, (_, k) => pusherMemberEvent('member_added', `presence-room-${i % 50}`, `user-${i}-${k}`));
+    const events = Array.from({ length: perBody }, (_, k) =>
+      pusherMemberEvent('member_added', `presence-room-${i % 50}`, `user-${i}-${k}`),
+    );
     out.push(pusherRequest(1_700_000_000_000 + i, events));
   }
   return out;
@@ -59,7 +61,9 @@ for (let r = 0; r < rounds; r++) {
   times.ably.push((await pipeline({ ably: { keys: [BENCH_KEY] } }, ably)).ms);
 }
 const [p, a, f] = [median(times.pusher.slice(1)), median(times.ably.slice(1)), median(times.floor.slice(1))];
-console.log(`${events} presence events, ${count} Pusher bodies of ${perBody} (Ably: ${ably.length} batches of 10), medians of ${rounds - 1} rounds`);
+console.log(
+  `${events} presence events, ${count} Pusher bodies of ${perBody} (Ably: ${ably.length} batches of 10), medians of ${rounds - 1} rounds`,
+);
 console.log(`  Pusher pipeline: ${round(p, 1)} ms (${round(events / (p / 1000))} events/s)`);
 console.log(`  Ably pipeline:   ${round(a, 1)} ms -> Pusher / Ably = x${round(p / a, 2)}`);
 console.log(`  JSON.parse floor of the Pusher bodies: ${round(f, 1)} ms -> pipeline / floor = x${round(p / f, 1)}`);

@@ -21,7 +21,14 @@ const index = new Map(Array.from({ length: channels }, (_, i) => [nameOf(i), i])
 const base = Math.floor(members / channels);
 const extra = members % channels;
 const countOf = (i) => base + (i < extra ? 1 : 0);
-const memberOf = (i, j) => ({ id: `c${i}x${j}:0:0`, clientId: `user-${j}`, connectionId: `c${i}x${j}`, action: 1, timestamp: T0 + j, data: { status: 'online', j } });
+const memberOf = (i, j) => ({
+  id: `c${i}x${j}:0:0`,
+  clientId: `user-${j}`,
+  connectionId: `c${i}x${j}`,
+  action: 1,
+  timestamp: T0 + j,
+  data: { status: 'online', j },
+});
 const presenceOf = (i) => Array.from({ length: countOf(i) }, (_, j) => memberOf(i, j));
 
 const counts = { requests: 0, channels: 0, batch: 0, single: 0, throttled: 0 };
@@ -36,12 +43,18 @@ const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://fake.invalid');
   if (url.pathname === '/__stats') return send(res, 200, counts);
   counts.requests++;
-  if (req.headers.authorization !== expected) return send(res, 401, { error: { message: 'Invalid credentials', code: 40101, statusCode: 401 } });
+  if (req.headers.authorization !== expected)
+    return send(res, 401, { error: { message: 'Invalid credentials', code: 40101, statusCode: 401 } });
   const now = Date.now();
   while (recent.length > 0 && recent[0] <= now - 1000) recent.shift();
   if (recent.length >= limit) {
     counts.throttled++;
-    return send(res, 429, { error: { message: 'Rate limit exceeded; request rejected', code: 42910, statusCode: 429 } }, { 'retry-after': '1' });
+    return send(
+      res,
+      429,
+      { error: { message: 'Rate limit exceeded; request rejected', code: 42910, statusCode: 429 } },
+      { 'retry-after': '1' },
+    );
   }
   recent.push(now);
   if (url.pathname === '/channels') {

@@ -22,7 +22,14 @@ const KEY = 'bench.key:reconcile-secret';
 
 /** Runs the benchmark; resolves with its figures. */
 export async function benchReconcile({ channels, members, rate, limit, concurrency }) {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./reconcile-fake-ably.mjs', import.meta.url)), JSON.stringify({ channels, members, maxRequestsPerSecond: limit, key: KEY })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      fileURLToPath(new URL('./reconcile-fake-ably.mjs', import.meta.url)),
+      JSON.stringify({ channels, members, maxRequestsPerSecond: limit, key: KEY }),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   try {
     const [line] = await once(child.stdout, 'data');
     const { port } = JSON.parse(String(line));
@@ -38,7 +45,12 @@ export async function benchReconcile({ channels, members, rate, limit, concurren
     }, 25);
 
     const store = new MemoryStore();
-    const receiver = createReceiver({ ably: { keys: [KEY], rest: { baseUrl } }, store, resync: { onStart: false, concurrency, maxRequestsPerSecond: rate }, onError: () => undefined });
+    const receiver = createReceiver({
+      ably: { keys: [KEY], rest: { baseUrl } },
+      store,
+      resync: { onStart: false, concurrency, maxRequestsPerSecond: rate },
+      onError: () => undefined,
+    });
     let tEnumerated = 0;
     receiver.on('reconcile', (e) => void (e.phase === 'snapshot' && tEnumerated === 0 && (tEnumerated = performance.now())));
     const t0 = performance.now();

@@ -30,7 +30,14 @@ function delivery(d, channels, perChannel) {
       const present = step !== 'leave';
       const member = { clientId, connectionId, timestamp };
       if (present) member.data = { status: step === 'enter' ? 'online' : 'away', n: q };
-      const event = { provider: 'ably', channel, memberKey: `${connectionId}:${clientId}`, present, member, order: ablyOrderKey(`${connectionId}:${q % 3}:0`, connectionId, timestamp, !present) };
+      const event = {
+        provider: 'ably',
+        channel,
+        memberKey: `${connectionId}:${clientId}`,
+        present,
+        member,
+        order: ablyOrderKey(`${connectionId}:${q % 3}:0`, connectionId, timestamp, !present),
+      };
       if (!present) event.reason = 'leave';
       events.push(event);
     }
@@ -84,7 +91,8 @@ async function concurrentRound({ deliveries, channels, perChannel, concurrency }
       }),
     );
     const ms = msSince(t0);
-    if (changes.some((n) => n !== deliveries * channels * perChannel)) throw new Error(`concurrent RedisStore answered ${changes.join(', ')} changes`);
+    if (changes.some((n) => n !== deliveries * channels * perChannel))
+      throw new Error(`concurrent RedisStore answered ${changes.join(', ')} changes`);
     await Promise.all(stores.map((store) => store.clear()));
     return round(((concurrency * deliveries * channels * perChannel) / ms) * 1000);
   } finally {
@@ -141,7 +149,8 @@ export async function benchRedis({ deliveries = 1000, rounds = 5, channels = 10,
       const server = diffStats(await commandStats(admin), before);
       delete server.info;
       delete server['info.usec'];
-      if (changes !== deliveries * eventsPerDelivery) throw new Error(`RedisStore answered ${changes} changes for ${deliveries * eventsPerDelivery} events`);
+      if (changes !== deliveries * eventsPerDelivery)
+        throw new Error(`RedisStore answered ${changes} changes for ${deliveries * eventsPerDelivery} events`);
       roundsOut.push({ ms, clientCommands, clientWrites, server, clientCpuMs: (cpu.user + cpu.system) / 1000 });
       await store.clear();
     }

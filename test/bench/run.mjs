@@ -68,13 +68,19 @@ const log = (line) => process.stdout.write(`${line}\n`);
 const load = () => loadavg().map((x) => round(x, 2));
 
 async function memoryInChild(options) {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', join(here, 'memory.mjs'), JSON.stringify(options)], { maxBuffer: 1 << 20 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', join(here, 'memory.mjs'), JSON.stringify(options)], {
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 
 /** The flat-cost section in a child with a heap large enough for 5M states (about 2 GB at that size). */
 async function flatInChild(options) {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--max-old-space-size=6144', join(here, 'flat.mjs'), JSON.stringify(options)], { maxBuffer: 1 << 20 });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=6144', join(here, 'flat.mjs'), JSON.stringify(options)],
+    { maxBuffer: 1 << 20 },
+  );
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 
@@ -103,13 +109,17 @@ const sections = {
     const t = TARGETS.core;
     const json = rows.find((r) => r.format === 'json');
     const verdict = rows.map((r) => `${r.format} ${r.ratioToParse}x parse (${check(r.ratioToParse <= t.ratioToParseMax)})`).join(', ');
-    log(`core target: <= ${t.ratioToParseMax}x the decode floor: ${verdict}; >= ${t.eventsPerSecMin} events/s: json ${json?.eventsPerSec} (${check((json?.eventsPerSec ?? 0) >= t.eventsPerSecMin)})`);
+    log(
+      `core target: <= ${t.ratioToParseMax}x the decode floor: ${verdict}; >= ${t.eventsPerSecMin} events/s: json ${json?.eventsPerSec} (${check((json?.eventsPerSec ?? 0) >= t.eventsPerSecMin)})`,
+    );
     return { rows };
   },
   async redis() {
     const reason = await redisUnreachable();
     if (reason !== undefined) {
-      log(`!!! redis section SKIPPED: ${reason}. Start Redis: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no (or set REDIS_URL) !!!`);
+      log(
+        `!!! redis section SKIPPED: ${reason}. Start Redis: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no (or set REDIS_URL) !!!`,
+      );
       return { skipped: reason };
     }
     const result = await benchRedis(SIZES.redis);
@@ -128,14 +138,20 @@ const sections = {
     const result = await memoryInChild(SIZES.memory);
     console.table([result]);
     const t = TARGETS.memory;
-    log(`memory target: <= ${t.bytesPerMemberMax} B/member: ${result.bytesPerMember} (${check(result.bytesPerMember <= t.bytesPerMemberMax)}); heap after the horizon / live set: ${result.afterHorizonToLiveSet} (${check(result.afterHorizonToLiveSet <= t.afterHorizonToLiveSetMax)})`);
-    log(`dead channels (PubNub, reported occupancy): ${result.deadChannels} held ${result.deadHeldMB} MB; after the horizon ${result.deadAfterHorizonMB} MB vs an empty store ${result.emptyStoreMB} MB (${result.deadBytesPerChannelAfter} B/channel left)`);
+    log(
+      `memory target: <= ${t.bytesPerMemberMax} B/member: ${result.bytesPerMember} (${check(result.bytesPerMember <= t.bytesPerMemberMax)}); heap after the horizon / live set: ${result.afterHorizonToLiveSet} (${check(result.afterHorizonToLiveSet <= t.afterHorizonToLiveSetMax)})`,
+    );
+    log(
+      `dead channels (PubNub, reported occupancy): ${result.deadChannels} held ${result.deadHeldMB} MB; after the horizon ${result.deadAfterHorizonMB} MB vs an empty store ${result.emptyStoreMB} MB (${result.deadBytesPerChannelAfter} B/channel left)`,
+    );
     return result;
   },
   async auth() {
     const result = await benchAuthCost({ quick });
     console.table(result.rows);
-    log(`auth target: forged (no credential / wrong PubNub secret) ÷ wrong signature CPU per request <= ${TARGETS.auth.ratioMax}: ${result.rows.map((r) => `${r.body} ${r.noCredentialRatio} / ${r.wrongPubNubSecretRatio}`).join('; ')} (${check(result.met)})`);
+    log(
+      `auth target: forged (no credential / wrong PubNub secret) ÷ wrong signature CPU per request <= ${TARGETS.auth.ratioMax}: ${result.rows.map((r) => `${r.body} ${r.noCredentialRatio} / ${r.wrongPubNubSecretRatio}`).join('; ')} (${check(result.met)})`,
+    );
     return result;
   },
   async reconcile() {
@@ -153,14 +169,25 @@ const sections = {
     const result = await flatInChild(SIZES.flat);
     console.table(result.rows.map(({ rounds, ...row }) => row));
     const t = TARGETS.flat;
-    log(`flat target: per-event handle + merge with ${result.rows.at(-1).held} states held ÷ with ${result.rows[0].held} <= ${t.largestToSmallestMax}: ${result.largestToSmallest} (${check(result.largestToSmallest <= t.largestToSmallestMax)})`);
+    log(
+      `flat target: per-event handle + merge with ${result.rows.at(-1).held} states held ÷ with ${result.rows[0].held} <= ${t.largestToSmallestMax}: ${result.largestToSmallest} (${check(result.largestToSmallest <= t.largestToSmallestMax)})`,
+    );
     return result;
   },
   async ingest() {
     const result = await benchIngest({ ...SIZES.ingest, log });
-    console.table(result.summary.map((x) => ({ framework: x.framework, "bare req/s": x.bareReqPerSec, "floor req/s": x.floorReqPerSec, "presence req/s": x.presenceReqPerSec, "bare p99 ms": x.bareP99, "presence p99 ms": x.presenceP99 })));
+    console.table(
+      result.summary.map((x) => ({
+        framework: x.framework,
+        'bare req/s': x.bareReqPerSec,
+        'floor req/s': x.floorReqPerSec,
+        'presence req/s': x.presenceReqPerSec,
+        'bare p99 ms': x.bareP99,
+        'presence p99 ms': x.presenceP99,
+      })),
+    );
     const t = TARGETS.ingest;
-    log('server CPU per request, presence ÷ peer (medians over rounds of each round\'s ratio):');
+    log("server CPU per request, presence ÷ peer (medians over rounds of each round's ratio):");
     console.table(
       result.summary.map((row) => ({
         framework: row.framework,
@@ -201,7 +228,9 @@ const results = {
   targets: TARGETS,
   sections: {},
 };
-log(`presence-webhooks benchmarks${quick ? ' (--quick: smoke sizes, figures mean nothing)' : ''}: node ${process.version}, ${results.cpu}, load ${load().join(' ')}`);
+log(
+  `presence-webhooks benchmarks${quick ? ' (--quick: smoke sizes, figures mean nothing)' : ''}: node ${process.version}, ${results.cpu}, load ${load().join(' ')}`,
+);
 for (const name of only) {
   if (sections[name] === undefined) throw new Error(`unknown section ${name} (${Object.keys(sections).join(', ')})`);
   const loadBefore = load();

@@ -39,7 +39,10 @@ export interface FakeAbly extends FakeRestServer {
   readonly counts: { channels: number; batch: number; single: number; throttled: number };
 }
 
-const ablyError = (status: number, code: number, message: string): FakeAnswer => ({ status, body: { error: { message, code, statusCode: status, href: `https://help.ably.io/error/${code}` } } });
+const ablyError = (status: number, code: number, message: string): FakeAnswer => ({
+  status,
+  body: { error: { message, code, statusCode: status, href: `https://help.ably.io/error/${code}` } },
+});
 
 /**
  * Ably's REST API on loopback, Basic auth by `key`:
@@ -51,7 +54,12 @@ const ablyError = (status: number, code: number, message: string): FakeAnswer =>
  *   plain array (`options.batchShape`), with per-channel error entries on demand;
  * - 429 with `Retry-After` on demand (`throttle`) and above a request rate (`maxRequestsPerSecond`).
  */
-export async function startFakeAbly(key: string, sets: Map<string, RawAblyPresence[]>, pageSize = 2, options: FakeAblyOptions = {}): Promise<FakeAbly> {
+export async function startFakeAbly(
+  key: string,
+  sets: Map<string, RawAblyPresence[]>,
+  pageSize = 2,
+  options: FakeAblyOptions = {},
+): Promise<FakeAbly> {
   const expected = `Basic ${Buffer.from(key).toString('base64')}`;
   const counts = { channels: 0, batch: 0, single: 0, throttled: 0 };
   const recent: number[] = [];
@@ -93,7 +101,8 @@ export async function startFakeAbly(key: string, sets: Map<string, RawAblyPresen
     counts.batch++;
     const names = (params.get('channels') ?? '').split(',').filter((name) => name !== '');
     if (names.length === 0) return ablyError(400, 40000, 'no channels given');
-    if (names.length > 100) return ablyError(400, 90010, 'Max number of channels permitted in a single batch presence request (100) exceeded');
+    if (names.length > 100)
+      return ablyError(400, 90010, 'Max number of channels permitted in a single batch presence request (100) exceeded');
     const results = names.map((channel) => {
       const left = options.batchErrors?.get(channel) ?? 0;
       if (left > 0) {
@@ -114,7 +123,8 @@ export async function startFakeAbly(key: string, sets: Map<string, RawAblyPresen
     const start = Number(request.url.searchParams.get('start') ?? 0);
     const members = sets.get(channel) ?? [];
     const page = members.slice(start, start + limit);
-    const link = (from: number, rel: string) => `<./presence?limit=${request.url.searchParams.get('limit') ?? 100}&start=${from}>; rel="${rel}"`;
+    const link = (from: number, rel: string) =>
+      `<./presence?limit=${request.url.searchParams.get('limit') ?? 100}&start=${from}>; rel="${rel}"`;
     const links = [link(0, 'first'), link(start, 'current')];
     if (start + limit < members.length) links.push(link(start + limit, 'next'));
     return { status: 200, headers: { link: links.join(', ') }, body: page };

@@ -18,7 +18,10 @@ export interface FakePubNub extends FakeRestServer {
   readonly counts: { global: number; multi: number; single: number; throttled: number };
 }
 
-const pubnubError = (status: number, message: string): FakeAnswer => ({ status, body: { status, error: true, message, service: 'Presence' } });
+const pubnubError = (status: number, message: string): FakeAnswer => ({
+  status,
+  body: { status, error: true, message, service: 'Presence' },
+});
 
 /**
  * PubNub's Here Now on loopback, answering the documented shapes from `sets`:
@@ -27,7 +30,11 @@ const pubnubError = (status: number, message: string): FakeAnswer => ({ status, 
  * - `GET /v2/presence/sub-key/{sub}` (global): the same payload for every channel with someone present.
  * As PubNub does, an empty channel is not listed in the global and multi-channel answers.
  */
-export async function startFakePubNub(subscribeKey: string, sets: Map<string, TruthMember[]>, options: FakePubNubOptions = {}): Promise<FakePubNub> {
+export async function startFakePubNub(
+  subscribeKey: string,
+  sets: Map<string, TruthMember[]>,
+  options: FakePubNubOptions = {},
+): Promise<FakePubNub> {
   const counts = { global: 0, multi: 0, single: 0, throttled: 0 };
   let seen = 0;
   const entry = (name: string, withState: boolean) => {
@@ -45,7 +52,15 @@ export async function startFakePubNub(subscribeKey: string, sets: Map<string, Tr
       channels[name] = e;
       total += e.occupancy;
     }
-    return { status: 200, body: { status: 200, message: 'OK', payload: { total_channels: Object.keys(channels).length, total_occupancy: total, channels }, service: 'Presence' } };
+    return {
+      status: 200,
+      body: {
+        status: 200,
+        message: 'OK',
+        payload: { total_channels: Object.keys(channels).length, total_occupancy: total, channels },
+        service: 'Presence',
+      },
+    };
   };
   const route = (request: SeenRequest): FakeAnswer => {
     const match = /^\/v2\/presence\/sub-key\/([^/]+)(?:\/channel\/([^/]+))?$/.exec(request.url.pathname);

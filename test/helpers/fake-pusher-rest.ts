@@ -33,7 +33,8 @@ function signatureError(request: SeenRequest, keys: ReadonlyMap<string, string>)
   const text = `${request.method}\n${request.url.pathname}\n${pairs.map(([n, v]) => `${n}=${v}`).join('&')}`;
   const expected = createHmac('sha256', secret).update(text).digest();
   const given = Buffer.from(presented, 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'Invalid signature: you should have sent HmacSHA256Hex(...)';
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return 'Invalid signature: you should have sent HmacSHA256Hex(...)';
   return undefined;
 }
 
@@ -43,7 +44,11 @@ function signatureError(request: SeenRequest, keys: ReadonlyMap<string, string>)
  * -> `{ channels: { name: { user_count } } }`. Every request must carry a valid auth signature by one of `keys`
  * (key -> secret), else 401 with Pusher's text.
  */
-export async function startFakePusher(appId: string, keys: ReadonlyMap<string, string>, sets: Map<string, TruthMember[]>): Promise<FakePusher> {
+export async function startFakePusher(
+  appId: string,
+  keys: ReadonlyMap<string, string>,
+  sets: Map<string, TruthMember[]>,
+): Promise<FakePusher> {
   const refused = { count: 0 };
   const route = (request: SeenRequest): FakeAnswer => {
     if (request.method !== 'GET') return { status: 405, body: 'Method not allowed' };
@@ -64,7 +69,8 @@ export async function startFakePusher(appId: string, keys: ReadonlyMap<string, s
     const prefix = request.url.searchParams.get('filter_by_prefix') ?? '';
     const withCount = (request.url.searchParams.get('info') ?? '').split(',').includes('user_count');
     const channels: Record<string, { user_count?: number }> = {};
-    for (const [channel, members] of sets) if (members.length > 0 && channel.startsWith(prefix)) channels[channel] = withCount ? { user_count: members.length } : {};
+    for (const [channel, members] of sets)
+      if (members.length > 0 && channel.startsWith(prefix)) channels[channel] = withCount ? { user_count: members.length } : {};
     return { status: 200, body: { channels } };
   };
   const server = await startFakeRest(route);

@@ -21,7 +21,9 @@ export function freePort(): Promise<number> {
 
 /** An append-only redis-server on `port`, keeping its files in `dir` (so a restart finds the data). */
 export function startRedis(port: number, dir: string): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir], { stdio: 'ignore' });
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir], {
+    stdio: 'ignore',
+  });
 }
 
 /** Resolves once the server at `url` answers PING (about 5 s at the most, then rejects). */

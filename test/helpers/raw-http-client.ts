@@ -96,5 +96,9 @@ function parseAnswer(received: Buffer, closed = false): RawAnswer | undefined {
   const length = headers['content-length'];
   if (length !== undefined && body.byteLength < Number(length) && !closed) return undefined;
   if (length === undefined && !closed) return undefined;
-  return { status: Number(statusLine.split(' ')[1]), headers, body: body.subarray(0, length === undefined ? body.byteLength : Number(length)).toString('utf8') };
+  return {
+    status: Number(statusLine.split(' ')[1]),
+    headers,
+    body: body.subarray(0, length === undefined ? body.byteLength : Number(length)).toString('utf8'),
+  };
 }

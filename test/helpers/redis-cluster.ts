@@ -44,7 +44,26 @@ export async function startLocalCluster(): Promise<LocalCluster> {
     ports.push(port);
   }
   const children: ChildProcess[] = ports.map((port) =>
-    spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }),
+    spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
+      { stdio: 'ignore' },
+    ),
   );
   const stop = async () => {
     await Promise.all(
@@ -62,7 +81,10 @@ export async function startLocalCluster(): Promise<LocalCluster> {
   try {
     for (const port of ports) {
       for (let i = 0; ; i++) {
-        const ok = await run('redis-cli', ['-p', String(port), 'ping']).then((r) => r.stdout.trim() === 'PONG', () => false);
+        const ok = await run('redis-cli', ['-p', String(port), 'ping']).then(
+          (r) => r.stdout.trim() === 'PONG',
+          () => false,
+        );
         if (ok) break;
         if (i > 100) throw new Error(`redis-server on ${port} did not start`);
         await sleep(50);

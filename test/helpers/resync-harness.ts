@@ -1,4 +1,15 @@
-import type { DriftEvent, JoinEvent, LeaveEvent, Member, PresenceEventMap, PresenceEventName, PresenceStore, Receiver, ReceiverOptions, UpdateEvent } from '@presence-webhooks/core';
+import type {
+  DriftEvent,
+  JoinEvent,
+  LeaveEvent,
+  Member,
+  PresenceEventMap,
+  PresenceEventName,
+  PresenceStore,
+  Receiver,
+  ReceiverOptions,
+  UpdateEvent,
+} from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
 import type { TruthMember } from '@presence-webhooks/testing';
 import { afterEach, expect } from 'vitest';
@@ -20,7 +31,11 @@ export function record(receiver: Receiver): Recorded {
 }
 
 /** Resolves with the first event of `name` that satisfies `test`. */
-export function nextEvent<K extends PresenceEventName>(receiver: Receiver, name: K, test: (event: PresenceEventMap[K]) => boolean = () => true): Promise<void> {
+export function nextEvent<K extends PresenceEventName>(
+  receiver: Receiver,
+  name: K,
+  test: (event: PresenceEventMap[K]) => boolean = () => true,
+): Promise<void> {
   return new Promise((resolve) => {
     const off = receiver.on(name, (event) => {
       if (!test(event)) return;
@@ -74,7 +89,17 @@ export function foldEvents(recorded: Recorded): Map<string, Map<string, TruthMem
 
 /** The folded set of a channel, sorted as stores sort. */
 export function foldedSet(folded: Map<string, Map<string, TruthMember>>, channel: string): TruthMember[] {
-  return [...(folded.get(channel)?.values() ?? [])].sort((a, b) => (a.clientId !== b.clientId ? (a.clientId < b.clientId ? -1 : 1) : (a.connectionId ?? '') < (b.connectionId ?? '') ? -1 : (a.connectionId ?? '') > (b.connectionId ?? '') ? 1 : 0));
+  return [...(folded.get(channel)?.values() ?? [])].sort((a, b) =>
+    a.clientId !== b.clientId
+      ? a.clientId < b.clientId
+        ? -1
+        : 1
+      : (a.connectionId ?? '') < (b.connectionId ?? '')
+        ? -1
+        : (a.connectionId ?? '') > (b.connectionId ?? '')
+          ? 1
+          : 0,
+  );
 }
 
 export function memberKeys(members: readonly { clientId: string; connectionId?: string }[]): Set<string> {
@@ -99,11 +124,19 @@ export interface Rig<F> {
 }
 
 /** A receiver with its events recorded, behind a real Express server; it, the server and `fake` are closed after the test. */
-export async function startRig<F extends { close(): Promise<void> }>(fake: F, options: ReceiverOptions, cleanups: (() => Promise<void>)[]): Promise<Rig<F>> {
+export async function startRig<F extends { close(): Promise<void> }>(
+  fake: F,
+  options: ReceiverOptions,
+  cleanups: (() => Promise<void>)[],
+): Promise<Rig<F>> {
   const receiver = createReceiver(options);
   const recorded = record(receiver);
   const server = await startExpress(receiver);
-  cleanups.push(() => fake.close(), () => server.close(), () => receiver.close());
+  cleanups.push(
+    () => fake.close(),
+    () => server.close(),
+    () => receiver.close(),
+  );
   const post = async (request: { headers: Record<string, string>; body: Uint8Array }) => {
     expect((await postTo(server.url, request)).status).toBe(200);
   };
@@ -111,7 +144,10 @@ export async function startRig<F extends { close(): Promise<void> }>(fake: F, op
 }
 
 /** The store a receiver without resync ends with after `requests`: what lost deliveries leave behind. */
-export async function unrepairedStore(options: ReceiverOptions, requests: Iterable<{ headers: Record<string, string>; body: Uint8Array }>): Promise<PresenceStore> {
+export async function unrepairedStore(
+  options: ReceiverOptions,
+  requests: Iterable<{ headers: Record<string, string>; body: Uint8Array }>,
+): Promise<PresenceStore> {
   const receiver = createReceiver(options);
   for (const request of requests) await receiver.handle({ method: 'POST', headers: request.headers, body: request.body });
   await receiver.idle();
@@ -119,7 +155,11 @@ export async function unrepairedStore(options: ReceiverOptions, requests: Iterab
 }
 
 /** The channels whose stored count differs from the truth's: those a reported figure shows drifting. */
-export async function driftingChannels(store: PresenceStore, truth: ReadonlyMap<string, readonly TruthMember[]>, channels: readonly string[]): Promise<Set<string>> {
+export async function driftingChannels(
+  store: PresenceStore,
+  truth: ReadonlyMap<string, readonly TruthMember[]>,
+  channels: readonly string[],
+): Promise<Set<string>> {
   const drifting = new Set<string>();
   for (const channel of channels) if ((await store.occupancy(channel)) !== (truth.get(channel)?.length ?? 0)) drifting.add(channel);
   expect(drifting.size, 'the lost deliveries make some channel drift').toBeGreaterThan(0);

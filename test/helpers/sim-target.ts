@@ -42,7 +42,9 @@ export interface SimTarget {
   close(): Promise<void>;
 }
 
-export async function startSimTarget(options: { readEndpoint?: ReceiverOptions['readEndpoint']; faults?: Faults } = {}): Promise<SimTarget> {
+export async function startSimTarget(
+  options: { readEndpoint?: ReceiverOptions['readEndpoint']; faults?: Faults } = {},
+): Promise<SimTarget> {
   const errors: Error[] = [];
   const receiver = createReceiver({
     ably: { keys: [SIM_KEY] },

@@ -8,10 +8,14 @@ import { presenceWebhooks as honoWebhooks } from '@presence-webhooks/hono';
 import { presenceWebhooks } from '@presence-webhooks/web';
 import { Hono } from 'hono';
 
-declare const Bun: { serve(options: { port: number; hostname: string; fetch(request: Request): Promise<Response> }): { port: number } } | undefined;
+declare const Bun:
+  { serve(options: { port: number; hostname: string; fetch(request: Request): Promise<Response> }): { port: number } } | undefined;
 declare const Deno: {
   env: { get(name: string): string | undefined };
-  serve(options: { port: number; hostname: string; onListen(address: { port: number }): void }, handler: (request: Request) => Promise<Response>): unknown;
+  serve(
+    options: { port: number; hostname: string; onListen(address: { port: number }): void },
+    handler: (request: Request) => Promise<Response>,
+  ): unknown;
 };
 
 const key = typeof Bun !== 'undefined' ? process.env.ABLY_KEY : Deno.env.get('ABLY_KEY');
@@ -21,7 +25,8 @@ const web = presenceWebhooks(receiver, { path: '/webhooks' });
 const app = new Hono();
 app.use('/hono/webhooks/*', honoWebhooks(receiver));
 
-const fetch = async (request: Request): Promise<Response> => (new URL(request.url).pathname.startsWith('/hono/') ? app.fetch(request) : web(request));
+const fetch = async (request: Request): Promise<Response> =>
+  new URL(request.url).pathname.startsWith('/hono/') ? app.fetch(request) : web(request);
 const ready = (port: number) => console.log(JSON.stringify({ port }));
 
 if (typeof Bun !== 'undefined') ready(Bun.serve({ port: 0, hostname: '127.0.0.1', fetch }).port);

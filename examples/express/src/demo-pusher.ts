@@ -16,6 +16,21 @@ export const PUSHER_DEMO = {
 /** The receiver option for the demo's Pusher app. */
 export const pusherDemoOptions = { keys: [{ key: PUSHER_DEMO.key, secret: PUSHER_DEMO.secret }] };
 
-export async function runPusherStream(common: { url: string; readToken: string; seed: number; durationMs: number; timeScale: number; duplicateRate: number }): Promise<SimulationReport> {
-  return simulate({ ...common, provider: 'pusher', key: PUSHER_DEMO.key, secret: PUSHER_DEMO.secret, channels: ['presence-lobby', 'presence-room-1', 'presence-room-2'], members: 10, events: 300 });
+export async function runPusherStream(common: {
+  url: string;
+  readToken: string;
+  seed: number;
+  durationMs: number;
+  timeScale: number;
+  duplicateRate: number;
+}): Promise<SimulationReport> {
+  return simulate({
+    ...common,
+    provider: 'pusher',
+    key: PUSHER_DEMO.key,
+    secret: PUSHER_DEMO.secret,
+    channels: ['presence-lobby', 'presence-room-1', 'presence-room-2'],
+    members: 10,
+    events: 300,
+  });
 }

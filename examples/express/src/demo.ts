@@ -29,7 +29,9 @@ const seed = Number(process.env.SEED ?? 20261122);
 const FLAGS = ['--quiet', '--verbose', '--serve'];
 const unknown = process.argv.slice(2).filter((arg) => !FLAGS.includes(arg));
 if (unknown.length > 0) {
-  console.error(`demo: unknown option ${unknown.join(' ')} (it takes --quiet: only the result line, --verbose: every join and leave too, --serve: keep serving the inspector)`);
+  console.error(
+    `demo: unknown option ${unknown.join(' ')} (it takes --quiet: only the result line, --verbose: every join and leave too, --serve: keep serving the inspector)`,
+  );
   process.exit(2);
 }
 const quiet = process.argv.includes('--quiet');
@@ -42,9 +44,16 @@ const say = (line: string) => {
 };
 
 // The read endpoint lets the simulator compare the receiver's set with the truth over HTTP too.
-const receiver = createReceiver({ ably: { keys: [KEY] }, pubnub: { secret: PUBNUB_SECRET }, pusher: pusherDemoOptions, readEndpoint: { token: readToken }, inspector: { token: inspectorToken } });
+const receiver = createReceiver({
+  ably: { keys: [KEY] },
+  pubnub: { secret: PUBNUB_SECRET },
+  pusher: pusherDemoOptions,
+  readEndpoint: { token: readToken },
+  inspector: { token: inspectorToken },
+});
 /** A member as the demo prints it: `client-3@conn-1a2b` (Ably: one entry per connection), or the PubNub uuid. */
-const who = (m: { clientId: string; connectionId?: string }) => (m.connectionId === undefined ? m.clientId : `${m.clientId}@${m.connectionId}`);
+const who = (m: { clientId: string; connectionId?: string }) =>
+  m.connectionId === undefined ? m.clientId : `${m.clientId}@${m.connectionId}`;
 const changes = new Map<string, { joins: number; updates: number; leaves: number }>();
 const counts = (channel: string) => {
   let c = changes.get(channel);
@@ -69,7 +78,9 @@ const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks
 say(`Inspector: ${url}/inspector (sign in with ${inspectorToken})${serve ? '' : '; pass --serve to keep it running'}`);
 
 function summary(name: string, report: SimulationReport): string {
-  const answers = Object.entries(report.statuses).map(([status, n]) => `${n} x ${status}`).join(', ');
+  const answers = Object.entries(report.statuses)
+    .map(([status, n]) => `${n} x ${status}`)
+    .join(', ');
   return (
     `  ${name.padEnd(7)} ${report.events} events in ${report.requests} requests (${report.retries} retries, ${report.duplicates} duplicates), ` +
     `answers ${answers}, ${report.dropped} dropped, ${(report.elapsedMs / 1000).toFixed(1)} s; read back over HTTP: ${report.verification.status}`
@@ -77,14 +88,31 @@ function summary(name: string, report: SimulationReport): string {
 }
 
 /** At most `max` names, then how many more. */
-const list = (names: readonly string[], max = 6) => (names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`);
+const list = (names: readonly string[], max = 6) =>
+  names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 
 say(`presence-webhooks demo: the Express example at ${url}, fed over HTTP by the simulator (provider time x60)`);
-say('  Ably: signed batches from 3 sites, retried and duplicated; PubNub: legacy JSON, multipart and Events & Actions, reordered and resent;');
+say(
+  '  Ably: signed batches from 3 sites, retried and duplicated; PubNub: legacy JSON, multipart and Events & Actions, reordered and resent;',
+);
 say('  Pusher: signed batches, retried, with delayed member_removed');
 const common = { url, readToken, seed, durationMs: 60_000, timeScale: 60, duplicateRate: 0.15 } as const;
-const ably = await simulate({ ...common, provider: 'ably', key: KEY, channels: ['lobby', 'room-1', 'room-2', 'room-3'], members: 12, events: 400 });
-const pubnub = await simulate({ ...common, provider: 'pubnub', secret: PUBNUB_SECRET, channels: ['pn-lobby', 'pn-room-1', 'pn-room-2'], members: 10, events: 300 });
+const ably = await simulate({
+  ...common,
+  provider: 'ably',
+  key: KEY,
+  channels: ['lobby', 'room-1', 'room-2', 'room-3'],
+  members: 12,
+  events: 400,
+});
+const pubnub = await simulate({
+  ...common,
+  provider: 'pubnub',
+  secret: PUBNUB_SECRET,
+  channels: ['pn-lobby', 'pn-room-1', 'pn-room-2'],
+  members: 10,
+  events: 300,
+});
 const pusher = await runPusherStream(common);
 await receiver.idle();
 say('');
@@ -92,7 +120,11 @@ say(summary('Ably', ably));
 say(summary('PubNub', pubnub));
 say(summary('Pusher', pusher));
 
-const truth = new Map<string, TruthMember[]>([...Object.entries(ably.truth), ...Object.entries(pubnub.truth), ...Object.entries(pusher.truth)]);
+const truth = new Map<string, TruthMember[]>([
+  ...Object.entries(ably.truth),
+  ...Object.entries(pubnub.truth),
+  ...Object.entries(pusher.truth),
+]);
 let allMatch = [ably, pubnub, pusher].every((r) => r.complete && r.dropped === 0 && r.verification.status === 'match');
 say('\nPer channel: effective changes the receiver emitted, and the final set');
 const channels = [...new Set([...ably.channels, ...pubnub.channels, ...pusher.channels, ...(await receiver.store.channels())])].sort();
@@ -119,7 +151,11 @@ if (verbose) {
 } else {
   say('\n(--verbose lists every effective join and leave; --quiet prints only the result)');
 }
-console.log(allMatch ? 'RESULT: the receiver set equals the in-order truth on every channel.' : 'RESULT: MISMATCH between the receiver set and the truth.');
+console.log(
+  allMatch
+    ? 'RESULT: the receiver set equals the in-order truth on every channel.'
+    : 'RESULT: MISMATCH between the receiver set and the truth.',
+);
 process.exitCode = allMatch ? 0 : 1;
 if (serve) {
   console.log(`Still serving: ${url}/inspector (sign in with ${inspectorToken}); Ctrl-C to stop.`);

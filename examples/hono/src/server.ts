@@ -5,7 +5,9 @@ import { createApp } from './app.js';
 
 const { ABLY_KEY, PUBNUB_WEBHOOK_SECRET, READ_TOKEN } = process.env;
 if (ABLY_KEY === undefined && PUBNUB_WEBHOOK_SECRET === undefined) {
-  console.error('Set ABLY_KEY (the key your Ably webhook rule signs with, appId.keyId:keySecret) and/or PUBNUB_WEBHOOK_SECRET (the shared secret in your PubNub webhook URL or header).');
+  console.error(
+    'Set ABLY_KEY (the key your Ably webhook rule signs with, appId.keyId:keySecret) and/or PUBNUB_WEBHOOK_SECRET (the shared secret in your PubNub webhook URL or header).',
+  );
   process.exit(1);
 }
 const options: ReceiverOptions = {};

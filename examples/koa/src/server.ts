@@ -5,7 +5,9 @@ import { createApp } from './app.js';
 
 const { ABLY_KEY, PUBNUB_WEBHOOK_SECRET, READ_TOKEN } = process.env;
 if (ABLY_KEY === undefined && PUBNUB_WEBHOOK_SECRET === undefined) {
-  console.error('Set ABLY_KEY (the key your Ably webhook rule signs with, appId.keyId:keySecret) and/or PUBNUB_WEBHOOK_SECRET (the shared secret in your PubNub webhook URL or header).');
+  console.error(
+    'Set ABLY_KEY (the key your Ably webhook rule signs with, appId.keyId:keySecret) and/or PUBNUB_WEBHOOK_SECRET (the shared secret in your PubNub webhook URL or header).',
+  );
   process.exit(1);
 }
 const options: ReceiverOptions = {};
@@ -20,6 +22,11 @@ receiver.onError((error) => console.error('webhook problem:', error.message));
 
 // Server timeouts (see the adapter README): slow headers are cut after 10 s and a whole request after
 // 30 s (above the receiver's 10 s body timeout, so that its JSON 408 comes first), checked every second.
-const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 }, createApp(receiver).callback());
+const server = createServer(
+  { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
+  createApp(receiver).callback(),
+);
 const port = Number(process.env.PORT ?? 3000);
-server.listen(port, () => console.log(`Koa: presence webhooks on http://127.0.0.1:${port}/webhooks, members at /channels/:channel/members`));
+server.listen(port, () =>
+  console.log(`Koa: presence webhooks on http://127.0.0.1:${port}/webhooks, members at /channels/:channel/members`),
+);

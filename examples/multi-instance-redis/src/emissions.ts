@@ -33,7 +33,8 @@ export function checkEmissions(lines: readonly ReceiverLine[], finalSet: Readonl
   for (const [channel, members] of finalSet) for (const m of members) present.add(`${channel}/${m.connectionId ?? ''}/${m.clientId}`);
   for (const member of new Set([...balance.keys(), ...present])) {
     const b = balance.get(member) ?? 0;
-    if (b !== (present.has(member) ? 1 : 0)) result.unbalanced.push(`${member}: joins - leaves = ${b}, ${present.has(member) ? 'present' : 'absent'} at the end`);
+    if (b !== (present.has(member) ? 1 : 0))
+      result.unbalanced.push(`${member}: joins - leaves = ${b}, ${present.has(member) ? 'present' : 'absent'} at the end`);
   }
   return result;
 }

@@ -46,7 +46,14 @@ const RECEIVER = fileURLToPath(new URL('../dist/receiver.js', import.meta.url));
 /** Start one receiver process and wait until it listens. */
 export function startReceiver(config: ReceiverConfig): Promise<ReceiverProcess> {
   const child = spawn(process.execPath, [RECEIVER], {
-    env: { ...process.env, INSTANCE: config.instance, PREFIX: config.prefix, REDIS_URL: config.redisUrl, ACK: config.ack ?? 'on-receipt', PORT: String(config.port ?? 0) },
+    env: {
+      ...process.env,
+      INSTANCE: config.instance,
+      PREFIX: config.prefix,
+      REDIS_URL: config.redisUrl,
+      ACK: config.ack ?? 'on-receipt',
+      PORT: String(config.port ?? 0),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: ReceiverLine[] = [];

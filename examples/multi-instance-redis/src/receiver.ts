@@ -22,7 +22,16 @@ const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.st
 for (const name of ['join', 'update', 'leave'] as const) {
   receiver.on(name, (e) => {
     const { clientId, connectionId, timestamp } = e.member;
-    print({ event: name, channel: e.channel, clientId, connectionId, timestamp, data: e.data, ...(name === 'leave' ? { reason: (e as LeaveEvent).reason } : {}), ...(name === 'update' ? { previous: (e as UpdateEvent).previous.timestamp } : {}) });
+    print({
+      event: name,
+      channel: e.channel,
+      clientId,
+      connectionId,
+      timestamp,
+      data: e.data,
+      ...(name === 'leave' ? { reason: (e as LeaveEvent).reason } : {}),
+      ...(name === 'update' ? { previous: (e as UpdateEvent).previous.timestamp } : {}),
+    });
   });
 }
 receiver.onError((error) => process.stderr.write(`[${instance}] ${error.message}\n`));

@@ -32,7 +32,9 @@ try {
 const show = (line: ReceiverLine) => {
   if (quiet || line.event === undefined) return;
   const sign = line.event === 'join' ? '+' : line.event === 'leave' ? '-' : '~';
-  console.log(`  [${line.instance}] ${sign} ${line.channel}: ${line.clientId} (${line.connectionId}) ${line.event}${line.reason ? ` [${line.reason}]` : ''}`);
+  console.log(
+    `  [${line.instance}] ${sign} ${line.channel}: ${line.clientId} (${line.connectionId}) ${line.event}${line.reason ? ` [${line.reason}]` : ''}`,
+  );
 };
 const receivers: ReceiverProcess[] = [];
 let ok = false;
@@ -42,19 +44,30 @@ try {
 
   const history = generateAblyHistory({ seed, channels: ['lobby', 'room-1', 'room-2', 'room-3'], clients: 12, steps: 400 });
   console.log(`Two receivers share Redis ${redisUrl} (prefix ${prefix}): ${receivers.map((r) => `${r.instance} ${r.url}`).join(', ')}`);
-  console.log(`Sending ${history.entries.length} presence messages as signed Ably deliveries, shuffled, duplicated, split at random between A and B:`);
+  console.log(
+    `Sending ${history.entries.length} presence messages as signed Ably deliveries, shuffled, duplicated, split at random between A and B:`,
+  );
   const sent = await sendStream(history.entries, { urls: receivers.map((r) => r.url), key: DEMO_KEY, random: seededRandom(seed + 1) });
   await Promise.all(receivers.map((r) => r.idle()));
 
   const comparison = await compareWithTruth(reader, history.truth);
-  const emissions = checkEmissions(receivers.flatMap((r) => r.lines), comparison.stored);
+  const emissions = checkEmissions(
+    receivers.flatMap((r) => r.lines),
+    comparison.stored,
+  );
   console.log('\nThe shared presence set per channel (read from Redis):');
   for (const line of comparison.lines) console.log(`  ${line}`);
   console.log(`\n${sent.deliveries} deliveries, answers: ${[...sent.answers].map(([s, n]) => `${n} x ${s}`).join(', ')}`);
-  console.log(`Events emitted: ${[...emissions.perInstance].map(([i, n]) => `${i} ${n}`).join(', ')}; emitted twice: ${emissions.duplicates.length}; members whose joins and leaves do not add up: ${emissions.unbalanced.length}`);
+  console.log(
+    `Events emitted: ${[...emissions.perInstance].map(([i, n]) => `${i} ${n}`).join(', ')}; emitted twice: ${emissions.duplicates.length}; members whose joins and leaves do not add up: ${emissions.unbalanced.length}`,
+  );
   for (const problem of [...emissions.duplicates, ...emissions.unbalanced]) console.log(`  ! ${problem}`);
   ok = comparison.equal && emissions.duplicates.length === 0 && emissions.unbalanced.length === 0;
-  console.log(ok ? 'RESULT: the shared set equals the in-order truth, and each change was emitted exactly once across both instances.' : 'RESULT: MISMATCH.');
+  console.log(
+    ok
+      ? 'RESULT: the shared set equals the in-order truth, and each change was emitted exactly once across both instances.'
+      : 'RESULT: MISMATCH.',
+  );
 } finally {
   await Promise.all(receivers.map((r) => r.stop()));
   await reader.clear();

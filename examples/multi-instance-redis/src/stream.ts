@@ -15,7 +15,11 @@ export interface RetryPolicy {
 export const PROVIDER_RETRY: RetryPolicy = { attempts: 12, baseDelayMs: 50, maxDelayMs: 1000 };
 
 /** POST a delivery until it is answered 2xx or the tries run out. Answers every status seen ('network' for no answer). */
-export async function postWithRetries(url: string, request: BuiltRequest, retry: RetryPolicy = PROVIDER_RETRY): Promise<(number | 'network')[]> {
+export async function postWithRetries(
+  url: string,
+  request: BuiltRequest,
+  retry: RetryPolicy = PROVIDER_RETRY,
+): Promise<(number | 'network')[]> {
   const seen: (number | 'network')[] = [];
   for (let attempt = 0; attempt < retry.attempts; attempt++) {
     if (attempt > 0) await sleep(Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
@@ -59,7 +63,10 @@ export interface StreamResult {
 export async function sendStream(entries: readonly HistoryEntry[], options: StreamOptions): Promise<StreamResult> {
   const { random } = options;
   const batches = ablyDeliveries(entries, random, { maxItems: 6, maxPerItem: 5, duplicateRate: options.duplicateRate ?? 0.25 });
-  const plan = batches.map((items) => ({ url: pick(random, options.urls), request: ablyBatchRequest(items, { key: options.key, format: random() < 0.3 ? 'msgpack' : 'json' }) }));
+  const plan = batches.map((items) => ({
+    url: pick(random, options.urls),
+    request: ablyBatchRequest(items, { key: options.key, format: random() < 0.3 ? 'msgpack' : 'json' }),
+  }));
   const result: StreamResult = { deliveries: plan.length, answers: new Map(), allAnswers: new Map(), undelivered: 0 };
   const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
   let next = 0;
@@ -88,7 +95,11 @@ export interface Comparison {
 }
 
 /** Compare the store's set with the in-order truth, channel by channel (all of them, or `only` these). */
-export async function compareWithTruth(store: PresenceStore, truth: ReadonlyMap<string, TruthMember[]>, only?: readonly string[]): Promise<Comparison> {
+export async function compareWithTruth(
+  store: PresenceStore,
+  truth: ReadonlyMap<string, TruthMember[]>,
+  only?: readonly string[],
+): Promise<Comparison> {
   const channels = (only ?? [...new Set([...truth.keys(), ...(await store.channels())])]).slice().sort();
   const result: Comparison = { equal: true, lines: [], stored: new Map() };
   for (const channel of channels) {
@@ -101,7 +112,9 @@ export async function compareWithTruth(store: PresenceStore, truth: ReadonlyMap<
     result.stored.set(channel, members);
     const match = isDeepStrictEqual(members, truth.get(channel) ?? []);
     result.equal &&= match;
-    result.lines.push(`${channel}: ${members.length} present [${members.map((m) => m.clientId).join(', ')}] ${match ? 'equals the in-order truth' : 'DIFFERS from the in-order truth'}`);
+    result.lines.push(
+      `${channel}: ${members.length} present [${members.map((m) => m.clientId).join(', ')}] ${match ? 'equals the in-order truth' : 'DIFFERS from the in-order truth'}`,
+    );
   }
   return result;
 }

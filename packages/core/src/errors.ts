@@ -25,7 +25,8 @@ export type WebhookErrorCode =
   | 'store_failed';
 
 /** Every code the package raises: HTTP refusals, item problems (ItemProblem), background failures. */
-export type ErrorCode = WebhookErrorCode | 'invalid_item' | 'decode_failed' | 'handler_failed' | 'resync_failed' | 'receiver_closed' | 'unknown_provider';
+export type ErrorCode =
+  WebhookErrorCode | 'invalid_item' | 'decode_failed' | 'handler_failed' | 'resync_failed' | 'receiver_closed' | 'unknown_provider';
 
 /** An HTTP refusal: thrown inside the pipeline, answered as `{ "error": { code, message } }` with its status. */
 export class WebhookError extends Error {
@@ -105,7 +106,11 @@ export function bodyTimedOut(ms: number): WebhookError {
 
 /** The 503 for a body that would take the bytes buffered across all requests past `maxInFlightBytes` (answered with Retry-After). */
 export function serverBusy(max: number): WebhookError {
-  return new WebhookError(503, 'server_busy', `More than ${max} bytes of webhook bodies are being received at once (maxInFlightBytes); retry the delivery`);
+  return new WebhookError(
+    503,
+    'server_busy',
+    `More than ${max} bytes of webhook bodies are being received at once (maxInFlightBytes); retry the delivery`,
+  );
 }
 
 /**

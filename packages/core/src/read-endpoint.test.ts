@@ -11,7 +11,17 @@ describe('readRouteChannel', () => {
   });
 
   it('is undefined for any other path, an empty channel or broken percent-encoding', () => {
-    for (const url of [undefined, '/', '?secret=x', '/channels/room-1', '/channels//members', '/x/channels/room-1/members', '/channels/a/b/members', '/channels/%E0%A4%A/members', '/channels/room-1/members/more']) {
+    for (const url of [
+      undefined,
+      '/',
+      '?secret=x',
+      '/channels/room-1',
+      '/channels//members',
+      '/x/channels/room-1/members',
+      '/channels/a/b/members',
+      '/channels/%E0%A4%A/members',
+      '/channels/room-1/members/more',
+    ]) {
       expect(readRouteChannel(url), String(url)).toBeUndefined();
     }
   });
@@ -22,7 +32,9 @@ describe('readEndpoint option', () => {
 
   it('refuses a malformed option', () => {
     for (const readEndpoint of [{ token: '' }, { token: 'has space' }, { token: 42 }, {}, null, 'yes']) {
-      expect(() => createReceiver({ ably, readEndpoint: readEndpoint as never }), JSON.stringify(readEndpoint)).toThrow(/readEndpoint must be true, false or \{ token/);
+      expect(() => createReceiver({ ably, readEndpoint: readEndpoint as never }), JSON.stringify(readEndpoint)).toThrow(
+        /readEndpoint must be true, false or \{ token/,
+      );
     }
   });
 

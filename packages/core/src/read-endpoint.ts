@@ -68,7 +68,11 @@ export class ReadEndpoint {
     if (this.token !== undefined) {
       const presented = bearerToken(headers);
       if (presented === undefined || !secretsEqual(presented, this.token)) {
-        const error = new WebhookError(401, 'unauthorized', 'The read endpoint needs Authorization: Bearer <token> with the receiver\'s readEndpoint token');
+        const error = new WebhookError(
+          401,
+          'unauthorized',
+          "The read endpoint needs Authorization: Bearer <token> with the receiver's readEndpoint token",
+        );
         const response = errorResponse(error);
         return { ...response, headers: { ...response.headers, 'www-authenticate': 'Bearer' } };
       }

@@ -1,7 +1,16 @@
 import { DeliveryQueue } from './delivery-queue.js';
 import type { Handler } from './emitter.js';
 import { TypedEmitter } from './emitter.js';
-import type { ChannelEvent, DriftEvent, PresenceChange, PresenceEventMap, PresenceEventName, ProviderName, ReconcileEvent, ReconcileResult } from './events.js';
+import type {
+  ChannelEvent,
+  DriftEvent,
+  PresenceChange,
+  PresenceEventMap,
+  PresenceEventName,
+  ProviderName,
+  ReconcileEvent,
+  ReconcileResult,
+} from './events.js';
 import { changeToEvent } from './events.js';
 import { HandlerError, toError, WebhookError } from './errors.js';
 import { InFlightBytes } from './http/in-flight.js';
@@ -15,7 +24,18 @@ import { MemoryStore } from './presence/memory-store.js';
 import { Inspector, inspectorOff } from './inspector/inspector.js';
 import type { InspectorOptions } from './inspector/inspector.js';
 import type { ResyncOutcome } from './observe/channels.js';
-import { deliveriesObserved, eventTimestamps, handleTrace, publishDelivery, publishDrift, publishReconcile, publishRejection, publishResync, storeApplyTrace, traced } from './observe/channels.js';
+import {
+  deliveriesObserved,
+  eventTimestamps,
+  handleTrace,
+  publishDelivery,
+  publishDrift,
+  publishReconcile,
+  publishRejection,
+  publishResync,
+  storeApplyTrace,
+  traced,
+} from './observe/channels.js';
 import type { ReceiverStats } from './observe/stats.js';
 import { StatsCounter } from './observe/stats.js';
 import { buildProviders } from './providers/index.js';
@@ -132,7 +152,10 @@ class PresenceReceiver implements Receiver {
       baseDelayMs: options.retry.baseDelayMs,
       report: (error) => this.report(error),
     });
-    this.reads = options.readEndpoint === undefined ? undefined : new ReadEndpoint({ store: this.store, report: (error) => this.report(error) }, options.readEndpoint.token);
+    this.reads =
+      options.readEndpoint === undefined
+        ? undefined
+        : new ReadEndpoint({ store: this.store, report: (error) => this.report(error) }, options.readEndpoint.token);
     this.resyncer = new Resyncer(options.resync, {
       store: this.store,
       providers,
@@ -208,7 +231,10 @@ class PresenceReceiver implements Receiver {
   handle(request: WebhookRequest, options: HandleOptions = {}): Promise<WebhookResponse> {
     if (!traced(handleTrace)) return this.respond(request, options);
     // The trace context never carries the body.
-    return handleTrace.tracePromise(() => this.respond(request, options), { receiver: this, request: { method: request.method, headers: request.headers, url: request.url } });
+    return handleTrace.tracePromise(() => this.respond(request, options), {
+      receiver: this,
+      request: { method: request.method, headers: request.headers, url: request.url },
+    });
   }
 
   private async respond(request: WebhookRequest, options: HandleOptions): Promise<WebhookResponse> {
@@ -229,16 +255,28 @@ class PresenceReceiver implements Receiver {
     this.observeAccepted(accepted);
     for (const problem of accepted.problems) this.report(problem);
     if (this.queue.depth >= this.maxQueued) {
-      const busy = new WebhookError(503, 'server_busy', `${this.queue.depth} deliveries are waiting for the store (maxQueuedDeliveries ${this.maxQueued}); retry the delivery`);
+      const busy = new WebhookError(
+        503,
+        'server_busy',
+        `${this.queue.depth} deliveries are waiting for the store (maxQueuedDeliveries ${this.maxQueued}); retry the delivery`,
+      );
       this.report(busy);
       return this.refuse(busy, request);
     }
     const done = this.queue.push(() => this.process(accepted));
     if (this.ack === 'after-store' || options.awaitCommit === true) {
       const outcome = await settleWithin(done, this.ackTimeoutMs);
-      if (outcome === 'failed') return this.refuse(new WebhookError(503, 'store_failed', 'The presence store is unavailable; retry the delivery'), request);
+      if (outcome === 'failed')
+        return this.refuse(new WebhookError(503, 'store_failed', 'The presence store is unavailable; retry the delivery'), request);
       if (outcome === 'timeout') {
-        return this.refuse(new WebhookError(503, 'store_failed', `The presence store did not commit within ${this.ackTimeoutMs} ms (ackTimeoutMs); retry the delivery`), request);
+        return this.refuse(
+          new WebhookError(
+            503,
+            'store_failed',
+            `The presence store did not commit within ${this.ackTimeoutMs} ms (ackTimeoutMs); retry the delivery`,
+          ),
+          request,
+        );
       }
     } else {
       const settled = done.catch(() => undefined); // reported by the queue
@@ -294,7 +332,10 @@ class PresenceReceiver implements Receiver {
   }
 
   /** Emit effective changes and other events; handler failures go to onError as one HandlerError. */
-  private async emit(changes: readonly PresenceChange[], events: readonly (ChannelEvent | { name: 'drift'; payload: DriftEvent } | { name: 'reconcile'; payload: ReconcileEvent })[]): Promise<void> {
+  private async emit(
+    changes: readonly PresenceChange[],
+    events: readonly (ChannelEvent | { name: 'drift'; payload: DriftEvent } | { name: 'reconcile'; payload: ReconcileEvent })[],
+  ): Promise<void> {
     const failures: unknown[] = [];
     const pending: Promise<void>[] = [];
     const emitter = this.emitter;
@@ -305,14 +346,16 @@ class PresenceReceiver implements Receiver {
       const { name, payload } = changeToEvent(change);
       emitter.dispatch(name, payload as PresenceEventMap[typeof name], failures, pending);
     }
-    for (const event of events) if (event.name !== 'channel.active') emitter.dispatch(event.name, event.payload as never, failures, pending);
+    for (const event of events)
+      if (event.name !== 'channel.active') emitter.dispatch(event.name, event.payload as never, failures, pending);
     if (pending.length > 0) await Promise.all(pending);
     if (failures.length > 0) this.report(new HandlerError(failures));
   }
 
   /** store.apply, traced on `presence-webhooks:store.apply` and counted when it fails. */
   private applyToStore(events: Accepted['presence'], watermarks?: RepairPlan['watermarks']): Promise<PresenceChange[]> {
-    const apply = () => (watermarks === undefined || watermarks.length === 0 ? this.store.apply(events) : this.store.apply(events, { watermarks }));
+    const apply = () =>
+      watermarks === undefined || watermarks.length === 0 ? this.store.apply(events) : this.store.apply(events, { watermarks });
     const pending = traced(storeApplyTrace) ? storeApplyTrace.tracePromise(apply, { receiver: this, events: events.length }) : apply();
     return pending.catch((error: unknown) => {
       this.counter.storeFailed();
@@ -322,7 +365,13 @@ class PresenceReceiver implements Receiver {
 
   /** An accepted delivery, before its merge: its events' provider timestamps, for the delivery lag. */
   private observeAccepted(accepted: Accepted): void {
-    if (deliveriesObserved()) publishDelivery({ receiver: this, provider: accepted.provider, receivedAt: Date.now(), timestamps: eventTimestamps(accepted.presence, accepted.channel) });
+    if (deliveriesObserved())
+      publishDelivery({
+        receiver: this,
+        provider: accepted.provider,
+        receivedAt: Date.now(),
+        timestamps: eventTimestamps(accepted.presence, accepted.channel),
+      });
   }
 
   /** A merged delivery: accepted, duplicate or stale, and its effective changes. */
@@ -398,8 +447,14 @@ function rateLimitedWarning(logger: { warn(message: string): void }): (info: Rej
     const at = last.get(info.code);
     if (at !== undefined && now - at < REJECT_LOG_INTERVAL_MS) return;
     last.set(info.code, now);
-    const about = [info.provider, info.keyName === undefined ? undefined : `key ${info.keyName}`, info.remoteAddress === undefined ? undefined : `from ${info.remoteAddress}`].filter((x) => x !== undefined);
-    logger.warn(`presence-webhooks: refused a webhook: ${info.status} ${info.code}${about.length > 0 ? ` (${about.join(', ')})` : ''}: ${info.reason} [further ${info.code} refusals are not logged for 60 s]`);
+    const about = [
+      info.provider,
+      info.keyName === undefined ? undefined : `key ${info.keyName}`,
+      info.remoteAddress === undefined ? undefined : `from ${info.remoteAddress}`,
+    ].filter((x) => x !== undefined);
+    logger.warn(
+      `presence-webhooks: refused a webhook: ${info.status} ${info.code}${about.length > 0 ? ` (${about.join(', ')})` : ''}: ${info.reason} [further ${info.code} refusals are not logged for 60 s]`,
+    );
   };
 }
 

@@ -56,11 +56,30 @@ function send(reply: FastifyReply, response: WebhookResponse): FastifyReply {
  * Fastify or the plugin's parser refused the request before the handler: answer what core answers
  * for the same request.
  */
-async function answerRefusal(receiver: Receiver, prefix: string, error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function answerRefusal(
+  receiver: Receiver,
+  prefix: string,
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   // The plugin's own parser: a body over the limit, too slow, over the in-flight cap, or cut off.
   if (error instanceof WebhookError) {
     const raw = request.raw;
-    return send(reply, await refuseRead(receiver, { method: raw.method ?? 'POST', headers: raw.headers, url: relativeUrl(request, prefix), body: null, ...(raw.socket?.remoteAddress === undefined ? {} : { remoteAddress: raw.socket.remoteAddress }) }, error));
+    return send(
+      reply,
+      await refuseRead(
+        receiver,
+        {
+          method: raw.method ?? 'POST',
+          headers: raw.headers,
+          url: relativeUrl(request, prefix),
+          body: null,
+          ...(raw.socket?.remoteAddress === undefined ? {} : { remoteAddress: raw.socket.remoteAddress }),
+        },
+        error,
+      ),
+    );
   }
   const code = typeof error.code === 'string' ? error.code : '';
   if (!code.startsWith('FST_ERR_CTP_') && code !== 'FST_ERR_ROUTE_MISSING_CONTENT_TYPE') throw error;
@@ -112,12 +131,20 @@ async function mount(instance: FastifyInstance, receiver: Receiver): Promise<voi
 
 function isFastifyInstance(value: unknown): value is FastifyInstance {
   const candidate = value as { addContentTypeParser?: unknown; register?: unknown } | null;
-  return typeof candidate === 'object' && candidate !== null && typeof candidate.addContentTypeParser === 'function' && typeof candidate.register === 'function';
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.addContentTypeParser === 'function' &&
+    typeof candidate.register === 'function'
+  );
 }
 
 function presenceWebhooksPlugin(receiverOrOptions: Receiver | ReceiverOptions): PresenceWebhooksPlugin;
 function presenceWebhooksPlugin(instance: FastifyInstance, options: PresenceWebhooksOptions): Promise<void>;
-function presenceWebhooksPlugin(first: FastifyInstance | Receiver | ReceiverOptions, options?: PresenceWebhooksOptions): PresenceWebhooksPlugin | Promise<void> {
+function presenceWebhooksPlugin(
+  first: FastifyInstance | Receiver | ReceiverOptions,
+  options?: PresenceWebhooksOptions,
+): PresenceWebhooksPlugin | Promise<void> {
   // Async, so that bad options reject the registration (a synchronous throw would stall Fastify's boot).
   if (isFastifyInstance(first)) return (async () => mount(first, receiverFrom(options ?? {})))();
   const receiver = isReceiver(first) ? first : createReceiver(first);
@@ -133,4 +160,7 @@ function presenceWebhooksPlugin(first: FastifyInstance | Receiver | ReceiverOpti
  * Both are fastify-plugin plugins with `encapsulate: true`: named `@presence-webhooks/fastify`, for
  * Fastify 4 and 5, and in a context of their own.
  */
-export const presenceWebhooks: PresenceWebhooks = fp(presenceWebhooksPlugin as unknown as FastifyPluginAsync<PresenceWebhooksOptions>, meta()) as unknown as PresenceWebhooks;
+export const presenceWebhooks: PresenceWebhooks = fp(
+  presenceWebhooksPlugin as unknown as FastifyPluginAsync<PresenceWebhooksOptions>,
+  meta(),
+) as unknown as PresenceWebhooks;

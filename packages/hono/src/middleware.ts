@@ -39,7 +39,10 @@ async function cachedBytes(c: Context): Promise<Uint8Array | undefined> {
  * runtime gives one (Workers, Vercel): then an on-receipt receiver answers at once; otherwise the
  * answer waits until the store committed.
  */
-export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions, options: PresenceWebhooksHonoOptions = {}): PresenceWebhooksHonoMiddleware {
+export function presenceWebhooks(
+  receiverOrOptions: Receiver | ReceiverOptions,
+  options: PresenceWebhooksHonoOptions = {},
+): PresenceWebhooksHonoMiddleware {
   const receiver = isReceiver(receiverOrOptions) ? receiverOrOptions : createReceiver(receiverOrOptions);
   const fixed = options.path === undefined ? undefined : mountMatcher(options.path);
   const middleware: MiddlewareHandler = async (c, next) => {

@@ -1,7 +1,6 @@
 import type { RequestHeaders } from '@presence-webhooks/core/adapter';
 import { getHeader as header } from '@presence-webhooks/core/adapter';
 
-
 function charsetOf(contentType: string | undefined): string | undefined {
   const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '');
   return match?.[1]?.toLowerCase();

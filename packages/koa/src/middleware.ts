@@ -52,7 +52,10 @@ export const KOA_HINT =
  * Reads the raw body itself; when a body parser ran first it uses `ctx.request.rawBody` if that is
  * provably the exact bytes received, and otherwise answers 500 with how to mount it (core decides).
  */
-export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions, options: PresenceWebhooksOptions = {}): PresenceWebhooksMiddleware {
+export function presenceWebhooks(
+  receiverOrOptions: Receiver | ReceiverOptions,
+  options: PresenceWebhooksOptions = {},
+): PresenceWebhooksMiddleware {
   const receiver = isReceiver(receiverOrOptions) ? receiverOrOptions : createReceiver(receiverOrOptions);
   const middleware = async (ctx: KoaContextLike, next: () => Promise<unknown>): Promise<void> => {
     const url = mounted(options.path, ctx.req);

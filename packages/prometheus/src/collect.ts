@@ -63,10 +63,12 @@ async function sumOccupancy(receiver: Receiver, channels: readonly string[]): Pr
 
 /** Register the receiver's metrics; returns a handle whose `close()` removes them. */
 export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetricsOptions = {}): PresenceMetrics {
-  if (typeof receiver !== 'object' || receiver === null || typeof receiver.stats !== 'function') throw optionError('collectPresenceMetrics(receiver)', 'a receiver from createReceiver()', receiver);
+  if (typeof receiver !== 'object' || receiver === null || typeof receiver.stats !== 'function')
+    throw optionError('collectPresenceMetrics(receiver)', 'a receiver from createReceiver()', receiver);
   const registry = options.registry ?? globalRegistry;
   const prefix = options.prefix ?? 'pw_';
-  if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) throw optionError('prefix', 'a Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)', prefix);
+  if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))
+    throw optionError('prefix', 'a Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)', prefix);
   const maxChannels = positiveInteger(options.maxChannels, 'maxChannels', 1000);
   const storeTimeoutMs = positiveInteger(options.storeTimeoutMs, 'storeTimeoutMs', 2000);
   const registers = [registry];
@@ -79,7 +81,8 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
     registers,
     collect() {
       this.reset();
-      for (const [provider, outcomes] of Object.entries(stats().deliveries)) for (const [outcome, n] of Object.entries(outcomes)) this.inc({ provider, outcome }, n);
+      for (const [provider, outcomes] of Object.entries(stats().deliveries))
+        for (const [outcome, n] of Object.entries(outcomes)) this.inc({ provider, outcome }, n);
     },
   });
   new Counter({
@@ -102,9 +105,24 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
       for (const [type, n] of Object.entries(stats().effectiveEvents)) this.inc({ type }, n);
     },
   });
-  const lag = new Histogram({ name: `${prefix}delivery_lag_seconds`, help: "Time from the provider's timestamp of an event to its delivery's acceptance.", buckets: LAG_BUCKETS, registers });
-  const handleDuration = new Histogram({ name: `${prefix}handle_duration_seconds`, help: 'Time receiver.handle took to answer a request.', buckets: DEFAULT_BUCKETS, registers });
-  const applyDuration = new Histogram({ name: `${prefix}store_apply_duration_seconds`, help: 'Time one store.apply call took.', buckets: DEFAULT_BUCKETS, registers });
+  const lag = new Histogram({
+    name: `${prefix}delivery_lag_seconds`,
+    help: "Time from the provider's timestamp of an event to its delivery's acceptance.",
+    buckets: LAG_BUCKETS,
+    registers,
+  });
+  const handleDuration = new Histogram({
+    name: `${prefix}handle_duration_seconds`,
+    help: 'Time receiver.handle took to answer a request.',
+    buckets: DEFAULT_BUCKETS,
+    registers,
+  });
+  const applyDuration = new Histogram({
+    name: `${prefix}store_apply_duration_seconds`,
+    help: 'Time one store.apply call took.',
+    buckets: DEFAULT_BUCKETS,
+    registers,
+  });
   new Counter({
     name: `${prefix}store_failures_total`,
     help: 'Failed store.apply calls (each attempt).',
@@ -165,15 +183,29 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
   });
   new Counter({
     name: `${prefix}resyncs_total`,
-    help: 'Resyncs from the providers\' REST APIs by provider and outcome (complete, incomplete, failed).',
+    help: "Resyncs from the providers' REST APIs by provider and outcome (complete, incomplete, failed).",
     labelNames: ['provider', 'outcome'] as const,
     registers,
     collect() {
       this.reset();
-      for (const [provider, outcomes] of Object.entries(stats().resyncs)) for (const [outcome, n] of Object.entries(outcomes)) this.inc({ provider, outcome }, n);
+      for (const [provider, outcomes] of Object.entries(stats().resyncs))
+        for (const [outcome, n] of Object.entries(outcomes)) this.inc({ provider, outcome }, n);
     },
   });
-  const names = ['deliveries_total', 'rejections_total', 'effective_events_total', 'delivery_lag_seconds', 'handle_duration_seconds', 'store_apply_duration_seconds', 'store_failures_total', 'queue_depth', 'members', 'channels', 'drift_total', 'resyncs_total'];
+  const names = [
+    'deliveries_total',
+    'rejections_total',
+    'effective_events_total',
+    'delivery_lag_seconds',
+    'handle_duration_seconds',
+    'store_apply_duration_seconds',
+    'store_failures_total',
+    'queue_depth',
+    'members',
+    'channels',
+    'drift_total',
+    'resyncs_total',
+  ];
 
   const started = new WeakMap<object, number>();
   const none = () => undefined;

@@ -10,7 +10,12 @@ describe('Circuit', () => {
   it('opens after the given consecutive failures, fails at once while open, and lets one probe through after the cooldown', async () => {
     let now = 0;
     let calls = 0;
-    const circuit = new Circuit(3, 100, (e) => !(e instanceof TypeError), () => now);
+    const circuit = new Circuit(
+      3,
+      100,
+      (e) => !(e instanceof TypeError),
+      () => now,
+    );
     const counted = () => (calls++, down());
     for (let i = 0; i < 3; i++) await expect(circuit.run(counted)).rejects.toThrow('ECONNREFUSED');
     expect(circuit.state).toBe('open');
@@ -35,7 +40,12 @@ describe('Circuit', () => {
   });
 
   it('does not count errors that are not unavailability, and a success resets the count', async () => {
-    const circuit = new Circuit(2, 100, (e) => !(e instanceof TypeError), () => 0);
+    const circuit = new Circuit(
+      2,
+      100,
+      (e) => !(e instanceof TypeError),
+      () => 0,
+    );
     await expect(circuit.run(down)).rejects.toThrow();
     await expect(circuit.run(answered)).rejects.toThrow(TypeError);
     await expect(circuit.run(down)).rejects.toThrow('ECONNREFUSED');

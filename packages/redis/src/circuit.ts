@@ -33,7 +33,9 @@ export class Circuit {
       const wait = this.openedAt + this.cooldownMs - this.now();
       if (wait > 0 || this.probing) {
         const next = this.probing ? 'a probe is in flight' : `the next probe in ${Math.ceil(wait)} ms`;
-        throw new RedisUnavailableError(`RedisStore: Redis is unavailable (circuit open after ${this.consecutive} consecutive failures; ${next}): failing fast, retry later`);
+        throw new RedisUnavailableError(
+          `RedisStore: Redis is unavailable (circuit open after ${this.consecutive} consecutive failures; ${next}): failing fast, retry later`,
+        );
       }
       probe = this.probing = true;
     }

@@ -14,7 +14,10 @@ describe('RedisStore options', () => {
       [{ prefix: '' }, 'presence-webhooks: prefix must be a non-empty string without { or } (got "")'],
       [{ url: 6379 }, 'presence-webhooks: url must be a redis:// URL string (got 6379)'],
       [{ client: {} }, 'presence-webhooks: client must be an ioredis Redis or Cluster client (got an object)'],
-      [{ url: 'redis://127.0.0.1:1', client: {} }, 'presence-webhooks: client must be omitted when url is given (pass one of them) (got an object)'],
+      [
+        { url: 'redis://127.0.0.1:1', client: {} },
+        'presence-webhooks: client must be omitted when url is given (pass one of them) (got an object)',
+      ],
     ];
     for (const [options, message] of cases) expect(() => new RedisStore(options as never), message).toThrow(new TypeError(message));
   });

@@ -1,6 +1,24 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { ApplyOptions, Lease, LeaseCapability, LeaseStatus, Member, PresenceChange, PresenceEvent, PresenceStore, ReportedOccupancy } from '@presence-webhooks/core/store';
-import { checkApplyOptions, compareMembers, DEFAULT_TOMBSTONE_HORIZON_MS, nonNegativeNumber, optionError, positiveInteger, positiveNumber } from '@presence-webhooks/core/store';
+import type {
+  ApplyOptions,
+  Lease,
+  LeaseCapability,
+  LeaseStatus,
+  Member,
+  PresenceChange,
+  PresenceEvent,
+  PresenceStore,
+  ReportedOccupancy,
+} from '@presence-webhooks/core/store';
+import {
+  checkApplyOptions,
+  compareMembers,
+  DEFAULT_TOMBSTONE_HORIZON_MS,
+  nonNegativeNumber,
+  optionError,
+  positiveInteger,
+  positiveNumber,
+} from '@presence-webhooks/core/store';
 import type { Cluster, RedisOptions } from 'ioredis';
 import { Redis, ReplyError } from 'ioredis';
 import { Circuit } from './circuit.js';
@@ -64,7 +82,10 @@ interface Call {
 function withDeadline<T>(promise: Promise<T>, deadline: number, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisUnavailableError(`RedisStore: Redis did not answer within ${timeoutMs} ms (commandTimeoutMs)`)), Math.max(0, deadline - Date.now()));
+    timer = setTimeout(
+      () => reject(new RedisUnavailableError(`RedisStore: Redis did not answer within ${timeoutMs} ms (commandTimeoutMs)`)),
+      Math.max(0, deadline - Date.now()),
+    );
   });
   // The call may still settle after the deadline: its outcome is dropped (the apply script is idempotent).
   promise.catch(() => undefined);
@@ -74,8 +95,17 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, timeoutMs: numbe
 /** One event as apply.lua reads it (see the script's header and event-pack.ts). */
 function tupleOf(event: PresenceEvent): PackedField[] {
   const { order, reported } = event;
-  for (const value of [order.ts, order.serial, order.index, order.rank, ...(reported === undefined ? [] : [reported.occupancy, reported.timestamp])]) {
-    if (!Number.isFinite(value)) throw new TypeError(`RedisStore: a presence event of channel ${JSON.stringify(event.channel)} has a non-finite number in its order key or reported occupancy`);
+  for (const value of [
+    order.ts,
+    order.serial,
+    order.index,
+    order.rank,
+    ...(reported === undefined ? [] : [reported.occupancy, reported.timestamp]),
+  ]) {
+    if (!Number.isFinite(value))
+      throw new TypeError(
+        `RedisStore: a presence event of channel ${JSON.stringify(event.channel)} has a non-finite number in its order key or reported occupancy`,
+      );
   }
   const blob = event.present ? encodeMember(event.member) : undefined;
   return [
@@ -97,7 +127,12 @@ function batchHash(calls: readonly Call[]): string {
   const hash = createHash('sha1');
   for (const { channel, events, watermark } of calls) {
     const name = encodeName(channel);
-    hash.update(`${Buffer.byteLength(name)}:`).update(name).update(`${events.length}:`).update(events).update(`${watermark.length}:${watermark}`);
+    hash
+      .update(`${Buffer.byteLength(name)}:`)
+      .update(name)
+      .update(`${events.length}:`)
+      .update(events)
+      .update(`${watermark.length}:${watermark}`);
   }
   return hash.digest('base64');
 }
@@ -159,10 +194,17 @@ export class RedisStore implements PresenceStore {
     const cooldown = positiveNumber(options.circuitCooldownMs, 'circuitCooldownMs', DEFAULT_CIRCUIT_COOLDOWN_MS);
     this.clockSkewMs = nonNegativeNumber(options.clockSkewMs, 'clockSkewMs', INDEX_PRUNE_MARGIN_MS);
     const prefix: unknown = options.prefix ?? 'pw';
-    if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) throw optionError('prefix', 'a non-empty string without { or }', options.prefix);
+    if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix))
+      throw optionError('prefix', 'a non-empty string without { or }', options.prefix);
     if (options.url !== undefined && typeof options.url !== 'string') throw optionError('url', 'a redis:// URL string', options.url);
-    if (options.client !== undefined && options.url !== undefined) throw optionError('client', 'omitted when url is given (pass one of them)', options.client);
-    if (options.client !== undefined && (typeof options.client !== 'object' || options.client === null || typeof (options.client as { defineCommand?: unknown }).defineCommand !== 'function')) {
+    if (options.client !== undefined && options.url !== undefined)
+      throw optionError('client', 'omitted when url is given (pass one of them)', options.client);
+    if (
+      options.client !== undefined &&
+      (typeof options.client !== 'object' ||
+        options.client === null ||
+        typeof (options.client as { defineCommand?: unknown }).defineCommand !== 'function')
+    ) {
       throw optionError('client', 'an ioredis Redis or Cluster client', options.client);
     }
     this.prefix = prefix;
@@ -218,7 +260,12 @@ export class RedisStore implements PresenceStore {
       };
       const onReady = () => done();
       const timer = setTimeout(
-        () => done(new RedisUnavailableError(`RedisStore: not connected to Redis within ${this.commandTimeoutMs} ms (commandTimeoutMs; status ${client.status})`)),
+        () =>
+          done(
+            new RedisUnavailableError(
+              `RedisStore: not connected to Redis within ${this.commandTimeoutMs} ms (commandTimeoutMs; status ${client.status})`,
+            ),
+          ),
         Math.max(0, deadline - Date.now()),
       );
       client.on('ready', onReady);
@@ -239,7 +286,12 @@ export class RedisStore implements PresenceStore {
     const calls: Call[] = [];
     for (const [channel, indices] of byChannel) {
       const time = marks?.get(channel);
-      calls.push({ channel, indices, events: packTuples(indices.map((i) => tupleOf(events[i] as PresenceEvent))), watermark: time === undefined ? '' : String(time) });
+      calls.push({
+        channel,
+        indices,
+        events: packTuples(indices.map((i) => tupleOf(events[i] as PresenceEvent))),
+        watermark: time === undefined ? '' : String(time),
+      });
     }
     const now = Date.now();
     // Only a batch whose apply failed is remembered, so the content hash is needed only when some
@@ -298,7 +350,10 @@ export class RedisStore implements PresenceStore {
       return [keys.length, ...keys, this.tombstoneHorizonMs, REPLAY_TTL_MS, ...perChannel];
     };
     if (this.client.isCluster) {
-      const [, ...replies] = await Promise.all([this.client.zadd(index, ...indexArgs), ...calls.map((call) => this.scripts.presenceWebhooksApplyBuffer(...scriptArgs([call])))]);
+      const [, ...replies] = await Promise.all([
+        this.client.zadd(index, ...indexArgs),
+        ...calls.map((call) => this.scripts.presenceWebhooksApplyBuffer(...scriptArgs([call]))),
+      ]);
       return replies.map((reply) => (reply as (number | Buffer)[][])[0] as (number | Buffer)[]);
     }
     const pipeline = this.client.pipeline() as ReturnType<Redis['pipeline']> & { presenceWebhooksApplyBuffer(...args: Arg[]): unknown };
@@ -344,7 +399,8 @@ export class RedisStore implements PresenceStore {
       const chunk = names.slice(first, first + INDEX_CHUNK);
       const counts = await this.guard(async () => {
         // On a Cluster the channels live in different slots: one command each, sent at once.
-        if (this.client.isCluster) return Promise.all(chunk.map((name) => this.client.hget(channelKeys(this.prefix, decodeName(name)).info, 'n')));
+        if (this.client.isCluster)
+          return Promise.all(chunk.map((name) => this.client.hget(channelKeys(this.prefix, decodeName(name)).info, 'n')));
         const pipeline = this.client.pipeline();
         for (const name of chunk) pipeline.hget(channelKeys(this.prefix, decodeName(name)).info, 'n');
         const results = (await pipeline.exec()) ?? [];
@@ -359,7 +415,8 @@ export class RedisStore implements PresenceStore {
         if (count === null || count === undefined) gone.push(name);
         else if (Number(count) > 0) present.push(decodeName(name));
       });
-      if (gone.length > 0) removed += await this.guard(() => this.scripts.presenceWebhooksPruneIndex(index, startedAt - this.clockSkewMs, ...gone));
+      if (gone.length > 0)
+        removed += await this.guard(() => this.scripts.presenceWebhooksPruneIndex(index, startedAt - this.clockSkewMs, ...gone));
     }
     return { present, removed };
   }

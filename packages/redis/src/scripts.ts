@@ -49,7 +49,10 @@ export interface ScriptCommands {
  * does not know them yet). Defining them again on a shared client is harmless: same names, same code.
  */
 export function defineScripts(client: Redis | Cluster): void {
-  sources ??= Object.fromEntries(Object.entries(SCRIPTS).map(([name, s]) => [name, readScript(s.file)])) as Record<keyof typeof SCRIPTS, string>;
+  sources ??= Object.fromEntries(Object.entries(SCRIPTS).map(([name, s]) => [name, readScript(s.file)])) as Record<
+    keyof typeof SCRIPTS,
+    string
+  >;
   for (const [name, script] of Object.entries(SCRIPTS)) {
     const lua = sources[name as keyof typeof SCRIPTS];
     client.defineCommand(name, { lua, numberOfKeys: script.numberOfKeys, readOnly: script.readOnly });

@@ -36,19 +36,47 @@ function nextSerial(): string {
 
 export function ablyPresenceItem(channel: string, presence: readonly RawAblyPresence[], site = 'eu-west-1-A'): AblyItem {
   const timestamp = presence.reduce((t, p) => Math.max(t, p.timestamp), 0);
-  return { webhookId: 'N6A8rg', source: 'channel.presence', serial: nextSerial(), timestamp, name: 'presence.message', data: { channelId: channel, site, presence } };
+  return {
+    webhookId: 'N6A8rg',
+    source: 'channel.presence',
+    serial: nextSerial(),
+    timestamp,
+    name: 'presence.message',
+    data: { channelId: channel, site, presence },
+  };
 }
 
 export function ablyMessageItem(channel: string, messages: readonly Record<string, unknown>[], timestamp = Date.now()): AblyItem {
-  return { webhookId: 'd28HJw', source: 'channel.message', serial: nextSerial(), timestamp, name: 'channel.message', data: { channelId: channel, site: 'eu-central-1-A', messages } };
+  return {
+    webhookId: 'd28HJw',
+    source: 'channel.message',
+    serial: nextSerial(),
+    timestamp,
+    name: 'channel.message',
+    data: { channelId: channel, site: 'eu-central-1-A', messages },
+  };
 }
 
 export function ablyLifecycleItem(channel: string, opened: boolean, timestamp = Date.now()): AblyItem {
-  return { webhookId: 'M8T4-Q', source: 'channel.lifecycle', serial: nextSerial(), timestamp, name: opened ? 'channel.opened' : 'channel.closed', data: { name: channel } };
+  return {
+    webhookId: 'M8T4-Q',
+    source: 'channel.lifecycle',
+    serial: nextSerial(),
+    timestamp,
+    name: opened ? 'channel.opened' : 'channel.closed',
+    data: { name: channel },
+  };
 }
 
 export function ablyOccupancyItem(channel: string, metrics: Record<string, number>, timestamp = Date.now()): AblyItem {
-  return { webhookId: 'Oc7Uq1', source: 'channel.occupancy', serial: nextSerial(), timestamp, name: 'channel.occupancy', data: { name: channel, status: { occupancy: { metrics } } } };
+  return {
+    webhookId: 'Oc7Uq1',
+    source: 'channel.occupancy',
+    serial: nextSerial(),
+    timestamp,
+    name: 'channel.occupancy',
+    data: { name: channel, status: { occupancy: { metrics } } },
+  };
 }
 
 export type WireFormat = 'json' | 'msgpack';
@@ -88,7 +116,11 @@ function authenticate(headers: Record<string, string>, body: Uint8Array, options
 export function ablyRequest(payload: unknown, options: SignOptions = {}): BuiltRequest {
   const format = options.format ?? 'json';
   const body = format === 'json' ? new TextEncoder().encode(JSON.stringify(payload)) : encode(payload);
-  return authenticate({ 'content-type': format === 'json' ? 'application/json' : 'application/x-msgpack', ...options.headers }, body, options);
+  return authenticate(
+    { 'content-type': format === 'json' ? 'application/json' : 'application/x-msgpack', ...options.headers },
+    body,
+    options,
+  );
 }
 
 /** A batched Ably webhook request `{ items }`, signed. */
@@ -99,7 +131,10 @@ export function ablyBatchRequest(items: readonly AblyItem[], options: SignOption
 /** An enveloped single-request Ably webhook for one presence message list. */
 export function ablyEnvelopedPresence(channel: string, presence: readonly RawAblyPresence[], options: SignOptions = {}): BuiltRequest {
   const timestamp = presence.reduce((t, p) => Math.max(t, p.timestamp), 0);
-  return ablyRequest({ source: 'channel.presence', appId: 'appId', channel, site: 'eu-west-1-A', ruleId: 'rule1', timestamp, presence }, options);
+  return ablyRequest(
+    { source: 'channel.presence', appId: 'appId', channel, site: 'eu-west-1-A', ruleId: 'rule1', timestamp, presence },
+    options,
+  );
 }
 
 /** A legacy (`x-ably-version: 0.8`) batch: one presence object per item, action as a string. */
@@ -113,7 +148,11 @@ export function ablyLegacyRequest(channel: string, presence: RawAblyPresence, op
 export function ablyNonEnvelopedPresence(channel: string, presence: RawAblyPresence, options: SignOptions = {}): BuiltRequest {
   const data = presence.data;
   const isText = typeof data === 'string' || data === undefined;
-  const body = isText ? new TextEncoder().encode(data ?? '') : data instanceof Uint8Array ? data : new TextEncoder().encode(JSON.stringify(data));
+  const body = isText
+    ? new TextEncoder().encode(data ?? '')
+    : data instanceof Uint8Array
+      ? data
+      : new TextEncoder().encode(JSON.stringify(data));
   const headers: Record<string, string> = {
     'content-type': isText ? 'text/plain' : data instanceof Uint8Array ? 'application/octet-stream' : 'application/json',
     'x-ably-envelope-appid': 'appId',

@@ -33,7 +33,7 @@ export function ablyDeliveries(entries: readonly HistoryEntry[], random: Random,
       const first = queue.shift() as HistoryEntry;
       const group = [first.message];
       const want = Math.floor(random() * maxPerItem);
-      for (let i = 0; i < queue.length && group.length <= want; ) {
+      for (let i = 0; i < queue.length && group.length <= want;) {
         if ((queue[i] as HistoryEntry).channel === first.channel) group.push((queue.splice(i, 1)[0] as HistoryEntry).message);
         else i++;
       }

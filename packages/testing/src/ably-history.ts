@@ -59,7 +59,9 @@ function encodeData(random: Random, value: unknown): { data?: unknown; encoding?
   if (typeof value === 'string') {
     return r < 0.5 ? { data: value } : { data: Buffer.from(value, 'utf8').toString('base64'), encoding: 'utf-8/base64' };
   }
-  return r < 0.7 ? { data: JSON.stringify(value), encoding: 'json' } : { data: Buffer.from(JSON.stringify(value)).toString('base64'), encoding: 'json/utf-8/base64' };
+  return r < 0.7
+    ? { data: JSON.stringify(value), encoding: 'json' }
+    : { data: Buffer.from(JSON.stringify(value)).toString('base64'), encoding: 'json/utf-8/base64' };
 }
 
 function memberValue(random: Random, step: number): unknown {
@@ -71,7 +73,17 @@ function memberValue(random: Random, step: number): unknown {
 
 /** Sort members the way stores return them. */
 export function sortMembers<T extends TruthMember>(members: T[]): T[] {
-  return members.sort((a, b) => (a.clientId !== b.clientId ? (a.clientId < b.clientId ? -1 : 1) : (a.connectionId ?? '') < (b.connectionId ?? '') ? -1 : (a.connectionId ?? '') > (b.connectionId ?? '') ? 1 : 0));
+  return members.sort((a, b) =>
+    a.clientId !== b.clientId
+      ? a.clientId < b.clientId
+        ? -1
+        : 1
+      : (a.connectionId ?? '') < (b.connectionId ?? '')
+        ? -1
+        : (a.connectionId ?? '') > (b.connectionId ?? '')
+          ? 1
+          : 0,
+  );
 }
 
 /**
@@ -95,14 +107,22 @@ export function generateAblyHistory(options: AblyHistoryOptions): AblyHistory {
   const values = new Map<string, unknown>();
 
   const emit = (conn: Conn, action: number, value?: unknown) => {
-    const message: RawAblyPresence = { id: `${conn.connectionId}:${conn.serial}:0`, clientId: conn.clientId, connectionId: conn.connectionId, action, timestamp: now, ...encodeData(random, value) };
+    const message: RawAblyPresence = {
+      id: `${conn.connectionId}:${conn.serial}:0`,
+      clientId: conn.clientId,
+      connectionId: conn.connectionId,
+      action,
+      timestamp: now,
+      ...encodeData(random, value),
+    };
     conn.serial += 1;
     entries.push({ channel: conn.channel, message });
     values.set(message.id, value);
   };
   const flushSynthetic = (until: number) => {
     pendingSynthetic.sort((a, b) => a.message.timestamp - b.message.timestamp);
-    while (pendingSynthetic.length > 0 && (pendingSynthetic[0] as HistoryEntry).message.timestamp <= until) entries.push(pendingSynthetic.shift() as HistoryEntry);
+    while (pendingSynthetic.length > 0 && (pendingSynthetic[0] as HistoryEntry).message.timestamp <= until)
+      entries.push(pendingSynthetic.shift() as HistoryEntry);
   };
 
   for (let step = 0; step < steps; step++) {
@@ -111,7 +131,13 @@ export function generateAblyHistory(options: AblyHistoryOptions): AblyHistory {
     flushSynthetic(now - 1);
     const r = random();
     if (conns.length === 0 || r < 0.3) {
-      const conn: Conn = { channel: pick(random, channels), clientId: pick(random, clients), connectionId: `conn${(connCounter++).toString(36)}x${Math.floor(random() * 1e6).toString(36)}`, serial: Math.floor(random() * 15), present: true };
+      const conn: Conn = {
+        channel: pick(random, channels),
+        clientId: pick(random, clients),
+        connectionId: `conn${(connCounter++).toString(36)}x${Math.floor(random() * 1e6).toString(36)}`,
+        serial: Math.floor(random() * 15),
+        present: true,
+      };
       conns.push(conn);
       emit(conn, ABLY_ACTION.enter, memberValue(random, step));
       continue;
@@ -130,7 +156,16 @@ export function generateAblyHistory(options: AblyHistoryOptions): AblyHistory {
       conn.present = false;
       conns.splice(conns.indexOf(conn), 1);
       const id = `${Math.floor(random() * 1e9).toString(36)}synth:${conn.serial}:0`;
-      pendingSynthetic.push({ channel: conn.channel, message: { id, clientId: conn.clientId, connectionId: conn.connectionId, action: ABLY_ACTION.leave, timestamp: now + SYNTHETIC_LEAVE_DELAY_MS } });
+      pendingSynthetic.push({
+        channel: conn.channel,
+        message: {
+          id,
+          clientId: conn.clientId,
+          connectionId: conn.connectionId,
+          action: ABLY_ACTION.leave,
+          timestamp: now + SYNTHETIC_LEAVE_DELAY_MS,
+        },
+      });
     }
   }
   flushSynthetic(Number.POSITIVE_INFINITY);

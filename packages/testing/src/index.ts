@@ -44,18 +44,69 @@ export { generatePubNubHistory, pubnubTruth } from './pubnub-history.js';
 export type { PubNubHistory, PubNubHistoryEntry, PubNubHistoryOptions } from './pubnub-history.js';
 export { pubnubDeliveries, PUBNUB_MAX_ATTEMPTS, PUBNUB_RESEND_DELAY_MS } from './pubnub-deliveries.js';
 export type { PubNubDelivery, PubNubDeliveryPlan } from './pubnub-deliveries.js';
-export { adapterConformance, conformanceCases, sendHttp, SUITE_KEY, FOREIGN_KEY, ABLY_RULE_SECRET, PUBNUB_SECRET, suiteOptions } from './adapter-conformance/index.js';
-export type { AdapterConformanceOptions, AdapterFactory, AdapterServer, AdapterSetup, ConformanceCase, HttpAnswer, HttpSend, ParserFirstOutcome, TestApi } from './adapter-conformance/index.js';
+export {
+  adapterConformance,
+  conformanceCases,
+  sendHttp,
+  SUITE_KEY,
+  FOREIGN_KEY,
+  ABLY_RULE_SECRET,
+  PUBNUB_SECRET,
+  suiteOptions,
+} from './adapter-conformance/index.js';
+export type {
+  AdapterConformanceOptions,
+  AdapterFactory,
+  AdapterServer,
+  AdapterSetup,
+  ConformanceCase,
+  HttpAnswer,
+  HttpSend,
+  ParserFirstOutcome,
+  TestApi,
+} from './adapter-conformance/index.js';
 export { storeConformanceCases, readSnapshot, referenceSnapshot, checkChanges } from './store-conformance/index.js';
-export type { StoreConformanceCase, StoreConformanceOptions, StoreFactory, StoreFactoryOptions, StoreSnapshot } from './store-conformance/index.js';
+export type {
+  StoreConformanceCase,
+  StoreConformanceOptions,
+  StoreFactory,
+  StoreFactoryOptions,
+  StoreSnapshot,
+} from './store-conformance/index.js';
 export { ablyTruth } from './ably-history.js';
 export type { SecretOptions } from './secret-options.js';
 export { simulate, SimulationOptionsError, membersUrl, checkChannel } from './simulator/index.js';
-export { ABLY_BACKOFF_BASE_MS, ABLY_BACKOFF_MAX_MS, ABLY_BATCH_INTERVAL_MS, ABLY_MAX_BATCH, ABLY_RETENTION_MS, PUBNUB_MAX_NETWORK_DELAY_MS } from './simulator/index.js';
-export type { ChannelCheck, LatencySummary, SimulatedProvider, SimulateOptions, SimulationProgress, SimulationReport, Verification } from './simulator/index.js';
+export {
+  ABLY_BACKOFF_BASE_MS,
+  ABLY_BACKOFF_MAX_MS,
+  ABLY_BATCH_INTERVAL_MS,
+  ABLY_MAX_BATCH,
+  ABLY_RETENTION_MS,
+  PUBNUB_MAX_NETWORK_DELAY_MS,
+} from './simulator/index.js';
+export type {
+  ChannelCheck,
+  LatencySummary,
+  SimulatedProvider,
+  SimulateOptions,
+  SimulationProgress,
+  SimulationReport,
+  Verification,
+} from './simulator/index.js';
 export { runCli, exitCodeOf, formatReport } from './cli/index.js';
 export type { CliIo } from './cli/index.js';
-export { PUSHER_APP_ID, PUSHER_APP_KEY, PUSHER_APP_SECRET, PUSHER_BATCH_WINDOW_MS, PUSHER_MAX_BATCH, pusherBody, pusherMemberEvent, pusherRequest, pusherSingleRequest, signPusher } from './pusher-builders.js';
+export {
+  PUSHER_APP_ID,
+  PUSHER_APP_KEY,
+  PUSHER_APP_SECRET,
+  PUSHER_BATCH_WINDOW_MS,
+  PUSHER_MAX_BATCH,
+  pusherBody,
+  pusherMemberEvent,
+  pusherRequest,
+  pusherSingleRequest,
+  signPusher,
+} from './pusher-builders.js';
 export type { PusherSignOptions, PusherWebhookEvent } from './pusher-builders.js';
 export { generatePusherHistory, pusherTruth, PUSHER_MEMBER_REMOVED_DELAY_MS } from './pusher-history.js';
 export type { PusherHistory, PusherHistoryEntry, PusherHistoryKind, PusherHistoryOptions } from './pusher-history.js';

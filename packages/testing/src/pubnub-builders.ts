@@ -86,7 +86,10 @@ export function multipartBody(fields: readonly (readonly [string, string])[], bo
 }
 
 /** A channel active / inactive webhook: multipart/form-data with sub_key, channel, status, timestamp. */
-export function pubnubChannelStatusRequest(event: PubNubChannelStatusEvent, options: PubNubSecretOptions & { boundary?: string } = {}): PubNubBuiltRequest {
+export function pubnubChannelStatusRequest(
+  event: PubNubChannelStatusEvent,
+  options: PubNubSecretOptions & { boundary?: string } = {},
+): PubNubBuiltRequest {
   const boundary = options.boundary ?? '----PubNubPresenceBoundary7MA4YWxkTrZu0gW';
   const body = multipartBody(
     [
@@ -138,7 +141,11 @@ export interface PubNubEventsOptions extends PubNubSecretOptions {
 }
 
 /** An Events & Actions presence body: unenveloped `{ schema, data: [...] }` or enveloped. */
-export function pubnubEventsBody(kind: PubNubEventsKind, items: readonly Record<string, unknown>[], options: PubNubEventsOptions = {}): Record<string, unknown> {
+export function pubnubEventsBody(
+  kind: PubNubEventsKind,
+  items: readonly Record<string, unknown>[],
+  options: PubNubEventsOptions = {},
+): Record<string, unknown> {
   const data = options.single === true && items.length === 1 ? items[0] : items;
   const payload = { [options.schemaKey ?? 'schema']: PUBNUB_SCHEMAS[kind], data };
   if (options.enveloped !== true) return payload;
@@ -153,6 +160,10 @@ export function pubnubEventsBody(kind: PubNubEventsKind, items: readonly Record<
 }
 
 /** An Events & Actions presence webhook request (application/json). */
-export function pubnubEventsRequest(kind: PubNubEventsKind, items: readonly Record<string, unknown>[], options: PubNubEventsOptions = {}): PubNubBuiltRequest {
+export function pubnubEventsRequest(
+  kind: PubNubEventsKind,
+  items: readonly Record<string, unknown>[],
+  options: PubNubEventsOptions = {},
+): PubNubBuiltRequest {
   return jsonRequest(pubnubEventsBody(kind, items, options), options);
 }

@@ -37,17 +37,34 @@ export interface PubNubDelivery {
   request: PubNubBuiltRequest;
 }
 
-function legacyRequest(entry: PubNubHistoryEntry, plan: PubNubDeliveryPlan): { format: PubNubDelivery['format']; request: PubNubBuiltRequest } {
+function legacyRequest(
+  entry: PubNubHistoryEntry,
+  plan: PubNubDeliveryPlan,
+): { format: PubNubDelivery['format']; request: PubNubBuiltRequest } {
   const timestamp = Math.floor(entry.timestampMs / 1000);
   if (entry.kind === 'active' || entry.kind === 'inactive') {
     return { format: 'multipart', request: pubnubChannelStatusRequest({ channel: entry.channel, status: entry.kind, timestamp }, plan) };
   }
-  const event = { action: entry.kind, channel: entry.channel, uuid: entry.uuid ?? '', timestamp, occupancy: entry.occupancy, data: entry.state };
+  const event = {
+    action: entry.kind,
+    channel: entry.channel,
+    uuid: entry.uuid ?? '',
+    timestamp,
+    occupancy: entry.occupancy,
+    data: entry.state,
+  };
   return { format: 'legacy', request: pubnubLegacyRequest(event, plan) };
 }
 
-function eventsRequest(kind: PubNubEventsKind, entries: readonly PubNubHistoryEntry[], random: Random, plan: PubNubDeliveryPlan): PubNubBuiltRequest {
-  const items = entries.map((e) => pubnubEventItem({ id: e.id, channel: e.channel, userId: e.uuid, timestampMs: e.timestampMs, occupancy: e.occupancy, state: e.state }));
+function eventsRequest(
+  kind: PubNubEventsKind,
+  entries: readonly PubNubHistoryEntry[],
+  random: Random,
+  plan: PubNubDeliveryPlan,
+): PubNubBuiltRequest {
+  const items = entries.map((e) =>
+    pubnubEventItem({ id: e.id, channel: e.channel, userId: e.uuid, timestampMs: e.timestampMs, occupancy: e.occupancy, state: e.state }),
+  );
   return pubnubEventsRequest(kind, items, {
     ...plan,
     enveloped: random() < (plan.envelopedShare ?? 0.5),
@@ -75,7 +92,12 @@ export function pubnubDeliveries(entries: readonly PubNubHistoryEntry[], random:
     if (batch === undefined) return;
     open.delete(kind);
     const lastAt = batch.entries[batch.entries.length - 1]?.timestampMs ?? 0;
-    firsts.push({ format: 'events', entries: batch.entries, atMs: lastAt + delay(), request: eventsRequest(kind, batch.entries, random, plan) });
+    firsts.push({
+      format: 'events',
+      entries: batch.entries,
+      atMs: lastAt + delay(),
+      request: eventsRequest(kind, batch.entries, random, plan),
+    });
   };
   for (const entry of entries) {
     if (random() < legacyShare) {
@@ -94,7 +116,8 @@ export function pubnubDeliveries(entries: readonly PubNubHistoryEntry[], random:
     all.push({ ...first, attempt: 1 });
     if (random() < resendRate) {
       const resends = 1 + Math.floor(random() * (PUBNUB_MAX_ATTEMPTS - 1));
-      for (let attempt = 2; attempt <= resends + 1; attempt++) all.push({ ...first, attempt, atMs: first.atMs + (attempt - 1) * PUBNUB_RESEND_DELAY_MS });
+      for (let attempt = 2; attempt <= resends + 1; attempt++)
+        all.push({ ...first, attempt, atMs: first.atMs + (attempt - 1) * PUBNUB_RESEND_DELAY_MS });
     }
   }
   if (plan.reorder === false) return all;

@@ -95,7 +95,15 @@ export function generatePubNubHistory(options: PubNubHistoryOptions): PubNubHist
       const state = stateValue(random, step);
       members.set(uuid, state);
       if (members.size === 1) entries.push({ kind: 'active', id: uuidLike(random), channel, timestampMs: now, occupancy: 1 });
-      entries.push({ kind: 'join', id, channel, uuid, timestampMs: now, occupancy: members.size, ...(state === undefined ? {} : { state }) });
+      entries.push({
+        kind: 'join',
+        id,
+        channel,
+        uuid,
+        timestampMs: now,
+        occupancy: members.size,
+        ...(state === undefined ? {} : { state }),
+      });
       continue;
     }
     const r = random();

@@ -40,7 +40,11 @@ export function pusherBody(timeMs: number, events: readonly PusherWebhookEvent[]
 export function pusherRequest(timeMs: number, events: readonly PusherWebhookEvent[], options: PusherSignOptions = {}): BuiltRequest {
   const body = pusherBody(timeMs, events);
   return {
-    headers: { 'content-type': 'application/json', 'x-pusher-key': options.key ?? PUSHER_APP_KEY, 'x-pusher-signature': signPusher(body, options.secret ?? PUSHER_APP_SECRET) },
+    headers: {
+      'content-type': 'application/json',
+      'x-pusher-key': options.key ?? PUSHER_APP_KEY,
+      'x-pusher-signature': signPusher(body, options.secret ?? PUSHER_APP_SECRET),
+    },
     body,
   };
 }

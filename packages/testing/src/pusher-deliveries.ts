@@ -43,7 +43,9 @@ export interface PusherDelivery {
 }
 
 function wireEvent(entry: PusherHistoryEntry): PusherWebhookEvent {
-  return entry.userId === undefined ? { name: entry.kind, channel: entry.channel } : { name: entry.kind, channel: entry.channel, user_id: entry.userId };
+  return entry.userId === undefined
+    ? { name: entry.kind, channel: entry.channel }
+    : { name: entry.kind, channel: entry.channel, user_id: entry.userId };
 }
 
 /**
@@ -56,10 +58,13 @@ export function pusherDeliveries(entries: readonly PusherHistoryEntry[], random:
   const maxBatch = Math.min(plan.maxBatch ?? PUSHER_MAX_BATCH, PUSHER_MAX_BATCH);
   const retryRate = plan.retryRate ?? 0.2;
   const maxDelay = plan.maxDelayMs ?? 1000;
-  const sign: PusherSignOptions = { ...(plan.key === undefined ? {} : { key: plan.key }), ...(plan.secret === undefined ? {} : { secret: plan.secret }) };
+  const sign: PusherSignOptions = {
+    ...(plan.key === undefined ? {} : { key: plan.key }),
+    ...(plan.secret === undefined ? {} : { secret: plan.secret }),
+  };
   const delay = () => (plan.reorder === 'network' ? Math.floor(random() * maxDelay) : 0);
   const firsts: Omit<PusherDelivery, 'attempt'>[] = [];
-  for (let i = 0; i < entries.length; ) {
+  for (let i = 0; i < entries.length;) {
     const first = entries[i] as PusherHistoryEntry;
     const batch: PusherHistoryEntry[] = [first];
     const batched = random() < batchShare;

@@ -4,7 +4,9 @@ import { createHmac } from 'node:crypto';
 export function signAbly(body: Uint8Array | string, key: string): string {
   const colon = key.indexOf(':');
   if (colon < 0) throw new TypeError('signAbly: key must be "appId.keyId:keySecret"');
-  return createHmac('sha256', key.slice(colon + 1)).update(body).digest('base64');
+  return createHmac('sha256', key.slice(colon + 1))
+    .update(body)
+    .digest('base64');
 }
 
 /** The key name (`appId.keyId`) Ably sends in X-Ably-Key. */

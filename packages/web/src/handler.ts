@@ -23,7 +23,10 @@ export type PresenceWebhooksWebHandler = ((request: Request, context?: WaitUntil
  * route handlers, Bun.serve, Deno.serve, Cloudflare Workers. Pass the platform's context (or any
  * `{ waitUntil }`) to answer at once in on-receipt mode; without it, the answer waits for the commit.
  */
-export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions, options: PresenceWebhooksWebOptions = {}): PresenceWebhooksWebHandler {
+export function presenceWebhooks(
+  receiverOrOptions: Receiver | ReceiverOptions,
+  options: PresenceWebhooksWebOptions = {},
+): PresenceWebhooksWebHandler {
   const receiver = isReceiver(receiverOrOptions) ? receiverOrOptions : createReceiver(receiverOrOptions);
   const mounted = mountMatcher(options.path);
   const handler = async (request: Request, context?: WaitUntilContext): Promise<Response> => {

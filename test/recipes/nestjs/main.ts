@@ -10,7 +10,11 @@ import { AppModule } from './presence.module.js';
  * middleware runs first and reads the raw bytes itself, and the rest of the app keeps Nest's
  * parsing. (Mounted after `app.init()` it would sit behind Nest's 404.)
  */
-export async function bootstrap(receiver: Receiver, port = Number(process.env.PORT ?? 3000), host = '127.0.0.1'): Promise<NestExpressApplication> {
+export async function bootstrap(
+  receiver: Receiver,
+  port = Number(process.env.PORT ?? 3000),
+  host = '127.0.0.1',
+): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forReceiver(receiver), { logger: ['error', 'warn'] });
   app.use('/webhooks', presenceWebhooks(receiver));
   app.enableShutdownHooks();

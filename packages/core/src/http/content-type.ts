@@ -32,19 +32,30 @@ export function parseContentType(header: string | undefined): ContentType {
 
 function parseUncached(header: string | undefined): ContentType {
   if (header === undefined || header.trim() === '') {
-    throw new WebhookError(415, 'unsupported_media_type', 'Missing Content-Type: send application/json, application/x-msgpack or multipart/form-data');
+    throw new WebhookError(
+      415,
+      'unsupported_media_type',
+      'Missing Content-Type: send application/json, application/x-msgpack or multipart/form-data',
+    );
   }
   const [type = '', ...params] = header.split(';');
   const media = type.trim().toLowerCase();
   const kind = Object.hasOwn(KINDS, media) ? KINDS[media] : media.endsWith('+json') ? 'json' : undefined;
   if (kind === undefined) {
-    throw new WebhookError(415, 'unsupported_media_type', `Unsupported Content-Type "${media}": send application/json, application/x-msgpack or multipart/form-data`);
+    throw new WebhookError(
+      415,
+      'unsupported_media_type',
+      `Unsupported Content-Type "${media}": send application/json, application/x-msgpack or multipart/form-data`,
+    );
   }
   if (kind !== 'multipart') return { kind };
   for (const param of params) {
     const eq = param.indexOf('=');
     if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'boundary') continue;
-    const boundary = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    const boundary = param
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     if (boundary.length > 0 && boundary.length <= 70) return { kind, boundary };
   }
   throw new WebhookError(400, 'invalid_body', 'multipart/form-data without a valid boundary parameter');

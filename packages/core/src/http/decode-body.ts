@@ -63,5 +63,9 @@ export async function decodeMultipart(
 function decodeFailure(error: unknown, type: ContentType): WebhookError {
   if (error instanceof WebhookError) return error;
   const at = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
-  return new WebhookError(400, 'invalid_body', `The ${type.kind} body does not decode${at === undefined ? '' : ` (at byte ${at})`}: send valid ${type.kind === 'msgpack' ? 'MsgPack' : type.kind === 'json' ? 'JSON' : type.kind}`);
+  return new WebhookError(
+    400,
+    'invalid_body',
+    `The ${type.kind} body does not decode${at === undefined ? '' : ` (at byte ${at})`}: send valid ${type.kind === 'msgpack' ? 'MsgPack' : type.kind === 'json' ? 'JSON' : type.kind}`,
+  );
 }

@@ -27,7 +27,13 @@ describe('parseJson', () => {
   });
 
   it('keeps everything else, escapes included', () => {
-    expect(parseJson('{"x":"caf\\u00e9","y":[1,{"z":null}],"p":"C:\\\\users","constructor":"c","prototype":1}')).toEqual({ x: 'café', y: [1, { z: null }], p: 'C:\\users', constructor: 'c', prototype: 1 });
+    expect(parseJson('{"x":"caf\\u00e9","y":[1,{"z":null}],"p":"C:\\\\users","constructor":"c","prototype":1}')).toEqual({
+      x: 'café',
+      y: [1, { z: null }],
+      p: 'C:\\users',
+      constructor: 'c',
+      prototype: 1,
+    });
   });
 
   it('parses without a reviver when no escape can spell a guarded key (non-ASCII escapes, a literal backslash before u)', () => {

@@ -75,7 +75,11 @@ function guarded(response: WebhookResponse, policy = API_POLICY): WebhookRespons
   return { ...response, headers: { ...response.headers, ...GUARD, 'content-security-policy': policy } };
 }
 
-function refusal(status: number, code: 'unauthorized' | 'not_found' | 'method_not_allowed' | 'server_busy', message: string): WebhookResponse {
+function refusal(
+  status: number,
+  code: 'unauthorized' | 'not_found' | 'method_not_allowed' | 'server_busy',
+  message: string,
+): WebhookResponse {
   return guarded(errorResponse(new WebhookError(status, code, message)));
 }
 
@@ -101,7 +105,7 @@ function inspectorRoute(url: string): { route: string; query: URLSearchParams } 
 /** With the inspector off, its routes answer 404 and say how to turn it on (never a webhook delivery). */
 export function inspectorOff(request: InspectorRequest): WebhookResponse | undefined {
   if (inspectorRoute(request.url ?? '/') === undefined) return undefined;
-  return refusal(404, 'not_found', "The inspector is off: createReceiver({ inspector: { token } }) turns it on");
+  return refusal(404, 'not_found', 'The inspector is off: createReceiver({ inspector: { token } }) turns it on');
 }
 
 export class Inspector {
@@ -128,9 +132,12 @@ export class Inspector {
     if (found === undefined) return undefined;
     const { route, query } = found;
     const method = request.method.toUpperCase();
-    if (route === '') return method === 'GET' || method === 'HEAD' ? this.page() : refusal(405, 'method_not_allowed', `${method} is not allowed here`);
-    if (route === 'session') return method === 'POST' ? this.signIn(request.headers) : refusal(405, 'method_not_allowed', 'Sign in with POST');
-    if (!this.signedIn(request.headers)) return refusal(401, 'unauthorized', 'Sign in to the inspector first (POST <mount>/inspector/session with the token)');
+    if (route === '')
+      return method === 'GET' || method === 'HEAD' ? this.page() : refusal(405, 'method_not_allowed', `${method} is not allowed here`);
+    if (route === 'session')
+      return method === 'POST' ? this.signIn(request.headers) : refusal(405, 'method_not_allowed', 'Sign in with POST');
+    if (!this.signedIn(request.headers))
+      return refusal(401, 'unauthorized', 'Sign in to the inspector first (POST <mount>/inspector/session with the token)');
     if (route === 'state' && method === 'GET') return this.state(query.get('channel') ?? undefined);
     if (route === 'events' && method === 'GET') return this.events();
     if (route === 'resync' && method === 'POST') return this.resync(request.headers, query.get('channel'));
@@ -151,11 +158,15 @@ export class Inspector {
 
   private page(): WebhookResponse {
     const nonce = randomBytes(18).toString('base64');
-    return guarded({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderPage(nonce) }, pageSecurityPolicy(nonce));
+    return guarded(
+      { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderPage(nonce) },
+      pageSecurityPolicy(nonce),
+    );
   }
 
   private signIn(headers: RequestHeaders): WebhookResponse {
-    if (!this.sameOrigin(headers)) return refusal(403, 'unauthorized', 'Sign in from the inspector page (X-Presence-Inspector header, same origin)');
+    if (!this.sameOrigin(headers))
+      return refusal(403, 'unauthorized', 'Sign in from the inspector page (X-Presence-Inspector header, same origin)');
     const now = Date.now();
     if (now - this.failures.since > SIGN_IN_WINDOW_MS) this.failures = { count: 0, since: now };
     if (this.failures.count >= SIGN_IN_FAILURES) {
@@ -191,7 +202,10 @@ export class Inspector {
 
   private async state(channel: string | undefined): Promise<WebhookResponse> {
     try {
-      const state = await buildState({ store: this.context.store, stats: this.context.stats(), noted: this.noted, actions: this.actions }, channel);
+      const state = await buildState(
+        { store: this.context.store, stats: this.context.stats(), noted: this.noted, actions: this.actions },
+        channel,
+      );
       return guarded(jsonResponse(200, state));
     } catch (error) {
       this.context.report(toError(error));
@@ -204,16 +218,32 @@ export class Inspector {
     const stream = new EventStream((closed) => this.dropStream(closed));
     this.streams.add(stream);
     if (this.streams.size === 1) this.watchChanges();
-    return guarded({ status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' }, body: '', stream });
+    return guarded({
+      status: 200,
+      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' },
+      body: '',
+      stream,
+    });
   }
 
   private async resync(headers: RequestHeaders, channel: string | null): Promise<WebhookResponse> {
     if (!this.actions) return refusal(403, 'unauthorized', 'The inspector is read-only: enable inspector.actions to resync from it');
-    if (!this.sameOrigin(headers)) return refusal(403, 'unauthorized', 'Resync from the inspector page (X-Presence-Inspector header, same origin)');
-    if (channel === null || channel === '') return guarded(errorResponse(new WebhookError(400, 'invalid_body', 'Name the channel: ?channel=<name>')));
+    if (!this.sameOrigin(headers))
+      return refusal(403, 'unauthorized', 'Resync from the inspector page (X-Presence-Inspector header, same origin)');
+    if (channel === null || channel === '')
+      return guarded(errorResponse(new WebhookError(400, 'invalid_body', 'Name the channel: ?channel=<name>')));
     try {
       const result = await this.context.resync(channel);
-      return guarded(jsonResponse(200, { channel, provider: result.provider, reported: result.reported, stored: result.stored, changes: result.changes.length, complete: result.complete }));
+      return guarded(
+        jsonResponse(200, {
+          channel,
+          provider: result.provider,
+          reported: result.reported,
+          stored: result.stored,
+          changes: result.changes.length,
+          complete: result.complete,
+        }),
+      );
     } catch (error) {
       return guarded(jsonResponse(502, { error: { code: 'resync_failed', message: toError(error).message } }));
     }
@@ -221,8 +251,13 @@ export class Inspector {
 
   /** Join / update / leave reach the streams only while a page is open (no cost otherwise). */
   private watchChanges(): void {
-    const send = (type: string) => (event: JoinEvent) => this.broadcast(type, { provider: event.provider, channel: event.channel, member: memberOf(event) });
-    this.liveOff = [this.context.on('join', send('join')), this.context.on('update', send('update')), this.context.on('leave', send('leave'))];
+    const send = (type: string) => (event: JoinEvent) =>
+      this.broadcast(type, { provider: event.provider, channel: event.channel, member: memberOf(event) });
+    this.liveOff = [
+      this.context.on('join', send('join')),
+      this.context.on('update', send('update')),
+      this.context.on('leave', send('leave')),
+    ];
   }
 
   private dropStream(stream: EventStream): void {
@@ -245,7 +280,8 @@ export class Inspector {
   }
 
   private onOccupancy(event: OccupancyEvent): void {
-    if (event.occupancy !== undefined) this.note(event.channel, { provider: event.provider, reported: event.occupancy, timestamp: event.timestamp });
+    if (event.occupancy !== undefined)
+      this.note(event.channel, { provider: event.provider, reported: event.occupancy, timestamp: event.timestamp });
     this.broadcast('occupancy', { provider: event.provider, channel: event.channel, occupancy: event.occupancy });
   }
 

@@ -50,7 +50,8 @@ function newer(a: ReportedFigure | undefined, b: ReportedFigure | undefined): Re
 
 async function row(channel: string, sources: StateSources): Promise<ChannelRow> {
   const [stored, fromStore] = await Promise.all([sources.store.occupancy(channel), sources.store.reportedOccupancy(channel)]);
-  const stamped = fromStore === undefined ? undefined : { provider: 'pubnub' as const, reported: fromStore.occupancy, timestamp: fromStore.timestamp };
+  const stamped =
+    fromStore === undefined ? undefined : { provider: 'pubnub' as const, reported: fromStore.occupancy, timestamp: fromStore.timestamp };
   const figure = newer(stamped, sources.noted.get(channel));
   const out: ChannelRow = { channel, stored, drift: figure !== undefined && figure.reported !== stored };
   if (figure !== undefined) {

@@ -30,7 +30,13 @@ export async function handleNodeRequest(receiver: Receiver, req: IncomingMessage
   const base = { method: req.method ?? 'GET', headers: req.headers, url: preRead.url ?? req.url ?? '/', ...remote(req) };
   if (base.method.toUpperCase() !== 'POST') return receiver.handle({ ...base, body: null });
   if (preRead.rawBody instanceof Uint8Array) return receiver.handle({ ...base, body: preRead.rawBody });
-  if (preRead.parsed === true || req.readableEnded) return receiver.handle({ ...base, body: null, bodyConsumed: true, ...(preRead.parsedHint === undefined ? {} : { bodyConsumedHint: preRead.parsedHint }) });
+  if (preRead.parsed === true || req.readableEnded)
+    return receiver.handle({
+      ...base,
+      body: null,
+      bodyConsumed: true,
+      ...(preRead.parsedHint === undefined ? {} : { bodyConsumedHint: preRead.parsedHint }),
+    });
   let body: Uint8Array;
   try {
     body = await readBody(req, req.headers, receiver.limits);
@@ -45,7 +51,6 @@ function remote(req: IncomingMessage): { remoteAddress?: string } {
   const address = req.socket?.remoteAddress;
   return address === undefined ? {} : { remoteAddress: address };
 }
-
 
 /** The headers to write with a receiver's answer. A 413 closes the connection: the rest of the body is not read. */
 export function responseHeaders(response: WebhookResponse): Record<string, string> {

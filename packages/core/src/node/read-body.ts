@@ -83,7 +83,9 @@ export function readBody(stream: Readable, headers: IncomingHttpHeaders, limits:
     };
     const onError = (error: Error & { code?: string }) => {
       const aborted = error.code === 'ECONNRESET' || error.message === 'aborted';
-      finish(new WebhookError(400, 'invalid_body', aborted ? 'The client aborted the request' : `The body could not be read: ${error.message}`));
+      finish(
+        new WebhookError(400, 'invalid_body', aborted ? 'The client aborted the request' : `The body could not be read: ${error.message}`),
+      );
     };
     // A request whose connection closed before the body ended: the client went away.
     const onClose = () => finish(new WebhookError(400, 'invalid_body', 'The client aborted the request'));

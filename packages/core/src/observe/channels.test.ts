@@ -3,7 +3,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing';
 import { createReceiver } from '../receiver.js';
 import type { DeliveryMessage, HandleTraceContext, ReconcileMessage, RejectionMessage, StoreApplyTraceContext } from './channels.js';
-import { DELIVERY_CHANNEL, HANDLE_CHANNEL, publishReconcile, RECONCILE_CHANNEL, REJECTION_CHANNEL, STORE_APPLY_CHANNEL, traced } from './channels.js';
+import {
+  DELIVERY_CHANNEL,
+  HANDLE_CHANNEL,
+  publishReconcile,
+  RECONCILE_CHANNEL,
+  REJECTION_CHANNEL,
+  STORE_APPLY_CHANNEL,
+  traced,
+} from './channels.js';
 
 const KEY = 'chanApp.key1:chan-secret';
 const offs: (() => void)[] = [];
@@ -22,7 +30,8 @@ function listen<T>(name: string): T[] {
 /** What each hook saw, when it ran (`status`: the answer's, if any, at that moment). */
 function trace<T extends object>(name: string): { phase: string; context: T; status?: number }[] {
   const seen: { phase: string; context: T; status?: number }[] = [];
-  const at = (phase: string) => (context: T) => void seen.push({ phase, context, status: (context as { result?: { status: number } }).result?.status });
+  const at = (phase: string) => (context: T) =>
+    void seen.push({ phase, context, status: (context as { result?: { status: number } }).result?.status });
   const hooks = { start: at('start'), end: () => undefined, asyncStart: () => undefined, asyncEnd: at('asyncEnd'), error: at('error') };
   const channel = diagnostics.tracingChannel<unknown, T>(name);
   channel.subscribe(hooks);

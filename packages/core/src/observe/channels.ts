@@ -90,13 +90,21 @@ const driftChannel = diagnostics.channel(DRIFT_CHANNEL);
 const resyncChannel = diagnostics.channel(RESYNC_CHANNEL);
 const reconcileChannel = diagnostics.channel(RECONCILE_CHANNEL);
 
-type TracingChannelLike = { start: diagnostics.Channel; end: diagnostics.Channel; asyncStart: diagnostics.Channel; asyncEnd: diagnostics.Channel; error: diagnostics.Channel };
+type TracingChannelLike = {
+  start: diagnostics.Channel;
+  end: diagnostics.Channel;
+  asyncStart: diagnostics.Channel;
+  asyncEnd: diagnostics.Channel;
+  error: diagnostics.Channel;
+};
 
 /** Whether anyone listens on a tracing channel (Node 20's TracingChannel may lack the getter). */
 export function traced(channel: unknown): boolean {
   const t = channel as TracingChannelLike & { hasSubscribers?: boolean };
   if (typeof t.hasSubscribers === 'boolean') return t.hasSubscribers;
-  return t.start.hasSubscribers || t.end.hasSubscribers || t.asyncStart.hasSubscribers || t.asyncEnd.hasSubscribers || t.error.hasSubscribers;
+  return (
+    t.start.hasSubscribers || t.end.hasSubscribers || t.asyncStart.hasSubscribers || t.asyncEnd.hasSubscribers || t.error.hasSubscribers
+  );
 }
 
 /** Whether anyone listens for deliveries (so the receiver gathers their timestamps only then). */

@@ -3,7 +3,14 @@ import type { PresenceChange, PresenceEvent } from '../events.js';
 import { deliveryKey, StatsCounter } from './stats.js';
 
 function event(id: string, ts: number): PresenceEvent {
-  return { provider: 'ably', channel: 'room', memberKey: 'c:a', present: true, member: { clientId: 'a', connectionId: 'c', timestamp: ts }, order: { ts, serial: -1, index: 0, rank: 0, id } };
+  return {
+    provider: 'ably',
+    channel: 'room',
+    memberKey: 'c:a',
+    present: true,
+    member: { clientId: 'a', connectionId: 'c', timestamp: ts },
+    order: { ts, serial: -1, index: 0, rank: 0, id },
+  };
 }
 const join: PresenceChange = { type: 'join', provider: 'ably', channel: 'room', member: { clientId: 'a', timestamp: 1 } };
 
@@ -54,7 +61,11 @@ describe('StatsCounter', () => {
     first.resyncs.ably.failed = 99;
     const second = stats.snapshot(0);
     expect(second.deliveries.ably.accepted).toBe(0);
-    expect(second.resyncs).toEqual({ ably: { complete: 0, incomplete: 0, failed: 1 }, pubnub: { complete: 0, incomplete: 0, failed: 0 }, pusher: { complete: 0, incomplete: 0, failed: 0 } });
+    expect(second.resyncs).toEqual({
+      ably: { complete: 0, incomplete: 0, failed: 1 },
+      pubnub: { complete: 0, incomplete: 0, failed: 0 },
+      pusher: { complete: 0, incomplete: 0, failed: 0 },
+    });
     expect(second.drift).toEqual({ ably: 0, pubnub: 1, pusher: 0 });
   });
 });

@@ -42,7 +42,12 @@ export const RECENT_DELIVERIES = 4096;
 
 /** The counters, and the bounded memory that tells duplicates from stale deliveries. */
 export class StatsCounter {
-  private readonly deliveries: Record<StatsProvider, Record<DeliveryOutcome, number>> = { ably: outcomes(), pubnub: outcomes(), pusher: outcomes(), unknown: outcomes() };
+  private readonly deliveries: Record<StatsProvider, Record<DeliveryOutcome, number>> = {
+    ably: outcomes(),
+    pubnub: outcomes(),
+    pusher: outcomes(),
+    unknown: outcomes(),
+  };
   private readonly rejections = new Map<string, number>();
   private readonly effective = { join: 0, update: 0, leave: 0 };
   private storeFailures = 0;
@@ -59,7 +64,11 @@ export class StatsCounter {
   }
 
   /** A delivery merged: its outcome from its effective changes; answers the outcome. */
-  merged(provider: ProviderName, presence: readonly PresenceEvent[], changes: readonly PresenceChange[]): Exclude<DeliveryOutcome, 'rejected'> {
+  merged(
+    provider: ProviderName,
+    presence: readonly PresenceEvent[],
+    changes: readonly PresenceChange[],
+  ): Exclude<DeliveryOutcome, 'rejected'> {
     let outcome: Exclude<DeliveryOutcome, 'rejected'> = 'accepted';
     if (presence.length > 0) {
       const key = deliveryKey(presence);

@@ -48,7 +48,12 @@ const INVALID: readonly [string, Record<string, unknown>, string, string][] = [
   ['pubnub.rest.uuid', { pubnub: { secret: 's', rest: { uuid: '' } } }, 'a non-empty string', '""'],
   ['pubnub.rest.authKey', { pubnub: { secret: 's', rest: { authKey: 9 } } }, 'a non-empty string', '9'],
   ['pusher', { pusher: 'k' }, 'an object', '"k"'],
-  ['pusher.keys', { pusher: { keys: [] } }, 'a non-empty array of { key, secret } (the app key and secret from the Pusher dashboard)', 'an array'],
+  [
+    'pusher.keys',
+    { pusher: { keys: [] } },
+    'a non-empty array of { key, secret } (the app key and secret from the Pusher dashboard)',
+    'an array',
+  ],
   ['pusher.keys[0]', { pusher: { keys: [7] } }, 'an object', '7'],
   ['pusher.keys[0].key', { pusher: { keys: [{ key: '', secret: 's' }] } }, 'a non-empty string', '""'],
   ['pusher.keys[0].secret', { pusher: { keys: [{ key: 'k', secret: 5 }] } }, 'a non-empty string', '"number"'],
@@ -64,13 +69,20 @@ function escape(text: string): string {
 
 describe('resolveReceiverOptions: every invalid option throws at createReceiver, naming the option and the value', () => {
   it.each(INVALID)('%s: %j', (name, given, expectation, shown) => {
-    const options = { ...(given.ably === undefined && given.pubnub === undefined && given.pusher === undefined ? { ably: ABLY } : {}), ...given } as ReceiverOptions;
+    const options = {
+      ...(given.ably === undefined && given.pubnub === undefined && given.pusher === undefined ? { ably: ABLY } : {}),
+      ...given,
+    } as ReceiverOptions;
     expect(() => createReceiver(options)).toThrow(TypeError);
-    expect(() => createReceiver(options)).toThrow(new RegExp(`^presence-webhooks: ${escape(name)} must be ${escape(expectation)} \\(got ${escape(shown)}\\)$`));
+    expect(() => createReceiver(options)).toThrow(
+      new RegExp(`^presence-webhooks: ${escape(name)} must be ${escape(expectation)} \\(got ${escape(shown)}\\)$`),
+    );
   });
 
   it('says exactly what the issue asked for retry.attempts NaN (it used to retry a failing store forever)', () => {
-    expect(() => createReceiver({ ably: ABLY, retry: { attempts: Number.NaN } })).toThrow('presence-webhooks: retry.attempts must be a positive integer (got NaN)');
+    expect(() => createReceiver({ ably: ABLY, retry: { attempts: Number.NaN } })).toThrow(
+      'presence-webhooks: retry.attempts must be a positive integer (got NaN)',
+    );
   });
 
   it('never shows a secret: a malformed Ably key or a wrong-typed secret is described, not printed', () => {
@@ -95,8 +107,21 @@ describe('resolveReceiverOptions: every invalid option throws at createReceiver,
 
   it('accepts every option at a valid value', () => {
     const receiver = createReceiver({
-      ably: { ...ABLY, secret: 's', secretHeader: 'x-s', insecure: false, cipherKeys: {}, rest: { baseUrl: 'http://127.0.0.1:1', timeoutMs: 1000 } },
-      pubnub: { secret: 'p', secretHeader: 'x-p', subscribeKey: 'sub', multipart: { parts: 4, fieldSize: 100 }, rest: { baseUrl: 'http://127.0.0.1:1', uuid: 'u', authKey: 'a' } },
+      ably: {
+        ...ABLY,
+        secret: 's',
+        secretHeader: 'x-s',
+        insecure: false,
+        cipherKeys: {},
+        rest: { baseUrl: 'http://127.0.0.1:1', timeoutMs: 1000 },
+      },
+      pubnub: {
+        secret: 'p',
+        secretHeader: 'x-p',
+        subscribeKey: 'sub',
+        multipart: { parts: 4, fieldSize: 100 },
+        rest: { baseUrl: 'http://127.0.0.1:1', uuid: 'u', authKey: 'a' },
+      },
       bodyLimit: 1024,
       bodyTimeoutMs: 100,
       maxInFlightBytes: 4096,

@@ -13,8 +13,16 @@ import { resolveResyncOptions } from '../resync/options.js';
 import type { InspectorOptions } from '../inspector/inspector.js';
 import type { PresenceStore } from '../store.js';
 import type { AckMode, ReceiverOptions, RejectInfo } from './receiver-options.js';
-import { httpUrl, oneOf, optionalBoolean, optionalFunction, optionalString, optionError, positiveInteger, positiveNumber } from './check.js';
-
+import {
+  httpUrl,
+  oneOf,
+  optionalBoolean,
+  optionalFunction,
+  optionalString,
+  optionError,
+  positiveInteger,
+  positiveNumber,
+} from './check.js';
 
 /** Every option of createReceiver, checked and defaulted. */
 export interface ResolvedReceiverOptions {
@@ -56,10 +64,12 @@ function restOf(value: unknown, name: string, defaultUrl: string): { restBaseUrl
 function resolveAbly(value: unknown, warnings: string[]): ResolvedProvider<AblyOptions> | undefined {
   const ably = objectOption(value, 'ably');
   if (ably === undefined) return undefined;
-  if (ably.keys !== undefined && !Array.isArray(ably.keys)) throw optionError('ably.keys', 'an array of "appId.keyId:keySecret" strings', ably.keys);
+  if (ably.keys !== undefined && !Array.isArray(ably.keys))
+    throw optionError('ably.keys', 'an array of "appId.keyId:keySecret" strings', ably.keys);
   const keys = (ably.keys ?? []) as unknown[];
   // The secret's value is never shown in an error.
-  if (ably.secret !== undefined && (typeof ably.secret !== 'string' || ably.secret === '')) throw optionError('ably.secret', 'a non-empty string', typeof ably.secret === 'string' ? '' : typeof ably.secret);
+  if (ably.secret !== undefined && (typeof ably.secret !== 'string' || ably.secret === ''))
+    throw optionError('ably.secret', 'a non-empty string', typeof ably.secret === 'string' ? '' : typeof ably.secret);
   optionalString(ably.secretHeader, 'ably.secretHeader');
   const insecure = optionalBoolean(ably.insecure, 'ably.insecure', false);
   const cipherKeys = ably.cipherKeys;
@@ -67,16 +77,20 @@ function resolveAbly(value: unknown, warnings: string[]): ResolvedProvider<AblyO
     throw optionError('ably.cipherKeys', 'an object of channel -> key, or a function (channel) => key', cipherKeys);
   }
   if (keys.length === 0 && ably.secret === undefined && !insecure) {
-    throw new TypeError('presence-webhooks: ably needs keys (to verify X-Ably-Signature), a shared secret, or insecure: true (got none of them)');
+    throw new TypeError(
+      'presence-webhooks: ably needs keys (to verify X-Ably-Signature), a shared secret, or insecure: true (got none of them)',
+    );
   }
-  if (insecure) warnings.push('presence-webhooks: ably.insecure is set: unsigned Ably webhooks are accepted. Do not run this in production.');
+  if (insecure)
+    warnings.push('presence-webhooks: ably.insecure is set: unsigned Ably webhooks are accepted. Do not run this in production.');
   return { options: ably as AblyOptions, ...restOf(ably.rest, 'ably.rest', DEFAULT_ABLY_REST_URL) };
 }
 
 function resolvePubNub(value: unknown, warnings: string[]): ResolvedProvider<PubNubOptions> | undefined {
   const pubnub = objectOption(value, 'pubnub');
   if (pubnub === undefined) return undefined;
-  if (pubnub.secret !== undefined && (typeof pubnub.secret !== 'string' || pubnub.secret === '')) throw optionError('pubnub.secret', 'a non-empty string', typeof pubnub.secret === 'string' ? '' : typeof pubnub.secret);
+  if (pubnub.secret !== undefined && (typeof pubnub.secret !== 'string' || pubnub.secret === ''))
+    throw optionError('pubnub.secret', 'a non-empty string', typeof pubnub.secret === 'string' ? '' : typeof pubnub.secret);
   optionalString(pubnub.secretHeader, 'pubnub.secretHeader');
   optionalString(pubnub.subscribeKey, 'pubnub.subscribeKey');
   const insecure = optionalBoolean(pubnub.insecure, 'pubnub.insecure', false);
@@ -91,7 +105,10 @@ function resolvePubNub(value: unknown, warnings: string[]): ResolvedProvider<Pub
   const rest = objectOption(pubnub.rest, 'pubnub.rest');
   optionalString(rest?.uuid, 'pubnub.rest.uuid');
   optionalString(rest?.authKey, 'pubnub.rest.authKey');
-  if (insecure && pubnub.secret === undefined) warnings.push('presence-webhooks: pubnub.insecure is set: PubNub webhooks without a secret are accepted. Do not run this in production.');
+  if (insecure && pubnub.secret === undefined)
+    warnings.push(
+      'presence-webhooks: pubnub.insecure is set: PubNub webhooks without a secret are accepted. Do not run this in production.',
+    );
   return { options: pubnub as PubNubOptions, ...restOf(pubnub.rest, 'pubnub.rest', DEFAULT_PUBNUB_REST_URL) };
 }
 
@@ -99,7 +116,11 @@ function resolvePusher(value: unknown): ResolvedProvider<PusherOptions> | undefi
   const pusher = objectOption(value, 'pusher');
   if (pusher === undefined) return undefined;
   if (!Array.isArray(pusher.keys) || pusher.keys.length === 0) {
-    throw optionError('pusher.keys', "a non-empty array of { key, secret } (the app key and secret from the Pusher dashboard)", pusher.keys);
+    throw optionError(
+      'pusher.keys',
+      'a non-empty array of { key, secret } (the app key and secret from the Pusher dashboard)',
+      pusher.keys,
+    );
   }
   const keys = (pusher.keys as unknown[]).map((entry, i) => {
     const pair = objectOption(entry, `pusher.keys[${i}]`);
@@ -107,7 +128,8 @@ function resolvePusher(value: unknown): ResolvedProvider<PusherOptions> | undefi
     const key = optionalString(pair.key, `pusher.keys[${i}].key`);
     if (key === undefined) throw optionError(`pusher.keys[${i}].key`, 'a non-empty string', pair.key);
     // The secret's value is never shown in an error.
-    if (typeof pair.secret !== 'string' || pair.secret === '') throw optionError(`pusher.keys[${i}].secret`, 'a non-empty string', typeof pair.secret === 'string' ? '' : typeof pair.secret);
+    if (typeof pair.secret !== 'string' || pair.secret === '')
+      throw optionError(`pusher.keys[${i}].secret`, 'a non-empty string', typeof pair.secret === 'string' ? '' : typeof pair.secret);
     return { key, secret: pair.secret };
   });
   const appId = optionalString(pusher.appId, 'pusher.appId');
@@ -129,11 +151,14 @@ function resolveStore(value: unknown): PresenceStore | undefined {
 function resolveReadEndpoint(value: unknown, warnings: string[]): { token?: string } | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) {
-    warnings.push('presence-webhooks: readEndpoint is on without a token: anyone who reaches the webhook path can read who is present. Use readEndpoint: { token } outside tests.');
+    warnings.push(
+      'presence-webhooks: readEndpoint is on without a token: anyone who reaches the webhook path can read who is present. Use readEndpoint: { token } outside tests.',
+    );
     return {};
   }
   const token = (value as { token?: unknown } | null)?.token;
-  if (typeof token !== 'string' || !/^\S+$/.test(token)) throw optionError('readEndpoint', "true, false or { token: '<a non-empty token without spaces>' }", value);
+  if (typeof token !== 'string' || !/^\S+$/.test(token))
+    throw optionError('readEndpoint', "true, false or { token: '<a non-empty token without spaces>' }", value);
   return { token };
 }
 
@@ -144,7 +169,12 @@ function resolveInspector(value: unknown): InspectorOptions | undefined {
   if (typeof inspector !== 'object' || inspector === null || Array.isArray(inspector)) throw optionError('inspector', what, value);
   // The token's value is never shown in an error.
   const token = inspector.token;
-  if (typeof token !== 'string' || !/^\S{16,}$/.test(token)) throw optionError('inspector.token', 'a string of at least 16 characters without spaces', typeof token === 'string' ? `${token.length} characters` : token);
+  if (typeof token !== 'string' || !/^\S{16,}$/.test(token))
+    throw optionError(
+      'inspector.token',
+      'a string of at least 16 characters without spaces',
+      typeof token === 'string' ? `${token.length} characters` : token,
+    );
   return { token, actions: optionalBoolean(inspector.actions, 'inspector.actions', false) };
 }
 
@@ -168,7 +198,8 @@ export function resolveReceiverOptions(input: ReceiverOptions): ResolvedReceiver
   const ack = oneOf(options.ack, 'ack', ['on-receipt', 'after-store'] as const, 'on-receipt');
   const retry = objectOption(options.retry, 'retry');
   const logger = options.logger as { warn?: unknown } | undefined;
-  if (logger !== undefined && (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function')) throw optionError('logger', 'an object with a warn(message) method', logger);
+  if (logger !== undefined && (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function'))
+    throw optionError('logger', 'an object with a warn(message) method', logger);
   const onError = optionalFunction<(error: Error) => void>(options.onError, 'onError');
   const store = resolveStore(options.store);
   const resolved: ResolvedReceiverOptions = {
@@ -193,7 +224,9 @@ export function resolveReceiverOptions(input: ReceiverOptions): ResolvedReceiver
   const pusher = resolvePusher(options.pusher);
   if (pusher !== undefined) resolved.pusher = pusher;
   if (ably === undefined && pubnub === undefined && pusher === undefined) {
-    throw new TypeError('presence-webhooks: configure at least one provider: { ably: { keys } }, { pubnub: { secret } } or { pusher: { keys: [{ key, secret }] } } (got none)');
+    throw new TypeError(
+      'presence-webhooks: configure at least one provider: { ably: { keys } }, { pubnub: { secret } } or { pusher: { keys: [{ key, secret }] } } (got none)',
+    );
   }
   if (store !== undefined) resolved.store = store;
   if (onError !== undefined) resolved.onError = onError;

@@ -18,7 +18,8 @@ const verifiedAlone = new WeakMap<Provider, Authenticated>();
 /** The answer when `provider` alone verified the credential (frozen: shared by every such request). */
 function alone(provider: Provider): Authenticated {
   let answer = verifiedAlone.get(provider);
-  if (answer === undefined) verifiedAlone.set(provider, (answer = Object.freeze({ providers: Object.freeze([provider]), byShape: false, refused: NONE })));
+  if (answer === undefined)
+    verifiedAlone.set(provider, (answer = Object.freeze({ providers: Object.freeze([provider]), byShape: false, refused: NONE })));
   return answer;
 }
 
@@ -62,7 +63,12 @@ export function missingCredential(providers: readonly Provider[], request: Reque
   const text = words.length === 1 ? (words[0] as string) : `No credential of a configured provider: ${words.join('; ')}`;
   const like = looksLike(request.headers, request.body, request.contentType.kind === 'multipart');
   if (like !== undefined && !providers.some((p) => p.name === like)) {
-    return new WebhookError(401, 'unauthorized', `This looks like a ${NAMES[like]} webhook, but the receiver is not set up for ${NAMES[like]}: ${CONFIGURE[like]}. (${text})`, { provider: like });
+    return new WebhookError(
+      401,
+      'unauthorized',
+      `This looks like a ${NAMES[like]} webhook, but the receiver is not set up for ${NAMES[like]}: ${CONFIGURE[like]}. (${text})`,
+      { provider: like },
+    );
   }
   return new WebhookError(401, 'unauthorized', text, secure.length === 1 ? { provider: secure[0]?.name } : undefined);
 }

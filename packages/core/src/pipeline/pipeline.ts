@@ -79,7 +79,11 @@ export class Pipeline {
   }
 
   /** Steps 4-5 when the shape decides: the first provider whose parser reads the body and that claims it. */
-  private async byShape(candidates: readonly Provider[], refused: readonly { provider: Provider; error: unknown }[], view: RequestView): Promise<Accepted> {
+  private async byShape(
+    candidates: readonly Provider[],
+    refused: readonly { provider: Provider; error: unknown }[],
+    view: RequestView,
+  ): Promise<Accepted> {
     let failure: unknown;
     const decoded: DecodedBody[] = [];
     for (const provider of candidates) {
@@ -99,7 +103,11 @@ export class Pipeline {
     const secure = this.providers.filter((p) => !p.acceptsUnauthenticated && decoded.some((body) => p.claims(body, view.headers)));
     if (secure.length > 0) throw missingCredential(secure, view);
     if (decoded.length === 0) throw failure;
-    throw new WebhookError(400, 'unknown_shape', `The body is not a webhook of a configured provider (${this.providers.map((p) => p.name).join(', ')})`);
+    throw new WebhookError(
+      400,
+      'unknown_shape',
+      `The body is not a webhook of a configured provider (${this.providers.map((p) => p.name).join(', ')})`,
+    );
   }
 }
 

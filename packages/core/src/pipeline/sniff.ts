@@ -25,5 +25,5 @@ export function looksLike(headers: RequestHeaders, body: Uint8Array, multipart: 
 export const CONFIGURE: Readonly<Record<ProviderName, string>> = {
   ably: 'configure ably.keys (createReceiver({ ably: { keys: [ABLY_KEY] } }))',
   pubnub: 'configure pubnub.secret (createReceiver({ pubnub: { secret } }))',
-  pusher: "configure pusher.keys (createReceiver({ pusher: { keys: [{ key, secret }] } }))",
+  pusher: 'configure pusher.keys (createReceiver({ pusher: { keys: [{ key, secret }] } }))',
 };

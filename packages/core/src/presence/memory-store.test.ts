@@ -62,7 +62,10 @@ describe('MemoryStore', () => {
 
   it('keeps the newest reported occupancy per channel', async () => {
     const store = new MemoryStore();
-    await store.apply([{ ...ev('a', 1, true), reported: { occupancy: 3, timestamp: 20 } }, { ...ev('b', 1, true), reported: { occupancy: 1, timestamp: 10 } }]);
+    await store.apply([
+      { ...ev('a', 1, true), reported: { occupancy: 3, timestamp: 20 } },
+      { ...ev('b', 1, true), reported: { occupancy: 1, timestamp: 10 } },
+    ]);
     expect(await store.reportedOccupancy('room')).toEqual({ occupancy: 3, timestamp: 20 });
   });
 
@@ -121,7 +124,9 @@ describe('MemoryStore', () => {
   });
 
   it('rejects a negative horizon with the standard option error', () => {
-    expect(() => new MemoryStore({ tombstoneHorizonMs: -1 })).toThrow(new TypeError('presence-webhooks: tombstoneHorizonMs must be a number >= 0 (got -1)'));
+    expect(() => new MemoryStore({ tombstoneHorizonMs: -1 })).toThrow(
+      new TypeError('presence-webhooks: tombstoneHorizonMs must be a number >= 0 (got -1)'),
+    );
   });
 
   it('rejects bad watermarks before merging anything', async () => {

@@ -88,7 +88,8 @@ export class MemoryStore implements PresenceStore {
           this.byChannel.set(name, channel);
         }
         const setting = marks?.get(name);
-        watermark = setting !== undefined && (channel.watermark === undefined || setting >= channel.watermark) ? undefined : channel.watermark;
+        watermark =
+          setting !== undefined && (channel.watermark === undefined || setting >= channel.watermark) ? undefined : channel.watermark;
       }
       if (event.reported !== undefined && (channel.reported === undefined || event.reported.timestamp >= channel.reported.timestamp)) {
         channel.reported = event.reported;
@@ -150,7 +151,8 @@ export class MemoryStore implements PresenceStore {
     if (channel === undefined) return;
     if (record === null) {
       // A watermark write: free the channel if nothing else holds it.
-      if (channel.members.size === 0 && channel.overflow === undefined && (channel.watermarkAt as number) <= cutoff) this.byChannel.delete(name);
+      if (channel.members.size === 0 && channel.overflow === undefined && (channel.watermarkAt as number) <= cutoff)
+        this.byChannel.delete(name);
       return;
     }
     const map = overflow ? channel.overflow : channel.members;
@@ -159,7 +161,11 @@ export class MemoryStore implements PresenceStore {
     if (channel.overflow?.size === 0) delete channel.overflow;
     // No member state left: the channel goes, whatever figures it carried (its reported occupancy),
     // unless a watermark written within the horizon holds it (its own queue entry frees it later).
-    if (channel.members.size === 0 && channel.overflow === undefined && (channel.watermarkAt === undefined || channel.watermarkAt <= cutoff)) {
+    if (
+      channel.members.size === 0 &&
+      channel.overflow === undefined &&
+      (channel.watermarkAt === undefined || channel.watermarkAt <= cutoff)
+    ) {
       this.byChannel.delete(name);
     } else if (channel.members.size > REBUILD_ABOVE && channel.members.size * 2 <= channel.peak) {
       // Give back the capacity of the members that left (amortised O(1) per collected tombstone).

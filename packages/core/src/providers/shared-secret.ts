@@ -21,9 +21,19 @@ export function verifySharedSecret(input: Pick<RequestView, 'headers' | 'query'>
   const header = options.header ?? DEFAULT_SECRET_HEADER;
   const presented = presentedSecret(input, header);
   if (presented === undefined) {
-    throw new WebhookError(401, 'unauthorized', `Missing ${provider} webhook secret: send it in the ${header} header or a secret query parameter`, { provider: provider.toLowerCase() });
+    throw new WebhookError(
+      401,
+      'unauthorized',
+      `Missing ${provider} webhook secret: send it in the ${header} header or a secret query parameter`,
+      { provider: provider.toLowerCase() },
+    );
   }
   if (!secretsEqual(presented, options.secret)) {
-    throw new WebhookError(401, 'unauthorized', `Wrong ${provider} webhook secret (in the ${header} header or the secret query parameter): it does not equal the configured ${provider.toLowerCase()}.secret`, { provider: provider.toLowerCase() });
+    throw new WebhookError(
+      401,
+      'unauthorized',
+      `Wrong ${provider} webhook secret (in the ${header} header or the secret query parameter): it does not equal the configured ${provider.toLowerCase()}.secret`,
+      { provider: provider.toLowerCase() },
+    );
   }
 }

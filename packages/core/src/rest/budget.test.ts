@@ -17,12 +17,16 @@ describe('retryAfterMs', () => {
 describe('RequestBudget options', () => {
   it('has the documented defaults', () => {
     const budget = new RequestBudget();
-    expect([budget.concurrency, budget.maxRequestsPerSecond, budget.timeoutMs, budget.retries, budget.requests]).toEqual([2, 10, 10_000, 3, 0]);
+    expect([budget.concurrency, budget.maxRequestsPerSecond, budget.timeoutMs, budget.retries, budget.requests]).toEqual([
+      2, 10, 10_000, 3, 0,
+    ]);
   });
 
   it("refuses bad values with core's option error", () => {
     expect(() => new RequestBudget({ concurrency: 0 })).toThrow('presence-webhooks: resync.concurrency must be a positive integer (got 0)');
-    expect(() => new RequestBudget({ maxRequestsPerSecond: Number.NaN })).toThrow('resync.maxRequestsPerSecond must be a positive number (got NaN)');
+    expect(() => new RequestBudget({ maxRequestsPerSecond: Number.NaN })).toThrow(
+      'resync.maxRequestsPerSecond must be a positive number (got NaN)',
+    );
     expect(() => new RequestBudget({ retries: -1 })).toThrow('resync.retries must be an integer >= 0 (got -1)');
     expect(() => new RequestBudget({ timeoutMs: 1.5 })).toThrow('resync.timeoutMs must be a positive integer (got 1.5)');
   });

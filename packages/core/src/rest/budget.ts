@@ -73,7 +73,8 @@ export class RequestBudget {
     this.maxRequestsPerSecond = positiveNumber(options.maxRequestsPerSecond, 'resync.maxRequestsPerSecond', DEFAULTS.maxRequestsPerSecond);
     this.timeoutMs = positiveInteger(options.timeoutMs, 'resync.timeoutMs', DEFAULTS.timeoutMs);
     const retries = options.retries ?? DEFAULTS.retries;
-    if (!(typeof retries === 'number' && Number.isSafeInteger(retries) && retries >= 0)) throw optionError('resync.retries', 'an integer >= 0', options.retries);
+    if (!(typeof retries === 'number' && Number.isSafeInteger(retries) && retries >= 0))
+      throw optionError('resync.retries', 'an integer >= 0', options.retries);
     this.retries = retries;
     this.backoffMs = nonNegativeNumber(options.backoffMs, 'resync.backoffMs', DEFAULTS.backoffMs);
     this.maxBackoffMs = nonNegativeNumber(options.maxBackoffMs, 'resync.maxBackoffMs', DEFAULTS.maxBackoffMs);

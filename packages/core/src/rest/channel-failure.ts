@@ -9,7 +9,9 @@ export interface ChannelFailure {
 
 /** `error` as a ResyncError for `channel` (a ResyncError stays as it is). */
 export function asResyncError(provider: ProviderName, channel: string, error: unknown): ResyncError {
-  return error instanceof ResyncError ? error : new ResyncError(provider, channel, error instanceof Error ? error.message : String(error), { cause: error });
+  return error instanceof ResyncError
+    ? error
+    : new ResyncError(provider, channel, error instanceof Error ? error.message : String(error), { cause: error });
 }
 
 /** The name ResyncErrors of a many-channel request carry: the first channel and how many more. */

@@ -36,7 +36,11 @@ export async function fetchJson(input: FetchJsonInput): Promise<JsonAnswer> {
     response = await fetch(url, { method: 'GET', headers: { accept: 'application/json', ...input.headers }, signal, redirect: 'error' });
     text = await response.text();
   } catch (error) {
-    const why = timeout.aborted ? `no answer within ${input.timeoutMs} ms` : input.signal?.aborted === true ? 'the receiver was closed' : `request failed (${error instanceof Error ? error.message : String(error)})`;
+    const why = timeout.aborted
+      ? `no answer within ${input.timeoutMs} ms`
+      : input.signal?.aborted === true
+        ? 'the receiver was closed'
+        : `request failed (${error instanceof Error ? error.message : String(error)})`;
     throw new ResyncError(provider, channel, `GET ${redact(url)}: ${why}`, { cause: error });
   }
   let json: unknown;
@@ -49,9 +53,15 @@ export async function fetchJson(input: FetchJsonInput): Promise<JsonAnswer> {
   if (response.status < 200 || response.status > 299) {
     const words = (parsed ? input.describeError(json) : undefined) ?? text.slice(0, MAX_ERROR_TEXT);
     const retryAfter = response.headers.get('retry-after') ?? undefined;
-    throw new ResyncError(provider, channel, `GET ${redact(url)} answered ${response.status}${words === '' ? '' : `: ${words}`}`, { status: response.status, ...(retryAfter === undefined ? {} : { retryAfter }) });
+    throw new ResyncError(provider, channel, `GET ${redact(url)} answered ${response.status}${words === '' ? '' : `: ${words}`}`, {
+      status: response.status,
+      ...(retryAfter === undefined ? {} : { retryAfter }),
+    });
   }
-  if (!parsed) throw new ResyncError(provider, channel, `GET ${redact(url)} answered ${response.status} with a body that is not JSON`, { status: response.status });
+  if (!parsed)
+    throw new ResyncError(provider, channel, `GET ${redact(url)} answered ${response.status} with a body that is not JSON`, {
+      status: response.status,
+    });
   return { status: response.status, headers: response.headers, json };
 }
 

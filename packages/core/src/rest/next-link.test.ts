@@ -5,7 +5,8 @@ const PAGE = 'https://rest.example/channels/room%201/presence?limit=1000';
 
 describe('nextLink', () => {
   it("resolves Ably's relative next target against the page URL", () => {
-    const header = '<./presence?limit=1000&start=2>; rel="first", <./presence?limit=1000&start=2>; rel="current", <./presence?limit=1000&start=4>; rel="next"';
+    const header =
+      '<./presence?limit=1000&start=2>; rel="first", <./presence?limit=1000&start=2>; rel="current", <./presence?limit=1000&start=4>; rel="next"';
     expect(nextLink(header, PAGE)).toBe('https://rest.example/channels/room%201/presence?limit=1000&start=4');
   });
 

@@ -10,6 +10,7 @@ export function nextLink(header: string | null | undefined, pageUrl: string): st
   const next = LinkHeader.parse(header).rel('next')[0];
   if (next === undefined) return undefined;
   const url = new URL(next.uri, pageUrl);
-  if (url.origin !== new URL(pageUrl).origin) throw new Error(`the next page is on another origin (${url.origin}); the API key is not sent there`);
+  if (url.origin !== new URL(pageUrl).origin)
+    throw new Error(`the next page is on another origin (${url.origin}); the API key is not sent there`);
   return url.href;
 }

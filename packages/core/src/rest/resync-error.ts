@@ -10,8 +10,16 @@ export class ResyncError extends Error {
   /** The answer's `Retry-After` header, as sent (a 429 or 503 may carry one). */
   readonly retryAfter?: string;
 
-  constructor(provider: ProviderName, channel: string, message: string, options: { status?: number; retryAfter?: string; cause?: unknown } = {}) {
-    super(`${provider} resync of channel "${channel}" failed: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(
+    provider: ProviderName,
+    channel: string,
+    message: string,
+    options: { status?: number; retryAfter?: string; cause?: unknown } = {},
+  ) {
+    super(
+      `${provider} resync of channel "${channel}" failed: ${message}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'ResyncError';
     this.provider = provider;
     this.channel = channel;

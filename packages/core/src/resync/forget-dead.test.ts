@@ -11,7 +11,9 @@ function event(channel: string, clientId: string, present: boolean, ts: number):
   const connectionId = `c-${clientId}`;
   const member = { clientId, connectionId, timestamp: ts };
   const order = { ts, serial: ts, index: 0, rank: present ? 0 : 2, id: `${connectionId}:${ts}:0` };
-  return present ? { provider: 'ably', channel, memberKey: `${connectionId}:${clientId}`, present, member, order } : { provider: 'ably', channel, memberKey: `${connectionId}:${clientId}`, present, reason: 'leave', member, order };
+  return present
+    ? { provider: 'ably', channel, memberKey: `${connectionId}:${clientId}`, present, member, order }
+    : { provider: 'ably', channel, memberKey: `${connectionId}:${clientId}`, present, reason: 'leave', member, order };
 }
 
 /** A MemoryStore and a Resyncer on one controllable clock; `deliver` merges and observes like the receiver does. */

@@ -20,7 +20,10 @@ describe('runOncePerFleet', () => {
       await sleep(150); // longer than the ttl: the holder's renewals keep the lease
       return who;
     };
-    const [a, b] = await Promise.all([runOncePerFleet(store, 'reconcile', fast, work('a')), runOncePerFleet(store, 'reconcile', fast, work('b'))]);
+    const [a, b] = await Promise.all([
+      runOncePerFleet(store, 'reconcile', fast, work('a')),
+      runOncePerFleet(store, 'reconcile', fast, work('b')),
+    ]);
     expect(runs).toHaveLength(1);
     const [ran, waited] = a.ran ? [a, b] : [b, a];
     expect(ran).toMatchObject({ ran: true, value: runs[0], token: 1 });
@@ -68,7 +71,9 @@ describe('runOncePerFleet', () => {
 
   it('checks its options', async () => {
     const store = new MemoryStore();
-    await expect(runOncePerFleet(store, 'r', { ttlMs: 0 }, () => Promise.resolve(1))).rejects.toThrow(new TypeError('presence-webhooks: ttlMs must be a positive integer (got 0)'));
+    await expect(runOncePerFleet(store, 'r', { ttlMs: 0 }, () => Promise.resolve(1))).rejects.toThrow(
+      new TypeError('presence-webhooks: ttlMs must be a positive integer (got 0)'),
+    );
     await expect(runOncePerFleet(store, '', {}, () => Promise.resolve(1))).rejects.toThrow(TypeError);
   });
 });

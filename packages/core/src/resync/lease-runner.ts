@@ -87,24 +87,32 @@ function finished(status: { doneAt?: number; doneToken?: number }): { ran: false
 }
 
 /** Run `work` under `lease`, renewing it every ttl/3; release with done = whether work succeeded. */
-async function hold<T>(lease: Lease, ttlMs: number, signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function hold<T>(
+  lease: Lease,
+  ttlMs: number,
+  signal: AbortSignal | undefined,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   let renewing = false;
-  const timer = setInterval(() => {
-    if (renewing) return;
-    renewing = true;
-    lease.renew().then(
-      (renewed) => {
-        renewing = false;
-        if (!renewed) controller.abort(new Error(`the lease was lost (not renewed within ${ttlMs} ms and taken by another instance)`));
-      },
-      () => {
-        renewing = false; // the store failed: try again on the next tick (the lease lasts ttlMs)
-      },
-    );
-  }, Math.max(1, Math.floor(ttlMs / 3)));
+  const timer = setInterval(
+    () => {
+      if (renewing) return;
+      renewing = true;
+      lease.renew().then(
+        (renewed) => {
+          renewing = false;
+          if (!renewed) controller.abort(new Error(`the lease was lost (not renewed within ${ttlMs} ms and taken by another instance)`));
+        },
+        () => {
+          renewing = false; // the store failed: try again on the next tick (the lease lasts ttlMs)
+        },
+      );
+    },
+    Math.max(1, Math.floor(ttlMs / 3)),
+  );
   let value: T;
   try {
     value = await work(controller.signal);

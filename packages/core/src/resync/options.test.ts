@@ -4,8 +4,26 @@ import { resolveResyncOptions } from './options.js';
 
 describe('resync options', () => {
   it('detects nothing without the option, and has the documented defaults with it', () => {
-    expect(resolveResyncOptions(undefined)).toEqual({ detect: false, onDrift: false, graceMs: 2000, minIntervalMs: 5000, everyMs: 0, onStart: false, concurrency: 2, maxRequestsPerSecond: 10 });
-    expect(resolveResyncOptions({ onDrift: true })).toEqual({ detect: true, onDrift: true, graceMs: 2000, minIntervalMs: 5000, everyMs: 0, onStart: true, concurrency: 2, maxRequestsPerSecond: 10 });
+    expect(resolveResyncOptions(undefined)).toEqual({
+      detect: false,
+      onDrift: false,
+      graceMs: 2000,
+      minIntervalMs: 5000,
+      everyMs: 0,
+      onStart: false,
+      concurrency: 2,
+      maxRequestsPerSecond: 10,
+    });
+    expect(resolveResyncOptions({ onDrift: true })).toEqual({
+      detect: true,
+      onDrift: true,
+      graceMs: 2000,
+      minIntervalMs: 5000,
+      everyMs: 0,
+      onStart: true,
+      concurrency: 2,
+      maxRequestsPerSecond: 10,
+    });
   });
 
   it('names a bad option', () => {

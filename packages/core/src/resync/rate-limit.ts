@@ -27,7 +27,8 @@ export class RateLimiter<T> {
     const now = this.now();
     this.sweep(now);
     const entry = this.entries.get(key);
-    if (entry !== undefined && (entry.running || now - entry.at < this.minIntervalMs) && (mode === 'detect' || entry.mode === 'repair')) return entry.promise;
+    if (entry !== undefined && (entry.running || now - entry.at < this.minIntervalMs) && (mode === 'detect' || entry.mode === 'repair'))
+      return entry.promise;
     // A repair asked for while a detect-only run is in flight starts once that one is done, not beside it.
     const running = entry?.running === true ? entry.promise : undefined;
     const next: Entry<T> = { at: now, mode, running: true, promise: running === undefined ? start() : running.then(start, start) };

@@ -53,7 +53,8 @@ export async function reconcileProvider(
       });
       result.changes += changes;
       if (snapshot.complete) port.repaired(snapshot.channel, snapshot.time);
-      if (changes > 0) port.drift({ channel: snapshot.channel, provider: name, reported: listedCount(snapshot), stored, timestamp: port.now() });
+      if (changes > 0)
+        port.drift({ channel: snapshot.channel, provider: name, reported: listedCount(snapshot), stored, timestamp: port.now() });
     } catch (error) {
       // The store failed for this channel: reported, and the channel counts as failed.
       port.report(toError(error));

@@ -10,7 +10,14 @@ const S = 1_800_000_000_000;
 function ablyMember(clientId: string, connectionId: string, serial: number, ts: number, data?: unknown): PresenceEvent {
   const member: Member = { clientId, connectionId, timestamp: ts };
   if (data !== undefined) member.data = data;
-  return { provider: 'ably', channel: 'c', memberKey: `${connectionId}:${clientId}`, present: true, member, order: { ts, serial, index: 0, rank: 0, id: `${connectionId}:${serial}:0` } };
+  return {
+    provider: 'ably',
+    channel: 'c',
+    memberKey: `${connectionId}:${clientId}`,
+    present: true,
+    member,
+    order: { ts, serial, index: 0, rank: 0, id: `${connectionId}:${serial}:0` },
+  };
 }
 
 function snapshot(events: PresenceEvent[], provider: 'ably' | 'pubnub' = 'ably', complete = true): Snapshot {
@@ -52,7 +59,10 @@ describe('repairEvents', () => {
     const snap = snapshot([ablyMember('a', 'c1', 1, S - 10), ablyMember('z', 'c9', 7, S - 5, 'zed')]);
     const repair = repairEvents(snap, await store.members('c'));
     const changes = await store.apply(repair);
-    expect(changes.map((c) => [c.type, c.member.clientId])).toEqual([['join', 'z'], ['leave', 'b']]);
+    expect(changes.map((c) => [c.type, c.member.clientId])).toEqual([
+      ['join', 'z'],
+      ['leave', 'b'],
+    ]);
     expect(await store.apply(repair)).toEqual([]);
     // A real enter at exactly the snapshot time beats a resync leave of the same time.
     const tie = repairEvents(snapshot([]), [{ clientId: 't', connectionId: 'c4', timestamp: S - 1 }]);

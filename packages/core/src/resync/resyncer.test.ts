@@ -14,7 +14,10 @@ function resyncer(resync: ResyncOptions): Resyncer {
   // An empty, complete snapshot: a repair of a channel holding nobody changes nothing.
   const ably = {
     name: 'ably',
-    rest: { snapshot: (channel: string) => Promise.resolve({ provider: 'ably' as const, channel, time: Date.now(), events: [], complete: true, problems: [] }) },
+    rest: {
+      snapshot: (channel: string) =>
+        Promise.resolve({ provider: 'ably' as const, channel, time: Date.now(), events: [], complete: true, problems: [] }),
+    },
   } as unknown as Provider;
   return new Resyncer(resolveResyncOptions(resync), {
     store,
@@ -30,8 +33,20 @@ function resyncer(resync: ResyncOptions): Resyncer {
 }
 
 function delivery(channel: string, ts: number): Normalised {
-  const leave: PresenceEvent = { provider: 'ably', channel, memberKey: 'c1:a', present: false, reason: 'leave', member: { clientId: 'a', connectionId: 'c1', timestamp: ts }, order: { ts, serial: 1, index: 0, rank: 2, id: 'c1:1:0' } };
-  return { presence: [leave], channel: [{ name: 'occupancy', payload: { channel, provider: 'ably', occupancy: 0, metrics: { presenceMembers: 0 }, timestamp: ts } }], problems: [] };
+  const leave: PresenceEvent = {
+    provider: 'ably',
+    channel,
+    memberKey: 'c1:a',
+    present: false,
+    reason: 'leave',
+    member: { clientId: 'a', connectionId: 'c1', timestamp: ts },
+    order: { ts, serial: 1, index: 0, rank: 2, id: 'c1:1:0' },
+  };
+  return {
+    presence: [leave],
+    channel: [{ name: 'occupancy', payload: { channel, provider: 'ably', occupancy: 0, metrics: { presenceMembers: 0 }, timestamp: ts } }],
+    problems: [],
+  };
 }
 
 /** The sizes of the resyncer's per-channel state (private: read for this test only). */

@@ -1,4 +1,13 @@
-import type { DriftEvent, PresenceChange, PresenceEvent, ProviderName, ProviderReconcileResult, ReconcileEvent, ReconcileResult, ReportedOccupancy } from '../events.js';
+import type {
+  DriftEvent,
+  PresenceChange,
+  PresenceEvent,
+  ProviderName,
+  ProviderReconcileResult,
+  ReconcileEvent,
+  ReconcileResult,
+  ReportedOccupancy,
+} from '../events.js';
 import { ReceiverError, toError } from '../errors.js';
 import type { Normalised, Provider } from '../providers/provider.js';
 import { ResyncError } from '../rest/resync-error.js';
@@ -98,7 +107,12 @@ export class Resyncer {
     this.limiter = new RateLimiter(options.minIntervalMs, port.now);
     if (options.detect) {
       this.scheduler = new CheckScheduler(options.graceMs, (channel) => void this.track(this.check(channel)));
-      this.scheduler.every(options.everyMs, () => this.reconcile().then(() => undefined, (error: unknown) => void (this.closed || this.port.report(toError(error)))));
+      this.scheduler.every(options.everyMs, () =>
+        this.reconcile().then(
+          () => undefined,
+          (error: unknown) => void (this.closed || this.port.report(toError(error))),
+        ),
+      );
     }
   }
 
@@ -129,7 +143,10 @@ export class Resyncer {
         const provider = target.provider ?? (await this.providerFor(channel, true));
         if (provider === undefined) {
           const names = this.port.providers.map((p) => `'${p.name}'`).join(' | ');
-          throw new ReceiverError('unknown_provider', `resync("${channel}"): no event of this channel was seen and it holds no member: pass { provider: ${names} }`);
+          throw new ReceiverError(
+            'unknown_provider',
+            `resync("${channel}"): no event of this channel was seen and it holds no member: pass { provider: ${names} }`,
+          );
         }
         return this.run(channel, provider, 'repair', false);
       })(),
@@ -236,7 +253,15 @@ export class Resyncer {
       } else {
         stored = ownMembers(await this.port.store.members(channel), snapshot).length;
       }
-      const result: ResyncResult = { channel, provider, snapshotTime: snapshot.time, reported: listedCount(snapshot), stored, changes, complete: snapshot.complete };
+      const result: ResyncResult = {
+        channel,
+        provider,
+        snapshotTime: snapshot.time,
+        reported: listedCount(snapshot),
+        stored,
+        changes,
+        complete: snapshot.complete,
+      };
       if (reportDrift) this.reportSnapshotDrift(result);
       this.port.resynced?.(provider, channel, result);
       return result;
@@ -292,7 +317,10 @@ export class Resyncer {
   }
 
   /** The newest figure the provider reported: with PubNub events (kept by the store) or in an `occupancy` event. */
-  private async reportedFor(channel: string, notes: { provider: ProviderName; reported?: ReportedOccupancy }): Promise<ReportedOccupancy | undefined> {
+  private async reportedFor(
+    channel: string,
+    notes: { provider: ProviderName; reported?: ReportedOccupancy },
+  ): Promise<ReportedOccupancy | undefined> {
     const fromEvent = notes.reported;
     if (notes.provider !== 'pubnub') return fromEvent;
     const fromStore = await this.port.store.reportedOccupancy(channel);
@@ -322,37 +350,65 @@ export class Resyncer {
 
   private async reconcileOnce(target: ResyncTarget): Promise<ReconcileResult> {
     const started = this.port.now();
-    const providers = this.port.providers.filter((p) => p.rest !== undefined && (target.provider === undefined || p.name === target.provider));
+    const providers = this.port.providers.filter(
+      (p) => p.rest !== undefined && (target.provider === undefined || p.name === target.provider),
+    );
     if (target.provider !== undefined && providers.length === 0) {
       const provider = this.byName.get(target.provider);
       throw new ResyncError(target.provider, '*', provider?.restMissing ?? `${target.provider} is not configured`);
     }
     const name = target.provider === undefined ? 'reconcile' : `reconcile:${target.provider}`;
-    const outcome = await runOncePerFleet(this.port.store, name, { signal: this.abort.signal }, (signal) => this.reconcileHere(providers, signal));
+    const outcome = await runOncePerFleet(this.port.store, name, { signal: this.abort.signal }, (signal) =>
+      this.reconcileHere(providers, signal),
+    );
     if (outcome.ran) return { ...outcome.value, durationMs: this.port.now() - started };
-    return { channels: 0, changes: 0, requests: 0, complete: true, failed: [], durationMs: this.port.now() - started, providers: {}, ranHere: false };
+    return {
+      channels: 0,
+      changes: 0,
+      requests: 0,
+      complete: true,
+      failed: [],
+      durationMs: this.port.now() - started,
+      providers: {},
+      ranHere: false,
+    };
   }
 
   private async reconcileHere(providers: readonly Provider[], signal: AbortSignal): Promise<ReconcileResult> {
-    const total: ReconcileResult = { channels: 0, changes: 0, requests: 0, complete: true, failed: [], durationMs: 0, providers: {}, ranHere: true };
+    const total: ReconcileResult = {
+      channels: 0,
+      changes: 0,
+      requests: 0,
+      complete: true,
+      failed: [],
+      durationMs: 0,
+      providers: {},
+      ranHere: true,
+    };
     const { concurrency, maxRequestsPerSecond } = this.options;
     for (const provider of providers) {
       const known = await this.storedChannelsOf(provider.name, signal);
-      const result: ProviderReconcileResult = await reconcileProvider(provider, known, { concurrency, maxRequestsPerSecond, signal }, {
-        store: this.port.store,
-        applyRepair: async (build) => (await this.port.applyInQueue(build)).length,
-        progress: (event) => this.port.progress(event),
-        repaired: (channel, time) => this.noteRepaired(channel, provider.name, time),
-        drift: (event) => this.port.drift(event),
-        report: (error) => this.port.report(error),
-        now: () => this.port.now(),
-      });
+      const result: ProviderReconcileResult = await reconcileProvider(
+        provider,
+        known,
+        { concurrency, maxRequestsPerSecond, signal },
+        {
+          store: this.port.store,
+          applyRepair: async (build) => (await this.port.applyInQueue(build)).length,
+          progress: (event) => this.port.progress(event),
+          repaired: (channel, time) => this.noteRepaired(channel, provider.name, time),
+          drift: (event) => this.port.drift(event),
+          report: (error) => this.port.report(error),
+          now: () => this.port.now(),
+        },
+      );
       total.providers[provider.name] = result;
       total.channels += result.channels;
       total.changes += result.changes;
       total.requests += result.requests;
       total.complete &&= result.complete;
-      for (const channel of result.failed) total.failed.push(provider.name === providers[0]?.name ? channel : `${provider.name}:${channel}`);
+      for (const channel of result.failed)
+        total.failed.push(provider.name === providers[0]?.name ? channel : `${provider.name}:${channel}`);
     }
     return total;
   }
@@ -369,5 +425,4 @@ export class Resyncer {
     }
     return own;
   }
-
 }

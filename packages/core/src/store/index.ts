@@ -8,4 +8,14 @@ export { checkApplyOptions } from '../presence/apply-options.js';
 // What a resync hands a store: the repair of a channel from a provider's snapshot.
 export type { Snapshot } from '../providers/snapshot.js';
 export { repairEvents, visibleChanges } from '../resync/repair.js';
-export { describeValue, nonNegativeNumber, oneOf, optionError, optionalBoolean, optionalFunction, optionalString, positiveInteger, positiveNumber } from '../options/check.js';
+export {
+  describeValue,
+  nonNegativeNumber,
+  oneOf,
+  optionError,
+  optionalBoolean,
+  optionalFunction,
+  optionalString,
+  positiveInteger,
+  positiveNumber,
+} from '../options/check.js';

@@ -18,13 +18,20 @@ export const deliveryCases: readonly ConformanceCase[] = [
       const alice = enterMessage('alice', { status: 'online' });
       const bob = enterMessage('bob');
       const carol = enterMessage('carol');
-      const items = [ablyPresenceItem('room-a', [alice, bob]), ablyPresenceItem('room-b', [carol]), ablyPresenceItem('room-a', [leaveMessage(bob)])];
+      const items = [
+        ablyPresenceItem('room-a', [alice, bob]),
+        ablyPresenceItem('room-b', [carol]),
+        ablyPresenceItem('room-a', [leaveMessage(bob)]),
+      ];
       const counts = await expectAccepted(h, ablyBatchRequest(items, { key: SUITE_KEY }));
       assert.deepEqual(counts, { events: 4, rejected: 0 });
       assert.deepEqual(ids(await h.server.receiver.store.members('room-a')), [`alice/${alice.connectionId}`]);
       assert.deepEqual((await h.server.receiver.store.members('room-a'))[0]?.data, { status: 'online' });
       assert.deepEqual(ids(await h.server.receiver.store.members('room-b')), [`carol/${carol.connectionId}`]);
-      assert.deepEqual(h.events.filter((e) => !e.includes('seed-room')), ['join:room-a:alice', 'join:room-a:bob', 'join:room-b:carol', 'leave:room-a:bob']);
+      assert.deepEqual(
+        h.events.filter((e) => !e.includes('seed-room')),
+        ['join:room-a:alice', 'join:room-a:bob', 'join:room-b:carol', 'leave:room-a:bob'],
+      );
     },
   },
   {
@@ -48,7 +55,10 @@ export const deliveryCases: readonly ConformanceCase[] = [
       await expectAccepted(h, ablyEnvelopedPresence('room-single', [erin], { headers: { 'x-webhook-secret': ABLY_RULE_SECRET } }));
       await expectAccepted(h, { ...ablyEnvelopedPresence('room-single', [frank]), query: `?secret=${ABLY_RULE_SECRET}` });
       await expectAccepted(h, ablyLegacyRequest('room-single', grace, { key: SUITE_KEY }));
-      assert.deepEqual(ids(await h.server.receiver.store.members('room-single')).sort(), [`erin/${erin.connectionId}`, `frank/${frank.connectionId}`, `grace/${grace.connectionId}`].sort());
+      assert.deepEqual(
+        ids(await h.server.receiver.store.members('room-single')).sort(),
+        [`erin/${erin.connectionId}`, `frank/${frank.connectionId}`, `grace/${grace.connectionId}`].sort(),
+      );
     },
   },
   {
@@ -56,7 +66,10 @@ export const deliveryCases: readonly ConformanceCase[] = [
     run: async (h) => {
       const heidi = enterMessage('heidi');
       const broken = { id: 'broken:0:0', action: 2, timestamp: 1_700_000_000_000 }; // no clientId, no connectionId
-      const items = [ablyPresenceItem('room-mixed', [heidi]), { ...ablyPresenceItem('room-mixed', []), data: { channelId: 'room-mixed', presence: [broken] } }];
+      const items = [
+        ablyPresenceItem('room-mixed', [heidi]),
+        { ...ablyPresenceItem('room-mixed', []), data: { channelId: 'room-mixed', presence: [broken] } },
+      ];
       const errors = h.errors.length;
       const counts = await expectAccepted(h, ablyBatchRequest(items, { key: SUITE_KEY }));
       assert.deepEqual(counts, { events: 1, rejected: 1 });
@@ -86,11 +99,20 @@ export const deliveryCases: readonly ConformanceCase[] = [
       const batches = ablyDeliveries(history.entries, random, { maxItems: 2, maxPerItem: 3, duplicateRate: 0.25 }).slice(0, 50);
       const sent = new Set(batches.flatMap((items) => items.flatMap((item) => (item.data.presence as { id: string }[]).map((p) => p.id))));
       // Deliver the rest first, one by one, so that the 50 parallel ones complete the history.
-      const rest = ablyDeliveries(history.entries.filter((e) => !sent.has(e.message.id)), random, { maxItems: 3 });
+      const rest = ablyDeliveries(
+        history.entries.filter((e) => !sent.has(e.message.id)),
+        random,
+        { maxItems: 3 },
+      );
       for (const items of rest) await expectAccepted(h, ablyBatchRequest(items, { key: SUITE_KEY }));
       assert.ok(batches.length === 50, `expected 50 batches, got ${batches.length}`);
-      const answers = await Promise.all(batches.map((items, i) => send(h, ablyBatchRequest(items, { key: SUITE_KEY, format: i % 3 === 0 ? 'msgpack' : 'json' }))));
-      assert.deepEqual(answers.map((a) => a.status), batches.map(() => 200));
+      const answers = await Promise.all(
+        batches.map((items, i) => send(h, ablyBatchRequest(items, { key: SUITE_KEY, format: i % 3 === 0 ? 'msgpack' : 'json' }))),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        batches.map(() => 200),
+      );
       await h.server.receiver.idle();
       for (const channel of ['par-1', 'par-2', 'par-3']) {
         const members = (await h.server.receiver.store.members(channel)).map((m) => {

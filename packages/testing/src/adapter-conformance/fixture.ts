@@ -17,7 +17,12 @@ export interface Harness {
 }
 
 /** Start a server, record its events and errors, run `body`, and always close it. */
-export async function withServer(factory: AdapterFactory, options: ReceiverOptions, setup: AdapterSetup, body: (h: Harness) => Promise<void>): Promise<void> {
+export async function withServer(
+  factory: AdapterFactory,
+  options: ReceiverOptions,
+  setup: AdapterSetup,
+  body: (h: Harness) => Promise<void>,
+): Promise<void> {
   const server = await factory(options, setup);
   const h: Harness = { server, options, events: [], channelEvents: [], errors: [] };
   for (const name of ['join', 'update', 'leave'] as const) {
@@ -40,7 +45,11 @@ export async function snapshot(receiver: Receiver): Promise<Record<string, { mem
   const out: Record<string, { members: Member[]; occupancy: number; reported: unknown }> = {};
   const { store } = receiver;
   for (const channel of await store.channels()) {
-    out[channel] = { members: await store.members(channel), occupancy: await store.occupancy(channel), reported: await store.reportedOccupancy(channel) };
+    out[channel] = {
+      members: await store.members(channel),
+      occupancy: await store.occupancy(channel),
+      reported: await store.reportedOccupancy(channel),
+    };
   }
   return out;
 }
@@ -57,7 +66,10 @@ export interface RequestCase extends HttpSend {
 }
 
 /** What core itself answers for the same request: the answer every adapter must give. */
-export async function oracleAnswer(h: Harness, request: RequestCase): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
+export async function oracleAnswer(
+  h: Harness,
+  request: RequestCase,
+): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
   const receiver = createReceiver(h.options);
   const method = request.method ?? 'POST';
   const headers: Record<string, string> = {};

@@ -5,33 +5,60 @@ import { expectAccepted, expectRejected } from './fixture.js';
 import { PUBNUB_SECRET } from './requests.js';
 
 const NOW_S = 1_700_000_100;
-const uuids = async (h: Parameters<ConformanceCase['run']>[0], channel: string) => (await h.server.receiver.store.members(channel)).map((m) => m.clientId);
+const uuids = async (h: Parameters<ConformanceCase['run']>[0], channel: string) =>
+  (await h.server.receiver.store.members(channel)).map((m) => m.clientId);
 
 /** PubNub deliveries (legacy JSON, multipart active, Events & Actions) and their refusals. */
 export const pubnubCases: readonly ConformanceCase[] = [
   {
     name: 'PubNub legacy JSON join and leave (secret in the header, then in ?secret=)',
     run: async (h) => {
-      await expectAccepted(h, pubnubLegacyRequest({ action: 'join', channel: 'pn-room', uuid: 'ivan', timestamp: NOW_S, occupancy: 1, data: { mood: 'ok' } }, { secret: PUBNUB_SECRET }));
-      await expectAccepted(h, pubnubLegacyRequest({ action: 'join', channel: 'pn-room', uuid: 'judy', timestamp: NOW_S + 1, occupancy: 2 }, { secret: PUBNUB_SECRET, secretIn: 'query' }));
+      await expectAccepted(
+        h,
+        pubnubLegacyRequest(
+          { action: 'join', channel: 'pn-room', uuid: 'ivan', timestamp: NOW_S, occupancy: 1, data: { mood: 'ok' } },
+          { secret: PUBNUB_SECRET },
+        ),
+      );
+      await expectAccepted(
+        h,
+        pubnubLegacyRequest(
+          { action: 'join', channel: 'pn-room', uuid: 'judy', timestamp: NOW_S + 1, occupancy: 2 },
+          { secret: PUBNUB_SECRET, secretIn: 'query' },
+        ),
+      );
       assert.deepEqual(await uuids(h, 'pn-room'), ['ivan', 'judy']);
       assert.deepEqual((await h.server.receiver.store.members('pn-room'))[0]?.data, { mood: 'ok' });
-      await expectAccepted(h, pubnubLegacyRequest({ action: 'leave', channel: 'pn-room', uuid: 'judy', timestamp: NOW_S + 2, occupancy: 1 }, { secret: PUBNUB_SECRET }));
+      await expectAccepted(
+        h,
+        pubnubLegacyRequest(
+          { action: 'leave', channel: 'pn-room', uuid: 'judy', timestamp: NOW_S + 2, occupancy: 1 },
+          { secret: PUBNUB_SECRET },
+        ),
+      );
       assert.deepEqual(await uuids(h, 'pn-room'), ['ivan']);
-      assert.deepEqual(h.events.filter((e) => e.includes('pn-room')), ['join:pn-room:ivan', 'join:pn-room:judy', 'leave:pn-room:judy']);
+      assert.deepEqual(
+        h.events.filter((e) => e.includes('pn-room')),
+        ['join:pn-room:ivan', 'join:pn-room:judy', 'leave:pn-room:judy'],
+      );
     },
   },
   {
     name: 'PubNub multipart channel active: 200 and channel.active',
     run: async (h) => {
-      await expectAccepted(h, pubnubChannelStatusRequest({ channel: 'pn-multipart', status: 'active', timestamp: NOW_S }, { secret: PUBNUB_SECRET }));
+      await expectAccepted(
+        h,
+        pubnubChannelStatusRequest({ channel: 'pn-multipart', status: 'active', timestamp: NOW_S }, { secret: PUBNUB_SECRET }),
+      );
       assert.deepEqual(h.channelEvents, ['channel.active:pn-multipart']);
     },
   },
   {
     name: 'PubNub Events & Actions join batch',
     run: async (h) => {
-      const items = ['kim', 'lee'].map((userId, i) => pubnubEventItem({ id: `ena-${userId}`, channel: 'pn-ena', userId, timestampMs: NOW_S * 1000 + i, occupancy: i + 1, state: { i } }));
+      const items = ['kim', 'lee'].map((userId, i) =>
+        pubnubEventItem({ id: `ena-${userId}`, channel: 'pn-ena', userId, timestampMs: NOW_S * 1000 + i, occupancy: i + 1, state: { i } }),
+      );
       await expectAccepted(h, pubnubEventsRequest('join', items, { secret: PUBNUB_SECRET }));
       assert.deepEqual(await uuids(h, 'pn-ena'), ['kim', 'lee']);
       assert.deepEqual((await h.server.receiver.store.members('pn-ena'))[1]?.data, { i: 1 });
@@ -44,13 +71,19 @@ export const pubnubCases: readonly ConformanceCase[] = [
       await expectRejected(h, pubnubLegacyRequest(join, { secret: `${PUBNUB_SECRET}x` }), { status: 401, code: 'unauthorized' });
       await expectRejected(h, pubnubLegacyRequest(join, { secret: 'nope', secretIn: 'query' }), { status: 401, code: 'unauthorized' });
       await expectRejected(h, pubnubLegacyRequest(join), { status: 401, code: 'unauthorized' });
-      await expectRejected(h, pubnubChannelStatusRequest({ channel: 'pn-401', status: 'active', timestamp: NOW_S }, { secret: 'nope' }), { status: 401, code: 'unauthorized' });
+      await expectRejected(h, pubnubChannelStatusRequest({ channel: 'pn-401', status: 'active', timestamp: NOW_S }, { secret: 'nope' }), {
+        status: 401,
+        code: 'unauthorized',
+      });
     },
   },
   {
     name: '400 for a multipart body that does not decode',
     run: async (h) => {
-      const good = pubnubChannelStatusRequest({ channel: 'pn-400', status: 'active', timestamp: NOW_S }, { secret: PUBNUB_SECRET, boundary: 'b0undary' });
+      const good = pubnubChannelStatusRequest(
+        { channel: 'pn-400', status: 'active', timestamp: NOW_S },
+        { secret: PUBNUB_SECRET, boundary: 'b0undary' },
+      );
       const cut = (good.body ?? new Uint8Array(0)).subarray(0, 40); // no closing boundary
       await expectRejected(h, { ...good, body: cut }, { status: 400, code: 'invalid_body' });
       const noBoundary = { ...good, headers: { ...good.headers, 'content-type': 'multipart/form-data' } };

@@ -1,13 +1,28 @@
 import assert from 'node:assert/strict';
-import { PUSHER_APP_KEY, PUSHER_APP_SECRET, pusherMemberEvent, pusherRequest, pusherSingleRequest, signPusher } from '../pusher-builders.js';
+import {
+  PUSHER_APP_KEY,
+  PUSHER_APP_SECRET,
+  pusherMemberEvent,
+  pusherRequest,
+  pusherSingleRequest,
+  signPusher,
+} from '../pusher-builders.js';
 import type { ConformanceCase } from './cases.js';
 import { expectAccepted, expectRejected } from './fixture.js';
 
 const NOW_MS = 1_700_000_200_000;
 /** The suite's receivers trust the test app's key, with a second (rotated) secret for it. */
 const ROTATED_SECRET = 'pusher-rotated-secret';
-const options = { pusher: { keys: [{ key: PUSHER_APP_KEY, secret: PUSHER_APP_SECRET }, { key: PUSHER_APP_KEY, secret: ROTATED_SECRET }] } };
-const users = async (h: Parameters<ConformanceCase['run']>[0], channel: string) => (await h.server.receiver.store.members(channel)).map((m) => m.clientId);
+const options = {
+  pusher: {
+    keys: [
+      { key: PUSHER_APP_KEY, secret: PUSHER_APP_SECRET },
+      { key: PUSHER_APP_KEY, secret: ROTATED_SECRET },
+    ],
+  },
+};
+const users = async (h: Parameters<ConformanceCase['run']>[0], channel: string) =>
+  (await h.server.receiver.store.members(channel)).map((m) => m.clientId);
 
 /** Pusher webhooks (single and batched, signed with X-Pusher-Signature) and their refusals. */
 export const pusherCases: readonly ConformanceCase[] = [
@@ -15,16 +30,25 @@ export const pusherCases: readonly ConformanceCase[] = [
     name: 'Pusher batched and single webhooks: channel.active, member_added, member_removed; a retry is a duplicate',
     options,
     run: async (h) => {
-      const batch = pusherRequest(NOW_MS, [{ name: 'channel_occupied', channel: 'presence-px' }, pusherMemberEvent('member_added', 'presence-px', 'ann'), pusherMemberEvent('member_added', 'presence-px', 'bob')]);
+      const batch = pusherRequest(NOW_MS, [
+        { name: 'channel_occupied', channel: 'presence-px' },
+        pusherMemberEvent('member_added', 'presence-px', 'ann'),
+        pusherMemberEvent('member_added', 'presence-px', 'bob'),
+      ]);
       await expectAccepted(h, batch);
       assert.deepEqual(await users(h, 'presence-px'), ['ann', 'bob']);
-      const removed = pusherSingleRequest(NOW_MS + 1, pusherMemberEvent('member_removed', 'presence-px', 'bob'), { secret: ROTATED_SECRET });
+      const removed = pusherSingleRequest(NOW_MS + 1, pusherMemberEvent('member_removed', 'presence-px', 'bob'), {
+        secret: ROTATED_SECRET,
+      });
       await expectAccepted(h, removed);
       await expectAccepted(h, batch); // Pusher retries with the same body: nothing changes
       await expectAccepted(h, removed);
       assert.deepEqual(await users(h, 'presence-px'), ['ann']);
       assert.equal((await h.server.receiver.store.members('presence-px'))[0]?.connectionId, undefined);
-      assert.deepEqual(h.events.filter((e) => e.includes('presence-px')), ['join:presence-px:ann', 'join:presence-px:bob', 'leave:presence-px:bob']);
+      assert.deepEqual(
+        h.events.filter((e) => e.includes('presence-px')),
+        ['join:presence-px:ann', 'join:presence-px:bob', 'leave:presence-px:bob'],
+      );
       // Channel events are emitted as they come (no merge): the retried batch emits channel.active again.
       assert.deepEqual(h.channelEvents, ['channel.active:presence-px', 'channel.active:presence-px']);
     },
@@ -50,11 +74,21 @@ export const pusherCases: readonly ConformanceCase[] = [
       const good = pusherRequest(NOW_MS, [pusherMemberEvent('member_added', 'presence-401', 'mallory')]);
       const tampered = new TextEncoder().encode(new TextDecoder().decode(good.body).replace('mallory', 'mallorz'));
       await expectRejected(h, { ...good, body: tampered }, { status: 401, code: 'unauthorized' });
-      await expectRejected(h, pusherRequest(NOW_MS, [pusherMemberEvent('member_added', 'presence-401', 'eve')], { secret: 'wrong' }), { status: 401, code: 'unauthorized' });
-      await expectRejected(h, pusherRequest(NOW_MS, [pusherMemberEvent('member_added', 'presence-401', 'eve')], { key: 'other-key' }), { status: 401, code: 'unauthorized' });
+      await expectRejected(h, pusherRequest(NOW_MS, [pusherMemberEvent('member_added', 'presence-401', 'eve')], { secret: 'wrong' }), {
+        status: 401,
+        code: 'unauthorized',
+      });
+      await expectRejected(h, pusherRequest(NOW_MS, [pusherMemberEvent('member_added', 'presence-401', 'eve')], { key: 'other-key' }), {
+        status: 401,
+        code: 'unauthorized',
+      });
       const { 'x-pusher-signature': signature = '', ...unsigned } = good.headers;
       await expectRejected(h, { ...good, headers: unsigned }, { status: 401, code: 'unauthorized' });
-      await expectRejected(h, { ...good, headers: { ...good.headers, 'x-pusher-signature': signature.toUpperCase() } }, { status: 401, code: 'unauthorized' });
+      await expectRejected(
+        h,
+        { ...good, headers: { ...good.headers, 'x-pusher-signature': signature.toUpperCase() } },
+        { status: 401, code: 'unauthorized' },
+      );
     },
   },
   {
@@ -62,7 +96,11 @@ export const pusherCases: readonly ConformanceCase[] = [
     options,
     run: async (h) => {
       const body = new TextEncoder().encode(JSON.stringify({ events: [pusherMemberEvent('member_added', 'presence-400', 'x')] }));
-      const headers = { 'content-type': 'application/json', 'x-pusher-key': PUSHER_APP_KEY, 'x-pusher-signature': signPusher(body, PUSHER_APP_SECRET) };
+      const headers = {
+        'content-type': 'application/json',
+        'x-pusher-key': PUSHER_APP_KEY,
+        'x-pusher-signature': signPusher(body, PUSHER_APP_SECRET),
+      };
       await expectRejected(h, { headers, body }, { status: 400, code: 'unknown_shape' });
     },
   },

@@ -14,7 +14,10 @@ function methodCase(method: string): ConformanceCase {
     name: `405 with Allow: POST for ${method}`,
     run: (h) => {
       const withBody = method !== 'GET' && method !== 'HEAD';
-      return expectRejected(h, withBody ? { ...enterRequest('room-405'), method } : { method }, { status: 405, code: 'method_not_allowed' });
+      return expectRejected(h, withBody ? { ...enterRequest('room-405'), method } : { method }, {
+        status: 405,
+        code: 'method_not_allowed',
+      });
     },
   };
 }
@@ -41,7 +44,11 @@ export const rejectionCases: readonly ConformanceCase[] = [
     options: { bodyLimit: SMALL_LIMIT },
     run: (h) => {
       const full = batchOfSize('room-405', SMALL_LIMIT + 1);
-      return expectRejected(h, { method: 'PUT', headers: full.headers, declaredLength: SMALL_LIMIT + 1, oracleBody: full.body }, { status: 405, code: 'method_not_allowed' });
+      return expectRejected(
+        h,
+        { method: 'PUT', headers: full.headers, declaredLength: SMALL_LIMIT + 1, oracleBody: full.body },
+        { status: 405, code: 'method_not_allowed' },
+      );
     },
   },
   {
@@ -49,7 +56,11 @@ export const rejectionCases: readonly ConformanceCase[] = [
     run: async (h) => {
       for (const type of ['json', 'application/', ';charset=utf-8']) {
         const request = enterRequest('room-415');
-        await expectRejected(h, { ...request, headers: { ...request.headers, 'content-type': type } }, { status: 415, code: 'unsupported_media_type' });
+        await expectRejected(
+          h,
+          { ...request, headers: { ...request.headers, 'content-type': type } },
+          { status: 415, code: 'unsupported_media_type' },
+        );
       }
     },
   },
@@ -57,7 +68,11 @@ export const rejectionCases: readonly ConformanceCase[] = [
     name: '415 for an unsupported content type (signed body)',
     run: (h) => {
       const request = enterRequest('room-415');
-      return expectRejected(h, { ...request, headers: { ...request.headers, 'content-type': 'text/html' } }, { status: 415, code: 'unsupported_media_type' });
+      return expectRejected(
+        h,
+        { ...request, headers: { ...request.headers, 'content-type': 'text/html' } },
+        { status: 415, code: 'unsupported_media_type' },
+      );
     },
   },
   {
@@ -70,20 +85,34 @@ export const rejectionCases: readonly ConformanceCase[] = [
   },
   {
     name: '415 for a form-urlencoded body',
-    run: (h) => expectRejected(h, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: text('items=1') }, { status: 415, code: 'unsupported_media_type' }),
+    run: (h) =>
+      expectRejected(
+        h,
+        { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: text('items=1') },
+        { status: 415, code: 'unsupported_media_type' },
+      ),
   },
   {
     name: '413 for a declared Content-Length one byte over the limit (refused before reading)',
     options: { bodyLimit: SMALL_LIMIT },
     run: (h) => {
       const full = batchOfSize('room-413', SMALL_LIMIT + 1);
-      return expectRejected(h, { headers: full.headers, declaredLength: SMALL_LIMIT + 1, oracleBody: full.body }, { status: 413, code: 'payload_too_large' });
+      return expectRejected(
+        h,
+        { headers: full.headers, declaredLength: SMALL_LIMIT + 1, oracleBody: full.body },
+        { status: 413, code: 'payload_too_large' },
+      );
     },
   },
   {
     name: '413 for a chunked body one byte over the limit (stops reading)',
     options: { bodyLimit: SMALL_LIMIT },
-    run: (h) => expectRejected(h, { ...batchOfSize('room-413', SMALL_LIMIT + 1), chunked: true, answerBeforeEnd: true }, { status: 413, code: 'payload_too_large' }),
+    run: (h) =>
+      expectRejected(
+        h,
+        { ...batchOfSize('room-413', SMALL_LIMIT + 1), chunked: true, answerBeforeEnd: true },
+        { status: 413, code: 'payload_too_large' },
+      ),
   },
   {
     name: '200 for a valid batch of exactly the limit, with Content-Length and chunked',
@@ -100,7 +129,11 @@ export const rejectionCases: readonly ConformanceCase[] = [
     run: async (h) => {
       await expectAccepted(h, batchOfSize('room-default-limit', DEFAULT_BODY_LIMIT));
       const over = batchOfSize('room-default-limit', DEFAULT_BODY_LIMIT + 1);
-      await expectRejected(h, { headers: over.headers, declaredLength: DEFAULT_BODY_LIMIT + 1, oracleBody: over.body }, { status: 413, code: 'payload_too_large' });
+      await expectRejected(
+        h,
+        { headers: over.headers, declaredLength: DEFAULT_BODY_LIMIT + 1, oracleBody: over.body },
+        { status: 413, code: 'payload_too_large' },
+      );
       await expectRejected(h, { ...over, chunked: true, answerBeforeEnd: true }, { status: 413, code: 'payload_too_large' });
     },
   },
@@ -117,7 +150,11 @@ export const rejectionCases: readonly ConformanceCase[] = [
     run: (h) => {
       const bytes = Uint8Array.from([0xc1, 0x00, 0xff]);
       const request = signedJson(bytes);
-      return expectRejected(h, { ...request, headers: { ...request.headers, 'content-type': 'application/x-msgpack' } }, { status: 400, code: 'invalid_body' });
+      return expectRejected(
+        h,
+        { ...request, headers: { ...request.headers, 'content-type': 'application/x-msgpack' } },
+        { status: 400, code: 'invalid_body' },
+      );
     },
   },
   {
@@ -128,15 +165,31 @@ export const rejectionCases: readonly ConformanceCase[] = [
     name: '400 for MsgPack of no known shape',
     run: (h) => {
       const request = signedJson(encode({ hello: 'world' }));
-      return expectRejected(h, { ...request, headers: { ...request.headers, 'content-type': 'application/x-msgpack' } }, { status: 400, code: 'unknown_shape' });
+      return expectRejected(
+        h,
+        { ...request, headers: { ...request.headers, 'content-type': 'application/x-msgpack' } },
+        { status: 400, code: 'unknown_shape' },
+      );
     },
   },
   {
     name: '401 before any parsing for a body that carries no credential (malformed or not)',
     run: async (h) => {
-      await expectRejected(h, { headers: { 'content-type': 'application/json' }, body: text('{"hello":"world","items":null}') }, { status: 401, code: 'unauthorized' });
-      await expectRejected(h, { headers: { 'content-type': 'application/json' }, body: text('{"items": [{"source": ') }, { status: 401, code: 'unauthorized' });
-      await expectRejected(h, { headers: { 'content-type': 'application/x-msgpack' }, body: Uint8Array.from([0xc1]) }, { status: 401, code: 'unauthorized' });
+      await expectRejected(
+        h,
+        { headers: { 'content-type': 'application/json' }, body: text('{"hello":"world","items":null}') },
+        { status: 401, code: 'unauthorized' },
+      );
+      await expectRejected(
+        h,
+        { headers: { 'content-type': 'application/json' }, body: text('{"items": [{"source": ') },
+        { status: 401, code: 'unauthorized' },
+      );
+      await expectRejected(
+        h,
+        { headers: { 'content-type': 'application/x-msgpack' }, body: Uint8Array.from([0xc1]) },
+        { status: 401, code: 'unauthorized' },
+      );
     },
   },
   {
@@ -156,19 +209,28 @@ export const rejectionCases: readonly ConformanceCase[] = [
     name: '401 for a MsgPack batch whose signature does not match',
     run: (h) => {
       const request = enterRequest('room-401', 'msgpack');
-      return expectRejected(h, { ...request, headers: { ...request.headers, 'x-ably-signature': 'bm90IHRoZSBzaWduYXR1cmU=' } }, { status: 401, code: 'unauthorized' });
+      return expectRejected(
+        h,
+        { ...request, headers: { ...request.headers, 'x-ably-signature': 'bm90IHRoZSBzaWduYXR1cmU=' } },
+        { status: 401, code: 'unauthorized' },
+      );
     },
   },
   {
     name: '401 for an unsigned batch without the shared secret',
-    run: (h) => expectRejected(h, ablyBatchRequest([ablyPresenceItem('room-401', [enterMessage()])]), { status: 401, code: 'unauthorized' }),
+    run: (h) =>
+      expectRejected(h, ablyBatchRequest([ablyPresenceItem('room-401', [enterMessage()])]), { status: 401, code: 'unauthorized' }),
   },
   {
     name: '401 for a single request with a wrong shared secret (header and query)',
     run: async (h) => {
       const request = ablyEnvelopedPresence('room-401', [enterMessage()], { headers: { 'x-webhook-secret': `${ABLY_RULE_SECRET}-wrong` } });
       await expectRejected(h, request, { status: 401, code: 'unauthorized' });
-      await expectRejected(h, { ...ablyEnvelopedPresence('room-401', [enterMessage()]), query: '?secret=wrong' }, { status: 401, code: 'unauthorized' });
+      await expectRejected(
+        h,
+        { ...ablyEnvelopedPresence('room-401', [enterMessage()]), query: '?secret=wrong' },
+        { status: 401, code: 'unauthorized' },
+      );
     },
   },
 ];

@@ -23,7 +23,13 @@ let counter = 0;
 /** A fresh ENTER of a new member: if a bad request carrying it were accepted, the store would change. */
 export function enterMessage(clientId = `member-${++counter}`, data?: unknown): RawAblyPresence {
   const connectionId = `conn${++counter}`;
-  const message: RawAblyPresence = { id: `${connectionId}:0:0`, clientId, connectionId, action: ABLY_ACTION.enter, timestamp: 1_700_000_000_000 + counter };
+  const message: RawAblyPresence = {
+    id: `${connectionId}:0:0`,
+    clientId,
+    connectionId,
+    action: ABLY_ACTION.enter,
+    timestamp: 1_700_000_000_000 + counter,
+  };
   if (data !== undefined) {
     message.data = JSON.stringify(data);
     message.encoding = 'json';

@@ -18,7 +18,14 @@ async function seed(h: Harness): Promise<void> {
 
 /** The case list every adapter runs, in order. */
 export function conformanceCases(options: Pick<AdapterConformanceOptions, 'parserFirst'> = {}): ConformanceCase[] {
-  return [...rejectionCases, parserFirstCase({ parserFirst: options.parserFirst ?? 'body_consumed' }), ...deliveryCases, ...pubnubCases, ...pusherCases, ...readCases];
+  return [
+    ...rejectionCases,
+    parserFirstCase({ parserFirst: options.parserFirst ?? 'body_consumed' }),
+    ...deliveryCases,
+    ...pubnubCases,
+    ...pusherCases,
+    ...readCases,
+  ];
 }
 
 /**
@@ -36,10 +43,12 @@ export function conformanceCases(options: Pick<AdapterConformanceOptions, 'parse
 export function adapterConformance(name: string, factory: AdapterFactory, options: AdapterConformanceOptions): void {
   options.describe(`adapter conformance: ${name}`, () => {
     for (const c of conformanceCases(options)) {
-      options.it(c.name, () => withServer(factory, suiteOptions(c.options), { bodyParser: false, ...c.setup }, async (h) => {
-        await seed(h);
-        await c.run(h);
-      }));
+      options.it(c.name, () =>
+        withServer(factory, suiteOptions(c.options), { bodyParser: false, ...c.setup }, async (h) => {
+          await seed(h);
+          await c.run(h);
+        }),
+      );
     }
   });
 }

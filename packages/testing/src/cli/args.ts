@@ -142,15 +142,21 @@ export function parseSimulateArgs(argv: readonly string[], env: Readonly<Record<
   const values = parse(argv, OPTIONS);
   const report = oneOf('report', values.report, ['text', 'json'] as const) ?? 'text';
   if (values.help === true) return { help: true, report, quiet: true, options: { provider: 'ably' } };
-  if (values.url === undefined) throw new UsageError('--url is required: the webhook URL to load, e.g. --url http://127.0.0.1:3000/webhooks');
+  if (values.url === undefined)
+    throw new UsageError('--url is required: the webhook URL to load, e.g. --url http://127.0.0.1:3000/webhooks');
   const provider = oneOf('provider', values.provider, ['ably', 'pubnub', 'pusher'] as const);
   if (provider === undefined) throw new UsageError('--provider is required: ably, pubnub or pusher');
   const fromEnv = (name: string) => (env[name] === '' ? undefined : env[name]); // an empty variable is unset
   const key = values.key ?? fromEnv(provider === 'pusher' ? 'PUSHER_KEY' : 'ABLY_KEY');
   const secret = values.secret ?? fromEnv(provider === 'pusher' ? 'PUSHER_SECRET' : 'PUBNUB_WEBHOOK_SECRET');
-  if (provider === 'ably' && key === undefined) throw new UsageError('--key is required for Ably (or set ABLY_KEY): the API key your receiver trusts, appId.keyId:keySecret');
-  if (provider === 'pusher' && (key === undefined || secret === undefined)) throw new UsageError('--key and --secret are required for Pusher (or set PUSHER_KEY and PUSHER_SECRET): the app key and secret your receiver trusts');
-  if (provider === 'pubnub' && secret === undefined) throw new UsageError('--secret is required for PubNub (or set PUBNUB_WEBHOOK_SECRET): the shared secret your receiver checks');
+  if (provider === 'ably' && key === undefined)
+    throw new UsageError('--key is required for Ably (or set ABLY_KEY): the API key your receiver trusts, appId.keyId:keySecret');
+  if (provider === 'pusher' && (key === undefined || secret === undefined))
+    throw new UsageError(
+      '--key and --secret are required for Pusher (or set PUSHER_KEY and PUSHER_SECRET): the app key and secret your receiver trusts',
+    );
+  if (provider === 'pubnub' && secret === undefined)
+    throw new UsageError('--secret is required for PubNub (or set PUBNUB_WEBHOOK_SECRET): the shared secret your receiver checks');
   const options: SimulateOptions = { url: values.url, provider };
   const set = <K extends keyof SimulateOptions>(name: K, value: SimulateOptions[K] | undefined) => {
     if (value !== undefined) options[name] = value;
@@ -262,12 +268,20 @@ export function parseReconcileArgs(argv: readonly string[], env: Readonly<Record
   if (values.help === true) return { help: true, json, quiet: true, credentials: {} };
   const fromEnv = (name: string) => (env[name] === '' ? undefined : env[name]); // an empty variable is unset
   const provider = oneOf('provider', values.provider, ['ably', 'pubnub', 'pusher'] as const);
-  const wanted = (Object.keys(PROVIDER_ENV) as ReconcileProvider[]).filter((name) => (provider === undefined ? PROVIDER_ENV[name].required.some((v) => fromEnv(v) !== undefined) : name === provider));
-  if (wanted.length === 0) throw new UsageError('no provider credentials in the environment: set ABLY_KEY, PUBNUB_SUBSCRIBE_KEY, or PUSHER_APP_ID, PUSHER_KEY and PUSHER_SECRET');
+  const wanted = (Object.keys(PROVIDER_ENV) as ReconcileProvider[]).filter((name) =>
+    provider === undefined ? PROVIDER_ENV[name].required.some((v) => fromEnv(v) !== undefined) : name === provider,
+  );
+  if (wanted.length === 0)
+    throw new UsageError(
+      'no provider credentials in the environment: set ABLY_KEY, PUBNUB_SUBSCRIBE_KEY, or PUSHER_APP_ID, PUSHER_KEY and PUSHER_SECRET',
+    );
   const credentials: ReconcileCredentials = {};
   for (const name of wanted) {
     const missing = PROVIDER_ENV[name].required.filter((v) => fromEnv(v) === undefined);
-    if (missing.length > 0) throw new UsageError(`${name} needs ${missing.join(' and ')} in the environment${name === 'ably' ? ' (the API key, appId.keyId:keySecret, with the presence and channel-metadata capabilities)' : ''}`);
+    if (missing.length > 0)
+      throw new UsageError(
+        `${name} needs ${missing.join(' and ')} in the environment${name === 'ably' ? ' (the API key, appId.keyId:keySecret, with the presence and channel-metadata capabilities)' : ''}`,
+      );
     const url = restUrl(PROVIDER_ENV[name].optional, fromEnv(PROVIDER_ENV[name].optional));
     const at = url === undefined ? {} : { restUrl: url };
     if (name === 'ably') {
@@ -275,9 +289,16 @@ export function parseReconcileArgs(argv: readonly string[], env: Readonly<Record
       if (!/^[^.:\s]+\.[^.:\s]+:\S+$/.test(key)) throw new UsageError('ABLY_KEY must be an Ably API key, appId.keyId:keySecret');
       credentials.ably = { key, ...at, ...(values.prefix === undefined ? {} : { prefix: values.prefix }) };
     } else if (name === 'pubnub') credentials.pubnub = { subscribeKey: fromEnv('PUBNUB_SUBSCRIBE_KEY') as string, ...at };
-    else credentials.pusher = { appId: fromEnv('PUSHER_APP_ID') as string, key: fromEnv('PUSHER_KEY') as string, secret: fromEnv('PUSHER_SECRET') as string, ...at };
+    else
+      credentials.pusher = {
+        appId: fromEnv('PUSHER_APP_ID') as string,
+        key: fromEnv('PUSHER_KEY') as string,
+        secret: fromEnv('PUSHER_SECRET') as string,
+        ...at,
+      };
   }
-  if (values.prefix !== undefined && credentials.ably === undefined) throw new UsageError('--prefix is an Ably option: set ABLY_KEY (or --provider ably)');
+  if (values.prefix !== undefined && credentials.ably === undefined)
+    throw new UsageError('--prefix is an Ably option: set ABLY_KEY (or --provider ably)');
   const command: ReconcileCommand = { help: false, json, quiet: values.quiet === true, credentials };
   if (provider !== undefined) command.provider = provider;
   if (values.redis !== undefined) {

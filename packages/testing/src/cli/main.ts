@@ -10,7 +10,12 @@ process.once('SIGINT', () => {
 });
 
 try {
-  process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
+  process.exitCode = await runCli(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signal: controller.signal,
+  });
 } catch (error) {
   process.stderr.write(`presence-webhooks: ${(error as Error).stack ?? String(error)}\n`);
   process.exitCode = 1;

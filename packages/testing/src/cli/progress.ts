@@ -81,14 +81,21 @@ export function progressPrinter(out: ProgressStream, plainEveryMs = 2000): { onP
  * bar of the provider being reconciled (channels done of those known so far), nothing otherwise
  * (the summary says it all). 100% only on the provider's 'done' event.
  */
-export function reconcileProgressPrinter(out: ProgressStream, now: () => number = Date.now): { onProgress(event: ReconcileEvent): void; finish(): void } {
+export function reconcileProgressPrinter(
+  out: ProgressStream,
+  now: () => number = Date.now,
+): { onProgress(event: ReconcileEvent): void; finish(): void } {
   const started = now();
   let drawn = false;
   return {
     onProgress(event) {
       if (out.isTTY !== true) return;
       const share = event.phase === 'done' ? 1 : event.total === 0 ? 0 : Math.min(event.done / event.total, 0.99);
-      drawBar(out, share, `${event.provider} ${event.phase === 'list' ? 'listing' : event.phase}  ${n(event.done)}/${n(event.total)} channels  ${formatDuration(now() - started)}`);
+      drawBar(
+        out,
+        share,
+        `${event.provider} ${event.phase === 'list' ? 'listing' : event.phase}  ${n(event.done)}/${n(event.total)} channels  ${formatDuration(now() - started)}`,
+      );
       drawn = true;
     },
     finish() {

@@ -12,12 +12,17 @@ interface RedisModule {
 const REDIS_PACKAGE = '@presence-webhooks/redis';
 
 /** A RedisStore from `@presence-webhooks/redis` (`from`: the package to load, for tests); a UsageError when it is not installed. */
-export async function redisStore(url: string, prefix: string | undefined, from = REDIS_PACKAGE): Promise<PresenceStore & { close(): Promise<void> }> {
+export async function redisStore(
+  url: string,
+  prefix: string | undefined,
+  from = REDIS_PACKAGE,
+): Promise<PresenceStore & { close(): Promise<void> }> {
   let module: RedisModule;
   try {
     module = (await import(from)) as RedisModule;
   } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new UsageError(`install ${REDIS_PACKAGE} to use --redis (npm install ${REDIS_PACKAGE})`);
+    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND')
+      throw new UsageError(`install ${REDIS_PACKAGE} to use --redis (npm install ${REDIS_PACKAGE})`);
     throw error;
   }
   return new module.RedisStore({ url, ...(prefix === undefined ? {} : { prefix }) });
@@ -28,12 +33,19 @@ export function reconcileReceiverOptions(command: ReconcileCommand, store: Prese
   const { ably, pubnub, pusher } = command.credentials;
   const baseUrl = (url: string | undefined) => (url === undefined ? {} : { baseUrl: url });
   const options: ReceiverOptions = {
-    resync: { onStart: false, ...(command.concurrency === undefined ? {} : { concurrency: command.concurrency }), ...(command.rate === undefined ? {} : { maxRequestsPerSecond: command.rate }) },
+    resync: {
+      onStart: false,
+      ...(command.concurrency === undefined ? {} : { concurrency: command.concurrency }),
+      ...(command.rate === undefined ? {} : { maxRequestsPerSecond: command.rate }),
+    },
     ...(store === undefined ? {} : { store }),
   };
-  if (ably !== undefined) options.ably = { keys: [ably.key], rest: { ...baseUrl(ably.restUrl), ...(ably.prefix === undefined ? {} : { prefix: ably.prefix }) } };
-  if (pubnub !== undefined) options.pubnub = { secret: randomBytes(16).toString('hex'), subscribeKey: pubnub.subscribeKey, rest: baseUrl(pubnub.restUrl) };
-  if (pusher !== undefined) options.pusher = { keys: [{ key: pusher.key, secret: pusher.secret }], appId: pusher.appId, rest: baseUrl(pusher.restUrl) };
+  if (ably !== undefined)
+    options.ably = { keys: [ably.key], rest: { ...baseUrl(ably.restUrl), ...(ably.prefix === undefined ? {} : { prefix: ably.prefix }) } };
+  if (pubnub !== undefined)
+    options.pubnub = { secret: randomBytes(16).toString('hex'), subscribeKey: pubnub.subscribeKey, rest: baseUrl(pubnub.restUrl) };
+  if (pusher !== undefined)
+    options.pusher = { keys: [{ key: pusher.key, secret: pusher.secret }], appId: pusher.appId, rest: baseUrl(pusher.restUrl) };
   return options;
 }
 
@@ -48,7 +60,11 @@ export interface ReconcileRun {
  * One whole-app reconcile with the command's providers and store; `onProgress` gets the receiver's
  * `reconcile` events. The receiver and the store are closed before it resolves.
  */
-export async function runReconcile(command: ReconcileCommand, onProgress?: (event: ReconcileEvent) => void, signal?: AbortSignal): Promise<ReconcileRun> {
+export async function runReconcile(
+  command: ReconcileCommand,
+  onProgress?: (event: ReconcileEvent) => void,
+  signal?: AbortSignal,
+): Promise<ReconcileRun> {
   const store = command.redis === undefined ? undefined : await redisStore(command.redis.url, command.redis.prefix);
   const errors: string[] = [];
   try {

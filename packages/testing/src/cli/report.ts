@@ -22,17 +22,27 @@ function list(ids: readonly string[], max = 5): string {
 function hints(report: SimulationReport): string[] {
   const out: string[] = [];
   const s = report.statuses;
-  if ((s['401'] ?? 0) > 0) out.push(report.provider === 'ably' ? 'the receiver answered 401: is --key one of the keys it trusts (ably.keys)?' : 'the receiver answered 401: is --secret its pubnub.secret, sent where it looks (--secret-header, --secret-in)?');
-  if ((s['404'] ?? 0) > 0 || (s['405'] ?? 0) > 0) out.push('the receiver answered 404/405: is --url the path the webhook middleware is mounted on?');
+  if ((s['401'] ?? 0) > 0)
+    out.push(
+      report.provider === 'ably'
+        ? 'the receiver answered 401: is --key one of the keys it trusts (ably.keys)?'
+        : 'the receiver answered 401: is --secret its pubnub.secret, sent where it looks (--secret-header, --secret-in)?',
+    );
+  if ((s['404'] ?? 0) > 0 || (s['405'] ?? 0) > 0)
+    out.push('the receiver answered 404/405: is --url the path the webhook middleware is mounted on?');
   if (report.deliveries === 0 && (s.error ?? 0) > 0) out.push(`nothing answered at ${report.target}: is the server running there?`);
-  if ((s.timeout ?? 0) > 0) out.push('some requests were not answered in time (--timeout): a provider resends those, so answer 200 before slow work');
+  if ((s.timeout ?? 0) > 0)
+    out.push('some requests were not answered in time (--timeout): a provider resends those, so answer 200 before slow work');
   return out;
 }
 
 /** Why the history spans more provider time than --duration asked for, when it does. */
 function spanNote(report: SimulationReport): string {
   if (report.spanMs <= report.durationMs * 1.05) return '';
-  const why = report.provider === 'ably' ? 'Ably synthesizes a leave 15 s after a connection drops' : "PubNub keeps a second between one member's events on a channel (legacy webhooks carry whole seconds)";
+  const why =
+    report.provider === 'ably'
+      ? 'Ably synthesizes a leave 15 s after a connection drops'
+      : "PubNub keeps a second between one member's events on a channel (legacy webhooks carry whole seconds)";
   return ` (--duration ${formatDuration(report.durationMs)} is too short for these events: ${why}; fewer --events or a longer --duration fit)`;
 }
 
@@ -49,13 +59,34 @@ export function formatReport(report: SimulationReport): string {
   const channels = report.channels.length;
   const present = Object.values(report.truth).reduce((sum, members) => sum + members.length, 0);
   lines.push(`presence-webhooks simulate: ${report.provider} -> ${report.target}`);
-  lines.push(`  history     ${n(report.events)} events on ${n(channels)} channels, ${n(report.members)} members, seed ${report.seed}; ${formatDuration(report.spanMs)} of provider time at x${report.timeScale}${spanNote(report)}`);
-  lines.push(`  requests    ${n(report.requests)} sent, ${n(report.deliveries)} answered 2xx; ${n(report.retries)} retries, ${n(report.duplicates)} duplicates (2xx treated as lost)`);
-  lines.push(`  throughput  ${n(report.eventsPerSecond)} events/s, ${n(report.requestsPerSecond)} requests/s over ${formatDuration(report.elapsedMs)}`);
+  lines.push(
+    `  history     ${n(report.events)} events on ${n(channels)} channels, ${n(report.members)} members, seed ${report.seed}; ${formatDuration(report.spanMs)} of provider time at x${report.timeScale}${spanNote(report)}`,
+  );
+  lines.push(
+    `  requests    ${n(report.requests)} sent, ${n(report.deliveries)} answered 2xx; ${n(report.retries)} retries, ${n(report.duplicates)} duplicates (2xx treated as lost)`,
+  );
+  lines.push(
+    `  throughput  ${n(report.eventsPerSecond)} events/s, ${n(report.requestsPerSecond)} requests/s over ${formatDuration(report.elapsedMs)}`,
+  );
   const l = report.latencyMs;
   lines.push(`  answer time p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, max ${l.max} ms`);
-  lines.push(`  answers     ${Object.entries(report.statuses).map(([status, count]) => `${status} x${n(count)}`).join(', ') || 'none'}`);
-  lines.push(`  dropped     ${report.dropped === 0 ? 'none' : `${n(report.dropped)} events the provider gave up on (${list(report.droppedEvents.map((e) => `${e.channel}:${e.id}`), 3)})`}`);
+  lines.push(
+    `  answers     ${
+      Object.entries(report.statuses)
+        .map(([status, count]) => `${status} x${n(count)}`)
+        .join(', ') || 'none'
+    }`,
+  );
+  lines.push(
+    `  dropped     ${
+      report.dropped === 0
+        ? 'none'
+        : `${n(report.dropped)} events the provider gave up on (${list(
+            report.droppedEvents.map((e) => `${e.channel}:${e.id}`),
+            3,
+          )})`
+    }`,
+  );
   if (!report.complete) lines.push('  unfinished  the run was stopped before every event was delivered or dropped');
   lines.push(`  truth       ${n(present)} members present at the end, in-order`);
   const v = report.verification;
@@ -74,8 +105,8 @@ export function formatReport(report: SimulationReport): string {
         report.deliveries === 0 && report.events > 0
           ? `not compared: the receiver answered 2xx to none of the ${n(report.requests)} requests, so there is nothing it should hold`
           : report.dropped === 0 && report.complete
-          ? `MATCH: the receiver's set equals the truth on all ${n(v.channels.length)} channels`
-          : `MATCH with what it answered 2xx for, on all ${n(v.channels.length)} channels (the events it never got are left out)`;
+            ? `MATCH: the receiver's set equals the truth on all ${n(v.channels.length)} channels`
+            : `MATCH with what it answered 2xx for, on all ${n(v.channels.length)} channels (the events it never got are left out)`;
       break;
     case 'incomplete': {
       const bad = v.channels.filter((c) => !c.match).length;
@@ -87,7 +118,11 @@ export function formatReport(report: SimulationReport): string {
       const bad = v.channels.filter((c) => !c.match);
       verdict = `MISMATCH on ${n(bad.length)} of ${n(v.channels.length)} channels`;
       for (const c of bad.slice(0, 10)) {
-        const parts = [c.missing.length > 0 ? `missing ${list(c.missing)}` : '', c.extra.length > 0 ? `extra ${list(c.extra)}` : '', c.differing.length > 0 ? `other data for ${list(c.differing)}` : ''].filter((p) => p !== '');
+        const parts = [
+          c.missing.length > 0 ? `missing ${list(c.missing)}` : '',
+          c.extra.length > 0 ? `extra ${list(c.extra)}` : '',
+          c.differing.length > 0 ? `other data for ${list(c.differing)}` : '',
+        ].filter((p) => p !== '');
         verdict += `\n    ${c.channel}: ${c.actual} held, ${c.expected} expected; ${parts.join('; ')}`;
       }
       if (bad.length > 10) verdict += `\n    and ${bad.length - 10} more channels`;
@@ -110,8 +145,11 @@ export function reconcileExitCode(result: ReconcileResult): 0 | 1 {
 /** The `reconcile` command's summary as text lines. */
 export function formatReconcileSummary(run: ReconcileRun): string {
   const { result } = run;
-  const lines = [`presence-webhooks reconcile: ${Object.keys(result.providers).join(', ') || 'no provider'} into ${run.store === 'redis' ? 'the RedisStore' : 'an in-memory store (a dry look: nothing is kept)'}`];
-  if (!result.ranHere) lines.push('  fleet       another instance sharing the store was reconciling: this run waited for it to finish and sent nothing');
+  const lines = [
+    `presence-webhooks reconcile: ${Object.keys(result.providers).join(', ') || 'no provider'} into ${run.store === 'redis' ? 'the RedisStore' : 'an in-memory store (a dry look: nothing is kept)'}`,
+  ];
+  if (!result.ranHere)
+    lines.push('  fleet       another instance sharing the store was reconciling: this run waited for it to finish and sent nothing');
   const row = (label: string, r: ProviderReconcileResult) =>
     `  ${label.padEnd(11)} ${n(r.channels)} channels, ${n(r.changes)} changes, ${n(r.requests)} requests, ${r.failed.length === 0 ? 'none failed' : `${n(r.failed.length)} failed (${list(r.failed)})`}${r.complete ? '' : ', incomplete'}, ${formatDuration(r.durationMs)}`;
   for (const [provider, r] of Object.entries(result.providers)) if (r !== undefined) lines.push(row(provider, r));

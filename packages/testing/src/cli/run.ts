@@ -38,7 +38,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (command === 'reconcile') return reconcileCommand(rest, io);
   if (command !== 'simulate') {
     const guess = closest(command, ['simulate', 'reconcile', 'help']);
-    io.stderr.write(`presence-webhooks: unknown command '${command}'${guess === undefined ? '' : `: did you mean '${guess}'?`}\n\n${USAGE}\n`);
+    io.stderr.write(
+      `presence-webhooks: unknown command '${command}'${guess === undefined ? '' : `: did you mean '${guess}'?`}\n\n${USAGE}\n`,
+    );
     return 2;
   }
   try {
@@ -48,7 +50,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 0;
     }
     const printer = parsed.quiet ? undefined : progressPrinter(io.stderr);
-    const report = await simulate({ ...parsed.options, ...(io.signal === undefined ? {} : { signal: io.signal }), ...(printer === undefined ? {} : { onProgress: printer.onProgress }) });
+    const report = await simulate({
+      ...parsed.options,
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+      ...(printer === undefined ? {} : { onProgress: printer.onProgress }),
+    });
     printer?.finish();
     io.stdout.write(parsed.report === 'json' ? `${JSON.stringify(report)}\n` : `${formatReport(report)}\n`);
     return exitCodeOf(report);
@@ -80,12 +86,16 @@ async function reconcileCommand(argv: readonly string[], io: CliIo): Promise<num
       return 1;
     }
     printer?.finish();
-    io.stdout.write(parsed.json ? `${JSON.stringify({ ...run.result, store: run.store, errors: run.errors })}\n` : `${formatReconcileSummary(run)}\n`);
+    io.stdout.write(
+      parsed.json ? `${JSON.stringify({ ...run.result, store: run.store, errors: run.errors })}\n` : `${formatReconcileSummary(run)}\n`,
+    );
     return reconcileExitCode(run.result);
   } catch (error) {
     // A bad option the receiver refuses (its TypeError names it) is a configuration error too.
     if (error instanceof UsageError || (error instanceof TypeError && error.message.startsWith('presence-webhooks:'))) {
-      io.stderr.write(`presence-webhooks reconcile: ${error.message.replace(/^presence-webhooks: /, '')}\nRun 'presence-webhooks reconcile --help' for the options.\n`);
+      io.stderr.write(
+        `presence-webhooks reconcile: ${error.message.replace(/^presence-webhooks: /, '')}\nRun 'presence-webhooks reconcile --help' for the options.\n`,
+      );
       return 2;
     }
     throw error;

@@ -64,7 +64,13 @@ export async function deliverAbly(ctx: StreamContext, options: AblyStreamOptions
   await Promise.all(queues.map((queue, site) => runSite(ctx, options, entries, queue, site)));
 }
 
-async function runSite(ctx: StreamContext, options: AblyStreamOptions, entries: readonly HistoryEntry[], queue: readonly number[], site: number): Promise<void> {
+async function runSite(
+  ctx: StreamContext,
+  options: AblyStreamOptions,
+  entries: readonly HistoryEntry[],
+  queue: readonly number[],
+  site: number,
+): Promise<void> {
   const at = (position: number) => (ctx.history.events[queue[position] as number] as { at: number }).at;
   const name = siteName(site);
   let head = 0;
@@ -79,7 +85,16 @@ async function runSite(ctx: StreamContext, options: AblyStreamOptions, entries: 
     while (end < queue.length && end - head < options.batchSize && at(end) <= now) end++;
     if (end === head) continue; // what was due was discarded; wait for the next event
     const batch = queue.slice(head, end);
-    const outcome = await sendCounted(ctx, batchRequest(batch.map((i) => entries[i] as HistoryEntry), name, options), batch, failures > 0);
+    const outcome = await sendCounted(
+      ctx,
+      batchRequest(
+        batch.map((i) => entries[i] as HistoryEntry),
+        name,
+        options,
+      ),
+      batch,
+      failures > 0,
+    );
     const ok = isSuccess(outcome);
     if (ok && !(ctx.random() < ctx.duplicateRate)) {
       head = end;

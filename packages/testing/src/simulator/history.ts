@@ -58,15 +58,21 @@ function generateSpanning(provider: SimulatedProvider, shape: HistoryShape, dura
     const maxGapMs = Math.max(1, Math.round(durationMs / (0.375 * events) - 1));
     const ably = generateAblyHistory({ seed, channels, clients: members, steps: events, start, maxGapMs });
     const list = ably.entries.map((e) => ({ channel: e.channel, id: e.message.id, at: e.message.timestamp }));
-    const truth = (keep?: (index: number) => boolean) => ablyTruth(keep === undefined ? ably.entries : ably.entries.filter((_, i) => keep(i)), ably.values);
-    const truthOf = (indices: readonly number[]) => ablyTruth(indices.map((i) => ably.entries[i] as (typeof ably.entries)[number]), ably.values);
+    const truth = (keep?: (index: number) => boolean) =>
+      ablyTruth(keep === undefined ? ably.entries : ably.entries.filter((_, i) => keep(i)), ably.values);
+    const truthOf = (indices: readonly number[]) =>
+      ablyTruth(
+        indices.map((i) => ably.entries[i] as (typeof ably.entries)[number]),
+        ably.values,
+      );
     return { provider, ably, events: list, spanMs: spanOf(list, start), truth, truthOf };
   }
   if (provider === 'pusher') return pusherSimHistory(shape);
   const maxGapMs = Math.max(1, Math.round((2 * durationMs) / events - 1));
   const pubnub = generatePubNubHistory({ seed, channels, users: members, steps: events, start, maxGapMs });
   const list = pubnub.entries.map((e) => ({ channel: e.channel, id: e.id, at: e.timestampMs }));
-  const truth = (keep?: (index: number) => boolean) => pubnubTruth(keep === undefined ? pubnub.entries : pubnub.entries.filter((_, i) => keep(i)));
+  const truth = (keep?: (index: number) => boolean) =>
+    pubnubTruth(keep === undefined ? pubnub.entries : pubnub.entries.filter((_, i) => keep(i)));
   const truthOf = (indices: readonly number[]) => pubnubTruth(indices.map((i) => pubnub.entries[i] as (typeof pubnub.entries)[number]));
   return { provider, pubnub, events: list, spanMs: spanOf(list, start), truth, truthOf };
 }
@@ -76,7 +82,8 @@ function pusherSimHistory({ seed, channels, members, events, durationMs, start }
   const maxGapMs = Math.max(1, Math.round((2 * durationMs) / events - 1));
   const pusher = generatePusherHistory({ seed, channels, users: members, steps: events, start, maxGapMs });
   const list = pusher.entries.map((e, i) => ({ channel: e.channel, id: `${i}:${e.kind}:${e.userId ?? ''}`, at: e.timeMs }));
-  const truth = (keep?: (index: number) => boolean) => pusherTruth(keep === undefined ? pusher.entries : pusher.entries.filter((_, i) => keep(i)));
+  const truth = (keep?: (index: number) => boolean) =>
+    pusherTruth(keep === undefined ? pusher.entries : pusher.entries.filter((_, i) => keep(i)));
   const truthOf = (indices: readonly number[]) => pusherTruth(indices.map((i) => pusher.entries[i] as (typeof pusher.entries)[number]));
   return { provider: 'pusher', pusher, events: list, spanMs: spanOf(list, start), truth, truthOf };
 }

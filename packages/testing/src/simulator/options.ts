@@ -57,7 +57,9 @@ function integer(name: string, value: number | undefined, fallback: number, min:
 function real(name: string, value: number | undefined, fallback: number, min: number, max: number, minExclusive = false): number {
   const v = value ?? fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || (minExclusive ? v <= min : v < min) || v > max) {
-    fail(`${name} must be a number ${minExclusive ? 'above' : 'from'} ${min} ${minExclusive ? 'and at most' : 'to'} ${max} (got ${String(value)})`);
+    fail(
+      `${name} must be a number ${minExclusive ? 'above' : 'from'} ${min} ${minExclusive ? 'and at most' : 'to'} ${max} (got ${String(value)})`,
+    );
   }
   return v;
 }
@@ -66,7 +68,8 @@ function channelList(options: SimulateOptions): string[] {
   const { channels } = options;
   if (Array.isArray(channels)) {
     const list = channels as readonly unknown[];
-    if (list.length === 0 || list.length > 10_000 || !list.every((c) => typeof c === 'string' && c !== '')) fail('channels must be a count or a list of 1 to 10000 non-empty names');
+    if (list.length === 0 || list.length > 10_000 || !list.every((c) => typeof c === 'string' && c !== ''))
+      fail('channels must be a count or a list of 1 to 10000 non-empty names');
     if (new Set(list).size !== list.length) fail('channels must not repeat a name');
     return [...(list as string[])];
   }
@@ -80,8 +83,10 @@ function channelList(options: SimulateOptions): string[] {
 /** Check every option and fill in the defaults. Throws SimulationOptionsError with a clear message. */
 export function resolveOptions(options: SimulateOptions): ResolvedOptions {
   const provider = options.provider;
-  if (provider !== 'ably' && provider !== 'pubnub' && provider !== 'pusher') fail(`provider must be 'ably', 'pubnub' or 'pusher' (got ${String(provider)})`);
-  if ((options.url === undefined) === (options.receiver === undefined)) fail('give either url (a webhook URL) or receiver (an in-process receiver)');
+  if (provider !== 'ably' && provider !== 'pubnub' && provider !== 'pusher')
+    fail(`provider must be 'ably', 'pubnub' or 'pusher' (got ${String(provider)})`);
+  if ((options.url === undefined) === (options.receiver === undefined))
+    fail('give either url (a webhook URL) or receiver (an in-process receiver)');
   if (options.url !== undefined) {
     let parsed: URL | undefined;
     try {
@@ -93,10 +98,14 @@ export function resolveOptions(options: SimulateOptions): ResolvedOptions {
   }
   const key = options.key ?? '';
   const secret = options.secret ?? '';
-  if (provider === 'ably' && !/^[^:\s]+:\S+$/.test(key)) fail("Ably webhooks are signed: key must be the API key the receiver trusts, 'appId.keyId:keySecret'");
-  if (provider === 'pubnub' && secret === '') fail('PubNub webhooks carry no signature: secret must be the shared secret the receiver checks');
-  if (provider === 'pusher' && (key === '' || secret === '')) fail('Pusher webhooks are signed: key must be the app key and secret the app secret the receiver trusts');
-  if (options.secretIn !== undefined && options.secretIn !== 'header' && options.secretIn !== 'query') fail("secretIn must be 'header' or 'query'");
+  if (provider === 'ably' && !/^[^:\s]+:\S+$/.test(key))
+    fail("Ably webhooks are signed: key must be the API key the receiver trusts, 'appId.keyId:keySecret'");
+  if (provider === 'pubnub' && secret === '')
+    fail('PubNub webhooks carry no signature: secret must be the shared secret the receiver checks');
+  if (provider === 'pusher' && (key === '' || secret === ''))
+    fail('Pusher webhooks are signed: key must be the app key and secret the app secret the receiver trusts');
+  if (options.secretIn !== undefined && options.secretIn !== 'header' && options.secretIn !== 'query')
+    fail("secretIn must be 'header' or 'query'");
   const format = options.format ?? 'json';
   if (format !== 'json' && format !== 'msgpack') fail("format must be 'json' or 'msgpack'");
   const members = integer('members', options.members, 100, 1, 1_000_000);
@@ -116,7 +125,13 @@ export function resolveOptions(options: SimulateOptions): ResolvedOptions {
     sites: integer('sites', options.sites, 3, 1, 64),
     batchSize: integer('batchSize', options.batchSize, ABLY_MAX_BATCH, 1, ABLY_MAX_BATCH),
     duplicateRate: real('duplicateRate', options.duplicateRate, 0.05, 0, 0.9),
-    requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs, provider === 'pubnub' ? PUBNUB_RESEND_DELAY_MS : provider === 'pusher' ? PUSHER_ANSWER_TIMEOUT_MS : 15_000, 1, 600_000),
+    requestTimeoutMs: integer(
+      'requestTimeoutMs',
+      options.requestTimeoutMs,
+      provider === 'pubnub' ? PUBNUB_RESEND_DELAY_MS : provider === 'pusher' ? PUSHER_ANSWER_TIMEOUT_MS : 15_000,
+      1,
+      600_000,
+    ),
     verify: options.verify ?? true,
     settleMs: integer('settleMs', options.settleMs, 5000, 0, 600_000),
     progressIntervalMs: integer('progressIntervalMs', options.progressIntervalMs, 500, 10, 600_000),
@@ -128,8 +143,14 @@ export function resolveOptions(options: SimulateOptions): ResolvedOptions {
   if (options.readToken !== undefined) resolved.readToken = options.readToken;
   const explicit = options.maxRunMs === undefined ? undefined : integer('maxRunMs', options.maxRunMs, 0, 1, 24 * 3_600_000);
   // The provider's own give-up window after the last event, compressed, plus answer timeouts and a margin.
-  const tail = provider === 'ably' ? ABLY_RETENTION_MS + ABLY_BACKOFF_MAX_MS : provider === 'pusher' ? PUSHER_MAX_NETWORK_DELAY_MS + PUSHER_RETRY_WINDOW_MS : PUBNUB_MAX_NETWORK_DELAY_MS + PUBNUB_MAX_ATTEMPTS * PUBNUB_RESEND_DELAY_MS;
+  const tail =
+    provider === 'ably'
+      ? ABLY_RETENTION_MS + ABLY_BACKOFF_MAX_MS
+      : provider === 'pusher'
+        ? PUSHER_MAX_NETWORK_DELAY_MS + PUSHER_RETRY_WINDOW_MS
+        : PUBNUB_MAX_NETWORK_DELAY_MS + PUBNUB_MAX_ATTEMPTS * PUBNUB_RESEND_DELAY_MS;
   const attempts = provider === 'ably' ? 8 : provider === 'pusher' ? pusherRetryDelays().length + 1 : PUBNUB_MAX_ATTEMPTS;
-  resolved.maxRunMs = (spanMs) => explicit ?? Math.ceil((spanMs + tail) / resolved.timeScale + attempts * resolved.requestTimeoutMs + 30_000);
+  resolved.maxRunMs = (spanMs) =>
+    explicit ?? Math.ceil((spanMs + tail) / resolved.timeScale + attempts * resolved.requestTimeoutMs + 30_000);
   return resolved;
 }

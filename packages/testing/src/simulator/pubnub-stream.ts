@@ -27,7 +27,12 @@ interface Job {
 export async function deliverPubNub(ctx: StreamContext, secret: SecretOptions): Promise<void> {
   const entries = ctx.history.pubnub?.entries ?? [];
   const indexOf = new Map<PubNubHistoryEntry, number>(entries.map((entry, i) => [entry, i]));
-  const plan = pubnubDeliveries(entries, ctx.random, { ...secret, reorder: 'network', resendRate: ctx.duplicateRate, maxDelayMs: PUBNUB_MAX_NETWORK_DELAY_MS });
+  const plan = pubnubDeliveries(entries, ctx.random, {
+    ...secret,
+    reorder: 'network',
+    resendRate: ctx.duplicateRate,
+    maxDelayMs: PUBNUB_MAX_NETWORK_DELAY_MS,
+  });
   const jobs = new Map<PubNubBuiltRequest, Job>();
   for (const delivery of plan) {
     const job = jobs.get(delivery.request);
@@ -38,7 +43,13 @@ export async function deliverPubNub(ctx: StreamContext, secret: SecretOptions): 
   for (const job of [...jobs.values()].sort((a, b) => a.first.atMs - b.first.atMs)) {
     await ctx.clock.until(job.first.atMs);
     if (ctx.signal.aborted) break;
-    running.push(runJob(ctx, job, job.first.entries.map((e) => indexOf.get(e) as number)));
+    running.push(
+      runJob(
+        ctx,
+        job,
+        job.first.entries.map((e) => indexOf.get(e) as number),
+      ),
+    );
   }
   await Promise.all(running);
 }

@@ -27,7 +27,14 @@ interface Job {
 export async function deliverPusher(ctx: StreamContext, sign: PusherSignOptions): Promise<void> {
   const entries = ctx.history.pusher?.entries ?? [];
   const indexOf = new Map<PusherHistoryEntry, number>(entries.map((entry, i) => [entry, i]));
-  const plan = pusherDeliveries(entries, ctx.random, { ...sign, batchShare: 1, fullBatches: true, reorder: 'network', retryRate: ctx.duplicateRate, maxDelayMs: PUSHER_MAX_NETWORK_DELAY_MS });
+  const plan = pusherDeliveries(entries, ctx.random, {
+    ...sign,
+    batchShare: 1,
+    fullBatches: true,
+    reorder: 'network',
+    retryRate: ctx.duplicateRate,
+    maxDelayMs: PUSHER_MAX_NETWORK_DELAY_MS,
+  });
   const jobs = new Map<BuiltRequest, Job>();
   for (const delivery of plan) {
     const job = jobs.get(delivery.request);
@@ -38,7 +45,13 @@ export async function deliverPusher(ctx: StreamContext, sign: PusherSignOptions)
   for (const job of [...jobs.values()].sort((a, b) => a.first.atMs - b.first.atMs)) {
     await ctx.clock.until(job.first.atMs);
     if (ctx.signal.aborted) break;
-    running.push(runJob(ctx, job, job.first.entries.map((e) => indexOf.get(e) as number)));
+    running.push(
+      runJob(
+        ctx,
+        job,
+        job.first.entries.map((e) => indexOf.get(e) as number),
+      ),
+    );
   }
   await Promise.all(running);
 }

@@ -48,7 +48,10 @@ function verifyStop(settleMs: number, signal: AbortSignal | undefined): { signal
   const limitMs = Math.max(settleMs, MIN_READ_MS);
   const deadline = AbortSignal.timeout(limitMs);
   const stopping = signal === undefined || signal.aborted ? deadline : AbortSignal.any([signal, deadline]);
-  return { signal: stopping, reason: () => (deadline.aborted ? `the reads took longer than the settle time (${limitMs} ms)` : 'the run was stopped') };
+  return {
+    signal: stopping,
+    reason: () => (deadline.aborted ? `the reads took longer than the settle time (${limitMs} ms)` : 'the run was stopped'),
+  };
 }
 
 /**
@@ -71,9 +74,18 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   const o = resolveOptions(options);
   const transport = o.receiver !== undefined ? receiverTransport(o.receiver) : httpTransport(o.url as string, o.readToken);
   // A refused token or a target where nothing listens: say so now, not after the whole run.
-  const preflight: Preflight = o.verify ? await checkReadEndpoint(transport, o.channels[0] as string, options.signal) : { status: 'skipped' };
+  const preflight: Preflight = o.verify
+    ? await checkReadEndpoint(transport, o.channels[0] as string, options.signal)
+    : { status: 'skipped' };
   const start = Date.now();
-  const history = generateHistory(o.provider, { seed: o.seed, channels: o.channels, members: o.members, events: o.events, durationMs: o.durationMs, start });
+  const history = generateHistory(o.provider, {
+    seed: o.seed,
+    channels: o.channels,
+    members: o.members,
+    events: o.events,
+    durationMs: o.durationMs,
+    start,
+  });
   const controller = new AbortController();
   setMaxListeners(0, controller.signal); // every pending wait listens to it
   const stop = () => controller.abort();
@@ -122,7 +134,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   const report = (verification: Verification, preflight: Preflight): SimulationReport => {
     const elapsedMs = clock.elapsedMs();
     const seconds = Math.max(elapsedMs, 1) / 1000;
-    const dropped = history.events.flatMap(({ channel, id }, i) => (ctx.dropped[i] === 1 ? [{ channel, id, unanswered: ctx.unanswered[i] === 1 }] : []));
+    const dropped = history.events.flatMap(({ channel, id }, i) =>
+      ctx.dropped[i] === 1 ? [{ channel, id, unanswered: ctx.unanswered[i] === 1 }] : [],
+    );
     return {
       provider: o.provider,
       target: transport.target,
@@ -155,15 +169,26 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   if (preflight.status === 'unauthorized' || preflight.status === 'unreachable') {
     clearTimeout(deadline);
     options.signal?.removeEventListener('abort', stop);
-    return report(preflight.status === 'unauthorized' ? { status: 'unauthorized', reason: preflight.reason } : { status: 'error', reason: preflight.reason }, preflight);
+    return report(
+      preflight.status === 'unauthorized'
+        ? { status: 'unauthorized', reason: preflight.reason }
+        : { status: 'error', reason: preflight.reason },
+      preflight,
+    );
   }
 
-  const ticker = options.onProgress === undefined ? undefined : setInterval(() => options.onProgress?.(progress(false)), o.progressIntervalMs);
+  const ticker =
+    options.onProgress === undefined ? undefined : setInterval(() => options.onProgress?.(progress(false)), o.progressIntervalMs);
 
   try {
     if (o.provider === 'ably') await deliverAbly(ctx, { key: o.key, format: o.format, sites: o.sites, batchSize: o.batchSize });
     else if (o.provider === 'pusher') await deliverPusher(ctx, { key: o.key, secret: o.secret });
-    else await deliverPubNub(ctx, { secret: o.secret, secretIn: o.secretIn, ...(o.secretHeader === undefined ? {} : { secretHeader: o.secretHeader }) });
+    else
+      await deliverPubNub(ctx, {
+        secret: o.secret,
+        secretIn: o.secretIn,
+        ...(o.secretHeader === undefined ? {} : { secretHeader: o.secretHeader }),
+      });
   } finally {
     clearTimeout(deadline);
     clearInterval(ticker);
@@ -180,7 +205,13 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
       if (list === undefined) byChannel.set(channel, [i]);
       else list.push(i);
     });
-    verification = await verifyChannels(transport, o.channels, (channel) => acceptableSets(history, ctx, byChannel.get(channel) ?? [], channel), o.settleMs, verifyStop(o.settleMs, options.signal));
+    verification = await verifyChannels(
+      transport,
+      o.channels,
+      (channel) => acceptableSets(history, ctx, byChannel.get(channel) ?? [], channel),
+      o.settleMs,
+      verifyStop(o.settleMs, options.signal),
+    );
   }
   return report(verification, preflight);
 }

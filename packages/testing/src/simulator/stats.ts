@@ -27,7 +27,8 @@ export class Stats {
 
   latency(): LatencySummary {
     const sorted = Float64Array.from(this.latencies).sort();
-    const at = (q: number) => (sorted.length === 0 ? 0 : round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number));
+    const at = (q: number) =>
+      sorted.length === 0 ? 0 : round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
     return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.length === 0 ? 0 : round(sorted[sorted.length - 1] as number) };
   }
 }

@@ -42,7 +42,12 @@ export function httpTransport(url: string, readToken?: string): Transport {
       const timer = setTimeout(() => controller.abort(), timeoutMs);
       const started = performance.now();
       try {
-        const response = await fetch(url + (request.query ?? ''), { method: 'POST', headers: request.headers, body: request.body, signal: controller.signal });
+        const response = await fetch(url + (request.query ?? ''), {
+          method: 'POST',
+          headers: request.headers,
+          body: request.body,
+          signal: controller.signal,
+        });
         await response.arrayBuffer();
         return { status: response.status, ms: performance.now() - started };
       } catch {
@@ -54,13 +59,18 @@ export function httpTransport(url: string, readToken?: string): Transport {
     async members(channel, signal) {
       try {
         const headers: Record<string, string> = readToken === undefined ? {} : { authorization: `Bearer ${readToken}` };
-        const response = await fetch(membersUrl(url, channel), { headers, signal: signal === undefined ? AbortSignal.timeout(10_000) : AbortSignal.any([signal, AbortSignal.timeout(10_000)]) });
+        const response = await fetch(membersUrl(url, channel), {
+          headers,
+          signal: signal === undefined ? AbortSignal.timeout(10_000) : AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
+        });
         const text = await response.text();
         if (response.status === 401) return { kind: 'unauthorized' };
         if (response.status === 404 || response.status === 405) return { kind: 'unavailable', status: response.status };
-        if (response.status !== 200) return { kind: 'error', message: `GET ${membersUrl(url, channel)} answered ${response.status}: ${text.slice(0, 200)}` };
+        if (response.status !== 200)
+          return { kind: 'error', message: `GET ${membersUrl(url, channel)} answered ${response.status}: ${text.slice(0, 200)}` };
         const members = (JSON.parse(text) as { members?: unknown }).members;
-        if (!Array.isArray(members)) return { kind: 'error', message: `GET ${membersUrl(url, channel)} answered JSON without a members list` };
+        if (!Array.isArray(members))
+          return { kind: 'error', message: `GET ${membersUrl(url, channel)} answered JSON without a members list` };
         return { kind: 'members', members: members as unknown[] };
       } catch (error) {
         const e = error as Error & { cause?: { code?: unknown; message?: unknown } };
@@ -79,7 +89,12 @@ export function receiverTransport(receiver: Receiver): Transport {
     async post(request) {
       const started = performance.now();
       try {
-        const answer = await receiver.handle({ method: 'POST', headers: request.headers, body: request.body, url: `/${request.query ?? ''}` });
+        const answer = await receiver.handle({
+          method: 'POST',
+          headers: request.headers,
+          body: request.body,
+          url: `/${request.query ?? ''}`,
+        });
         return { status: answer.status, ms: performance.now() - started };
       } catch {
         return { status: 'error', ms: performance.now() - started };

@@ -113,8 +113,7 @@ export type Verification =
  * answers at the URL). The last two stop the run before any request is sent.
  */
 export type Preflight =
-  | { status: 'skipped' | 'ok' }
-  | { status: 'unavailable' | 'inconclusive' | 'unauthorized' | 'unreachable'; reason: string };
+  { status: 'skipped' | 'ok' } | { status: 'unavailable' | 'inconclusive' | 'unauthorized' | 'unreachable'; reason: string };
 
 export interface LatencySummary {
   p50: number;

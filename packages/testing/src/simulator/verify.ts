@@ -70,8 +70,13 @@ export async function verifyChannels(
         unverified.push(channel);
         continue;
       }
-      if (read.kind === 'unauthorized') return { status: 'unauthorized', reason: `the read endpoint refused the token (401): pass the receiver's readEndpoint token` };
-      if (read.kind === 'unavailable') return { status: 'unavailable', reason: `the target has no read endpoint (GET …/channels/:channel/members answered ${read.status}); enable the receiver's readEndpoint option to compare its set with the truth` };
+      if (read.kind === 'unauthorized')
+        return { status: 'unauthorized', reason: `the read endpoint refused the token (401): pass the receiver's readEndpoint token` };
+      if (read.kind === 'unavailable')
+        return {
+          status: 'unavailable',
+          reason: `the target has no read endpoint (GET …/channels/:channel/members answered ${read.status}); enable the receiver's readEndpoint option to compare its set with the truth`,
+        };
       if (read.kind === 'error') return { status: 'error', reason: read.message };
       const sets = acceptable.get(channel) ?? [[]];
       const candidates = sets.map((set) => checkChannel(channel, set, read.members));

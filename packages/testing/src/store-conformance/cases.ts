@@ -73,7 +73,14 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
           const b3 = simpleEvent(1, 3, 'leave');
           const c1 = simpleEvent(2, 1, 'enter', { channel: 1, data: [1, 'two', null] });
           const p1 = simpleEvent(4, 1, 'enter', { channel: 2, data: { mood: 'ok' } });
-          assert.deepStrictEqual(await store.apply([a1, b1, a2, b3, c1, p1]), [join(a1), join(b1), update(a2, a1), leave(b3), join(c1), join(p1)]);
+          assert.deepStrictEqual(await store.apply([a1, b1, a2, b3, c1, p1]), [
+            join(a1),
+            join(b1),
+            update(a2, a1),
+            leave(b3),
+            join(c1),
+            join(p1),
+          ]);
           const s3 = simpleEvent(2, 3, 'leave', { channel: 1, synthetic: true });
           assert.deepStrictEqual(await store.apply([s3]), [leave(s3)]);
           assert.equal(s3.reason, 'synthetic');
@@ -88,13 +95,23 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
           assert.deepStrictEqual(await store.channels(), []);
           assert.equal(await store.occupancy(ch0), 0);
           assert.equal(await store.reportedOccupancy(ch0), undefined);
-          const events = [simpleEvent(3, 1, 'enter'), simpleEvent(1, 1, 'enter'), simpleEvent(2, 1, 'enter'), simpleEvent(0, 1, 'enter'), simpleEvent(4, 1, 'enter')];
+          const events = [
+            simpleEvent(3, 1, 'enter'),
+            simpleEvent(1, 1, 'enter'),
+            simpleEvent(2, 1, 'enter'),
+            simpleEvent(0, 1, 'enter'),
+            simpleEvent(4, 1, 'enter'),
+          ];
           await store.apply(events);
           const sorted = [events[3], events[1], events[2], events[4], events[0]].map((e) => (e as PresenceEvent).member);
           assert.deepStrictEqual(await store.members(ch0), sorted);
           assert.equal(await store.occupancy(ch0), 5);
           // ch1: someone came and went; ch2: only a leave (a tombstone). Neither is listed.
-          await store.apply([simpleEvent(0, 1, 'enter', { channel: 1 }), simpleEvent(0, 2, 'leave', { channel: 1 }), simpleEvent(1, 4, 'leave', { channel: 2 })]);
+          await store.apply([
+            simpleEvent(0, 1, 'enter', { channel: 1 }),
+            simpleEvent(0, 2, 'leave', { channel: 1 }),
+            simpleEvent(1, 4, 'leave', { channel: 2 }),
+          ]);
           assert.deepStrictEqual(await store.channels(), [ch0]);
           assert.equal(await store.occupancy(ch1), 0);
           assert.equal(await store.occupancy(ch2), 0);
@@ -109,7 +126,10 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
       run: () =>
         withStore(async (store) => {
           const channel = SUITE_CHANNELS[0] as string;
-          const withReport = (e: PresenceEvent, occupancy: number, timestamp: number): PresenceEvent => ({ ...e, reported: { occupancy, timestamp } });
+          const withReport = (e: PresenceEvent, occupancy: number, timestamp: number): PresenceEvent => ({
+            ...e,
+            reported: { occupancy, timestamp },
+          });
           await store.apply([withReport(simpleEvent(4, 5, 'enter'), 7, 3000)]);
           await store.apply([withReport(simpleEvent(4, 2, 'enter'), 3, 1000)]);
           assert.deepStrictEqual(await store.reportedOccupancy(channel), { occupancy: 7, timestamp: 3000 });
@@ -155,10 +175,17 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
           [tied('zz-present', 1, 5), tied('aa-leave', 2, 6)],
         ];
         for (const [loser, winner] of pairs) {
-          for (const order of [[loser, winner], [winner, loser]]) {
+          for (const order of [
+            [loser, winner],
+            [winner, loser],
+          ]) {
             await withStore(async (store) => {
               for (const e of order) await store.apply([e]);
-              assert.deepStrictEqual(await store.members(channel), winner.present ? [winner.member] : [], `${winner.order.id} must win over ${loser.order.id}`);
+              assert.deepStrictEqual(
+                await store.members(channel),
+                winner.present ? [winner.member] : [],
+                `${winner.order.id} must win over ${loser.order.id}`,
+              );
             });
           }
         }
@@ -170,7 +197,10 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
         withStore(async (store) => {
           const channel = SUITE_CHANNELS[1] as string;
           assert.deepStrictEqual(await store.apply([simpleEvent(1, 5, 'leave', { channel: 1 })]), []);
-          assert.deepStrictEqual(await store.apply([simpleEvent(1, 3, 'enter', { channel: 1 }), simpleEvent(1, 4, 'update', { channel: 1 })]), []);
+          assert.deepStrictEqual(
+            await store.apply([simpleEvent(1, 3, 'enter', { channel: 1 }), simpleEvent(1, 4, 'update', { channel: 1 })]),
+            [],
+          );
           assert.equal(await store.occupancy(channel), 0);
           assert.deepStrictEqual(await store.channels(), []);
           const enter6 = simpleEvent(1, 6, 'enter', { channel: 1 });
@@ -196,13 +226,18 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
         }, shortHorizon),
     },
     {
-      name: 'expired tombstones of a batch\'s own members count as absent, however many the channel holds',
+      name: "expired tombstones of a batch's own members count as absent, however many the channel holds",
       run: () =>
         withStore(async (store) => {
           // More expired tombstones than a store may collect in one call: each of the batch's own must still be gone.
           const bulk = (i: number, tick: number, kind: 'enter' | 'leave'): PresenceEvent => {
             const e = simpleEvent(0, tick, kind, { uid: tick * 10_000 + i });
-            return { ...e, memberKey: `${e.memberKey}#${i}`, member: { ...e.member, clientId: `bulk-${i}` }, order: { ...e.order, id: `bulk${i}:${tick}:0` } };
+            return {
+              ...e,
+              memberKey: `${e.memberKey}#${i}`,
+              member: { ...e.member, clientId: `bulk-${i}` },
+              order: { ...e.order, id: `bulk${i}:${tick}:0` },
+            };
           };
           const ids = Array.from({ length: 600 }, (_, i) => i);
           // One member stays present, so the channel itself never expires.
@@ -214,7 +249,7 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
         }, shortHorizon),
     },
     {
-      name: 'member data round-trips: JSON values and bytes come back equal, in members() and in an update\'s previous',
+      name: "member data round-trips: JSON values and bytes come back equal, in members() and in an update's previous",
       run: () =>
         fc.assert(
           fc.asyncProperty(dataArbitrary(), dataArbitrary(), (first, second) =>
@@ -285,7 +320,10 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
               fc.record({
                 events: fc.constant(events),
                 batchCount: fc.integer({ min: 2, max: 8 }),
-                placement: fc.array(fc.array(fc.nat(7), { minLength: 1, maxLength: 3 }), { minLength: events.length, maxLength: events.length }),
+                placement: fc.array(fc.array(fc.nat(7), { minLength: 1, maxLength: 3 }), {
+                  minLength: events.length,
+                  maxLength: events.length,
+                }),
                 seed: fc.nat(),
               }),
             ),
@@ -297,7 +335,9 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
                 events.forEach((event, i) => {
                   for (const b of new Set(placement[i])) batches[b % batchCount]?.push(event);
                 });
-                const results = await Promise.all(batches.map((batch, i) => (handles[(i + seed) % handles.length] as PresenceStore).apply(batch)));
+                const results = await Promise.all(
+                  batches.map((batch, i) => (handles[(i + seed) % handles.length] as PresenceStore).apply(batch)),
+                );
                 const snapshot = await readSnapshot(handles[seed % handles.length] as PresenceStore);
                 assert.deepStrictEqual(snapshot, await referenceSnapshot(events));
                 const problem = checkChanges(results.flat(), snapshot, false);
@@ -311,5 +351,10 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
         ),
     },
   ];
-  return [...cases, ...resyncConformanceCases(factory, options), ...watermarkConformanceCases(factory, options), ...leaseConformanceCases(factory, options)];
+  return [
+    ...cases,
+    ...resyncConformanceCases(factory, options),
+    ...watermarkConformanceCases(factory, options),
+    ...leaseConformanceCases(factory, options),
+  ];
 }

@@ -77,20 +77,25 @@ let spec: fc.Arbitrary<EventSpec> | undefined;
  */
 export function dataArbitrary(): fc.Arbitrary<unknown> {
   return (data ??= fc
-    .oneof(fc.constant(undefined), fc.jsonValue({ maxDepth: 3 }), fc.uint8Array({ maxLength: 24 }), fc.string({ unit: 'binary', maxLength: 12 }))
+    .oneof(
+      fc.constant(undefined),
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.uint8Array({ maxLength: 24 }),
+      fc.string({ unit: 'binary', maxLength: 12 }),
+    )
     .filter((value) => !hasProtoKey(value)));
 }
 
 function specArbitrary(): fc.Arbitrary<EventSpec> {
   return (spec ??= fc.record({
-  channel: fc.integer({ min: 0, max: SUITE_CHANNELS.length - 1 }),
-  member: fc.integer({ min: 0, max: SUITE_MEMBERS.length - 1 }),
-  tick: fc.integer({ min: 0, max: 12 }),
-  rank: fc.integer({ min: 0, max: 2 }),
-  variant: fc.integer({ min: 0, max: 2 }),
-  synthetic: fc.boolean(),
-  data: dataArbitrary(),
-  reported: fc.boolean(),
+    channel: fc.integer({ min: 0, max: SUITE_CHANNELS.length - 1 }),
+    member: fc.integer({ min: 0, max: SUITE_MEMBERS.length - 1 }),
+    tick: fc.integer({ min: 0, max: 12 }),
+    rank: fc.integer({ min: 0, max: 2 }),
+    variant: fc.integer({ min: 0, max: 2 }),
+    synthetic: fc.boolean(),
+    data: dataArbitrary(),
+    reported: fc.boolean(),
   }));
 }
 
@@ -100,14 +105,30 @@ function identity(s: EventSpec): string {
 
 /** A set of distinct presence messages (a history's worth), in no particular order. */
 export function eventsArbitrary(maxLength = 40): fc.Arbitrary<PresenceEvent[]> {
-  return fc.uniqueArray(specArbitrary(), { minLength: 1, maxLength, selector: identity }).map((specs) => specs.map((spec, uid) => buildEvent(spec, uid)));
+  return fc
+    .uniqueArray(specArbitrary(), { minLength: 1, maxLength, selector: identity })
+    .map((specs) => specs.map((spec, uid) => buildEvent(spec, uid)));
 }
 
 /** One simple event, for the hand-written cases. */
-export function simpleEvent(member: number, tick: number, kind: 'enter' | 'update' | 'leave', options: { channel?: number; data?: unknown; synthetic?: boolean; uid?: number } = {}): PresenceEvent {
+export function simpleEvent(
+  member: number,
+  tick: number,
+  kind: 'enter' | 'update' | 'leave',
+  options: { channel?: number; data?: unknown; synthetic?: boolean; uid?: number } = {},
+): PresenceEvent {
   const rank = kind === 'enter' ? 0 : kind === 'update' ? 1 : 2;
   return buildEvent(
-    { channel: options.channel ?? 0, member, tick, rank, variant: 0, synthetic: options.synthetic ?? false, data: options.data, reported: false },
+    {
+      channel: options.channel ?? 0,
+      member,
+      tick,
+      rank,
+      variant: 0,
+      synthetic: options.synthetic ?? false,
+      data: options.data,
+      reported: false,
+    },
     options.uid ?? tick * 100 + member * 10 + rank,
   );
 }

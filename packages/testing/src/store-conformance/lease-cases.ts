@@ -16,7 +16,9 @@ function freshNamespace(): string {
  */
 export function leaseConformanceCases(factory: StoreFactory, options: StoreConformanceOptions = {}): StoreConformanceCase[] {
   const horizon = options.horizonMs ?? DEFAULT_HORIZON_MS;
-  async function withTwo(fn: (a: NonNullable<PresenceStore['lease']>, b: NonNullable<PresenceStore['lease']>) => Promise<void>): Promise<void> {
+  async function withTwo(
+    fn: (a: NonNullable<PresenceStore['lease']>, b: NonNullable<PresenceStore['lease']>) => Promise<void>,
+  ): Promise<void> {
     const namespace = freshNamespace();
     const a = await factory({ tombstoneHorizonMs: horizon, namespace });
     const b = await factory({ tombstoneHorizonMs: horizon, namespace });

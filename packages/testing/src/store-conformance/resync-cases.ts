@@ -26,7 +26,14 @@ function ev(member: number, tick: number, kind: 'enter' | 'update' | 'leave', op
 
 /** A PubNub snapshot member as Here Now lists it: present as of the snapshot time, rank 0, no serial. */
 function hereNowEvent(channel: string, uuid: string, data: unknown, time: number): PresenceEvent {
-  return { provider: 'pubnub', channel, memberKey: uuid, present: true, member: { clientId: uuid, timestamp: time, data }, order: { ts: time, serial: -1, index: -1, rank: 0, id: `here-now:${time}:${uuid}` } };
+  return {
+    provider: 'pubnub',
+    channel,
+    memberKey: uuid,
+    present: true,
+    member: { clientId: uuid, timestamp: time, data },
+    order: { ts: time, serial: -1, index: -1, rank: 0, id: `here-now:${time}:${uuid}` },
+  };
 }
 
 function names(members: readonly Member[]): string[] {
@@ -63,7 +70,10 @@ export function resyncConformanceCases(factory: StoreFactory, options: StoreConf
           const changes = visibleChanges(await store.apply(repair));
           assert.deepStrictEqual(
             changes.map((c) => [c.type, c.member.clientId, c.type === 'leave' ? c.reason : undefined]),
-            [['join', 'bob', undefined], ['leave', 'alice', 'resync']],
+            [
+              ['join', 'bob', undefined],
+              ['leave', 'alice', 'resync'],
+            ],
           );
           assert.deepStrictEqual(names(await store.members(channel)), ['alice@connA', 'bob@conn\u00e9', 'uuid-7@']);
           assert.equal(await store.occupancy(channel), 3);
@@ -101,7 +111,10 @@ export function resyncConformanceCases(factory: StoreFactory, options: StoreConf
           assert.deepStrictEqual(await store.apply([ev(1, 3, 'update', { data: 'late retry' })]), []);
           assert.deepStrictEqual(await store.members(channel), []);
           const back = ev(1, 6, 'enter', { data: 'back' });
-          assert.deepStrictEqual((await store.apply([back])).map((c) => c.type), ['join']);
+          assert.deepStrictEqual(
+            (await store.apply([back])).map((c) => c.type),
+            ['join'],
+          );
           assert.deepStrictEqual(await store.members(channel), [back.member]);
         }),
     },
@@ -115,7 +128,13 @@ export function resyncConformanceCases(factory: StoreFactory, options: StoreConf
           const snapshot = snapshotAt(9, [hereNowEvent(channel, 'uuid-7', { mood: 'ok' }, time(9))], 'pubnub');
           const changes = await store.apply(repairEvents(snapshot, await store.members(channel)));
           assert.deepStrictEqual(visibleChanges(changes), []);
-          const delayedLeave: PresenceEvent = { ...join, present: false, reason: 'leave', member: { clientId: 'uuid-7', timestamp: time(5) }, order: { ts: time(5), serial: -1, index: -1, rank: 2, id: 'late' } };
+          const delayedLeave: PresenceEvent = {
+            ...join,
+            present: false,
+            reason: 'leave',
+            member: { clientId: 'uuid-7', timestamp: time(5) },
+            order: { ts: time(5), serial: -1, index: -1, rank: 2, id: 'late' },
+          };
           assert.deepStrictEqual(await store.apply([delayedLeave]), []);
           assert.deepStrictEqual(names(await store.members(channel)), ['uuid-7@']);
         }),

@@ -49,7 +49,8 @@ export function checkChanges(changes: readonly PresenceChange[], finalSnapshot: 
     const present = new Set(members.map((m) => memberKeyOf(m)));
     for (const [key, b] of balance) {
       const [c, memberKey] = key.split('\u0000') as [string, string];
-      if (c === channel && b !== (present.has(memberKey) ? 1 : 0)) return `the changes of ${memberKey} in ${channel} do not end where the store ends`;
+      if (c === channel && b !== (present.has(memberKey) ? 1 : 0))
+        return `the changes of ${memberKey} in ${channel} do not end where the store ends`;
     }
     for (const memberKey of present) {
       if (balance.get(`${channel}\u0000${memberKey}`) !== 1) return `${memberKey} is present in ${channel} without a join`;

@@ -50,7 +50,9 @@ export function watermarkConformanceCases(factory: StoreFactory, options: StoreC
       run: () =>
         withStore(async (store) => {
           // The snapshot at tick 5 lists connA, whose enter is older than the snapshot: its own events are never rejected.
-          assert.deepStrictEqual(kinds(await store.apply([ev(0, 1, 'enter')], { watermarks: [{ channel, time: at(5) }] })), ['join alice@connA']);
+          assert.deepStrictEqual(kinds(await store.apply([ev(0, 1, 'enter')], { watermarks: [{ channel, time: at(5) }] })), [
+            'join alice@connA',
+          ]);
           const unseen = await watermarkOf(store, channel);
           if (unseen !== 'unread') assert.equal(unseen, at(5));
           // connB (never seen, not listed) entered at tick 3 according to a late delivery: stale.
@@ -59,7 +61,10 @@ export function watermarkConformanceCases(factory: StoreFactory, options: StoreC
           assert.deepStrictEqual(names(await store.members(channel)), ['alice@connA']);
           assert.equal(await store.occupancy(channel), 1);
           // At the snapshot time or later: a real join.
-          assert.deepStrictEqual(kinds(await store.apply([ev(2, 5, 'enter'), ev(1, 6, 'enter')])), ['join bob@conn\u00e9', 'join alice@connB']);
+          assert.deepStrictEqual(kinds(await store.apply([ev(2, 5, 'enter'), ev(1, 6, 'enter')])), [
+            'join bob@conn\u00e9',
+            'join alice@connB',
+          ]);
           // Another channel has no watermark: its old events merge as ever.
           assert.deepStrictEqual(kinds(await store.apply([ev(1, 3, 'enter', 1)])), ['join alice@connB']);
           const none = await watermarkOf(store, other);
@@ -85,7 +90,12 @@ export function watermarkConformanceCases(factory: StoreFactory, options: StoreC
       name: 'watermark: it only rises; an older snapshot does not lower it and its unlisted members stay stale; a newer one lists them',
       run: () =>
         withStore(async (store) => {
-          await store.apply([], { watermarks: [{ channel, time: at(5) }, { channel, time: at(2) }] });
+          await store.apply([], {
+            watermarks: [
+              { channel, time: at(5) },
+              { channel, time: at(2) },
+            ],
+          });
           await store.apply([], { watermarks: [{ channel, time: at(3) }] });
           const held = await watermarkOf(store, channel);
           if (held !== 'unread') assert.equal(held, at(5));
@@ -93,7 +103,9 @@ export function watermarkConformanceCases(factory: StoreFactory, options: StoreC
           // A snapshot older than the watermark: checked against the held one.
           assert.deepStrictEqual(await store.apply([ev(1, 2, 'enter')], { watermarks: [{ channel, time: at(4) }] }), []);
           // A newer snapshot listing a member whose enter is old: the newer truth, it joins.
-          assert.deepStrictEqual(kinds(await store.apply([ev(1, 2, 'enter')], { watermarks: [{ channel, time: at(8) }] })), ['join alice@connB']);
+          assert.deepStrictEqual(kinds(await store.apply([ev(1, 2, 'enter')], { watermarks: [{ channel, time: at(8) }] })), [
+            'join alice@connB',
+          ]);
           const raised = await watermarkOf(store, channel);
           if (raised !== 'unread') assert.equal(raised, at(8));
           assert.deepStrictEqual(await store.apply([ev(2, 7, 'enter')]), []);
@@ -104,7 +116,12 @@ export function watermarkConformanceCases(factory: StoreFactory, options: StoreC
       run: () =>
         withStore(async (store) => {
           const batch = [ev(0, 1, 'enter'), ev(4, 2, 'enter'), ev(1, 1, 'enter', 1)];
-          const marks = { watermarks: [{ channel, time: at(6) }, { channel: other, time: at(6) }] };
+          const marks = {
+            watermarks: [
+              { channel, time: at(6) },
+              { channel: other, time: at(6) },
+            ],
+          };
           assert.equal((await store.apply(batch, marks)).length, 3);
           const before = [await store.members(channel), await store.members(other), await watermarkOf(store, channel)];
           assert.deepStrictEqual(await store.apply(batch, marks), []);

@@ -38,8 +38,10 @@ function decrypt(data: unknown, algorithm: string, key: CipherKey | undefined): 
   const keyLength = CIPHERS[algorithm];
   if (keyLength === undefined) throw new Error(`unsupported cipher ${algorithm}`);
   const keyBytes = toKeyBytes(key);
-  if (keyBytes.length !== keyLength) throw new Error(`${algorithm} needs a ${keyLength * 8}-bit key, the channel's key has ${keyBytes.length * 8} bits`);
-  if (!isBytes(data) || data.length < 32 || data.length % 16 !== 0) throw new Error('ciphertext must be binary: a 16-byte IV and whole blocks');
+  if (keyBytes.length !== keyLength)
+    throw new Error(`${algorithm} needs a ${keyLength * 8}-bit key, the channel's key has ${keyBytes.length * 8} bits`);
+  if (!isBytes(data) || data.length < 32 || data.length % 16 !== 0)
+    throw new Error('ciphertext must be binary: a 16-byte IV and whole blocks');
   const decipher = createDecipheriv(algorithm, keyBytes, data.subarray(0, 16));
   return Buffer.concat([decipher.update(data.subarray(16)), decipher.final()]);
 }

@@ -54,7 +54,18 @@ export function createAblyProvider(options: AblyOptions, context: AblyContext): 
             snapshot: ablySource({ key, baseUrl: context.restBaseUrl, timeoutMs: context.restTimeoutMs, cipherKey, now: context.now }),
             timeoutMs: context.restTimeoutMs,
             sweep: (known, budget, hooks) =>
-              ablySweep({ baseUrl: context.restBaseUrl, key, cipherKey, now: context.now, ...(options.rest?.prefix === undefined ? {} : { prefix: options.rest.prefix }) }, known, budget, hooks),
+              ablySweep(
+                {
+                  baseUrl: context.restBaseUrl,
+                  key,
+                  cipherKey,
+                  now: context.now,
+                  ...(options.rest?.prefix === undefined ? {} : { prefix: options.rest.prefix }),
+                },
+                known,
+                budget,
+                hooks,
+              ),
           },
         }),
   };

@@ -19,7 +19,10 @@ export function parseKeyring(keys: readonly string[]): AblyKey[] {
     const name = colon > 0 ? key.slice(0, colon) : '';
     const secret = colon > 0 ? key.slice(colon + 1) : '';
     // The value is not shown: it may hold a secret.
-    if (name === '' || secret === '') throw new TypeError(`presence-webhooks: ably.keys[${i}] must be of the form "appId.keyId:keySecret" (got a string of ${key.length} characters without that form)`);
+    if (name === '' || secret === '')
+      throw new TypeError(
+        `presence-webhooks: ably.keys[${i}] must be of the form "appId.keyId:keySecret" (got a string of ${key.length} characters without that form)`,
+      );
     const dot = name.indexOf('.');
     return { name, keyId: dot >= 0 ? name.slice(dot + 1) : name, hmacKey: createSecretKey(Buffer.from(secret, 'utf8')) };
   });

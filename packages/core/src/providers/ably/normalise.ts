@@ -31,12 +31,28 @@ function channelOf(data: Record<string, unknown>): unknown {
 
 function unitFromItem(item: Record<string, unknown>): Unit {
   const data = isRecord(item.data) ? item.data : {};
-  return { source: item.source, name: item.name, channel: channelOf(data), timestamp: item.timestamp, presence: data.presence, messages: data.messages, data };
+  return {
+    source: item.source,
+    name: item.name,
+    channel: channelOf(data),
+    timestamp: item.timestamp,
+    presence: data.presence,
+    messages: data.messages,
+    data,
+  };
 }
 
 function unitFromEnvelope(body: Record<string, unknown>): Unit {
   const data = isRecord(body.data) ? body.data : body;
-  return { source: body.source, name: body.name ?? data.name, channel: body.channel ?? channelOf(data), timestamp: body.timestamp, presence: body.presence, messages: body.messages, data };
+  return {
+    source: body.source,
+    name: body.name ?? data.name,
+    channel: body.channel ?? channelOf(data),
+    timestamp: body.timestamp,
+    presence: body.presence,
+    messages: body.messages,
+    data,
+  };
 }
 
 function metricsOf(data: Record<string, unknown>): Record<string, number> {
@@ -137,11 +153,17 @@ export function normaliseAbly(body: DecodedBody, headers: RequestHeaders, bytes:
     normaliseUnit(unitFromHeaders(body, headers, bytes), out, cipherKey);
   } else {
     const value = body.kind === 'json' || body.kind === 'msgpack' ? body.value : undefined;
-    if (!isRecord(value)) throw new WebhookError(400, 'unknown_shape', 'An Ably webhook body must be an object with "items" or an enveloped single request');
+    if (!isRecord(value))
+      throw new WebhookError(400, 'unknown_shape', 'An Ably webhook body must be an object with "items" or an enveloped single request');
     const items = value.items;
     if (Array.isArray(items)) {
       // One context for the whole batch; its channel is set per item.
-      const ctx: DecodeContext = { channel: '', keysClean: body.kind === 'json' && body.keysClean === true, cipherKey, problems: out.problems };
+      const ctx: DecodeContext = {
+        channel: '',
+        keysClean: body.kind === 'json' && body.keysClean === true,
+        cipherKey,
+        problems: out.problems,
+      };
       for (let i = 0; i < items.length; i++) {
         const item: unknown = items[i];
         if (!isRecord(item)) out.problems.push(new ItemProblem('invalid_item', 'Ably batch item is not an object'));

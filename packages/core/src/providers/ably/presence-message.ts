@@ -19,14 +19,12 @@ export function presenceAction(action: unknown): AblyPresenceAction | undefined 
   return undefined;
 }
 
-
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
 /** A timestamp in ms: a finite number >= 0, or a numeric string (non-enveloped headers). */
 export const toTimestamp = nonNegativeNumber;
-
 
 export interface DecodeContext {
   channel: string;
@@ -37,7 +35,12 @@ export interface DecodeContext {
   problems: ItemProblem[];
 }
 
-function decodeInto<T extends { data?: unknown; encoding?: string }>(target: T, raw: Record<string, unknown>, ctx: DecodeContext, what: string): void {
+function decodeInto<T extends { data?: unknown; encoding?: string }>(
+  target: T,
+  raw: Record<string, unknown>,
+  ctx: DecodeContext,
+  what: string,
+): void {
   const data = raw.data;
   if (data === undefined) return;
   // The common case, JSON data as text (what ably-js sends for an object): no chain to walk.
@@ -53,7 +56,13 @@ function decodeInto<T extends { data?: unknown; encoding?: string }>(target: T, 
   target.data = decoded.data;
   if (decoded.encoding !== undefined) {
     target.encoding = decoded.encoding;
-    ctx.problems.push(new ItemProblem('decode_failed', `${what} on channel "${ctx.channel}": ${decoded.problem ?? 'decoding stopped'}; residual encoding "${decoded.encoding}" kept`, { channel: ctx.channel, encoding: decoded.encoding }));
+    ctx.problems.push(
+      new ItemProblem(
+        'decode_failed',
+        `${what} on channel "${ctx.channel}": ${decoded.problem ?? 'decoding stopped'}; residual encoding "${decoded.encoding}" kept`,
+        { channel: ctx.channel, encoding: decoded.encoding },
+      ),
+    );
   }
 }
 
@@ -87,7 +96,8 @@ export function presenceEventFromRaw(raw: unknown, ctx: DecodeContext): Presence
 
 /** One raw Ably channel message to the payload of a `message` event. */
 export function channelMessageFromRaw(raw: unknown, ctx: DecodeContext, fallbackTimestamp: number): ChannelMessage | ItemProblem {
-  if (!isRecord(raw)) return new ItemProblem('invalid_item', `Ably message on channel "${ctx.channel}" is not an object`, { channel: ctx.channel });
+  if (!isRecord(raw))
+    return new ItemProblem('invalid_item', `Ably message on channel "${ctx.channel}" is not an object`, { channel: ctx.channel });
   const message: ChannelMessage = { timestamp: toTimestamp(raw.timestamp) ?? fallbackTimestamp };
   for (const field of ['id', 'name', 'clientId', 'connectionId'] as const) {
     const value = optionalString(raw[field]);

@@ -45,7 +45,12 @@ function signatureRefusal(keyring: readonly AblyKey[], keyName: string | undefin
   const known = keyName !== undefined && keyring.some((k) => k.name === keyName || k.keyId === keyName);
   if (keyName !== undefined && !known) {
     const names = keyring.map((k) => k.name).join(', ');
-    return new WebhookError(401, 'unauthorized', `X-Ably-Key names the key "${keyName}", which this receiver does not have (it has ${names}): add that key to ably.keys, or sign the rule with one of these`, details);
+    return new WebhookError(
+      401,
+      'unauthorized',
+      `X-Ably-Key names the key "${keyName}", which this receiver does not have (it has ${names}): add that key to ably.keys, or sign the rule with one of these`,
+      details,
+    );
   }
   const which = keyName === undefined ? 'any configured key' : `the key "${keyName}"`;
   return new WebhookError(401, 'unauthorized', `X-Ably-Signature does not match the body for ${which}. ${RAW_BODY_HINT}`, details);

@@ -35,7 +35,9 @@ export function canonicalJson(value: unknown): string {
       out += '[';
     } else {
       const record = item as Record<string, unknown>;
-      const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+      const keys = Object.keys(record)
+        .filter((k) => record[k] !== undefined)
+        .sort();
       work.push(new Text('}'));
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i] as string;

@@ -8,7 +8,10 @@ describe('PubNub detection', () => {
       { kind: 'json' as const, value: { action: 'interval', sub_key: 's', channel: 'c' } },
       { kind: 'json' as const, value: { schema: 'pubnub.com/schemas/events/presence.user.channel.left?v=1.0.0', data: [] } },
       { kind: 'json' as const, value: { dataSchema: 'pubnub.com/schemas/events/presence.user.channel.joined?v=1.0.0', data: [] } },
-      { kind: 'json' as const, value: { event: { id: 'e', payload: { dataSchema: 'pubnub.com/schemas/events/presence.channel.state.active?v=1.0.0', data: [] } } } },
+      {
+        kind: 'json' as const,
+        value: { event: { id: 'e', payload: { dataSchema: 'pubnub.com/schemas/events/presence.channel.state.active?v=1.0.0', data: [] } } },
+      },
       { kind: 'multipart' as const, fields: { status: 'active' } },
     ];
     for (const body of yes) expect(pubnubClaimsBody(body), JSON.stringify(body)).toBe(true);

@@ -57,7 +57,11 @@ export function itemFields(kind: PubNubEventKind, item: unknown, index: number):
     if (state !== undefined) fields.state = state;
   } else if (kind === 'interval') {
     const deltas: Record<string, number> = {};
-    for (const [name, key] of [['joined', 'usersJoined'], ['left', 'usersLeft'], ['timedout', 'usersTimedout']] as const) {
+    for (const [name, key] of [
+      ['joined', 'usersJoined'],
+      ['left', 'usersLeft'],
+      ['timedout', 'usersTimedout'],
+    ] as const) {
       const n = countOf(item[key] ?? meta[key]);
       if (n !== undefined) deltas[name] = n;
     }
@@ -71,7 +75,12 @@ export function normaliseEventsAndActions(body: Record<string, unknown>, out: No
   const payload = eventsPayload(body);
   const schema = schemaOf(payload);
   const kind = typeof schema === 'string' ? kindOfSchema(schema) : undefined;
-  if (kind === undefined) throw new WebhookError(400, 'unknown_shape', `Unknown PubNub Events & Actions schema ${JSON.stringify(schema)}: expected a pubnub.com/schemas/events/presence.* schema`);
+  if (kind === undefined)
+    throw new WebhookError(
+      400,
+      'unknown_shape',
+      `Unknown PubNub Events & Actions schema ${JSON.stringify(schema)}: expected a pubnub.com/schemas/events/presence.* schema`,
+    );
   const items = Array.isArray(payload.data) ? payload.data : isRecord(payload.data) ? [payload.data] : undefined;
   if (items === undefined) throw new WebhookError(400, 'unknown_shape', 'PubNub Events & Actions body has no data array');
   items.forEach((item, index) => {

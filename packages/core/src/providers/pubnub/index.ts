@@ -43,7 +43,10 @@ export function createPubNubProvider(options: PubNubOptions, context: PubNubCont
     verify: (request) => verifyPubNub(request, options),
     missingCredential: () => missingPubNubSecret(options),
     acceptsUnauthenticated: options.secret === undefined && options.insecure === true,
-    parse: (request) => (request.contentType.kind === 'multipart' ? decodeMultipart(request.body, request.contentType, multipart) : decodeBody(request.body, request.contentType, 'a PubNub')),
+    parse: (request) =>
+      request.contentType.kind === 'multipart'
+        ? decodeMultipart(request.body, request.contentType, multipart)
+        : decodeBody(request.body, request.contentType, 'a PubNub'),
     claims: (body) => pubnubClaimsBody(body),
     normalise: (body) => normalisePubNub(body),
     ...(options.subscribeKey === undefined

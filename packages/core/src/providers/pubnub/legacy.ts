@@ -43,10 +43,16 @@ export function normaliseLegacyJson(body: Record<string, unknown>, out: Normalis
 export function normaliseChannelStatus(fields: Readonly<Record<string, string>>, out: Normalised): void {
   const status = Object.hasOwn(fields, 'status') ? fields.status : undefined;
   const kind = kindOfLegacyAction(status);
-  if (kind !== 'active' && kind !== 'inactive') throw new WebhookError(400, 'unknown_shape', `PubNub channel webhook has status ${JSON.stringify(status)}: expected "active" or "inactive"`);
+  if (kind !== 'active' && kind !== 'inactive')
+    throw new WebhookError(
+      400,
+      'unknown_shape',
+      `PubNub channel webhook has status ${JSON.stringify(status)}: expected "active" or "inactive"`,
+    );
   const channel = Object.hasOwn(fields, 'channel') ? fields.channel : undefined;
   if (channel === undefined || channel === '') throw new WebhookError(400, 'unknown_shape', 'PubNub channel webhook has no channel field');
   const timestamp = secondsToMs(Object.hasOwn(fields, 'timestamp') ? fields.timestamp : undefined);
-  if (timestamp === undefined) throw new WebhookError(400, 'unknown_shape', 'PubNub channel webhook has no valid timestamp field (Unix seconds)');
+  if (timestamp === undefined)
+    throw new WebhookError(400, 'unknown_shape', 'PubNub channel webhook has no valid timestamp field (Unix seconds)');
   pushEvent({ kind, channel, timestamp, id: contentId(['status', kind, fields.sub_key, channel, fields.timestamp]) }, out);
 }

@@ -13,7 +13,12 @@ const active = [field('sub_key', 'sub-c-1'), field('channel', 'lobby'), field('s
 
 describe('parseMultipart (@fastify/busboy)', () => {
   it('parses PubNub active / inactive fields', async () => {
-    expect({ ...(await parseMultipart(body(active), B)) }).toEqual({ sub_key: 'sub-c-1', channel: 'lobby', status: 'active', timestamp: '1440568311' });
+    expect({ ...(await parseMultipart(body(active), B)) }).toEqual({
+      sub_key: 'sub-c-1',
+      channel: 'lobby',
+      status: 'active',
+      timestamp: '1440568311',
+    });
   });
 
   it('the first value of a repeated field wins; __proto__ is only data on a prototype-less object', async () => {
@@ -34,7 +39,9 @@ describe('parseMultipart (@fastify/busboy)', () => {
   it('rejects an oversized field, too many parts, a file part, an over-long field name', async () => {
     await expect(parseMultipart(body([field('channel', 'x'.repeat(4097))]), B)).rejects.toThrow(/larger than 4096/);
     await expect(parseMultipart(body(Array.from({ length: 17 }, (_, i) => field(`f${i}`, 'v'))), B)).rejects.toThrow(/more than 16/);
-    await expect(parseMultipart(body([['Content-Disposition: form-data; name="f"; filename="a.txt"\r\nContent-Type: text/plain', 'x']]), B)).rejects.toThrow(/file/);
+    await expect(
+      parseMultipart(body([['Content-Disposition: form-data; name="f"; filename="a.txt"\r\nContent-Type: text/plain', 'x']]), B),
+    ).rejects.toThrow(/file/);
     await expect(parseMultipart(body([field('n'.repeat(65), 'v')]), B)).rejects.toThrow(/name/);
   });
 

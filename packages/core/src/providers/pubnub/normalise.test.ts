@@ -7,9 +7,27 @@ import { parseState } from './state.js';
 import { eventTime, secondsToMs } from './time.js';
 
 const json = (value: unknown): DecodedBody => ({ kind: 'json', value });
-const legacy = (over: Record<string, unknown> = {}) => json({ action: 'join', sub_key: 'sub-c-1', channel: 'room', uuid: 'alice', timestamp: 1700000000, occupancy: 2, data: { mood: 'ok' }, ...over });
+const legacy = (over: Record<string, unknown> = {}) =>
+  json({
+    action: 'join',
+    sub_key: 'sub-c-1',
+    channel: 'room',
+    uuid: 'alice',
+    timestamp: 1700000000,
+    occupancy: 2,
+    data: { mood: 'ok' },
+    ...over,
+  });
 const JOINED = 'pubnub.com/schemas/events/presence.user.channel.joined?v=1.0.0';
-const item = (over: Record<string, unknown> = {}) => ({ id: 'e-1', channel: 'room', userId: 'alice', occupancy: 3, subKey: 'sub-c-1', data: { timestamp: '1700000000', precise_timestamp: 1700000000123 }, ...over });
+const item = (over: Record<string, unknown> = {}) => ({
+  id: 'e-1',
+  channel: 'room',
+  userId: 'alice',
+  occupancy: 3,
+  subKey: 'sub-c-1',
+  data: { timestamp: '1700000000', precise_timestamp: 1700000000123 },
+  ...over,
+});
 
 function shapeError(fn: () => unknown): WebhookError {
   try {
@@ -68,11 +86,24 @@ describe('legacy presence webhooks', () => {
   it('interval: an occupancy event, nothing for the store', () => {
     const out = normalisePubNub(json({ action: 'interval', channel: 'room', timestamp: 1700000000, occupancy: 40 }));
     expect(out.presence).toEqual([]);
-    expect(out.channel).toEqual([{ name: 'occupancy', payload: { provider: 'pubnub', channel: 'room', timestamp: 1700000000000, occupancy: 40, metrics: { occupancy: 40 } } }]);
+    expect(out.channel).toEqual([
+      {
+        name: 'occupancy',
+        payload: { provider: 'pubnub', channel: 'room', timestamp: 1700000000000, occupancy: 40, metrics: { occupancy: 40 } },
+      },
+    ]);
   });
 
   it('missing or bad fields are a 400 unknown_shape (the body is the one event)', () => {
-    for (const over of [{ uuid: undefined }, { uuid: '' }, { channel: undefined }, { timestamp: undefined }, { timestamp: 'soon' }, { timestamp: -5 }, { action: 'wave' }]) {
+    for (const over of [
+      { uuid: undefined },
+      { uuid: '' },
+      { channel: undefined },
+      { timestamp: undefined },
+      { timestamp: 'soon' },
+      { timestamp: -5 },
+      { action: 'wave' },
+    ]) {
       const error = shapeError(() => normalisePubNub(legacy(over)));
       expect([error.status, error.code]).toEqual([400, 'unknown_shape']);
     }
@@ -80,10 +111,15 @@ describe('legacy presence webhooks', () => {
 });
 
 describe('multipart channel webhooks', () => {
-  const fields = (over: Record<string, string> = {}): DecodedBody => ({ kind: 'multipart', fields: { sub_key: 'sub-c-1', channel: 'room', status: 'active', timestamp: '1700000000', ...over } });
+  const fields = (over: Record<string, string> = {}): DecodedBody => ({
+    kind: 'multipart',
+    fields: { sub_key: 'sub-c-1', channel: 'room', status: 'active', timestamp: '1700000000', ...over },
+  });
 
   it('active / inactive become channel events in ms', () => {
-    expect(normalisePubNub(fields()).channel).toEqual([{ name: 'channel.active', payload: { provider: 'pubnub', channel: 'room', timestamp: 1700000000000 } }]);
+    expect(normalisePubNub(fields()).channel).toEqual([
+      { name: 'channel.active', payload: { provider: 'pubnub', channel: 'room', timestamp: 1700000000000 } },
+    ]);
     expect(normalisePubNub(fields({ status: 'inactive' })).channel[0]?.name).toBe('channel.inactive');
   });
 
@@ -110,16 +146,25 @@ describe('Events & Actions', () => {
   });
 
   it('state: a JSON string is parsed; in the older form `data` itself is the state', () => {
-    const nested = normalisePubNub(json({ schema: JOINED, data: [item({ data: { timestamp: '1700000000', state: '{"mood":"typing"}' } })] })).presence[0];
+    const nested = normalisePubNub(
+      json({ schema: JOINED, data: [item({ data: { timestamp: '1700000000', state: '{"mood":"typing"}' } })] }),
+    ).presence[0];
     expect(nested?.member.data).toEqual({ mood: 'typing' });
-    const older = normalisePubNub(json({ schema: JOINED, data: [{ id: 'y', channel: 'room', userId: 'bob', data: { mood: 'away' }, timestamp: '1992-01-01T10:00:20.021Z' }] })).presence[0];
+    const older = normalisePubNub(
+      json({
+        schema: JOINED,
+        data: [{ id: 'y', channel: 'room', userId: 'bob', data: { mood: 'away' }, timestamp: '1992-01-01T10:00:20.021Z' }],
+      }),
+    ).presence[0];
     expect(older?.member.data).toEqual({ mood: 'away' });
   });
 
   it('dataSchema, a single item object, and the 2.x envelope are read alike', () => {
     const plain = normalisePubNub(json({ schema: JOINED, data: [item()] }));
     expect(normalisePubNub(json({ dataSchema: JOINED, data: item() }))).toEqual(plain);
-    expect(normalisePubNub(json({ event: { id: 'env', payload: { dataSchema: JOINED, data: [item()] } }, eventsAndActionsMetadata: {} }))).toEqual(plain);
+    expect(
+      normalisePubNub(json({ event: { id: 'env', payload: { dataSchema: JOINED, data: [item()] } }, eventsAndActionsMetadata: {} })),
+    ).toEqual(plain);
   });
 
   it('every presence schema maps to its event kind', () => {
@@ -139,14 +184,31 @@ describe('Events & Actions', () => {
   });
 
   it('channel schemas: active / inactive / occupancy.counted (string occupancy, deltas counted)', () => {
-    const active = normalisePubNub(json({ schema: 'pubnub.com/schemas/events/presence.channel.state.active?v=1.0.0', data: [{ id: 'a', channel: 'room', timestamp: '1992-01-01T10:00:20.021Z' }] }));
-    expect(active.channel).toEqual([{ name: 'channel.active', payload: { provider: 'pubnub', channel: 'room', timestamp: Date.parse('1992-01-01T10:00:20.021Z') } }]);
-    const counted = normalisePubNub(json({ schema: 'pubnub.com/schemas/events/presence.channel.occupancy.counted?v=1.0.0', data: [{ id: 'o', channel: 'room', occupancy: '3', timestamp: '1992-01-01T10:00:20.021Z', usersJoined: ['a', 'b'], usersLeft: [] }] }));
-    expect(counted.channel[0]).toMatchObject({ name: 'occupancy', payload: { occupancy: 3, metrics: { occupancy: 3, joined: 2, left: 0 } } });
+    const active = normalisePubNub(
+      json({
+        schema: 'pubnub.com/schemas/events/presence.channel.state.active?v=1.0.0',
+        data: [{ id: 'a', channel: 'room', timestamp: '1992-01-01T10:00:20.021Z' }],
+      }),
+    );
+    expect(active.channel).toEqual([
+      { name: 'channel.active', payload: { provider: 'pubnub', channel: 'room', timestamp: Date.parse('1992-01-01T10:00:20.021Z') } },
+    ]);
+    const counted = normalisePubNub(
+      json({
+        schema: 'pubnub.com/schemas/events/presence.channel.occupancy.counted?v=1.0.0',
+        data: [{ id: 'o', channel: 'room', occupancy: '3', timestamp: '1992-01-01T10:00:20.021Z', usersJoined: ['a', 'b'], usersLeft: [] }],
+      }),
+    );
+    expect(counted.channel[0]).toMatchObject({
+      name: 'occupancy',
+      payload: { occupancy: 3, metrics: { occupancy: 3, joined: 2, left: 0 } },
+    });
   });
 
   it('bad items are problems (ItemProblem invalid_item, with their index); the rest stands', () => {
-    const out = normalisePubNub(json({ schema: JOINED, data: [item({ userId: undefined }), 7, item({ id: 'ok' }), item({ channel: '' }), item({ data: {} })] }));
+    const out = normalisePubNub(
+      json({ schema: JOINED, data: [item({ userId: undefined }), 7, item({ id: 'ok' }), item({ channel: '' }), item({ data: {} })] }),
+    );
     expect(out.presence.map((e) => e.order.id)).toEqual(['ok']);
     expect(out.problems.map((p) => [p.name, p.code, p.details?.index])).toEqual([
       ['ItemProblem', 'invalid_item', 0],
@@ -164,7 +226,12 @@ describe('Events & Actions', () => {
   });
 
   it('unknown schema, no schema, no data: 400 unknown_shape', () => {
-    for (const body of [{ schema: 'pubnub.com/schemas/events/presence.user.channel.waved?v=1.0.0', data: [] }, { data: [item()] }, { schema: JOINED }, { schema: JOINED, data: 'x' }]) {
+    for (const body of [
+      { schema: 'pubnub.com/schemas/events/presence.user.channel.waved?v=1.0.0', data: [] },
+      { data: [item()] },
+      { schema: JOINED },
+      { schema: JOINED, data: 'x' },
+    ]) {
       expect(shapeError(() => normalisePubNub(json(body))).code).toBe('unknown_shape');
     }
     expect(shapeError(() => normalisePubNub(json([1]))).code).toBe('unknown_shape');

@@ -17,7 +17,8 @@ export function normalisePubNub(body: DecodedBody): Normalised {
     return out;
   }
   const value = body.kind === 'json' ? body.value : undefined;
-  if (!isRecord(value)) throw new WebhookError(400, 'unknown_shape', 'A PubNub webhook body must be a JSON object or a multipart/form-data channel webhook');
+  if (!isRecord(value))
+    throw new WebhookError(400, 'unknown_shape', 'A PubNub webhook body must be a JSON object or a multipart/form-data channel webhook');
   if (value.action !== undefined) normaliseLegacyJson(value, out);
   else normaliseEventsAndActions(value, out);
   return out;

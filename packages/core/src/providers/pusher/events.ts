@@ -10,7 +10,14 @@ export type PusherEventName = 'member_added' | 'member_removed' | 'channel_occup
  * serial / index, so two Pusher events compare by both); at an equal key member_removed wins (rank).
  * `id` (the dedupe key) is the body's digest and the index: a retry resends the same body.
  */
-export function pusherPresenceEvent(name: 'member_added' | 'member_removed', channel: string, userId: string, timeMs: number, index: number, bodyDigest: string): PresenceEvent {
+export function pusherPresenceEvent(
+  name: 'member_added' | 'member_removed',
+  channel: string,
+  userId: string,
+  timeMs: number,
+  index: number,
+  bodyDigest: string,
+): PresenceEvent {
   const present = name === 'member_added';
   const event: PresenceEvent = {
     provider: 'pusher',

@@ -32,7 +32,13 @@ export interface PusherContext {
 export function createPusherProvider(options: PusherOptions, context: PusherContext): Provider {
   const keyring = pusherKeyring(options.keys);
   const first = options.keys[0];
-  const restConfig = (appId: string, credentials: PusherKey): PusherRestConfig => ({ baseUrl: context.restBaseUrl, appId, credentials, timeoutMs: context.restTimeoutMs, now: context.now });
+  const restConfig = (appId: string, credentials: PusherKey): PusherRestConfig => ({
+    baseUrl: context.restBaseUrl,
+    appId,
+    credentials,
+    timeoutMs: context.restTimeoutMs,
+    now: context.now,
+  });
   return {
     name: 'pusher',
     presents: (request) => pusherPresents(request.headers),

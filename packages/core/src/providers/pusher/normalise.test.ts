@@ -7,7 +7,13 @@ const run = (value: unknown, bytes = raw(value)) => normalisePusher({ kind: 'jso
 
 describe('normalisePusher', () => {
   it('member_added / member_removed: member = user, no connectionId, order time_ms then index, id = body digest + index', () => {
-    const body = { time_ms: 1000, events: [{ name: 'member_added', channel: 'presence-a', user_id: 'u1' }, { name: 'member_removed', channel: 'presence-a', user_id: 'u2' }] };
+    const body = {
+      time_ms: 1000,
+      events: [
+        { name: 'member_added', channel: 'presence-a', user_id: 'u1' },
+        { name: 'member_removed', channel: 'presence-a', user_id: 'u2' },
+      ],
+    };
     const out = run(body);
     expect(out.problems).toEqual([]);
     expect(out.presence.map((e) => [e.memberKey, e.present, e.member, e.reason, e.order.ts, e.order.index])).toEqual([
@@ -23,9 +29,21 @@ describe('normalisePusher', () => {
   });
 
   it('orders by time_ms, then index; at an equal key member_removed wins', () => {
-    const [early, late] = run({ time_ms: 5, events: [{ name: 'member_removed', channel: 'c', user_id: 'u' }, { name: 'member_added', channel: 'c', user_id: 'u' }] }).presence;
+    const [early, late] = run({
+      time_ms: 5,
+      events: [
+        { name: 'member_removed', channel: 'c', user_id: 'u' },
+        { name: 'member_added', channel: 'c', user_id: 'u' },
+      ],
+    }).presence;
     expect(compareOrder(late!.order, early!.order)).toBeGreaterThan(0);
-    const older = run({ time_ms: 4, events: [{ name: 'member_added', channel: 'c', user_id: 'u' }, { name: 'member_added', channel: 'c', user_id: 'u' }] }).presence[1];
+    const older = run({
+      time_ms: 4,
+      events: [
+        { name: 'member_added', channel: 'c', user_id: 'u' },
+        { name: 'member_added', channel: 'c', user_id: 'u' },
+      ],
+    }).presence[1];
     expect(compareOrder(early!.order, older!.order)).toBeGreaterThan(0);
     const added = run({ time_ms: 9, events: [{ name: 'member_added', channel: 'c', user_id: 'u' }] }).presence[0];
     const removed = run({ time_ms: 9, events: [{ name: 'member_removed', channel: 'c', user_id: 'u' }] }).presence[0];
@@ -54,7 +72,10 @@ describe('normalisePusher', () => {
   });
 
   it('a malformed event is an item problem, the rest stands; a body without time_ms / events is a 400', () => {
-    const out = run({ time_ms: 1, events: [{ name: 'member_added', channel: 'c' }, null, { name: 'member_added', channel: 'c', user_id: 'ok' }] });
+    const out = run({
+      time_ms: 1,
+      events: [{ name: 'member_added', channel: 'c' }, null, { name: 'member_added', channel: 'c', user_id: 'ok' }],
+    });
     expect(out.presence.map((e) => e.memberKey)).toEqual(['ok']);
     expect(out.problems.map((p) => p.code)).toEqual(['invalid_item', 'invalid_item']);
     expect(() => run({ events: [] })).toThrow(/time_ms/);

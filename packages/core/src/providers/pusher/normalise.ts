@@ -39,14 +39,18 @@ export function normalisePusher(body: DecodedBody, raw: Uint8Array): Normalised 
     const { name, channel } = item;
     if (name === 'member_added' || name === 'member_removed') {
       if (!nonEmpty(channel) || !nonEmpty(item.user_id)) {
-        out.problems.push(new ItemProblem('invalid_item', `Pusher ${name} event ${index} needs a "channel" and a "user_id" (non-empty strings)`, { index }));
+        out.problems.push(
+          new ItemProblem('invalid_item', `Pusher ${name} event ${index} needs a "channel" and a "user_id" (non-empty strings)`, { index }),
+        );
         return;
       }
       digest ??= bodyDigest(raw);
       out.presence.push(pusherPresenceEvent(name, channel, item.user_id, timeMs, index, digest));
     } else if (name === 'channel_occupied' || name === 'channel_vacated') {
       if (!nonEmpty(channel)) {
-        out.problems.push(new ItemProblem('invalid_item', `Pusher ${name} event ${index} needs a "channel" (a non-empty string)`, { index }));
+        out.problems.push(
+          new ItemProblem('invalid_item', `Pusher ${name} event ${index} needs a "channel" (a non-empty string)`, { index }),
+        );
         return;
       }
       out.channel.push(pusherChannelEvent(name, channel, timeMs));

@@ -26,9 +26,14 @@ export function verifyPusher(input: Pick<RequestView, 'headers' | 'body'>, keyri
   if (key === undefined) throw new WebhookError(401, 'unauthorized', missingPusherCredential(keyring));
   const secrets = keyring.secrets.get(key);
   if (secrets === undefined) {
-    throw new WebhookError(401, 'unauthorized', `X-Pusher-Key names a key this receiver does not have; it has ${quoted(keyring.names)}: add the key / secret pair to pusher.keys`);
+    throw new WebhookError(
+      401,
+      'unauthorized',
+      `X-Pusher-Key names a key this receiver does not have; it has ${quoted(keyring.names)}: add the key / secret pair to pusher.keys`,
+    );
   }
-  if (signature === undefined) throw new WebhookError(401, 'unauthorized', 'Missing X-Pusher-Signature: Pusher signs every webhook; is this request from Pusher?');
+  if (signature === undefined)
+    throw new WebhookError(401, 'unauthorized', 'Missing X-Pusher-Signature: Pusher signs every webhook; is this request from Pusher?');
   const presented = signature.trim();
   const bytes = HEX_SHA256.test(presented) ? Buffer.from(presented, 'hex') : undefined;
   let ok = false;

@@ -58,7 +58,14 @@ export async function ablyBatchPresence(
   onSnapshot: (snapshot: Snapshot) => void | Promise<void>,
 ): Promise<AblyBatchResult> {
   const headers = { authorization: basicAuthorization(options.key), 'x-ably-version': ABLY_VERSION };
-  const single = ablySource({ key: options.key, baseUrl: options.baseUrl, timeoutMs: budget.timeoutMs, cipherKey: options.cipherKey, now: options.now, fetch: (input) => budget.fetchJson(input) });
+  const single = ablySource({
+    key: options.key,
+    baseUrl: options.baseUrl,
+    timeoutMs: budget.timeoutMs,
+    cipherKey: options.cipherKey,
+    now: options.now,
+    fetch: (input) => budget.fetchJson(input),
+  });
   const result: AblyBatchResult = { snapshots: 0, alone: 0, failures: [] };
   const batchable: string[] = [];
   const comma: string[] = [];
@@ -93,7 +100,13 @@ export async function ablyBatchPresence(
         onSend: () => void (time = options.now()),
       });
       items = ablyBatchItems(answer.json);
-      if (items === undefined) throw new ResyncError('ably', describeChannels(chunk.names), 'the batch presence answer is neither a batch result nor an array of channel results', { status: answer.status });
+      if (items === undefined)
+        throw new ResyncError(
+          'ably',
+          describeChannels(chunk.names),
+          'the batch presence answer is neither a batch result nor an array of channel results',
+          { status: answer.status },
+        );
     } catch (error) {
       if (budget.aborted) throw error;
       const failure = asResyncError('ably', describeChannels(chunk.names), error);

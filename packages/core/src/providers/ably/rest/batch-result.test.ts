@@ -18,7 +18,10 @@ describe('ablyBatchItems', () => {
   });
 
   it('reads a plain array of per-channel results', () => {
-    const items = ablyBatchItems([{ channel: 'room 1', presence: [] }, { channel: 'x', error: { code: 50000 } }]);
+    const items = ablyBatchItems([
+      { channel: 'room 1', presence: [] },
+      { channel: 'x', error: { code: 50000 } },
+    ]);
     expect(items?.get('room 1')).toEqual({ presence: [] });
     expect(items?.get('x')).toEqual({ error: { message: 'an error without a message' } });
   });
@@ -34,7 +37,10 @@ describe('ablyBatchItems', () => {
 
 describe('ablyChannelIds', () => {
   it('reads names, { channelId } and { name } entries and counts the rest', () => {
-    expect(ablyChannelIds(['a', { channelId: 'b', status: {} }, { name: 'c' }, 7, { id: 'd' }, ''])).toEqual({ ids: ['a', 'b', 'c'], invalid: 3 });
+    expect(ablyChannelIds(['a', { channelId: 'b', status: {} }, { name: 'c' }, 7, { id: 'd' }, ''])).toEqual({
+      ids: ['a', 'b', 'c'],
+      invalid: 3,
+    });
     expect(ablyChannelIds({ channels: [] })).toBeUndefined();
   });
 });

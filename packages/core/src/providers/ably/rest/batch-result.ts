@@ -46,7 +46,16 @@ export function ablyChannelIds(json: unknown): { ids: string[]; invalid: number 
   const ids: string[] = [];
   let invalid = 0;
   for (const entry of json) {
-    const id = typeof entry === 'string' ? entry : isRecord(entry) ? (typeof entry.channelId === 'string' ? entry.channelId : typeof entry.name === 'string' ? entry.name : undefined) : undefined;
+    const id =
+      typeof entry === 'string'
+        ? entry
+        : isRecord(entry)
+          ? typeof entry.channelId === 'string'
+            ? entry.channelId
+            : typeof entry.name === 'string'
+              ? entry.name
+              : undefined
+          : undefined;
     if (id === undefined || id === '') invalid++;
     else ids.push(id);
   }

@@ -51,12 +51,14 @@ export async function ablyEnumerate(options: AblyEnumerateOptions, budget: Reque
       complete = false;
       break;
     }
-    if (seen.has(url)) throw new ResyncError('ably', ALL_CHANNELS, `the channel enumeration links back to a page it already gave (after ${pages} pages)`);
+    if (seen.has(url))
+      throw new ResyncError('ably', ALL_CHANNELS, `the channel enumeration links back to a page it already gave (after ${pages} pages)`);
     seen.add(url);
     const answer = await budget.fetchJson({ provider: 'ably', channel: ALL_CHANNELS, url, headers, describeError: ablyErrorMessage });
     pages++;
     const page = ablyChannelIds(answer.json);
-    if (page === undefined) throw new ResyncError('ably', ALL_CHANNELS, 'the channel enumeration answer is not an array', { status: answer.status });
+    if (page === undefined)
+      throw new ResyncError('ably', ALL_CHANNELS, 'the channel enumeration answer is not an array', { status: answer.status });
     if (page.invalid > 0) complete = false;
     for (const id of page.ids) channels.add(id);
     try {

@@ -52,7 +52,8 @@ export function ablySource(options: AblySourceOptions): SnapshotSource {
         describeError: ablyErrorMessage,
       });
       const page = ablyPresencePage(answer.json, channel, options.cipherKey, problems);
-      if (page === undefined) throw new ResyncError('ably', channel, `the presence answer is not an array of presence messages`, { status: answer.status });
+      if (page === undefined)
+        throw new ResyncError('ably', channel, `the presence answer is not an array of presence messages`, { status: answer.status });
       for (const event of page.events) events.push(event);
       invalid += page.invalid;
       try {

@@ -17,8 +17,16 @@ export interface AblySweepOptions {
  * Ably's whole-app sweep: the active channels (`GET /channels?by=id`, paged), together with the
  * store's, each channel's presence by batch (`GET /presence?channels=`, 100 a request).
  */
-export async function ablySweep(options: AblySweepOptions, known: readonly string[], budget: RequestBudget, hooks: SweepHooks): Promise<RestSweep> {
-  const listing = await ablyEnumerate({ baseUrl: options.baseUrl, key: options.key, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) }, budget);
+export async function ablySweep(
+  options: AblySweepOptions,
+  known: readonly string[],
+  budget: RequestBudget,
+  hooks: SweepHooks,
+): Promise<RestSweep> {
+  const listing = await ablyEnumerate(
+    { baseUrl: options.baseUrl, key: options.key, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) },
+    budget,
+  );
   const channels = new Set([...listing.channels, ...known]);
   hooks.onTotal(channels.size);
   const batch = await ablyBatchPresence(options, channels, budget, (snapshot) => hooks.onSnapshot(snapshot));

@@ -3,7 +3,16 @@ import { hereNowChannels } from './here-now-channels.js';
 
 describe('hereNowChannels', () => {
   it('reads payload.channels of the global and multi-channel answer', () => {
-    const body = { status: 200, message: 'OK', payload: { total_channels: 2, total_occupancy: 3, channels: { 'a b': { occupancy: 1, uuids: ['u1'] }, 'c:d': { occupancy: 2, uuids: [{ uuid: 'u2', state: { x: 1 } }, 'u3'] } } }, service: 'Presence' };
+    const body = {
+      status: 200,
+      message: 'OK',
+      payload: {
+        total_channels: 2,
+        total_occupancy: 3,
+        channels: { 'a b': { occupancy: 1, uuids: ['u1'] }, 'c:d': { occupancy: 2, uuids: [{ uuid: 'u2', state: { x: 1 } }, 'u3'] } },
+      },
+      service: 'Presence',
+    };
     const entries = hereNowChannels(body);
     expect([...(entries?.keys() ?? [])]).toEqual(['a b', 'c:d']);
     expect(entries?.get('a b')).toEqual({ occupancy: 1, uuids: ['u1'] });
@@ -11,7 +20,11 @@ describe('hereNowChannels', () => {
 
   it('reads an answer without channels as no channel listed, and the single-channel shape only when told the channel', () => {
     expect(hereNowChannels({ status: 200, payload: { total_channels: 0, total_occupancy: 0 } })?.size).toBe(0);
-    expect(hereNowChannels({ status: 200, occupancy: 1, uuids: ['u1'] }, 'room')?.get('room')).toEqual({ status: 200, occupancy: 1, uuids: ['u1'] });
+    expect(hereNowChannels({ status: 200, occupancy: 1, uuids: ['u1'] }, 'room')?.get('room')).toEqual({
+      status: 200,
+      occupancy: 1,
+      uuids: ['u1'],
+    });
     expect(hereNowChannels({ status: 200, occupancy: 1, uuids: ['u1'] })).toBeUndefined();
   });
 

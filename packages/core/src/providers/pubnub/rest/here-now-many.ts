@@ -61,7 +61,11 @@ function snapshotOf(channel: string, entry: unknown, time: number): Snapshot | R
  * pubnubMultiHereNow, or takes them as empty. Rejects with a ResyncError when the request fails
  * (after the budget's retries) or the answer has another shape.
  */
-export async function pubnubGlobalHereNow(options: PubNubHereNowOptions, budget: RequestBudget, onSnapshot: (snapshot: Snapshot) => void | Promise<void>): Promise<PubNubGlobalResult> {
+export async function pubnubGlobalHereNow(
+  options: PubNubHereNowOptions,
+  budget: RequestBudget,
+  onSnapshot: (snapshot: Snapshot) => void | Promise<void>,
+): Promise<PubNubGlobalResult> {
   let time = options.now() - HERE_NOW_CACHE_MS;
   const answer = await budget.fetchJson({
     provider: 'pubnub',
@@ -72,7 +76,8 @@ export async function pubnubGlobalHereNow(options: PubNubHereNowOptions, budget:
     onSend: () => void (time = options.now() - HERE_NOW_CACHE_MS),
   });
   const entries = hereNowChannels(answer.json);
-  if (entries === undefined) throw new ResyncError('pubnub', ALL_CHANNELS, 'the global Here Now answer has no "payload.channels" object', { status: answer.status });
+  if (entries === undefined)
+    throw new ResyncError('pubnub', ALL_CHANNELS, 'the global Here Now answer has no "payload.channels" object', { status: answer.status });
   const listed: string[] = [];
   for (const [channel, entry] of entries) {
     const snapshot = snapshotOf(channel, entry, time);
@@ -102,7 +107,10 @@ export async function pubnubMultiHereNow(
   const plain: string[] = [];
   const comma: string[] = [];
   for (const channel of new Set(channels)) (channel.includes(',') ? comma : plain).push(channel);
-  const chunks = [...chunkNames(plain, PUBNUB_MULTI_CHANNELS, MAX_ENCODED_LIST), ...comma.map((name) => ({ names: [name], encoded: encodeURIComponent(name) }))];
+  const chunks = [
+    ...chunkNames(plain, PUBNUB_MULTI_CHANNELS, MAX_ENCODED_LIST),
+    ...comma.map((name) => ({ names: [name], encoded: encodeURIComponent(name) })),
+  ];
 
   const ask = async (chunk: NameChunk) => {
     const label = describeChannels(chunk.names);
@@ -118,7 +126,8 @@ export async function pubnubMultiHereNow(
         onSend: () => void (time = options.now() - HERE_NOW_CACHE_MS),
       });
       entries = hereNowChannels(answer.json, chunk.names.length === 1 ? chunk.names[0] : undefined);
-      if (entries === undefined) throw new ResyncError('pubnub', label, 'the Here Now answer has neither "payload.channels" nor "uuids"', { status: answer.status });
+      if (entries === undefined)
+        throw new ResyncError('pubnub', label, 'the Here Now answer has neither "payload.channels" nor "uuids"', { status: answer.status });
     } catch (error) {
       if (budget.aborted) throw error;
       const failure = asResyncError('pubnub', label, error);
@@ -127,7 +136,10 @@ export async function pubnubMultiHereNow(
     }
     for (const channel of chunk.names) {
       const entry = entries.get(channel);
-      const snapshot: Snapshot | ResyncError = entry === undefined ? { provider: 'pubnub', channel, time, events: [], complete: true, problems: [] } : snapshotOf(channel, entry, time);
+      const snapshot: Snapshot | ResyncError =
+        entry === undefined
+          ? { provider: 'pubnub', channel, time, events: [], complete: true, problems: [] }
+          : snapshotOf(channel, entry, time);
       if (snapshot instanceof ResyncError) {
         result.failures.push({ channel, error: snapshot });
         continue;

@@ -18,7 +18,14 @@ export interface HereNowMembers {
 export function hereNowEvent(channel: string, uuid: string, state: unknown, time: number): PresenceEvent {
   const member: PresenceEvent['member'] = { clientId: uuid, timestamp: time };
   if (state !== undefined) member.data = state;
-  return { provider: 'pubnub', channel, memberKey: uuid, present: true, member, order: { ts: time, serial: -1, index: -1, rank: RANK.present, id: `here-now:${time}:${uuid}` } };
+  return {
+    provider: 'pubnub',
+    channel,
+    memberKey: uuid,
+    present: true,
+    member,
+    order: { ts: time, serial: -1, index: -1, rank: RANK.present, id: `here-now:${time}:${uuid}` },
+  };
 }
 
 /**

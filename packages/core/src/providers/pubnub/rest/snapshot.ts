@@ -32,7 +32,8 @@ export function pubnubSource(options: PubNubSourceOptions): SnapshotSource {
       describeError: pubnubErrorMessage,
     });
     const members = hereNowMembers(answer.json, channel, time);
-    if (members === undefined) throw new ResyncError('pubnub', channel, 'the Here Now answer has no "uuids" array', { status: answer.status });
+    if (members === undefined)
+      throw new ResyncError('pubnub', channel, 'the Here Now answer has no "uuids" array', { status: answer.status });
     return { provider: 'pubnub', channel, time, events: members.events, complete: members.complete, problems: members.problems };
   };
 }

@@ -7,7 +7,12 @@ import { pubnubGlobalHereNow, pubnubMultiHereNow } from './here-now-many.js';
  * PubNub's whole-app sweep: one global Here Now for every occupied channel, then the store's other
  * channels by multi-channel Here Now (an empty channel is not listed globally: its members left).
  */
-export async function pubnubSweep(options: PubNubHereNowOptions, known: readonly string[], budget: RequestBudget, hooks: SweepHooks): Promise<RestSweep> {
+export async function pubnubSweep(
+  options: PubNubHereNowOptions,
+  known: readonly string[],
+  budget: RequestBudget,
+  hooks: SweepHooks,
+): Promise<RestSweep> {
   let done = 0;
   const global = await pubnubGlobalHereNow(options, budget, async (snapshot) => {
     done++;

@@ -16,7 +16,9 @@ describe('Pusher REST answers', () => {
   });
 
   it('channels: name and user_count; entries without a count are left out', () => {
-    expect(pusherChannelCounts({ channels: { 'presence-a': { user_count: 2 }, 'presence-b': {}, 'presence-c': { user_count: 0 } } })).toEqual([
+    expect(
+      pusherChannelCounts({ channels: { 'presence-a': { user_count: 2 }, 'presence-b': {}, 'presence-c': { user_count: 0 } } }),
+    ).toEqual([
       { channel: 'presence-a', userCount: 2 },
       { channel: 'presence-c', userCount: 0 },
     ]);

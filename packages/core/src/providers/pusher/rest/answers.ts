@@ -5,7 +5,14 @@ import { count, isRecord } from '../../../values.js';
 
 /** A snapshot member of Pusher: present as of the snapshot time, rank 0, an id stable for that snapshot. */
 export function pusherUserEvent(channel: string, userId: string, time: number): PresenceEvent {
-  return { provider: 'pusher', channel, memberKey: userId, present: true, member: { clientId: userId, timestamp: time }, order: { ts: time, serial: -1, index: -1, rank: RANK.present, id: `users:${time}:${userId}` } };
+  return {
+    provider: 'pusher',
+    channel,
+    memberKey: userId,
+    present: true,
+    member: { clientId: userId, timestamp: time },
+    order: { ts: time, serial: -1, index: -1, rank: RANK.present, id: `users:${time}:${userId}` },
+  };
 }
 
 export interface PusherUsers {

@@ -30,7 +30,13 @@ export interface PusherEnumeration {
 
 const ALL_CHANNELS = '(presence channels)';
 
-async function signedGet(config: PusherRestConfig, path: string, params: Record<string, string>, channel: string, signal: AbortSignal | undefined) {
+async function signedGet(
+  config: PusherRestConfig,
+  path: string,
+  params: Record<string, string>,
+  channel: string,
+  signal: AbortSignal | undefined,
+) {
   const query = signedQuery('GET', path, params, config.credentials, config.now());
   return (config.fetch ?? fetchJson)({
     provider: 'pusher',
@@ -54,7 +60,8 @@ function appPath(config: PusherRestConfig): string {
  */
 export function pusherSnapshot(config: PusherRestConfig): SnapshotSource {
   return async (channel, signal) => {
-    if (!isPusherChannelName(channel)) throw new ResyncError('pusher', channel, 'not a Pusher channel name (letters, digits and _ - = @ , . ; only)');
+    if (!isPusherChannelName(channel))
+      throw new ResyncError('pusher', channel, 'not a Pusher channel name (letters, digits and _ - = @ , . ; only)');
     const time = config.now();
     const answer = await signedGet(config, `${appPath(config)}/channels/${channel}/users`, {}, channel, signal);
     const users = pusherUsers(answer.json, channel, time);
@@ -70,8 +77,15 @@ export function pusherSnapshot(config: PusherRestConfig): SnapshotSource {
  */
 export async function pusherEnumerate(config: PusherRestConfig, signal?: AbortSignal): Promise<PusherEnumeration> {
   const time = config.now();
-  const answer = await signedGet(config, `${appPath(config)}/channels`, { filter_by_prefix: 'presence-', info: 'user_count' }, ALL_CHANNELS, signal);
+  const answer = await signedGet(
+    config,
+    `${appPath(config)}/channels`,
+    { filter_by_prefix: 'presence-', info: 'user_count' },
+    ALL_CHANNELS,
+    signal,
+  );
   const channels = pusherChannelCounts(answer.json);
-  if (channels === undefined) throw new ResyncError('pusher', ALL_CHANNELS, 'the channels answer has no "channels" object', { status: answer.status });
+  if (channels === undefined)
+    throw new ResyncError('pusher', ALL_CHANNELS, 'the channels answer has no "channels" object', { status: answer.status });
   return { time, channels };
 }

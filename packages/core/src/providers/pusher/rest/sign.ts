@@ -12,8 +12,19 @@ export interface PusherCredentials {
  * form the string `METHOD\nPATH\nQUERY`, whose hex HMAC-SHA256 with the secret is `auth_signature`.
  * Returns the query string to send (values percent-encoded; they are signed as they are). Pure.
  */
-export function signedQuery(method: string, path: string, params: Readonly<Record<string, string>>, credentials: PusherCredentials, nowMs: number): string {
-  const all: Record<string, string> = { ...params, auth_key: credentials.key, auth_timestamp: String(Math.floor(nowMs / 1000)), auth_version: '1.0' };
+export function signedQuery(
+  method: string,
+  path: string,
+  params: Readonly<Record<string, string>>,
+  credentials: PusherCredentials,
+  nowMs: number,
+): string {
+  const all: Record<string, string> = {
+    ...params,
+    auth_key: credentials.key,
+    auth_timestamp: String(Math.floor(nowMs / 1000)),
+    auth_version: '1.0',
+  };
   const names = Object.keys(all).sort();
   const signed = names.map((name) => `${name}=${all[name]}`).join('&');
   const signature = createHmac('sha256', credentials.secret).update(`${method.toUpperCase()}\n${path}\n${signed}`).digest('hex');

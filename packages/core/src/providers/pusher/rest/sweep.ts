@@ -10,7 +10,12 @@ import { pusherEnumerate, pusherSnapshot } from './client.js';
  * store's, then each channel's users (Pusher has no batch presence: one request a channel, at most
  * `budget.concurrency` at once).
  */
-export async function pusherSweep(config: PusherRestConfig, known: readonly string[], budget: RequestBudget, hooks: SweepHooks): Promise<RestSweep> {
+export async function pusherSweep(
+  config: PusherRestConfig,
+  known: readonly string[],
+  budget: RequestBudget,
+  hooks: SweepHooks,
+): Promise<RestSweep> {
   const through = { ...config, fetch: (input: Parameters<RequestBudget['fetchJson']>[0]) => budget.fetchJson(input) };
   const listing = await pusherEnumerate(through);
   const channels = [...new Set([...listing.channels.map((c) => c.channel), ...known])];
