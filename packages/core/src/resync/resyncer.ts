@@ -357,8 +357,8 @@ export class Resyncer {
       const provider = this.byName.get(target.provider);
       throw new ResyncError(target.provider, '*', provider?.restMissing ?? `${target.provider} is not configured`);
     }
-    const name = target.provider === undefined ? 'reconcile' : `reconcile:${target.provider}`;
-    const outcome = await runOncePerFleet(this.port.store, name, { signal: this.abort.signal }, (signal) =>
+    // One lease for every reconcile, whole or of one provider: two never sweep a provider at once across the fleet.
+    const outcome = await runOncePerFleet(this.port.store, 'reconcile', { signal: this.abort.signal }, (signal) =>
       this.reconcileHere(providers, signal),
     );
     if (outcome.ran) return { ...outcome.value, durationMs: this.port.now() - started };
