@@ -17,7 +17,6 @@ import { ChannelBook } from './channel-book.js';
 import { CheckScheduler } from './check-scheduler.js';
 import { detectDrift } from './drift.js';
 import type { ResolvedResyncOptions } from './options.js';
-import type { RunMode } from './rate-limit.js';
 import { RateLimiter } from './rate-limit.js';
 import { isMemberOf, listedCount, ownMembers, repairEvents, watermarkOf } from './repair.js';
 import { reconcileProvider } from './reconcile.js';
@@ -148,7 +147,7 @@ export class Resyncer {
             `resync("${channel}"): no event of this channel was seen and it holds no member: pass { provider: ${names} }`,
           );
         }
-        return this.run(channel, provider, 'repair', false);
+        return this.run(channel, provider);
       })(),
     );
   }
@@ -230,29 +229,24 @@ export class Resyncer {
     return promise;
   }
 
-  /** One snapshot request per channel per window; `reportDrift` makes the run itself a detection (periodic sweeps). */
-  private run(channel: string, provider: ProviderName, mode: RunMode, reportDrift: boolean): Promise<ResyncResult> {
-    return this.limiter.run(`${provider}\u0000${channel}`, mode, () => this.track(this.execute(channel, provider, mode, reportDrift)));
+  /** One repair of a channel per window (resync.minIntervalMs): a call inside it gets the running or last result. */
+  private run(channel: string, provider: ProviderName): Promise<ResyncResult> {
+    return this.limiter.run(`${provider}\u0000${channel}`, 'repair', () => this.track(this.execute(channel, provider)));
   }
 
-  private async execute(channel: string, provider: ProviderName, mode: RunMode, reportDrift: boolean): Promise<ResyncResult> {
+  private async execute(channel: string, provider: ProviderName): Promise<ResyncResult> {
     try {
       const rest = this.byName.get(provider);
       if (rest?.rest === undefined) throw new ResyncError(provider, channel, rest?.restMissing ?? `${provider} is not configured`);
       const snapshot = await rest.rest.snapshot(channel, this.abort.signal);
       for (const problem of snapshot.problems) this.port.report(problem);
       let stored = 0;
-      let changes: PresenceChange[] = [];
-      if (mode === 'repair') {
-        changes = await this.port.applyInQueue(async () => {
-          const members = ownMembers(await this.port.store.members(channel), snapshot);
-          stored = members.length;
-          return { events: repairEvents(snapshot, members), watermarks: watermarkOf(snapshot) };
-        });
-        if (snapshot.complete) this.noteRepaired(channel, provider, snapshot.time);
-      } else {
-        stored = ownMembers(await this.port.store.members(channel), snapshot).length;
-      }
+      const changes = await this.port.applyInQueue(async () => {
+        const members = ownMembers(await this.port.store.members(channel), snapshot);
+        stored = members.length;
+        return { events: repairEvents(snapshot, members), watermarks: watermarkOf(snapshot) };
+      });
+      if (snapshot.complete) this.noteRepaired(channel, provider, snapshot.time);
       const result: ResyncResult = {
         channel,
         provider,
@@ -262,7 +256,6 @@ export class Resyncer {
         changes,
         complete: snapshot.complete,
       };
-      if (reportDrift) this.reportSnapshotDrift(result);
       this.port.resynced?.(provider, channel, result);
       return result;
     } catch (error) {
@@ -271,22 +264,6 @@ export class Resyncer {
       if (!this.closed) this.port.report(failure);
       throw failure;
     }
-  }
-
-  /**
-   * A periodic sweep's verdict. A repair drifted when it changed something; a detect-only run when
-   * the counts differ, unless an event newer than the snapshot is known (then the snapshot proves nothing).
-   */
-  private reportSnapshotDrift(result: ResyncResult): void {
-    const { channel, provider, reported, stored } = result;
-    const now = this.port.now();
-    if (result.changes.length > 0) {
-      this.port.drift({ channel, provider, reported, stored, timestamp: now });
-      return;
-    }
-    if ((this.book.get(channel)?.lastEventAt ?? Number.NEGATIVE_INFINITY) > result.snapshotTime) return;
-    const drift = detectDrift({ channel, provider, reported, stored, now });
-    if (drift !== undefined && result.complete) this.port.drift(drift);
   }
 
   /** The debounced check of a channel's reported figure against the store's count. */
@@ -308,7 +285,7 @@ export class Resyncer {
         // Inside the rate limit's window the last repair would be reused: look again once a new one may run.
         const wait = this.limiter.waitFor(key, 'repair');
         if (wait > 0) this.scheduler?.defer(channel, wait);
-        else this.run(channel, provider, 'repair', false).catch(() => undefined); // reported by execute
+        else this.run(channel, provider).catch(() => undefined); // reported by execute
       }
       this.port.drift(drift);
     } catch (error) {
