@@ -1,20 +1,14 @@
-import type { PubNubBuiltRequest } from '../pubnub-builders.js';
 import type { SecretOptions } from '../secret-options.js';
 import type { PubNubDelivery } from '../pubnub-deliveries.js';
 import { PUBNUB_MAX_ATTEMPTS, PUBNUB_RESEND_DELAY_MS, pubnubDeliveries } from '../pubnub-deliveries.js';
-import type { PubNubHistoryEntry } from '../pubnub-history.js';
 import type { StreamContext } from './context.js';
 import { sendCounted } from './context.js';
+import type { Job } from './jobs.js';
+import { playJobs } from './jobs.js';
 import { isSuccess } from './stats.js';
 
 /** How late a webhook leaves PubNub after its event, at most (simulated ms): deliveries overtake each other. */
 export const PUBNUB_MAX_NETWORK_DELAY_MS = 1000;
-
-/** One webhook and its fate: how many of its first answers get lost (PubNub then resends the same bytes). */
-interface Job {
-  first: PubNubDelivery;
-  lostAnswers: number;
-}
 
 /**
  * Deliver a PubNub history the way PubNub does: each event as a legacy webhook (JSON; multipart for
@@ -26,35 +20,16 @@ interface Job {
  */
 export async function deliverPubNub(ctx: StreamContext, secret: SecretOptions): Promise<void> {
   const entries = ctx.history.pubnub?.entries ?? [];
-  const indexOf = new Map<PubNubHistoryEntry, number>(entries.map((entry, i) => [entry, i]));
   const plan = pubnubDeliveries(entries, ctx.random, {
     ...secret,
     reorder: 'network',
     resendRate: ctx.duplicateRate,
     maxDelayMs: PUBNUB_MAX_NETWORK_DELAY_MS,
   });
-  const jobs = new Map<PubNubBuiltRequest, Job>();
-  for (const delivery of plan) {
-    const job = jobs.get(delivery.request);
-    if (job === undefined) jobs.set(delivery.request, { first: delivery, lostAnswers: 0 });
-    else job.lostAnswers++;
-  }
-  const running: Promise<void>[] = [];
-  for (const job of [...jobs.values()].sort((a, b) => a.first.atMs - b.first.atMs)) {
-    await ctx.clock.until(job.first.atMs);
-    if (ctx.signal.aborted) break;
-    running.push(
-      runJob(
-        ctx,
-        job,
-        job.first.entries.map((e) => indexOf.get(e) as number),
-      ),
-    );
-  }
-  await Promise.all(running);
+  await playJobs(ctx, entries, plan, (job, indices) => runJob(ctx, job, indices));
 }
 
-async function runJob(ctx: StreamContext, job: Job, indices: readonly number[]): Promise<void> {
+async function runJob(ctx: StreamContext, job: Job<PubNubDelivery>, indices: readonly number[]): Promise<void> {
   for (let attempt = 1; attempt <= PUBNUB_MAX_ATTEMPTS; attempt++) {
     const sentAt = ctx.clock.now();
     const outcome = await sendCounted(ctx, job.first.request, indices, attempt > 1);

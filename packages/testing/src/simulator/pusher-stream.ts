@@ -1,21 +1,16 @@
-import type { BuiltRequest } from '../ably-builders.js';
 import type { PusherSignOptions } from '../pusher-builders.js';
 import type { PusherDelivery } from '../pusher-deliveries.js';
 import { pusherDeliveries, pusherRetryDelays } from '../pusher-deliveries.js';
-import type { PusherHistoryEntry } from '../pusher-history.js';
 import type { StreamContext } from './context.js';
 import { sendCounted } from './context.js';
+import type { Job } from './jobs.js';
+import { playJobs } from './jobs.js';
 import { isSuccess } from './stats.js';
 
 /** How late a webhook leaves Pusher after its batch closed, at most (simulated ms): deliveries overtake each other. */
 export const PUSHER_MAX_NETWORK_DELAY_MS = 500;
 /** Pusher waits this long for a 2xx before it counts the attempt as failed (real ms). */
 export const PUSHER_ANSWER_TIMEOUT_MS = 3000;
-
-interface Job {
-  first: PusherDelivery;
-  lostAnswers: number;
-}
 
 /**
  * Deliver a Pusher history the way Pusher does with batching on: up to 20 events or 250 ms in one
@@ -26,7 +21,6 @@ interface Job {
  */
 export async function deliverPusher(ctx: StreamContext, sign: PusherSignOptions): Promise<void> {
   const entries = ctx.history.pusher?.entries ?? [];
-  const indexOf = new Map<PusherHistoryEntry, number>(entries.map((entry, i) => [entry, i]));
   const plan = pusherDeliveries(entries, ctx.random, {
     ...sign,
     batchShare: 1,
@@ -35,28 +29,10 @@ export async function deliverPusher(ctx: StreamContext, sign: PusherSignOptions)
     retryRate: ctx.duplicateRate,
     maxDelayMs: PUSHER_MAX_NETWORK_DELAY_MS,
   });
-  const jobs = new Map<BuiltRequest, Job>();
-  for (const delivery of plan) {
-    const job = jobs.get(delivery.request);
-    if (job === undefined) jobs.set(delivery.request, { first: delivery, lostAnswers: 0 });
-    else job.lostAnswers++;
-  }
-  const running: Promise<void>[] = [];
-  for (const job of [...jobs.values()].sort((a, b) => a.first.atMs - b.first.atMs)) {
-    await ctx.clock.until(job.first.atMs);
-    if (ctx.signal.aborted) break;
-    running.push(
-      runJob(
-        ctx,
-        job,
-        job.first.entries.map((e) => indexOf.get(e) as number),
-      ),
-    );
-  }
-  await Promise.all(running);
+  await playJobs(ctx, entries, plan, (job, indices) => runJob(ctx, job, indices));
 }
 
-async function runJob(ctx: StreamContext, job: Job, indices: readonly number[]): Promise<void> {
+async function runJob(ctx: StreamContext, job: Job<PusherDelivery>, indices: readonly number[]): Promise<void> {
   const firstAt = ctx.clock.now();
   const delays = pusherRetryDelays();
   for (let attempt = 1; ; attempt++) {
