@@ -15,11 +15,10 @@ import { createReceiver } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
 import type { BuiltRequest } from '@presence-webhooks/testing';
 import { ablyBatchRequest, ablyDeliveries, generateAblyHistory, seededRandom } from '@presence-webhooks/testing';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareWithTruth } from '../examples/multi-instance-redis/src/stream.js';
 import { startExpress } from './helpers/express-server.js';
-import { freePort, startRedis, waitForPing } from './helpers/own-redis.js';
+import { freePort, killRedis, shutdownRedis, startRedis, waitForPing } from './helpers/own-redis.js';
 import { redisAvailable } from './helpers/redis.js';
 
 const available = await redisAvailable();
@@ -70,11 +69,7 @@ describe.skipIf(!available)('after-store receiver on a Redis that is shut down a
   const dir = mkdtempSync(join(tmpdir(), 'pw-redis-outage-receiver-'));
   let server: ChildProcess | undefined;
   afterAll(async () => {
-    if (server !== undefined && server.exitCode === null) {
-      const exited = new Promise((resolve) => server?.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
+    await killRedis(server);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -113,13 +108,7 @@ describe.skipIf(!available)('after-store receiver on a Redis that is shut down a
             if (n === 12) {
               // SHUTDOWN (the append-only file is flushed), wait for the exit, and restart 4 s later.
               outage = (async () => {
-                const exited = new Promise((resolve) => server?.once('exit', resolve));
-                const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-                admin.on('error', () => undefined);
-                await admin.connect();
-                await admin.shutdown().catch(() => undefined);
-                admin.disconnect();
-                await exited;
+                await shutdownRedis(url, server as ChildProcess);
                 const from = Date.now();
                 await sleep(4000);
                 // Down until the restart: the store may reconnect before this test's own PING answers.
@@ -156,9 +145,7 @@ describe.skipIf(!available)('after-store receiver on a Redis that is shut down a
         await receiver.close();
         await store.close();
       }
-      const exited = new Promise((resolve) => server?.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
+      await killRedis(server);
     },
   );
 });

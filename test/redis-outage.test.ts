@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { RedisStore, RedisUnavailableError } from '@presence-webhooks/redis';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, startRedis, waitForPing } from './helpers/own-redis.js';
+import { freePort, killRedis, shutdownRedis, startRedis, waitForPing } from './helpers/own-redis.js';
 import { redisAvailable } from './helpers/redis.js';
 
 const available = await redisAvailable();
@@ -34,11 +33,7 @@ describe.skipIf(!available)('RedisStore fails fast while Redis is down, and reco
   const dir = mkdtempSync(join(tmpdir(), 'pw-redis-outage-'));
   let server: ChildProcess | undefined;
   afterAll(async () => {
-    if (server !== undefined && server.exitCode === null) {
-      const exited = new Promise((resolve) => server?.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
+    await killRedis(server);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -59,13 +54,7 @@ describe.skipIf(!available)('RedisStore fails fast while Redis is down, and reco
       expect((await store.apply([enter('before', 'alice', 1), enter('before', 'bob', 1)])).map((c) => c.type)).toEqual(['join', 'join']);
 
       // Down: SHUTDOWN (the append-only file is flushed), then wait for the process to exit.
-      const exited = new Promise((resolve) => server?.once('exit', resolve));
-      const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      admin.on('error', () => undefined);
-      await admin.connect();
-      await admin.shutdown().catch(() => undefined);
-      admin.disconnect();
-      await exited;
+      await shutdownRedis(url, server as ChildProcess);
 
       const failures: unknown[] = [];
       for (let i = 0; i < 8; i++)
@@ -100,8 +89,6 @@ describe.skipIf(!available)('RedisStore fails fast while Redis is down, and reco
     } finally {
       await store.close();
     }
-    const exited = new Promise((resolve) => server?.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
+    await killRedis(server);
   });
 });

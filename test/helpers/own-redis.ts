@@ -42,3 +42,22 @@ export async function waitForPing(url: string): Promise<void> {
     await sleep(50);
   }
 }
+
+/** SHUTDOWN the server at `url` (the append-only file is flushed) and resolve once its process exited. */
+export async function shutdownRedis(url: string, server: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  admin.on('error', () => undefined);
+  await admin.connect();
+  await admin.shutdown().catch(() => undefined);
+  admin.disconnect();
+  await exited;
+}
+
+/** Stop a server of the test's own, if it still runs (SIGTERM, then wait for the exit). */
+export async function killRedis(server: ChildProcess | undefined): Promise<void> {
+  if (server === undefined || server.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  await exited;
+}
