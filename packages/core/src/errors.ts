@@ -26,7 +26,14 @@ export type WebhookErrorCode =
 
 /** Every code the package raises: HTTP refusals, item problems (ItemProblem), background failures. */
 export type ErrorCode =
-  WebhookErrorCode | 'invalid_item' | 'decode_failed' | 'handler_failed' | 'resync_failed' | 'receiver_closed' | 'unknown_provider';
+  | WebhookErrorCode
+  | 'invalid_item'
+  | 'decode_failed'
+  | 'handler_failed'
+  | 'resync_failed'
+  | 'receiver_closed'
+  | 'unknown_provider'
+  | 'feed_cursor_expired';
 
 /** An HTTP refusal: thrown inside the pipeline, answered as `{ "error": { code, message } }` with its status. */
 export class WebhookError extends Error {
@@ -80,9 +87,9 @@ export class HandlerError extends AggregateError {
 
 /** A call the receiver cannot serve: it is closed, or it cannot tell a channel's provider. */
 export class ReceiverError extends Error {
-  readonly code: 'receiver_closed' | 'unknown_provider';
+  readonly code: 'receiver_closed' | 'unknown_provider' | 'feed_cursor_expired';
 
-  constructor(code: 'receiver_closed' | 'unknown_provider', message: string) {
+  constructor(code: 'receiver_closed' | 'unknown_provider' | 'feed_cursor_expired', message: string) {
     super(`presence-webhooks: ${message}`);
     this.name = 'ReceiverError';
     this.code = code;

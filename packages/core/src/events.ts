@@ -47,6 +47,12 @@ export interface PresenceEvent {
   order: OrderKey;
   /** The occupancy the provider reported with the event (PubNub), kept to detect drift. */
   reported?: ReportedOccupancy;
+  /**
+   * The app's user id of the member (`users.id(member, provider)`), set by the receiver when user-level
+   * presence is on. A store records it with the member when it becomes present and uses the recorded id
+   * when it leaves (a leave's own data may differ).
+   */
+  userId?: string;
 }
 
 export interface ReportedOccupancy {
@@ -54,11 +60,52 @@ export interface ReportedOccupancy {
   timestamp: number;
 }
 
-/** An effective change decided by the merge: the store's answer to `apply`. */
+/**
+ * An effective member change decided by the merge: the store's answer to `apply`. `cursor` is set by a
+ * store with a change feed: the change's place in the feed (see `ChangeFeed`).
+ */
 export type PresenceChange =
-  | { type: 'join'; provider: ProviderName; channel: string; member: Member }
-  | { type: 'update'; provider: ProviderName; channel: string; member: Member; previous: Member }
-  | { type: 'leave'; provider: ProviderName; channel: string; member: Member; reason: LeaveReason };
+  | { type: 'join'; provider: ProviderName; channel: string; member: Member; cursor?: string }
+  | { type: 'update'; provider: ProviderName; channel: string; member: Member; previous: Member; cursor?: string }
+  | { type: 'leave'; provider: ProviderName; channel: string; member: Member; reason: LeaveReason; cursor?: string };
+
+/**
+ * An effective user-level change (see DESIGN "Round 3"): a user in a channel (`user.join` / `user.leave`) or in
+ * the app (`user.online` / `user.offline`). `at` is the provider time (ms) of the event that caused it; for a
+ * leave or offline, `lastSeen` (= `at`) is the latest provider time among the leaves that ended the presence.
+ */
+export type UserChange =
+  | { type: 'user.join'; userId: string; provider: ProviderName; channel: string; at: number; cursor?: string }
+  | { type: 'user.leave'; userId: string; provider: ProviderName; channel: string; at: number; lastSeen: number; cursor?: string }
+  | { type: 'user.online'; userId: string; provider: ProviderName; channel: string; at: number; cursor?: string }
+  | { type: 'user.offline'; userId: string; at: number; lastSeen: number; cursor?: string };
+
+/** A channel notice written to the change feed with the batch it came with (`ApplyOptions.notices`). */
+export interface ChannelChange {
+  type: 'channel.active' | 'channel.inactive';
+  provider: ProviderName;
+  channel: string;
+  timestamp: number;
+  cursor?: string;
+}
+
+/** Anything a store commits and writes to its change feed. */
+export type Change = PresenceChange | UserChange | ChannelChange;
+
+/** A user's presence as the store holds it (`receiver.users.get`). */
+export interface UserPresence {
+  userId: string;
+  /** Present in some channel, or within the grace window after the last presence went (`users.graceMs`). */
+  online: boolean;
+  /** The channels the user is present in (or pending in, within the grace window), sorted. */
+  channels: string[];
+  /** The user's present member records over all channels (Ably: one per connection and channel). */
+  members: number;
+  /** Provider time (ms) of the join that brought the user online (unchanged by a return within the grace window). */
+  since?: number;
+  /** Provider time (ms) of the latest leave that ended the user's presence: set while pending and once offline. */
+  lastSeen?: number;
+}
 
 interface ChannelScoped {
   provider: ProviderName;
@@ -108,6 +155,39 @@ export interface DriftEvent {
   timestamp: number;
 }
 
+/** `user.online`: the user's first presence anywhere (any channel, any provider). */
+export interface UserOnlineEvent {
+  userId: string;
+  /** Provider time (ms) of the join that brought the user online. */
+  at: number;
+  channel: string;
+  provider: ProviderName;
+}
+/** `user.offline`: the user's last presence anywhere ended (after `users.graceMs`). */
+export interface UserOfflineEvent {
+  userId: string;
+  /** = lastSeen. */
+  at: number;
+  /** The latest provider time (ms) among the leaves that ended the user's presence, whatever order they arrived in. */
+  lastSeen: number;
+}
+/** `user.join`: the user's first member in the channel. */
+export interface UserJoinEvent {
+  userId: string;
+  channel: string;
+  provider: ProviderName;
+  at: number;
+}
+/** `user.leave`: the user's last member in the channel left (after `users.graceMs`). */
+export interface UserLeaveEvent {
+  userId: string;
+  channel: string;
+  provider: ProviderName;
+  /** = lastSeen. */
+  at: number;
+  lastSeen: number;
+}
+
 /** What one provider's part of a reconcile did. */
 export interface ProviderReconcileResult {
   /** Channels looked at: the ones the provider listed together with the store's. */
@@ -151,6 +231,10 @@ export interface PresenceEventMap {
   occupancy: OccupancyEvent;
   drift: DriftEvent;
   reconcile: ReconcileEvent;
+  'user.online': UserOnlineEvent;
+  'user.offline': UserOfflineEvent;
+  'user.join': UserJoinEvent;
+  'user.leave': UserLeaveEvent;
 }
 
 export type PresenceEventName = keyof PresenceEventMap;
@@ -165,6 +249,10 @@ export const EVENT_NAMES = [
   'occupancy',
   'drift',
   'reconcile',
+  'user.online',
+  'user.offline',
+  'user.join',
+  'user.leave',
 ] as const satisfies readonly PresenceEventName[];
 
 /** A non-presence event a provider normalised, emitted as it is (no merge). */
@@ -189,4 +277,9 @@ export function changeToEvent(change: PresenceChange): { name: 'join' | 'update'
       return { name: 'leave', payload };
     }
   }
+}
+
+/** A member-level change (join, update, leave), as opposed to a user-level change or a channel notice. */
+export function isMemberChange(change: Change): change is PresenceChange {
+  return change.type === 'join' || change.type === 'update' || change.type === 'leave';
 }

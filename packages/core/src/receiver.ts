@@ -11,7 +11,7 @@ import type {
   ReconcileEvent,
   ReconcileResult,
 } from './events.js';
-import { changeToEvent } from './events.js';
+import { changeToEvent, isMemberChange } from './events.js';
 import { HandlerError, toError, WebhookError } from './errors.js';
 import { InFlightBytes } from './http/in-flight.js';
 import type { WebhookResponse } from './http/response.js';
@@ -357,10 +357,13 @@ class PresenceReceiver implements Receiver {
     const apply = () =>
       watermarks === undefined || watermarks.length === 0 ? this.store.apply(events) : this.store.apply(events, { watermarks });
     const pending = traced(storeApplyTrace) ? storeApplyTrace.tracePromise(apply, { receiver: this, events: events.length }) : apply();
-    return pending.catch((error: unknown) => {
-      this.counter.storeFailed();
-      throw error;
-    });
+    return pending.then(
+      (changes) => changes.filter(isMemberChange),
+      (error: unknown) => {
+        this.counter.storeFailed();
+        throw error;
+      },
+    );
   }
 
   /** An accepted delivery, before its merge: its events' provider timestamps, for the delivery lag. */

@@ -1,4 +1,4 @@
-import type { Member, PresenceChange, PresenceEvent, ReportedOccupancy } from './events.js';
+import type { Change, ChannelChange, Member, PresenceEvent, ReportedOccupancy, UserChange, UserPresence } from './events.js';
 
 /** How long a store keeps an absent member's tombstone by default (ms): longer than Ably's 5-minute retry window. */
 export const DEFAULT_TOMBSTONE_HORIZON_MS = 10 * 60 * 1000;
@@ -20,6 +20,71 @@ export interface ApplyOptions {
    * truth); events of other channels are checked against the held watermarks as usual.
    */
   watermarks?: readonly ChannelWatermark[];
+  /**
+   * A watermark for every channel (ms, provider clock; the receiver passes now - `maxEventAgeMs`): an event
+   * older than this, for a member the store holds no state for, is stale. It closes replays of captured
+   * deliveries after the tombstone horizon and very late retries alike. Omitted: no such bound.
+   */
+  staleBefore?: number;
+  /**
+   * Track user levels with this batch (see `UserLevelOptions`). Omitted: the store tracks none for this batch
+   * (and a store that tracks users must still keep its counts right: the receiver passes it on every call or
+   * on none).
+   */
+  users?: UserLevelOptions;
+  /**
+   * Channel notices to write to the change feed with the batch (a store with `feed`): the `channel.active`
+   * ones before the batch's changes, the `channel.inactive` ones after. They change no state and are
+   * returned, with their cursors, in the same places of `apply`'s answer.
+   */
+  notices?: readonly ChannelChange[];
+}
+
+/**
+ * User-level presence (DESIGN "Round 3"): a user in a channel is present while one of their members (events
+ * with the same `userId`) is present in it; a user in the app while one of their members is present anywhere.
+ * A store that implements `users` derives both levels from the effective member changes, in the same atomic
+ * step as the members (or, where it cannot, e.g. across Redis Cluster slots, converging after a crash between
+ * the two steps), and returns each level change right after the member change that caused it: channel level
+ * first (`user.join` / `user.leave`), then app level (`user.online` / `user.offline`).
+ */
+export interface UserLevelOptions {
+  /**
+   * A level whose last presence went stays pending (present) for graceMs on the receiver's clock (`now`); a
+   * presence back within it cancels its leave (no event); otherwise `expireUsers` returns the leave/offline
+   * once the window ended. 0: the leave/offline is returned by `apply` at once.
+   */
+  graceMs: number;
+  /** How long the `lastSeen` of an offline user is kept (ms): `expireUsers` forgets older ones. */
+  lastSeenMs: number;
+  /** The receiver's clock (ms) for this call: grace deadlines are `now + graceMs`. */
+  now: number;
+}
+
+/**
+ * The store's change feed (DESIGN "Round 3 — the change feed"): every change `apply` and `expireUsers` commit
+ * is appended atomically with the state it describes (a committed change is in the feed, and only then), with
+ * a cursor. Cursors are opaque strings, distinct per change; `read(after)` returns what was committed after a
+ * cursor with no gap and no duplicate (in commit order per channel; a store with several shards may
+ * interleave shards). A cursor older than the retention makes `read` throw `ReceiverError('feed_cursor_expired')`.
+ */
+export interface ChangeFeed {
+  /** A cursor for "now": reading after it returns only changes committed later. */
+  head(): Promise<string>;
+  /**
+   * Up to `limit` changes committed after `after`, in order. When there are none, waits up to `waitMs`
+   * for one (0: answer at once); an aborted `signal` ends the wait with what there is (possibly nothing).
+   */
+  read(after: string, options: { limit: number; waitMs: number; signal?: AbortSignal }): Promise<Change[]>;
+  /**
+   * Emit once across a fleet: changes committed at least `olderThanMs` ago (store clock) that nobody has
+   * acknowledged. Each is returned to one caller only (claimed for `olderThanMs` more; then it may be
+   * claimed again if still unacknowledged). The instance that applied a change acknowledges it once it
+   * emitted it, so only changes of an instance that died or lost the reply are ever claimed.
+   */
+  claim(olderThanMs: number, limit: number): Promise<Change[]>;
+  /** These changes (by cursor) were emitted: never claim them. */
+  ack(cursors: readonly string[]): Promise<void>;
 }
 
 /** A held lease (see `PresenceStore.lease`). */
@@ -61,7 +126,11 @@ export interface LeaseCapability {
  *   state for stale; it lives as long as the channel's state (freed with an empty channel after the horizon).
  */
 export interface PresenceStore {
-  apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<PresenceChange[]>;
+  /**
+   * Merge a batch; the effective changes in input order (member changes, each followed by the user-level
+   * changes it caused when `options.users` is given; the notices where `ApplyOptions.notices` puts them).
+   */
+  apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<Change[]>;
   /** The present members of a channel, sorted by clientId then connectionId. */
   members(channel: string): Promise<Member[]>;
   /** The channels that have at least one present member, sorted. */
@@ -77,6 +146,20 @@ export interface PresenceStore {
    * with no member left is freed this long after its last change, and the receiver's resync notes of it with it.
    */
   readonly tombstoneHorizonMs?: number;
+  /** Users (user ids of present members) of a channel, sorted: a user pending in the grace window included. */
+  users?(channel: string): Promise<string[]>;
+  /** One user's presence, or undefined when the store holds nothing of them (never seen, or forgotten after lastSeenMs). */
+  user?(userId: string): Promise<UserPresence | undefined>;
+  /** Users online now (present or pending), app-wide. */
+  userCount?(): Promise<number>;
+  /**
+   * Close the grace windows that ended by `options.now` (levels still without presence): their `user.leave` /
+   * `user.offline`, committed (and written to the feed) once across every caller sharing the store; forget
+   * offline users' lastSeen older than `lastSeenMs`.
+   */
+  expireUsers?(options: UserLevelOptions): Promise<UserChange[]>;
+  /** The change feed (see `ChangeFeed`). */
+  readonly feed?: ChangeFeed;
   /** A lease, so that one instance of a fleet sharing this store does a piece of work at a time (whole-app reconcile). */
   lease?: LeaseCapability;
   /** Release connections and timers. */

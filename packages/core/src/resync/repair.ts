@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Member, PresenceChange, PresenceEvent, ProviderName } from '../events.js';
+import type { Change, Member, PresenceEvent, ProviderName } from '../events.js';
 import type { Snapshot } from '../providers/snapshot.js';
 
 /**
@@ -71,7 +71,7 @@ export function repairEvents(snapshot: Snapshot, stored: readonly Member[]): Pre
  * The changes worth emitting: a snapshot that restates a member as it is stored (PubNub lists
  * members with the snapshot time) moves its order key forward but changes nothing visible.
  */
-export function visibleChanges(changes: readonly PresenceChange[]): PresenceChange[] {
+export function visibleChanges<C extends Change>(changes: readonly C[]): C[] {
   return changes.filter(
     (c) => c.type !== 'update' || !isDeepStrictEqual(c.member.data, c.previous.data) || c.member.encoding !== c.previous.encoding,
   );

@@ -1,6 +1,27 @@
 // @presence-webhooks/core/store: what a store author needs to implement PresenceStore.
-export type { ApplyOptions, ChannelWatermark, Lease, LeaseCapability, LeaseStatus, PresenceStore } from '../store.js';
-export type { Member, OrderKey, PresenceChange, PresenceEvent, ProviderName, ReportedOccupancy } from '../events.js';
+export type {
+  ApplyOptions,
+  ChangeFeed,
+  ChannelWatermark,
+  Lease,
+  LeaseCapability,
+  LeaseStatus,
+  PresenceStore,
+  UserLevelOptions,
+} from '../store.js';
+export type {
+  Change,
+  ChannelChange,
+  Member,
+  OrderKey,
+  PresenceChange,
+  PresenceEvent,
+  ProviderName,
+  ReportedOccupancy,
+  UserChange,
+  UserPresence,
+} from '../events.js';
+export { isMemberChange } from '../events.js';
 export { compareOrder } from '../presence/order.js';
 export { effectiveChange, compareMembers } from '../presence/merge.js';
 export { DEFAULT_TOMBSTONE_HORIZON_MS } from '../presence/memory-store.js';

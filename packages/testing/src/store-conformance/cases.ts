@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PresenceChange, PresenceEvent, PresenceStore } from '@presence-webhooks/core/store';
+import type { Change, PresenceChange, PresenceEvent, PresenceStore } from '@presence-webhooks/core/store';
 import fc from 'fast-check';
 import { SUITE_CHANNELS, dataArbitrary, eventsArbitrary, simpleEvent } from './events.js';
 import { checkChanges, readSnapshot, referenceSnapshot } from './snapshot.js';
@@ -296,7 +296,7 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
             ),
             ({ order, cuts, again }) =>
               withStore(async (store) => {
-                const changes: PresenceChange[] = [];
+                const changes: Change[] = [];
                 const batches = cutInto(order, cuts);
                 for (const [i, batch] of batches.entries()) {
                   changes.push(...(await store.apply(batch)));

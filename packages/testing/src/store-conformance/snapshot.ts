@@ -1,4 +1,5 @@
-import type { Member, PresenceChange, PresenceEvent, PresenceStore, ReportedOccupancy } from '@presence-webhooks/core/store';
+import type { Change, Member, PresenceChange, PresenceEvent, PresenceStore, ReportedOccupancy } from '@presence-webhooks/core/store';
+import { isMemberChange } from '@presence-webhooks/core/store';
 import { MemoryStore } from '@presence-webhooks/core';
 import { SUITE_CHANNELS, memberKeyOf } from './events.js';
 
@@ -32,7 +33,8 @@ export async function referenceSnapshot(events: readonly PresenceEvent[]): Promi
  * minus the leaves end where the store ends (1 present, 0 not). When `ordered` (the applies ran
  * one after another), joins and leaves must also alternate from absent.
  */
-export function checkChanges(changes: readonly PresenceChange[], finalSnapshot: StoreSnapshot, ordered: boolean): string | undefined {
+export function checkChanges(all: readonly Change[], finalSnapshot: StoreSnapshot, ordered: boolean): string | undefined {
+  const changes = all.filter(isMemberChange);
   const seen = new Set<string>();
   const balance = new Map<string, number>();
   for (const change of changes) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import type { Member, PresenceEvent, PresenceStore } from '@presence-webhooks/core/store';
+import type { Change, Member, PresenceEvent, PresenceStore } from '@presence-webhooks/core/store';
+import { isMemberChange } from '@presence-webhooks/core/store';
 import { SUITE_CHANNELS, simpleEvent } from './events.js';
 import type { StoreConformanceCase, StoreConformanceOptions, StoreFactory } from './types.js';
 
@@ -22,8 +23,8 @@ function ev(member: number, tick: number, kind: 'enter' | 'update' | 'leave', ch
 function names(members: readonly Member[]): string[] {
   return members.map((m) => `${m.clientId}@${m.connectionId ?? ''}`);
 }
-function kinds(changes: readonly { type: string; member: Member }[]): string[] {
-  return changes.map((c) => `${c.type} ${c.member.clientId}@${c.member.connectionId ?? ''}`);
+function kinds(changes: readonly Change[]): string[] {
+  return changes.filter(isMemberChange).map((c) => `${c.type} ${c.member.clientId}@${c.member.connectionId ?? ''}`);
 }
 async function watermarkOf(store: PresenceStore, name: string): Promise<number | undefined | 'unread'> {
   return store.watermark === undefined ? 'unread' : store.watermark(name);
