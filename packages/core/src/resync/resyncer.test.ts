@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PresenceEvent } from '../events.js';
+import { isMemberChange } from '../events.js';
 import { MemoryStore } from '../presence/memory-store.js';
 import type { Normalised, Provider } from '../providers/provider.js';
 import { resolveResyncOptions } from './options.js';
@@ -22,7 +23,7 @@ function resyncer(resync: ResyncOptions): Resyncer {
   return new Resyncer(resolveResyncOptions(resync), {
     store,
     providers: [ably],
-    applyInQueue: async (build) => store.apply((await build()).events),
+    applyInQueue: async (build) => (await store.apply((await build()).events)).filter(isMemberChange),
     drift: () => undefined,
     progress: () => undefined,
     report: (error) => {
