@@ -1,54 +1,38 @@
-import type { Handler } from "./emitter.js";
-import { TypedEmitter } from "./emitter.js";
-import type {
-  DriftEvent,
-  PresenceEventName,
-  ProviderName,
-  ReconcileResult,
-  UserPresence,
-} from "./events.js";
-import { toError } from "./errors.js";
-import type { HandleOptions } from "./front/front.js";
-import { Front } from "./front/front.js";
-import { rateLimitedWarning } from "./front/refusal-log.js";
-import { InFlightBytes } from "./http/in-flight.js";
-import type { WebhookResponse } from "./http/response.js";
-import { Inspector } from "./inspector/inspector.js";
-import type { InspectorOptions } from "./inspector/inspector.js";
-import type { ResyncOutcome } from "./observe/channels.js";
-import {
-  handleTrace,
-  publishDrift,
-  publishReconcile,
-  publishResync,
-  traced,
-} from "./observe/channels.js";
-import type { ReceiverStats } from "./observe/stats.js";
-import { StatsCounter } from "./observe/stats.js";
-import type { AckMode, ReceiverOptions } from "./options/receiver-options.js";
-import { resolveReceiverOptions } from "./options/resolve.js";
-import type { WebhookRequest } from "./pipeline/pipeline.js";
-import { Pipeline } from "./pipeline/pipeline.js";
-import { MemoryStore } from "./presence/memory-store.js";
-import { buildProviders } from "./providers/index.js";
-import { ReadEndpoint } from "./read-endpoint.js";
-import type { ResyncResult, ResyncTarget } from "./resync/resyncer.js";
-import { Resyncer } from "./resync/resyncer.js";
-import { StartupError } from "./resync/startup-error.js";
-import type { PresenceStore } from "./store.js";
-import type { FeedChange, FeedOptions } from "./tracker/changes.js";
-import { readChanges } from "./tracker/changes.js";
-import { resolveTrackerOptions } from "./tracker/options.js";
-import { Tracker } from "./tracker/tracker.js";
+import type { Handler } from './emitter.js';
+import { TypedEmitter } from './emitter.js';
+import type { DriftEvent, PresenceEventName, ProviderName, ReconcileResult, UserPresence } from './events.js';
+import { toError } from './errors.js';
+import type { HandleOptions } from './front/front.js';
+import { Front } from './front/front.js';
+import { rateLimitedWarning } from './front/refusal-log.js';
+import { InFlightBytes } from './http/in-flight.js';
+import type { WebhookResponse } from './http/response.js';
+import { Inspector } from './inspector/inspector.js';
+import type { InspectorOptions } from './inspector/inspector.js';
+import type { ResyncOutcome } from './observe/channels.js';
+import { handleTrace, publishDrift, publishReconcile, publishResync, traced } from './observe/channels.js';
+import type { ReceiverStats } from './observe/stats.js';
+import { StatsCounter } from './observe/stats.js';
+import type { AckMode, ReceiverOptions } from './options/receiver-options.js';
+import { resolveReceiverOptions } from './options/resolve.js';
+import type { WebhookRequest } from './pipeline/pipeline.js';
+import { Pipeline } from './pipeline/pipeline.js';
+import { MemoryStore } from './presence/memory-store.js';
+import { buildProviders } from './providers/index.js';
+import { ReadEndpoint } from './read-endpoint.js';
+import type { ResyncResult, ResyncTarget } from './resync/resyncer.js';
+import { Resyncer } from './resync/resyncer.js';
+import { StartupError } from './resync/startup-error.js';
+import type { PresenceStore } from './store.js';
+import type { FeedChange, FeedOptions } from './tracker/changes.js';
+import { readChanges } from './tracker/changes.js';
+import { resolveTrackerOptions } from './tracker/options.js';
+import { Tracker } from './tracker/tracker.js';
 
-export type {
-  AckMode,
-  ReceiverOptions,
-  RejectInfo,
-} from "./options/receiver-options.js";
-export type { WebhookRequest } from "./pipeline/pipeline.js";
-export type { HandleOptions } from "./front/front.js";
-export { StartupError } from "./resync/startup-error.js";
+export type { AckMode, ReceiverOptions, RejectInfo } from './options/receiver-options.js';
+export type { WebhookRequest } from './pipeline/pipeline.js';
+export type { HandleOptions } from './front/front.js';
+export { StartupError } from './resync/startup-error.js';
 
 /** The limits adapters enforce while reading a body (the receiver checks the size again). */
 export interface ReceiverLimits {
@@ -59,7 +43,7 @@ export interface ReceiverLimits {
   readonly inFlight: InFlightBytes;
 }
 
-const RECEIVER_BRAND = Symbol.for("presence-webhooks.receiver");
+const RECEIVER_BRAND = Symbol.for('presence-webhooks.receiver');
 
 export interface Receiver {
   /** Subscribe to a typed event; returns the unsubscribe function. */
@@ -68,10 +52,7 @@ export interface Receiver {
   /** Where item problems, handler failures and store failures go. Default: console.error. */
   onError(handler: (error: Error) => void): () => void;
   /** Answer one webhook request. Never throws. */
-  handle(
-    request: WebhookRequest,
-    options?: HandleOptions,
-  ): Promise<WebhookResponse>;
+  handle(request: WebhookRequest, options?: HandleOptions): Promise<WebhookResponse>;
   /** Resolves once every accepted delivery and every started resync has been applied and its events emitted. */
   idle(): Promise<void>;
   /**
@@ -158,7 +139,7 @@ class PresenceReceiver implements Receiver {
       now: Date.now,
       owner: this,
       retry: {
-        attempts: this.ack === "after-store" ? 1 : options.retry.attempts,
+        attempts: this.ack === 'after-store' ? 1 : options.retry.attempts,
         baseDelayMs: options.retry.baseDelayMs,
       },
       merged: (delivery) => this.resyncer.observe(delivery),
@@ -170,7 +151,7 @@ class PresenceReceiver implements Receiver {
       repair: (snapshot) => this.tracker.repairChannel(snapshot),
       drift: (event) => {
         this.observeDrift(event);
-        this.tracker.emitLocal({ name: "drift", payload: event });
+        this.tracker.emitLocal({ name: 'drift', payload: event });
       },
       progress: (event) => {
         publishReconcile({
@@ -180,12 +161,11 @@ class PresenceReceiver implements Receiver {
           done: event.done,
           total: event.total,
         });
-        this.tracker.emitLocal({ name: "reconcile", payload: event });
+        this.tracker.emitLocal({ name: 'reconcile', payload: event });
       },
       report: (error) => this.report(error),
       now: Date.now,
-      resynced: (provider, channel, result) =>
-        this.observeResync(provider, channel, result),
+      resynced: (provider, channel, result) => this.observeResync(provider, channel, result),
     });
     // The start-up reconcile: a restart (an empty MemoryStore) or an outage (a store holding members who left) is
     // repaired from the providers. Deliveries are accepted and applied meanwhile; a failure is reported, not thrown.
@@ -197,34 +177,23 @@ class PresenceReceiver implements Receiver {
       options.resync.onStart && reconcilable
         ? this.resyncer.reconcile().then(
             (result) => {
-              if (!result.complete && !this.closing)
-                this.startupFailed(new StartupError(result), options.logger);
+              if (!result.complete && !this.closing) this.startupFailed(new StartupError(result), options.logger);
               return result;
             },
             (error: unknown) => {
-              if (!this.closing)
-                this.startupFailed(
-                  new StartupError(undefined, toError(error)),
-                  options.logger,
-                );
+              if (!this.closing) this.startupFailed(new StartupError(undefined, toError(error)), options.logger);
               return undefined;
             },
           )
         : Promise.resolve(undefined);
-    this.inspector =
-      options.inspector === undefined
-        ? undefined
-        : this.createInspector(options.inspector);
+    this.inspector = options.inspector === undefined ? undefined : this.createInspector(options.inspector);
     this.front = new Front({
       owner: this,
       inspector: this.inspector,
       reads:
         options.readEndpoint === undefined
           ? undefined
-          : new ReadEndpoint(
-              { store: this.store, report: (error) => this.report(error) },
-              options.readEndpoint.token,
-            ),
+          : new ReadEndpoint({ store: this.store, report: (error) => this.report(error) }, options.readEndpoint.token),
       pipeline: new Pipeline(providers, options.bodyLimit),
       tracker: this.tracker,
       counter: this.counter,
@@ -241,12 +210,9 @@ class PresenceReceiver implements Receiver {
     this.tracker.start();
   }
 
-  readonly users: Receiver["users"];
+  readonly users: Receiver['users'];
 
-  private startupFailed(
-    error: StartupError,
-    logger: { warn(message: string): void },
-  ): void {
+  private startupFailed(error: StartupError, logger: { warn(message: string): void }): void {
     logger.warn(error.message);
     this.report(error);
   }
@@ -256,17 +222,12 @@ class PresenceReceiver implements Receiver {
   }
 
   /** The store's user reads, or a clear error when it has none. */
-  private userStore(): Required<Pick<PresenceStore, "user" | "userCount">> {
+  private userStore(): Required<Pick<PresenceStore, 'user' | 'userCount'>> {
     const { store } = this;
-    if (
-      typeof store.user !== "function" ||
-      typeof store.userCount !== "function"
-    )
-      throw new TypeError(
-        "presence-webhooks: receiver.users needs a store with user levels (MemoryStore, RedisStore, PostgresStore)",
-      );
+    if (typeof store.user !== 'function' || typeof store.userCount !== 'function')
+      throw new TypeError('presence-webhooks: receiver.users needs a store with user levels (MemoryStore, RedisStore, PostgresStore)');
     return {
-      user: (id) => (store.user as NonNullable<PresenceStore["user"]>)(id),
+      user: (id) => (store.user as NonNullable<PresenceStore['user']>)(id),
       userCount: () => (store.userCount as () => Promise<number>)(),
     };
   }
@@ -315,23 +276,17 @@ class PresenceReceiver implements Receiver {
     if (this.ownsStore) await this.store.close?.();
   }
 
-  handle(
-    request: WebhookRequest,
-    options: HandleOptions = {},
-  ): Promise<WebhookResponse> {
+  handle(request: WebhookRequest, options: HandleOptions = {}): Promise<WebhookResponse> {
     if (!traced(handleTrace)) return this.front.respond(request, options);
     // The trace context never carries the body.
-    return handleTrace.tracePromise(
-      () => this.front.respond(request, options),
-      {
-        receiver: this,
-        request: {
-          method: request.method,
-          headers: request.headers,
-          url: request.url,
-        },
+    return handleTrace.tracePromise(() => this.front.respond(request, options), {
+      receiver: this,
+      request: {
+        method: request.method,
+        headers: request.headers,
+        url: request.url,
       },
-    );
+    });
   }
 
   private observeDrift(event: DriftEvent): void {
@@ -339,17 +294,8 @@ class PresenceReceiver implements Receiver {
     publishDrift({ receiver: this, ...event });
   }
 
-  private observeResync(
-    provider: ProviderName,
-    channel: string,
-    result: ResyncResult | Error,
-  ): void {
-    const outcome: ResyncOutcome =
-      result instanceof Error
-        ? "failed"
-        : result.complete
-          ? "complete"
-          : "incomplete";
+  private observeResync(provider: ProviderName, channel: string, result: ResyncResult | Error): void {
+    const outcome: ResyncOutcome = result instanceof Error ? 'failed' : result.complete ? 'complete' : 'incomplete';
     const changes = result instanceof Error ? 0 : result.changes.length;
     this.counter.resynced(provider, outcome);
     publishResync({
@@ -361,7 +307,7 @@ class PresenceReceiver implements Receiver {
       ...(result instanceof Error ? { error: result.message } : {}),
     });
     this.inspector?.notify({
-      type: "resync",
+      type: 'resync',
       provider,
       channel,
       outcome,
@@ -384,17 +330,14 @@ class PresenceReceiver implements Receiver {
 
   private report(error: Error): void {
     if (this.errorHandlers.size === 0) {
-      console.error("presence-webhooks:", error.message);
+      console.error('presence-webhooks:', error.message);
       return;
     }
     for (const handler of this.errorHandlers) {
       try {
         handler(error);
       } catch (inner) {
-        console.error(
-          "presence-webhooks: onError handler threw:",
-          toError(inner).message,
-        );
+        console.error('presence-webhooks: onError handler threw:', toError(inner).message);
       }
     }
   }
@@ -410,9 +353,5 @@ export function createReceiver(options: ReceiverOptions): Receiver {
  * `instanceof`: it holds when an app ends up with two installed copies of core.
  */
 export function isReceiver(value: unknown): value is Receiver {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[RECEIVER_BRAND] === true
-  );
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[RECEIVER_BRAND] === true;
 }
