@@ -8,8 +8,8 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
-import type { HandleTraceContext, StoreApplyTraceContext } from '@presence-webhooks/core';
-import { HANDLE_CHANNEL, STORE_APPLY_CHANNEL } from '@presence-webhooks/core';
+import type { HandleTraceContext, StoreApplyTraceContext } from '@presence-webhooks/core/observe';
+import { HANDLE_CHANNEL, STORE_APPLY_CHANNEL } from '@presence-webhooks/core/observe';
 
 /**
  * Spans for presence-webhooks from its tracing channels: one SERVER span per `receiver.handle`

@@ -8,6 +8,7 @@ import * as core from '@presence-webhooks/core';
 import * as adapter from '@presence-webhooks/core/adapter';
 import * as node from '@presence-webhooks/core/node';
 import * as store from '@presence-webhooks/core/store';
+import * as observe from '@presence-webhooks/core/observe';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const readme = readFileSync(join(root, 'packages/core/README.md'), 'utf8');
@@ -40,6 +41,7 @@ describe('core public API = the README list', () => {
     ['@presence-webhooks/core/store', store, 'store/index.ts'],
     ['@presence-webhooks/core/adapter', adapter, 'adapter/index.ts'],
     ['@presence-webhooks/core/node', node, 'node/index.ts'],
+    ['@presence-webhooks/core/observe', observe, 'observe/index.ts'],
   ] as const) {
     it(entry, () => {
       const { values, types } = listed(entry);

@@ -82,9 +82,13 @@ async function delivery(session) {
 }
 
 async function reconcile(session) {
-  const fake = spawn(process.execPath, [resolve(here, 'reconcile-fake-ably.mjs'), JSON.stringify({ channels: 20, members: 100, key: KEY })], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const fake = spawn(
+    process.execPath,
+    [resolve(here, 'reconcile-fake-ably.mjs'), JSON.stringify({ channels: 20, members: 100, key: KEY })],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const [line] = await once(fake.stdout, 'data');
   const { port } = JSON.parse(String(line));
   try {

@@ -6,8 +6,9 @@
  * Labels are providers, outcomes, codes and change types only: never a channel or a user id.
  */
 import diagnostics from 'node:diagnostics_channel';
-import type { DeliveryMessage, HandleTraceContext, Receiver, StoreApplyTraceContext } from '@presence-webhooks/core';
-import { DELIVERY_CHANNEL, HANDLE_CHANNEL, STORE_APPLY_CHANNEL } from '@presence-webhooks/core';
+import type { Receiver } from '@presence-webhooks/core';
+import type { DeliveryMessage, HandleTraceContext, StoreApplyTraceContext } from '@presence-webhooks/core/observe';
+import { DELIVERY_CHANNEL, HANDLE_CHANNEL, STORE_APPLY_CHANNEL } from '@presence-webhooks/core/observe';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram, register as globalRegistry } from 'prom-client';
 

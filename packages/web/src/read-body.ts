@@ -1,4 +1,4 @@
-import type { ReceiverLimits } from '@presence-webhooks/core';
+import type { ReceiverLimits } from '@presence-webhooks/core/adapter';
 import { WebhookError } from '@presence-webhooks/core';
 import { bodyTimedOut, bodyTooLarge, serverBusy } from '@presence-webhooks/core/adapter';
 

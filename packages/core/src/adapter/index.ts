@@ -2,6 +2,8 @@
 export { answersAt, mountRelativeUrl } from './mount.js';
 export { readRefusal, refuseRead } from './refusal.js';
 export { errorResponse } from '../http/response.js';
+export type { ResponseStream, WebhookResponse } from '../http/response.js';
 export { getHeader } from '../http/headers.js';
 export type { RequestHeaders } from '../http/headers.js';
+export type { ReceiverLimits } from '../receiver.js';
 export { bodyTimedOut, bodyTooLarge, serverBusy } from '../errors.js';

@@ -1,4 +1,6 @@
-import type { ProviderReconcileResult, ReconcileResult } from '@presence-webhooks/core';
+import type { ReconcileResult } from '@presence-webhooks/core';
+
+type ProviderReconcileResult = NonNullable<ReconcileResult['providers']['ably']>;
 import type { SimulationReport } from '../simulator/types.js';
 import type { ReconcileRun } from './reconcile.js';
 import { formatDuration } from './duration.js';
