@@ -143,7 +143,7 @@ class PresenceReceiver implements Receiver {
         baseDelayMs: options.retry.baseDelayMs,
       },
       merged: (delivery) => this.resyncer.observe(delivery),
-      lost: (channels) => this.resyncer.repairSoon(channels),
+      lost: (provider, channels) => this.resyncer.repairSoon(provider, channels),
     });
     this.resyncer = new Resyncer(options.resync, {
       store: this.store,

@@ -25,6 +25,8 @@ export interface ReceiverStats {
   userEvents: Record<UserChange['type'], number>;
   /** Failed `store.apply` calls (each attempt). */
   storeFailures: number;
+  /** Deliveries given up after their retries (on-receipt): their channels are marked for repair. */
+  lostDeliveries: number;
   /** Jobs waiting in, or running from, the delivery queue. */
   queueDepth: number;
   /** Resyncs by provider and outcome. */
@@ -59,6 +61,7 @@ export class StatsCounter {
     'user.leave': 0,
   };
   private storeFailures = 0;
+  private lostDeliveries = 0;
   private readonly resyncs = new Map<ProviderName, Record<ResyncOutcome, number>>();
   private readonly drift = new Map<ProviderName, number>();
   /** Keys of recent deliveries' presence events, oldest first (a Map keeps insertion order). */
@@ -97,6 +100,10 @@ export class StatsCounter {
     this.storeFailures++;
   }
 
+  lost(): void {
+    this.lostDeliveries++;
+  }
+
   resynced(provider: ProviderName, outcome: ResyncOutcome): void {
     let counts = this.resyncs.get(provider);
     if (counts === undefined) this.resyncs.set(provider, (counts = { complete: 0, incomplete: 0, failed: 0 }));
@@ -122,6 +129,7 @@ export class StatsCounter {
       effectiveEvents: { ...this.effective },
       userEvents: { ...this.userEvents },
       storeFailures: this.storeFailures,
+      lostDeliveries: this.lostDeliveries,
       queueDepth,
       resyncs,
       drift,

@@ -134,11 +134,9 @@ export class Resyncer {
    * Channels whose delivery the store could not take after its retries: repair each from its provider's
    * REST API soon (when it has one configured), so that nothing given up stays wrong silently.
    */
-  repairSoon(channels: readonly string[]): void {
-    if (this.closed) return;
+  repairSoon(provider: ProviderName, channels: readonly string[]): void {
+    if (this.closed || this.byName.get(provider)?.rest === undefined) return;
     for (const channel of channels) {
-      const provider = this.book.get(channel)?.provider;
-      if (provider === undefined || this.byName.get(provider)?.rest === undefined) continue;
       const timer = setTimeout(() => void this.resync(channel, { provider }).catch(() => undefined), this.options.minIntervalMs);
       timer.unref?.();
     }

@@ -27,8 +27,8 @@ export interface TrackerPort {
   retry: { attempts: number; baseDelayMs: number };
   /** Told of each merged delivery (resync notes: providers, reported figures). */
   merged?(delivery: Normalised & { provider: ProviderName }, changes: readonly Change[]): void;
-  /** A delivery the store could not take after its retries: these channels need a repair. */
-  lost?(channels: readonly string[]): void;
+  /** A delivery the store could not take after its retries: these channels (of this provider) need a repair. */
+  lost?(provider: ProviderName, channels: readonly string[]): void;
 }
 
 /**
@@ -115,7 +115,9 @@ export class Tracker {
         await this.emit(changes, local);
       }, attempts)
       .catch((error: unknown) => {
-        this.port.lost?.(channelsOf(delivery.presence));
+        // Given up after the retries: never silently. Counted, reported (by the queue), its channels repaired.
+        this.port.counter.lost();
+        this.port.lost?.(delivery.provider, channelsOf(delivery.presence));
         throw error;
       });
   }
