@@ -1,5 +1,5 @@
 import type { Member, PresenceChange, PresenceEvent, ReportedOccupancy } from '../events.js';
-import { nonNegativeNumber, optionalFunction, optionError } from '../options/check.js';
+import { checkKnownKeys, nonNegativeNumber, optionalFunction, optionError } from '../options/check.js';
 import type { ApplyOptions, PresenceStore } from '../store.js';
 import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
 import { checkApplyOptions } from './apply-options.js';
@@ -54,6 +54,7 @@ export class MemoryStore implements PresenceStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) throw optionError('MemoryStore options', 'an object', options);
+    checkKnownKeys(options, { tombstoneHorizonMs: true, now: true } satisfies Record<keyof MemoryStoreOptions, true>, 'MemoryStore');
     this.tombstoneHorizonMs = nonNegativeNumber(options.tombstoneHorizonMs, 'tombstoneHorizonMs', DEFAULT_TOMBSTONE_HORIZON_MS);
     this.now = optionalFunction<() => number>(options.now, 'now') ?? Date.now;
     this.lease = new MemoryLease(this.now);
