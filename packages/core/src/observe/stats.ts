@@ -29,6 +29,11 @@ export interface ReceiverStats {
   resyncs: Record<ProviderName, Record<ResyncOutcome, number>>;
   /** Drift events by provider. */
   drift: Record<ProviderName, number>;
+  /**
+   * The providers the receiver is configured for, in detection order. The records above hold every
+   * provider (zeros for the others); metrics and the inspector show only these.
+   */
+  providers: readonly ProviderName[];
 }
 
 const PROVIDERS: readonly ProviderName[] = ['ably', 'pubnub', 'pusher'];
@@ -56,7 +61,10 @@ export class StatsCounter {
   /** Keys of recent deliveries' presence events, oldest first (a Map keeps insertion order). */
   private readonly recent = new Map<string, true>();
 
-  constructor(private readonly recentLimit = RECENT_DELIVERIES) {}
+  constructor(
+    private readonly recentLimit = RECENT_DELIVERIES,
+    private readonly configured: readonly ProviderName[] = PROVIDERS,
+  ) {}
 
   rejected(code: string): void {
     this.deliveries.unknown.rejected++;
@@ -115,6 +123,7 @@ export class StatsCounter {
       queueDepth,
       resyncs,
       drift,
+      providers: [...this.configured],
     };
   }
 
