@@ -39,7 +39,7 @@ import {
 import type { ReceiverStats } from './observe/stats.js';
 import { StatsCounter } from './observe/stats.js';
 import { buildProviders } from './providers/index.js';
-import { ReadEndpoint } from './read-endpoint.js';
+import { ReadEndpoint, readEndpointOff } from './read-endpoint.js';
 import type { RepairPlan, ResyncResult, ResyncTarget } from './resync/resyncer.js';
 import { Resyncer } from './resync/resyncer.js';
 import { visibleChanges } from './resync/repair.js';
@@ -243,7 +243,7 @@ class PresenceReceiver implements Receiver {
     try {
       const inspected = this.inspector !== undefined ? this.inspector.answer(request) : inspectorOff(request);
       if (inspected !== undefined) return await inspected;
-      const read = this.reads?.answer(request);
+      const read = this.reads !== undefined ? this.reads.answer(request) : readEndpointOff(request);
       if (read !== undefined) return await read;
       const pending = this.pipeline.run(request);
       accepted = pending instanceof Promise ? await pending : pending;
