@@ -125,14 +125,14 @@ class PresenceReceiver implements Receiver {
   private readonly rejections: (info: RejectInfo) => void;
   private readonly startup: Promise<ReconcileResult | undefined>;
   private closing = false;
-  private readonly counter: StatsCounter;
+  private readonly counter = new StatsCounter();
   private readonly inspector: Inspector | undefined;
 
   constructor(input: ReceiverOptions) {
     const options = resolveReceiverOptions(input);
     for (const warning of options.warnings) options.logger.warn(warning);
     const providers = buildProviders(options, Date.now);
-    this.counter = new StatsCounter(undefined, providers.map((provider) => provider.name));
+    this.counter.configure(providers.map((provider) => provider.name));
     this.ownsStore = options.store === undefined;
     this.store = options.store ?? new MemoryStore();
     this.bodyLimit = options.bodyLimit;

@@ -61,10 +61,14 @@ export class StatsCounter {
   /** Keys of recent deliveries' presence events, oldest first (a Map keeps insertion order). */
   private readonly recent = new Map<string, true>();
 
-  constructor(
-    private readonly recentLimit = RECENT_DELIVERIES,
-    private readonly configured: readonly ProviderName[] = PROVIDERS,
-  ) {}
+  /** The providers configured (`stats().providers`); all of them until told. */
+  private configured: readonly ProviderName[] = PROVIDERS;
+
+  constructor(private readonly recentLimit = RECENT_DELIVERIES) {}
+
+  configure(providers: readonly ProviderName[]): void {
+    this.configured = [...providers];
+  }
 
   rejected(code: string): void {
     this.deliveries.unknown.rejected++;

@@ -12,7 +12,7 @@ import type { ResyncOptions } from '../resync/options.js';
 import type { ReceiverOptions } from './receiver-options.js';
 
 /** Options of createReceiver that parallel work adds this round: listed now, so they are never refused. */
-type ComingOptions = 'users' | 'emit' | 'maxEventAgeMs' | 'maxClockSkewMs';
+type ComingOptions = 'users' | 'emit' | 'claimAfterMs' | 'maxEventAgeMs' | 'maxClockSkewMs';
 
 export const RECEIVER_OPTION_NAMES: Record<keyof ReceiverOptions | ComingOptions, true> = {
   ably: true,
@@ -34,6 +34,7 @@ export const RECEIVER_OPTION_NAMES: Record<keyof ReceiverOptions | ComingOptions
   inspector: true,
   users: true,
   emit: true,
+  claimAfterMs: true,
   maxEventAgeMs: true,
   maxClockSkewMs: true,
 };
@@ -86,5 +87,8 @@ export const RESYNC_OPTION_NAMES: Record<keyof ResyncOptions, true> = {
 export const RETRY_OPTION_NAMES: Record<keyof NonNullable<ReceiverOptions['retry']>, true> = { attempts: true, baseDelayMs: true };
 
 export const READ_ENDPOINT_OPTION_NAMES: Record<'token', true> = { token: true };
+
+/** `users: { graceMs, lastSeenMs, id }` (user-level presence, added this round). */
+export const USERS_OPTION_NAMES: Record<'graceMs' | 'lastSeenMs' | 'id', true> = { graceMs: true, lastSeenMs: true, id: true };
 
 export const INSPECTOR_OPTION_NAMES: Record<keyof InspectorOptions, true> = { token: true, actions: true };

@@ -38,6 +38,7 @@ import {
   REST_OPTION_NAMES,
   RESYNC_OPTION_NAMES,
   RETRY_OPTION_NAMES,
+  USERS_OPTION_NAMES,
 } from './option-names.js';
 
 /** Every option of createReceiver, checked and defaulted. */
@@ -225,6 +226,7 @@ export function resolveReceiverOptions(input: ReceiverOptions): ResolvedReceiver
   const ack = oneOf(options.ack, 'ack', ['on-receipt', 'after-store'] as const, 'on-receipt');
   const retry = objectOption(options.retry, 'retry', RETRY_OPTION_NAMES);
   objectOption(options.resync, 'resync', RESYNC_OPTION_NAMES);
+  if (options.users !== false) objectOption(options.users, 'users', USERS_OPTION_NAMES);
   const logger = options.logger as { warn?: unknown } | undefined;
   if (logger !== undefined && (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function'))
     throw optionError('logger', 'an object with a warn(message) method', logger);

@@ -25,6 +25,7 @@ const MISSPELT: readonly [Record<string, unknown>, string, string | undefined][]
     'inspector.actions',
   ],
   [{ ably: ABLY, bodylimit: 10 }, 'bodylimit is not an option', 'bodyLimit'],
+  [{ ably: ABLY, users: { grace: 1000 } }, 'users.grace is not an option', 'users.graceMs'],
   [{ ably: ABLY, readEnpoint: true }, 'readEnpoint is not an option', 'readEndpoint'],
   [{ ably: ABLY, colour: 'blue' }, 'colour is not an option', undefined],
 ];
@@ -48,8 +49,8 @@ describe('unknown option names', () => {
     expect(() => createReceiver({ ably: { key: 'app.key:secret' } } as unknown as ReceiverOptions)).not.toThrow(/needs keys/);
   });
 
-  it("this round's new top-level options are known already (users, emit, maxEventAgeMs, maxClockSkewMs)", () => {
-    for (const name of ['users', 'emit', 'maxEventAgeMs', 'maxClockSkewMs'])
+  it("this round's new top-level options are known already (users, emit, claimAfterMs, maxEventAgeMs, maxClockSkewMs)", () => {
+    for (const name of ['users', 'emit', 'claimAfterMs', 'maxEventAgeMs', 'maxClockSkewMs'])
       expect(() => createReceiver({ ably: ABLY, [name]: undefined } as ReceiverOptions)).not.toThrow(/is not an option/);
   });
 
