@@ -22,6 +22,7 @@ import type { Accepted, WebhookRequest } from './pipeline/pipeline.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { MemoryStore } from './presence/memory-store.js';
 import { Inspector, inspectorOff } from './inspector/inspector.js';
+import { readEndpointOff } from './read-endpoint.js';
 import type { InspectorOptions } from './inspector/inspector.js';
 import type { ResyncOutcome } from './observe/channels.js';
 import {
@@ -39,7 +40,7 @@ import {
 import type { ReceiverStats } from './observe/stats.js';
 import { StatsCounter } from './observe/stats.js';
 import { buildProviders } from './providers/index.js';
-import { ReadEndpoint, readEndpointOff } from './read-endpoint.js';
+import { ReadEndpoint } from './read-endpoint.js';
 import type { RepairPlan, ResyncResult, ResyncTarget } from './resync/resyncer.js';
 import { Resyncer } from './resync/resyncer.js';
 import { visibleChanges } from './resync/repair.js';

@@ -25,7 +25,7 @@ const MISSPELT: readonly [Record<string, unknown>, string, string | undefined][]
     'inspector.actions',
   ],
   [{ ably: ABLY, bodylimit: 10 }, 'bodylimit is not an option', 'bodyLimit'],
-  [{ ably: ABLY, users: { grace: 1000 } }, 'users.grace is not an option', 'users.graceMs'],
+  [{ ably: ABLY, users: { gracems: 1000 } }, 'users.gracems is not an option', 'users.graceMs'],
   [{ ably: ABLY, readEnpoint: true }, 'readEnpoint is not an option', 'readEndpoint'],
   [{ ably: ABLY, colour: 'blue' }, 'colour is not an option', undefined],
 ];

@@ -1,8 +1,9 @@
 import type { Member, PresenceChange, PresenceEvent, ReportedOccupancy } from '../events.js';
-import { checkKnownKeys, nonNegativeNumber, optionalFunction, optionError } from '../options/check.js';
+import { nonNegativeNumber, optionalFunction, optionError } from '../options/check.js';
 import type { ApplyOptions, PresenceStore } from '../store.js';
 import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
 import { checkApplyOptions } from './apply-options.js';
+import { checkKnownKeys } from '../options/check.js';
 import { MemoryLease } from './memory-lease.js';
 import { MemberRecord } from './member-record.js';
 import { compareMembers, effectiveChange } from './merge.js';
