@@ -3,9 +3,9 @@ import { nonNegativeNumber, optionalFunction, optionError } from '../options/che
 import type { ApplyOptions, PresenceStore } from '../store.js';
 import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
 import { checkApplyOptions } from './apply-options.js';
-import { checkKnownKeys } from '../options/check.js';
 import { MemoryLease } from './memory-lease.js';
 import { MemberRecord } from './member-record.js';
+import { checkKnownKeys } from '../options/check.js';
 import { compareMembers, effectiveChange } from './merge.js';
 import { compareOrder } from './order.js';
 import type { Tombstone } from './tombstone-queue.js';
@@ -55,7 +55,14 @@ export class MemoryStore implements PresenceStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) throw optionError('MemoryStore options', 'an object', options);
-    checkKnownKeys(options, { tombstoneHorizonMs: true, now: true } satisfies Record<keyof MemoryStoreOptions, true>, 'MemoryStore');
+    // Every option name (feed and maxChanges: the change feed, added this round).
+    const names: Record<keyof MemoryStoreOptions | 'feed' | 'maxChanges', true> = {
+      tombstoneHorizonMs: true,
+      now: true,
+      feed: true,
+      maxChanges: true,
+    };
+    checkKnownKeys(options, names, 'MemoryStore');
     this.tombstoneHorizonMs = nonNegativeNumber(options.tombstoneHorizonMs, 'tombstoneHorizonMs', DEFAULT_TOMBSTONE_HORIZON_MS);
     this.now = optionalFunction<() => number>(options.now, 'now') ?? Date.now;
     this.lease = new MemoryLease(this.now);
