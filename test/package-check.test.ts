@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCommand } from './helpers/run-command.js';
+import { npmInstall, runCommand } from './helpers/run-command.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
@@ -196,22 +196,7 @@ describe('package checks', () => {
       ``,
     ].join('\n');
     writeFileSync(join(app, 'smoke.ts'), smoke);
-    await run(
-      'npm',
-      [
-        'install',
-        '--no-audit',
-        '--no-fund',
-        '--prefer-offline',
-        '--loglevel=error',
-        ...pkgs.map((p) => p.tarball),
-        '@types/node@^20',
-        '@types/express@^5',
-        'express@^5',
-      ],
-      app,
-      110_000,
-    );
+    await npmInstall(app, [...pkgs.map((p) => p.tarball), '@types/node@^20', '@types/express@^5', 'express@^5'], 110_000);
     for (const name of names) expect(existsSync(join(app, 'node_modules', name, 'package.json')), name).toBe(true);
     await run(process.execPath, [tsc, '-p', 'tsconfig.json'], app);
     // The first line is the result (stdout); the refusal of the forged delivery is logged after it, on stderr.

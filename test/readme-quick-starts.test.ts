@@ -7,12 +7,12 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simulate } from '@presence-webhooks/testing';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers/own-redis.js';
 import { runCommand } from './helpers/run-command.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -33,14 +33,6 @@ function firstTypeScriptBlock(readme: string): string {
   const match = /```ts\n([\s\S]*?)```/.exec(readFileSync(join(root, readme), 'utf8'));
   if (match === null) throw new Error(`${readme} has no ts block`);
   return match[1] as string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 beforeAll(async () => {

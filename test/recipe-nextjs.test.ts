@@ -9,7 +9,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +16,8 @@ import { ablyBatchRequest, ablyKeyName, ablyPresenceItem, sendHttp, SUITE_KEY, t
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';
-import { runCommand } from './helpers/run-command.js';
+import { freePort } from './helpers/own-redis.js';
+import { npmInstall, runCommand } from './helpers/run-command.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
@@ -33,14 +33,6 @@ function presence(action: number, timestamp: number): BuiltRequest {
     [ablyPresenceItem('next-room', [{ id: `nx${timestamp}:0:0`, clientId: 'next-user', connectionId: 'nx1', action, timestamp }])],
     { key: SUITE_KEY },
   );
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** `next start` on a free port, resolved once it answers. */
@@ -74,24 +66,7 @@ beforeAll(async () => {
   cpSync(join(root, 'test/recipes/nextjs'), work, { recursive: true });
   writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'pw-nextjs-recipe', private: true }, null, 2));
   try {
-    await runCommand(
-      'npm',
-      [
-        'install',
-        '--no-audit',
-        '--no-fund',
-        '--prefer-offline',
-        '--loglevel=error',
-        'next@15',
-        'react@19',
-        'react-dom@19',
-        'typescript@5',
-        '@types/react@19',
-        '@types/node@20',
-      ],
-      work,
-      180_000,
-    );
+    await npmInstall(work, ['next@15', 'react@19', 'react-dom@19', 'typescript@5', '@types/react@19', '@types/node@20'], 180_000);
   } catch (error) {
     if (process.env.CI === 'true') throw error;
     installed = false;

@@ -27,3 +27,8 @@ export async function runCommand(
     throw new Error(`${command} ${args.join(' ')} (in ${cwd}) failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
   }
 }
+
+/** `npm install` of `packages` into the app at `dir`, quietly, from npm's cache when it can. */
+export function npmInstall(dir: string, packages: readonly string[], timeout = 110_000): Promise<string> {
+  return runCommand('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...packages], dir, timeout);
+}
