@@ -5,11 +5,14 @@
  * Each app is served over real HTTP by @hono/node-server, loaded the same way as Hono.
  */
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createReceiver } from '@presence-webhooks/core';
 import { presenceWebhooks } from '@presence-webhooks/hono';
 import { ablyBatchRequest, ablyPresenceItem, sendHttp, SUITE_KEY } from '@presence-webhooks/testing';
 import * as honoEsm from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCommand } from './helpers/run-command.js';
 import { serveFetch, type WebServer } from './helpers/web-server.js';
 
 const require = createRequire(import.meta.url);
@@ -60,6 +63,26 @@ describe('@presence-webhooks/hono with either Hono build', () => {
       await receiver.close();
     }
   });
+
+  it('a CommonJS app that requires hono and @presence-webhooks/hono (the built package, require(esm))', async () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    await runCommand(process.execPath, [tsc, '-b', join(root, 'packages/hono')], root, 180_000);
+    const { Hono } = require('hono') as HonoModule;
+    const middlewareModule = require('@presence-webhooks/hono') as { presenceWebhooks: typeof presenceWebhooks };
+    const middleware = middlewareModule.presenceWebhooks({ ably: { keys: [SUITE_KEY] } });
+    const app = new Hono();
+    app.use('/webhooks/*', middleware);
+    const server = await serveFetch(app.fetch);
+    servers.push(server);
+    try {
+      const answer = await sendHttp(`${server.base}/webhooks`, enter('cjs-room'));
+      expect([answer.status, JSON.parse(answer.text)]).toEqual([200, { ok: true, events: 1, rejected: 0 }]);
+      expect((await middleware.receiver.store.members('cjs-room')).map((m) => m.clientId)).toEqual(['hono-user']);
+    } finally {
+      await middleware.receiver.close();
+    }
+  }, 200_000);
 
   it.each(BUILDS)('%s: app.post("/tenants/:id/hook") mounts on the matched path', async (_, load) => {
     const { Hono } = load();
