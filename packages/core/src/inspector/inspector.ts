@@ -328,7 +328,7 @@ export class Inspector {
     const known = this.activity.get(event.channel);
     const changedAt = Math.max(known?.changedAt ?? -Infinity, event.timestamp);
     this.activity.delete(event.channel);
-    this.activity.set(event.channel, { provider: event.provider, changedAt });
+    this.activity.set(event.channel, { provider: event.provider, changedAt, seenAt: Date.now() });
     if (this.activity.size > NOTED_LIMIT) this.activity.delete(this.activity.keys().next().value as string);
   }
 
@@ -336,7 +336,7 @@ export class Inspector {
     const known = this.noted.get(channel);
     if (known !== undefined && known.timestamp > figure.timestamp) return;
     this.noted.delete(channel);
-    this.noted.set(channel, figure);
+    this.noted.set(channel, { ...figure, notedAt: Date.now() });
     if (this.noted.size > NOTED_LIMIT) this.noted.delete(this.noted.keys().next().value as string);
   }
 

@@ -37,7 +37,7 @@ describe('inspector state', () => {
     await store.apply([enter('a', 'x')]);
     expect((await buildState(sources(store, { providers: ['ably'] }))).channels[0]?.provider).toBe('ably');
     expect((await buildState(sources(store))).channels[0]?.provider).toBeUndefined();
-    const activity = new Map<string, ChannelActivity>([['a', { provider: 'ably', changedAt: T }]]);
+    const activity = new Map<string, ChannelActivity>([['a', { provider: 'ably', changedAt: T, seenAt: T }]]);
     expect((await buildState(sources(store, { activity }))).channels[0]?.provider).toBe('ably');
   });
 
@@ -45,14 +45,26 @@ describe('inspector state', () => {
     const store = new MemoryStore();
     await store.apply([enter('a', 'x')]);
     const noted = new Map<string, ReportedFigure>([['a', { provider: 'pubnub', reported: 3, timestamp: T }]]);
-    const before = new Map<string, ChannelActivity>([['a', { provider: 'pubnub', changedAt: T }]]);
+    const before = new Map<string, ChannelActivity>([['a', { provider: 'pubnub', changedAt: T, seenAt: T }]]);
     expect((await buildState(sources(store, { noted, activity: before }))).channels[0]).toMatchObject({
       stored: 1,
       reported: 3,
       drift: true,
     });
-    const after = new Map<string, ChannelActivity>([['a', { provider: 'pubnub', changedAt: T + 1000 }]]);
+    const after = new Map<string, ChannelActivity>([['a', { provider: 'pubnub', changedAt: T + 1000, seenAt: T + 1000 }]]);
     expect((await buildState(sources(store, { noted, activity: after }))).channels[0]).toMatchObject({ reported: 3, drift: false });
+  });
+
+  it("a drift check's figure (this receiver's clock) is cleared by a change seen after it, whatever the change's provider time", async () => {
+    const store = new MemoryStore();
+    await store.apply([enter('a', 'x')]);
+    const checkedAt = T + 60_000;
+    const noted = new Map<string, ReportedFigure>([['a', { provider: 'ably', reported: 2, timestamp: checkedAt, notedAt: checkedAt }]]);
+    // a late delivery: the provider stamped its change before the check, it arrived after
+    const late = new Map<string, ChannelActivity>([['a', { provider: 'ably', changedAt: T + 1000, seenAt: checkedAt + 500 }]]);
+    expect((await buildState(sources(store, { noted, activity: late }))).channels[0]).toMatchObject({ reported: 2, drift: false });
+    const earlier = new Map<string, ChannelActivity>([['a', { provider: 'ably', changedAt: T + 1000, seenAt: checkedAt - 500 }]]);
+    expect((await buildState(sources(store, { noted, activity: earlier }))).channels[0]).toMatchObject({ reported: 2, drift: true });
   });
 
   it('search and pages of channels and members', async () => {

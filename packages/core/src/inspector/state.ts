@@ -19,13 +19,17 @@ export interface ReportedFigure {
   reported: number;
   /** The provider's time of the figure (ms). */
   timestamp: number;
+  /** When this receiver noted it (ms, its own clock): set for figures from occupancy and drift events. */
+  notedAt?: number;
 }
 
 /** What the inspector saw of a channel's presence changes. */
 export interface ChannelActivity {
   provider: ProviderName;
-  /** The provider's time of its last effective change (ms): comparable with a reported figure's. */
+  /** The provider's time of its last effective change (ms): comparable with a stored figure's. */
   changedAt: number;
+  /** When this receiver emitted that change (ms, its own clock): comparable with a noted figure's `notedAt`. */
+  seenAt: number;
 }
 
 export interface ChannelRow {
@@ -84,10 +88,16 @@ async function row(channel: string, sources: StateSources): Promise<ChannelRow> 
   const [stored, fromStore] = await Promise.all([sources.store.occupancy(channel), sources.store.reportedOccupancy(channel)]);
   const stamped =
     fromStore === undefined ? undefined : { provider: 'pubnub' as const, reported: fromStore.occupancy, timestamp: fromStore.timestamp };
-  const figure = newer(stamped, sources.noted.get(channel));
+  const noted = sources.noted.get(channel);
+  const figure = newer(stamped, noted);
   const activity = sources.activity.get(channel);
-  // A change the provider made after its figure: the figure no longer describes the channel.
-  const changedSince = activity !== undefined && figure !== undefined && activity.changedAt > figure.timestamp;
+  // A change after the figure: the figure no longer describes the channel. A figure noted here is
+  // compared on this receiver's clock (a drift check's time is not the provider's); one from the
+  // store on the provider's (the same delivery carried the figure and its change).
+  const changedSince =
+    activity !== undefined &&
+    figure !== undefined &&
+    (figure === noted && noted.notedAt !== undefined ? activity.seenAt > noted.notedAt : activity.changedAt > figure.timestamp);
   const out: ChannelRow = { channel, stored, drift: figure !== undefined && figure.reported !== stored && !changedSince };
   // The provider: the one configured, else the one whose events or figures named the channel.
   const provider = sources.stats.providers.length === 1 ? sources.stats.providers[0] : (activity?.provider ?? figure?.provider);
