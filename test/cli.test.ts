@@ -283,11 +283,25 @@ describe('presence-webhooks simulate', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ requests: 0, preflight: { status: 'unreachable' } });
   });
 
+  it('a wrong path in --url: stopped at once (exit code 2, nothing sent), the 404 explained', async () => {
+    const t = await target({ readEndpoint: true });
+    const wrongPath = t.url.replace(/\/webhooks$/, '/webhook');
+    // A long run (10 minutes of provider time in real time) that must not start.
+    const args = ['simulate', '--url', wrongPath, '--provider', 'ably', '--key', SIM_KEY, '--duration', '10m', '--events', '2000'];
+    const result = await cli([...args, '--quiet']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(
+      /stopped +before the load, nothing sent: nothing is mounted at http:\/\/127\.0\.0\.1:\d+\/webhook: GET .*\/webhook\/channels\/.*\/members answered 404 from something other than a presence-webhooks receiver\. Is the path of --url the one the middleware is mounted on/,
+    );
+    const json = await cli([...args, '--report', 'json', '--quiet']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ requests: 0, preflight: { status: 'not_mounted' } });
+  });
+
   it('a target without a read endpoint: not compared, exit code 0', async () => {
     const t = await target();
     const result = await cli(['simulate', '--url', t.url, '--provider', 'ably', '--key', SIM_KEY, ...small, '--quiet']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/not compared: the target has no read endpoint .*answered 405/);
+    expect(result.stdout).toMatch(/not compared: the receiver has no read endpoint \(404 read_endpoint_off\)/);
   });
 
   it('a read endpoint that never answers: the read-back stops at --settle or Ctrl-C, lists the channels not verified, exit code 1', async () => {

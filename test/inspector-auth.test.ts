@@ -177,7 +177,7 @@ describe('inspector: authentication', () => {
       members: { members: { clientId: string }[] };
       stats: { deliveries: { ably: { accepted: number } } };
     };
-    expect(body.channels).toEqual([{ channel: 'room-9', stored: 1, drift: false }]);
+    expect(body.channels).toEqual([{ channel: 'room-9', provider: 'ably', stored: 1, drift: false }]);
     expect(body.members.members.map((m) => m.clientId)).toEqual([SECRET_NAME]);
     expect(body.stats.deliveries.ably.accepted).toBe(1);
   });

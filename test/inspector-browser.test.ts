@@ -1,12 +1,23 @@
 // The inspector in a real browser (Debian's Chromium driven by playwright-core): sign in, see the
-// channels, a delivery's member appears without reloading, a drift is highlighted, a wrong token
-// is refused. A screenshot goes to test/artifacts/inspector.png.
+// channels with their provider, a delivery's member appears without reloading, a drift is
+// highlighted and clears once the channel changed since the figure, a wrong token is refused;
+// search and paging of channels and members, local times with UTC on hover (and a store that holds
+// a timestamp no Date can show), grouped counters of the configured providers only, and the live
+// chart moving as deliveries arrive. A screenshot goes to test/artifacts/inspector.png.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createReceiver } from '@presence-webhooks/core';
-import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, pubnubLegacyRequest } from '@presence-webhooks/testing';
+import type { Member } from '@presence-webhooks/core';
+import { createReceiver, MemoryStore } from '@presence-webhooks/core';
+import {
+  ABLY_ACTION,
+  ablyBatchRequest,
+  ablyPresenceItem,
+  pubnubEventItem,
+  pubnubEventsRequest,
+  pubnubLegacyRequest,
+} from '@presence-webhooks/testing';
 import type { BrowserContext } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,8 +31,27 @@ const TOKEN = 'browser-inspector-token-0123456789';
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const available = chromiumAvailable();
 
+/** A store that holds a member whose timestamp no Date can show (as a store written by other code may). */
+class OddTimesStore extends MemoryStore {
+  override async channels(): Promise<string[]> {
+    return [...(await super.channels()), 'odd-times'];
+  }
+  override async occupancy(channel: string): Promise<number> {
+    return channel === 'odd-times' ? 1 : super.occupancy(channel);
+  }
+  override async members(channel: string): Promise<Member[]> {
+    if (channel === 'odd-times') return [{ clientId: 'far-future', connectionId: 'c-far', timestamp: 1e308 }];
+    return super.members(channel);
+  }
+}
+
 describe.skipIf(!available)('inspector in Chromium', () => {
-  const receiver = createReceiver({ ably: { keys: [KEY] }, pubnub: { secret: PUBNUB_SECRET }, inspector: { token: TOKEN } });
+  const receiver = createReceiver({
+    ably: { keys: [KEY] },
+    pubnub: { secret: PUBNUB_SECRET },
+    inspector: { token: TOKEN },
+    store: new OddTimesStore(),
+  });
   let server: RunningServer;
   let context: BrowserContext;
   let profile: string;
@@ -118,10 +148,96 @@ describe.skipIf(!available)('inspector in Chromium', () => {
     ).toBe(200);
     await page.locator('tr.channel[data-channel="room-1"]').waitFor();
     await page.locator('#log li[data-type="join"]').first().waitFor();
+    // the provider of an Ably channel is shown (Ably reports no occupancy: it comes from its events)
+    expect(await page.locator('tr.channel[data-channel="room-1"] td.provider').textContent()).toBe('ably');
+    expect(await page.locator('tr.channel[data-channel="lobby"] td.provider').textContent()).toBe('ably');
     await page.click('tr.channel[data-channel="room-1"]');
     const alice = page.locator('tr.member[data-client="alice"]');
     await alice.waitFor();
     expect(await alice.textContent()).toContain('"mood": "curious"');
+    // local time, UTC on hover
+    expect(await alice.locator('td.since').getAttribute('title')).toMatch(/^\d{4}-\d\d-\d\dT.*Z \(UTC\)$/);
+
+    // a timestamp no Date can show is printed as it is, and the table still renders
+    await page.click('tr.channel[data-channel="odd-times"]');
+    const far = page.locator('tr.member[data-client="far-future"]');
+    await far.waitFor();
+    expect(await far.locator('td.since').textContent()).toBe('1e+308');
+
+    // the chart: joins counted per second over the last 15 minutes, moving as deliveries arrive
+    const joins = async () => Number(await page.locator('#chart-changes').getAttribute('data-joins'));
+    await expect.poll(joins).toBe(2);
+    const points = await page.locator('#chart-changes polyline[data-series="joins"]').getAttribute('points');
+    // 60 channels, one member each, and 60 members on one channel: more than a page of each
+    const bulk = Array.from({ length: 60 }, (_, i) => `bulk-${String(i).padStart(2, '0')}`);
+    expect(
+      (
+        await postTo(
+          server.url,
+          ablyBatchRequest(
+            bulk.map((channel, i) =>
+              ablyPresenceItem(channel, [
+                { id: `c-b${i}:1:0`, clientId: `b${i}`, connectionId: `c-b${i}`, action: ABLY_ACTION.enter, timestamp: Date.now() - 1000 },
+              ]),
+            ),
+            { key: KEY },
+          ),
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await postTo(
+          server.url,
+          ablyBatchRequest(
+            [
+              ablyPresenceItem(
+                'crowd',
+                Array.from({ length: 60 }, (_, i) => ({
+                  id: `c-m${i}:1:0`,
+                  clientId: `member-${String(i).padStart(2, '0')}`,
+                  connectionId: `c-m${i}`,
+                  action: ABLY_ACTION.enter,
+                  timestamp: Date.now() - 1000,
+                })),
+              ),
+            ],
+            { key: KEY },
+          ),
+        )
+      ).status,
+    ).toBe(200);
+    await expect.poll(joins).toBe(122);
+    expect(await page.locator('#chart-changes polyline[data-series="joins"]').getAttribute('points')).not.toBe(points);
+    await expect.poll(() => page.locator('#chart-online').getAttribute('data-online')).toBe('123');
+
+    // channel paging: 64 channels, 50 a page
+    await expect.poll(() => page.locator('#channel-page').textContent()).toBe('page 1 of 2 (64 channels)');
+    expect(await page.locator('tr.channel').count()).toBe(50);
+    await page.click('#channel-next');
+    await expect.poll(() => page.locator('#channel-page').textContent()).toBe('page 2 of 2 (64 channels)');
+    await page.locator('tr.channel[data-channel="room-1"]').waitFor();
+    expect(await page.locator('tr.channel').count()).toBe(14);
+    // channel search
+    await page.fill('#channel-search', 'BULK-5');
+    await expect.poll(() => page.locator('#channel-page').textContent()).toBe('page 1 of 1 (10 channels)');
+    expect(await page.locator('tr.channel').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-channel')))).toEqual(
+      Array.from({ length: 10 }, (_, i) => `bulk-5${i}`),
+    );
+    await page.fill('#channel-search', 'crowd');
+    await page.locator('tr.channel[data-channel="crowd"]').waitFor();
+    expect(await page.locator('tr.channel').count()).toBe(1);
+    // member paging and search
+    await page.click('tr.channel[data-channel="crowd"]');
+    await expect.poll(() => page.locator('#member-page').textContent()).toBe('page 1 of 2 (60 members)');
+    expect(await page.locator('tr.member').count()).toBe(50);
+    await page.click('#member-next');
+    await page.locator('tr.member[data-client="member-59"]').waitFor();
+    expect(await page.locator('tr.member').count()).toBe(10);
+    await page.fill('#member-search', 'member-0');
+    await expect.poll(() => page.locator('#member-page').textContent()).toBe('page 1 of 1 (10 members)');
+    await page.fill('#channel-search', '');
+    await expect.poll(() => page.locator('#channel-page').textContent()).toBe('page 1 of 2 (64 channels)');
 
     // PubNub reports 3 present where the store holds 1: highlighted as drift
     const seconds = Math.floor(Date.now() / 1000);
@@ -136,19 +252,47 @@ describe.skipIf(!available)('inspector in Chromium', () => {
         )
       ).status,
     ).toBe(200);
+    await page.fill('#channel-search', 'room');
     const drifted = page.locator('tr.channel.drift[data-channel="pn-room"]');
     await drifted.waitFor();
     expect(await drifted.locator('td.stored').textContent()).toBe('1');
     expect(await drifted.locator('td.reported').textContent()).toBe('3');
     expect(await page.locator('tr.channel.drift[data-channel="room-1"]').count()).toBe(0);
+    expect(await page.locator('tr.channel[data-channel="pn-room"] td.provider').textContent()).toBe('pubnub');
+    // carol joins, without a new figure: the store changed since the 3 was reported, so it is no drift any more
+    expect(
+      (
+        await postTo(
+          server.url,
+          pubnubEventsRequest(
+            'join',
+            [pubnubEventItem({ id: 'pn-carol-1', channel: 'pn-room', userId: 'carol', timestampMs: Date.now() })],
+            {
+              secret: PUBNUB_SECRET,
+            },
+          ),
+        )
+      ).status,
+    ).toBe(200);
+    await expect.poll(() => page.locator('tr.channel[data-channel="pn-room"] td.stored').textContent()).toBe('2');
+    expect(await page.locator('tr.channel.drift[data-channel="pn-room"]').count()).toBe(0);
     // a forged delivery shows up as a rejection in the live stream
     expect((await postTo(server.url, ablyBatchRequest([ablyPresenceItem('room-1', [])], { key: 'browserApp.key1:forged' }))).status).toBe(
       401,
     );
     await page.locator('#log li[data-type="rejection"]').first().waitFor();
-    await expect.poll(() => page.locator('[data-counter="deliveries ably accepted"] b').textContent()).toBe('2');
-    await expect.poll(() => page.locator('[data-counter="deliveries pubnub accepted"] b').textContent()).toBe('1');
+    await expect.poll(() => page.locator('[data-counter="deliveries ably accepted"] b').textContent()).toBe('4');
+    await expect.poll(() => page.locator('[data-counter="deliveries pubnub accepted"] b').textContent()).toBe('2');
     await expect.poll(() => page.locator('[data-counter="rejections unauthorized"] b').textContent()).toBe('1');
+    await expect.poll(() => page.locator('#chart-changes').getAttribute('data-rejections')).toBe('1');
+    // counters in groups, for the configured providers only (no Pusher here)
+    expect(await page.locator('#counters .group h3').allTextContents()).toEqual(['Deliveries', 'Changes', 'Resyncs', 'Refusals', 'Store']);
+    expect(await page.locator('[data-counter*="pusher"]').count()).toBe(0);
+    // the place the users view will take
+    await page.click('nav.tabs button[data-view="view-users"]');
+    expect(await page.locator('#view-users').isVisible()).toBe(true);
+    expect(await page.locator('#view-channels').isVisible()).toBe(false);
+    await page.click('nav.tabs button[data-view="view-channels"]');
 
     expect(navigations).toBe(1); // everything above arrived without a reload
     expect(problems).toEqual([]); // no CSP violation, no script error

@@ -62,7 +62,6 @@ describe('collectPresenceMetrics', () => {
       'pw_deliveries_total{provider="ably",outcome="accepted"}': 1,
       'pw_deliveries_total{provider="ably",outcome="duplicate"}': 1,
       'pw_deliveries_total{provider="ably",outcome="stale"}': 1,
-      'pw_deliveries_total{provider="ably",outcome="rejected"}': 0,
       'pw_deliveries_total{provider="unknown",outcome="rejected"}': 2,
       'pw_rejections_total{code="unauthorized"}': 1,
       'pw_rejections_total{code="invalid_body"}': 1,
@@ -102,6 +101,37 @@ describe('collectPresenceMetrics', () => {
     ]) {
       expect(text).toContain(`# TYPE pw_${name} `);
     }
+  });
+
+  it('only label combinations that can occur, only for the configured providers', async () => {
+    const receiver = createReceiver({ ably: { keys: [KEY] }, pusher: { keys: [{ key: 'pusher-key', secret: 'pusher-secret' }] } });
+    const registry = new Registry();
+    const metrics = collectPresenceMetrics(receiver, { registry });
+    cleanups.push(
+      () => receiver.close(),
+      () => metrics.close(),
+    );
+    const text = await registry.metrics();
+    const series = (name: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith(`${name}{`))
+        .map((line) => line.slice(name.length, line.lastIndexOf(' ')))
+        .sort();
+    expect(series('pw_deliveries_total')).toEqual(
+      [
+        '{provider="ably",outcome="accepted"}',
+        '{provider="ably",outcome="duplicate"}',
+        '{provider="ably",outcome="stale"}',
+        '{provider="pusher",outcome="accepted"}',
+        '{provider="pusher",outcome="duplicate"}',
+        '{provider="pusher",outcome="stale"}',
+        '{provider="unknown",outcome="rejected"}',
+      ].sort(),
+    );
+    expect(series('pw_drift_total')).toEqual(['{provider="ably"}', '{provider="pusher"}']);
+    expect(series('pw_resyncs_total').filter((labels) => !/provider="(ably|pusher)"/.test(labels))).toEqual([]);
+    expect(series('pw_resyncs_total')).toHaveLength(6);
   });
 
   it('takes a prefix, checks its options, and close() removes its metrics', async () => {

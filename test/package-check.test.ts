@@ -8,17 +8,15 @@
  * attw runs with `--profile esm-only`: the packages are ESM-only on purpose (`require(esm)` works
  * from Node 20.19), so the CommonJS resolutions (node10, node16-from-CJS) are not errors.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { npmInstall, runCommand } from './helpers/run-command.js';
 
-const exec = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const attw = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js');
@@ -62,20 +60,7 @@ const packs = join(work, 'packs');
 const app = join(work, 'app');
 const pkgs: Pkg[] = [];
 
-async function run(command: string, args: readonly string[], cwd: string, timeout = 90_000): Promise<string> {
-  try {
-    const { stdout, stderr } = await exec(command, [...args], {
-      cwd,
-      timeout,
-      maxBuffer: 32 * 1024 * 1024,
-      env: { ...process.env, npm_config_update_notifier: 'false' },
-    });
-    return stdout + stderr;
-  } catch (error) {
-    const e = error as Error & { stdout?: string; stderr?: string };
-    throw new Error(`${command} ${args.join(' ')} (in ${cwd}) failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
-  }
-}
+const run = runCommand;
 
 beforeAll(async () => {
   await run(process.execPath, [tsc, '-b', ...found.map((p) => p.dir)], root, 180_000);
@@ -211,22 +196,7 @@ describe('package checks', () => {
       ``,
     ].join('\n');
     writeFileSync(join(app, 'smoke.ts'), smoke);
-    await run(
-      'npm',
-      [
-        'install',
-        '--no-audit',
-        '--no-fund',
-        '--prefer-offline',
-        '--loglevel=error',
-        ...pkgs.map((p) => p.tarball),
-        '@types/node@^20',
-        '@types/express@^5',
-        'express@^5',
-      ],
-      app,
-      110_000,
-    );
+    await npmInstall(app, [...pkgs.map((p) => p.tarball), '@types/node@^20', '@types/express@^5', 'express@^5'], 110_000);
     for (const name of names) expect(existsSync(join(app, 'node_modules', name, 'package.json')), name).toBe(true);
     await run(process.execPath, [tsc, '-p', 'tsconfig.json'], app);
     // The first line is the result (stdout); the refusal of the forged delivery is logged after it, on stderr.

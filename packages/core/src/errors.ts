@@ -21,6 +21,7 @@ export type WebhookErrorCode =
   | 'unauthorized'
   | 'body_consumed'
   | 'not_found'
+  | 'read_endpoint_off'
   | 'internal_error'
   | 'store_failed';
 

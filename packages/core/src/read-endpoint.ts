@@ -56,6 +56,19 @@ export interface ReadRequest {
   url?: string;
 }
 
+/**
+ * With the read endpoint off, a GET of the read route is answered 404 `read_endpoint_off`, quietly
+ * (not a refusal: no log line, no rejection counted), as the inspector answers when it is off. A
+ * load tool's pre-check can so tell "a receiver is mounted here, without reads" from "nothing is
+ * mounted here" (a framework's 404) without leaving a warning in the server's log.
+ */
+export function readEndpointOff(request: ReadRequest): WebhookResponse | undefined {
+  if (request.method.toUpperCase() !== 'GET' || readRoute(request.url) === undefined) return undefined;
+  return errorResponse(
+    new WebhookError(404, 'read_endpoint_off', 'The read endpoint is off: createReceiver({ readEndpoint: { token } }) turns it on'),
+  );
+}
+
 /** What the read endpoint needs from its receiver. */
 export interface ReadContext {
   store: PresenceStore;

@@ -120,6 +120,7 @@ class PresenceReceiver implements Receiver {
     const options = resolveReceiverOptions(input);
     for (const warning of options.warnings) options.logger.warn(warning);
     const providers = buildProviders(options, Date.now);
+    this.counter.configure(providers.map((provider) => provider.name));
     this.ownsStore = options.store === undefined;
     this.store = options.store ?? new MemoryStore();
     this.bodyLimit = options.bodyLimit;

@@ -3,7 +3,6 @@ import { createReceiver, isReceiver } from '@presence-webhooks/core';
 import type { WaitUntilContext } from '@presence-webhooks/web';
 import { handleWebRequest, mountMatcher } from '@presence-webhooks/web';
 import type { Context, MiddlewareHandler } from 'hono';
-import { routePath } from 'hono/route';
 import { mountOf } from './mount.js';
 
 export interface PresenceWebhooksHonoOptions {
@@ -17,6 +16,17 @@ export interface PresenceWebhooksHonoOptions {
 }
 
 export type PresenceWebhooksHonoMiddleware = MiddlewareHandler & { readonly receiver: Receiver };
+
+/**
+ * The pattern of the route this middleware runs for (`/webhooks/*`), read from the request's public
+ * `routePath`. Not `routePath(c)` from 'hono/route': that helper reads the context through a symbol
+ * of its own module instance, which a context made by Hono's other build (CommonJS vs ESM, the
+ * dual-package hazard) does not carry, so every request would fail.
+ */
+function routePattern(c: Context): string {
+  const pattern = (c.req as { readonly routePath?: unknown }).routePath;
+  return typeof pattern === 'string' ? pattern : '';
+}
 
 /** Hono throws when a context has no ExecutionContext (Node, Bun): then there is no waitUntil. */
 function executionContext(c: Context): WaitUntilContext | undefined {
@@ -47,7 +57,7 @@ export function presenceWebhooks(
   const fixed = options.path === undefined ? undefined : mountMatcher(options.path);
   const middleware: MiddlewareHandler = async (c, next) => {
     const url = new URL(c.req.url);
-    const matcher = fixed ?? mountMatcher(mountOf(routePath(c), url.pathname));
+    const matcher = fixed ?? mountMatcher(mountOf(routePattern(c), url.pathname));
     const relative = matcher(c.req.method.toUpperCase(), url);
     if (relative === undefined) {
       await next();

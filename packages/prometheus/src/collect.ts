@@ -34,6 +34,9 @@ export const DEFAULT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 /** Buckets for the delivery lag (seconds): PubNub and Ably deliver within seconds; Ably retries for minutes. */
 const LAG_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
+/** What a delivery that got through ends as (a refusal is 'rejected', with provider 'unknown'). */
+const MERGED_OUTCOMES = ['accepted', 'duplicate', 'stale'] as const;
+
 function optionError(name: string, what: string, got: unknown): TypeError {
   return new TypeError(`presence-webhooks: ${name} must be ${what} (got ${typeof got === 'string' ? JSON.stringify(got) : String(got)})`);
 }
@@ -77,13 +80,17 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
 
   new Counter({
     name: `${prefix}deliveries_total`,
-    help: 'Webhook deliveries by provider and outcome (accepted, rejected, duplicate, stale); refused requests have provider "unknown".',
+    help: 'Webhook deliveries by provider and outcome: accepted, duplicate or stale for each configured provider; refused requests are provider "unknown", outcome "rejected".',
     labelNames: ['provider', 'outcome'] as const,
     registers,
     collect() {
       this.reset();
-      for (const [provider, outcomes] of Object.entries(stats().deliveries))
-        for (const [outcome, n] of Object.entries(outcomes)) this.inc({ provider, outcome }, n);
+      // Only the pairs that can occur: a refused request has no trusted provider ('unknown', 'rejected');
+      // a delivery that got through is one of a configured provider's (accepted, duplicate or stale).
+      const { deliveries, providers } = stats();
+      for (const provider of providers)
+        for (const outcome of MERGED_OUTCOMES) this.inc({ provider, outcome }, deliveries[provider][outcome]);
+      this.inc({ provider: 'unknown', outcome: 'rejected' }, deliveries.unknown.rejected);
     },
   });
   new Counter({
@@ -179,7 +186,8 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
     registers,
     collect() {
       this.reset();
-      for (const [provider, n] of Object.entries(stats().drift)) this.inc({ provider }, n);
+      const { drift, providers } = stats();
+      for (const provider of providers) this.inc({ provider }, drift[provider]);
     },
   });
   new Counter({
@@ -189,8 +197,8 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
     registers,
     collect() {
       this.reset();
-      for (const [provider, outcomes] of Object.entries(stats().resyncs))
-        for (const [outcome, n] of Object.entries(outcomes)) this.inc({ provider, outcome }, n);
+      const { resyncs, providers } = stats();
+      for (const provider of providers) for (const [outcome, n] of Object.entries(resyncs[provider])) this.inc({ provider, outcome }, n);
     },
   });
   const names = [

@@ -12,6 +12,7 @@ import type {
 } from '@presence-webhooks/core/store';
 import {
   checkApplyOptions,
+  checkKnownKeys,
   compareMembers,
   DEFAULT_TOMBSTONE_HORIZON_MS,
   nonNegativeNumber,
@@ -188,6 +189,19 @@ export class RedisStore implements PresenceStore {
 
   constructor(options: RedisStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) throw optionError('RedisStore options', 'an object', options);
+    // Every option name (a field added to RedisStoreOptions must be listed: the type says so).
+    const names: Record<keyof RedisStoreOptions, true> = {
+      url: true,
+      client: true,
+      redisOptions: true,
+      prefix: true,
+      tombstoneHorizonMs: true,
+      commandTimeoutMs: true,
+      circuitFailures: true,
+      circuitCooldownMs: true,
+      clockSkewMs: true,
+    };
+    checkKnownKeys(options, names, 'RedisStore');
     this.tombstoneHorizonMs = nonNegativeNumber(options.tombstoneHorizonMs, 'tombstoneHorizonMs', DEFAULT_TOMBSTONE_HORIZON_MS);
     this.commandTimeoutMs = positiveNumber(options.commandTimeoutMs, 'commandTimeoutMs', DEFAULT_COMMAND_TIMEOUT_MS);
     const failures = positiveInteger(options.circuitFailures, 'circuitFailures', DEFAULT_CIRCUIT_FAILURES);

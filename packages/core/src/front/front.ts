@@ -8,6 +8,7 @@ import type { StatsCounter } from '../observe/stats.js';
 import type { AckMode, RejectInfo } from '../options/receiver-options.js';
 import type { Accepted, Pipeline, WebhookRequest } from '../pipeline/pipeline.js';
 import type { ReadEndpoint } from '../read-endpoint.js';
+import { readEndpointOff } from '../read-endpoint.js';
 import type { Tracker } from '../tracker/tracker.js';
 
 /** How an adapter wants one delivery acknowledged. */
@@ -51,7 +52,7 @@ export class Front {
     try {
       const inspected = parts.inspector !== undefined ? parts.inspector.answer(request) : inspectorOff(request);
       if (inspected !== undefined) return await inspected;
-      const read = parts.reads?.answer(request);
+      const read = parts.reads !== undefined ? parts.reads.answer(request) : readEndpointOff(request);
       if (read !== undefined) return await read;
       const pending = parts.pipeline.run(request);
       accepted = pending instanceof Promise ? await pending : pending;

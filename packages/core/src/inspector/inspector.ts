@@ -3,7 +3,8 @@
  *   GET  <mount>/inspector           the page (no presence data in it)
  *   POST <mount>/inspector/session   sign in: `Authorization: Bearer <token>` + `X-Presence-Inspector: 1`
  *                                    -> `Set-Cookie: pw_inspector=…; HttpOnly; SameSite=Strict` (path: <mount>/inspector)
- *   GET  <mount>/inspector/state     channels, counts, drift, stats, `?channel=` members   (session)
+ *   GET  <mount>/inspector/state     a page of channels, counts, drift, stats, the chart's series;
+ *                                    `?q=&page=` search and page the channels, `?channel=&mq=&mpage=` the members (session)
  *   GET  <mount>/inspector/events    Server-Sent Events: join, update, leave, occupancy, drift, resync, rejection (session)
  *   POST <mount>/inspector/resync?channel=  only with `actions: true` (session + X-Presence-Inspector header)
  * Without a valid session nothing of the presence set is served. Off by default.
@@ -23,8 +24,9 @@ import type { PresenceStore } from '../store.js';
 import { EventStream } from './event-stream.js';
 import { pageSecurityPolicy, renderPage } from './page.js';
 import { SESSION_COOKIE, SessionBook, sessionFromCookie } from './sessions.js';
-import type { ReportedFigure } from './state.js';
+import type { ChannelActivity, ReportedFigure, StateQuery } from './state.js';
 import { buildState } from './state.js';
+import { Timeline } from './timeline.js';
 
 /** `inspector: { token, actions? }` on createReceiver (checked in options/resolve.ts). */
 export interface InspectorOptions {
@@ -56,6 +58,9 @@ export interface InspectorRequest {
 
 export const STREAM_LIMIT = 16;
 const NOTED_LIMIT = 10_000;
+/** Members online (the chart) is read from the store at most this often, over at most ONLINE_CHANNELS channels. */
+const ONLINE_EVERY_MS = 5000;
+const ONLINE_CHANNELS = 2000;
 /** Failed sign-ins allowed per window before 429. */
 const SIGN_IN_FAILURES = 10;
 const SIGN_IN_WINDOW_MS = 10_000;
@@ -112,6 +117,9 @@ export class Inspector {
   private readonly sessions = new SessionBook();
   private readonly streams = new Set<EventStream>();
   private readonly noted = new Map<string, ReportedFigure>();
+  private readonly activity = new Map<string, ChannelActivity>();
+  private readonly timeline = new Timeline();
+  private onlineReadAt = 0;
   private readonly actions: boolean;
   private liveOff: (() => void)[] = [];
   private failures = { count: 0, since: 0 };
@@ -124,6 +132,16 @@ export class Inspector {
     // The reported figures are noted even while no page is open.
     context.on('occupancy', (e) => this.onOccupancy(e));
     context.on('drift', (e) => this.onDrift(e));
+    // The chart and each channel's provider and last change, kept while no page is open too (O(1) per change).
+    context.on('join', (e) => {
+      this.timeline.joined();
+      this.changed(e);
+    });
+    context.on('update', (e) => this.changed(e));
+    context.on('leave', (e) => {
+      this.timeline.left();
+      this.changed(e);
+    });
   }
 
   /** The answer to an inspector request, or undefined when the request is not one. */
@@ -138,7 +156,7 @@ export class Inspector {
       return method === 'POST' ? this.signIn(request.headers) : refusal(405, 'method_not_allowed', 'Sign in with POST');
     if (!this.signedIn(request.headers))
       return refusal(401, 'unauthorized', 'Sign in to the inspector first (POST <mount>/inspector/session with the token)');
-    if (route === 'state' && method === 'GET') return this.state(query.get('channel') ?? undefined);
+    if (route === 'state' && method === 'GET') return this.state(query);
     if (route === 'events' && method === 'GET') return this.events();
     if (route === 'resync' && method === 'POST') return this.resync(request.headers, query.get('channel'));
     return refusal(404, 'not_found', 'No such inspector route');
@@ -146,6 +164,7 @@ export class Inspector {
 
   /** Send a notice (rejection, resync) to the open pages. */
   notify(notice: InspectorNotice): void {
+    if (notice.type === 'rejection') this.timeline.rejected();
     if (this.streams.size === 0) return;
     const { type, ...data } = notice;
     for (const stream of this.streams) stream.send(type, data);
@@ -200,11 +219,31 @@ export class Inspector {
     }
   }
 
-  private async state(channel: string | undefined): Promise<WebhookResponse> {
+  private async state(params: URLSearchParams): Promise<WebhookResponse> {
+    const number = (name: string) => {
+      const n = Number(params.get(name) ?? '0');
+      return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+    };
+    const query: StateQuery = {
+      q: params.get('q') ?? '',
+      page: number('page'),
+      memberQ: params.get('mq') ?? '',
+      memberPage: number('mpage'),
+    };
+    const channel = params.get('channel');
+    if (channel !== null) query.channel = channel;
     try {
+      await this.readOnline();
       const state = await buildState(
-        { store: this.context.store, stats: this.context.stats(), noted: this.noted, actions: this.actions },
-        channel,
+        {
+          store: this.context.store,
+          stats: this.context.stats(),
+          noted: this.noted,
+          activity: this.activity,
+          actions: this.actions,
+          timeline: this.timeline.snapshot(),
+        },
+        query,
       );
       return guarded(jsonResponse(200, state));
     } catch (error) {
@@ -271,11 +310,33 @@ export class Inspector {
     for (const stream of this.streams) stream.send(type, data);
   }
 
+  /** Members online for the chart, from the store, at most every ONLINE_EVERY_MS (the chart moves it with each join and leave between). */
+  private async readOnline(): Promise<void> {
+    const now = Date.now();
+    if (now - this.onlineReadAt < ONLINE_EVERY_MS) return;
+    this.onlineReadAt = now;
+    const names = (await this.context.store.channels()).slice(0, ONLINE_CHANNELS);
+    let total = 0;
+    for (let i = 0; i < names.length; i += 16) {
+      const counts = await Promise.all(names.slice(i, i + 16).map((name) => this.context.store.occupancy(name)));
+      for (const n of counts) total += n;
+    }
+    this.timeline.setOnline(total);
+  }
+
+  private changed(event: JoinEvent): void {
+    const known = this.activity.get(event.channel);
+    const changedAt = Math.max(known?.changedAt ?? -Infinity, event.timestamp);
+    this.activity.delete(event.channel);
+    this.activity.set(event.channel, { provider: event.provider, changedAt, seenAt: Date.now() });
+    if (this.activity.size > NOTED_LIMIT) this.activity.delete(this.activity.keys().next().value as string);
+  }
+
   private note(channel: string, figure: ReportedFigure): void {
     const known = this.noted.get(channel);
     if (known !== undefined && known.timestamp > figure.timestamp) return;
     this.noted.delete(channel);
-    this.noted.set(channel, figure);
+    this.noted.set(channel, { ...figure, notedAt: Date.now() });
     if (this.noted.size > NOTED_LIMIT) this.noted.delete(this.noted.keys().next().value as string);
   }
 

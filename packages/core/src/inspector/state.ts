@@ -1,20 +1,35 @@
 /**
- * The inspector's state JSON: channels with the stored count next to the provider's reported count
- * (drift when they differ), the members of one selected channel, and the receiver's counters.
- * Bounded: at most `CHANNEL_LIMIT` channels and `MEMBER_LIMIT` members are read and sent.
+ * The inspector's state JSON: one page of channels (filtered by a search) with the stored count next
+ * to the provider's reported count (drift when they differ and nothing changed on the channel since
+ * the figure), the members of one selected channel (filtered, one page), the receiver's counters and
+ * the chart's series. Bounded: a page is `PAGE_SIZE` rows; only the listed channels' counts are read.
  */
 import type { Member, ProviderName } from '../events.js';
 import type { ReceiverStats } from '../observe/stats.js';
 import type { PresenceStore } from '../store.js';
+import type { TimelineSnapshot } from './timeline.js';
 
-export const CHANNEL_LIMIT = 500;
-export const MEMBER_LIMIT = 500;
+export const PAGE_SIZE = 50;
+/** A search is at most this long (longer ones are cut). */
+const QUERY_LIMIT = 200;
 
 /** The newest figure a provider reported for a channel (occupancy events, drift checks). */
 export interface ReportedFigure {
   provider: ProviderName;
   reported: number;
+  /** The provider's time of the figure (ms). */
   timestamp: number;
+  /** When this receiver noted it (ms, its own clock): set for figures from occupancy and drift events. */
+  notedAt?: number;
+}
+
+/** What the inspector saw of a channel's presence changes. */
+export interface ChannelActivity {
+  provider: ProviderName;
+  /** The provider's time of its last effective change (ms): comparable with a stored figure's. */
+  changedAt: number;
+  /** When this receiver emitted that change (ms, its own clock): comparable with a noted figure's `notedAt`. */
+  seenAt: number;
 }
 
 export interface ChannelRow {
@@ -22,16 +37,34 @@ export interface ChannelRow {
   provider?: ProviderName;
   stored: number;
   reported?: number;
+  /** The reported figure differs from the stored count and nothing changed on the channel since it. */
   drift: boolean;
+}
+
+/** Which page of a filtered list, and how many there are. */
+export interface Paging {
+  query: string;
+  page: number;
+  pages: number;
+  total: number;
 }
 
 export interface InspectorState {
   channels: ChannelRow[];
-  /** True when more channels exist than were listed. */
-  truncated: boolean;
+  channelPaging: Paging;
   stats: ReceiverStats;
   actions: boolean;
-  members?: { channel: string; members: Member[]; truncated: boolean };
+  members?: { channel: string; members: Member[]; paging: Paging };
+  timeline: TimelineSnapshot;
+}
+
+/** What the page asks for: a search and a page for channels, and for the selected channel's members. */
+export interface StateQuery {
+  channel?: string;
+  q?: string;
+  page?: number;
+  memberQ?: string;
+  memberPage?: number;
 }
 
 export interface StateSources {
@@ -39,7 +72,10 @@ export interface StateSources {
   stats: ReceiverStats;
   /** Figures noted from occupancy and drift events, by channel. */
   noted: ReadonlyMap<string, ReportedFigure>;
+  /** Providers and last change times noted from join, update and leave events, by channel. */
+  activity: ReadonlyMap<string, ChannelActivity>;
   actions: boolean;
+  timeline: TimelineSnapshot;
 }
 
 function newer(a: ReportedFigure | undefined, b: ReportedFigure | undefined): ReportedFigure | undefined {
@@ -52,24 +88,64 @@ async function row(channel: string, sources: StateSources): Promise<ChannelRow> 
   const [stored, fromStore] = await Promise.all([sources.store.occupancy(channel), sources.store.reportedOccupancy(channel)]);
   const stamped =
     fromStore === undefined ? undefined : { provider: 'pubnub' as const, reported: fromStore.occupancy, timestamp: fromStore.timestamp };
-  const figure = newer(stamped, sources.noted.get(channel));
-  const out: ChannelRow = { channel, stored, drift: figure !== undefined && figure.reported !== stored };
-  if (figure !== undefined) {
-    out.provider = figure.provider;
-    out.reported = figure.reported;
-  }
+  const noted = sources.noted.get(channel);
+  const figure = newer(stamped, noted);
+  const activity = sources.activity.get(channel);
+  // A change after the figure: the figure no longer describes the channel. A figure noted here is
+  // compared on this receiver's clock (a drift check's time is not the provider's); one from the
+  // store on the provider's (the same delivery carried the figure and its change).
+  const changedSince =
+    activity !== undefined &&
+    figure !== undefined &&
+    (figure === noted && noted.notedAt !== undefined ? activity.seenAt > noted.notedAt : activity.changedAt > figure.timestamp);
+  const out: ChannelRow = { channel, stored, drift: figure !== undefined && figure.reported !== stored && !changedSince };
+  // The provider: the one configured, else the one whose events or figures named the channel.
+  const provider = sources.stats.providers.length === 1 ? sources.stats.providers[0] : (activity?.provider ?? figure?.provider);
+  if (provider !== undefined) out.provider = provider;
+  if (figure !== undefined) out.reported = figure.reported;
   return out;
 }
 
-/** Build the state; `selected` adds that channel's members. */
-export async function buildState(sources: StateSources, selected: string | undefined): Promise<InspectorState> {
+/** The search as given (trimmed, bounded), and a test of a text against it (case-insensitive, substring). */
+function search(query: string | undefined): { query: string; test: (...texts: (string | undefined)[]) => boolean } {
+  const trimmed = (query ?? '').trim().slice(0, QUERY_LIMIT);
+  const needle = trimmed.toLowerCase();
+  return { query: trimmed, test: (...texts) => needle === '' || texts.some((text) => text?.toLowerCase().includes(needle) === true) };
+}
+
+/** One page of `items` (the last one when `page` is past it). */
+function pageOf<T>(items: readonly T[], page: number | undefined, query: string): { items: T[]; paging: Paging } {
+  const pages = Math.max(1, Math.ceil(items.length / PAGE_SIZE));
+  const at = Math.min(Math.max(0, Math.floor(page ?? 0)), pages - 1);
+  return { items: items.slice(at * PAGE_SIZE, (at + 1) * PAGE_SIZE), paging: { query, page: at, pages, total: items.length } };
+}
+
+/** Build the state; `query.channel` adds that channel's members. */
+export async function buildState(sources: StateSources, query: StateQuery = {}): Promise<InspectorState> {
   const names = [...new Set([...(await sources.store.channels()), ...sources.noted.keys()])].sort();
-  const listed = names.slice(0, CHANNEL_LIMIT);
-  const channels = await Promise.all(listed.map((channel) => row(channel, sources)));
-  const state: InspectorState = { channels, truncated: names.length > listed.length, stats: sources.stats, actions: sources.actions };
-  if (selected !== undefined) {
-    const members = await sources.store.members(selected);
-    state.members = { channel: selected, members: members.slice(0, MEMBER_LIMIT), truncated: members.length > MEMBER_LIMIT };
+  const channelSearch = search(query.q);
+  const listed = pageOf(
+    names.filter((name) => channelSearch.test(name)),
+    query.page,
+    channelSearch.query,
+  );
+  const channels = await Promise.all(listed.items.map((channel) => row(channel, sources)));
+  const state: InspectorState = {
+    channels,
+    channelPaging: listed.paging,
+    stats: sources.stats,
+    actions: sources.actions,
+    timeline: sources.timeline,
+  };
+  if (query.channel !== undefined) {
+    const memberSearch = search(query.memberQ);
+    const all = await sources.store.members(query.channel);
+    const shown = pageOf(
+      all.filter((m) => memberSearch.test(m.clientId, m.connectionId)),
+      query.memberPage,
+      memberSearch.query,
+    );
+    state.members = { channel: query.channel, members: shown.items, paging: shown.paging };
   }
   return state;
 }

@@ -33,6 +33,11 @@ export interface ReceiverStats {
   resyncs: Record<ProviderName, Record<ResyncOutcome, number>>;
   /** Drift events by provider. */
   drift: Record<ProviderName, number>;
+  /**
+   * The providers the receiver is configured for, in detection order. The records above hold every
+   * provider (zeros for the others); metrics and the inspector show only these.
+   */
+  providers: readonly ProviderName[];
 }
 
 const PROVIDERS: readonly ProviderName[] = ['ably', 'pubnub', 'pusher'];
@@ -67,7 +72,14 @@ export class StatsCounter {
   /** Keys of recent deliveries' presence events, oldest first (a Map keeps insertion order). */
   private readonly recent = new Map<string, true>();
 
+  /** The providers configured (`stats().providers`); all of them until told. */
+  private configured: readonly ProviderName[] = PROVIDERS;
+
   constructor(private readonly recentLimit = RECENT_DELIVERIES) {}
+
+  configure(providers: readonly ProviderName[]): void {
+    this.configured = [...providers];
+  }
 
   rejected(code: string): void {
     this.deliveries.unknown.rejected++;
@@ -133,6 +145,7 @@ export class StatsCounter {
       queueDepth,
       resyncs,
       drift,
+      providers: [...this.configured],
     };
   }
 

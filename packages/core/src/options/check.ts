@@ -80,3 +80,57 @@ export function httpUrl(value: unknown, name: string, fallback: string): string 
   }
   throw optionError(name, 'an absolute http(s) URL', value);
 }
+
+/** Edits (insert, delete, replace, swap two neighbours) from `a` to `b`, case-insensitive. */
+function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  const rows: number[][] = [];
+  for (let i = 0; i <= x.length; i++) {
+    rows.push([i]);
+    for (let j = 1; j <= y.length; j++) {
+      if (i === 0) {
+        (rows[0] as number[]).push(j);
+        continue;
+      }
+      const row = rows[i] as number[];
+      const above = rows[i - 1] as number[];
+      let best = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1])
+        best = Math.min(best, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+      row.push(best);
+    }
+  }
+  return (rows[x.length] as number[])[y.length] as number;
+}
+
+/** The known name closest to `name`, when it is close enough to be what was meant. */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const distance = editDistance(name, candidate);
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+/**
+ * Every own key of an options object must be a known option name: a misspelt one would otherwise be
+ * ignored without a word. Throws `TypeError: presence-webhooks: ably.key is not an option (did you
+ * mean ably.keys?) ...`. `known` holds each option name once (`{ keys: true, ... }` typed
+ * `Record<keyof TheOptions, true>`, so a new field of the type must be listed too); `where` is the
+ * object's name in messages ('ably', 'RedisStore'; '' for createReceiver's own options).
+ */
+export function checkKnownKeys(value: object, known: Readonly<Record<string, true>>, where: string): void {
+  const names = Object.keys(known);
+  const prefix = where === '' ? '' : `${where}.`;
+  for (const key of Object.keys(value)) {
+    if (Object.hasOwn(known, key)) continue;
+    const near = closestName(key, names);
+    const hint = near === undefined ? '' : ` (did you mean ${prefix}${near}?)`;
+    throw new TypeError(
+      `presence-webhooks: ${prefix}${describeValue(key).slice(1, -1)} is not an option${hint}; ${where === '' ? 'createReceiver' : where} takes: ${names.join(', ')}`,
+    );
+  }
+}

@@ -14,6 +14,7 @@ import type { InspectorOptions } from '../inspector/inspector.js';
 import type { PresenceStore } from '../store.js';
 import type { AckMode, ReceiverOptions, RejectInfo } from './receiver-options.js';
 import {
+  checkKnownKeys,
   httpUrl,
   oneOf,
   optionalBoolean,
@@ -23,6 +24,22 @@ import {
   positiveInteger,
   positiveNumber,
 } from './check.js';
+import {
+  ABLY_OPTION_NAMES,
+  ABLY_REST_OPTION_NAMES,
+  INSPECTOR_OPTION_NAMES,
+  MULTIPART_OPTION_NAMES,
+  PUBNUB_OPTION_NAMES,
+  PUBNUB_REST_OPTION_NAMES,
+  PUSHER_KEY_NAMES,
+  PUSHER_OPTION_NAMES,
+  READ_ENDPOINT_OPTION_NAMES,
+  RECEIVER_OPTION_NAMES,
+  REST_OPTION_NAMES,
+  RESYNC_OPTION_NAMES,
+  RETRY_OPTION_NAMES,
+  USERS_OPTION_NAMES,
+} from './option-names.js';
 
 /** Every option of createReceiver, checked and defaulted. */
 export interface ResolvedReceiverOptions {
@@ -47,14 +64,21 @@ export interface ResolvedReceiverOptions {
   warnings: string[];
 }
 
-function objectOption(value: unknown, name: string): Record<string, unknown> | undefined {
+/** An options object (or undefined), whose keys must all be in `known` when given. */
+function objectOption(value: unknown, name: string, known?: Readonly<Record<string, true>>): Record<string, unknown> | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw optionError(name, 'an object', value);
+  if (known !== undefined) checkKnownKeys(value, known, name);
   return value as Record<string, unknown>;
 }
 
-function restOf(value: unknown, name: string, defaultUrl: string): { restBaseUrl: string; restTimeoutMs: number } {
-  const rest = objectOption(value, name);
+function restOf(
+  value: unknown,
+  name: string,
+  defaultUrl: string,
+  known: Readonly<Record<string, true>>,
+): { restBaseUrl: string; restTimeoutMs: number } {
+  const rest = objectOption(value, name, known);
   return {
     restBaseUrl: httpUrl(rest?.baseUrl, `${name}.baseUrl`, defaultUrl),
     restTimeoutMs: positiveNumber(rest?.timeoutMs, `${name}.timeoutMs`, DEFAULT_REST_TIMEOUT_MS),
@@ -62,7 +86,7 @@ function restOf(value: unknown, name: string, defaultUrl: string): { restBaseUrl
 }
 
 function resolveAbly(value: unknown, warnings: string[]): ResolvedProvider<AblyOptions> | undefined {
-  const ably = objectOption(value, 'ably');
+  const ably = objectOption(value, 'ably', ABLY_OPTION_NAMES);
   if (ably === undefined) return undefined;
   if (ably.keys !== undefined && !Array.isArray(ably.keys))
     throw optionError('ably.keys', 'an array of "appId.keyId:keySecret" strings', ably.keys);
@@ -83,11 +107,11 @@ function resolveAbly(value: unknown, warnings: string[]): ResolvedProvider<AblyO
   }
   if (insecure)
     warnings.push('presence-webhooks: ably.insecure is set: unsigned Ably webhooks are accepted. Do not run this in production.');
-  return { options: ably as AblyOptions, ...restOf(ably.rest, 'ably.rest', DEFAULT_ABLY_REST_URL) };
+  return { options: ably as AblyOptions, ...restOf(ably.rest, 'ably.rest', DEFAULT_ABLY_REST_URL, ABLY_REST_OPTION_NAMES) };
 }
 
 function resolvePubNub(value: unknown, warnings: string[]): ResolvedProvider<PubNubOptions> | undefined {
-  const pubnub = objectOption(value, 'pubnub');
+  const pubnub = objectOption(value, 'pubnub', PUBNUB_OPTION_NAMES);
   if (pubnub === undefined) return undefined;
   if (pubnub.secret !== undefined && (typeof pubnub.secret !== 'string' || pubnub.secret === ''))
     throw optionError('pubnub.secret', 'a non-empty string', typeof pubnub.secret === 'string' ? '' : typeof pubnub.secret);
@@ -99,21 +123,21 @@ function resolvePubNub(value: unknown, warnings: string[]): ResolvedProvider<Pub
       'presence-webhooks: pubnub needs a shared secret ({ pubnub: { secret } }, sent by PubNub in a custom header or a ?secret= query parameter), or insecure: true to accept unauthenticated requests (PubNub signs nothing)',
     );
   }
-  const multipart = objectOption(pubnub.multipart, 'pubnub.multipart');
+  const multipart = objectOption(pubnub.multipart, 'pubnub.multipart', MULTIPART_OPTION_NAMES);
   if (multipart?.parts !== undefined) positiveInteger(multipart.parts, 'pubnub.multipart.parts', 1);
   if (multipart?.fieldSize !== undefined) positiveInteger(multipart.fieldSize, 'pubnub.multipart.fieldSize', 1);
-  const rest = objectOption(pubnub.rest, 'pubnub.rest');
+  const rest = objectOption(pubnub.rest, 'pubnub.rest', PUBNUB_REST_OPTION_NAMES);
   optionalString(rest?.uuid, 'pubnub.rest.uuid');
   optionalString(rest?.authKey, 'pubnub.rest.authKey');
   if (insecure && pubnub.secret === undefined)
     warnings.push(
       'presence-webhooks: pubnub.insecure is set: PubNub webhooks without a secret are accepted. Do not run this in production.',
     );
-  return { options: pubnub as PubNubOptions, ...restOf(pubnub.rest, 'pubnub.rest', DEFAULT_PUBNUB_REST_URL) };
+  return { options: pubnub as PubNubOptions, ...restOf(pubnub.rest, 'pubnub.rest', DEFAULT_PUBNUB_REST_URL, PUBNUB_REST_OPTION_NAMES) };
 }
 
 function resolvePusher(value: unknown): ResolvedProvider<PusherOptions> | undefined {
-  const pusher = objectOption(value, 'pusher');
+  const pusher = objectOption(value, 'pusher', PUSHER_OPTION_NAMES);
   if (pusher === undefined) return undefined;
   if (!Array.isArray(pusher.keys) || pusher.keys.length === 0) {
     throw optionError(
@@ -123,7 +147,7 @@ function resolvePusher(value: unknown): ResolvedProvider<PusherOptions> | undefi
     );
   }
   const keys = (pusher.keys as unknown[]).map((entry, i) => {
-    const pair = objectOption(entry, `pusher.keys[${i}]`);
+    const pair = objectOption(entry, `pusher.keys[${i}]`, PUSHER_KEY_NAMES);
     if (pair === undefined) throw optionError(`pusher.keys[${i}]`, 'an object { key, secret }', entry);
     const key = optionalString(pair.key, `pusher.keys[${i}].key`);
     if (key === undefined) throw optionError(`pusher.keys[${i}].key`, 'a non-empty string', pair.key);
@@ -134,7 +158,7 @@ function resolvePusher(value: unknown): ResolvedProvider<PusherOptions> | undefi
   });
   const appId = optionalString(pusher.appId, 'pusher.appId');
   const options: PusherOptions = { keys, ...(appId === undefined ? {} : { appId }) };
-  const resolved = { options, ...restOf(pusher.rest, 'pusher.rest', DEFAULT_PUSHER_REST_URL) };
+  const resolved = { options, ...restOf(pusher.rest, 'pusher.rest', DEFAULT_PUSHER_REST_URL, REST_OPTION_NAMES) };
   if (pusher.rest !== undefined) options.rest = { baseUrl: resolved.restBaseUrl, timeoutMs: resolved.restTimeoutMs };
   return resolved;
 }
@@ -156,6 +180,8 @@ function resolveReadEndpoint(value: unknown, warnings: string[]): { token?: stri
     );
     return {};
   }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value))
+    checkKnownKeys(value, READ_ENDPOINT_OPTION_NAMES, 'readEndpoint');
   const token = (value as { token?: unknown } | null)?.token;
   if (typeof token !== 'string' || !/^\S+$/.test(token))
     throw optionError('readEndpoint', "true, false or { token: '<a non-empty token without spaces>' }", value);
@@ -167,6 +193,7 @@ function resolveInspector(value: unknown): InspectorOptions | undefined {
   const inspector = value as { token?: unknown; actions?: unknown } | null;
   const what = "{ token: '<at least 16 characters without spaces>', actions?: boolean }";
   if (typeof inspector !== 'object' || inspector === null || Array.isArray(inspector)) throw optionError('inspector', what, value);
+  checkKnownKeys(inspector, INSPECTOR_OPTION_NAMES, 'inspector');
   // The token's value is never shown in an error.
   const token = inspector.token;
   if (typeof token !== 'string' || !/^\S{16,}$/.test(token))
@@ -194,9 +221,12 @@ export function configuredProviders(options: ResolvedReceiverOptions): ProviderN
  */
 export function resolveReceiverOptions(input: ReceiverOptions): ResolvedReceiverOptions {
   const options = objectOption(input, 'createReceiver options') ?? {};
+  checkKnownKeys(options, RECEIVER_OPTION_NAMES, '');
   const warnings: string[] = [];
   const ack = oneOf(options.ack, 'ack', ['on-receipt', 'after-store'] as const, 'on-receipt');
-  const retry = objectOption(options.retry, 'retry');
+  const retry = objectOption(options.retry, 'retry', RETRY_OPTION_NAMES);
+  objectOption(options.resync, 'resync', RESYNC_OPTION_NAMES);
+  if (options.users !== false) objectOption(options.users, 'users', USERS_OPTION_NAMES);
   const logger = options.logger as { warn?: unknown } | undefined;
   if (logger !== undefined && (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function'))
     throw optionError('logger', 'an object with a warn(message) method', logger);

@@ -6,6 +6,7 @@ import { checkApplyOptions } from './apply-options.js';
 import { DEFAULT_FEED_RETAIN_MS, DEFAULT_MAX_CHANGES, MemoryFeed } from './memory-feed.js';
 import { MemoryLease } from './memory-lease.js';
 import { MemberRecord } from './member-record.js';
+import { checkKnownKeys } from '../options/check.js';
 import { compareMembers, effectiveChange } from './merge.js';
 import { compareOrder } from './order.js';
 import type { Tombstone } from './tombstone-queue.js';
@@ -63,6 +64,14 @@ export class MemoryStore implements PresenceStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) throw optionError('MemoryStore options', 'an object', options);
+    // Every option name (feed and maxChanges: the change feed, added this round).
+    const names: Record<keyof MemoryStoreOptions | 'feed' | 'maxChanges', true> = {
+      tombstoneHorizonMs: true,
+      now: true,
+      feed: true,
+      maxChanges: true,
+    };
+    checkKnownKeys(options, names, 'MemoryStore');
     this.tombstoneHorizonMs = nonNegativeNumber(options.tombstoneHorizonMs, 'tombstoneHorizonMs', DEFAULT_TOMBSTONE_HORIZON_MS);
     this.now = optionalFunction<() => number>(options.now, 'now') ?? Date.now;
     this.lease = new MemoryLease(this.now);

@@ -30,6 +30,7 @@ export { checkApplyOptions } from '../presence/apply-options.js';
 export type { Snapshot } from '../providers/snapshot.js';
 export { repairEvents, visibleChanges } from '../resync/repair.js';
 export {
+  checkKnownKeys,
   describeValue,
   nonNegativeNumber,
   oneOf,

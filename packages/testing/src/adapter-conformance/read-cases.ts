@@ -26,12 +26,16 @@ async function expectMembers(h: Harness, channel: string, headers: Record<string
 
 const quiet = { warn: () => undefined };
 
-/** The optional read endpoint: off by default (a GET is a 405 as ever), on, and on with a token. */
+/** The optional read endpoint: off by default (its route a quiet 404, other GETs 405 as ever), on, and on with a token. */
 export const readCases: readonly ConformanceCase[] = [
   {
-    name: 'read endpoint off (the default): GET <path>/channels/:channel/members is a 405 like every GET',
+    name: 'read endpoint off (the default): GET <path>/channels/:channel/members is a quiet 404 read_endpoint_off (not a refusal)',
     run: async (h) => {
-      await expectRejected(h, { method: 'GET', path: membersPath('seed-room') }, { status: 405, code: 'method_not_allowed' });
+      const refused = h.server.receiver.stats().rejections;
+      await expectRejected(h, { method: 'GET', path: membersPath('seed-room') }, { status: 404, code: 'read_endpoint_off' });
+      assert.deepEqual(h.server.receiver.stats().rejections, refused, 'not counted as a refusal (nor logged)');
+      // Other GETs stay 405, as ever.
+      await expectRejected(h, { method: 'GET', path: '/channels/seed-room' }, { status: 405, code: 'method_not_allowed' });
     },
   },
   {

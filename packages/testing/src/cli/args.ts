@@ -56,7 +56,8 @@ Report
 Times take ms, s, m or h (a bare number is seconds). Exit code: 0 when the receiver's set equals
 the truth (or the target has no read endpoint) and nothing was dropped; 1 on a mismatch, dropped
 events, an unfinished run or a read-back cut short by --settle or Ctrl-C; 2 on a usage error, or
-when the read endpoint refuses the token or nothing answers at --url (checked before the load).`;
+when the read endpoint refuses the token, nothing is mounted at --url's path (404) or nothing
+answers at --url (checked before the load).`;
 
 export const USAGE = `Usage: presence-webhooks <command> [options]
 

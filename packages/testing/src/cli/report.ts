@@ -2,14 +2,15 @@ import type { ReconcileResult } from '@presence-webhooks/core';
 
 type ProviderReconcileResult = NonNullable<ReconcileResult['providers']['ably']>;
 import type { SimulationReport } from '../simulator/types.js';
+import { stopsTheRun } from '../simulator/preflight.js';
 import type { ReconcileRun } from './reconcile.js';
 import { formatDuration } from './duration.js';
 
 const n = (value: number) => value.toLocaleString('en-US');
 
-/** 0: the receiver's set equals the truth (or there is no read endpoint) and nothing was dropped; 1: mismatch, drops, unfinished run or verification; 2: refused read token, or nothing answers at the URL (checked before the load). */
+/** 0: the receiver's set equals the truth (or there is no read endpoint) and nothing was dropped; 1: mismatch, drops, unfinished run or verification; 2: refused read token, nothing mounted at the URL's path (404), or nothing answers at the URL (checked before the load). */
 export function exitCodeOf(report: SimulationReport): 0 | 1 | 2 {
-  if (report.preflight.status === 'unauthorized' || report.preflight.status === 'unreachable') return 2;
+  if (stopsTheRun(report.preflight)) return 2;
   const { status } = report.verification;
   if (status === 'unauthorized') return 2;
   if (status === 'mismatch' || status === 'error' || status === 'incomplete') return 1;
@@ -52,7 +53,7 @@ function spanNote(report: SimulationReport): string {
 export function formatReport(report: SimulationReport): string {
   const lines: string[] = [];
   const p = report.preflight;
-  if (p.status === 'unauthorized' || p.status === 'unreachable') {
+  if (stopsTheRun(p)) {
     lines.push(`presence-webhooks simulate: ${report.provider} -> ${report.target}`);
     lines.push(`  stopped     before the load, nothing sent: ${p.reason}`);
     lines.push(`RESULT: FAILED (exit code ${exitCodeOf(report)})`);

@@ -1,4 +1,5 @@
 import type { Transport } from './transport.js';
+import { membersUrl } from './transport.js';
 import type { Preflight } from './types.js';
 
 /** How long the read endpoint check waits for an answer (real ms) before the load starts anyway. */
@@ -26,11 +27,29 @@ export async function checkReadEndpoint(
         status: 'unauthorized',
         reason: `the read endpoint refused the token (401) before the load: pass the receiver's readEndpoint token (--read-token), or --no-verify`,
       };
+    case 'off':
+      return {
+        status: 'unavailable',
+        reason: `the receiver at ${transport.target} has no read endpoint (404 read_endpoint_off): the load runs, nothing will be compared; turn on its readEndpoint option to compare`,
+      };
     case 'unavailable':
-      return { status: 'unavailable', reason: `the target has no read endpoint (answered ${read.status})` };
+      if (read.status === 404)
+        return {
+          status: 'not_mounted',
+          reason: `nothing is mounted at ${transport.target}: GET ${membersUrl(transport.target, channel)} answered 404 from something other than a presence-webhooks receiver. Is the path of --url the one the middleware is mounted on (app.use('/webhooks', ...) -> --url http://host/webhooks)? A route that takes POST only (app.post) cannot serve reads: mount it for every method, or pass --no-verify`,
+        };
+      return {
+        status: 'unavailable',
+        reason: `GET ${membersUrl(transport.target, channel)} answered 405: something at that path refuses GET (a POST-only route, or a receiver from before read_endpoint_off); the load runs, nothing will be compared`,
+      };
     case 'error':
       if (read.network === true)
         return { status: 'unreachable', reason: `nothing answers at ${transport.target}: ${read.message}. Is the server running there?` };
       return { status: 'inconclusive', reason: timeout.aborted ? `the read endpoint did not answer within ${timeoutMs} ms` : read.message };
   }
+}
+
+/** Whether a pre-check outcome stops the run before any webhook is sent. */
+export function stopsTheRun(preflight: Preflight): preflight is { status: 'unauthorized' | 'not_mounted' | 'unreachable'; reason: string } {
+  return preflight.status === 'unauthorized' || preflight.status === 'not_mounted' || preflight.status === 'unreachable';
 }

@@ -8,7 +8,7 @@ import type { SimHistory } from './history.js';
 import { countUntil, generateHistory } from './history.js';
 import { Limiter } from './limiter.js';
 import { resolveOptions } from './options.js';
-import { checkReadEndpoint } from './preflight.js';
+import { checkReadEndpoint, stopsTheRun } from './preflight.js';
 import { deliverPubNub } from './pubnub-stream.js';
 import { deliverPusher } from './pusher-stream.js';
 import { Stats } from './stats.js';
@@ -166,7 +166,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   };
   let complete = false;
 
-  if (preflight.status === 'unauthorized' || preflight.status === 'unreachable') {
+  if (stopsTheRun(preflight)) {
     clearTimeout(deadline);
     options.signal?.removeEventListener('abort', stop);
     return report(

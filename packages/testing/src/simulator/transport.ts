@@ -11,6 +11,9 @@ export interface Outcome {
 /** What a read of a channel's members got. */
 export type ReadOutcome =
   | { kind: 'members'; members: unknown[] }
+  /** A presence-webhooks receiver answered, with its read endpoint off (404 `read_endpoint_off`). */
+  | { kind: 'off' }
+  /** No read endpoint answered: `status` 404 (nothing serves that path) or 405 (something there refuses GET). */
   | { kind: 'unavailable'; status: number }
   | { kind: 'unauthorized' }
   /** `network`: no HTTP answer at all (connection refused, DNS, reset), as opposed to a bad answer or an abort. */
@@ -31,6 +34,16 @@ export function membersUrl(webhookUrl: string, channel: string): string {
   url.hash = '';
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/channels/${encodeURIComponent(channel)}/members`;
   return url.toString();
+}
+
+/** The `error.code` of a receiver's JSON error answer (`{ "error": { "code", "message" } }`), if the text is one. */
+function errorCodeOf(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } } | null)?.error?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Real HTTP with the runtime's fetch (keep-alive connections); the answer body is read and discarded. */
@@ -65,6 +78,7 @@ export function httpTransport(url: string, readToken?: string): Transport {
         });
         const text = await response.text();
         if (response.status === 401) return { kind: 'unauthorized' };
+        if (response.status === 404 && errorCodeOf(text) === 'read_endpoint_off') return { kind: 'off' };
         if (response.status === 404 || response.status === 405) return { kind: 'unavailable', status: response.status };
         if (response.status !== 200)
           return { kind: 'error', message: `GET ${membersUrl(url, channel)} answered ${response.status}: ${text.slice(0, 200)}` };

@@ -108,12 +108,15 @@ export type Verification =
 
 /**
  * The check of the read endpoint before the load (one GET, when verifying): `ok` (it answered the
- * members), `unavailable` (no read endpoint: the load runs, nothing will be compared), `inconclusive`
- * (no answer in time, or an error status: the load runs), `unauthorized` (it refused the token) or `unreachable` (nothing
- * answers at the URL). The last two stop the run before any request is sent.
+ * members), `unavailable` (a receiver without a read endpoint, or a route that refuses GET (405): the
+ * load runs, nothing will be compared), `inconclusive` (no answer in time, or an error status: the
+ * load runs), `unauthorized` (it refused the token), `not_mounted` (404 from something other than a
+ * receiver: nothing is mounted at the URL's path) or `unreachable` (nothing answers at the URL). The
+ * last three stop the run before any request is sent (see `stopsTheRun`).
  */
 export type Preflight =
-  { status: 'skipped' | 'ok' } | { status: 'unavailable' | 'inconclusive' | 'unauthorized' | 'unreachable'; reason: string };
+  | { status: 'skipped' | 'ok' }
+  | { status: 'unavailable' | 'inconclusive' | 'unauthorized' | 'not_mounted' | 'unreachable'; reason: string };
 
 export interface LatencySummary {
   p50: number;

@@ -72,10 +72,15 @@ export async function verifyChannels(
       }
       if (read.kind === 'unauthorized')
         return { status: 'unauthorized', reason: `the read endpoint refused the token (401): pass the receiver's readEndpoint token` };
+      if (read.kind === 'off')
+        return {
+          status: 'unavailable',
+          reason: `the receiver has no read endpoint (404 read_endpoint_off); enable its readEndpoint option to compare its set with the truth`,
+        };
       if (read.kind === 'unavailable')
         return {
           status: 'unavailable',
-          reason: `the target has no read endpoint (GET …/channels/:channel/members answered ${read.status}); enable the receiver's readEndpoint option to compare its set with the truth`,
+          reason: `no read endpoint answered (GET …/channels/:channel/members answered ${read.status}${read.status === 404 ? ': nothing is mounted at that path' : ': that path refuses GET'})`,
         };
       if (read.kind === 'error') return { status: 'error', reason: read.message };
       const sets = acceptable.get(channel) ?? [[]];

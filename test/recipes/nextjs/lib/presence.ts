@@ -1,17 +1,30 @@
 import { createReceiver } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
-import { presenceWebhooks } from '@presence-webhooks/web';
+import { presenceWebhooks, type PresenceWebhooksWebHandler } from '@presence-webhooks/web';
 
-const { ABLY_KEY, REDIS_URL, REDIS_PREFIX } = process.env;
-if (ABLY_KEY === undefined) throw new Error('Set ABLY_KEY: the key your Ably webhook rule signs with (appId.keyId:keySecret)');
+let handler: PresenceWebhooksWebHandler | undefined;
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`Set ${name} (see docs/recipes/nextjs.md)`);
+  return value;
+}
 
 /**
- * One receiver per function instance. Module scope lives only as long as a warm instance, so the
- * presence set lives in Redis: every instance, cold or warm, reads and writes the same one.
+ * The handler, made on the first request rather than when the module is imported: `next build`
+ * imports route modules ("Collecting page data") where no secret is set. One receiver per function
+ * instance; the presence set lives in Redis, so every instance, cold or warm, shares it.
+ * `path: '/webhooks'` is where the catch-all route app/webhooks/[[...path]] sits: POSTs there are
+ * deliveries, GETs under it the read endpoint.
  */
-export const receiver = createReceiver({
-  ably: { keys: [ABLY_KEY] },
-  store: new RedisStore({ url: REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: REDIS_PREFIX ?? 'pw' }),
-});
-
-export const handler = presenceWebhooks(receiver);
+export function presence(): PresenceWebhooksWebHandler {
+  handler ??= presenceWebhooks(
+    createReceiver({
+      ably: { keys: [required('ABLY_KEY')] },
+      ...(process.env.READ_TOKEN ? { readEndpoint: { token: process.env.READ_TOKEN } } : {}),
+      store: new RedisStore({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: process.env.REDIS_PREFIX ?? 'pw' }),
+    }),
+    { path: '/webhooks' },
+  );
+  return handler;
+}
