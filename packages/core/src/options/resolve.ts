@@ -7,6 +7,7 @@ import type { PubNubOptions } from '../providers/pubnub/options.js';
 import { DEFAULT_PUSHER_REST_URL } from '../providers/pusher/index.js';
 import type { PusherOptions } from '../providers/pusher/options.js';
 import type { ResolvedProvider } from '../providers/provider.js';
+import { DEFAULT_MAX_CHANNEL_NAME_LENGTH, DEFAULT_MAX_CLOCK_SKEW_MS } from '../providers/bounds.js';
 import { DEFAULT_REST_TIMEOUT_MS } from '../rest/options.js';
 import type { ResolvedResyncOptions } from '../resync/options.js';
 import { resolveResyncOptions } from '../resync/options.js';
@@ -15,6 +16,7 @@ import type { PresenceStore } from '../store.js';
 import type { AckMode, ReceiverOptions, RejectInfo } from './receiver-options.js';
 import {
   httpUrl,
+  nonNegativeNumber,
   oneOf,
   optionalBoolean,
   optionalFunction,
@@ -36,6 +38,8 @@ export interface ResolvedReceiverOptions {
   bodyTimeoutMs: number;
   ackTimeoutMs: number;
   maxQueuedDeliveries: number;
+  maxClockSkewMs: number;
+  maxChannelNameLength: number;
   onReject?: (info: RejectInfo) => void;
   maxInFlightBytes: number;
   onError?: (error: Error) => void;
@@ -212,6 +216,8 @@ export function resolveReceiverOptions(input: ReceiverOptions): ResolvedReceiver
     bodyTimeoutMs: positiveInteger(options.bodyTimeoutMs, 'bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS),
     ackTimeoutMs: positiveInteger(options.ackTimeoutMs, 'ackTimeoutMs', 2000),
     maxQueuedDeliveries: positiveInteger(options.maxQueuedDeliveries, 'maxQueuedDeliveries', 10_000),
+    maxClockSkewMs: nonNegativeNumber(options.maxClockSkewMs, 'maxClockSkewMs', DEFAULT_MAX_CLOCK_SKEW_MS),
+    maxChannelNameLength: positiveInteger(options.maxChannelNameLength, 'maxChannelNameLength', DEFAULT_MAX_CHANNEL_NAME_LENGTH),
     maxInFlightBytes: positiveInteger(options.maxInFlightBytes, 'maxInFlightBytes', DEFAULT_MAX_IN_FLIGHT_BYTES),
     logger: (logger as { warn(message: string): void } | undefined) ?? console,
     resync: resolveResyncOptions(options.resync as ReceiverOptions['resync']),
