@@ -1,6 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Member, PresenceChange, PresenceEvent, ProviderName } from '../events.js';
+import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../providers/bounds.js';
 import type { Snapshot } from '../providers/snapshot.js';
+import { RANK } from '../presence/order.js';
 
 /**
  * A complete snapshot taken at T makes older events of members it did not list stale (the store's
@@ -51,18 +53,44 @@ export function resyncLeave(snapshot: Pick<Snapshot, 'provider' | 'channel' | 't
 }
 
 /**
- * The events that bring a channel's stored set to the snapshot, for the store's ordinary merge:
- * every listed member (with its own order key, so a newer stored state wins), and a leave for each
- * stored member of the provider that the snapshot does not list and that is older than the
- * snapshot. No leave is inferred from an incomplete snapshot. Pure.
+ * The leave that removes a stored member whose time is from the future (more than maxClockSkewMs
+ * after the snapshot: no delivery can carry such a time any more, so it was stored before that bound
+ * existed, or by another instance without it). It is ordered at the member's own time with a leave's
+ * rank, so it wins over the held state whatever its serial (a leave without serial orders by time).
  */
-export function repairEvents(snapshot: Snapshot, stored: readonly Member[]): PresenceEvent[] {
+function ghostLeave(snapshot: Pick<Snapshot, 'provider' | 'channel' | 'time'>, member: Member): PresenceEvent {
+  const leave = resyncLeave(snapshot, member);
+  leave.member.timestamp = member.timestamp;
+  leave.order = { ...leave.order, ts: member.timestamp, rank: RANK.leave };
+  return leave;
+}
+
+/**
+ * The events that bring a channel's stored set to the snapshot, for the store's ordinary merge:
+ * every listed member (with its own order key, so a newer stored state wins), and for each stored
+ * member of the provider that a complete snapshot does not list:
+ * - last event older (provider time) than the snapshot: a leave at the snapshot time. It carries no
+ *   serial, so it is ordered by time against the held state: it removes the member whatever its
+ *   serial (an absurd msgSerial cannot keep a member the provider no longer lists);
+ * - time more than `maxClockSkewMs` after the snapshot (a time from the future): a leave at that
+ *   time (ghostLeave), so that no future timestamp pins a member;
+ * - otherwise (an event newer than the snapshot, within the skew): nothing, it was delivered while
+ *   the snapshot was read.
+ * No leave is inferred from an incomplete snapshot. Pure.
+ */
+export function repairEvents(
+  snapshot: Snapshot,
+  stored: readonly Member[],
+  maxClockSkewMs: number = DEFAULT_MAX_CLOCK_SKEW_MS,
+): PresenceEvent[] {
   const events = snapshot.events.slice();
   if (!snapshot.complete) return events;
   const listed = new Set<string>();
   for (const event of snapshot.events) if (event.present) listed.add(event.memberKey);
   for (const member of ownMembers(stored, snapshot)) {
-    if (member.timestamp < snapshot.time && !listed.has(storedMemberKey(member))) events.push(resyncLeave(snapshot, member));
+    if (listed.has(storedMemberKey(member))) continue;
+    if (member.timestamp < snapshot.time) events.push(resyncLeave(snapshot, member));
+    else if (member.timestamp - snapshot.time > maxClockSkewMs) events.push(ghostLeave(snapshot, member));
   }
   return events;
 }
