@@ -51,6 +51,20 @@ export interface ResolvedReceiverOptions {
   warnings: string[];
 }
 
+/** The shortest token this project checks (read endpoint, inspector): 16 characters. */
+export const MIN_TOKEN_LENGTH = 16;
+const GENERATE_HINT = "(generate one: node -e \"console.log(require('node:crypto').randomBytes(24).toString('base64url'))\")";
+/** Below this a provider secret is warned about (the provider's console sets it, so it is not refused). */
+const SHORT_SECRET = 16;
+
+/** The loud warning for a provider secret shorter than SHORT_SECRET characters (never the secret itself). */
+function shortSecret(name: string, secret: unknown, warnings: string[]): void {
+  if (typeof secret === 'string' && secret.length < SHORT_SECRET)
+    warnings.push(
+      `presence-webhooks: WARNING: ${name} is only ${secret.length} characters: a short secret can be guessed. Use the full secret from the provider's console (or generate a long one where you set it).`,
+    );
+}
+
 function objectOption(value: unknown, name: string): Record<string, unknown> | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw optionError(name, 'an object', value);
@@ -85,6 +99,10 @@ function resolveAbly(value: unknown, warnings: string[]): ResolvedProvider<AblyO
       'presence-webhooks: ably needs keys (to verify X-Ably-Signature), a shared secret, or insecure: true (got none of them)',
     );
   }
+  shortSecret('ably.secret', ably.secret, warnings);
+  keys.forEach((key, i) => {
+    if (typeof key === 'string' && key.includes(':')) shortSecret(`the secret of ably.keys[${i}]`, key.slice(key.indexOf(':') + 1), warnings);
+  });
   if (insecure)
     warnings.push('presence-webhooks: ably.insecure is set: unsigned Ably webhooks are accepted. Do not run this in production.');
   return { options: ably as AblyOptions, ...restOf(ably.rest, 'ably.rest', DEFAULT_ABLY_REST_URL) };
@@ -95,6 +113,7 @@ function resolvePubNub(value: unknown, warnings: string[]): ResolvedProvider<Pub
   if (pubnub === undefined) return undefined;
   if (pubnub.secret !== undefined && (typeof pubnub.secret !== 'string' || pubnub.secret === ''))
     throw optionError('pubnub.secret', 'a non-empty string', typeof pubnub.secret === 'string' ? '' : typeof pubnub.secret);
+  shortSecret('pubnub.secret', pubnub.secret, warnings);
   optionalString(pubnub.secretHeader, 'pubnub.secretHeader');
   optionalString(pubnub.subscribeKey, 'pubnub.subscribeKey');
   const insecure = optionalBoolean(pubnub.insecure, 'pubnub.insecure', false);
@@ -116,7 +135,7 @@ function resolvePubNub(value: unknown, warnings: string[]): ResolvedProvider<Pub
   return { options: pubnub as PubNubOptions, ...restOf(pubnub.rest, 'pubnub.rest', DEFAULT_PUBNUB_REST_URL) };
 }
 
-function resolvePusher(value: unknown): ResolvedProvider<PusherOptions> | undefined {
+function resolvePusher(value: unknown, warnings: string[]): ResolvedProvider<PusherOptions> | undefined {
   const pusher = objectOption(value, 'pusher');
   if (pusher === undefined) return undefined;
   if (!Array.isArray(pusher.keys) || pusher.keys.length === 0) {
@@ -134,6 +153,7 @@ function resolvePusher(value: unknown): ResolvedProvider<PusherOptions> | undefi
     // The secret's value is never shown in an error.
     if (typeof pair.secret !== 'string' || pair.secret === '')
       throw optionError(`pusher.keys[${i}].secret`, 'a non-empty string', typeof pair.secret === 'string' ? '' : typeof pair.secret);
+    shortSecret(`pusher.keys[${i}].secret`, pair.secret, warnings);
     return { key, secret: pair.secret };
   });
   const appId = optionalString(pusher.appId, 'pusher.appId');
@@ -163,6 +183,9 @@ function resolveReadEndpoint(value: unknown, warnings: string[]): { token?: stri
   const token = (value as { token?: unknown } | null)?.token;
   if (typeof token !== 'string' || !/^\S+$/.test(token))
     throw optionError('readEndpoint', "true, false or { token: '<a non-empty token without spaces>' }", value);
+  // The token's value is never shown in an error.
+  if (token.length < MIN_TOKEN_LENGTH)
+    throw optionError('readEndpoint.token', `at least ${MIN_TOKEN_LENGTH} characters ${GENERATE_HINT}`, `${token.length} characters`);
   return { token };
 }
 
@@ -173,10 +196,10 @@ function resolveInspector(value: unknown): InspectorOptions | undefined {
   if (typeof inspector !== 'object' || inspector === null || Array.isArray(inspector)) throw optionError('inspector', what, value);
   // The token's value is never shown in an error.
   const token = inspector.token;
-  if (typeof token !== 'string' || !/^\S{16,}$/.test(token))
+  if (typeof token !== 'string' || token.length < MIN_TOKEN_LENGTH || !/^\S+$/.test(token))
     throw optionError(
       'inspector.token',
-      'a string of at least 16 characters without spaces',
+      `a string of at least ${MIN_TOKEN_LENGTH} characters without spaces ${GENERATE_HINT}`,
       typeof token === 'string' ? `${token.length} characters` : token,
     );
   return { token, actions: optionalBoolean(inspector.actions, 'inspector.actions', false) };
@@ -227,7 +250,7 @@ export function resolveReceiverOptions(input: ReceiverOptions): ResolvedReceiver
   if (ably !== undefined) resolved.ably = ably;
   const pubnub = resolvePubNub(options.pubnub, warnings);
   if (pubnub !== undefined) resolved.pubnub = pubnub;
-  const pusher = resolvePusher(options.pusher);
+  const pusher = resolvePusher(options.pusher, warnings);
   if (pusher !== undefined) resolved.pusher = pusher;
   if (ably === undefined && pubnub === undefined && pusher === undefined) {
     throw new TypeError(
