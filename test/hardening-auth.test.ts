@@ -5,7 +5,8 @@
  */
 import { request } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { PresenceEvent, Receiver } from '@presence-webhooks/core';
+import type { Receiver } from '@presence-webhooks/core';
+import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import { pubnubEventItem, pubnubEventsRequest } from '@presence-webhooks/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -36,7 +37,11 @@ interface Answer {
 }
 
 /** One HTTP request from a given loopback address (127.0.0.0/8 all reach the server). */
-function from(localAddress: string, url: string, options: { method?: string; headers?: Record<string, string>; body?: Uint8Array }): Promise<Answer> {
+function from(
+  localAddress: string,
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: Uint8Array },
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? 'GET', localAddress, agent: false, headers: options.headers }, (res) => {
       let body = '';
@@ -69,7 +74,9 @@ describe('throttles per client address', () => {
   it('wrong PubNub ?secret= guesses: 429 for the guessing address; PubNub at another address is accepted', async () => {
     const url = await start();
     const join = (userId: string) =>
-      pubnubEventsRequest('join', [pubnubEventItem({ id: userId, channel: 'room', userId, timestampMs: Date.now() - 60_000, occupancy: 1 })]);
+      pubnubEventsRequest('join', [
+        pubnubEventItem({ id: userId, channel: 'room', userId, timestampMs: Date.now() - 60_000, occupancy: 1 }),
+      ]);
     const guess = (i: number) =>
       from('127.0.0.4', `${url}?secret=guess-${i}`, { method: 'POST', headers: join(`g${i}`).headers, body: join(`g${i}`).body });
     const statuses: number[] = [];

@@ -25,9 +25,10 @@ let exit: Promise<unknown> | undefined;
 
 beforeAll(async () => {
   const script = fileURLToPath(new URL('./helpers/heap-receiver.mjs', import.meta.url));
-  child = spawn(process.execPath, ['--max-old-space-size=1024', '--expose-gc', script, KEY], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, ['--max-old-space-size=1024', '--expose-gc', script, KEY], { stdio: ['ignore', 'pipe', 'inherit'] });
   exit = once(child, 'exit');
-  const first = (await createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]().next()).value as string;
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const [first] = (await once(lines, 'line')) as [string];
   base = `http://127.0.0.1:${(JSON.parse(first) as { port: number }).port}`;
 }, 30_000);
 
@@ -47,7 +48,14 @@ let n = 0;
 function enter(slot: string): RawAblyPresence {
   n += 1;
   const connectionId = `heap${n}`;
-  return { id: `${connectionId}:1:0`, clientId: `u${n}`, connectionId, action: ABLY_ACTION.enter, timestamp: Date.now() - 60_000, data: slot };
+  return {
+    id: `${connectionId}:1:0`,
+    clientId: `u${n}`,
+    connectionId,
+    action: ABLY_ACTION.enter,
+    timestamp: Date.now() - 60_000,
+    data: slot,
+  };
 }
 
 /**
@@ -56,7 +64,14 @@ function enter(slot: string): RawAblyPresence {
  */
 function amplified(each: number, members: number): BuiltRequest {
   const slot = '@@data@@';
-  const template = JSON.stringify({ items: [ablyPresenceItem('amplified', Array.from({ length: members }, () => enter(slot)))] });
+  const template = JSON.stringify({
+    items: [
+      ablyPresenceItem(
+        'amplified',
+        Array.from({ length: members }, () => enter(slot)),
+      ),
+    ],
+  });
   const body = new TextEncoder().encode(template.split(JSON.stringify(slot)).join(amplifiedJson(each)));
   return {
     headers: { 'content-type': 'application/json', 'x-ably-key': ablyKeyName(KEY), 'x-ably-signature': signAbly(body, KEY) },
@@ -108,7 +123,9 @@ describe('a 1 GiB-heap receiver under amplified deliveries', () => {
       const after = await heap();
       expect(child?.exitCode).toBeNull();
       const perDelivery = (after.heapUsed - before.heapUsed) / DELIVERIES;
-      console.log(`heap per amplified delivery (many members): ${(perDelivery / MB).toFixed(2)} MB, members kept ${after.members - before.members}`);
+      console.log(
+        `heap per amplified delivery (many members): ${(perDelivery / MB).toFixed(2)} MB, members kept ${after.members - before.members}`,
+      );
       // 100,000 values at most per delivery are kept: a few MB, not the ~100 MB the body could decode to.
       expect(perDelivery).toBeLessThan(16 * MB);
       expect(after.members - before.members).toBeGreaterThan(0);

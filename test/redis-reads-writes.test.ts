@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import type { PresenceEvent, Receiver } from '@presence-webhooks/core';
+import type { Receiver } from '@presence-webhooks/core';
+import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { createReceiver } from '@presence-webhooks/core';
 import { RedisStore, RedisUnavailableError } from '@presence-webhooks/redis';
 import { pubnubEventItem, pubnubEventsRequest } from '@presence-webhooks/testing';
@@ -99,7 +100,13 @@ describe.runIf(useRedis)('RedisStore: reads cannot hurt writes', () => {
       for (let i = 0; i < 60; i++) {
         const kind = i % 3 === 2 ? 'leave' : 'join';
         const userId = `u${Math.floor(i / 3)}-${i % 3}`;
-        const item = pubnubEventItem({ id: `rw-${i}`, channel: 'light', userId: kind === 'leave' ? `u${Math.floor(i / 3)}-0` : userId, timestampMs: base + i * 10, occupancy: 1 });
+        const item = pubnubEventItem({
+          id: `rw-${i}`,
+          channel: 'light',
+          userId: kind === 'leave' ? `u${Math.floor(i / 3)}-0` : userId,
+          timestampMs: base + i * 10,
+          occupancy: 1,
+        });
         const { status } = await postTo(`${http.url}`, pubnubEventsRequest(kind, [item], { secret: PUBNUB_SECRET }));
         deliveryStatuses.set(status, (deliveryStatuses.get(status) ?? 0) + 1);
       }
@@ -156,7 +163,12 @@ describe.runIf(useRedis)('RedisStore: a Redis that refuses writes (OOM)', () => 
       let i = 0;
       for (const size of [64 * 1024, 64]) {
         const filler = 'f'.repeat(size);
-        while (await admin.set(`filler:${i++}`, filler).then(() => true, () => false));
+        while (
+          await admin.set(`filler:${i++}`, filler).then(
+            () => true,
+            () => false,
+          )
+        );
       }
       const errors: unknown[] = [];
       for (let i = 0; i < 4; i++) {
@@ -165,7 +177,9 @@ describe.runIf(useRedis)('RedisStore: a Redis that refuses writes (OOM)', () => 
           (error: unknown) => errors.push(error),
         );
       }
-      console.log(`apply under OOM: ${errors.map((e) => (e instanceof Error ? `${e.name}: ${e.message.slice(0, 60)}` : 'ok')).join(' | ')}`);
+      console.log(
+        `apply under OOM: ${errors.map((e) => (e instanceof Error ? `${e.name}: ${e.message.slice(0, 60)}` : 'ok')).join(' | ')}`,
+      );
       expect(String((errors[0] as Error).message)).toMatch(/^OOM/);
       // The third OOM opened the circuit: the fourth call fails at once, without reaching Redis.
       expect(errors[3]).toBeInstanceOf(RedisUnavailableError);

@@ -17,9 +17,18 @@ const start = await heap();
 console.log(`heap at start: ${start.toFixed(1)} MB`);
 for (let i = 1; i <= deliveries; i++) {
   const presence = { id: `p${i}:1:0`, clientId: `u${i}`, connectionId: `p${i}`, action: 2, timestamp: Date.now() - 60_000, data: 0 };
-  const item = { webhookId: 'probe', source: 'channel.presence', serial: `s:${i}`, timestamp: Date.now(), name: 'presence.message', data: { channelId: 'amplified', site: 'eu-west-1-A', presence: [presence] } };
+  const item = {
+    webhookId: 'probe',
+    source: 'channel.presence',
+    serial: `s:${i}`,
+    timestamp: Date.now(),
+    name: 'presence.message',
+    data: { channelId: 'amplified', site: 'eu-west-1-A', presence: [presence] },
+  };
   const body = Buffer.from(JSON.stringify({ items: [item] }).replace('"data":0', `"data":[${'{},'.repeat(count - 1)}{}]`));
-  const signature = createHmac('sha256', KEY.slice(KEY.indexOf(':') + 1)).update(body).digest('base64');
+  const signature = createHmac('sha256', KEY.slice(KEY.indexOf(':') + 1))
+    .update(body)
+    .digest('base64');
   try {
     const res = await fetch(`http://127.0.0.1:${port}/webhooks`, {
       method: 'POST',
@@ -28,7 +37,9 @@ for (let i = 1; i <= deliveries; i++) {
     });
     await res.arrayBuffer();
     const now = await heap();
-    console.log(`delivery ${i} (${(body.length / 2 ** 20).toFixed(2)} MiB): ${res.status}, heap ${now.toFixed(1)} MB, +${((now - start) / i).toFixed(2)} MB per delivery`);
+    console.log(
+      `delivery ${i} (${(body.length / 2 ** 20).toFixed(2)} MiB): ${res.status}, heap ${now.toFixed(1)} MB, +${((now - start) / i).toFixed(2)} MB per delivery`,
+    );
   } catch (error) {
     console.log(`delivery ${i}: ${error.cause?.code ?? error.message}`);
     break;

@@ -55,7 +55,11 @@ describe('readEndpoint option', () => {
     store.members = () => Promise.reject(new Error('store down'));
     const errors: Error[] = [];
     const receiver = createReceiver({ ably, store, readEndpoint: { token: 'read-token-0123456789' }, onError: (e) => void errors.push(e) });
-    const answer = await receiver.handle({ method: 'GET', headers: { authorization: 'Bearer read-token-0123456789' }, url: '/channels/a/members' });
+    const answer = await receiver.handle({
+      method: 'GET',
+      headers: { authorization: 'Bearer read-token-0123456789' },
+      url: '/channels/a/members',
+    });
     expect(answer.status).toBe(503);
     expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'store_failed' } });
     expect(errors.map((e) => e.message)).toEqual(['store down']);

@@ -99,7 +99,9 @@ export class ReadEndpoint {
     if (this.token !== undefined) {
       const wait = this.failures.retryAfter(address);
       if (wait > 0) {
-        const response = errorResponse(new WebhookError(429, 'server_busy', `Too many wrong read tokens from this address; wait ${wait} s`));
+        const response = errorResponse(
+          new WebhookError(429, 'server_busy', `Too many wrong read tokens from this address; wait ${wait} s`),
+        );
         return { ...response, headers: { ...response.headers, 'retry-after': String(wait) } };
       }
       const presented = bearerToken(headers);

@@ -173,7 +173,9 @@ const TOO_LARGE_REPLY = /^TOOLARGE (\d+)/;
 export class RedisReadTooLargeError extends Error {
   readonly code = 'payload_too_large';
   constructor(channel: string, bytes: number, limit: number) {
-    super(`RedisStore: the members of channel ${JSON.stringify(channel.slice(0, 64))} hold ${bytes} bytes, over maxReadBytes (${limit}): not read`);
+    super(
+      `RedisStore: the members of channel ${JSON.stringify(channel.slice(0, 64))} hold ${bytes} bytes, over maxReadBytes (${limit}): not read`,
+    );
     this.name = 'RedisReadTooLargeError';
   }
 }
@@ -252,7 +254,9 @@ export class RedisStore implements PresenceStore {
     if (options.client !== undefined) {
       this.client = options.client;
       // The reads' connection: opened on the first read.
-      reader = options.client.isCluster ? (options.client as Cluster).duplicate() : (options.client as Redis).duplicate({ lazyConnect: true });
+      reader = options.client.isCluster
+        ? (options.client as Cluster).duplicate()
+        : (options.client as Redis).duplicate({ lazyConnect: true });
     } else {
       // No offline queue: while Redis is down a command fails at once instead of waiting for the
       // reconnect (the store waits for the connection itself, within commandTimeoutMs).

@@ -147,7 +147,9 @@ export class Inspector {
     if (route === '')
       return method === 'GET' || method === 'HEAD' ? this.page() : refusal(405, 'method_not_allowed', `${method} is not allowed here`);
     if (route === 'session')
-      return method === 'POST' ? this.signIn(request.headers, request.remoteAddress) : refusal(405, 'method_not_allowed', 'Sign in with POST');
+      return method === 'POST'
+        ? this.signIn(request.headers, request.remoteAddress)
+        : refusal(405, 'method_not_allowed', 'Sign in with POST');
     if (route === 'signout')
       return method === 'POST' ? this.signOut(request.headers) : refusal(405, 'method_not_allowed', 'Sign out with POST');
     if (!this.signedIn(request.headers))

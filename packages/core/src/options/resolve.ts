@@ -101,7 +101,8 @@ function resolveAbly(value: unknown, warnings: string[]): ResolvedProvider<AblyO
   }
   shortSecret('ably.secret', ably.secret, warnings);
   keys.forEach((key, i) => {
-    if (typeof key === 'string' && key.includes(':')) shortSecret(`the secret of ably.keys[${i}]`, key.slice(key.indexOf(':') + 1), warnings);
+    if (typeof key === 'string' && key.includes(':'))
+      shortSecret(`the secret of ably.keys[${i}]`, key.slice(key.indexOf(':') + 1), warnings);
   });
   if (insecure)
     warnings.push('presence-webhooks: ably.insecure is set: unsigned Ably webhooks are accepted. Do not run this in production.');

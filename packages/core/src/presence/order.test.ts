@@ -38,7 +38,7 @@ describe('compareOrder (RTP2b with deterministic tie-breaks)', () => {
     expect(ablyOrderKey('c:7:3', 'c', 1, false)).toMatchObject({ serial: 7, index: 3 });
   });
 
-  it('reads a msgSerial above MAX_MSG_SERIAL as no serial: an absurd serial cannot win over the connection\'s later leave', () => {
+  it("reads a msgSerial above MAX_MSG_SERIAL as no serial: an absurd serial cannot win over the connection's later leave", () => {
     expect(ablyOrderKey(`c:${MAX_MSG_SERIAL}:0`, 'c', 1, false).serial).toBe(MAX_MSG_SERIAL);
     const pinned = ablyOrderKey('c:999999999999999:0', 'c', 1000, false);
     expect(pinned.serial).toBe(-1);

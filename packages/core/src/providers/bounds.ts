@@ -141,7 +141,9 @@ export function withinBounds(normalised: Normalised, bounds: ItemBounds): Normal
   const { problems } = normalised;
   const refuse = (provider: string, channel: string, what: string, why: string): false => {
     const cut = channel.length > 64 ? `${channel.slice(0, 61)}...` : channel;
-    problems.push(new ItemProblem('invalid_item', `${provider} ${what} on channel ${JSON.stringify(cut)} ${why}: not applied`, { channel: cut }));
+    problems.push(
+      new ItemProblem('invalid_item', `${provider} ${what} on channel ${JSON.stringify(cut)} ${why}: not applied`, { channel: cut }),
+    );
     return false;
   };
   const presence = normalised.presence.filter((event) => {

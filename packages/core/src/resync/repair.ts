@@ -2,7 +2,6 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Member, PresenceChange, PresenceEvent, ProviderName } from '../events.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../providers/bounds.js';
 import type { Snapshot } from '../providers/snapshot.js';
-import { RANK } from '../presence/order.js';
 
 /**
  * A complete snapshot taken at T makes older events of members it did not list stale (the store's
@@ -52,6 +51,9 @@ export function resyncLeave(snapshot: Pick<Snapshot, 'provider' | 'channel' | 't
   };
 }
 
+/** A leave's rank (RANK.leave in presence/order.ts, which resync does not import): above present and update. */
+const GHOST_LEAVE_RANK = 2;
+
 /**
  * The leave that removes a stored member whose time is from the future (more than maxClockSkewMs
  * after the snapshot: no delivery can carry such a time any more, so it was stored before that bound
@@ -61,7 +63,7 @@ export function resyncLeave(snapshot: Pick<Snapshot, 'provider' | 'channel' | 't
 function ghostLeave(snapshot: Pick<Snapshot, 'provider' | 'channel' | 'time'>, member: Member): PresenceEvent {
   const leave = resyncLeave(snapshot, member);
   leave.member.timestamp = member.timestamp;
-  leave.order = { ...leave.order, ts: member.timestamp, rank: RANK.leave };
+  leave.order = { ...leave.order, ts: member.timestamp, rank: GHOST_LEAVE_RANK };
   return leave;
 }
 
