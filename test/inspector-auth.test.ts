@@ -287,7 +287,7 @@ describe('inspector: authentication', () => {
 
   it('rejects a bad inspector option with the standard error', () => {
     expect(() => createReceiver({ ably: { keys: [KEY] }, inspector: { token: 'short' } })).toThrow(
-      'presence-webhooks: inspector.token must be a string of at least 16 characters without spaces (got "5 characters")',
+      `presence-webhooks: inspector.token must be a string of at least 16 characters without spaces (generate one: node -e "console.log(require('node:crypto').randomBytes(24).toString('base64url'))") (got "5 characters")`,
     );
     expect(() => createReceiver({ ably: { keys: [KEY] }, inspector: true as never })).toThrow(
       /presence-webhooks: inspector must be \{ token/,
