@@ -44,7 +44,7 @@ interface Harness {
 
 let harness: Harness | undefined;
 
-async function start(kind: 'memory' | 'redis', n: number): Promise<Harness> {
+async function start(kind: 'memory' | 'redis', n: number, ack: 'on-receipt' | 'after-store' = 'after-store'): Promise<Harness> {
   const store = kind === 'memory' ? new MemoryStore() : new RedisStore({ url: REDIS_URL, prefix: `${PREFIX}-${n}` });
   const errors: Error[] = [];
   const receiver = createReceiver({
@@ -52,7 +52,7 @@ async function start(kind: 'memory' | 'redis', n: number): Promise<Harness> {
     pubnub: { secret: PUBNUB_SECRET },
     pusher: { keys: [{ key: PUSHER_APP_KEY, secret: PUSHER_APP_SECRET }] },
     store,
-    ack: 'after-store',
+    ack,
     onError: (error) => errors.push(error),
   });
   const server = await startExpress(receiver);
@@ -168,9 +168,12 @@ describe.each(stores)('time bounds (%s store)', (kind) => {
   });
 });
 
-describe.each(stores)('size and shape bounds (%s store)', (kind) => {
+const modes = ['after-store', 'on-receipt'] as const;
+const storeModes = stores.flatMap((kind) => modes.map((ack) => [kind, ack] as const));
+
+describe.each(storeModes)('size and shape bounds (%s store, %s)', (kind, ack) => {
   it('one member over a bound is refused; the other member of its delivery is applied', async () => {
-    const h = await start(kind, ++started);
+    const h = await start(kind, ++started, ack);
     const now = Date.now() - MINUTE;
     let deep: unknown = 'leaf';
     for (let i = 0; i < 150; i++) deep = [deep];
@@ -184,6 +187,7 @@ describe.each(stores)('size and shape bounds (%s store)', (kind) => {
       enter('c4', 'fine', 1, now, ok),
     ];
     expect(await send(h, ably('room-b', presence))).toBe(200);
+    await h.receiver.idle();
     expect(await clients(h, 'room-b')).toEqual(['fine']);
     expect((await h.store.members('room-b'))[0]?.data).toEqual(ok);
     const messages = problems(h).join('\n');
@@ -194,12 +198,13 @@ describe.each(stores)('size and shape bounds (%s store)', (kind) => {
   });
 
   it('a channel name over maxChannelNameLength is refused and not stored; a long real one is fine', async () => {
-    const h = await start(kind, ++started);
+    const h = await start(kind, ++started, ack);
     const now = Date.now() - MINUTE;
     const long = `room-${'n'.repeat(64 * 1024)}`;
     const fine = `presence-${'p'.repeat(150)}`;
     expect(await send(h, ably(long, [enter('c1', 'a', 1, now)]))).toBe(200);
     expect(await send(h, ably(fine, [enter('c2', 'b', 1, now)]))).toBe(200);
+    await h.receiver.idle();
     expect(await h.store.channels()).toEqual([fine]);
     expect(problems(h).join('\n')).toMatch(/maxChannelNameLength: 2048/);
   });
