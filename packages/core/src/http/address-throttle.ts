@@ -2,7 +2,9 @@
  * Failed attempts (wrong tokens, wrong secrets) counted per client address, never globally: an
  * address with `limit` failures within `windowMs` is refused until its window ends, and nobody else
  * is. The map is bounded (`maxAddresses`, the oldest address forgotten first), so a flood of
- * addresses cannot grow it. Requests whose address the adapter does not know share one entry.
+ * addresses cannot grow it. Requests whose address the adapter does not know (the web handler:
+ * Request objects carry none) are not counted: one shared count would let anyone lock everyone out,
+ * PubNub's own deliveries included.
  */
 
 export interface ThrottleOptions {
@@ -20,9 +22,6 @@ interface Entry {
   until: number;
 }
 
-/** Requests without a known address share this entry. */
-const UNKNOWN = '(unknown address)';
-
 export class AddressThrottle {
   private readonly entries = new Map<string, Entry>();
   private readonly maxAddresses: number;
@@ -35,32 +34,32 @@ export class AddressThrottle {
 
   /** Seconds until `address` may try again (for Retry-After), or 0 when it may try now. */
   retryAfter(address: string | undefined): number {
-    if (this.entries.size === 0) return 0;
-    const entry = this.live(address ?? UNKNOWN);
+    if (this.entries.size === 0 || address === undefined) return 0;
+    const entry = this.live(address);
     if (entry === undefined || entry.failures < this.options.limit) return 0;
     return Math.max(1, Math.ceil((entry.until - this.now()) / 1000));
   }
 
   /** Whether `address` failed at least once within its window. */
   hasFailed(address: string | undefined): boolean {
-    return this.entries.size > 0 && this.live(address ?? UNKNOWN) !== undefined;
+    return this.entries.size > 0 && address !== undefined && this.live(address) !== undefined;
   }
 
   /** Count a failure of `address`. */
   failed(address: string | undefined): void {
-    const key = address ?? UNKNOWN;
-    const entry = this.live(key);
+    if (address === undefined) return;
+    const entry = this.live(address);
     if (entry !== undefined) {
       entry.failures++;
       return;
     }
-    this.entries.set(key, { failures: 1, until: this.now() + this.options.windowMs });
+    this.entries.set(address, { failures: 1, until: this.now() + this.options.windowMs });
     if (this.entries.size > this.maxAddresses) this.entries.delete(this.entries.keys().next().value as string);
   }
 
   /** Forget `address`'s failures (it got in). */
   succeeded(address: string | undefined): void {
-    if (this.entries.size > 0) this.entries.delete(address ?? UNKNOWN);
+    if (this.entries.size > 0 && address !== undefined) this.entries.delete(address);
   }
 
   /** Addresses remembered now. */
