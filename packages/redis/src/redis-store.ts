@@ -51,9 +51,10 @@ export interface RedisStoreOptions {
   /** How long the circuit stays open before one probe call is let through (ms). Default 1000. */
   circuitCooldownMs?: number;
   /**
-   * The most bytes of member records one `members()` read may load (default 8 MiB). A heavier
-   * channel is refused at once, without loading it (an error with `code: 'payload_too_large'`; the
-   * read endpoint answers 413): a read never stalls Redis for the writes.
+   * The most bytes of member records one `members()` read may load (default 64 MiB: 10,000 members
+   * of 6 KiB each; resync and the inspector read through it too). A heavier channel is refused at
+   * once, without loading it (RedisReadTooLargeError, `code: 'payload_too_large'`; the read endpoint
+   * answers 413): a read never stalls Redis for the writes.
    */
   maxReadBytes?: number;
   /**
@@ -66,7 +67,7 @@ export interface RedisStoreOptions {
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 export const DEFAULT_CIRCUIT_FAILURES = 5;
 export const DEFAULT_CIRCUIT_COOLDOWN_MS = 1000;
-export const DEFAULT_MAX_READ_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_READ_BYTES = 64 * 1024 * 1024;
 
 /** How long the changes of one apply call are kept, so that a resent call answers them again. */
 const REPLAY_TTL_MS = 60_000;
