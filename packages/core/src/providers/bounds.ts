@@ -54,30 +54,41 @@ export interface ItemBounds {
   maxChannelNameLength: number;
 }
 
+/** dataNodes' walk state (the walk is synchronous: one walk at a time). */
+let walked = 0;
+let walkLimit = 0;
+let tooDeep = false;
+
+/** Visit `value` at `depth`; false stops the walk (over the limit, or too deep). Recursion is bounded by MAX_DATA_DEPTH. */
+function visit(value: unknown, depth: number): boolean {
+  if (++walked > walkLimit) return false;
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return true;
+    if (depth >= MAX_DATA_DEPTH) return !(tooDeep = true);
+    for (let i = 0; i < value.length; i++) if (!visit(value[i], depth + 1)) return false;
+    return true;
+  }
+  if (ArrayBuffer.isView(value)) return true;
+  // for-in: no array of keys per object (decoded data are plain objects: nothing inherited is enumerable).
+  for (const key in value) {
+    if (depth >= MAX_DATA_DEPTH) return !(tooDeep = true);
+    if (!visit((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
+}
+
 /**
  * The size of decoded data in values (nodes), stopping as soon as it is over `limit`; `Infinity` when
- * nested deeper than MAX_DATA_DEPTH levels (the top value is level 1). Iterative: any depth is safe.
+ * nested deeper than MAX_DATA_DEPTH levels (the top value is level 1).
  */
 export function dataNodes(data: unknown, limit: number): number {
   if (data === undefined) return 0;
-  let nodes = 0;
-  const stack: unknown[] = [data];
-  const depths: number[] = [1];
-  while (stack.length > 0) {
-    const value = stack.pop();
-    const depth = depths.pop() as number;
-    if (++nodes > limit) return nodes;
-    if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) continue;
-    const children: unknown[] = Array.isArray(value) ? value : Object.values(value);
-    if (children.length === 0) continue;
-    if (depth >= MAX_DATA_DEPTH) return Infinity;
-    if (nodes + children.length > limit) return nodes + children.length;
-    for (const child of children) {
-      stack.push(child);
-      depths.push(depth + 1);
-    }
-  }
-  return nodes;
+  walked = 0;
+  walkLimit = limit;
+  tooDeep = false;
+  visit(data, 1);
+  return tooDeep ? Infinity : walked;
 }
 
 /** What one delivery has spent of its data budget. */
