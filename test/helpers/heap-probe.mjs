@@ -1,12 +1,14 @@
-// The amplification probe of issue 25, by hand: `node test/helpers/heap-probe.mjs [deliveries]` (after
-// `pnpm build`). Starts heap-receiver.mjs with a 1 GiB heap, posts signed 4.9 MiB Ably deliveries of one
-// member whose data is [{},{},…], and prints the heap after each (after GC), or the receiver's death.
+// The amplification probe of issue 25, by hand: `node test/helpers/heap-probe.mjs [deliveries] [data|ids]`
+// (after `pnpm build`). Starts heap-receiver.mjs with a 1 GiB heap, posts signed 4.9 MiB Ably deliveries
+// and prints the heap after each (after GC), or the receiver's death. `data` (default): one member whose
+// data is [{},{},…]; `ids`: a stale leave (nobody stored) whose id fills the body.
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const KEY = 'heapApp.keyOne:heap-probe-ably-key-secret-0123456789';
 const deliveries = Number(process.argv[2] ?? 40);
+const mode = process.argv[3] ?? 'data';
 const script = fileURLToPath(new URL('./heap-receiver.mjs', import.meta.url));
 const child = spawn(process.execPath, ['--max-old-space-size=1024', '--expose-gc', script, KEY], { stdio: ['ignore', 'pipe', 'ignore'] });
 child.on('exit', (code, signal) => console.log(`receiver exited: code ${code}, signal ${signal}`));
@@ -16,7 +18,10 @@ const count = Math.floor((4.9 * 2 ** 20 - 4096) / 3);
 const start = await heap();
 console.log(`heap at start: ${start.toFixed(1)} MB`);
 for (let i = 1; i <= deliveries; i++) {
-  const presence = { id: `p${i}:1:0`, clientId: `u${i}`, connectionId: `p${i}`, action: 2, timestamp: Date.now() - 60_000, data: 0 };
+  const presence =
+    mode === 'ids'
+      ? { id: `p${i}:${'9'.repeat(count * 3)}`, clientId: `u${i}`, connectionId: `p${i}`, action: 3, timestamp: Date.now() - 3_600_000 }
+      : { id: `p${i}:1:0`, clientId: `u${i}`, connectionId: `p${i}`, action: 2, timestamp: Date.now() - 60_000, data: 0 };
   const item = {
     webhookId: 'probe',
     source: 'channel.presence',
