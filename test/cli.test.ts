@@ -199,7 +199,7 @@ describe('presence-webhooks simulate', () => {
   });
 
   it('a token-protected read endpoint: compared with --read-token; a wrong or missing token fails before the load (exit code 2, nothing sent)', async () => {
-    const t = await target({ readEndpoint: { token: 'cli-read-token' } });
+    const t = await target({ readEndpoint: { token: 'cli-read-token-0123456789' } });
     const ok = await cli([
       'simulate',
       '--url',
@@ -209,7 +209,7 @@ describe('presence-webhooks simulate', () => {
       '--secret',
       SIM_SECRET,
       '--read-token',
-      'cli-read-token',
+      'cli-read-token-0123456789',
       ...small,
       '--report',
       'json',

@@ -5,7 +5,7 @@ import type { Receiver } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
 import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing';
 import type { IncomingHttpHeaders } from 'node:http';
-import { get } from 'node:http';
+import { get, request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FRAMEWORKS } from './adapters-servers.js';
 import { postTo, startExpress } from './helpers/express-server.js';
@@ -45,6 +45,22 @@ interface SignedIn {
 async function signIn(url: string, token: string, headers: Record<string, string> = { 'x-presence-inspector': '1' }): Promise<SignedIn> {
   const res = await fetch(`${url}/inspector/session`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers } });
   return { status: res.status, headers: res.headers, body: await res.text() };
+}
+
+/** Sign in from a given loopback address (node:http with localAddress: 127.0.0.0/8 all reach the server). */
+function signInFrom(localAddress: string, url: string, token: string): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}/inspector/session`,
+      { method: 'POST', localAddress, agent: false, headers: { authorization: `Bearer ${token}`, 'x-presence-inspector': '1' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** GET a URL and read the whole answer (an unread body would hold its connection open). */
@@ -190,6 +206,45 @@ describe('inspector: authentication', () => {
     expect(statuses.slice(10)).toEqual([429, 429]);
   });
 
+  it('throttles per client address: wrong tokens from one address do not lock out the operator at another', async () => {
+    const { url } = await running();
+    const attacker = '127.0.0.2';
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await signInFrom(attacker, url, `wrong-token-${i}-0123456789abcdef`)).status);
+    expect(statuses).toEqual([...Array(10).fill(401), 429, 429]);
+    const refused = await signInFrom(attacker, url, TOKEN);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // The operator, from another address, signs in at once.
+    const operator = await signInFrom('127.0.0.3', url, TOKEN);
+    expect(operator.status).toBe(204);
+    expect(String(operator.headers['set-cookie'])).toMatch(/^pw_inspector=[A-Za-z0-9_-]{43};/);
+  });
+
+  it('over the global ceiling, only addresses that failed are refused; a clean address with the right token gets in', async () => {
+    const { url } = await running();
+    // 100 failures from 20 addresses (5 each, under the per-address limit) reach the ceiling.
+    for (let a = 0; a < 20; a++)
+      for (let i = 0; i < 5; i++) expect((await signInFrom(`127.0.1.${a + 1}`, url, `wrong-${a}-${i}-0123456789abcdef`)).status).toBe(401);
+    expect((await signInFrom('127.0.1.1', url, 'wrong-again-0123456789abcdef')).status).toBe(429);
+    expect((await signInFrom('127.0.2.1', url, TOKEN)).status).toBe(204);
+  });
+
+  it('signs out: the session is forgotten and the cookie cleared', async () => {
+    const { url } = await running();
+    const cookie = cookieOf(await signIn(url, TOKEN));
+    expect(await statusOf(`${url}/inspector/state`, { cookie })).toBe(200);
+    const out = await fetch(`${url}/inspector/signout`, { method: 'POST', headers: { cookie, 'x-presence-inspector': '1' } });
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toMatch(/^pw_inspector=; .*Max-Age=0/);
+    // The old cookie no longer opens anything.
+    expect(await statusOf(`${url}/inspector/state`, { cookie })).toBe(401);
+    // Without the custom header (a cross-site form): refused, the session stays.
+    const again = cookieOf(await signIn(url, TOKEN));
+    expect((await fetch(`${url}/inspector/signout`, { method: 'POST', headers: { cookie: again } })).status).toBe(403);
+    expect(await statusOf(`${url}/inspector/state`, { cookie: again })).toBe(200);
+  });
+
   it('resyncs only with actions: true, and only with the custom header', async () => {
     const readOnly = await running(false);
     const cookie = cookieOf(await signIn(readOnly.url, TOKEN));
@@ -232,7 +287,7 @@ describe('inspector: authentication', () => {
 
   it('rejects a bad inspector option with the standard error', () => {
     expect(() => createReceiver({ ably: { keys: [KEY] }, inspector: { token: 'short' } })).toThrow(
-      'presence-webhooks: inspector.token must be a string of at least 16 characters without spaces (got "5 characters")',
+      `presence-webhooks: inspector.token must be a string of at least 16 characters without spaces (generate one: node -e "console.log(require('node:crypto').randomBytes(24).toString('base64url'))") (got "5 characters")`,
     );
     expect(() => createReceiver({ ably: { keys: [KEY] }, inspector: true as never })).toThrow(
       /presence-webhooks: inspector must be \{ token/,

@@ -28,7 +28,7 @@ describe('readRouteChannel', () => {
 });
 
 describe('readEndpoint option', () => {
-  const ably = { keys: ['app.key:secret'] };
+  const ably = { keys: ['app.key:read-endpoint-key-secret'] };
 
   it('refuses a malformed option', () => {
     for (const readEndpoint of [{ token: '' }, { token: 'has space' }, { token: 42 }, {}, null, 'yes']) {
@@ -43,7 +43,7 @@ describe('readEndpoint option', () => {
     const logger = { warn: (m: string) => void warnings.push(m) };
     createReceiver({ ably, logger });
     createReceiver({ ably, logger, readEndpoint: false });
-    createReceiver({ ably, logger, readEndpoint: { token: 't0k3n' } });
+    createReceiver({ ably, logger, readEndpoint: { token: 't0k3n-0123456789abcdef' } });
     expect(warnings).toEqual([]);
     createReceiver({ ably, logger, readEndpoint: true });
     expect(warnings).toHaveLength(1);
@@ -54,8 +54,12 @@ describe('readEndpoint option', () => {
     const store = new MemoryStore();
     store.members = () => Promise.reject(new Error('store down'));
     const errors: Error[] = [];
-    const receiver = createReceiver({ ably, store, readEndpoint: { token: 't' }, onError: (e) => void errors.push(e) });
-    const answer = await receiver.handle({ method: 'GET', headers: { authorization: 'Bearer t' }, url: '/channels/a/members' });
+    const receiver = createReceiver({ ably, store, readEndpoint: { token: 'read-token-0123456789' }, onError: (e) => void errors.push(e) });
+    const answer = await receiver.handle({
+      method: 'GET',
+      headers: { authorization: 'Bearer read-token-0123456789' },
+      url: '/channels/a/members',
+    });
     expect(answer.status).toBe(503);
     expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'store_failed' } });
     expect(errors.map((e) => e.message)).toEqual(['store down']);

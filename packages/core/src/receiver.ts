@@ -132,7 +132,7 @@ class PresenceReceiver implements Receiver {
     };
     this.ack = options.ack;
     if (options.onError !== undefined) this.errorHandlers.add(options.onError);
-    this.tracker = new Tracker(resolveTrackerOptions(input), {
+    this.tracker = new Tracker(resolveTrackerOptions({ ...input, maxClockSkewMs: options.maxClockSkewMs }), {
       store: this.store,
       emitter: this.emitter,
       counter: this.counter,

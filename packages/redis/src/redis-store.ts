@@ -34,7 +34,10 @@ import { defineScripts } from './scripts.js';
 export interface RedisStoreOptions {
   /** Where Redis is, e.g. `redis://127.0.0.1:6379`. The store creates, owns and closes this client. Default: that URL. */
   url?: string;
-  /** An existing ioredis client (`Redis` or `Cluster`) to use instead of `url`. The store never closes it. */
+  /**
+   * An existing ioredis client (`Redis` or `Cluster`) to use instead of `url`. The store never closes
+   * it (reads go through a duplicate of it, which the store owns and closes).
+   */
   client?: Redis | Cluster;
   /** Options for the client the store creates from `url` (merged over the store's defaults). */
   redisOptions?: RedisOptions;
@@ -49,6 +52,13 @@ export interface RedisStoreOptions {
   /** How long the circuit stays open before one probe call is let through (ms). Default 1000. */
   circuitCooldownMs?: number;
   /**
+   * The most bytes of member records one `members()` read may load (default 64 MiB: 10,000 members
+   * of 6 KiB each; resync and the inspector read through it too). A heavier channel is refused at
+   * once, without loading it (RedisReadTooLargeError, `code: 'payload_too_large'`; the read endpoint
+   * answers 413): a read never stalls Redis for the writes.
+   */
+  maxReadBytes?: number;
+  /**
    * How far apart the clocks of the instances sharing this Redis may be (ms). An index entry of an
    * expired channel is dropped only once it is older than this. Default 5 minutes.
    */
@@ -58,6 +68,7 @@ export interface RedisStoreOptions {
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 export const DEFAULT_CIRCUIT_FAILURES = 5;
 export const DEFAULT_CIRCUIT_COOLDOWN_MS = 1000;
+export const DEFAULT_MAX_READ_BYTES = 64 * 1024 * 1024;
 
 /** How long the changes of one apply call are kept, so that a resent call answers them again. */
 const REPLAY_TTL_MS = 60_000;
@@ -150,8 +161,26 @@ function changeOf(event: PresenceEvent, type: 1 | 2 | 3, previous: Buffer): Pres
   }
 }
 
-/** Replies that mean "Redis is there but cannot serve now": count as unavailability for the circuit. */
-const UNAVAILABLE_REPLY = /^(LOADING|BUSY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|READONLY)\b/;
+/**
+ * Replies that mean "Redis is there but cannot serve now": count as unavailability for the circuit.
+ * OOM (`-OOM command not allowed when used memory > 'maxmemory'`, maxmemory with noeviction) too:
+ * every write fails until memory is freed, so the circuit opens and callers fail fast (503).
+ */
+const UNAVAILABLE_REPLY = /^(LOADING|BUSY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|READONLY|OOM)\b/;
+
+/** The members script's refusal of a read over `maxReadBytes`. */
+const TOO_LARGE_REPLY = /^TOOLARGE (\d+)/;
+
+/** A `members()` read refused for its size: the read endpoint answers it 413. */
+export class RedisReadTooLargeError extends Error {
+  readonly code = 'payload_too_large';
+  constructor(channel: string, bytes: number, limit: number) {
+    super(
+      `RedisStore: the members of channel ${JSON.stringify(channel.slice(0, 64))} hold ${bytes} bytes, over maxReadBytes (${limit}): not read`,
+    );
+    this.name = 'RedisReadTooLargeError';
+  }
+}
 
 /** Whether a failure says that Redis is unavailable (not that it answered, nor that the input was bad). */
 function unavailable(error: unknown): boolean {
@@ -177,7 +206,17 @@ export class RedisStore implements PresenceStore {
   /** One holder at a time per lease name across every instance on this Redis and prefix. */
   readonly lease: LeaseCapability;
   private readonly clockSkewMs: number;
+  private readonly maxReadBytes: number;
+  /** The writes' circuit (apply, leases, index pruning). */
   private readonly circuit: Circuit;
+  /**
+   * The reads' own connection (members, channels, occupancy, reported occupancy, watermark): a heavy
+   * or failing read neither queues behind the writes nor opens their circuit (reads have their own).
+   * Created by the store (from `url`, or a duplicate of `client`), connected on the first read.
+   */
+  readonly readClient: Redis | Cluster;
+  private readonly reader: ScriptClient;
+  private readonly readCircuit: Circuit;
   private readonly ownsClient: boolean;
   private readonly scripts: ScriptClient;
   /**
@@ -199,6 +238,7 @@ export class RedisStore implements PresenceStore {
       commandTimeoutMs: true,
       circuitFailures: true,
       circuitCooldownMs: true,
+      maxReadBytes: true,
       clockSkewMs: true,
     };
     checkKnownKeys(options, names, 'RedisStore');
@@ -207,6 +247,7 @@ export class RedisStore implements PresenceStore {
     const failures = positiveInteger(options.circuitFailures, 'circuitFailures', DEFAULT_CIRCUIT_FAILURES);
     const cooldown = positiveNumber(options.circuitCooldownMs, 'circuitCooldownMs', DEFAULT_CIRCUIT_COOLDOWN_MS);
     this.clockSkewMs = nonNegativeNumber(options.clockSkewMs, 'clockSkewMs', INDEX_PRUNE_MARGIN_MS);
+    this.maxReadBytes = positiveInteger(options.maxReadBytes, 'maxReadBytes', DEFAULT_MAX_READ_BYTES);
     const prefix: unknown = options.prefix ?? 'pw';
     if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix))
       throw optionError('prefix', 'a non-empty string without { or }', options.prefix);
@@ -223,24 +264,36 @@ export class RedisStore implements PresenceStore {
     }
     this.prefix = prefix;
     this.circuit = new Circuit(failures, cooldown, unavailable);
+    this.readCircuit = new Circuit(failures, cooldown, unavailable);
     this.ownsClient = options.client === undefined;
+    let reader: Redis | Cluster;
     if (options.client !== undefined) {
       this.client = options.client;
+      // The reads' connection: opened on the first read.
+      reader = options.client.isCluster
+        ? (options.client as Cluster).duplicate()
+        : (options.client as Redis).duplicate({ lazyConnect: true });
     } else {
       // No offline queue: while Redis is down a command fails at once instead of waiting for the
       // reconnect (the store waits for the connection itself, within commandTimeoutMs).
-      const client = new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+      const clientOptions: RedisOptions = {
         maxRetriesPerRequest: 2,
         enableOfflineQueue: false,
         commandTimeout: this.commandTimeoutMs,
         ...options.redisOptions,
-      });
-      // Failures reach the caller as rejected store calls; without a listener ioredis would print each one.
-      client.on('error', () => undefined);
-      this.client = client;
+      };
+      const url = options.url ?? 'redis://127.0.0.1:6379';
+      this.client = new Redis(url, clientOptions);
+      reader = new Redis(url, { ...clientOptions, lazyConnect: true });
     }
+    // Failures reach the caller as rejected store calls; without a listener ioredis would print each one.
+    if (this.ownsClient) this.client.on('error', () => undefined);
+    reader.on('error', () => undefined);
     defineScripts(this.client);
+    defineScripts(reader);
     this.scripts = this.client as ScriptClient;
+    this.readClient = reader;
+    this.reader = reader as ScriptClient;
     this.lease = {
       acquire: (name, ttlMs) => this.acquireLease(name, ttlMs),
       status: (name) => this.leaseStatus(name),
@@ -254,14 +307,23 @@ export class RedisStore implements PresenceStore {
   private async guard<T>(call: () => Promise<T>): Promise<T> {
     return this.circuit.run(async () => {
       const deadline = Date.now() + this.commandTimeoutMs;
-      await this.connected(deadline);
+      await this.connected(this.client, deadline);
       return withDeadline(call(), deadline, this.commandTimeoutMs);
     });
   }
 
+  /** A read's round trip: on the reads' connection, through the reads' circuit, within commandTimeoutMs. */
+  private async guardRead<T>(call: (client: ScriptClient) => Promise<T>): Promise<T> {
+    return this.readCircuit.run(async () => {
+      const deadline = Date.now() + this.commandTimeoutMs;
+      await this.connected(this.reader, deadline);
+      return withDeadline(call(this.reader), deadline, this.commandTimeoutMs);
+    });
+  }
+
   /** Wait (until `deadline`) for a client without offline queue to be ready: its commands would fail while it connects. */
-  private async connected(deadline: number): Promise<void> {
-    const client = this.client as Redis;
+  private async connected(of: Redis | Cluster, deadline: number): Promise<void> {
+    const client = of as Redis;
     if (client.status === 'ready' || client.options.enableOfflineQueue !== false) return;
     if (client.status === 'end') throw new RedisUnavailableError('RedisStore: the connection to Redis is closed (close() was called)');
     if (client.status === 'wait') client.connect().catch(() => undefined);
@@ -379,8 +441,18 @@ export class RedisStore implements PresenceStore {
     return results[1]?.[1] as (number | Buffer)[][];
   }
 
+  /** The present members; a channel whose records hold more than `maxReadBytes` is refused (RedisReadTooLargeError) without loading it. */
   async members(channel: string): Promise<Member[]> {
-    const blobs = await this.guard(() => this.scripts.presenceWebhooksMembersBuffer(channelKeys(this.prefix, channel).members));
+    let blobs: Buffer[];
+    try {
+      blobs = await this.guardRead((reader) =>
+        reader.presenceWebhooksMembersBuffer(channelKeys(this.prefix, channel).members, this.maxReadBytes),
+      );
+    } catch (error) {
+      const tooLarge = error instanceof ReplyError ? TOO_LARGE_REPLY.exec((error as Error).message) : null;
+      if (tooLarge !== null) throw new RedisReadTooLargeError(channel, Number(tooLarge[1]), this.maxReadBytes);
+      throw error;
+    }
     return blobs.map((blob) => decodeMember(blob)).sort(compareMembers);
   }
 
@@ -399,23 +471,22 @@ export class RedisStore implements PresenceStore {
 
   /** Channels in the index (held, or applied to recently and not yet collected). */
   async channelCount(): Promise<number> {
-    return this.guard(() => this.client.zcard(indexKey(this.prefix)));
+    return this.guardRead((reader) => reader.zcard(indexKey(this.prefix)));
   }
 
   /** Read the index: the channels with someone present; entries of expired channels are pruned. */
   private async walkIndex(): Promise<{ present: string[]; removed: number }> {
     const index = indexKey(this.prefix);
     const startedAt = Date.now();
-    const names = await this.guard(() => this.client.zrangeBuffer(index, 0, -1));
+    const names = await this.guardRead((reader) => reader.zrangeBuffer(index, 0, -1));
     const present: string[] = [];
     let removed = 0;
     for (let first = 0; first < names.length; first += INDEX_CHUNK) {
       const chunk = names.slice(first, first + INDEX_CHUNK);
-      const counts = await this.guard(async () => {
+      const counts = await this.guardRead(async (reader) => {
         // On a Cluster the channels live in different slots: one command each, sent at once.
-        if (this.client.isCluster)
-          return Promise.all(chunk.map((name) => this.client.hget(channelKeys(this.prefix, decodeName(name)).info, 'n')));
-        const pipeline = this.client.pipeline();
+        if (reader.isCluster) return Promise.all(chunk.map((name) => reader.hget(channelKeys(this.prefix, decodeName(name)).info, 'n')));
+        const pipeline = reader.pipeline();
         for (const name of chunk) pipeline.hget(channelKeys(this.prefix, decodeName(name)).info, 'n');
         const results = (await pipeline.exec()) ?? [];
         return results.map(([error, count]) => {
@@ -436,18 +507,18 @@ export class RedisStore implements PresenceStore {
   }
 
   async occupancy(channel: string): Promise<number> {
-    const count = await this.guard(() => this.client.hget(channelKeys(this.prefix, channel).info, 'n'));
+    const count = await this.guardRead((reader) => reader.hget(channelKeys(this.prefix, channel).info, 'n'));
     return count === null ? 0 : Number(count);
   }
 
   async reportedOccupancy(channel: string): Promise<ReportedOccupancy | undefined> {
-    const [occupancy, timestamp] = await this.guard(() => this.client.hmget(channelKeys(this.prefix, channel).info, 'ro', 'rt'));
+    const [occupancy, timestamp] = await this.guardRead((reader) => reader.hmget(channelKeys(this.prefix, channel).info, 'ro', 'rt'));
     if (occupancy === null || occupancy === undefined || timestamp === null || timestamp === undefined) return undefined;
     return { occupancy: Number(occupancy), timestamp: Number(timestamp) };
   }
 
   async watermark(channel: string): Promise<number | undefined> {
-    const time = await this.guard(() => this.client.hget(channelKeys(this.prefix, channel).info, 'w'));
+    const time = await this.guardRead((reader) => reader.hget(channelKeys(this.prefix, channel).info, 'w'));
     return time === null ? undefined : Number(time);
   }
 
@@ -499,13 +570,21 @@ export class RedisStore implements PresenceStore {
     await this.guard(() => this.client.del(index));
   }
 
-  /** Close the client the store created from `url`; a client passed in stays open. */
+  /** Close the clients the store created (from `url`, and the reads' connection); a client passed in stays open. */
   async close(): Promise<void> {
-    if (!this.ownsClient) return;
-    try {
-      await this.client.quit();
-    } catch {
-      this.client.disconnect();
-    }
+    await Promise.all([this.reader, ...(this.ownsClient ? [this.client] : [])].map((client) => quit(client)));
+  }
+}
+
+/** QUIT a client (a connection never opened is just disconnected). */
+async function quit(client: Redis | Cluster): Promise<void> {
+  if ((client as Redis).status === 'wait') {
+    client.disconnect();
+    return;
+  }
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
   }
 }

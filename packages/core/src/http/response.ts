@@ -23,9 +23,19 @@ export function jsonResponse(status: number, value: unknown, headers: Record<str
   return { status, headers: { 'content-type': JSON_TYPE, ...headers }, body: JSON.stringify(value) };
 }
 
-/** `{ "error": { "code", "message" } }` with the error's status (405 names `Allow: POST`; 503 asks to retry). */
+/**
+ * `{ "error": { "code", "message" } }` with the error's status (405 names `Allow: POST`; 503 asks to
+ * retry; 429 says when, from `details.retryAfter` in seconds).
+ */
 export function errorResponse(error: WebhookError): WebhookResponse {
-  const headers: Record<string, string> = error.status === 405 ? { allow: 'POST' } : error.status === 503 ? { 'retry-after': '1' } : {};
+  const headers: Record<string, string> =
+    error.status === 405
+      ? { allow: 'POST' }
+      : error.status === 503
+        ? { 'retry-after': '1' }
+        : error.status === 429
+          ? { 'retry-after': String(error.details?.retryAfter ?? 1) }
+          : {};
   return jsonResponse(error.status, { error: { code: error.code, message: error.message } }, headers);
 }
 

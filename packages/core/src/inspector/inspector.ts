@@ -3,6 +3,8 @@
  *   GET  <mount>/inspector           the page (no presence data in it)
  *   POST <mount>/inspector/session   sign in: `Authorization: Bearer <token>` + `X-Presence-Inspector: 1`
  *                                    -> `Set-Cookie: pw_inspector=…; HttpOnly; SameSite=Strict` (path: <mount>/inspector)
+ *                                    failed sign-ins are throttled per client address (429 with Retry-After)
+ *   POST <mount>/inspector/signout   sign out (`X-Presence-Inspector: 1`): the session is forgotten, the cookie cleared
  *   GET  <mount>/inspector/state     a page of channels, counts, drift, stats, the chart's series;
  *                                    `?q=&page=` search and page the channels, `?channel=&mq=&mpage=` the members (session)
  *   GET  <mount>/inspector/events    Server-Sent Events: join, update, leave, occupancy, drift, resync, rejection (session)
@@ -23,6 +25,7 @@ import type { ResyncResult } from '../resync/resyncer.js';
 import type { PresenceStore } from '../store.js';
 import { EventStream } from './event-stream.js';
 import { pageSecurityPolicy, renderPage } from './page.js';
+import { AddressThrottle } from '../http/address-throttle.js';
 import { SESSION_COOKIE, SessionBook, sessionFromCookie } from './sessions.js';
 import type { ChannelActivity, ReportedFigure, StateQuery } from './state.js';
 import { buildState } from './state.js';
@@ -54,6 +57,8 @@ export interface InspectorRequest {
   method: string;
   headers: RequestHeaders;
   url?: string;
+  /** The client's address (failed sign-ins are counted per address). */
+  remoteAddress?: string;
 }
 
 export const STREAM_LIMIT = 16;
@@ -61,9 +66,15 @@ const NOTED_LIMIT = 10_000;
 /** Members online (the chart) is read from the store at most this often, over at most ONLINE_CHANNELS channels. */
 const ONLINE_EVERY_MS = 5000;
 const ONLINE_CHANNELS = 2000;
-/** Failed sign-ins allowed per window before 429. */
+/** Failed sign-ins allowed per client address within SIGN_IN_WINDOW_MS; above it that address gets 429. */
 const SIGN_IN_FAILURES = 10;
-const SIGN_IN_WINDOW_MS = 10_000;
+const SIGN_IN_WINDOW_MS = 60_000;
+/**
+ * Failed sign-ins of all addresses within SIGN_IN_WINDOW_MS above which every address that has
+ * failed gets 429 at once: a guess from many addresses is slowed, and an address without a failure
+ * (the operator) still signs in.
+ */
+const SIGN_IN_CEILING = 100;
 const HEADER = 'x-presence-inspector';
 const ROUTE = /^\/inspector(?:\/([a-z]*))?\/?$/;
 
@@ -122,7 +133,8 @@ export class Inspector {
   private onlineReadAt = 0;
   private readonly actions: boolean;
   private liveOff: (() => void)[] = [];
-  private failures = { count: 0, since: 0 };
+  private readonly failures = new AddressThrottle({ limit: SIGN_IN_FAILURES, windowMs: SIGN_IN_WINDOW_MS });
+  private allFailures = { count: 0, since: 0 };
 
   constructor(
     private readonly context: InspectorContext,
@@ -153,7 +165,11 @@ export class Inspector {
     if (route === '')
       return method === 'GET' || method === 'HEAD' ? this.page() : refusal(405, 'method_not_allowed', `${method} is not allowed here`);
     if (route === 'session')
-      return method === 'POST' ? this.signIn(request.headers) : refusal(405, 'method_not_allowed', 'Sign in with POST');
+      return method === 'POST'
+        ? this.signIn(request.headers, request.remoteAddress)
+        : refusal(405, 'method_not_allowed', 'Sign in with POST');
+    if (route === 'signout')
+      return method === 'POST' ? this.signOut(request.headers) : refusal(405, 'method_not_allowed', 'Sign out with POST');
     if (!this.signedIn(request.headers))
       return refusal(401, 'unauthorized', 'Sign in to the inspector first (POST <mount>/inspector/session with the token)');
     if (route === 'state' && method === 'GET') return this.state(query);
@@ -183,23 +199,36 @@ export class Inspector {
     );
   }
 
-  private signIn(headers: RequestHeaders): WebhookResponse {
+  private signIn(headers: RequestHeaders, address: string | undefined): WebhookResponse {
     if (!this.sameOrigin(headers))
       return refusal(403, 'unauthorized', 'Sign in from the inspector page (X-Presence-Inspector header, same origin)');
     const now = Date.now();
-    if (now - this.failures.since > SIGN_IN_WINDOW_MS) this.failures = { count: 0, since: now };
-    if (this.failures.count >= SIGN_IN_FAILURES) {
-      const response = refusal(429, 'server_busy', 'Too many failed sign-ins; wait a few seconds');
-      return { ...response, headers: { ...response.headers, 'retry-after': String(Math.ceil(SIGN_IN_WINDOW_MS / 1000)) } };
+    if (now - this.allFailures.since > SIGN_IN_WINDOW_MS) this.allFailures = { count: 0, since: now };
+    const overCeiling = this.allFailures.count >= SIGN_IN_CEILING && this.failures.hasFailed(address);
+    const wait = overCeiling ? Math.ceil((this.allFailures.since + SIGN_IN_WINDOW_MS - now) / 1000) : this.failures.retryAfter(address);
+    if (wait > 0) {
+      const response = refusal(429, 'server_busy', `Too many failed sign-ins from this address; wait ${wait} s`);
+      return { ...response, headers: { ...response.headers, 'retry-after': String(wait) } };
     }
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(getHeader(headers, 'authorization') ?? '');
     if (match === null || !secretsEqual(match[1] as string, this.options.token)) {
-      this.failures.count++;
+      this.failures.failed(address);
+      this.allFailures.count++;
       return refusal(401, 'unauthorized', 'Wrong inspector token');
     }
+    this.failures.succeeded(address);
     const id = this.sessions.open();
     // No Path attribute: the browser scopes the cookie to the request's directory, <mount>/inspector (RFC 6265 5.1.4).
     const cookie = `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Max-Age=${this.sessions.ttlSeconds}`;
+    return guarded({ status: 204, headers: { 'set-cookie': cookie }, body: '' });
+  }
+
+  /** Sign out: forget the session the cookie names and clear the cookie (a request without a session is answered the same). */
+  private signOut(headers: RequestHeaders): WebhookResponse {
+    if (!this.sameOrigin(headers))
+      return refusal(403, 'unauthorized', 'Sign out from the inspector page (X-Presence-Inspector header, same origin)');
+    this.sessions.close(sessionFromCookie(getHeader(headers, 'cookie')));
+    const cookie = `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Max-Age=0`;
     return guarded({ status: 204, headers: { 'set-cookie': cookie }, body: '' });
   }
 

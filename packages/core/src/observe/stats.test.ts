@@ -52,6 +52,12 @@ describe('StatsCounter', () => {
     expect(deliveryKey([])).toBe('');
   });
 
+  it('remembers a digest of a fixed size, never the ids: a 1 MiB id keys the same as a short one', () => {
+    const huge = event('x'.repeat(1 << 20), 1);
+    expect(deliveryKey([huge])).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(deliveryKey([huge])).not.toBe(deliveryKey([event('x', 1)]));
+  });
+
   it('returns a snapshot the caller cannot change the counters through', () => {
     const stats = new StatsCounter();
     stats.resynced('ably', 'failed');

@@ -3,6 +3,7 @@
  * where a delivery is refused, merged, or repaired. No ids are kept: providers, outcomes, codes and
  * change types only.
  */
+import { createHash } from 'node:crypto';
 import type { Change, PresenceEvent, ProviderName, UserChange } from '../events.js';
 import type { DeliveryOutcome, ResyncOutcome } from './channels.js';
 
@@ -157,16 +158,20 @@ export class StatsCounter {
 }
 
 /**
- * What identifies a delivery's presence events, in O(1): their count and the first and last events'
- * channel, member and order key. A provider's retry carries the same events, so the same key; two
- * different deliveries sharing it would need the same first and last messages (a collision would only
- * count a stale delivery as a duplicate).
+ * What identifies a delivery's presence events, in O(1): a digest (SHA-256, 22 base64url characters)
+ * of their count and the first and last events' channel, member and order key. A provider's retry
+ * carries the same events, so the same key; two different deliveries sharing it would need the same
+ * first and last messages (a collision would only count a stale delivery as a duplicate). Only the
+ * digest is remembered: never the ids, whatever their size.
  */
 export function deliveryKey(presence: readonly PresenceEvent[]): string {
   const first = presence[0];
   const last = presence[presence.length - 1];
   if (first === undefined || last === undefined) return '';
-  return `${presence.length}\u0000${eventKey(first)}\u0000${eventKey(last)}`;
+  return createHash('sha256')
+    .update(`${presence.length}\u0000${eventKey(first)}\u0000${eventKey(last)}`)
+    .digest('base64url')
+    .slice(0, 22);
 }
 
 function eventKey({ channel, memberKey, order }: PresenceEvent): string {

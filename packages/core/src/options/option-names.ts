@@ -37,6 +37,7 @@ export const RECEIVER_OPTION_NAMES: Record<keyof ReceiverOptions | ComingOptions
   claimAfterMs: true,
   maxEventAgeMs: true,
   maxClockSkewMs: true,
+  maxChannelNameLength: true,
 };
 
 export const ABLY_OPTION_NAMES: Record<keyof AblyOptions, true> = {

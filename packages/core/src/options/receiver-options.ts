@@ -82,6 +82,20 @@ export interface ReceiverOptions {
    * idempotent). Default 2000 ms, well under PubNub's 5 s resend window.
    */
   ackTimeoutMs?: number;
+  /**
+   * A provider time (an event's timestamp, a message id's time) more than this many ms ahead of
+   * this receiver's clock is an item problem: reported to onError, not applied (the delivery's
+   * other items are). Default 300000 (5 minutes): provider clocks are NTP-synchronised and
+   * webhooks arrive within seconds, so this only has to cover a receiver whose own clock lags,
+   * while a time from the future (a bad clock, a forged delivery) cannot pin a member: with no
+   * bound, a join stamped in the year 3000 would win over every later leave.
+   */
+  maxClockSkewMs?: number;
+  /**
+   * Channel names longer than this are an item problem (not stored). Default 2048 characters:
+   * above every provider's own limit (PubNub 92, Pusher 164; Ably sets none and recommends under 2048).
+   */
+  maxChannelNameLength?: number;
   /** Deliveries queued at most (accepted, not yet applied); above it: 503 `server_busy` and onError. Default 10000. */
   maxQueuedDeliveries?: number;
   /**

@@ -25,6 +25,14 @@ const INVALID: readonly [string, Record<string, unknown>, string, string][] = [
   ['resync.minIntervalMs', { resync: { minIntervalMs: Number.NaN } }, 'a number >= 0', 'NaN'],
   ['resync.everyMs', { resync: { everyMs: '1m' } }, 'a number >= 0', '"1m"'],
   ['readEndpoint', { readEndpoint: { token: 'has space' } }, "true, false or { token: '<a non-empty token without spaces>' }", 'an object'],
+  [
+    'readEndpoint.token',
+    { readEndpoint: { token: 'short-token' } },
+    `at least 16 characters (generate one: node -e "console.log(require('node:crypto').randomBytes(24).toString('base64url'))")`,
+    '"11 characters"',
+  ],
+  ['maxClockSkewMs', { maxClockSkewMs: -1 }, 'a number >= 0', '-1'],
+  ['maxChannelNameLength', { maxChannelNameLength: 0 }, 'a positive integer', '0'],
   ['ably', { ably: 'key' }, 'an object', '"key"'],
   ['ably.keys', { ably: { keys: 'app.key:secret' } }, 'an array of "appId.keyId:keySecret" strings', '"app.key:secret"'],
   ['ably.keys[0]', { ably: { keys: [42] } }, 'a string "appId.keyId:keySecret"', '42'],
@@ -130,9 +138,30 @@ describe('resolveReceiverOptions: every invalid option throws at createReceiver,
       onError: () => undefined,
       logger: { warn: () => undefined },
       resync: { onDrift: true, graceMs: 0, minIntervalMs: 0, everyMs: 0 },
-      readEndpoint: { token: 't' },
+      readEndpoint: { token: 'read-token-0123456789' },
     });
     expect(receiver.limits).toMatchObject({ bodyLimit: 1024, bodyTimeoutMs: 100, maxInFlightBytes: 4096 });
     return receiver.close();
+  });
+});
+
+describe('short provider secrets (issue 25)', () => {
+  it('warns loudly through the logger, never with the secret, and still starts', async () => {
+    const lines: string[] = [];
+    const logger = { warn: (line: string) => void lines.push(line) };
+    const receiver = createReceiver({
+      ably: { keys: ['app.key:abc'], secret: 'tiny' },
+      pubnub: { secret: 'pn' },
+      pusher: { keys: [{ key: 'k', secret: 'ps' }] },
+      logger,
+    });
+    expect(lines.filter((l) => l.includes('WARNING'))).toHaveLength(4);
+    expect(lines.join('\n')).toMatch(/pubnub\.secret is only 2 characters/);
+    expect(lines.join('\n')).not.toMatch(/\babc\b|tiny/);
+    await receiver.close();
+    lines.length = 0;
+    const long = createReceiver({ pubnub: { secret: 'a-long-enough-pubnub-secret' }, logger });
+    expect(lines).toEqual([]);
+    await long.close();
   });
 });

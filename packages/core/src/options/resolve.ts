@@ -7,6 +7,7 @@ import type { PubNubOptions } from '../providers/pubnub/options.js';
 import { DEFAULT_PUSHER_REST_URL } from '../providers/pusher/index.js';
 import type { PusherOptions } from '../providers/pusher/options.js';
 import type { ResolvedProvider } from '../providers/provider.js';
+import { DEFAULT_MAX_CHANNEL_NAME_LENGTH, DEFAULT_MAX_CLOCK_SKEW_MS } from '../providers/bounds.js';
 import { DEFAULT_REST_TIMEOUT_MS } from '../rest/options.js';
 import type { ResolvedResyncOptions } from '../resync/options.js';
 import { resolveResyncOptions } from '../resync/options.js';
@@ -16,6 +17,7 @@ import type { AckMode, ReceiverOptions, RejectInfo } from './receiver-options.js
 import {
   checkKnownKeys,
   httpUrl,
+  nonNegativeNumber,
   oneOf,
   optionalBoolean,
   optionalFunction,
@@ -53,6 +55,8 @@ export interface ResolvedReceiverOptions {
   bodyTimeoutMs: number;
   ackTimeoutMs: number;
   maxQueuedDeliveries: number;
+  maxClockSkewMs: number;
+  maxChannelNameLength: number;
   onReject?: (info: RejectInfo) => void;
   maxInFlightBytes: number;
   onError?: (error: Error) => void;
@@ -62,6 +66,20 @@ export interface ResolvedReceiverOptions {
   inspector?: InspectorOptions;
   /** Warnings to log once (insecure setups, a read endpoint without a token). */
   warnings: string[];
+}
+
+/** The shortest token this project checks (read endpoint, inspector): 16 characters. */
+export const MIN_TOKEN_LENGTH = 16;
+const GENERATE_HINT = "(generate one: node -e \"console.log(require('node:crypto').randomBytes(24).toString('base64url'))\")";
+/** Below this a provider secret is warned about (the provider's console sets it, so it is not refused). */
+const SHORT_SECRET = 16;
+
+/** The loud warning for a provider secret shorter than SHORT_SECRET characters (never the secret itself). */
+function shortSecret(name: string, secret: unknown, warnings: string[]): void {
+  if (typeof secret === 'string' && secret.length < SHORT_SECRET)
+    warnings.push(
+      `presence-webhooks: WARNING: ${name} is only ${secret.length} characters: a short secret can be guessed. Use the full secret from the provider's console (or generate a long one where you set it).`,
+    );
 }
 
 /** An options object (or undefined), whose keys must all be in `known` when given. */
@@ -105,6 +123,11 @@ function resolveAbly(value: unknown, warnings: string[]): ResolvedProvider<AblyO
       'presence-webhooks: ably needs keys (to verify X-Ably-Signature), a shared secret, or insecure: true (got none of them)',
     );
   }
+  shortSecret('ably.secret', ably.secret, warnings);
+  keys.forEach((key, i) => {
+    if (typeof key === 'string' && key.includes(':'))
+      shortSecret(`the secret of ably.keys[${i}]`, key.slice(key.indexOf(':') + 1), warnings);
+  });
   if (insecure)
     warnings.push('presence-webhooks: ably.insecure is set: unsigned Ably webhooks are accepted. Do not run this in production.');
   return { options: ably as AblyOptions, ...restOf(ably.rest, 'ably.rest', DEFAULT_ABLY_REST_URL, ABLY_REST_OPTION_NAMES) };
@@ -115,6 +138,7 @@ function resolvePubNub(value: unknown, warnings: string[]): ResolvedProvider<Pub
   if (pubnub === undefined) return undefined;
   if (pubnub.secret !== undefined && (typeof pubnub.secret !== 'string' || pubnub.secret === ''))
     throw optionError('pubnub.secret', 'a non-empty string', typeof pubnub.secret === 'string' ? '' : typeof pubnub.secret);
+  shortSecret('pubnub.secret', pubnub.secret, warnings);
   optionalString(pubnub.secretHeader, 'pubnub.secretHeader');
   optionalString(pubnub.subscribeKey, 'pubnub.subscribeKey');
   const insecure = optionalBoolean(pubnub.insecure, 'pubnub.insecure', false);
@@ -136,7 +160,7 @@ function resolvePubNub(value: unknown, warnings: string[]): ResolvedProvider<Pub
   return { options: pubnub as PubNubOptions, ...restOf(pubnub.rest, 'pubnub.rest', DEFAULT_PUBNUB_REST_URL, PUBNUB_REST_OPTION_NAMES) };
 }
 
-function resolvePusher(value: unknown): ResolvedProvider<PusherOptions> | undefined {
+function resolvePusher(value: unknown, warnings: string[]): ResolvedProvider<PusherOptions> | undefined {
   const pusher = objectOption(value, 'pusher', PUSHER_OPTION_NAMES);
   if (pusher === undefined) return undefined;
   if (!Array.isArray(pusher.keys) || pusher.keys.length === 0) {
@@ -154,6 +178,7 @@ function resolvePusher(value: unknown): ResolvedProvider<PusherOptions> | undefi
     // The secret's value is never shown in an error.
     if (typeof pair.secret !== 'string' || pair.secret === '')
       throw optionError(`pusher.keys[${i}].secret`, 'a non-empty string', typeof pair.secret === 'string' ? '' : typeof pair.secret);
+    shortSecret(`pusher.keys[${i}].secret`, pair.secret, warnings);
     return { key, secret: pair.secret };
   });
   const appId = optionalString(pusher.appId, 'pusher.appId');
@@ -185,6 +210,9 @@ function resolveReadEndpoint(value: unknown, warnings: string[]): { token?: stri
   const token = (value as { token?: unknown } | null)?.token;
   if (typeof token !== 'string' || !/^\S+$/.test(token))
     throw optionError('readEndpoint', "true, false or { token: '<a non-empty token without spaces>' }", value);
+  // The token's value is never shown in an error.
+  if (token.length < MIN_TOKEN_LENGTH)
+    throw optionError('readEndpoint.token', `at least ${MIN_TOKEN_LENGTH} characters ${GENERATE_HINT}`, `${token.length} characters`);
   return { token };
 }
 
@@ -196,10 +224,10 @@ function resolveInspector(value: unknown): InspectorOptions | undefined {
   checkKnownKeys(inspector, INSPECTOR_OPTION_NAMES, 'inspector');
   // The token's value is never shown in an error.
   const token = inspector.token;
-  if (typeof token !== 'string' || !/^\S{16,}$/.test(token))
+  if (typeof token !== 'string' || token.length < MIN_TOKEN_LENGTH || !/^\S+$/.test(token))
     throw optionError(
       'inspector.token',
-      'a string of at least 16 characters without spaces',
+      `a string of at least ${MIN_TOKEN_LENGTH} characters without spaces ${GENERATE_HINT}`,
       typeof token === 'string' ? `${token.length} characters` : token,
     );
   return { token, actions: optionalBoolean(inspector.actions, 'inspector.actions', false) };
@@ -242,6 +270,8 @@ export function resolveReceiverOptions(input: ReceiverOptions): ResolvedReceiver
     bodyTimeoutMs: positiveInteger(options.bodyTimeoutMs, 'bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS),
     ackTimeoutMs: positiveInteger(options.ackTimeoutMs, 'ackTimeoutMs', 2000),
     maxQueuedDeliveries: positiveInteger(options.maxQueuedDeliveries, 'maxQueuedDeliveries', 10_000),
+    maxClockSkewMs: nonNegativeNumber(options.maxClockSkewMs, 'maxClockSkewMs', DEFAULT_MAX_CLOCK_SKEW_MS),
+    maxChannelNameLength: positiveInteger(options.maxChannelNameLength, 'maxChannelNameLength', DEFAULT_MAX_CHANNEL_NAME_LENGTH),
     maxInFlightBytes: positiveInteger(options.maxInFlightBytes, 'maxInFlightBytes', DEFAULT_MAX_IN_FLIGHT_BYTES),
     logger: (logger as { warn(message: string): void } | undefined) ?? console,
     resync: resolveResyncOptions(options.resync as ReceiverOptions['resync']),
@@ -251,7 +281,7 @@ export function resolveReceiverOptions(input: ReceiverOptions): ResolvedReceiver
   if (ably !== undefined) resolved.ably = ably;
   const pubnub = resolvePubNub(options.pubnub, warnings);
   if (pubnub !== undefined) resolved.pubnub = pubnub;
-  const pusher = resolvePusher(options.pusher);
+  const pusher = resolvePusher(options.pusher, warnings);
   if (pusher !== undefined) resolved.pusher = pusher;
   if (ably === undefined && pubnub === undefined && pusher === undefined) {
     throw new TypeError(

@@ -2,6 +2,7 @@ import type { ProviderName } from '../events.js';
 import { bodyConsumed, bodyTooLarge, WebhookError } from '../errors.js';
 import { parseContentType } from '../http/content-type.js';
 import type { DecodedBody } from '../http/decode-body.js';
+import { AddressThrottle } from '../http/address-throttle.js';
 import { getHeader } from '../http/headers.js';
 import type { RequestHeaders } from '../http/headers.js';
 import type { Normalised, Provider, RequestView } from '../providers/provider.js';
@@ -29,6 +30,15 @@ export interface WebhookRequest {
   readError?: WebhookError;
 }
 
+/**
+ * Wrong shared secrets allowed per client address within AUTH_WINDOW_MS (then 429 with Retry-After
+ * until the window ends). A provider never sends a wrong secret unless misconfigured; a guesser of
+ * PubNub's `?secret=` gets 20 guesses a minute instead of thousands a second. (Signatures are HMACs
+ * over the body: not guessable, not counted.)
+ */
+const AUTH_FAILURES = 20;
+const AUTH_WINDOW_MS = 60_000;
+
 /** A delivery that passed every step: its provider and its events. */
 export interface Accepted extends Normalised {
   provider: ProviderName;
@@ -45,6 +55,9 @@ export interface Accepted extends Normalised {
  * (after decoding) pick the provider. Pure CPU; a promise only for multipart bodies.
  */
 export class Pipeline {
+  /** Wrong shared secrets (PubNub's `?secret=` or header, Ably's) per client address: guesses are slowed, per address. */
+  private readonly guesses = new AddressThrottle({ limit: AUTH_FAILURES, windowMs: AUTH_WINDOW_MS });
+
   constructor(
     private readonly providers: readonly Provider[],
     private readonly bodyLimit: number,
@@ -53,13 +66,28 @@ export class Pipeline {
   /** Throws a WebhookError for every refusal. */
   run(request: WebhookRequest): Accepted | Promise<Accepted> {
     const view = this.limits(request);
-    const { providers, byShape, refused } = authenticate(this.providers, view);
+    const { providers, byShape, refused } = this.authenticate(view, request.remoteAddress);
     if (!byShape) {
       const provider = providers[0] as Provider;
       const decoded = provider.parse(view);
       return decoded instanceof Promise ? decoded.then((body) => accept(provider, body, view)) : accept(provider, decoded, view);
     }
     return this.byShape(providers, refused, view);
+  }
+
+  /** Steps 2-3, throttled: an address with AUTH_FAILURES wrong secrets within AUTH_WINDOW_MS gets 429. */
+  private authenticate(view: RequestView, address: string | undefined): ReturnType<typeof authenticate> {
+    const wait = this.guesses.retryAfter(address);
+    if (wait > 0)
+      throw new WebhookError(429, 'server_busy', `Too many wrong webhook secrets from this address; wait ${wait} s`, {
+        retryAfter: wait,
+      });
+    try {
+      return authenticate(this.providers, view);
+    } catch (error) {
+      if (error instanceof WebhookError && error.details?.guess === true) this.guesses.failed(address);
+      throw error;
+    }
   }
 
   /** Step 1. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OrderKey } from '../events.js';
-import { ablyOrderKey, compareOrder } from './order.js';
+import { ablyOrderKey, compareOrder, MAX_MSG_SERIAL } from './order.js';
 
 const key = (over: Partial<OrderKey>): OrderKey => ({ ts: 0, serial: -1, index: -1, rank: 0, id: '', ...over });
 
@@ -36,5 +36,14 @@ describe('compareOrder (RTP2b with deterministic tie-breaks)', () => {
     expect(ablyOrderKey('c:x:0', 'c', 1, false).serial).toBe(-1);
     expect(ablyOrderKey('', 'c', 1, false).serial).toBe(-1);
     expect(ablyOrderKey('c:7:3', 'c', 1, false)).toMatchObject({ serial: 7, index: 3 });
+  });
+
+  it("reads a msgSerial above MAX_MSG_SERIAL as no serial: an absurd serial cannot win over the connection's later leave", () => {
+    expect(ablyOrderKey(`c:${MAX_MSG_SERIAL}:0`, 'c', 1, false).serial).toBe(MAX_MSG_SERIAL);
+    const pinned = ablyOrderKey('c:999999999999999:0', 'c', 1000, false);
+    expect(pinned.serial).toBe(-1);
+    const leave = ablyOrderKey('c:5:0', 'c', 2000, true);
+    expect(compareOrder(leave, pinned)).toBeGreaterThan(0);
+    expect(ablyOrderKey('c:1:999999999999999', 'c', 1, false).serial).toBe(-1);
   });
 });

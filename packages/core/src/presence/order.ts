@@ -35,9 +35,17 @@ export function decimal(text: string, from: number, to: number): number {
 }
 
 /**
+ * The largest msgSerial read as a serial: 2^32 - 1. A connection's serials count the messages it
+ * sent; at Ably's per-connection publish limit (50 messages/s) this is 2.7 years of publishing
+ * without a pause, longer than any connection lives. A larger one (999999999999999) is not a real
+ * serial: read as one, it would win over every later message of its connection, pinning the member.
+ */
+export const MAX_MSG_SERIAL = 0xffff_ffff;
+
+/**
  * Ably's order key for a presence message. A message id of the form `connId:msgSerial:index`
  * whose prefix is the message's own connectionId carries a serial; anything else (a
- * synthesized leave) orders by timestamp.
+ * synthesized leave), or a serial above MAX_MSG_SERIAL, orders by timestamp.
  */
 export function ablyOrderKey(id: string, connectionId: string, timestamp: number, isLeave: boolean): OrderKey {
   let serial = -1;
@@ -47,7 +55,7 @@ export function ablyOrderKey(id: string, connectionId: string, timestamp: number
     const colon = id.indexOf(':', prefix + 1);
     const s = decimal(id, prefix + 1, colon);
     const i = colon < 0 ? -1 : decimal(id, colon + 1, id.length);
-    if (s >= 0 && i >= 0) {
+    if (s >= 0 && s <= MAX_MSG_SERIAL && i >= 0 && i <= MAX_MSG_SERIAL) {
       serial = s;
       index = i;
     }

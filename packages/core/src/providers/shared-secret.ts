@@ -33,7 +33,8 @@ export function verifySharedSecret(input: Pick<RequestView, 'headers' | 'query'>
       401,
       'unauthorized',
       `Wrong ${provider} webhook secret (in the ${header} header or the secret query parameter): it does not equal the configured ${provider.toLowerCase()}.secret`,
-      { provider: provider.toLowerCase() },
+      // `guess`: the pipeline throttles wrong secrets per client address.
+      { provider: provider.toLowerCase(), guess: true },
     );
   }
 }

@@ -72,6 +72,45 @@ describe('repairEvents', () => {
   });
 });
 
+describe('repairEvents: the snapshot rule (issue 25)', () => {
+  const T = Date.now() - 60_000;
+  const at = (events: PresenceEvent[]): Snapshot => ({ provider: 'ably', channel: 'c', time: T, events, complete: true, problems: [] });
+  const enter = (clientId: string, connectionId: string, serial: number, ts: number): PresenceEvent => ({
+    ...ablyMember(clientId, connectionId, serial, ts),
+    order: { ts, serial, index: 0, rank: 0, id: `${connectionId}:${serial}:0` },
+  });
+
+  it('removes an unlisted member whose last event is older than the snapshot, whatever its serial', async () => {
+    const store = new MemoryStore();
+    await store.apply([enter('big', 'c1', 4_000_000_000, T - 120_000), enter('small', 'c2', 1, T - 120_000)]);
+    // A real leave of a lower serial loses to the held serial (RTP2b2): the member stays...
+    await store.apply([{ ...enter('big', 'c1', 5, T - 60_000), present: false, reason: 'leave' }]);
+    expect((await store.members('c')).map((m) => m.clientId)).toEqual(['big', 'small']);
+    // ...until a complete snapshot that does not list it.
+    const changes = (await store.apply(repairEvents(at([]), await store.members('c')))).filter(isMemberChange);
+    expect(changes.map((c) => [c.type, c.member.clientId])).toEqual([
+      ['leave', 'big'],
+      ['leave', 'small'],
+    ]);
+  });
+
+  it('removes an unlisted member stamped in the future (stored before the time bound), keeps one just after the snapshot', async () => {
+    const store = new MemoryStore();
+    const year3000 = Date.UTC(3000, 0, 1);
+    await store.apply([enter('ghost', 'c1', 7, year3000), enter('late', 'c2', 1, T + 1000), enter('old', 'c3', 1, T - 1000)]);
+    const repair = repairEvents(at([]), await store.members('c'));
+    const changes = (await store.apply(repair)).filter(isMemberChange);
+    expect(changes.map((c) => [c.type, c.member.clientId]).sort()).toEqual([
+      ['leave', 'ghost'],
+      ['leave', 'old'],
+    ]);
+    expect((await store.members('c')).map((m) => m.clientId)).toEqual(['late']);
+    // Idempotent, and a skew of an hour keeps a member 10 minutes ahead.
+    expect(await store.apply(repair)).toEqual([]);
+    expect(repairEvents(at([]), [{ clientId: 'x', connectionId: 'cx', timestamp: T + 600_000 }], 3_600_000)).toEqual([]);
+  });
+});
+
 describe('visibleChanges', () => {
   it('drops an update that restates the stored data (a PubNub snapshot member) and keeps real changes', async () => {
     const store = new MemoryStore();

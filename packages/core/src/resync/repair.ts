@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Change, Member, PresenceEvent, ProviderName } from '../events.js';
+import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../providers/bounds.js';
 import type { Snapshot } from '../providers/snapshot.js';
 import type { ChannelWatermark, PresenceStore } from '../store.js';
 
@@ -14,9 +15,13 @@ export interface RepairPlan {
  * Plan a channel's repair from a provider's snapshot against what the store holds now (call it where no
  * delivery can slip in between the read and the merge: the tracker's queue).
  */
-export async function planRepair(store: Pick<PresenceStore, 'members'>, snapshot: Snapshot): Promise<RepairPlan> {
+export async function planRepair(
+  store: Pick<PresenceStore, 'members'>,
+  snapshot: Snapshot,
+  maxClockSkewMs: number = DEFAULT_MAX_CLOCK_SKEW_MS,
+): Promise<RepairPlan> {
   const members = ownMembers(await store.members(snapshot.channel), snapshot);
-  return { events: repairEvents(snapshot, members), watermarks: watermarkOf(snapshot), stored: members.length };
+  return { events: repairEvents(snapshot, members, maxClockSkewMs), watermarks: watermarkOf(snapshot), stored: members.length };
 }
 
 /**
@@ -67,19 +72,48 @@ export function resyncLeave(snapshot: Pick<Snapshot, 'provider' | 'channel' | 't
   };
 }
 
+/** A leave's rank (RANK.leave in presence/order.ts, which resync does not import): above present and update. */
+const GHOST_LEAVE_RANK = 2;
+
+/**
+ * The leave that removes a stored member whose time is from the future (more than maxClockSkewMs
+ * after the snapshot: no delivery can carry such a time any more, so it was stored before that bound
+ * existed, or by another instance without it). It is ordered at the member's own time with a leave's
+ * rank, so it wins over the held state whatever its serial (a leave without serial orders by time).
+ */
+function ghostLeave(snapshot: Pick<Snapshot, 'provider' | 'channel' | 'time'>, member: Member): PresenceEvent {
+  const leave = resyncLeave(snapshot, member);
+  leave.member.timestamp = member.timestamp;
+  leave.order = { ...leave.order, ts: member.timestamp, rank: GHOST_LEAVE_RANK };
+  return leave;
+}
+
 /**
  * The events that bring a channel's stored set to the snapshot, for the store's ordinary merge:
- * every listed member (with its own order key, so a newer stored state wins), and a leave for each
- * stored member of the provider that the snapshot does not list and that is older than the
- * snapshot. No leave is inferred from an incomplete snapshot. Pure.
+ * every listed member (with its own order key, so a newer stored state wins), and for each stored
+ * member of the provider that a complete snapshot does not list:
+ * - last event older (provider time) than the snapshot: a leave at the snapshot time. It carries no
+ *   serial, so it is ordered by time against the held state: it removes the member whatever its
+ *   serial (an absurd msgSerial cannot keep a member the provider no longer lists);
+ * - time more than `maxClockSkewMs` after the snapshot (a time from the future): a leave at that
+ *   time (ghostLeave), so that no future timestamp pins a member;
+ * - otherwise (an event newer than the snapshot, within the skew): nothing, it was delivered while
+ *   the snapshot was read.
+ * No leave is inferred from an incomplete snapshot. Pure.
  */
-export function repairEvents(snapshot: Snapshot, stored: readonly Member[]): PresenceEvent[] {
+export function repairEvents(
+  snapshot: Snapshot,
+  stored: readonly Member[],
+  maxClockSkewMs: number = DEFAULT_MAX_CLOCK_SKEW_MS,
+): PresenceEvent[] {
   const events = snapshot.events.slice();
   if (!snapshot.complete) return events;
   const listed = new Set<string>();
   for (const event of snapshot.events) if (event.present) listed.add(event.memberKey);
   for (const member of ownMembers(stored, snapshot)) {
-    if (member.timestamp < snapshot.time && !listed.has(storedMemberKey(member))) events.push(resyncLeave(snapshot, member));
+    if (listed.has(storedMemberKey(member))) continue;
+    if (member.timestamp < snapshot.time) events.push(resyncLeave(snapshot, member));
+    else if (member.timestamp - snapshot.time > maxClockSkewMs) events.push(ghostLeave(snapshot, member));
   }
   return events;
 }

@@ -12,6 +12,8 @@ export interface ResolvedTrackerOptions {
   maxEventAgeMs: number | undefined;
   /** emit 'once': a change unacknowledged this long (ms) is emitted by another instance. */
   claimAfterMs: number;
+  /** How far ahead of the receiver's clock a provider time may be (checked by the providers; repairs remove ghosts beyond it). */
+  maxClockSkewMs?: number;
 }
 
 export const DEFAULT_LAST_SEEN_MS = 30 * 24 * 60 * 60 * 1000;
@@ -23,6 +25,7 @@ export function resolveTrackerOptions(input: {
   emit?: unknown;
   maxEventAgeMs?: unknown;
   claimAfterMs?: unknown;
+  maxClockSkewMs?: number;
 }): ResolvedTrackerOptions {
   let users: ResolvedTrackerOptions['users'];
   if (input.users !== false) {
@@ -44,5 +47,6 @@ export function resolveTrackerOptions(input: {
     emit: oneOf(input.emit, 'emit', ['once', 'everywhere'] as const, 'once'),
     maxEventAgeMs: age,
     claimAfterMs: positiveNumber(input.claimAfterMs, 'claimAfterMs', DEFAULT_CLAIM_AFTER_MS),
+    ...(input.maxClockSkewMs === undefined ? {} : { maxClockSkewMs: input.maxClockSkewMs }),
   };
 }

@@ -131,7 +131,7 @@ export class Tracker {
     let repair: Repair = { changes: [], stored: 0 };
     return this.queue
       .push(async () => {
-        const plan = await planRepair(this.store, snapshot);
+        const plan = await planRepair(this.store, snapshot, this.options.maxClockSkewMs);
         const options: ApplyOptions = plan.watermarks.length > 0 ? { watermarks: plan.watermarks } : {};
         const changes = visibleChanges(await this.applyToStore(plan.events, options, this.port.now()));
         this.port.counter.changed(changes);

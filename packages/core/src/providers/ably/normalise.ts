@@ -6,7 +6,7 @@ import { getHeader } from '../../http/headers.js';
 import type { Normalised } from '../provider.js';
 import type { CipherKey } from './options.js';
 import type { DecodeContext } from './presence-message.js';
-import { isRecord } from '../../values.js';
+import { isRecord, timeDigits } from '../../values.js';
 import { channelMessageFromRaw, presenceEventFromRaw, toTimestamp } from './presence-message.js';
 
 const utf8 = new TextDecoder('utf-8');
@@ -123,7 +123,8 @@ function unitFromHeaders(body: DecodedBody, headers: RequestHeaders, bytes: Uint
     id: h('x-ably-message-id'),
     clientId: h('x-ably-message-client-id'),
     connectionId: h('x-ably-message-connection-id'),
-    timestamp: h('x-ably-message-timestamp') ?? h('x-ably-envelope-timestamp'),
+    // Header text: decimal digits only (anything else is no timestamp, and the message an item problem).
+    timestamp: timeDigits(h('x-ably-message-timestamp') ?? h('x-ably-envelope-timestamp')),
     action: h('x-ably-message-action'),
     name: h('x-ably-message-name'),
   };

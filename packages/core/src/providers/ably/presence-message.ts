@@ -1,7 +1,7 @@
 import type { ChannelMessage, Member, PresenceEvent } from '../../events.js';
 import { ItemProblem } from '../../errors.js';
 import { ablyOrderKey } from '../../presence/order.js';
-import { isRecord, nonNegativeNumber } from '../../values.js';
+import { isRecord, timeNumber } from '../../values.js';
 import { parseJson } from '../../http/safe-json.js';
 import { decodeData } from './encoding.js';
 import type { CipherKey } from './options.js';
@@ -23,8 +23,8 @@ function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** A timestamp in ms: a finite number >= 0, or a numeric string (non-enveloped headers). */
-export const toTimestamp = nonNegativeNumber;
+/** A timestamp in ms: a number (finite, >= 0, within Date's range); the non-enveloped headers' text is converted where it is read. */
+export const toTimestamp = timeNumber;
 
 export interface DecodeContext {
   channel: string;
