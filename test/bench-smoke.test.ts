@@ -44,9 +44,10 @@ describe('pnpm bench (--quick)', () => {
       expect(nonNegative(section.seconds)).toBe(true);
     }
 
-    const users = results.sections.users!.figures as { cpu: Record<string, unknown>; memory: Record<string, unknown> };
-    for (const key of ['usPerDeliveryOff', 'usPerDeliveryOn', 'onToOff', 'userEventsPerDelivery'])
-      expect(positive(users.cpu[key]), `users ${key}`).toBe(true);
+    const users = results.sections.users!.figures as Record<'cpu' | 'cpuSpread' | 'memory', Record<string, unknown>>;
+    for (const cpu of [users.cpu, users.cpuSpread])
+      for (const key of ['usPerDeliveryOff', 'usPerDeliveryOn', 'onToOff', 'userEventsPerDelivery'])
+        expect(positive(cpu[key]), `users ${key}`).toBe(true);
     // Heap deltas at smoke sizes are GC noise: well-formed means finite numbers; the counts are exact.
     for (const key of ['bytesPerMember', 'bytesPerOnlineUser', 'bytesPerOfflineUser'])
       expect(Number.isFinite(users.memory[key]), key).toBe(true);

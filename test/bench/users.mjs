@@ -3,7 +3,7 @@
 //
 // 1. CPU per delivery with users on ÷ users off, same run: receiver.handle() on signed 10-item Ably
 //    batches (fixtures.mjs: real-shaped, provider times a few minutes ago; 5000 users over 100 channels,
-//    each member enters, updates and leaves) into a MemoryStore, join / update / leave handlers in both
+//    each member enters, updates and leaves; then again with 20 users, each in several channels at once) into a MemoryStore, join / update / leave handlers in both
 //    runs and the four user-level handlers when users are on. Rounds alternate which runs first; the first
 //    round is a warm-up; the ratio is the median of each round's on ÷ off (process.cpuUsage per delivery).
 // 2. Bytes per online user and per offline user in MemoryStore: the same N members (one per user, no
@@ -38,16 +38,16 @@ async function pipeline(bodies, users) {
   return { cpuUs: cpu.user + cpu.system, memberChanges, userChanges };
 }
 
-/** CPU per delivery, users on ÷ off. */
-async function cpu({ rounds, count, profile }) {
-  const bodies = presenceBodies({ count, format: 'json' });
+/** CPU per delivery, users on ÷ off, with `clients` distinct client ids over the 100 channels. */
+async function cpu({ rounds, count, clients, profile }) {
+  const bodies = presenceBodies({ count, format: 'json', clients });
   const on = [];
   const off = [];
   let last;
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? [false, true] : [true, false];
     for (const users of order) {
-      const run = await profiled(profile, `users-${users ? 'on' : 'off'}`, r === rounds - 1, () => pipeline(bodies, users));
+      const run = await profiled(profile, `users-${clients}-${users ? 'on' : 'off'}`, r === rounds - 1, () => pipeline(bodies, users));
       (users ? on : off).push(run.cpuUs / count);
       if (users) last = run;
     }
@@ -55,6 +55,7 @@ async function cpu({ rounds, count, profile }) {
   if (last.memberChanges !== count * 10) throw new Error(`${last.memberChanges} member changes for ${count * 10} events`);
   if (last.userChanges === 0) throw new Error('users on emitted no user-level event');
   return {
+    clients,
     deliveries: count,
     eventsPerDelivery: 10,
     userEventsPerDelivery: round(last.userChanges / count, 2),
@@ -146,7 +147,12 @@ async function memory({ users: count, channels }) {
 
 /** Both figures (run in a child with --expose-gc: see run.mjs). */
 export async function benchUsers({ rounds = 9, count = 2000, users = 100_000, channels = 1000, profile } = {}) {
-  return { cpu: await cpu({ rounds, count, profile }), memory: await memory({ users, channels }) };
+  // 5000 clients: each member is its user's only presence (every join is a user.join and a user.online): the
+  // upper bound. 20 clients: each user is in several channels at once (user.join / user.leave per member,
+  // user.online / user.offline rarely).
+  const worst = await cpu({ rounds, count, clients: 5000, profile });
+  const spread = await cpu({ rounds, count, clients: 20, profile });
+  return { cpu: worst, cpuSpread: spread, memory: await memory({ users, channels }) };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
