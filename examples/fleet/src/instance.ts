@@ -44,6 +44,10 @@ export async function startInstance(options: InstanceOptions): Promise<FleetInst
   const app = express();
   app.use('/webhooks', presenceWebhooks(receiver));
   app.get('/rooms/:room', async (req, res) => {
+    if (store.users === undefined) {
+      res.status(501).json({ error: 'this store keeps no user levels (RedisStore: once it has them)' });
+      return;
+    }
     const roster = typeof req.query.roster === 'string' ? req.query.roster.split(',').filter(Boolean) : [];
     res.json({ room: req.params.room, people: await roomList(receiver, req.params.room, roster) });
   });
