@@ -31,7 +31,7 @@ describe('pnpm bench (--quick)', () => {
     const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Results;
     expect(results.quick).toBe(true);
     expect(results.node).toBe(process.version);
-    expect(Object.keys(results.sections)).toEqual(['core', 'auth', 'redis', 'memory', 'flat', 'reconcile', 'ingest']);
+    expect(Object.keys(results.sections)).toEqual(['core', 'auth', 'redis', 'memory', 'flat', 'reconcile', 'ingest', 'users']);
     const auth = results.sections.auth!.figures as { rows: Record<string, unknown>[] };
     for (const row of auth.rows)
       for (const key of ['wrongSignatureUs', 'noCredentialUs', 'noCredentialRatio']) expect(positive(row[key]), `auth ${key}`).toBe(true);
@@ -43,6 +43,16 @@ describe('pnpm bench (--quick)', () => {
       expect(section.loadBefore).toHaveLength(3);
       expect(nonNegative(section.seconds)).toBe(true);
     }
+
+    const users = results.sections.users!.figures as Record<'cpu' | 'cpuSpread' | 'memory', Record<string, unknown>>;
+    for (const cpu of [users.cpu, users.cpuSpread])
+      for (const key of ['usPerDeliveryOff', 'usPerDeliveryOn', 'onToOff', 'userEventsPerDelivery'])
+        expect(positive(cpu[key]), `users ${key}`).toBe(true);
+    // Heap deltas at smoke sizes are GC noise: well-formed means finite numbers; the counts are exact.
+    for (const key of ['bytesPerMember', 'bytesPerOnlineUser', 'bytesPerOfflineUser'])
+      expect(Number.isFinite(users.memory[key]), key).toBe(true);
+    expect(users.memory.offlineUsersHeld).toBe(users.memory.users);
+    expect(users.memory.usersHeldAfterLastSeen).toBe(0);
 
     const core = results.sections.core!.figures as { rows: Record<string, unknown>[] };
     expect(core.rows.map((r) => r.format)).toEqual(['json', 'msgpack']);

@@ -20,7 +20,7 @@ const T0 = Date.now() - 8 * 60_000;
 const at = (q) => T0 + Math.floor(q / 1000);
 
 /** The presence messages of one item: channel `c`, the item's `round` on that channel. */
-function itemPresence(c, round, perItem) {
+function itemPresence(c, round, perItem, clients) {
   const presence = [];
   for (let j = 0; j < perItem; j++) {
     const q = round * perItem + j; // message number on this channel
@@ -29,7 +29,7 @@ function itemPresence(c, round, perItem) {
     const conn = `c${c.toString(36)}x${m.toString(36)}`;
     const message = {
       id: `${conn}:${step}:0`,
-      clientId: `user-${(m * 7 + c) % 5000}`,
+      clientId: `user-${(m * 7 + c) % clients}`,
       connectionId: conn,
       action: STEPS[step],
       timestamp: at(q),
@@ -45,7 +45,7 @@ function itemPresence(c, round, perItem) {
  * channels. `start` is the number of requests before these in the same sequence (a later slice
  * continues where an earlier one stopped, so a store fed both sees only new events).
  */
-export function presenceBodies({ count, items = 10, perItem = 1, channels = 100, format = 'json', start = 0 }) {
+export function presenceBodies({ count, items = 10, perItem = 1, channels = 100, format = 'json', start = 0, clients = 5000 }) {
   const out = [];
   for (let b = start; b < start + count; b++) {
     const list = [];
@@ -60,7 +60,7 @@ export function presenceBodies({ count, items = 10, perItem = 1, channels = 100,
         serial: `4ab22b4737770514:${k}`,
         timestamp,
         name: 'presence.message',
-        data: { channelId: `room-${c}`, site: 'eu-west-1-A', presence: itemPresence(c, round, perItem) },
+        data: { channelId: `room-${c}`, site: 'eu-west-1-A', presence: itemPresence(c, round, perItem, clients) },
       });
     }
     const request = ablyBatchRequest(list, { key: BENCH_KEY, format });

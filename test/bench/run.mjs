@@ -1,13 +1,14 @@
 // `pnpm bench`: every benchmark section, a table per section, and the figures as JSON in
 // test/bench/results/<timestamp>.json and latest.json (git-ignored; BENCHMARKS.md holds the figures).
 //
-//   node test/bench/run.mjs [--quick] [--only=core,redis,memory,flat,ingest] [--out=<dir>]
+//   node test/bench/run.mjs [--quick] [--only=core,redis,memory,flat,ingest,users] [--out=<dir>]
 //
 // --quick runs every section with minimal sizes (the smoke test uses it; its figures mean nothing).
 // Sections: core (pipeline vs JSON.parse / MsgPack decode), redis (RedisStore), memory
 // (MemoryStore, in a child process with --expose-gc), flat (handle + merge per event with 0 / 1M /
 // 5M states held, in a child process with a large heap), ingest (Express, Koa, Fastify, Hono: bare route,
-// bare route + verify + JSON.parse, a naive Map handler, @octokit/webhooks, presenceWebhooks; servers in child processes, autocannon here). Timings are never asserted: the
+// bare route + verify + JSON.parse, a naive Map handler, @octokit/webhooks, presenceWebhooks; servers in child processes, autocannon here),
+// users (CPU per delivery with user levels on ÷ off, bytes per online / offline user in MemoryStore; in a child with --expose-gc). Timings are never asserted: the
 // targets are reported as met or not.
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,7 +29,7 @@ const args = process.argv.slice(2);
 const flag = (name) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
 const value = (name) => flag(name)?.split('=')[1];
 const quick = flag('quick') !== undefined;
-const only = value('only')?.split(',') ?? ['core', 'auth', 'redis', 'memory', 'flat', 'reconcile', 'ingest'];
+const only = value('only')?.split(',') ?? ['core', 'auth', 'redis', 'memory', 'flat', 'reconcile', 'ingest', 'users'];
 const outDir = value('out') ?? join(here, 'results');
 
 const TARGETS = {
@@ -43,6 +44,8 @@ const TARGETS = {
   auth: { ratioMax: 2 },
   // Requests used ÷ the minimum (batch requests + listing pages); wall time ÷ the rate's floor.
   reconcile: { requestsToMinimumMax: 1, wallToFloorMax: 1.25 },
+  // CPU per delivery with user levels on ÷ off (same run, same deliveries).
+  users: { onToOffMax: 1.1 },
 };
 
 const SIZES = quick
@@ -53,6 +56,7 @@ const SIZES = quick
       flat: { sizes: [0, 2000, 10_000], rounds: 2, count: 20 },
       reconcile: { channels: 500, members: 2000, rate: 200, limit: 250, concurrency: 4 },
       ingest: { seconds: 0.3, warmupSeconds: 0, rounds: 1, connections: 2, poolSize: 500 },
+      users: { rounds: 2, count: 50, users: 2000, channels: 20 },
     }
   : {
       core: { rounds: 9, count: 2000 },
@@ -62,6 +66,7 @@ const SIZES = quick
       // The fake's rate limit and the budget's rate are far above Ably's real ones, so 100k channels run in well under two minutes.
       reconcile: { channels: 100_000, members: 1_000_000, rate: 45, limit: 50, concurrency: 4 },
       ingest: { seconds: 5, warmupSeconds: 1, rounds: 3, connections: 10, poolSize: 100_000 },
+      users: { rounds: 11, count: 2000, users: 100_000, channels: 1000 },
     };
 
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -81,6 +86,14 @@ async function flatInChild(options) {
     ['--expose-gc', '--max-old-space-size=6144', join(here, 'flat.mjs'), JSON.stringify(options)],
     { maxBuffer: 1 << 20 },
   );
+  return JSON.parse(stdout.trim().split('\n').pop());
+}
+
+/** The people section in a child with --expose-gc (the heap figures need full GCs). */
+async function usersInChild(options) {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', join(here, 'users.mjs'), JSON.stringify(options)], {
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 
@@ -171,6 +184,18 @@ const sections = {
     const t = TARGETS.flat;
     log(
       `flat target: per-event handle + merge with ${result.rows.at(-1).held} states held ÷ with ${result.rows[0].held} <= ${t.largestToSmallestMax}: ${result.largestToSmallest} (${check(result.largestToSmallest <= t.largestToSmallestMax)})`,
+    );
+    return result;
+  },
+  async users() {
+    const result = await usersInChild(SIZES.users);
+    console.table([result.cpu, result.cpuSpread]);
+    console.table([result.memory]);
+    const t = TARGETS.users;
+    log(
+      `users target: CPU per delivery, users on ÷ off <= ${t.onToOffMax}: ${result.cpu.onToOff} (${check(result.cpu.onToOff <= t.onToOffMax)}; ${result.cpu.userEventsPerDelivery} user-level events per 10-event delivery), ` +
+        `users in several channels ${result.cpuSpread.onToOff} (${check(result.cpuSpread.onToOff <= t.onToOffMax)}; ${result.cpuSpread.userEventsPerDelivery} per delivery); ` +
+        `MemoryStore: ${result.memory.bytesPerOnlineUser} B per online user (user levels, beside ${result.memory.bytesPerMember} B per member), ${result.memory.bytesPerOfflineUser} B per offline user, ${result.memory.usersHeldAfterLastSeen} held after lastSeenMs`,
     );
     return result;
   },

@@ -2,6 +2,8 @@ import type { RawAblyPresence } from './ably-builders.js';
 import { ABLY_ACTION } from './ably-builders.js';
 import type { Random } from './random.js';
 import { pick, seededRandom, recentStart } from './random.js';
+import type { MemberStep, UserTruth } from './user-truth.js';
+import { userTruth } from './user-truth.js';
 
 /** Ably synthesizes a LEAVE for a member whose connection dropped, 15 s later. */
 export const SYNTHETIC_LEAVE_DELAY_MS = 15_000;
@@ -42,6 +44,8 @@ export interface AblyHistory {
   truth: Map<string, TruthMember[]>;
   /** The value each message's `data` encodes, by message id (absent: no data). */
   values: Map<string, unknown>;
+  /** The user-level truth (user id = clientId): `userTruth` of `entries` in order. */
+  users: UserTruth;
 }
 
 interface Conn {
@@ -169,7 +173,18 @@ export function generateAblyHistory(options: AblyHistoryOptions): AblyHistory {
     }
   }
   flushSynthetic(Number.POSITIVE_INFINITY);
-  return { entries, truth: ablyTruth(entries, values), values };
+  return { entries, truth: ablyTruth(entries, values), values, users: userTruth(ablyMemberSteps(entries)) };
+}
+
+/** The member steps of Ably presence messages (user id = clientId), for `userTruth`. */
+export function ablyMemberSteps(entries: readonly HistoryEntry[]): MemberStep[] {
+  return entries.map(({ channel, message }) => ({
+    channel,
+    memberKey: `${message.connectionId}:${message.clientId}`,
+    userId: message.clientId,
+    present: message.action !== ABLY_ACTION.leave && message.action !== ABLY_ACTION.absent,
+    at: message.timestamp,
+  }));
 }
 
 /**

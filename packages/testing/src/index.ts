@@ -40,7 +40,7 @@ export type {
   PubNubMemberAction,
   PubNubSecretOptions,
 } from './pubnub-builders.js';
-export { generatePubNubHistory, pubnubTruth } from './pubnub-history.js';
+export { generatePubNubHistory, pubnubTruth, pubnubMemberSteps } from './pubnub-history.js';
 export type { PubNubHistory, PubNubHistoryEntry, PubNubHistoryOptions } from './pubnub-history.js';
 export { pubnubDeliveries, PUBNUB_MAX_ATTEMPTS, PUBNUB_RESEND_DELAY_MS } from './pubnub-deliveries.js';
 export type { PubNubDelivery, PubNubDeliveryPlan } from './pubnub-deliveries.js';
@@ -73,7 +73,9 @@ export type {
   StoreFactoryOptions,
   StoreSnapshot,
 } from './store-conformance/index.js';
-export { ablyTruth } from './ably-history.js';
+export { ablyTruth, ablyMemberSteps } from './ably-history.js';
+export { userTruth } from './user-truth.js';
+export type { MemberStep, TruthUser, UserTruth } from './user-truth.js';
 export type { SecretOptions } from './secret-options.js';
 export { simulate, SimulationOptionsError, membersUrl, checkChannel } from './simulator/index.js';
 export {
@@ -108,7 +110,7 @@ export {
   signPusher,
 } from './pusher-builders.js';
 export type { PusherSignOptions, PusherWebhookEvent } from './pusher-builders.js';
-export { generatePusherHistory, pusherTruth, PUSHER_MEMBER_REMOVED_DELAY_MS } from './pusher-history.js';
+export { generatePusherHistory, pusherTruth, pusherMemberSteps, PUSHER_MEMBER_REMOVED_DELAY_MS } from './pusher-history.js';
 export type { PusherHistory, PusherHistoryEntry, PusherHistoryKind, PusherHistoryOptions } from './pusher-history.js';
 export { pusherDeliveries, pusherRetryDelays, PUSHER_FIRST_RETRY_MS, PUSHER_RETRY_WINDOW_MS } from './pusher-deliveries.js';
 export type { PusherDelivery, PusherDeliveryPlan } from './pusher-deliveries.js';

@@ -3,6 +3,8 @@ import { sortMembers } from './ably-history.js';
 import type { PubNubChannelStatus, PubNubMemberAction } from './pubnub-builders.js';
 import type { Random } from './random.js';
 import { pick, seededRandom, recentStart } from './random.js';
+import type { MemberStep, UserTruth } from './user-truth.js';
+import { userTruth } from './user-truth.js';
 
 export interface PubNubHistoryOptions {
   seed: number;
@@ -44,6 +46,11 @@ export interface PubNubHistory {
   entries: PubNubHistoryEntry[];
   /** channel -> present members ({ clientId: uuid, data: state }), from applying `entries` in order. */
   truth: Map<string, TruthMember[]>;
+  /**
+   * The user-level truth (user id = uuid): `userTruth` of `entries` in order. Times are the events' ms
+   * (E&A `precise_timestamp`); legacy webhooks carry whole seconds, so their lastSeen is that, floored.
+   */
+  users: UserTruth;
 }
 
 function hex(random: Random, length: number): string {
@@ -117,7 +124,16 @@ export function generatePubNubHistory(options: PubNubHistoryOptions): PubNubHist
       if (members.size === 0) entries.push({ kind: 'inactive', id: uuidLike(random), channel, timestampMs: now, occupancy: 0 });
     }
   }
-  return { entries, truth: pubnubTruth(entries) };
+  return { entries, truth: pubnubTruth(entries), users: userTruth(pubnubMemberSteps(entries)) };
+}
+
+/** The member steps of a PubNub history (user id = uuid; channel active / inactive are none), for `userTruth`. */
+export function pubnubMemberSteps(entries: readonly PubNubHistoryEntry[]): MemberStep[] {
+  const steps: MemberStep[] = [];
+  for (const { channel, uuid, kind, timestampMs } of entries)
+    if (uuid !== undefined)
+      steps.push({ channel, memberKey: uuid, userId: uuid, present: kind !== 'leave' && kind !== 'timeout', at: timestampMs });
+  return steps;
 }
 
 /** Apply a PubNub history in order: join / state-change set the member (and its state), leave / timeout remove it. */

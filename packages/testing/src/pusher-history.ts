@@ -1,6 +1,8 @@
 import type { TruthMember } from './ably-history.js';
 import { sortMembers } from './ably-history.js';
 import { pick, seededRandom, recentStart } from './random.js';
+import type { MemberStep, UserTruth } from './user-truth.js';
+import { userTruth } from './user-truth.js';
 
 /** Pusher sends member_removed this long after a user's last connection closed, and not at all when the user is back by then. */
 export const PUSHER_MEMBER_REMOVED_DELAY_MS = 3000;
@@ -42,6 +44,11 @@ export interface PusherHistory {
   entries: PusherHistoryEntry[];
   /** channel -> present users ({ clientId: user_id }), from applying `entries` in order. */
   truth: Map<string, TruthMember[]>;
+  /**
+   * The user-level truth (user id = user_id): `userTruth` of `entries` in order, with each event's own
+   * `timeMs` (a batched body stamps all its events with its `time_ms`, the last one's: lastSeen then differs).
+   */
+  users: UserTruth;
   /** Removals Pusher dropped because the user reconnected within PUSHER_MEMBER_REMOVED_DELAY_MS. */
   droppedRemovals: number;
 }
@@ -120,7 +127,15 @@ export function generatePusherHistory(options: PusherHistoryOptions): PusherHist
     send('member_added', channel, now, userId);
   }
   flush(Number.POSITIVE_INFINITY);
-  return { entries, truth: pusherTruth(entries), droppedRemovals };
+  return { entries, truth: pusherTruth(entries), users: userTruth(pusherMemberSteps(entries)), droppedRemovals };
+}
+
+/** The member steps of a Pusher history (member_added / member_removed), for `userTruth`. */
+export function pusherMemberSteps(entries: readonly PusherHistoryEntry[]): MemberStep[] {
+  const steps: MemberStep[] = [];
+  for (const { channel, userId, kind, timeMs } of entries)
+    if (userId !== undefined) steps.push({ channel, memberKey: userId, userId, present: kind === 'member_added', at: timeMs });
+  return steps;
 }
 
 /** Apply a Pusher history in order: member_added adds the user, member_removed removes it. */

@@ -91,7 +91,7 @@ export class UserLevels {
     if (app.count === 0 && app.pendingUntil === undefined) {
       if (app.offlineAt === undefined) {
         app.offlineAt = now; // never online here: kept for lastSeenMs like any offline user
-        this.offline.push({ userId, at: now });
+        this.remember(userId, now);
       }
       app.lastSeen = app.lastLeave;
     }
@@ -212,6 +212,19 @@ export class UserLevels {
     this.onlineCount = 0;
   }
 
+  /**
+   * Queue an offline user to be forgotten lastSeenMs later. A user who goes offline again leaves a stale
+   * entry behind (checked lazily); past twice the users held, the stale ones are dropped at once, so the
+   * queue stays bounded by the users held whatever their comings and goings.
+   */
+  private remember(userId: string, at: number): void {
+    this.offline.push({ userId, at });
+    if (this.offline.length - this.offlineHead > 2 * this.apps.size + 1024) {
+      this.offline = this.offline.slice(this.offlineHead).filter((entry) => this.apps.get(entry.userId)?.offlineAt === entry.at);
+      this.offlineHead = 0;
+    }
+  }
+
   private pend(level: Level, userId: string, channel: string | undefined, options: UserLevelOptions): void {
     level.pendingUntil = options.now + options.graceMs;
     this.deadlines.push({ at: level.pendingUntil, userId, channel });
@@ -230,7 +243,7 @@ export class UserLevels {
     app.lastSeen = app.lastLeave;
     app.offlineAt = now;
     this.onlineCount--;
-    this.offline.push({ userId, at: now });
+    this.remember(userId, now);
     out.push({ type: 'user.offline', userId, at: app.lastSeen, lastSeen: app.lastSeen });
   }
 }
