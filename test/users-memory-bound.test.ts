@@ -2,11 +2,8 @@
 // memory"), not by how often they went offline within lastSeenMs. One user who comes and goes 200,000
 // times (grace 0) must leave the heap where one offline user leaves it.
 //
-// KNOWN BUG (core, presence/user-levels.ts, owned by the lead): closeApp() pushes one entry per offline
-// *transition* onto the forgetting queue, trimmed only after lastSeenMs (30 days), so the heap grows by
-// ~70 B per transition. Marked `it.fails` until it is fixed; the fix: when the queue holds more than
-// 2 × apps.size + 1024 entries, drop the entries whose user's offlineAt no longer equals their time
-// (amortised O(1)); then turn this into a plain `it`.
+// UserLevels drops a user's stale entries from its forgetting queue once the queue holds more than twice
+// the users held (it used to keep one entry per offline transition for lastSeenMs, ~70 B each).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { MemoryStore } from '@presence-webhooks/core';
@@ -37,7 +34,7 @@ function event(serial: number, present: boolean): PresenceEvent {
 }
 
 describe('MemoryStore user levels: memory follows the users held', () => {
-  it.fails('one user online/offline 100,000 times holds what one offline user holds (not one queue entry per time)', async () => {
+  it('one user online/offline 100,000 times holds what one offline user holds (not one queue entry per time)', async () => {
     // The receiver's clock moves 1 s per cycle and tombstones are kept 1 s, the feed 1 change: what is held
     // beside the user levels stays constant.
     let clock = Date.now();
