@@ -61,6 +61,17 @@ describe('pnpm bench (--quick)', () => {
       ])
         expect(positive(redis[key]), key).toBe(true);
       expect(redis.eventsPerDelivery).toBe(100);
+      const realShaped = redis.realShaped as Record<string, unknown>;
+      for (const key of [
+        'eventsPerSec',
+        'floorEventsPerSec',
+        'ratioToFloor',
+        'redisCpuUsPerEvent',
+        'floorRedisCpuUsPerEvent',
+        'usPerEvalsha',
+      ])
+        expect(positive(realShaped[key]), `realShaped ${key}`).toBe(true);
+      expect(realShaped.itemsPerDelivery).toBe(25);
     } else {
       expect(redis.skipped).toMatch(/no Redis/);
     }

@@ -26,18 +26,63 @@ export function decodeName(bytes: Buffer): string {
 
 /** The keys of one channel, all hash-tagged `{prefix:channel}` so that they share a Cluster slot. */
 export interface ChannelKeys {
-  members: Buffer;
-  tombstones: Buffer;
-  info: Buffer;
-  /** The replay key of one apply call. */
-  replay(token: string): Buffer;
+  /**
+   * The channel hash: each member key's record, and the channel's own fields (CHANNEL_FIELDS), whose
+   * names start with byte 0xFE, which no encoded name starts with (UTF-8 never holds 0xFE; the marker is 0xFF).
+   */
+  members: string | Buffer;
+  /** The tombstone set: absent member key -> expiry (ms, Redis clock). */
+  tombstones: string | Buffer;
+  /** The replay key of one apply call (its changes), in the channel's slot. */
+  replay(token: string): string | Buffer;
+}
+
+/** The channel's own fields in its hash (see apply.lua). */
+export const CHANNEL_FIELDS = {
+  /** The present count. */
+  count: Buffer.from([0xfe, 0x6e]),
+  /** The newest reported occupancy, and its timestamp. */
+  reportedOccupancy: Buffer.from([0xfe, 0x6f]),
+  reportedTimestamp: Buffer.from([0xfe, 0x74]),
+  /** The watermark. */
+  watermark: Buffer.from([0xfe, 0x77]),
+} as const;
+
+/** Whether a field of a channel hash is one of the channel's own (not a member key). */
+export function isChannelField(field: Buffer): boolean {
+  return field.length > 0 && field[0] === 0xfe;
 }
 
 export function channelKeys(prefix: string, channel: string): ChannelKeys {
   const name = encodeName(channel);
-  const head = Buffer.concat([Buffer.from(`{${prefix}:`), typeof name === 'string' ? Buffer.from(name) : name, Buffer.from('}:')]);
+  if (typeof name === 'string') {
+    const head = `{${prefix}:${name}}:`;
+    return { members: `${head}h`, tombstones: `${head}z`, replay: (token) => `${head}r:${token}` };
+  }
+  const head = Buffer.concat([Buffer.from(`{${prefix}:`), name, Buffer.from('}:')]);
   const key = (suffix: string) => Buffer.concat([head, Buffer.from(suffix)]);
-  return { members: key('m'), tombstones: key('t'), info: key('i'), replay: (token) => key(`r:${token}`) };
+  return { members: key('h'), tombstones: key('z'), replay: (token) => key(`r:${token}`) };
+}
+
+/** The Redis Cluster hash slot of a key (CRC16/XMODEM of its hash tag, mod 16384). */
+export function keySlot(key: string | Buffer): number {
+  const bytes = typeof key === 'string' ? Buffer.from(key) : key;
+  let start = 0;
+  let end = bytes.length;
+  const open = bytes.indexOf(0x7b);
+  if (open >= 0) {
+    const close = bytes.indexOf(0x7d, open + 1);
+    if (close > open + 1) {
+      start = open + 1;
+      end = close;
+    }
+  }
+  let crc = 0;
+  for (let i = start; i < end; i++) {
+    crc ^= (bytes[i] as number) << 8;
+    for (let b = 0; b < 8; b++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
 }
 
 /** The channel index: every channel applied to recently or holding members (a zset: name -> last apply, ms). */

@@ -25,8 +25,9 @@ import { Circuit } from './circuit.js';
 import { decodeMember, encodeMember, idSortKey } from './codec.js';
 import { RedisUnavailableError } from './errors.js';
 import type { PackedField } from './event-pack.js';
-import { packTuples } from './event-pack.js';
-import { channelKeys, decodeName, encodeName, indexKey, leaseKeys } from './names.js';
+import { packFlat, packRecord } from './event-pack.js';
+import type { ChannelKeys } from './names.js';
+import { CHANNEL_FIELDS, channelKeys, decodeName, encodeName, indexKey, keySlot, leaseKeys } from './names.js';
 import type { ScriptCommands } from './scripts.js';
 import { defineScripts } from './scripts.js';
 
@@ -70,12 +71,13 @@ const CHANGE_TYPES = { 1: 'join', 2: 'update', 3: 'leave' } as const;
 
 type ScriptClient = (Redis | Cluster) & ScriptCommands;
 type Arg = string | Buffer | number;
-/** One channel's part of an apply: its events (packed), their places in the batch, the watermark it sets ('' for none). */
+/** One script call of an apply: its keys (two per channel), its events packed, and each event's place in the batch. */
 interface Call {
-  channel: string;
-  indices: number[];
+  /** The replay key of the call, in its slot. */
+  replay: ChannelKeys['replay'];
+  keys: (string | Buffer)[];
   events: Buffer;
-  watermark: string;
+  indices: number[];
 }
 
 /** `promise`, or a RedisUnavailableError at `deadline`. */
@@ -92,8 +94,8 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, timeoutMs: numbe
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** One event as apply.lua reads it (see the script's header and event-pack.ts). */
-function tupleOf(event: PresenceEvent): PackedField[] {
+/** One event's fields as apply.lua reads them (see the script's header and event-pack.ts), appended to `out`. */
+function pushEvent(out: PackedField[], event: PresenceEvent): void {
   const { order, reported } = event;
   for (const value of [
     order.ts,
@@ -107,32 +109,27 @@ function tupleOf(event: PresenceEvent): PackedField[] {
         `RedisStore: a presence event of channel ${JSON.stringify(event.channel)} has a non-finite number in its order key or reported occupancy`,
       );
   }
+  const id = idSortKey(order.id);
   const blob = event.present ? encodeMember(event.member) : undefined;
-  return [
+  out.push(
     encodeName(event.memberKey),
     event.present,
     order.ts,
     order.serial,
     order.index,
     order.rank,
-    idSortKey(order.id),
-    blob === undefined ? '' : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength),
-    reported === undefined ? undefined : String(reported.occupancy),
-    reported === undefined ? undefined : String(reported.timestamp),
-  ];
+    id,
+    packRecord(event.present, order.ts, order.serial, order.index, order.rank, id, blob),
+    reported === undefined ? undefined : `${reported.occupancy}:${reported.timestamp}`,
+  );
 }
 
 /** A content hash of a batch's calls, length-prefixed so that no two different batches hash the same bytes. */
 function batchHash(calls: readonly Call[]): string {
   const hash = createHash('sha1');
-  for (const { channel, events, watermark } of calls) {
-    const name = encodeName(channel);
-    hash
-      .update(`${Buffer.byteLength(name)}:`)
-      .update(name)
-      .update(`${events.length}:`)
-      .update(events)
-      .update(`${watermark.length}:${watermark}`);
+  for (const { keys, events } of calls) {
+    for (const key of keys) hash.update(`${Buffer.byteLength(key)}:`).update(key);
+    hash.update(`${events.length}:`).update(events);
   }
   return hash.digest('base64');
 }
@@ -272,8 +269,17 @@ export class RedisStore implements PresenceStore {
     });
   }
 
+  /**
+   * Merge a batch. Calls may overlap (several deliveries in flight on one connection): each call's
+   * script runs after those of the calls made before it on every channel they share (one connection
+   * answers in order; on a Cluster each slot's node does), so a delivery's changes for a channel are
+   * decided after those of earlier calls for that channel.
+   */
   async apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<PresenceChange[]> {
     const marks = checkApplyOptions(options);
+    const staleBefore = options?.staleBefore;
+    if (staleBefore !== undefined && !(typeof staleBefore === 'number' && Number.isFinite(staleBefore)))
+      throw optionError('staleBefore', 'a finite number (ms)', staleBefore);
     if (events.length === 0 && marks === undefined) return [];
     const byChannel = new Map<string, number[]>();
     for (let i = 0; i < events.length; i++) {
@@ -283,16 +289,7 @@ export class RedisStore implements PresenceStore {
       else list.push(i);
     }
     if (marks !== undefined) for (const channel of marks.keys()) if (!byChannel.has(channel)) byChannel.set(channel, []);
-    const calls: Call[] = [];
-    for (const [channel, indices] of byChannel) {
-      const time = marks?.get(channel);
-      calls.push({
-        channel,
-        indices,
-        events: packTuples(indices.map((i) => tupleOf(events[i] as PresenceEvent))),
-        watermark: time === undefined ? '' : String(time),
-      });
-    }
+    const calls = this.callsOf(events, byChannel, marks);
     const now = Date.now();
     // Only a batch whose apply failed is remembered, so the content hash is needed only when some
     // batch is (to find it again) or when this one fails (to remember it).
@@ -302,7 +299,7 @@ export class RedisStore implements PresenceStore {
 
     let replies: (number | Buffer)[][];
     try {
-      replies = await this.guard(() => this.run(calls, token));
+      replies = await this.guard(() => this.run(calls, [...byChannel.keys()], token, staleBefore));
     } catch (error) {
       this.rememberFailure(batch ?? batchHash(calls), token, now);
       throw error;
@@ -320,6 +317,27 @@ export class RedisStore implements PresenceStore {
     return found.filter((change): change is PresenceChange => change !== undefined);
   }
 
+  /** The script calls of a batch: one on a single Redis, one per hash slot on a Cluster. */
+  private callsOf(events: readonly PresenceEvent[], byChannel: Map<string, number[]>, marks: Map<string, number> | undefined): Call[] {
+    const groups = new Map<number, Omit<Call, 'events'> & { fields: PackedField[] }>();
+    for (const [channel, indices] of byChannel) {
+      const keys = channelKeys(this.prefix, channel);
+      const slot = this.client.isCluster ? keySlot(keys.members) : 0;
+      let group = groups.get(slot);
+      if (group === undefined) {
+        group = { replay: keys.replay, keys: [], fields: [], indices: [] };
+        groups.set(slot, group);
+      }
+      group.keys.push(keys.members, keys.tombstones);
+      group.fields.push(marks?.get(channel), indices.length);
+      for (const i of indices) {
+        pushEvent(group.fields, events[i] as PresenceEvent);
+        group.indices.push(i);
+      }
+    }
+    return [...groups.values()].map(({ replay, keys, fields, indices }) => ({ replay, keys, events: packFlat(fields), indices }));
+  }
+
   private rememberFailure(batch: string, token: string, now: number): void {
     this.failed.delete(batch);
     if (this.failed.size >= MAX_FAILED_BATCHES) {
@@ -331,38 +349,43 @@ export class RedisStore implements PresenceStore {
 
   /**
    * Index the channels and run the apply script. On a single Redis: one call for every channel,
-   * pipelined with the index update (one round trip). On a Cluster: one call per channel (its keys
-   * share a slot), sent concurrently. Answers one reply array per channel, in the order of `calls`.
+   * pipelined with the index update (one round trip). On a Cluster: one call per slot group (its
+   * channels' keys share a slot), sent concurrently. Answers one flat reply array per call, in the order of `calls`.
    */
-  private async run(calls: readonly Call[], token: string): Promise<(number | Buffer)[][]> {
+  private async run(
+    calls: readonly Call[],
+    channels: readonly string[],
+    token: string,
+    staleBefore: number | undefined,
+  ): Promise<(number | Buffer)[][]> {
     const now = Date.now();
     const index = indexKey(this.prefix);
     const indexArgs: Arg[] = [];
-    for (const { channel } of calls) indexArgs.push(now, encodeName(channel));
-    const scriptArgs = (group: readonly Call[]): Arg[] => {
-      const keys: Arg[] = [];
-      const perChannel: Arg[] = [];
-      for (const { channel, events, watermark } of group) {
-        const k = channelKeys(this.prefix, channel);
-        keys.push(k.members, k.tombstones, k.info, k.replay(token));
-        perChannel.push(events, watermark);
-      }
-      return [keys.length, ...keys, this.tombstoneHorizonMs, REPLAY_TTL_MS, ...perChannel];
-    };
+    for (const channel of channels) indexArgs.push(now, encodeName(channel));
+    const stale = staleBefore === undefined ? '' : staleBefore;
+    const scriptArgs = ({ replay, keys, events }: Call): Arg[] => [
+      keys.length + 1,
+      replay(token),
+      ...keys,
+      this.tombstoneHorizonMs,
+      REPLAY_TTL_MS,
+      stale,
+      events,
+    ];
     if (this.client.isCluster) {
       const [, ...replies] = await Promise.all([
         this.client.zadd(index, ...indexArgs),
-        ...calls.map((call) => this.scripts.presenceWebhooksApplyBuffer(...scriptArgs([call]))),
+        ...calls.map((call) => this.scripts.presenceWebhooksApplyBuffer(...scriptArgs(call))),
       ]);
-      return replies.map((reply) => (reply as (number | Buffer)[][])[0] as (number | Buffer)[]);
+      return replies as unknown as (number | Buffer)[][];
     }
     const pipeline = this.client.pipeline() as ReturnType<Redis['pipeline']> & { presenceWebhooksApplyBuffer(...args: Arg[]): unknown };
     pipeline.zadd(index, ...indexArgs);
-    pipeline.presenceWebhooksApplyBuffer(...scriptArgs(calls));
+    for (const call of calls) pipeline.presenceWebhooksApplyBuffer(...scriptArgs(call));
     const results = (await pipeline.exec()) ?? [];
-    if (results.length !== 2) throw new Error('RedisStore: the pipeline was aborted');
+    if (results.length !== calls.length + 1) throw new Error('RedisStore: the pipeline was aborted');
     for (const [error] of results) if (error) throw error;
-    return results[1]?.[1] as (number | Buffer)[][];
+    return results.slice(1).map((result) => result[1] as (number | Buffer)[]);
   }
 
   async members(channel: string): Promise<Member[]> {
@@ -400,9 +423,11 @@ export class RedisStore implements PresenceStore {
       const counts = await this.guard(async () => {
         // On a Cluster the channels live in different slots: one command each, sent at once.
         if (this.client.isCluster)
-          return Promise.all(chunk.map((name) => this.client.hget(channelKeys(this.prefix, decodeName(name)).info, 'n')));
+          return Promise.all(
+            chunk.map((name) => this.client.hget(channelKeys(this.prefix, decodeName(name)).members, CHANNEL_FIELDS.count)),
+          );
         const pipeline = this.client.pipeline();
-        for (const name of chunk) pipeline.hget(channelKeys(this.prefix, decodeName(name)).info, 'n');
+        for (const name of chunk) pipeline.hget(channelKeys(this.prefix, decodeName(name)).members, CHANNEL_FIELDS.count);
         const results = (await pipeline.exec()) ?? [];
         return results.map(([error, count]) => {
           if (error) throw error;
@@ -422,18 +447,20 @@ export class RedisStore implements PresenceStore {
   }
 
   async occupancy(channel: string): Promise<number> {
-    const count = await this.guard(() => this.client.hget(channelKeys(this.prefix, channel).info, 'n'));
+    const count = await this.guard(() => this.client.hget(channelKeys(this.prefix, channel).members, CHANNEL_FIELDS.count));
     return count === null ? 0 : Number(count);
   }
 
   async reportedOccupancy(channel: string): Promise<ReportedOccupancy | undefined> {
-    const [occupancy, timestamp] = await this.guard(() => this.client.hmget(channelKeys(this.prefix, channel).info, 'ro', 'rt'));
+    const [occupancy, timestamp] = await this.guard(() =>
+      this.client.hmget(channelKeys(this.prefix, channel).members, CHANNEL_FIELDS.reportedOccupancy, CHANNEL_FIELDS.reportedTimestamp),
+    );
     if (occupancy === null || occupancy === undefined || timestamp === null || timestamp === undefined) return undefined;
     return { occupancy: Number(occupancy), timestamp: Number(timestamp) };
   }
 
   async watermark(channel: string): Promise<number | undefined> {
-    const time = await this.guard(() => this.client.hget(channelKeys(this.prefix, channel).info, 'w'));
+    const time = await this.guard(() => this.client.hget(channelKeys(this.prefix, channel).members, CHANNEL_FIELDS.watermark));
     return time === null ? undefined : Number(time);
   }
 
@@ -477,7 +504,7 @@ export class RedisStore implements PresenceStore {
         Promise.all(
           names.slice(first, first + INDEX_CHUNK).map((name) => {
             const keys = channelKeys(this.prefix, decodeName(name));
-            return this.client.del(keys.members, keys.tombstones, keys.info);
+            return this.client.del(keys.members, keys.tombstones);
           }),
         ),
       );

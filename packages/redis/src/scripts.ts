@@ -9,7 +9,7 @@ function readScript(name: string): string {
   return readFileSync(new URL(`../src/lua/${name}.lua`, import.meta.url), 'utf8');
 }
 
-/** numberOfKeys undefined: the caller passes it first (apply takes four keys per channel, one or more channels). */
+/** numberOfKeys undefined: the caller passes it first (apply takes two keys per channel, one or more channels). */
 type ScriptName =
   | 'presenceWebhooksApply'
   | 'presenceWebhooksMembers'
@@ -34,8 +34,8 @@ type Arg = string | Buffer | number;
 
 /** The script commands, as ioredis adds them to a client (the `Buffer` variants answer bytes). */
 export interface ScriptCommands {
-  /** numkeys, 4 keys per channel, horizon, replay ttl, then each channel's packed events and watermark: one reply array per channel. */
-  presenceWebhooksApplyBuffer(...args: Arg[]): Promise<(number | Buffer)[][]>;
+  /** numkeys, the replay key, 2 keys per channel, horizon, replay ttl, staleBefore, the packed events: one flat reply (see apply.lua). */
+  presenceWebhooksApplyBuffer(...args: Arg[]): Promise<(number | Buffer)[]>;
   presenceWebhooksMembersBuffer(...args: Arg[]): Promise<Buffer[]>;
   presenceWebhooksPruneIndex(...args: Arg[]): Promise<number>;
   presenceWebhooksLeaseAcquire(...args: Arg[]): Promise<number | null>;

@@ -1,40 +1,54 @@
 -- presence-webhooks: merge a batch of presence events, one or more channels, each atomically.
 -- The same semantics as MemoryStore (core presence/merge.ts mergeEvent + presence/order.ts compareOrder).
--- On a single Redis one call carries every channel of a delivery; on a Cluster one call per channel
--- (the four keys of a channel share a hash slot, two channels may not).
+-- On a single Redis one call carries every channel of a delivery; on a Cluster one call per slot group
+-- (the keys of a channel share a hash slot; the channels of one call share theirs).
 --
--- KEYS: four per channel, channel c (1-based) at KEYS[4c-3 .. 4c]:
---   members hash    memberKey -> cmsgpack(present, ts, serial, index, rank, idKey, memberBlob)
---   tombstone zset  memberKey -> expiry (ms, Redis clock): exactly the absent members of the hash
---   info hash       n (present count), ro / rt (newest reported occupancy and its timestamp),
+-- KEYS[1] the call's replay key: the changes this call decided, kept for a minute, so that a resent call
+--         (its reply was lost when the connection dropped) answers the same changes instead of none
+-- then two per channel c (1-based), KEYS[2c] and KEYS[2c + 1]:
+--   channel hash    memberKey -> record (see below), and the channel's own fields, whose names start
+--                   with byte 0xFE (never the first byte of an encoded member key, see names.ts):
+--                   n (present count), o / t (newest reported occupancy and its timestamp),
 --                   w (the watermark: time of the newest complete snapshot applied, ms, provider clock),
---                   x ('1' while the keys carry the expiry of an empty channel, '0' once cleared)
---   replay key      the changes this call decided for the channel, kept for a minute: a resent call (its
---                   reply was lost when the connection dropped) answers the same changes instead of none
--- ARGV[1] tombstone horizon (ms)   ARGV[2] replay ttl (ms)
--- then two per channel c: ARGV[1 + 2c] its events, ARGV[2 + 2c] the watermark this call sets ('' for none).
--- The events are one MsgPack array (src/event-pack.ts) with one array per event:
---   { memberKey, present (boolean), ts, serial, index, rank,
---     idKey (the id as UTF-16BE bytes, so a byte comparison is JavaScript's string comparison),
---     memberBlob (MsgPack of the Member, kept opaque; '' when absent),
---     reported occupancy, reported timestamp (decimal strings; nil when none) }
+--                   x ('1' while the hash carries the expiry of an empty channel),
+--                   c (Redis time from which a tombstone collection may find something)
+--   tombstone zset  memberKey -> expiry (ms, Redis clock): the absent records of the hash, until collected;
+--                   it expires a horizon after its last addition (every entry has expired by then)
+-- ARGV[1] tombstone horizon (ms)   ARGV[2] replay ttl (ms)   ARGV[3] staleBefore (ms, provider clock; '' none)
+-- ARGV[4] the events: ONE MsgPack array (src/event-pack.ts), flat: per channel, in KEYS order,
+--   the watermark this call sets (nil for none), the number of events k, then k times 9 fields:
+--   memberKey, present (boolean), ts, serial, index, rank,
+--   idKey (the id as UTF-16BE bytes, so a byte comparison is JavaScript's string comparison),
+--   record (the bytes to store, written by the client and never decoded here: the MsgPack values
+--     present (0/1), ts, serial, index, rank, idKey, member (the Member's own MsgPack, kept opaque; '' when absent);
+--     an absent record gets its expiry appended as an 8th value),
+--   reported occupancy and its timestamp as one 'occupancy:timestamp' string (nil when none)
 --
--- Watermark: an event with ts below the channel's watermark, for a member the channel holds no state
--- for, is stale. A call that sets a watermark at or above the held one merges its own events without
--- the check (they are the snapshot's); the watermark is raised (never lowered) after the merge.
+-- Watermark: an event with ts below max(the channel's watermark, staleBefore), for a member the channel
+-- holds no state for, is stale. A call that sets a watermark at or above the held one merges its own events
+-- without the channel's watermark (they are the snapshot's; staleBefore still applies); the watermark is
+-- raised (never lowered) after the merge.
 --
--- Returns one array per channel, in KEYS order, each flat with 3 entries per effective change in
--- input order: event number (0-based), change type (1 join, 2 update, 3 leave), previous member blob
--- (update) or ''.
+-- Returns one flat array, 3 entries per effective change in event order: event number (0-based, over the
+-- whole call), change type (1 join, 2 update, 3 leave), previous member (update) or ''.
 --
--- The members' states are read with one HMGET and written back with one HSET (and one ZADD / ZREM
--- for the tombstones) per channel, not per event: the merge itself runs on a Lua table.
+-- Per channel: one HMGET (its fields and the held records), one HSET (the records written and its fields),
+-- a ZADD / ZREM for the tombstones that came or went; expired tombstones are collected at most once per
+-- tenth of the horizon per channel, and a held absent record carries its own expiry, so the merge never
+-- needs the tombstone set to read.
 
 local horizon = tonumber(ARGV[1])
 local replayTtl = tonumber(ARGV[2])
+local staleBefore = tonumber(ARGV[3])
+local collectEvery = math.max(math.floor(horizon / 10), 1)
+
+local saved = redis.call('GET', KEYS[1])
+if saved then return cmsgpack.unpack(saved) end
 
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local expiry = now + horizon
+local expiryTail = cmsgpack.pack(expiry)
 
 -- Byte-wise comparison (Lua's < on strings follows the server's locale).
 local function compareBytes(a, b)
@@ -67,156 +81,197 @@ local function callChunked(command, key, list, width)
   end
 end
 
--- Merge one channel's events; answers its changes.
-local function applyChannel(membersKey, tombsKey, infoKey, replayKey, packed, setting)
-  local saved = redis.call('GET', replayKey)
-  if saved then return cmsgpack.unpack(saved) end
+local N, O, T, W, X, C = '\254n', '\254o', '\254t', '\254w', '\254x', '\254c'
+local NEVER = 9007199254740991 -- c when the channel holds no tombstone
+local events = cmsgpack.unpack(ARGV[4])
+local out = {}
+local at = 1 -- the next field of `events`
+local number = 0 -- the next event's number over the call
 
-  local events = cmsgpack.unpack(packed)
-  local count = #events
-
-  -- Collect expired tombstones of this channel (bounded per call; the rest go on the next calls).
-  local expired = redis.call('ZRANGEBYSCORE', tombsKey, '-inf', now, 'LIMIT', 0, 500)
-  if #expired > 0 then
-    redis.call('HDEL', membersKey, unpack(expired))
-    redis.call('ZREM', tombsKey, unpack(expired))
+-- Merge one channel's `count` events, which start at events[at].
+local function applyChannel(hashKey, tombsKey, setting, count)
+  -- The channel's fields and the held state of every member of its events, read at once.
+  local args, slot, keys = { N, O, T, W, X, C }, {}, {}
+  for e = 0, count - 1 do
+    local key = events[at + e * 9]
+    if not slot[key] then
+      keys[#keys + 1] = key
+      args[#args + 1] = key
+      slot[key] = #args
+    end
   end
-
-  -- x: '1' while the channel's keys carry the expiry set when its last member left, '0' once cleared.
-  local info = redis.call('HMGET', infoKey, 'n', 'rt', 'x', 'w')
-  local present = tonumber(info[1] or '0')
-  local reportedTs = tonumber(info[2] or '')
-  local expiring = info[3] ~= '0'
-  local watermark = tonumber(info[4] or '')
+  local raws
+  if #args <= CHUNK then
+    raws = redis.call('HMGET', hashKey, unpack(args))
+  else
+    raws = {}
+    for first = 1, #args, CHUNK do
+      local part = redis.call('HMGET', hashKey, unpack(args, first, math.min(first + CHUNK - 1, #args)))
+      for i = 1, #part do raws[first + i - 1] = part[i] end
+    end
+  end
+  local present = tonumber(raws[1] or '0')
+  local reportedTs = tonumber(raws[3] or '')
+  local expiring = raws[5] == '1'
+  local watermark = tonumber(raws[4] or '')
+  local collectAt = tonumber(raws[6] or '')
   local newWatermark = tonumber(setting)
-  -- The watermark this call's events are checked against: none when the call sets one as new or newer.
+  -- The bound this channel's events are checked against: the channel's watermark unless this call sets
+  -- one as new or newer, and staleBefore.
   local check = watermark
   if newWatermark ~= nil and (watermark == nil or newWatermark >= watermark) then check = nil end
+  if staleBefore ~= nil and (check == nil or staleBefore > check) then check = staleBefore end
 
-  -- The held state of every member of the batch, read at once: key -> { present, ts, serial, index, rank, id, blob }.
-  local keys, seen = {}, {}
-  for e = 1, count do
-    local key = events[e][1]
-    if not seen[key] then seen[key] = true; keys[#keys + 1] = key end
-  end
-  local held = {}
-  for first = 1, #keys, CHUNK do
-    local last = math.min(first + CHUNK - 1, #keys)
-    local raws = redis.call('HMGET', membersKey, unpack(keys, first, last))
-    for i = first, last do
-      local raw = raws[i - first + 1]
-      if raw then
-        local cpresent, cts, cserial, cindex, crank, cid, cblob = cmsgpack.unpack(raw)
-        held[keys[i]] = { cpresent == 1, cts, cserial, cindex, crank, cid, cblob }
+  -- key -> { present, ts, serial, index, rank, id, member } of the held record (an expired absent one is no record).
+  local held, tombstoned = {}, {}
+  for i = 1, #keys do
+    local raw = raws[slot[keys[i]]]
+    if raw then
+      local p, ts, serial, index, rank, id, member, expires = cmsgpack.unpack(raw)
+      if p == 1 then
+        held[keys[i]] = { true, ts, serial, index, rank, id, member }
+      else
+        tombstoned[keys[i]] = true
+        if expires == nil or expires > now then held[keys[i]] = { false, ts, serial, index, rank, id, '' } end
       end
     end
-    -- The bounded collection above may have left some of this batch's own tombstones expired: they
-    -- are absent as well (as in MemoryStore). Every member held as absent here gets written back below
-    -- (a first event is always newer than nothing), which replaces its field and its tombstone score.
-    local expiries = redis.call('ZMSCORE', tombsKey, unpack(keys, first, last))
-    for i = first, last do
-      local expiry = expiries[i - first + 1]
-      if expiry and tonumber(expiry) <= now then held[keys[i]] = nil end
-    end
   end
 
-  local out = {}
-  local written = {}
+  local records, newReported = {}, nil
   for e = 1, count do
-    local ev = events[e]
-    local key, isPresent = ev[1], ev[2]
-    local ts, serial, index, rank, id, blob = ev[3], ev[4], ev[5], ev[6], ev[7], ev[8]
-    local ro, rt = ev[9], ev[10]
+    local key, isPresent = events[at], events[at + 1]
+    local ts, serial, index, rank, id = events[at + 2], events[at + 3], events[at + 4], events[at + 5], events[at + 6]
+    local record, reported = events[at + 7], events[at + 8]
+    at = at + 9
 
-    if ro ~= nil then
-      local t = tonumber(rt)
+    if reported ~= nil then
+      local t = tonumber(string.match(reported, ':(.*)$'))
       if reportedTs == nil or t >= reportedTs then
-        redis.call('HSET', infoKey, 'ro', ro, 'rt', rt)
+        newReported = reported
         reportedTs = t
       end
     end
 
     local current = held[key]
-    local newer, wasPresent, previous = true, false, ''
+    local newer, wasPresent = true, false
     if current then
       newer = compareOrder(ts, serial, index, rank, id, current[2], current[3], current[4], current[5], current[6]) > 0
       wasPresent = current[1]
-      previous = current[7]
     elseif check ~= nil and ts < check then
-      newer = false -- older than a complete snapshot that did not list this member
+      newer = false -- older than a complete snapshot that did not list this member, or than staleBefore
     end
 
     if newer then
+      -- A later event of this batch for the same member compares against this one; an update's previous
+      -- is then this event's member, read from its record when needed (rare).
+      held[key] = { isPresent, ts, serial, index, rank, id, nil, record }
       if isPresent then
-        held[key] = { true, ts, serial, index, rank, id, blob }
+        records[key] = record
         if wasPresent then
-          out[#out + 1] = e - 1; out[#out + 1] = 2; out[#out + 1] = previous
+          local previous = current[7]
+          if previous == nil then previous = select(7, cmsgpack.unpack(current[8])) end
+          out[#out + 1] = number; out[#out + 1] = 2; out[#out + 1] = previous
         else
           present = present + 1
-          out[#out + 1] = e - 1; out[#out + 1] = 1; out[#out + 1] = ''
+          out[#out + 1] = number; out[#out + 1] = 1; out[#out + 1] = ''
         end
       else
-        -- A tombstone keeps only the order key: its member is never read back.
-        held[key] = { false, ts, serial, index, rank, id, '' }
+        records[key] = record .. expiryTail
         if wasPresent then
           present = present - 1
-          out[#out + 1] = e - 1; out[#out + 1] = 3; out[#out + 1] = ''
+          out[#out + 1] = number; out[#out + 1] = 3; out[#out + 1] = ''
         end
       end
-      written[key] = true
     end
+    number = number + 1
   end
 
-  -- Write back every state this batch replaced; a member ending absent is (re)scheduled for collection
-  -- at now + horizon, one ending present leaves the tombstone set.
-  local fields, absent, presentKeys = {}, {}, {}
+  -- Write back every record this batch replaced; a member ending absent is scheduled for collection at
+  -- now + horizon, one ending present leaves the tombstone set.
+  local fields, absent, back = {}, {}, {}
   for i = 1, #keys do
     local key = keys[i]
-    if written[key] then
-      local s = held[key]
+    local record = records[key]
+    if record then
       fields[#fields + 1] = key
-      if s[1] then
-        fields[#fields + 1] = cmsgpack.pack(1, s[2], s[3], s[4], s[5], s[6], s[7])
-        presentKeys[#presentKeys + 1] = key
+      fields[#fields + 1] = record
+      if held[key][1] then
+        if tombstoned[key] then back[#back + 1] = key end
       else
-        fields[#fields + 1] = cmsgpack.pack(0, s[2], s[3], s[4], s[5], s[6], '')
-        absent[#absent + 1] = now + horizon
+        absent[#absent + 1] = expiry
         absent[#absent + 1] = key
       end
     end
   end
-  if #fields > 0 then callChunked('HSET', membersKey, fields, 2) end
-  if #presentKeys > 0 then callChunked('ZREM', tombsKey, presentKeys, 1) end
-  if #absent > 0 then callChunked('ZADD', tombsKey, absent, 2) end
-
+  local wrote = #fields > 0
+  if newReported ~= nil then
+    local sep = string.find(newReported, ':', 1, true)
+    fields[#fields + 1] = O; fields[#fields + 1] = string.sub(newReported, 1, sep - 1)
+    fields[#fields + 1] = T; fields[#fields + 1] = string.sub(newReported, sep + 1)
+  end
   if newWatermark ~= nil and (watermark == nil or newWatermark > watermark) then
-    redis.call('HSET', infoKey, 'w', setting)
+    fields[#fields + 1] = W; fields[#fields + 1] = setting
+  end
+
+  -- Collect expired tombstones (bounded per call), at most once per collectEvery per channel; `c` is
+  -- the next time a collection may find something (NEVER: no tombstone).
+  local nextCollect = collectAt
+  if collectAt ~= nil and collectAt <= now then
+    local expired = redis.call('ZRANGEBYSCORE', tombsKey, '-inf', now, 'LIMIT', 0, 500)
+    local gone = {}
+    for i = 1, #expired do
+      if not records[expired[i]] then gone[#gone + 1] = expired[i] end
+    end
+    if #gone > 0 then
+      callChunked('HDEL', hashKey, gone, 1)
+      callChunked('ZREM', tombsKey, gone, 1)
+    end
+    if #expired == 500 then
+      nextCollect = now
+    else
+      local first = redis.call('ZRANGE', tombsKey, 0, 0, 'WITHSCORES')
+      if first[2] == nil then nextCollect = NEVER else nextCollect = math.max(tonumber(first[2]), now + collectEvery) end
+    end
+  end
+  if #absent > 0 and (nextCollect == nil or nextCollect > expiry) then nextCollect = expiry end
+  if nextCollect ~= collectAt then
+    fields[#fields + 1] = C; fields[#fields + 1] = nextCollect
+  end
+
+  if #fields == 0 and raws[1] ~= false then return end -- nothing changed (and the channel exists)
+  fields[#fields + 1] = N; fields[#fields + 1] = present
+  if present > 0 then
+    if expiring then
+      fields[#fields + 1] = X; fields[#fields + 1] = '0'
+    end
+  elseif not expiring then
+    fields[#fields + 1] = X; fields[#fields + 1] = '1'
+  end
+  callChunked('HSET', hashKey, fields, 2)
+  if #back > 0 then callChunked('ZREM', tombsKey, back, 1) end
+  local ttl = math.max(horizon, 1)
+  if #absent > 0 then
+    -- Every tombstone of the set expires by now + horizon: so does the set, whether anyone is present or not.
+    callChunked('ZADD', tombsKey, absent, 2)
+    redis.call('PEXPIRE', tombsKey, ttl)
   end
 
   if present > 0 then
-    redis.call('HSET', infoKey, 'n', present, 'x', '0')
-    if expiring then
-      redis.call('PERSIST', membersKey)
-      redis.call('PERSIST', tombsKey)
-      redis.call('PERSIST', infoKey)
-    end
-  else
+    if expiring then redis.call('PERSIST', hashKey) end
+  elseif wrote or not expiring then
     -- No one present: every tombstone is gone by now + horizon, and so is the channel.
-    redis.call('HSET', infoKey, 'n', present, 'x', '1')
-    local ttl = math.max(horizon, 1)
-    redis.call('PEXPIRE', membersKey, ttl)
-    redis.call('PEXPIRE', tombsKey, ttl)
-    redis.call('PEXPIRE', infoKey, ttl)
+    redis.call('PEXPIRE', hashKey, ttl)
   end
-
-  if #out > 0 and replayTtl > 0 then
-    redis.call('SET', replayKey, cmsgpack.pack(out), 'PX', replayTtl)
-  end
-  return out
 end
 
-local results = {}
-for c = 1, #KEYS / 4 do
-  results[c] = applyChannel(KEYS[4 * c - 3], KEYS[4 * c - 2], KEYS[4 * c - 1], KEYS[4 * c], ARGV[1 + 2 * c], ARGV[2 + 2 * c])
+for c = 1, (#KEYS - 1) / 2 do
+  local setting = events[at]
+  local count = events[at + 1]
+  at = at + 2
+  applyChannel(KEYS[2 * c], KEYS[2 * c + 1], setting, count)
 end
-return results
+
+if #out > 0 and replayTtl > 0 then
+  redis.call('SET', KEYS[1], cmsgpack.pack(out), 'PX', replayTtl)
+end
+return out
