@@ -88,16 +88,21 @@ local out = {}
 local at = 1 -- the next field of `events`
 local number = 0 -- the next event's number over the call
 
--- Merge one channel's `count` events, which start at events[at].
+-- A member's state while its channel is merged: { present, ts, serial, index, rank, id, member,
+-- record written by this call (nil: none), held as an absent record in Redis (true/nil) }.
+-- member is the held member's bytes; nil when it is to be read from the record (an event of this call).
+local P, TS, SERIAL, INDEX, RANK, ID, MEMBER, RECORD, TOMBSTONED = 1, 2, 3, 4, 5, 6, 7, 8, 9
+
+-- Merge one channel's `count` events, which start at events[at]. Few tables per channel: the HMGET
+-- arguments, the states by member key, and the write lists.
 local function applyChannel(hashKey, tombsKey, setting, count)
   -- The channel's fields and the held state of every member of its events, read at once.
-  local args, slot, keys = { N, O, T, W, X, C }, {}, {}
+  local args, state = { N, O, T, W, X, C }, {}
   for e = 0, count - 1 do
     local key = events[at + e * 9]
-    if not slot[key] then
-      keys[#keys + 1] = key
+    if state[key] == nil then
       args[#args + 1] = key
-      slot[key] = #args
+      state[key] = false
     end
   end
   local raws
@@ -122,27 +127,26 @@ local function applyChannel(hashKey, tombsKey, setting, count)
   if newWatermark ~= nil and (watermark == nil or newWatermark >= watermark) then check = nil end
   if staleBefore ~= nil and (check == nil or staleBefore > check) then check = staleBefore end
 
-  -- key -> { present, ts, serial, index, rank, id, member } of the held record (an expired absent one is no record).
-  local held, tombstoned = {}, {}
-  for i = 1, #keys do
-    local raw = raws[slot[keys[i]]]
+  -- The held records (an expired absent one counts as no record, but is still in the tombstone set).
+  for i = 7, #args do
+    local raw = raws[i]
     if raw then
       local p, ts, serial, index, rank, id, member, expires = cmsgpack.unpack(raw)
       if p == 1 then
-        held[keys[i]] = { true, ts, serial, index, rank, id, member }
+        state[args[i]] = { true, ts, serial, index, rank, id, member }
+      elseif expires == nil or expires > now then
+        state[args[i]] = { false, ts, serial, index, rank, id, '', nil, true }
       else
-        tombstoned[keys[i]] = true
-        if expires == nil or expires > now then held[keys[i]] = { false, ts, serial, index, rank, id, '' } end
+        state[args[i]] = { nil, 0, 0, 0, 0, '', '', nil, true }
       end
     end
   end
 
-  local records, newReported = {}, nil
+  local newReported = nil
   for e = 1, count do
     local key, isPresent = events[at], events[at + 1]
     local ts, serial, index, rank, id = events[at + 2], events[at + 3], events[at + 4], events[at + 5], events[at + 6]
-    local record, reported = events[at + 7], events[at + 8]
-    at = at + 9
+    local reported = events[at + 8]
 
     if reported ~= nil then
       local t = tonumber(string.match(reported, ':(.*)$'))
@@ -152,51 +156,56 @@ local function applyChannel(hashKey, tombsKey, setting, count)
       end
     end
 
-    local current = held[key]
+    local current = state[key]
     local newer, wasPresent = true, false
-    if current then
-      newer = compareOrder(ts, serial, index, rank, id, current[2], current[3], current[4], current[5], current[6]) > 0
-      wasPresent = current[1]
+    if current and current[P] ~= nil then
+      newer = compareOrder(ts, serial, index, rank, id, current[TS], current[SERIAL], current[INDEX], current[RANK], current[ID]) > 0
+      wasPresent = current[P]
     elseif check ~= nil and ts < check then
       newer = false -- older than a complete snapshot that did not list this member, or than staleBefore
     end
 
     if newer then
-      -- A later event of this batch for the same member compares against this one; an update's previous
-      -- is then this event's member, read from its record when needed (rare).
-      held[key] = { isPresent, ts, serial, index, rank, id, nil, record }
+      if not current then
+        current = {}
+        state[key] = current
+      end
+      local previous = current[MEMBER]
+      current[P], current[TS], current[SERIAL], current[INDEX], current[RANK], current[ID] = isPresent, ts, serial, index, rank, id
+      current[MEMBER] = nil
       if isPresent then
-        records[key] = record
         if wasPresent then
-          local previous = current[7]
-          if previous == nil then previous = select(7, cmsgpack.unpack(current[8])) end
+          -- previous is nil when the member was set by an earlier event of this call: read it from that record (rare).
+          if previous == nil then previous = select(7, cmsgpack.unpack(current[RECORD])) end
           out[#out + 1] = number; out[#out + 1] = 2; out[#out + 1] = previous
         else
           present = present + 1
           out[#out + 1] = number; out[#out + 1] = 1; out[#out + 1] = ''
         end
+        current[RECORD] = events[at + 7]
       else
-        records[key] = record .. expiryTail
         if wasPresent then
           present = present - 1
           out[#out + 1] = number; out[#out + 1] = 3; out[#out + 1] = ''
         end
+        current[RECORD] = events[at + 7] .. expiryTail
       end
     end
+    at = at + 9
     number = number + 1
   end
 
   -- Write back every record this batch replaced; a member ending absent is scheduled for collection at
   -- now + horizon, one ending present leaves the tombstone set.
   local fields, absent, back = {}, {}, {}
-  for i = 1, #keys do
-    local key = keys[i]
-    local record = records[key]
-    if record then
+  for i = 7, #args do
+    local key = args[i]
+    local s = state[key]
+    if s and s[RECORD] ~= nil then
       fields[#fields + 1] = key
-      fields[#fields + 1] = record
-      if held[key][1] then
-        if tombstoned[key] then back[#back + 1] = key end
+      fields[#fields + 1] = s[RECORD]
+      if s[P] then
+        if s[TOMBSTONED] then back[#back + 1] = key end
       else
         absent[#absent + 1] = expiry
         absent[#absent + 1] = key
@@ -220,7 +229,8 @@ local function applyChannel(hashKey, tombsKey, setting, count)
     local expired = redis.call('ZRANGEBYSCORE', tombsKey, '-inf', now, 'LIMIT', 0, 500)
     local gone = {}
     for i = 1, #expired do
-      if not records[expired[i]] then gone[#gone + 1] = expired[i] end
+      local s = state[expired[i]]
+      if not (s and s[RECORD] ~= nil) then gone[#gone + 1] = expired[i] end
     end
     if #gone > 0 then
       callChunked('HDEL', hashKey, gone, 1)
