@@ -33,7 +33,7 @@ describe.skipIf(!available)('RedisStore channel expiry', () => {
 
   it('expires an empty channel, and clears the expiry when a member is present again', async () => {
     const store = new RedisStore({ client, prefix, tombstoneHorizonMs: 60_000 });
-    const keys = channelKeys(prefix, 'room');
+    const keys = channelKeys(prefix, 'room', 1);
     const ttls = () => Promise.all([keys.members, keys.tombstones].map((key) => client.pttl(key)));
     await store.apply([event('a', 1, true)]);
     expect(await ttls()).toEqual([-1, -2]); // no tombstone set yet

@@ -99,9 +99,14 @@ async function floorRound(client, batches, inFlight, prefix) {
   return { ms, events: n };
 }
 
+/** Apply every delivery; with a feed, acknowledge each delivery's changes after it, as a receiver emitting once does. */
 async function storeRound(store, batches, inFlight) {
   const t0 = process.hrtime.bigint();
-  const changes = await window(batches.length, inFlight, async (d) => (await store.apply(batches[d])).length);
+  const changes = await window(batches.length, inFlight, async (d) => {
+    const answered = await store.apply(batches[d]);
+    if (store.feed !== undefined) await store.feed.ack(answered.map((change) => change.cursor));
+    return answered.length;
+  });
   return { ms: msSince(t0), changes };
 }
 
@@ -119,6 +124,9 @@ export async function benchRedisRealShaped({ deliveries = 4000, items = 25, chan
   const storeRedisUs = [];
   const floorRedisUs = [];
   const storeClientUs = [];
+  const feedMs = [];
+  const feedRedisUs = [];
+  let bytesPerRetainedChange = 0;
   let evalsha = { calls: 0, usec: 0 };
   try {
     for (let r = 0; r < rounds; r++) {
@@ -140,6 +148,20 @@ export async function benchRedisRealShaped({ deliveries = 4000, items = 25, chan
       }
       storeMs.push(s.ms);
       await store.clear();
+
+      // The same deliveries with the change feed on (each change also written to the feed stream, then acknowledged).
+      const feedPrefix = `pwbench-feed-${tag}-${r}`;
+      const withFeed = new RedisStore({ client, prefix: feedPrefix, feed: {} });
+      await withFeed.apply(batches[0].slice(0, 1).map((e) => ({ ...e, channel: 'warm-up' })));
+      const feedCpu0 = await redisCpu(admin);
+      const fs = await storeRound(withFeed, batches, inFlight);
+      feedRedisUs.push((((await redisCpu(admin)) - feedCpu0) * 1e6) / (deliveries * items));
+      if (fs.changes !== deliveries * items) throw new Error(`RedisStore with a feed answered ${fs.changes} changes`);
+      feedMs.push(fs.ms);
+      const stream = `{${feedPrefix}:s0}:feed`;
+      bytesPerRetainedChange = ((await admin.memory('USAGE', stream, 'SAMPLES', 0)) ?? 0) / (fs.changes + 1);
+      await withFeed.clear();
+      await admin.del(stream, `{${feedPrefix}:s0}:unacked`);
       const floorPrefix = `pwbench-floor-${tag}-${r}`;
       const floorCpu0 = await redisCpu(admin);
       const f = await floorRound(client, batches, inFlight, floorPrefix);
@@ -165,6 +187,11 @@ export async function benchRedisRealShaped({ deliveries = 4000, items = 25, chan
     eventsPerSec,
     floorEventsPerSec,
     ratioToFloor: round(eventsPerSec / floorEventsPerSec, 3),
+    // The change feed on (written in the same script, each delivery's changes acknowledged after it).
+    feedEventsPerSec: round((events / median(feedMs)) * 1000),
+    feedOnToOff: round(median(storeMs) / median(feedMs), 3),
+    feedRedisCpuUsPerEvent: round(median(feedRedisUs), 2),
+    bytesPerRetainedChange: round(bytesPerRetainedChange),
     // Redis's main-thread CPU per event (INFO cpu), store and floor: what bounds one Redis, load aside.
     redisCpuUsPerEvent: round(median(storeRedisUs), 2),
     floorRedisCpuUsPerEvent: round(median(floorRedisUs), 2),

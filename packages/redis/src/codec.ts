@@ -35,3 +35,12 @@ export function decodeMember(blob: Uint8Array): Member {
 export function idSortKey(id: string): Buffer {
   return Buffer.from(id, 'utf16le').swap16();
 }
+
+/** Any value the store writes for itself (feed payloads), as MsgPack. */
+export function encodeValue(value: unknown): Uint8Array {
+  return encoder.encode(value);
+}
+
+export function decodeValue(bytes: Uint8Array): unknown {
+  return decoder.decode(new Uint8Array(bytes));
+}

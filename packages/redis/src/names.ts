@@ -24,8 +24,13 @@ export function decodeName(bytes: Buffer): string {
   return bytes.toString('utf8');
 }
 
-/** The keys of one channel, all hash-tagged `{prefix:channel}` so that they share a Cluster slot. */
+/**
+ * The keys of one channel. Channels are grouped into shards: every key of a shard is hash-tagged
+ * `{prefix:sN}`, so that one script can write a channel, its shard's change feed and the call's
+ * replay record (Redis Cluster: one slot per shard).
+ */
 export interface ChannelKeys {
+  shard: number;
   /**
    * The channel hash: each member key's record, and the channel's own fields (CHANNEL_FIELDS), whose
    * names start with byte 0xFE, which no encoded name starts with (UTF-8 never holds 0xFE; the marker is 0xFF).
@@ -33,8 +38,13 @@ export interface ChannelKeys {
   members: string | Buffer;
   /** The tombstone set: absent member key -> expiry (ms, Redis clock). */
   tombstones: string | Buffer;
-  /** The replay key of one apply call (its changes), in the channel's slot. */
-  replay(token: string): string | Buffer;
+}
+
+/** The keys of one shard: its change feed (a stream), the changes not acknowledged yet, an apply call's replay record. */
+export interface ShardKeys {
+  feed: string;
+  unacked: string;
+  replay(token: string): string;
 }
 
 /** The channel's own fields in its hash (see apply.lua). */
@@ -48,41 +58,38 @@ export const CHANNEL_FIELDS = {
   watermark: Buffer.from([0xfe, 0x77]),
 } as const;
 
-/** Whether a field of a channel hash is one of the channel's own (not a member key). */
-export function isChannelField(field: Buffer): boolean {
-  return field.length > 0 && field[0] === 0xfe;
-}
-
-export function channelKeys(prefix: string, channel: string): ChannelKeys {
-  const name = encodeName(channel);
-  if (typeof name === 'string') {
-    const head = `{${prefix}:${name}}:`;
-    return { members: `${head}h`, tombstones: `${head}z`, replay: (token) => `${head}r:${token}` };
-  }
-  const head = Buffer.concat([Buffer.from(`{${prefix}:`), name, Buffer.from('}:')]);
-  const key = (suffix: string) => Buffer.concat([head, Buffer.from(suffix)]);
-  return { members: key('h'), tombstones: key('z'), replay: (token) => key(`r:${token}`) };
-}
-
-/** The Redis Cluster hash slot of a key (CRC16/XMODEM of its hash tag, mod 16384). */
-export function keySlot(key: string | Buffer): number {
-  const bytes = typeof key === 'string' ? Buffer.from(key) : key;
-  let start = 0;
-  let end = bytes.length;
-  const open = bytes.indexOf(0x7b);
-  if (open >= 0) {
-    const close = bytes.indexOf(0x7d, open + 1);
-    if (close > open + 1) {
-      start = open + 1;
-      end = close;
-    }
-  }
+/** CRC16/XMODEM, as Redis Cluster hashes keys. */
+function crc16(bytes: Buffer, start: number, end: number): number {
   let crc = 0;
   for (let i = start; i < end; i++) {
     crc ^= (bytes[i] as number) << 8;
     for (let b = 0; b < 8; b++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
   }
-  return crc % 16384;
+  return crc;
+}
+
+/** The shard of a channel (0 .. shards - 1). */
+export function shardOf(channel: string, shards: number): number {
+  if (shards === 1) return 0;
+  const name = encodeName(channel);
+  const bytes = typeof name === 'string' ? Buffer.from(name) : name;
+  return crc16(bytes, 0, bytes.length) % shards;
+}
+
+export function shardKeys(prefix: string, shard: number): ShardKeys {
+  const head = `{${prefix}:s${shard}}:`;
+  return { feed: `${head}feed`, unacked: `${head}unacked`, replay: (token) => `${head}r:${token}` };
+}
+
+export function channelKeys(prefix: string, channel: string, shards: number): ChannelKeys {
+  const shard = shardOf(channel, shards);
+  const name = encodeName(channel);
+  if (typeof name === 'string') {
+    const head = `{${prefix}:s${shard}}:c:${name}:`;
+    return { shard, members: `${head}h`, tombstones: `${head}z` };
+  }
+  const head = Buffer.concat([Buffer.from(`{${prefix}:s${shard}}:c:`), name, Buffer.from(':')]);
+  return { shard, members: Buffer.concat([head, Buffer.from('h')]), tombstones: Buffer.concat([head, Buffer.from('z')]) };
 }
 
 /** The channel index: every channel applied to recently or holding members (a zset: name -> last apply, ms). */

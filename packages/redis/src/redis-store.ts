@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type {
   ApplyOptions,
+  Change,
+  ChannelChange,
   Lease,
   LeaseCapability,
   LeaseStatus,
@@ -26,8 +28,9 @@ import { decodeMember, encodeMember, idSortKey } from './codec.js';
 import { RedisUnavailableError } from './errors.js';
 import type { PackedField } from './event-pack.js';
 import { packFlat, packRecord } from './event-pack.js';
-import type { ChannelKeys } from './names.js';
-import { CHANNEL_FIELDS, channelKeys, decodeName, encodeName, indexKey, keySlot, leaseKeys } from './names.js';
+import { CHANNEL_FIELDS, channelKeys, decodeName, encodeName, indexKey, leaseKeys, shardKeys, shardOf } from './names.js';
+import { eventPayload, noticePayload } from './feed-entry.js';
+import { RedisFeed } from './feed.js';
 import type { ScriptCommands } from './scripts.js';
 import { defineScripts } from './scripts.js';
 
@@ -53,7 +56,17 @@ export interface RedisStoreOptions {
    * expired channel is dropped only once it is older than this. Default 5 minutes.
    */
   clockSkewMs?: number;
+  /**
+   * Channels are grouped into this many shards (each shard's keys share one hash slot, and it has one
+   * change feed stream). Default: 1 on a single Redis, 16 on a Cluster (spread over its nodes).
+   */
+  shards?: number;
+  /** The change feed (`store.feed`): every change written with the apply that commits it, kept `retainMs` (default 24 h). Omitted: no feed. */
+  feed?: { retainMs?: number };
 }
+
+/** Shards on a Cluster by default. */
+const DEFAULT_CLUSTER_SHARDS = 16;
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 export const DEFAULT_CIRCUIT_FAILURES = 5;
@@ -63,6 +76,8 @@ export const DEFAULT_CIRCUIT_COOLDOWN_MS = 1000;
 const REPLAY_TTL_MS = 60_000;
 /** Most failed batches remembered for their retry (each entry: a hash and a token). */
 const MAX_FAILED_BATCHES = 10_000;
+/** Default feed retention: 24 h. */
+const DEFAULT_FEED_RETAIN_MS = 24 * 3600_000;
 /** Default clockSkewMs: a channel without state is dropped from the index only if not applied to for this long. */
 const INDEX_PRUNE_MARGIN_MS = 5 * 60_000;
 /** Index entries read back per round trip (channels(), collect()). */
@@ -73,11 +88,14 @@ type ScriptClient = (Redis | Cluster) & ScriptCommands;
 type Arg = string | Buffer | number;
 /** One script call of an apply: its keys (two per channel), its events packed, and each event's place in the batch. */
 interface Call {
-  /** The replay key of the call, in its slot. */
-  replay: ChannelKeys['replay'];
+  shard: number;
   keys: (string | Buffer)[];
   events: Buffer;
   indices: number[];
+  /** The feed's notices of this shard: before the changes, after them (packed for apply.lua, '' none). */
+  before: ChannelChange[];
+  after: ChannelChange[];
+  notices: Buffer | '';
 }
 
 /** `promise`, or a RedisUnavailableError at `deadline`. */
@@ -95,7 +113,7 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, timeoutMs: numbe
 }
 
 /** One event's fields as apply.lua reads them (see the script's header and event-pack.ts), appended to `out`. */
-function pushEvent(out: PackedField[], event: PresenceEvent): void {
+function pushEvent(out: PackedField[], event: PresenceEvent, feed: boolean): void {
   const { order, reported } = event;
   for (const value of [
     order.ts,
@@ -122,6 +140,11 @@ function pushEvent(out: PackedField[], event: PresenceEvent): void {
     packRecord(event.present, order.ts, order.serial, order.index, order.rank, id, blob),
     reported === undefined ? undefined : `${reported.occupancy}:${reported.timestamp}`,
   );
+  if (feed) out.push(bytesOf(eventPayload(event)));
+}
+
+function bytesOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** A content hash of a batch's calls, length-prefixed so that no two different batches hash the same bytes. */
@@ -132,6 +155,36 @@ function batchHash(calls: readonly Call[]): string {
     hash.update(`${events.length}:`).update(events);
   }
   return hash.digest('base64');
+}
+
+function withCursor<T extends Change>(change: T, cursor: string | undefined): T {
+  if (cursor !== undefined) change.cursor = cursor;
+  return change;
+}
+
+const NOTICE_TYPES = new Set(['channel.active', 'channel.inactive']);
+
+/** ApplyOptions.notices, checked. */
+function checkNotices(notices: unknown): ChannelChange[] {
+  if (notices === undefined) return [];
+  if (!Array.isArray(notices)) throw optionError('notices', 'an array of channel notices', notices);
+  notices.forEach((notice: unknown, i) => {
+    const n = notice as Partial<ChannelChange> | null;
+    if (
+      typeof n !== 'object' ||
+      n === null ||
+      !NOTICE_TYPES.has(n.type as string) ||
+      typeof n.channel !== 'string' ||
+      typeof n.provider !== 'string' ||
+      !Number.isFinite(n.timestamp)
+    )
+      throw optionError(
+        `notices[${i}]`,
+        "a channel notice { type: 'channel.active' | 'channel.inactive', provider, channel, timestamp }",
+        notice,
+      );
+  });
+  return notices as ChannelChange[];
 }
 
 function changeOf(event: PresenceEvent, type: 1 | 2 | 3, previous: Buffer): PresenceChange {
@@ -172,6 +225,11 @@ export class RedisStore implements PresenceStore {
   readonly commandTimeoutMs: number;
   /** One holder at a time per lease name across every instance on this Redis and prefix. */
   readonly lease: LeaseCapability;
+  /** How many shards the channels are grouped into (see RedisStoreOptions.shards). */
+  readonly shards: number;
+  /** The change feed, when the store was made with `feed`. */
+  readonly feed?: RedisFeed;
+  private readonly feedRetainMs: number | undefined;
   private readonly clockSkewMs: number;
   private readonly circuit: Circuit;
   private readonly ownsClient: boolean;
@@ -222,8 +280,20 @@ export class RedisStore implements PresenceStore {
       client.on('error', () => undefined);
       this.client = client;
     }
+    this.shards = positiveInteger(options.shards, 'shards', this.client.isCluster ? DEFAULT_CLUSTER_SHARDS : 1);
+    if (options.feed !== undefined) {
+      if (typeof options.feed !== 'object' || options.feed === null) throw optionError('feed', 'an object { retainMs? }', options.feed);
+      this.feedRetainMs = positiveInteger(options.feed.retainMs, 'feed.retainMs', DEFAULT_FEED_RETAIN_MS);
+    }
     defineScripts(this.client);
     this.scripts = this.client as ScriptClient;
+    if (this.feedRetainMs !== undefined)
+      this.feed = new RedisFeed({
+        client: this.client,
+        prefix: this.prefix,
+        shards: this.shards,
+        guard: (call) => this.guard(call),
+      });
     this.lease = {
       acquire: (name, ttlMs) => this.acquireLease(name, ttlMs),
       status: (name) => this.leaseStatus(name),
@@ -275,12 +345,13 @@ export class RedisStore implements PresenceStore {
    * answers in order; on a Cluster each slot's node does), so a delivery's changes for a channel are
    * decided after those of earlier calls for that channel.
    */
-  async apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<PresenceChange[]> {
+  async apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<Change[]> {
     const marks = checkApplyOptions(options);
     const staleBefore = options?.staleBefore;
     if (staleBefore !== undefined && !(typeof staleBefore === 'number' && Number.isFinite(staleBefore)))
       throw optionError('staleBefore', 'a finite number (ms)', staleBefore);
-    if (events.length === 0 && marks === undefined) return [];
+    const notices = this.feed === undefined ? [] : checkNotices(options?.notices);
+    if (events.length === 0 && marks === undefined && notices.length === 0) return [];
     const byChannel = new Map<string, number[]>();
     for (let i = 0; i < events.length; i++) {
       const channel = (events[i] as PresenceEvent).channel;
@@ -289,7 +360,8 @@ export class RedisStore implements PresenceStore {
       else list.push(i);
     }
     if (marks !== undefined) for (const channel of marks.keys()) if (!byChannel.has(channel)) byChannel.set(channel, []);
-    const calls = this.callsOf(events, byChannel, marks);
+    for (const notice of notices) if (!byChannel.has(notice.channel)) byChannel.set(notice.channel, []);
+    const calls = this.callsOf(events, byChannel, marks, notices);
     const now = Date.now();
     // Only a batch whose apply failed is remembered, so the content hash is needed only when some
     // batch is (to find it again) or when this one fails (to remember it).
@@ -307,35 +379,64 @@ export class RedisStore implements PresenceStore {
     if (batch !== undefined) this.failed.delete(batch);
 
     const found: (PresenceChange | undefined)[] = new Array<PresenceChange | undefined>(events.length);
+    const before: ChannelChange[] = [];
+    const after: ChannelChange[] = [];
     calls.forEach((call, c) => {
       const reply = replies[c] as (number | Buffer)[];
-      for (let r = 0; r + 2 < reply.length; r += 3) {
+      const entry = String(reply[0] ?? '');
+      const size = call.before.length + (reply.length - 1) / 3 + call.after.length;
+      const cursor = (i: number) => (this.feed === undefined || entry === '' ? undefined : this.feed.cursorOf(call.shard, entry, i, size));
+      let place = 0;
+      for (const notice of call.before) before.push(withCursor({ ...notice }, cursor(place++)));
+      for (let r = 1; r + 2 < reply.length; r += 3) {
         const index = call.indices[reply[r] as number] as number;
-        found[index] = changeOf(events[index] as PresenceEvent, reply[r + 1] as 1 | 2 | 3, reply[r + 2] as Buffer);
+        found[index] = withCursor(
+          changeOf(events[index] as PresenceEvent, reply[r + 1] as 1 | 2 | 3, reply[r + 2] as Buffer),
+          cursor(place++),
+        );
       }
+      for (const notice of call.after) after.push(withCursor({ ...notice }, cursor(place++)));
     });
-    return found.filter((change): change is PresenceChange => change !== undefined);
+    return [...before, ...found.filter((change): change is PresenceChange => change !== undefined), ...after];
   }
 
-  /** The script calls of a batch: one on a single Redis, one per hash slot on a Cluster. */
-  private callsOf(events: readonly PresenceEvent[], byChannel: Map<string, number[]>, marks: Map<string, number> | undefined): Call[] {
-    const groups = new Map<number, Omit<Call, 'events'> & { fields: PackedField[] }>();
-    for (const [channel, indices] of byChannel) {
-      const keys = channelKeys(this.prefix, channel);
-      const slot = this.client.isCluster ? keySlot(keys.members) : 0;
-      let group = groups.get(slot);
+  /** The script calls of a batch: one per shard (one on a single Redis with one shard). */
+  private callsOf(
+    events: readonly PresenceEvent[],
+    byChannel: Map<string, number[]>,
+    marks: Map<string, number> | undefined,
+    notices: readonly ChannelChange[],
+  ): Call[] {
+    const feed = this.feed !== undefined;
+    const groups = new Map<number, Omit<Call, 'events' | 'notices'> & { fields: PackedField[] }>();
+    const groupOf = (shard: number) => {
+      let group = groups.get(shard);
       if (group === undefined) {
-        group = { replay: keys.replay, keys: [], fields: [], indices: [] };
-        groups.set(slot, group);
+        group = { shard, keys: [], fields: [], indices: [], before: [], after: [] };
+        groups.set(shard, group);
       }
+      return group;
+    };
+    for (const [channel, indices] of byChannel) {
+      const keys = channelKeys(this.prefix, channel, this.shards);
+      const group = groupOf(keys.shard);
       group.keys.push(keys.members, keys.tombstones);
       group.fields.push(marks?.get(channel), indices.length);
       for (const i of indices) {
-        pushEvent(group.fields, events[i] as PresenceEvent);
+        pushEvent(group.fields, events[i] as PresenceEvent, feed);
         group.indices.push(i);
       }
     }
-    return [...groups.values()].map(({ replay, keys, fields, indices }) => ({ replay, keys, events: packFlat(fields), indices }));
+    for (const notice of notices) {
+      const group = groupOf(shardOf(notice.channel, this.shards));
+      (notice.type === 'channel.active' ? group.before : group.after).push(notice);
+    }
+    return [...groups.values()].map(({ fields, ...call }) => {
+      const packed: PackedField[] = [];
+      for (const notice of call.before) packed.push('a', bytesOf(noticePayload(notice)));
+      for (const notice of call.after) packed.push('i', bytesOf(noticePayload(notice)));
+      return { ...call, events: packFlat(fields), notices: packed.length === 0 ? '' : packFlat(packed) };
+    });
   }
 
   private rememberFailure(batch: string, token: string, now: number): void {
@@ -363,15 +464,22 @@ export class RedisStore implements PresenceStore {
     const indexArgs: Arg[] = [];
     for (const channel of channels) indexArgs.push(now, encodeName(channel));
     const stale = staleBefore === undefined ? '' : staleBefore;
-    const scriptArgs = ({ replay, keys, events }: Call): Arg[] => [
-      keys.length + 1,
-      replay(token),
-      ...keys,
-      this.tombstoneHorizonMs,
-      REPLAY_TTL_MS,
-      stale,
-      events,
-    ];
+    const scriptArgs = ({ shard, keys, events, notices }: Call): Arg[] => {
+      const shardKey = shardKeys(this.prefix, shard);
+      return [
+        keys.length + 3,
+        shardKey.replay(token),
+        shardKey.feed,
+        shardKey.unacked,
+        ...keys,
+        this.tombstoneHorizonMs,
+        REPLAY_TTL_MS,
+        stale,
+        events,
+        this.feedRetainMs ?? '',
+        notices,
+      ];
+    };
     if (this.client.isCluster) {
       const [, ...replies] = await Promise.all([
         this.client.zadd(index, ...indexArgs),
@@ -389,7 +497,9 @@ export class RedisStore implements PresenceStore {
   }
 
   async members(channel: string): Promise<Member[]> {
-    const blobs = await this.guard(() => this.scripts.presenceWebhooksMembersBuffer(channelKeys(this.prefix, channel).members));
+    const blobs = await this.guard(() =>
+      this.scripts.presenceWebhooksMembersBuffer(channelKeys(this.prefix, channel, this.shards).members),
+    );
     return blobs.map((blob) => decodeMember(blob)).sort(compareMembers);
   }
 
@@ -424,10 +534,10 @@ export class RedisStore implements PresenceStore {
         // On a Cluster the channels live in different slots: one command each, sent at once.
         if (this.client.isCluster)
           return Promise.all(
-            chunk.map((name) => this.client.hget(channelKeys(this.prefix, decodeName(name)).members, CHANNEL_FIELDS.count)),
+            chunk.map((name) => this.client.hget(channelKeys(this.prefix, decodeName(name), this.shards).members, CHANNEL_FIELDS.count)),
           );
         const pipeline = this.client.pipeline();
-        for (const name of chunk) pipeline.hget(channelKeys(this.prefix, decodeName(name)).members, CHANNEL_FIELDS.count);
+        for (const name of chunk) pipeline.hget(channelKeys(this.prefix, decodeName(name), this.shards).members, CHANNEL_FIELDS.count);
         const results = (await pipeline.exec()) ?? [];
         return results.map(([error, count]) => {
           if (error) throw error;
@@ -447,20 +557,24 @@ export class RedisStore implements PresenceStore {
   }
 
   async occupancy(channel: string): Promise<number> {
-    const count = await this.guard(() => this.client.hget(channelKeys(this.prefix, channel).members, CHANNEL_FIELDS.count));
+    const count = await this.guard(() => this.client.hget(channelKeys(this.prefix, channel, this.shards).members, CHANNEL_FIELDS.count));
     return count === null ? 0 : Number(count);
   }
 
   async reportedOccupancy(channel: string): Promise<ReportedOccupancy | undefined> {
     const [occupancy, timestamp] = await this.guard(() =>
-      this.client.hmget(channelKeys(this.prefix, channel).members, CHANNEL_FIELDS.reportedOccupancy, CHANNEL_FIELDS.reportedTimestamp),
+      this.client.hmget(
+        channelKeys(this.prefix, channel, this.shards).members,
+        CHANNEL_FIELDS.reportedOccupancy,
+        CHANNEL_FIELDS.reportedTimestamp,
+      ),
     );
     if (occupancy === null || occupancy === undefined || timestamp === null || timestamp === undefined) return undefined;
     return { occupancy: Number(occupancy), timestamp: Number(timestamp) };
   }
 
   async watermark(channel: string): Promise<number | undefined> {
-    const time = await this.guard(() => this.client.hget(channelKeys(this.prefix, channel).members, CHANNEL_FIELDS.watermark));
+    const time = await this.guard(() => this.client.hget(channelKeys(this.prefix, channel, this.shards).members, CHANNEL_FIELDS.watermark));
     return time === null ? undefined : Number(time);
   }
 
@@ -503,7 +617,7 @@ export class RedisStore implements PresenceStore {
       await this.guard(() =>
         Promise.all(
           names.slice(first, first + INDEX_CHUNK).map((name) => {
-            const keys = channelKeys(this.prefix, decodeName(name));
+            const keys = channelKeys(this.prefix, decodeName(name), this.shards);
             return this.client.del(keys.members, keys.tombstones);
           }),
         ),

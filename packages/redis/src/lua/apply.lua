@@ -5,7 +5,9 @@
 --
 -- KEYS[1] the call's replay key: the changes this call decided, kept for a minute, so that a resent call
 --         (its reply was lost when the connection dropped) answers the same changes instead of none
--- then two per channel c (1-based), KEYS[2c] and KEYS[2c + 1]:
+-- KEYS[2] the shard's change feed (a stream)   KEYS[3] the shard's unacknowledged changes (zset: entry id -> when;
+--         'id:i' for one change of an entry acknowledged in part, see feed-ack.lua)
+-- then two per channel c (1-based), KEYS[2c + 2] and KEYS[2c + 3]:
 --   channel hash    memberKey -> record (see below), and the channel's own fields, whose names start
 --                   with byte 0xFE (never the first byte of an encoded member key, see names.ts):
 --                   n (present count), o / t (newest reported occupancy and its timestamp),
@@ -15,22 +17,33 @@
 --   tombstone zset  memberKey -> expiry (ms, Redis clock): the absent records of the hash, until collected;
 --                   it expires a horizon after its last addition (every entry has expired by then)
 -- ARGV[1] tombstone horizon (ms)   ARGV[2] replay ttl (ms)   ARGV[3] staleBefore (ms, provider clock; '' none)
+-- ARGV[5] feed retention (ms; '' when the store has no feed)
+-- ARGV[6] the channel notices for the feed (one MsgPack array, flat: 'a' (before the changes) or 'i' (after), payload; '' none)
 -- ARGV[4] the events: ONE MsgPack array (src/event-pack.ts), flat: per channel, in KEYS order,
---   the watermark this call sets (nil for none), the number of events k, then k times 9 fields:
+--   the watermark this call sets (nil for none), the number of events k, then k times 9 fields (10 with a feed):
 --   memberKey, present (boolean), ts, serial, index, rank,
 --   idKey (the id as UTF-16BE bytes, so a byte comparison is JavaScript's string comparison),
 --   record (the bytes to store, written by the client and never decoded here: the MsgPack values
 --     present (0/1), ts, serial, index, rank, idKey, member (the Member's own MsgPack, kept opaque; '' when absent);
 --     an absent record gets its expiry appended as an 8th value),
---   reported occupancy and its timestamp as one 'occupancy:timestamp' string (nil when none)
+--   reported occupancy and its timestamp as one 'occupancy:timestamp' string (nil when none),
+--   with a feed: the change's payload (MsgPack, opaque here: provider, channel, reason, a leave's member)
 --
 -- Watermark: an event with ts below max(the channel's watermark, staleBefore), for a member the channel
 -- holds no state for, is stale. A call that sets a watermark at or above the held one merges its own events
 -- without the channel's watermark (they are the snapshot's; staleBefore still applies); the watermark is
 -- raised (never lowered) after the merge.
 --
--- Returns one flat array, 3 entries per effective change in event order: event number (0-based, over the
--- whole call), change type (1 join, 2 update, 3 leave), previous member (update) or ''.
+-- Returns one flat array: the feed entry's id ('' without a feed or without a change), then 3 entries per
+-- effective change in event order: event number (0-based, over the whole call), change type (1 join,
+-- 2 update, 3 leave), previous member (update) or ''.
+--
+-- The feed: one stream entry per call with a change or a notice, written in this script (a committed change
+-- is in the feed, and only then): field d = MsgPack flat array, 4 per change: type (1 join, 2 update,
+-- 3 leave, 4 channel.active, 5 channel.inactive), payload, record (join / update), previous (update);
+-- the notices 'a' first, then the member changes, then the notices 'i'. A change's place: 'entry id:i'
+-- (i 0-based in the entry); the entry is added to the unacknowledged set. Entries older than the
+-- retention are trimmed (MINID ~).
 --
 -- Per channel: one HMGET (its fields and the held records), one HSET (the records written and its fields),
 -- a ZADD / ZREM for the tombstones that came or went; expired tombstones are collected at most once per
@@ -40,6 +53,8 @@
 local horizon = tonumber(ARGV[1])
 local replayTtl = tonumber(ARGV[2])
 local staleBefore = tonumber(ARGV[3])
+local retainMs = tonumber(ARGV[5])
+local S = retainMs and 10 or 9 -- fields per event
 local collectEvery = math.max(math.floor(horizon / 10), 1)
 
 local saved = redis.call('GET', KEYS[1])
@@ -84,7 +99,8 @@ end
 local N, O, T, W, X, C = '\254n', '\254o', '\254t', '\254w', '\254x', '\254c'
 local NEVER = 9007199254740991 -- c when the channel holds no tombstone
 local events = cmsgpack.unpack(ARGV[4])
-local out = {}
+local out = { '' }
+local entry = {} -- the feed entry's member changes (4 per change)
 local at = 1 -- the next field of `events`
 local number = 0 -- the next event's number over the call
 
@@ -99,7 +115,7 @@ local function applyChannel(hashKey, tombsKey, setting, count)
   -- The channel's fields and the held state of every member of its events, read at once.
   local args, state = { N, O, T, W, X, C }, {}
   for e = 0, count - 1 do
-    local key = events[at + e * 9]
+    local key = events[at + e * S]
     if state[key] == nil then
       args[#args + 1] = key
       state[key] = false
@@ -178,20 +194,29 @@ local function applyChannel(hashKey, tombsKey, setting, count)
           -- previous is nil when the member was set by an earlier event of this call: read it from that record (rare).
           if previous == nil then previous = select(7, cmsgpack.unpack(current[RECORD])) end
           out[#out + 1] = number; out[#out + 1] = 2; out[#out + 1] = previous
+          if retainMs then
+            local n = #entry; entry[n + 1] = 2; entry[n + 2] = events[at + 9]; entry[n + 3] = events[at + 7]; entry[n + 4] = previous
+          end
         else
           present = present + 1
           out[#out + 1] = number; out[#out + 1] = 1; out[#out + 1] = ''
+          if retainMs then
+            local n = #entry; entry[n + 1] = 1; entry[n + 2] = events[at + 9]; entry[n + 3] = events[at + 7]; entry[n + 4] = ''
+          end
         end
         current[RECORD] = events[at + 7]
       else
         if wasPresent then
           present = present - 1
           out[#out + 1] = number; out[#out + 1] = 3; out[#out + 1] = ''
+          if retainMs then
+            local n = #entry; entry[n + 1] = 3; entry[n + 2] = events[at + 9]; entry[n + 3] = ''; entry[n + 4] = ''
+          end
         end
         current[RECORD] = events[at + 7] .. expiryTail
       end
     end
-    at = at + 9
+    at = at + S
     number = number + 1
   end
 
@@ -274,14 +299,36 @@ local function applyChannel(hashKey, tombsKey, setting, count)
   end
 end
 
-for c = 1, (#KEYS - 1) / 2 do
+for c = 1, (#KEYS - 3) / 2 do
   local setting = events[at]
   local count = events[at + 1]
   at = at + 2
-  applyChannel(KEYS[2 * c], KEYS[2 * c + 1], setting, count)
+  applyChannel(KEYS[2 * c + 2], KEYS[2 * c + 3], setting, count)
 end
 
-if #out > 0 and replayTtl > 0 then
+if retainMs then
+  local notices = ARGV[6] ~= '' and cmsgpack.unpack(ARGV[6]) or {}
+  local d = {}
+  for pass = 1, 3 do
+    if pass == 2 then
+      for i = 1, #entry do d[#d + 1] = entry[i] end
+    else
+      local kind = pass == 1 and 'a' or 'i'
+      for i = 1, #notices, 2 do
+        if notices[i] == kind then
+          local n = #d; d[n + 1] = pass == 1 and 4 or 5; d[n + 2] = notices[i + 1]; d[n + 3] = ''; d[n + 4] = ''
+        end
+      end
+    end
+  end
+  if #d > 0 then
+    local id = redis.call('XADD', KEYS[2], 'MINID', '~', math.max(now - retainMs, 0), '*', 'd', cmsgpack.pack(d))
+    out[1] = id
+    redis.call('ZADD', KEYS[3], now, id)
+  end
+end
+
+if #out > 1 and replayTtl > 0 then
   redis.call('SET', KEYS[1], cmsgpack.pack(out), 'PX', replayTtl)
 end
 return out
