@@ -113,7 +113,7 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, timeoutMs: numbe
 }
 
 /** One event's fields as apply.lua reads them (see the script's header and event-pack.ts), appended to `out`. */
-function pushEvent(out: PackedField[], event: PresenceEvent, feed: boolean): void {
+function pushEvent(out: PackedField[], event: PresenceEvent, feed: boolean, place: number): void {
   const { order, reported } = event;
   for (const value of [
     order.ts,
@@ -140,7 +140,7 @@ function pushEvent(out: PackedField[], event: PresenceEvent, feed: boolean): voi
     packRecord(event.present, order.ts, order.serial, order.index, order.rank, id, blob),
     reported === undefined ? undefined : `${reported.occupancy}:${reported.timestamp}`,
   );
-  if (feed) out.push(bytesOf(eventPayload(event)));
+  if (feed) out.push(bytesOf(eventPayload(event)), place);
 }
 
 function bytesOf(bytes: Uint8Array): Buffer {
@@ -388,13 +388,14 @@ export class RedisStore implements PresenceStore {
       const cursor = (i: number) => (this.feed === undefined || entry === '' ? undefined : this.feed.cursorOf(call.shard, entry, i, size));
       let place = 0;
       for (const notice of call.before) before.push(withCursor({ ...notice }, cursor(place++)));
+      // The feed entry lists the call's changes in the batch's order.
+      const decided: number[] = [];
       for (let r = 1; r + 2 < reply.length; r += 3) {
         const index = call.indices[reply[r] as number] as number;
-        found[index] = withCursor(
-          changeOf(events[index] as PresenceEvent, reply[r + 1] as 1 | 2 | 3, reply[r + 2] as Buffer),
-          cursor(place++),
-        );
+        found[index] = changeOf(events[index] as PresenceEvent, reply[r + 1] as 1 | 2 | 3, reply[r + 2] as Buffer);
+        decided.push(index);
       }
+      for (const index of decided.sort((a, b) => a - b)) withCursor(found[index] as PresenceChange, cursor(place++));
       for (const notice of call.after) after.push(withCursor({ ...notice }, cursor(place++)));
     });
     return [...before, ...found.filter((change): change is PresenceChange => change !== undefined), ...after];
@@ -423,7 +424,7 @@ export class RedisStore implements PresenceStore {
       group.keys.push(keys.members, keys.tombstones);
       group.fields.push(marks?.get(channel), indices.length);
       for (const i of indices) {
-        pushEvent(group.fields, events[i] as PresenceEvent, feed);
+        pushEvent(group.fields, events[i] as PresenceEvent, feed, i);
         group.indices.push(i);
       }
     }

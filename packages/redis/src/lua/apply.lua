@@ -20,14 +20,15 @@
 -- ARGV[5] feed retention (ms; '' when the store has no feed)
 -- ARGV[6] the channel notices for the feed (one MsgPack array, flat: 'a' (before the changes) or 'i' (after), payload; '' none)
 -- ARGV[4] the events: ONE MsgPack array (src/event-pack.ts), flat: per channel, in KEYS order,
---   the watermark this call sets (nil for none), the number of events k, then k times 9 fields (10 with a feed):
+--   the watermark this call sets (nil for none), the number of events k, then k times 9 fields (11 with a feed):
 --   memberKey, present (boolean), ts, serial, index, rank,
 --   idKey (the id as UTF-16BE bytes, so a byte comparison is JavaScript's string comparison),
 --   record (the bytes to store, written by the client and never decoded here: the MsgPack values
 --     present (0/1), ts, serial, index, rank, idKey, member (the Member's own MsgPack, kept opaque; '' when absent);
 --     an absent record gets its expiry appended as an 8th value),
 --   reported occupancy and its timestamp as one 'occupancy:timestamp' string (nil when none),
---   with a feed: the change's payload (MsgPack, opaque here: provider, channel, reason, a leave's member)
+--   with a feed: the change's payload (MsgPack, opaque here: provider, channel, reason, a leave's member),
+--   and the event's place in the batch (the feed entry lists the changes in that order)
 --
 -- Watermark: an event with ts below max(the channel's watermark, staleBefore), for a member the channel
 -- holds no state for, is stale. A call that sets a watermark at or above the held one merges its own events
@@ -43,7 +44,7 @@
 -- 3 leave, 4 channel.active, 5 channel.inactive), payload, record (join / update), previous (update);
 -- the notices 'a' first, then the member changes, then the notices 'i'. A change's place: 'entry id:i'
 -- (i 0-based in the entry); the entry is added to the unacknowledged set. Entries older than the
--- retention are trimmed (MINID ~).
+-- retention are trimmed (MINID, exact: a cursor past the retention is told apart at once).
 --
 -- Per channel: one HMGET (its fields and the held records), one HSET (the records written and its fields),
 -- a ZADD / ZREM for the tombstones that came or went; expired tombstones are collected at most once per
@@ -54,7 +55,7 @@ local horizon = tonumber(ARGV[1])
 local replayTtl = tonumber(ARGV[2])
 local staleBefore = tonumber(ARGV[3])
 local retainMs = tonumber(ARGV[5])
-local S = retainMs and 10 or 9 -- fields per event
+local S = retainMs and 11 or 9 -- fields per event
 local collectEvery = math.max(math.floor(horizon / 10), 1)
 
 local saved = redis.call('GET', KEYS[1])
@@ -100,7 +101,7 @@ local N, O, T, W, X, C = '\254n', '\254o', '\254t', '\254w', '\254x', '\254c'
 local NEVER = 9007199254740991 -- c when the channel holds no tombstone
 local events = cmsgpack.unpack(ARGV[4])
 local out = { '' }
-local entry = {} -- the feed entry's member changes (4 per change)
+local entry = {} -- the feed entry's member changes: { place in the batch, type, payload, record, previous }
 local at = 1 -- the next field of `events`
 local number = 0 -- the next event's number over the call
 
@@ -195,13 +196,13 @@ local function applyChannel(hashKey, tombsKey, setting, count)
           if previous == nil then previous = select(7, cmsgpack.unpack(current[RECORD])) end
           out[#out + 1] = number; out[#out + 1] = 2; out[#out + 1] = previous
           if retainMs then
-            local n = #entry; entry[n + 1] = 2; entry[n + 2] = events[at + 9]; entry[n + 3] = events[at + 7]; entry[n + 4] = previous
+            entry[#entry + 1] = { events[at + 10], 2, events[at + 9], events[at + 7], previous }
           end
         else
           present = present + 1
           out[#out + 1] = number; out[#out + 1] = 1; out[#out + 1] = ''
           if retainMs then
-            local n = #entry; entry[n + 1] = 1; entry[n + 2] = events[at + 9]; entry[n + 3] = events[at + 7]; entry[n + 4] = ''
+            entry[#entry + 1] = { events[at + 10], 1, events[at + 9], events[at + 7], '' }
           end
         end
         current[RECORD] = events[at + 7]
@@ -210,7 +211,7 @@ local function applyChannel(hashKey, tombsKey, setting, count)
           present = present - 1
           out[#out + 1] = number; out[#out + 1] = 3; out[#out + 1] = ''
           if retainMs then
-            local n = #entry; entry[n + 1] = 3; entry[n + 2] = events[at + 9]; entry[n + 3] = ''; entry[n + 4] = ''
+            entry[#entry + 1] = { events[at + 10], 3, events[at + 9], '', '' }
           end
         end
         current[RECORD] = events[at + 7] .. expiryTail
@@ -311,7 +312,12 @@ if retainMs then
   local d = {}
   for pass = 1, 3 do
     if pass == 2 then
-      for i = 1, #entry do d[#d + 1] = entry[i] end
+      -- In the batch's order (apply answers its changes in input order), not the channels' order.
+      table.sort(entry, function(x, y) return x[1] < y[1] end)
+      for i = 1, #entry do
+        local item = entry[i]
+        local n = #d; d[n + 1] = item[2]; d[n + 2] = item[3]; d[n + 3] = item[4]; d[n + 4] = item[5]
+      end
     else
       local kind = pass == 1 and 'a' or 'i'
       for i = 1, #notices, 2 do
@@ -322,7 +328,7 @@ if retainMs then
     end
   end
   if #d > 0 then
-    local id = redis.call('XADD', KEYS[2], 'MINID', '~', math.max(now - retainMs, 0), '*', 'd', cmsgpack.pack(d))
+    local id = redis.call('XADD', KEYS[2], 'MINID', math.max(now - retainMs, 0), '*', 'd', cmsgpack.pack(d))
     out[1] = id
     redis.call('ZADD', KEYS[3], now, id)
   end
