@@ -30,7 +30,7 @@ function delivery() {
     clientId: `client-${n}`,
     connectionId: `conn${n}`,
     action: ABLY_ACTION.enter,
-    timestamp: 1_700_000_000_000 + n,
+    timestamp: Date.now() - 2 * 60_000 + n,
     data: { n },
   };
   return {
