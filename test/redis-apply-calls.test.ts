@@ -1,7 +1,7 @@
 // RedisStore's apply as a busy receiver uses it: deliveries in flight at once on one connection (each
 // channel's changes decided in call order), staleBefore, and member data the store never decodes (a
 // member nested 150 levels deep is stored and read back, and the other members of its batch with it).
-import type { Member, PresenceEvent } from '@presence-webhooks/core/store';
+import type { Member, PresenceChange, PresenceEvent } from '@presence-webhooks/core/store';
 import { RedisStore } from '@presence-webhooks/redis';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -59,7 +59,7 @@ describe.skipIf(!available)('RedisStore apply calls', () => {
     const ts = minutesAgo(2);
     const deep = event('room-deep', 'deep', 0, true, ts, nested(150));
     const plain = event('room-plain', 'plain', 0, true, ts, { status: 'online' });
-    const changes = await store.apply([deep, plain]);
+    const changes = (await store.apply([deep, plain])) as PresenceChange[];
     expect(changes.map((change) => [change.type, change.channel])).toEqual([
       ['join', 'room-deep'],
       ['join', 'room-plain'],
@@ -73,14 +73,14 @@ describe.skipIf(!available)('RedisStore apply calls', () => {
     const bound = minutesAgo(10);
     const held = event('room', 'held', 0, true, minutesAgo(30));
     expect(await store.apply([held])).toHaveLength(1);
-    const changes = await store.apply(
+    const changes = (await store.apply(
       [
         event('room', 'old', 0, true, bound - 1),
         event('room', 'fresh', 0, true, bound + 1),
         event('room', 'held', 1, false, minutesAgo(20)),
       ],
       { staleBefore: bound },
-    );
+    )) as PresenceChange[];
     expect(changes.map((change) => [change.type, change.member.clientId])).toEqual([
       ['join', 'fresh'],
       ['leave', 'held'],
