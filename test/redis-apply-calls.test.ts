@@ -1,30 +1,18 @@
 // RedisStore's apply as a busy receiver uses it: deliveries in flight at once on one connection (each
 // channel's changes decided in call order), staleBefore, and member data the store never decodes (a
 // member nested 150 levels deep is stored and read back, and the other members of its batch with it).
-import type { Member, PresenceChange, PresenceEvent } from '@presence-webhooks/core/store';
+import type { PresenceChange } from '@presence-webhooks/core/store';
 import { RedisStore } from '@presence-webhooks/redis';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { presenceEvent } from './helpers/presence-event.js';
 import { deleteKeys, REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';
 
 const available = await redisAvailable();
 const prefix = uniquePrefix('apply-calls');
 const minutesAgo = (n: number) => Date.now() - n * 60_000;
 
-/** An Ably-shaped event: message `serial` of connection `connectionId` (0 enter, then updates; `present` false: leave). */
-function event(channel: string, clientId: string, serial: number, present: boolean, ts: number, data?: unknown): PresenceEvent {
-  const connectionId = `conn-${clientId}`;
-  const member: Member = { clientId, connectionId, timestamp: ts, ...(data === undefined ? {} : { data }) };
-  return {
-    provider: 'ably',
-    channel,
-    memberKey: `${connectionId}:${clientId}`,
-    present,
-    ...(present ? {} : { reason: 'leave' as const }),
-    member,
-    order: { ts, serial, index: 0, rank: present ? 0 : 2, id: `${connectionId}:${serial}:0` },
-  };
-}
+const event = presenceEvent;
 
 function nested(depth: number): unknown {
   let value: unknown = { leaf: 'deep' };

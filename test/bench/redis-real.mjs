@@ -5,12 +5,11 @@
 // pipeline per delivery, as many in flight). Rounds alternate store and floor; figures are medians.
 // Redis's own INFO commandstats gives the µs per EVALSHA (and per channel-event) over the store rounds.
 import { Redis } from 'ioredis';
-import { ablyOrderKey } from '../../packages/core/dist/presence/order.js';
 import { RedisStore } from '@presence-webhooks/redis';
+import { commandStats, stepEvent } from './redis.mjs';
 import { median, msSince, round } from './stats.mjs';
 
 const URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const STEPS = ['enter', 'update', 'leave'];
 
 /**
  * `deliveries` deliveries of `items` events; item i of delivery d goes to channel (d * items + i) % channels,
@@ -24,25 +23,7 @@ export function realShapedDeliveries({ deliveries, items, channels }) {
     const events = [];
     for (let i = 0; i < items; i++) {
       const c = (d * items + i) % channels;
-      const q = perChannel[c]++;
-      const m = Math.floor(q / 3);
-      const step = STEPS[q % 3];
-      const connectionId = `c${c}x${m.toString(36)}`;
-      const clientId = `user-${(m * 7 + c) % 5000}`;
-      const timestamp = base + d;
-      const present = step !== 'leave';
-      const member = { clientId, connectionId, timestamp };
-      if (present) member.data = { status: step === 'enter' ? 'online' : 'away', n: q };
-      const event = {
-        provider: 'ably',
-        channel: `room-${c}`,
-        memberKey: `${connectionId}:${clientId}`,
-        present,
-        member,
-        order: ablyOrderKey(`${connectionId}:${q % 3}:0`, connectionId, timestamp, !present),
-      };
-      if (!present) event.reason = 'leave';
-      events.push(event);
+      events.push(stepEvent(c, perChannel[c]++, base + d));
     }
     out.push(events);
   }
@@ -61,16 +42,6 @@ async function window(count, inFlight, work) {
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, count) }, lane));
   return total;
-}
-
-async function commandStats(client) {
-  const text = await client.info('commandstats');
-  const stats = {};
-  for (const line of text.split('\n')) {
-    const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim());
-    if (m) stats[m[1]] = { calls: Number(m[2]), usec: Number(m[3]) };
-  }
-  return stats;
 }
 
 /** CPU seconds Redis's main thread has used (INFO cpu): what a round cost Redis, whatever else runs on the machine. */
@@ -143,8 +114,8 @@ export async function benchRedisRealShaped({ deliveries = 4000, items = 25, chan
       const after = await commandStats(admin);
       if (s.changes !== deliveries * items) throw new Error(`RedisStore answered ${s.changes} changes for ${deliveries * items} events`);
       for (const name of ['evalsha', 'eval']) {
-        evalsha.calls += (after[name]?.calls ?? 0) - (before[name]?.calls ?? 0);
-        evalsha.usec += (after[name]?.usec ?? 0) - (before[name]?.usec ?? 0);
+        evalsha.calls += (after[name] ?? 0) - (before[name] ?? 0);
+        evalsha.usec += (after[`${name}.usec`] ?? 0) - (before[`${name}.usec`] ?? 0);
       }
       storeMs.push(s.ms);
       await store.clear();

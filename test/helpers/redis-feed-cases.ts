@@ -1,26 +1,17 @@
 // RedisStore's change feed against contract.md / store.ts ChangeFeed, for any RedisStore (single Redis
 // with one or several shards, Cluster). Each case gets a fresh store (its own prefix) from `make`.
-import type { ChannelChange, Change, Member, PresenceEvent } from '@presence-webhooks/core/store';
+import type { ChannelChange, Change, PresenceEvent } from '@presence-webhooks/core/store';
 import type { RedisStore } from '@presence-webhooks/redis';
 import { expect } from 'vitest';
+import { presenceEvent } from './presence-event.js';
 
 export type MakeFeedStore = (options: { retainMs?: number; namespace: string; second?: boolean }) => RedisStore;
 
 const minutesAgo = (n: number) => Date.now() - n * 60_000;
 
+/** An event of three minutes ago (plus `serial` ms). */
 export function feedEvent(channel: string, clientId: string, serial: number, present: boolean, data?: unknown): PresenceEvent {
-  const connectionId = `conn-${clientId}`;
-  const ts = minutesAgo(3) + serial;
-  const member: Member = { clientId, connectionId, timestamp: ts, ...(data === undefined ? {} : { data }) };
-  return {
-    provider: 'ably',
-    channel,
-    memberKey: `${connectionId}:${clientId}`,
-    present,
-    ...(present ? {} : { reason: 'leave' as const }),
-    member,
-    order: { ts, serial, index: 0, rank: present ? 0 : 2, id: `${connectionId}:${serial}:0` },
-  };
+  return presenceEvent(channel, clientId, serial, present, minutesAgo(3) + serial, data);
 }
 
 const strip = (changes: Change[]) => changes.map(({ cursor, ...change }) => change);
