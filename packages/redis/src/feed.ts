@@ -134,19 +134,46 @@ export class RedisFeed implements ChangeFeed {
     return out;
   }
 
-  /** Wait (up to `ms`) until some shard has an entry after its place, on a connection of its own (never the write connection). */
-  private async wait(positions: Position[], ms: number, signal: AbortSignal | undefined): Promise<void> {
-    if (ms <= 0) return;
+  /** The connection blocking reads wait on (never the write connection), made on the first wait; undefined while one waits on it. */
+  private reader: Redis | Cluster | undefined;
+  private readerIdle = true;
+  private closed = false;
+
+  private connection(): Redis | Cluster {
     const { client } = this.context;
-    const reader = client.duplicate() as Redis;
-    reader.on('error', () => undefined);
-    const abort = () => reader.disconnect();
-    signal?.addEventListener('abort', abort, { once: true });
+    // Its own offline queue: a wait may start while it connects (the wait is bounded below).
+    const made = client.isCluster
+      ? (client as Cluster).duplicate(undefined, { enableOfflineQueue: true })
+      : (client as Redis).duplicate({ enableOfflineQueue: true });
+    made.on('error', () => undefined);
+    return made;
+  }
+
+  /**
+   * Wait (up to `ms`) until some shard has an entry after its place, on the feed's reader connection
+   * (a second waiter at once gets a connection of its own, closed after). An aborted `signal` closes the
+   * connection the wait blocks on, which ends it; a wait never outlasts `ms` by more than a second.
+   */
+  private async wait(positions: Position[], ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (ms <= 0 || this.closed) return;
+    const shared = this.readerIdle;
+    if (shared) {
+      this.reader ??= this.connection();
+      this.readerIdle = false;
+    }
+    const reader = shared ? (this.reader as Redis | Cluster) : this.connection();
+    let dropped = false;
+    const drop = () => {
+      dropped = true;
+      reader.disconnect();
+    };
+    signal?.addEventListener('abort', drop, { once: true });
+    const bound = setTimeout(drop, ms + 1000);
     try {
-      if (client.isCluster) {
+      if (reader.isCluster) {
         // A Cluster cannot block on streams of several slots in one command: poll each shard in short waits.
         const until = Date.now() + ms;
-        while (Date.now() < until && !signal?.aborted) {
+        while (Date.now() < until && !dropped) {
           const found = await Promise.all(
             this.streams.map((key, shard) => reader.xrange(key, `(${(positions[shard] as Position).id}`, '+', 'COUNT', 1)),
           );
@@ -155,13 +182,36 @@ export class RedisFeed implements ChangeFeed {
         }
         return;
       }
-      await reader.xread('COUNT', 1, 'BLOCK', Math.max(1, Math.round(ms)), 'STREAMS', ...this.streams, ...positions.map((p) => p.id));
+      await (reader as Redis).xread(
+        'COUNT',
+        1,
+        'BLOCK',
+        Math.max(1, Math.round(ms)),
+        'STREAMS',
+        ...this.streams,
+        ...positions.map((p) => p.id),
+      );
     } catch {
       // aborted (the connection was closed) or failed: the caller reads again and answers what there is
     } finally {
-      signal?.removeEventListener('abort', abort);
-      reader.disconnect();
+      clearTimeout(bound);
+      signal?.removeEventListener('abort', drop);
+      if (!shared) reader.disconnect();
+      else {
+        if (dropped || this.closed) {
+          reader.disconnect();
+          this.reader = undefined;
+        }
+        this.readerIdle = true;
+      }
     }
+  }
+
+  /** Close the reader connection (the store's close() does). */
+  close(): void {
+    this.closed = true;
+    this.reader?.disconnect();
+    this.reader = undefined;
   }
 
   async claim(olderThanMs: number, limit: number): Promise<Change[]> {

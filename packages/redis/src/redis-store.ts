@@ -627,8 +627,9 @@ export class RedisStore implements PresenceStore {
     await this.guard(() => this.client.del(index));
   }
 
-  /** Close the client the store created from `url`; a client passed in stays open. */
+  /** Close the feed's reader connection, and the client the store created from `url`; a client passed in stays open. */
   async close(): Promise<void> {
+    this.feed?.close();
     if (!this.ownsClient) return;
     try {
       await this.client.quit();
