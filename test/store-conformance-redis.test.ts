@@ -6,8 +6,6 @@ import { deleteKeys, REDIS_URL, redisAvailable, uniquePrefix } from './helpers/r
 
 const available = await redisAvailable();
 const prefix = uniquePrefix('conformance');
-/** Cases that need user levels (not in RedisStore yet) although they are feed cases. */
-const NEEDS_USERS = /grace closes/;
 
 describe.skipIf(!available)('RedisStore passes the store conformance suite', () => {
   // One shared connection for the stores the suite opens (a client passed in is never closed by the store);
@@ -27,10 +25,9 @@ describe.skipIf(!available)('RedisStore passes the store conformance suite', () 
         ? new RedisStore({ url: REDIS_URL, prefix: `${prefix}:${namespace}`, tombstoneHorizonMs, feed })
         : new RedisStore({ client: shared, prefix: `${prefix}:${namespace}`, tombstoneHorizonMs, feed });
     },
-    { numRuns: 30, skip: ['users'] },
+    { numRuns: 30 },
   );
-  // RedisStore does not track user levels yet: the feed case that closes a grace window needs expireUsers.
-  for (const c of cases) if (!NEEDS_USERS.test(c.name)) it(c.name, c.run);
+  for (const c of cases) it(c.name, c.run);
 
   it('leaves no key behind once channels are empty and the horizon has passed', async () => {
     const store = new RedisStore({ client: shared, prefix: `${prefix}:ttl`, tombstoneHorizonMs: 200 });

@@ -1,4 +1,4 @@
-import type { Change, ChannelChange, Member, PresenceChange, PresenceEvent, ProviderName } from '@presence-webhooks/core/store';
+import type { Change, ChannelChange, Member, PresenceChange, PresenceEvent, ProviderName, UserChange } from '@presence-webhooks/core/store';
 
 type LeaveReason = Extract<PresenceChange, { type: 'leave' }>['reason'];
 import { Decoder } from '@msgpack/msgpack';
@@ -41,6 +41,24 @@ export function recordMember(record: Uint8Array): Member {
   return decodeMember(view.subarray(at + 5, at + 5 + length));
 }
 
+/** A user change as apply.lua packs it: userId, channel ('' for none), provider, at, lastSeen (false for none). */
+export type UserChangeFields = [userId: string, channel: string, provider: string, at: number, lastSeen: number | false];
+
+/** A user change of type code 6 (user.join), 7 (user.leave), 8 (user.online) or 9 (user.offline). */
+export function userChangeFrom(type: number, [userId, channel, provider, at, lastSeen]: UserChangeFields): UserChange {
+  const p = provider as ProviderName;
+  switch (type) {
+    case 6:
+      return { type: 'user.join', userId, provider: p, channel, at };
+    case 7:
+      return { type: 'user.leave', userId, provider: p, channel, at, lastSeen: lastSeen as number };
+    case 8:
+      return { type: 'user.online', userId, provider: p, channel, at };
+    default:
+      return { type: 'user.offline', userId, at, lastSeen: lastSeen as number };
+  }
+}
+
 /** The changes of one feed entry, in order (without cursors). */
 export function decodeEntry(d: Uint8Array): Change[] {
   const values = rawDecoder.decode(d) as (number | Uint8Array)[];
@@ -48,6 +66,10 @@ export function decodeEntry(d: Uint8Array): Change[] {
   for (let i = 0; i + 3 < values.length; i += 4) {
     const type = values[i] as number;
     const payload = decodeValue(values[i + 1] as Uint8Array) as unknown[];
+    if (type >= 6) {
+      out.push(userChangeFrom(type, payload as UserChangeFields));
+      continue;
+    }
     if (type >= 4) {
       const [kind, provider, channel, timestamp] = payload as [ChannelChange['type'], ProviderName, Uint8Array, number];
       out.push({ type: kind, provider, channel: decodeName(Buffer.from(channel)), timestamp });

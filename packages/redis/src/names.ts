@@ -45,6 +45,8 @@ export interface ShardKeys {
   feed: string;
   unacked: string;
   replay(token: string): string;
+  /** The user levels (kept in shard 0's slot): users hash, grace deadlines, offline users, online count. */
+  users: { levels: string; deadlines: string; offline: string; online: string };
 }
 
 /** The channel's own fields in its hash (see apply.lua). */
@@ -78,7 +80,12 @@ export function shardOf(channel: string, shards: number): number {
 
 export function shardKeys(prefix: string, shard: number): ShardKeys {
   const head = `{${prefix}:s${shard}}:`;
-  return { feed: `${head}feed`, unacked: `${head}unacked`, replay: (token) => `${head}r:${token}` };
+  return {
+    feed: `${head}feed`,
+    unacked: `${head}unacked`,
+    replay: (token) => `${head}r:${token}`,
+    users: { levels: `${head}users`, deadlines: `${head}user-deadlines`, offline: `${head}users-offline`, online: `${head}users-online` },
+  };
 }
 
 export function channelKeys(prefix: string, channel: string, shards: number): ChannelKeys {

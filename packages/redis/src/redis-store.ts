@@ -2,6 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type {
   ApplyOptions,
   Change,
+  UserChange,
+  UserLevelOptions,
+  UserPresence,
   ChannelChange,
   Lease,
   LeaseCapability,
@@ -24,12 +27,14 @@ import {
 import type { Cluster, RedisOptions } from 'ioredis';
 import { Redis, ReplyError } from 'ioredis';
 import { Circuit } from './circuit.js';
-import { decodeMember, encodeMember, idSortKey } from './codec.js';
+import { decodeMember, decodeValue, encodeMember, idSortKey } from './codec.js';
 import { RedisUnavailableError } from './errors.js';
 import type { PackedField } from './event-pack.js';
 import { packFlat, packRecord } from './event-pack.js';
+import type { ShardKeys } from './names.js';
 import { CHANNEL_FIELDS, channelKeys, decodeName, encodeName, indexKey, leaseKeys, shardKeys, shardOf } from './names.js';
-import { eventPayload, noticePayload } from './feed-entry.js';
+import type { UserChangeFields } from './feed-entry.js';
+import { eventPayload, noticePayload, userChangeFrom } from './feed-entry.js';
 import { RedisFeed } from './feed.js';
 import type { ScriptCommands } from './scripts.js';
 import { defineScripts } from './scripts.js';
@@ -64,6 +69,9 @@ export interface RedisStoreOptions {
   /** The change feed (`store.feed`): every change written with the apply that commits it, kept `retainMs` (default 24 h). Omitted: no feed. */
   feed?: { retainMs?: number };
 }
+
+/** The first byte of a channel hash field holding a user's channel level (apply.lua: 0xFD). */
+const USER_LEVEL_BYTE = 0xfd;
 
 /** Shards on a Cluster by default. */
 const DEFAULT_CLUSTER_SHARDS = 16;
@@ -113,7 +121,7 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, timeoutMs: numbe
 }
 
 /** One event's fields as apply.lua reads them (see the script's header and event-pack.ts), appended to `out`. */
-function pushEvent(out: PackedField[], event: PresenceEvent, feed: boolean, place: number): void {
+function pushEvent(out: PackedField[], event: PresenceEvent, feed: boolean, users: boolean, place: number): void {
   const { order, reported } = event;
   for (const value of [
     order.ts,
@@ -140,6 +148,7 @@ function pushEvent(out: PackedField[], event: PresenceEvent, feed: boolean, plac
     packRecord(event.present, order.ts, order.serial, order.index, order.rank, id, blob),
     reported === undefined ? undefined : `${reported.occupancy}:${reported.timestamp}`,
   );
+  out.push(users && event.userId !== undefined ? `${event.provider}\0${event.userId}` : undefined);
   if (feed) out.push(bytesOf(eventPayload(event)), place);
 }
 
@@ -155,6 +164,28 @@ function batchHash(calls: readonly Call[]): string {
     hash.update(`${events.length}:`).update(events);
   }
   return hash.digest('base64');
+}
+
+/** A shard's user-level keys in the order apply.lua takes them (KEYS[4..7]). */
+function userKeysOf(shard: ShardKeys): string[] {
+  const { levels, deadlines, offline, online } = shard.users;
+  return [levels, deadlines, offline, online];
+}
+
+/** ApplyOptions.users / expireUsers options, checked. */
+function checkUsers(users: unknown): UserLevelOptions | undefined {
+  if (users === undefined) return undefined;
+  const u = users as Partial<UserLevelOptions> | null;
+  if (typeof u !== 'object' || u === null) throw optionError('users', 'an object { graceMs, lastSeenMs, now }', users);
+  nonNegativeNumber(u.graceMs, 'users.graceMs', 0);
+  positiveNumber(u.lastSeenMs, 'users.lastSeenMs', 1);
+  if (!(typeof u.now === 'number' && Number.isFinite(u.now))) throw optionError('users.now', 'a finite number (ms)', u.now);
+  return u as UserLevelOptions;
+}
+
+/** A user change as apply.lua answers it: its type code and MsgPack { userId, channel, provider, at, lastSeen }. */
+function userChangeOf(type: number, packed: Buffer): UserChange {
+  return userChangeFrom(type, decodeValue(packed) as UserChangeFields);
 }
 
 function withCursor<T extends Change>(change: T, cursor: string | undefined): T {
@@ -231,6 +262,8 @@ export class RedisStore implements PresenceStore {
   readonly feed?: RedisFeed;
   private readonly feedRetainMs: number | undefined;
   private readonly clockSkewMs: number;
+  /** The user-level keys (in shard 0's slot): users hash, grace deadlines, offline users, online count. */
+  private readonly userKeys: string[];
   private readonly circuit: Circuit;
   private readonly ownsClient: boolean;
   private readonly scripts: ScriptClient;
@@ -281,6 +314,7 @@ export class RedisStore implements PresenceStore {
       this.client = client;
     }
     this.shards = positiveInteger(options.shards, 'shards', this.client.isCluster ? DEFAULT_CLUSTER_SHARDS : 1);
+    this.userKeys = userKeysOf(shardKeys(this.prefix, 0));
     if (options.feed !== undefined) {
       if (typeof options.feed !== 'object' || options.feed === null) throw optionError('feed', 'an object { retainMs? }', options.feed);
       this.feedRetainMs = positiveInteger(options.feed.retainMs, 'feed.retainMs', DEFAULT_FEED_RETAIN_MS);
@@ -361,7 +395,12 @@ export class RedisStore implements PresenceStore {
     }
     if (marks !== undefined) for (const channel of marks.keys()) if (!byChannel.has(channel)) byChannel.set(channel, []);
     for (const notice of notices) if (!byChannel.has(notice.channel)) byChannel.set(notice.channel, []);
-    const calls = this.callsOf(events, byChannel, marks, notices);
+    const users = checkUsers(options?.users);
+    if (users !== undefined && this.client.isCluster && this.shards > 1)
+      throw new Error(
+        'RedisStore: user levels on a Redis Cluster need shards: 1 (a user spans channels in several slots; not implemented yet)',
+      );
+    const calls = this.callsOf(events, byChannel, marks, notices, users !== undefined);
     const now = Date.now();
     // Only a batch whose apply failed is remembered, so the content hash is needed only when some
     // batch is (to find it again) or when this one fails (to remember it).
@@ -371,14 +410,14 @@ export class RedisStore implements PresenceStore {
 
     let replies: (number | Buffer)[][];
     try {
-      replies = await this.guard(() => this.run(calls, [...byChannel.keys()], token, staleBefore));
+      replies = await this.guard(() => this.run(calls, [...byChannel.keys()], token, staleBefore, users));
     } catch (error) {
       this.rememberFailure(batch ?? batchHash(calls), token, now);
       throw error;
     }
     if (batch !== undefined) this.failed.delete(batch);
 
-    const found: (PresenceChange | undefined)[] = new Array<PresenceChange | undefined>(events.length);
+    const found: (Change[] | undefined)[] = new Array<Change[] | undefined>(events.length);
     const before: ChannelChange[] = [];
     const after: ChannelChange[] = [];
     calls.forEach((call, c) => {
@@ -388,17 +427,25 @@ export class RedisStore implements PresenceStore {
       const cursor = (i: number) => (this.feed === undefined || entry === '' ? undefined : this.feed.cursorOf(call.shard, entry, i, size));
       let place = 0;
       for (const notice of call.before) before.push(withCursor({ ...notice }, cursor(place++)));
-      // The feed entry lists the call's changes in the batch's order.
+      // Each member change, followed by the user changes it caused; the feed entry lists them in the batch's order.
       const decided: number[] = [];
+      let last = -1;
       for (let r = 1; r + 2 < reply.length; r += 3) {
-        const index = call.indices[reply[r] as number] as number;
-        found[index] = changeOf(events[index] as PresenceEvent, reply[r + 1] as 1 | 2 | 3, reply[r + 2] as Buffer);
-        decided.push(index);
+        if (reply[r] === -1) {
+          (found[last] as Change[]).push(userChangeOf(reply[r + 1] as number, reply[r + 2] as Buffer));
+          continue;
+        }
+        last = call.indices[reply[r] as number] as number;
+        found[last] = [changeOf(events[last] as PresenceEvent, reply[r + 1] as 1 | 2 | 3, reply[r + 2] as Buffer)];
+        decided.push(last);
       }
-      for (const index of decided.sort((a, b) => a - b)) withCursor(found[index] as PresenceChange, cursor(place++));
+      for (const index of decided.sort((a, b) => a - b)) for (const change of found[index] as Change[]) withCursor(change, cursor(place++));
       for (const notice of call.after) after.push(withCursor({ ...notice }, cursor(place++)));
     });
-    return [...before, ...found.filter((change): change is PresenceChange => change !== undefined), ...after];
+    const changes: Change[] = [...before];
+    for (const list of found) if (list !== undefined) changes.push(...list);
+    changes.push(...after);
+    return changes;
   }
 
   /** The script calls of a batch: one per shard (one on a single Redis with one shard). */
@@ -407,6 +454,7 @@ export class RedisStore implements PresenceStore {
     byChannel: Map<string, number[]>,
     marks: Map<string, number> | undefined,
     notices: readonly ChannelChange[],
+    users: boolean,
   ): Call[] {
     const feed = this.feed !== undefined;
     const groups = new Map<number, Omit<Call, 'events' | 'notices'> & { fields: PackedField[] }>();
@@ -422,9 +470,9 @@ export class RedisStore implements PresenceStore {
       const keys = channelKeys(this.prefix, channel, this.shards);
       const group = groupOf(keys.shard);
       group.keys.push(keys.members, keys.tombstones);
-      group.fields.push(marks?.get(channel), indices.length);
+      group.fields.push(marks?.get(channel), indices.length, encodeName(channel));
       for (const i of indices) {
-        pushEvent(group.fields, events[i] as PresenceEvent, feed, i);
+        pushEvent(group.fields, events[i] as PresenceEvent, feed, users, i);
         group.indices.push(i);
       }
     }
@@ -459,6 +507,7 @@ export class RedisStore implements PresenceStore {
     channels: readonly string[],
     token: string,
     staleBefore: number | undefined,
+    users: UserLevelOptions | undefined,
   ): Promise<(number | Buffer)[][]> {
     const now = Date.now();
     const index = indexKey(this.prefix);
@@ -468,10 +517,12 @@ export class RedisStore implements PresenceStore {
     const scriptArgs = ({ shard, keys, events, notices }: Call): Arg[] => {
       const shardKey = shardKeys(this.prefix, shard);
       return [
-        keys.length + 3,
+        keys.length + 7,
         shardKey.replay(token),
         shardKey.feed,
         shardKey.unacked,
+        // The user levels live in shard 0's keys; a call that tracks none passes its own shard's (unused, same slot).
+        ...(users === undefined ? userKeysOf(shardKey) : this.userKeys),
         ...keys,
         this.tombstoneHorizonMs,
         REPLAY_TTL_MS,
@@ -479,6 +530,8 @@ export class RedisStore implements PresenceStore {
         events,
         this.feedRetainMs ?? '',
         notices,
+        users === undefined ? '' : packFlat([users.graceMs, users.lastSeenMs, users.now]),
+        '',
       ];
     };
     if (this.client.isCluster) {
@@ -495,6 +548,78 @@ export class RedisStore implements PresenceStore {
     if (results.length !== calls.length + 1) throw new Error('RedisStore: the pipeline was aborted');
     for (const [error] of results) if (error) throw error;
     return results.slice(1).map((result) => result[1] as (number | Buffer)[]);
+  }
+
+  /** User ids present (or pending in their grace window) in a channel, sorted. */
+  async users(channel: string): Promise<string[]> {
+    const fields = await this.guard(() => this.client.hkeysBuffer(channelKeys(this.prefix, channel, this.shards).members));
+    return fields
+      .filter((field) => field[0] === USER_LEVEL_BYTE)
+      .map((field) => field.subarray(1).toString('utf8'))
+      .sort();
+  }
+
+  /** One user's presence, or undefined when the store holds nothing of them. */
+  async user(userId: string): Promise<UserPresence | undefined> {
+    const raw = await this.guard(() => this.client.hgetBuffer(this.userKeys[0] as string, userId));
+    if (raw === null) return undefined;
+    const [count, lastLeave, pending, , since, lastSeen, , channels] = decodeValue(raw) as [
+      number,
+      number | false,
+      number | false,
+      string,
+      number,
+      number | false,
+      number | false,
+      string[],
+    ];
+    const online = count > 0 || pending !== false;
+    const presence: UserPresence = { userId, online, channels: [...channels].sort(), members: count };
+    if (online) presence.since = since;
+    const seen = lastSeen !== false ? lastSeen : pending !== false && lastLeave !== false ? lastLeave : undefined;
+    if (seen !== undefined) presence.lastSeen = seen;
+    return presence;
+  }
+
+  /** Users online (present or pending) app-wide. */
+  async userCount(): Promise<number> {
+    const count = await this.guard(() => this.client.get(this.userKeys[3] as string));
+    return count === null ? 0 : Number(count);
+  }
+
+  /**
+   * Close the grace windows that ended by `options.now` and forget users offline for longer than
+   * `lastSeenMs`, in one script (once across every caller), written to the feed with their cursors.
+   */
+  async expireUsers(options: UserLevelOptions): Promise<UserChange[]> {
+    const users = checkUsers(options) as UserLevelOptions;
+    const shard = shardKeys(this.prefix, 0);
+    const reply = await this.guard(() =>
+      this.scripts.presenceWebhooksApplyBuffer(
+        7,
+        shard.replay(randomUUID()),
+        shard.feed,
+        shard.unacked,
+        ...this.userKeys,
+        this.tombstoneHorizonMs,
+        REPLAY_TTL_MS,
+        '',
+        packFlat([]),
+        this.feedRetainMs ?? '',
+        '',
+        packFlat([users.graceMs, users.lastSeenMs, users.now]),
+        'expire',
+      ),
+    );
+    const entry = String(reply[0] ?? '');
+    const size = (reply.length - 1) / 3;
+    const out: UserChange[] = [];
+    for (let r = 1; r + 2 < reply.length; r += 3) {
+      const change = userChangeOf(reply[r + 1] as number, reply[r + 2] as Buffer);
+      if (this.feed !== undefined && entry !== '') change.cursor = this.feed.cursorOf(0, entry, out.length, size);
+      out.push(change);
+    }
+    return out;
   }
 
   async members(channel: string): Promise<Member[]> {

@@ -7,7 +7,8 @@
 --         (its reply was lost when the connection dropped) answers the same changes instead of none
 -- KEYS[2] the shard's change feed (a stream)   KEYS[3] the shard's unacknowledged changes (zset: entry id -> when;
 --         'id:i' for one change of an entry acknowledged in part, see feed-ack.lua)
--- then two per channel c (1-based), KEYS[2c + 2] and KEYS[2c + 3]:
+-- KEYS[4..7] the user levels (see "User levels" below; shard 0's keys when the call tracks users)
+-- then two per channel c (1-based), KEYS[2c + 6] and KEYS[2c + 7]:
 --   channel hash    memberKey -> record (see below), and the channel's own fields, whose names start
 --                   with byte 0xFE (never the first byte of an encoded member key, see names.ts):
 --                   n (present count), o / t (newest reported occupancy and its timestamp),
@@ -19,14 +20,17 @@
 -- ARGV[1] tombstone horizon (ms)   ARGV[2] replay ttl (ms)   ARGV[3] staleBefore (ms, provider clock; '' none)
 -- ARGV[5] feed retention (ms; '' when the store has no feed)
 -- ARGV[6] the channel notices for the feed (one MsgPack array, flat: 'a' (before the changes) or 'i' (after), payload; '' none)
+-- ARGV[7] the user levels' options ('' none)   ARGV[8] 'expire' for expireUsers (no channel: closes due grace windows)
 -- ARGV[4] the events: ONE MsgPack array (src/event-pack.ts), flat: per channel, in KEYS order,
---   the watermark this call sets (nil for none), the number of events k, then k times 9 fields (11 with a feed):
+--   the watermark this call sets (nil for none), the number of events k, the channel's name, then k times 10
+--   fields (12 with a feed):
 --   memberKey, present (boolean), ts, serial, index, rank,
 --   idKey (the id as UTF-16BE bytes, so a byte comparison is JavaScript's string comparison),
 --   record (the bytes to store, written by the client and never decoded here: the MsgPack values
 --     present (0/1), ts, serial, index, rank, idKey, member (the Member's own MsgPack, kept opaque; '' when absent);
 --     an absent record gets its expiry appended as an 8th value),
 --   reported occupancy and its timestamp as one 'occupancy:timestamp' string (nil when none),
+--   'provider\0userId' when the call tracks users and the event has a user id (nil otherwise),
 --   with a feed: the change's payload (MsgPack, opaque here: provider, channel, reason, a leave's member),
 --   and the event's place in the batch (the feed entry lists the changes in that order)
 --
@@ -37,11 +41,14 @@
 --
 -- Returns one flat array: the feed entry's id ('' without a feed or without a change), then 3 entries per
 -- effective change in event order: event number (0-based, over the whole call), change type (1 join,
--- 2 update, 3 leave), previous member (update) or ''.
+-- 2 update, 3 leave), previous member (update) or ''; each followed by the user changes it caused, 3
+-- entries each: -1, type (6 user.join, 7 user.leave, 8 user.online, 9 user.offline), MsgPack { userId,
+-- channel, provider, at, lastSeen }.
 --
 -- The feed: one stream entry per call with a change or a notice, written in this script (a committed change
 -- is in the feed, and only then): field d = MsgPack flat array, 4 per change: type (1 join, 2 update,
--- 3 leave, 4 channel.active, 5 channel.inactive), payload, record (join / update), previous (update);
+-- 3 leave, 4 channel.active, 5 channel.inactive, 6-9 user changes), payload, record (join / update),
+-- previous (update);
 -- the notices 'a' first, then the member changes, then the notices 'i'. A change's place: 'entry id:i'
 -- (i 0-based in the entry); the entry is added to the unacknowledged set. Entries older than the
 -- retention are trimmed (MINID, exact: a cursor past the retention is told apart at once).
@@ -55,7 +62,7 @@ local horizon = tonumber(ARGV[1])
 local replayTtl = tonumber(ARGV[2])
 local staleBefore = tonumber(ARGV[3])
 local retainMs = tonumber(ARGV[5])
-local S = retainMs and 11 or 9 -- fields per event
+local S = retainMs and 12 or 10 -- fields per event
 local collectEvery = math.max(math.floor(horizon / 10), 1)
 
 local saved = redis.call('GET', KEYS[1])
@@ -101,18 +108,215 @@ local N, O, T, W, X, C = '\254n', '\254o', '\254t', '\254w', '\254x', '\254c'
 local NEVER = 9007199254740991 -- c when the channel holds no tombstone
 local events = cmsgpack.unpack(ARGV[4])
 local out = { '' }
-local entry = {} -- the feed entry's member changes: { place in the batch, type, payload, record, previous }
+local entry = {} -- the feed entry's changes: { place in the batch, type, payload, record, previous, sequence }
+local function addEntry(place, type, payload, record, previous)
+  if retainMs then entry[#entry + 1] = { place, type, payload, record, previous, #entry } end
+end
+-- 'provider\0userId' -> provider, userId
+local function splitUser(text)
+  local cut = string.find(text, '\0', 1, true)
+  return string.sub(text, 1, cut - 1), string.sub(text, cut + 1)
+end
 local at = 1 -- the next field of `events`
 local number = 0 -- the next event's number over the call
+
+-- User levels (ARGV[7]: MsgPack { graceMs, lastSeenMs, now }, '' when the call tracks none). KEYS[4] users hash
+-- (userId -> MsgPack { count, lastLeave, pendingUntil, provider, since, lastSeen, offlineAt, channels }),
+-- KEYS[5] grace deadlines (zset: MsgPack { userId, channel, channel hash key } -> pendingUntil; channel ''
+-- for the app level), KEYS[6] offline users (zset: userId -> when offline, receiver clock), KEYS[7] the count
+-- of users online. A channel level lives in its channel's hash: field 0xFD userId -> MsgPack { count,
+-- lastLeave, pendingUntil, provider }; the user id recorded with a present member: field 0xFC memberKey.
+-- false stands for none in these MsgPack arrays. Same rules as core presence/user-levels.ts.
+local usersOn = ARGV[7] ~= nil and ARGV[7] ~= ''
+local grace, lastSeenMs, userNow = 0, 0, 0
+if usersOn then
+  local u = cmsgpack.unpack(ARGV[7])
+  grace, lastSeenMs, userNow = u[1], u[2], u[3]
+end
+local LEVEL, USERF = '\253', '\252'
+local apps, appOrder = {}, {}
+local onlineDelta = 0
+
+-- The app level of a user (made when `provider` is given and there is none; else nil when none).
+local function appOf(userId, provider, at)
+  local a = apps[userId]
+  if a == nil then
+    local raw = redis.call('HGET', KEYS[4], userId)
+    if raw then
+      a = cmsgpack.unpack(raw)
+      local set = {}
+      for _, ch in ipairs(a[8]) do set[ch] = true end
+      a[8] = set
+    elseif provider then
+      a = { 0, false, false, provider, at, false, false, {} }
+    else
+      return nil
+    end
+    apps[userId] = a
+    appOrder[#appOrder + 1] = userId
+  end
+  return a or nil
+end
+
+local function userChange(list, utype, userId, channel, provider, at, lastSeen)
+  list[#list + 1] = { utype, cmsgpack.pack({ userId, channel or '', provider or '', at, lastSeen or false }) }
+end
+
+local function closeApp(userId, a, now, list)
+  a[3] = false
+  a[6] = a[2]
+  a[7] = now
+  onlineDelta = onlineDelta - 1
+  redis.call('ZADD', KEYS[6], now, userId)
+  userChange(list, 9, userId, nil, nil, a[6], a[6])
+end
+
+-- levels[channel hash key][userId] -> { count, lastLeave, pendingUntil, provider } (false: no level), loaded lazily.
+local levels = {}
+local function levelOf(hashKey, userId)
+  local byUser = levels[hashKey]
+  if byUser == nil then byUser = {}; levels[hashKey] = byUser end
+  local lv = byUser[userId]
+  if lv == nil then
+    local raw = redis.call('HGET', hashKey, LEVEL .. userId)
+    lv = raw and cmsgpack.unpack(raw) or false
+    byUser[userId] = lv
+  end
+  return lv
+end
+
+local function closeChannel(hashKey, userId, channel, lv, a, list)
+  levels[hashKey][userId] = false
+  a[8][channel] = nil
+  userChange(list, 7, userId, channel, lv[4], lv[2], lv[2])
+end
+
+local function up(hashKey, userId, channel, provider, at, list)
+  local lv = levelOf(hashKey, userId)
+  if not lv then lv = { 0, false, false, provider }; levels[hashKey][userId] = lv end
+  lv[1] = lv[1] + 1
+  if lv[1] == 1 then
+    if lv[3] then lv[3] = false
+    else
+      lv[2] = false; lv[4] = provider
+      userChange(list, 6, userId, channel, provider, at, nil)
+    end
+  end
+  local a = appOf(userId, provider, at)
+  a[8][channel] = true
+  a[1] = a[1] + 1
+  if a[1] == 1 then
+    if a[3] then a[3] = false
+    else
+      a[6] = false; a[7] = false; a[5] = at; a[4] = provider
+      onlineDelta = onlineDelta + 1
+      userChange(list, 8, userId, channel, provider, at, nil)
+      return
+    end
+  end
+  if at < a[5] then a[5] = at end
+end
+
+local function seen(userId, provider, at)
+  local a = appOf(userId, provider, at)
+  if a[2] == false or at > a[2] then a[2] = at end
+  if a[1] == 0 and not a[3] then
+    if not a[7] then
+      a[7] = userNow
+      redis.call('ZADD', KEYS[6], userNow, userId)
+    end
+    a[6] = a[2]
+  end
+end
+
+local function down(hashKey, userId, channel, at, list)
+  local lv = levelOf(hashKey, userId)
+  local a = appOf(userId, nil, at)
+  if not lv or not a or lv[1] == 0 or a[1] == 0 then return end
+  if lv[2] == false or at > lv[2] then lv[2] = at end
+  if a[2] == false or at > a[2] then a[2] = at end
+  lv[1] = lv[1] - 1
+  if lv[1] == 0 then
+    if grace > 0 then
+      lv[3] = userNow + grace
+      redis.call('ZADD', KEYS[5], lv[3], cmsgpack.pack({ userId, channel, hashKey }))
+    else
+      closeChannel(hashKey, userId, channel, lv, a, list)
+    end
+  end
+  a[1] = a[1] - 1
+  if a[1] == 0 then
+    if grace > 0 then
+      a[3] = userNow + grace
+      redis.call('ZADD', KEYS[5], a[3], cmsgpack.pack({ userId, '', '' }))
+    else
+      closeApp(userId, a, userNow, list)
+    end
+  end
+end
+
+-- Close the grace windows that ended by userNow (channel levels before the app level of the same deadline),
+-- forget users offline since before userNow - lastSeenMs. The changes go to `list`.
+local function expireUsers(list)
+  local due = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', userNow, 'WITHSCORES')
+  local items = {}
+  for i = 1, #due, 2 do
+    local d = cmsgpack.unpack(due[i])
+    items[#items + 1] = { tonumber(due[i + 1]), d[2] == '' and 1 or 0, d[1], d[2], d[3], due[i] }
+  end
+  table.sort(items, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[2] < y[2]) end)
+  for _, item in ipairs(items) do
+    local at, userId, channel, hashKey = item[1], item[3], item[4], item[5]
+    redis.call('ZREM', KEYS[5], item[6])
+    local a = appOf(userId, nil, 0)
+    if a then
+      if channel == '' then
+        if a[1] == 0 and a[3] == at then closeApp(userId, a, userNow, list) end
+      else
+        local lv = levelOf(hashKey, userId)
+        if lv and lv[1] == 0 and lv[3] == at then closeChannel(hashKey, userId, channel, lv, a, list) end
+      end
+    end
+  end
+  local old = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', '(' .. (userNow - lastSeenMs), 'WITHSCORES')
+  for i = 1, #old, 2 do
+    local userId, at = old[i], tonumber(old[i + 1])
+    redis.call('ZREM', KEYS[6], userId)
+    local a = appOf(userId, nil, 0)
+    if a and a[1] == 0 and not a[3] and a[7] == at then apps[userId] = false end
+  end
+end
+
+-- Write back the user levels this call changed.
+local function saveUsers()
+  for hashKey, byUser in pairs(levels) do
+    for userId, lv in pairs(byUser) do
+      if lv then redis.call('HSET', hashKey, LEVEL .. userId, cmsgpack.pack(lv))
+      else redis.call('HDEL', hashKey, LEVEL .. userId) end
+    end
+  end
+  for _, userId in ipairs(appOrder) do
+    local a = apps[userId]
+    if a then
+      local list = {}
+      for ch in pairs(a[8]) do list[#list + 1] = ch end
+      redis.call('HSET', KEYS[4], userId, cmsgpack.pack({ a[1], a[2], a[3], a[4], a[5], a[6], a[7], list }))
+    else
+      redis.call('HDEL', KEYS[4], userId) -- forgotten
+    end
+  end
+  if onlineDelta ~= 0 then redis.call('INCRBY', KEYS[7], onlineDelta) end
+end
 
 -- A member's state while its channel is merged: { present, ts, serial, index, rank, id, member,
 -- record written by this call (nil: none), held as an absent record in Redis (true/nil) }.
 -- member is the held member's bytes; nil when it is to be read from the record (an event of this call).
-local P, TS, SERIAL, INDEX, RANK, ID, MEMBER, RECORD, TOMBSTONED = 1, 2, 3, 4, 5, 6, 7, 8, 9
+local P, TS, SERIAL, INDEX, RANK, ID, MEMBER, RECORD, TOMBSTONED, USER = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+-- USER: the user id recorded with the member ('provider\0userId' as the event carried it), while present.
 
 -- Merge one channel's `count` events, which start at events[at]. Few tables per channel: the HMGET
 -- arguments, the states by member key, and the write lists.
-local function applyChannel(hashKey, tombsKey, setting, count)
+local function applyChannel(hashKey, tombsKey, setting, count, channel)
   -- The channel's fields and the held state of every member of its events, read at once.
   local args, state = { N, O, T, W, X, C }, {}
   for e = 0, count - 1 do
@@ -121,6 +325,10 @@ local function applyChannel(hashKey, tombsKey, setting, count)
       args[#args + 1] = key
       state[key] = false
     end
+  end
+  local nkeys = #args - 6
+  if usersOn then
+    for i = 7, 6 + nkeys do args[#args + 1] = USERF .. args[i] end
   end
   local raws
   if #args <= CHUNK then
@@ -145,12 +353,12 @@ local function applyChannel(hashKey, tombsKey, setting, count)
   if staleBefore ~= nil and (check == nil or staleBefore > check) then check = staleBefore end
 
   -- The held records (an expired absent one counts as no record, but is still in the tombstone set).
-  for i = 7, #args do
+  for i = 7, 6 + nkeys do
     local raw = raws[i]
     if raw then
       local p, ts, serial, index, rank, id, member, expires = cmsgpack.unpack(raw)
       if p == 1 then
-        state[args[i]] = { true, ts, serial, index, rank, id, member }
+        state[args[i]] = { true, ts, serial, index, rank, id, member, nil, nil, usersOn and raws[i + nkeys] or nil }
       elseif expires == nil or expires > now then
         state[args[i]] = { false, ts, serial, index, rank, id, '', nil, true }
       else
@@ -189,32 +397,46 @@ local function applyChannel(hashKey, tombsKey, setting, count)
       end
       local previous = current[MEMBER]
       current[P], current[TS], current[SERIAL], current[INDEX], current[RANK], current[ID] = isPresent, ts, serial, index, rank, id
+      local heldUser = current[USER]
+      if isPresent and not wasPresent then current[USER] = events[at + 9] or nil end
+      if not isPresent then current[USER] = nil end
       current[MEMBER] = nil
       if isPresent then
         if wasPresent then
           -- previous is nil when the member was set by an earlier event of this call: read it from that record (rare).
           if previous == nil then previous = select(7, cmsgpack.unpack(current[RECORD])) end
           out[#out + 1] = number; out[#out + 1] = 2; out[#out + 1] = previous
-          if retainMs then
-            entry[#entry + 1] = { events[at + 10], 2, events[at + 9], events[at + 7], previous }
-          end
+          addEntry(events[at + 11], 2, events[at + 10], events[at + 7], previous)
         else
           present = present + 1
           out[#out + 1] = number; out[#out + 1] = 1; out[#out + 1] = ''
-          if retainMs then
-            entry[#entry + 1] = { events[at + 10], 1, events[at + 9], events[at + 7], '' }
-          end
+          addEntry(events[at + 11], 1, events[at + 10], events[at + 7], '')
         end
         current[RECORD] = events[at + 7]
       else
         if wasPresent then
           present = present - 1
           out[#out + 1] = number; out[#out + 1] = 3; out[#out + 1] = ''
-          if retainMs then
-            entry[#entry + 1] = { events[at + 10], 3, events[at + 9], '', '' }
-          end
+          addEntry(events[at + 11], 3, events[at + 10], '', '')
         end
         current[RECORD] = events[at + 7] .. expiryTail
+      end
+      if usersOn then
+        local caused = {}
+        if isPresent and not wasPresent and current[USER] then
+          local provider, userId = splitUser(current[USER])
+          up(hashKey, userId, channel, provider, ts, caused)
+        elseif not isPresent and wasPresent and heldUser then
+          local _, userId = splitUser(heldUser)
+          down(hashKey, userId, channel, ts, caused)
+        elseif not isPresent and not wasPresent and events[at + 9] then
+          local provider, userId = splitUser(events[at + 9])
+          seen(userId, provider, ts)
+        end
+        for _, c in ipairs(caused) do
+          out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
+          addEntry(events[at + 11], c[1], c[2], '', '')
+        end
       end
     end
     at = at + S
@@ -223,13 +445,20 @@ local function applyChannel(hashKey, tombsKey, setting, count)
 
   -- Write back every record this batch replaced; a member ending absent is scheduled for collection at
   -- now + horizon, one ending present leaves the tombstone set.
-  local fields, absent, back = {}, {}, {}
-  for i = 7, #args do
+  local fields, absent, back, userGone = {}, {}, {}, {}
+  for i = 7, 6 + nkeys do
     local key = args[i]
     local s = state[key]
     if s and s[RECORD] ~= nil then
       fields[#fields + 1] = key
       fields[#fields + 1] = s[RECORD]
+      if usersOn then
+        if s[P] and s[USER] then
+          fields[#fields + 1] = USERF .. key; fields[#fields + 1] = s[USER]
+        elseif not s[P] and raws[i + nkeys] then
+          userGone[#userGone + 1] = USERF .. key
+        end
+      end
       if s[P] then
         if s[TOMBSTONED] then back[#back + 1] = key end
       else
@@ -285,6 +514,7 @@ local function applyChannel(hashKey, tombsKey, setting, count)
   end
   callChunked('HSET', hashKey, fields, 2)
   if #back > 0 then callChunked('ZREM', tombsKey, back, 1) end
+  if #userGone > 0 then callChunked('HDEL', hashKey, userGone, 1) end
   local ttl = math.max(horizon, 1)
   if #absent > 0 then
     -- Every tombstone of the set expires by now + horizon: so does the set, whether anyone is present or not.
@@ -300,12 +530,20 @@ local function applyChannel(hashKey, tombsKey, setting, count)
   end
 end
 
-for c = 1, (#KEYS - 3) / 2 do
-  local setting = events[at]
-  local count = events[at + 1]
-  at = at + 2
-  applyChannel(KEYS[2 * c + 2], KEYS[2 * c + 3], setting, count)
+for c = 1, (#KEYS - 7) / 2 do
+  local setting, count, channel = events[at], events[at + 1], events[at + 2]
+  at = at + 3
+  applyChannel(KEYS[2 * c + 6], KEYS[2 * c + 7], setting, count, channel)
 end
+if ARGV[8] == 'expire' then
+  local caused = {}
+  expireUsers(caused)
+  for _, c in ipairs(caused) do
+    out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
+    addEntry(0, c[1], c[2], '', '')
+  end
+end
+if usersOn then saveUsers() end
 
 if retainMs then
   local notices = ARGV[6] ~= '' and cmsgpack.unpack(ARGV[6]) or {}
@@ -313,7 +551,7 @@ if retainMs then
   for pass = 1, 3 do
     if pass == 2 then
       -- In the batch's order (apply answers its changes in input order), not the channels' order.
-      table.sort(entry, function(x, y) return x[1] < y[1] end)
+      table.sort(entry, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[6] < y[6]) end)
       for i = 1, #entry do
         local item = entry[i]
         local n = #d; d[n + 1] = item[2]; d[n + 2] = item[3]; d[n + 3] = item[4]; d[n + 4] = item[5]
