@@ -72,6 +72,8 @@ describe('pnpm bench (--quick)', () => {
       ])
         expect(positive(realShaped[key]), `realShaped ${key}`).toBe(true);
       expect(realShaped.itemsPerDelivery).toBe(25);
+      const userMemory = redis.userMemory as Record<string, unknown>;
+      for (const key of ['bytesPerOnlineUser', 'bytesPerOfflineUser']) expect(positive(userMemory[key]), `userMemory ${key}`).toBe(true);
     } else {
       expect(redis.skipped).toMatch(/no Redis/);
     }

@@ -172,3 +172,85 @@ export async function benchRedisRealShaped({ deliveries = 4000, items = 25, chan
     evalshaPerDelivery: round(evalsha.calls / (rounds * deliveries), 2),
   };
 }
+
+/** MEMORY USAGE (exact) of every key under a prefix's shard-0 tag (the bench's keys: one shard). */
+async function prefixBytes(client, prefix) {
+  let bytes = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `{${prefix}:s0}:*`, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) bytes += (await client.memory('USAGE', key, 'SAMPLES', 0)) ?? 0;
+  } while (cursor !== '0');
+  return bytes;
+}
+
+/**
+ * Redis memory per user (MEMORY USAGE): `users` users, each one member in one of `channels` channels, applied
+ * with and without user levels; the difference per user while online, then again once they all left (offline,
+ * kept lastSeenMs).
+ */
+export async function benchUserMemory({ users = 10_000, channels = 100 } = {}) {
+  const client = new Redis(URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await client.connect();
+  const tag = process.pid.toString(36);
+  const ts = Date.now() - 60_000;
+  const event = (i, present) => {
+    const clientId = `user-${i}`;
+    const connectionId = `conn-${i}`;
+    const member = { clientId, connectionId, timestamp: ts + (present ? 0 : 1), data: { status: 'online' } };
+    const e = {
+      provider: 'ably',
+      channel: `room-${i % channels}`,
+      memberKey: `${connectionId}:${clientId}`,
+      present,
+      member,
+      userId: clientId,
+      order: {
+        ts: ts + (present ? 0 : 1),
+        serial: present ? 0 : 1,
+        index: 0,
+        rank: present ? 0 : 2,
+        id: `${connectionId}:${present ? 0 : 1}:0`,
+      },
+    };
+    if (!present) e.reason = 'leave';
+    return e;
+  };
+  const measure = async (withUsers) => {
+    const prefix = `pwbench-users-${tag}-${withUsers ? 'on' : 'off'}`;
+    const store = new RedisStore({ client, prefix });
+    const options = withUsers ? { users: { graceMs: 0, lastSeenMs: 30 * 24 * 3600_000, now: Date.now() } } : undefined;
+    for (let first = 0; first < users; first += 100)
+      await store.apply(
+        Array.from({ length: Math.min(100, users - first) }, (_, k) => event(first + k, true)),
+        options,
+      );
+    const online = await prefixBytes(client, prefix);
+    for (let first = 0; first < users; first += 100)
+      await store.apply(
+        Array.from({ length: Math.min(100, users - first) }, (_, k) => event(first + k, false)),
+        options,
+      );
+    const offline = await prefixBytes(client, prefix);
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `{${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await client.del(...keys);
+    } while (cursor !== '0');
+    await client.del(`{${prefix}}:channels`);
+    return { online, offline };
+  };
+  try {
+    const on = await measure(true);
+    const off = await measure(false);
+    return {
+      users,
+      bytesPerOnlineUser: round((on.online - off.online) / users),
+      bytesPerOfflineUser: round((on.offline - off.offline) / users),
+    };
+  } finally {
+    client.disconnect();
+  }
+}

@@ -21,7 +21,7 @@ import { benchAuthCost } from './auth-cost.mjs';
 import { benchIngest } from './ingest.mjs';
 import { benchReconcile } from './reconcile.mjs';
 import { benchRedis } from './redis.mjs';
-import { benchRedisRealShaped } from './redis-real.mjs';
+import { benchRedisRealShaped, benchUserMemory } from './redis-real.mjs';
 import { round } from './stats.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -52,6 +52,7 @@ const SIZES = quick
       core: { rounds: 2, count: 50 },
       redis: { deliveries: 5, rounds: 2, concurrency: 2 },
       redisReal: { deliveries: 40, rounds: 1, inFlight: 8 },
+      redisUsers: { users: 200 },
       memory: { members: 2000, channels: 20, deadChannels: 2000 },
       flat: { sizes: [0, 2000, 10_000], rounds: 2, count: 20 },
       reconcile: { channels: 500, members: 2000, rate: 200, limit: 250, concurrency: 4 },
@@ -61,6 +62,7 @@ const SIZES = quick
       core: { rounds: 9, count: 2000 },
       redis: { deliveries: 1000, rounds: 4, concurrency: 4 },
       redisReal: { deliveries: 4000, rounds: 3, inFlight: 64 },
+      redisUsers: { users: 10_000 },
       memory: { members: 1_000_000, channels: 10_000, deadChannels: 200_000 },
       flat: { sizes: [0, 1_000_000, 5_000_000], rounds: 5, count: 1000 },
       // The fake's rate limit and the budget's rate are far above Ably's real ones, so 100k channels run in well under two minutes.
@@ -134,6 +136,10 @@ const sections = {
         `>= ${t.ratioToFloorMin} of the bare HSET/HDEL pipeline (${realShaped.floorEventsPerSec} events/s): ${realShaped.ratioToFloor} (${check(realShaped.ratioToFloor >= t.ratioToFloorMin)}); ` +
         `Redis CPU per event ${realShaped.redisCpuUsPerEvent} µs (floor ${realShaped.floorRedisCpuUsPerEvent} µs), ${realShaped.usPerEvalsha} µs per EVALSHA`,
     );
+    const userMemory = await benchUserMemory(SIZES.redisUsers);
+    log(
+      `redis user levels, Redis memory (MEMORY USAGE) per user beyond the members' own: online ${userMemory.bytesPerOnlineUser} B, offline ${userMemory.bytesPerOfflineUser} B (kept lastSeenMs) — ${userMemory.users} users`,
+    );
     log('second row: the earlier shape (10 channels of 10 events per delivery, one delivery at a time)');
     const result = await benchRedis(SIZES.redis);
     const { serverCommands, ...row } = result;
@@ -144,7 +150,7 @@ const sections = {
         `${result.concurrentAppliers} receivers at once ${result.concurrentEventsPerSec} (${check(result.concurrentEventsPerSec >= t.eventsPerSecMin)}); ` +
         `${t.roundTripsPerDelivery} round trip per delivery: ${result.roundTripsPerDelivery} (${check(result.roundTripsPerDelivery === t.roundTripsPerDelivery)})`,
     );
-    return { ...result, realShaped };
+    return { ...result, realShaped, userMemory };
   },
   async memory() {
     const result = await memoryInChild(SIZES.memory);
