@@ -10,6 +10,7 @@ import { createReceiver } from '@presence-webhooks/core';
 import { decodeData } from '../packages/core/src/providers/ably/encoding.js';
 import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, type RawAblyPresence } from '@presence-webhooks/testing';
 import { postTo, startExpress } from './helpers/express-server.js';
+import { RECENT_MS } from './helpers/recent.js';
 
 const KEY = 'app1.key1:oracle-secret';
 const CHANNEL = 'secret-room';
@@ -105,7 +106,7 @@ describe('Ably data decoding agrees with ably-js (the oracle)', () => {
       clientId: `client-${i}`,
       connectionId: `conn${i}`,
       action: ABLY_ACTION.enter,
-      timestamp: 1_700_000_000_000 + i,
+      timestamp: RECENT_MS + i,
       ...encode({ n: i, text: `value ${i}` }, keys),
     }));
     // Each cipher message goes to a channel whose key matches its algorithm.

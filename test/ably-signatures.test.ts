@@ -4,6 +4,7 @@ import { ABLY_ACTION, ablyBatchRequest, ablyEnvelopedPresence, ablyPresenceItem,
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postTo, startExpress, type RunningServer } from './helpers/express-server.js';
 import { snapshot } from './helpers/store-snapshot.js';
+import { RECENT_MS } from './helpers/recent.js';
 
 const OLD_KEY = 'appA.oldKey:old-secret-value';
 const NEW_KEY = 'appA.newKey:new-secret-value';
@@ -13,7 +14,7 @@ const batch = (clientId: string, key: string) =>
   ablyBatchRequest(
     [
       ablyPresenceItem('room', [
-        { id: `c-${clientId}:0:0`, clientId, connectionId: `c-${clientId}`, action: ABLY_ACTION.enter, timestamp: 1_700_000_000_000 },
+        { id: `c-${clientId}:0:0`, clientId, connectionId: `c-${clientId}`, action: ABLY_ACTION.enter, timestamp: RECENT_MS },
       ]),
     ],
     { key },
@@ -86,7 +87,7 @@ describe('Ably signatures', () => {
     const s = await startExpress(withSecret);
     try {
       const request = ablyEnvelopedPresence('solo', [
-        { id: 'c1:0:0', clientId: 'zoe', connectionId: 'c1', action: ABLY_ACTION.enter, timestamp: 1 },
+        { id: 'c1:0:0', clientId: 'zoe', connectionId: 'c1', action: ABLY_ACTION.enter, timestamp: RECENT_MS },
       ]);
       expect((await postTo(s.url, request)).status).toBe(401);
       expect((await postTo(s.url, { ...request, headers: { ...request.headers, 'x-webhook-secret': 'wrong' } })).status).toBe(401);

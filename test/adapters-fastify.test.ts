@@ -12,6 +12,7 @@ import fastify5 from 'fastify';
 import fastify4 from 'fastify4';
 import { bodyTooLarge } from '@presence-webhooks/core/adapter';
 import { describe, expect, it } from 'vitest';
+import { RECENT_MS } from './helpers/recent.js';
 
 const options: ReceiverOptions = { ably: { keys: [SUITE_KEY] } };
 let n = 0;
@@ -23,7 +24,7 @@ function enter(channel: string, padTo = 0) {
     clientId: `fastify-${n}`,
     connectionId: `fc${n}`,
     action: 2,
-    timestamp: 1_700_000_000_000 + n,
+    timestamp: RECENT_MS + n,
     data: 'x'.repeat(padTo),
   };
   return ablyBatchRequest([ablyPresenceItem(channel, [presence])], { key: SUITE_KEY });

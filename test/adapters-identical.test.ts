@@ -8,6 +8,7 @@ import { ablyBatchRequest, ablyPresenceItem, pubnubLegacyRequest, sendHttp, suit
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAMEWORKS as NODE_FRAMEWORKS } from './adapters-servers.js';
 import { WEB_FRAMEWORKS } from './web-servers.js';
+import { RECENT_MS, RECENT_S } from './helpers/recent.js';
 
 const FRAMEWORKS = [...NODE_FRAMEWORKS, ...WEB_FRAMEWORKS];
 
@@ -16,7 +17,7 @@ const enter = (channel: string, pad = 0) =>
   ablyBatchRequest(
     [
       ablyPresenceItem(channel, [
-        { id: 'same:0:0', clientId: 'same', connectionId: 'same', action: 2, timestamp: 1_700_000_000_000, data: 'x'.repeat(pad) },
+        { id: 'same:0:0', clientId: 'same', connectionId: 'same', action: 2, timestamp: RECENT_MS, data: 'x'.repeat(pad) },
       ]),
     ],
     { key: SUITE_KEY },
@@ -35,7 +36,7 @@ const requests: [string, HttpSend][] = [
   ['broken JSON', { headers: { 'content-type': 'application/json' }, body: bytes('{"items":') }],
   ['unknown shape', { headers: { 'content-type': 'application/json' }, body: bytes('[1,2,3]') }],
   ['wrong signature', { ...enter('same'), headers: { ...enter('same').headers, 'x-ably-signature': 'AAAA' } }],
-  ['PubNub without secret', pubnubLegacyRequest({ action: 'join', channel: 'same', uuid: 'u', timestamp: 1_700_000_000, occupancy: 1 })],
+  ['PubNub without secret', pubnubLegacyRequest({ action: 'join', channel: 'same', uuid: 'u', timestamp: RECENT_S, occupancy: 1 })],
   ['a valid delivery', enter('same')],
 ];
 

@@ -16,6 +16,7 @@ import { KOA_HINT } from '../packages/koa/src/middleware.js';
 import { describe, expect, it } from 'vitest';
 import { expressFactory, Koa2 } from './adapters-servers.js';
 import express5 from 'express';
+import { RECENT_MS } from './helpers/recent.js';
 
 const options: ReceiverOptions = { ably: { keys: [SUITE_KEY] } };
 let n = 0;
@@ -28,7 +29,7 @@ function enterWithData(channel: string, data: unknown) {
     clientId: `koa-${n}`,
     connectionId: `kc${n}`,
     action: 2,
-    timestamp: 1_700_000_000_000 + n,
+    timestamp: RECENT_MS + n,
     data: JSON.stringify(data),
     encoding: 'json',
   };

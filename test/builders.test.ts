@@ -24,6 +24,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExpress, type RunningServer } from './helpers/express-server.js';
 import { snapshot } from './helpers/store-snapshot.js';
+import { RECENT_MS } from './helpers/recent.js';
 
 const KEY = 'builderApp.builderKey:builder-key-secret';
 const ABLY_SECRET = 'ably-single-request-secret';
@@ -32,7 +33,7 @@ const OPTIONS: ReceiverOptions = {
   ably: { keys: [KEY], secret: ABLY_SECRET },
   pubnub: { secret: PUBNUB_SECRET, secretHeader: 'x-pn-secret' },
 };
-const T0 = 1_700_000_000_000;
+const T0 = RECENT_MS;
 
 type Transport = (request: BuiltRequest) => Promise<{ status: number; body: unknown }>;
 

@@ -7,6 +7,7 @@ import { ablyBatchRequest, ablyPresenceItem, sendHttp, SUITE_KEY } from '@presen
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../examples/hono/src/app.js';
 import { serveFetch } from './helpers/web-server.js';
+import { RECENT_MS } from './helpers/recent.js';
 
 describe('examples/hono', () => {
   it('applies a signed delivery on /webhooks and lists the members on /channels/:channel/members', async () => {
@@ -14,11 +15,7 @@ describe('examples/hono', () => {
     const server = await serveFetch(createApp(receiver).fetch);
     try {
       const enter = ablyBatchRequest(
-        [
-          ablyPresenceItem('room-1', [
-            { id: 'ex1:0:0', clientId: 'ex-user', connectionId: 'ex1', action: 2, timestamp: 1_700_000_000_000 },
-          ]),
-        ],
+        [ablyPresenceItem('room-1', [{ id: 'ex1:0:0', clientId: 'ex-user', connectionId: 'ex1', action: 2, timestamp: RECENT_MS }])],
         { key: SUITE_KEY },
       );
       expect((await sendHttp(`${server.base}/webhooks`, enter)).status).toBe(200);

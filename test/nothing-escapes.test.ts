@@ -14,6 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../packages/core/src/presence/memory-store.js';
 import type { Provider } from '../packages/core/src/providers/provider.js';
 import { startExpress } from './helpers/express-server.js';
+import { RECENT_MS } from './helpers/recent.js';
 
 const KEY = 'escApp.escKey:escape-secret';
 /** Every body and every injected failure carries this: it must never be echoed in an answer. */
@@ -22,7 +23,7 @@ const MARKER = 'escape-marker-42';
 let n = 0;
 function enter(channel: string): BuiltRequest {
   n += 1;
-  const presence = { id: `esc${n}:0:0`, clientId: `${MARKER}-${n}`, connectionId: `esc${n}`, action: 2, timestamp: 1_700_000_000_000 + n };
+  const presence = { id: `esc${n}:0:0`, clientId: `${MARKER}-${n}`, connectionId: `esc${n}`, action: 2, timestamp: RECENT_MS + n };
   return ablyBatchRequest([ablyPresenceItem(channel, [presence])], { key: KEY });
 }
 

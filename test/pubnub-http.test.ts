@@ -11,6 +11,7 @@ import { multipartBody, pubnubEventItem, pubnubEventsRequest, pubnubLegacyReques
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { RECENT_MS, RECENT_S } from './helpers/recent.js';
 
 const SECRET = 'pn-webhook-secret-1';
 const BOUNDARY = '----PubNubPresenceBoundary7MA4YWxkTrZu0gW';
@@ -32,7 +33,14 @@ interface Harness {
 /** An app shaped like examples/express: the webhook route first, the app's JSON routes after. */
 function harness(options: Partial<ReceiverOptions> = {}): Harness {
   const warnings: string[] = [];
-  const receiver = createReceiver({ pubnub: { secret: SECRET }, logger: { warn: (m) => warnings.push(m) }, ...options });
+  // These tests replay recorded provider examples (the docs' 2015 and 1992 times, small fixed times):
+  // maxEventAgeMs: Infinity is the documented way to apply events older than the horizon.
+  const receiver = createReceiver({
+    pubnub: { secret: SECRET },
+    maxEventAgeMs: Infinity,
+    logger: { warn: (m) => warnings.push(m) },
+    ...options,
+  });
   const events: Harness['events'] = [];
   for (const name of ['join', 'update', 'leave', 'channel.active', 'channel.inactive', 'occupancy'] as const) {
     receiver.on(name, (payload) => void events.push({ name, payload: payload as unknown as Record<string, unknown> }));
@@ -241,12 +249,12 @@ describe('PubNub Events & Actions', () => {
       id: 'e1',
       channel: 'c',
       userId: 'u',
-      timestampMs: 1_700_000_000_999,
+      timestampMs: RECENT_MS + 999,
       secondsOnly: true,
       state: { a: 1 },
     });
     await accepted(h, pubnubEventsRequest('join', [item]).body);
-    expect(await members(h, 'c')).toEqual([{ clientId: 'u', data: { a: 1 }, timestamp: 1_700_000_000_000 }]);
+    expect(await members(h, 'c')).toEqual([{ clientId: 'u', data: { a: 1 }, timestamp: RECENT_MS }]);
   });
 
   it('the E&A id is the dedupe key: a resent batch changes nothing and emits nothing', async () => {
@@ -287,13 +295,13 @@ describe('PubNub Events & Actions', () => {
 
 describe('PubNub bad input: the answer of the table, a JSON error, nothing applied', () => {
   const legacyJoin = (over: Record<string, unknown> = {}) =>
-    JSON.stringify({ action: 'join', sub_key: 'sub-c-1', channel: 'c', uuid: 'u2', timestamp: 1700000100, occupancy: 2, ...over });
+    JSON.stringify({ action: 'join', sub_key: 'sub-c-1', channel: 'c', uuid: 'u2', timestamp: RECENT_S + 100, occupancy: 2, ...over });
   const multipart = (fields: [string, string][], boundary = BOUNDARY) => multipartBody(fields, boundary);
   const activeFields: [string, string][] = [
     ['sub_key', 'sub-c-1'],
     ['channel', 'c'],
     ['status', 'active'],
-    ['timestamp', '1700000100'],
+    ['timestamp', String(RECENT_S + 100)],
   ];
 
   const cases: { name: string; body: Uint8Array | string; type?: string; options?: PostOptions; status: number; code: string }[] = [
@@ -423,7 +431,7 @@ describe('PubNub bad input: the answer of the table, a JSON error, nothing appli
   for (const c of cases) {
     it(`${c.name} -> ${c.status} ${c.code}`, async () => {
       const h = harness();
-      await accepted(h, legacyJoin({ uuid: 'u1', timestamp: 1700000000 }));
+      await accepted(h, legacyJoin({ uuid: 'u1', timestamp: RECENT_S }));
       const before = await snapshot(h.receiver.store);
       const eventsBefore = h.events.length;
       const res = await post(h, c.body, c.type ?? JSON_TYPE, c.options);

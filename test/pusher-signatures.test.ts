@@ -21,6 +21,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { signedQuery } from '../packages/core/src/providers/pusher/rest/sign.js';
 import { postTo, startExpress, type RunningServer } from './helpers/express-server.js';
 import { snapshot } from './helpers/store-snapshot.js';
+import { RECENT_MS } from './helpers/recent.js';
 
 const ROTATED_SECRET = 'b1a5e0f6c3d24e8f9a70';
 const OTHER_KEY = 'ffffffffffffffffffff';
@@ -103,20 +104,20 @@ describe('Pusher signatures: pusher-http-node is the oracle', () => {
   });
 
   it('a tampered body is rejected by both', async () => {
-    const request = pusherRequest(1_700_000_000_000, [pusherMemberEvent('member_added', 'presence-a', 'mallory')]);
+    const request = pusherRequest(RECENT_MS, [pusherMemberEvent('member_added', 'presence-a', 'mallory')]);
     const body = new TextEncoder().encode(Buffer.from(request.body).toString('utf8').replace('mallory', 'mallorz'));
     expect(await expectRejected({ ...request, body })).toMatch(/does not match the body/);
   });
 
   it('a wrong secret is rejected by both', async () => {
     await expectRejected(
-      pusherRequest(1_700_000_000_001, [pusherMemberEvent('member_added', 'presence-a', 'eve')], { secret: 'not-the-secret' }),
+      pusherRequest(RECENT_MS + 1, [pusherMemberEvent('member_added', 'presence-a', 'eve')], { secret: 'not-the-secret' }),
     );
   });
 
   it('a key the receiver does not have is rejected by both; the 401 names the keys it has, never a secret', async () => {
     const message = await expectRejected(
-      pusherRequest(1_700_000_000_002, [pusherMemberEvent('member_added', 'presence-a', 'trent')], {
+      pusherRequest(RECENT_MS + 2, [pusherMemberEvent('member_added', 'presence-a', 'trent')], {
         key: OTHER_KEY,
         secret: PUSHER_APP_SECRET,
       }),
@@ -127,7 +128,7 @@ describe('Pusher signatures: pusher-http-node is the oracle', () => {
   });
 
   it('an uppercase, truncated or missing signature is rejected by both', async () => {
-    const request = pusherRequest(1_700_000_000_003, [pusherMemberEvent('member_added', 'presence-a', 'upper')]);
+    const request = pusherRequest(RECENT_MS + 3, [pusherMemberEvent('member_added', 'presence-a', 'upper')]);
     const signature = request.headers['x-pusher-signature'] as string;
     await expectRejected({ ...request, headers: { ...request.headers, 'x-pusher-signature': signature.toUpperCase() } });
     await expectRejected({ ...request, headers: { ...request.headers, 'x-pusher-signature': signature.slice(0, 40) } });
@@ -153,7 +154,7 @@ describe('Pusher signatures: pusher-http-node is the oracle', () => {
 describe('Pusher REST signing equals pusher-http-node createSignedQueryString', () => {
   afterEach(() => void vi.restoreAllMocks());
   it('for the users and the channels requests', () => {
-    const now = 1_700_000_123_456;
+    const now = RECENT_MS + 123456;
     vi.spyOn(Date, 'now').mockReturnValue(now);
     const credentials = { key: PUSHER_APP_KEY, secret: PUSHER_APP_SECRET };
     const users = `/apps/${PUSHER_APP_ID}/channels/presence-room-1/users`;

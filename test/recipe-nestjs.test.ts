@@ -8,6 +8,7 @@ import { createReceiver } from '@presence-webhooks/core';
 import { ablyBatchRequest, ablyPresenceItem, sendHttp, SUITE_KEY } from '@presence-webhooks/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap } from './recipes/nestjs/main.js';
+import { RECENT_MS } from './helpers/recent.js';
 
 describe('NestJS recipe (Express adapter, middleware mounted in main.ts)', () => {
   const receiver = createReceiver({ ably: { keys: [SUITE_KEY] } });
@@ -26,11 +27,7 @@ describe('NestJS recipe (Express adapter, middleware mounted in main.ts)', () =>
 
   it('a signed delivery is applied (200) and the Nest controller reads it; a forged one gets 401', async () => {
     const enter = ablyBatchRequest(
-      [
-        ablyPresenceItem('nest-room', [
-          { id: 'ns1:0:0', clientId: 'nest-user', connectionId: 'ns1', action: 2, timestamp: 1_700_000_000_000 },
-        ]),
-      ],
+      [ablyPresenceItem('nest-room', [{ id: 'ns1:0:0', clientId: 'nest-user', connectionId: 'ns1', action: 2, timestamp: RECENT_MS }])],
       { key: SUITE_KEY },
     );
     const answer = await sendHttp(`${base}/webhooks`, enter);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deleteKeys, REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';
 import type * as RouteModule from './recipes/nextjs/app/webhooks/route.js';
 import type * as LibModule from './recipes/nextjs/lib/presence.js';
+import { RECENT_MS } from './helpers/recent.js';
 
 const available = await redisAvailable();
 const prefix = uniquePrefix('nextjs');
@@ -57,12 +58,12 @@ describe.skipIf(!available)('Next.js App Router recipe: app/webhooks/route.ts', 
   it('POST answers 200 once committed, 401 for a bad signature; a cold-started instance sees the state in Redis', async () => {
     const first = await coldStart();
     instances.push(first.lib);
-    const entered = await first.route.POST(request(presence(2, 1_700_000_000_000)));
+    const entered = await first.route.POST(request(presence(2, RECENT_MS)));
     expect([entered.status, await entered.json()]).toEqual([200, { ok: true, events: 1, rejected: 0 }]);
     expect((await reader.members('next-room')).map((m) => m.clientId)).toEqual(['next-user']); // committed before the answer
 
     const forged = await first.route.POST(
-      request(presence(3, 1_700_000_000_001), { 'x-ably-key': ablyKeyName(SUITE_KEY), 'x-ably-signature': 'AAAA' }),
+      request(presence(3, RECENT_MS + 1), { 'x-ably-key': ablyKeyName(SUITE_KEY), 'x-ably-signature': 'AAAA' }),
     );
     expect(forged.status).toBe(401);
 
@@ -70,7 +71,7 @@ describe.skipIf(!available)('Next.js App Router recipe: app/webhooks/route.ts', 
     instances.push(second.lib);
     expect(second.lib.receiver).not.toBe(first.lib.receiver);
     expect((await second.lib.receiver.store.members('next-room')).map((m) => m.clientId)).toEqual(['next-user']);
-    const left = await second.route.POST(request(presence(3, 1_700_000_000_002)));
+    const left = await second.route.POST(request(presence(3, RECENT_MS + 2)));
     expect(left.status).toBe(200);
     expect(await reader.members('next-room')).toEqual([]);
   });

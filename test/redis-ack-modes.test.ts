@@ -15,6 +15,7 @@ import { postTo, startExpress } from './helpers/express-server.js';
 import { REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';
 import type { TcpProxy } from './helpers/tcp-proxy.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
+import { RECENT_MS } from './helpers/recent.js';
 
 const KEY = 'ackApp.ackKey:ack-secret';
 const available = await redisAvailable();
@@ -30,7 +31,7 @@ function delivery() {
     clientId: `client-${n}`,
     connectionId: `conn${n}`,
     action: ABLY_ACTION.enter,
-    timestamp: Date.now() - 2 * 60_000 + n,
+    timestamp: RECENT_MS + n,
     data: { n },
   };
   return {

@@ -14,6 +14,7 @@ import { RedisStore, RedisUnavailableError } from '@presence-webhooks/redis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, killRedis, shutdownRedis, startRedis, waitForPing } from './helpers/own-redis.js';
 import { redisAvailable } from './helpers/redis.js';
+import { RECENT_MS } from './helpers/recent.js';
 
 const available = await redisAvailable();
 
@@ -24,8 +25,8 @@ function enter(channel: string, clientId: string, serial: number): PresenceEvent
     channel,
     memberKey: `${connectionId}:${clientId}`,
     present: true,
-    member: { clientId, connectionId, timestamp: 1_700_000_000_000 + serial },
-    order: { ts: 1_700_000_000_000 + serial, serial, index: 0, rank: 0, id: `${connectionId}:${serial}:0` },
+    member: { clientId, connectionId, timestamp: RECENT_MS + serial },
+    order: { ts: RECENT_MS + serial, serial, index: 0, rank: 0, id: `${connectionId}:${serial}:0` },
   };
 }
 

@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './helpers/express-server.js';
 import { startExpress } from './helpers/express-server.js';
 import { RawConnection, requestHead } from './helpers/raw-http-client.js';
+import { RECENT_MS } from './helpers/recent.js';
 
 const SECRET_1 = 'first-ably-secret-never-logged';
 const SECRET_2 = 'second-ably-secret-never-logged';
@@ -37,7 +38,7 @@ const LOOPBACK = /^(::ffff:)?127\.0\.0\.1$/;
 let n = 0;
 function ablyEnter(key: string | undefined): BuiltRequest {
   n += 1;
-  const presence = { id: `rej${n}:0:0`, clientId: `${MARKER}-${n}`, connectionId: `rej${n}`, action: 2, timestamp: 1_700_000_000_000 + n };
+  const presence = { id: `rej${n}:0:0`, clientId: `${MARKER}-${n}`, connectionId: `rej${n}`, action: 2, timestamp: RECENT_MS + n };
   return ablyBatchRequest([ablyPresenceItem(`${MARKER}-room`, [presence])], key === undefined ? {} : { key });
 }
 
@@ -47,7 +48,7 @@ function pubnubJoin(secret: string | undefined): BuiltRequest {
     id: `pn-${n}`,
     channel: `${MARKER}-room`,
     userId: `${MARKER}-${n}`,
-    timestampMs: 1_700_000_000_000 + n,
+    timestampMs: RECENT_MS + n,
     occupancy: 1,
   });
   return pubnubEventsRequest('join', [item], secret === undefined ? {} : { secret });

@@ -32,6 +32,7 @@ import {
   storedSet,
   unrepairedStore,
 } from './helpers/resync-harness.js';
+import { RECENT_MS } from './helpers/recent.js';
 
 const KEY = 'appId.keyId:resync-secret';
 const CHANNELS = ['room-1', 'room-2', 'room-3', 'room/4 é'];
@@ -310,7 +311,7 @@ describe('Ably: resync on demand', () => {
     const sets = new Map<string, RawAblyPresence[]>(
       Array.from({ length: 30 }, (_, i) => [
         `room-${i}`,
-        [{ id: `c${i}:0:0`, clientId: `u${i}`, connectionId: `c${i}`, action: ABLY_ACTION.present, timestamp: 1_700_000_000_000 }],
+        [{ id: `c${i}:0:0`, clientId: `u${i}`, connectionId: `c${i}`, action: ABLY_ACTION.present, timestamp: RECENT_MS }],
       ]),
     );
     const { receiver, fake } = await setup(sets, { everyMs: 20 });
@@ -324,9 +325,7 @@ describe('Ably: resync on demand', () => {
   it('without onDrift a drift is only reported: no request is made', async () => {
     const { receiver, recorded, fake, postItems: post } = await setup(new Map(), { graceMs: 5 });
     await post([
-      ablyPresenceItem('room-1', [
-        { id: 'c1:0:0', clientId: 'a', connectionId: 'c1', action: ABLY_ACTION.enter, timestamp: 1_700_000_000_000 },
-      ]),
+      ablyPresenceItem('room-1', [{ id: 'c1:0:0', clientId: 'a', connectionId: 'c1', action: ABLY_ACTION.enter, timestamp: RECENT_MS }]),
     ]);
     const drifted = driftFor(receiver, ['room-1']);
     await post([ablyOccupancyItem('room-1', { presenceMembers: 3 })]);

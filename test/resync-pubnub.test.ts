@@ -33,6 +33,7 @@ import {
   storedSet,
   unrepairedStore,
 } from './helpers/resync-harness.js';
+import { RECENT_MS } from './helpers/recent.js';
 
 const SECRET = 'pn-resync-secret';
 const CHANNELS = ['room-1', 'room-2', 'room-3', 'lobby:é'];
@@ -174,7 +175,7 @@ describe('PubNub: resync on demand', () => {
   it('an incomplete Here Now (more counted than listed) adds members but infers no leave', async () => {
     const sets = new Map([['room-1', [{ clientId: 'a' }, { clientId: 'b' }, { clientId: 'c' }]]]);
     const { receiver, post, recorded } = await setup(sets, undefined, { truncate: 1 });
-    await post(eventRequest('join', 'room-1', 'old', 1_700_000_000_000, 1));
+    await post(eventRequest('join', 'room-1', 'old', RECENT_MS, 1));
     await receiver.idle();
     const result = await receiver.resync('room-1');
     expect(result).toMatchObject({ complete: false, reported: 1, stored: 1 });
@@ -214,7 +215,7 @@ describe('PubNub: resync on demand', () => {
       () => receiver.close(),
     );
     await expect(receiver.resync('room-1')).rejects.toThrow(/pass \{ provider/);
-    expect((await postTo(server.url, eventRequest('join', 'room-1', 'u0', 1_700_000_000_000, 1))).status).toBe(200);
+    expect((await postTo(server.url, eventRequest('join', 'room-1', 'u0', RECENT_MS, 1))).status).toBe(200);
     await receiver.idle();
     const result = await receiver.resync('room-1');
     expect(result.provider).toBe('pubnub');

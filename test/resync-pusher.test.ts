@@ -145,7 +145,7 @@ describe('pusherSnapshot / pusherEnumerate (for whole-app reconcile)', () => {
     const { receiver, fake, post } = await setup(history.truth);
     for (const d of delivered) await post(d.request);
     // A channel the store holds but Pusher no longer lists (everyone left while the receiver was down).
-    await post(pusherRequest(1_000, [pusherMemberEvent('member_added', 'presence-gone', 'ghost')]));
+    await post(pusherRequest(Date.now() - 60_000, [pusherMemberEvent('member_added', 'presence-gone', 'ghost')]));
     await receiver.idle();
     expect(await receiver.store.members('presence-gone')).toHaveLength(1);
     const before = fake.requests.length;

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ablyBatchRequest, ablyPresenceItem, sendHttp, SUITE_KEY, type BuiltRequest } from '@presence-webhooks/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RECENT_MS } from './helpers/recent.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -40,11 +41,7 @@ let n = 0;
 function enter(channel: string): BuiltRequest {
   n += 1;
   return ablyBatchRequest(
-    [
-      ablyPresenceItem(channel, [
-        { id: `rt${n}:0:0`, clientId: `rt-${n}`, connectionId: `rt${n}`, action: 2, timestamp: 1_700_000_000_000 + n },
-      ]),
-    ],
+    [ablyPresenceItem(channel, [{ id: `rt${n}:0:0`, clientId: `rt-${n}`, connectionId: `rt${n}`, action: 2, timestamp: RECENT_MS + n }])],
     { key: SUITE_KEY },
   );
 }

@@ -16,6 +16,7 @@ import { startFastify } from './helpers/fastify-server.js';
 import { startKoa } from './helpers/koa-server.js';
 import type { RunningServer, ServerTimeouts } from './helpers/node-server.js';
 import { RawConnection, requestHead } from './helpers/raw-http-client.js';
+import { RECENT_MS } from './helpers/recent.js';
 
 /** Short server timeouts; the whole-request one stays above every `bodyTimeoutMs` used here. */
 const TIMEOUTS: ServerTimeouts = { headersTimeout: 300, requestTimeout: 20_000, connectionsCheckingInterval: 100 };
@@ -30,7 +31,7 @@ const FRAMEWORKS: readonly [string, (receiver: Receiver) => Promise<RunningServe
 let n = 0;
 function enter(channel: string) {
   n += 1;
-  const presence = { id: `slow${n}:0:0`, clientId: `slow-${n}`, connectionId: `slow${n}`, action: 2, timestamp: 1_700_000_000_000 + n };
+  const presence = { id: `slow${n}:0:0`, clientId: `slow-${n}`, connectionId: `slow${n}`, action: 2, timestamp: RECENT_MS + n };
   return ablyBatchRequest([ablyPresenceItem(channel, [presence])], { key: SUITE_KEY });
 }
 

@@ -13,6 +13,7 @@ import { presenceWebhooks } from '@presence-webhooks/web';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { honoFactory, webFactory } from './web-servers.js';
+import { RECENT_MS } from './helpers/recent.js';
 
 const options: ReceiverOptions = { ably: { keys: [SUITE_KEY] } };
 let n = 0;
@@ -20,11 +21,7 @@ let n = 0;
 function enter(channel: string): BuiltRequest {
   n += 1;
   return ablyBatchRequest(
-    [
-      ablyPresenceItem(channel, [
-        { id: `w${n}:0:0`, clientId: `web-${n}`, connectionId: `w${n}`, action: 2, timestamp: 1_700_000_000_000 + n },
-      ]),
-    ],
+    [ablyPresenceItem(channel, [{ id: `w${n}:0:0`, clientId: `web-${n}`, connectionId: `w${n}`, action: 2, timestamp: RECENT_MS + n }])],
     { key: SUITE_KEY },
   );
 }

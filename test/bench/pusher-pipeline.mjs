@@ -14,6 +14,8 @@ const count = Number(process.argv[2] ?? 2000);
 const perBody = Number(process.argv[3] ?? 10);
 const rounds = 7;
 const utf8 = new TextDecoder();
+/** Provider times of a few minutes ago: older ones are stale for a receiver (its horizon, 10 minutes). */
+const T0 = Date.now() - 5 * 60_000;
 
 function pusherBodies() {
   const out = [];
@@ -21,7 +23,7 @@ function pusherBodies() {
     const events = Array.from({ length: perBody }, (_, k) =>
       pusherMemberEvent('member_added', `presence-room-${i % 50}`, `user-${i}-${k}`),
     );
-    out.push(pusherRequest(1_700_000_000_000 + i, events));
+    out.push(pusherRequest(T0 + i, events));
   }
   return out;
 }

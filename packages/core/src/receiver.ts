@@ -1,35 +1,28 @@
 import type { Handler } from './emitter.js';
 import { TypedEmitter } from './emitter.js';
 import type { DriftEvent, PresenceEventName, ProviderName, ReconcileResult, UserPresence } from './events.js';
-import { toError, WebhookError } from './errors.js';
+import { toError } from './errors.js';
+import type { HandleOptions } from './front/front.js';
+import { Front } from './front/front.js';
+import { rateLimitedWarning } from './front/refusal-log.js';
 import { InFlightBytes } from './http/in-flight.js';
 import type { WebhookResponse } from './http/response.js';
-import { acceptedResponse, errorResponse } from './http/response.js';
-import type { AckMode, ReceiverOptions, RejectInfo } from './options/receiver-options.js';
-import { resolveReceiverOptions } from './options/resolve.js';
-import type { Accepted, WebhookRequest } from './pipeline/pipeline.js';
-import { Pipeline } from './pipeline/pipeline.js';
-import { MemoryStore } from './presence/memory-store.js';
-import { Inspector, inspectorOff } from './inspector/inspector.js';
+import { Inspector } from './inspector/inspector.js';
 import type { InspectorOptions } from './inspector/inspector.js';
 import type { ResyncOutcome } from './observe/channels.js';
-import {
-  deliveriesObserved,
-  eventTimestamps,
-  handleTrace,
-  publishDelivery,
-  publishDrift,
-  publishReconcile,
-  publishRejection,
-  publishResync,
-  traced,
-} from './observe/channels.js';
+import { handleTrace, publishDrift, publishReconcile, publishResync, traced } from './observe/channels.js';
 import type { ReceiverStats } from './observe/stats.js';
 import { StatsCounter } from './observe/stats.js';
+import type { AckMode, ReceiverOptions } from './options/receiver-options.js';
+import { resolveReceiverOptions } from './options/resolve.js';
+import type { WebhookRequest } from './pipeline/pipeline.js';
+import { Pipeline } from './pipeline/pipeline.js';
+import { MemoryStore } from './presence/memory-store.js';
 import { buildProviders } from './providers/index.js';
 import { ReadEndpoint } from './read-endpoint.js';
 import type { ResyncResult, ResyncTarget } from './resync/resyncer.js';
 import { Resyncer } from './resync/resyncer.js';
+import { StartupError } from './resync/startup-error.js';
 import type { PresenceStore } from './store.js';
 import type { FeedChange, FeedOptions } from './tracker/changes.js';
 import { readChanges } from './tracker/changes.js';
@@ -38,18 +31,8 @@ import { Tracker } from './tracker/tracker.js';
 
 export type { AckMode, ReceiverOptions, RejectInfo } from './options/receiver-options.js';
 export type { WebhookRequest } from './pipeline/pipeline.js';
-
-/** How an adapter wants one delivery acknowledged. */
-export interface HandleOptions {
-  /**
-   * Serverless platforms (Vercel, Cloudflare, Netlify) freeze a function once it answered unless the
-   * work is handed to `waitUntil`. Given, an on-receipt receiver answers at once and passes the
-   * pending application of the delivery here.
-   */
-  waitUntil?(promise: Promise<unknown>): void;
-  /** Answer only once the store committed this delivery (503 when it failed), whatever the ack mode. */
-  awaitCommit?: boolean;
-}
+export type { HandleOptions } from './front/front.js';
+export { StartupError } from './resync/startup-error.js';
 
 /** The limits adapters enforce while reading a body (the receiver checks the size again). */
 export interface ReceiverLimits {
@@ -96,7 +79,10 @@ export interface Receiver {
    * People, not connections: `get(userId)` (online, channels, members, since, lastSeen) and `count()`
    * (users online app-wide). See "People" in the README.
    */
-  readonly users: { get(userId: string): Promise<UserPresence | undefined>; count(): Promise<number> };
+  readonly users: {
+    get(userId: string): Promise<UserPresence | undefined>;
+    count(): Promise<number>;
+  };
   /**
    * Every change of the fleet, from the store's feed: from now, or right after `since` (a cursor a change
    * carried). Ends when `signal` aborts; throws `feed_cursor_expired` for a cursor past the retention.
@@ -112,7 +98,7 @@ export interface Receiver {
   readonly ack: AckMode;
 }
 
-/** The receiver: a facade over the pipeline (steps 1-5), the delivery queue, the store, the emitter and resync. */
+/** The composition root: it wires the front (routing, acks, refusals), the one writer (tracker), resync and the reads. */
 class PresenceReceiver implements Receiver {
   readonly store: PresenceStore;
   readonly bodyLimit: number;
@@ -121,14 +107,10 @@ class PresenceReceiver implements Receiver {
   readonly [RECEIVER_BRAND] = true;
   private readonly emitter = new TypedEmitter();
   private readonly errorHandlers = new Set<(error: Error) => void>();
-  private readonly pipeline: Pipeline;
+  private readonly front: Front;
   private readonly tracker: Tracker;
   private readonly resyncer: Resyncer;
   private readonly ownsStore: boolean;
-  private readonly reads: ReadEndpoint | undefined;
-  private readonly ackTimeoutMs: number;
-  private readonly maxQueued: number;
-  private readonly rejections: (info: RejectInfo) => void;
   private readonly startup: Promise<ReconcileResult | undefined>;
   private closing = false;
   private readonly counter = new StatsCounter();
@@ -148,11 +130,7 @@ class PresenceReceiver implements Receiver {
       inFlight: new InFlightBytes(options.maxInFlightBytes),
     };
     this.ack = options.ack;
-    this.ackTimeoutMs = options.ackTimeoutMs;
-    this.maxQueued = options.maxQueuedDeliveries;
-    this.rejections = options.onReject ?? rateLimitedWarning(options.logger);
     if (options.onError !== undefined) this.errorHandlers.add(options.onError);
-    this.pipeline = new Pipeline(providers, options.bodyLimit);
     this.tracker = new Tracker(resolveTrackerOptions(input), {
       store: this.store,
       emitter: this.emitter,
@@ -160,14 +138,13 @@ class PresenceReceiver implements Receiver {
       report: (error) => this.report(error),
       now: Date.now,
       owner: this,
-      retry: { attempts: this.ack === 'after-store' ? 1 : options.retry.attempts, baseDelayMs: options.retry.baseDelayMs },
+      retry: {
+        attempts: this.ack === 'after-store' ? 1 : options.retry.attempts,
+        baseDelayMs: options.retry.baseDelayMs,
+      },
       merged: (delivery) => this.resyncer.observe(delivery),
       lost: (channels) => this.resyncer.repairSoon(channels),
     });
-    this.reads =
-      options.readEndpoint === undefined
-        ? undefined
-        : new ReadEndpoint({ store: this.store, report: (error) => this.report(error) }, options.readEndpoint.token);
     this.resyncer = new Resyncer(options.resync, {
       store: this.store,
       providers,
@@ -177,7 +154,13 @@ class PresenceReceiver implements Receiver {
         this.tracker.emitLocal({ name: 'drift', payload: event });
       },
       progress: (event) => {
-        publishReconcile({ receiver: this, provider: event.provider, phase: event.phase, done: event.done, total: event.total });
+        publishReconcile({
+          receiver: this,
+          provider: event.provider,
+          phase: event.phase,
+          done: event.done,
+          total: event.total,
+        });
         this.tracker.emitLocal({ name: 'reconcile', payload: event });
       },
       report: (error) => this.report(error),
@@ -204,6 +187,22 @@ class PresenceReceiver implements Receiver {
           )
         : Promise.resolve(undefined);
     this.inspector = options.inspector === undefined ? undefined : this.createInspector(options.inspector);
+    this.front = new Front({
+      owner: this,
+      inspector: this.inspector,
+      reads:
+        options.readEndpoint === undefined
+          ? undefined
+          : new ReadEndpoint({ store: this.store, report: (error) => this.report(error) }, options.readEndpoint.token),
+      pipeline: new Pipeline(providers, options.bodyLimit),
+      tracker: this.tracker,
+      counter: this.counter,
+      ack: options.ack,
+      ackTimeoutMs: options.ackTimeoutMs,
+      maxQueued: options.maxQueuedDeliveries,
+      rejections: options.onReject ?? rateLimitedWarning(options.logger),
+      report: (error) => this.report(error),
+    });
     this.users = {
       get: (userId) => this.userStore().user(userId),
       count: () => this.userStore().userCount(),
@@ -278,96 +277,16 @@ class PresenceReceiver implements Receiver {
   }
 
   handle(request: WebhookRequest, options: HandleOptions = {}): Promise<WebhookResponse> {
-    if (!traced(handleTrace)) return this.respond(request, options);
+    if (!traced(handleTrace)) return this.front.respond(request, options);
     // The trace context never carries the body.
-    return handleTrace.tracePromise(() => this.respond(request, options), {
+    return handleTrace.tracePromise(() => this.front.respond(request, options), {
       receiver: this,
-      request: { method: request.method, headers: request.headers, url: request.url },
+      request: {
+        method: request.method,
+        headers: request.headers,
+        url: request.url,
+      },
     });
-  }
-
-  private async respond(request: WebhookRequest, options: HandleOptions): Promise<WebhookResponse> {
-    let accepted: Accepted;
-    try {
-      const inspected = this.inspector !== undefined ? this.inspector.answer(request) : inspectorOff(request);
-      if (inspected !== undefined) return await inspected;
-      const read = this.reads?.answer(request);
-      if (read !== undefined) return await read;
-      const pending = this.pipeline.run(request);
-      accepted = pending instanceof Promise ? await pending : pending;
-    } catch (error) {
-      if (error instanceof WebhookError) return this.refuse(error, request);
-      // Nothing escapes: an unexpected failure is a generic 500 (no stack, no input echoed), and onError learns why.
-      this.report(toError(error));
-      return this.refuse(new WebhookError(500, 'internal_error', 'The webhook could not be processed'), request);
-    }
-    this.observeAccepted(accepted);
-    for (const problem of accepted.problems) this.report(problem);
-    if (this.tracker.depth >= this.maxQueued) {
-      const busy = new WebhookError(
-        503,
-        'server_busy',
-        `${this.tracker.depth} deliveries are waiting for the store (maxQueuedDeliveries ${this.maxQueued}); retry the delivery`,
-      );
-      this.report(busy);
-      return this.refuse(busy, request);
-    }
-    const done = this.tracker.deliver(accepted);
-    if (this.ack === 'after-store' || options.awaitCommit === true) {
-      const outcome = await settleWithin(done, this.ackTimeoutMs);
-      if (outcome === 'failed')
-        return this.refuse(new WebhookError(503, 'store_failed', 'The presence store is unavailable; retry the delivery'), request);
-      if (outcome === 'timeout') {
-        return this.refuse(
-          new WebhookError(
-            503,
-            'store_failed',
-            `The presence store did not commit within ${this.ackTimeoutMs} ms (ackTimeoutMs); retry the delivery`,
-          ),
-          request,
-        );
-      }
-    } else {
-      const settled = done.catch(() => undefined); // reported by the queue
-      try {
-        options.waitUntil?.(settled);
-      } catch (error) {
-        this.report(toError(error)); // handle() never throws: the delivery is queued all the same
-      }
-    }
-    return acceptedResponse(accepted.presence.length + accepted.channel.length, accepted.problems.length);
-  }
-
-  /**
-   * Answer a refusal: tell onReject (or the rate-limited log) about it, never the body nor a secret;
-   * count it, publish it, show it in the inspector.
-   */
-  private refuse(error: WebhookError, request: WebhookRequest): WebhookResponse {
-    const info: RejectInfo = { status: error.status, code: error.code, reason: error.message };
-    const provider = error.details?.provider;
-    if (provider === 'ably' || provider === 'pubnub' || provider === 'pusher') info.provider = provider;
-    if (typeof error.details?.keyName === 'string') info.keyName = error.details.keyName;
-    if (request.remoteAddress !== undefined) info.remoteAddress = request.remoteAddress;
-    try {
-      this.rejections(info);
-    } catch (inner) {
-      this.report(toError(inner));
-    }
-    this.counter.rejected(info.code);
-    publishRejection({ receiver: this, status: info.status, code: info.code, message: info.reason });
-    this.inspector?.notify({ type: 'rejection', status: info.status, code: info.code, message: info.reason });
-    return errorResponse(error);
-  }
-
-  /** An accepted delivery, before its merge: its events' provider timestamps, for the delivery lag. */
-  private observeAccepted(accepted: Accepted): void {
-    if (deliveriesObserved())
-      publishDelivery({
-        receiver: this,
-        provider: accepted.provider,
-        receivedAt: Date.now(),
-        timestamps: eventTimestamps(accepted.presence, accepted.channel),
-      });
   }
 
   private observeDrift(event: DriftEvent): void {
@@ -379,8 +298,21 @@ class PresenceReceiver implements Receiver {
     const outcome: ResyncOutcome = result instanceof Error ? 'failed' : result.complete ? 'complete' : 'incomplete';
     const changes = result instanceof Error ? 0 : result.changes.length;
     this.counter.resynced(provider, outcome);
-    publishResync({ receiver: this, provider, channel, outcome, changes, ...(result instanceof Error ? { error: result.message } : {}) });
-    this.inspector?.notify({ type: 'resync', provider, channel, outcome, changes });
+    publishResync({
+      receiver: this,
+      provider,
+      channel,
+      outcome,
+      changes,
+      ...(result instanceof Error ? { error: result.message } : {}),
+    });
+    this.inspector?.notify({
+      type: 'resync',
+      provider,
+      channel,
+      outcome,
+      changes,
+    });
   }
 
   private createInspector(options: InspectorOptions): Inspector {
@@ -409,65 +341,6 @@ class PresenceReceiver implements Receiver {
       }
     }
   }
-}
-
-/** The start-up reconcile did not complete: logged as a warning and sent to onError (ready() resolves all the same). */
-export class StartupError extends Error {
-  readonly code = 'resync_failed';
-  constructor(
-    readonly result: ReconcileResult | undefined,
-    cause?: Error,
-  ) {
-    const failed = result === undefined ? [] : result.failed;
-    const listed = failed.slice(0, 5).join(', ') + (failed.length > 5 ? `, ... (${failed.length} in all)` : '');
-    const what =
-      cause !== undefined
-        ? `failed: ${cause.message}`
-        : `did not complete (channels failed: ${listed || 'none, but a listing was partial'}; ${result?.changes ?? 0} changes applied)`;
-    super(
-      `presence-webhooks: the start-up reconcile ${what}. Channels may be wrong until the next reconcile ` +
-        "(resync.everyMs, or call receiver.reconcile()); webhooks are taken meanwhile. Check the providers' REST settings (rest.baseUrl, keys) and reachability.",
-    );
-    this.name = 'StartupError';
-  }
-}
-
-/** How a commit went within the ack bound. The delivery stays queued after a timeout: a later commit is harmless. */
-function settleWithin(done: Promise<void>, ms: number): Promise<'ok' | 'failed' | 'timeout'> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve('timeout'), ms);
-    done.then(
-      () => {
-        clearTimeout(timer);
-        resolve('ok');
-      },
-      () => {
-        clearTimeout(timer);
-        resolve('failed');
-      },
-    );
-  });
-}
-
-/** The default onReject: one warning per code per minute, so a flood of forged requests cannot flood the log. */
-const REJECT_LOG_INTERVAL_MS = 60_000;
-
-function rateLimitedWarning(logger: { warn(message: string): void }): (info: RejectInfo) => void {
-  const last = new Map<string, number>();
-  return (info) => {
-    const now = Date.now();
-    const at = last.get(info.code);
-    if (at !== undefined && now - at < REJECT_LOG_INTERVAL_MS) return;
-    last.set(info.code, now);
-    const about = [
-      info.provider,
-      info.keyName === undefined ? undefined : `key ${info.keyName}`,
-      info.remoteAddress === undefined ? undefined : `from ${info.remoteAddress}`,
-    ].filter((x) => x !== undefined);
-    logger.warn(
-      `presence-webhooks: refused a webhook: ${info.status} ${info.code}${about.length > 0 ? ` (${about.join(', ')})` : ''}: ${info.reason} [further ${info.code} refusals are not logged for 60 s]`,
-    );
-  };
 }
 
 /** Create a receiver: verify, decode and merge presence webhooks, then emit typed events. */

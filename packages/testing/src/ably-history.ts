@@ -1,7 +1,7 @@
 import type { RawAblyPresence } from './ably-builders.js';
 import { ABLY_ACTION } from './ably-builders.js';
 import type { Random } from './random.js';
-import { pick, seededRandom } from './random.js';
+import { pick, seededRandom, recentStart } from './random.js';
 
 /** Ably synthesizes a LEAVE for a member whose connection dropped, 15 s later. */
 export const SYNTHETIC_LEAVE_DELAY_MS = 15_000;
@@ -99,7 +99,7 @@ export function generateAblyHistory(options: AblyHistoryOptions): AblyHistory {
   const steps = options.steps ?? 60;
   const maxGap = options.maxGapMs ?? 2000;
   if (!(Number.isSafeInteger(maxGap) && maxGap >= 1)) throw new RangeError('generateAblyHistory: maxGapMs must be a positive integer');
-  let now = options.start ?? 1_700_000_000_000;
+  let now = options.start ?? recentStart(steps * 0.75 * ((maxGap + 1) / 2));
   let connCounter = 0;
   const conns: Conn[] = []; // the alive connections, in the order they were opened
   const pendingSynthetic: HistoryEntry[] = [];

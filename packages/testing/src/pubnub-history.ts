@@ -2,7 +2,7 @@ import type { TruthMember } from './ably-history.js';
 import { sortMembers } from './ably-history.js';
 import type { PubNubChannelStatus, PubNubMemberAction } from './pubnub-builders.js';
 import type { Random } from './random.js';
-import { pick, seededRandom } from './random.js';
+import { pick, seededRandom, recentStart } from './random.js';
 
 export interface PubNubHistoryOptions {
   seed: number;
@@ -76,7 +76,7 @@ export function generatePubNubHistory(options: PubNubHistoryOptions): PubNubHist
   const gap = options.minMemberGapMs ?? 1000;
   const maxGap = options.maxGapMs ?? 1500;
   if (!(Number.isSafeInteger(maxGap) && maxGap >= 1)) throw new RangeError('generatePubNubHistory: maxGapMs must be a positive integer');
-  let now = options.start ?? 1_700_000_000_000;
+  let now = options.start ?? recentStart(steps * ((maxGap + 1) / 2));
   const present = new Map<string, Map<string, unknown>>(); // channel -> uuid -> state
   const last = new Map<string, number>(); // channel\0uuid -> ms
   const entries: PubNubHistoryEntry[] = [];

@@ -1,6 +1,6 @@
 import type { TruthMember } from './ably-history.js';
 import { sortMembers } from './ably-history.js';
-import { pick, seededRandom } from './random.js';
+import { pick, seededRandom, recentStart } from './random.js';
 
 /** Pusher sends member_removed this long after a user's last connection closed, and not at all when the user is back by then. */
 export const PUSHER_MEMBER_REMOVED_DELAY_MS = 3000;
@@ -62,7 +62,7 @@ export function generatePusherHistory(options: PusherHistoryOptions): PusherHist
   const maxConnections = options.maxConnections ?? 3;
   const quickReturn = options.quickReturnShare ?? 0.15;
   if (!(Number.isSafeInteger(maxGap) && maxGap >= 1)) throw new RangeError('generatePusherHistory: maxGapMs must be a positive integer');
-  let now = options.start ?? 1_700_000_000_000;
+  let now = options.start ?? recentStart(steps * ((maxGap + 1) / 2));
   let sentAt = Number.NEGATIVE_INFINITY;
   const connections = new Map<string, number>(); // channel\0user -> open connections
   const members = new Map<string, Set<string>>(); // channel -> users Pusher reported present

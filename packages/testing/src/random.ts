@@ -25,3 +25,13 @@ export function shuffle<T>(random: Random, list: readonly T[]): T[] {
   }
   return out;
 }
+
+/**
+ * Where a generated history starts when its caller names no `start`: so that it ends about two minutes
+ * before now (`meanSpanMs`: the span the generator expects), on a whole second. A receiver treats events
+ * older than its horizon (10 minutes) as stale and far-future ones as invalid, so a history replayed at
+ * once must carry recent provider times; one longer than the horizon is replayed with `maxEventAgeMs: Infinity`.
+ */
+export function recentStart(meanSpanMs: number): number {
+  return Math.floor((Date.now() - meanSpanMs - 120_000) / 1000) * 1000;
+}

@@ -23,7 +23,6 @@ export interface UsersOptions {
 /** Where every change is emitted: on one instance of the fleet ('once'), or on each ('everywhere'). */
 export type EmitMode = 'once' | 'everywhere';
 
-
 /** What `onReject` is told of a refused request: never the body, never a secret. */
 export interface RejectInfo {
   status: number;

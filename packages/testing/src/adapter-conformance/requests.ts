@@ -4,6 +4,9 @@ import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '../ably-builder
 import { ablyKeyName, signAbly } from '../sign.js';
 import type { RequestCase } from './fixture.js';
 
+/** Provider times of a few minutes ago: a receiver treats events older than its horizon (10 minutes) as stale. */
+const RECENT_MS = Math.floor((Date.now() - 5 * 60_000) / 1000) * 1000;
+
 /** The Ably key the suite's receivers trust, and one they do not. */
 export const SUITE_KEY = 'conformance.suiteKey:adapter-conformance-secret';
 export const FOREIGN_KEY = 'conformance.otherKey:not-the-configured-secret';
@@ -28,7 +31,7 @@ export function enterMessage(clientId = `member-${++counter}`, data?: unknown): 
     clientId,
     connectionId,
     action: ABLY_ACTION.enter,
-    timestamp: 1_700_000_000_000 + counter,
+    timestamp: RECENT_MS + counter,
   };
   if (data !== undefined) {
     message.data = JSON.stringify(data);
