@@ -14,6 +14,7 @@ import type { RunningServer } from './helpers/express-server.js';
 import { postTo, startExpress } from './helpers/express-server.js';
 import { presenceEvent } from './helpers/presence-event.js';
 import { deleteKeys, REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';
+import { until } from './helpers/until.js';
 import { Redis } from 'ioredis';
 
 const KEY = 'fleetApp.fleetKey:fleet-secret';
@@ -33,11 +34,6 @@ function delivery(clientId: string, channels: string[]) {
     channels.map((c) => ablyPresenceItem(c, [message])),
     { key: KEY },
   );
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await sleep(20);
-  if (!condition()) throw new Error(`gave up waiting: ${what}`);
 }
 
 describe.skipIf(!available)('two receivers on one RedisStore feed', () => {
