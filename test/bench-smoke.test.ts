@@ -71,6 +71,19 @@ describe('pnpm bench (--quick)', () => {
       ])
         expect(positive(redis[key]), key).toBe(true);
       expect(redis.eventsPerDelivery).toBe(100);
+      const realShaped = redis.realShaped as Record<string, unknown>;
+      for (const key of [
+        'eventsPerSec',
+        'floorEventsPerSec',
+        'ratioToFloor',
+        'redisCpuUsPerEvent',
+        'floorRedisCpuUsPerEvent',
+        'usPerEvalsha',
+      ])
+        expect(positive(realShaped[key]), `realShaped ${key}`).toBe(true);
+      expect(realShaped.itemsPerDelivery).toBe(25);
+      const userMemory = redis.userMemory as Record<string, unknown>;
+      for (const key of ['bytesPerOnlineUser', 'bytesPerOfflineUser']) expect(positive(userMemory[key]), `userMemory ${key}`).toBe(true);
     } else {
       expect(redis.skipped).toMatch(/no Redis/);
     }

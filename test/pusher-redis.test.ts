@@ -36,7 +36,7 @@ describe.skipIf(!available)('Pusher into RedisStore', () => {
   for (const seed of [41, 42]) {
     it(`seed ${seed}: shuffled and retried deliveries converge in Redis; a resync repairs what lost webhooks left`, async () => {
       const channels = [`presence-r${seed}-a`, `presence-r${seed}-b`];
-      const history = generatePusherHistory({ seed, channels, users: 6, steps: 150, maxGapMs: 200 });
+      const history = generatePusherHistory({ seed, channels, users: 6, steps: 150, maxGapMs: 200, start: Date.now() - 2 * 60_000 });
       const fake = await startFakePusher(PUSHER_APP_ID, new Map([[PUSHER_APP_KEY, PUSHER_APP_SECRET]]), history.truth);
       const errors: Error[] = [];
       const store = new RedisStore({ url: REDIS_URL, prefix: `${prefix}${seed}:` });
@@ -78,12 +78,16 @@ describe.skipIf(!available)('Pusher into RedisStore', () => {
     const server = await startExpress(receiver);
     try {
       const channel = 'presence-index';
-      const batch = pusherRequest(2000, [
+      const base = Date.now() - 60_000; // realistic provider times
+      const batch = pusherRequest(base + 2000, [
         pusherMemberEvent('member_removed', channel, 'u'),
         pusherMemberEvent('member_added', channel, 'u'),
         pusherMemberEvent('member_removed', channel, 'v'),
       ]);
-      const older = pusherRequest(1000, [pusherMemberEvent('member_added', channel, 'u'), pusherMemberEvent('member_added', channel, 'v')]);
+      const older = pusherRequest(base + 1000, [
+        pusherMemberEvent('member_added', channel, 'u'),
+        pusherMemberEvent('member_added', channel, 'v'),
+      ]);
       for (const request of [batch, older, batch]) expect((await postTo(server.url, request)).status).toBe(200);
       await receiver.idle();
       expect((await store.members(channel)).map((m) => m.clientId)).toEqual(['u']);

@@ -3,7 +3,6 @@
  * store reaches Redis through a loopback TCP proxy that the tests cut and restore (the shared
  * Redis server keeps running); a second store on a direct connection plays another instance.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AckMode, JoinEvent, ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, StoreError } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
@@ -13,6 +12,7 @@ import { postWithRetries } from '../examples/multi-instance-redis/src/stream.js'
 import type { RunningServer } from './helpers/express-server.js';
 import { postTo, startExpress } from './helpers/express-server.js';
 import { REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';
+import { until } from './helpers/until.js';
 import type { TcpProxy } from './helpers/tcp-proxy.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 import { RECENT_MS } from './helpers/recent.js';
@@ -41,11 +41,6 @@ function delivery() {
       { key: KEY },
     ),
   };
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await sleep(20);
-  if (!condition()) throw new Error(`gave up waiting: ${what}`);
 }
 
 describe.skipIf(!available)('acknowledgement modes with RedisStore', () => {

@@ -59,7 +59,13 @@ describe.skipIf(!available)('Redis connection faults mid-stream, after-store mod
     const faults: string[] = [];
     let restored: Promise<void> = Promise.resolve();
     try {
-      const history = generateAblyHistory({ seed: 4242, channels: ['f-lobby', 'f-room-1', 'f-room-2'], clients: 10, steps: 400 });
+      const history = generateAblyHistory({
+        seed: 4242,
+        channels: ['f-lobby', 'f-room-1', 'f-room-2'],
+        clients: 10,
+        steps: 400,
+        start: Date.now() - 6 * 60_000, // realistic provider times: the history ends a few seconds ago
+      });
       const sent = await sendStream(history.entries, {
         urls: [server.url],
         key: KEY,

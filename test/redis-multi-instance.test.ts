@@ -48,7 +48,7 @@ describe.skipIf(!available)('two receiver processes sharing one Redis', () => {
     it(`seed ${seed}: the shared set equals the in-order truth; each effective change is emitted exactly once across both`, async () => {
       expect(receivers).toHaveLength(2);
       const channels = ['lobby', 'room-1', 'room-2'].map((c) => `s${seed}-${c}`);
-      const history = generateAblyHistory({ seed, channels, clients: 10, steps: 300 });
+      const history = generateAblyHistory({ seed, channels, clients: 10, steps: 300, start: Date.now() - 6 * 60_000 });
       const sent = await sendStream(history.entries, {
         urls: receivers.map((r) => r.url),
         key: DEMO_KEY,

@@ -18,13 +18,14 @@ describe.skipIf(!available)('RedisStore passes the store conformance suite', () 
   });
 
   const cases = storeConformanceCases(
-    ({ tombstoneHorizonMs, namespace }) => {
+    ({ tombstoneHorizonMs, namespace, feedRetainMs }) => {
       const own = handles++ % 2 === 1;
+      const feed = { retainMs: feedRetainMs };
       return own
-        ? new RedisStore({ url: REDIS_URL, prefix: `${prefix}:${namespace}`, tombstoneHorizonMs })
-        : new RedisStore({ client: shared, prefix: `${prefix}:${namespace}`, tombstoneHorizonMs });
+        ? new RedisStore({ url: REDIS_URL, prefix: `${prefix}:${namespace}`, tombstoneHorizonMs, feed })
+        : new RedisStore({ client: shared, prefix: `${prefix}:${namespace}`, tombstoneHorizonMs, feed });
     },
-    { numRuns: 30, skip: ['users', 'feed'] },
+    { numRuns: 30 },
   );
   for (const c of cases) it(c.name, c.run);
 

@@ -15,37 +15,44 @@ import { median, msSince, round } from './stats.mjs';
 const URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const STEPS = ['enter', 'update', 'leave'];
 
-/** Delivery `d`: `perChannel` events on each of `channels` channels; members go enter -> update -> leave. */
+/**
+ * Message `q` of channel `c` (room-c) at provider time `timestamp`: its members go enter -> update -> leave,
+ * a new connection every three messages, so every message is effective when applied in order.
+ */
+export function stepEvent(c, q, timestamp) {
+  const m = Math.floor(q / 3);
+  const step = STEPS[q % 3];
+  const connectionId = `c${c}x${m.toString(36)}`;
+  const clientId = `user-${(m * 7 + c) % 5000}`;
+  const present = step !== 'leave';
+  const member = { clientId, connectionId, timestamp };
+  if (present) member.data = { status: step === 'enter' ? 'online' : 'away', n: q };
+  const event = {
+    provider: 'ably',
+    channel: `room-${c}`,
+    memberKey: `${connectionId}:${clientId}`,
+    present,
+    member,
+    order: ablyOrderKey(`${connectionId}:${q % 3}:0`, connectionId, timestamp, !present),
+  };
+  if (!present) event.reason = 'leave';
+  return event;
+}
+
+/** Delivery `d`: `perChannel` events on each of `channels` channels. */
 function delivery(d, channels, perChannel) {
   const events = [];
   for (let c = 0; c < channels; c++) {
-    const channel = `room-${c}`;
     for (let j = 0; j < perChannel; j++) {
       const q = d * perChannel + j; // message number on this channel
-      const m = Math.floor(q / 3);
-      const step = STEPS[q % 3];
-      const connectionId = `c${c}x${m.toString(36)}`;
-      const clientId = `user-${(m * 7 + c) % 5000}`;
-      const timestamp = 1_700_000_000_000 + q;
-      const present = step !== 'leave';
-      const member = { clientId, connectionId, timestamp };
-      if (present) member.data = { status: step === 'enter' ? 'online' : 'away', n: q };
-      const event = {
-        provider: 'ably',
-        channel,
-        memberKey: `${connectionId}:${clientId}`,
-        present,
-        member,
-        order: ablyOrderKey(`${connectionId}:${q % 3}:0`, connectionId, timestamp, !present),
-      };
-      if (!present) event.reason = 'leave';
-      events.push(event);
+      events.push(stepEvent(c, q, 1_700_000_000_000 + q));
     }
   }
   return events;
 }
 
-async function commandStats(client) {
+/** INFO commandstats: calls and `<name>.usec` per command. */
+export async function commandStats(client) {
   const text = await client.info('commandstats');
   const calls = {};
   for (const line of text.split('\n')) {

@@ -7,7 +7,13 @@ import { Decoder, Encoder } from '@msgpack/msgpack';
  * Every number travels as a float64, which holds any JS number exactly (-0 included, which
  * MsgPack's integer encoding would turn into 0).
  */
-const encoder = new Encoder({ ignoreUndefined: true, forceIntegerToFloat: true });
+/**
+ * How deep member data may nest. MsgPack's default (100) failed a whole delivery for one member nested
+ * deeper; the receiver bounds data depth far below this, and the encoder's recursion stays well within
+ * the stack here. Redis never decodes member data (apply.lua keeps it as opaque bytes).
+ */
+const MAX_MEMBER_DEPTH = 1000;
+const encoder = new Encoder({ ignoreUndefined: true, forceIntegerToFloat: true, maxDepth: MAX_MEMBER_DEPTH });
 const decoder = new Decoder();
 
 export function encodeMember(member: Member): Uint8Array {
@@ -28,4 +34,13 @@ export function decodeMember(blob: Uint8Array): Member {
  */
 export function idSortKey(id: string): Buffer {
   return Buffer.from(id, 'utf16le').swap16();
+}
+
+/** Any value the store writes for itself (feed payloads), as MsgPack. */
+export function encodeValue(value: unknown): Uint8Array {
+  return encoder.encode(value);
+}
+
+export function decodeValue(bytes: Uint8Array): unknown {
+  return decoder.decode(new Uint8Array(bytes));
 }

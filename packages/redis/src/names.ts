@@ -24,20 +24,79 @@ export function decodeName(bytes: Buffer): string {
   return bytes.toString('utf8');
 }
 
-/** The keys of one channel, all hash-tagged `{prefix:channel}` so that they share a Cluster slot. */
+/**
+ * The keys of one channel. Channels are grouped into shards: every key of a shard is hash-tagged
+ * `{prefix:sN}`, so that one script can write a channel, its shard's change feed and the call's
+ * replay record (Redis Cluster: one slot per shard).
+ */
 export interface ChannelKeys {
-  members: Buffer;
-  tombstones: Buffer;
-  info: Buffer;
-  /** The replay key of one apply call. */
-  replay(token: string): Buffer;
+  shard: number;
+  /**
+   * The channel hash: each member key's record, and the channel's own fields (CHANNEL_FIELDS), whose
+   * names start with byte 0xFE, which no encoded name starts with (UTF-8 never holds 0xFE; the marker is 0xFF).
+   */
+  members: string | Buffer;
+  /** The tombstone set: absent member key -> expiry (ms, Redis clock). */
+  tombstones: string | Buffer;
 }
 
-export function channelKeys(prefix: string, channel: string): ChannelKeys {
+/** The keys of one shard: its change feed (a stream), the changes not acknowledged yet, an apply call's replay record. */
+export interface ShardKeys {
+  feed: string;
+  unacked: string;
+  replay(token: string): string;
+  /** The user levels (kept in shard 0's slot): users hash, grace deadlines, offline users, online count. */
+  users: { levels: string; deadlines: string; offline: string; online: string };
+}
+
+/** The channel's own fields in its hash (see apply.lua). */
+export const CHANNEL_FIELDS = {
+  /** The present count. */
+  count: Buffer.from([0xfe, 0x6e]),
+  /** The newest reported occupancy, and its timestamp. */
+  reportedOccupancy: Buffer.from([0xfe, 0x6f]),
+  reportedTimestamp: Buffer.from([0xfe, 0x74]),
+  /** The watermark. */
+  watermark: Buffer.from([0xfe, 0x77]),
+} as const;
+
+/** CRC16/XMODEM, as Redis Cluster hashes keys. */
+function crc16(bytes: Buffer, start: number, end: number): number {
+  let crc = 0;
+  for (let i = start; i < end; i++) {
+    crc ^= (bytes[i] as number) << 8;
+    for (let b = 0; b < 8; b++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+}
+
+/** The shard of a channel (0 .. shards - 1). */
+export function shardOf(channel: string, shards: number): number {
+  if (shards === 1) return 0;
   const name = encodeName(channel);
-  const head = Buffer.concat([Buffer.from(`{${prefix}:`), typeof name === 'string' ? Buffer.from(name) : name, Buffer.from('}:')]);
-  const key = (suffix: string) => Buffer.concat([head, Buffer.from(suffix)]);
-  return { members: key('m'), tombstones: key('t'), info: key('i'), replay: (token) => key(`r:${token}`) };
+  const bytes = typeof name === 'string' ? Buffer.from(name) : name;
+  return crc16(bytes, 0, bytes.length) % shards;
+}
+
+export function shardKeys(prefix: string, shard: number): ShardKeys {
+  const head = `{${prefix}:s${shard}}:`;
+  return {
+    feed: `${head}feed`,
+    unacked: `${head}unacked`,
+    replay: (token) => `${head}r:${token}`,
+    users: { levels: `${head}users`, deadlines: `${head}user-deadlines`, offline: `${head}users-offline`, online: `${head}users-online` },
+  };
+}
+
+export function channelKeys(prefix: string, channel: string, shards: number): ChannelKeys {
+  const shard = shardOf(channel, shards);
+  const name = encodeName(channel);
+  if (typeof name === 'string') {
+    const head = `{${prefix}:s${shard}}:c:${name}:`;
+    return { shard, members: `${head}h`, tombstones: `${head}z` };
+  }
+  const head = Buffer.concat([Buffer.from(`{${prefix}:s${shard}}:c:`), name, Buffer.from(':')]);
+  return { shard, members: Buffer.concat([head, Buffer.from('h')]), tombstones: Buffer.concat([head, Buffer.from('z')]) };
 }
 
 /** The channel index: every channel applied to recently or holding members (a zset: name -> last apply, ms). */

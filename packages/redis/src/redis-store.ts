@@ -1,6 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type {
   ApplyOptions,
+  Change,
+  UserChange,
+  UserLevelOptions,
+  UserPresence,
+  ChannelChange,
   Lease,
   LeaseCapability,
   LeaseStatus,
@@ -23,11 +28,15 @@ import {
 import type { Cluster, RedisOptions } from 'ioredis';
 import { Redis, ReplyError } from 'ioredis';
 import { Circuit } from './circuit.js';
-import { decodeMember, encodeMember, idSortKey } from './codec.js';
+import { decodeMember, decodeValue, encodeMember, idSortKey } from './codec.js';
 import { RedisUnavailableError } from './errors.js';
 import type { PackedField } from './event-pack.js';
-import { packTuples } from './event-pack.js';
-import { channelKeys, decodeName, encodeName, indexKey, leaseKeys } from './names.js';
+import { packFlat, packRecord } from './event-pack.js';
+import type { ShardKeys } from './names.js';
+import { CHANNEL_FIELDS, channelKeys, decodeName, encodeName, indexKey, leaseKeys, shardKeys, shardOf } from './names.js';
+import type { UserChangeFields } from './feed-entry.js';
+import { eventPayload, noticePayload, userChangeFrom } from './feed-entry.js';
+import { RedisFeed } from './feed.js';
 import type { ScriptCommands } from './scripts.js';
 import { defineScripts } from './scripts.js';
 
@@ -63,7 +72,20 @@ export interface RedisStoreOptions {
    * expired channel is dropped only once it is older than this. Default 5 minutes.
    */
   clockSkewMs?: number;
+  /**
+   * Channels are grouped into this many shards (each shard's keys share one hash slot, and it has one
+   * change feed stream). Default: 1 on a single Redis, 16 on a Cluster (spread over its nodes).
+   */
+  shards?: number;
+  /** The change feed (`store.feed`): every change written with the apply that commits it, kept `retainMs` (default 24 h). Omitted: no feed. */
+  feed?: { retainMs?: number };
 }
+
+/** The first byte of a channel hash field holding a user's channel level (apply.lua: 0xFD). */
+const USER_LEVEL_BYTE = 0xfd;
+
+/** Shards on a Cluster by default. */
+const DEFAULT_CLUSTER_SHARDS = 16;
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 export const DEFAULT_CIRCUIT_FAILURES = 5;
@@ -74,6 +96,8 @@ export const DEFAULT_MAX_READ_BYTES = 64 * 1024 * 1024;
 const REPLAY_TTL_MS = 60_000;
 /** Most failed batches remembered for their retry (each entry: a hash and a token). */
 const MAX_FAILED_BATCHES = 10_000;
+/** Default feed retention: 24 h. */
+const DEFAULT_FEED_RETAIN_MS = 24 * 3600_000;
 /** Default clockSkewMs: a channel without state is dropped from the index only if not applied to for this long. */
 const INDEX_PRUNE_MARGIN_MS = 5 * 60_000;
 /** Index entries read back per round trip (channels(), collect()). */
@@ -82,12 +106,16 @@ const CHANGE_TYPES = { 1: 'join', 2: 'update', 3: 'leave' } as const;
 
 type ScriptClient = (Redis | Cluster) & ScriptCommands;
 type Arg = string | Buffer | number;
-/** One channel's part of an apply: its events (packed), their places in the batch, the watermark it sets ('' for none). */
+/** One script call of an apply: its keys (two per channel), its events packed, and each event's place in the batch. */
 interface Call {
-  channel: string;
-  indices: number[];
+  shard: number;
+  keys: (string | Buffer)[];
   events: Buffer;
-  watermark: string;
+  indices: number[];
+  /** The feed's notices of this shard: before the changes, after them (packed for apply.lua, '' none). */
+  before: ChannelChange[];
+  after: ChannelChange[];
+  notices: Buffer | '';
 }
 
 /** `promise`, or a RedisUnavailableError at `deadline`. */
@@ -104,8 +132,8 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, timeoutMs: numbe
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** One event as apply.lua reads it (see the script's header and event-pack.ts). */
-function tupleOf(event: PresenceEvent): PackedField[] {
+/** One event's fields as apply.lua reads them (see the script's header and event-pack.ts), appended to `out`. */
+function pushEvent(out: PackedField[], event: PresenceEvent, feed: boolean, users: boolean, place: number): void {
   const { order, reported } = event;
   for (const value of [
     order.ts,
@@ -119,34 +147,87 @@ function tupleOf(event: PresenceEvent): PackedField[] {
         `RedisStore: a presence event of channel ${JSON.stringify(event.channel)} has a non-finite number in its order key or reported occupancy`,
       );
   }
+  const id = idSortKey(order.id);
   const blob = event.present ? encodeMember(event.member) : undefined;
-  return [
+  out.push(
     encodeName(event.memberKey),
     event.present,
     order.ts,
     order.serial,
     order.index,
     order.rank,
-    idSortKey(order.id),
-    blob === undefined ? '' : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength),
-    reported === undefined ? undefined : String(reported.occupancy),
-    reported === undefined ? undefined : String(reported.timestamp),
-  ];
+    id,
+    packRecord(event.present, order.ts, order.serial, order.index, order.rank, id, blob),
+    reported === undefined ? undefined : `${reported.occupancy}:${reported.timestamp}`,
+  );
+  out.push(users && event.userId !== undefined ? `${event.provider}\0${event.userId}` : undefined);
+  if (feed) out.push(bytesOf(eventPayload(event)), place);
+}
+
+function bytesOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** A content hash of a batch's calls, length-prefixed so that no two different batches hash the same bytes. */
 function batchHash(calls: readonly Call[]): string {
   const hash = createHash('sha1');
-  for (const { channel, events, watermark } of calls) {
-    const name = encodeName(channel);
-    hash
-      .update(`${Buffer.byteLength(name)}:`)
-      .update(name)
-      .update(`${events.length}:`)
-      .update(events)
-      .update(`${watermark.length}:${watermark}`);
+  for (const { keys, events } of calls) {
+    for (const key of keys) hash.update(`${Buffer.byteLength(key)}:`).update(key);
+    hash.update(`${events.length}:`).update(events);
   }
   return hash.digest('base64');
+}
+
+/** A shard's user-level keys in the order apply.lua takes them (KEYS[4..7]). */
+function userKeysOf(shard: ShardKeys): string[] {
+  const { levels, deadlines, offline, online } = shard.users;
+  return [levels, deadlines, offline, online];
+}
+
+/** ApplyOptions.users / expireUsers options, checked. */
+function checkUsers(users: unknown): UserLevelOptions | undefined {
+  if (users === undefined) return undefined;
+  const u = users as Partial<UserLevelOptions> | null;
+  if (typeof u !== 'object' || u === null) throw optionError('users', 'an object { graceMs, lastSeenMs, now }', users);
+  nonNegativeNumber(u.graceMs, 'users.graceMs', 0);
+  positiveNumber(u.lastSeenMs, 'users.lastSeenMs', 1);
+  if (!(typeof u.now === 'number' && Number.isFinite(u.now))) throw optionError('users.now', 'a finite number (ms)', u.now);
+  return u as UserLevelOptions;
+}
+
+/** A user change as apply.lua answers it: its type code and MsgPack { userId, channel, provider, at, lastSeen }. */
+function userChangeOf(type: number, packed: Buffer): UserChange {
+  return userChangeFrom(type, decodeValue(packed) as UserChangeFields);
+}
+
+function withCursor<T extends Change>(change: T, cursor: string | undefined): T {
+  if (cursor !== undefined) change.cursor = cursor;
+  return change;
+}
+
+const NOTICE_TYPES = new Set(['channel.active', 'channel.inactive']);
+
+/** ApplyOptions.notices, checked. */
+function checkNotices(notices: unknown): ChannelChange[] {
+  if (notices === undefined) return [];
+  if (!Array.isArray(notices)) throw optionError('notices', 'an array of channel notices', notices);
+  notices.forEach((notice: unknown, i) => {
+    const n = notice as Partial<ChannelChange> | null;
+    if (
+      typeof n !== 'object' ||
+      n === null ||
+      !NOTICE_TYPES.has(n.type as string) ||
+      typeof n.channel !== 'string' ||
+      typeof n.provider !== 'string' ||
+      !Number.isFinite(n.timestamp)
+    )
+      throw optionError(
+        `notices[${i}]`,
+        "a channel notice { type: 'channel.active' | 'channel.inactive', provider, channel, timestamp }",
+        notice,
+      );
+  });
+  return notices as ChannelChange[];
 }
 
 function changeOf(event: PresenceEvent, type: 1 | 2 | 3, previous: Buffer): PresenceChange {
@@ -205,8 +286,15 @@ export class RedisStore implements PresenceStore {
   readonly commandTimeoutMs: number;
   /** One holder at a time per lease name across every instance on this Redis and prefix. */
   readonly lease: LeaseCapability;
+  /** How many shards the channels are grouped into (see RedisStoreOptions.shards). */
+  readonly shards: number;
+  /** The change feed, when the store was made with `feed`. */
+  readonly feed?: RedisFeed;
+  private readonly feedRetainMs: number | undefined;
   private readonly clockSkewMs: number;
   private readonly maxReadBytes: number;
+  /** The user-level keys (in shard 0's slot): users hash, grace deadlines, offline users, online count. */
+  private readonly userKeys: string[];
   /** The writes' circuit (apply, leases, index pruning). */
   private readonly circuit: Circuit;
   /**
@@ -239,6 +327,8 @@ export class RedisStore implements PresenceStore {
       circuitFailures: true,
       circuitCooldownMs: true,
       maxReadBytes: true,
+      shards: true,
+      feed: true,
       clockSkewMs: true,
     };
     checkKnownKeys(options, names, 'RedisStore');
@@ -286,6 +376,12 @@ export class RedisStore implements PresenceStore {
       this.client = new Redis(url, clientOptions);
       reader = new Redis(url, { ...clientOptions, lazyConnect: true });
     }
+    this.shards = positiveInteger(options.shards, 'shards', this.client.isCluster ? DEFAULT_CLUSTER_SHARDS : 1);
+    this.userKeys = userKeysOf(shardKeys(this.prefix, 0));
+    if (options.feed !== undefined) {
+      if (typeof options.feed !== 'object' || options.feed === null) throw optionError('feed', 'an object { retainMs? }', options.feed);
+      this.feedRetainMs = positiveInteger(options.feed.retainMs, 'feed.retainMs', DEFAULT_FEED_RETAIN_MS);
+    }
     // Failures reach the caller as rejected store calls; without a listener ioredis would print each one.
     if (this.ownsClient) this.client.on('error', () => undefined);
     reader.on('error', () => undefined);
@@ -294,6 +390,13 @@ export class RedisStore implements PresenceStore {
     this.scripts = this.client as ScriptClient;
     this.readClient = reader;
     this.reader = reader as ScriptClient;
+    if (this.feedRetainMs !== undefined)
+      this.feed = new RedisFeed({
+        client: this.client,
+        prefix: this.prefix,
+        shards: this.shards,
+        guard: (call) => this.guard(call),
+      });
     this.lease = {
       acquire: (name, ttlMs) => this.acquireLease(name, ttlMs),
       status: (name) => this.leaseStatus(name),
@@ -348,9 +451,19 @@ export class RedisStore implements PresenceStore {
     });
   }
 
-  async apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<PresenceChange[]> {
+  /**
+   * Merge a batch. Calls may overlap (several deliveries in flight on one connection): each call's
+   * script runs after those of the calls made before it on every channel they share (one connection
+   * answers in order; on a Cluster each slot's node does), so a delivery's changes for a channel are
+   * decided after those of earlier calls for that channel.
+   */
+  async apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<Change[]> {
     const marks = checkApplyOptions(options);
-    if (events.length === 0 && marks === undefined) return [];
+    const staleBefore = options?.staleBefore;
+    if (staleBefore !== undefined && !(typeof staleBefore === 'number' && Number.isFinite(staleBefore)))
+      throw optionError('staleBefore', 'a finite number (ms)', staleBefore);
+    const notices = this.feed === undefined ? [] : checkNotices(options?.notices);
+    if (events.length === 0 && marks === undefined && notices.length === 0) return [];
     const byChannel = new Map<string, number[]>();
     for (let i = 0; i < events.length; i++) {
       const channel = (events[i] as PresenceEvent).channel;
@@ -359,16 +472,13 @@ export class RedisStore implements PresenceStore {
       else list.push(i);
     }
     if (marks !== undefined) for (const channel of marks.keys()) if (!byChannel.has(channel)) byChannel.set(channel, []);
-    const calls: Call[] = [];
-    for (const [channel, indices] of byChannel) {
-      const time = marks?.get(channel);
-      calls.push({
-        channel,
-        indices,
-        events: packTuples(indices.map((i) => tupleOf(events[i] as PresenceEvent))),
-        watermark: time === undefined ? '' : String(time),
-      });
-    }
+    for (const notice of notices) if (!byChannel.has(notice.channel)) byChannel.set(notice.channel, []);
+    const users = checkUsers(options?.users);
+    if (users !== undefined && this.client.isCluster && this.shards > 1)
+      throw new Error(
+        'RedisStore: user levels on a Redis Cluster need shards: 1 (a user spans channels in several slots; not implemented yet)',
+      );
+    const calls = this.callsOf(events, byChannel, marks, notices, users !== undefined);
     const now = Date.now();
     // Only a batch whose apply failed is remembered, so the content hash is needed only when some
     // batch is (to find it again) or when this one fails (to remember it).
@@ -378,22 +488,82 @@ export class RedisStore implements PresenceStore {
 
     let replies: (number | Buffer)[][];
     try {
-      replies = await this.guard(() => this.run(calls, token));
+      replies = await this.guard(() => this.run(calls, [...byChannel.keys()], token, staleBefore, users));
     } catch (error) {
       this.rememberFailure(batch ?? batchHash(calls), token, now);
       throw error;
     }
     if (batch !== undefined) this.failed.delete(batch);
 
-    const found: (PresenceChange | undefined)[] = new Array<PresenceChange | undefined>(events.length);
+    const found: (Change[] | undefined)[] = new Array<Change[] | undefined>(events.length);
+    const before: ChannelChange[] = [];
+    const after: ChannelChange[] = [];
     calls.forEach((call, c) => {
       const reply = replies[c] as (number | Buffer)[];
-      for (let r = 0; r + 2 < reply.length; r += 3) {
-        const index = call.indices[reply[r] as number] as number;
-        found[index] = changeOf(events[index] as PresenceEvent, reply[r + 1] as 1 | 2 | 3, reply[r + 2] as Buffer);
+      const entry = String(reply[0] ?? '');
+      const size = call.before.length + (reply.length - 1) / 3 + call.after.length;
+      const cursor = (i: number) => (this.feed === undefined || entry === '' ? undefined : this.feed.cursorOf(call.shard, entry, i, size));
+      let place = 0;
+      for (const notice of call.before) before.push(withCursor({ ...notice }, cursor(place++)));
+      // Each member change, followed by the user changes it caused; the feed entry lists them in the batch's order.
+      const decided: number[] = [];
+      let last = -1;
+      for (let r = 1; r + 2 < reply.length; r += 3) {
+        if (reply[r] === -1) {
+          (found[last] as Change[]).push(userChangeOf(reply[r + 1] as number, reply[r + 2] as Buffer));
+          continue;
+        }
+        last = call.indices[reply[r] as number] as number;
+        found[last] = [changeOf(events[last] as PresenceEvent, reply[r + 1] as 1 | 2 | 3, reply[r + 2] as Buffer)];
+        decided.push(last);
       }
+      for (const index of decided.sort((a, b) => a - b)) for (const change of found[index] as Change[]) withCursor(change, cursor(place++));
+      for (const notice of call.after) after.push(withCursor({ ...notice }, cursor(place++)));
     });
-    return found.filter((change): change is PresenceChange => change !== undefined);
+    const changes: Change[] = [...before];
+    for (const list of found) if (list !== undefined) changes.push(...list);
+    changes.push(...after);
+    return changes;
+  }
+
+  /** The script calls of a batch: one per shard (one on a single Redis with one shard). */
+  private callsOf(
+    events: readonly PresenceEvent[],
+    byChannel: Map<string, number[]>,
+    marks: Map<string, number> | undefined,
+    notices: readonly ChannelChange[],
+    users: boolean,
+  ): Call[] {
+    const feed = this.feed !== undefined;
+    const groups = new Map<number, Omit<Call, 'events' | 'notices'> & { fields: PackedField[] }>();
+    const groupOf = (shard: number) => {
+      let group = groups.get(shard);
+      if (group === undefined) {
+        group = { shard, keys: [], fields: [], indices: [], before: [], after: [] };
+        groups.set(shard, group);
+      }
+      return group;
+    };
+    for (const [channel, indices] of byChannel) {
+      const keys = channelKeys(this.prefix, channel, this.shards);
+      const group = groupOf(keys.shard);
+      group.keys.push(keys.members, keys.tombstones);
+      group.fields.push(marks?.get(channel), indices.length, encodeName(channel));
+      for (const i of indices) {
+        pushEvent(group.fields, events[i] as PresenceEvent, feed, users, i);
+        group.indices.push(i);
+      }
+    }
+    for (const notice of notices) {
+      const group = groupOf(shardOf(notice.channel, this.shards));
+      (notice.type === 'channel.active' ? group.before : group.after).push(notice);
+    }
+    return [...groups.values()].map(({ fields, ...call }) => {
+      const packed: PackedField[] = [];
+      for (const notice of call.before) packed.push('a', bytesOf(noticePayload(notice)));
+      for (const notice of call.after) packed.push('i', bytesOf(noticePayload(notice)));
+      return { ...call, events: packFlat(fields), notices: packed.length === 0 ? '' : packFlat(packed) };
+    });
   }
 
   private rememberFailure(batch: string, token: string, now: number): void {
@@ -407,38 +577,127 @@ export class RedisStore implements PresenceStore {
 
   /**
    * Index the channels and run the apply script. On a single Redis: one call for every channel,
-   * pipelined with the index update (one round trip). On a Cluster: one call per channel (its keys
-   * share a slot), sent concurrently. Answers one reply array per channel, in the order of `calls`.
+   * pipelined with the index update (one round trip). On a Cluster: one call per slot group (its
+   * channels' keys share a slot), sent concurrently. Answers one flat reply array per call, in the order of `calls`.
    */
-  private async run(calls: readonly Call[], token: string): Promise<(number | Buffer)[][]> {
+  private async run(
+    calls: readonly Call[],
+    channels: readonly string[],
+    token: string,
+    staleBefore: number | undefined,
+    users: UserLevelOptions | undefined,
+  ): Promise<(number | Buffer)[][]> {
     const now = Date.now();
     const index = indexKey(this.prefix);
     const indexArgs: Arg[] = [];
-    for (const { channel } of calls) indexArgs.push(now, encodeName(channel));
-    const scriptArgs = (group: readonly Call[]): Arg[] => {
-      const keys: Arg[] = [];
-      const perChannel: Arg[] = [];
-      for (const { channel, events, watermark } of group) {
-        const k = channelKeys(this.prefix, channel);
-        keys.push(k.members, k.tombstones, k.info, k.replay(token));
-        perChannel.push(events, watermark);
-      }
-      return [keys.length, ...keys, this.tombstoneHorizonMs, REPLAY_TTL_MS, ...perChannel];
+    for (const channel of channels) indexArgs.push(now, encodeName(channel));
+    const stale = staleBefore === undefined ? '' : staleBefore;
+    const scriptArgs = ({ shard, keys, events, notices }: Call): Arg[] => {
+      const shardKey = shardKeys(this.prefix, shard);
+      return [
+        keys.length + 7,
+        shardKey.replay(token),
+        shardKey.feed,
+        shardKey.unacked,
+        // The user levels live in shard 0's keys; a call that tracks none passes its own shard's (unused, same slot).
+        ...(users === undefined ? userKeysOf(shardKey) : this.userKeys),
+        ...keys,
+        this.tombstoneHorizonMs,
+        REPLAY_TTL_MS,
+        stale,
+        events,
+        this.feedRetainMs ?? '',
+        notices,
+        users === undefined ? '' : packFlat([users.graceMs, users.lastSeenMs, users.now]),
+        '',
+      ];
     };
     if (this.client.isCluster) {
       const [, ...replies] = await Promise.all([
         this.client.zadd(index, ...indexArgs),
-        ...calls.map((call) => this.scripts.presenceWebhooksApplyBuffer(...scriptArgs([call]))),
+        ...calls.map((call) => this.scripts.presenceWebhooksApplyBuffer(...scriptArgs(call))),
       ]);
-      return replies.map((reply) => (reply as (number | Buffer)[][])[0] as (number | Buffer)[]);
+      return replies as unknown as (number | Buffer)[][];
     }
     const pipeline = this.client.pipeline() as ReturnType<Redis['pipeline']> & { presenceWebhooksApplyBuffer(...args: Arg[]): unknown };
     pipeline.zadd(index, ...indexArgs);
-    pipeline.presenceWebhooksApplyBuffer(...scriptArgs(calls));
+    for (const call of calls) pipeline.presenceWebhooksApplyBuffer(...scriptArgs(call));
     const results = (await pipeline.exec()) ?? [];
-    if (results.length !== 2) throw new Error('RedisStore: the pipeline was aborted');
+    if (results.length !== calls.length + 1) throw new Error('RedisStore: the pipeline was aborted');
     for (const [error] of results) if (error) throw error;
-    return results[1]?.[1] as (number | Buffer)[][];
+    return results.slice(1).map((result) => result[1] as (number | Buffer)[]);
+  }
+
+  /** User ids present (or pending in their grace window) in a channel, sorted. */
+  async users(channel: string): Promise<string[]> {
+    const fields = await this.guard(() => this.client.hkeysBuffer(channelKeys(this.prefix, channel, this.shards).members));
+    return fields
+      .filter((field) => field[0] === USER_LEVEL_BYTE)
+      .map((field) => field.subarray(1).toString('utf8'))
+      .sort();
+  }
+
+  /** One user's presence, or undefined when the store holds nothing of them. */
+  async user(userId: string): Promise<UserPresence | undefined> {
+    const raw = await this.guard(() => this.client.hgetBuffer(this.userKeys[0] as string, userId));
+    if (raw === null) return undefined;
+    const [count, lastLeave, pending, , since, lastSeen, , channels] = decodeValue(raw) as [
+      number,
+      number | false,
+      number | false,
+      string,
+      number,
+      number | false,
+      number | false,
+      string[],
+    ];
+    const online = count > 0 || pending !== false;
+    const presence: UserPresence = { userId, online, channels: [...channels].sort(), members: count };
+    if (online) presence.since = since;
+    const seen = lastSeen !== false ? lastSeen : pending !== false && lastLeave !== false ? lastLeave : undefined;
+    if (seen !== undefined) presence.lastSeen = seen;
+    return presence;
+  }
+
+  /** Users online (present or pending) app-wide. */
+  async userCount(): Promise<number> {
+    const count = await this.guard(() => this.client.get(this.userKeys[3] as string));
+    return count === null ? 0 : Number(count);
+  }
+
+  /**
+   * Close the grace windows that ended by `options.now` and forget users offline for longer than
+   * `lastSeenMs`, in one script (once across every caller), written to the feed with their cursors.
+   */
+  async expireUsers(options: UserLevelOptions): Promise<UserChange[]> {
+    const users = checkUsers(options) as UserLevelOptions;
+    const shard = shardKeys(this.prefix, 0);
+    const reply = await this.guard(() =>
+      this.scripts.presenceWebhooksApplyBuffer(
+        7,
+        shard.replay(randomUUID()),
+        shard.feed,
+        shard.unacked,
+        ...this.userKeys,
+        this.tombstoneHorizonMs,
+        REPLAY_TTL_MS,
+        '',
+        packFlat([]),
+        this.feedRetainMs ?? '',
+        '',
+        packFlat([users.graceMs, users.lastSeenMs, users.now]),
+        'expire',
+      ),
+    );
+    const entry = String(reply[0] ?? '');
+    const size = (reply.length - 1) / 3;
+    const out: UserChange[] = [];
+    for (let r = 1; r + 2 < reply.length; r += 3) {
+      const change = userChangeOf(reply[r + 1] as number, reply[r + 2] as Buffer);
+      if (this.feed !== undefined && entry !== '') change.cursor = this.feed.cursorOf(0, entry, out.length, size);
+      out.push(change);
+    }
+    return out;
   }
 
   /** The present members; a channel whose records hold more than `maxReadBytes` is refused (RedisReadTooLargeError) without loading it. */
@@ -446,7 +705,7 @@ export class RedisStore implements PresenceStore {
     let blobs: Buffer[];
     try {
       blobs = await this.guardRead((reader) =>
-        reader.presenceWebhooksMembersBuffer(channelKeys(this.prefix, channel).members, this.maxReadBytes),
+        reader.presenceWebhooksMembersBuffer(channelKeys(this.prefix, channel, this.shards).members, this.maxReadBytes),
       );
     } catch (error) {
       const tooLarge = error instanceof ReplyError ? TOO_LARGE_REPLY.exec((error as Error).message) : null;
@@ -485,9 +744,12 @@ export class RedisStore implements PresenceStore {
       const chunk = names.slice(first, first + INDEX_CHUNK);
       const counts = await this.guardRead(async (reader) => {
         // On a Cluster the channels live in different slots: one command each, sent at once.
-        if (reader.isCluster) return Promise.all(chunk.map((name) => reader.hget(channelKeys(this.prefix, decodeName(name)).info, 'n')));
+        if (reader.isCluster)
+          return Promise.all(
+            chunk.map((name) => reader.hget(channelKeys(this.prefix, decodeName(name), this.shards).members, CHANNEL_FIELDS.count)),
+          );
         const pipeline = reader.pipeline();
-        for (const name of chunk) pipeline.hget(channelKeys(this.prefix, decodeName(name)).info, 'n');
+        for (const name of chunk) pipeline.hget(channelKeys(this.prefix, decodeName(name), this.shards).members, CHANNEL_FIELDS.count);
         const results = (await pipeline.exec()) ?? [];
         return results.map(([error, count]) => {
           if (error) throw error;
@@ -507,18 +769,28 @@ export class RedisStore implements PresenceStore {
   }
 
   async occupancy(channel: string): Promise<number> {
-    const count = await this.guardRead((reader) => reader.hget(channelKeys(this.prefix, channel).info, 'n'));
+    const count = await this.guardRead((reader) =>
+      reader.hget(channelKeys(this.prefix, channel, this.shards).members, CHANNEL_FIELDS.count),
+    );
     return count === null ? 0 : Number(count);
   }
 
   async reportedOccupancy(channel: string): Promise<ReportedOccupancy | undefined> {
-    const [occupancy, timestamp] = await this.guardRead((reader) => reader.hmget(channelKeys(this.prefix, channel).info, 'ro', 'rt'));
+    const [occupancy, timestamp] = await this.guardRead((reader) =>
+      reader.hmget(
+        channelKeys(this.prefix, channel, this.shards).members,
+        CHANNEL_FIELDS.reportedOccupancy,
+        CHANNEL_FIELDS.reportedTimestamp,
+      ),
+    );
     if (occupancy === null || occupancy === undefined || timestamp === null || timestamp === undefined) return undefined;
     return { occupancy: Number(occupancy), timestamp: Number(timestamp) };
   }
 
   async watermark(channel: string): Promise<number | undefined> {
-    const time = await this.guardRead((reader) => reader.hget(channelKeys(this.prefix, channel).info, 'w'));
+    const time = await this.guardRead((reader) =>
+      reader.hget(channelKeys(this.prefix, channel, this.shards).members, CHANNEL_FIELDS.watermark),
+    );
     return time === null ? undefined : Number(time);
   }
 
@@ -561,8 +833,8 @@ export class RedisStore implements PresenceStore {
       await this.guard(() =>
         Promise.all(
           names.slice(first, first + INDEX_CHUNK).map((name) => {
-            const keys = channelKeys(this.prefix, decodeName(name));
-            return this.client.del(keys.members, keys.tombstones, keys.info);
+            const keys = channelKeys(this.prefix, decodeName(name), this.shards);
+            return this.client.del(keys.members, keys.tombstones);
           }),
         ),
       );
@@ -570,8 +842,9 @@ export class RedisStore implements PresenceStore {
     await this.guard(() => this.client.del(index));
   }
 
-  /** Close the clients the store created (from `url`, and the reads' connection); a client passed in stays open. */
+  /** Close the feed's reader connection and the clients the store created (from `url`, and the reads' connection); a client passed in stays open. */
   async close(): Promise<void> {
+    this.feed?.close();
     await Promise.all([this.reader, ...(this.ownsClient ? [this.client] : [])].map((client) => quit(client)));
   }
 }

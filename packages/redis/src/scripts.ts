@@ -9,10 +9,12 @@ function readScript(name: string): string {
   return readFileSync(new URL(`../src/lua/${name}.lua`, import.meta.url), 'utf8');
 }
 
-/** numberOfKeys undefined: the caller passes it first (apply takes four keys per channel, one or more channels). */
+/** numberOfKeys undefined: the caller passes it first (apply takes two keys per channel, one or more channels). */
 type ScriptName =
   | 'presenceWebhooksApply'
   | 'presenceWebhooksMembers'
+  | 'presenceWebhooksFeedClaim'
+  | 'presenceWebhooksFeedAck'
   | 'presenceWebhooksPruneIndex'
   | 'presenceWebhooksLeaseAcquire'
   | 'presenceWebhooksLeaseRenew'
@@ -21,6 +23,8 @@ type ScriptName =
 const SCRIPTS: Readonly<Record<ScriptName, { file: string; numberOfKeys: number | undefined; readOnly: boolean }>> = {
   presenceWebhooksApply: { file: 'apply', numberOfKeys: undefined, readOnly: false },
   presenceWebhooksMembers: { file: 'members', numberOfKeys: 1, readOnly: true },
+  presenceWebhooksFeedClaim: { file: 'feed-claim', numberOfKeys: 2, readOnly: false },
+  presenceWebhooksFeedAck: { file: 'feed-ack', numberOfKeys: 1, readOnly: false },
   presenceWebhooksPruneIndex: { file: 'prune-index', numberOfKeys: 1, readOnly: false },
   presenceWebhooksLeaseAcquire: { file: 'lease-acquire', numberOfKeys: 2, readOnly: false },
   presenceWebhooksLeaseRenew: { file: 'lease-renew', numberOfKeys: 1, readOnly: false },
@@ -34,9 +38,13 @@ type Arg = string | Buffer | number;
 
 /** The script commands, as ioredis adds them to a client (the `Buffer` variants answer bytes). */
 export interface ScriptCommands {
-  /** numkeys, 4 keys per channel, horizon, replay ttl, then each channel's packed events and watermark: one reply array per channel. */
-  presenceWebhooksApplyBuffer(...args: Arg[]): Promise<(number | Buffer)[][]>;
+  /** numkeys, the replay key, feed, unacked, 2 keys per channel, horizon, replay ttl, staleBefore, the packed events, retention, notices: one flat reply (see apply.lua). */
+  presenceWebhooksApplyBuffer(...args: Arg[]): Promise<(number | Buffer)[]>;
   presenceWebhooksMembersBuffer(...args: Arg[]): Promise<Buffer[]>;
+  /** feed, unacked, olderThanMs, limit: 'id:index' and the entry's data per change claimed. */
+  presenceWebhooksFeedClaimBuffer(...args: Arg[]): Promise<Buffer[]>;
+  /** unacked, then per entry: id, n, k, k indices. */
+  presenceWebhooksFeedAck(...args: Arg[]): Promise<number>;
   presenceWebhooksPruneIndex(...args: Arg[]): Promise<number>;
   presenceWebhooksLeaseAcquire(...args: Arg[]): Promise<number | null>;
   presenceWebhooksLeaseRenew(...args: Arg[]): Promise<number>;

@@ -1,40 +1,77 @@
 -- presence-webhooks: merge a batch of presence events, one or more channels, each atomically.
 -- The same semantics as MemoryStore (core presence/merge.ts mergeEvent + presence/order.ts compareOrder).
--- On a single Redis one call carries every channel of a delivery; on a Cluster one call per channel
--- (the four keys of a channel share a hash slot, two channels may not).
+-- On a single Redis one call carries every channel of a delivery; on a Cluster one call per slot group
+-- (the keys of a channel share a hash slot; the channels of one call share theirs).
 --
--- KEYS: four per channel, channel c (1-based) at KEYS[4c-3 .. 4c]:
---   members hash    memberKey -> cmsgpack(present, ts, serial, index, rank, idKey, memberBlob)
---   tombstone zset  memberKey -> expiry (ms, Redis clock): exactly the absent members of the hash
---   info hash       n (present count), ro / rt (newest reported occupancy and its timestamp),
+-- KEYS[1] the call's replay key: the changes this call decided, kept for a minute, so that a resent call
+--         (its reply was lost when the connection dropped) answers the same changes instead of none
+-- KEYS[2] the shard's change feed (a stream)   KEYS[3] the shard's unacknowledged changes (zset: entry id -> when;
+--         'id:i' for one change of an entry acknowledged in part, see feed-ack.lua)
+-- KEYS[4..7] the user levels (see "User levels" below; shard 0's keys when the call tracks users)
+-- then two per channel c (1-based), KEYS[2c + 6] and KEYS[2c + 7]:
+--   channel hash    memberKey -> record (see below), and the channel's own fields, whose names start
+--                   with byte 0xFE (never the first byte of an encoded member key, see names.ts):
+--                   n (present count), o / t (newest reported occupancy and its timestamp),
 --                   w (the watermark: time of the newest complete snapshot applied, ms, provider clock),
---                   x ('1' while the keys carry the expiry of an empty channel, '0' once cleared)
---   replay key      the changes this call decided for the channel, kept for a minute: a resent call (its
---                   reply was lost when the connection dropped) answers the same changes instead of none
--- ARGV[1] tombstone horizon (ms)   ARGV[2] replay ttl (ms)
--- then two per channel c: ARGV[1 + 2c] its events, ARGV[2 + 2c] the watermark this call sets ('' for none).
--- The events are one MsgPack array (src/event-pack.ts) with one array per event:
---   { memberKey, present (boolean), ts, serial, index, rank,
---     idKey (the id as UTF-16BE bytes, so a byte comparison is JavaScript's string comparison),
---     memberBlob (MsgPack of the Member, kept opaque; '' when absent),
---     reported occupancy, reported timestamp (decimal strings; nil when none) }
+--                   x ('1' while the hash carries the expiry of an empty channel),
+--                   c (Redis time from which a tombstone collection may find something)
+--   tombstone zset  memberKey -> expiry (ms, Redis clock): the absent records of the hash, until collected;
+--                   it expires a horizon after its last addition (every entry has expired by then)
+-- ARGV[1] tombstone horizon (ms)   ARGV[2] replay ttl (ms)   ARGV[3] staleBefore (ms, provider clock; '' none)
+-- ARGV[5] feed retention (ms; '' when the store has no feed)
+-- ARGV[6] the channel notices for the feed (one MsgPack array, flat: 'a' (before the changes) or 'i' (after), payload; '' none)
+-- ARGV[7] the user levels' options ('' none)   ARGV[8] 'expire' for expireUsers (no channel: closes due grace windows)
+-- ARGV[4] the events: ONE MsgPack array (src/event-pack.ts), flat: per channel, in KEYS order,
+--   the watermark this call sets (nil for none), the number of events k, the channel's name, then k times 10
+--   fields (12 with a feed):
+--   memberKey, present (boolean), ts, serial, index, rank,
+--   idKey (the id as UTF-16BE bytes, so a byte comparison is JavaScript's string comparison),
+--   record (the bytes to store, written by the client and never decoded here: the MsgPack values
+--     present (0/1), ts, serial, index, rank, idKey, member (the Member's own MsgPack, kept opaque; '' when absent);
+--     an absent record gets its expiry appended as an 8th value),
+--   reported occupancy and its timestamp as one 'occupancy:timestamp' string (nil when none),
+--   'provider\0userId' when the call tracks users and the event has a user id (nil otherwise),
+--   with a feed: the change's payload (MsgPack, opaque here: provider, channel, reason, a leave's member),
+--   and the event's place in the batch (the feed entry lists the changes in that order)
 --
--- Watermark: an event with ts below the channel's watermark, for a member the channel holds no state
--- for, is stale. A call that sets a watermark at or above the held one merges its own events without
--- the check (they are the snapshot's); the watermark is raised (never lowered) after the merge.
+-- Watermark: an event with ts below max(the channel's watermark, staleBefore), for a member the channel
+-- holds no state for, is stale. A call that sets a watermark at or above the held one merges its own events
+-- without the channel's watermark (they are the snapshot's; staleBefore still applies); the watermark is
+-- raised (never lowered) after the merge.
 --
--- Returns one array per channel, in KEYS order, each flat with 3 entries per effective change in
--- input order: event number (0-based), change type (1 join, 2 update, 3 leave), previous member blob
--- (update) or ''.
+-- Returns one flat array: the feed entry's id ('' without a feed or without a change), then 3 entries per
+-- effective change in event order: event number (0-based, over the whole call), change type (1 join,
+-- 2 update, 3 leave), previous member (update) or ''; each followed by the user changes it caused, 3
+-- entries each: -1, type (6 user.join, 7 user.leave, 8 user.online, 9 user.offline), MsgPack { userId,
+-- channel, provider, at, lastSeen }.
 --
--- The members' states are read with one HMGET and written back with one HSET (and one ZADD / ZREM
--- for the tombstones) per channel, not per event: the merge itself runs on a Lua table.
+-- The feed: one stream entry per call with a change or a notice, written in this script (a committed change
+-- is in the feed, and only then): field d = MsgPack flat array, 4 per change: type (1 join, 2 update,
+-- 3 leave, 4 channel.active, 5 channel.inactive, 6-9 user changes), payload, record (join / update),
+-- previous (update);
+-- the notices 'a' first, then the member changes, then the notices 'i'. A change's place: 'entry id:i'
+-- (i 0-based in the entry); the entry is added to the unacknowledged set. Entries older than the
+-- retention are trimmed (MINID, exact: a cursor past the retention is told apart at once).
+--
+-- Per channel: one HMGET (its fields and the held records), one HSET (the records written and its fields),
+-- a ZADD / ZREM for the tombstones that came or went; expired tombstones are collected at most once per
+-- tenth of the horizon per channel, and a held absent record carries its own expiry, so the merge never
+-- needs the tombstone set to read.
 
 local horizon = tonumber(ARGV[1])
 local replayTtl = tonumber(ARGV[2])
+local staleBefore = tonumber(ARGV[3])
+local retainMs = tonumber(ARGV[5])
+local S = retainMs and 12 or 10 -- fields per event
+local collectEvery = math.max(math.floor(horizon / 10), 1)
+
+local saved = redis.call('GET', KEYS[1])
+if saved then return cmsgpack.unpack(saved) end
 
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local expiry = now + horizon
+local expiryTail = cmsgpack.pack(expiry)
 
 -- Byte-wise comparison (Lua's < on strings follows the server's locale).
 local function compareBytes(a, b)
@@ -67,156 +104,475 @@ local function callChunked(command, key, list, width)
   end
 end
 
--- Merge one channel's events; answers its changes.
-local function applyChannel(membersKey, tombsKey, infoKey, replayKey, packed, setting)
-  local saved = redis.call('GET', replayKey)
-  if saved then return cmsgpack.unpack(saved) end
+local N, O, T, W, X, C = '\254n', '\254o', '\254t', '\254w', '\254x', '\254c'
+local NEVER = 9007199254740991 -- c when the channel holds no tombstone
+local events = cmsgpack.unpack(ARGV[4])
+local out = { '' }
+local entry = {} -- the feed entry's changes: { place in the batch, type, payload, record, previous, sequence }
+local function addEntry(place, type, payload, record, previous)
+  if retainMs then entry[#entry + 1] = { place, type, payload, record, previous, #entry } end
+end
+-- 'provider\0userId' -> provider, userId
+local function splitUser(text)
+  local cut = string.find(text, '\0', 1, true)
+  return string.sub(text, 1, cut - 1), string.sub(text, cut + 1)
+end
+local at = 1 -- the next field of `events`
+local number = 0 -- the next event's number over the call
 
-  local events = cmsgpack.unpack(packed)
-  local count = #events
+-- User levels (ARGV[7]: MsgPack { graceMs, lastSeenMs, now }, '' when the call tracks none). KEYS[4] users hash
+-- (userId -> MsgPack { count, lastLeave, pendingUntil, provider, since, lastSeen, offlineAt, channels }),
+-- KEYS[5] grace deadlines (zset: MsgPack { userId, channel, channel hash key } -> pendingUntil; channel ''
+-- for the app level), KEYS[6] offline users (zset: userId -> when offline, receiver clock), KEYS[7] the count
+-- of users online. A channel level lives in its channel's hash: field 0xFD userId -> MsgPack { count,
+-- lastLeave, pendingUntil, provider }; the user id recorded with a present member: field 0xFC memberKey.
+-- false stands for none in these MsgPack arrays. Same rules as core presence/user-levels.ts.
+local usersOn = ARGV[7] ~= nil and ARGV[7] ~= ''
+local grace, lastSeenMs, userNow = 0, 0, 0
+if usersOn then
+  local u = cmsgpack.unpack(ARGV[7])
+  grace, lastSeenMs, userNow = u[1], u[2], u[3]
+end
+local LEVEL, USERF = '\253', '\252'
+local apps, appOrder = {}, {}
+local onlineDelta = 0
 
-  -- Collect expired tombstones of this channel (bounded per call; the rest go on the next calls).
-  local expired = redis.call('ZRANGEBYSCORE', tombsKey, '-inf', now, 'LIMIT', 0, 500)
-  if #expired > 0 then
-    redis.call('HDEL', membersKey, unpack(expired))
-    redis.call('ZREM', tombsKey, unpack(expired))
+-- The app level of a user (made when `provider` is given and there is none; else nil when none).
+local function appOf(userId, provider, at)
+  local a = apps[userId]
+  if a == nil then
+    local raw = redis.call('HGET', KEYS[4], userId)
+    if raw then
+      a = cmsgpack.unpack(raw)
+      local set = {}
+      for _, ch in ipairs(a[8]) do set[ch] = true end
+      a[8] = set
+    elseif provider then
+      a = { 0, false, false, provider, at, false, false, {} }
+    else
+      return nil
+    end
+    apps[userId] = a
+    appOrder[#appOrder + 1] = userId
   end
+  return a or nil
+end
 
-  -- x: '1' while the channel's keys carry the expiry set when its last member left, '0' once cleared.
-  local info = redis.call('HMGET', infoKey, 'n', 'rt', 'x', 'w')
-  local present = tonumber(info[1] or '0')
-  local reportedTs = tonumber(info[2] or '')
-  local expiring = info[3] ~= '0'
-  local watermark = tonumber(info[4] or '')
-  local newWatermark = tonumber(setting)
-  -- The watermark this call's events are checked against: none when the call sets one as new or newer.
-  local check = watermark
-  if newWatermark ~= nil and (watermark == nil or newWatermark >= watermark) then check = nil end
+local function userChange(list, utype, userId, channel, provider, at, lastSeen)
+  list[#list + 1] = { utype, cmsgpack.pack({ userId, channel or '', provider or '', at, lastSeen or false }) }
+end
 
-  -- The held state of every member of the batch, read at once: key -> { present, ts, serial, index, rank, id, blob }.
-  local keys, seen = {}, {}
-  for e = 1, count do
-    local key = events[e][1]
-    if not seen[key] then seen[key] = true; keys[#keys + 1] = key end
+local function closeApp(userId, a, now, list)
+  a[3] = false
+  a[6] = a[2]
+  a[7] = now
+  onlineDelta = onlineDelta - 1
+  redis.call('ZADD', KEYS[6], now, userId)
+  userChange(list, 9, userId, nil, nil, a[6], a[6])
+end
+
+-- levels[channel hash key][userId] -> { count, lastLeave, pendingUntil, provider } (false: no level), loaded lazily.
+local levels = {}
+local function levelOf(hashKey, userId)
+  local byUser = levels[hashKey]
+  if byUser == nil then byUser = {}; levels[hashKey] = byUser end
+  local lv = byUser[userId]
+  if lv == nil then
+    local raw = redis.call('HGET', hashKey, LEVEL .. userId)
+    lv = raw and cmsgpack.unpack(raw) or false
+    byUser[userId] = lv
   end
-  local held = {}
-  for first = 1, #keys, CHUNK do
-    local last = math.min(first + CHUNK - 1, #keys)
-    local raws = redis.call('HMGET', membersKey, unpack(keys, first, last))
-    for i = first, last do
-      local raw = raws[i - first + 1]
-      if raw then
-        local cpresent, cts, cserial, cindex, crank, cid, cblob = cmsgpack.unpack(raw)
-        held[keys[i]] = { cpresent == 1, cts, cserial, cindex, crank, cid, cblob }
+  return lv
+end
+
+local function closeChannel(hashKey, userId, channel, lv, a, list)
+  levels[hashKey][userId] = false
+  a[8][channel] = nil
+  userChange(list, 7, userId, channel, lv[4], lv[2], lv[2])
+end
+
+local function up(hashKey, userId, channel, provider, at, list)
+  local lv = levelOf(hashKey, userId)
+  if not lv then lv = { 0, false, false, provider }; levels[hashKey][userId] = lv end
+  lv[1] = lv[1] + 1
+  if lv[1] == 1 then
+    if lv[3] then lv[3] = false
+    else
+      lv[2] = false; lv[4] = provider
+      userChange(list, 6, userId, channel, provider, at, nil)
+    end
+  end
+  local a = appOf(userId, provider, at)
+  a[8][channel] = true
+  a[1] = a[1] + 1
+  if a[1] == 1 then
+    if a[3] then a[3] = false
+    else
+      a[6] = false; a[7] = false; a[5] = at; a[4] = provider
+      onlineDelta = onlineDelta + 1
+      userChange(list, 8, userId, channel, provider, at, nil)
+      return
+    end
+  end
+  if at < a[5] then a[5] = at end
+end
+
+local function seen(userId, provider, at)
+  local a = appOf(userId, provider, at)
+  if a[2] == false or at > a[2] then a[2] = at end
+  if a[1] == 0 and not a[3] then
+    if not a[7] then
+      a[7] = userNow
+      redis.call('ZADD', KEYS[6], userNow, userId)
+    end
+    a[6] = a[2]
+  end
+end
+
+local function down(hashKey, userId, channel, at, list)
+  local lv = levelOf(hashKey, userId)
+  local a = appOf(userId, nil, at)
+  if not lv or not a or lv[1] == 0 or a[1] == 0 then return end
+  if lv[2] == false or at > lv[2] then lv[2] = at end
+  if a[2] == false or at > a[2] then a[2] = at end
+  lv[1] = lv[1] - 1
+  if lv[1] == 0 then
+    if grace > 0 then
+      lv[3] = userNow + grace
+      redis.call('ZADD', KEYS[5], lv[3], cmsgpack.pack({ userId, channel, hashKey }))
+    else
+      closeChannel(hashKey, userId, channel, lv, a, list)
+    end
+  end
+  a[1] = a[1] - 1
+  if a[1] == 0 then
+    if grace > 0 then
+      a[3] = userNow + grace
+      redis.call('ZADD', KEYS[5], a[3], cmsgpack.pack({ userId, '', '' }))
+    else
+      closeApp(userId, a, userNow, list)
+    end
+  end
+end
+
+-- Close the grace windows that ended by userNow (channel levels before the app level of the same deadline),
+-- forget users offline since before userNow - lastSeenMs. The changes go to `list`.
+local function expireUsers(list)
+  local due = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', userNow, 'WITHSCORES')
+  local items = {}
+  for i = 1, #due, 2 do
+    local d = cmsgpack.unpack(due[i])
+    items[#items + 1] = { tonumber(due[i + 1]), d[2] == '' and 1 or 0, d[1], d[2], d[3], due[i] }
+  end
+  table.sort(items, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[2] < y[2]) end)
+  for _, item in ipairs(items) do
+    local at, userId, channel, hashKey = item[1], item[3], item[4], item[5]
+    redis.call('ZREM', KEYS[5], item[6])
+    local a = appOf(userId, nil, 0)
+    if a then
+      if channel == '' then
+        if a[1] == 0 and a[3] == at then closeApp(userId, a, userNow, list) end
+      else
+        local lv = levelOf(hashKey, userId)
+        if lv and lv[1] == 0 and lv[3] == at then closeChannel(hashKey, userId, channel, lv, a, list) end
       end
     end
-    -- The bounded collection above may have left some of this batch's own tombstones expired: they
-    -- are absent as well (as in MemoryStore). Every member held as absent here gets written back below
-    -- (a first event is always newer than nothing), which replaces its field and its tombstone score.
-    local expiries = redis.call('ZMSCORE', tombsKey, unpack(keys, first, last))
-    for i = first, last do
-      local expiry = expiries[i - first + 1]
-      if expiry and tonumber(expiry) <= now then held[keys[i]] = nil end
+  end
+  local old = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', '(' .. (userNow - lastSeenMs), 'WITHSCORES')
+  for i = 1, #old, 2 do
+    local userId, at = old[i], tonumber(old[i + 1])
+    redis.call('ZREM', KEYS[6], userId)
+    local a = appOf(userId, nil, 0)
+    if a and a[1] == 0 and not a[3] and a[7] == at then apps[userId] = false end
+  end
+end
+
+-- Write back the user levels this call changed.
+local function saveUsers()
+  for hashKey, byUser in pairs(levels) do
+    for userId, lv in pairs(byUser) do
+      if lv then redis.call('HSET', hashKey, LEVEL .. userId, cmsgpack.pack(lv))
+      else redis.call('HDEL', hashKey, LEVEL .. userId) end
+    end
+  end
+  for _, userId in ipairs(appOrder) do
+    local a = apps[userId]
+    if a then
+      local list = {}
+      for ch in pairs(a[8]) do list[#list + 1] = ch end
+      redis.call('HSET', KEYS[4], userId, cmsgpack.pack({ a[1], a[2], a[3], a[4], a[5], a[6], a[7], list }))
+    else
+      redis.call('HDEL', KEYS[4], userId) -- forgotten
+    end
+  end
+  if onlineDelta ~= 0 then redis.call('INCRBY', KEYS[7], onlineDelta) end
+end
+
+-- A member's state while its channel is merged: { present, ts, serial, index, rank, id, member,
+-- record written by this call (nil: none), held as an absent record in Redis (true/nil) }.
+-- member is the held member's bytes; nil when it is to be read from the record (an event of this call).
+local P, TS, SERIAL, INDEX, RANK, ID, MEMBER, RECORD, TOMBSTONED, USER = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+-- USER: the user id recorded with the member ('provider\0userId' as the event carried it), while present.
+
+-- Merge one channel's `count` events, which start at events[at]. Few tables per channel: the HMGET
+-- arguments, the states by member key, and the write lists.
+local function applyChannel(hashKey, tombsKey, setting, count, channel)
+  -- The channel's fields and the held state of every member of its events, read at once.
+  local args, state = { N, O, T, W, X, C }, {}
+  for e = 0, count - 1 do
+    local key = events[at + e * S]
+    if state[key] == nil then
+      args[#args + 1] = key
+      state[key] = false
+    end
+  end
+  local nkeys = #args - 6
+  if usersOn then
+    for i = 7, 6 + nkeys do args[#args + 1] = USERF .. args[i] end
+  end
+  local raws
+  if #args <= CHUNK then
+    raws = redis.call('HMGET', hashKey, unpack(args))
+  else
+    raws = {}
+    for first = 1, #args, CHUNK do
+      local part = redis.call('HMGET', hashKey, unpack(args, first, math.min(first + CHUNK - 1, #args)))
+      for i = 1, #part do raws[first + i - 1] = part[i] end
+    end
+  end
+  local present = tonumber(raws[1] or '0')
+  local reportedTs = tonumber(raws[3] or '')
+  local expiring = raws[5] == '1'
+  local watermark = tonumber(raws[4] or '')
+  local collectAt = tonumber(raws[6] or '')
+  local newWatermark = tonumber(setting)
+  -- The bound this channel's events are checked against: the channel's watermark unless this call sets
+  -- one as new or newer, and staleBefore.
+  local check = watermark
+  if newWatermark ~= nil and (watermark == nil or newWatermark >= watermark) then check = nil end
+  if staleBefore ~= nil and (check == nil or staleBefore > check) then check = staleBefore end
+
+  -- The held records (an expired absent one counts as no record, but is still in the tombstone set).
+  for i = 7, 6 + nkeys do
+    local raw = raws[i]
+    if raw then
+      local p, ts, serial, index, rank, id, member, expires = cmsgpack.unpack(raw)
+      if p == 1 then
+        state[args[i]] = { true, ts, serial, index, rank, id, member, nil, nil, usersOn and raws[i + nkeys] or nil }
+      elseif expires == nil or expires > now then
+        state[args[i]] = { false, ts, serial, index, rank, id, '', nil, true }
+      else
+        state[args[i]] = { nil, 0, 0, 0, 0, '', '', nil, true }
+      end
     end
   end
 
-  local out = {}
-  local written = {}
+  local newReported = nil
   for e = 1, count do
-    local ev = events[e]
-    local key, isPresent = ev[1], ev[2]
-    local ts, serial, index, rank, id, blob = ev[3], ev[4], ev[5], ev[6], ev[7], ev[8]
-    local ro, rt = ev[9], ev[10]
+    local key, isPresent = events[at], events[at + 1]
+    local ts, serial, index, rank, id = events[at + 2], events[at + 3], events[at + 4], events[at + 5], events[at + 6]
+    local reported = events[at + 8]
 
-    if ro ~= nil then
-      local t = tonumber(rt)
+    if reported ~= nil then
+      local t = tonumber(string.match(reported, ':(.*)$'))
       if reportedTs == nil or t >= reportedTs then
-        redis.call('HSET', infoKey, 'ro', ro, 'rt', rt)
+        newReported = reported
         reportedTs = t
       end
     end
 
-    local current = held[key]
-    local newer, wasPresent, previous = true, false, ''
-    if current then
-      newer = compareOrder(ts, serial, index, rank, id, current[2], current[3], current[4], current[5], current[6]) > 0
-      wasPresent = current[1]
-      previous = current[7]
+    local current = state[key]
+    local newer, wasPresent = true, false
+    if current and current[P] ~= nil then
+      newer = compareOrder(ts, serial, index, rank, id, current[TS], current[SERIAL], current[INDEX], current[RANK], current[ID]) > 0
+      wasPresent = current[P]
     elseif check ~= nil and ts < check then
-      newer = false -- older than a complete snapshot that did not list this member
+      newer = false -- older than a complete snapshot that did not list this member, or than staleBefore
     end
 
     if newer then
+      if not current then
+        current = {}
+        state[key] = current
+      end
+      local previous = current[MEMBER]
+      current[P], current[TS], current[SERIAL], current[INDEX], current[RANK], current[ID] = isPresent, ts, serial, index, rank, id
+      local heldUser = current[USER]
+      if isPresent and not wasPresent then current[USER] = events[at + 9] or nil end
+      if not isPresent then current[USER] = nil end
+      current[MEMBER] = nil
       if isPresent then
-        held[key] = { true, ts, serial, index, rank, id, blob }
         if wasPresent then
-          out[#out + 1] = e - 1; out[#out + 1] = 2; out[#out + 1] = previous
+          -- previous is nil when the member was set by an earlier event of this call: read it from that record (rare).
+          if previous == nil then previous = select(7, cmsgpack.unpack(current[RECORD])) end
+          out[#out + 1] = number; out[#out + 1] = 2; out[#out + 1] = previous
+          addEntry(events[at + 11], 2, events[at + 10], events[at + 7], previous)
         else
           present = present + 1
-          out[#out + 1] = e - 1; out[#out + 1] = 1; out[#out + 1] = ''
+          out[#out + 1] = number; out[#out + 1] = 1; out[#out + 1] = ''
+          addEntry(events[at + 11], 1, events[at + 10], events[at + 7], '')
         end
+        current[RECORD] = events[at + 7]
       else
-        -- A tombstone keeps only the order key: its member is never read back.
-        held[key] = { false, ts, serial, index, rank, id, '' }
         if wasPresent then
           present = present - 1
-          out[#out + 1] = e - 1; out[#out + 1] = 3; out[#out + 1] = ''
+          out[#out + 1] = number; out[#out + 1] = 3; out[#out + 1] = ''
+          addEntry(events[at + 11], 3, events[at + 10], '', '')
+        end
+        current[RECORD] = events[at + 7] .. expiryTail
+      end
+      if usersOn then
+        local caused = {}
+        if isPresent and not wasPresent and current[USER] then
+          local provider, userId = splitUser(current[USER])
+          up(hashKey, userId, channel, provider, ts, caused)
+        elseif not isPresent and wasPresent and heldUser then
+          local _, userId = splitUser(heldUser)
+          down(hashKey, userId, channel, ts, caused)
+        elseif not isPresent and not wasPresent and events[at + 9] then
+          local provider, userId = splitUser(events[at + 9])
+          seen(userId, provider, ts)
+        end
+        for _, c in ipairs(caused) do
+          out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
+          addEntry(events[at + 11], c[1], c[2], '', '')
         end
       end
-      written[key] = true
     end
+    at = at + S
+    number = number + 1
   end
 
-  -- Write back every state this batch replaced; a member ending absent is (re)scheduled for collection
-  -- at now + horizon, one ending present leaves the tombstone set.
-  local fields, absent, presentKeys = {}, {}, {}
-  for i = 1, #keys do
-    local key = keys[i]
-    if written[key] then
-      local s = held[key]
+  -- Write back every record this batch replaced; a member ending absent is scheduled for collection at
+  -- now + horizon, one ending present leaves the tombstone set.
+  local fields, absent, back, userGone = {}, {}, {}, {}
+  for i = 7, 6 + nkeys do
+    local key = args[i]
+    local s = state[key]
+    if s and s[RECORD] ~= nil then
       fields[#fields + 1] = key
-      if s[1] then
-        fields[#fields + 1] = cmsgpack.pack(1, s[2], s[3], s[4], s[5], s[6], s[7])
-        presentKeys[#presentKeys + 1] = key
+      fields[#fields + 1] = s[RECORD]
+      if usersOn then
+        if s[P] and s[USER] then
+          fields[#fields + 1] = USERF .. key; fields[#fields + 1] = s[USER]
+        elseif not s[P] and raws[i + nkeys] then
+          userGone[#userGone + 1] = USERF .. key
+        end
+      end
+      if s[P] then
+        if s[TOMBSTONED] then back[#back + 1] = key end
       else
-        fields[#fields + 1] = cmsgpack.pack(0, s[2], s[3], s[4], s[5], s[6], '')
-        absent[#absent + 1] = now + horizon
+        absent[#absent + 1] = expiry
         absent[#absent + 1] = key
       end
     end
   end
-  if #fields > 0 then callChunked('HSET', membersKey, fields, 2) end
-  if #presentKeys > 0 then callChunked('ZREM', tombsKey, presentKeys, 1) end
-  if #absent > 0 then callChunked('ZADD', tombsKey, absent, 2) end
-
+  local wrote = #fields > 0
+  if newReported ~= nil then
+    local sep = string.find(newReported, ':', 1, true)
+    fields[#fields + 1] = O; fields[#fields + 1] = string.sub(newReported, 1, sep - 1)
+    fields[#fields + 1] = T; fields[#fields + 1] = string.sub(newReported, sep + 1)
+  end
   if newWatermark ~= nil and (watermark == nil or newWatermark > watermark) then
-    redis.call('HSET', infoKey, 'w', setting)
+    fields[#fields + 1] = W; fields[#fields + 1] = setting
+  end
+
+  -- Collect expired tombstones (bounded per call), at most once per collectEvery per channel; `c` is
+  -- the next time a collection may find something (NEVER: no tombstone).
+  local nextCollect = collectAt
+  if collectAt ~= nil and collectAt <= now then
+    local expired = redis.call('ZRANGEBYSCORE', tombsKey, '-inf', now, 'LIMIT', 0, 500)
+    local gone = {}
+    for i = 1, #expired do
+      local s = state[expired[i]]
+      if not (s and s[RECORD] ~= nil) then gone[#gone + 1] = expired[i] end
+    end
+    if #gone > 0 then
+      callChunked('HDEL', hashKey, gone, 1)
+      callChunked('ZREM', tombsKey, gone, 1)
+    end
+    if #expired == 500 then
+      nextCollect = now
+    else
+      local first = redis.call('ZRANGE', tombsKey, 0, 0, 'WITHSCORES')
+      if first[2] == nil then nextCollect = NEVER else nextCollect = math.max(tonumber(first[2]), now + collectEvery) end
+    end
+  end
+  if #absent > 0 and (nextCollect == nil or nextCollect > expiry) then nextCollect = expiry end
+  if nextCollect ~= collectAt then
+    fields[#fields + 1] = C; fields[#fields + 1] = nextCollect
+  end
+
+  if #fields == 0 and raws[1] ~= false then return end -- nothing changed (and the channel exists)
+  fields[#fields + 1] = N; fields[#fields + 1] = present
+  if present > 0 then
+    if expiring then
+      fields[#fields + 1] = X; fields[#fields + 1] = '0'
+    end
+  elseif not expiring then
+    fields[#fields + 1] = X; fields[#fields + 1] = '1'
+  end
+  callChunked('HSET', hashKey, fields, 2)
+  if #back > 0 then callChunked('ZREM', tombsKey, back, 1) end
+  if #userGone > 0 then callChunked('HDEL', hashKey, userGone, 1) end
+  local ttl = math.max(horizon, 1)
+  if #absent > 0 then
+    -- Every tombstone of the set expires by now + horizon: so does the set, whether anyone is present or not.
+    callChunked('ZADD', tombsKey, absent, 2)
+    redis.call('PEXPIRE', tombsKey, ttl)
   end
 
   if present > 0 then
-    redis.call('HSET', infoKey, 'n', present, 'x', '0')
-    if expiring then
-      redis.call('PERSIST', membersKey)
-      redis.call('PERSIST', tombsKey)
-      redis.call('PERSIST', infoKey)
-    end
-  else
+    if expiring then redis.call('PERSIST', hashKey) end
+  elseif wrote or not expiring then
     -- No one present: every tombstone is gone by now + horizon, and so is the channel.
-    redis.call('HSET', infoKey, 'n', present, 'x', '1')
-    local ttl = math.max(horizon, 1)
-    redis.call('PEXPIRE', membersKey, ttl)
-    redis.call('PEXPIRE', tombsKey, ttl)
-    redis.call('PEXPIRE', infoKey, ttl)
+    redis.call('PEXPIRE', hashKey, ttl)
   end
-
-  if #out > 0 and replayTtl > 0 then
-    redis.call('SET', replayKey, cmsgpack.pack(out), 'PX', replayTtl)
-  end
-  return out
 end
 
-local results = {}
-for c = 1, #KEYS / 4 do
-  results[c] = applyChannel(KEYS[4 * c - 3], KEYS[4 * c - 2], KEYS[4 * c - 1], KEYS[4 * c], ARGV[1 + 2 * c], ARGV[2 + 2 * c])
+for c = 1, (#KEYS - 7) / 2 do
+  local setting, count, channel = events[at], events[at + 1], events[at + 2]
+  at = at + 3
+  applyChannel(KEYS[2 * c + 6], KEYS[2 * c + 7], setting, count, channel)
 end
-return results
+if ARGV[8] == 'expire' then
+  local caused = {}
+  expireUsers(caused)
+  for _, c in ipairs(caused) do
+    out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
+    addEntry(0, c[1], c[2], '', '')
+  end
+end
+if usersOn then saveUsers() end
+
+if retainMs then
+  local notices = ARGV[6] ~= '' and cmsgpack.unpack(ARGV[6]) or {}
+  local d = {}
+  for pass = 1, 3 do
+    if pass == 2 then
+      -- In the batch's order (apply answers its changes in input order), not the channels' order.
+      table.sort(entry, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[6] < y[6]) end)
+      for i = 1, #entry do
+        local item = entry[i]
+        local n = #d; d[n + 1] = item[2]; d[n + 2] = item[3]; d[n + 3] = item[4]; d[n + 4] = item[5]
+      end
+    else
+      local kind = pass == 1 and 'a' or 'i'
+      for i = 1, #notices, 2 do
+        if notices[i] == kind then
+          local n = #d; d[n + 1] = pass == 1 and 4 or 5; d[n + 2] = notices[i + 1]; d[n + 3] = ''; d[n + 4] = ''
+        end
+      end
+    end
+  end
+  if #d > 0 then
+    local id = redis.call('XADD', KEYS[2], 'MINID', math.max(now - retainMs, 0), '*', 'd', cmsgpack.pack(d))
+    out[1] = id
+    redis.call('ZADD', KEYS[3], now, id)
+  end
+end
+
+if #out > 1 and replayTtl > 0 then
+  redis.call('SET', KEYS[1], cmsgpack.pack(out), 'PX', replayTtl)
+end
+return out
