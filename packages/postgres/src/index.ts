@@ -7,5 +7,6 @@ export {
 } from './postgres-store.js';
 export type { PostgresStoreOptions } from './postgres-store.js';
 export { PostgresUnavailableError } from './errors.js';
-export { SCHEMA_VERSION } from './migrate.js';
+export { SCHEMA_VERSION, migrateSchema } from './migrate.js';
+export { MIGRATIONS } from './migrations.js';
 export type { MigrateResult } from './migrate.js';

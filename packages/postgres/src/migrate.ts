@@ -18,7 +18,7 @@ export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
  * once: the second waits, then finds nothing to do). Each applied migration is recorded in
  * `<schema>.schema_version`.
  */
-export async function migrateSchema(pool: Pool, schema: string): Promise<MigrateResult> {
+export async function migrateSchema(pool: Pool, schema: string, migrations = MIGRATIONS): Promise<MigrateResult> {
   const client = await pool.connect();
   try {
     await client.query('begin');
@@ -30,7 +30,7 @@ export async function migrateSchema(pool: Pool, schema: string): Promise<Migrate
     const { rows } = await client.query<{ v: number | null }>(`select max(version) as v from ${schema}.schema_version`);
     const from = rows[0]?.v ?? 0;
     const applied: number[] = [];
-    for (const migration of MIGRATIONS) {
+    for (const migration of migrations) {
       if (migration.version <= from) continue;
       await client.query(migration.sql.replaceAll('__S__', schema));
       await client.query(`insert into ${schema}.schema_version (version, name) values ($1, $2)`, [migration.version, migration.name]);
