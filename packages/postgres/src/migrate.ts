@@ -20,8 +20,11 @@ export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
  */
 export async function migrateSchema(pool: Pool, schema: string, migrations = MIGRATIONS): Promise<MigrateResult> {
   const client = await pool.connect();
+  const ignore = (): void => undefined; // a lost connection rejects the query below; its 'error' event must not crash
+  client.on('error', ignore);
   try {
     await client.query('begin');
+    await client.query('set local statement_timeout = 0'); // DDL on a busy server may outlast the store's query timeout
     await client.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`presence_webhooks.migrate.${schema}`]);
     await client.query(`create schema if not exists ${schema}`);
     await client.query(
@@ -42,6 +45,7 @@ export async function migrateSchema(pool: Pool, schema: string, migrations = MIG
     await client.query('rollback').catch(() => undefined);
     throw error;
   } finally {
+    client.off('error', ignore);
     client.release();
   }
 }

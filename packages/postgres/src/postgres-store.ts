@@ -146,7 +146,8 @@ export class PostgresStore implements PresenceStore {
       this.pool = new pg.Pool({
         connectionString: options.connectionString,
         max,
-        connectionTimeoutMillis: this.queryTimeoutMs,
+        // Calls are bounded by queryTimeoutMs anyway (see query()); a connection may take longer to open.
+        connectionTimeoutMillis: Math.max(this.queryTimeoutMs * 5, 10_000),
         statement_timeout: this.queryTimeoutMs,
         idle_in_transaction_session_timeout: this.queryTimeoutMs * 5,
       });
@@ -177,18 +178,39 @@ export class PostgresStore implements PresenceStore {
   async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = [], name?: string): Promise<pg.QueryResult<R>> {
     if (this.closed) throw new PostgresUnavailableError('presence-webhooks: PostgresStore is closed');
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new PostgresUnavailableError(
-              `presence-webhooks: PostgreSQL did not answer within queryTimeoutMs (${this.queryTimeoutMs} ms): the pool is exhausted or the server is slow or down`,
-            ),
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(
+          new PostgresUnavailableError(
+            `presence-webhooks: PostgreSQL did not answer within queryTimeoutMs (${this.queryTimeoutMs} ms): the pool is exhausted or the server is slow or down`,
           ),
-        this.queryTimeoutMs,
-      );
+        );
+      }, this.queryTimeoutMs);
     });
-    const run = this.pool.query<R>(name === undefined ? { text, values } : { name, text, values });
+    // The connection is taken here, not by pool.query: a call that timed out while queued for a connection
+    // is dropped when one comes (it never runs late), instead of waiting in the pool's queue.
+    const run = this.pool.connect().then(async (client) => {
+      if (timedOut) {
+        client.release();
+        throw new PostgresUnavailableError('presence-webhooks: dropped: timed out waiting for a connection');
+      }
+      // A checked-out client whose server goes away emits 'error': without a listener that would crash the process.
+      const ignore = (): void => undefined;
+      client.on('error', ignore);
+      try {
+        const result = await client.query<R>(name === undefined ? { text, values } : { name, text, values });
+        client.release();
+        return result;
+      } catch (error) {
+        // A broken connection is destroyed, not returned to the pool.
+        client.release(isUnavailable(error) ? (error as Error) : undefined);
+        throw error;
+      } finally {
+        client.off('error', ignore);
+      }
+    });
     run.catch(() => undefined); // answered by the timeout already
     try {
       return await Promise.race([run, timeout]);
