@@ -4,7 +4,7 @@
 //   node test/bench/run.mjs [--quick] [--only=core,redis,memory,flat,ingest] [--out=<dir>]
 //
 // --quick runs every section with minimal sizes (the smoke test uses it; its figures mean nothing).
-// Sections: core (pipeline vs JSON.parse / MsgPack decode), redis (RedisStore), memory
+// Sections: core (pipeline vs JSON.parse / MsgPack decode), redis (RedisStore), postgres (PostgresStore vs a bare upsert), memory
 // (MemoryStore, in a child process with --expose-gc), flat (handle + merge per event with 0 / 1M /
 // 5M states held, in a child process with a large heap), ingest (Express, Koa, Fastify, Hono: bare route,
 // bare route + verify + JSON.parse, a naive Map handler, @octokit/webhooks, presenceWebhooks; servers in child processes, autocannon here). Timings are never asserted: the
@@ -21,6 +21,7 @@ import { benchAuthCost } from './auth-cost.mjs';
 import { benchIngest } from './ingest.mjs';
 import { benchReconcile } from './reconcile.mjs';
 import { benchRedis } from './redis.mjs';
+import { benchPostgres } from './postgres.mjs';
 import { round } from './stats.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -28,7 +29,7 @@ const args = process.argv.slice(2);
 const flag = (name) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
 const value = (name) => flag(name)?.split('=')[1];
 const quick = flag('quick') !== undefined;
-const only = value('only')?.split(',') ?? ['core', 'auth', 'redis', 'memory', 'flat', 'reconcile', 'ingest'];
+const only = value('only')?.split(',') ?? ['core', 'auth', 'redis', 'postgres', 'memory', 'flat', 'reconcile', 'ingest'];
 const outDir = value('out') ?? join(here, 'results');
 
 const TARGETS = {
@@ -38,6 +39,8 @@ const TARGETS = {
   flat: { largestToSmallestMax: 1.2 },
   core: { ratioToParseMax: 2.5, eventsPerSecMin: 500_000 },
   redis: { eventsPerSecMin: 100_000, roundTripsPerDelivery: 1 },
+  // PostgresStore events/s on one-event deliveries ÷ a bare INSERT … ON CONFLICT of the same rows, same batching.
+  postgres: { ratioToBareMin: 0.5 },
   memory: { bytesPerMemberMax: 250, afterHorizonToLiveSetMax: 1.05 },
   // CPU per request of a credential-less (or wrong-secret) 4 MiB body ÷ a wrong-signature one.
   auth: { ratioMax: 2 },
@@ -49,6 +52,7 @@ const SIZES = quick
   ? {
       core: { rounds: 2, count: 50 },
       redis: { deliveries: 5, rounds: 2, concurrency: 2 },
+      postgres: { deliveries: 30, channels: 10, rounds: 1, concurrency: 2, members: 500 },
       memory: { members: 2000, channels: 20, deadChannels: 2000 },
       flat: { sizes: [0, 2000, 10_000], rounds: 2, count: 20 },
       reconcile: { channels: 500, members: 2000, rate: 200, limit: 250, concurrency: 4 },
@@ -57,6 +61,7 @@ const SIZES = quick
   : {
       core: { rounds: 9, count: 2000 },
       redis: { deliveries: 1000, rounds: 4, concurrency: 4 },
+      postgres: { deliveries: 3000, channels: 500, rounds: 3, concurrency: 4, members: 100_000 },
       memory: { members: 1_000_000, channels: 10_000, deadChannels: 200_000 },
       flat: { sizes: [0, 1_000_000, 5_000_000], rounds: 5, count: 1000 },
       // The fake's rate limit and the budget's rate are far above Ably's real ones, so 100k channels run in well under two minutes.
@@ -82,6 +87,24 @@ async function flatInChild(options) {
     { maxBuffer: 1 << 20 },
   );
   return JSON.parse(stdout.trim().split('\n').pop());
+}
+
+/** Why PostgreSQL cannot be used, or undefined when it answers. */
+async function postgresUnreachable() {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({
+    connectionString: process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    connectionTimeoutMillis: 2000,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return undefined;
+  } catch (error) {
+    return error.message;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** Why Redis cannot be used, or undefined when it answers PING. */
@@ -131,6 +154,24 @@ const sections = {
       `redis target: >= ${t.eventsPerSecMin} events/s: one receiver ${result.eventsPerSec} (${check(result.eventsPerSec >= t.eventsPerSecMin)}), ` +
         `${result.concurrentAppliers} receivers at once ${result.concurrentEventsPerSec} (${check(result.concurrentEventsPerSec >= t.eventsPerSecMin)}); ` +
         `${t.roundTripsPerDelivery} round trip per delivery: ${result.roundTripsPerDelivery} (${check(result.roundTripsPerDelivery === t.roundTripsPerDelivery)})`,
+    );
+    return result;
+  },
+  async postgres() {
+    const reason = await postgresUnreachable();
+    if (reason !== undefined) {
+      log(
+        `!!! postgres section SKIPPED: ${reason}. Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (or set POSTGRES_URL) !!!`,
+      );
+      return { skipped: reason };
+    }
+    const result = await benchPostgres(SIZES.postgres);
+    console.table([result]);
+    const t = TARGETS.postgres;
+    log(
+      `postgres target: events/s ÷ bare upsert (one statement per one-event delivery, ${result.concurrency} in flight) >= ${t.ratioToBareMin}: ` +
+        `${result.eventsPerSec} / ${result.bareUpsertPerSec} = ${result.ratioToBare} (${check(result.ratioToBare >= t.ratioToBareMin)}); ` +
+        `on disk ${result.bytesPerMember} B/member (members + channels), sessions ${result.sessionBytesPerMember} B/member, feed ${result.feedBytesPerChange} B/change`,
     );
     return result;
   },

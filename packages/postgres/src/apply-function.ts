@@ -5,7 +5,8 @@
  * each event with the rules of core's compareOrder / effectiveChange (serial+index when both carry
  * one, else ts; then rank; then the id, compared as UTF-16BE bytes = JavaScript string order);
  * opens and closes `sessions`; derives the user levels; appends every change to the feed; and
- * answers the changes in input order. Last, it collects a bounded amount of expired state (tombstones,
+ * answers the changes in input order. (No NOTIFY here: a commit that notifies takes a cluster-wide
+ * lock, which would serialise every apply; the store notifies after the commit, coalesced: see feed.ts.) Last, it collects a bounded amount of expired state (tombstones,
  * dead channels, old sessions and feed rows), so nobody has to run a scheduler.
  *
  * Answer rows: seq (output order), kind, ord (1-based input index of a member change), previous
@@ -20,7 +21,8 @@ create or replace function __S__.apply(
   p_wm_channel text[], p_wm_time double precision[], p_stale_before double precision,
   p_users boolean, p_grace_ms double precision, p_now double precision,
   p_notice_kind text[], p_notice_provider text[], p_notice_channel text[], p_notice_at double precision[],
-  p_horizon_ms double precision, p_feed boolean, p_feed_retain_ms double precision, p_sessions_retain_ms double precision
+  p_horizon_ms double precision, p_feed boolean, p_feed_retain_ms double precision, p_sessions_retain_ms double precision,
+  p_sweep integer
 ) returns table (seq integer, kind text, ord integer, previous bytea, cur text, user_id text, channel text,
                  provider text, at double precision, last_seen double precision)
 language plpgsql as $fn$
@@ -45,8 +47,7 @@ declare
   usr record;
   out_seq integer := 0;
   cutoff timestamptz := now() - make_interval(secs => p_horizon_ms / 1000.0);
-  wrote_feed boolean := false;
-  budget integer := 2 * n + 16;
+  budget integer := p_sweep;
 begin
   -- 1. the channels, locked in key order
   for k, ch in
@@ -84,7 +85,7 @@ begin
       if p_notice_kind[i] = 'channel.active' then
         insert into __S__.feed (kind, provider, channel, at) values (p_notice_kind[i], p_notice_provider[i], p_notice_channel[i], p_notice_at[i])
           returning feed.cursor into k;
-        out_seq := out_seq + 1; wrote_feed := true;
+        out_seq := out_seq + 1;
         return query select out_seq, p_notice_kind[i], null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, null::text, p_notice_channel[i], p_notice_provider[i], p_notice_at[i], null::double precision;
       end if;
     end loop;
@@ -154,7 +155,7 @@ begin
         values (change, p_provider[i], ch, p_member[i], case when change = 'update' then m.member end,
                 case when change = 'leave' then coalesce(p_reason[i], 'leave') end)
         returning feed.cursor into k;
-      wrote_feed := true;
+     
     end if;
     out_seq := out_seq + 1;
     return query select out_seq, change, i, case when change = 'update' then m.member end, pg_current_xact_id()::text || '.' || k, null::text, null::text, null::text,
@@ -244,16 +245,14 @@ begin
       if p_notice_kind[i] <> 'channel.active' then
         insert into __S__.feed (kind, provider, channel, at) values (p_notice_kind[i], p_notice_provider[i], p_notice_channel[i], p_notice_at[i])
           returning feed.cursor into k;
-        out_seq := out_seq + 1; wrote_feed := true;
+        out_seq := out_seq + 1;
         return query select out_seq, p_notice_kind[i], null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, null::text, p_notice_channel[i], p_notice_provider[i], p_notice_at[i], null::double precision;
       end if;
     end loop;
   end if;
-  if wrote_feed then
-    perform pg_notify('__S___feed', '');
-  end if;
 
-  -- 8. amortised expiry: a bounded amount per call, rows nobody else is writing (SKIP LOCKED / try-lock)
+  -- 8. amortised expiry: p_sweep rows at most (0: not this call), rows nobody else is writing (SKIP LOCKED / try-lock)
+  if budget <= 0 then return; end if;
   delete from __S__.members t where (t.channel, t.member_key) in (
       select mm.channel, mm.member_key from __S__.members mm where not mm.present and mm.changed_at < cutoff
       limit budget for update skip locked)

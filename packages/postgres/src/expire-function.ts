@@ -47,9 +47,6 @@ begin
     return query select out_seq, 'user.offline'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k,
       usr.user_id, null::text, null::text, usr.last_seen, usr.last_seen;
   end loop;
-  if out_seq > 0 and p_feed then
-    perform pg_notify('__S___feed', '');
-  end if;
   -- forget offline users seen long ago (and rows made for locking only)
   delete from __S__.users u where u.user_id in (
     select u2.user_id from __S__.users u2 where u2.members = 0 and u2.pending_until is null

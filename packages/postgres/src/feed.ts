@@ -11,6 +11,8 @@ import type { PostgresStore } from './postgres-store.js';
 const CURSOR = /^(\d{1,20})\.(\d{1,20})$/;
 /** While waiting, read again at least this often (a wake-up can come before an older transaction ends). */
 const POLL_MS = 250;
+/** Commits within this long (ms) share one NOTIFY. */
+const NOTIFY_EVERY_MS = 5;
 
 function parseCursor(cursor: string): [string, string] {
   const m = typeof cursor === 'string' ? CURSOR.exec(cursor) : null;
@@ -37,6 +39,7 @@ export class PostgresFeed implements ChangeFeed {
   private readonly wakers = new Set<() => void>();
   private readonly select: string;
   private closed = false;
+  private notifying: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: PostgresStore,
@@ -106,6 +109,25 @@ export class PostgresFeed implements ChangeFeed {
     await this.store.query(`update ${this.schema}.feed set acked = true where cursor = any($1::bigint[]) and not acked`, [seqs]);
   }
 
+  /**
+   * Wake the readers of every instance: called after a commit that wrote to the feed. NOTIFY runs after the
+   * commit, in a statement of its own, at most once per NOTIFY_EVERY_MS per store (a commit that notifies
+   * takes a cluster-wide lock: inside apply it would serialise every apply). A lost NOTIFY (the server
+   * restarting) costs a reader at most POLL_MS.
+   */
+  changed(): void {
+    if (this.notifying !== undefined || this.closed) return;
+    this.notifying = setTimeout(() => {
+      this.store
+        .query(`select pg_notify($1, '')`, [`${this.schema}_feed`])
+        .catch(() => undefined)
+        .finally(() => {
+          this.notifying = undefined;
+        });
+    }, NOTIFY_EVERY_MS);
+    this.notifying.unref();
+  }
+
   /** Until a NOTIFY of a new change, `ms`, or the signal: whichever first. */
   private async wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
     await this.listen().catch(() => undefined); // no listener (the server is down): the poll still ends the wait
@@ -151,6 +173,7 @@ export class PostgresFeed implements ChangeFeed {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.notifying);
     for (const wake of this.wakers) wake();
     const client = this.listener;
     this.listener = undefined;

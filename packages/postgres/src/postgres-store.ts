@@ -55,6 +55,8 @@ export const DEFAULT_SCHEMA = 'presence_webhooks';
 export const DEFAULT_QUERY_TIMEOUT_MS = 2000;
 export const DEFAULT_FEED_RETAIN_MS = 24 * 3600 * 1000;
 export const DEFAULT_SESSIONS_RETAIN_MS = 30 * 24 * 3600 * 1000;
+/** How often (ms) one instance's applies collect expired rows (see sweepBudget). */
+const SWEEP_EVERY_MS = 50;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
 const KNOWN_OPTIONS = new Set([
   'connectionString',
@@ -114,6 +116,9 @@ export class PostgresStore implements PresenceStore {
   private readonly applyText: string;
   private readonly postgresFeed?: PostgresFeed;
   private closed = false;
+  /** Events applied since this instance last collected expired rows, and when it did (see sweepBudget). */
+  private sinceSweep = 0;
+  private lastSweep = 0;
 
   constructor(options: PostgresStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) throw optionError('PostgresStore options', 'an object', options);
@@ -156,7 +161,7 @@ export class PostgresStore implements PresenceStore {
     // An idle connection that dies (server restart) must not crash the process.
     this.pool.on('error', () => undefined);
     this.applyText = `select seq, kind, ord, previous, cur, user_id, channel, provider, at, last_seen from ${schema}.apply(${Array.from(
-      { length: 30 },
+      { length: 31 },
       (_, i) => `$${i + 1}`,
     ).join(', ')})`;
     this.lease = new PostgresLease(this, schema);
@@ -254,9 +259,26 @@ export class PostgresStore implements PresenceStore {
       this.feed !== undefined,
       this.feedRetainMs,
       Number.isFinite(this.sessionsRetainMs) ? this.sessionsRetainMs : -1,
+      this.sweepBudget(events.length),
     ];
     const { rows } = await this.query<ChangeRow>(this.applyText, values, `pw_apply_${this.schema}`);
+    if (rows.length > 0) this.postgresFeed?.changed();
     return rows.map((row) => changeOf(row, events));
+  }
+
+  /**
+   * How many expired rows (of each kind) this apply collects: none when this instance collected less than
+   * SWEEP_EVERY_MS ago, else twice the events applied since plus a margin, so collection keeps up with what
+   * applies can create, at one sweep per SWEEP_EVERY_MS per instance whatever the apply rate.
+   */
+  private sweepBudget(events: number): number {
+    this.sinceSweep += events;
+    const now = Date.now();
+    if (now - this.lastSweep < SWEEP_EVERY_MS) return 0;
+    const budget = 2 * this.sinceSweep + 64;
+    this.sinceSweep = 0;
+    this.lastSweep = now;
+    return budget;
   }
 
   async members(channel: string): Promise<Member[]> {
@@ -336,6 +358,7 @@ export class PostgresStore implements PresenceStore {
       `select seq, kind, ord, previous, cur, user_id, channel, provider, at, last_seen from ${this.schema}.expire_users($1, $2, $3)`,
       [options.now, options.lastSeenMs, this.feed !== undefined],
     );
+    if (rows.length > 0) this.postgresFeed?.changed();
     return rows.map((row) => changeOf(row, []) as UserChange);
   }
 
