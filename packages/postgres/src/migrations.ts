@@ -56,6 +56,7 @@ create table __S__.sessions (
   leave_reason text
 );
 create unique index sessions_open on __S__.sessions (channel, member_key) where left_at is null;
+create index sessions_open_user on __S__.sessions (user_id) where left_at is null and user_id is not null;
 create index sessions_channel_time on __S__.sessions (channel, joined_at, left_at);
 create index sessions_user on __S__.sessions (user_id, joined_at) where user_id is not null;
 create index sessions_closed on __S__.sessions (left_at) where left_at is not null;
