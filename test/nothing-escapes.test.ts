@@ -6,7 +6,7 @@
  * exception, the next delivery lands.
  */
 import type { Receiver, ReceiverOptions, RejectInfo } from '@presence-webhooks/core';
-import type { PresenceChange, PresenceEvent } from '@presence-webhooks/core/store';
+import type { Change, PresenceEvent } from '@presence-webhooks/core/store';
 import { createReceiver } from '@presence-webhooks/core';
 import type { BuiltRequest } from '@presence-webhooks/testing';
 import { ablyBatchRequest, ablyPresenceItem, sendHttp } from '@presence-webhooks/testing';
@@ -29,7 +29,7 @@ function enter(channel: string): BuiltRequest {
 /** A MemoryStore that, while `broken`, throws synchronously from apply (a bug in a store, not a rejection). */
 class ThrowingStore extends MemoryStore {
   broken = true;
-  override apply(events: readonly PresenceEvent[]): Promise<PresenceChange[]> {
+  override apply(events: readonly PresenceEvent[]): Promise<Change[]> {
     if (this.broken) throw new TypeError(`store bug while applying ${MARKER}`);
     return super.apply(events);
   }

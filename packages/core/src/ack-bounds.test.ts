@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { PresenceChange, PresenceEvent } from './events.js';
+import type { Change, PresenceEvent } from './events.js';
 import { MemoryStore } from './presence/memory-store.js';
 import { createReceiver } from './receiver.js';
 import type { WebhookRequest } from './receiver.js';
@@ -30,7 +30,7 @@ class GatedStore extends MemoryStore {
   private opened = false;
   private waiting: (() => void)[] = [];
 
-  override async apply(events: readonly PresenceEvent[]): Promise<PresenceChange[]> {
+  override async apply(events: readonly PresenceEvent[]): Promise<Change[]> {
     this.applies++;
     if (!this.opened) await new Promise<void>((resolve) => this.waiting.push(resolve));
     return super.apply(events);

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreError, toError } from './errors.js';
 
 export interface DeliveryQueueOptions {
-  /** Tries per job (1 = no retry). */
+  /** Tries per job (1 = no retry), unless `push` names its own. */
   attempts: number;
   /** Delay before the first retry; doubles each time. */
   baseDelayMs: number;
@@ -25,8 +25,8 @@ export class DeliveryQueue {
    * starts at once (synchronously, up to its first await): no microtask hop, and a caller that
    * pushes one job per microtask never leaves a growing backlog behind.
    */
-  push(job: () => Promise<void>): Promise<void> {
-    const run = this.pending++ === 0 ? this.attempt(job) : this.tail.then(() => this.attempt(job));
+  push(job: () => Promise<void>, attempts = this.options.attempts): Promise<void> {
+    const run = this.pending++ === 0 ? this.attempt(job, attempts) : this.tail.then(() => this.attempt(job, attempts));
     this.tail = run.then(
       () => this.settle(),
       () => this.settle(),
@@ -44,8 +44,8 @@ export class DeliveryQueue {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  private async attempt(job: () => Promise<void>): Promise<void> {
-    const { attempts, baseDelayMs, report } = this.options;
+  private async attempt(job: () => Promise<void>, attempts: number): Promise<void> {
+    const { baseDelayMs, report } = this.options;
     for (let i = 1; ; i++) {
       try {
         await job();

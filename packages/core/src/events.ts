@@ -262,20 +262,38 @@ export type ChannelEvent =
   | { name: 'message'; payload: MessageEvent }
   | { name: 'occupancy'; payload: OccupancyEvent };
 
-/** Turn a store change into the payload its event carries (one object literal per type: no spreads on this hot path). */
-export function changeToEvent(change: PresenceChange): { name: 'join' | 'update' | 'leave'; payload: JoinEvent } {
-  const { provider, channel, member } = change;
+/** Turn a committed change into the event name and payload it is emitted as (one object literal per type: no spreads on this hot path). */
+export function changeToEvent(change: Change): { name: Change['type']; payload: PresenceEventMap[Change['type']] } {
   switch (change.type) {
-    case 'join':
+    case 'join': {
+      const { provider, channel, member } = change;
       return { name: 'join', payload: { provider, channel, member, data: member.data, timestamp: member.timestamp } };
+    }
     case 'update': {
+      const { provider, channel, member } = change;
       const payload: UpdateEvent = { provider, channel, member, data: member.data, timestamp: member.timestamp, previous: change.previous };
       return { name: 'update', payload };
     }
     case 'leave': {
+      const { provider, channel, member } = change;
       const payload: LeaveEvent = { provider, channel, member, data: member.data, timestamp: member.timestamp, reason: change.reason };
       return { name: 'leave', payload };
     }
+    case 'user.join':
+      return { name: change.type, payload: { userId: change.userId, channel: change.channel, provider: change.provider, at: change.at } };
+    case 'user.leave': {
+      const { userId, channel, provider, at, lastSeen } = change;
+      return { name: change.type, payload: { userId, channel, provider, at, lastSeen } };
+    }
+    case 'user.online': {
+      const { userId, channel, provider, at } = change;
+      return { name: change.type, payload: { userId, at, channel, provider } };
+    }
+    case 'user.offline':
+      return { name: change.type, payload: { userId: change.userId, at: change.at, lastSeen: change.lastSeen } };
+    case 'channel.active':
+    case 'channel.inactive':
+      return { name: change.type, payload: { provider: change.provider, channel: change.channel, timestamp: change.timestamp } };
   }
 }
 

@@ -1,18 +1,7 @@
-import { DeliveryQueue } from './delivery-queue.js';
 import type { Handler } from './emitter.js';
 import { TypedEmitter } from './emitter.js';
-import type {
-  ChannelEvent,
-  DriftEvent,
-  PresenceChange,
-  PresenceEventMap,
-  PresenceEventName,
-  ProviderName,
-  ReconcileEvent,
-  ReconcileResult,
-} from './events.js';
-import { changeToEvent, isMemberChange } from './events.js';
-import { HandlerError, toError, WebhookError } from './errors.js';
+import type { DriftEvent, PresenceEventName, ProviderName, ReconcileResult, UserPresence } from './events.js';
+import { toError, WebhookError } from './errors.js';
 import { InFlightBytes } from './http/in-flight.js';
 import type { WebhookResponse } from './http/response.js';
 import { acceptedResponse, errorResponse } from './http/response.js';
@@ -33,17 +22,19 @@ import {
   publishReconcile,
   publishRejection,
   publishResync,
-  storeApplyTrace,
   traced,
 } from './observe/channels.js';
 import type { ReceiverStats } from './observe/stats.js';
 import { StatsCounter } from './observe/stats.js';
 import { buildProviders } from './providers/index.js';
 import { ReadEndpoint } from './read-endpoint.js';
-import type { RepairPlan, ResyncResult, ResyncTarget } from './resync/resyncer.js';
+import type { ResyncResult, ResyncTarget } from './resync/resyncer.js';
 import { Resyncer } from './resync/resyncer.js';
-import { visibleChanges } from './resync/repair.js';
 import type { PresenceStore } from './store.js';
+import type { FeedChange, FeedOptions } from './tracker/changes.js';
+import { readChanges } from './tracker/changes.js';
+import { resolveTrackerOptions } from './tracker/options.js';
+import { Tracker } from './tracker/tracker.js';
 
 export type { AckMode, ReceiverOptions, RejectInfo } from './options/receiver-options.js';
 export type { WebhookRequest } from './pipeline/pipeline.js';
@@ -94,8 +85,23 @@ export interface Receiver {
    * Repairs are emitted as join / update / leave (reason 'resync'); progress as `reconcile` events.
    */
   reconcile(target?: ResyncTarget): Promise<ReconcileResult>;
-  /** Resolves when the start-up reconcile (`resync.onStart`) has finished; at once when there is none. */
+  /**
+   * Resolves when the start-up reconcile (`resync.onStart`) has finished; at once when there is none.
+   * When it could not complete (`complete: false`, or undefined when it failed outright) the receiver has
+   * already warned through `logger` and sent a `StartupError` to onError: some channels may be wrong until
+   * the next reconcile; it keeps serving webhooks all the same.
+   */
   ready(): Promise<ReconcileResult | undefined>;
+  /**
+   * People, not connections: `get(userId)` (online, channels, members, since, lastSeen) and `count()`
+   * (users online app-wide). See "People" in the README.
+   */
+  readonly users: { get(userId: string): Promise<UserPresence | undefined>; count(): Promise<number> };
+  /**
+   * Every change of the fleet, from the store's feed: from now, or right after `since` (a cursor a change
+   * carried). Ends when `signal` aborts; throws `feed_cursor_expired` for a cursor past the retention.
+   */
+  changes(options?: FeedOptions): AsyncIterable<FeedChange>;
   /** Stop drift timers, abort snapshot requests, wait for idle(), and close the store if the receiver created it. */
   close(): Promise<void>;
   /** A snapshot of the counters: deliveries by provider and outcome, refusals, effective events, store failures, queue depth, resyncs, drift. */
@@ -116,7 +122,7 @@ class PresenceReceiver implements Receiver {
   private readonly emitter = new TypedEmitter();
   private readonly errorHandlers = new Set<(error: Error) => void>();
   private readonly pipeline: Pipeline;
-  private readonly queue: DeliveryQueue;
+  private readonly tracker: Tracker;
   private readonly resyncer: Resyncer;
   private readonly ownsStore: boolean;
   private readonly reads: ReadEndpoint | undefined;
@@ -147,10 +153,16 @@ class PresenceReceiver implements Receiver {
     this.rejections = options.onReject ?? rateLimitedWarning(options.logger);
     if (options.onError !== undefined) this.errorHandlers.add(options.onError);
     this.pipeline = new Pipeline(providers, options.bodyLimit);
-    this.queue = new DeliveryQueue({
-      attempts: this.ack === 'after-store' ? 1 : options.retry.attempts,
-      baseDelayMs: options.retry.baseDelayMs,
+    this.tracker = new Tracker(resolveTrackerOptions(input), {
+      store: this.store,
+      emitter: this.emitter,
+      counter: this.counter,
       report: (error) => this.report(error),
+      now: Date.now,
+      owner: this,
+      retry: { attempts: this.ack === 'after-store' ? 1 : options.retry.attempts, baseDelayMs: options.retry.baseDelayMs },
+      merged: (delivery) => this.resyncer.observe(delivery),
+      lost: (channels) => this.resyncer.repairSoon(channels),
     });
     this.reads =
       options.readEndpoint === undefined
@@ -159,14 +171,14 @@ class PresenceReceiver implements Receiver {
     this.resyncer = new Resyncer(options.resync, {
       store: this.store,
       providers,
-      applyInQueue: (build) => this.applyInQueue(build),
+      repair: (snapshot) => this.tracker.repairChannel(snapshot),
       drift: (event) => {
         this.observeDrift(event);
-        void this.emit([], [{ name: 'drift', payload: event }]);
+        this.tracker.emitLocal({ name: 'drift', payload: event });
       },
       progress: (event) => {
         publishReconcile({ receiver: this, provider: event.provider, phase: event.phase, done: event.done, total: event.total });
-        void this.emit([], [{ name: 'reconcile', payload: event }]);
+        this.tracker.emitLocal({ name: 'reconcile', payload: event });
       },
       report: (error) => this.report(error),
       now: Date.now,
@@ -175,14 +187,50 @@ class PresenceReceiver implements Receiver {
     // The start-up reconcile: a restart (an empty MemoryStore) or an outage (a store holding members who left) is
     // repaired from the providers. Deliveries are accepted and applied meanwhile; a failure is reported, not thrown.
     const reconcilable = providers.some((p) => p.rest !== undefined);
+    // A start-up reconcile that did not complete is never silent: a loud warning (whether or not anyone
+    // awaits ready()) and a StartupError to onError; ready() still resolves (with complete: false), so a
+    // provider's REST outage at boot does not stop the server from taking webhooks.
     this.startup =
       options.resync.onStart && reconcilable
-        ? this.resyncer.reconcile().catch((error: unknown) => {
-            if (!this.closing) this.report(toError(error));
-            return undefined;
-          })
+        ? this.resyncer.reconcile().then(
+            (result) => {
+              if (!result.complete && !this.closing) this.startupFailed(new StartupError(result), options.logger);
+              return result;
+            },
+            (error: unknown) => {
+              if (!this.closing) this.startupFailed(new StartupError(undefined, toError(error)), options.logger);
+              return undefined;
+            },
+          )
         : Promise.resolve(undefined);
     this.inspector = options.inspector === undefined ? undefined : this.createInspector(options.inspector);
+    this.users = {
+      get: (userId) => this.userStore().user(userId),
+      count: () => this.userStore().userCount(),
+    };
+    this.tracker.start();
+  }
+
+  readonly users: Receiver['users'];
+
+  private startupFailed(error: StartupError, logger: { warn(message: string): void }): void {
+    logger.warn(error.message);
+    this.report(error);
+  }
+
+  changes(options: FeedOptions = {}): AsyncIterable<FeedChange> {
+    return readChanges(this.store, options);
+  }
+
+  /** The store's user reads, or a clear error when it has none. */
+  private userStore(): Required<Pick<PresenceStore, 'user' | 'userCount'>> {
+    const { store } = this;
+    if (typeof store.user !== 'function' || typeof store.userCount !== 'function')
+      throw new TypeError('presence-webhooks: receiver.users needs a store with user levels (MemoryStore, RedisStore, PostgresStore)');
+    return {
+      user: (id) => (store.user as NonNullable<PresenceStore['user']>)(id),
+      userCount: () => (store.userCount as () => Promise<number>)(),
+    };
   }
 
   on<K extends PresenceEventName>(name: K, handler: Handler<K>): () => void {
@@ -199,9 +247,9 @@ class PresenceReceiver implements Receiver {
   }
 
   async idle(): Promise<void> {
-    await this.queue.idle();
+    await this.tracker.idle();
     await this.resyncer.idle();
-    await this.queue.idle();
+    await this.tracker.idle();
   }
 
   resync(channel: string, target?: ResyncTarget): Promise<ResyncResult> {
@@ -217,7 +265,7 @@ class PresenceReceiver implements Receiver {
   }
 
   stats(): ReceiverStats {
-    return this.counter.snapshot(this.queue.depth);
+    return this.counter.snapshot(this.tracker.depth);
   }
 
   async close(): Promise<void> {
@@ -225,6 +273,7 @@ class PresenceReceiver implements Receiver {
     this.resyncer.close();
     this.inspector?.close();
     await this.idle();
+    await this.tracker.close();
     if (this.ownsStore) await this.store.close?.();
   }
 
@@ -254,16 +303,16 @@ class PresenceReceiver implements Receiver {
     }
     this.observeAccepted(accepted);
     for (const problem of accepted.problems) this.report(problem);
-    if (this.queue.depth >= this.maxQueued) {
+    if (this.tracker.depth >= this.maxQueued) {
       const busy = new WebhookError(
         503,
         'server_busy',
-        `${this.queue.depth} deliveries are waiting for the store (maxQueuedDeliveries ${this.maxQueued}); retry the delivery`,
+        `${this.tracker.depth} deliveries are waiting for the store (maxQueuedDeliveries ${this.maxQueued}); retry the delivery`,
       );
       this.report(busy);
       return this.refuse(busy, request);
     }
-    const done = this.queue.push(() => this.process(accepted));
+    const done = this.tracker.deliver(accepted);
     if (this.ack === 'after-store' || options.awaitCommit === true) {
       const outcome = await settleWithin(done, this.ackTimeoutMs);
       if (outcome === 'failed')
@@ -310,62 +359,6 @@ class PresenceReceiver implements Receiver {
     return errorResponse(error);
   }
 
-  /** Merge into the store, then emit the effective changes and the channel events. */
-  private async process(accepted: Accepted): Promise<void> {
-    const changes: PresenceChange[] = accepted.presence.length > 0 ? await this.applyToStore(accepted.presence) : [];
-    this.observeMerged(accepted, changes);
-    this.resyncer.observe(accepted);
-    await this.emit(changes, accepted.channel);
-  }
-
-  /** The resync port's merge: in the queue, like a delivery; only visible changes are emitted. */
-  private applyInQueue(build: () => Promise<RepairPlan>): Promise<PresenceChange[]> {
-    let changes: PresenceChange[] = [];
-    return this.queue
-      .push(async () => {
-        const { events, watermarks } = await build();
-        changes = visibleChanges(await this.applyToStore(events, watermarks));
-        this.counter.changed(changes);
-        await this.emit(changes, []);
-      })
-      .then(() => changes);
-  }
-
-  /** Emit effective changes and other events; handler failures go to onError as one HandlerError. */
-  private async emit(
-    changes: readonly PresenceChange[],
-    events: readonly (ChannelEvent | { name: 'drift'; payload: DriftEvent } | { name: 'reconcile'; payload: ReconcileEvent })[],
-  ): Promise<void> {
-    const failures: unknown[] = [];
-    const pending: Promise<void>[] = [];
-    const emitter = this.emitter;
-    // Dispatch in order (channel.active, presence changes, the rest); async handlers run concurrently.
-    for (const event of events) if (event.name === 'channel.active') emitter.dispatch(event.name, event.payload, failures, pending);
-    for (const change of changes) {
-      if (!emitter.has(change.type)) continue;
-      const { name, payload } = changeToEvent(change);
-      emitter.dispatch(name, payload as PresenceEventMap[typeof name], failures, pending);
-    }
-    for (const event of events)
-      if (event.name !== 'channel.active') emitter.dispatch(event.name, event.payload as never, failures, pending);
-    if (pending.length > 0) await Promise.all(pending);
-    if (failures.length > 0) this.report(new HandlerError(failures));
-  }
-
-  /** store.apply, traced on `presence-webhooks:store.apply` and counted when it fails. */
-  private applyToStore(events: Accepted['presence'], watermarks?: RepairPlan['watermarks']): Promise<PresenceChange[]> {
-    const apply = () =>
-      watermarks === undefined || watermarks.length === 0 ? this.store.apply(events) : this.store.apply(events, { watermarks });
-    const pending = traced(storeApplyTrace) ? storeApplyTrace.tracePromise(apply, { receiver: this, events: events.length }) : apply();
-    return pending.then(
-      (changes) => changes.filter(isMemberChange),
-      (error: unknown) => {
-        this.counter.storeFailed();
-        throw error;
-      },
-    );
-  }
-
   /** An accepted delivery, before its merge: its events' provider timestamps, for the delivery lag. */
   private observeAccepted(accepted: Accepted): void {
     if (deliveriesObserved())
@@ -375,11 +368,6 @@ class PresenceReceiver implements Receiver {
         receivedAt: Date.now(),
         timestamps: eventTimestamps(accepted.presence, accepted.channel),
       });
-  }
-
-  /** A merged delivery: accepted, duplicate or stale, and its effective changes. */
-  private observeMerged(accepted: Accepted, changes: readonly PresenceChange[]): void {
-    this.counter.merged(accepted.provider, accepted.presence, changes);
   }
 
   private observeDrift(event: DriftEvent): void {
@@ -420,6 +408,27 @@ class PresenceReceiver implements Receiver {
         console.error('presence-webhooks: onError handler threw:', toError(inner).message);
       }
     }
+  }
+}
+
+/** The start-up reconcile did not complete: logged as a warning and sent to onError (ready() resolves all the same). */
+export class StartupError extends Error {
+  readonly code = 'resync_failed';
+  constructor(
+    readonly result: ReconcileResult | undefined,
+    cause?: Error,
+  ) {
+    const failed = result === undefined ? [] : result.failed;
+    const listed = failed.slice(0, 5).join(', ') + (failed.length > 5 ? `, ... (${failed.length} in all)` : '');
+    const what =
+      cause !== undefined
+        ? `failed: ${cause.message}`
+        : `did not complete (channels failed: ${listed || 'none, but a listing was partial'}; ${result?.changes ?? 0} changes applied)`;
+    super(
+      `presence-webhooks: the start-up reconcile ${what}. Channels may be wrong until the next reconcile ` +
+        "(resync.everyMs, or call receiver.reconcile()); webhooks are taken meanwhile. Check the providers' REST settings (rest.baseUrl, keys) and reachability.",
+    );
+    this.name = 'StartupError';
   }
 }
 

@@ -3,7 +3,7 @@
  * where a delivery is refused, merged, or repaired. No ids are kept: providers, outcomes, codes and
  * change types only.
  */
-import type { PresenceChange, PresenceEvent, ProviderName } from '../events.js';
+import type { Change, PresenceEvent, ProviderName, UserChange } from '../events.js';
 import type { DeliveryOutcome, ResyncOutcome } from './channels.js';
 
 /** Refused requests have no trusted provider (authentication failed or never ran): counted as 'unknown'. */
@@ -21,6 +21,8 @@ export interface ReceiverStats {
   rejections: Record<string, number>;
   /** Effective changes by type (deliveries and repairs). */
   effectiveEvents: { join: number; update: number; leave: number };
+  /** Effective user-level changes by type (`user.online`, `user.offline`, `user.join`, `user.leave`). */
+  userEvents: Record<UserChange['type'], number>;
   /** Failed `store.apply` calls (each attempt). */
   storeFailures: number;
   /** Jobs waiting in, or running from, the delivery queue. */
@@ -50,6 +52,12 @@ export class StatsCounter {
   };
   private readonly rejections = new Map<string, number>();
   private readonly effective = { join: 0, update: 0, leave: 0 };
+  private readonly userEvents: Record<UserChange['type'], number> = {
+    'user.online': 0,
+    'user.offline': 0,
+    'user.join': 0,
+    'user.leave': 0,
+  };
   private storeFailures = 0;
   private readonly resyncs = new Map<ProviderName, Record<ResyncOutcome, number>>();
   private readonly drift = new Map<ProviderName, number>();
@@ -64,15 +72,12 @@ export class StatsCounter {
   }
 
   /** A delivery merged: its outcome from its effective changes; answers the outcome. */
-  merged(
-    provider: ProviderName,
-    presence: readonly PresenceEvent[],
-    changes: readonly PresenceChange[],
-  ): Exclude<DeliveryOutcome, 'rejected'> {
+  merged(provider: ProviderName, presence: readonly PresenceEvent[], changes: readonly Change[]): Exclude<DeliveryOutcome, 'rejected'> {
     let outcome: Exclude<DeliveryOutcome, 'rejected'> = 'accepted';
     if (presence.length > 0) {
       const key = deliveryKey(presence);
-      if (changes.length === 0) outcome = this.recent.has(key) ? 'duplicate' : 'stale';
+      if (!changes.some((c) => c.type === 'join' || c.type === 'update' || c.type === 'leave'))
+        outcome = this.recent.has(key) ? 'duplicate' : 'stale';
       this.remember(key);
     }
     this.deliveries[provider][outcome]++;
@@ -80,8 +85,12 @@ export class StatsCounter {
     return outcome;
   }
 
-  changed(changes: readonly PresenceChange[]): void {
-    for (const change of changes) this.effective[change.type]++;
+  changed(changes: readonly Change[]): void {
+    for (const change of changes) {
+      const type = change.type;
+      if (type === 'join' || type === 'update' || type === 'leave') this.effective[type]++;
+      else if (type !== 'channel.active' && type !== 'channel.inactive') this.userEvents[type]++;
+    }
   }
 
   storeFailed(): void {
@@ -111,6 +120,7 @@ export class StatsCounter {
       deliveries,
       rejections: Object.fromEntries(this.rejections),
       effectiveEvents: { ...this.effective },
+      userEvents: { ...this.userEvents },
       storeFailures: this.storeFailures,
       queueDepth,
       resyncs,

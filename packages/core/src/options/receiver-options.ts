@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors.js';
-import type { ProviderName } from '../events.js';
+import type { Member, ProviderName } from '../events.js';
 import type { AblyOptions } from '../providers/ably/options.js';
 import type { PubNubOptions } from '../providers/pubnub/options.js';
 import type { PusherOptions } from '../providers/pusher/options.js';
@@ -9,6 +9,20 @@ import type { ResyncOptions } from '../resync/options.js';
 import type { PresenceStore } from '../store.js';
 
 export type AckMode = 'on-receipt' | 'after-store';
+
+/** `users` of createReceiver: user-level presence (DESIGN "Round 3"). */
+export interface UsersOptions {
+  /** A user level whose last presence went stays present this long (ms, receiver clock); back within it: no event. Default 0. */
+  graceMs?: number;
+  /** How long an offline user's lastSeen is kept (ms). Default 30 days. */
+  lastSeenMs?: number;
+  /** The app's user id of a member. Default: its clientId (PubNub uuid, Pusher user_id). */
+  id?: (member: Member, provider: ProviderName) => string;
+}
+
+/** Where every change is emitted: on one instance of the fleet ('once'), or on each ('everywhere'). */
+export type EmitMode = 'once' | 'everywhere';
+
 
 /** What `onReject` is told of a refused request: never the body, never a secret. */
 export interface RejectInfo {
@@ -31,6 +45,26 @@ export interface ReceiverOptions {
   pusher?: PusherOptions;
   /** Where the presence set lives. Default: a new MemoryStore. */
   store?: PresenceStore;
+  /**
+   * People, not connections: user-level presence (`user.online` / `user.offline` / `user.join` / `user.leave`,
+   * `receiver.users`). On by default with a store that has user levels (grace 0, lastSeen kept 30 days, the
+   * user id = clientId); `false` turns it off.
+   */
+  users?: UsersOptions | false;
+  /**
+   * Fleets sharing a store: 'once' (default) emits each change on one instance (the one that applied it, or,
+   * when it died or lost the reply, another after `claimAfterMs`); 'everywhere' emits every change on every
+   * instance (to push it to each instance's own websockets).
+   */
+  emit?: EmitMode;
+  /** emit 'once': how long a committed change may stay unemitted before another instance emits it (ms). Default 10000. */
+  claimAfterMs?: number;
+  /**
+   * An event older than this (ms, provider time against the receiver's clock) for a member the store holds
+   * nothing of is stale: it closes replays of captured deliveries and very late retries. Default: the store's
+   * tombstone horizon (10 minutes). `Infinity` turns the bound off — for replaying recorded fixtures in tests.
+   */
+  maxEventAgeMs?: number;
   /** Largest body accepted, in bytes (413 above). Default 5 MiB, which holds a full Ably batch. */
   bodyLimit?: number;
   /** Time allowed to receive a whole body, in ms (408 and close above). Default 10000. */

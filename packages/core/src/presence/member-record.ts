@@ -42,12 +42,15 @@ export class MemberRecord implements HeldState, OrderKey {
   index!: number;
   rank!: number;
   reason!: LeaveReason | undefined;
+  /** The app's user id, fixed when the member became present (a leave's own id is not used). */
+  userId: string | undefined;
   /** ts - timestamp: 0 unless the provider orders by another clock than the member's timestamp. */
   private tsOffset!: number;
   private storedId!: string | undefined;
 
   constructor(event: PresenceEvent) {
     this.assign(event);
+    this.userId = event.present ? event.userId : undefined;
   }
 
   /** Take the state of `event` (every field written, so the object keeps one shape). */

@@ -1,14 +1,16 @@
-import type { Member, PresenceChange, PresenceEvent, ReportedOccupancy } from '../events.js';
-import { nonNegativeNumber, optionalFunction, optionError } from '../options/check.js';
-import type { ApplyOptions, PresenceStore } from '../store.js';
+import type { Change, Member, PresenceEvent, ReportedOccupancy, UserChange, UserPresence } from '../events.js';
+import { nonNegativeNumber, optionalFunction, optionError, positiveInteger } from '../options/check.js';
+import type { ApplyOptions, PresenceStore, UserLevelOptions } from '../store.js';
 import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
 import { checkApplyOptions } from './apply-options.js';
+import { DEFAULT_FEED_RETAIN_MS, DEFAULT_MAX_CHANGES, MemoryFeed } from './memory-feed.js';
 import { MemoryLease } from './memory-lease.js';
 import { MemberRecord } from './member-record.js';
 import { compareMembers, effectiveChange } from './merge.js';
 import { compareOrder } from './order.js';
 import type { Tombstone } from './tombstone-queue.js';
 import { TombstoneQueue } from './tombstone-queue.js';
+import { UserLevels } from './user-levels.js';
 
 export { DEFAULT_TOMBSTONE_HORIZON_MS };
 
@@ -17,6 +19,10 @@ export interface MemoryStoreOptions {
   tombstoneHorizonMs?: number;
   /** The store's clock (ms). Tests pass their own. */
   now?: () => number;
+  /** The change feed's retention: changes older than `retainMs` (default 24 h) are dropped. */
+  feed?: { retainMs?: number };
+  /** The change feed keeps at most this many changes (default 10000): a reader further behind gets `feed_cursor_expired`. */
+  maxChanges?: number;
 }
 
 /**
@@ -51,15 +57,22 @@ export class MemoryStore implements PresenceStore {
   private readonly tombstones = new TombstoneQueue<MemberRecord | null>();
   /** In-process leases: one holder per name among the users of this store (see PresenceStore.lease). */
   readonly lease: MemoryLease;
+  /** The change feed: an in-process bounded log (see PresenceStore.feed). */
+  readonly feed: MemoryFeed;
+  private readonly userLevels = new UserLevels();
 
   constructor(options: MemoryStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) throw optionError('MemoryStore options', 'an object', options);
     this.tombstoneHorizonMs = nonNegativeNumber(options.tombstoneHorizonMs, 'tombstoneHorizonMs', DEFAULT_TOMBSTONE_HORIZON_MS);
     this.now = optionalFunction<() => number>(options.now, 'now') ?? Date.now;
     this.lease = new MemoryLease(this.now);
+    const feed: unknown = options.feed ?? {};
+    if (typeof feed !== 'object' || feed === null) throw optionError('feed', 'an object { retainMs? }', feed);
+    const retainMs = nonNegativeNumber((feed as { retainMs?: unknown }).retainMs, 'feed.retainMs', DEFAULT_FEED_RETAIN_MS);
+    this.feed = new MemoryFeed(retainMs, positiveInteger(options.maxChanges, 'maxChanges', DEFAULT_MAX_CHANGES), this.now);
   }
 
-  apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<PresenceChange[]> {
+  apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<Change[]> {
     try {
       return Promise.resolve(this.applySync(events, options));
     } catch (error) {
@@ -68,11 +81,15 @@ export class MemoryStore implements PresenceStore {
   }
 
   /** The synchronous merge behind `apply`. */
-  applySync(events: readonly PresenceEvent[], options?: ApplyOptions): PresenceChange[] {
+  applySync(events: readonly PresenceEvent[], options?: ApplyOptions): Change[] {
     const marks = checkApplyOptions(options);
+    const users = options?.users;
+    const staleBefore = options?.staleBefore ?? Number.NEGATIVE_INFINITY;
     const now = this.now();
     this.sweep(now);
-    const changes: PresenceChange[] = [];
+    const changes: Change[] = [];
+    const notices = options?.notices;
+    if (notices !== undefined) for (const notice of notices) if (notice.type === 'channel.active') changes.push(notice);
     // The watermark the events of the current run are checked against: the channel's, unless this
     // call sets one at least as new (then its events are the snapshot's, the newer truth).
     let watermark: number | undefined;
@@ -109,7 +126,7 @@ export class MemoryStore implements PresenceStore {
         current = map.get(key);
       }
       if (current !== undefined && compareOrder(event.order, current) <= 0) continue; // duplicate or stale
-      if (current === undefined && watermark !== undefined && event.order.ts < watermark) continue; // older than a snapshot that did not list it
+      if (current === undefined && (event.order.ts < staleBefore || (watermark !== undefined && event.order.ts < watermark))) continue; // older than a snapshot that did not list it, or than any event kept
       const change = effectiveChange(current, event);
       const wasPresent = current?.present === true;
       let record: MemberRecord;
@@ -126,8 +143,18 @@ export class MemoryStore implements PresenceStore {
       }
       channel.present += Number(record.present) - Number(wasPresent);
       if (!record.present) this.tombstones.push({ channel: event.channel, overflow: map !== channel.members, key, record }, now);
-      if (change !== undefined) changes.push(change);
+      if (change !== undefined) {
+        changes.push(change);
+        if (users !== undefined && record.userId !== undefined && change.type !== 'update') {
+          const levels = changes as UserChange[];
+          if (change.type === 'join') this.userLevels.up(record.userId, event.channel, event.provider, event.order.ts, levels);
+          else this.userLevels.down(record.userId, event.channel, event.order.ts, users, levels);
+        }
+      } else if (users !== undefined && !event.present && event.userId !== undefined) {
+        this.userLevels.seen(event.userId, event.provider, event.order.ts, users.now); // a leave ahead of its join
+      }
     }
+    if (notices !== undefined) for (const notice of notices) if (notice.type === 'channel.inactive') changes.push(notice);
     if (marks !== undefined) {
       for (const [name, time] of marks) {
         let state = this.byChannel.get(name);
@@ -137,7 +164,33 @@ export class MemoryStore implements PresenceStore {
         this.tombstones.push({ channel: name, overflow: false, key: '', record: null }, now);
       }
     }
+    return this.commit(changes, now);
+  }
+
+  /** Write the committed changes to the feed (each gets its cursor). */
+  private commit<C extends Change>(changes: C[], now: number): C[] {
+    if (changes.length === 0) return changes;
+    for (const change of changes) this.feed.append(change, now);
+    this.feed.committed(now);
     return changes;
+  }
+
+  users(channel: string): Promise<string[]> {
+    return Promise.resolve(this.userLevels.users(channel));
+  }
+
+  user(userId: string): Promise<UserPresence | undefined> {
+    return Promise.resolve(this.userLevels.user(userId));
+  }
+
+  userCount(): Promise<number> {
+    return Promise.resolve(this.userLevels.count());
+  }
+
+  expireUsers(options: UserLevelOptions): Promise<UserChange[]> {
+    const changes: UserChange[] = [];
+    this.userLevels.expire(options, changes);
+    return Promise.resolve(this.commit(changes, this.now()));
   }
 
   /** Collect tombstones older than the horizon. Runs on every apply; call it to free memory sooner. */
@@ -219,9 +272,16 @@ export class MemoryStore implements PresenceStore {
     return this.tombstones.length;
   }
 
+  /** Users held, offline ones within lastSeenMs included (for tests and memory measurements). */
+  get userSize(): number {
+    return this.userLevels.size;
+  }
+
   close(): Promise<void> {
     this.byChannel.clear();
     this.tombstones.clear();
+    this.userLevels.clear();
+    this.feed.clear();
     return Promise.resolve();
   }
 }

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { PresenceEvent } from '../events.js';
+import { isMemberChange } from '../events.js';
 import { MemoryStore } from '../presence/memory-store.js';
 import type { Normalised, Provider } from '../providers/provider.js';
 import { resolveResyncOptions } from './options.js';
 import { Resyncer } from './resyncer.js';
+import { planRepair } from './repair.js';
 
 const HORIZON = 60_000;
 
@@ -26,7 +28,10 @@ function setup() {
   const resyncer = new Resyncer(resolveResyncOptions({}), {
     store,
     providers: [ably],
-    applyInQueue: async (build) => store.apply((await build()).events),
+    repair: async (snapshot) => {
+      const plan = await planRepair(store, snapshot);
+      return { changes: (await store.apply(plan.events, { watermarks: plan.watermarks })).filter(isMemberChange), stored: plan.stored };
+    },
     drift: () => undefined,
     progress: () => undefined,
     report: (error) => void errors.push(error),

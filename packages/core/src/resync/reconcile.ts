@@ -1,17 +1,17 @@
-import type { DriftEvent, PresenceEvent, ProviderName, ProviderReconcileResult, ReconcileEvent } from '../events.js';
+import type { DriftEvent, ProviderName, ProviderReconcileResult, ReconcileEvent } from '../events.js';
 import { toError } from '../errors.js';
+import { isMemberChange } from '../events.js';
 import type { Provider } from '../providers/provider.js';
 import type { Snapshot } from '../providers/snapshot.js';
 import { RequestBudget } from '../rest/budget.js';
 import type { RequestBudgetOptions } from '../rest/budget.js';
-import type { PresenceStore } from '../store.js';
-import { listedCount, ownMembers, repairEvents, watermarkOf } from './repair.js';
+import { listedCount } from './repair.js';
+import type { ResyncPort } from './resyncer.js';
 
 /** What a reconcile of one provider needs from the receiver (a slice of the resync port). */
 export interface ReconcilePort {
-  store: PresenceStore;
-  /** Merge a repair in the delivery queue and emit its visible changes; answers how many there were. */
-  applyRepair(build: () => Promise<{ events: PresenceEvent[]; watermarks?: { channel: string; time: number }[] }>): Promise<number>;
+  /** The one writer's repair (ResyncPort.repair). */
+  repair: ResyncPort['repair'];
   progress(event: ReconcileEvent): void;
   /** A complete snapshot of `channel` (taken at `time`) was applied: a reported figure older than that is superseded. */
   repaired(channel: string, time: number): void;
@@ -45,15 +45,11 @@ export async function reconcileProvider(
     for (const problem of snapshot.problems) port.report(problem);
     if (!snapshot.complete) result.complete = false;
     try {
-      let stored = 0;
-      const changes = await port.applyRepair(async () => {
-        const members = ownMembers(await port.store.members(snapshot.channel), snapshot);
-        stored = members.length;
-        return { events: repairEvents(snapshot, members), watermarks: watermarkOf(snapshot) };
-      });
-      result.changes += changes;
+      const { changes, stored } = await port.repair(snapshot);
+      const memberChanges = changes.filter(isMemberChange).length;
+      result.changes += memberChanges;
       if (snapshot.complete) port.repaired(snapshot.channel, snapshot.time);
-      if (changes > 0)
+      if (memberChanges > 0)
         port.drift({ channel: snapshot.channel, provider: name, reported: listedCount(snapshot), stored, timestamp: port.now() });
     } catch (error) {
       // The store failed for this channel: reported, and the channel counts as failed.

@@ -1,6 +1,23 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Change, Member, PresenceEvent, ProviderName } from '../events.js';
 import type { Snapshot } from '../providers/snapshot.js';
+import type { ChannelWatermark, PresenceStore } from '../store.js';
+
+/** What merging a snapshot takes: the repair events, the watermark a complete one sets, and how many of its provider's members the store held. */
+export interface RepairPlan {
+  events: PresenceEvent[];
+  watermarks: ChannelWatermark[];
+  stored: number;
+}
+
+/**
+ * Plan a channel's repair from a provider's snapshot against what the store holds now (call it where no
+ * delivery can slip in between the read and the merge: the tracker's queue).
+ */
+export async function planRepair(store: Pick<PresenceStore, 'members'>, snapshot: Snapshot): Promise<RepairPlan> {
+  const members = ownMembers(await store.members(snapshot.channel), snapshot);
+  return { events: repairEvents(snapshot, members), watermarks: watermarkOf(snapshot), stored: members.length };
+}
 
 /**
  * A complete snapshot taken at T makes older events of members it did not list stale (the store's

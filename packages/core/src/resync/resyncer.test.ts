@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { PresenceEvent } from '../events.js';
+import { isMemberChange } from '../events.js';
 import { MemoryStore } from '../presence/memory-store.js';
 import type { Normalised, Provider } from '../providers/provider.js';
 import { resolveResyncOptions } from './options.js';
 import type { ResyncOptions } from './options.js';
 import { Resyncer } from './resyncer.js';
+import { planRepair } from './repair.js';
 
 const CHANNELS = 200_000;
 const BOUND = 100_000;
@@ -22,7 +24,10 @@ function resyncer(resync: ResyncOptions): Resyncer {
   return new Resyncer(resolveResyncOptions(resync), {
     store,
     providers: [ably],
-    applyInQueue: async (build) => store.apply((await build()).events),
+    repair: async (snapshot) => {
+      const plan = await planRepair(store, snapshot);
+      return { changes: (await store.apply(plan.events, { watermarks: plan.watermarks })).filter(isMemberChange), stored: plan.stored };
+    },
     drift: () => undefined,
     progress: () => undefined,
     report: (error) => {

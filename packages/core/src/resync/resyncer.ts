@@ -1,7 +1,6 @@
 import type {
+  Change,
   DriftEvent,
-  PresenceChange,
-  PresenceEvent,
   ProviderName,
   ProviderReconcileResult,
   ReconcileEvent,
@@ -10,6 +9,7 @@ import type {
 } from '../events.js';
 import { ReceiverError, toError } from '../errors.js';
 import type { Normalised, Provider } from '../providers/provider.js';
+import type { Snapshot } from '../providers/snapshot.js';
 import { ResyncError } from '../rest/resync-error.js';
 import type { PresenceStore } from '../store.js';
 import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
@@ -18,7 +18,7 @@ import { CheckScheduler } from './check-scheduler.js';
 import { detectDrift } from './drift.js';
 import type { ResolvedResyncOptions } from './options.js';
 import { RateLimiter } from './rate-limit.js';
-import { isMemberOf, listedCount, ownMembers, repairEvents, watermarkOf } from './repair.js';
+import { isMemberOf, listedCount } from './repair.js';
 import { reconcileProvider } from './reconcile.js';
 import { runOncePerFleet } from './lease-runner.js';
 
@@ -36,8 +36,8 @@ export interface ResyncResult {
   reported: number;
   /** Members of this provider the store held for the channel before the repair. */
   stored: number;
-  /** The effective changes of the repair, emitted as join / update / leave (reason 'resync') events. */
-  changes: PresenceChange[];
+  /** The effective changes of the repair, emitted as join / update / leave (reason 'resync') events (and the user levels they moved). */
+  changes: Change[];
   /** False when the provider listed fewer members than it counted: members were added, none removed. */
   complete: boolean;
 }
@@ -47,25 +47,21 @@ export interface ResyncTarget {
   provider?: ProviderName;
 }
 
-/** What a repair merges: events, and the channels whose complete snapshot sets a watermark. */
-export interface RepairPlan {
-  events: PresenceEvent[];
-  watermarks?: { channel: string; time: number }[];
+/** What merging a snapshot did: its visible effective changes, and how many of the provider's members the store held before. */
+export interface Repair {
+  changes: Change[];
+  stored: number;
 }
 
 /**
  * The one port between the receiver and the resync policy: the store to read, the configured
- * providers (their REST side), and a way to merge events like a delivery does.
+ * providers (their REST side), and the one writer's repair.
  */
 export interface ResyncPort {
   store: PresenceStore;
   providers: readonly Provider[];
-  /**
-   * In the receiver's delivery queue (after the deliveries accepted before it): build the events
-   * (reading the store there, so no delivery slips in between), merge them, emit their visible
-   * effective changes as join / update / leave, and answer those changes.
-   */
-  applyInQueue(build: () => Promise<RepairPlan>): Promise<PresenceChange[]>;
+  /** The tracker's `repairChannel`: merge a snapshot like a delivery, in its queue, and emit its visible changes. */
+  repair(snapshot: Snapshot): Promise<Repair>;
   /** Emit a drift event. */
   drift(event: DriftEvent): void;
   /** Emit a reconcile progress event. */
@@ -131,6 +127,20 @@ export class Resyncer {
       if (this.scheduler === undefined || occupancy === undefined) continue;
       if (notes.reported === undefined || timestamp >= notes.reported.timestamp) notes.reported = { occupancy, timestamp };
       this.scheduler.defer(channel);
+    }
+  }
+
+  /**
+   * Channels whose delivery the store could not take after its retries: repair each from its provider's
+   * REST API soon (when it has one configured), so that nothing given up stays wrong silently.
+   */
+  repairSoon(channels: readonly string[]): void {
+    if (this.closed) return;
+    for (const channel of channels) {
+      const provider = this.book.get(channel)?.provider;
+      if (provider === undefined || this.byName.get(provider)?.rest === undefined) continue;
+      const timer = setTimeout(() => void this.resync(channel, { provider }).catch(() => undefined), this.options.minIntervalMs);
+      timer.unref?.();
     }
   }
 
@@ -240,12 +250,7 @@ export class Resyncer {
       if (rest?.rest === undefined) throw new ResyncError(provider, channel, rest?.restMissing ?? `${provider} is not configured`);
       const snapshot = await rest.rest.snapshot(channel, this.abort.signal);
       for (const problem of snapshot.problems) this.port.report(problem);
-      let stored = 0;
-      const changes = await this.port.applyInQueue(async () => {
-        const members = ownMembers(await this.port.store.members(channel), snapshot);
-        stored = members.length;
-        return { events: repairEvents(snapshot, members), watermarks: watermarkOf(snapshot) };
-      });
+      const { changes, stored } = await this.port.repair(snapshot);
       if (snapshot.complete) this.noteRepaired(channel, provider, snapshot.time);
       const result: ResyncResult = {
         channel,
@@ -370,8 +375,7 @@ export class Resyncer {
         known,
         { concurrency, maxRequestsPerSecond, signal },
         {
-          store: this.port.store,
-          applyRepair: async (build) => (await this.port.applyInQueue(build)).length,
+          repair: (snapshot) => this.port.repair(snapshot),
           progress: (event) => this.port.progress(event),
           repaired: (channel, time) => this.noteRepaired(channel, provider.name, time),
           drift: (event) => this.port.drift(event),

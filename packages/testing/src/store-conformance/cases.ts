@@ -8,13 +8,11 @@ import type { StoreConformanceCase, StoreConformanceOptions, StoreFactory } from
 import { resyncConformanceCases } from './resync-cases.js';
 import { leaseConformanceCases } from './lease-cases.js';
 import { watermarkConformanceCases } from './watermark-cases.js';
+import { freshNamespace, withoutCursors } from './with-store.js';
+import { userConformanceCases } from './user-cases.js';
+import { feedConformanceCases } from './feed-cases.js';
 
 const DEFAULT_HORIZON_MS = 10 * 60 * 1000;
-
-let namespaces = 0;
-function freshNamespace(): string {
-  return `conf${process.pid.toString(36)}${Date.now().toString(36)}n${(namespaces++).toString(36)}`;
-}
 
 function join(e: PresenceEvent): PresenceChange {
   return { type: 'join', provider: e.provider, channel: e.channel, member: e.member };
@@ -54,7 +52,7 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
   const fcParams = { numRuns, ...(options.seed === undefined ? {} : { seed: options.seed }) };
 
   async function withStore<T>(fn: (store: PresenceStore) => Promise<T>, tombstoneHorizonMs = horizon): Promise<T> {
-    const store = await factory({ tombstoneHorizonMs, namespace: freshNamespace() });
+    const store = withoutCursors(await factory({ tombstoneHorizonMs, namespace: freshNamespace() }));
     try {
       return await fn(store);
     } finally {
@@ -329,7 +327,9 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
             ),
             async ({ events, batchCount, placement, seed }) => {
               const namespace = freshNamespace();
-              const handles = await Promise.all([0, 1, 2].map(() => factory({ tombstoneHorizonMs: horizon, namespace })));
+              const handles = await Promise.all(
+                [0, 1, 2].map(async () => withoutCursors(await factory({ tombstoneHorizonMs: horizon, namespace }))),
+              );
               try {
                 const batches: PresenceEvent[][] = Array.from({ length: batchCount }, () => []);
                 events.forEach((event, i) => {
@@ -356,5 +356,7 @@ export function storeConformanceCases(factory: StoreFactory, options: StoreConfo
     ...resyncConformanceCases(factory, options),
     ...watermarkConformanceCases(factory, options),
     ...leaseConformanceCases(factory, options),
+    ...(options.skip?.includes('users') === true ? [] : userConformanceCases(factory, options)),
+    ...(options.skip?.includes('feed') === true ? [] : feedConformanceCases(factory, options)),
   ];
 }

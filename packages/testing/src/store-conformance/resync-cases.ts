@@ -4,6 +4,7 @@ import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { isMemberChange, repairEvents, visibleChanges } from '@presence-webhooks/core/store';
 import { SUITE_CHANNELS, simpleEvent } from './events.js';
 import type { StoreConformanceCase, StoreConformanceOptions, StoreFactory } from './types.js';
+import { withoutCursors } from './with-store.js';
 
 const DEFAULT_HORIZON_MS = 10 * 60 * 1000;
 /** The suite's events are stamped from this time on (tick t at BASE_TS + 10 t). */
@@ -50,7 +51,7 @@ export function resyncConformanceCases(factory: StoreFactory, options: StoreConf
   const channel = SUITE_CHANNELS[0] as string;
 
   async function withStore(fn: (store: PresenceStore) => Promise<void>): Promise<void> {
-    const store = await factory({ tombstoneHorizonMs: horizon, namespace: freshNamespace() });
+    const store = withoutCursors(await factory({ tombstoneHorizonMs: horizon, namespace: freshNamespace() }));
     try {
       await fn(store);
     } finally {

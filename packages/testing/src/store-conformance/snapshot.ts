@@ -1,4 +1,4 @@
-import type { Change, Member, PresenceChange, PresenceEvent, PresenceStore, ReportedOccupancy } from '@presence-webhooks/core/store';
+import type { Change, Member, PresenceEvent, PresenceStore, ReportedOccupancy } from '@presence-webhooks/core/store';
 import { isMemberChange } from '@presence-webhooks/core/store';
 import { MemoryStore } from '@presence-webhooks/core';
 import { SUITE_CHANNELS, memberKeyOf } from './events.js';

@@ -3,6 +3,7 @@ import type { Change, Member, PresenceEvent, PresenceStore } from '@presence-web
 import { isMemberChange } from '@presence-webhooks/core/store';
 import { SUITE_CHANNELS, simpleEvent } from './events.js';
 import type { StoreConformanceCase, StoreConformanceOptions, StoreFactory } from './types.js';
+import { withoutCursors } from './with-store.js';
 
 const DEFAULT_HORIZON_MS = 10 * 60 * 1000;
 /** The suite's events are stamped from this time on (tick t at BASE_TS + 10 t, variant 0). */
@@ -37,7 +38,7 @@ async function watermarkOf(store: PresenceStore, name: string): Promise<number |
 export function watermarkConformanceCases(factory: StoreFactory, options: StoreConformanceOptions = {}): StoreConformanceCase[] {
   const horizon = options.horizonMs ?? DEFAULT_HORIZON_MS;
   async function withStore(fn: (store: PresenceStore) => Promise<void>): Promise<void> {
-    const store = await factory({ tombstoneHorizonMs: horizon, namespace: freshNamespace() });
+    const store = withoutCursors(await factory({ tombstoneHorizonMs: horizon, namespace: freshNamespace() }));
     try {
       await fn(store);
     } finally {

@@ -1,0 +1,218 @@
+import { DeliveryQueue } from '../delivery-queue.js';
+import type { TypedEmitter } from '../emitter.js';
+import type { Change, ChannelChange, Member, PresenceEvent, ProviderName } from '../events.js';
+import { HandlerError } from '../errors.js';
+import type { StatsCounter } from '../observe/stats.js';
+import { storeApplyTrace, traced } from '../observe/channels.js';
+import type { Normalised } from '../providers/provider.js';
+import type { Snapshot } from '../providers/snapshot.js';
+import { planRepair, visibleChanges } from '../resync/repair.js';
+import type { Repair } from '../resync/resyncer.js';
+import type { ApplyOptions, PresenceStore, UserLevelOptions } from '../store.js';
+import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
+import type { LocalEvent } from './emission.js';
+import { dispatchAll } from './emission.js';
+import { FleetEmission } from './fleet-emission.js';
+import type { ResolvedTrackerOptions } from './options.js';
+
+/** What the tracker needs from the receiver that composes it. */
+export interface TrackerPort {
+  store: PresenceStore;
+  emitter: TypedEmitter;
+  counter: StatsCounter;
+  report(error: Error): void;
+  now(): number;
+  /** The receiver, as the diagnostics channels name it. */
+  owner: object;
+  retry: { attempts: number; baseDelayMs: number };
+  /** Told of each merged delivery (resync notes: providers, reported figures). */
+  merged?(delivery: Normalised & { provider: ProviderName }, changes: readonly Change[]): void;
+  /** A delivery the store could not take after its retries: these channels need a repair. */
+  lost?(channels: readonly string[]): void;
+}
+
+/**
+ * The one writer (Phoenix's split: pure merge functions, one owner of the state): every change to the
+ * presence set goes through `apply` — deliveries, resync and reconcile snapshots, grace deadlines — in one
+ * queue, so a snapshot and a delivery of the same member never race. It owns the store calls, the user ids,
+ * the time bounds, the emission (once or everywhere) and the counters of effective changes.
+ */
+export class Tracker {
+  readonly store: PresenceStore;
+  private readonly queue: DeliveryQueue;
+  private readonly usersOn: boolean;
+  private readonly fleet: FleetEmission | undefined;
+  private readonly horizonMs: number;
+  private expiryTimer: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly options: ResolvedTrackerOptions,
+    private readonly port: TrackerPort,
+  ) {
+    this.store = port.store;
+    const store = port.store;
+    const capable = typeof store.users === 'function' && typeof store.expireUsers === 'function';
+    if (options.usersRequired && !capable)
+      throw new TypeError(
+        'presence-webhooks: users needs a store with user levels (users(), user(), userCount(), expireUsers()): MemoryStore, RedisStore and PostgresStore have them; pass users: false to turn them off',
+      );
+    this.usersOn = options.users !== undefined && capable;
+    const horizon = store.tombstoneHorizonMs;
+    this.horizonMs = typeof horizon === 'number' && horizon >= 0 ? horizon : DEFAULT_TOMBSTONE_HORIZON_MS;
+    this.queue = new DeliveryQueue({
+      attempts: port.retry.attempts,
+      baseDelayMs: port.retry.baseDelayMs,
+      report: (error) => port.report(error),
+    });
+    if (store.feed !== undefined) {
+      this.fleet = new FleetEmission(store.feed, options.emit, options.claimAfterMs, {
+        emit: (changes) => this.emit(changes, [], false),
+        report: (error) => port.report(error),
+        track: (job) => this.queue.push(job).catch(() => undefined),
+      });
+    }
+    if (this.usersOn) {
+      const users = options.users as NonNullable<ResolvedTrackerOptions['users']>;
+      const every = Math.max(50, Math.min(users.graceMs > 0 ? users.graceMs / 4 : 60_000, 60_000));
+      this.expiryTimer = setInterval(() => void this.expireUsers(), every);
+      this.expiryTimer.unref?.();
+    }
+  }
+
+  /** Jobs queued or running. */
+  get depth(): number {
+    return this.queue.depth;
+  }
+
+  /** Start reading the fleet's feed (emit 'everywhere') and claiming unemitted changes (emit 'once'). */
+  start(): void {
+    this.fleet?.start();
+  }
+
+  /**
+   * Queue an accepted delivery: merge its presence events (its channel notices into the feed with them),
+   * emit the committed changes and its other events. `attempts` 1 for a delivery answered after the commit.
+   */
+  deliver(delivery: Normalised & { provider: ProviderName }, attempts?: number): Promise<void> {
+    return this.queue
+      .push(async () => {
+        const local: LocalEvent[] = [];
+        const notices: ChannelChange[] = [];
+        const feed = this.store.feed !== undefined;
+        for (const event of delivery.channel) {
+          if (feed && (event.name === 'channel.active' || event.name === 'channel.inactive'))
+            notices.push({ type: event.name, ...event.payload });
+          else local.push(event);
+        }
+        const now = this.port.now();
+        const options: ApplyOptions = {};
+        if (this.options.maxEventAgeMs !== Infinity) options.staleBefore = now - (this.options.maxEventAgeMs ?? this.horizonMs);
+        if (notices.length > 0) options.notices = notices;
+        const changes = delivery.presence.length > 0 || notices.length > 0 ? await this.applyToStore(delivery.presence, options, now) : [];
+        this.port.counter.merged(delivery.provider, delivery.presence, changes);
+        this.port.merged?.(delivery, changes);
+        await this.emit(changes, local);
+      }, attempts)
+      .catch((error: unknown) => {
+        this.port.lost?.(channelsOf(delivery.presence));
+        throw error;
+      });
+  }
+
+  /**
+   * Repair a channel from a provider's snapshot, in the queue (after the deliveries accepted before it):
+   * read the stored members there (no delivery slips in between), merge the repair with the snapshot's
+   * watermark, emit its visible changes.
+   */
+  repairChannel(snapshot: Snapshot): Promise<Repair> {
+    let repair: Repair = { changes: [], stored: 0 };
+    return this.queue
+      .push(async () => {
+        const plan = await planRepair(this.store, snapshot);
+        const options: ApplyOptions = plan.watermarks.length > 0 ? { watermarks: plan.watermarks } : {};
+        const changes = visibleChanges(await this.applyToStore(plan.events, options, this.port.now()));
+        this.port.counter.changed(changes);
+        repair = { changes, stored: plan.stored };
+        await this.emit(changes, []);
+      })
+      .then(() => repair);
+  }
+
+  /** Emit events that change nothing in the store (drift, reconcile progress), after what is queued. */
+  emitLocal(event: LocalEvent): void {
+    void this.emit([], [event]);
+  }
+
+  /** Close the grace windows that ended (user.leave / user.offline), in the queue. */
+  expireUsers(): Promise<void> {
+    if (!this.usersOn || this.closed) return Promise.resolve();
+    return this.queue
+      .push(async () => {
+        const changes = await (this.store.expireUsers as NonNullable<PresenceStore['expireUsers']>)(this.userLevels(this.port.now()));
+        this.port.counter.changed(changes);
+        await this.emit(changes, []);
+      }, 1)
+      .catch(() => undefined); // reported by the queue; the next tick tries again
+  }
+
+  async idle(): Promise<void> {
+    await this.queue.idle();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.expiryTimer !== undefined) clearInterval(this.expiryTimer);
+    await this.fleet?.close();
+    await this.queue.idle();
+  }
+
+  private userLevels(now: number): UserLevelOptions {
+    const users = this.options.users as NonNullable<ResolvedTrackerOptions['users']>;
+    return { graceMs: users.graceMs, lastSeenMs: users.lastSeenMs, now };
+  }
+
+  /** store.apply with the user ids set, traced on `presence-webhooks:store.apply` and counted when it fails. */
+  private applyToStore(events: PresenceEvent[], options: ApplyOptions, now: number): Promise<Change[]> {
+    if (this.usersOn) {
+      const id = (this.options.users as NonNullable<ResolvedTrackerOptions['users']>).id;
+      for (const event of events) event.userId = id === undefined ? event.member.clientId : userIdOf(id, event.member, event.provider);
+      options.users = this.userLevels(now);
+    }
+    const apply = () => this.store.apply(events, options);
+    const pending = traced(storeApplyTrace)
+      ? storeApplyTrace.tracePromise(apply, { receiver: this.port.owner, events: events.length })
+      : apply();
+    return pending.catch((error: unknown) => {
+      this.port.counter.storeFailed();
+      throw error;
+    });
+  }
+
+  /**
+   * Emit committed changes and local events; handler failures go to onError as one HandlerError. Changes
+   * this instance applied (`own`) are then acknowledged to the fleet.
+   */
+  private async emit(changes: readonly Change[], events: readonly LocalEvent[], own = true): Promise<void> {
+    const failures: unknown[] = [];
+    const pending: Promise<void>[] = [];
+    dispatchAll(this.port.emitter, changes, events, failures, pending);
+    if (pending.length > 0) await Promise.all(pending);
+    if (failures.length > 0) this.port.report(new HandlerError(failures));
+    if (own && this.fleet !== undefined && changes.length > 0) await this.fleet.emitted(changes);
+  }
+}
+
+/** The app's user id of a member: `users.id`'s answer when it is a non-empty string, else the clientId. */
+function userIdOf(id: (member: Member, provider: ProviderName) => string, member: Member, provider: ProviderName): string {
+  try {
+    const userId = id(member, provider);
+    return typeof userId === 'string' && userId !== '' ? userId : member.clientId;
+  } catch {
+    return member.clientId;
+  }
+}
+
+function channelsOf(events: readonly PresenceEvent[]): string[] {
+  return [...new Set(events.map((e) => e.channel))];
+}
