@@ -19,9 +19,10 @@ describe.skipIf(!available)('PostgresStore passes the store conformance suite', 
   });
 
   const cases = storeConformanceCases(
-    async ({ tombstoneHorizonMs, namespace }) => {
+    async ({ tombstoneHorizonMs, namespace, feedRetainMs }) => {
       const schema = `${prefix}_${namespace}`.toLowerCase();
       const own = handles++ % 2 === 1;
+      const feed = feedRetainMs === undefined ? {} : { feed: { retainMs: feedRetainMs } };
       const store = own
         ? new PostgresStore({
             connectionString: POSTGRES_URL,
@@ -29,9 +30,9 @@ describe.skipIf(!available)('PostgresStore passes the store conformance suite', 
             tombstoneHorizonMs,
             maxConnections: 3,
             queryTimeoutMs: 20_000,
-            feed: false,
+            ...feed,
           })
-        : new PostgresStore({ pool: shared, schema, tombstoneHorizonMs, queryTimeoutMs: 20_000, feed: false });
+        : new PostgresStore({ pool: shared, schema, tombstoneHorizonMs, queryTimeoutMs: 20_000, ...feed });
       let done = migrated.get(schema);
       if (done === undefined) migrated.set(schema, (done = store.migrate()));
       await done;

@@ -138,7 +138,16 @@ begin
     end if;
 
     change := case when p_present[i] and was_present then 'update' when p_present[i] then 'join' when was_present then 'leave' else null end;
-    if change is null then continue; end if;
+    if change is null then
+      -- a leave ahead of its join (or of an absent member): it ends no presence, but lastSeen is the latest of all
+      -- the user's leaves, whatever order they arrive in
+      if p_users and not p_present[i] and p_user_id[i] is not null then
+        update __S__.users t set last_seen = greatest(t.last_seen, p_ts[i]),
+            offline_at = case when t.members = 0 and t.pending_until is null then coalesce(t.offline_at, p_now) else t.offline_at end
+          where t.user_id = p_user_id[i];
+      end if;
+      continue;
+    end if;
 
     if change = 'join' then
       insert into __S__.sessions (provider, channel, member_key, user_id, joined_at)
@@ -175,30 +184,31 @@ begin
             update __S__.user_channels t set last_seen = null, provider = p_provider[i] where t.user_id = uid and t.channel = ch;
             k := null;
             if p_feed then
-              insert into __S__.feed (kind, provider, channel, user_id, at) values ('user.join', p_provider[i], ch, uid, p_timestamp[i])
+              insert into __S__.feed (kind, provider, channel, user_id, at) values ('user.join', p_provider[i], ch, uid, p_ts[i])
                 returning feed.cursor into k;
             end if;
             out_seq := out_seq + 1;
-            return query select out_seq, 'user.join'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, ch, p_provider[i], p_timestamp[i], null::double precision;
+            return query select out_seq, 'user.join'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, ch, p_provider[i], p_ts[i], null::double precision;
           end if;
         end if;
         update __S__.users t set members = t.members + 1 where t.user_id = uid returning t.members, t.pending_until into usr;
-        if usr.members = 1 then
-          if usr.pending_until is not null then
-            update __S__.users t set pending_until = null where t.user_id = uid;
-          else
-            update __S__.users t set since = p_timestamp[i], last_seen = null where t.user_id = uid;
+        if usr.members > 1 or usr.pending_until is not null then
+          -- online already (or back within the window): an earlier join arriving late moves since back
+          update __S__.users t set since = least(t.since, p_ts[i]), pending_until = null where t.user_id = uid;
+        else
+          begin
+            update __S__.users t set since = p_ts[i], offline_at = null where t.user_id = uid;
             k := null;
             if p_feed then
-              insert into __S__.feed (kind, provider, channel, user_id, at) values ('user.online', p_provider[i], ch, uid, p_timestamp[i])
+              insert into __S__.feed (kind, provider, channel, user_id, at) values ('user.online', p_provider[i], ch, uid, p_ts[i])
                 returning feed.cursor into k;
             end if;
             out_seq := out_seq + 1;
-            return query select out_seq, 'user.online'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, ch, p_provider[i], p_timestamp[i], null::double precision;
-          end if;
+            return query select out_seq, 'user.online'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, ch, p_provider[i], p_ts[i], null::double precision;
+          end;
         end if;
       else
-        update __S__.user_channels t set members = t.members - 1, last_seen = greatest(t.last_seen, p_timestamp[i])
+        update __S__.user_channels t set members = t.members - 1, last_seen = greatest(t.last_seen, p_ts[i])
           where t.user_id = uid and t.channel = ch returning t.members, t.last_seen, t.provider into lvl;
         if found and lvl.members = 0 then
           if p_grace_ms > 0 then
@@ -214,12 +224,13 @@ begin
             return query select out_seq, 'user.leave'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, ch, lvl.provider, lvl.last_seen, lvl.last_seen;
           end if;
         end if;
-        update __S__.users t set members = t.members - 1, last_seen = greatest(t.last_seen, p_timestamp[i])
+        update __S__.users t set members = t.members - 1, last_seen = greatest(t.last_seen, p_ts[i])
           where t.user_id = uid returning t.members, t.last_seen into usr;
         if found and usr.members = 0 then
           if p_grace_ms > 0 then
             update __S__.users t set pending_until = p_now + p_grace_ms where t.user_id = uid;
           else
+            update __S__.users t set offline_at = p_now where t.user_id = uid;
             k := null;
             if p_feed then
               insert into __S__.feed (kind, user_id, at, last_seen) values ('user.offline', uid, usr.last_seen, usr.last_seen)

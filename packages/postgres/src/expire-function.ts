@@ -37,7 +37,7 @@ begin
       where u.pending_until <= p_now and u.members = 0
         and not exists (select 1 from __S__.user_channels t where t.user_id = u.user_id and (t.members > 0 or t.pending_until is not null))
       order by u.pending_until, u.user_id limit 1000 for update skip locked loop
-    update __S__.users u set pending_until = null where u.user_id = usr.user_id;
+    update __S__.users u set pending_until = null, offline_at = p_now where u.user_id = usr.user_id;
     k := null;
     if p_feed then
       insert into __S__.feed (kind, user_id, at, last_seen) values ('user.offline', usr.user_id, usr.last_seen, usr.last_seen)
@@ -50,7 +50,8 @@ begin
   -- forget offline users seen long ago (and rows made for locking only)
   delete from __S__.users u where u.user_id in (
     select u2.user_id from __S__.users u2 where u2.members = 0 and u2.pending_until is null
-      and (u2.last_seen is null or u2.last_seen < p_now - p_last_seen_ms) limit 1000 for update skip locked)
+      and (u2.offline_at < p_now - p_last_seen_ms or (u2.offline_at is null and u2.since is null and u2.last_seen is null))
+      limit 1000 for update skip locked)
     and u.members = 0 and u.pending_until is null;
   return;
 end

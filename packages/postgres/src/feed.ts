@@ -23,7 +23,7 @@ function parseCursor(cursor: string): [string, string] {
 function expired(what: string): ReceiverError {
   return new ReceiverError(
     'feed_cursor_expired',
-    `presence-webhooks: the change feed cannot resume after this cursor (${what}): it is older than the feed's retention (feed.retainMs) or from another store; reconcile the presence set, then read from head()`,
+    `the change feed cannot resume after this cursor (${what}): it is older than the feed's retention (feed.retainMs) or from another store; reconcile the presence set, then read from head()`,
   );
 }
 
@@ -72,7 +72,7 @@ export class PostgresFeed implements ChangeFeed {
   private async readOnce(xid: string, seq: string, limit: number): Promise<Change[]> {
     const s = this.schema;
     const { rows } = await this.store.query<ChangeRow & { placed: boolean }>(
-      `with t as (select (t.xid, t.cursor) <= ($1::xid8, $2::bigint) and $1::xid8 < pg_snapshot_xmax(pg_current_snapshot()) as placed from ${s}.feed_trim t)
+      `with t as (select (t.xid, t.cursor) <= ($1::xid8, $2::bigint) and $1::xid8 <= pg_snapshot_xmax(pg_current_snapshot()) as placed from ${s}.feed_trim t)
        select (select placed from t), r.* from (
          ${this.select} where (f.xid, f.cursor) > ($1::xid8, $2::bigint) and f.xid < pg_snapshot_xmin(pg_current_snapshot())
          order by f.xid, f.cursor limit $3) r

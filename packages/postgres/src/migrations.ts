@@ -86,11 +86,13 @@ create table __S__.users (
   members integer not null default 0,
   since double precision,
   last_seen double precision,
-  pending_until double precision
+  pending_until double precision,
+  -- when it went offline (receiver clock, ms): forgotten lastSeenMs later
+  offline_at double precision
 );
 create index users_online on __S__.users (user_id) where members > 0 or pending_until is not null;
 create index users_pending on __S__.users (pending_until) where pending_until is not null;
-create index users_offline on __S__.users (last_seen) where members = 0 and pending_until is null;
+create index users_offline on __S__.users (offline_at) where members = 0 and pending_until is null;
 
 -- the change feed (outbox): written in apply's transaction
 create table __S__.feed (
