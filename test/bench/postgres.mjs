@@ -1,4 +1,5 @@
-// Section: PostgresStore. Deliveries of one presence event each (one channel per delivery, channels in
+// Section: PostgresStore. Deliveries of one presence event each (with the options the receiver passes by default:
+// user levels, staleBefore; then again without user levels) (one channel per delivery, channels in
 // turn; members go enter -> update -> leave), applied `concurrency` at a time on one store (one receiver
 // with deliveries in flight): events/s, against a bare `INSERT … ON CONFLICT DO UPDATE` of the same rows,
 // in the same batching (one statement per delivery), on the same pool, in the same run (rounds interleaved).
@@ -79,6 +80,7 @@ export async function benchPostgres({ deliveries = 2000, channels = 500, rounds 
   const base = `pwbench_${process.pid.toString(36)}`;
   const version = (await pool.query('show server_version')).rows[0].server_version;
   const storeRates = [];
+  const plainRates = [];
   const bareRates = [];
   const batchedRates = [];
   try {
@@ -96,11 +98,25 @@ export async function benchPostgres({ deliveries = 2000, channels = 500, rounds 
       let t0 = process.hrtime.bigint();
       let changes = 0;
       await inParallel(events, concurrency, async (e) => {
-        const answered = await store.apply([e]);
-        changes += answered.length;
+        const answered = await store.apply([{ ...e, userId: e.member.clientId }], {
+          staleBefore: T0 - 60_000,
+          users: { graceMs: 0, lastSeenMs: 30 * 86_400_000, now: Date.now() },
+        });
+        changes += answered.filter((c) => !c.type.startsWith('user.')).length;
       });
       storeRates.push((deliveries / msSince(t0)) * 1000);
       if (changes !== deliveries) throw new Error(`PostgresStore answered ${changes} changes for ${deliveries} events`);
+
+      // The same deliveries again, on a fresh schema, without user levels (a receiver with `users: false`).
+      const plain = new PostgresStore({ pool, schema: `${schema}_plain`, queryTimeoutMs: 30_000 });
+      await plain.migrate();
+      await plain.apply([{ ...events[0], channel: 'warm-up' }]);
+      t0 = process.hrtime.bigint();
+      await inParallel(events, concurrency, async (e) => {
+        await plain.apply([e], { staleBefore: T0 - 60_000 });
+      });
+      plainRates.push((deliveries / msSince(t0)) * 1000);
+      await plain.drop();
 
       t0 = process.hrtime.bigint();
       await inParallel(events, concurrency, async (e) => {
@@ -155,6 +171,8 @@ export async function benchPostgres({ deliveries = 2000, channels = 500, rounds 
       eventsPerSec: storeEps,
       bareUpsertPerSec: bareEps,
       ratioToBare: round(storeEps / bareEps, 2),
+      eventsPerSecNoUsers: round(median(plainRates)),
+      ratioToBareNoUsers: round(median(plainRates) / bareEps, 2),
       batched100PerSec: round(median(batchedRates)),
       members,
       bytesPerMember: round((membersBytes + channelsBytes) / members),

@@ -171,6 +171,7 @@ const sections = {
     log(
       `postgres target: events/s ÷ bare upsert (one statement per one-event delivery, ${result.concurrency} in flight) >= ${t.ratioToBareMin}: ` +
         `${result.eventsPerSec} / ${result.bareUpsertPerSec} = ${result.ratioToBare} (${check(result.ratioToBare >= t.ratioToBareMin)}); ` +
+        `without user levels ${result.eventsPerSecNoUsers} / ${result.bareUpsertPerSec} = ${result.ratioToBareNoUsers} (${check(result.ratioToBareNoUsers >= t.ratioToBareMin)}); ` +
         `on disk ${result.bytesPerMember} B/member (members + channels), sessions ${result.sessionBytesPerMember} B/member, feed ${result.feedBytesPerChange} B/change`,
     );
     return result;

@@ -170,75 +170,66 @@ begin
     return query select out_seq, change, i, case when change = 'update' then m.member end, pg_current_xact_id()::text || '.' || k, null::text, null::text, null::text,
       null::double precision, null::double precision;
 
-    -- 5. user levels
+    -- 5. user levels (one statement per level and change; "fresh": the level comes up, not back within its window)
     if p_users and uid is not null and change <> 'update' then
       if change = 'join' then
-        insert into __S__.user_channels as t (user_id, channel, provider, members) values (uid, ch, p_provider[i], 0)
-          on conflict (user_id, channel) do nothing;
-        update __S__.user_channels t set members = t.members + 1 where t.user_id = uid and t.channel = ch
-          returning t.members, t.pending_until into lvl;
-        if lvl.members = 1 then
-          if lvl.pending_until is not null then
-            update __S__.user_channels t set pending_until = null where t.user_id = uid and t.channel = ch;
-          else
-            update __S__.user_channels t set last_seen = null, provider = p_provider[i] where t.user_id = uid and t.channel = ch;
-            k := null;
-            if p_feed then
-              insert into __S__.feed (kind, provider, channel, user_id, at) values ('user.join', p_provider[i], ch, uid, p_ts[i])
-                returning feed.cursor into k;
-            end if;
-            out_seq := out_seq + 1;
-            return query select out_seq, 'user.join'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, ch, p_provider[i], p_ts[i], null::double precision;
+        -- a fresh channel level has no last_seen (a pending one has: the leave that started its window)
+        insert into __S__.user_channels as t (user_id, channel, provider, members) values (uid, ch, p_provider[i], 1)
+          on conflict (user_id, channel) do update set members = t.members + 1, pending_until = null,
+            last_seen = case when t.members = 0 and t.pending_until is null then null else t.last_seen end,
+            provider = case when t.members = 0 and t.pending_until is null then excluded.provider else t.provider end
+          returning t.members, t.last_seen into lvl;
+        if lvl.members = 1 and lvl.last_seen is null then
+          k := null;
+          if p_feed then
+            insert into __S__.feed (kind, provider, channel, user_id, at) values ('user.join', p_provider[i], ch, uid, p_ts[i])
+              returning feed.cursor into k;
           end if;
+          out_seq := out_seq + 1;
+          return query select out_seq, 'user.join'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, ch, p_provider[i], p_ts[i], null::double precision;
         end if;
-        update __S__.users t set members = t.members + 1 where t.user_id = uid returning t.members, t.pending_until into usr;
-        if usr.members > 1 or usr.pending_until is not null then
-          -- online already (or back within the window): an earlier join arriving late moves since back
-          update __S__.users t set since = least(t.since, p_ts[i]), pending_until = null where t.user_id = uid;
-        else
-          begin
-            update __S__.users t set since = p_ts[i], offline_at = null where t.user_id = uid;
-            k := null;
-            if p_feed then
-              insert into __S__.feed (kind, provider, channel, user_id, at) values ('user.online', p_provider[i], ch, uid, p_ts[i])
-                returning feed.cursor into k;
-            end if;
-            out_seq := out_seq + 1;
-            return query select out_seq, 'user.online'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, ch, p_provider[i], p_ts[i], null::double precision;
-          end;
+        -- the app level; o: the row before this update. Online already (or back within the window): an earlier
+        -- join arriving late moves since back.
+        update __S__.users t set members = t.members + 1, pending_until = null,
+            since = case when o.members = 0 and o.pending_until is null then p_ts[i] else least(t.since, p_ts[i]) end,
+            offline_at = case when o.members = 0 and o.pending_until is null then null else t.offline_at end
+          from (select u.members, u.pending_until from __S__.users u where u.user_id = uid) o
+          where t.user_id = uid returning o.members, o.pending_until into usr;
+        if usr.members = 0 and usr.pending_until is null then
+          k := null;
+          if p_feed then
+            insert into __S__.feed (kind, provider, channel, user_id, at) values ('user.online', p_provider[i], ch, uid, p_ts[i])
+              returning feed.cursor into k;
+          end if;
+          out_seq := out_seq + 1;
+          return query select out_seq, 'user.online'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, ch, p_provider[i], p_ts[i], null::double precision;
         end if;
       else
-        update __S__.user_channels t set members = t.members - 1, last_seen = greatest(t.last_seen, p_ts[i])
+        update __S__.user_channels t set members = t.members - 1, last_seen = greatest(t.last_seen, p_ts[i]),
+            pending_until = case when t.members = 1 and p_grace_ms > 0 then p_now + p_grace_ms else t.pending_until end
           where t.user_id = uid and t.channel = ch returning t.members, t.last_seen, t.provider into lvl;
-        if found and lvl.members = 0 then
-          if p_grace_ms > 0 then
-            update __S__.user_channels t set pending_until = p_now + p_grace_ms where t.user_id = uid and t.channel = ch;
-          else
-            delete from __S__.user_channels t where t.user_id = uid and t.channel = ch;
-            k := null;
-            if p_feed then
-              insert into __S__.feed (kind, provider, channel, user_id, at, last_seen) values ('user.leave', lvl.provider, ch, uid, lvl.last_seen, lvl.last_seen)
-                returning feed.cursor into k;
-            end if;
-            out_seq := out_seq + 1;
-            return query select out_seq, 'user.leave'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, ch, lvl.provider, lvl.last_seen, lvl.last_seen;
+        if found and lvl.members = 0 and p_grace_ms <= 0 then
+          delete from __S__.user_channels t where t.user_id = uid and t.channel = ch;
+          k := null;
+          if p_feed then
+            insert into __S__.feed (kind, provider, channel, user_id, at, last_seen) values ('user.leave', lvl.provider, ch, uid, lvl.last_seen, lvl.last_seen)
+              returning feed.cursor into k;
           end if;
+          out_seq := out_seq + 1;
+          return query select out_seq, 'user.leave'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, ch, lvl.provider, lvl.last_seen, lvl.last_seen;
         end if;
-        update __S__.users t set members = t.members - 1, last_seen = greatest(t.last_seen, p_ts[i])
+        update __S__.users t set members = t.members - 1, last_seen = greatest(t.last_seen, p_ts[i]),
+            pending_until = case when t.members = 1 and p_grace_ms > 0 then p_now + p_grace_ms else t.pending_until end,
+            offline_at = case when t.members = 1 and p_grace_ms <= 0 then p_now else t.offline_at end
           where t.user_id = uid returning t.members, t.last_seen into usr;
-        if found and usr.members = 0 then
-          if p_grace_ms > 0 then
-            update __S__.users t set pending_until = p_now + p_grace_ms where t.user_id = uid;
-          else
-            update __S__.users t set offline_at = p_now where t.user_id = uid;
-            k := null;
-            if p_feed then
-              insert into __S__.feed (kind, user_id, at, last_seen) values ('user.offline', uid, usr.last_seen, usr.last_seen)
-                returning feed.cursor into k;
-            end if;
-            out_seq := out_seq + 1;
-            return query select out_seq, 'user.offline'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, null::text, null::text, usr.last_seen, usr.last_seen;
+        if found and usr.members = 0 and p_grace_ms <= 0 then
+          k := null;
+          if p_feed then
+            insert into __S__.feed (kind, user_id, at, last_seen) values ('user.offline', uid, usr.last_seen, usr.last_seen)
+              returning feed.cursor into k;
           end if;
+          out_seq := out_seq + 1;
+          return query select out_seq, 'user.offline'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, null::text, null::text, usr.last_seen, usr.last_seen;
         end if;
       end if;
     end if;

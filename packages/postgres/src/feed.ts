@@ -91,7 +91,7 @@ export class PostgresFeed implements ChangeFeed {
       `with c as (
          select g.cursor from ${s}.feed g
          where not g.acked and g.committed_at <= now() - $1 * interval '1 millisecond'
-           and (g.claimed_until is null or g.claimed_until <= now()) and g.xid < pg_snapshot_xmin(pg_current_snapshot())
+           and (g.claimed_until is null or g.claimed_until <= now())
          order by g.xid, g.cursor limit $2 for update skip locked)
        update ${s}.feed f set claimed_until = now() + $1 * interval '1 millisecond' from c where f.cursor = c.cursor
        returning f.xid::text as xid, f.cursor::text as cursor, f.xid::text || '.' || f.cursor as cur, f.kind, null::integer as ord,

@@ -90,9 +90,9 @@ create table __S__.users (
   -- when it went offline (receiver clock, ms): forgotten lastSeenMs later
   offline_at double precision
 );
-create index users_online on __S__.users (user_id) where members > 0 or pending_until is not null;
+-- no index names members: a change of a user's member count stays a HOT update
 create index users_pending on __S__.users (pending_until) where pending_until is not null;
-create index users_offline on __S__.users (offline_at) where members = 0 and pending_until is null;
+create index users_offline on __S__.users (offline_at) where offline_at is not null;
 
 -- the change feed (outbox): written in apply's transaction
 create table __S__.feed (
