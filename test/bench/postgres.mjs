@@ -1,7 +1,7 @@
-// Section: PostgresStore. Deliveries of one presence event each (with the options the receiver passes by default:
+// Section: PostgresStore. One receiver: deliveries of one presence event each (with the options the receiver passes by default:
 // user levels, staleBefore; then again without user levels) (one channel per delivery, channels in
-// turn; members go enter -> update -> leave), applied `concurrency` at a time on one store (one receiver
-// with deliveries in flight): events/s, against a bare `INSERT … ON CONFLICT DO UPDATE` of the same rows,
+// turn; members go enter -> update -> leave), applied `concurrency` at a time on one store (1: a receiver's
+// delivery queue applies one delivery after another): events/s, against a bare `INSERT … ON CONFLICT DO UPDATE` of the same rows,
 // in the same batching (one statement per delivery), on the same pool, in the same run (rounds interleaved).
 // The bare upsert is the floor of any store that commits each delivery: one statement, one commit; the
 // store's statement merges (order rules, tombstones, watermarks), counts occupancy, opens/closes sessions

@@ -52,7 +52,7 @@ const SIZES = quick
   ? {
       core: { rounds: 2, count: 50 },
       redis: { deliveries: 5, rounds: 2, concurrency: 2 },
-      postgres: { deliveries: 30, channels: 10, rounds: 1, concurrency: 2, members: 500 },
+      postgres: { deliveries: 30, channels: 10, rounds: 1, concurrency: 1, members: 500 },
       memory: { members: 2000, channels: 20, deadChannels: 2000 },
       flat: { sizes: [0, 2000, 10_000], rounds: 2, count: 20 },
       reconcile: { channels: 500, members: 2000, rate: 200, limit: 250, concurrency: 4 },
@@ -61,7 +61,8 @@ const SIZES = quick
   : {
       core: { rounds: 9, count: 2000 },
       redis: { deliveries: 1000, rounds: 4, concurrency: 4 },
-      postgres: { deliveries: 3000, channels: 500, rounds: 3, concurrency: 4, members: 100_000 },
+      // concurrency 1: one receiver's delivery queue applies one delivery after another.
+      postgres: { deliveries: 1500, channels: 500, rounds: 3, concurrency: 1, members: 100_000 },
       memory: { members: 1_000_000, channels: 10_000, deadChannels: 200_000 },
       flat: { sizes: [0, 1_000_000, 5_000_000], rounds: 5, count: 1000 },
       // The fake's rate limit and the budget's rate are far above Ably's real ones, so 100k channels run in well under two minutes.

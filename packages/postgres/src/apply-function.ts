@@ -13,6 +13,19 @@
  * (MessagePack member), cur (feed cursor), and the user / notice fields.
  */
 export const APPLY_FUNCTION = `
+create or replace function __S__.append_change(p_feed boolean, p_kind text, p_provider text, p_channel text, p_user_id text,
+  p_at double precision, p_last_seen double precision) returns text
+language plpgsql as $fn$
+declare
+  k bigint;
+begin
+  -- a user or notice change into the feed (when the store has one): its cursor, or null
+  if not p_feed then return null; end if;
+  insert into __S__.feed (kind, provider, channel, user_id, at, last_seen) values (p_kind, p_provider, p_channel, p_user_id, p_at, p_last_seen)
+    returning feed.cursor into k;
+  return pg_current_xact_id()::text || '.' || k;
+end
+$fn$;
 create or replace function __S__.apply(
   p_channel text[], p_provider text[], p_member_key text[], p_present boolean[], p_reason text[],
   p_ts double precision[], p_serial double precision[], p_idx double precision[], p_rank smallint[], p_id bytea[],
@@ -50,18 +63,20 @@ declare
   budget integer := p_sweep;
 begin
   -- 1. the channels, locked in key order
-  for k, ch in
-    select distinct on (lk) lk, x.c from (
-      select hashtextextended('__S__' || chr(31) || u, 0) as lk, u as c
-      from unnest(p_channel || p_wm_channel) as u
-    ) x order by lk
-  loop
-    perform pg_advisory_xact_lock(k);
-  end loop;
+  if n = 1 and coalesce(array_length(p_wm_channel, 1), 0) = 0 then
+    perform pg_advisory_xact_lock(hashtextextended('__S__' || chr(31) || p_channel[1], 0));
+  else
+    for k in
+      select distinct hashtextextended('__S__' || chr(31) || u, 0) as lk from unnest(p_channel || p_wm_channel) as u order by lk
+    loop
+      perform pg_advisory_xact_lock(k);
+    end loop;
+  end if;
   -- (a hash collision locks two channels with one key: harmless)
 
   -- 2. the users the batch can touch (their events' ids and the ids stored with their members), in user order
   if p_users then
+    -- one statement: a missing row is created, an existing one locked (a no-op update), in user order
     insert into __S__.users as u (user_id)
       select distinct x from (
         select unnest(p_user_id) as x
@@ -69,24 +84,17 @@ begin
         select mm.user_id from __S__.members mm
           join unnest(p_channel, p_member_key) as b(c, mk) on mm.channel = b.c and mm.member_key = b.mk
       ) y where x is not null order by 1
-      on conflict (user_id) do nothing;
-    perform 1 from __S__.users u
-      where u.user_id in (
-        select unnest(p_user_id)
-        union
-        select mm.user_id from __S__.members mm
-          join unnest(p_channel, p_member_key) as b(c, mk) on mm.channel = b.c and mm.member_key = b.mk)
-      order by u.user_id for update;
+      on conflict (user_id) do update set user_id = excluded.user_id;
   end if;
 
   -- 3. notices announcing a channel: before the batch's changes
   if p_feed then
     for i in 1 .. coalesce(array_length(p_notice_kind, 1), 0) loop
       if p_notice_kind[i] = 'channel.active' then
-        insert into __S__.feed (kind, provider, channel, at) values (p_notice_kind[i], p_notice_provider[i], p_notice_channel[i], p_notice_at[i])
-          returning feed.cursor into k;
         out_seq := out_seq + 1;
-        return query select out_seq, p_notice_kind[i], null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, null::text, p_notice_channel[i], p_notice_provider[i], p_notice_at[i], null::double precision;
+        return query select out_seq, p_notice_kind[i], null::integer, null::bytea,
+          __S__.append_change(true, p_notice_kind[i], p_notice_provider[i], p_notice_channel[i], null, p_notice_at[i], null),
+          null::text, p_notice_channel[i], p_notice_provider[i], p_notice_at[i], null::double precision;
       end if;
     end loop;
   end if;
@@ -96,9 +104,14 @@ begin
     ch := p_channel[i];
     if cur_ch is distinct from ch then
       cur_ch := ch;
-      insert into __S__.channels as t (channel) values (ch) on conflict (channel) do nothing;
       select t.watermark into held_wm from __S__.channels t where t.channel = ch;
-      select max(w.t) into setting from unnest(p_wm_channel, p_wm_time) as w(c, t) where w.c = ch;
+      if not found then
+        insert into __S__.channels as t (channel) values (ch) on conflict (channel) do nothing;
+      end if;
+      setting := null;
+      if coalesce(array_length(p_wm_channel, 1), 0) > 0 then
+        select max(w.t) into setting from unnest(p_wm_channel, p_wm_time) as w(c, t) where w.c = ch;
+      end if;
       wm := case when setting is not null and (held_wm is null or setting >= held_wm) then null else held_wm end;
       bound := greatest(wm, p_stale_before);
     end if;
@@ -180,13 +193,9 @@ begin
             provider = case when t.members = 0 and t.pending_until is null then excluded.provider else t.provider end
           returning t.members, t.last_seen into lvl;
         if lvl.members = 1 and lvl.last_seen is null then
-          k := null;
-          if p_feed then
-            insert into __S__.feed (kind, provider, channel, user_id, at) values ('user.join', p_provider[i], ch, uid, p_ts[i])
-              returning feed.cursor into k;
-          end if;
           out_seq := out_seq + 1;
-          return query select out_seq, 'user.join'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, ch, p_provider[i], p_ts[i], null::double precision;
+          return query select out_seq, 'user.join'::text, null::integer, null::bytea,
+            __S__.append_change(p_feed, 'user.join', p_provider[i], ch, uid, p_ts[i], null), uid, ch, p_provider[i], p_ts[i], null::double precision;
         end if;
         -- the app level; o: the row before this update. Online already (or back within the window): an earlier
         -- join arriving late moves since back.
@@ -196,13 +205,9 @@ begin
           from (select u.members, u.pending_until from __S__.users u where u.user_id = uid) o
           where t.user_id = uid returning o.members, o.pending_until into usr;
         if usr.members = 0 and usr.pending_until is null then
-          k := null;
-          if p_feed then
-            insert into __S__.feed (kind, provider, channel, user_id, at) values ('user.online', p_provider[i], ch, uid, p_ts[i])
-              returning feed.cursor into k;
-          end if;
           out_seq := out_seq + 1;
-          return query select out_seq, 'user.online'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, ch, p_provider[i], p_ts[i], null::double precision;
+          return query select out_seq, 'user.online'::text, null::integer, null::bytea,
+            __S__.append_change(p_feed, 'user.online', p_provider[i], ch, uid, p_ts[i], null), uid, ch, p_provider[i], p_ts[i], null::double precision;
         end if;
       else
         update __S__.user_channels t set members = t.members - 1, last_seen = greatest(t.last_seen, p_ts[i]),
@@ -210,26 +215,18 @@ begin
           where t.user_id = uid and t.channel = ch returning t.members, t.last_seen, t.provider into lvl;
         if found and lvl.members = 0 and p_grace_ms <= 0 then
           delete from __S__.user_channels t where t.user_id = uid and t.channel = ch;
-          k := null;
-          if p_feed then
-            insert into __S__.feed (kind, provider, channel, user_id, at, last_seen) values ('user.leave', lvl.provider, ch, uid, lvl.last_seen, lvl.last_seen)
-              returning feed.cursor into k;
-          end if;
           out_seq := out_seq + 1;
-          return query select out_seq, 'user.leave'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, ch, lvl.provider, lvl.last_seen, lvl.last_seen;
+          return query select out_seq, 'user.leave'::text, null::integer, null::bytea,
+            __S__.append_change(p_feed, 'user.leave', lvl.provider, ch, uid, lvl.last_seen, lvl.last_seen), uid, ch, lvl.provider, lvl.last_seen, lvl.last_seen;
         end if;
         update __S__.users t set members = t.members - 1, last_seen = greatest(t.last_seen, p_ts[i]),
             pending_until = case when t.members = 1 and p_grace_ms > 0 then p_now + p_grace_ms else t.pending_until end,
             offline_at = case when t.members = 1 and p_grace_ms <= 0 then p_now else t.offline_at end
           where t.user_id = uid returning t.members, t.last_seen into usr;
         if found and usr.members = 0 and p_grace_ms <= 0 then
-          k := null;
-          if p_feed then
-            insert into __S__.feed (kind, user_id, at, last_seen) values ('user.offline', uid, usr.last_seen, usr.last_seen)
-              returning feed.cursor into k;
-          end if;
           out_seq := out_seq + 1;
-          return query select out_seq, 'user.offline'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, uid, null::text, null::text, usr.last_seen, usr.last_seen;
+          return query select out_seq, 'user.offline'::text, null::integer, null::bytea,
+            __S__.append_change(p_feed, 'user.offline', null, null, uid, usr.last_seen, usr.last_seen), uid, null::text, null::text, usr.last_seen, usr.last_seen;
         end if;
       end if;
     end if;
@@ -245,10 +242,10 @@ begin
   if p_feed then
     for i in 1 .. coalesce(array_length(p_notice_kind, 1), 0) loop
       if p_notice_kind[i] <> 'channel.active' then
-        insert into __S__.feed (kind, provider, channel, at) values (p_notice_kind[i], p_notice_provider[i], p_notice_channel[i], p_notice_at[i])
-          returning feed.cursor into k;
         out_seq := out_seq + 1;
-        return query select out_seq, p_notice_kind[i], null::integer, null::bytea, pg_current_xact_id()::text || '.' || k, null::text, p_notice_channel[i], p_notice_provider[i], p_notice_at[i], null::double precision;
+        return query select out_seq, p_notice_kind[i], null::integer, null::bytea,
+          __S__.append_change(true, p_notice_kind[i], p_notice_provider[i], p_notice_channel[i], null, p_notice_at[i], null),
+          null::text, p_notice_channel[i], p_notice_provider[i], p_notice_at[i], null::double precision;
       end if;
     end loop;
   end if;

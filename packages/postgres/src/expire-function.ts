@@ -13,7 +13,6 @@ language plpgsql as $fn$
 declare
   lvl record;
   usr record;
-  k bigint;
   out_seq integer := 0;
 begin
   -- channel levels first (user.leave), each with its user's row (user.offline when nothing is left)
@@ -23,13 +22,9 @@ begin
     select u.user_id, u.members, u.pending_until, u.last_seen into usr from __S__.users u where u.user_id = lvl.user_id for update skip locked;
     if not found then continue; end if;
     delete from __S__.user_channels t where t.user_id = lvl.user_id and t.channel = lvl.channel;
-    k := null;
-    if p_feed then
-      insert into __S__.feed (kind, provider, channel, user_id, at, last_seen)
-        values ('user.leave', lvl.provider, lvl.channel, lvl.user_id, lvl.last_seen, lvl.last_seen) returning feed.cursor into k;
-    end if;
     out_seq := out_seq + 1;
-    return query select out_seq, 'user.leave'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k,
+    return query select out_seq, 'user.leave'::text, null::integer, null::bytea,
+      __S__.append_change(p_feed, 'user.leave', lvl.provider, lvl.channel, lvl.user_id, lvl.last_seen, lvl.last_seen),
       lvl.user_id, lvl.channel, lvl.provider, lvl.last_seen, lvl.last_seen;
   end loop;
   -- app levels whose window ended and who have no channel left (present or pending)
@@ -38,13 +33,9 @@ begin
         and not exists (select 1 from __S__.user_channels t where t.user_id = u.user_id and (t.members > 0 or t.pending_until is not null))
       order by u.pending_until, u.user_id limit 1000 for update skip locked loop
     update __S__.users u set pending_until = null, offline_at = p_now where u.user_id = usr.user_id;
-    k := null;
-    if p_feed then
-      insert into __S__.feed (kind, user_id, at, last_seen) values ('user.offline', usr.user_id, usr.last_seen, usr.last_seen)
-        returning feed.cursor into k;
-    end if;
     out_seq := out_seq + 1;
-    return query select out_seq, 'user.offline'::text, null::integer, null::bytea, pg_current_xact_id()::text || '.' || k,
+    return query select out_seq, 'user.offline'::text, null::integer, null::bytea,
+      __S__.append_change(p_feed, 'user.offline', null, null, usr.user_id, usr.last_seen, usr.last_seen),
       usr.user_id, null::text, null::text, usr.last_seen, usr.last_seen;
   end loop;
   -- forget offline users seen long ago (and rows made for locking only)
