@@ -89,14 +89,12 @@ begin
 
   -- 3. notices announcing a channel: before the batch's changes
   if p_feed then
-    for i in 1 .. coalesce(array_length(p_notice_kind, 1), 0) loop
-      if p_notice_kind[i] = 'channel.active' then
-        out_seq := out_seq + 1;
-        return query select out_seq, p_notice_kind[i], null::integer, null::bytea,
-          __S__.append_change(true, p_notice_kind[i], p_notice_provider[i], p_notice_channel[i], null, p_notice_at[i], null),
-          null::text, p_notice_channel[i], p_notice_provider[i], p_notice_at[i], null::double precision;
-      end if;
-    end loop;
+    return query select out_seq + (row_number() over (order by x.n))::integer, x.kind, null::integer, null::bytea,
+        __S__.append_change(true, x.kind, x.provider, x.channel, null, x.at, null), null::text, x.channel, x.provider, x.at, null::double precision
+      from unnest(p_notice_kind, p_notice_provider, p_notice_channel, p_notice_at) with ordinality as x(kind, provider, channel, at, n)
+      where (x.kind = 'channel.active') = true order by x.n;
+    get diagnostics k = row_count;
+    out_seq := out_seq + k::integer;
   end if;
 
   -- 4. the merge
@@ -240,14 +238,12 @@ begin
 
   -- 7. notices closing a channel: after the batch's changes
   if p_feed then
-    for i in 1 .. coalesce(array_length(p_notice_kind, 1), 0) loop
-      if p_notice_kind[i] <> 'channel.active' then
-        out_seq := out_seq + 1;
-        return query select out_seq, p_notice_kind[i], null::integer, null::bytea,
-          __S__.append_change(true, p_notice_kind[i], p_notice_provider[i], p_notice_channel[i], null, p_notice_at[i], null),
-          null::text, p_notice_channel[i], p_notice_provider[i], p_notice_at[i], null::double precision;
-      end if;
-    end loop;
+    return query select out_seq + (row_number() over (order by x.n))::integer, x.kind, null::integer, null::bytea,
+        __S__.append_change(true, x.kind, x.provider, x.channel, null, x.at, null), null::text, x.channel, x.provider, x.at, null::double precision
+      from unnest(p_notice_kind, p_notice_provider, p_notice_channel, p_notice_at) with ordinality as x(kind, provider, channel, at, n)
+      where (x.kind = 'channel.active') = false order by x.n;
+    get diagnostics k = row_count;
+    out_seq := out_seq + k::integer;
   end if;
 
   -- 8. amortised expiry: p_sweep rows at most (0: not this call), rows nobody else is writing (SKIP LOCKED / try-lock)

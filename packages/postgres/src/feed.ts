@@ -11,6 +11,11 @@ import type { PostgresStore } from './postgres-store.js';
 const CURSOR = /^(\d{1,20})\.(\d{1,20})$/;
 /** While waiting, read again at least this often (a wake-up can come before an older transaction ends). */
 const POLL_MS = 250;
+/**
+ * A claim holds a change for at least this long (ms), whatever `olderThanMs`: a claimer slowed down (a busy
+ * machine) must not see its change claimed again before it could emit and acknowledge it.
+ */
+const MIN_CLAIM_MS = 1000;
 /** Commits within this long (ms) share one NOTIFY. */
 const NOTIFY_EVERY_MS = 5;
 
@@ -93,7 +98,7 @@ export class PostgresFeed implements ChangeFeed {
          where not g.acked and g.committed_at <= now() - $1 * interval '1 millisecond'
            and (g.claimed_until is null or g.claimed_until <= now())
          order by g.xid, g.cursor limit $2 for update skip locked)
-       update ${s}.feed f set claimed_until = now() + $1 * interval '1 millisecond' from c where f.cursor = c.cursor
+       update ${s}.feed f set claimed_until = now() + greatest($1, ${MIN_CLAIM_MS}) * interval '1 millisecond' from c where f.cursor = c.cursor
        returning f.xid::text as xid, f.cursor::text as cursor, f.xid::text || '.' || f.cursor as cur, f.kind, null::integer as ord,
          f.member, f.previous, f.reason, f.user_id, f.channel, f.provider, f.at, f.last_seen`,
       [olderThanMs, n],
