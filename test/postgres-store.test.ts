@@ -42,7 +42,9 @@ describe.skipIf(!available)('PostgresStore on the real PostgreSQL', () => {
   const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
   const opened: PostgresStore[] = [];
   let n = 0;
-  async function open(options: { schema?: string; tombstoneHorizonMs?: number; feed?: { retainMs?: number } | false } = {}) {
+  async function open(
+    options: { schema?: string; tombstoneHorizonMs?: number; feed?: { retainMs?: number; pollMs?: number } | false } = {},
+  ) {
     const schema = options.schema ?? `${prefix}_${n++}`;
     const store = new PostgresStore({ connectionString: POSTGRES_URL, maxConnections: 3, ...options, schema });
     opened.push(store);
@@ -179,6 +181,21 @@ describe.skipIf(!available)('PostgresStore on the real PostgreSQL', () => {
     expect(await feed.claim(200, 10)).toEqual([]);
     await expect(feed.read('not-a-cursor', { limit: 1, waitMs: 0 })).rejects.toMatchObject({ code: 'feed_cursor_expired' });
   });
+
+  it('the feed: a waiting read on another instance is woken by LISTEN/NOTIFY, not by its poll', async () => {
+    const schema = `${prefix}_notify`;
+    const writer = await open({ schema });
+    // Its poll would look again only after a minute: only the NOTIFY can wake it within the wait.
+    const reader = await open({ schema, feed: { pollMs: 60_000 } });
+    const feed = reader.feed as NonNullable<PostgresStore['feed']>;
+    const head = await feed.head();
+    await feed.read(head, { limit: 1, waitMs: 1 }); // the listener is connected
+    // Without the wake-up this read would answer only after a minute: the test's timeout fails it first.
+    const waiting = feed.read(head, { limit: 10, waitMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 100));
+    const committed = await writer.apply([ev('nora', 'enter')]);
+    expect(await waiting).toEqual(committed);
+  }, 20_000);
 
   it('the feed: a cursor older than the retention throws feed_cursor_expired', async () => {
     const store = await open({ feed: { retainMs: 1 } });

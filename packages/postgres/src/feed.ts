@@ -9,8 +9,8 @@ import type { PostgresStore } from './postgres-store.js';
 
 /** A cursor is `<xid>.<seq>`: the writing transaction's id, then the row's sequence number. */
 const CURSOR = /^(\d{1,20})\.(\d{1,20})$/;
-/** While waiting, read again at least this often (a wake-up can come before an older transaction ends). */
-const POLL_MS = 250;
+/** While waiting, read again at least this often by default (a wake-up can come before an older transaction ends). */
+export const DEFAULT_FEED_POLL_MS = 250;
 /**
  * A claim holds a change for at least this long (ms), whatever `olderThanMs`: a claimer slowed down (a busy
  * machine) must not see its change claimed again before it could emit and acknowledge it.
@@ -49,6 +49,7 @@ export class PostgresFeed implements ChangeFeed {
   constructor(
     private readonly store: PostgresStore,
     private readonly schema: string,
+    private readonly pollMs = DEFAULT_FEED_POLL_MS,
   ) {
     this.select = `select f.xid::text || '.' || f.cursor as cur, f.kind, null::integer as ord, f.member, f.previous, f.reason, f.user_id,
       f.channel, f.provider, f.at, f.last_seen from ${schema}.feed f`;
@@ -70,7 +71,7 @@ export class PostgresFeed implements ChangeFeed {
       const changes = await this.readOnce(xid, seq, limit);
       const left = deadline - Date.now();
       if (changes.length > 0 || left <= 0 || options.signal?.aborted === true || this.closed) return changes;
-      await this.wait(Math.min(left, POLL_MS), options.signal);
+      await this.wait(Math.min(left, this.pollMs), options.signal);
     }
   }
 
@@ -118,7 +119,7 @@ export class PostgresFeed implements ChangeFeed {
    * Wake the readers of every instance: called after a commit that wrote to the feed. NOTIFY runs after the
    * commit, in a statement of its own, at most once per NOTIFY_EVERY_MS per store (a commit that notifies
    * takes a cluster-wide lock: inside apply it would serialise every apply). A lost NOTIFY (the server
-   * restarting) costs a reader at most POLL_MS.
+   * restarting) costs a reader at most `pollMs`.
    */
   changed(): void {
     if (this.notifying !== undefined || this.closed) return;

@@ -22,7 +22,7 @@ import {
 import pg from 'pg';
 import { decodeMember, encodeMember, idSortKey } from './codec.js';
 import { PostgresUnavailableError, isUnavailable } from './errors.js';
-import { PostgresFeed } from './feed.js';
+import { DEFAULT_FEED_POLL_MS, PostgresFeed } from './feed.js';
 import { PostgresLease } from './lease.js';
 import type { MigrateResult } from './migrate.js';
 import { migrateSchema } from './migrate.js';
@@ -45,8 +45,11 @@ export interface PostgresStoreOptions {
   queryTimeoutMs?: number;
   /** Connections of the pool the store creates. Default 10. */
   maxConnections?: number;
-  /** The change feed: how long changes are kept (ms, default 24 h); `false`: no feed (no outbox rows written). */
-  feed?: { retainMs?: number } | false;
+  /**
+   * The change feed: how long changes are kept (ms, default 24 h), and how often a waiting `read` looks again
+   * when no NOTIFY came (ms, default 250); `false`: no feed (no outbox rows written).
+   */
+  feed?: { retainMs?: number; pollMs?: number } | false;
   /** How long closed `sessions` rows are kept (ms, after `left_at`). Default 30 days; `Infinity`: forever. */
   sessionsRetainMs?: number;
 }
@@ -166,7 +169,7 @@ export class PostgresStore implements PresenceStore {
     ).join(', ')})`;
     this.lease = new PostgresLease(this, schema);
     if (feed !== false) {
-      this.postgresFeed = new PostgresFeed(this, schema);
+      this.postgresFeed = new PostgresFeed(this, schema, positiveNumber(feed?.pollMs, 'feed.pollMs', DEFAULT_FEED_POLL_MS));
       this.feed = this.postgresFeed;
     }
   }
