@@ -31,7 +31,7 @@ describe('pnpm bench (--quick)', () => {
     const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Results;
     expect(results.quick).toBe(true);
     expect(results.node).toBe(process.version);
-    expect(Object.keys(results.sections)).toEqual(['core', 'auth', 'redis', 'memory', 'flat', 'reconcile', 'ingest', 'users']);
+    expect(Object.keys(results.sections)).toEqual(['core', 'auth', 'redis', 'postgres', 'memory', 'flat', 'reconcile', 'ingest', 'users']);
     const auth = results.sections.auth!.figures as { rows: Record<string, unknown>[] };
     for (const row of auth.rows)
       for (const key of ['wrongSignatureUs', 'noCredentialUs', 'noCredentialRatio']) expect(positive(row[key]), `auth ${key}`).toBe(true);
@@ -87,6 +87,11 @@ describe('pnpm bench (--quick)', () => {
     } else {
       expect(redis.skipped).toMatch(/no Redis/);
     }
+
+    const postgres = results.sections.postgres!.figures;
+    if (postgres.skipped === undefined)
+      for (const key of ['eventsPerSec', 'bareUpsertPerSec', 'ratioToBare', 'eventsPerSecNoUsers', 'bytesPerMember'])
+        expect(positive(postgres[key]), `postgres ${key}`).toBe(true);
 
     const memory = results.sections.memory!.figures;
     // Heap deltas at smoke sizes are within GC noise (they can be 0 or below): well-formed means finite numbers.

@@ -4,7 +4,7 @@
 //   node test/bench/run.mjs [--quick] [--only=core,redis,memory,flat,ingest,users] [--out=<dir>]
 //
 // --quick runs every section with minimal sizes (the smoke test uses it; its figures mean nothing).
-// Sections: core (pipeline vs JSON.parse / MsgPack decode), redis (RedisStore), memory
+// Sections: core (pipeline vs JSON.parse / MsgPack decode), redis (RedisStore), postgres (PostgresStore vs a bare upsert), memory
 // (MemoryStore, in a child process with --expose-gc), flat (handle + merge per event with 0 / 1M /
 // 5M states held, in a child process with a large heap), ingest (Express, Koa, Fastify, Hono: bare route,
 // bare route + verify + JSON.parse, a naive Map handler, @octokit/webhooks, presenceWebhooks; servers in child processes, autocannon here),
@@ -23,6 +23,7 @@ import { benchIngest } from './ingest.mjs';
 import { benchReconcile } from './reconcile.mjs';
 import { benchRedis } from './redis.mjs';
 import { benchRedisRealShaped, benchUserMemory } from './redis-real.mjs';
+import { benchPostgres } from './postgres.mjs';
 import { round } from './stats.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -30,7 +31,7 @@ const args = process.argv.slice(2);
 const flag = (name) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
 const value = (name) => flag(name)?.split('=')[1];
 const quick = flag('quick') !== undefined;
-const only = value('only')?.split(',') ?? ['core', 'auth', 'redis', 'memory', 'flat', 'reconcile', 'ingest', 'users'];
+const only = value('only')?.split(',') ?? ['core', 'auth', 'redis', 'postgres', 'memory', 'flat', 'reconcile', 'ingest', 'users'];
 const outDir = value('out') ?? join(here, 'results');
 
 const TARGETS = {
@@ -41,6 +42,8 @@ const TARGETS = {
   core: { ratioToParseMax: 2.5, eventsPerSecMin: 500_000 },
   // Real-shaped deliveries (25 channels of one event each, 64 in flight): events/s and ÷ the bare HSET/HDEL pipeline (moonshot 150k / 0.8).
   redis: { eventsPerSecMin: 100_000, ratioToFloorMin: 0.5, roundTripsPerDelivery: 1 },
+  // PostgresStore events/s on one-event deliveries ÷ a bare INSERT … ON CONFLICT of the same rows, same batching.
+  postgres: { ratioToBareMin: 0.5 },
   memory: { bytesPerMemberMax: 250, afterHorizonToLiveSetMax: 1.05 },
   // CPU per request of a credential-less (or wrong-secret) 4 MiB body ÷ a wrong-signature one.
   auth: { ratioMax: 2 },
@@ -56,6 +59,7 @@ const SIZES = quick
       redis: { deliveries: 5, rounds: 2, concurrency: 2 },
       redisReal: { deliveries: 40, rounds: 1, inFlight: 8 },
       redisUsers: { users: 200 },
+      postgres: { deliveries: 30, channels: 10, rounds: 1, concurrency: 1, members: 500 },
       memory: { members: 2000, channels: 20, deadChannels: 2000 },
       flat: { sizes: [0, 2000, 10_000], rounds: 2, count: 20 },
       reconcile: { channels: 500, members: 2000, rate: 200, limit: 250, concurrency: 4 },
@@ -67,6 +71,8 @@ const SIZES = quick
       redis: { deliveries: 1000, rounds: 4, concurrency: 4 },
       redisReal: { deliveries: 4000, rounds: 3, inFlight: 64 },
       redisUsers: { users: 10_000 },
+      // concurrency 1: one receiver's delivery queue applies one delivery after another.
+      postgres: { deliveries: 1500, channels: 500, rounds: 3, concurrency: 1, members: 100_000 },
       memory: { members: 1_000_000, channels: 10_000, deadChannels: 200_000 },
       flat: { sizes: [0, 1_000_000, 5_000_000], rounds: 5, count: 1000 },
       // The fake's rate limit and the budget's rate are far above Ably's real ones, so 100k channels run in well under two minutes.
@@ -101,6 +107,24 @@ async function usersInChild(options) {
     maxBuffer: 1 << 20,
   });
   return JSON.parse(stdout.trim().split('\n').pop());
+}
+
+/** Why PostgreSQL cannot be used, or undefined when it answers. */
+async function postgresUnreachable() {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({
+    connectionString: process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    connectionTimeoutMillis: 2000,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return undefined;
+  } catch (error) {
+    return error.message;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** Why Redis cannot be used, or undefined when it answers PING. */
@@ -164,6 +188,25 @@ const sections = {
         `${t.roundTripsPerDelivery} round trip per delivery: ${result.roundTripsPerDelivery} (${check(result.roundTripsPerDelivery === t.roundTripsPerDelivery)})`,
     );
     return { ...result, realShaped, userMemory };
+  },
+  async postgres() {
+    const reason = await postgresUnreachable();
+    if (reason !== undefined) {
+      log(
+        `!!! postgres section SKIPPED: ${reason}. Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (or set POSTGRES_URL) !!!`,
+      );
+      return { skipped: reason };
+    }
+    const result = await benchPostgres(SIZES.postgres);
+    console.table([result]);
+    const t = TARGETS.postgres;
+    log(
+      `postgres target: events/s ÷ bare upsert (one statement per one-event delivery, ${result.concurrency} in flight) >= ${t.ratioToBareMin}: ` +
+        `${result.eventsPerSec} / ${result.bareUpsertPerSec} = ${result.ratioToBare} (${check(result.ratioToBare >= t.ratioToBareMin)}); ` +
+        `without user levels ${result.eventsPerSecNoUsers} / ${result.bareUpsertPerSec} = ${result.ratioToBareNoUsers} (${check(result.ratioToBareNoUsers >= t.ratioToBareMin)}); ` +
+        `on disk ${result.bytesPerMember} B/member (members + channels), sessions ${result.sessionBytesPerMember} B/member, feed ${result.feedBytesPerChange} B/change`,
+    );
+    return result;
   },
   async memory() {
     const result = await memoryInChild(SIZES.memory);

@@ -64,6 +64,7 @@ export const USAGE = `Usage: presence-webhooks <command> [options]
 Commands
   simulate    play realistic, signed Ably or PubNub presence webhooks against your endpoint
   reconcile   rebuild every channel's set from the providers' REST APIs (after a restart or an outage)
+  migrate     create or upgrade PostgresStore's tables (@presence-webhooks/postgres)
 
 Run 'presence-webhooks <command> --help' for its options.`;
 
@@ -127,7 +128,7 @@ function oneOf<T extends string>(name: string, text: string | undefined, allowed
   return text as T;
 }
 
-function parse<O extends typeof OPTIONS | typeof RECONCILE_OPTIONS>(argv: readonly string[], options: O) {
+function parse<O extends typeof OPTIONS | typeof RECONCILE_OPTIONS | typeof MIGRATE_OPTIONS>(argv: readonly string[], options: O) {
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
@@ -313,4 +314,30 @@ export function parseReconcileArgs(argv: readonly string[], env: Readonly<Record
   if (concurrency !== undefined) command.concurrency = concurrency;
   if (rate !== undefined) command.rate = rate;
   return command;
+}
+
+const MIGRATE_OPTIONS = {
+  url: { type: 'string' },
+  schema: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+export interface MigrateCommand {
+  help: boolean;
+  json: boolean;
+  url: string;
+  schema?: string;
+}
+
+/** The `migrate` command line and environment. Throws UsageError with a clear message. */
+export function parseMigrateArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): MigrateCommand {
+  const values = parse(argv, MIGRATE_OPTIONS);
+  const json = values.json === true;
+  if (values.help === true) return { help: true, json, url: '' };
+  const url = values.url ?? (env.DATABASE_URL === '' ? undefined : env.DATABASE_URL);
+  if (url === undefined) throw new UsageError('--url is required (or set DATABASE_URL): e.g. --url postgres://app@127.0.0.1:5432/app');
+  // The URL may hold a password: never shown.
+  if (!/^postgres(ql)?:\/\/\S+$/.test(url)) throw new UsageError('--url must be a postgres:// or postgresql:// URL');
+  return { help: false, json, url, ...(values.schema === undefined ? {} : { schema: values.schema }) };
 }

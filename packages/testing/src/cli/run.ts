@@ -5,6 +5,7 @@ import { parseReconcileArgs, parseSimulateArgs, RECONCILE_USAGE, SIMULATE_USAGE,
 import type { ProgressStream } from './progress.js';
 import { progressPrinter, reconcileProgressPrinter } from './progress.js';
 import { runReconcile } from './reconcile.js';
+import { migrateCommand } from './migrate.js';
 import { exitCodeOf, formatReconcileSummary, formatReport, reconcileExitCode } from './report.js';
 import { closest } from './suggest.js';
 
@@ -36,8 +37,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   }
   if (command === 'reconcile') return reconcileCommand(rest, io);
+  if (command === 'migrate') return migrateCommand(rest, io);
   if (command !== 'simulate') {
-    const guess = closest(command, ['simulate', 'reconcile', 'help']);
+    const guess = closest(command, ['simulate', 'reconcile', 'migrate', 'help']);
     io.stderr.write(
       `presence-webhooks: unknown command '${command}'${guess === undefined ? '' : `: did you mean '${guess}'?`}\n\n${USAGE}\n`,
     );
