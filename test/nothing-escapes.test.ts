@@ -150,7 +150,8 @@ describe('nothing escapes: unexpected failures get a generic answer, go to onErr
   it('a normaliser that throws a non-WebhookError: 500 internal_error with a generic body; onError and onReject hear of it', async () => {
     const s = await setup({});
     // Injected: the receiver's own Ably provider (internal) throws what a bug in a normaliser would.
-    const provider = (s.receiver as unknown as { pipeline: { providers: Provider[] } }).pipeline.providers[0] as Provider;
+    const provider = (s.receiver as unknown as { front: { parts: { pipeline: { providers: Provider[] } } } }).front.parts.pipeline
+      .providers[0] as Provider;
     const normalise = provider.normalise;
     provider.normalise = () => {
       throw new TypeError(`Cannot read properties of undefined (reading '${MARKER}')`);
