@@ -2,6 +2,12 @@
 // test/bench/results/<timestamp>.json and latest.json (git-ignored; BENCHMARKS.md holds the figures).
 //
 //   node test/bench/run.mjs [--quick] [--only=core,redis,memory,flat,ingest] [--out=<dir>]
+//   ingest only: [--frameworks=express,koa,fastify,hono] [--variants=bare,floor,naive,octokit,presence[,handle,candidate]]
+//                [--rounds=N] [--seconds=S] [--warmup=S] [--candidate=<checkout, built>]
+//
+// --candidate runs a `candidate` variant next to presence in every round: presence with core and
+// the adapter of another checkout (e.g. a clone of main, built), for an A/B of one change in one run.
+// `handle` is the floor's route calling receiver.handle() itself (core without an adapter).
 //
 // --quick runs every section with minimal sizes (the smoke test uses it; its figures mean nothing).
 // Sections: core (pipeline vs JSON.parse / MsgPack decode), redis (RedisStore), memory
@@ -18,7 +24,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { benchCorePipeline } from './core-pipeline.mjs';
 import { benchAuthCost } from './auth-cost.mjs';
-import { benchIngest } from './ingest.mjs';
+import { benchIngest, VARIANTS } from './ingest.mjs';
 import { benchReconcile } from './reconcile.mjs';
 import { benchRedis } from './redis.mjs';
 import { round } from './stats.mjs';
@@ -175,7 +181,20 @@ const sections = {
     return result;
   },
   async ingest() {
-    const result = await benchIngest({ ...SIZES.ingest, log });
+    const number = (name) => (value(name) === undefined ? {} : { [name === 'warmup' ? 'warmupSeconds' : name]: Number(value(name)) });
+    const list = (name) => (value(name) === undefined ? {} : { [name]: value(name).split(',') });
+    const candidateRoot = value('candidate');
+    const variants = list('variants').variants ?? (candidateRoot === undefined ? undefined : [...VARIANTS, 'candidate']);
+    const result = await benchIngest({
+      ...SIZES.ingest,
+      ...number('rounds'),
+      ...number('seconds'),
+      ...number('warmup'),
+      ...list('frameworks'),
+      ...(variants === undefined ? {} : { variants }),
+      ...(candidateRoot === undefined ? {} : { candidateRoot }),
+      log,
+    });
     console.table(
       result.summary.map((x) => ({
         framework: x.framework,
@@ -198,6 +217,13 @@ const sections = {
         'presence ÷ floor': row.cpuToFloor,
         'presence ÷ naive': row.cpuToNaive,
         'presence ÷ octokit': row.cpuToOctokit,
+        ...(row.handleServerCpuUs === undefined
+          ? {}
+          : {
+              'handle() alone µs': row.handleServerCpuUs,
+              'handle() alone ÷ floor': row.handleCpuToFloor,
+              'presence ÷ handle() alone': row.cpuToHandle,
+            }),
         'handle p50 µs': row.handleP50Us,
         'handle p99 µs': row.handleP99Us,
         'handle p99 ÷ p50': row.handleP99ToP50,
@@ -205,6 +231,23 @@ const sections = {
         'mark-compacts, longest ms': `${row.presenceMajorGcs}, ${row.presenceMajorGcMaxMs}`,
       })),
     );
+    if (result.summary.some((row) => row.candidateServerCpuUs !== undefined)) {
+      log(`candidate (${candidateRoot ?? process.env.BENCH_CORE}) against presence (this checkout), in the same rounds:`);
+      console.table(
+        result.summary.map((row) => ({
+          framework: row.framework,
+          'floor µs': row.floorServerCpuUs,
+          'presence µs': row.presenceServerCpuUs,
+          'candidate µs': row.candidateServerCpuUs,
+          'presence ÷ floor': row.cpuToFloor,
+          'candidate ÷ floor': row.candidateCpuToFloor,
+          'presence ÷ octokit': row.cpuToOctokit,
+          'candidate ÷ octokit': row.candidateCpuToOctokit,
+          'candidate ÷ presence': row.candidateCpuToPresence,
+          'handle p99 ÷ p50 presence / candidate': `${row.handleP99ToP50} / ${row.candidateHandleP99ToP50}`,
+        })),
+      );
+    }
     for (const row of result.summary) {
       const moon = row.cpuToFloor <= t.cpuToFloorMoonshot ? ', moonshot met' : '';
       log(
