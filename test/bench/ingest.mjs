@@ -156,12 +156,24 @@ function makePool(bodies) {
   };
 }
 
-async function oneRun(framework, variant, opts, pools) {
-  const pool = variant === 'octokit' ? pools.octokit : pools.ably;
+/** A barrier for `n` runs: each awaits the call until all `n` have made it. */
+function barrier(n) {
+  let waiting = 0;
+  let release;
+  const all = new Promise((resolve) => (release = resolve));
+  return () => {
+    if (++waiting === n) release();
+    return all;
+  };
+}
+
+/** One run of one variant; `ready` lines it up with the runs it shares the machine with (see `paired`). */
+async function oneRun(framework, variant, opts, pool, ready = barrier(1)) {
   const { child, port } = await startServer(framework, variant, { core: opts.candidateCore, root: opts.candidateRoot });
   try {
     pool.reset();
     if (opts.warmupSeconds > 0) await load(port, opts.warmupSeconds, opts.connections, pool);
+    await ready();
     const before = pool.used;
     child.send('mark');
     const cpu0 = process.cpuUsage();
@@ -205,11 +217,12 @@ async function oneRun(framework, variant, opts, pools) {
 /**
  * @param {{ seconds?: number, warmupSeconds?: number, rounds?: number, connections?: number,
  *           poolSize?: number, frameworks?: string[], variants?: string[], candidateCore?: string,
- *           candidateRoot?: string, log?: (line: string) => void }} options
+ *           candidateRoot?: string, paired?: boolean, log?: (line: string) => void }} options
  *   variants: a subset of VARIANTS, plus 'handle' (the floor's route calling receiver.handle()
  *   itself: core without an adapter) and 'candidate' (presence on the core build at candidateCore,
  *   a path to its index.js, or with core and the adapter of the checkout at candidateRoot, built)
- *   to compare a change within the same run.
+ *   to compare a change within the same run. paired: run presence and candidate at the same time
+ *   (each with its own server and `connections`), so that other work on the machine weighs on both alike.
  */
 export async function benchIngest(options = {}) {
   const opts = {
@@ -230,14 +243,24 @@ export async function benchIngest(options = {}) {
   const pools = { ably: makePool(ably), octokit: makePool(octokitBodies(ably)) };
   const pool = pools.ably;
   const runs = [];
+  // paired: presence and candidate run at the same time (own servers, own load, warmed up and
+  // measured together), so both see the same machine: an A/B robust to other work on it.
+  const paired = opts.paired === true && opts.variants.includes('presence') && opts.variants.includes('candidate');
   for (const framework of opts.frameworks) {
     for (let r = 0; r < opts.rounds; r++) {
       for (const variant of opts.variants) {
-        const run = await oneRun(framework, variant, opts, pools);
-        opts.log(
-          `  ingest ${framework.padEnd(7)} ${variant.padEnd(8)} round ${r + 1}: ${round(run.reqPerSec)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms`,
+        if (paired && variant === 'candidate') continue;
+        const together = paired && variant === 'presence' ? ['presence', 'candidate'] : [variant];
+        const ready = barrier(together.length);
+        const results = await Promise.all(
+          together.map((v) => oneRun(framework, v, opts, v === 'octokit' ? pools.octokit : makePool(ably), ready)),
         );
-        runs.push({ round: r + 1, ...run });
+        for (const run of results) {
+          opts.log(
+            `  ingest ${framework.padEnd(7)} ${run.variant.padEnd(8)} round ${r + 1}${together.length > 1 ? ` (with ${together.filter((v) => v !== run.variant).join(', ')})` : ''}: ${round(run.reqPerSec)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms`,
+          );
+          runs.push({ round: r + 1, ...run });
+        }
       }
     }
   }

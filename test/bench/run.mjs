@@ -3,11 +3,12 @@
 //
 //   node test/bench/run.mjs [--quick] [--only=core,redis,memory,flat,ingest] [--out=<dir>]
 //   ingest only: [--frameworks=express,koa,fastify,hono] [--variants=bare,floor,naive,octokit,presence[,handle,candidate]]
-//                [--rounds=N] [--seconds=S] [--warmup=S] [--candidate=<checkout, built>]
+//                [--rounds=N] [--seconds=S] [--warmup=S] [--candidate=<checkout, built>] [--paired]
 //
 // --candidate runs a `candidate` variant next to presence in every round: presence with core and
 // the adapter of another checkout (e.g. a clone of main, built), for an A/B of one change in one run.
-// `handle` is the floor's route calling receiver.handle() itself (core without an adapter).
+// --paired runs presence and candidate at the same time, each with its own server and load, so that
+// other work on a shared machine weighs on both alike. `handle` is the floor's route calling receiver.handle() itself (core without an adapter).
 //
 // --quick runs every section with minimal sizes (the smoke test uses it; its figures mean nothing).
 // Sections: core (pipeline vs JSON.parse / MsgPack decode), redis (RedisStore), memory
@@ -193,6 +194,7 @@ const sections = {
       ...list('frameworks'),
       ...(variants === undefined ? {} : { variants }),
       ...(candidateRoot === undefined ? {} : { candidateRoot }),
+      paired: flag('paired') !== undefined,
       log,
     });
     console.table(
