@@ -57,6 +57,7 @@ async function startServer(framework, variant, candidate) {
           '--perf-basic-prof',
           ...execArgv,
         ],
+        cwd: process.env.BENCH_PERF, // where V8 writes its isolate logs
       }
     : { execArgv };
   const child = fork(SERVER, [framework, variant], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env, ...perf });
