@@ -235,6 +235,10 @@ const sections = {
     );
     if (result.summary.some((row) => row.candidateServerCpuUs !== undefined)) {
       log(`candidate (${candidateRoot ?? process.env.BENCH_CORE}) against presence (this checkout), in the same rounds:`);
+      if (flag('paired') !== undefined)
+        log(
+          '(--paired: presence and candidate ran at the same time, sharing the cores, so their ratios to the floor and octokit, which ran alone, are inflated: only candidate ÷ presence compares like with like)',
+        );
       console.table(
         result.summary.map((row) => ({
           framework: row.framework,
