@@ -95,11 +95,13 @@ describe('readBody', () => {
       raw: string,
       answers: number,
       l: ReturnType<typeof limits>,
-    ): Promise<{ bodies: string[]; timers: number; inFlight: number[] }> {
+    ): Promise<{ bodies: string[]; timers: number; inFlight: number[]; closed: boolean[] }> {
       const bodies: string[] = [];
+      const closed: boolean[] = [];
       const inFlight: number[] = [];
       const timer = vi.spyOn(globalThis, 'setTimeout');
       const server = createServer((req: IncomingMessage, res) => {
+        req.on('close', () => closed.push(req.readableEnded));
         readBody(req, req.headers, l).then(
           (bytes) => {
             inFlight.push(l.inFlight.current);
@@ -119,10 +121,12 @@ describe('readBody', () => {
         const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
         let seen = '';
         socket.on('data', (data: Buffer) => (seen += data.toString()));
-        socket.end(raw);
+        socket.write(raw);
         await vi.waitFor(() => expect(seen.split('HTTP/1.1 200').length - 1).toBe(answers));
+        // Each request ended and closed while the connection stays open, as after a read to its end.
+        await vi.waitFor(() => expect(closed).toHaveLength(answers));
         socket.destroy();
-        return { bodies, timers: timer.mock.calls.filter(([, ms]) => ms === l.bodyTimeoutMs).length, inFlight };
+        return { bodies, timers: timer.mock.calls.filter(([, ms]) => ms === l.bodyTimeoutMs).length, inFlight, closed };
       } finally {
         timer.mockRestore();
         server.close();
@@ -132,16 +136,18 @@ describe('readBody', () => {
 
     it('is taken in one read: its exact bytes, a copy, released from flight, no body timer', async () => {
       const l = limits();
-      const { bodies, timers, inFlight } = await serve(post('{"items":[1,2,3]}'), 1, l);
+      const { bodies, timers, inFlight, closed } = await serve(post('{"items":[1,2,3]}'), 1, l);
       expect(bodies).toEqual(['{"items":[1,2,3]}']);
+      expect(closed).toEqual([true]);
       expect(inFlight).toEqual([0]);
       expect(timers).toBe(0);
     });
 
     it('pipelined requests in one packet: each body ends at its Content-Length', async () => {
       const l = limits();
-      const { bodies } = await serve(post('hello') + post('world!') + post('{}'), 3, l);
+      const { bodies, closed } = await serve(post('hello') + post('world!') + post('{}'), 3, l);
       expect(bodies).toEqual(['hello', 'world!', '{}']);
+      expect(closed).toEqual([true, true, true]);
       expect(l.inFlight.current).toBe(0);
     });
   });

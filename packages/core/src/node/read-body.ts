@@ -66,6 +66,7 @@ function takeWhole(stream: Readable, declared: number, limits: BodyReadLimits): 
   if (stream.readableObjectMode || stream.readableEncoding !== null) return undefined;
   const data = stream.read() as Buffer | null;
   if (data === null) return undefined;
+  stream.resume(); // the request still ends ('end', then 'close') as one read to its end would
   limits.inFlight.release(declared);
   // A copy, always: a chunk may be a view over a larger socket read buffer.
   return Buffer.concat([data], data.byteLength);
