@@ -15,9 +15,14 @@
 // presence: the same framework with presenceWebhooks + a receiver on MemoryStore, with listeners on
 //           join / update / leave (so changes are turned into events, as in an application).
 //           receiver.handle is wrapped to time every call in the server (the in-server handle time).
+// handle:   the floor's route handing the bytes to receiver.handle() itself (the same receiver as
+//           presence) and writing its answer as the bare route does: core's whole cost with the
+//           least HTTP layer a framework allows, so presence ÷ handle is the adapter's own cost.
 // candidate: presence with the receiver (createReceiver, MemoryStore) taken from another build of
 //           core, BENCH_CORE=<path to its index.js>: to measure a change in a scratch copy against
-//           the shipped one in the same run (`benchIngest({ variants, candidateCore })`).
+//           the shipped one in the same run (`benchIngest({ variants, candidateCore })`); or with
+//           core and the adapter both from another checkout, BENCH_PACKAGES=<its packages folder>
+//           (`benchIngest({ variants, candidateRoot })`: a change to an adapter, A/B in one run).
 //
 // Talks to its parent over IPC: sends { port } once listening; answers 'stats' with what it handled.
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
@@ -33,7 +38,12 @@ const ANSWER = '{"ok":true}';
 const HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
 const stats = { requests: 0, bytes: 0, join: 0, update: 0, leave: 0, errors: 0 };
-const { createReceiver, MemoryStore } = variant === 'candidate' ? await import(process.env.BENCH_CORE) : shippedCore;
+const candidatePackages = variant === 'candidate' ? process.env.BENCH_PACKAGES : undefined;
+const candidateCore = candidatePackages === undefined ? process.env.BENCH_CORE : `${candidatePackages}/core/dist/index.js`;
+const { createReceiver, MemoryStore } = variant === 'candidate' ? await import(candidateCore) : shippedCore;
+/** The adapter package for presence / candidate: this checkout's, or the candidate checkout's. */
+const adapter = (name) =>
+  import(candidatePackages === undefined ? `@presence-webhooks/${name}` : `${candidatePackages}/${name}/dist/index.js`);
 let receiver;
 /** In-server handle() times (µs), one per request since the mark (a ring of the last 2^20). */
 const HANDLE_SLOTS = 1 << 20;
@@ -55,7 +65,7 @@ new PerformanceObserver((list) => {
     slot.maxMs = Math.max(slot.maxMs, entry.duration);
   }
 }).observe({ entryTypes: ['gc'] });
-if (variant === 'presence' || variant === 'candidate') {
+if (variant === 'presence' || variant === 'candidate' || variant === 'handle') {
   receiver = createReceiver({ ably: { keys: [BENCH_KEY] }, store: new MemoryStore(), onError: () => void stats.errors++ });
   receiver.on('join', () => void stats.join++);
   receiver.on('update', () => void stats.update++);
@@ -72,6 +82,9 @@ if (variant === 'presence' || variant === 'candidate') {
 } else if (!['bare', 'floor', 'naive', 'octokit'].includes(variant)) {
   throw new Error(`unknown variant ${variant}`);
 }
+
+/** presence and candidate go through the framework's adapter; handle calls receiver.handle() from the bare route. */
+const viaAdapter = variant === 'presence' || variant === 'candidate';
 
 /** The naive handler's presence set: channel -> member key -> the message. */
 const naiveSets = new Map();
@@ -118,6 +131,11 @@ function work(req, body) {
   if (variant === 'naive') naiveApply(batch);
 }
 
+/** The handle variant: the bytes straight to receiver.handle(), no adapter. */
+function handleDirect(req, body) {
+  return receiver.handle({ method: 'POST', headers: req.headers, url: '/', body });
+}
+
 function readRaw(req) {
   const length = req.headers['content-length'];
   return getRawBody(req, { limit: LIMIT, length: length === undefined ? null : length });
@@ -126,19 +144,22 @@ function readRaw(req) {
 async function expressApp() {
   const { default: express } = await import('express');
   const app = express();
-  if (receiver !== undefined) {
-    const { presenceWebhooks } = await import('@presence-webhooks/express');
+  if (viaAdapter) {
+    const { presenceWebhooks } = await adapter('express');
     app.use('/webhooks', presenceWebhooks(receiver));
   } else if (octokitMiddleware !== undefined) {
     app.use(octokitMiddleware);
   } else {
+    const write = (res, status, answer) => {
+      res.statusCode = status;
+      for (const [name, value] of Object.entries(HEADERS)) res.setHeader(name, value);
+      res.setHeader('content-length', Buffer.byteLength(answer));
+      res.end(answer);
+    };
     app.use('/webhooks', (req, res, next) => {
       readRaw(req).then((body) => {
-        work(req, body);
-        res.statusCode = 200;
-        for (const [name, value] of Object.entries(HEADERS)) res.setHeader(name, value);
-        res.setHeader('content-length', Buffer.byteLength(ANSWER));
-        res.end(ANSWER);
+        if (receiver === undefined) return write(res, 200, (work(req, body), ANSWER));
+        return handleDirect(req, body).then((r) => write(res, r.status, r.body));
       }, next);
     });
   }
@@ -148,8 +169,8 @@ async function expressApp() {
 async function koaApp() {
   const { default: Koa } = await import('koa');
   const app = new Koa();
-  if (receiver !== undefined) {
-    const { presenceWebhooks } = await import('@presence-webhooks/koa');
+  if (viaAdapter) {
+    const { presenceWebhooks } = await adapter('koa');
     app.use(presenceWebhooks(receiver, { path: '/webhooks' }));
   } else if (octokitMiddleware !== undefined) {
     app.use(async (ctx, next) => {
@@ -160,10 +181,10 @@ async function koaApp() {
     app.use(async (ctx, next) => {
       if (ctx.path !== '/webhooks' && ctx.path !== '/webhooks/') return next();
       const body = await readRaw(ctx.req);
-      work(ctx.req, body);
-      ctx.status = 200;
+      const answer = receiver === undefined ? (work(ctx.req, body), { status: 200, body: ANSWER }) : await handleDirect(ctx.req, body);
+      ctx.status = answer.status;
       ctx.set(HEADERS);
-      ctx.body = ANSWER;
+      ctx.body = answer.body;
     });
   }
   return createServer(app.callback());
@@ -172,8 +193,8 @@ async function koaApp() {
 async function fastifyApp() {
   const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false });
-  if (receiver !== undefined) {
-    const { presenceWebhooks } = await import('@presence-webhooks/fastify');
+  if (viaAdapter) {
+    const { presenceWebhooks } = await adapter('fastify');
     app.register(presenceWebhooks, { receiver, prefix: '/webhooks' });
   } else {
     app.register(
@@ -189,9 +210,12 @@ async function fastifyApp() {
             await octokitMiddleware(request.raw, reply.raw);
             return;
           }
-          work(request.raw, request.body);
+          const answer =
+            receiver === undefined
+              ? (work(request.raw, request.body), { status: 200, body: ANSWER })
+              : await handleDirect(request.raw, request.body);
           reply.removeHeader('connection');
-          return reply.code(200).headers(HEADERS).send(ANSWER);
+          return reply.code(answer.status).headers(HEADERS).send(answer.body);
         });
       },
       { prefix: '/webhooks' },
@@ -210,14 +234,18 @@ async function honoApp() {
   const { Hono } = await import('hono');
   const { createAdaptorServer } = await import('@hono/node-server');
   const app = new Hono();
-  if (receiver !== undefined) {
-    const { presenceWebhooks } = await import('@presence-webhooks/hono');
+  if (viaAdapter) {
+    const { presenceWebhooks } = await adapter('hono');
     app.use('/webhooks/*', presenceWebhooks(receiver));
   } else if (octokitWebMiddleware !== undefined) {
     app.all('/webhooks', (c) => octokitWebMiddleware(c.req.raw));
   } else {
     app.all('/webhooks', async (c) => {
       const body = Buffer.from(await c.req.arrayBuffer());
+      if (receiver !== undefined) {
+        const answer = await receiver.handle({ method: 'POST', headers: Object.fromEntries(c.req.raw.headers), url: '/', body });
+        return c.body(answer.body, answer.status, HEADERS);
+      }
       work({ headers: { 'x-ably-signature': c.req.header('x-ably-signature') } }, body);
       return c.body(ANSWER, 200, HEADERS);
     });

@@ -8,6 +8,7 @@
 import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { OCTOKIT_SECRET, presenceBodies } from './fixtures.mjs';
@@ -21,13 +22,45 @@ export const FRAMEWORKS = ['express', 'koa', 'fastify', 'hono'];
  */
 export const VARIANTS = ['bare', 'floor', 'naive', 'octokit', 'presence'];
 
-async function startServer(framework, variant, candidateCore) {
+async function startServer(framework, variant, candidate) {
   // BENCH_PROF=<dir> writes a CPU profile of every server to <dir> (for `node /work/notes/prof.js`).
-  const execArgv = process.env.BENCH_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`, `--cpu-prof-name=${framework}-${variant}-${Date.now()}.cpuprofile`]
-    : [];
-  const env = candidateCore === undefined ? process.env : { ...process.env, BENCH_CORE: candidateCore };
-  const child = fork(SERVER, [framework, variant], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv, env });
+  // BENCH_NODE_ARGS adds node / V8 flags to every server (e.g. `--trace-deopt`).
+  const execArgv = [
+    ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ...(process.env.BENCH_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`, `--cpu-prof-name=${framework}-${variant}-${Date.now()}.cpuprofile`]
+      : []),
+  ];
+  const env =
+    candidate.root !== undefined
+      ? { ...process.env, BENCH_PACKAGES: join(candidate.root, 'packages') }
+      : candidate.core !== undefined
+        ? { ...process.env, BENCH_CORE: candidate.core }
+        : process.env;
+  // BENCH_PERF=<dir> runs every server under `perf record -e cpu-clock -g` (CPU-time samples, kernel included,
+  // JS frames named through --perf-basic-prof): read with `perf report -i <dir>/<file>.data --no-children`.
+  const perf = process.env.BENCH_PERF
+    ? {
+        execPath: 'perf',
+        execArgv: [
+          'record',
+          '-q',
+          '-e',
+          'cpu-clock',
+          '-F',
+          '1999',
+          '-g',
+          '-o',
+          join(process.env.BENCH_PERF, `${framework}-${variant}-${Date.now()}.data`),
+          '--',
+          process.execPath,
+          '--perf-basic-prof',
+          ...execArgv,
+        ],
+        cwd: process.env.BENCH_PERF, // where V8 writes its isolate logs
+      }
+    : { execArgv };
+  const child = fork(SERVER, [framework, variant], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env, ...perf });
   const [message] = await Promise.race([
     once(child, 'message'),
     once(child, 'exit').then(([code]) => {
@@ -124,12 +157,24 @@ function makePool(bodies) {
   };
 }
 
-async function oneRun(framework, variant, opts, pools) {
-  const pool = variant === 'octokit' ? pools.octokit : pools.ably;
-  const { child, port } = await startServer(framework, variant, opts.candidateCore);
+/** A barrier for `n` runs: each awaits the call until all `n` have made it. */
+function barrier(n) {
+  let waiting = 0;
+  let release;
+  const all = new Promise((resolve) => (release = resolve));
+  return () => {
+    if (++waiting === n) release();
+    return all;
+  };
+}
+
+/** One run of one variant; `ready` lines it up with the runs it shares the machine with (see `paired`). */
+async function oneRun(framework, variant, opts, pool, ready = barrier(1)) {
+  const { child, port } = await startServer(framework, variant, { core: opts.candidateCore, root: opts.candidateRoot });
   try {
     pool.reset();
     if (opts.warmupSeconds > 0) await load(port, opts.warmupSeconds, opts.connections, pool);
+    await ready();
     const before = pool.used;
     child.send('mark');
     const cpu0 = process.cpuUsage();
@@ -145,7 +190,7 @@ async function oneRun(framework, variant, opts, pools) {
       framework,
       variant,
       reqPerSec: r.requests.average,
-      eventsPerSec: variant === 'presence' || variant === 'candidate' ? r.requests.average * 10 : undefined,
+      eventsPerSec: ['presence', 'candidate', 'handle'].includes(variant) ? r.requests.average * 10 : undefined,
       p50,
       p99,
       requests: r.requests.total,
@@ -173,9 +218,12 @@ async function oneRun(framework, variant, opts, pools) {
 /**
  * @param {{ seconds?: number, warmupSeconds?: number, rounds?: number, connections?: number,
  *           poolSize?: number, frameworks?: string[], variants?: string[], candidateCore?: string,
- *           log?: (line: string) => void }} options
- *   variants: a subset of VARIANTS, plus 'candidate' (presence on the core build at candidateCore,
- *   a path to its index.js) to compare a change made in a scratch copy within the same run.
+ *           candidateRoot?: string, paired?: boolean, log?: (line: string) => void }} options
+ *   variants: a subset of VARIANTS, plus 'handle' (the floor's route calling receiver.handle()
+ *   itself: core without an adapter) and 'candidate' (presence on the core build at candidateCore,
+ *   a path to its index.js, or with core and the adapter of the checkout at candidateRoot, built)
+ *   to compare a change within the same run. paired: run presence and candidate at the same time
+ *   (each with its own server and `connections`), so that other work on the machine weighs on both alike.
  */
 export async function benchIngest(options = {}) {
   const opts = {
@@ -196,14 +244,24 @@ export async function benchIngest(options = {}) {
   const pools = { ably: makePool(ably), octokit: makePool(octokitBodies(ably)) };
   const pool = pools.ably;
   const runs = [];
+  // paired: presence and candidate run at the same time (own servers, own load, warmed up and
+  // measured together), so both see the same machine: an A/B robust to other work on it.
+  const paired = opts.paired === true && opts.variants.includes('presence') && opts.variants.includes('candidate');
   for (const framework of opts.frameworks) {
     for (let r = 0; r < opts.rounds; r++) {
       for (const variant of opts.variants) {
-        const run = await oneRun(framework, variant, opts, pools);
-        opts.log(
-          `  ingest ${framework.padEnd(7)} ${variant.padEnd(8)} round ${r + 1}: ${round(run.reqPerSec)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms`,
+        if (paired && variant === 'candidate') continue;
+        const together = paired && variant === 'presence' ? ['presence', 'candidate'] : [variant];
+        const ready = barrier(together.length);
+        const results = await Promise.all(
+          together.map((v) => oneRun(framework, v, opts, v === 'octokit' ? pools.octokit : makePool(ably), ready)),
         );
-        runs.push({ round: r + 1, ...run });
+        for (const run of results) {
+          opts.log(
+            `  ingest ${framework.padEnd(7)} ${run.variant.padEnd(8)} round ${r + 1}${together.length > 1 ? ` (with ${together.filter((v) => v !== run.variant).join(', ')})` : ''}: ${round(run.reqPerSec)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms`,
+          );
+          runs.push({ round: r + 1, ...run });
+        }
       }
     }
   }
@@ -250,7 +308,16 @@ export async function benchIngest(options = {}) {
     if (candidate.length > 0) {
       row.candidateServerCpuUs = m(candidate, 'serverCpuUsPerRequest');
       row.candidateCpuToFloor = perRound(candidate, floorRuns);
+      row.candidateCpuToOctokit = perRound(candidate, octokit);
       row.candidateCpuToPresence = perRound(candidate, presence);
+      row.candidateHandleP99ToP50 = round(median(candidate.map((p) => p.handleP99Us / p.handleP50Us)), 2);
+    }
+    // core without the adapter: the floor's route calling receiver.handle(); presence ÷ handle is the adapter's share.
+    const direct = of('handle');
+    if (direct.length > 0) {
+      row.handleServerCpuUs = m(direct, 'serverCpuUsPerRequest');
+      row.handleCpuToFloor = perRound(direct, floorRuns);
+      row.cpuToHandle = perRound(presence, direct);
     }
     // In-server handle() time under load: p99 over median (each run's own), median over the rounds.
     row.handleP50Us = m(presence, 'handleP50Us');

@@ -1,7 +1,14 @@
 // `pnpm bench`: every benchmark section, a table per section, and the figures as JSON in
 // test/bench/results/<timestamp>.json and latest.json (git-ignored; BENCHMARKS.md holds the figures).
 //
-//   node test/bench/run.mjs [--quick] [--only=core,redis,memory,flat,ingest,users] [--out=<dir>]
+//   node test/bench/run.mjs [--quick] [--only=core,auth,redis,postgres,memory,flat,reconcile,ingest,users] [--out=<dir>]
+//   ingest only: [--frameworks=express,koa,fastify,hono] [--variants=bare,floor,naive,octokit,presence[,handle,candidate]]
+//                [--rounds=N] [--seconds=S] [--warmup=S] [--candidate=<checkout, built>] [--paired]
+//
+// --candidate runs a `candidate` variant next to presence in every round: presence with core and
+// the adapter of another checkout (e.g. a clone of main, built), for an A/B of one change in one run.
+// --paired runs presence and candidate at the same time, each with its own server and load, so that
+// other work on a shared machine weighs on both alike. `handle` is the floor's route calling receiver.handle() itself (core without an adapter).
 //
 // --quick runs every section with minimal sizes (the smoke test uses it; its figures mean nothing).
 // Sections: core (pipeline vs JSON.parse / MsgPack decode), redis (RedisStore), postgres (PostgresStore vs a bare upsert), memory
@@ -19,7 +26,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { benchCorePipeline } from './core-pipeline.mjs';
 import { benchAuthCost } from './auth-cost.mjs';
-import { benchIngest } from './ingest.mjs';
+import { benchIngest, VARIANTS } from './ingest.mjs';
 import { benchReconcile } from './reconcile.mjs';
 import { benchRedis } from './redis.mjs';
 import { benchRedisRealShaped, benchUserMemory } from './redis-real.mjs';
@@ -77,7 +84,10 @@ const SIZES = quick
       flat: { sizes: [0, 1_000_000, 5_000_000], rounds: 5, count: 1000 },
       // The fake's rate limit and the budget's rate are far above Ably's real ones, so 100k channels run in well under two minutes.
       reconcile: { channels: 100_000, members: 1_000_000, rate: 45, limit: 50, concurrency: 4 },
-      ingest: { seconds: 5, warmupSeconds: 1, rounds: 3, connections: 10, poolSize: 100_000 },
+      // 4 s of warm-up: after 1 s, on a busy 2-core machine, TurboFan still compiled on helper threads
+      // through the measured run (perf: ~18 µs/request in the floor's server, ~53 in presence's), a
+      // one-off cost a running server does not pay per delivery. `--warmup=1` gives the old figures.
+      ingest: { seconds: 5, warmupSeconds: 4, rounds: 3, connections: 10, poolSize: 100_000 },
       users: { rounds: 11, count: 2000, users: 100_000, channels: 1000 },
     };
 
@@ -261,7 +271,21 @@ const sections = {
     return result;
   },
   async ingest() {
-    const result = await benchIngest({ ...SIZES.ingest, log });
+    const number = (name) => (value(name) === undefined ? {} : { [name === 'warmup' ? 'warmupSeconds' : name]: Number(value(name)) });
+    const list = (name) => (value(name) === undefined ? {} : { [name]: value(name).split(',') });
+    const candidateRoot = value('candidate');
+    const variants = list('variants').variants ?? (candidateRoot === undefined ? undefined : [...VARIANTS, 'candidate']);
+    const result = await benchIngest({
+      ...SIZES.ingest,
+      ...number('rounds'),
+      ...number('seconds'),
+      ...number('warmup'),
+      ...list('frameworks'),
+      ...(variants === undefined ? {} : { variants }),
+      ...(candidateRoot === undefined ? {} : { candidateRoot }),
+      paired: flag('paired') !== undefined,
+      log,
+    });
     console.table(
       result.summary.map((x) => ({
         framework: x.framework,
@@ -284,6 +308,13 @@ const sections = {
         'presence ÷ floor': row.cpuToFloor,
         'presence ÷ naive': row.cpuToNaive,
         'presence ÷ octokit': row.cpuToOctokit,
+        ...(row.handleServerCpuUs === undefined
+          ? {}
+          : {
+              'handle() alone µs': row.handleServerCpuUs,
+              'handle() alone ÷ floor': row.handleCpuToFloor,
+              'presence ÷ handle() alone': row.cpuToHandle,
+            }),
         'handle p50 µs': row.handleP50Us,
         'handle p99 µs': row.handleP99Us,
         'handle p99 ÷ p50': row.handleP99ToP50,
@@ -291,6 +322,27 @@ const sections = {
         'mark-compacts, longest ms': `${row.presenceMajorGcs}, ${row.presenceMajorGcMaxMs}`,
       })),
     );
+    if (result.summary.some((row) => row.candidateServerCpuUs !== undefined)) {
+      log(`candidate (${candidateRoot ?? process.env.BENCH_CORE}) against presence (this checkout), in the same rounds:`);
+      if (flag('paired') !== undefined)
+        log(
+          '(--paired: presence and candidate ran at the same time, sharing the cores, so their ratios to the floor and octokit, which ran alone, are inflated: only candidate ÷ presence compares like with like)',
+        );
+      console.table(
+        result.summary.map((row) => ({
+          framework: row.framework,
+          'floor µs': row.floorServerCpuUs,
+          'presence µs': row.presenceServerCpuUs,
+          'candidate µs': row.candidateServerCpuUs,
+          'presence ÷ floor': row.cpuToFloor,
+          'candidate ÷ floor': row.candidateCpuToFloor,
+          'presence ÷ octokit': row.cpuToOctokit,
+          'candidate ÷ octokit': row.candidateCpuToOctokit,
+          'candidate ÷ presence': row.candidateCpuToPresence,
+          'handle p99 ÷ p50 presence / candidate': `${row.handleP99ToP50} / ${row.candidateHandleP99ToP50}`,
+        })),
+      );
+    }
     for (const row of result.summary) {
       const moon = row.cpuToFloor <= t.cpuToFloorMoonshot ? ', moonshot met' : '';
       log(

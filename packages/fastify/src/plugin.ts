@@ -114,19 +114,15 @@ async function mount(instance: FastifyInstance, receiver: Receiver): Promise<voi
     );
   });
   instance.setErrorHandler((error: FastifyError, request, reply) => answerRefusal(receiver, prefix, error, request, reply));
-  instance.all('/', { bodyLimit: receiver.bodyLimit }, async (request, reply) =>
-    send(reply, await handleNodeRequest(receiver, request.raw, { rawBody: request.body, url: relativeUrl(request, prefix) })),
-  );
+  const answer = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
+    handleNodeRequest(receiver, request.raw, { rawBody: request.body, url: relativeUrl(request, prefix) }).then((response) =>
+      send(reply, response),
+    );
+  instance.all('/', { bodyLimit: receiver.bodyLimit }, answer);
   // POSTs to the inspector (sign-in, resync) too.
-  instance.post('/inspector/*', { bodyLimit: receiver.bodyLimit }, async (request, reply) =>
-    send(reply, await handleNodeRequest(receiver, request.raw, { rawBody: request.body, url: relativeUrl(request, prefix) })),
-  );
+  instance.post('/inspector/*', { bodyLimit: receiver.bodyLimit }, answer);
   // GETs under the prefix go to core too: its read endpoint, `<prefix>/channels/:channel/members` (a 405 when that is off).
-  instance.route({
-    method: ['GET', 'HEAD'],
-    url: '/*',
-    handler: async (request, reply) => send(reply, await handleNodeRequest(receiver, request.raw, { url: relativeUrl(request, prefix) })),
-  });
+  instance.route({ method: ['GET', 'HEAD'], url: '/*', handler: answer });
 }
 
 function isFastifyInstance(value: unknown): value is FastifyInstance {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebhookError } from '../errors.js';
 import type { ResponseStream, WebhookResponse } from '../http/response.js';
-import type { Receiver } from '../receiver.js';
+import type { Receiver, WebhookRequest } from '../receiver.js';
 import { refuseRead } from '../adapter/refusal.js';
 import { readBody } from './read-body.js';
 
@@ -24,32 +24,34 @@ export interface PreRead {
 /**
  * The one node-http layer every adapter sits on: take the raw bytes (kept by an earlier parser,
  * or read here within the receiver's limits: size, time, and bytes in flight) and let the receiver
- * decide the answer.
+ * decide the answer. Never rejects for a refused read (the receiver answers it).
  */
-export async function handleNodeRequest(receiver: Receiver, req: IncomingMessage, preRead: PreRead = {}): Promise<WebhookResponse> {
-  const base = { method: req.method ?? 'GET', headers: req.headers, url: preRead.url ?? req.url ?? '/', ...remote(req) };
-  if (base.method.toUpperCase() !== 'POST') return receiver.handle({ ...base, body: null });
-  if (preRead.rawBody instanceof Uint8Array) return receiver.handle({ ...base, body: preRead.rawBody });
-  if (preRead.parsed === true || req.readableEnded)
-    return receiver.handle({
-      ...base,
-      body: null,
-      bodyConsumed: true,
-      ...(preRead.parsedHint === undefined ? {} : { bodyConsumedHint: preRead.parsedHint }),
-    });
-  let body: Uint8Array;
-  try {
-    body = await readBody(req, req.headers, receiver.limits);
-  } catch (error) {
-    if (error instanceof WebhookError) return refuseRead(receiver, { ...base, body: null }, error);
-    throw error;
+export function handleNodeRequest(receiver: Receiver, req: IncomingMessage, preRead: PreRead = {}): Promise<WebhookResponse> {
+  const method = req.method ?? 'GET';
+  const url = preRead.url ?? req.url ?? '/';
+  if (method.toUpperCase() !== 'POST') return receiver.handle(webhookRequest(req, method, url, null));
+  if (preRead.rawBody instanceof Uint8Array) return receiver.handle(webhookRequest(req, method, url, preRead.rawBody));
+  if (preRead.parsed === true || req.readableEnded) {
+    const request = webhookRequest(req, method, url, null);
+    request.bodyConsumed = true;
+    if (preRead.parsedHint !== undefined) request.bodyConsumedHint = preRead.parsedHint;
+    return receiver.handle(request);
   }
-  return receiver.handle({ ...base, body });
+  return readBody(req, req.headers, receiver.limits).then(
+    (body) => receiver.handle(webhookRequest(req, method, url, body)),
+    (error: unknown) => {
+      if (error instanceof WebhookError) return refuseRead(receiver, webhookRequest(req, method, url, null), error);
+      throw error;
+    },
+  );
 }
 
-function remote(req: IncomingMessage): { remoteAddress?: string } {
+/** The receiver's request for a Node request (one shape for every call). */
+function webhookRequest(req: IncomingMessage, method: string, url: string, body: Uint8Array | null): WebhookRequest {
+  const request: WebhookRequest = { method, headers: req.headers, url, body };
   const address = req.socket?.remoteAddress;
-  return address === undefined ? {} : { remoteAddress: address };
+  if (address !== undefined) request.remoteAddress = address;
+  return request;
 }
 
 /** The headers to write with a receiver's answer. A 413 closes the connection: the rest of the body is not read. */
@@ -61,7 +63,8 @@ export function responseHeaders(response: WebhookResponse): Record<string, strin
 export function sendNodeResponse(res: ServerResponse, response: WebhookResponse): void {
   if (res.headersSent) return;
   res.statusCode = response.status;
-  for (const [name, value] of Object.entries(responseHeaders(response))) res.setHeader(name, value);
+  const headers = responseHeaders(response);
+  for (const name in headers) res.setHeader(name, headers[name]!);
   if (response.stream !== undefined) {
     void writeStream(res, response.stream);
     return;

@@ -1,5 +1,8 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InFlightBytes } from '../http/in-flight.js';
 import { WebhookError } from '../errors.js';
 import { readBody } from './read-body.js';
@@ -84,5 +87,68 @@ describe('readBody', () => {
     stream.resume();
     await new Promise((resolve) => stream.once('end', resolve));
     expect(await refusal(readBody(stream, {}, limits()))).toEqual({ status: 500, code: 'body_consumed' });
+  });
+
+  describe('a Node request whose body came with its headers', () => {
+    /** Send raw bytes to a real server; each request's body is read with readBody and echoed. */
+    async function serve(
+      raw: string,
+      answers: number,
+      l: ReturnType<typeof limits>,
+    ): Promise<{ bodies: string[]; timers: number; inFlight: number[]; closed: boolean[] }> {
+      const bodies: string[] = [];
+      const closed: boolean[] = [];
+      const inFlight: number[] = [];
+      const timer = vi.spyOn(globalThis, 'setTimeout');
+      const server = createServer((req: IncomingMessage, res) => {
+        req.on('close', () => closed.push(req.readableEnded));
+        readBody(req, req.headers, l).then(
+          (bytes) => {
+            inFlight.push(l.inFlight.current);
+            bodies.push(Buffer.from(bytes).toString());
+            bytes.fill(0x21); // the caller's bytes are its own copy
+            res.end('ok');
+          },
+          (error: WebhookError) => {
+            res.statusCode = error.status;
+            res.end();
+          },
+        );
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      try {
+        const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+        let seen = '';
+        socket.on('data', (data: Buffer) => (seen += data.toString()));
+        socket.write(raw);
+        await vi.waitFor(() => expect(seen.split('HTTP/1.1 200').length - 1).toBe(answers));
+        // Each request ended and closed while the connection stays open, as after a read to its end.
+        await vi.waitFor(() => expect(closed).toHaveLength(answers));
+        socket.destroy();
+        return { bodies, timers: timer.mock.calls.filter(([, ms]) => ms === l.bodyTimeoutMs).length, inFlight, closed };
+      } finally {
+        timer.mockRestore();
+        server.close();
+      }
+    }
+    const post = (body: string) => `POST / HTTP/1.1\r\nhost: x\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+    it('is taken in one read: its exact bytes, a copy, released from flight, no body timer', async () => {
+      const l = limits();
+      const { bodies, timers, inFlight, closed } = await serve(post('{"items":[1,2,3]}'), 1, l);
+      expect(bodies).toEqual(['{"items":[1,2,3]}']);
+      expect(closed).toEqual([true]);
+      expect(inFlight).toEqual([0]);
+      expect(timers).toBe(0);
+    });
+
+    it('pipelined requests in one packet: each body ends at its Content-Length', async () => {
+      const l = limits();
+      const { bodies, closed } = await serve(post('hello') + post('world!') + post('{}'), 3, l);
+      expect(bodies).toEqual(['hello', 'world!', '{}']);
+      expect(closed).toEqual([true, true, true]);
+      expect(l.inFlight.current).toBe(0);
+    });
   });
 });

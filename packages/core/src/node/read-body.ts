@@ -26,6 +26,10 @@ function declaredLength(headers: IncomingHttpHeaders): number | undefined {
  *   the request is refused (503). The reservation is released however the read ends.
  * Rejects with a WebhookError only. After a 408 or a 503 the stream is left paused: answer with
  * `Connection: close` (see `readRefusal`) so that the server closes the connection.
+ *
+ * A body that came in the same packets as its headers (most webhooks) has been parsed whole by the
+ * time a microtask has passed after the request event: it is then taken in one read, with no
+ * listeners and no timer (`takeWhole`).
  */
 export function readBody(stream: Readable, headers: IncomingHttpHeaders, limits: BodyReadLimits): Promise<Uint8Array> {
   let declared: number | undefined;
@@ -40,7 +44,36 @@ export function readBody(stream: Readable, headers: IncomingHttpHeaders, limits:
   }
   if (stream.readable === false || stream.readableEnded) return Promise.reject(bodyConsumed());
   if (declared !== undefined && !limits.inFlight.reserve(declared)) return Promise.reject(serverBusy(limits.inFlight.max));
+  if (declared === undefined || declared === 0) return readStreaming(stream, declared, limits);
+  return Promise.resolve(declared).then((length) => takeWhole(stream, length, limits) ?? readStreaming(stream, length, limits));
+}
 
+/**
+ * A Node request (`IncomingMessage`, which has `complete`): its parser stops its body at the
+ * declared Content-Length (bytes after it belong to the next request), so once that many bytes
+ * are buffered they are the whole body, even before the end of the message is signalled.
+ */
+function isNodeRequest(stream: Readable): boolean {
+  return typeof (stream as Readable & { complete?: unknown }).complete === 'boolean';
+}
+
+/**
+ * The body, read at once, when all `declared` bytes of a Node request are already buffered and
+ * nothing else reads it (its `declared` bytes are reserved in flight: released here); else undefined.
+ */
+function takeWhole(stream: Readable, declared: number, limits: BodyReadLimits): Uint8Array | undefined {
+  if (!isNodeRequest(stream) || stream.readableLength !== declared || stream.readableFlowing === true) return undefined;
+  if (stream.readableObjectMode || stream.readableEncoding !== null) return undefined;
+  const data = stream.read() as Buffer | null;
+  if (data === null) return undefined;
+  stream.resume(); // the request still ends ('end', then 'close') as one read to its end would
+  limits.inFlight.release(declared);
+  // A copy, always: a chunk may be a view over a larger socket read buffer.
+  return Buffer.concat([data], data.byteLength);
+}
+
+/** Read the body chunk by chunk as it arrives (`declared` bytes already reserved when declared). */
+function readStreaming(stream: Readable, declared: number | undefined, limits: BodyReadLimits): Promise<Uint8Array> {
   return new Promise<Uint8Array>((resolve, reject) => {
     let reserved = declared ?? 0;
     let received = 0;
