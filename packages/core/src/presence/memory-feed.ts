@@ -7,6 +7,10 @@ interface Entry {
   seq: number;
   at: number;
   change: Change;
+  /** Emitted (acknowledged): never claimed. */
+  acked: boolean;
+  /** Claimed by a caller until then (store clock): not claimed again before. */
+  claimedUntil: number;
 }
 
 /** Default retention of MemoryStore's feed. */
@@ -16,15 +20,16 @@ export const DEFAULT_MAX_CHANGES = 10_000;
 /**
  * MemoryStore's change feed: an in-process bounded log (at most `maxChanges`, none older than
  * `retainMs`). Cursors are `<store id>:<sequence>`: a cursor of another store (or of this one before a
- * restart) cannot be placed and is expired. Unacknowledged changes are kept (bounded by the log) for
- * `claim`, so two receivers sharing one MemoryStore emit each change once.
+ * restart) cannot be placed and is expired. Each entry carries its acknowledgement, so `claim` finds the
+ * unacknowledged ones in the log itself (two receivers sharing one MemoryStore emit each change once).
  */
 export class MemoryFeed implements ChangeFeed {
   private readonly id = randomBytes(6).toString('hex');
   private log: Entry[] = [];
   private head0 = 0;
   private seq = 0;
-  private readonly unacked = new Map<number, { entry: Entry; claimedUntil: number }>();
+  /** The log index before which every retained change is acknowledged (claim starts there). */
+  private ackedBelow = 0;
   private waiters = new Set<() => void>();
 
   constructor(
@@ -35,25 +40,23 @@ export class MemoryFeed implements ChangeFeed {
 
   /** Append a committed change: gives it its cursor. */
   append(change: Change, at: number): void {
-    const entry: Entry = { seq: ++this.seq, at, change };
+    const entry: Entry = { seq: ++this.seq, at, change, acked: false, claimedUntil: 0 };
     change.cursor = `${this.id}:${entry.seq}`;
     this.log.push(entry);
-    this.unacked.set(entry.seq, { entry, claimedUntil: 0 });
   }
 
   /** After a commit: drop what is past the retention and wake the readers. */
   committed(now: number): void {
     const cutoff = now - this.retainMs;
     let head = this.head0;
-    while (this.log.length - head > this.maxChanges || (head < this.log.length && (this.log[head] as Entry).at < cutoff)) {
-      this.unacked.delete((this.log[head] as Entry).seq);
-      head++;
-    }
+    while (this.log.length - head > this.maxChanges || (head < this.log.length && (this.log[head] as Entry).at < cutoff)) head++;
     if (head > 1024 && head * 2 > this.log.length) {
       this.log = this.log.slice(head);
+      this.ackedBelow = Math.max(0, this.ackedBelow - head);
       head = 0;
     }
     this.head0 = head;
+    if (this.ackedBelow < head) this.ackedBelow = head;
     if (this.waiters.size > 0) {
       const waiters = this.waiters;
       this.waiters = new Set();
@@ -80,18 +83,26 @@ export class MemoryFeed implements ChangeFeed {
   claim(olderThanMs: number, limit: number): Promise<Change[]> {
     const now = this.now();
     const out: Change[] = [];
-    for (const held of this.unacked.values()) {
-      if (out.length >= limit || held.entry.at > now - olderThanMs) break;
-      if (held.claimedUntil > now) continue;
-      held.claimedUntil = now + olderThanMs;
-      out.push(held.entry.change);
+    const log = this.log;
+    while (this.ackedBelow < log.length && (log[this.ackedBelow] as Entry).acked) this.ackedBelow++;
+    for (let i = this.ackedBelow; i < log.length && out.length < limit; i++) {
+      const entry = log[i] as Entry;
+      if (entry.at > now - olderThanMs) break;
+      if (entry.acked || entry.claimedUntil > now) continue;
+      entry.claimedUntil = now + olderThanMs;
+      out.push(entry.change);
     }
     return Promise.resolve(out);
   }
 
   ack(cursors: readonly string[]): Promise<void> {
-    const prefix = `${this.id}:`;
-    for (const cursor of cursors) if (cursor.startsWith(prefix)) this.unacked.delete(Number(cursor.slice(prefix.length)));
+    const prefix = this.id.length + 1;
+    const first = this.firstSeq();
+    for (const cursor of cursors) {
+      if (!cursor.startsWith(this.id) || cursor.charCodeAt(this.id.length) !== 58) continue;
+      const entry = this.log[this.head0 + Number(cursor.slice(prefix)) - first];
+      if (entry !== undefined && entry.change.cursor === cursor) entry.acked = true;
+    }
     return Promise.resolve();
   }
 
@@ -103,7 +114,7 @@ export class MemoryFeed implements ChangeFeed {
   clear(): void {
     this.log = [];
     this.head0 = 0;
-    this.unacked.clear();
+    this.ackedBelow = 0;
     this.committed(this.now());
   }
 
