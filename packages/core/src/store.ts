@@ -131,6 +131,11 @@ export interface PresenceStore {
    * changes it caused when `options.users` is given; the notices where `ApplyOptions.notices` puts them).
    */
   apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<Change[]>;
+  /**
+   * Optional: `apply` done synchronously (an in-process store, MemoryStore). The receiver then merges and
+   * emits a delivery without a queue job when nothing is queued. It throws only before changing anything.
+   */
+  applySync?(events: readonly PresenceEvent[], options?: ApplyOptions): Change[];
   /** The present members of a channel, sorted by clientId then connectionId. */
   members(channel: string): Promise<Member[]>;
   /** The channels that have at least one present member, sorted. */
