@@ -80,7 +80,8 @@ describe.skipIf(!available)('inspector in Chromium', () => {
     if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
   });
 
-  it('signs in, shows channels, streams a new member, highlights drift, refuses a wrong token', async () => {
+  /** A new page whose script errors and CSP violations land in `problems`. */
+  async function watchedPage() {
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
     const problems: string[] = [];
@@ -89,6 +90,11 @@ describe.skipIf(!available)('inspector in Chromium', () => {
       if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
     });
     page.on('pageerror', (error) => problems.push(error.message));
+    return { page, problems };
+  }
+
+  it('signs in, shows channels, streams a new member, highlights drift, refuses a wrong token', async () => {
+    const { page, problems } = await watchedPage();
     let navigations = 0;
     page.on('framenavigated', (frame) => {
       if (frame === page.mainFrame()) navigations++;
@@ -309,13 +315,7 @@ describe.skipIf(!available)('inspector in Chromium', () => {
   });
 
   it('users view: finds a user by id (channels, members, since, last seen), lists a channel’s users, groups members by user, live', async () => {
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(error.message));
+    const { page, problems } = await watchedPage();
     // dana on two connections in chat-1 and one in chat-2; eve in chat-1 (times a few minutes ago)
     const at = Date.now() - 180_000;
     const enter = (clientId: string, connectionId: string, timestamp: number) => ({

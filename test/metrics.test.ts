@@ -26,6 +26,17 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
+/** Metrics of a receiver on their own registry, both closed after the test. */
+function collected(receiver: Receiver): Registry {
+  const registry = new Registry();
+  const metrics = collectPresenceMetrics(receiver, { registry });
+  cleanups.push(
+    () => receiver.close(),
+    () => metrics.close(),
+  );
+  return registry;
+}
+
 async function setup(prefix?: string): Promise<{ server: RunningServer; registry: Registry; receiver: Receiver }> {
   const receiver = createReceiver({ ably: { keys: [KEY] } });
   const registry = new Registry();
@@ -105,12 +116,8 @@ describe('collectPresenceMetrics', () => {
   });
 
   it('only label combinations that can occur, only for the configured providers', async () => {
-    const receiver = createReceiver({ ably: { keys: [KEY] }, pusher: { keys: [{ key: 'pusher-key', secret: 'pusher-secret' }] } });
-    const registry = new Registry();
-    const metrics = collectPresenceMetrics(receiver, { registry });
-    cleanups.push(
-      () => receiver.close(),
-      () => metrics.close(),
+    const registry = collected(
+      createReceiver({ ably: { keys: [KEY] }, pusher: { keys: [{ key: 'pusher-key', secret: 'pusher-secret' }] } }),
     );
     const text = await registry.metrics();
     const series = (name: string) =>
@@ -186,13 +193,7 @@ describe('collectPresenceMetrics', () => {
       channels: () => memory.channels(),
       reportedOccupancy: (channel) => memory.reportedOccupancy(channel),
     };
-    const receiver = createReceiver({ ably: { keys: [KEY] }, store });
-    const registry = new Registry();
-    const metrics = collectPresenceMetrics(receiver, { registry });
-    cleanups.push(
-      () => receiver.close(),
-      () => metrics.close(),
-    );
+    const registry = collected(createReceiver({ ably: { keys: [KEY] }, store }));
     const text = await registry.metrics();
     expect(text).toContain('# TYPE pw_members gauge');
     expect(text).not.toContain('pw_users_online');
