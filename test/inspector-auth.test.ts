@@ -121,8 +121,8 @@ function openStream(
 }
 
 describe('inspector: authentication', () => {
-  async function running(actions = false): Promise<{ receiver: Receiver; url: string }> {
-    const receiver = createReceiver({ ably: { keys: [KEY] }, inspector: { token: TOKEN, actions } });
+  async function running(actions = false, users?: false): Promise<{ receiver: Receiver; url: string }> {
+    const receiver = createReceiver({ ably: { keys: [KEY] }, inspector: { token: TOKEN, actions }, ...(users === false ? { users } : {}) });
     const server = await startExpress(receiver);
     cleanups.push(
       () => receiver.close(),
@@ -164,7 +164,12 @@ describe('inspector: authentication', () => {
     expect(wrong.body).not.toContain(SECRET_NAME);
     const forged = 'pw_inspector=' + 'A'.repeat(43);
     for (const cookie of [undefined, forged, 'pw_inspector=', 'pw_inspector=../../etc']) {
-      for (const path of ['/inspector/state', '/inspector/state?channel=room-9', '/inspector/events']) {
+      for (const path of [
+        '/inspector/state',
+        '/inspector/state?channel=room-9',
+        `/inspector/state?user=${SECRET_NAME}`,
+        '/inspector/events',
+      ]) {
         const res = await fetch(`${url}${path}`, { headers: cookie === undefined ? {} : { cookie } });
         const body = await res.text();
         expect({ path, cookie, status: res.status }).toEqual({ path, cookie, status: 401 });
@@ -196,6 +201,27 @@ describe('inspector: authentication', () => {
     expect(body.channels).toEqual([{ channel: 'room-9', provider: 'ably', stored: 1, drift: false }]);
     expect(body.members.members.map((m) => m.clientId)).toEqual([SECRET_NAME]);
     expect(body.stats.deliveries.ably.accepted).toBe(1);
+  });
+
+  it('people in the state: a user by exact id, the channel’s users, members grouped by user; none with users: false', async () => {
+    for (const users of [undefined, false] as const) {
+      const { url } = await running(false, users);
+      const cookie = cookieOf(await signIn(url, TOKEN));
+      const state = await fetch(`${url}/inspector/state?channel=room-9&user=${encodeURIComponent(SECRET_NAME)}`, { headers: { cookie } });
+      expect(state.status).toBe(200);
+      const body = (await state.json()) as { users: unknown; members: { groups?: unknown } };
+      if (users === false) {
+        expect(body.users).toEqual({ on: false });
+        expect(body.members.groups).toBeUndefined();
+        continue;
+      }
+      expect(body.users).toMatchObject({
+        on: true,
+        lookup: { userId: SECRET_NAME, presence: { userId: SECRET_NAME, online: true, channels: ['room-9'], members: 1 } },
+        channel: { channel: 'room-9', users: [SECRET_NAME] },
+      });
+      expect(body.members.groups).toEqual([{ userId: SECRET_NAME, rows: [0] }]);
+    }
   });
 
   it('throttles repeated wrong tokens with 429', async () => {
