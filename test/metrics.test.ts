@@ -183,6 +183,42 @@ describe('collectPresenceMetrics', () => {
     expect(text).not.toMatch(/alice|bob|room-/); // no user id or channel as a label
   });
 
+  it('pw_users_online: a store that stops answering keeps the last figure, and the scrape still ends', async () => {
+    /** A MemoryStore whose user count stops answering once `hang` is set (a store gone silent). */
+    class SilentCountStore extends MemoryStore {
+      hang = false;
+      override userCount(): Promise<number> {
+        return this.hang ? new Promise<number>(() => undefined) : super.userCount();
+      }
+    }
+    const store = new SilentCountStore();
+    const receiver = createReceiver({ ably: { keys: [KEY] }, store });
+    const registry = new Registry();
+    const metrics = collectPresenceMetrics(receiver, { registry, storeTimeoutMs: 50 });
+    const server = await startExpress(receiver);
+    cleanups.push(
+      () => receiver.close(),
+      () => server.close(),
+      () => metrics.close(),
+    );
+    const join = (clientId: string, timestamp: number) =>
+      ablyBatchRequest(
+        [
+          ablyPresenceItem('room-1', [
+            { id: `c-${clientId}:1:0`, clientId, connectionId: `c-${clientId}`, action: ABLY_ACTION.enter, timestamp },
+          ]),
+        ],
+        { key: KEY },
+      );
+    expect((await postTo(server.url, join('alice', Date.now() - 60_000))).status).toBe(200);
+    expect(sample(await registry.metrics(), 'pw_users_online')).toBe(1);
+    store.hang = true;
+    expect((await postTo(server.url, join('bob', Date.now() - 30_000))).status).toBe(200);
+    const text = await registry.metrics(); // resolves: the wait is bounded by storeTimeoutMs
+    expect(sample(text, 'pw_users_online')).toBe(1); // the last figure, not a guess
+    expect(sample(text, 'pw_user_events_total{type="user.online"}')).toBe(2); // the counters do not wait on the store
+  });
+
   it('no people metrics when the store has no user levels', async () => {
     const memory = new MemoryStore();
     // A store of the contract without the optional user-level methods (as a third-party store may be).
