@@ -1,6 +1,7 @@
 /**
  * `pnpm demo` as a new user runs it: the built Express example on real HTTP, fed by the simulator.
- * Summary first (per provider, then per channel: counts and the final set with connection ids);
+ * Summary first (per provider, then per channel: counts and the final set with connection ids, and its users:
+ * people, not connections; then the users online app-wide);
  * every join / leave only with --verbose; --quiet prints the result line alone.
  */
 import { spawn } from 'node:child_process';
@@ -42,7 +43,7 @@ describe('pnpm demo', () => {
     const { code, stdout, stderr } = await demo([]);
     expect(code, stdout + stderr).toBe(0);
     const lines = stdout.trim().split('\n');
-    expect(lines.length).toBeLessThan(25);
+    expect(lines.length).toBeLessThan(40);
     expect(stdout).not.toMatch(/^ {2}[+-] /m);
     expect(stdout).toMatch(/^ {2}Ably {4}\d+ events in \d+ requests/m);
     expect(stdout).toMatch(/^ {2}PubNub {2}\d+ events in \d+ requests/m);
@@ -53,6 +54,17 @@ describe('pnpm demo', () => {
     expect(lobby).toMatch(/present: client-\d+@conn\w+, /); // Ably members with their connection
     expect(channels.find((l) => l.trimStart().startsWith('pn-lobby '))).toMatch(/present: user-\d+(, |;)/);
     expect(channels.every((l) => l.endsWith('equals the in-order truth'))).toBe(true);
+    // people: under each channel its users, a user with several connections once (no connection ids)
+    const users = lines.filter((l) => /^ +\d+ users?: .*; equals the in-order truth$/.test(l));
+    expect(users).toHaveLength(10);
+    for (const channel of channels) expect(users).toContain(lines[lines.indexOf(channel) + 1]);
+    const lobbyUsers = lines[lines.indexOf(lobby) + 1] as string;
+    expect(lobbyUsers).toMatch(/users: client-\d+, /);
+    expect(lobbyUsers).not.toContain('@');
+    // fewer users than members in an Ably channel where someone has two tabs open
+    const present = Number(/(\d+) present/.exec(lobby)?.[1]);
+    expect(Number(/^ +(\d+) users/.exec(lobbyUsers)?.[1])).toBeLessThanOrEqual(present);
+    expect(stdout).toMatch(/^\d+ users online \(each person once, whatever their connections and channels\); equals the in-order truth$/m);
     expect(stdout).toMatch(/--verbose lists every effective join and leave; --quiet prints only the result/);
     expect(lines.at(-1)).toBe('RESULT: the receiver set equals the in-order truth on every channel.');
   });

@@ -1,19 +1,23 @@
 // The inspector over real HTTP, on every framework: without the token, or with a wrong one, nothing of
 // the presence set is served (page, state, events); sign-in gives an HttpOnly SameSite=Strict cookie;
 // the events stream is Server-Sent Events through each adapter.
-import type { Receiver } from '@presence-webhooks/core';
+import type { PresenceStore, Receiver } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
 import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing';
 import type { IncomingHttpHeaders } from 'node:http';
 import { get, request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RedisStore } from '@presence-webhooks/redis';
+import { Redis } from 'ioredis';
 import { FRAMEWORKS } from './adapters-servers.js';
+import { deleteKeys, REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';
 import { postTo, startExpress } from './helpers/express-server.js';
 
 const KEY = 'inspectApp.key1:inspect-secret';
 const TOKEN = 'inspector-token-0123456789abcdef';
 const SECRET_NAME = 'alice-the-present-member';
 const cleanups: (() => Promise<void> | void)[] = [];
+const redis = await redisAvailable();
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -121,8 +125,13 @@ function openStream(
 }
 
 describe('inspector: authentication', () => {
-  async function running(actions = false): Promise<{ receiver: Receiver; url: string }> {
-    const receiver = createReceiver({ ably: { keys: [KEY] }, inspector: { token: TOKEN, actions } });
+  async function running(actions = false, users?: false, store?: PresenceStore): Promise<{ receiver: Receiver; url: string }> {
+    const receiver = createReceiver({
+      ably: { keys: [KEY] },
+      inspector: { token: TOKEN, actions },
+      ...(users === false ? { users } : {}),
+      ...(store === undefined ? {} : { store }),
+    });
     const server = await startExpress(receiver);
     cleanups.push(
       () => receiver.close(),
@@ -164,7 +173,12 @@ describe('inspector: authentication', () => {
     expect(wrong.body).not.toContain(SECRET_NAME);
     const forged = 'pw_inspector=' + 'A'.repeat(43);
     for (const cookie of [undefined, forged, 'pw_inspector=', 'pw_inspector=../../etc']) {
-      for (const path of ['/inspector/state', '/inspector/state?channel=room-9', '/inspector/events']) {
+      for (const path of [
+        '/inspector/state',
+        '/inspector/state?channel=room-9',
+        `/inspector/state?user=${SECRET_NAME}`,
+        '/inspector/events',
+      ]) {
         const res = await fetch(`${url}${path}`, { headers: cookie === undefined ? {} : { cookie } });
         const body = await res.text();
         expect({ path, cookie, status: res.status }).toEqual({ path, cookie, status: 401 });
@@ -196,6 +210,47 @@ describe('inspector: authentication', () => {
     expect(body.channels).toEqual([{ channel: 'room-9', provider: 'ably', stored: 1, drift: false }]);
     expect(body.members.members.map((m) => m.clientId)).toEqual([SECRET_NAME]);
     expect(body.stats.deliveries.ably.accepted).toBe(1);
+  });
+
+  /** The state of room-9 with SECRET_NAME looked up: the users part and the member groups. */
+  async function peopleOf(url: string): Promise<{ users: unknown; members: { groups?: unknown } }> {
+    const cookie = cookieOf(await signIn(url, TOKEN));
+    const state = await fetch(`${url}/inspector/state?channel=room-9&user=${encodeURIComponent(SECRET_NAME)}`, { headers: { cookie } });
+    expect(state.status).toBe(200);
+    return (await state.json()) as { users: unknown; members: { groups?: unknown } };
+  }
+  const PEOPLE = {
+    on: true,
+    lookup: { userId: SECRET_NAME, presence: { userId: SECRET_NAME, online: true, channels: ['room-9'], members: 1 } },
+    channel: { channel: 'room-9', users: [SECRET_NAME] },
+  };
+
+  it.skipIf(!redis)('people in the state on a RedisStore (its user levels, read through the store)', async () => {
+    const prefix = uniquePrefix('inspector-people');
+    const store = new RedisStore({ url: REDIS_URL, prefix });
+    const admin = new Redis(REDIS_URL, { lazyConnect: true });
+    cleanups.push(async () => {
+      await store.close();
+      await deleteKeys(admin, prefix);
+      await admin.quit();
+    });
+    const body = await peopleOf((await running(false, undefined, store)).url);
+    expect(body.users).toMatchObject(PEOPLE);
+    expect(body.members.groups).toEqual([{ userId: SECRET_NAME, rows: [0] }]);
+  });
+
+  it('people in the state: a user by exact id, the channel’s users, members grouped by user; none with users: false', async () => {
+    for (const users of [undefined, false] as const) {
+      const { url } = await running(false, users);
+      const body = await peopleOf(url);
+      if (users === false) {
+        expect(body.users).toEqual({ on: false });
+        expect(body.members.groups).toBeUndefined();
+        continue;
+      }
+      expect(body.users).toMatchObject(PEOPLE);
+      expect(body.members.groups).toEqual([{ userId: SECRET_NAME, rows: [0] }]);
+    }
   });
 
   it('throttles repeated wrong tokens with 429', async () => {

@@ -3,12 +3,15 @@
 // highlighted and clears once the channel changed since the figure, a wrong token is refused;
 // search and paging of channels and members, local times with UTC on hover (and a store that holds
 // a timestamp no Date can show), grouped counters of the configured providers only, and the live
-// chart moving as deliveries arrive. A screenshot goes to test/artifacts/inspector.png.
+// chart moving as deliveries arrive. The users view: a user found by id with their channels, members, since
+// and last seen (and times no Date can show), a channel's users, a channel's members grouped under their
+// user id, users online on the chart, all moving live. Screenshots go to test/artifacts/inspector.png and
+// test/artifacts/inspector-users.png.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Member } from '@presence-webhooks/core';
+import type { Member, UserPresence } from '@presence-webhooks/core';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import {
   ABLY_ACTION,
@@ -43,6 +46,10 @@ class OddTimesStore extends MemoryStore {
     if (channel === 'odd-times') return [{ clientId: 'far-future', connectionId: 'c-far', timestamp: 1e308 }];
     return super.members(channel);
   }
+  override async user(userId: string): Promise<UserPresence | undefined> {
+    if (userId === 'far-future') return { userId, online: true, channels: ['odd-times'], members: 1, since: 1e308, lastSeen: -1e308 };
+    return super.user(userId);
+  }
 }
 
 describe.skipIf(!available)('inspector in Chromium', () => {
@@ -73,7 +80,8 @@ describe.skipIf(!available)('inspector in Chromium', () => {
     if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
   });
 
-  it('signs in, shows channels, streams a new member, highlights drift, refuses a wrong token', async () => {
+  /** A new page whose script errors and CSP violations land in `problems`. */
+  async function watchedPage() {
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
     const problems: string[] = [];
@@ -82,6 +90,11 @@ describe.skipIf(!available)('inspector in Chromium', () => {
       if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
     });
     page.on('pageerror', (error) => problems.push(error.message));
+    return { page, problems };
+  }
+
+  it('signs in, shows channels, streams a new member, highlights drift, refuses a wrong token', async () => {
+    const { page, problems } = await watchedPage();
     let navigations = 0;
     page.on('framenavigated', (frame) => {
       if (frame === page.mainFrame()) navigations++;
@@ -298,6 +311,99 @@ describe.skipIf(!available)('inspector in Chromium', () => {
     expect(problems).toEqual([]); // no CSP violation, no script error
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'inspector.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('users view: finds a user by id (channels, members, since, last seen), lists a channel’s users, groups members by user, live', async () => {
+    const { page, problems } = await watchedPage();
+    // dana on two connections in chat-1 and one in chat-2; eve in chat-1 (times a few minutes ago)
+    const at = Date.now() - 180_000;
+    const enter = (clientId: string, connectionId: string, timestamp: number) => ({
+      id: `${connectionId}:1:0`,
+      clientId,
+      connectionId,
+      action: ABLY_ACTION.enter,
+      timestamp,
+    });
+    const deliver = async (items: Parameters<typeof ablyBatchRequest>[0]) =>
+      expect((await postTo(server.url, ablyBatchRequest(items, { key: KEY }))).status).toBe(200);
+    await deliver([
+      ablyPresenceItem('chat-1', [enter('dana', 'c-d1', at), enter('dana', 'c-d2', at + 1000), enter('eve', 'c-e1', at + 2000)]),
+      ablyPresenceItem('chat-2', [enter('dana', 'c-d3', at + 3000)]),
+    ]);
+
+    await page.goto(`${server.url}/inspector`); // the session cookie of the first test signs this page in
+    await page.locator('#app').waitFor({ state: 'visible' });
+    await expect.poll(() => page.locator('#live').textContent()).toBe('live');
+
+    // a channel's members grouped under their user id
+    await page.fill('#channel-search', 'chat-1');
+    await page.click('tr.channel[data-channel="chat-1"]');
+    await page.locator('#members tr.user-group[data-user="dana"]').waitFor();
+    const rows = await page
+      .locator('#members tr')
+      .evaluateAll((trs) => trs.map((tr) => `${tr.className}:${tr.getAttribute('data-user')}:${tr.getAttribute('data-client') ?? ''}`));
+    expect(rows).toEqual(['user-group:dana:', 'member:dana:dana', 'member:dana:dana', 'user-group:eve:', 'member:eve:eve']);
+    expect(await page.locator('#members tr.user-group[data-user="dana"]').textContent()).toBe('dana · 2 members');
+
+    // the users view: search dana by id
+    await page.click('nav.tabs button[data-view="view-users"]');
+    await page.fill('#user-search', 'dana');
+    await page.click('#user-form button');
+    const card = page.locator('#user-card');
+    await expect.poll(() => card.getAttribute('data-user')).toBe('dana');
+    expect(await card.locator('[data-field="online"]').textContent()).toBe('online');
+    expect(await card.locator('[data-field="channels"] button').allTextContents()).toEqual(['chat-1', 'chat-2']);
+    expect(await card.locator('[data-field="members"]').textContent()).toBe('3');
+    expect(await card.locator('[data-field="since"] span').getAttribute('title')).toBe(`${new Date(at).toISOString()} (UTC)`);
+    expect(await card.locator('[data-field="lastSeen"]').textContent()).toBe('—');
+    // the users of the selected channel (chat-1, selected in the channels view)
+    expect(await page.locator('#channel-users-title').textContent()).toBe('Users of chat-1');
+    expect(await page.locator('#channel-users button').allTextContents()).toEqual(['dana', 'eve']);
+    // a channel of the user's selects it: its users
+    await card.locator('[data-field="channels"] button[data-channel="chat-2"]').click();
+    await expect.poll(() => page.locator('#channel-users button').allTextContents()).toEqual(['dana']);
+    await card.locator('[data-field="channels"] button[data-channel="chat-1"]').click();
+    await expect.poll(() => page.locator('#channel-users button').allTextContents()).toEqual(['dana', 'eve']);
+    // a user of the channel: their card
+    await page.click('#channel-users button[data-user="eve"]');
+    await expect.poll(() => card.getAttribute('data-user')).toBe('eve');
+    expect(await card.locator('[data-field="channels"] button').allTextContents()).toEqual(['chat-1']);
+
+    // live: eve leaves; the stream says so and her card turns offline with her last seen
+    const left = at + 60_000;
+    await deliver([
+      ablyPresenceItem('chat-1', [{ id: 'c-e1:2:0', clientId: 'eve', connectionId: 'c-e1', action: ABLY_ACTION.leave, timestamp: left }]),
+    ]);
+    await page.locator('#log li[data-type="user.offline"]').first().waitFor();
+    expect(await page.locator('#log li[data-type="user.leave"]').first().textContent()).toContain('eve');
+    await expect.poll(() => card.locator('[data-field="online"]').textContent()).toBe('offline');
+    expect(await card.locator('[data-field="channels"]').textContent()).toBe('none');
+    expect(await card.locator('[data-field="lastSeen"] span').getAttribute('title')).toBe(`${new Date(left).toISOString()} (UTC)`);
+    await expect.poll(() => page.locator('#channel-users button').allTextContents()).toEqual(['dana']);
+    // users online on the chart: the running figure equals the store's count
+    const count = String(await receiver.users.count());
+    await expect.poll(() => page.locator('#chart-online').getAttribute('data-users-online')).toBe(count);
+    expect(await page.locator('#chart-online polyline[data-series="users"]').count()).toBe(1);
+    expect(await page.locator('#chart-online .max').textContent()).toMatch(/^max \d+$/); // a count, not a rate
+
+    // an unknown id finds nobody; times no Date can show are printed as they are
+    await page.fill('#user-search', 'nobody-here');
+    await page.click('#user-form button');
+    await expect.poll(() => card.textContent()).toContain('No user "nobody-here"');
+    await page.fill('#user-search', 'far-future');
+    await page.click('#user-form button');
+    await expect.poll(() => card.getAttribute('data-user')).toBe('far-future');
+    expect(await card.locator('[data-field="since"]').textContent()).toBe('1e+308');
+    expect(await card.locator('[data-field="lastSeen"]').textContent()).toBe('-1e+308');
+    expect(await card.locator('[data-field="since"] span').getAttribute('title')).toBe('not a time');
+
+    await page.fill('#user-search', 'dana');
+    await page.click('#user-form button');
+    await expect.poll(() => card.getAttribute('data-user')).toBe('dana');
+    expect(problems).toEqual([]); // no CSP violation, no script error
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'inspector-users.png'), fullPage: true });
     await page.close();
   });
 });

@@ -1,7 +1,8 @@
 // @presence-webhooks/prometheus over real HTTP: after a known sequence of deliveries, every counter
 // has exactly the expected value in prom-client's registry output.
 import type { Receiver } from '@presence-webhooks/core';
-import { createReceiver } from '@presence-webhooks/core';
+import type { PresenceStore } from '@presence-webhooks/core';
+import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import { collectPresenceMetrics } from '@presence-webhooks/prometheus';
 import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, signAbly, ablyKeyName } from '@presence-webhooks/testing';
 import { Registry } from 'prom-client';
@@ -23,6 +24,17 @@ function enter(serial: number, timestamp: number) {
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+/** Metrics of a receiver on their own registry, both closed after the test. */
+function collected(receiver: Receiver): Registry {
+  const registry = new Registry();
+  const metrics = collectPresenceMetrics(receiver, { registry });
+  cleanups.push(
+    () => receiver.close(),
+    () => metrics.close(),
+  );
+  return registry;
 }
 
 async function setup(prefix?: string): Promise<{ server: RunningServer; registry: Registry; receiver: Receiver }> {
@@ -104,12 +116,8 @@ describe('collectPresenceMetrics', () => {
   });
 
   it('only label combinations that can occur, only for the configured providers', async () => {
-    const receiver = createReceiver({ ably: { keys: [KEY] }, pusher: { keys: [{ key: 'pusher-key', secret: 'pusher-secret' }] } });
-    const registry = new Registry();
-    const metrics = collectPresenceMetrics(receiver, { registry });
-    cleanups.push(
-      () => receiver.close(),
-      () => metrics.close(),
+    const registry = collected(
+      createReceiver({ ably: { keys: [KEY] }, pusher: { keys: [{ key: 'pusher-key', secret: 'pusher-secret' }] } }),
     );
     const text = await registry.metrics();
     const series = (name: string) =>
@@ -134,6 +142,100 @@ describe('collectPresenceMetrics', () => {
     expect(series('pw_resyncs_total')).toHaveLength(6);
   });
 
+  it('people: pw_users_online from receiver.users.count() and pw_user_events_total{type} from real deliveries', async () => {
+    const { server, registry } = await setup();
+    const now = Date.now();
+    const presence = (connectionId: string, clientId: string, action: number, serial: number, timestamp: number) => ({
+      id: `${connectionId}:${serial}:0`,
+      clientId,
+      connectionId,
+      action,
+      timestamp,
+    });
+    // alice on two connections (room-1, room-2), bob in room-1; then bob leaves (graceMs 0: at once)
+    const joins = ablyBatchRequest(
+      [
+        ablyPresenceItem('room-1', [presence('conn-a1', 'alice', ABLY_ACTION.enter, 1, now - 60_000)]),
+        ablyPresenceItem('room-2', [presence('conn-a2', 'alice', ABLY_ACTION.enter, 1, now - 59_000)]),
+        ablyPresenceItem('room-1', [presence('conn-b1', 'bob', ABLY_ACTION.enter, 1, now - 58_000)]),
+      ],
+      { key: KEY },
+    );
+    expect((await postTo(server.url, joins)).status).toBe(200);
+    const before = await registry.metrics();
+    expect(sample(before, 'pw_users_online')).toBe(2);
+    const leave = ablyBatchRequest([ablyPresenceItem('room-1', [presence('conn-b1', 'bob', ABLY_ACTION.leave, 2, now - 30_000)])], {
+      key: KEY,
+    });
+    expect((await postTo(server.url, leave)).status).toBe(200);
+    const text = await registry.metrics();
+    const expected: Record<string, number> = {
+      pw_users_online: 1,
+      'pw_user_events_total{type="user.online"}': 2,
+      'pw_user_events_total{type="user.offline"}': 1,
+      'pw_user_events_total{type="user.join"}': 3,
+      'pw_user_events_total{type="user.leave"}': 1,
+      pw_members: 2,
+    };
+    for (const [series, value] of Object.entries(expected)) expect({ series, value: sample(text, series) }).toEqual({ series, value });
+    expect(text).toContain('# TYPE pw_users_online gauge');
+    expect(text).toContain('# TYPE pw_user_events_total counter');
+    expect(text).not.toMatch(/alice|bob|room-/); // no user id or channel as a label
+  });
+
+  it('pw_users_online: a store that stops answering keeps the last figure, and the scrape still ends', async () => {
+    /** A MemoryStore whose user count stops answering once `hang` is set (a store gone silent). */
+    class SilentCountStore extends MemoryStore {
+      hang = false;
+      override userCount(): Promise<number> {
+        return this.hang ? new Promise<number>(() => undefined) : super.userCount();
+      }
+    }
+    const store = new SilentCountStore();
+    const receiver = createReceiver({ ably: { keys: [KEY] }, store });
+    const registry = new Registry();
+    const metrics = collectPresenceMetrics(receiver, { registry, storeTimeoutMs: 50 });
+    const server = await startExpress(receiver);
+    cleanups.push(
+      () => receiver.close(),
+      () => server.close(),
+      () => metrics.close(),
+    );
+    const join = (clientId: string, timestamp: number) =>
+      ablyBatchRequest(
+        [
+          ablyPresenceItem('room-1', [
+            { id: `c-${clientId}:1:0`, clientId, connectionId: `c-${clientId}`, action: ABLY_ACTION.enter, timestamp },
+          ]),
+        ],
+        { key: KEY },
+      );
+    expect((await postTo(server.url, join('alice', Date.now() - 60_000))).status).toBe(200);
+    expect(sample(await registry.metrics(), 'pw_users_online')).toBe(1);
+    store.hang = true;
+    expect((await postTo(server.url, join('bob', Date.now() - 30_000))).status).toBe(200);
+    const text = await registry.metrics(); // resolves: the wait is bounded by storeTimeoutMs
+    expect(sample(text, 'pw_users_online')).toBe(1); // the last figure, not a guess
+    expect(sample(text, 'pw_user_events_total{type="user.online"}')).toBe(2); // the counters do not wait on the store
+  });
+
+  it('no people metrics when the store has no user levels', async () => {
+    const memory = new MemoryStore();
+    // A store of the contract without the optional user-level methods (as a third-party store may be).
+    const store: PresenceStore = {
+      apply: (events, options) => memory.apply(events, options),
+      members: (channel) => memory.members(channel),
+      occupancy: (channel) => memory.occupancy(channel),
+      channels: () => memory.channels(),
+      reportedOccupancy: (channel) => memory.reportedOccupancy(channel),
+    };
+    const registry = collected(createReceiver({ ably: { keys: [KEY] }, store }));
+    const text = await registry.metrics();
+    expect(text).toContain('# TYPE pw_members gauge');
+    expect(text).not.toContain('pw_users_online');
+    expect(text).not.toContain('pw_user_events_total');
+  });
+
   it('takes a prefix, checks its options, and close() removes its metrics', async () => {
     const { registry } = await setup('presence_');
     expect(await registry.metrics()).toContain('# TYPE presence_deliveries_total counter');
@@ -147,7 +249,7 @@ describe('collectPresenceMetrics', () => {
     );
     const own = new Registry();
     const metrics = collectPresenceMetrics(receiver, { registry: own });
-    expect(own.getMetricsAsArray()).toHaveLength(12);
+    expect(own.getMetricsAsArray()).toHaveLength(14); // 12, and the two of people (MemoryStore has user levels)
     metrics.close();
     expect(own.getMetricsAsArray()).toHaveLength(0);
   });

@@ -9,9 +9,10 @@
  *   network delay and resent with identical bodies when an answer is lost.
  * Provider time runs 60 times faster. It prints a summary first: per provider what was sent and
  * answered, then per channel the effective joins, updates and leaves and the final set
- * (`clientId@connectionId` for Ably), and whether it equals the in-order truth. `--verbose` adds
+ * (`clientId@connectionId` for Ably), the users present (people, not connections: a user with two tabs
+ * is one), and whether each equals the in-order truth; then how many users are online. `--verbose` adds
  * every effective join / leave after the summary; `--quiet` prints only the result line (and what
- * differs, if anything). The exit code is 0 only when every channel matches.
+ * differs, if anything). The exit code is 0 only when every channel and the users online match.
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -87,6 +88,9 @@ function summary(name: string, report: SimulationReport): string {
   );
 }
 
+/** The distinct user ids of members, sorted (the default `users.id`: the clientId). */
+const usersOf = (members: readonly { clientId: string }[]) => [...new Set(members.map((m) => m.clientId))].sort();
+
 /** At most `max` names, then how many more. */
 const list = (names: readonly string[], max = 6) =>
   names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
@@ -126,7 +130,7 @@ const truth = new Map<string, TruthMember[]>([
   ...Object.entries(pusher.truth),
 ]);
 let allMatch = [ably, pubnub, pusher].every((r) => r.complete && r.dropped === 0 && r.verification.status === 'match');
-say('\nPer channel: effective changes the receiver emitted, and the final set');
+say('\nPer channel: effective changes the receiver emitted, the final set, and its users (people, not connections)');
 const channels = [...new Set([...ably.channels, ...pubnub.channels, ...pusher.channels, ...(await receiver.store.channels())])].sort();
 const width = Math.max(...channels.map((c) => c.length));
 for (const channel of channels) {
@@ -144,7 +148,23 @@ for (const channel of channels) {
   const line = `  ${channel.padEnd(width)}  ${String(c.joins).padStart(3)} joins ${String(c.updates).padStart(3)} updates ${String(c.leaves).padStart(3)} leaves; ${held.length} present: ${list(held.map(who)) || '(nobody)'}; ${match ? 'equals the in-order truth' : 'DIFFERS from the in-order truth'}`;
   if (match) say(line);
   else console.log(`${line}\n    expected: ${list(expected.map(who), 20) || '(nobody)'}`);
+  // People: the user id is the clientId (PubNub uuid, Pusher user_id), so the truth's users are its distinct clientIds.
+  const users = await receiver.store.users?.(channel);
+  const expectedUsers = usersOf(expected);
+  const usersMatch = isDeepStrictEqual(users, expectedUsers);
+  allMatch &&= usersMatch;
+  const people = `  ${''.padEnd(width)}  ${users?.length ?? 0} ${users?.length === 1 ? 'user' : 'users'}: ${list(users ?? []) || '(nobody)'}; ${usersMatch ? 'equals the in-order truth' : 'DIFFERS from the in-order truth'}`;
+  if (usersMatch) say(people);
+  else console.log(`${people}\n    expected: ${list(expectedUsers, 20) || '(nobody)'}`);
 }
+// Users online app-wide: a user present in several channels (or on several providers with the same id) counts once.
+const online = await receiver.users.count();
+const expectedOnline = usersOf([...truth.values()].flat()).length;
+const onlineMatch = online === expectedOnline;
+allMatch &&= onlineMatch;
+const onlineLine = `\n${online} users online (each person once, whatever their connections and channels); ${onlineMatch ? 'equals the in-order truth' : `DIFFERS from the in-order truth (${expectedOnline})`}`;
+if (onlineMatch) say(onlineLine);
+else console.log(onlineLine);
 if (verbose) {
   say(`\nEvery effective join and leave, in the order the receiver emitted them (${log.length}):`);
   for (const line of log) say(line);

@@ -1,6 +1,6 @@
 import type { Handler } from './emitter.js';
 import { TypedEmitter } from './emitter.js';
-import type { DriftEvent, PresenceEventName, ProviderName, ReconcileResult, UserPresence } from './events.js';
+import type { DriftEvent, Member, PresenceEventName, ProviderName, ReconcileResult, UserPresence } from './events.js';
 import { toError } from './errors.js';
 import type { HandleOptions } from './front/front.js';
 import { Front } from './front/front.js';
@@ -324,6 +324,12 @@ class PresenceReceiver implements Receiver {
         resync: (channel) => this.resync(channel),
         on: (name, handler) => this.on(name, handler),
         report: (error) => this.report(error),
+        ...(this.tracker.usersOn
+          ? {
+              userOf: (member: Member, provider: ProviderName | undefined) => this.tracker.userOf(member, provider) ?? member.clientId,
+              userCount: () => this.users.count(),
+            }
+          : {}),
       },
       options,
     );

@@ -201,7 +201,34 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
       for (const provider of providers) for (const [outcome, n] of Object.entries(resyncs[provider])) this.inc({ provider, outcome }, n);
     },
   });
+  // People (DESIGN "Round 3"): only when the receiver's store has user levels.
+  const users = typeof receiver.store.userCount === 'function';
+  if (users) {
+    new Gauge({
+      name: `${prefix}users_online`,
+      help: 'Users online app-wide (a user with several connections or channels counts once; pending in the grace window included).',
+      registers,
+      async collect() {
+        try {
+          this.set(await withTimeout(receiver.users.count(), storeTimeoutMs));
+        } catch {
+          // the store is down or slow: keep the last figure (store failures are counted elsewhere)
+        }
+      },
+    });
+    new Counter({
+      name: `${prefix}user_events_total`,
+      help: 'Effective user-level changes by type (user.online, user.offline, user.join, user.leave).',
+      labelNames: ['type'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [type, n] of Object.entries(stats().userEvents)) this.inc({ type }, n);
+      },
+    });
+  }
   const names = [
+    ...(users ? ['users_online', 'user_events_total'] : []),
     'deliveries_total',
     'rejections_total',
     'effective_events_total',

@@ -6,15 +6,28 @@
  *                                    failed sign-ins are throttled per client address (429 with Retry-After)
  *   POST <mount>/inspector/signout   sign out (`X-Presence-Inspector: 1`): the session is forgotten, the cookie cleared
  *   GET  <mount>/inspector/state     a page of channels, counts, drift, stats, the chart's series;
- *                                    `?q=&page=` search and page the channels, `?channel=&mq=&mpage=` the members (session)
- *   GET  <mount>/inspector/events    Server-Sent Events: join, update, leave, occupancy, drift, resync, rejection (session)
+ *                                    `?q=&page=` search and page the channels, `?channel=&mq=&mpage=` the members
+ *                                    (grouped by user), `&upage=` the channel's users, `?user=` one user by exact id (session)
+ *   GET  <mount>/inspector/events    Server-Sent Events: join, update, leave, user.online, user.offline, user.join,
+ *                                    user.leave, occupancy, drift, resync, rejection (session)
  *   POST <mount>/inspector/resync?channel=  only with `actions: true` (session + X-Presence-Inspector header)
  * Without a valid session nothing of the presence set is served. Off by default.
  */
 import { randomBytes } from 'node:crypto';
 import type { Handler } from '../emitter.js';
 import { toError, WebhookError } from '../errors.js';
-import type { DriftEvent, JoinEvent, OccupancyEvent, PresenceEventName } from '../events.js';
+import type {
+  DriftEvent,
+  JoinEvent,
+  Member,
+  OccupancyEvent,
+  PresenceEventName,
+  ProviderName,
+  UserJoinEvent,
+  UserLeaveEvent,
+  UserOfflineEvent,
+  UserOnlineEvent,
+} from '../events.js';
 import type { RequestHeaders } from '../http/headers.js';
 import { getHeader } from '../http/headers.js';
 import type { WebhookResponse } from '../http/response.js';
@@ -51,6 +64,9 @@ export interface InspectorContext {
   resync(channel: string): Promise<ResyncResult>;
   on<K extends PresenceEventName>(name: K, handler: Handler<K>): () => void;
   report(error: Error): void;
+  /** With user levels on: a member's user id (as the store records it), and the users online app-wide. */
+  userOf?(member: Member, provider: ProviderName | undefined): string;
+  userCount?(): Promise<number>;
 }
 
 export interface InspectorRequest {
@@ -63,7 +79,7 @@ export interface InspectorRequest {
 
 export const STREAM_LIMIT = 16;
 const NOTED_LIMIT = 10_000;
-/** Members online (the chart) is read from the store at most this often, over at most ONLINE_CHANNELS channels. */
+/** Members and users online (the chart) are read from the store at most this often, over at most ONLINE_CHANNELS channels. */
 const ONLINE_EVERY_MS = 5000;
 const ONLINE_CHANNELS = 2000;
 /** Failed sign-ins allowed per client address within SIGN_IN_WINDOW_MS; above it that address gets 429. */
@@ -154,6 +170,10 @@ export class Inspector {
       this.timeline.left();
       this.changed(e);
     });
+    if (context.userCount !== undefined) {
+      context.on('user.online', () => this.timeline.userOnline());
+      context.on('user.offline', () => this.timeline.userOffline());
+    }
   }
 
   /** The answer to an inspector request, or undefined when the request is not one. */
@@ -258,9 +278,12 @@ export class Inspector {
       page: number('page'),
       memberQ: params.get('mq') ?? '',
       memberPage: number('mpage'),
+      userPage: number('upage'),
     };
     const channel = params.get('channel');
     if (channel !== null) query.channel = channel;
+    const user = params.get('user');
+    if (user !== null) query.user = user;
     try {
       await this.readOnline();
       const state = await buildState(
@@ -271,6 +294,7 @@ export class Inspector {
           activity: this.activity,
           actions: this.actions,
           timeline: this.timeline.snapshot(),
+          ...(this.context.userOf === undefined ? {} : { userOf: this.context.userOf }),
         },
         query,
       );
@@ -321,10 +345,21 @@ export class Inspector {
   private watchChanges(): void {
     const send = (type: string) => (event: JoinEvent) =>
       this.broadcast(type, { provider: event.provider, channel: event.channel, member: memberOf(event) });
+    // User-level events: ids, channel and provider times only (never member data).
+    const person = (type: string) => (event: UserOnlineEvent | UserOfflineEvent | UserJoinEvent | UserLeaveEvent) =>
+      this.broadcast(type, { ...event });
     this.liveOff = [
       this.context.on('join', send('join')),
       this.context.on('update', send('update')),
       this.context.on('leave', send('leave')),
+      ...(this.context.userOf === undefined
+        ? []
+        : [
+            this.context.on('user.online', person('user.online')),
+            this.context.on('user.offline', person('user.offline')),
+            this.context.on('user.join', person('user.join')),
+            this.context.on('user.leave', person('user.leave')),
+          ]),
     ];
   }
 
@@ -351,6 +386,7 @@ export class Inspector {
       for (const n of counts) total += n;
     }
     this.timeline.setOnline(total);
+    if (this.context.userCount !== undefined) this.timeline.setUsersOnline(await this.context.userCount());
   }
 
   private changed(event: JoinEvent): void {

@@ -44,6 +44,10 @@ nav.tabs button[aria-selected="true"]{background:#8883;font-weight:700}
 #log .join{color:var(--ok)}#log .leave,#log .rejection,#log .drift{color:var(--bad)}
 pre{margin:0;white-space:pre-wrap;font:12px ui-monospace,monospace}
 .error{color:var(--bad)}.muted{opacity:.7;font-size:12px}
+.k-users{color:#6a1b9a}tr.user-group td{font-weight:700;background:#8881}
+.dot{display:inline-block;width:9px;height:9px;border-radius:50%;background:#9e9e9e;margin-right:6px}.dot.on{background:var(--ok)}
+dl.user{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;margin:8px 0}dl.user dt{opacity:.7}dl.user dd{margin:0}
+ul.plain{list-style:none;margin:0;padding:0}ul.plain li{padding:2px 0}button.link{border:0;background:none;padding:0;color:inherit;text-decoration:underline;cursor:pointer;font:inherit}
 `;
 
 const SCRIPT = `
@@ -54,7 +58,7 @@ const el = (tag, text, cls) => { const e = document.createElement(tag); if (text
 const SVG = document.querySelector("svg").namespaceURI; // the inline charts' own namespace (no URL in the page)
 const svgEl = (tag, attrs) => { const e = document.createElementNS(SVG, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v)); return e; };
 let selected; let source; let timer; let ticker; let actions = false;
-const view = { q: "", page: 0, mq: "", mpage: 0 };
+const view = { q: "", page: 0, mq: "", mpage: 0, user: "", upage: 0 };
 /** A time in ms as local time, with UTC in its title; anything that is not a time is shown as it is. */
 function when(ms, clock) {
   const d = typeof ms === "number" ? new Date(ms) : new Date(NaN);
@@ -120,22 +124,70 @@ function channels(rows, paging) {
   $("empty").textContent = paging.query ? "No channel matches." : "No channel yet.";
   pager("channel", paging, "channels");
 }
+function memberRow(m, userId) {
+  const tr = el("tr", undefined, "member"); tr.dataset.client = m.clientId;
+  if (userId !== undefined) tr.dataset.user = userId;
+  const data = el("td"); data.append(el("pre", m.data === undefined ? "" : JSON.stringify(m.data, null, 1)));
+  tr.append(el("td", m.clientId), el("td", m.connectionId ?? ""), data, timed("td", m.timestamp, false, "since"));
+  return tr;
+}
 function members(part) {
   $("members-title").textContent = part ? "Members of " + part.channel : "Members (select a channel)";
   const body = $("members"); body.replaceChildren();
   $("resync").hidden = !(actions && part);
   $("member-tools").hidden = !part;
   if (!part) return;
-  for (const m of part.members) {
-    const tr = el("tr", undefined, "member"); tr.dataset.client = m.clientId;
-    const data = el("td"); data.append(el("pre", m.data === undefined ? "" : JSON.stringify(m.data, null, 1)));
-    tr.append(el("td", m.clientId), el("td", m.connectionId ?? ""), data, timed("td", m.timestamp, false, "since"));
-    body.append(tr);
-  }
+  if (part.groups) {
+    // Grouped by user: a row naming the user, then that user's members.
+    for (const g of part.groups) {
+      const head = el("tr", undefined, "user-group"); head.dataset.user = g.userId;
+      const cell = el("td", g.userId + " · " + g.rows.length + (g.rows.length === 1 ? " member" : " members")); cell.colSpan = 4;
+      head.append(cell); body.append(head);
+      for (const at of g.rows) if (part.members[at]) body.append(memberRow(part.members[at], g.userId));
+    }
+  } else for (const m of part.members) body.append(memberRow(m));
   pager("member", part.paging, "members");
 }
+/** One user's presence: online, channels (each selects that channel), members, since, last seen. */
+function userCard(lookup) {
+  const card = $("user-card"); card.replaceChildren();
+  if (!lookup) return;
+  const p = lookup.presence;
+  if (!p) { card.append(el("p", "No user " + JSON.stringify(lookup.userId) + " (never seen, or forgotten after users.lastSeenMs).", "muted")); card.dataset.user = ""; return; }
+  card.dataset.user = p.userId;
+  const dl = el("dl", undefined, "user");
+  const add = (label, value, name) => { const dd = value instanceof Node ? el("dd") : el("dd", value); if (value instanceof Node) dd.append(value); dd.dataset.field = name; dl.append(el("dt", label), dd); };
+  const online = el("span"); online.append(el("span", "", p.online ? "dot on" : "dot"), document.createTextNode(p.online ? "online" : "offline"));
+  const list = el("ul", undefined, "plain");
+  for (const channel of Array.isArray(p.channels) ? p.channels : []) {
+    const li = el("li"); const b = el("button", channel, "link"); b.type = "button"; b.dataset.channel = channel;
+    b.addEventListener("click", () => { selected = channel; view.upage = 0; refresh(); });
+    li.append(b); list.append(li);
+  }
+  add("user", p.userId, "user"); add("status", online, "online");
+  add("channels", list.children.length > 0 ? list : "none", "channels"); add("members", p.members, "members");
+  add("since", p.since === undefined ? "—" : timed("span", p.since, false), "since");
+  add("last seen", p.lastSeen === undefined ? "—" : timed("span", p.lastSeen, false), "lastSeen");
+  card.append(dl);
+}
+function users(part) {
+  $("users-off").hidden = part.on;
+  $("user-form").hidden = !part.on;
+  userCard(part.lookup);
+  const c = part.channel;
+  $("channel-users-title").textContent = c ? "Users of " + c.channel : "Users of a channel (select one in Channels, or a channel of a user)";
+  $("user-tools").hidden = !c;
+  const list = $("channel-users"); list.replaceChildren();
+  if (!c) return;
+  for (const userId of c.users) {
+    const li = el("li"); const b = el("button", userId, "link"); b.type = "button"; b.dataset.user = userId;
+    b.addEventListener("click", () => { view.user = userId; $("user-search").value = userId; refresh(); });
+    li.append(b); list.append(li);
+  }
+  pager("user", c.paging, "users");
+}
 /** A line chart of per-second series in an inline SVG (no library): the last 15 minutes, newest on the right. */
-function chart(id, series) {
+function chart(id, series, unit) {
   const box = $(id); const svg = box.querySelector("svg"); svg.replaceChildren();
   const width = 900; const height = 100;
   let max = 1;
@@ -149,24 +201,31 @@ function chart(id, series) {
     const line = svgEl("polyline", { points: points.trim(), fill: "none", stroke: s.color, "stroke-width": 1.5, "vector-effect": "non-scaling-stroke" });
     line.dataset.series = s.name;
     svg.append(line);
-    box.dataset[s.name] = String(s.values.reduce((sum, v) => (typeof v === "number" && s.name !== "online" ? sum + v : sum), 0));
+    box.dataset[s.name] = String(s.values.reduce((sum, v) => (typeof v === "number" && s.name !== "online" && s.name !== "users" ? sum + v : sum), 0));
   }
-  box.querySelector(".max").textContent = "max " + max + (series.length > 1 ? "/s" : "");
+  box.querySelector(".max").textContent = "max " + max + unit;
 }
-function charts(t) {
+function charts(t, people) {
   chart("chart-changes", [
     { name: "joins", values: t.joins, color: "#2e7d32" },
     { name: "leaves", values: t.leaves, color: "#c62828" },
     { name: "rejections", values: t.rejections, color: "#ef6c00" },
-  ]);
-  chart("chart-online", [{ name: "online", values: t.online, color: "#1565c0" }]);
+  ], "/s");
+  const online = [{ name: "online", values: t.online, color: "#1565c0" }];
+  if (people) online.push({ name: "users", values: t.usersOnline, color: "#6a1b9a" });
+  chart("chart-online", online, "");
   const now = t.online[t.online.length - 1];
   $("online-now").textContent = typeof now === "number" ? String(now) : "?";
   $("chart-online").dataset.online = typeof now === "number" ? String(now) : "";
+  const users = people ? t.usersOnline[t.usersOnline.length - 1] : undefined;
+  for (const part of document.querySelectorAll(".people")) part.hidden = !people;
+  $("users-now").textContent = typeof users === "number" ? String(users) : "?";
+  $("chart-online").dataset.usersOnline = typeof users === "number" ? String(users) : "";
 }
 async function refresh() {
   const params = new URLSearchParams({ q: view.q, page: String(view.page) });
-  if (selected !== undefined) { params.set("channel", selected); params.set("mq", view.mq); params.set("mpage", String(view.mpage)); }
+  if (selected !== undefined) { params.set("channel", selected); params.set("mq", view.mq); params.set("mpage", String(view.mpage)); params.set("upage", String(view.upage)); }
+  if (view.user !== "") params.set("user", view.user);
   const res = await fetch(base + "/state?" + params, { credentials: "same-origin" });
   if (res.status === 401) { stop(); showSignIn("Signed out"); return; }
   if (!res.ok) return;
@@ -174,12 +233,14 @@ async function refresh() {
   actions = state.actions;
   view.page = state.channelPaging.page;
   if (state.members) view.mpage = state.members.paging.page;
-  channels(state.channels, state.channelPaging); members(state.members); counters(state.stats); charts(state.timeline);
+  if (state.users.channel) view.upage = state.users.channel.paging.page;
+  channels(state.channels, state.channelPaging); members(state.members); users(state.users); counters(state.stats); charts(state.timeline, state.users.on);
 }
 function later() { clearTimeout(timer); timer = setTimeout(refresh, 100); }
 function line(type, data) {
   const log = $("log");
-  const who = data.member ? " " + data.member.clientId + (data.member.connectionId ? " (" + data.member.connectionId + ")" : "") : "";
+  const who = data.member ? " " + data.member.clientId + (data.member.connectionId ? " (" + data.member.connectionId + ")" : "")
+    : data.userId !== undefined ? " " + data.userId : "";
   const what = type === "drift" ? " reported " + data.reported + ", stored " + data.stored
     : type === "rejection" ? " " + data.status + " " + data.code
     : type === "resync" ? " " + data.outcome + ", " + data.changes + " changes"
@@ -195,7 +256,7 @@ function start() {
   $("signin").hidden = true; $("app").hidden = false;
   stop();
   source = new EventSource(base + "/events");
-  for (const type of ["join", "update", "leave", "drift", "resync", "rejection", "occupancy"]) {
+  for (const type of ["join", "update", "leave", "user.online", "user.offline", "user.join", "user.leave", "drift", "resync", "rejection", "occupancy"]) {
     source.addEventListener(type, (e) => { line(type, JSON.parse(e.data)); later(); });
   }
   source.addEventListener("open", () => { $("live").textContent = "live"; });
@@ -210,6 +271,9 @@ $("channel-prev").addEventListener("click", () => { view.page = Math.max(0, view
 $("channel-next").addEventListener("click", () => { view.page++; refresh(); });
 $("member-prev").addEventListener("click", () => { view.mpage = Math.max(0, view.mpage - 1); refresh(); });
 $("member-next").addEventListener("click", () => { view.mpage++; refresh(); });
+$("user-prev").addEventListener("click", () => { view.upage = Math.max(0, view.upage - 1); refresh(); });
+$("user-next").addEventListener("click", () => { view.upage++; refresh(); });
+$("user-form").addEventListener("submit", (event) => { event.preventDefault(); view.user = $("user-search").value.trim(); refresh(); });
 for (const tab of document.querySelectorAll("nav.tabs button")) {
   tab.addEventListener("click", () => {
     for (const other of document.querySelectorAll("nav.tabs button")) { other.setAttribute("aria-selected", String(other === tab)); $(other.dataset.view).hidden = other !== tab; }
@@ -240,7 +304,7 @@ export function renderPage(nonce: string): string {
 <main id="app" hidden>
 <section class="charts" aria-label="The last 15 minutes">
 <div id="chart-changes" class="chart"><h3>Changes per second</h3><div class="legend"><span class="k-join">joins</span><span class="k-leave">leaves</span><span class="k-rejection">rejections</span></div><svg role="img" aria-label="joins, leaves and rejections per second, last 15 minutes"></svg><div class="axis"><span>15 min ago</span><span class="max"></span><span>now</span></div></div>
-<div id="chart-online" class="chart"><h3>Members online: <span id="online-now">?</span></h3><div class="legend"><span class="k-online">members</span></div><svg role="img" aria-label="members online, last 15 minutes"></svg><div class="axis"><span>15 min ago</span><span class="max"></span><span>now</span></div></div>
+<div id="chart-online" class="chart"><h3>Members online: <span id="online-now">?</span><span class="people" hidden> &middot; users online: <span id="users-now">?</span></span></h3><div class="legend"><span class="k-online">members</span><span class="k-users people" hidden>users</span></div><svg role="img" aria-label="members and users online, last 15 minutes"></svg><div class="axis"><span>15 min ago</span><span class="max"></span><span>now</span></div></div>
 </section>
 <h2>Counters</h2><div id="counters" class="groups"></div>
 <nav class="tabs" role="tablist"><button type="button" role="tab" aria-selected="true" data-view="view-channels">Channels</button><button type="button" role="tab" aria-selected="false" data-view="view-users">Users</button></nav>
@@ -250,10 +314,19 @@ export function renderPage(nonce: string): string {
 <p id="empty">No channel yet.</p>
 <table><thead><tr><th>channel</th><th>provider</th><th>stored</th><th>reported</th><th></th></tr></thead><tbody id="channels"></tbody></table></section>
 <section><h2 id="members-title">Members (select a channel)</h2><button id="resync" type="button" hidden>Resync this channel</button>
-<div id="member-tools" class="tools" hidden><input id="member-search" type="search" placeholder="Search clientId or connectionId" aria-label="Search members" maxlength="200"><button id="member-prev" type="button">&lsaquo;</button><span id="member-page" class="muted"></span><button id="member-next" type="button">&rsaquo;</button></div>
+<div id="member-tools" class="tools" hidden><input id="member-search" type="search" placeholder="Search clientId, connectionId or user id" aria-label="Search members" maxlength="200"><button id="member-prev" type="button">&lsaquo;</button><span id="member-page" class="muted"></span><button id="member-next" type="button">&rsaquo;</button></div>
 <table><thead><tr><th>clientId</th><th>connectionId</th><th>data</th><th>since (local time; UTC on hover)</th></tr></thead><tbody id="members"></tbody></table></section>
 </div>
-<section id="view-users" hidden><h2>Users</h2><p class="muted">User-level presence (one row per user, across connections and channels) will be shown here.</p></section>
+<div id="view-users" class="grid" hidden>
+<section><h2>Find a user</h2>
+<p id="users-off" class="muted" hidden>User levels are off (users: false, or a store without them).</p>
+<form id="user-form" class="tools"><input id="user-search" type="search" placeholder="User id (exact)" aria-label="User id" maxlength="200"><button type="submit">Find</button></form>
+<div id="user-card" aria-live="polite"></div>
+<p class="muted">Times: local time; UTC on hover.</p></section>
+<section><h2 id="channel-users-title">Users of a channel</h2>
+<div id="user-tools" class="tools" hidden><button id="user-prev" type="button">&lsaquo;</button><span id="user-page" class="muted"></span><button id="user-next" type="button">&rsaquo;</button></div>
+<ul id="channel-users" class="plain"></ul></section>
+</div>
 <h2>Live</h2><ul id="log"></ul>
 </main>
 <script nonce="${nonce}">${SCRIPT}</script>

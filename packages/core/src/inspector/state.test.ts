@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { PresenceEvent } from '../events.js';
+import type { Member, PresenceEvent } from '../events.js';
 import { StatsCounter } from '../observe/stats.js';
 import { MemoryStore } from '../presence/memory-store.js';
 import type { ChannelActivity, ReportedFigure, StateSources } from './state.js';
-import { buildState, PAGE_SIZE } from './state.js';
+import { buildState, byUser, groupsOf, PAGE_SIZE } from './state.js';
 import { Timeline } from './timeline.js';
 
 const T = Date.now() - 120_000;
@@ -28,7 +28,23 @@ function sources(store: MemoryStore, options: Partial<StateSources> & { provider
     activity: options.activity ?? new Map<string, ChannelActivity>(),
     actions: false,
     timeline: new Timeline().snapshot(),
+    ...(options.userOf === undefined ? {} : { userOf: options.userOf }),
   };
+}
+
+/** The user id of the tests' members: `data.user` when set (as a `users.id` would), else the clientId. */
+const userOf = (member: Member) => {
+  const data = member.data as { user?: unknown } | undefined;
+  return typeof data?.user === 'string' ? data.user : member.clientId;
+};
+
+/** A member of a user on a connection, entering with user levels on (as the tracker gives it to the store). */
+function person(channel: string, user: string, connection: string, ts: number): PresenceEvent {
+  const event = enter(channel, `${user}-${connection}`, ts);
+  event.member = { clientId: `${user}-${connection}`, connectionId: connection, data: { user }, timestamp: ts };
+  event.memberKey = `${connection}:${user}-${connection}`;
+  event.userId = user;
+  return event;
 }
 
 describe('inspector state', () => {
@@ -79,5 +95,83 @@ describe('inspector state', () => {
     expect(past.channelPaging).toEqual({ query: 'ROOM-05', page: 0, pages: 1, total: 5 });
     const members = await buildState(sources(store), { channel: 'room-000', memberQ: 'm1', memberPage: 0 });
     expect(members.members?.paging.total).toBe(11); // m1, m10..m19
+  });
+
+  it('users off (no userOf): no lookup, no channel users, members not grouped', async () => {
+    const store = new MemoryStore();
+    await store.apply([enter('a', 'x')]);
+    const state = await buildState(sources(store), { channel: 'a', user: 'x' });
+    expect(state.users).toEqual({ on: false });
+    expect(state.members?.groups).toBeUndefined();
+    expect(state.members?.members.map((m) => m.clientId)).toEqual(['x']);
+  });
+
+  it('a user by exact id: online, channels, members, since; offline with lastSeen; unknown and partial ids find nobody', async () => {
+    const store = new MemoryStore();
+    const users = { graceMs: 0, lastSeenMs: 3_600_000, now: Date.now() };
+    await store.apply(
+      [person('room-b', 'alice', 'c1', T), person('room-a', 'alice', 'c2', T + 1000), person('room-a', 'bob', 'c3', T + 2000)],
+      { users },
+    );
+    const state = await buildState(sources(store, { userOf }), { user: '  alice ' });
+    expect(state.users.on).toBe(true);
+    expect(state.users.lookup).toEqual({
+      userId: 'alice',
+      presence: { userId: 'alice', online: true, channels: ['room-a', 'room-b'], members: 2, since: T },
+    });
+    expect((await buildState(sources(store, { userOf }), { user: 'ali' })).users.lookup).toEqual({ userId: 'ali' });
+    expect((await buildState(sources(store, { userOf }), { user: 'carol' })).users.lookup).toEqual({ userId: 'carol' });
+    expect((await buildState(sources(store, { userOf }), { user: '   ' })).users.lookup).toBeUndefined();
+    const leave = { ...person('room-a', 'bob', 'c3', T + 9000), present: false, reason: 'leave' } as PresenceEvent;
+    leave.order = { ts: T + 9000, serial: -1, index: 0, rank: 1, id: 'bob-leave' };
+    await store.apply([leave], { users });
+    const bob = (await buildState(sources(store, { userOf }), { user: 'bob' })).users.lookup?.presence;
+    expect(bob).toMatchObject({ userId: 'bob', online: false, channels: [], members: 0, lastSeen: T + 9000 });
+  });
+
+  it("a channel's users (store.users, paged) and its members grouped under their user id", async () => {
+    const store = new MemoryStore();
+    const users = { graceMs: 0, lastSeenMs: 3_600_000, now: Date.now() };
+    // zed's members sort first by clientId ("a-zed-..."), alice's after: grouping puts alice first
+    const zed = (connection: string) => {
+      const event = person('room', 'zed', connection, T);
+      event.member = { ...event.member, clientId: `a-zed-${connection}` };
+      event.memberKey = `${connection}:a-zed-${connection}`;
+      return event;
+    };
+    await store.apply(
+      [zed('c1'), person('room', 'alice', 'c2', T), zed('c3'), person('room', 'alice', 'c4', T), person('room', 'bob', 'c5', T)],
+      {
+        users,
+      },
+    );
+    const state = await buildState(sources(store, { userOf }), { channel: 'room' });
+    expect(state.users.channel).toEqual({
+      channel: 'room',
+      users: ['alice', 'bob', 'zed'],
+      paging: { query: '', page: 0, pages: 1, total: 3 },
+    });
+    const part = state.members;
+    expect(part?.members.map((m) => m.clientId)).toEqual(['alice-c2', 'alice-c4', 'bob-c5', 'a-zed-c1', 'a-zed-c3']);
+    expect(part?.groups).toEqual([
+      { userId: 'alice', rows: [0, 1] },
+      { userId: 'bob', rows: [2] },
+      { userId: 'zed', rows: [3, 4] },
+    ]);
+    // the member search matches the user id too
+    const searched = await buildState(sources(store, { userOf }), { channel: 'room', memberQ: 'ZED' });
+    expect(searched.members?.groups).toEqual([{ userId: 'zed', rows: [0, 1] }]);
+  });
+
+  it('byUser keeps a user’s members in their stored order; groupsOf cuts runs of one user id', () => {
+    const m = (clientId: string): Member => ({ clientId, timestamp: T });
+    const rows = byUser([m('b1'), m('a1'), m('b2'), m('a2')], (member) => member.clientId.slice(0, 1));
+    expect(rows.map((r) => r.member.clientId)).toEqual(['a1', 'a2', 'b1', 'b2']);
+    expect(groupsOf(['x', 'x', 'y', 'x'])).toEqual([
+      { userId: 'x', rows: [0, 1] },
+      { userId: 'y', rows: [2] },
+      { userId: 'x', rows: [3] },
+    ]);
+    expect(groupsOf([])).toEqual([]);
   });
 });

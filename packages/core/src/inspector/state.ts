@@ -4,7 +4,7 @@
  * the figure), the members of one selected channel (filtered, one page), the receiver's counters and
  * the chart's series. Bounded: a page is `PAGE_SIZE` rows; only the listed channels' counts are read.
  */
-import type { Member, ProviderName } from '../events.js';
+import type { Member, ProviderName, UserPresence } from '../events.js';
 import type { ReceiverStats } from '../observe/stats.js';
 import type { PresenceStore } from '../store.js';
 import type { TimelineSnapshot } from './timeline.js';
@@ -49,12 +49,30 @@ export interface Paging {
   total: number;
 }
 
+/** The members of a page that belong to one user (`rows`: their indexes in the page's `members`). */
+export interface UserGroup {
+  userId: string;
+  rows: number[];
+}
+
+/** People (DESIGN "Round 3"): a user looked up by exact id, and the users of the selected channel. */
+export interface UsersPart {
+  /** The receiver tracks user levels (its store has them and `users` is not false). */
+  on: boolean;
+  /** The user asked for by exact id; `presence` undefined: the store holds nothing of them. */
+  lookup?: { userId: string; presence?: UserPresence };
+  /** The selected channel's users (store.users), one page. */
+  channel?: { channel: string; users: string[]; paging: Paging };
+}
+
 export interface InspectorState {
   channels: ChannelRow[];
   channelPaging: Paging;
   stats: ReceiverStats;
   actions: boolean;
-  members?: { channel: string; members: Member[]; paging: Paging };
+  /** `groups` (with user levels on): the page's members grouped by user id, sorted by user id. */
+  members?: { channel: string; members: Member[]; paging: Paging; groups?: UserGroup[] };
+  users: UsersPart;
   timeline: TimelineSnapshot;
 }
 
@@ -65,6 +83,10 @@ export interface StateQuery {
   page?: number;
   memberQ?: string;
   memberPage?: number;
+  /** A user id to look up (exact). */
+  user?: string;
+  /** The page of the selected channel's users. */
+  userPage?: number;
 }
 
 export interface StateSources {
@@ -76,12 +98,23 @@ export interface StateSources {
   activity: ReadonlyMap<string, ChannelActivity>;
   actions: boolean;
   timeline: TimelineSnapshot;
+  /**
+   * The app's user id of a member of a channel (`users.id`, else the clientId), as the receiver gives it to
+   * the store; undefined when the receiver tracks no user levels (no users view, members not grouped).
+   */
+  userOf?: (member: Member, provider: ProviderName | undefined) => string;
 }
 
 function newer(a: ReportedFigure | undefined, b: ReportedFigure | undefined): ReportedFigure | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
   return b.timestamp > a.timestamp ? b : a;
+}
+
+/** The provider of a channel: the one configured, else the one whose events or figures named it. */
+function providerOf(channel: string, sources: StateSources, figure?: ReportedFigure): ProviderName | undefined {
+  if (sources.stats.providers.length === 1) return sources.stats.providers[0];
+  return sources.activity.get(channel)?.provider ?? figure?.provider ?? sources.noted.get(channel)?.provider;
 }
 
 async function row(channel: string, sources: StateSources): Promise<ChannelRow> {
@@ -99,8 +132,7 @@ async function row(channel: string, sources: StateSources): Promise<ChannelRow> 
     figure !== undefined &&
     (figure === noted && noted.notedAt !== undefined ? activity.seenAt > noted.notedAt : activity.changedAt > figure.timestamp);
   const out: ChannelRow = { channel, stored, drift: figure !== undefined && figure.reported !== stored && !changedSince };
-  // The provider: the one configured, else the one whose events or figures named the channel.
-  const provider = sources.stats.providers.length === 1 ? sources.stats.providers[0] : (activity?.provider ?? figure?.provider);
+  const provider = providerOf(channel, sources, figure);
   if (provider !== undefined) out.provider = provider;
   if (figure !== undefined) out.reported = figure.reported;
   return out;
@@ -120,7 +152,47 @@ function pageOf<T>(items: readonly T[], page: number | undefined, query: string)
   return { items: items.slice(at * PAGE_SIZE, (at + 1) * PAGE_SIZE), paging: { query, page: at, pages, total: items.length } };
 }
 
-/** Build the state; `query.channel` adds that channel's members. */
+/**
+ * Members with their user ids, in user id order (a user's members together, in their stored order), and the
+ * groups of one page of them.
+ */
+export function byUser(members: readonly Member[], userOf: (member: Member) => string): { member: Member; userId: string }[] {
+  const rows = members.map((member, at) => ({ member, userId: userOf(member), at }));
+  rows.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : a.at - b.at));
+  return rows.map(({ member, userId }) => ({ member, userId }));
+}
+
+/** The groups of consecutive rows with the same user id. */
+export function groupsOf(userIds: readonly string[]): UserGroup[] {
+  const groups: UserGroup[] = [];
+  userIds.forEach((userId, at) => {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && last.userId === userId) last.rows.push(at);
+    else groups.push({ userId, rows: [at] });
+  });
+  return groups;
+}
+
+/** The users part: an exact lookup, and the selected channel's users (with user levels on). */
+async function usersPart(sources: StateSources, query: StateQuery): Promise<UsersPart> {
+  const { store } = sources;
+  const on = sources.userOf !== undefined && typeof store.user === 'function' && typeof store.users === 'function';
+  const part: UsersPart = { on };
+  if (!on) return part;
+  const userId = (query.user ?? '').trim().slice(0, QUERY_LIMIT);
+  if (userId !== '') {
+    const presence = await (store.user as NonNullable<PresenceStore['user']>)(userId);
+    part.lookup = presence === undefined ? { userId } : { userId, presence };
+  }
+  if (query.channel !== undefined) {
+    const users = await (store.users as NonNullable<PresenceStore['users']>)(query.channel);
+    const shown = pageOf(users, query.userPage, '');
+    part.channel = { channel: query.channel, users: shown.items, paging: shown.paging };
+  }
+  return part;
+}
+
+/** Build the state; `query.channel` adds that channel's members (and users), `query.user` looks a user up. */
 export async function buildState(sources: StateSources, query: StateQuery = {}): Promise<InspectorState> {
   const names = [...new Set([...(await sources.store.channels()), ...sources.noted.keys()])].sort();
   const channelSearch = search(query.q);
@@ -135,17 +207,36 @@ export async function buildState(sources: StateSources, query: StateQuery = {}):
     channelPaging: listed.paging,
     stats: sources.stats,
     actions: sources.actions,
+    users: await usersPart(sources, query),
     timeline: sources.timeline,
   };
   if (query.channel !== undefined) {
     const memberSearch = search(query.memberQ);
     const all = await sources.store.members(query.channel);
-    const shown = pageOf(
-      all.filter((m) => memberSearch.test(m.clientId, m.connectionId)),
-      query.memberPage,
-      memberSearch.query,
-    );
-    state.members = { channel: query.channel, members: shown.items, paging: shown.paging };
+    const { userOf } = sources;
+    if (userOf === undefined || !state.users.on) {
+      const shown = pageOf(
+        all.filter((m) => memberSearch.test(m.clientId, m.connectionId)),
+        query.memberPage,
+        memberSearch.query,
+      );
+      state.members = { channel: query.channel, members: shown.items, paging: shown.paging };
+    } else {
+      // Grouped by user: a user's members side by side (across pages too); the search also matches the user id.
+      const provider = providerOf(query.channel, sources);
+      const rows = byUser(all, (member) => userOf(member, provider));
+      const shown = pageOf(
+        rows.filter((r) => memberSearch.test(r.member.clientId, r.member.connectionId, r.userId)),
+        query.memberPage,
+        memberSearch.query,
+      );
+      state.members = {
+        channel: query.channel,
+        members: shown.items.map((r) => r.member),
+        paging: shown.paging,
+        groups: groupsOf(shown.items.map((r) => r.userId)),
+      };
+    }
   }
   return state;
 }

@@ -31,6 +31,25 @@ describe('Timeline', () => {
     expect(timeline.snapshot().online.slice(-3)).toEqual([10, 12, 11]);
   });
 
+  it('users online: its own running total, moved by user.online and user.offline only (not by member joins)', () => {
+    let now = 1_765_000_000_000;
+    const timeline = new Timeline(() => now);
+    timeline.userOnline(); // before any read: unknown
+    expect(timeline.snapshot().usersOnline.every((n) => n === null)).toBe(true);
+    timeline.setUsersOnline(4);
+    timeline.setOnline(9);
+    now += 1000;
+    timeline.userOnline();
+    timeline.joined(); // a second tab of that user: a member, not a user
+    timeline.joined();
+    now += 1000;
+    timeline.userOffline();
+    timeline.left();
+    const snapshot = timeline.snapshot();
+    expect(snapshot.usersOnline.slice(-3)).toEqual([4, 5, 4]);
+    expect(snapshot.online.slice(-3)).toEqual([9, 11, 10]);
+  });
+
   it('forgets what is older than the window, in fixed memory', () => {
     let now = 1_765_000_000_000;
     const timeline = new Timeline(() => now);

@@ -40,7 +40,8 @@ export interface TrackerPort {
 export class Tracker {
   readonly store: PresenceStore;
   private readonly queue: DeliveryQueue;
-  private readonly usersOn: boolean;
+  /** The receiver tracks user levels (`users` not false, and the store has them). */
+  readonly usersOn: boolean;
   private readonly fleet: FleetEmission | undefined;
   private readonly horizonMs: number;
   private expiryTimer: ReturnType<typeof setInterval> | undefined;
@@ -223,11 +224,20 @@ export class Tracker {
     return { graceMs: users.graceMs, lastSeenMs: users.lastSeenMs, now };
   }
 
+  /**
+   * The app's user id of a member, as given to the store (`users.id`, else the clientId; the clientId too when
+   * the provider is unknown and `users.id` is set); undefined when the receiver tracks no user levels.
+   */
+  userOf(member: Member, provider: ProviderName | undefined): string | undefined {
+    if (!this.usersOn) return undefined;
+    const id = (this.options.users as NonNullable<ResolvedTrackerOptions['users']>).id;
+    return id === undefined || provider === undefined ? member.clientId : userIdOf(id, member, provider);
+  }
+
   /** With user levels on: each event's user id, and the levels' options for the store. */
   private setUsers(events: PresenceEvent[], options: ApplyOptions, now: number): void {
     if (!this.usersOn) return;
-    const id = (this.options.users as NonNullable<ResolvedTrackerOptions['users']>).id;
-    for (const event of events) event.userId = id === undefined ? event.member.clientId : userIdOf(id, event.member, event.provider);
+    for (const event of events) event.userId = this.userOf(event.member, event.provider);
     options.users = this.userLevels(now);
   }
 
