@@ -9,6 +9,7 @@ import * as main from '@presence-webhooks/testing';
 import * as builders from '@presence-webhooks/testing/builders';
 import * as conformance from '@presence-webhooks/testing/conformance';
 import * as simulator from '@presence-webhooks/testing/simulator';
+import { exportedTypes } from './helpers/exported-types.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'packages/testing/src');
@@ -38,19 +39,6 @@ function listed(entry: string): { values: string[]; types: string[] } {
   return { values: values.sort(), types: types.sort() };
 }
 
-/** The type names an entry file exports (`export type { A, B } from ...`). */
-function exportedTypes(file: string): string[] {
-  const text = readFileSync(join(src, file), 'utf8');
-  return [...text.matchAll(/export type \{([^}]*)\}/g)]
-    .flatMap((m) =>
-      (m[1] as string)
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== ''),
-    )
-    .sort();
-}
-
 const subpaths = [
   ['builders', builders],
   ['simulator', simulator],
@@ -63,7 +51,7 @@ describe('@presence-webhooks/testing public API = the README lists', () => {
     it(entry, () => {
       const { values, types } = listed(entry);
       expect(Object.keys(module).sort(), `${entry} values`).toEqual(values);
-      expect(exportedTypes(`${sub}/index.ts`), `${entry} types`).toEqual(types);
+      expect(exportedTypes(join(src, sub, 'index.ts')), `${entry} types`).toEqual(types);
       expect(manifest.exports[`./${sub}`], `${entry} in package.json exports`).toEqual({
         source: `./src/${sub}/index.ts`,
         types: `./dist/${sub}/index.d.ts`,
