@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@presence-webhooks\/core\/store$/, replacement: `${packages}core/src/store/index.ts` },
       { find: /^@presence-webhooks\/core\/adapter$/, replacement: `${packages}core/src/adapter/index.ts` },
       { find: /^@presence-webhooks\/core\/observe$/, replacement: `${packages}core/src/observe/index.ts` },
+      { find: /^@presence-webhooks\/testing\/(builders|simulator|conformance)$/, replacement: `${packages}testing/src/$1/index.ts` },
       { find: /^@presence-webhooks\/([a-z-]+)$/, replacement: `${packages}$1/src/index.ts` },
     ],
   },

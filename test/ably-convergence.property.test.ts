@@ -8,12 +8,12 @@ import fc from 'fast-check';
 import { createReceiver, type JoinEvent, type Receiver } from '@presence-webhooks/core';
 import {
   ablyBatchRequest,
-  ablyDeliveries,
   generateAblyHistory,
   seededRandom,
   type AblyHistory,
   type BuiltRequest,
-} from '@presence-webhooks/testing';
+} from '@presence-webhooks/testing/builders';
+import { ablyDeliveries } from '@presence-webhooks/testing/simulator';
 import { describe, expect, it } from 'vitest';
 import { startExpress } from './helpers/express-server.js';
 import { presenceWebhooks as webHandler } from '@presence-webhooks/web';

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createReceiver } from '@presence-webhooks/core';
 import { decodeData } from '../packages/core/src/providers/ably/encoding.js';
-import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, type RawAblyPresence } from '@presence-webhooks/testing';
+import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, type RawAblyPresence } from '@presence-webhooks/testing/builders';
 import { postTo, startExpress } from './helpers/express-server.js';
 import { RECENT_MS } from './helpers/recent.js';
 

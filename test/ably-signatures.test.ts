@@ -1,6 +1,12 @@
 /** X-Ably-Signature over real HTTP through Express: the keyring, rotation, tampering. */
 import { createReceiver } from '@presence-webhooks/core';
-import { ABLY_ACTION, ablyBatchRequest, ablyEnvelopedPresence, ablyPresenceItem, type BuiltRequest } from '@presence-webhooks/testing';
+import {
+  ABLY_ACTION,
+  ablyBatchRequest,
+  ablyEnvelopedPresence,
+  ablyPresenceItem,
+  type BuiltRequest,
+} from '@presence-webhooks/testing/builders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postTo, startExpress, type RunningServer } from './helpers/express-server.js';
 import { snapshot } from './helpers/store-snapshot.js';

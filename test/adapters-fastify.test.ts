@@ -6,7 +6,8 @@
 import type { ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
 import { presenceWebhooks } from '@presence-webhooks/fastify';
-import { ablyBatchRequest, ablyPresenceItem, sendHttp, SUITE_KEY } from '@presence-webhooks/testing';
+import { ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
+import { sendHttp, SUITE_KEY } from '@presence-webhooks/testing/conformance';
 import type { FastifyInstance } from 'fastify';
 import fastify5 from 'fastify';
 import fastify4 from 'fastify4';

@@ -3,8 +3,9 @@
  * text must be the same everywhere (the conformance suite checks each against core; this shows it
  * across frameworks directly).
  */
-import type { AdapterServer, HttpSend } from '@presence-webhooks/testing';
-import { ablyBatchRequest, ablyPresenceItem, pubnubLegacyRequest, sendHttp, suiteOptions, SUITE_KEY } from '@presence-webhooks/testing';
+import type { AdapterServer, HttpSend } from '@presence-webhooks/testing/conformance';
+import { ablyBatchRequest, ablyPresenceItem, pubnubLegacyRequest } from '@presence-webhooks/testing/builders';
+import { sendHttp, suiteOptions, SUITE_KEY } from '@presence-webhooks/testing/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAMEWORKS as NODE_FRAMEWORKS } from './adapters-servers.js';
 import { WEB_FRAMEWORKS } from './web-servers.js';

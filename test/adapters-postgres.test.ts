@@ -4,8 +4,8 @@
  */
 import type { ReceiverOptions } from '@presence-webhooks/core';
 import { PostgresStore } from '@presence-webhooks/postgres';
-import { adapterConformance } from '@presence-webhooks/testing';
-import type { AdapterSetup } from '@presence-webhooks/testing';
+import { adapterConformance } from '@presence-webhooks/testing/conformance';
+import type { AdapterSetup } from '@presence-webhooks/testing/conformance';
 import express5 from 'express';
 import pg from 'pg';
 import { afterAll, describe, it } from 'vitest';

@@ -11,7 +11,7 @@ import { EXPRESS_HINT } from '../packages/express/src/middleware.js';
 import { KOA_HINT } from '../packages/koa/src/middleware.js';
 import { presenceWebhooks as fastifyWebhooks } from '@presence-webhooks/fastify';
 import { presenceWebhooks as koaWebhooks } from '@presence-webhooks/koa';
-import type { AdapterFactory, AdapterServer } from '@presence-webhooks/testing';
+import type { AdapterFactory, AdapterServer } from '@presence-webhooks/testing/conformance';
 import express5 from 'express';
 import fastify5 from 'fastify';
 import fastify4 from 'fastify4';

@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
-import type { BuiltRequest, RawAblyPresence } from '@presence-webhooks/testing';
+import type { BuiltRequest, RawAblyPresence } from '@presence-webhooks/testing/builders';
 import {
   ABLY_ACTION,
   ablyBatchRequest,
@@ -20,7 +20,7 @@ import {
   pubnubEventsRequest,
   pubnubLegacyRequest,
   signAbly,
-} from '@presence-webhooks/testing';
+} from '@presence-webhooks/testing/builders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExpress, type RunningServer } from './helpers/express-server.js';
 import { snapshot } from './helpers/store-snapshot.js';

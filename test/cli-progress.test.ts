@@ -1,7 +1,7 @@
 /** The CLI's progress output (a bar redrawn in place on a terminal, plain lines otherwise) and its time parsing. */
 import { parseDuration } from '../packages/testing/src/cli/duration.js';
 import { progressPrinter, reconcileProgressPrinter } from '../packages/testing/src/cli/progress.js';
-import type { SimulationProgress } from '@presence-webhooks/testing';
+import type { SimulationProgress } from '@presence-webhooks/testing/simulator';
 import { describe, expect, it } from 'vitest';
 
 function progress(at: number, delivered: number, finished = false, requests = delivered): SimulationProgress {

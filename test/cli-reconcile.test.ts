@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ReconcileResult } from '@presence-webhooks/core';
-import type { RawAblyPresence } from '@presence-webhooks/testing';
+import type { RawAblyPresence } from '@presence-webhooks/testing/builders';
 import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { RedisStore } from '@presence-webhooks/redis';
 import { Redis } from 'ioredis';

@@ -8,7 +8,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { SimulationReport } from '@presence-webhooks/testing';
+import type { SimulationReport } from '@presence-webhooks/testing/simulator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SIM_KEY, SIM_SECRET, simTargets } from './helpers/sim-target.js';
 

@@ -3,7 +3,8 @@
  * a signed delivery on /webhooks, then the app's own members route.
  */
 import { createReceiver } from '@presence-webhooks/core';
-import { ablyBatchRequest, ablyPresenceItem, sendHttp, SUITE_KEY } from '@presence-webhooks/testing';
+import { ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
+import { sendHttp, SUITE_KEY } from '@presence-webhooks/testing/conformance';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../examples/hono/src/app.js';
 import { serveFetch } from './helpers/web-server.js';

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { encode } from '@msgpack/msgpack';
 import { createReceiver, type Receiver } from '@presence-webhooks/core';
 import { presenceWebhooks } from '@presence-webhooks/express';
-import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, ablyRequest, type BuiltRequest } from '@presence-webhooks/testing';
+import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, ablyRequest, type BuiltRequest } from '@presence-webhooks/testing/builders';
 import express5 from 'express';
 import express4 from 'express4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,7 +2,13 @@
 // or after a cursor, an expired cursor, and emit 'once' / 'everywhere' for receivers sharing one store.
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
-import { ABLY_ACTION, ablyBatchRequest, ablyLifecycleItem, ablyPresenceItem, type RawAblyPresence } from '@presence-webhooks/testing';
+import {
+  ABLY_ACTION,
+  ablyBatchRequest,
+  ablyLifecycleItem,
+  ablyPresenceItem,
+  type RawAblyPresence,
+} from '@presence-webhooks/testing/builders';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postTo, startExpress, type RunningServer } from './helpers/express-server.js';
 import { RECENT_MS } from './helpers/recent.js';

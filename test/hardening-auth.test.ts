@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Receiver } from '@presence-webhooks/core';
 import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
-import { pubnubEventItem, pubnubEventsRequest } from '@presence-webhooks/testing';
+import { pubnubEventItem, pubnubEventsRequest } from '@presence-webhooks/testing/builders';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from './helpers/express-server.js';
 import { startExpress } from './helpers/express-server.js';

@@ -7,7 +7,7 @@
 import type { PresenceStore, Receiver } from '@presence-webhooks/core';
 import { createReceiver, ItemProblem, MemoryStore } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
-import type { BuiltRequest, RawAblyPresence } from '@presence-webhooks/testing';
+import type { BuiltRequest, RawAblyPresence } from '@presence-webhooks/testing/builders';
 import {
   ABLY_ACTION,
   ablyBatchRequest,
@@ -19,7 +19,7 @@ import {
   pubnubLegacyRequest,
   pusherMemberEvent,
   pusherRequest,
-} from '@presence-webhooks/testing';
+} from '@presence-webhooks/testing/builders';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './helpers/express-server.js';

@@ -10,8 +10,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { BuiltRequest, RawAblyPresence } from '@presence-webhooks/testing';
-import { ABLY_ACTION, ablyKeyName, ablyPresenceItem, signAbly } from '@presence-webhooks/testing';
+import type { BuiltRequest, RawAblyPresence } from '@presence-webhooks/testing/builders';
+import { ABLY_ACTION, ablyKeyName, ablyPresenceItem, signAbly } from '@presence-webhooks/testing/builders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const KEY = 'heapApp.keyOne:heap-probe-ably-key-secret-0123456789';

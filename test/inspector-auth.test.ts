@@ -3,7 +3,7 @@
 // the events stream is Server-Sent Events through each adapter.
 import type { PresenceStore, Receiver } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
-import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing';
+import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
 import type { IncomingHttpHeaders } from 'node:http';
 import { get, request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -20,7 +20,7 @@ import {
   pubnubEventItem,
   pubnubEventsRequest,
   pubnubLegacyRequest,
-} from '@presence-webhooks/testing';
+} from '@presence-webhooks/testing/builders';
 import type { BrowserContext } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -4,7 +4,7 @@
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import type { Change, PresenceEvent } from '@presence-webhooks/core/store';
 import type { ApplyOptions } from '@presence-webhooks/core/store';
-import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, type RawAblyPresence } from '@presence-webhooks/testing';
+import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, type RawAblyPresence } from '@presence-webhooks/testing/builders';
 import { describe, expect, it } from 'vitest';
 import { postTo, startExpress } from './helpers/express-server.js';
 import { startFakeAbly } from './helpers/fake-ably-rest.js';

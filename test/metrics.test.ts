@@ -4,7 +4,7 @@ import type { Receiver } from '@presence-webhooks/core';
 import type { PresenceStore } from '@presence-webhooks/core';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import { collectPresenceMetrics } from '@presence-webhooks/prometheus';
-import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, signAbly, ablyKeyName } from '@presence-webhooks/testing';
+import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, signAbly, ablyKeyName } from '@presence-webhooks/testing/builders';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postTo, startExpress } from './helpers/express-server.js';

@@ -8,8 +8,9 @@
 import type { Receiver, ReceiverOptions, RejectInfo } from '@presence-webhooks/core';
 import type { Change, PresenceEvent } from '@presence-webhooks/core/store';
 import { createReceiver } from '@presence-webhooks/core';
-import type { BuiltRequest } from '@presence-webhooks/testing';
-import { ablyBatchRequest, ablyPresenceItem, sendHttp } from '@presence-webhooks/testing';
+import type { BuiltRequest } from '@presence-webhooks/testing/builders';
+import { ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
+import { sendHttp } from '@presence-webhooks/testing/conformance';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../packages/core/src/presence/memory-store.js';
 import type { Provider } from '../packages/core/src/providers/provider.js';

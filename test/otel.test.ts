@@ -79,7 +79,7 @@ export function tracePresenceWebhooks(tracer: Tracer): () => void {
 import { readFileSync } from 'node:fs';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
-import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing';
+import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
 import { describe, expect, it } from 'vitest';
 import { postTo, startExpress } from './helpers/express-server.js';
 

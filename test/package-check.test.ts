@@ -175,7 +175,7 @@ describe('package checks', () => {
     const smoke = [
       ...entries.map((entry, i) => `import * as entry${i} from '${entry}';`),
       `import { createReceiver } from '@presence-webhooks/core';`,
-      `import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing';`,
+      `import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';`,
       ``,
       `const loaded: Record<string, number> = { ${entries.map((entry, i) => `'${entry}': Object.keys(entry${i}).length`).join(', ')} };`,
       `const key = 'smokeApp.smokeKey:smoke-secret';`,

@@ -5,7 +5,8 @@
  */
 import { createReceiver } from '@presence-webhooks/core';
 import { PostgresStore } from '@presence-webhooks/postgres';
-import { ablyBatchRequest, ablyDeliveries, generateAblyHistory, seededRandom } from '@presence-webhooks/testing';
+import { ablyBatchRequest, generateAblyHistory, seededRandom } from '@presence-webhooks/testing/builders';
+import { ablyDeliveries } from '@presence-webhooks/testing/simulator';
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';

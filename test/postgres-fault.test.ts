@@ -8,7 +8,7 @@
 import { createReceiver } from '@presence-webhooks/core';
 import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { PostgresStore, PostgresUnavailableError } from '@presence-webhooks/postgres';
-import { generateAblyHistory, seededRandom } from '@presence-webhooks/testing';
+import { generateAblyHistory, seededRandom } from '@presence-webhooks/testing/builders';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_KEY } from '../examples/multi-instance-redis/src/config.js';

@@ -7,7 +7,7 @@
 import type { Receiver } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
 import { PostgresStore } from '@presence-webhooks/postgres';
-import { generateAblyHistory, seededRandom } from '@presence-webhooks/testing';
+import { generateAblyHistory, seededRandom } from '@presence-webhooks/testing/builders';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_KEY } from '../examples/multi-instance-redis/src/config.js';

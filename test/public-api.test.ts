@@ -9,6 +9,7 @@ import * as adapter from '@presence-webhooks/core/adapter';
 import * as node from '@presence-webhooks/core/node';
 import * as store from '@presence-webhooks/core/store';
 import * as observe from '@presence-webhooks/core/observe';
+import { exportedTypes } from './helpers/exported-types.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const readme = readFileSync(join(root, 'packages/core/README.md'), 'utf8');
@@ -22,19 +23,6 @@ function listed(entry: string): { values: string[]; types: string[] } {
   return { values: names(valuesPart ?? ''), types: names(typesPart) };
 }
 
-/** The type names an entry file exports (`export type { A, B } from ...`). */
-function exportedTypes(file: string): string[] {
-  const text = readFileSync(join(root, 'packages/core/src', file), 'utf8');
-  return [...text.matchAll(/export type \{([^}]*)\}/g)]
-    .flatMap((m) =>
-      (m[1] as string)
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== ''),
-    )
-    .sort();
-}
-
 describe('core public API = the README list', () => {
   for (const [entry, module, file] of [
     ['@presence-webhooks/core', core, 'index.ts'],
@@ -46,7 +34,7 @@ describe('core public API = the README list', () => {
     it(entry, () => {
       const { values, types } = listed(entry);
       expect(Object.keys(module).sort(), `${entry} values`).toEqual(values);
-      expect(exportedTypes(file), `${entry} types`).toEqual(types);
+      expect(exportedTypes(join(root, 'packages/core/src', file)), `${entry} types`).toEqual(types);
     });
   }
 });

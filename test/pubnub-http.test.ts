@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { PresenceEventName, PresenceStore, Receiver, ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
 import { presenceWebhooks } from '@presence-webhooks/express';
-import { multipartBody, pubnubEventItem, pubnubEventsRequest, pubnubLegacyRequest } from '@presence-webhooks/testing';
+import { multipartBody, pubnubEventItem, pubnubEventsRequest, pubnubLegacyRequest } from '@presence-webhooks/testing/builders';
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';

@@ -11,12 +11,12 @@ import {
   PUSHER_APP_ID,
   PUSHER_APP_KEY,
   PUSHER_APP_SECRET,
-  pusherDeliveries,
   pusherMemberEvent,
   pusherRequest,
   seededRandom,
   sortMembers,
-} from '@presence-webhooks/testing';
+} from '@presence-webhooks/testing/builders';
+import { pusherDeliveries } from '@presence-webhooks/testing/simulator';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakePusher } from './helpers/fake-pusher-rest.js';

@@ -5,7 +5,7 @@
  * with a 401 that changes nothing. And the REST signing equals pusher-http-node's.
  */
 import { createReceiver } from '@presence-webhooks/core';
-import type { BuiltRequest, PusherWebhookEvent } from '@presence-webhooks/testing';
+import type { BuiltRequest, PusherWebhookEvent } from '@presence-webhooks/testing/builders';
 import {
   PUSHER_APP_ID,
   PUSHER_APP_KEY,
@@ -14,7 +14,7 @@ import {
   pusherRequest,
   pusherSingleRequest,
   signPusher,
-} from '@presence-webhooks/testing';
+} from '@presence-webhooks/testing/builders';
 import fc from 'fast-check';
 import Pusher from 'pusher';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';

@@ -5,7 +5,8 @@
  */
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createReceiver } from '@presence-webhooks/core';
-import { ablyBatchRequest, ablyPresenceItem, sendHttp, SUITE_KEY } from '@presence-webhooks/testing';
+import { ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
+import { sendHttp, SUITE_KEY } from '@presence-webhooks/testing/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap } from './recipes/nestjs/main.js';
 import { RECENT_MS } from './helpers/recent.js';

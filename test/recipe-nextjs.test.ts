@@ -12,7 +12,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ablyBatchRequest, ablyKeyName, ablyPresenceItem, sendHttp, SUITE_KEY, type BuiltRequest } from '@presence-webhooks/testing';
+import { ablyBatchRequest, ablyKeyName, ablyPresenceItem, type BuiltRequest } from '@presence-webhooks/testing/builders';
+import { sendHttp, SUITE_KEY } from '@presence-webhooks/testing/conformance';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';

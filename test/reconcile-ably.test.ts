@@ -3,7 +3,7 @@
  * enumeration pages, batch presence in both answer shapes, per-channel errors, large sets, 429s,
  * a request-rate limit, and channel names with `:`, `/`, spaces, commas and non-ASCII.
  */
-import type { RawAblyPresence } from '@presence-webhooks/testing';
+import type { RawAblyPresence } from '@presence-webhooks/testing/builders';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ablyBatchPresence } from '../packages/core/src/providers/ably/rest/batch-presence.js';
 import type { AblyBatchResult } from '../packages/core/src/providers/ably/rest/batch-presence.js';

@@ -3,7 +3,7 @@
  * answer for the whole key, multi-channel requests for the store's other channels (an unlisted
  * channel is empty), 429s, failures per request, and names with `:`, `/`, spaces, commas, non-ASCII.
  */
-import type { TruthMember } from '@presence-webhooks/testing';
+import type { TruthMember } from '@presence-webhooks/testing/builders';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pubnubGlobalHereNow, pubnubMultiHereNow } from '../packages/core/src/providers/pubnub/rest/here-now-many.js';
 import type { PubNubHereNowOptions } from '../packages/core/src/providers/pubnub/rest/here-now-many.js';

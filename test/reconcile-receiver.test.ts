@@ -9,7 +9,7 @@ import type { ReceiverOptions } from '@presence-webhooks/core';
 import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
-import type { RawAblyPresence, TruthMember } from '@presence-webhooks/testing';
+import type { RawAblyPresence, TruthMember } from '@presence-webhooks/testing/builders';
 import {
   ABLY_ACTION,
   ablyBatchRequest,
@@ -17,7 +17,7 @@ import {
   generateAblyHistory,
   generatePubNubHistory,
   PUBNUB_SUB_KEY,
-} from '@presence-webhooks/testing';
+} from '@presence-webhooks/testing/builders';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { FakeAbly } from './helpers/fake-ably-rest.js';

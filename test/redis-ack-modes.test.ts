@@ -6,7 +6,7 @@
 import type { AckMode, JoinEvent, ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, StoreError } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
-import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing';
+import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postWithRetries } from '../examples/multi-instance-redis/src/stream.js';
 import type { RunningServer } from './helpers/express-server.js';

@@ -5,7 +5,7 @@
  * change feed (one stream per shard, composite cursors) passes the feed cases.
  */
 import { RedisStore } from '@presence-webhooks/redis';
-import { storeConformanceCases } from '@presence-webhooks/testing';
+import { storeConformanceCases } from '@presence-webhooks/testing/conformance';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from './helpers/redis-cluster.js';

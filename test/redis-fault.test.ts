@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PresenceEventName } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
-import { generateAblyHistory, seededRandom } from '@presence-webhooks/testing';
+import { generateAblyHistory, seededRandom } from '@presence-webhooks/testing/builders';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkEmissions } from '../examples/multi-instance-redis/src/emissions.js';

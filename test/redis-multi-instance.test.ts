@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { RedisStore } from '@presence-webhooks/redis';
-import { generateAblyHistory, seededRandom } from '@presence-webhooks/testing';
+import { generateAblyHistory, seededRandom } from '@presence-webhooks/testing/builders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_KEY } from '../examples/multi-instance-redis/src/config.js';
 import { checkEmissions } from '../examples/multi-instance-redis/src/emissions.js';

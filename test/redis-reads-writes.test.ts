@@ -14,7 +14,7 @@ import type { Receiver } from '@presence-webhooks/core';
 import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { createReceiver } from '@presence-webhooks/core';
 import { RedisStore, RedisUnavailableError } from '@presence-webhooks/redis';
-import { pubnubEventItem, pubnubEventsRequest } from '@presence-webhooks/testing';
+import { pubnubEventItem, pubnubEventsRequest } from '@presence-webhooks/testing/builders';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './helpers/express-server.js';

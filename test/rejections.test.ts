@@ -6,15 +6,9 @@
  */
 import type { Receiver, ReceiverOptions, RejectInfo } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
-import type { BuiltRequest } from '@presence-webhooks/testing';
-import {
-  ablyBatchRequest,
-  ablyKeyName,
-  ablyPresenceItem,
-  pubnubEventItem,
-  pubnubEventsRequest,
-  sendHttp,
-} from '@presence-webhooks/testing';
+import type { BuiltRequest } from '@presence-webhooks/testing/builders';
+import { ablyBatchRequest, ablyKeyName, ablyPresenceItem, pubnubEventItem, pubnubEventsRequest } from '@presence-webhooks/testing/builders';
+import { sendHttp } from '@presence-webhooks/testing/conformance';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './helpers/express-server.js';

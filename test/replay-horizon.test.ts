@@ -4,7 +4,7 @@
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import type { PresenceStore, ReceiverOptions } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
-import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing';
+import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postTo, startExpress } from './helpers/express-server.js';

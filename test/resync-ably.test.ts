@@ -5,16 +5,16 @@
  */
 import type { ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, MemoryStore, ResyncError } from '@presence-webhooks/core';
-import type { AblyItem, RawAblyPresence } from '@presence-webhooks/testing';
+import type { AblyItem, RawAblyPresence } from '@presence-webhooks/testing/builders';
 import {
   ABLY_ACTION,
   ablyBatchRequest,
-  ablyDeliveries,
   ablyOccupancyItem,
   ablyPresenceItem,
   generateAblyHistory,
   seededRandom,
-} from '@presence-webhooks/testing';
+} from '@presence-webhooks/testing/builders';
+import { ablyDeliveries } from '@presence-webhooks/testing/simulator';
 import { describe, expect, it } from 'vitest';
 import type { FakeAbly } from './helpers/fake-ably-rest.js';
 import { ablyPresenceSets, startFakeAbly } from './helpers/fake-ably-rest.js';

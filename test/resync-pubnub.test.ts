@@ -6,15 +6,16 @@
 import type { ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, ResyncError } from '@presence-webhooks/core';
 import { pubnubSource } from '../packages/core/src/providers/pubnub/rest/snapshot.js';
-import type { PubNubDelivery, PubNubHistoryEntry, TruthMember } from '@presence-webhooks/testing';
+import type { PubNubDelivery } from '@presence-webhooks/testing/simulator';
+import type { PubNubHistoryEntry, TruthMember } from '@presence-webhooks/testing/builders';
 import {
   generatePubNubHistory,
   PUBNUB_SUB_KEY,
-  pubnubDeliveries,
   pubnubEventItem,
   pubnubEventsRequest,
   seededRandom,
-} from '@presence-webhooks/testing';
+} from '@presence-webhooks/testing/builders';
+import { pubnubDeliveries } from '@presence-webhooks/testing/simulator';
 import { describe, expect, it } from 'vitest';
 import { postTo, startExpress } from './helpers/express-server.js';
 import type { FakePubNub } from './helpers/fake-pubnub-rest.js';

@@ -4,17 +4,17 @@
  * `receiver.resync(channel, { provider: 'pusher' })` brings the channel to what Pusher lists.
  */
 import { createReceiver, ResyncError } from '@presence-webhooks/core';
-import type { TruthMember } from '@presence-webhooks/testing';
+import type { TruthMember } from '@presence-webhooks/testing/builders';
 import {
   generatePusherHistory,
   PUSHER_APP_ID,
   PUSHER_APP_KEY,
   PUSHER_APP_SECRET,
-  pusherDeliveries,
   pusherMemberEvent,
   pusherRequest,
   seededRandom,
-} from '@presence-webhooks/testing';
+} from '@presence-webhooks/testing/builders';
+import { pusherDeliveries } from '@presence-webhooks/testing/simulator';
 import { describe, expect, it } from 'vitest';
 import { pusherEnumerate, pusherSnapshot } from '../packages/core/src/providers/pusher/index.js';
 import type { FakePusher } from './helpers/fake-pusher-rest.js';

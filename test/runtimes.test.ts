@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ablyBatchRequest, ablyPresenceItem, sendHttp, SUITE_KEY, type BuiltRequest } from '@presence-webhooks/testing';
+import { ablyBatchRequest, ablyPresenceItem, type BuiltRequest } from '@presence-webhooks/testing/builders';
+import { sendHttp, SUITE_KEY } from '@presence-webhooks/testing/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECENT_MS } from './helpers/recent.js';
 

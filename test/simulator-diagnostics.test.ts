@@ -7,7 +7,7 @@
  */
 import type { Receiver } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
-import { simulate } from '@presence-webhooks/testing';
+import { simulate } from '@presence-webhooks/testing/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startExpress } from './helpers/express-server.js';
 import { startFastify } from './helpers/fastify-server.js';

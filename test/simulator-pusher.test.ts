@@ -3,8 +3,9 @@
  * 250 ms), the delayed member_removed, retries with backoff for 5 minutes when not answered 2xx,
  * the receiver's read endpoint checked against the truth; and the CLI's `--provider pusher`.
  */
-import type { SimulationReport } from '@presence-webhooks/testing';
-import { PUSHER_MAX_BATCH, runCli, simulate, SimulationOptionsError, sortMembers } from '@presence-webhooks/testing';
+import type { SimulationReport } from '@presence-webhooks/testing/simulator';
+import { PUSHER_MAX_BATCH, sortMembers } from '@presence-webhooks/testing/builders';
+import { runCli, simulate, SimulationOptionsError } from '@presence-webhooks/testing/simulator';
 import { describe, expect, it } from 'vitest';
 import type { SimTarget } from './helpers/sim-target.js';
 import { SIM_PUSHER_KEY, SIM_PUSHER_SECRET, simTargets } from './helpers/sim-target.js';

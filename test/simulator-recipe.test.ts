@@ -1,7 +1,8 @@
 // recipe:start
 import type { Receiver } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
-import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, simulate } from '@presence-webhooks/testing';
+import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
+import { simulate } from '@presence-webhooks/testing/simulator';
 import { describe, expect, it } from 'vitest';
 
 /** Your code: how many members each channel has, kept from the receiver's events. */

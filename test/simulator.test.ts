@@ -3,8 +3,9 @@
  * through Express, with the receiver's read endpoint checked against the truth; faults (500s,
  * unanswered requests, lost answers) covered by the providers' retries; what is finally dropped.
  */
-import type { SimulationProgress, SimulationReport } from '@presence-webhooks/testing';
-import { exitCodeOf, formatReport, simulate, SimulationOptionsError, sortMembers } from '@presence-webhooks/testing';
+import type { SimulationProgress, SimulationReport } from '@presence-webhooks/testing/simulator';
+import { exitCodeOf, formatReport, simulate, SimulationOptionsError } from '@presence-webhooks/testing/simulator';
+import { sortMembers } from '@presence-webhooks/testing/builders';
 import { createReceiver } from '@presence-webhooks/core';
 import { describe, expect, it } from 'vitest';
 import type { SimTarget } from './helpers/sim-target.js';

@@ -9,7 +9,8 @@
  */
 import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
-import { ablyBatchRequest, ablyPresenceItem, sendHttp, SUITE_KEY } from '@presence-webhooks/testing';
+import { ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
+import { sendHttp, SUITE_KEY } from '@presence-webhooks/testing/conformance';
 import { describe, expect, it } from 'vitest';
 import { startExpress } from './helpers/express-server.js';
 import { startFastify } from './helpers/fastify-server.js';

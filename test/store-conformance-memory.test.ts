@@ -1,6 +1,6 @@
 import { MemoryStore } from '@presence-webhooks/core';
 import type { PresenceStore } from '@presence-webhooks/core';
-import { storeConformanceCases } from '@presence-webhooks/testing';
+import { storeConformanceCases } from '@presence-webhooks/testing/conformance';
 import { describe, it } from 'vitest';
 
 // Handles opened with the same namespace share one MemoryStore, as two receivers on one Redis share one state.

@@ -1,5 +1,5 @@
 import { PostgresStore } from '@presence-webhooks/postgres';
-import { storeConformanceCases } from '@presence-webhooks/testing';
+import { storeConformanceCases } from '@presence-webhooks/testing/conformance';
 import pg from 'pg';
 import { afterAll, describe, it } from 'vitest';
 import { dropSchemas, POSTGRES_URL, postgresAvailable, uniqueSchema } from './helpers/postgres.js';

@@ -1,5 +1,5 @@
 import { RedisStore } from '@presence-webhooks/redis';
-import { storeConformanceCases } from '@presence-webhooks/testing';
+import { storeConformanceCases } from '@presence-webhooks/testing/conformance';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteKeys, REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';

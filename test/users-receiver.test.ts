@@ -2,7 +2,7 @@
 // the grace window, lastSeen, receiver.users and the read endpoint's user routes.
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import type { PresenceEventMap, Receiver } from '@presence-webhooks/core';
-import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, type RawAblyPresence } from '@presence-webhooks/testing';
+import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, type RawAblyPresence } from '@presence-webhooks/testing/builders';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postTo, startExpress, type RunningServer } from './helpers/express-server.js';
 

@@ -6,19 +6,17 @@ import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
 import {
   ablyBatchRequest,
-  ablyDeliveries,
   generateAblyHistory,
   generatePubNubHistory,
   generatePusherHistory,
   PUSHER_APP_KEY,
   PUSHER_APP_SECRET,
-  pubnubDeliveries,
-  pusherDeliveries,
   seededRandom,
   userTruth,
   type BuiltRequest,
   type UserTruth,
-} from '@presence-webhooks/testing';
+} from '@presence-webhooks/testing/builders';
+import { ablyDeliveries, pubnubDeliveries, pusherDeliveries } from '@presence-webhooks/testing/simulator';
 import { describe, expect, it } from 'vitest';
 import { postTo, startExpress } from './helpers/express-server.js';
 

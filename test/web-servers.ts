@@ -5,7 +5,7 @@
  * `c.req.json()`) before the webhook handler.
  */
 import { presenceWebhooks as honoWebhooks } from '@presence-webhooks/hono';
-import type { AdapterFactory } from '@presence-webhooks/testing';
+import type { AdapterFactory } from '@presence-webhooks/testing/conformance';
 import { presenceWebhooks as webWebhooks } from '@presence-webhooks/web';
 import { Hono } from 'hono';
 import { serveFetch } from './helpers/web-server.js';

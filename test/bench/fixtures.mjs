@@ -5,7 +5,7 @@
 // events are joins, a third updates and a third leaves: every event is an effective change, and
 // the store ends up holding tombstones as it would in production. Enters and updates carry
 // JSON-encoded data (`encoding: 'json'`), as ably-js sends an object.
-import { ablyBatchRequest, ABLY_ACTION } from '@presence-webhooks/testing';
+import { ablyBatchRequest, ABLY_ACTION } from '@presence-webhooks/testing/builders';
 import { BENCH_KEY, OCTOKIT_SECRET } from './bench-key.mjs';
 
 export { BENCH_KEY, OCTOKIT_SECRET };

@@ -6,7 +6,7 @@
 //
 //   pnpm build && node test/bench/pusher-pipeline.mjs [requests=2000] [events-per-body=10]
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
-import { PUSHER_APP_KEY, PUSHER_APP_SECRET, pusherMemberEvent, pusherRequest } from '@presence-webhooks/testing';
+import { PUSHER_APP_KEY, PUSHER_APP_SECRET, pusherMemberEvent, pusherRequest } from '@presence-webhooks/testing/builders';
 import { BENCH_KEY, presenceBodies } from './fixtures.mjs';
 import { median, msSince, round } from './stats.mjs';
 

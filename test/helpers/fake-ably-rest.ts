@@ -1,5 +1,5 @@
-import type { HistoryEntry, RawAblyPresence } from '@presence-webhooks/testing';
-import { ABLY_ACTION, ablyPresenceFold } from '@presence-webhooks/testing';
+import type { HistoryEntry, RawAblyPresence } from '@presence-webhooks/testing/builders';
+import { ABLY_ACTION, ablyPresenceFold } from '@presence-webhooks/testing/builders';
 import type { FakeAnswer, FakeRestServer, SeenRequest } from './fake-rest-server.js';
 import { startFakeRest } from './fake-rest-server.js';
 

@@ -1,4 +1,4 @@
-import type { TruthMember } from '@presence-webhooks/testing';
+import type { TruthMember } from '@presence-webhooks/testing/builders';
 import type { FakeAnswer, FakeRestServer, SeenRequest } from './fake-rest-server.js';
 import { startFakeRest } from './fake-rest-server.js';
 

@@ -11,7 +11,7 @@ import type {
   UpdateEvent,
 } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
-import type { TruthMember } from '@presence-webhooks/testing';
+import type { TruthMember } from '@presence-webhooks/testing/builders';
 import { afterEach, expect } from 'vitest';
 import { postTo, startExpress } from './express-server.js';
 

@@ -4,8 +4,8 @@
  * back in time), in signed batches of up to 20 events / 250 ms, retried with identical bodies when
  * an answer is lost.
  */
-import type { SimulationReport } from '@presence-webhooks/testing';
-import { simulate } from '@presence-webhooks/testing';
+import type { SimulationReport } from '@presence-webhooks/testing/simulator';
+import { simulate } from '@presence-webhooks/testing/simulator';
 
 /** The app key and secret the demo receiver trusts (PUSHER_KEY / PUSHER_SECRET override them). */
 export const PUSHER_DEMO = {

@@ -1,4 +1,4 @@
-import type { TruthMember } from '@presence-webhooks/testing';
+import type { TruthMember } from '@presence-webhooks/testing/builders';
 import type { ReceiverLine } from './instances.js';
 
 export interface EmissionCheck {

@@ -8,7 +8,7 @@
  *   REDIS_URL (default redis://127.0.0.1:6379), SEED, PORT_A / PORT_B (default: any free port)
  */
 import { RedisStore } from '@presence-webhooks/redis';
-import { generateAblyHistory, seededRandom } from '@presence-webhooks/testing';
+import { generateAblyHistory, seededRandom } from '@presence-webhooks/testing/builders';
 import { DEMO_KEY } from './config.js';
 import { checkEmissions } from './emissions.js';
 import type { ReceiverLine, ReceiverProcess } from './instances.js';

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import type { PresenceStore } from '@presence-webhooks/core';
-import type { BuiltRequest, HistoryEntry, Random, TruthMember } from '@presence-webhooks/testing';
-import { ablyBatchRequest, ablyDeliveries, pick } from '@presence-webhooks/testing';
+import type { BuiltRequest, HistoryEntry, Random, TruthMember } from '@presence-webhooks/testing/builders';
+import { ablyBatchRequest, pick } from '@presence-webhooks/testing/builders';
+import { ablyDeliveries } from '@presence-webhooks/testing/simulator';
 
 export interface RetryPolicy {
   /** Tries per delivery, the first included. */

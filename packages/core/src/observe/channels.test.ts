@@ -1,6 +1,6 @@
 import diagnostics from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing';
+import { ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
 import { createReceiver } from '../receiver.js';
 import type { DeliveryMessage, HandleTraceContext, ReconcileMessage, RejectionMessage, StoreApplyTraceContext } from './channels.js';
 import {
