@@ -18,8 +18,9 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import { createReceiver } from '@presence-webhooks/core';
-import type { SimulationReport, TruthMember } from '@presence-webhooks/testing';
-import { simulate } from '@presence-webhooks/testing';
+import type { TruthMember } from '@presence-webhooks/testing/builders';
+import type { SimulationReport } from '@presence-webhooks/testing/simulator';
+import { simulate } from '@presence-webhooks/testing/simulator';
 import { createApp } from './app.js';
 import { pusherDemoOptions, runPusherStream } from './demo-pusher.js';
 
