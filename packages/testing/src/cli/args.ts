@@ -18,7 +18,8 @@ it (batches, retries with the provider's schedule, duplicates, reordering), then
 happened and, when the receiver has its read endpoint on, whether its set equals the truth.
 
 Target
-  --url <url>              the webhook URL, e.g. http://127.0.0.1:3000/webhooks (required)
+  --url <url>              the webhook URL, e.g. http://127.0.0.1:3000/webhooks (required); repeat it for a
+                           fleet: each delivery goes to the next URL in turn, the sets are read from the first
   --provider ably|pubnub|pusher  which provider to play (required)
   --key <appId.keyId:secret>  Ably: the key the receiver trusts (default: $ABLY_KEY)
   --key <app key>          Pusher: the app key (default: $PUSHER_KEY)
@@ -69,7 +70,7 @@ Commands
 Run 'presence-webhooks <command> --help' for its options.`;
 
 export const OPTIONS = {
-  url: { type: 'string' },
+  url: { type: 'string', multiple: true },
   provider: { type: 'string' },
   key: { type: 'string' },
   secret: { type: 'string' },
@@ -144,7 +145,7 @@ export function parseSimulateArgs(argv: readonly string[], env: Readonly<Record<
   const values = parse(argv, OPTIONS);
   const report = oneOf('report', values.report, ['text', 'json'] as const) ?? 'text';
   if (values.help === true) return { help: true, report, quiet: true, options: { provider: 'ably' } };
-  if (values.url === undefined)
+  if (values.url === undefined || values.url.length === 0)
     throw new UsageError('--url is required: the webhook URL to load, e.g. --url http://127.0.0.1:3000/webhooks');
   const provider = oneOf('provider', values.provider, ['ably', 'pubnub', 'pusher'] as const);
   if (provider === undefined) throw new UsageError('--provider is required: ably, pubnub or pusher');
@@ -159,7 +160,7 @@ export function parseSimulateArgs(argv: readonly string[], env: Readonly<Record<
     );
   if (provider === 'pubnub' && secret === undefined)
     throw new UsageError('--secret is required for PubNub (or set PUBNUB_WEBHOOK_SECRET): the shared secret your receiver checks');
-  const options: SimulateOptions = { url: values.url, provider };
+  const options: SimulateOptions = { url: values.url.length === 1 ? (values.url[0] as string) : values.url, provider };
   const set = <K extends keyof SimulateOptions>(name: K, value: SimulateOptions[K] | undefined) => {
     if (value !== undefined) options[name] = value;
   };

@@ -17,7 +17,7 @@ export class SimulationOptionsError extends TypeError {
 }
 
 export interface ResolvedOptions {
-  url?: string;
+  urls?: string[];
   receiver?: Receiver;
   provider: SimulatedProvider;
   key: string;
@@ -87,14 +87,16 @@ export function resolveOptions(options: SimulateOptions): ResolvedOptions {
     fail(`provider must be 'ably', 'pubnub' or 'pusher' (got ${String(provider)})`);
   if ((options.url === undefined) === (options.receiver === undefined))
     fail('give either url (a webhook URL) or receiver (an in-process receiver)');
-  if (options.url !== undefined) {
+  const urls = options.url === undefined ? undefined : typeof options.url === 'string' ? [options.url] : [...options.url];
+  if (urls !== undefined && urls.length === 0) fail('url must name at least one webhook URL');
+  for (const url of urls ?? []) {
     let parsed: URL | undefined;
     try {
-      parsed = new URL(options.url);
+      parsed = new URL(url);
     } catch {
-      fail(`url is not a URL: ${options.url}`);
+      fail(`url is not a URL: ${url}`);
     }
-    if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') fail(`url must be http:// or https:// (got ${options.url})`);
+    if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') fail(`url must be http:// or https:// (got ${url})`);
   }
   const key = options.key ?? '';
   const secret = options.secret ?? '';
@@ -137,7 +139,7 @@ export function resolveOptions(options: SimulateOptions): ResolvedOptions {
     progressIntervalMs: integer('progressIntervalMs', options.progressIntervalMs, 500, 10, 600_000),
     maxRunMs: () => 0,
   };
-  if (options.url !== undefined) resolved.url = options.url;
+  if (urls !== undefined) resolved.urls = urls;
   if (options.receiver !== undefined) resolved.receiver = options.receiver;
   if (options.secretHeader !== undefined) resolved.secretHeader = options.secretHeader;
   if (options.readToken !== undefined) resolved.readToken = options.readToken;

@@ -72,7 +72,7 @@ function verifyStop(settleMs: number, signal: AbortSignal | undefined): { signal
  */
 export async function simulate(options: SimulateOptions): Promise<SimulationReport> {
   const o = resolveOptions(options);
-  const transport = o.receiver !== undefined ? receiverTransport(o.receiver) : httpTransport(o.url as string, o.readToken);
+  const transport = o.receiver !== undefined ? receiverTransport(o.receiver) : httpTransport(o.urls as string[], o.readToken);
   // A refused token or a target where nothing listens: say so now, not after the whole run.
   const preflight: Preflight = o.verify
     ? await checkReadEndpoint(transport, o.channels[0] as string, options.signal)

@@ -46,16 +46,22 @@ function errorCodeOf(text: string): string | undefined {
   }
 }
 
-/** Real HTTP with the runtime's fetch (keep-alive connections); the answer body is read and discarded. */
-export function httpTransport(url: string, readToken?: string): Transport {
+/**
+ * Real HTTP with the runtime's fetch (keep-alive connections); the answer body is read and discarded. Several
+ * URLs (a fleet): each delivery goes to the next in turn; the sets are read from the first.
+ */
+export function httpTransport(urls: readonly string[], readToken?: string): Transport {
+  const url = urls[0] as string;
+  let turn = 0;
   return {
-    target: url,
+    target: urls.join(', '),
     async post(request, timeoutMs) {
+      const to = urls[turn++ % urls.length] as string;
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), timeoutMs);
       const started = performance.now();
       try {
-        const response = await fetch(url + (request.query ?? ''), {
+        const response = await fetch(to + (request.query ?? ''), {
           method: 'POST',
           headers: request.headers,
           body: request.body,

@@ -6,8 +6,11 @@ export type SimulatedProvider = 'ably' | 'pubnub' | 'pusher';
 
 /** What `simulate` generates, how it delivers it, and where to. Times are in milliseconds. */
 export interface SimulateOptions {
-  /** The webhook URL to POST to, e.g. `http://127.0.0.1:3000/webhooks`. Give `url` or `receiver`. */
-  url?: string;
+  /**
+   * The webhook URL to POST to, e.g. `http://127.0.0.1:3000/webhooks`; several (a fleet behind no load balancer):
+   * each delivery goes to the next one in turn, and the sets are read from the first. Give `url` or `receiver`.
+   */
+  url?: string | readonly string[];
   /** An in-process receiver to hand the requests to (`receiver.handle`, no HTTP): for unit tests. */
   receiver?: Receiver;
   provider: SimulatedProvider;
