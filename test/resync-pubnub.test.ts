@@ -247,3 +247,19 @@ describe('PubNub: resync on demand', () => {
     expect(Object.fromEntries(fake.requests[0]?.url.searchParams ?? [])).toEqual({ state: '1', uuid: 'me', auth: 'tok' });
   });
 });
+
+describe('PubNub: a resync that only restates members emits nothing, now or later', () => {
+  it('the restatements (same state, the snapshot time) are acknowledged to the fleet: no update is claimed and emitted later', async () => {
+    const history = generatePubNubHistory({ seed: 4, channels: ['room-1'], users: 8, steps: 60 });
+    const { receiver, recorded, post } = await setup(history.truth, undefined, {}, { claimAfterMs: 100 });
+    for (const d of pubnubDeliveries(history.entries, seededRandom(3), { secret: SECRET, legacyShare: 0, resendRate: 0, reorder: false }))
+      await post(d.request);
+    await receiver.idle();
+    const before = recorded.presence.length;
+    const result = await receiver.resync('room-1');
+    expect(result.changes).toEqual([]); // Here Now lists exactly what the store holds
+    await new Promise((resolve) => setTimeout(resolve, 600)); // several claim rounds
+    await receiver.idle();
+    expect(recorded.presence.slice(before)).toEqual([]);
+  });
+});

@@ -117,6 +117,7 @@ describe('user-level presence through a receiver (Express, MemoryStore)', () => 
     await postTo(server.url, ablyBatchRequest([ablyPresenceItem('r', [presence('carol', 'c1', 1, ABLY_ACTION.enter, T0)])], { key: KEY }));
     await off.idle();
     expect(seen.map((s) => s.name)).toEqual(['join']);
+    await expect(off.users.get('carol')).rejects.toThrow(/user levels are off/);
 
     const mapped = createReceiver({ ably: { keys: [KEY] }, users: { id: (member) => member.clientId.split('#')[0] as string } });
     const seen2 = record(mapped);

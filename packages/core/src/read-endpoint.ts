@@ -100,6 +100,8 @@ export function readEndpointOff(request: ReadRequest): WebhookResponse | undefin
 /** What the read endpoint needs from its receiver. */
 export interface ReadContext {
   store: PresenceStore;
+  /** The receiver keeps user levels (the user routes answer 404 otherwise). */
+  users?: boolean;
   /** Where a failed store read goes (onError). */
   report(error: Error): void;
 }
@@ -157,7 +159,7 @@ export class ReadEndpoint {
       let response: WebhookResponse;
       if (route.kind === 'members')
         response = jsonResponse(200, { channel: route.name, members: await store.members(route.name) }, noStore);
-      else if (store.users === undefined || store.user === undefined)
+      else if (this.context.users === false || store.users === undefined || store.user === undefined)
         return errorResponse(new WebhookError(404, 'not_found', 'This store keeps no user levels (users: false, or a store without them)'));
       else if (route.kind === 'users') response = jsonResponse(200, { channel: route.name, users: await store.users(route.name) }, noStore);
       else {

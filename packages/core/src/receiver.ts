@@ -194,7 +194,10 @@ class PresenceReceiver implements Receiver {
       reads:
         options.readEndpoint === undefined
           ? undefined
-          : new ReadEndpoint({ store: this.store, report: (error) => this.report(error) }, options.readEndpoint.token),
+          : new ReadEndpoint(
+              { store: this.store, users: this.tracker.usersOn, report: (error) => this.report(error) },
+              options.readEndpoint.token,
+            ),
       pipeline: new Pipeline(providers, options.bodyLimit),
       tracker: this.tracker,
       counter: this.counter,
@@ -205,8 +208,8 @@ class PresenceReceiver implements Receiver {
       report: (error) => this.report(error),
     });
     this.users = {
-      get: (userId) => this.userStore().user(userId),
-      count: () => this.userStore().userCount(),
+      get: async (userId) => this.userStore().user(userId),
+      count: async () => this.userStore().userCount(),
     };
     this.tracker.start();
   }
@@ -225,8 +228,10 @@ class PresenceReceiver implements Receiver {
   /** The store's user reads, or a clear error when it has none. */
   private userStore(): Required<Pick<PresenceStore, 'user' | 'userCount'>> {
     const { store } = this;
-    if (typeof store.user !== 'function' || typeof store.userCount !== 'function')
-      throw new TypeError('presence-webhooks: receiver.users needs a store with user levels (MemoryStore, RedisStore, PostgresStore)');
+    if (!this.tracker.usersOn || typeof store.user !== 'function' || typeof store.userCount !== 'function')
+      throw new TypeError(
+        'presence-webhooks: receiver.users: user levels are off (users: false, or a store without them: MemoryStore, RedisStore and PostgresStore have them)',
+      );
     return {
       user: (id) => (store.user as NonNullable<PresenceStore['user']>)(id),
       userCount: () => (store.userCount as () => Promise<number>)(),

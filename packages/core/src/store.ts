@@ -163,6 +163,11 @@ export interface PresenceStore {
    * offline users' lastSeen older than `lastSeenMs`.
    */
   expireUsers?(options: UserLevelOptions): Promise<UserChange[]>;
+  /**
+   * False when this instance cannot keep user levels although it has their methods (RedisStore on a Redis
+   * Cluster with several shards): the receiver then runs without them (and refuses an explicit `users` option).
+   */
+  readonly userLevels?: boolean;
   /** The change feed (see `ChangeFeed`). */
   readonly feed?: ChangeFeed;
   /** A lease, so that one instance of a fleet sharing this store does a piece of work at a time (whole-app reconcile). */

@@ -290,6 +290,8 @@ export class RedisStore implements PresenceStore {
   readonly shards: number;
   /** The change feed, when the store was made with `feed`. */
   readonly feed?: RedisFeed;
+  /** False on a Redis Cluster with several shards: a user spans channels in several slots (not implemented yet); the receiver then runs without user levels. */
+  readonly userLevels: boolean;
   private readonly feedRetainMs: number | undefined;
   private readonly clockSkewMs: number;
   private readonly maxReadBytes: number;
@@ -378,6 +380,7 @@ export class RedisStore implements PresenceStore {
     }
     this.shards = positiveInteger(options.shards, 'shards', this.client.isCluster ? DEFAULT_CLUSTER_SHARDS : 1);
     this.userKeys = userKeysOf(shardKeys(this.prefix, 0));
+    this.userLevels = !(this.client.isCluster && this.shards > 1);
     if (options.feed !== undefined) {
       if (typeof options.feed !== 'object' || options.feed === null) throw optionError('feed', 'an object { retainMs? }', options.feed);
       this.feedRetainMs = positiveInteger(options.feed.retainMs, 'feed.retainMs', DEFAULT_FEED_RETAIN_MS);
@@ -630,7 +633,7 @@ export class RedisStore implements PresenceStore {
 
   /** User ids present (or pending in their grace window) in a channel, sorted. */
   async users(channel: string): Promise<string[]> {
-    const fields = await this.guard(() => this.client.hkeysBuffer(channelKeys(this.prefix, channel, this.shards).members));
+    const fields = await this.guardRead((reader) => reader.hkeysBuffer(channelKeys(this.prefix, channel, this.shards).members));
     return fields
       .filter((field) => field[0] === USER_LEVEL_BYTE)
       .map((field) => field.subarray(1).toString('utf8'))
@@ -639,7 +642,7 @@ export class RedisStore implements PresenceStore {
 
   /** One user's presence, or undefined when the store holds nothing of them. */
   async user(userId: string): Promise<UserPresence | undefined> {
-    const raw = await this.guard(() => this.client.hgetBuffer(this.userKeys[0] as string, userId));
+    const raw = await this.guardRead((reader) => reader.hgetBuffer(this.userKeys[0] as string, userId));
     if (raw === null) return undefined;
     const [count, lastLeave, pending, , since, lastSeen, , channels] = decodeValue(raw) as [
       number,
@@ -661,7 +664,7 @@ export class RedisStore implements PresenceStore {
 
   /** Users online (present or pending) app-wide. */
   async userCount(): Promise<number> {
-    const count = await this.guard(() => this.client.get(this.userKeys[3] as string));
+    const count = await this.guardRead((reader) => reader.get(this.userKeys[3] as string));
     return count === null ? 0 : Number(count);
   }
 

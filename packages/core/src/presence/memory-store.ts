@@ -60,7 +60,7 @@ export class MemoryStore implements PresenceStore {
   readonly lease: MemoryLease;
   /** The change feed: an in-process bounded log (see PresenceStore.feed). */
   readonly feed: MemoryFeed;
-  private readonly userLevels = new UserLevels();
+  private readonly levels = new UserLevels();
 
   constructor(options: MemoryStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) throw optionError('MemoryStore options', 'an object', options);
@@ -156,11 +156,11 @@ export class MemoryStore implements PresenceStore {
         changes.push(change);
         if (users !== undefined && record.userId !== undefined && change.type !== 'update') {
           const levels = changes as UserChange[];
-          if (change.type === 'join') this.userLevels.up(record.userId, event.channel, event.provider, event.order.ts, levels);
-          else this.userLevels.down(record.userId, event.channel, event.order.ts, users, levels);
+          if (change.type === 'join') this.levels.up(record.userId, event.channel, event.provider, event.order.ts, levels);
+          else this.levels.down(record.userId, event.channel, event.order.ts, users, levels);
         }
       } else if (users !== undefined && !event.present && event.userId !== undefined) {
-        this.userLevels.seen(event.userId, event.provider, event.order.ts, users.now); // a leave ahead of its join
+        this.levels.seen(event.userId, event.provider, event.order.ts, users.now); // a leave ahead of its join
       }
     }
     if (notices !== undefined) for (const notice of notices) if (notice.type === 'channel.inactive') changes.push(notice);
@@ -185,20 +185,20 @@ export class MemoryStore implements PresenceStore {
   }
 
   users(channel: string): Promise<string[]> {
-    return Promise.resolve(this.userLevels.users(channel));
+    return Promise.resolve(this.levels.users(channel));
   }
 
   user(userId: string): Promise<UserPresence | undefined> {
-    return Promise.resolve(this.userLevels.user(userId));
+    return Promise.resolve(this.levels.user(userId));
   }
 
   userCount(): Promise<number> {
-    return Promise.resolve(this.userLevels.count());
+    return Promise.resolve(this.levels.count());
   }
 
   expireUsers(options: UserLevelOptions): Promise<UserChange[]> {
     const changes: UserChange[] = [];
-    this.userLevels.expire(options, changes);
+    this.levels.expire(options, changes);
     return Promise.resolve(this.commit(changes, this.now()));
   }
 
@@ -283,13 +283,13 @@ export class MemoryStore implements PresenceStore {
 
   /** Users held, offline ones within lastSeenMs included (for tests and memory measurements). */
   get userSize(): number {
-    return this.userLevels.size;
+    return this.levels.size;
   }
 
   close(): Promise<void> {
     this.byChannel.clear();
     this.tombstones.clear();
-    this.userLevels.clear();
+    this.levels.clear();
     this.feed.clear();
     return Promise.resolve();
   }

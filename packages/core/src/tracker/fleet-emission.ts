@@ -1,17 +1,16 @@
 import type { Change } from '../events.js';
 import { toError } from '../errors.js';
-import type { ChangeFeed } from '../store.js';
 import type { EmitMode } from '../options/receiver-options.js';
+import { visibleChanges } from '../resync/repair.js';
+import type { ChangeFeed } from '../store.js';
 
 /** Changes read or claimed per call. */
 const PAGE = 256;
 /** How long a feed read waits for a change (ms) before it asks again. */
 const READ_WAIT_MS = 1000;
-/** Own cursors remembered at most (emit 'everywhere'): past this the oldest are forgotten. */
-const OWN_LIMIT = 100_000;
 
 export interface FleetPort {
-  /** Emit changes committed elsewhere (or claimed), nothing more. */
+  /** Emit changes committed elsewhere (or claimed, or read from the feed), nothing more. */
   emit(changes: readonly Change[]): Promise<void>;
   report(error: Error): void;
   /** Run a job in the tracker's queue (after the applies in flight). */
@@ -19,24 +18,26 @@ export interface FleetPort {
 }
 
 /**
- * How a fleet sharing one store hears its changes, over the store's feed. The instance that applied a
- * change emits it at once; then:
- * - 'once': it acknowledges the change; every instance claims, now and then, changes nobody acknowledged
- *   for `claimAfterMs` (a lost reply, an instance that died between the commit and the emission) and emits
- *   them: each change is emitted by one instance (twice only if its handlers outlast claimAfterMs).
- * - 'everywhere': every instance reads the feed from where it started and emits each change once, skipping
- *   the ones it applied itself.
+ * How a fleet sharing one store hears its changes, over the store's feed:
+ * - 'once': the instance that applied a change emits it at once and acknowledges it; every instance claims,
+ *   now and then, changes nobody acknowledged for `claimAfterMs` (a lost reply, an instance that died between
+ *   the commit and the emission) and emits them: each change is emitted by one instance (twice only if its
+ *   handlers outlast claimAfterMs, or an acknowledgement failed).
+ * - 'everywhere': every instance emits every change from the feed, its own included, in feed order (each
+ *   channel's changes in commit order), from the moment it started.
+ * A snapshot's restatements that change nothing visible (visibleChanges) are never emitted.
  */
 export class FleetEmission {
-  private readonly own = new Set<string>();
   private readonly abort = new AbortController();
   private timer: ReturnType<typeof setInterval> | undefined;
   private loop: Promise<void> | undefined;
-  private claiming = false;
+  private claiming: Promise<void> | undefined;
+  /** 'everywhere': resolves once the reader holds its starting cursor (applies wait for it: none is missed). */
+  ready: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly feed: ChangeFeed,
-    private readonly mode: EmitMode,
+    readonly mode: EmitMode,
     private readonly claimAfterMs: number,
     private readonly port: FleetPort,
   ) {}
@@ -45,21 +46,20 @@ export class FleetEmission {
     if (this.mode === 'once') {
       this.timer = setInterval(() => void this.claim(), Math.max(50, this.claimAfterMs / 2));
       this.timer.unref?.();
-    } else {
-      this.loop = this.read();
+      return;
     }
+    let started!: (cursor: string | undefined) => void;
+    const head = new Promise<string | undefined>((resolve) => (started = resolve));
+    this.ready = head.then(() => undefined);
+    this.loop = this.read(head, started);
   }
 
-  /** The applying instance emitted these changes: acknowledge them ('once') or remember them as its own ('everywhere'). */
+  /** 'once': the applying instance emitted these changes; acknowledge them. */
   async emitted(changes: readonly Change[]): Promise<void> {
+    if (this.mode !== 'once') return;
     const cursors: string[] = [];
     for (const change of changes) if (change.cursor !== undefined) cursors.push(change.cursor);
     if (cursors.length === 0) return;
-    if (this.mode === 'everywhere') {
-      for (const cursor of cursors) this.own.add(cursor);
-      if (this.own.size > OWN_LIMIT) for (const cursor of this.own) if (this.own.delete(cursor) && this.own.size <= OWN_LIMIT) break;
-      return;
-    }
     try {
       await this.feed.ack(cursors);
     } catch (error) {
@@ -70,39 +70,46 @@ export class FleetEmission {
   async close(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.abort.abort();
+    await this.claiming;
     await this.loop;
   }
 
-  private async claim(): Promise<void> {
-    if (this.claiming || this.abort.signal.aborted) return;
-    this.claiming = true;
-    try {
-      const changes = await this.feed.claim(this.claimAfterMs, PAGE);
-      if (changes.length > 0)
-        await this.port.track(async () => {
-          await this.port.emit(changes);
-          await this.emitted(changes);
-        });
-    } catch (error) {
-      this.port.report(toError(error));
-    } finally {
-      this.claiming = false;
-    }
+  private claim(): void {
+    if (this.claiming !== undefined || this.abort.signal.aborted) return;
+    this.claiming = (async () => {
+      try {
+        const changes = await this.feed.claim(this.claimAfterMs, PAGE);
+        if (changes.length > 0 && !this.abort.signal.aborted)
+          await this.port.track(async () => {
+            await this.port.emit(visibleChanges(changes));
+            await this.emitted(changes);
+          });
+      } catch (error) {
+        this.port.report(toError(error));
+      } finally {
+        this.claiming = undefined;
+      }
+    })();
   }
 
-  private async read(): Promise<void> {
+  private async read(head: Promise<string | undefined>, started: (cursor: string | undefined) => void): Promise<void> {
     const { signal } = this.abort;
     let cursor: string | undefined;
+    try {
+      cursor = await this.feed.head();
+    } catch (error) {
+      this.port.report(toError(error)); // the reader takes its head again below
+    } finally {
+      started(cursor);
+    }
+    await head;
     while (!signal.aborted) {
       try {
         cursor ??= await this.feed.head();
         const page = await this.feed.read(cursor, { limit: PAGE, waitMs: READ_WAIT_MS, signal });
         if (page.length === 0) continue;
         cursor = page[page.length - 1]?.cursor ?? cursor;
-        // In the queue: an apply of this instance still in flight has recorded its cursors by then.
-        await this.port.track(() =>
-          this.port.emit(page.filter((change) => change.cursor === undefined || !this.own.delete(change.cursor))),
-        );
+        await this.port.track(() => this.port.emit(visibleChanges(page)));
       } catch (error) {
         if (signal.aborted) return;
         this.port.report(toError(error));

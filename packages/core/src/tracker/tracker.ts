@@ -55,15 +55,21 @@ export class Tracker {
   ) {
     this.store = port.store;
     const store = port.store;
-    const capable = typeof store.users === 'function' && typeof store.expireUsers === 'function';
+    const capable = typeof store.users === 'function' && typeof store.expireUsers === 'function' && store.userLevels !== false;
     if (options.usersRequired && !capable)
       throw new TypeError(
-        'presence-webhooks: users needs a store with user levels (users(), user(), userCount(), expireUsers()): MemoryStore, RedisStore and PostgresStore have them; pass users: false to turn them off',
+        store.userLevels === false
+          ? 'presence-webhooks: users: this store cannot keep user levels (a RedisStore on a Redis Cluster needs shards: 1 for them); pass users: false, or shards: 1'
+          : 'presence-webhooks: users needs a store with user levels (users(), user(), userCount(), expireUsers()): MemoryStore, RedisStore and PostgresStore have them; pass users: false to turn them off',
       );
     this.usersOn = options.users !== undefined && capable;
     this.synchronous = typeof store.applySync === 'function' && definedBy(store, 'apply') === definedBy(store, 'applySync');
     const horizon = store.tombstoneHorizonMs;
     this.horizonMs = typeof horizon === 'number' && horizon >= 0 ? horizon : DEFAULT_TOMBSTONE_HORIZON_MS;
+    if (this.usersOn && (options.users as NonNullable<ResolvedTrackerOptions['users']>).graceMs >= this.horizonMs)
+      throw new TypeError(
+        `presence-webhooks: users.graceMs must be shorter than the store's tombstone horizon (${this.horizonMs} ms): a level pending longer than the store keeps a channel's state would be lost`,
+      );
     this.queue = new DeliveryQueue({
       attempts: port.retry.attempts,
       baseDelayMs: port.retry.baseDelayMs,
@@ -92,6 +98,13 @@ export class Tracker {
   /** Start reading the fleet's feed (emit 'everywhere') and claiming unemitted changes (emit 'once'). */
   start(): void {
     this.fleet?.start();
+    // emit 'everywhere': no apply before the reader holds its starting cursor, so none of its changes is missed.
+    if (this.fleet?.mode === 'everywhere') void this.queue.push(() => (this.fleet as FleetEmission).ready, 1);
+  }
+
+  /** Whether this instance emits the changes it applies itself (not under emit 'everywhere': its reader does). */
+  private get emitsApplied(): boolean {
+    return this.fleet === undefined || this.fleet.mode === 'once';
   }
 
   /**
@@ -135,7 +148,7 @@ export class Tracker {
     this.merged(delivery, changes);
     const failures: unknown[] = [];
     const pending: Promise<void>[] = [];
-    dispatchAll(this.port.emitter, changes, plan.local, failures, pending);
+    dispatchAll(this.port.emitter, this.emitsApplied ? changes : [], plan.local, failures, pending);
     const acknowledge = () => (this.fleet !== undefined && changes.length > 0 ? this.fleet.emitted(changes) : Promise.resolve());
     if (pending.length === 0) {
       if (failures.length > 0) this.port.report(new HandlerError(failures));
@@ -183,10 +196,12 @@ export class Tracker {
       .push(async () => {
         const plan = await planRepair(this.store, snapshot, this.options.maxClockSkewMs);
         const options: ApplyOptions = plan.watermarks.length > 0 ? { watermarks: plan.watermarks } : {};
-        const changes = visibleChanges(await this.applyToStore(plan.events, options, this.port.now()));
+        const applied = await this.applyToStore(plan.events, options, this.port.now());
+        // Restatements that change nothing visible are not emitted, but they are in the feed: acknowledged all the same.
+        const changes = visibleChanges(applied);
         this.port.counter.changed(changes);
         repair = { changes, stored: plan.stored };
-        await this.emit(changes, []);
+        await this.emit(changes, [], applied);
       })
       .then(() => repair);
   }
@@ -258,13 +273,13 @@ export class Tracker {
    * Emit committed changes and local events; handler failures go to onError as one HandlerError. Changes
    * this instance applied (`own`) are then acknowledged to the fleet.
    */
-  private async emit(changes: readonly Change[], events: readonly LocalEvent[], own = true): Promise<void> {
+  private async emit(changes: readonly Change[], events: readonly LocalEvent[], own: readonly Change[] | false = changes): Promise<void> {
     const failures: unknown[] = [];
     const pending: Promise<void>[] = [];
-    dispatchAll(this.port.emitter, changes, events, failures, pending);
+    dispatchAll(this.port.emitter, own === false || this.emitsApplied ? changes : [], events, failures, pending);
     if (pending.length > 0) await Promise.all(pending);
     if (failures.length > 0) this.port.report(new HandlerError(failures));
-    if (own && this.fleet !== undefined && changes.length > 0) await this.fleet.emitted(changes);
+    if (own !== false && this.fleet !== undefined && own.length > 0) await this.fleet.emitted(own);
   }
 }
 

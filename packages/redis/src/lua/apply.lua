@@ -258,7 +258,8 @@ end
 -- Close the grace windows that ended by userNow (channel levels before the app level of the same deadline),
 -- forget users offline since before userNow - lastSeenMs. The changes go to `list`.
 local function expireUsers(list)
-  local due = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', userNow, 'WITHSCORES')
+  -- At most 1000 a call (an outage's backlog is worked off over the next calls, never in one long script).
+  local due = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', userNow, 'WITHSCORES', 'LIMIT', 0, 1000)
   local items = {}
   for i = 1, #due, 2 do
     local d = cmsgpack.unpack(due[i])
@@ -278,7 +279,7 @@ local function expireUsers(list)
       end
     end
   end
-  local old = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', '(' .. (userNow - lastSeenMs), 'WITHSCORES')
+  local old = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', '(' .. (userNow - lastSeenMs), 'WITHSCORES', 'LIMIT', 0, 1000)
   for i = 1, #old, 2 do
     local userId, at = old[i], tonumber(old[i + 1])
     redis.call('ZREM', KEYS[6], userId)
@@ -569,6 +570,8 @@ if retainMs then
     local id = redis.call('XADD', KEYS[2], 'MINID', math.max(now - retainMs, 0), '*', 'd', cmsgpack.pack(d))
     out[1] = id
     redis.call('ZADD', KEYS[3], now, id)
+    -- Nobody acknowledges under emit 'everywhere' (and nobody claims past the retention): drop what the stream dropped.
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. math.max(now - retainMs, 0))
   end
 end
 
