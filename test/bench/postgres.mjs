@@ -8,35 +8,18 @@
 // and writes the change feed. For context, the same rows as 100-row batched upserts (not a delivery's shape).
 // Then bytes per member on disk: pg_total_relation_size of the tables ÷ present members.
 import pg from 'pg';
-import { ablyOrderKey } from '../../packages/core/dist/presence/order.js';
 import { PostgresStore } from '@presence-webhooks/postgres';
 import { median, msSince, round } from './stats.mjs';
+import { stepEvent } from './redis.mjs';
+import { ablyOrderKey } from '../../packages/core/dist/presence/order.js';
 
 const URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const STEPS = ['enter', 'update', 'leave'];
 const T0 = Date.now() - 10 * 60_000;
 
+/** Delivery `d`: one event on channel d % channels, its q-th on that channel (redis.mjs's stepEvent: enter, update, leave). */
 function event(d, channels) {
-  const c = d % channels;
-  const q = Math.floor(d / channels); // message number on this channel
-  const m = Math.floor(q / 3);
-  const step = STEPS[q % 3];
-  const connectionId = `c${c}x${m.toString(36)}`;
-  const clientId = `user-${(m * 7 + c) % 5000}`;
-  const timestamp = T0 + q;
-  const present = step !== 'leave';
-  const member = { clientId, connectionId, timestamp };
-  if (present) member.data = { status: step === 'enter' ? 'online' : 'away', n: q };
-  const e = {
-    provider: 'ably',
-    channel: `room-${c}`,
-    memberKey: `${connectionId}:${clientId}`,
-    present,
-    member,
-    order: ablyOrderKey(`${connectionId}:${q % 3}:0`, connectionId, timestamp, !present),
-  };
-  if (!present) e.reason = 'leave';
-  return e;
+  const q = Math.floor(d / channels);
+  return stepEvent(d % channels, q, T0 + q);
 }
 
 async function inParallel(items, concurrency, fn) {

@@ -37,6 +37,15 @@ export function feedConformanceCases(factory: StoreFactory, options: StoreConfor
   const open = (namespace: string) => factory({ tombstoneHorizonMs: horizon, namespace });
   const withFeed = <T>(count: number, fn: (stores: FeedStore[]) => Promise<T>) =>
     withStores(open, count, (stores) => fn(stores.map(feedOf)));
+  /** Two handles on one state (two instances of a fleet), each with a feed. */
+  const withFleet = (fn: (a: FeedStore, b: FeedStore) => Promise<void>) => {
+    const namespace = freshNamespace();
+    return withStores(
+      () => open(namespace),
+      2,
+      ([a, b]) => fn(feedOf(a as PresenceStore), feedOf(b as PresenceStore)),
+    );
+  };
 
   return [
     {
@@ -75,32 +84,24 @@ export function feedConformanceCases(factory: StoreFactory, options: StoreConfor
     },
     {
       name: 'feed: another handle on the same state reads what one committed; a waiting read wakes for it; grace closes are in the feed',
-      run: async () => {
-        const namespace = freshNamespace();
-        await withStores(
-          () => open(namespace),
-          2,
-          async ([a, b]) => {
-            const fa = feedOf(a as PresenceStore);
-            const fb = feedOf(b as PresenceStore);
-            const cursor = await fb.feed.head();
-            const waiting = fb.feed.read(cursor, { limit: 10, waitMs: 10_000 });
-            await sleep(20);
-            const now = Date.now();
-            const committed = await fa.apply([withUser(simpleEvent(0, 1, 'enter')), withUser(simpleEvent(0, 2, 'leave'))], {
-              users: { graceMs: 100, lastSeenMs: 60_000, now },
-            });
-            const first = await waiting;
-            assert.ok(first.length >= 1, 'the waiting read woke');
-            const closed = await fa.expireUsers?.({ graceMs: 100, lastSeenMs: 60_000, now: now + 100 });
-            assert.deepStrictEqual(
-              closed?.map((c) => c.type),
-              ['user.leave', 'user.offline'],
-            );
-            assert.deepStrictEqual(await readAll(fb.feed, cursor), [...committed, ...(closed ?? [])]);
-          },
-        );
-      },
+      run: () =>
+        withFleet(async (fa, fb) => {
+          const cursor = await fb.feed.head();
+          const waiting = fb.feed.read(cursor, { limit: 10, waitMs: 10_000 });
+          await sleep(20);
+          const now = Date.now();
+          const committed = await fa.apply([withUser(simpleEvent(0, 1, 'enter')), withUser(simpleEvent(0, 2, 'leave'))], {
+            users: { graceMs: 100, lastSeenMs: 60_000, now },
+          });
+          const first = await waiting;
+          assert.ok(first.length >= 1, 'the waiting read woke');
+          const closed = await fa.expireUsers?.({ graceMs: 100, lastSeenMs: 60_000, now: now + 100 });
+          assert.deepStrictEqual(
+            closed?.map((c) => c.type),
+            ['user.leave', 'user.offline'],
+          );
+          assert.deepStrictEqual(await readAll(fb.feed, cursor), [...committed, ...(closed ?? [])]);
+        }),
     },
     {
       name: 'feed: notices go in with their batch (channel.active before its changes, channel.inactive after)',
@@ -126,27 +127,19 @@ export function feedConformanceCases(factory: StoreFactory, options: StoreConfor
     },
     {
       name: 'feed: emit once — unacknowledged changes are claimed by one caller at a time, acknowledged ones never',
-      run: async () => {
-        const namespace = freshNamespace();
-        await withStores(
-          () => open(namespace),
-          2,
-          async ([a, b]) => {
-            const fa = feedOf(a as PresenceStore);
-            const fb = feedOf(b as PresenceStore);
-            const acked = await fa.apply([simpleEvent(0, 1, 'enter'), simpleEvent(1, 1, 'enter')]);
-            await fa.feed.ack(acked.map((c) => c.cursor as string));
-            const lost = await fa.apply([simpleEvent(2, 1, 'enter')]); // the applying instance "died" before emitting
-            await sleep(30);
-            const [ca, cb] = await Promise.all([fa.feed.claim(20, 100), fb.feed.claim(20, 100)]);
-            assert.deepStrictEqual([...ca, ...cb], lost, 'claimed once, by one caller');
-            assert.deepStrictEqual(await fb.feed.claim(60_000, 100), [], 'a claimed change is not claimed again at once');
-            await fb.feed.ack(lost.map((c) => c.cursor as string));
-            await sleep(30);
-            assert.deepStrictEqual(await fa.feed.claim(1, 100), [], 'acknowledged: never claimed');
-          },
-        );
-      },
+      run: () =>
+        withFleet(async (fa, fb) => {
+          const acked = await fa.apply([simpleEvent(0, 1, 'enter'), simpleEvent(1, 1, 'enter')]);
+          await fa.feed.ack(acked.map((c) => c.cursor as string));
+          const lost = await fa.apply([simpleEvent(2, 1, 'enter')]); // the applying instance "died" before emitting
+          await sleep(30);
+          const [ca, cb] = await Promise.all([fa.feed.claim(20, 100), fb.feed.claim(20, 100)]);
+          assert.deepStrictEqual([...ca, ...cb], lost, 'claimed once, by one caller');
+          assert.deepStrictEqual(await fb.feed.claim(60_000, 100), [], 'a claimed change is not claimed again at once');
+          await fb.feed.ack(lost.map((c) => c.cursor as string));
+          await sleep(30);
+          assert.deepStrictEqual(await fa.feed.claim(1, 100), [], 'acknowledged: never claimed');
+        }),
     },
     {
       name: 'feed: a cursor older than the retention throws feed_cursor_expired',
