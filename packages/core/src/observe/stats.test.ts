@@ -52,10 +52,11 @@ describe('StatsCounter', () => {
     expect(deliveryKey([])).toBe('');
   });
 
-  it('remembers a digest of a fixed size, never the ids: a 1 MiB id keys the same as a short one', () => {
+  it('remembers what is bounded: a short key as it is, a long one (a 1 MiB id) as a digest of a fixed size', () => {
     const huge = event('x'.repeat(1 << 20), 1);
-    expect(deliveryKey([huge])).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(deliveryKey([huge])).toMatch(/^#[A-Za-z0-9_-]{22}$/);
     expect(deliveryKey([huge])).not.toBe(deliveryKey([event('x', 1)]));
+    expect(deliveryKey([event('x', 1)]).length).toBeLessThanOrEqual(160);
   });
 
   it('returns a snapshot the caller cannot change the counters through', () => {

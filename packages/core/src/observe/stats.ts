@@ -157,21 +157,22 @@ export class StatsCounter {
   }
 }
 
+/** Keys up to this long are remembered as they are (a digest costs more than the key); longer ones as a digest. */
+const RAW_KEY_MAX = 160;
+
 /**
- * What identifies a delivery's presence events, in O(1): a digest (SHA-256, 22 base64url characters)
- * of their count and the first and last events' channel, member and order key. A provider's retry
- * carries the same events, so the same key; two different deliveries sharing it would need the same
- * first and last messages (a collision would only count a stale delivery as a duplicate). Only the
- * digest is remembered: never the ids, whatever their size.
+ * What identifies a delivery's presence events, in O(1): their count and the first and last events'
+ * channel, member and order key — as they are when short (the usual case), else a digest (SHA-256, 22
+ * base64url characters), so what is remembered is bounded whatever the ids' size. A provider's retry carries
+ * the same events, so the same key; two different deliveries sharing it would need the same first and last
+ * messages (a collision would only count a stale delivery as a duplicate).
  */
 export function deliveryKey(presence: readonly PresenceEvent[]): string {
   const first = presence[0];
   const last = presence[presence.length - 1];
   if (first === undefined || last === undefined) return '';
-  return createHash('sha256')
-    .update(`${presence.length}\u0000${eventKey(first)}\u0000${eventKey(last)}`)
-    .digest('base64url')
-    .slice(0, 22);
+  const key = `${presence.length}\u0000${eventKey(first)}\u0000${eventKey(last)}`;
+  return key.length <= RAW_KEY_MAX ? key : `#${createHash('sha256').update(key).digest('base64url').slice(0, 22)}`;
 }
 
 function eventKey({ channel, memberKey, order }: PresenceEvent): string {
