@@ -12,6 +12,7 @@ import type {
   UserPresence,
 } from '@presence-webhooks/core/store';
 import {
+  checkKnownKeys,
   checkApplyOptions,
   compareMembers,
   DEFAULT_TOMBSTONE_HORIZON_MS,
@@ -61,16 +62,17 @@ export const DEFAULT_SESSIONS_RETAIN_MS = 30 * 24 * 3600 * 1000;
 /** How often (ms) one instance's applies collect expired rows (see sweepBudget). */
 const SWEEP_EVERY_MS = 50;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
-const KNOWN_OPTIONS = new Set([
-  'connectionString',
-  'pool',
-  'schema',
-  'tombstoneHorizonMs',
-  'queryTimeoutMs',
-  'maxConnections',
-  'feed',
-  'sessionsRetainMs',
-]);
+/** Every option name (a field added to PostgresStoreOptions must be listed: the type says so). */
+const KNOWN_OPTIONS: Record<keyof PostgresStoreOptions, true> = {
+  connectionString: true,
+  pool: true,
+  schema: true,
+  tombstoneHorizonMs: true,
+  queryTimeoutMs: true,
+  maxConnections: true,
+  feed: true,
+  sessionsRetainMs: true,
+};
 
 /** The arrays apply() sends, one per event field (one statement whatever the batch size). */
 function eventArrays(events: readonly PresenceEvent[]): unknown[][] {
@@ -125,7 +127,7 @@ export class PostgresStore implements PresenceStore {
 
   constructor(options: PostgresStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) throw optionError('PostgresStore options', 'an object', options);
-    for (const key of Object.keys(options)) if (!KNOWN_OPTIONS.has(key)) throw optionError(key, 'a PostgresStore option', key);
+    checkKnownKeys(options, KNOWN_OPTIONS, 'PostgresStore');
     const schema = options.schema ?? DEFAULT_SCHEMA;
     if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema))
       throw optionError('schema', 'lower-case letters, digits and _ (at most 48, not starting with a digit)', schema);
