@@ -57,6 +57,10 @@ describe.skipIf(!available)('PostgresStore on the real PostgreSQL', () => {
     await admin.end();
   });
 
+  it('an unknown option is a TypeError that says which name was meant (no connection is made)', () => {
+    expect(() => new PostgresStore({ connectionstring: POSTGRES_URL } as never)).toThrow(/did you mean PostgresStore\.connectionString\?/);
+  });
+
   it('sessions: one open row per present member, closed with the reason on the effective leave (resync included), provider times', async () => {
     const store = await open();
     const a = ev('alice', 'enter');
