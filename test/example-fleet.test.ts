@@ -1,8 +1,8 @@
 /**
  * examples/fleet: two instances (Express, emit 'everywhere') sharing one store, each with its websocket
  * fan-out. A signed delivery posted to instance A reaches the websocket clients of both, once each.
- * The store is a RedisStore when it has the change feed; until then a MemoryStore shared by the two
- * instances in this process (said in one loud line).
+ * The store is a RedisStore with its change feed (as examples/fleet/src/run.ts makes it); without Redis (a
+ * laptop, outside CI) a MemoryStore shared by the two instances in this process, said in one loud line.
  */
 import { readFileSync } from 'node:fs';
 import { MemoryStore } from '@presence-webhooks/core';
@@ -24,23 +24,21 @@ afterEach(async () => {
   for (const close of cleanup.splice(0).reverse()) await close();
 });
 
-/** The fleet's store: Redis when RedisStore has the feed, else one MemoryStore for both instances. */
+/** The fleet's store: a RedisStore with its feed, as run.ts makes it (a shared MemoryStore only without Redis). */
 async function sharedStore(): Promise<PresenceStore> {
   if (await redisAvailable()) {
     const prefix = uniquePrefix('fleet');
-    const redis = new RedisStore({ url: REDIS_URL, prefix });
-    if ((redis as PresenceStore).feed !== undefined) {
-      cleanup.push(async () => {
-        await redis.close();
-        const client = new Redis(REDIS_URL);
-        await deleteKeys(client, prefix);
-        client.disconnect();
-      });
-      return redis;
-    }
-    await redis.close();
+    const redis = new RedisStore({ url: REDIS_URL, prefix, feed: { retainMs: 60 * 60_000 } });
+    expect(redis.feed).toBeDefined();
+    cleanup.push(async () => {
+      await redis.close();
+      const client = new Redis(REDIS_URL);
+      await deleteKeys(client, prefix);
+      client.disconnect();
+    });
+    return redis;
   }
-  console.warn('\n!!! examples/fleet test: RedisStore has no change feed yet: two instances share one MemoryStore in this process !!!\n');
+  console.warn('\n!!! examples/fleet test: no Redis: the two instances share one MemoryStore in this process !!!\n');
   return new MemoryStore();
 }
 

@@ -4,16 +4,17 @@
  *
  *   REDIS_URL=redis://127.0.0.1:6379 ABLY_KEY=app.key:secret node dist/run.js
  */
-import type { PresenceStore } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
 import { startInstance } from './instance.js';
 
 const key = process.env.ABLY_KEY ?? 'fleetApp.fleetKey:fleet-secret-not-for-production';
-const store = new RedisStore({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: process.env.PREFIX ?? 'pw-fleet' });
-if ((store as PresenceStore).feed === undefined)
-  console.warn(
-    '!!! This RedisStore has no change feed yet: each change reaches only the websockets of the instance that got its webhook. emit "everywhere" needs a store with the feed.',
-  );
+// The change feed (feed: {}) is what emit 'everywhere' reads: without it each change would reach only the
+// websockets of the instance that got its webhook. One hour of retention is plenty for a live fan-out.
+const store = new RedisStore({
+  url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  prefix: process.env.PREFIX ?? 'pw-fleet',
+  feed: { retainMs: 60 * 60_000 },
+});
 
 const instances = await Promise.all(
   ['A', 'B'].map((name, i) => startInstance({ name, store, ablyKey: key, port: Number(process.env[`PORT_${name}`] ?? 3001 + i) })),

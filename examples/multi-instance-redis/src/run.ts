@@ -22,7 +22,7 @@ const quiet = process.argv.includes('--quiet');
 
 const reader = new RedisStore({ url: redisUrl, prefix });
 try {
-  await reader.client.ping();
+  await reader.channels(); // a store call: it waits for the connection (the client has no offline queue)
 } catch {
   console.error(`No Redis at ${redisUrl}. Start one: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`);
   await reader.close();
