@@ -119,6 +119,10 @@ class PresenceReceiver implements Receiver {
   constructor(input: ReceiverOptions) {
     const options = resolveReceiverOptions(input);
     for (const warning of options.warnings) options.logger.warn(warning);
+    if (input.emit === 'everywhere' && input.store !== undefined && input.store.feed === undefined)
+      options.logger.warn(
+        "presence-webhooks: emit: 'everywhere' needs a store with a change feed (RedisStore: new RedisStore({ feed: {} })); without it each change is emitted only on the instance that applied it",
+      );
     const providers = buildProviders(options, Date.now);
     this.counter.configure(providers.map((provider) => provider.name));
     this.ownsStore = options.store === undefined;

@@ -32,7 +32,9 @@ const WAIT_MS = 5000;
 export async function* readChanges(store: PresenceStore, options: FeedOptions): AsyncGenerator<FeedChange, void, undefined> {
   const feed = store.feed;
   if (feed === undefined)
-    throw new TypeError('presence-webhooks: receiver.changes() needs a store with a change feed (MemoryStore, RedisStore, PostgresStore)');
+    throw new TypeError(
+      'presence-webhooks: receiver.changes() needs a store with a change feed: MemoryStore and PostgresStore have one, RedisStore with new RedisStore({ feed: {} })',
+    );
   const { signal } = options;
   const batch = options.batch ?? 256;
   let cursor = options.since ?? (await feed.head());
