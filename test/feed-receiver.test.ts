@@ -172,6 +172,17 @@ describe("emit 'once' and 'everywhere' with receivers sharing one store", () => 
   });
 });
 
+describe("emit 'everywhere' on a store without a feed", () => {
+  it('warns at start, naming how to give the store one', async () => {
+    const store = new MemoryStore();
+    Object.defineProperty(store, 'feed', { value: undefined }); // a store without a change feed
+    const warnings: string[] = [];
+    const receiver = createReceiver({ ably: { keys: [KEY] }, store, emit: 'everywhere', logger: { warn: (m) => void warnings.push(m) } });
+    expect(warnings.some((w) => /emit: 'everywhere' needs a store with a change feed/.test(w))).toBe(true);
+    await receiver.close();
+  });
+});
+
 async function until(done: () => boolean): Promise<void> {
   for (let i = 0; i < 400 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
   expect(done()).toBe(true);
