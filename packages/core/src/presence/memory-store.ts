@@ -9,8 +9,7 @@ import { MemberRecord } from './member-record.js';
 import { checkKnownKeys } from '../options/check.js';
 import { compareMembers, effectiveChange } from './merge.js';
 import { compareOrder } from './order.js';
-import type { Tombstone } from './tombstone-queue.js';
-import { TombstoneQueue } from './tombstone-queue.js';
+import { TimeQueue } from './time-queue.js';
 import { UserLevels } from './user-levels.js';
 
 export { DEFAULT_TOMBSTONE_HORIZON_MS };
@@ -43,6 +42,18 @@ interface ChannelState {
   watermarkAt?: number;
 }
 
+/**
+ * A tombstone to collect: the record, and where it is held (its channel, which of the channel's
+ * maps, and its key). The map is looked up at collection time, so the store may rebuild its maps.
+ */
+interface Tombstone {
+  channel: string;
+  overflow: boolean;
+  key: string;
+  /** null: a watermark write (its channel is freed then if nothing else holds it). */
+  record: MemberRecord | null;
+}
+
 /** A channel's members map is rebuilt once collection leaves it at most half as full as its peak (past this size). */
 const REBUILD_ABOVE = 16;
 
@@ -55,7 +66,7 @@ export class MemoryStore implements PresenceStore {
    * Tombstones and watermark writes in the order they were made. A `null` record is a watermark
    * write: its channel is freed then if it holds no member state and no newer watermark write.
    */
-  private readonly tombstones = new TombstoneQueue<MemberRecord | null>();
+  private readonly tombstones = new TimeQueue<Tombstone>();
   /** In-process leases: one holder per name among the users of this store (see PresenceStore.lease). */
   readonly lease: MemoryLease;
   /** The change feed: an in-process bounded log (see PresenceStore.feed). */
@@ -208,7 +219,7 @@ export class MemoryStore implements PresenceStore {
     this.tombstones.drain(cutoff, (tombstone) => this.collect(tombstone, cutoff));
   }
 
-  private collect({ channel: name, overflow, key, record }: Tombstone<MemberRecord | null>, cutoff: number): void {
+  private collect({ channel: name, overflow, key, record }: Tombstone, cutoff: number): void {
     const channel = this.byChannel.get(name);
     if (channel === undefined) return;
     if (record === null) {

@@ -1,5 +1,6 @@
 import type { ProviderName, UserChange, UserPresence } from '../events.js';
 import type { UserLevelOptions } from '../store.js';
+import { TimeQueue } from './time-queue.js';
 
 /** One level of a user's presence: in a channel, or in the app. */
 interface Level {
@@ -23,9 +24,8 @@ interface AppLevel extends Level {
   offlineAt: number | undefined;
 }
 
-/** A grace deadline to look at: a channel level (channel set) or the app level (channel undefined). */
+/** A grace deadline to look at (timed at the deadline): a channel level (channel set) or the app level (channel undefined). */
 interface Deadline {
-  at: number;
   userId: string;
   channel: string | undefined;
 }
@@ -40,10 +40,9 @@ interface Deadline {
 export class UserLevels {
   private readonly byChannel = new Map<string, Map<string, Level>>();
   private readonly apps = new Map<string, AppLevel>();
-  private deadlines: Deadline[] = [];
-  private deadlineHead = 0;
-  private offline: { userId: string; at: number }[] = [];
-  private offlineHead = 0;
+  private readonly deadlines = new TimeQueue<Deadline>();
+  /** Offline users, timed when they went offline (a user gone offline again leaves a stale entry: checked when taken). */
+  private readonly offline = new TimeQueue<string>();
   private onlineCount = 0;
 
   /** A member of `userId` became present in `channel` (provider time `at`). */
@@ -118,43 +117,20 @@ export class UserLevels {
   /** Close the grace windows that ended by `now`; forget users offline for longer than lastSeenMs. */
   expire(options: UserLevelOptions, out: UserChange[]): void {
     const { now } = options;
-    while (this.deadlineHead < this.deadlines.length) {
-      const due = this.deadlines[this.deadlineHead] as Deadline;
-      if (due.at > now) break;
-      this.deadlineHead++;
-      const app = this.apps.get(due.userId);
-      if (app === undefined) continue;
-      if (due.channel === undefined) {
-        if (app.count === 0 && app.pendingUntil === due.at) this.closeApp(due.userId, app, now, out);
-        continue;
+    this.deadlines.drain(now, ({ userId, channel }, at) => {
+      const app = this.apps.get(userId);
+      if (app === undefined) return;
+      if (channel === undefined) {
+        if (app.count === 0 && app.pendingUntil === at) this.closeApp(userId, app, now, out);
+        return;
       }
-      const level = this.byChannel.get(due.channel)?.get(due.userId);
-      if (level !== undefined && level.count === 0 && level.pendingUntil === due.at)
-        this.closeChannel(due.userId, due.channel, level, app, out);
-    }
-    if (this.deadlineHead === this.deadlines.length) {
-      this.deadlines = [];
-      this.deadlineHead = 0;
-    } else if (this.deadlineHead > 1024 && this.deadlineHead * 2 > this.deadlines.length) {
-      this.deadlines = this.deadlines.slice(this.deadlineHead);
-      this.deadlineHead = 0;
-    }
-    const forgetBefore = now - options.lastSeenMs;
-    while (this.offlineHead < this.offline.length) {
-      const entry = this.offline[this.offlineHead] as { userId: string; at: number };
-      if (entry.at >= forgetBefore) break;
-      this.offlineHead++;
-      const app = this.apps.get(entry.userId);
-      if (app !== undefined && app.count === 0 && app.pendingUntil === undefined && app.offlineAt === entry.at)
-        this.apps.delete(entry.userId);
-    }
-    if (this.offlineHead === this.offline.length) {
-      this.offline = [];
-      this.offlineHead = 0;
-    } else if (this.offlineHead > 1024 && this.offlineHead * 2 > this.offline.length) {
-      this.offline = this.offline.slice(this.offlineHead);
-      this.offlineHead = 0;
-    }
+      const level = this.byChannel.get(channel)?.get(userId);
+      if (level !== undefined && level.count === 0 && level.pendingUntil === at) this.closeChannel(userId, channel, level, app, out);
+    });
+    this.offline.drainBefore(now - options.lastSeenMs, (userId, at) => {
+      const app = this.apps.get(userId);
+      if (app !== undefined && app.count === 0 && app.pendingUntil === undefined && app.offlineAt === at) this.apps.delete(userId);
+    });
   }
 
   /** User ids present (or pending) in a channel, sorted. */
@@ -205,10 +181,8 @@ export class UserLevels {
   clear(): void {
     this.byChannel.clear();
     this.apps.clear();
-    this.deadlines = [];
-    this.deadlineHead = 0;
-    this.offline = [];
-    this.offlineHead = 0;
+    this.deadlines.clear();
+    this.offline.clear();
     this.onlineCount = 0;
   }
 
@@ -218,16 +192,13 @@ export class UserLevels {
    * queue stays bounded by the users held whatever their comings and goings.
    */
   private remember(userId: string, at: number): void {
-    this.offline.push({ userId, at });
-    if (this.offline.length - this.offlineHead > 2 * this.apps.size + 1024) {
-      this.offline = this.offline.slice(this.offlineHead).filter((entry) => this.apps.get(entry.userId)?.offlineAt === entry.at);
-      this.offlineHead = 0;
-    }
+    this.offline.push(userId, at);
+    if (this.offline.length > 2 * this.apps.size + 1024) this.offline.retain((id, when) => this.apps.get(id)?.offlineAt === when);
   }
 
   private pend(level: Level, userId: string, channel: string | undefined, options: UserLevelOptions): void {
     level.pendingUntil = options.now + options.graceMs;
-    this.deadlines.push({ at: level.pendingUntil, userId, channel });
+    this.deadlines.push({ userId, channel }, level.pendingUntil);
   }
 
   private closeChannel(userId: string, channel: string, level: Level, app: AppLevel, out: UserChange[]): void {
