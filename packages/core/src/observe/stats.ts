@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Change, PresenceEvent, ProviderName, UserChange } from '../events.js';
+import { isMemberChange } from '../events.js';
 import type { DeliveryOutcome, ResyncOutcome } from './channels.js';
 
 /** Refused requests have no trusted provider (authentication failed or never ran): counted as 'unknown'. */
@@ -92,8 +93,7 @@ export class StatsCounter {
     let outcome: Exclude<DeliveryOutcome, 'rejected'> = 'accepted';
     if (presence.length > 0) {
       const key = deliveryKey(presence);
-      if (!changes.some((c) => c.type === 'join' || c.type === 'update' || c.type === 'leave'))
-        outcome = this.recent.has(key) ? 'duplicate' : 'stale';
+      if (!changes.some(isMemberChange)) outcome = this.recent.has(key) ? 'duplicate' : 'stale';
       this.remember(key);
     }
     this.deliveries[provider][outcome]++;
@@ -103,9 +103,8 @@ export class StatsCounter {
 
   changed(changes: readonly Change[]): void {
     for (const change of changes) {
-      const type = change.type;
-      if (type === 'join' || type === 'update' || type === 'leave') this.effective[type]++;
-      else if (type !== 'channel.active' && type !== 'channel.inactive') this.userEvents[type]++;
+      if (isMemberChange(change)) this.effective[change.type]++;
+      else if (change.type !== 'channel.active' && change.type !== 'channel.inactive') this.userEvents[change.type]++;
     }
   }
 

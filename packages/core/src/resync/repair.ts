@@ -33,7 +33,7 @@ export async function planRepair(
 export const WATERMARK_MARGIN_MS = 5000;
 
 /** The watermark a complete snapshot sets for its channel; none for an incomplete one. */
-export function watermarkOf(snapshot: Snapshot): { channel: string; time: number }[] {
+export function watermarkOf(snapshot: Snapshot): ChannelWatermark[] {
   return snapshot.complete ? [{ channel: snapshot.channel, time: snapshot.time - WATERMARK_MARGIN_MS }] : [];
 }
 
