@@ -12,6 +12,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { postTo, startExpress, type RunningServer } from './helpers/express-server.js';
 import { RECENT_MS } from './helpers/recent.js';
+import { until } from './helpers/until.js';
 
 const KEY = 'feedApp.feedKey:feedSecretForTheTests5678';
 
@@ -138,7 +139,7 @@ describe("emit 'once' and 'everywhere' with receivers sharing one store", () => 
     await deliver(a.server, ablyPresenceItem('r', [presence('a', 'c1', 2, ABLY_ACTION.leave)]));
     await bHeard;
     // The other receiver's reader delivers on its own schedule: wait until both heard all three.
-    await until(() => seenA.length >= 3 && seenB.length >= 3);
+    await until(() => seenA.length >= 3 && seenB.length >= 3, 'both receivers heard the three changes');
     await a.receiver.idle();
     await b.receiver.idle();
     expect(seenA).toEqual(['join', 'join', 'leave']);
@@ -166,7 +167,7 @@ describe("emit 'once' and 'everywhere' with receivers sharing one store", () => 
       },
     ]);
     expect(orphan).toHaveLength(1);
-    await until(() => seenA.length + seenB.length >= 2);
+    await until(() => seenA.length + seenB.length >= 2, 'the orphaned change was claimed and emitted');
     await new Promise((resolve) => setTimeout(resolve, 600)); // several claim rounds: nobody emits it twice
     expect([...seenA, ...seenB].sort()).toEqual(['join', 'join']);
   });
@@ -182,8 +183,3 @@ describe("emit 'everywhere' on a store without a feed", () => {
     await receiver.close();
   });
 });
-
-async function until(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
-  expect(done()).toBe(true);
-}

@@ -220,9 +220,10 @@ class PresenceReceiver implements Receiver {
 
   readonly users: Receiver['users'];
 
+  /** Warned through the logger always; onError hears of it too when there is one (without, report() would print it again). */
   private startupFailed(error: StartupError, logger: { warn(message: string): void }): void {
     logger.warn(error.message);
-    this.report(error);
+    if (this.errorHandlers.size > 0) this.report(error);
   }
 
   changes(options: FeedOptions = {}): AsyncIterable<FeedChange> {

@@ -11,10 +11,7 @@ import type { RestOptions } from '../rest/options.js';
 import type { ResyncOptions } from '../resync/options.js';
 import type { ReceiverOptions } from './receiver-options.js';
 
-/** Options of createReceiver that parallel work adds this round: listed now, so they are never refused. */
-type ComingOptions = 'users' | 'emit' | 'claimAfterMs' | 'maxEventAgeMs' | 'maxClockSkewMs';
-
-export const RECEIVER_OPTION_NAMES: Record<keyof ReceiverOptions | ComingOptions, true> = {
+export const RECEIVER_OPTION_NAMES: Record<keyof ReceiverOptions, true> = {
   ably: true,
   pubnub: true,
   pusher: true,

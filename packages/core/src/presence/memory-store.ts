@@ -1,12 +1,11 @@
 import type { Change, Member, PresenceEvent, ReportedOccupancy, UserChange, UserPresence } from '../events.js';
-import { nonNegativeNumber, optionalFunction, optionError, positiveInteger } from '../options/check.js';
+import { checkKnownKeys, nonNegativeNumber, optionalFunction, optionError, positiveInteger } from '../options/check.js';
 import type { ApplyOptions, PresenceStore, UserLevelOptions } from '../store.js';
 import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
 import { checkApplyOptions } from './apply-options.js';
 import { DEFAULT_FEED_RETAIN_MS, DEFAULT_MAX_CHANGES, MemoryFeed } from './memory-feed.js';
 import { MemoryLease } from './memory-lease.js';
 import { MemberRecord } from './member-record.js';
-import { checkKnownKeys } from '../options/check.js';
 import { compareMembers, effectiveChange } from './merge.js';
 import { compareOrder } from './order.js';
 import { TimeQueue } from './time-queue.js';
@@ -76,7 +75,7 @@ export class MemoryStore implements PresenceStore {
   constructor(options: MemoryStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) throw optionError('MemoryStore options', 'an object', options);
     // Every option name (feed and maxChanges: the change feed, added this round).
-    const names: Record<keyof MemoryStoreOptions | 'feed' | 'maxChanges', true> = {
+    const names: Record<keyof MemoryStoreOptions, true> = {
       tombstoneHorizonMs: true,
       now: true,
       feed: true,

@@ -113,7 +113,8 @@ export class FleetEmission {
       } catch (error) {
         if (signal.aborted) return;
         this.port.report(toError(error));
-        cursor = undefined; // expired or unreadable: go on from now
+        // Past the retention: go on from now. Any other failure (the store briefly down): the same cursor again.
+        if ((error as { code?: unknown }).code === 'feed_cursor_expired') cursor = undefined;
         await new Promise((resolve) => setTimeout(resolve, READ_WAIT_MS).unref?.());
       }
     }
