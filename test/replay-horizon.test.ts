@@ -33,7 +33,7 @@ async function replayAfterHorizon(store: PresenceStore, options: Partial<Receive
   const receiver = createReceiver({ ably: { keys: [KEY] }, store, ...options });
   const server = await startExpress(receiver);
   try {
-    const at = Date.now() - 1000;
+    const at = Date.now(); // fresh: applied now; a replay HORIZON_MS * 3 later is older than the horizon
     const join = ablyBatchRequest(
       [ablyPresenceItem('vault', [{ id: 'cap:1:0', clientId: 'mallory', connectionId: 'cap', action: ABLY_ACTION.enter, timestamp: at }])],
       { key: KEY },
@@ -47,6 +47,8 @@ async function replayAfterHorizon(store: PresenceStore, options: Partial<Receive
       { key: KEY },
     );
     expect((await postTo(server.url, join)).status).toBe(200);
+    await receiver.idle();
+    expect((await store.members('vault')).map((m) => m.clientId)).toEqual(['mallory']); // the join was applied
     expect((await postTo(server.url, leave)).status).toBe(200);
     await receiver.idle();
     expect(await store.members('vault')).toEqual([]);
