@@ -132,10 +132,9 @@ export class ReadEndpoint {
     if (this.token !== undefined) {
       const wait = this.failures.retryAfter(address);
       if (wait > 0) {
-        const response = errorResponse(
-          new WebhookError(429, 'server_busy', `Too many wrong read tokens from this address; wait ${wait} s`),
+        return errorResponse(
+          new WebhookError(429, 'server_busy', `Too many wrong read tokens from this address; wait ${wait} s`, { retryAfter: wait }),
         );
-        return { ...response, headers: { ...response.headers, 'retry-after': String(wait) } };
       }
       const presented = bearerToken(headers);
       if (presented === undefined || !secretsEqual(presented, this.token)) {

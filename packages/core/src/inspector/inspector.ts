@@ -111,8 +111,9 @@ function refusal(
   status: number,
   code: 'unauthorized' | 'not_found' | 'method_not_allowed' | 'server_busy',
   message: string,
+  details?: Record<string, unknown>,
 ): WebhookResponse {
-  return guarded(errorResponse(new WebhookError(status, code, message)));
+  return guarded(errorResponse(new WebhookError(status, code, message, details)));
 }
 
 /** Member data in the stream, cut to a bounded size. */
@@ -227,8 +228,7 @@ export class Inspector {
     const overCeiling = this.allFailures.count >= SIGN_IN_CEILING && this.failures.hasFailed(address);
     const wait = overCeiling ? Math.ceil((this.allFailures.since + SIGN_IN_WINDOW_MS - now) / 1000) : this.failures.retryAfter(address);
     if (wait > 0) {
-      const response = refusal(429, 'server_busy', `Too many failed sign-ins from this address; wait ${wait} s`);
-      return { ...response, headers: { ...response.headers, 'retry-after': String(wait) } };
+      return refusal(429, 'server_busy', `Too many failed sign-ins from this address; wait ${wait} s`, { retryAfter: wait });
     }
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(getHeader(headers, 'authorization') ?? '');
     if (match === null || !secretsEqual(match[1] as string, this.options.token)) {

@@ -1,5 +1,6 @@
 import type { ChannelEvent, PresenceEvent } from '../events.js';
 import { ItemProblem } from '../errors.js';
+import { MAX_TIME_MS } from '../values.js';
 import type { Normalised } from './provider.js';
 
 /**
@@ -111,7 +112,7 @@ function dataProblem(data: unknown, budget: Budget): string | undefined {
 function timeProblem(time: number, bounds: ItemBounds, now: number): string | undefined {
   if (!Number.isFinite(time) || time < 0) return 'has no valid time';
   if (time - now > bounds.maxClockSkewMs)
-    return `has a time ${new Date(Math.min(time, 8.64e15)).toISOString()}, more than maxClockSkewMs (${bounds.maxClockSkewMs} ms) ahead of this receiver's clock`;
+    return `has a time ${new Date(Math.min(time, MAX_TIME_MS)).toISOString()}, more than maxClockSkewMs (${bounds.maxClockSkewMs} ms) ahead of this receiver's clock`;
   return undefined;
 }
 
