@@ -7,6 +7,8 @@
  * PubNub's own deliveries included.
  */
 
+import { BoundedMap } from '../bounded-map.js';
+
 export interface ThrottleOptions {
   /** Failures allowed per address within `windowMs`. */
   limit: number;
@@ -23,12 +25,11 @@ interface Entry {
 }
 
 export class AddressThrottle {
-  private readonly entries = new Map<string, Entry>();
-  private readonly maxAddresses: number;
+  private readonly entries: BoundedMap<string, Entry>;
   private readonly now: () => number;
 
   constructor(private readonly options: ThrottleOptions) {
-    this.maxAddresses = options.maxAddresses ?? 10_000;
+    this.entries = new BoundedMap(options.maxAddresses ?? 10_000);
     this.now = options.now ?? Date.now;
   }
 
@@ -54,7 +55,6 @@ export class AddressThrottle {
       return;
     }
     this.entries.set(address, { failures: 1, until: this.now() + this.options.windowMs });
-    if (this.entries.size > this.maxAddresses) this.entries.delete(this.entries.keys().next().value as string);
   }
 
   /** Forget `address`'s failures (it got in). */

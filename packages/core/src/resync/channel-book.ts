@@ -1,5 +1,5 @@
 import type { ProviderName, ReportedOccupancy } from '../events.js';
-import { BoundedMap } from './bounded-map.js';
+import { BoundedMap } from '../bounded-map.js';
 
 /** What resync knows of one channel, in one record. */
 export interface ChannelNotes {
