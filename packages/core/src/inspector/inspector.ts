@@ -202,6 +202,8 @@ export class Inspector {
   /** Send a notice (rejection, resync) to the open pages. */
   notify(notice: InspectorNotice): void {
     if (notice.type === 'rejection') this.timeline.rejected();
+    // A complete resync made the store the provider's snapshot: a figure reported before it no longer stands.
+    if (notice.type === 'resync' && notice.outcome === 'complete') this.noted.delete(notice.channel);
     if (this.streams.size === 0) return;
     const { type, ...data } = notice;
     for (const stream of this.streams) stream.send(type, data);
