@@ -81,10 +81,8 @@ export function httpUrl(value: unknown, name: string, fallback: string): string 
   throw optionError(name, 'an absolute http(s) URL', value);
 }
 
-/** Edits (insert, delete, replace, swap two neighbours) from `a` to `b`, case-insensitive. */
-function editDistance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
+/** Edits (insert, delete, replace, swap two neighbours) from `a` to `b` (the did-you-mean of options and of the CLI). */
+export function editDistance(x: string, y: string): number {
   const rows: number[][] = [];
   for (let i = 0; i <= x.length; i++) {
     rows.push([i]);
@@ -109,7 +107,7 @@ export function closestName(name: string, known: readonly string[]): string | un
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
-    const distance = editDistance(name, candidate);
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;

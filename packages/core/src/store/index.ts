@@ -32,6 +32,7 @@ export { repairEvents, visibleChanges } from '../resync/repair.js';
 export {
   checkKnownKeys,
   describeValue,
+  editDistance,
   nonNegativeNumber,
   oneOf,
   optionError,
