@@ -146,19 +146,12 @@ export class Tracker {
       }
     }
     this.merged(delivery, changes);
-    const failures: unknown[] = [];
-    const pending: Promise<void>[] = [];
-    dispatchAll(this.port.emitter, this.emitsApplied ? changes : [], plan.local, failures, pending);
-    const acknowledge = () => (this.fleet !== undefined && changes.length > 0 ? this.fleet.emitted(changes) : Promise.resolve());
-    if (pending.length === 0) {
-      if (failures.length > 0) this.port.report(new HandlerError(failures));
-      return acknowledge();
-    }
+    const emission = this.dispatch(changes, plan.local, changes);
+    if (emission.pending.length === 0) return emission.finish();
     // Async handlers: idle() waits for them, as for a queued delivery.
     return this.queue.push(async () => {
-      await Promise.all(pending);
-      if (failures.length > 0) this.port.report(new HandlerError(failures));
-      await acknowledge();
+      await Promise.all(emission.pending);
+      await emission.finish();
     }, 1);
   }
 
@@ -274,12 +267,30 @@ export class Tracker {
    * this instance applied (`own`) are then acknowledged to the fleet.
    */
   private async emit(changes: readonly Change[], events: readonly LocalEvent[], own: readonly Change[] | false = changes): Promise<void> {
+    const emission = this.dispatch(changes, events, own);
+    if (emission.pending.length > 0) await Promise.all(emission.pending);
+    await emission.finish();
+  }
+
+  /**
+   * Call the handlers now (an instance under emit 'everywhere' leaves the changes it applied to its reader);
+   * `finish`, once the async handlers settled: handler failures to onError as one HandlerError, and `own` acknowledged.
+   */
+  private dispatch(
+    changes: readonly Change[],
+    events: readonly LocalEvent[],
+    own: readonly Change[] | false,
+  ): { pending: Promise<void>[]; finish(): Promise<void> } {
     const failures: unknown[] = [];
     const pending: Promise<void>[] = [];
     dispatchAll(this.port.emitter, own === false || this.emitsApplied ? changes : [], events, failures, pending);
-    if (pending.length > 0) await Promise.all(pending);
-    if (failures.length > 0) this.port.report(new HandlerError(failures));
-    if (own !== false && this.fleet !== undefined && own.length > 0) await this.fleet.emitted(own);
+    return {
+      pending,
+      finish: () => {
+        if (failures.length > 0) this.port.report(new HandlerError(failures));
+        return own !== false && this.fleet !== undefined && own.length > 0 ? this.fleet.emitted(own) : Promise.resolve();
+      },
+    };
   }
 }
 
