@@ -2,7 +2,7 @@ import type { Change, ChannelChange, Member, PresenceChange, PresenceEvent, Prov
 
 type LeaveReason = Extract<PresenceChange, { type: 'leave' }>['reason'];
 import { Decoder } from '@msgpack/msgpack';
-import { decodeMember, decodeValue, encodeValue } from './codec.js';
+import { decodeMember, decodeValue, encodeValue } from '@presence-webhooks/core/store';
 import { decodeName, encodeName } from './names.js';
 
 /**

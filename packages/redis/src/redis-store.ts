@@ -19,7 +19,11 @@ import {
   checkApplyOptions,
   checkKnownKeys,
   compareMembers,
+  decodeMember,
+  decodeValue,
   DEFAULT_TOMBSTONE_HORIZON_MS,
+  encodeMember,
+  idSortKey,
   nonNegativeNumber,
   optionError,
   positiveInteger,
@@ -28,7 +32,6 @@ import {
 import type { Cluster, RedisOptions } from 'ioredis';
 import { Redis, ReplyError } from 'ioredis';
 import { Circuit } from './circuit.js';
-import { decodeMember, decodeValue, encodeMember, idSortKey } from './codec.js';
 import { RedisUnavailableError } from './errors.js';
 import type { PackedField } from './event-pack.js';
 import { packFlat, packRecord } from './event-pack.js';
