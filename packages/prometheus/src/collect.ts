@@ -93,26 +93,25 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
       this.inc({ provider: 'unknown', outcome: 'rejected' }, deliveries.unknown.rejected);
     },
   });
-  new Counter({
-    name: `${prefix}rejections_total`,
-    help: 'Refused webhook requests by error code.',
-    labelNames: ['code'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const [code, n] of Object.entries(stats().rejections)) this.inc({ code }, n);
-    },
-  });
-  new Counter({
-    name: `${prefix}effective_events_total`,
-    help: 'Effective presence changes after the merge, by type (join, update, leave).',
-    labelNames: ['type'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const [type, n] of Object.entries(stats().effectiveEvents)) this.inc({ type }, n);
-    },
-  });
+  /** A counter with one label whose values are the keys of a record of receiver.stats(), read at each scrape. */
+  const recordCounter = (name: string, help: string, label: 'code' | 'type', read: () => Record<string, number>) =>
+    new Counter({
+      name: `${prefix}${name}`,
+      help,
+      labelNames: [label],
+      registers,
+      collect() {
+        this.reset();
+        for (const [value, n] of Object.entries(read())) this.inc({ [label]: value }, n);
+      },
+    });
+  recordCounter('rejections_total', 'Refused webhook requests by error code.', 'code', () => stats().rejections);
+  recordCounter(
+    'effective_events_total',
+    'Effective presence changes after the merge, by type (join, update, leave).',
+    'type',
+    () => stats().effectiveEvents,
+  );
   const lag = new Histogram({
     name: `${prefix}delivery_lag_seconds`,
     help: "Time from the provider's timestamp of an event to its delivery's acceptance.",
@@ -216,16 +215,12 @@ export function collectPresenceMetrics(receiver: Receiver, options: PresenceMetr
         }
       },
     });
-    new Counter({
-      name: `${prefix}user_events_total`,
-      help: 'Effective user-level changes by type (user.online, user.offline, user.join, user.leave).',
-      labelNames: ['type'] as const,
-      registers,
-      collect() {
-        this.reset();
-        for (const [type, n] of Object.entries(stats().userEvents)) this.inc({ type }, n);
-      },
-    });
+    recordCounter(
+      'user_events_total',
+      'Effective user-level changes by type (user.online, user.offline, user.join, user.leave).',
+      'type',
+      () => stats().userEvents,
+    );
   }
   const names = [
     ...(users ? ['users_online', 'user_events_total'] : []),
