@@ -74,4 +74,44 @@ describe('core import rules (docs/architecture.md)', () => {
     }
     expect(violations).toEqual([]);
   });
+
+  it('has no cycle between units (the table rows, and what a "*" row really imports)', () => {
+    const edges = new Map<string, Set<string>>();
+    for (const [unit, allowed] of table) if (allowed !== '*') edges.set(unit, new Set(allowed));
+    for (const file of files(src)) {
+      const unit = unitOf(file);
+      if (table.get(unit) !== '*') continue;
+      const targets = edges.get(unit) ?? new Set<string>();
+      for (const specifier of importsOf(file)) {
+        const target = unitOf(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
+        if (target !== unit) targets.add(target);
+      }
+      edges.set(unit, targets);
+    }
+    expect(findCycle(edges), 'the import table must have no cycle').toEqual([]);
+  });
 });
+
+/** One cycle of the graph as [a, b, …, a], or [] when there is none (depth-first, three colours). */
+function findCycle(edges: Map<string, Set<string>>): string[] {
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (unit: string): string[] => {
+    if (state.get(unit) === 'done') return [];
+    if (state.get(unit) === 'open') return [...path.slice(path.indexOf(unit)), unit];
+    state.set(unit, 'open');
+    path.push(unit);
+    for (const next of edges.get(unit) ?? []) {
+      const cycle = visit(next);
+      if (cycle.length > 0) return cycle;
+    }
+    path.pop();
+    state.set(unit, 'done');
+    return [];
+  };
+  for (const unit of edges.keys()) {
+    const cycle = visit(unit);
+    if (cycle.length > 0) return cycle;
+  }
+  return [];
+}

@@ -25,7 +25,7 @@ import {
   optionError,
   positiveInteger,
   positiveNumber,
-} from './check.js';
+} from '../option-checks.js';
 import {
   ABLY_OPTION_NAMES,
   ABLY_REST_OPTION_NAMES,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../presence/memory-store.js';
 import { createReceiver } from '../receiver.js';
 import type { ReceiverOptions } from '../receiver.js';
-import { checkKnownKeys, closestName } from './check.js';
+import { checkKnownKeys, closestName } from '../option-checks.js';
 
 const ABLY = { keys: ['app.key:secret'] };
 

@@ -1,4 +1,4 @@
-import { optionError, positiveInteger } from '../options/check.js';
+import { optionError, positiveInteger } from '../option-checks.js';
 import type { Lease, LeaseCapability, LeaseStatus } from '../store.js';
 
 interface LeaseState {

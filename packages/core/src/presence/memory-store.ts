@@ -1,5 +1,5 @@
 import type { Change, Member, PresenceEvent, ReportedOccupancy, UserChange, UserPresence } from '../events.js';
-import { checkKnownKeys, nonNegativeNumber, optionalFunction, optionError, positiveInteger } from '../options/check.js';
+import { checkKnownKeys, nonNegativeNumber, optionalFunction, optionError, positiveInteger } from '../option-checks.js';
 import type { ApplyOptions, PresenceStore, UserLevelOptions } from '../store.js';
 import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
 import { checkApplyOptions } from './apply-options.js';

@@ -1,4 +1,4 @@
-import { nonNegativeNumber, optionError, positiveInteger, positiveNumber } from '../options/check.js';
+import { nonNegativeNumber, optionError, positiveInteger, positiveNumber } from '../option-checks.js';
 import type { FetchJsonInput, JsonAnswer } from './fetch-json.js';
 import { fetchJson } from './fetch-json.js';
 import { ResyncError } from './resync-error.js';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { optionError, positiveInteger, positiveNumber } from '../options/check.js';
+import { optionError, positiveInteger, positiveNumber } from '../option-checks.js';
 import type { Lease, PresenceStore } from '../store.js';
 
 export interface RunOncePerFleetOptions {

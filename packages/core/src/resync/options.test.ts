@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { httpUrl } from '../options/check.js';
+import { httpUrl } from '../option-checks.js';
 import { resolveResyncOptions } from './options.js';
 
 describe('resync options', () => {

@@ -1,4 +1,4 @@
-import { nonNegativeNumber, optionalBoolean, optionError, positiveInteger, positiveNumber } from '../options/check.js';
+import { nonNegativeNumber, optionalBoolean, optionError, positiveInteger, positiveNumber } from '../option-checks.js';
 
 /** Drift detection and repair. Without this option a receiver detects nothing, but `resync()` still works. */
 export interface ResyncOptions {

@@ -42,4 +42,4 @@ export {
   optionalString,
   positiveInteger,
   positiveNumber,
-} from '../options/check.js';
+} from '../option-checks.js';

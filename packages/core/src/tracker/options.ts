@@ -1,5 +1,5 @@
 import type { Member, ProviderName } from '../events.js';
-import { nonNegativeNumber, oneOf, optionalFunction, optionError, positiveNumber } from '../options/check.js';
+import { nonNegativeNumber, oneOf, optionalFunction, optionError, positiveNumber } from '../option-checks.js';
 import type { EmitMode } from '../options/receiver-options.js';
 
 export interface ResolvedTrackerOptions {

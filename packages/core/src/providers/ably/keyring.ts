@@ -1,4 +1,4 @@
-import { optionError } from '../../options/check.js';
+import { optionError } from '../../option-checks.js';
 import type { KeyObject } from 'node:crypto';
 import { createSecretKey } from 'node:crypto';
 
