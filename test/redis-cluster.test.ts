@@ -34,12 +34,21 @@ describe.skipIf(!tools)('RedisStore on a Redis Cluster', () => {
     ({ tombstoneHorizonMs, namespace, feedRetainMs }) =>
       // One shard: the suite's feed cases compare apply's cursors with read's and expect one commit order; with
       // several shards apply's cursor holds only its own shard's place and read interleaves shards (the
-      // multi-shard feed is proved by the feed cases below, with the Cluster default of 16 shards). User
-      // levels on a Cluster need one shard too (a user spans channels: one slot).
+      // multi-shard feed is proved by the feed cases below, with the Cluster default of 16 shards; so are the
+      // user levels, which take the outbox's two steps with several shards).
       new RedisStore({ client, prefix: `cl:${namespace}`, tombstoneHorizonMs, shards: 1, feed: { retainMs: feedRetainMs } }),
     { numRuns: 15 },
   );
   for (const c of cases) it(c.name, { timeout: 30_000 }, c.run);
+
+  // Several shards (the Cluster default, 16): a user spans channels in other slots than the user levels' (shard 0's):
+  // each channel's script writes intents to its shard's outbox, the users step applies them (user-outbox.lua).
+  const userCases = storeConformanceCases(
+    ({ tombstoneHorizonMs, namespace }) =>
+      new RedisStore({ client, prefix: `clu:${namespace}`, tombstoneHorizonMs, feed: { retainMs: 60_000 } }),
+    { numRuns: 15 },
+  ).filter((c) => c.name.startsWith('users:'));
+  for (const c of userCases) it(`16 shards: ${c.name}`, { timeout: 30_000 }, c.run);
 
   const feedCases = redisFeedCases(
     ({ retainMs, namespace }) => new RedisStore({ client, prefix: `clfeed:${namespace}`, feed: { retainMs } }),

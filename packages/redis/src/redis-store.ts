@@ -36,12 +36,14 @@ import { RedisUnavailableError } from './errors.js';
 import type { PackedField } from './event-pack.js';
 import { packFlat, packRecord } from './event-pack.js';
 import type { ShardKeys } from './names.js';
-import { CHANNEL_FIELDS, channelKeys, decodeName, encodeName, indexKey, leaseKeys, shardKeys, shardOf } from './names.js';
+import { CHANNEL_FIELDS, channelKeys, decodeName, encodeName, indexKey, leaseKeys, shardKeys, shardOf, userLevelsKey } from './names.js';
 import type { UserChangeFields } from './feed-entry.js';
 import { eventPayload, noticePayload, userChangeFrom } from './feed-entry.js';
 import { RedisFeed } from './feed.js';
 import type { ScriptCommands } from './scripts.js';
 import { defineScripts } from './scripts.js';
+import type { PlacedUserChange } from './user-outbox.js';
+import { PendingIntents, UserOutbox } from './user-outbox.js';
 
 export interface RedisStoreOptions {
   /** Where Redis is, e.g. `redis://127.0.0.1:6379`. The store creates, owns and closes this client. Default: that URL. */
@@ -293,8 +295,8 @@ export class RedisStore implements PresenceStore {
   readonly shards: number;
   /** The change feed, when the store was made with `feed`. */
   readonly feed?: RedisFeed;
-  /** False on a Redis Cluster with several shards: a user spans channels in several slots (not implemented yet); the receiver then runs without user levels. */
-  readonly userLevels: boolean;
+  /** The user levels' two steps on a Redis Cluster with several shards (a user spans channels in several slots): user-outbox.ts. */
+  private readonly outbox: UserOutbox | undefined;
   private readonly feedRetainMs: number | undefined;
   private readonly clockSkewMs: number;
   private readonly maxReadBytes: number;
@@ -383,7 +385,6 @@ export class RedisStore implements PresenceStore {
     }
     this.shards = positiveInteger(options.shards, 'shards', this.client.isCluster ? DEFAULT_CLUSTER_SHARDS : 1);
     this.userKeys = userKeysOf(shardKeys(this.prefix, 0));
-    this.userLevels = !(this.client.isCluster && this.shards > 1);
     if (options.feed !== undefined) {
       if (typeof options.feed !== 'object' || options.feed === null) throw optionError('feed', 'an object { retainMs? }', options.feed);
       this.feedRetainMs = positiveInteger(options.feed.retainMs, 'feed.retainMs', DEFAULT_FEED_RETAIN_MS);
@@ -402,6 +403,19 @@ export class RedisStore implements PresenceStore {
         prefix: this.prefix,
         shards: this.shards,
         guard: (call) => this.guard(call),
+      });
+    if (this.client.isCluster && this.shards > 1)
+      this.outbox = new UserOutbox({
+        scripts: this.scripts,
+        prefix: this.prefix,
+        shards: this.shards,
+        guard: (call) => this.guard(call),
+        feed: this.feed,
+        feedRetainMs: this.feedRetainMs,
+        tombstoneHorizonMs: this.tombstoneHorizonMs,
+        replayTtlMs: REPLAY_TTL_MS,
+        userKeys: this.userKeys,
+        strandedAfterMs: 2 * this.commandTimeoutMs,
       });
     this.lease = {
       acquire: (name, ttlMs) => this.acquireLease(name, ttlMs),
@@ -480,10 +494,6 @@ export class RedisStore implements PresenceStore {
     if (marks !== undefined) for (const channel of marks.keys()) if (!byChannel.has(channel)) byChannel.set(channel, []);
     for (const notice of notices) if (!byChannel.has(notice.channel)) byChannel.set(notice.channel, []);
     const users = checkUsers(options?.users);
-    if (users !== undefined && this.client.isCluster && this.shards > 1)
-      throw new Error(
-        'RedisStore: user levels on a Redis Cluster need shards: 1 (a user spans channels in several slots; not implemented yet)',
-      );
     const calls = this.callsOf(events, byChannel, marks, notices, users !== undefined);
     const now = Date.now();
     // Only a batch whose apply failed is remembered, so the content hash is needed only when some
@@ -500,6 +510,11 @@ export class RedisStore implements PresenceStore {
       throw error;
     }
     if (batch !== undefined) this.failed.delete(batch);
+    // A Cluster with several shards: the channel steps answered intents; the users step applies them (below).
+    const outbox = users === undefined ? undefined : this.outbox;
+    const pending = new PendingIntents();
+    if (outbox !== undefined)
+      calls.forEach((call, c) => (replies[c] = outbox.take(replies[c] as (number | Buffer)[], call.shard, call.indices, pending)));
 
     const found: (Change[] | undefined)[] = new Array<Change[] | undefined>(events.length);
     const before: ChannelChange[] = [];
@@ -526,9 +541,20 @@ export class RedisStore implements PresenceStore {
       for (const index of decided.sort((a, b) => a - b)) for (const change of found[index] as Change[]) withCursor(change, cursor(place++));
       for (const notice of call.after) after.push(withCursor({ ...notice }, cursor(place++)));
     });
+    const late: Change[] = [];
+    if (outbox !== undefined && !pending.empty) {
+      let placed: PlacedUserChange[];
+      try {
+        placed = await outbox.finish(pending, users as UserLevelOptions, token, false);
+      } catch (error) {
+        this.rememberFailure(batch ?? batchHash(calls), token, now);
+        throw error;
+      }
+      for (const { change, origin } of placed) (origin === undefined ? late : (found[origin] ?? late)).push(change);
+    }
     const changes: Change[] = [...before];
     for (const list of found) if (list !== undefined) changes.push(...list);
-    changes.push(...after);
+    changes.push(...after, ...late);
     return changes;
   }
 
@@ -605,8 +631,8 @@ export class RedisStore implements PresenceStore {
         shardKey.replay(token),
         shardKey.feed,
         shardKey.unacked,
-        // The user levels live in shard 0's keys; a call that tracks none passes its own shard's (unused, same slot).
-        ...(users === undefined ? userKeysOf(shardKey) : this.userKeys),
+        // The user levels live in shard 0's keys (several shards on a Cluster: the shard's outbox); a call that tracks none passes its own shard's (unused, same slot).
+        ...(users === undefined ? userKeysOf(shardKey) : (this.outbox?.channelKeys(shard) ?? this.userKeys)),
         ...keys,
         this.tombstoneHorizonMs,
         REPLAY_TTL_MS,
@@ -616,6 +642,7 @@ export class RedisStore implements PresenceStore {
         notices,
         users === undefined ? '' : packFlat([users.graceMs, users.lastSeenMs, users.now]),
         '',
+        ...(users === undefined ? [] : (this.outbox?.channelArgs() ?? [])),
       ];
     };
     if (this.client.isCluster) {
@@ -636,7 +663,8 @@ export class RedisStore implements PresenceStore {
 
   /** User ids present (or pending in their grace window) in a channel, sorted. */
   async users(channel: string): Promise<string[]> {
-    const fields = await this.guardRead((reader) => reader.hkeysBuffer(channelKeys(this.prefix, channel, this.shards).members));
+    const key = this.outbox === undefined ? channelKeys(this.prefix, channel, this.shards).members : userLevelsKey(this.prefix, channel);
+    const fields = await this.guardRead((reader) => reader.hkeysBuffer(key));
     return fields
       .filter((field) => field[0] === USER_LEVEL_BYTE)
       .map((field) => field.subarray(1).toString('utf8'))
@@ -677,6 +705,7 @@ export class RedisStore implements PresenceStore {
    */
   async expireUsers(options: UserLevelOptions): Promise<UserChange[]> {
     const users = checkUsers(options) as UserLevelOptions;
+    if (this.outbox !== undefined) return this.outbox.expire(users, randomUUID());
     const shard = shardKeys(this.prefix, 0);
     const reply = await this.guard(() =>
       this.scripts.presenceWebhooksApplyBuffer(

@@ -309,6 +309,9 @@ local function saveUsers()
   if onlineDelta ~= 0 then redis.call('INCRBY', KEYS[7], onlineDelta) end
 end
 
+-- ARGV[9] 'outbox' / 'intents', ARGV[10], ARGV[11]: the user levels on a Cluster with several shards, in two steps.
+-- #include user-outbox
+
 -- A member's state while its channel is merged: { present, ts, serial, index, rank, id, member,
 -- record written by this call (nil: none), held as an absent record in Redis (true/nil) }.
 -- member is the held member's bytes; nil when it is to be read from the record (an event of this call).
