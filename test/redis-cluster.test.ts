@@ -7,7 +7,11 @@
 import { RedisStore } from '@presence-webhooks/redis';
 import { storeConformanceCases } from '@presence-webhooks/testing/conformance';
 import { Cluster } from 'ioredis';
+import type { ScriptCommands } from '../packages/redis/src/scripts.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { presenceEvent } from './helpers/presence-event.js';
+import { RECENT_MS } from './helpers/recent.js';
 import type { LocalCluster } from './helpers/redis-cluster.js';
 import { clusterToolsAvailable, startLocalCluster } from './helpers/redis-cluster.js';
 import { redisFeedCases } from './helpers/redis-feed-cases.js';
@@ -49,6 +53,40 @@ describe.skipIf(!tools)('RedisStore on a Redis Cluster', () => {
     { numRuns: 15 },
   ).filter((c) => c.name.startsWith('users:'));
   for (const c of userCases) it(`16 shards: ${c.name}`, { timeout: 30_000 }, c.run);
+
+  it('16 shards: intents stranded by a users step that never ran are finished by the next apply on their shard, once', async () => {
+    // Store a's users step fails (its client, where the store defined its scripts, refuses it): a's channel steps committed and wrote their intents.
+    const broken = new Cluster(cluster.nodes);
+    const a = new RedisStore({ client: broken, prefix: 'strand' });
+    const send = (broken as unknown as ScriptCommands).presenceWebhooksApplyBuffer.bind(broken);
+    (broken as unknown as ScriptCommands).presenceWebhooksApplyBuffer = (...args) =>
+      args.includes('intents') ? Promise.reject(new Error('the users step never ran')) : send(...args);
+    const b = new RedisStore({ client, prefix: 'strand', commandTimeoutMs: 100 }); // stranded after 200 ms
+    const users = () => ({ graceMs: 0, lastSeenMs: 60_000, now: Date.now() });
+    const enter = (clientId: string) => ({ ...presenceEvent('room-2', clientId, 1, true, RECENT_MS), userId: clientId });
+    try {
+      await expect(a.apply([enter('alice')], { users: users() })).rejects.toThrow('the users step never ran');
+      expect((await b.members('room-2')).map((m) => m.clientId)).toEqual(['alice']);
+      expect(await b.user('alice')).toBeUndefined(); // not yet: the intent waits in shard 4's outbox
+      await sleep(250);
+      const changes = await b.apply([enter('bob')], { users: users() });
+      expect(changes.map((c) => `${c.type} ${'userId' in c ? c.userId : c.member.clientId}`).sort()).toEqual([
+        'join bob',
+        'user.join alice',
+        'user.join bob',
+        'user.online alice',
+        'user.online bob',
+      ]);
+      expect(await b.users('room-2')).toEqual(['alice', 'bob']);
+      expect(await b.userCount()).toBe(2);
+      await sleep(250);
+      expect(await b.apply([enter('carol')], { users: users() })).toHaveLength(3); // join, user.join, user.online: alice's are done
+    } finally {
+      await a.close();
+      await b.close();
+      broken.disconnect();
+    }
+  });
 
   const feedCases = redisFeedCases(
     ({ retainMs, namespace }) => new RedisStore({ client, prefix: `clfeed:${namespace}`, feed: { retainMs } }),

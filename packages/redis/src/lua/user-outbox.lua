@@ -132,7 +132,7 @@ do
           out[#out + 1] = -3; out[#out + 1] = (f - 1) / 2; out[#out + 1] = v
           for _, c in ipairs(caused) do
             out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
-            addEntry(f, c[1], c[2], '', '')
+            addEntry(0, c[1], c[2], '', '') -- place 0, as expire's: the feed entry lists them in the reply's order
           end
         end
       end
