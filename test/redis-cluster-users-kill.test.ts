@@ -4,19 +4,16 @@
 // slot). Another instance finishes the outboxes (its expireUsers timer), so the user levels converge (no user stuck
 // offline after a join, nor online after a leave) and each user-level event is emitted once. Uses the packages'
 // dist/ (the child runs them): `pnpm build` first.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createReceiver } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
 import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
-import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { postToDoomed, startInstance } from './helpers/fleet-instance.js';
 import { RECENT_MS } from './helpers/recent.js';
 import type { LocalCluster } from './helpers/redis-cluster.js';
-import { clusterToolsAvailable, startLocalCluster } from './helpers/redis-cluster.js';
+import { clusterToolsAvailable, useLocalCluster } from './helpers/redis-cluster.js';
 import { until } from './helpers/until.js';
 
 const KEY = 'killApp.killKey:killSecretForTheClusterUsersTest';
@@ -27,58 +24,33 @@ const INSTANCE = fileURLToPath(new URL('./fixtures/fleet/cluster-users-instance.
 const CHANNELS = ['kill-room', 'room-2'];
 const tools = clusterToolsAvailable();
 
-function startInstance(nodes: LocalCluster['nodes']): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [INSTANCE], {
-    env: { ...process.env, NODES: JSON.stringify(nodes), PREFIX, KEY, KILL_BEFORE_USERS: '1', GRACE_MS: String(GRACE_MS) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on('line', (line) => {
-      const message = JSON.parse(line) as { url?: string };
-      if (message.url !== undefined) resolve({ child, url: message.url });
-    });
-    child.once('exit', (code, signal) => reject(new Error(`the instance exited before listening (${code ?? signal})`)));
-  });
-}
-
 /** Send kenny's enter (present) or leave on both channels, one connection each, to an instance that dies before the users step. */
 async function sendAndDie(nodes: LocalCluster['nodes'], action: number, at: number): Promise<void> {
-  const doomed = await startInstance(nodes);
+  const doomed = await startInstance(INSTANCE, {
+    NODES: JSON.stringify(nodes),
+    PREFIX,
+    KEY,
+    KILL_BEFORE_USERS: '1',
+    GRACE_MS: String(GRACE_MS),
+  });
   try {
-    const exited = once(doomed.child, 'exit');
     const request = ablyBatchRequest(
       CHANNELS.map((channel, i) =>
         ablyPresenceItem(channel, [{ id: `k${i}:${action}:0`, clientId: 'kenny', connectionId: `k${i}`, action, timestamp: at }]),
       ),
       { key: KEY },
     );
-    // On receipt the instance answers 200 before the store call returns; it may die before the answer is out.
-    await fetch(doomed.url, { method: 'POST', headers: request.headers, body: request.body }).then(
-      (res) => res.arrayBuffer(),
-      () => undefined,
-    );
-    const [, signal] = (await exited) as [number | null, string | null];
-    expect(signal).toBe('SIGKILL');
+    expect(await postToDoomed(doomed, request)).toBe('SIGKILL');
   } finally {
     doomed.child.kill('SIGKILL');
   }
 }
 
 describe.skipIf(!tools)('user levels on a Redis Cluster (16 shards): a crash between the channel commit and the users step', () => {
-  let cluster: LocalCluster;
-  let client: Cluster;
-  beforeAll(async () => {
-    cluster = await startLocalCluster();
-    client = new Cluster(cluster.nodes);
-  });
-  afterAll(async () => {
-    await client?.quit();
-    await cluster?.stop();
-  });
+  const local = useLocalCluster();
 
   it('another instance finishes the outbox: the levels converge, each user-level event once', { timeout: 60_000 }, async () => {
-    const store = new RedisStore({ client, prefix: PREFIX, feed: { retainMs: 60_000 } });
+    const store = new RedisStore({ client: local.client, prefix: PREFIX, feed: { retainMs: 60_000 } });
     expect(store.shards).toBe(16);
     const survivor = createReceiver({ ably: { keys: [KEY] }, store, users: { graceMs: GRACE_MS }, claimAfterMs: 300 });
     const heard: string[] = [];
@@ -90,7 +62,7 @@ describe.skipIf(!tools)('user levels on a Redis Cluster (16 shards): a crash bet
     survivor.on('user.offline', (e) => void heard.push(`user.offline ${e.userId} lastSeen ${e.lastSeen}`));
     try {
       // A join whose users step never ran: kenny must not stay offline.
-      await sendAndDie(cluster.nodes, ABLY_ACTION.enter, RECENT_MS);
+      await sendAndDie(local.cluster.nodes, ABLY_ACTION.enter, RECENT_MS);
       for (const channel of CHANNELS) expect((await store.members(channel)).map((m) => m.clientId)).toEqual(['kenny']); // committed
       await until(() => heard.includes('user.online kenny') && heard.filter((h) => h.startsWith('join')).length === 2, 'kenny online');
       await sleep(1500); // several more expiry and claim rounds: nothing is emitted twice
@@ -112,7 +84,7 @@ describe.skipIf(!tools)('user levels on a Redis Cluster (16 shards): a crash bet
 
       // A leave whose users step never ran: kenny must not stay online; the grace window runs, then closes once.
       heard.length = 0;
-      await sendAndDie(cluster.nodes, ABLY_ACTION.leave, RECENT_MS + 1000);
+      await sendAndDie(local.cluster.nodes, ABLY_ACTION.leave, RECENT_MS + 1000);
       for (const channel of CHANNELS) expect(await store.members(channel)).toEqual([]);
       await until(() => heard.some((h) => h.startsWith('user.offline')), 'kenny offline');
       await sleep(1500);

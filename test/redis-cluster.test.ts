@@ -9,11 +9,10 @@ import { storeConformanceCases } from '@presence-webhooks/testing/conformance';
 import { Cluster } from 'ioredis';
 import type { ScriptCommands } from '../packages/redis/src/scripts.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { presenceEvent } from './helpers/presence-event.js';
 import { RECENT_MS } from './helpers/recent.js';
-import type { LocalCluster } from './helpers/redis-cluster.js';
-import { clusterToolsAvailable, startLocalCluster } from './helpers/redis-cluster.js';
+import { clusterToolsAvailable, useLocalCluster } from './helpers/redis-cluster.js';
 import { redisFeedCases } from './helpers/redis-feed-cases.js';
 
 const tools = clusterToolsAvailable();
@@ -23,16 +22,7 @@ if (!tools) {
 }
 
 describe.skipIf(!tools)('RedisStore on a Redis Cluster', () => {
-  let cluster: LocalCluster;
-  let client: Cluster;
-  beforeAll(async () => {
-    cluster = await startLocalCluster();
-    client = new Cluster(cluster.nodes);
-  });
-  afterAll(async () => {
-    await client?.quit();
-    await cluster?.stop();
-  });
+  const local = useLocalCluster();
 
   const cases = storeConformanceCases(
     ({ tombstoneHorizonMs, namespace, feedRetainMs }) =>
@@ -40,7 +30,7 @@ describe.skipIf(!tools)('RedisStore on a Redis Cluster', () => {
       // several shards apply's cursor holds only its own shard's place and read interleaves shards (the
       // multi-shard feed is proved by the feed cases below, with the Cluster default of 16 shards; so are the
       // user levels, which take the outbox's two steps with several shards).
-      new RedisStore({ client, prefix: `cl:${namespace}`, tombstoneHorizonMs, shards: 1, feed: { retainMs: feedRetainMs } }),
+      new RedisStore({ client: local.client, prefix: `cl:${namespace}`, tombstoneHorizonMs, shards: 1, feed: { retainMs: feedRetainMs } }),
     { numRuns: 15 },
   );
   for (const c of cases) it(c.name, { timeout: 30_000 }, c.run);
@@ -49,19 +39,19 @@ describe.skipIf(!tools)('RedisStore on a Redis Cluster', () => {
   // each channel's script writes intents to its shard's outbox, the users step applies them (user-outbox.lua).
   const userCases = storeConformanceCases(
     ({ tombstoneHorizonMs, namespace }) =>
-      new RedisStore({ client, prefix: `clu:${namespace}`, tombstoneHorizonMs, feed: { retainMs: 60_000 } }),
+      new RedisStore({ client: local.client, prefix: `clu:${namespace}`, tombstoneHorizonMs, feed: { retainMs: 60_000 } }),
     { numRuns: 15 },
   ).filter((c) => c.name.startsWith('users:'));
   for (const c of userCases) it(`16 shards: ${c.name}`, { timeout: 30_000 }, c.run);
 
   it('16 shards: intents stranded by a users step that never ran are finished by the next apply on their shard, once', async () => {
     // Store a's users step fails (its client, where the store defined its scripts, refuses it): a's channel steps committed and wrote their intents.
-    const broken = new Cluster(cluster.nodes);
+    const broken = new Cluster(local.cluster.nodes);
     const a = new RedisStore({ client: broken, prefix: 'strand' });
     const send = (broken as unknown as ScriptCommands).presenceWebhooksApplyBuffer.bind(broken);
     (broken as unknown as ScriptCommands).presenceWebhooksApplyBuffer = (...args) =>
       args.includes('intents') ? Promise.reject(new Error('the users step never ran')) : send(...args);
-    const b = new RedisStore({ client, prefix: 'strand', commandTimeoutMs: 100 }); // stranded after 200 ms
+    const b = new RedisStore({ client: local.client, prefix: 'strand', commandTimeoutMs: 100 }); // stranded after 200 ms
     const users = () => ({ graceMs: 0, lastSeenMs: 60_000, now: Date.now() });
     const enter = (clientId: string) => ({ ...presenceEvent('room-2', clientId, 1, true, RECENT_MS), userId: clientId });
     try {
@@ -70,7 +60,7 @@ describe.skipIf(!tools)('RedisStore on a Redis Cluster', () => {
       expect(await b.user('alice')).toBeUndefined(); // not yet: the intent waits in shard 4's outbox
       await sleep(250);
       const changes = await b.apply([enter('bob')], { users: users() });
-      expect(changes.map((c) => `${c.type} ${'userId' in c ? c.userId : c.member.clientId}`).sort()).toEqual([
+      expect(changes.map((c) => `${c.type} ${'userId' in c ? c.userId : 'member' in c ? c.member.clientId : c.channel}`).sort()).toEqual([
         'join bob',
         'user.join alice',
         'user.join bob',
@@ -89,12 +79,12 @@ describe.skipIf(!tools)('RedisStore on a Redis Cluster', () => {
   });
 
   const feedCases = redisFeedCases(
-    ({ retainMs, namespace }) => new RedisStore({ client, prefix: `clfeed:${namespace}`, feed: { retainMs } }),
+    ({ retainMs, namespace }) => new RedisStore({ client: local.client, prefix: `clfeed:${namespace}`, feed: { retainMs } }),
   );
   for (const c of feedCases) it(`feed: ${c.name}`, { timeout: 20_000 }, c.run);
 
   it('spreads channels over the nodes, each channel within one slot', async () => {
-    const store = new RedisStore({ client, prefix: 'spread' });
+    const store = new RedisStore({ client: local.client, prefix: 'spread' });
     const channels = Array.from({ length: 24 }, (_, i) => `channel-${i}`);
     await store.apply(
       channels.map((channel, i) => ({
@@ -107,7 +97,7 @@ describe.skipIf(!tools)('RedisStore on a Redis Cluster', () => {
       })),
     );
     expect(await store.channels()).toEqual([...channels].sort());
-    const perNode = await Promise.all(client.nodes('master').map((node) => node.dbsize()));
+    const perNode = await Promise.all(local.client.nodes('master').map((node) => node.dbsize()));
     expect(perNode.filter((n) => n > 0).length).toBeGreaterThan(1);
   });
 });

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './own-redis.js';
 import { promisify } from 'node:util';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 
 const run = promisify(execFile);
 
@@ -104,4 +106,18 @@ export async function startLocalCluster(): Promise<LocalCluster> {
     throw error;
   }
   return { nodes: ports.map((port) => ({ host: '127.0.0.1', port })), stop };
+}
+
+/** For a describe block: a local cluster and a client of it, started before its tests and stopped after them. */
+export function useLocalCluster(): { readonly cluster: LocalCluster; readonly client: Cluster } {
+  const shared = {} as { cluster: LocalCluster; client: Cluster };
+  beforeAll(async () => {
+    shared.cluster = await startLocalCluster();
+    shared.client = new Cluster(shared.cluster.nodes);
+  });
+  afterAll(async () => {
+    await shared.client?.quit();
+    await shared.cluster?.stop();
+  });
+  return shared;
 }
