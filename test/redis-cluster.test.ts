@@ -4,6 +4,7 @@
  * passes the same conformance suite as on a single Redis, several handles sharing one state; its
  * change feed (one stream per shard, composite cursors) passes the feed cases.
  */
+import type { Change, UserChange } from '@presence-webhooks/core/store';
 import { RedisStore } from '@presence-webhooks/redis';
 import { storeConformanceCases } from '@presence-webhooks/testing/conformance';
 import { Cluster } from 'ioredis';
@@ -44,39 +45,129 @@ describe.skipIf(!tools)('RedisStore on a Redis Cluster', () => {
   ).filter((c) => c.name.startsWith('users:'));
   for (const c of userCases) it(`16 shards: ${c.name}`, { timeout: 30_000 }, c.run);
 
-  it('16 shards: intents stranded by a users step that never ran are finished by the next apply on their shard, once', async () => {
-    // Store a's users step fails (its client, where the store defined its scripts, refuses it): a's channel steps committed and wrote their intents.
-    const broken = new Cluster(local.cluster.nodes);
-    const a = new RedisStore({ client: broken, prefix: 'strand' });
-    const send = (broken as unknown as ScriptCommands).presenceWebhooksApplyBuffer.bind(broken);
-    (broken as unknown as ScriptCommands).presenceWebhooksApplyBuffer = (...args) =>
-      args.includes('intents') ? Promise.reject(new Error('the users step never ran')) : send(...args);
-    const b = new RedisStore({ client: local.client, prefix: 'strand', commandTimeoutMs: 100 }); // stranded after 200 ms
-    const users = () => ({ graceMs: 0, lastSeenMs: 60_000, now: Date.now() });
-    const enter = (clientId: string) => ({ ...presenceEvent('room-2', clientId, 1, true, RECENT_MS), userId: clientId });
-    try {
-      await expect(a.apply([enter('alice')], { users: users() })).rejects.toThrow('the users step never ran');
-      expect((await b.members('room-2')).map((m) => m.clientId)).toEqual(['alice']);
-      expect(await b.user('alice')).toBeUndefined(); // not yet: the intent waits in shard 4's outbox
-      await sleep(250);
-      const changes = await b.apply([enter('bob')], { users: users() });
-      expect(changes.map((c) => `${c.type} ${'userId' in c ? c.userId : 'member' in c ? c.member.clientId : c.channel}`).sort()).toEqual([
-        'join bob',
-        'user.join alice',
-        'user.join bob',
-        'user.online alice',
-        'user.online bob',
-      ]);
-      expect(await b.users('room-2')).toEqual(['alice', 'bob']);
-      expect(await b.userCount()).toBe(2);
-      await sleep(250);
-      expect(await b.apply([enter('carol')], { users: users() })).toHaveLength(3); // join, user.join, user.online: alice's are done
-    } finally {
-      await a.close();
-      await b.close();
-      broken.disconnect();
+  it(
+    '16 shards: intents stranded by a users step that never ran are finished by the next apply on their shard, once',
+    { timeout: 30_000 },
+    async () => {
+      // Store a's users step fails (its client, where the store defined its scripts, refuses it): a's channel steps committed and wrote their intents.
+      const broken = new Cluster(local.cluster.nodes);
+      const a = new RedisStore({ client: broken, prefix: 'strand' });
+      const send = (broken as unknown as ScriptCommands).presenceWebhooksApplyBuffer.bind(broken);
+      (broken as unknown as ScriptCommands).presenceWebhooksApplyBuffer = (...args) =>
+        args.includes('intents') ? Promise.reject(new Error('the users step never ran')) : send(...args);
+      const b = new RedisStore({ client: local.client, prefix: 'strand', commandTimeoutMs: 100 }); // stranded after 200 ms
+      const users = () => ({ graceMs: 0, lastSeenMs: 60_000, now: Date.now() });
+      const enter = (clientId: string) => ({ ...presenceEvent('room-2', clientId, 1, true, RECENT_MS), userId: clientId });
+      try {
+        await expect(a.apply([enter('alice')], { users: users() })).rejects.toThrow('the users step never ran');
+        expect((await b.members('room-2')).map((m) => m.clientId)).toEqual(['alice']);
+        expect(await b.user('alice')).toBeUndefined(); // not yet: the intent waits in shard 4's outbox
+        await sleep(250);
+        const changes = await b.apply([enter('bob')], { users: users() });
+        expect(changes.map((c) => `${c.type} ${'userId' in c ? c.userId : 'member' in c ? c.member.clientId : c.channel}`).sort()).toEqual([
+          'join bob',
+          'user.join alice',
+          'user.join bob',
+          'user.online alice',
+          'user.online bob',
+        ]);
+        expect(await b.users('room-2')).toEqual(['alice', 'bob']);
+        expect(await b.userCount()).toBe(2);
+        await sleep(250);
+        expect(await b.apply([enter('carol')], { users: users() })).toHaveLength(3); // join, user.join, user.online: alice's are done
+      } finally {
+        await a.close();
+        await b.close();
+        broken.disconnect();
+      }
+    },
+  );
+
+  it(
+    '16 shards: two handles apply one history at once, many calls in flight: levels equal the member set, each user change committed once, alternating per level',
+    { timeout: 30_000 },
+    async () => {
+      // Five histories: a race the versions guard against (an intent applied again after a newer one) shows in some of them.
+      for (const round of [1, 2, 3, 4, 5]) await race(round);
+    },
+  );
+
+  async function race(round: number): Promise<void> {
+    const prefix = `race${round}`;
+    // Each handle on a connection of its own, as two instances: their calls interleave in Redis in any order.
+    const other = new Cluster(local.cluster.nodes);
+    const a = new RedisStore({ client: local.client, prefix, feed: { retainMs: 60_000 } });
+    const b = new RedisStore({ client: other, prefix, feed: { retainMs: 60_000 } });
+    const feed = a.feed as NonNullable<RedisStore['feed']>;
+    const start = await feed.head();
+    const channels = ['room-a', 'room-b', 'room-2']; // shards 2, 1 and 4: none is the user levels' shard 0
+    let seed = round;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    // Users u0..u2, two connections each (member clientId `u1-0`, user id `u1`), entering and leaving the three channels.
+    const events = Array.from({ length: 120 }, (_, k) => {
+      const user = `u${random(3)}`;
+      const event = presenceEvent(channels[random(3)] as string, `${user}-${random(2)}`, k + 1, random(2) === 0, RECENT_MS + k);
+      return { ...event, userId: user };
+    });
+    const users = { graceMs: 0, lastSeenMs: 60_000, now: Date.now() };
+    const calls: Promise<Change[]>[] = [];
+    for (let k = 0, i = 0; k < events.length; i++) {
+      const size = 1 + random(3);
+      calls.push((i % 2 === 0 ? a : b).apply(events.slice(k, k + size), { users }));
+      k += size;
     }
-  });
+    const answered = (await Promise.all(calls)).flat();
+    const userLine = (c: Change) =>
+      c.type.startsWith('user.') ? `${c.type} ${(c as UserChange).userId} ${'channel' in c ? c.channel : ''}` : undefined;
+
+    const present = new Map<string, { channels: Set<string>; members: number }>();
+    for (const channel of channels) {
+      const members = await a.members(channel);
+      const ids = [...new Set(members.map((m) => m.clientId.split('-')[0] as string))].sort();
+      expect(await b.users(channel)).toEqual(ids);
+      for (const member of members) {
+        const user = member.clientId.split('-')[0] as string;
+        const held = present.get(user) ?? { channels: new Set(), members: 0 };
+        held.channels.add(channel);
+        held.members++;
+        present.set(user, held);
+      }
+    }
+    expect(await a.userCount()).toBe(present.size);
+    for (const user of ['u0', 'u1', 'u2']) {
+      const held = present.get(user);
+      const got = await b.user(user);
+      expect(got?.online ?? false).toBe(held !== undefined);
+      expect(got?.channels ?? []).toEqual(held === undefined ? [] : [...held.channels].sort());
+      expect(got?.members ?? 0).toBe(held?.members ?? 0);
+    }
+
+    // The feed lists the user changes in commit order (all in shard 0's stream): each level alternates up, down, ...
+    const committed: Change[] = [];
+    for (let cursor = start; ;) {
+      const page = await feed.read(cursor, { limit: 500, waitMs: 0 });
+      if (page.length === 0) break;
+      committed.push(...page);
+      cursor = page[page.length - 1]?.cursor as string;
+    }
+    const state = new Map<string, boolean>();
+    for (const change of committed.filter((c): c is UserChange => c.type.startsWith('user.'))) {
+      const level = change.type === 'user.join' || change.type === 'user.leave' ? `${change.userId}@${change.channel}` : change.userId;
+      const up = change.type === 'user.join' || change.type === 'user.online';
+      expect(state.get(level) ?? false, `${change.type} of ${level}`).toBe(!up);
+      state.set(level, up);
+    }
+    // ... and each was answered by exactly one apply.
+    const lines = (changes: Change[]) =>
+      changes
+        .map(userLine)
+        .filter((l) => l !== undefined)
+        .sort();
+    expect(lines(answered)).toEqual(lines(committed));
+    expect(lines(committed).length).toBeGreaterThan(10);
+    await Promise.all([a.close(), b.close()]);
+    other.disconnect();
+  }
 
   const feedCases = redisFeedCases(
     ({ retainMs, namespace }) => new RedisStore({ client: local.client, prefix: `clfeed:${namespace}`, feed: { retainMs } }),
