@@ -134,7 +134,8 @@ export class UserOutbox {
       if (feed !== undefined && entry !== '') change.cursor = feed.cursorOf(0, entry, out.length, size);
       out.push({ change, origin });
     }
-    await this.acknowledge(pending);
+    // Not waited for: the changes are committed, and intents left behind are found applied (their versions) later.
+    this.acknowledge(pending).catch(() => undefined);
     return out;
   }
 
