@@ -46,12 +46,7 @@ const cli = (...args) => {
     return ''; // not up yet
   }
 };
-for (const port of ports) while (!cli('-p', String(port), 'ping').includes('PONG')) await sleep(50);
-execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
-  stdio: 'ignore',
-});
-while (!ports.every((p) => cli('-p', String(p), 'cluster', 'info').includes('cluster_state:ok'))) await sleep(100);
-const client = new Cluster(ports.map((port) => ({ host: '127.0.0.1', port })));
+let client;
 
 const t0 = Date.now() - 5 * 60_000; // provider times a few minutes ago
 function event(i, present) {
@@ -83,6 +78,12 @@ async function measure(label, shards, usersOn, prefix) {
 }
 
 try {
+  for (const port of ports) while (!cli('-p', String(port), 'ping').includes('PONG')) await sleep(50);
+  execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
+    stdio: 'ignore',
+  });
+  while (!ports.every((p) => cli('-p', String(p), 'cluster', 'info').includes('cluster_state:ok'))) await sleep(100);
+  client = new Cluster(ports.map((port) => ({ host: '127.0.0.1', port })));
   const off = await measure('16 shards, users off', 16, false, 'bench-off');
   const on = await measure('16 shards, users on (two steps)', 16, true, 'bench-on');
   const one = await measure('1 shard, users on (one script)', 1, true, 'bench-one');
@@ -95,7 +96,7 @@ try {
       `versions kept: ${entries} (user, channel) pairs, ${round(bytes / Math.max(entries, 1), 0)} B each (MEMORY USAGE of the hash and its times)`,
   );
 } finally {
-  client.disconnect();
+  client?.disconnect();
   for (const node of nodes) node.kill('SIGTERM');
   await sleep(200);
   rmSync(dir, { recursive: true, force: true });
