@@ -4,7 +4,8 @@
  * passes the same conformance suite as on a single Redis, several handles sharing one state; its
  * change feed (one stream per shard, composite cursors) passes the feed cases.
  */
-import type { Change, UserChange } from '@presence-webhooks/core/store';
+import { MemoryStore } from '@presence-webhooks/core';
+import type { Change, PresenceEvent, UserChange } from '@presence-webhooks/core/store';
 import { RedisStore } from '@presence-webhooks/redis';
 import { storeConformanceCases } from '@presence-webhooks/testing/conformance';
 import { Cluster } from 'ioredis';
@@ -82,6 +83,28 @@ describe.skipIf(!tools)('RedisStore on a Redis Cluster', () => {
       }
     },
   );
+
+  it('16 shards: a batch over channels of one shard gives the user changes MemoryStore gives, in its order (the users step applies intents in the batch order)', async () => {
+    const [x, y] = ['room-4', 'room-29']; // both shard 2 of 16: one channel step, which walks the channels one after the other
+    const as = (event: PresenceEvent, userId: string) => ({ ...event, userId });
+    const before = [as(presenceEvent(x, 'alice-1', 1, true, RECENT_MS), 'alice')];
+    // Alice moves from x to y, y's join first in the batch: she never goes offline. Bob's join makes x the batch's first channel.
+    const batch = [
+      as(presenceEvent(x, 'bob-1', 2, true, RECENT_MS + 1), 'bob'),
+      as(presenceEvent(y, 'alice-2', 3, true, RECENT_MS + 2), 'alice'),
+      as(presenceEvent(x, 'alice-1', 4, false, RECENT_MS + 3), 'alice'),
+    ];
+    const users = { graceMs: 0, lastSeenMs: 60_000, now: Date.now() };
+    const line = (c: Change) =>
+      `${c.type} ${'userId' in c ? c.userId : 'member' in c ? c.member.clientId : ''} ${'channel' in c ? c.channel : ''}`;
+    const reference = new MemoryStore();
+    await reference.apply(before, { users });
+    const store = new RedisStore({ client: local.client, prefix: 'one-shard-batch' });
+    await store.apply(before, { users });
+    expect((await store.apply(batch, { users })).map(line)).toEqual((await reference.apply(batch, { users })).map(line));
+    expect(await store.user('alice')).toEqual(await reference.user('alice'));
+    await store.close();
+  });
 
   it(
     '16 shards: two handles apply one history at once, many calls in flight: levels equal the member set, each user change committed once, alternating per level',

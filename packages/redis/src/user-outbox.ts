@@ -54,6 +54,28 @@ export interface PlacedUserChange {
   origin: number | undefined;
 }
 
+/**
+ * The order the users step applies the intents in (the place of each one's field, per intent), and each field's
+ * newest version. The batch's order, as MemoryStore applies events (across channels and shards: the app level sees
+ * the same sequence); another call's intents (stranded) before this call's. A field's own intents keep their
+ * version order: within one channel the versions follow the batch's order.
+ */
+function applyOrder(pending: PendingIntents): { order: number[]; upTo: number[] } {
+  const keyed: { field: number; origin: number; version: number }[] = [];
+  const upTo = pending.fields.map(({ shard, list }, field) => {
+    const intents = decodeValue(list) as number[];
+    let newest = 0;
+    for (let i = 0; i < intents.length; i += 4) {
+      const version = intents[i] as number;
+      keyed.push({ field, origin: pending.origins.get(`${shard}:${version}`) ?? -1, version });
+      newest = Math.max(newest, version);
+    }
+    return newest;
+  });
+  keyed.sort((a, b) => a.origin - b.origin || a.version - b.version);
+  return { order: keyed.map(({ field }) => field), upTo };
+}
+
 /** Most stranded fields a shard hands over per expireUsers call. */
 const TAKE_LIMIT = 200;
 
@@ -99,6 +121,7 @@ export class UserOutbox {
     const shard = shardKeys(prefix, 0);
     const given: Buffer[] = [];
     for (const { field, list } of pending.fields) given.push(field, list);
+    const { order, upTo } = applyOrder(pending);
     const reply = await guard(() =>
       scripts.presenceWebhooksApplyBuffer(
         7,
@@ -117,6 +140,7 @@ export class UserOutbox {
         'intents',
         packFlat(given),
         userLevelsHead(prefix),
+        packFlat(order),
       ),
     );
     const entry = String(reply[0] ?? '');
@@ -135,7 +159,7 @@ export class UserOutbox {
       out.push({ change, origin });
     }
     // Not waited for: the changes are committed, and intents left behind are found applied (their versions) later.
-    this.acknowledge(pending).catch(() => undefined);
+    this.acknowledge(pending, upTo).catch(() => undefined);
     return out;
   }
 
@@ -158,20 +182,17 @@ export class UserOutbox {
   }
 
   /**
-   * Drop each field's intents up to the newest the step was given (applied now, or before). A failure here
+   * Drop each field's intents up to the newest the step was given (`upTo`: applied now, or before). A failure here
    * leaves them in the outbox: a later step finds them applied (their versions) and drops them then.
    */
-  private async acknowledge(pending: PendingIntents): Promise<void> {
+  private async acknowledge(pending: PendingIntents, upTo: readonly number[]): Promise<void> {
     const { scripts, prefix, guard } = this.context;
     const byShard = new Map<number, (Buffer | number)[]>();
-    for (const { shard, field, list } of pending.fields) {
-      const intents = decodeValue(list) as number[];
-      let upTo = 0;
-      for (let i = 0; i < intents.length; i += 4) upTo = Math.max(upTo, intents[i] as number);
+    pending.fields.forEach(({ shard, field }, f) => {
       const args = byShard.get(shard) ?? [];
-      args.push(field, upTo);
+      args.push(field, upTo[f] as number);
       byShard.set(shard, args);
-    }
+    });
     await Promise.all(
       [...byShard].map(([shard, args]) => {
         const { intents, times } = shardKeys(prefix, shard).outbox;

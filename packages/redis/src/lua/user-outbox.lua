@@ -17,9 +17,10 @@
 --   most 20): -2, field, its pending list (packed); and one triple -4, MsgPack flat { v, event number, ... }
 --   (the event of the call each new intent came from), '' .
 -- ARGV[9] 'intents' (the users step, in shard 0's slot, KEYS[4..7] the user levels as in apply.lua; no
---   channel): ARGV[10] a flat MsgPack list: field, pending list, ... (as the channel step answered them).
---   Each intent whose version is above the one applied for (U, C) (hash KEYS[4]..'-versions', and the time
---   of each in zset KEYS[4]..'-versions-t', dropped a horizon (at least 10 minutes) later by 'expire') moves
+--   channel): ARGV[10] a flat MsgPack list: field, pending list, ... (as the channel step answered them);
+--   ARGV[12] the order to apply the intents in (a field's place per intent). Each intent whose version is
+--   above the one applied for (U, C) (hash KEYS[4]..'-versions', and the time of each in zset
+--   KEYS[4]..'-versions-t', dropped a horizon (at least 10 minutes) later by 'expire') moves
 --   the user's level in C from its count to n through apply.lua's up / down, so the channel level
 --   (hash ARGV[11]..channel, field 0xFD userId, as in a channel hash), the app level, the grace deadlines,
 --   lastSeen and the online count follow the same rules as on one slot. Before the changes an intent caused:
@@ -109,36 +110,44 @@ do
   elseif mode == 'intents' then
     local versions, versionTimes = KEYS[4] .. '-versions', KEYS[4] .. '-versions-t'
     local given = cmsgpack.unpack(ARGV[10])
+    -- Per field k (1-based): who (userId, channel), its intents, the next one to take, the version applied before / now.
+    local fields = {}
     for f = 1, #given, 2 do
       local who = cmsgpack.unpack(given[f])
-      local userId, channel = who[1], who[2]
-      local list = cmsgpack.unpack(given[f + 1])
-      local levelKey = ARGV[11] .. channel
+      local channel = who[2]
       local applied = channel ~= '' and tonumber(redis.call('HGET', versions, given[f]) or '0') or 0
-      local before = applied
-      for i = 1, #list, 4 do
-        local v, n, at, provider = list[i], list[i + 1], list[i + 2], list[i + 3]
-        local caused = {}
-        if channel == '' then
-          seen(userId, provider, at)
-        elseif v > applied then
-          applied = v
-          local lv = levelOf(levelKey, userId)
-          local held = lv and lv[1] or 0
-          for _ = held + 1, n do up(levelKey, userId, channel, provider, at, caused) end
-          for _ = n + 1, held do down(levelKey, userId, channel, at, caused) end
-        end
-        if #caused > 0 then
-          out[#out + 1] = -3; out[#out + 1] = (f - 1) / 2; out[#out + 1] = v
-          for _, c in ipairs(caused) do
-            out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
-            addEntry(0, c[1], c[2], '', '') -- place 0, as expire's: the feed entry lists them in the reply's order
-          end
+      fields[#fields + 1] = { who[1], channel, cmsgpack.unpack(given[f + 1]), 1, applied, applied, given[f] }
+    end
+    -- ARGV[12]: the field (0-based) of each intent in the order to apply them: the batch's order (as the events
+    -- came, across channels and shards), another call's intents first; each field's own intents stay in version order.
+    for _, k in ipairs(cmsgpack.unpack(ARGV[12])) do
+      local field = fields[k + 1]
+      local userId, channel, list, i = field[1], field[2], field[3], field[4]
+      field[4] = i + 4
+      local v, n, at, provider = list[i], list[i + 1], list[i + 2], list[i + 3]
+      local levelKey = ARGV[11] .. channel
+      local caused = {}
+      if channel == '' then
+        seen(userId, provider, at)
+      elseif v > field[6] then
+        field[6] = v
+        local lv = levelOf(levelKey, userId)
+        local held = lv and lv[1] or 0
+        for _ = held + 1, n do up(levelKey, userId, channel, provider, at, caused) end
+        for _ = n + 1, held do down(levelKey, userId, channel, at, caused) end
+      end
+      if #caused > 0 then
+        out[#out + 1] = -3; out[#out + 1] = k; out[#out + 1] = v
+        for _, c in ipairs(caused) do
+          out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
+          addEntry(0, c[1], c[2], '', '') -- place 0, as expire's: the feed entry lists them in the reply's order
         end
       end
-      if applied > before then
-        redis.call('HSET', versions, given[f], applied)
-        redis.call('ZADD', versionTimes, now, given[f])
+    end
+    for _, field in ipairs(fields) do
+      if field[6] > field[5] then
+        redis.call('HSET', versions, field[7], field[6])
+        redis.call('ZADD', versionTimes, now, field[7])
       end
     end
     if ARGV[8] == 'expire' then
