@@ -5,40 +5,20 @@
 // a reference, all in the same run. Prints ms and client CPU µs per apply, the ratios on ÷ off, and the Redis memory
 // per (user, channel) version the users step keeps (a horizon after its last use).
 //   pnpm build && node test/bench/cluster-users.mjs [--n=1500]
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisStore } from '@presence-webhooks/redis';
 import { Cluster } from 'ioredis';
+import { spawnClusterNode } from '../helpers/cluster-node.mjs';
 import { round } from './stats.mjs';
 
 const N = Number(process.argv.find((a) => a.startsWith('--n='))?.slice(4) ?? 1500);
 const dir = mkdtempSync(join(tmpdir(), 'pw-cluster-bench-'));
 const ports = [17101, 17102, 17103].map((p) => p + Math.floor(Math.random() * 20) * 3);
-const nodes = ports.map((port) =>
-  spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--cluster-enabled',
-      'yes',
-      '--cluster-config-file',
-      join(dir, `n${port}.conf`),
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-    ],
-    { stdio: 'ignore' },
-  ),
-);
+const nodes = ports.map((port) => spawnClusterNode(port, dir));
 const cli = (...args) => {
   try {
     return execFileSync('redis-cli', args, { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
