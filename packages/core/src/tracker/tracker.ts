@@ -9,11 +9,14 @@ import type { Snapshot } from '../providers/snapshot.js';
 import { planRepair, visibleChanges } from '../resync/repair.js';
 import type { Repair } from '../resync/resyncer.js';
 import type { ApplyOptions, PresenceStore, UserLevelOptions } from '../store.js';
-import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
+import { DEFAULT_TOMBSTONE_HORIZON_MS, PartialApplyError } from '../store.js';
 import type { LocalEvent } from './emission.js';
 import { dispatchAll } from './emission.js';
 import { FleetEmission } from './fleet-emission.js';
 import type { ResolvedTrackerOptions } from './options.js';
+
+/** An accepted delivery of one provider. */
+type Delivery = Normalised & { provider: ProviderName };
 
 /** What the tracker needs from the receiver that composes it. */
 export interface TrackerPort {
@@ -26,7 +29,7 @@ export interface TrackerPort {
   owner: object;
   retry: { attempts: number; baseDelayMs: number };
   /** Told of each merged delivery (resync notes: providers, reported figures). */
-  merged?(delivery: Normalised & { provider: ProviderName }, changes: readonly Change[]): void;
+  merged?(delivery: Delivery, changes: readonly Change[]): void;
   /** A delivery the store could not take after its retries: these channels (of this provider) need a repair. */
   lost?(provider: ProviderName, channels: readonly string[]): void;
 }
@@ -113,28 +116,82 @@ export class Tracker {
    * merge and the emission happen now, without a queue job (measured: 5-12% less server CPU per request);
    * otherwise, and whenever tracing is on, in the queue. `attempts` 1 for a delivery answered after the commit.
    */
-  deliver(delivery: Normalised & { provider: ProviderName }, attempts?: number): Promise<void> {
+  deliver(delivery: Delivery, attempts?: number): Promise<void> {
     if (this.queue.depth === 0 && this.synchronous && !traced(storeApplyTrace)) {
       const done = this.deliverNow(delivery);
       if (done !== undefined) return done;
     }
+    // What is left to merge: the delivery; after a store failure split it, the channels that failed, each alone.
+    let left: Delivery[] = [delivery];
     return this.queue
       .push(async () => {
-        const plan = this.plan(delivery);
-        const changes = plan.apply ? await this.applyToStore(delivery.presence, plan.options, plan.now) : [];
-        this.merged(delivery, changes);
-        await this.emit(changes, plan.local);
+        const { failed, cause } = await this.mergeEach(left);
+        left = failed;
+        if (failed.length > 0) throw cause;
       }, attempts)
       .catch((error: unknown) => {
         // Given up after the retries: never silently. Counted, reported (by the queue), its channels repaired.
         this.port.counter.lost();
-        this.port.lost?.(delivery.provider, channelsOf(delivery.presence));
+        this.port.lost?.(delivery.provider, [...new Set(left.flatMap((part) => channelsOf(part.presence)))]);
         throw error;
       });
   }
 
+  /**
+   * Merge each delivery and return what failed (to be retried by the queue) with the first error. A store
+   * failure does not take a delivery's other channels with it: a delivery that spans several channels is
+   * split by channel and each channel is tried on its own at once (unless the store said it cannot answer at
+   * all, `code: 'store_unavailable'`: trying channel by channel would only multiply the wait); when the store
+   * committed some channels (PartialApplyError), those are emitted and only the others are left.
+   */
+  private async mergeEach(deliveries: readonly Delivery[]): Promise<{ failed: Delivery[]; cause?: unknown }> {
+    const failed: Delivery[] = [];
+    let cause: unknown;
+    for (const delivery of deliveries) {
+      try {
+        await this.merge(delivery);
+      } catch (error) {
+        cause ??= error;
+        if (error instanceof PartialApplyError) {
+          failed.push(...byChannel(delivery, new Set(error.channels)));
+          continue;
+        }
+        const parts = byChannel(delivery);
+        if (parts.length === 1 || storeUnavailable(error)) failed.push(delivery);
+        else failed.push(...(await this.mergeEach(parts)).failed);
+      }
+    }
+    return { failed, cause };
+  }
+
+  /**
+   * Merge one delivery and emit what it changed, then its other events. When the store committed only some
+   * of its channels (PartialApplyError), those channels' changes and events are emitted before it rethrows.
+   */
+  private async merge(delivery: Delivery): Promise<void> {
+    const plan = this.plan(delivery);
+    let changes: Change[] = [];
+    if (plan.apply) {
+      try {
+        changes = await this.applyToStore(delivery.presence, plan.options, plan.now);
+      } catch (error) {
+        if (error instanceof PartialApplyError) {
+          const failed = new Set(error.channels);
+          this.merged({ ...delivery, presence: delivery.presence.filter((e) => !failed.has(e.channel)) }, error.changes);
+          await this.emit(
+            error.changes,
+            plan.local.filter((e) => !failed.has((e.payload as { channel: string }).channel)),
+          );
+        }
+        throw error;
+      }
+    }
+    this.merged(delivery, changes);
+    await this.emit(changes, plan.local);
+  }
+
   /** The synchronous path of `deliver`; undefined when the store refused the batch (the queue retries and reports it). */
-  private deliverNow(delivery: Normalised & { provider: ProviderName }): Promise<void> | undefined {
+  private deliverNow(delivery: Delivery): Promise<void> | undefined {
     const plan = this.plan(delivery);
     let changes: Change[] = [];
     if (plan.apply) {
@@ -173,7 +230,7 @@ export class Tracker {
   }
 
   /** A delivery merged: counted (accepted, duplicate, stale) and told to the resync notes. */
-  private merged(delivery: Normalised & { provider: ProviderName }, changes: readonly Change[]): void {
+  private merged(delivery: Delivery, changes: readonly Change[]): void {
     this.port.counter.merged(delivery.provider, delivery.presence, changes);
     this.port.merged?.(delivery, changes);
   }
@@ -313,4 +370,25 @@ function definedBy(value: object, name: string): object | null {
 
 function channelsOf(events: readonly PresenceEvent[]): string[] {
   return [...new Set(events.map((e) => e.channel))];
+}
+
+/** The store said it cannot answer at all (RedisStore's and PostgresStore's unavailability errors), not "this batch failed". */
+function storeUnavailable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'store_unavailable';
+}
+
+/** A delivery as one delivery per channel (its presence and channel events), in first-seen order; only `among` when given. */
+function byChannel(delivery: Delivery, among?: ReadonlySet<string>): Delivery[] {
+  const parts = new Map<string, Delivery>();
+  const partOf = (channel: string) => {
+    let part = parts.get(channel);
+    if (part === undefined) parts.set(channel, (part = { provider: delivery.provider, presence: [], channel: [], problems: [] }));
+    return part;
+  };
+  for (const event of delivery.presence) if (among === undefined || among.has(event.channel)) partOf(event.channel).presence.push(event);
+  for (const event of delivery.channel) {
+    const channel = event.payload.channel;
+    if (among === undefined || among.has(channel)) partOf(channel).channel.push(event);
+  }
+  return [...parts.values()];
 }
