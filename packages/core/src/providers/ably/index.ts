@@ -12,8 +12,6 @@ import { missingAblyCredential, verifyAbly } from './verify.js';
 
 export type { AblyOptions, CipherKey } from './options.js';
 
-export const DEFAULT_ABLY_REST_URL = 'https://main.realtime.ably.net';
-
 export function cipherLookup(option: AblyOptions['cipherKeys']): (channel: string) => CipherKey | undefined {
   if (option === undefined) return () => undefined;
   if (typeof option === 'function') return option;
