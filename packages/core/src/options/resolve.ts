@@ -54,6 +54,7 @@ export const MIN_TOKEN_LENGTH = 16;
 /** createReceiver's option of each provider (`ably`, …), listed before its own options. */
 const PROVIDER_OPTION_NAMES: Readonly<Record<string, true>> = Object.fromEntries(PROVIDER_NAMES.map((name) => [name, true]));
 const GENERATE_HINT = "(generate one: node -e \"console.log(require('node:crypto').randomBytes(24).toString('base64url'))\")";
+
 function resolveStore(value: unknown): PresenceStore | undefined {
   if (value === undefined) return undefined;
   const store = value as Partial<PresenceStore> | null;
