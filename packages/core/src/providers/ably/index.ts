@@ -18,7 +18,7 @@ export function cipherLookup(option: AblyOptions['cipherKeys']): (channel: strin
   return (channel) => (Object.hasOwn(option, channel) ? option[channel] : undefined);
 }
 
-/** What the Ably provider needs besides its options (resolved by options/resolve.ts). */
+/** What the Ably provider needs besides its options (resolved by its resolve-options.ts). */
 export interface AblyContext {
   restBaseUrl: string;
   restTimeoutMs: number;

@@ -13,7 +13,7 @@ export type { MultipartLimits, PubNubOptions } from './options.js';
 
 export const DEFAULT_PUBNUB_RESYNC_UUID = 'presence-webhooks-resync';
 
-/** What the PubNub provider needs besides its options (resolved by options/resolve.ts). */
+/** What the PubNub provider needs besides its options (resolved by its resolve-options.ts). */
 export interface PubNubContext {
   restBaseUrl: string;
   restTimeoutMs: number;
