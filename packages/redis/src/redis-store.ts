@@ -26,6 +26,7 @@ import {
   idSortKey,
   nonNegativeNumber,
   optionError,
+  PartialApplyError,
   positiveInteger,
   positiveNumber,
 } from '@presence-webhooks/core/store';
@@ -114,6 +115,8 @@ type Arg = string | Buffer | number;
 /** One script call of an apply: its keys (two per channel), its events packed, and each event's place in the batch. */
 interface Call {
   shard: number;
+  /** The call's channels, in KEYS order. */
+  channels: string[];
   keys: (string | Buffer)[];
   events: Buffer;
   indices: number[];
@@ -121,6 +124,23 @@ interface Call {
   before: ChannelChange[];
   after: ChannelChange[];
   notices: Buffer | '';
+}
+
+/** One apply script call's reply (see apply.lua's header). */
+type Reply = (number | Buffer)[];
+
+/**
+ * Each call's reply or error. When every call failed the batch failed: that error is thrown (the circuit
+ * counts it); when only some did, apply() reports their channels (a call per shard commits on its own).
+ */
+function callReplies(replies: (Reply | Error)[]): (Reply | Error)[] {
+  const first = replies.find((reply) => reply instanceof Error);
+  if (first !== undefined && replies.every((reply) => reply instanceof Error)) throw first;
+  return replies;
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
 }
 
 /** `promise`, or a RedisUnavailableError at `deadline`. */
@@ -428,11 +448,17 @@ export class RedisStore implements PresenceStore {
    * connection included, when the client has no offline queue).
    */
   private async guard<T>(call: () => Promise<T>): Promise<T> {
-    return this.circuit.run(async () => {
-      const deadline = Date.now() + this.commandTimeoutMs;
-      await this.connected(this.client, deadline);
-      return withDeadline(call(), deadline, this.commandTimeoutMs);
-    });
+    return this.circuit
+      .run(async () => {
+        const deadline = Date.now() + this.commandTimeoutMs;
+        await this.connected(this.client, deadline);
+        return withDeadline(call(), deadline, this.commandTimeoutMs);
+      })
+      .catch((error: unknown) => {
+        // A dropped connection, a refused one, LOADING, OOM ...: Redis cannot answer (the receiver retries the batch whole).
+        if (error instanceof RedisUnavailableError || !unavailable(error)) throw error;
+        throw new RedisUnavailableError(`RedisStore: Redis cannot take the write now: ${(error as Error).message}`, { cause: error });
+      });
   }
 
   /** A read's round trip: on the reads' connection, through the reads' circuit, within commandTimeoutMs. */
@@ -502,7 +528,7 @@ export class RedisStore implements PresenceStore {
     const remembered = batch === undefined ? undefined : this.failed.get(batch);
     const token = remembered !== undefined && remembered.until > now ? remembered.token : randomUUID();
 
-    let replies: (number | Buffer)[][];
+    let replies: (Reply | Error)[];
     try {
       replies = await this.guard(() => this.run(calls, [...byChannel.keys()], token, staleBefore, users));
     } catch (error) {
@@ -510,17 +536,28 @@ export class RedisStore implements PresenceStore {
       throw error;
     }
     if (batch !== undefined) this.failed.delete(batch);
+    // Channels not applied: those of a call that failed (another shard's went through), and those a call passed over.
+    const failed: string[] = [];
+    let cause: Error | undefined;
     // A Cluster with several shards: the channel steps answered intents; the users step applies them (below).
     const outbox = users === undefined ? undefined : this.outbox;
     const pending = new PendingIntents();
     if (outbox !== undefined)
-      calls.forEach((call, c) => (replies[c] = outbox.take(replies[c] as (number | Buffer)[], call.shard, call.indices, pending)));
+      calls.forEach((call, c) => {
+        const reply = replies[c] as Reply | Error;
+        if (!(reply instanceof Error)) replies[c] = outbox.take(reply, call.shard, call.indices, pending);
+      });
 
     const found: (Change[] | undefined)[] = new Array<Change[] | undefined>(events.length);
     const before: ChannelChange[] = [];
     const after: ChannelChange[] = [];
     calls.forEach((call, c) => {
-      const reply = replies[c] as (number | Buffer)[];
+      const reply = replies[c] as Reply | Error;
+      if (reply instanceof Error) {
+        failed.push(...call.channels);
+        cause ??= reply;
+        return;
+      }
       const entry = String(reply[0] ?? '');
       const size = call.before.length + (reply.length - 1) / 3 + call.after.length;
       const cursor = (i: number) => (this.feed === undefined || entry === '' ? undefined : this.feed.cursorOf(call.shard, entry, i, size));
@@ -532,6 +569,12 @@ export class RedisStore implements PresenceStore {
       for (let r = 1; r + 2 < reply.length; r += 3) {
         if (reply[r] === -1) {
           (found[last] as Change[]).push(userChangeOf(reply[r + 1] as number, reply[r + 2] as Buffer));
+          continue;
+        }
+        if (reply[r] === -2) {
+          const channel = call.channels[(reply[r + 1] as number) - 1] as string;
+          failed.push(channel);
+          cause ??= new Error(`RedisStore: channel ${JSON.stringify(channel)} could not be applied: ${String(reply[r + 2])}`);
           continue;
         }
         last = call.indices[reply[r] as number] as number;
@@ -555,7 +598,10 @@ export class RedisStore implements PresenceStore {
     const changes: Change[] = [...before];
     for (const list of found) if (list !== undefined) changes.push(...list);
     changes.push(...after, ...late);
-    return changes;
+    if (cause === undefined) return changes;
+    // Nothing of the failed channels changed; the rest is committed (a call per shard commits on its own).
+    if (failed.length === byChannel.size) throw cause;
+    throw new PartialApplyError(changes, failed, cause);
   }
 
   /** The script calls of a batch: one per shard (one on a single Redis with one shard). */
@@ -571,7 +617,7 @@ export class RedisStore implements PresenceStore {
     const groupOf = (shard: number) => {
       let group = groups.get(shard);
       if (group === undefined) {
-        group = { shard, keys: [], fields: [], indices: [], before: [], after: [] };
+        group = { shard, channels: [], keys: [], fields: [], indices: [], before: [], after: [] };
         groups.set(shard, group);
       }
       return group;
@@ -579,6 +625,7 @@ export class RedisStore implements PresenceStore {
     for (const [channel, indices] of byChannel) {
       const keys = channelKeys(this.prefix, channel, this.shards);
       const group = groupOf(keys.shard);
+      group.channels.push(channel);
       group.keys.push(keys.members, keys.tombstones);
       group.fields.push(marks?.get(channel), indices.length, encodeName(channel));
       for (const i of indices) {
@@ -618,7 +665,7 @@ export class RedisStore implements PresenceStore {
     token: string,
     staleBefore: number | undefined,
     users: UserLevelOptions | undefined,
-  ): Promise<(number | Buffer)[][]> {
+  ): Promise<(Reply | Error)[]> {
     const now = Date.now();
     const index = indexKey(this.prefix);
     const indexArgs: Arg[] = [];
@@ -646,19 +693,21 @@ export class RedisStore implements PresenceStore {
       ];
     };
     if (this.client.isCluster) {
-      const [, ...replies] = await Promise.all([
+      const [, settled] = await Promise.all([
         this.client.zadd(index, ...indexArgs),
-        ...calls.map((call) => this.scripts.presenceWebhooksApplyBuffer(...scriptArgs(call))),
+        Promise.allSettled(calls.map((call) => this.scripts.presenceWebhooksApplyBuffer(...scriptArgs(call)))),
       ]);
-      return replies as unknown as (number | Buffer)[][];
+      return callReplies(
+        settled.map((result) => (result.status === 'fulfilled' ? (result.value as unknown as Reply) : toError(result.reason))),
+      );
     }
     const pipeline = this.client.pipeline() as ReturnType<Redis['pipeline']> & { presenceWebhooksApplyBuffer(...args: Arg[]): unknown };
     pipeline.zadd(index, ...indexArgs);
     for (const call of calls) pipeline.presenceWebhooksApplyBuffer(...scriptArgs(call));
     const results = (await pipeline.exec()) ?? [];
     if (results.length !== calls.length + 1) throw new Error('RedisStore: the pipeline was aborted');
-    for (const [error] of results) if (error) throw error;
-    return results.slice(1).map((result) => result[1] as (number | Buffer)[]);
+    if (results[0]?.[0]) throw results[0][0];
+    return callReplies(results.slice(1).map(([error, reply]) => error ?? (reply as Reply)));
   }
 
   /** User ids present (or pending in their grace window) in a channel, sorted. */

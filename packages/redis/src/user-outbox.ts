@@ -76,6 +76,11 @@ function applyOrder(pending: PendingIntents): { order: number[]; upTo: number[] 
   return { order: keyed.map(({ field }) => field), upTo };
 }
 
+/** The reply triples of user-outbox.lua (apply.lua's own: -1 a user change, -2 a channel passed over). */
+const OUTBOX_FIELD = -5;
+const ORIGINS = -6;
+const INTENT = -7;
+
 /** Most stranded fields a shard hands over per expireUsers call. */
 const TAKE_LIMIT = 200;
 
@@ -94,14 +99,14 @@ export class UserOutbox {
   }
 
   /**
-   * Take the outbox's triples (-2 field, -4 origins) off a channel step's reply into `pending`; answers the
+   * Take the outbox's triples (-5 field, -6 origins) off a channel step's reply into `pending`; answers the
    * rest, the reply apply.lua gives without them.
    */
   take(reply: (number | Buffer)[], shard: number, indices: readonly number[], pending: PendingIntents): (number | Buffer)[] {
     let end = reply.length;
-    while (end >= 4 && (reply[end - 3] === -2 || reply[end - 3] === -4)) end -= 3;
+    while (end >= 4 && (reply[end - 3] === OUTBOX_FIELD || reply[end - 3] === ORIGINS)) end -= 3;
     for (let r = end; r + 2 < reply.length; r += 3) {
-      if (reply[r] === -2) {
+      if (reply[r] === OUTBOX_FIELD) {
         pending.fields.push({ shard, field: reply[r + 1] as Buffer, list: reply[r + 2] as Buffer });
         continue;
       }
@@ -149,7 +154,7 @@ export class UserOutbox {
     const out: PlacedUserChange[] = [];
     let origin: number | undefined;
     for (let r = 1; r + 2 < reply.length; r += 3) {
-      if (reply[r] === -3) {
+      if (reply[r] === INTENT) {
         const from = pending.fields[reply[r + 1] as number] as Field;
         origin = pending.origins.get(`${from.shard}:${reply[r + 2] as number}`);
         continue;

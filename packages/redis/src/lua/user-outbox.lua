@@ -14,7 +14,7 @@
 --   is an intent of channel '' (it only raises lastSeen: idempotent, not versioned). ARGV[10]: after how many
 --   ms a pending field counts as stranded (its instance died before the users step).
 --   The reply gets one triple per outbox field this call touched, and per stranded field of the shard (at
---   most 20): -2, field, its pending list (packed); and one triple -4, MsgPack flat { v, event number, ... }
+--   most 20): -5, field, its pending list (packed); and one triple -6, MsgPack flat { v, event number, ... }
 --   (the event of the call each new intent came from), '' .
 -- ARGV[9] 'intents' (the users step, in shard 0's slot, KEYS[4..7] the user levels as in apply.lua; no
 --   channel): ARGV[10] a flat MsgPack list: field, pending list, ... (as the channel step answered them);
@@ -24,7 +24,7 @@
 --   the user's level in C from its count to n through apply.lua's up / down, so the channel level
 --   (hash ARGV[11]..channel, field 0xFD userId, as in a channel hash), the app level, the grace deadlines,
 --   lastSeen and the online count follow the same rules as on one slot. Before the changes an intent caused:
---   a triple -3, the field's place in ARGV[10] (0-based), v. Its changes go to shard 0's feed with the call.
+--   a triple -7, the field's place in ARGV[10] (0-based), v. Its changes go to shard 0's feed with the call.
 --   With ARGV[8] 'expire' the due grace windows close after the intents are applied (apply.lua's bottom).
 do
   local mode = ARGV[9]
@@ -89,7 +89,7 @@ do
         local packed = cmsgpack.pack(fields[field])
         redis.call('HSET', KEYS[4], field, packed)
         redis.call('ZADD', KEYS[5], 'NX', now, field)
-        out[#out + 1] = -2; out[#out + 1] = field; out[#out + 1] = packed
+        out[#out + 1] = -5; out[#out + 1] = field; out[#out + 1] = packed
       end
       -- Fields an instance left behind (it died between its channel step and its users step): finished by this call's users step.
       local stranded = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now - replayAfter, 'LIMIT', 0, 20)
@@ -97,14 +97,14 @@ do
         if fields[field] == nil then
           local raw = redis.call('HGET', KEYS[4], field)
           if raw then
-            out[#out + 1] = -2; out[#out + 1] = field; out[#out + 1] = raw
+            out[#out + 1] = -5; out[#out + 1] = field; out[#out + 1] = raw
           else
             redis.call('ZREM', KEYS[5], field)
           end
         end
       end
       if #numbers > 0 then
-        out[#out + 1] = -4; out[#out + 1] = cmsgpack.pack(numbers); out[#out + 1] = ''
+        out[#out + 1] = -6; out[#out + 1] = cmsgpack.pack(numbers); out[#out + 1] = ''
       end
     end
   elseif mode == 'intents' then
@@ -137,7 +137,7 @@ do
         for _ = n + 1, held do down(levelKey, userId, channel, at, caused) end
       end
       if #caused > 0 then
-        out[#out + 1] = -3; out[#out + 1] = k; out[#out + 1] = v
+        out[#out + 1] = -7; out[#out + 1] = k; out[#out + 1] = v
         for _, c in ipairs(caused) do
           out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
           addEntry(0, c[1], c[2], '', '') -- place 0, as expire's: the feed entry lists them in the reply's order
