@@ -187,8 +187,8 @@ export interface PresenceStore {
    */
   expireUsers?(options: UserLevelOptions): Promise<UserChange[]>;
   /**
-   * False when this instance cannot keep user levels although it has their methods (RedisStore on a Redis
-   * Cluster with several shards): the receiver then runs without them (and refuses an explicit `users` option).
+   * False when this instance cannot keep user levels although it has their methods (a store whose
+   * deployment rules them out): the receiver then runs without them (and refuses an explicit `users` option).
    */
   readonly userLevels?: boolean;
   /** The change feed (see `ChangeFeed`). */

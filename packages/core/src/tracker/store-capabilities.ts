@@ -18,7 +18,7 @@ export function storeCapabilities(store: PresenceStore, options: ResolvedTracker
   if (options.usersRequired && !capable)
     throw new TypeError(
       store.userLevels === false
-        ? 'presence-webhooks: users: this store cannot keep user levels (a RedisStore on a Redis Cluster needs shards: 1 for them); pass users: false, or shards: 1'
+        ? 'presence-webhooks: users: this store says it cannot keep user levels (userLevels: false); pass users: false'
         : 'presence-webhooks: users needs a store with user levels (users(), user(), userCount(), expireUsers()): MemoryStore, RedisStore and PostgresStore have them; pass users: false to turn them off',
     );
   const usersOn = options.users !== undefined && capable;
