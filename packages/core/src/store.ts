@@ -23,7 +23,9 @@ export class PartialApplyError extends Error {
     readonly channels: string[],
     cause: unknown,
   ) {
-    super(`the store applied part of the batch; these channels failed: ${channels.join(', ')}`, { cause });
+    const named = channels.slice(0, 5).map((c) => JSON.stringify(c.slice(0, 64)));
+    const more = channels.length > 5 ? ` and ${channels.length - 5} more` : '';
+    super(`the store applied part of the batch; ${channels.length} channel(s) failed: ${named.join(', ')}${more}`, { cause });
     this.name = 'PartialApplyError';
   }
 }

@@ -6,6 +6,8 @@ import type { ChangeFeed } from '../store.js';
 /** Default retention of MemoryStore's feed. */
 export const DEFAULT_FEED_RETAIN_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_CHANGES = 10_000;
+/** The most `maxChanges` can be (its slots are allocated up front: 16 bytes each besides the changes). */
+export const MAX_MAX_CHANGES = 10_000_000;
 
 /**
  * MemoryStore's change feed: an in-process bounded log (at most `maxChanges`, none older than

@@ -3,7 +3,7 @@ import { checkKnownKeys, nonNegativeNumber, optionalFunction, optionError, posit
 import type { ApplyOptions, PresenceStore, UserLevelOptions } from '../store.js';
 import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
 import { checkApplyOptions } from './apply-options.js';
-import { DEFAULT_FEED_RETAIN_MS, DEFAULT_MAX_CHANGES, MemoryFeed } from './memory-feed.js';
+import { DEFAULT_FEED_RETAIN_MS, DEFAULT_MAX_CHANGES, MAX_MAX_CHANGES, MemoryFeed } from './memory-feed.js';
 import { MemoryLease } from './memory-lease.js';
 import { MemberRecord } from './member-record.js';
 import { compareMembers, effectiveChange } from './merge.js';
@@ -88,7 +88,9 @@ export class MemoryStore implements PresenceStore {
     const feed: unknown = options.feed ?? {};
     if (typeof feed !== 'object' || feed === null) throw optionError('feed', 'an object { retainMs? }', feed);
     const retainMs = nonNegativeNumber((feed as { retainMs?: unknown }).retainMs, 'feed.retainMs', DEFAULT_FEED_RETAIN_MS);
-    this.feed = new MemoryFeed(retainMs, positiveInteger(options.maxChanges, 'maxChanges', DEFAULT_MAX_CHANGES), this.now);
+    const maxChanges = positiveInteger(options.maxChanges, 'maxChanges', DEFAULT_MAX_CHANGES);
+    if (maxChanges > MAX_MAX_CHANGES) throw optionError('maxChanges', `a positive integer up to ${MAX_MAX_CHANGES}`, maxChanges);
+    this.feed = new MemoryFeed(retainMs, maxChanges, this.now);
   }
 
   apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<Change[]> {

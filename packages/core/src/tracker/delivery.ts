@@ -1,5 +1,6 @@
 import type { ChannelChange, PresenceEvent, ProviderName } from '../events.js';
 import type { Normalised } from '../providers/provider.js';
+import { StoreError, toError } from '../errors.js';
 import type { ApplyOptions } from '../store.js';
 import { PartialApplyError } from '../store.js';
 import type { LocalEvent } from './emission.js';
@@ -56,12 +57,16 @@ export function byChannel(delivery: Delivery, among?: ReadonlySet<string>): Deli
   return [...parts.values()];
 }
 
+/** A split delivery's channels tried one by one stop being tried alone after this many failures in a row with no success. */
+export const SPLIT_PROBES = 3;
+
 /**
  * Merge each delivery and return what failed (to be retried by the queue) with the first error. A store
  * failure does not take a delivery's other channels with it: a delivery that spans several channels is
- * split by channel and each channel is tried on its own at once (unless the store said it cannot answer at
- * all, `code: 'store_unavailable'`: trying channel by channel would only multiply the wait); when the store
- * committed some channels (PartialApplyError), those are emitted and only the others are left.
+ * split by channel and its channels are tried one by one at once; when the store committed some channels
+ * (PartialApplyError), those are emitted and only the others are left. Bounded: no split when the store said
+ * it cannot answer at all (`code: 'store_unavailable'`), and when the first SPLIT_PROBES channels tried alone
+ * all fail, the store is failing whatever the channel: the rest are left together, untried.
  */
 export async function mergeEach(
   deliveries: readonly Delivery[],
@@ -80,8 +85,46 @@ export async function mergeEach(
       }
       const parts = byChannel(delivery);
       if (parts.length === 1 || storeUnavailable(error)) failed.push(delivery);
-      else failed.push(...(await mergeEach(parts, merge)).failed);
+      else failed.push(...(await mergeAlone(parts, merge)));
     }
   }
   return { failed, cause };
+}
+
+/** Try each single-channel part; what failed, and the untried rest as one delivery once the first SPLIT_PROBES all failed. */
+async function mergeAlone(parts: readonly Delivery[], merge: (delivery: Delivery) => Promise<void>): Promise<Delivery[]> {
+  const failed: Delivery[] = [];
+  let merged = 0;
+  for (let i = 0; i < parts.length; i++) {
+    if (merged === 0 && failed.length >= SPLIT_PROBES) return [...failed, joined(parts.slice(i))];
+    const part = parts[i] as Delivery;
+    try {
+      await merge(part);
+      merged++;
+    } catch {
+      failed.push(part);
+    }
+  }
+  return failed;
+}
+
+/** Deliveries of one provider as one. */
+function joined(parts: readonly Delivery[]): Delivery {
+  const first = parts[0] as Delivery;
+  return {
+    provider: first.provider,
+    presence: parts.flatMap((p) => p.presence),
+    channel: parts.flatMap((p) => p.channel),
+    problems: [],
+  };
+}
+
+/** What onError hears of a delivery that failed whole and was then applied channel by channel: nothing lost, but told. */
+export function recoveredError(cause: unknown): StoreError {
+  const message = toError(cause).message;
+  return new StoreError(
+    `Applying a delivery whole failed; its channels were then applied one by one: ${message}`,
+    { attempt: 1, attempts: 1, cause: message },
+    cause,
+  );
 }

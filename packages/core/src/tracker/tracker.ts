@@ -9,7 +9,7 @@ import type { Repair } from '../resync/resyncer.js';
 import type { ApplyOptions, PresenceStore } from '../store.js';
 import { PartialApplyError } from '../store.js';
 import type { Delivery } from './delivery.js';
-import { channelsOf, mergeEach, planDelivery } from './delivery.js';
+import { channelsOf, mergeEach, planDelivery, recoveredError } from './delivery.js';
 import type { LocalEvent } from './emission.js';
 import { Emission } from './emission.js';
 import { FleetEmission } from './fleet-emission.js';
@@ -113,6 +113,7 @@ export class Tracker {
         const { failed, cause } = await mergeEach(left, (part) => this.merge(part));
         left = failed;
         if (failed.length > 0) throw cause;
+        if (cause !== undefined) this.port.report(recoveredError(cause)); // failed whole, then applied channel by channel
       }, attempts)
       .catch((error: unknown) => {
         // Given up after the retries: never silently. Counted, reported (by the queue), its channels repaired.
@@ -227,10 +228,7 @@ export class Tracker {
     await this.queue.idle();
   }
 
-  /**
-   * The app's user id of a member, as given to the store (`users.id`, else the clientId; the clientId too when
-   * the provider is unknown and `users.id` is set); undefined when the receiver tracks no user levels.
-   */
+  /** The app's user id of a member, as given to the store (see UserIds); undefined without user levels. */
   userOf(member: Member, provider: ProviderName | undefined): string | undefined {
     return this.users?.userOf(member, provider);
   }
