@@ -110,8 +110,13 @@ local NEVER = 9007199254740991 -- c when the channel holds no tombstone
 local events = cmsgpack.unpack(ARGV[4])
 local out = { '' }
 local entry = {} -- the feed entry's changes: { place in the batch, type, payload, record, previous, sequence }
+local entrySorted, lastPlace = true, -1 -- whether the changes came in the batch's order (one event per channel: always)
 local function addEntry(place, type, payload, record, previous)
-  if retainMs then entry[#entry + 1] = { place, type, payload, record, previous, #entry } end
+  if retainMs then
+    entry[#entry + 1] = { place, type, payload, record, previous, #entry }
+    if place < lastPlace then entrySorted = false end
+    lastPlace = place
+  end
 end
 -- 'provider\0userId' -> provider, userId
 local function splitUser(text)
@@ -328,19 +333,24 @@ local function skipChannel(count, reason)
 end
 
 local function applyChannel(hashKey, tombsKey, setting, count, channel)
-  -- The channel's fields and the held state of every member of its events, read at once.
-  local args, state = { N, O, T, W, X, C }, {}
+  -- The channel's fields, the held state of every member of its events (from args[5]), the recorded user
+  -- ids when the call tracks users, and the reported occupancy's timestamp only when an event reports one:
+  -- read at once.
+  local args, state = { N, X, C, W }, {}
+  local reports = false
   for e = 0, count - 1 do
     local key = events[at + e * S]
     if state[key] == nil then
       args[#args + 1] = key
       state[key] = false
     end
+    if events[at + e * S + 8] ~= nil then reports = true end
   end
-  local nkeys = #args - 6
+  local nkeys = #args - 4
   if usersOn then
-    for i = 7, 6 + nkeys do args[#args + 1] = USERF .. args[i] end
+    for i = 5, 4 + nkeys do args[#args + 1] = USERF .. args[i] end
   end
+  if reports then args[#args + 1] = T end
   -- The channel's first command: when it fails (its key holds another type: WRONGTYPE) the channel is left
   -- untouched and reported, and the call goes on with the other channels.
   local raws
@@ -356,10 +366,11 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
     end
   end
   local present = tonumber(raws[1] or '0')
-  local reportedTs = tonumber(raws[3] or '')
-  local expiring = raws[5] == '1'
+  local held = present
+  local reportedTs = reports and tonumber(raws[#args] or '') or nil
+  local expiring = raws[2] == '1'
   local watermark = tonumber(raws[4] or '')
-  local collectAt = tonumber(raws[6] or '')
+  local collectAt = tonumber(raws[3] or '')
   local newWatermark = tonumber(setting)
   -- The bound this channel's events are checked against: the channel's watermark unless this call sets
   -- one as new or newer, and staleBefore.
@@ -368,7 +379,7 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
   if staleBefore ~= nil and (check == nil or staleBefore > check) then check = staleBefore end
 
   -- The held records (an expired absent one counts as no record, but is still in the tombstone set).
-  for i = 7, 6 + nkeys do
+  for i = 5, 4 + nkeys do
     local raw = raws[i]
     if raw then
       local p, ts, serial, index, rank, id, member, expires = cmsgpack.unpack(raw)
@@ -461,7 +472,7 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
   -- Write back every record this batch replaced; a member ending absent is scheduled for collection at
   -- now + horizon, one ending present leaves the tombstone set.
   local fields, absent, back, userGone = {}, {}, {}, {}
-  for i = 7, 6 + nkeys do
+  for i = 5, 4 + nkeys do
     local key = args[i]
     local s = state[key]
     if s and s[RECORD] ~= nil then
@@ -519,7 +530,9 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
   end
 
   if #fields == 0 and raws[1] ~= false then return end -- nothing changed (and the channel exists)
-  fields[#fields + 1] = N; fields[#fields + 1] = present
+  if raws[1] == false or present ~= held then
+    fields[#fields + 1] = N; fields[#fields + 1] = present
+  end
   if present > 0 then
     if expiring then
       fields[#fields + 1] = X; fields[#fields + 1] = '0'
@@ -534,14 +547,14 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
   if #absent > 0 then
     -- Every tombstone of the set expires by now + horizon: so does the set, whether anyone is present or not.
     callChunked('ZADD', tombsKey, absent, 2)
-    redis.call('PEXPIRE', tombsKey, ttl)
+    redis.call('PEXPIREAT', tombsKey, now + ttl)
   end
 
   if present > 0 then
     if expiring then redis.call('PERSIST', hashKey) end
   elseif wrote or not expiring then
     -- No one present: every tombstone is gone by now + horizon, and so is the channel.
-    redis.call('PEXPIRE', hashKey, ttl)
+    redis.call('PEXPIREAT', hashKey, now + ttl)
   end
 end
 
@@ -568,7 +581,7 @@ if retainMs then
   for pass = 1, 3 do
     if pass == 2 then
       -- In the batch's order (apply answers its changes in input order), not the channels' order.
-      table.sort(entry, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[6] < y[6]) end)
+      if not entrySorted then table.sort(entry, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[6] < y[6]) end) end
       for i = 1, #entry do
         local item = entry[i]
         local n = #d; d[n + 1] = item[2]; d[n + 2] = item[3]; d[n + 3] = item[4]; d[n + 4] = item[5]
