@@ -8,7 +8,9 @@
 -- KEYS[2] the shard's change feed (a stream)   KEYS[3] the shard's unacknowledged changes (zset: entry id -> when;
 --         'id:i' for one change of an entry acknowledged in part, see feed-ack.lua)
 -- KEYS[4..7] the user levels (see "User levels" below; shard 0's keys when the call tracks users)
--- then two per channel c (1-based), KEYS[2c + 6] and KEYS[2c + 7]:
+-- The channels' two keys each are not passed: the script names them from the shard's tag and the channel's
+-- name in ARGV[4] (names.ts channelKeys: '{prefix:sN}:c:<name>:h' and ':z'), in the slot of KEYS[1..3]; 50
+-- keys fewer to send, parse and turn into Lua strings per call of 25 channels:
 --   channel hash    memberKey -> record (see below), and the channel's own fields, whose names start
 --                   with byte 0xFE (never the first byte of an encoded member key, see names.ts):
 --                   n (present count), o / t (newest reported occupancy and its timestamp),
@@ -21,7 +23,7 @@
 -- ARGV[5] feed retention (ms; '' when the store has no feed)
 -- ARGV[6] the channel notices for the feed (one MsgPack array, flat: 'a' (before the changes) or 'i' (after), payload; '' none)
 -- ARGV[7] the user levels' options ('' none)   ARGV[8] 'expire' for expireUsers (no channel: closes due grace windows)
--- ARGV[4] the events: ONE MsgPack array (src/event-pack.ts), flat: per channel, in KEYS order,
+-- ARGV[4] the events: ONE MsgPack array (src/event-pack.ts), flat: per channel,
 --   the watermark this call sets (nil for none), the number of events k, the channel's name, then k times 10
 --   fields (12 with a feed):
 --   memberKey, present (boolean), ts, serial, index, rank,
@@ -44,7 +46,7 @@
 -- 2 update, 3 leave), previous member (update) or ''; each followed by the user changes it caused, 3
 -- entries each: -1, type (6 user.join, 7 user.leave, 8 user.online, 9 user.offline), MsgPack { userId,
 -- channel, provider, at, lastSeen }. A channel whose key holds another type (its HMGET fails) is passed over,
--- untouched: -2, its number in KEYS order (1-based), the error's text.
+-- untouched: -2, its number in the call's order (1-based), the error's text.
 --
 -- The feed: one stream entry per call with a change or a notice, written in this script (a committed change
 -- is in the feed, and only then): field d = MsgPack flat array, 4 per change: type (1 join, 2 update,
@@ -558,10 +560,16 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
   end
 end
 
-for c = 1, (#KEYS - 7) / 2 do
+-- The channels' keys, named from the shard's tag (KEYS[2] is '{prefix:sN}:feed') as names.ts channelKeys does.
+local head = string.sub(KEYS[2], 1, #KEYS[2] - 4) .. 'c:'
+-- (#events is no bound: the array holds nils.) Each channel's count is never nil. c: the channel's number in the call.
+local c = 0
+while events[at + 1] ~= nil do
   local setting, count, channel = events[at], events[at + 1], events[at + 2]
   at = at + 3
-  if applyChannel(KEYS[2 * c + 6], KEYS[2 * c + 7], setting, count, channel) then
+  local name = head .. channel
+  c = c + 1
+  if applyChannel(name .. ':h', name .. ':z', setting, count, channel) then
     out[#out + 1] = -2; out[#out + 1] = c; out[#out + 1] = failures[#failures]
   end
 end
