@@ -75,6 +75,9 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local expiry = now + horizon
 local expiryTail = cmsgpack.pack(expiry)
+-- Numbers handed to redis.call are formatted with %.17g on every call: the call's times are formatted once.
+local expiryText = string.format('%.17g', expiry) -- exact (a fractional horizon too), as redis.call would format it
+local ttlEnd = string.format('%d', now + math.max(horizon, 1)) -- when an emptied channel's keys expire (PEXPIREAT: whole ms)
 
 -- Byte-wise comparison (Lua's < on strings follows the server's locale).
 local function compareBytes(a, b)
@@ -490,7 +493,7 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
       if s[P] then
         if s[TOMBSTONED] then back[#back + 1] = key end
       else
-        absent[#absent + 1] = expiry
+        absent[#absent + 1] = expiryText
         absent[#absent + 1] = key
       end
     end
@@ -528,7 +531,7 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
   end
   if #absent > 0 and (nextCollect == nil or nextCollect > expiry) then nextCollect = expiry end
   if nextCollect ~= collectAt then
-    fields[#fields + 1] = C; fields[#fields + 1] = nextCollect
+    fields[#fields + 1] = C; fields[#fields + 1] = nextCollect == expiry and expiryText or nextCollect
   end
 
   if #fields == 0 and raws[1] ~= false then return end -- nothing changed (and the channel exists)
@@ -545,18 +548,17 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
   callChunked('HSET', hashKey, fields, 2)
   if #back > 0 then callChunked('ZREM', tombsKey, back, 1) end
   if #userGone > 0 then callChunked('HDEL', hashKey, userGone, 1) end
-  local ttl = math.max(horizon, 1)
   if #absent > 0 then
     -- Every tombstone of the set expires by now + horizon: so does the set, whether anyone is present or not.
     callChunked('ZADD', tombsKey, absent, 2)
-    redis.call('PEXPIREAT', tombsKey, now + ttl)
+    redis.call('PEXPIREAT', tombsKey, ttlEnd)
   end
 
   if present > 0 then
     if expiring then redis.call('PERSIST', hashKey) end
   elseif wrote or not expiring then
     -- No one present: every tombstone is gone by now + horizon, and so is the channel.
-    redis.call('PEXPIREAT', hashKey, now + ttl)
+    redis.call('PEXPIREAT', hashKey, ttlEnd)
   end
 end
 
