@@ -42,6 +42,19 @@ describe.skipIf(!available)('RedisStore apply calls', () => {
     for (let c = 0; c < 5; c++) expect(await store.members(`room-${c}`)).toEqual([]);
   });
 
+  it('one call of 25 channels, with and without a feed, merges every channel (the script walks the events, which hold nils)', async () => {
+    for (const feed of [undefined, {}]) {
+      const store = new RedisStore({ client, prefix: `${prefix}:wide-${feed === undefined ? 'off' : 'on'}`, feed });
+      const base = minutesAgo(2);
+      const joins = Array.from({ length: 25 }, (_, c) => event(`room-${c}`, `user-${c}`, 0, true, base));
+      expect((await store.apply(joins)).map((change) => change.type)).toEqual(new Array(25).fill('join'));
+      const leaves = Array.from({ length: 25 }, (_, c) => event(`room-${c}`, `user-${c}`, 1, false, base + 1));
+      expect((await store.apply(leaves)).map((change) => change.type)).toEqual(new Array(25).fill('leave'));
+      for (let c = 0; c < 25; c += 8) expect(await store.members(`room-${c}`)).toEqual([]);
+      await store.feed?.ack([]);
+    }
+  });
+
   it('stores a member nested 150 levels deep, with the other members of its batch', async () => {
     const store = new RedisStore({ client, prefix: `${prefix}:deep` });
     const ts = minutesAgo(2);

@@ -88,6 +88,25 @@ export function redisFeedCases(make: MakeFeedStore): { name: string; run: () => 
       },
     },
     {
+      name: 'ack: an entry acknowledged in part, then in full in one call, is never claimed; one acknowledged in full at once neither',
+      run: async () => {
+        const store = make({ namespace: 'ack' });
+        const feed = store.feed!;
+        const applied = await store.apply([
+          feedEvent('room-e', 'fay', 0, true),
+          feedEvent('room-e', 'gus', 0, true),
+          feedEvent('room-e', 'hal', 0, true),
+        ]);
+        await feed.ack([applied[1]!.cursor!]);
+        expect(strip(await feed.claim(0, 10))).toEqual(strip([applied[0]!, applied[2]!]));
+        await feed.ack(applied.map((c) => c.cursor!));
+        expect(await feed.claim(0, 10)).toEqual([]);
+        const whole = await store.apply([feedEvent('room-e', 'fay', 1, false), feedEvent('room-e', 'gus', 1, false)]);
+        await feed.ack(whole.map((c) => c.cursor!));
+        expect(await feed.claim(0, 10)).toEqual([]);
+      },
+    },
+    {
       name: 'a cursor older than the retention, or from another store, is feed_cursor_expired',
       run: async () => {
         const store = make({ namespace: 'expire', retainMs: 1 });

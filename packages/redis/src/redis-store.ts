@@ -112,10 +112,10 @@ const CHANGE_TYPES = { 1: 'join', 2: 'update', 3: 'leave' } as const;
 
 type ScriptClient = (Redis | Cluster) & ScriptCommands;
 type Arg = string | Buffer | number;
-/** One script call of an apply: its keys (two per channel), its events packed, and each event's place in the batch. */
+/** One script call of an apply: its channels' keys (two each; the script names them itself, the batch hash reads them), its events packed, and each event's place in the batch. */
 interface Call {
   shard: number;
-  /** The call's channels, in KEYS order. */
+  /** The call's channels, in the order of its events (apply.lua answers a failed channel by its number in it). */
   channels: string[];
   keys: (string | Buffer)[];
   events: Buffer;
@@ -671,16 +671,15 @@ export class RedisStore implements PresenceStore {
     const indexArgs: Arg[] = [];
     for (const channel of channels) indexArgs.push(now, encodeName(channel));
     const stale = staleBefore === undefined ? '' : staleBefore;
-    const scriptArgs = ({ shard, keys, events, notices }: Call): Arg[] => {
+    const scriptArgs = ({ shard, events, notices }: Call): Arg[] => {
       const shardKey = shardKeys(this.prefix, shard);
       return [
-        keys.length + 7,
+        7,
         shardKey.replay(token),
         shardKey.feed,
         shardKey.unacked,
         // The user levels live in shard 0's keys (several shards on a Cluster: the shard's outbox); a call that tracks none passes its own shard's (unused, same slot).
         ...(users === undefined ? userKeysOf(shardKey) : (this.outbox?.channelKeys(shard) ?? this.userKeys)),
-        ...keys,
         this.tombstoneHorizonMs,
         REPLAY_TTL_MS,
         stale,

@@ -8,7 +8,9 @@
 -- KEYS[2] the shard's change feed (a stream)   KEYS[3] the shard's unacknowledged changes (zset: entry id -> when;
 --         'id:i' for one change of an entry acknowledged in part, see feed-ack.lua)
 -- KEYS[4..7] the user levels (see "User levels" below; shard 0's keys when the call tracks users)
--- then two per channel c (1-based), KEYS[2c + 6] and KEYS[2c + 7]:
+-- The channels' two keys each are not passed: the script names them from the shard's tag and the channel's
+-- name in ARGV[4] (names.ts channelKeys: '{prefix:sN}:c:<name>:h' and ':z'), in the slot of KEYS[1..3]; 50
+-- keys fewer to send, parse and turn into Lua strings per call of 25 channels:
 --   channel hash    memberKey -> record (see below), and the channel's own fields, whose names start
 --                   with byte 0xFE (never the first byte of an encoded member key, see names.ts):
 --                   n (present count), o / t (newest reported occupancy and its timestamp),
@@ -21,7 +23,7 @@
 -- ARGV[5] feed retention (ms; '' when the store has no feed)
 -- ARGV[6] the channel notices for the feed (one MsgPack array, flat: 'a' (before the changes) or 'i' (after), payload; '' none)
 -- ARGV[7] the user levels' options ('' none)   ARGV[8] 'expire' for expireUsers (no channel: closes due grace windows)
--- ARGV[4] the events: ONE MsgPack array (src/event-pack.ts), flat: per channel, in KEYS order,
+-- ARGV[4] the events: ONE MsgPack array (src/event-pack.ts), flat: per channel,
 --   the watermark this call sets (nil for none), the number of events k, the channel's name, then k times 10
 --   fields (12 with a feed):
 --   memberKey, present (boolean), ts, serial, index, rank,
@@ -44,7 +46,7 @@
 -- 2 update, 3 leave), previous member (update) or ''; each followed by the user changes it caused, 3
 -- entries each: -1, type (6 user.join, 7 user.leave, 8 user.online, 9 user.offline), MsgPack { userId,
 -- channel, provider, at, lastSeen }. A channel whose key holds another type (its HMGET fails) is passed over,
--- untouched: -2, its number in KEYS order (1-based), the error's text.
+-- untouched: -2, its number in the call's order (1-based), the error's text.
 --
 -- The feed: one stream entry per call with a change or a notice, written in this script (a committed change
 -- is in the feed, and only then): field d = MsgPack flat array, 4 per change: type (1 join, 2 update,
@@ -73,6 +75,9 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local expiry = now + horizon
 local expiryTail = cmsgpack.pack(expiry)
+-- Numbers handed to redis.call are formatted with %.17g on every call: the call's times are formatted once.
+local expiryText = string.format('%.17g', expiry) -- exact (a fractional horizon too), as redis.call would format it
+local ttlEnd = string.format('%d', now + math.max(horizon, 1)) -- when an emptied channel's keys expire (PEXPIREAT: whole ms)
 
 -- Byte-wise comparison (Lua's < on strings follows the server's locale).
 local function compareBytes(a, b)
@@ -110,8 +115,13 @@ local NEVER = 9007199254740991 -- c when the channel holds no tombstone
 local events = cmsgpack.unpack(ARGV[4])
 local out = { '' }
 local entry = {} -- the feed entry's changes: { place in the batch, type, payload, record, previous, sequence }
+local entrySorted, lastPlace = true, -1 -- whether the changes came in the batch's order (one event per channel: always)
 local function addEntry(place, type, payload, record, previous)
-  if retainMs then entry[#entry + 1] = { place, type, payload, record, previous, #entry } end
+  if retainMs then
+    entry[#entry + 1] = { place, type, payload, record, previous, #entry }
+    if place < lastPlace then entrySorted = false end
+    lastPlace = place
+  end
 end
 -- 'provider\0userId' -> provider, userId
 local function splitUser(text)
@@ -331,19 +341,24 @@ local function skipChannel(count, reason)
 end
 
 local function applyChannel(hashKey, tombsKey, setting, count, channel)
-  -- The channel's fields and the held state of every member of its events, read at once.
-  local args, state = { N, O, T, W, X, C }, {}
+  -- The channel's fields, the held state of every member of its events (from args[5]), the recorded user
+  -- ids when the call tracks users, and the reported occupancy's timestamp only when an event reports one:
+  -- read at once.
+  local args, state = { N, X, C, W }, {}
+  local reports = false
   for e = 0, count - 1 do
     local key = events[at + e * S]
     if state[key] == nil then
       args[#args + 1] = key
       state[key] = false
     end
+    if events[at + e * S + 8] ~= nil then reports = true end
   end
-  local nkeys = #args - 6
+  local nkeys = #args - 4
   if usersOn then
-    for i = 7, 6 + nkeys do args[#args + 1] = USERF .. args[i] end
+    for i = 5, 4 + nkeys do args[#args + 1] = USERF .. args[i] end
   end
+  if reports then args[#args + 1] = T end
   -- The channel's first command: when it fails (its key holds another type: WRONGTYPE) the channel is left
   -- untouched and reported, and the call goes on with the other channels.
   local raws
@@ -359,10 +374,11 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
     end
   end
   local present = tonumber(raws[1] or '0')
-  local reportedTs = tonumber(raws[3] or '')
-  local expiring = raws[5] == '1'
+  local held = present
+  local reportedTs = reports and tonumber(raws[#args] or '') or nil
+  local expiring = raws[2] == '1'
   local watermark = tonumber(raws[4] or '')
-  local collectAt = tonumber(raws[6] or '')
+  local collectAt = tonumber(raws[3] or '')
   local newWatermark = tonumber(setting)
   -- The bound this channel's events are checked against: the channel's watermark unless this call sets
   -- one as new or newer, and staleBefore.
@@ -371,7 +387,7 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
   if staleBefore ~= nil and (check == nil or staleBefore > check) then check = staleBefore end
 
   -- The held records (an expired absent one counts as no record, but is still in the tombstone set).
-  for i = 7, 6 + nkeys do
+  for i = 5, 4 + nkeys do
     local raw = raws[i]
     if raw then
       local p, ts, serial, index, rank, id, member, expires = cmsgpack.unpack(raw)
@@ -464,7 +480,7 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
   -- Write back every record this batch replaced; a member ending absent is scheduled for collection at
   -- now + horizon, one ending present leaves the tombstone set.
   local fields, absent, back, userGone = {}, {}, {}, {}
-  for i = 7, 6 + nkeys do
+  for i = 5, 4 + nkeys do
     local key = args[i]
     local s = state[key]
     if s and s[RECORD] ~= nil then
@@ -480,7 +496,7 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
       if s[P] then
         if s[TOMBSTONED] then back[#back + 1] = key end
       else
-        absent[#absent + 1] = expiry
+        absent[#absent + 1] = expiryText
         absent[#absent + 1] = key
       end
     end
@@ -518,11 +534,13 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
   end
   if #absent > 0 and (nextCollect == nil or nextCollect > expiry) then nextCollect = expiry end
   if nextCollect ~= collectAt then
-    fields[#fields + 1] = C; fields[#fields + 1] = nextCollect
+    fields[#fields + 1] = C; fields[#fields + 1] = nextCollect == expiry and expiryText or nextCollect
   end
 
   if #fields == 0 and raws[1] ~= false then return end -- nothing changed (and the channel exists)
-  fields[#fields + 1] = N; fields[#fields + 1] = present
+  if raws[1] == false or present ~= held then
+    fields[#fields + 1] = N; fields[#fields + 1] = present
+  end
   if present > 0 then
     if expiring then
       fields[#fields + 1] = X; fields[#fields + 1] = '0'
@@ -533,25 +551,30 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
   callChunked('HSET', hashKey, fields, 2)
   if #back > 0 then callChunked('ZREM', tombsKey, back, 1) end
   if #userGone > 0 then callChunked('HDEL', hashKey, userGone, 1) end
-  local ttl = math.max(horizon, 1)
   if #absent > 0 then
     -- Every tombstone of the set expires by now + horizon: so does the set, whether anyone is present or not.
     callChunked('ZADD', tombsKey, absent, 2)
-    redis.call('PEXPIRE', tombsKey, ttl)
+    redis.call('PEXPIREAT', tombsKey, ttlEnd)
   end
 
   if present > 0 then
     if expiring then redis.call('PERSIST', hashKey) end
   elseif wrote or not expiring then
     -- No one present: every tombstone is gone by now + horizon, and so is the channel.
-    redis.call('PEXPIRE', hashKey, ttl)
+    redis.call('PEXPIREAT', hashKey, ttlEnd)
   end
 end
 
-for c = 1, (#KEYS - 7) / 2 do
+-- The channels' keys, named from the shard's tag (KEYS[2] is '{prefix:sN}:feed') as names.ts channelKeys does.
+local head = string.sub(KEYS[2], 1, #KEYS[2] - 4) .. 'c:'
+-- (#events is no bound: the array holds nils.) Each channel's count is never nil. c: the channel's number in the call.
+local c = 0
+while events[at + 1] ~= nil do
   local setting, count, channel = events[at], events[at + 1], events[at + 2]
   at = at + 3
-  if applyChannel(KEYS[2 * c + 6], KEYS[2 * c + 7], setting, count, channel) then
+  local name = head .. channel
+  c = c + 1
+  if applyChannel(name .. ':h', name .. ':z', setting, count, channel) then
     out[#out + 1] = -2; out[#out + 1] = c; out[#out + 1] = failures[#failures]
   end
 end
@@ -571,7 +594,7 @@ if retainMs then
   for pass = 1, 3 do
     if pass == 2 then
       -- In the batch's order (apply answers its changes in input order), not the channels' order.
-      table.sort(entry, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[6] < y[6]) end)
+      if not entrySorted then table.sort(entry, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[6] < y[6]) end) end
       for i = 1, #entry do
         local item = entry[i]
         local n = #d; d[n + 1] = item[2]; d[n + 2] = item[3]; d[n + 3] = item[4]; d[n + 4] = item[5]
