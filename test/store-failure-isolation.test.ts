@@ -10,7 +10,13 @@ import type { JoinEvent, PresenceStore } from '@presence-webhooks/core';
 import { createReceiver, StoreError } from '@presence-webhooks/core';
 import { PostgresStore } from '@presence-webhooks/postgres';
 import { RedisStore } from '@presence-webhooks/redis';
-import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, type RawAblyPresence } from '@presence-webhooks/testing/builders';
+import {
+  ABLY_ACTION,
+  ablyBatchRequest,
+  ablyLifecycleItem,
+  ablyPresenceItem,
+  type RawAblyPresence,
+} from '@presence-webhooks/testing/builders';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,18 +47,19 @@ interface Case {
   repair(): Promise<void>;
 }
 
-function redisCase(shards: number): () => Promise<Case> {
+/** `key`: which of the channel's keys another program overwrites with a string (its members hash, or its tombstones). */
+function redisCase(shards: number, key: 'h' | 'z', feed = false): () => Promise<Case> {
   return async () => {
-    const prefix = uniquePrefix(`iso-${shards}`);
+    const prefix = uniquePrefix(`iso-${shards}-${key}`);
     prefixes.push(prefix);
     let broken = '';
     return {
-      store: new RedisStore({ url: REDIS_URL, prefix, shards }),
+      store: new RedisStore({ url: REDIS_URL, prefix, shards, ...(feed ? { feed: {} } : {}) }),
       async break(channel) {
-        const [key] = await (redis as Redis).keys(`{${prefix}:s*}:c:${channel}:h`);
-        expect(key, 'the channel hash key').toBeDefined();
-        broken = key as string;
-        await (redis as Redis).set(broken, 'not a hash: another program wrote here');
+        const [hash] = await (redis as Redis).keys(`{${prefix}:s*}:c:${channel}:h`);
+        expect(hash, 'the channel hash key').toBeDefined();
+        broken = `${(hash as string).slice(0, -1)}${key}`;
+        await (redis as Redis).set(broken, 'not ours: another program wrote here');
       },
       async repair() {
         await (redis as Redis).del(broken);
@@ -86,6 +93,8 @@ function member(clientId: string, n: number): RawAblyPresence {
 
 const DELIVERY = ablyBatchRequest(
   [
+    ablyLifecycleItem('room-a', true, RECENT_MS),
+    ablyLifecycleItem('room-bad', true, RECENT_MS),
     ablyPresenceItem('room-a', [member('ana', 1)]),
     ablyPresenceItem('room-bad', [member('bob', 2)]),
     ablyPresenceItem('room-c', [member('cai', 3)]),
@@ -96,8 +105,10 @@ const DELIVERY = ablyBatchRequest(
 const clientIds = async (store: PresenceStore, channel: string) => (await store.members(channel)).map((m) => m.clientId);
 
 const CASES: [string, boolean, () => Promise<Case>][] = [
-  ['RedisStore, 1 shard', withRedis, redisCase(1)],
-  ['RedisStore, 4 shards', withRedis, redisCase(4)],
+  ['RedisStore, 1 shard', withRedis, redisCase(1, 'h')],
+  ['RedisStore, 4 shards', withRedis, redisCase(4, 'h')],
+  ['RedisStore, 1 shard, its tombstone key broken', withRedis, redisCase(1, 'z')],
+  ['RedisStore with its feed, 4 shards', withRedis, redisCase(4, 'h', true)],
   ['PostgresStore', withPostgres, postgresCase],
 ];
 
@@ -121,6 +132,7 @@ for (const [name, available, open] of CASES) {
         await receiver.idle();
         await ctx.break('room-bad');
         receiver.on('join', (e: JoinEvent) => void joins.push(`${e.channel}/${e.member.clientId}`));
+        receiver.on('channel.active', (e) => void joins.push(`${e.channel} active`));
         await run({ ...ctx, url: server.url, joins, errors, receiver });
       } finally {
         await server.close();
@@ -133,9 +145,11 @@ for (const [name, available, open] of CASES) {
       await withReceiver({}, async ({ store, url, joins, errors, receiver }) => {
         expect((await postTo(url, DELIVERY)).status).toBe(200);
         await receiver.idle();
-        expect(joins.sort()).toEqual(['room-a/ana', 'room-c/cai']);
+        expect(joins.sort()).toEqual(['room-a active', 'room-a/ana', 'room-c/cai']);
         expect(await clientIds(store, 'room-a')).toEqual(['ana']);
         expect(await clientIds(store, 'room-c')).toEqual(['cai']);
+        // Everything the feed holds was emitted and acknowledged: nothing of the failing channel is left to be claimed.
+        if (store.feed !== undefined) expect(await store.feed.claim(0, 100)).toEqual([]);
         expect(receiver.stats().lostDeliveries).toBe(1);
         const failures = errors.filter((e): e is StoreError => e instanceof StoreError);
         expect(failures.map((e) => e.details.attempt)).toEqual([1, 2]);
@@ -150,11 +164,15 @@ for (const [name, available, open] of CASES) {
           expect(answer.status).toBe(503);
           expect(answer.json).toMatchObject({ error: { code: 'store_failed' } });
         }
-        expect(joins.sort()).toEqual(['room-a/ana', 'room-c/cai']);
+        // Joins once; channel.active (a lifecycle event, not merged) with each resend that carried it, never the failing channel's.
+        expect(joins.filter((j) => j.includes('/')).sort()).toEqual(['room-a/ana', 'room-c/cai']);
+        expect([...new Set(joins.filter((j) => j.endsWith('active')))]).toEqual(['room-a active']);
         expect(await clientIds(store, 'room-a')).toEqual(['ana']);
+        if (store.feed !== undefined) expect(await store.feed.claim(0, 100)).toEqual([]);
         await repair(); // the operator removes what broke the channel: the provider's next resend goes through
         expect((await postTo(url, DELIVERY)).status).toBe(200);
-        expect(joins.sort()).toEqual(['room-a/ana', 'room-bad/bob', 'room-c/cai']);
+        expect(joins.filter((j) => j.includes('/')).sort()).toEqual(['room-a/ana', 'room-bad/bob', 'room-c/cai']);
+        expect(joins.filter((j) => j === 'room-bad active')).toHaveLength(1);
         expect(await clientIds(store, 'room-bad')).toContain('bob');
       });
     });

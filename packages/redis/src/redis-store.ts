@@ -134,6 +134,10 @@ type Reply = (number | Buffer)[];
  * counts it); when only some did, apply() reports their channels (a call per shard commits on its own).
  */
 function callReplies(replies: (Reply | Error)[]): (Reply | Error)[] {
+  // A lost connection or a timeout is no answer: the call may have committed (its reply lost), so the batch is
+  // retried whole with its replay token; only Redis's own refusal of one call (WRONGTYPE ...) is that call's.
+  const lost = replies.find((reply) => reply instanceof Error && unavailable(reply));
+  if (lost !== undefined) throw lost;
   const first = replies.find((reply) => reply instanceof Error);
   if (first !== undefined && replies.every((reply) => reply instanceof Error)) throw first;
   return replies;
@@ -559,10 +563,15 @@ export class RedisStore implements PresenceStore {
         return;
       }
       const entry = String(reply[0] ?? '');
-      const size = call.before.length + (reply.length - 1) / 3 + call.after.length;
+      // The channels the script passed over (-2 triples): none of their changes or notices is in the entry.
+      const skipped = new Set<string>();
+      for (let r = 1; r + 2 < reply.length; r += 3) if (reply[r] === -2) skipped.add(call.channels[(reply[r + 1] as number) - 1] as string);
+      const kept = (notices: ChannelChange[]) => (skipped.size === 0 ? notices : notices.filter((n) => !skipped.has(n.channel)));
+      const [keptBefore, keptAfter] = [kept(call.before), kept(call.after)];
+      const size = keptBefore.length + (reply.length - 1) / 3 - skipped.size + keptAfter.length;
       const cursor = (i: number) => (this.feed === undefined || entry === '' ? undefined : this.feed.cursorOf(call.shard, entry, i, size));
       let place = 0;
-      for (const notice of call.before) before.push(withCursor({ ...notice }, cursor(place++)));
+      for (const notice of keptBefore) before.push(withCursor({ ...notice }, cursor(place++)));
       // Each member change, followed by the user changes it caused; the feed entry lists them in the batch's order.
       const decided: number[] = [];
       let last = -1;
@@ -582,7 +591,7 @@ export class RedisStore implements PresenceStore {
         decided.push(last);
       }
       for (const index of decided.sort((a, b) => a - b)) for (const change of found[index] as Change[]) withCursor(change, cursor(place++));
-      for (const notice of call.after) after.push(withCursor({ ...notice }, cursor(place++)));
+      for (const notice of keptAfter) after.push(withCursor({ ...notice }, cursor(place++)));
     });
     const late: Change[] = [];
     if (outbox !== undefined && !pending.empty) {
@@ -639,8 +648,10 @@ export class RedisStore implements PresenceStore {
     }
     return [...groups.values()].map(({ fields, ...call }) => {
       const packed: PackedField[] = [];
-      for (const notice of call.before) packed.push('a', bytesOf(noticePayload(notice)));
-      for (const notice of call.after) packed.push('i', bytesOf(noticePayload(notice)));
+      // Each notice with its channel's number in the call: a channel the script passes over leaves its notices out.
+      const numberOf = (notice: ChannelChange) => call.channels.indexOf(notice.channel) + 1;
+      for (const notice of call.before) packed.push('a', bytesOf(noticePayload(notice)), numberOf(notice));
+      for (const notice of call.after) packed.push('i', bytesOf(noticePayload(notice)), numberOf(notice));
       return { ...call, events: packFlat(fields), notices: packed.length === 0 ? '' : packFlat(packed) };
     });
   }

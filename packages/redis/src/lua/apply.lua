@@ -21,7 +21,8 @@
 --                   it expires a horizon after its last addition (every entry has expired by then)
 -- ARGV[1] tombstone horizon (ms)   ARGV[2] replay ttl (ms)   ARGV[3] staleBefore (ms, provider clock; '' none)
 -- ARGV[5] feed retention (ms; '' when the store has no feed)
--- ARGV[6] the channel notices for the feed (one MsgPack array, flat: 'a' (before the changes) or 'i' (after), payload; '' none)
+-- ARGV[6] the channel notices for the feed (one MsgPack array, flat: 'a' (before the changes) or 'i' (after), payload,
+--         the channel's number in the call (1-based; a channel passed over leaves its notices out); '' none)
 -- ARGV[7] the user levels' options ('' none)   ARGV[8] 'expire' for expireUsers (no channel: closes due grace windows)
 -- ARGV[4] the events: ONE MsgPack array (src/event-pack.ts), flat: per channel,
 --   the watermark this call sets (nil for none), the number of events k, the channel's name, then k times 10
@@ -143,6 +144,16 @@ local grace, lastSeenMs, userNow = 0, 0, 0
 if usersOn then
   local u = cmsgpack.unpack(ARGV[7])
   grace, lastSeenMs, userNow = u[1], u[2], u[3]
+end
+-- The user keys hold their types before anything is written (another program's data there fails the call whole).
+if usersOn then
+  local want = ARGV[9] == 'outbox' and { 'hash', 'zset', 'string', 'zset' } or { 'hash', 'zset', 'zset', 'string' }
+  for i = 4, 7 do
+    local kind = redis.call('TYPE', KEYS[i])['ok']
+    if kind ~= 'none' and kind ~= want[i - 3] then
+      return redis.error_reply('WRONGTYPE the user-level key ' .. KEYS[i] .. ' holds a ' .. kind .. ', not a ' .. want[i - 3])
+    end
+  end
 end
 local LEVEL, USERF = '\253', '\252'
 local apps, appOrder = {}, {}
@@ -331,8 +342,9 @@ local P, TS, SERIAL, INDEX, RANK, ID, MEMBER, RECORD, TOMBSTONED, USER = 1, 2, 3
 
 -- Merge one channel's `count` events, which start at events[at]. Few tables per channel: the HMGET
 -- arguments, the states by member key, and the write lists.
--- A channel whose keys cannot be read: its events are passed over; it goes in `failures` (its reason).
-local failures = {}
+-- A channel whose keys hold another type (another program's data at our key names): its events are passed
+-- over before anything of it is written, its reason goes in `failures`, its number in `skipped`.
+local failures, skipped = {}, {}
 local function skipChannel(count, reason)
   at = at + count * S
   number = number + count
@@ -373,6 +385,8 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
       for i = 1, #part do raws[first + i - 1] = part[i] end
     end
   end
+  local tombsType = redis.call('TYPE', tombsKey)['ok']
+  if tombsType ~= 'zset' and tombsType ~= 'none' then return skipChannel(count, 'WRONGTYPE the tombstone key holds a ' .. tombsType) end
   local present = tonumber(raws[1] or '0')
   local held = present
   local reportedTs = reports and tonumber(raws[#args] or '') or nil
@@ -575,6 +589,7 @@ while events[at + 1] ~= nil do
   local name = head .. channel
   c = c + 1
   if applyChannel(name .. ':h', name .. ':z', setting, count, channel) then
+    skipped[c] = true
     out[#out + 1] = -2; out[#out + 1] = c; out[#out + 1] = failures[#failures]
   end
 end
@@ -601,8 +616,8 @@ if retainMs then
       end
     else
       local kind = pass == 1 and 'a' or 'i'
-      for i = 1, #notices, 2 do
-        if notices[i] == kind then
+      for i = 1, #notices, 3 do
+        if notices[i] == kind and not skipped[notices[i + 2]] then
           local n = #d; d[n + 1] = pass == 1 and 4 or 5; d[n + 2] = notices[i + 1]; d[n + 3] = ''; d[n + 4] = ''
         end
       end
