@@ -5,6 +5,7 @@ import { toError } from './errors.js';
 import type { HandleOptions } from './front/front.js';
 import { Front } from './front/front.js';
 import { rateLimitedWarning } from './front/refusal-log.js';
+import type { ReceiverLimits } from './http/body-read.js';
 import { InFlightBytes } from './http/in-flight.js';
 import type { WebhookResponse } from './http/response.js';
 import { Inspector } from './inspector/inspector.js';
@@ -32,16 +33,8 @@ import { Tracker } from './tracker/tracker.js';
 export type { AckMode, ReceiverOptions, RejectInfo } from './options/receiver-options.js';
 export type { WebhookRequest } from './pipeline/pipeline.js';
 export type { HandleOptions } from './front/front.js';
+export type { ReceiverLimits } from './http/body-read.js';
 export { StartupError } from './resync/startup-error.js';
-
-/** The limits adapters enforce while reading a body (the receiver checks the size again). */
-export interface ReceiverLimits {
-  readonly bodyLimit: number;
-  readonly bodyTimeoutMs: number;
-  readonly maxInFlightBytes: number;
-  /** The shared count of bytes being read, for `maxInFlightBytes`. */
-  readonly inFlight: InFlightBytes;
-}
 
 const RECEIVER_BRAND = Symbol.for('presence-webhooks.receiver');
 
