@@ -6,3 +6,4 @@ export { getHeader } from '../http/headers.js';
 export type { RequestHeaders } from '../http/headers.js';
 export { BodyRead } from '../http/body-read.js';
 export type { BodyReadLimits, ReceiverLimits, RequestBody } from '../http/body-read.js';
+export { bodyTimedOut, bodyTooLarge, serverBusy } from '../errors.js';
