@@ -1,6 +1,7 @@
 import { toError, WebhookError } from '../errors.js';
 import type { WebhookResponse } from '../http/response.js';
 import { acceptedResponse, errorResponse, readRefusal } from '../http/response.js';
+import { routeOf } from '../http/route.js';
 import type { Inspector } from '../inspector/inspector.js';
 import { inspectorOff } from '../inspector/inspector.js';
 import { deliveriesObserved, eventTimestamps, publishDelivery, publishRejection } from '../observe/channels.js';
@@ -55,10 +56,12 @@ export class Front {
     try {
       if (reading) request.body = await (input.body as () => Promise<Uint8Array>)();
       reading = false;
-      const inspected = parts.inspector !== undefined ? parts.inspector.answer(request) : inspectorOff(request);
-      if (inspected !== undefined) return await inspected;
-      const read = parts.reads !== undefined ? parts.reads.answer(request) : readEndpointOff(request);
-      if (read !== undefined) return await read;
+      const route = routeOf(request.method, request.url ?? '/');
+      if (route?.to === 'inspector') {
+        const inspected = parts.inspector !== undefined ? parts.inspector.answer(request) : inspectorOff(request);
+        if (inspected !== undefined) return await inspected;
+      }
+      if (route?.to === 'read') return await (parts.reads !== undefined ? parts.reads.answer(route.target, request) : readEndpointOff());
       const pending = parts.pipeline.run(request);
       accepted = pending instanceof Promise ? await pending : pending;
     } catch (error) {
