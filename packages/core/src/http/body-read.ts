@@ -1,5 +1,5 @@
 import { bodyTimedOut, bodyTooLarge, serverBusy, WebhookError } from '../errors.js';
-import type { InFlightBytes } from './in-flight.js';
+import { InFlightBytes } from './in-flight.js';
 
 /** What a body read obeys: `receiver.limits`. */
 export interface BodyReadLimits {
@@ -109,4 +109,10 @@ export class BodyRead {
     this.release();
     throw error;
   }
+}
+
+/** A receiver's limits from its resolved options, with its own count of bytes in flight. */
+export function receiverLimits(options: { bodyLimit: number; bodyTimeoutMs: number; maxInFlightBytes: number }): ReceiverLimits {
+  const { bodyLimit, bodyTimeoutMs, maxInFlightBytes } = options;
+  return { bodyLimit, bodyTimeoutMs, maxInFlightBytes, inFlight: new InFlightBytes(maxInFlightBytes) };
 }
