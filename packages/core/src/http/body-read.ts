@@ -26,13 +26,6 @@ function lengthMismatch(): WebhookError {
   return new WebhookError(400, 'invalid_body', 'The body could not be read: request size did not match content length');
 }
 
-function declaredLength(contentLength: string | undefined): number | undefined {
-  if (contentLength === undefined) return undefined;
-  // Node's parser refuses a malformed Content-Length before a handler runs; other runtimes and streams may not.
-  if (!/^\s*\d+\s*$/.test(contentLength)) throw new WebhookError(400, 'invalid_body', 'The Content-Length header is not a number');
-  return Number(contentLength);
-}
-
 /**
  * The one read policy of a request body, whatever the runtime (the node layer and the web handler
  * drive it over their streams, so every runtime answers the same):
@@ -58,7 +51,10 @@ export class BodyRead {
 
   /** Start a read from the request's Content-Length header (400, 413 or 503 before a byte is read). */
   static begin(contentLength: string | undefined, limits: BodyReadLimits): BodyRead {
-    const declared = declaredLength(contentLength);
+    // Node's parser refuses a malformed Content-Length before a handler runs; other runtimes and streams may not.
+    if (contentLength !== undefined && !/^\s*\d+\s*$/.test(contentLength))
+      throw new WebhookError(400, 'invalid_body', 'The Content-Length header is not a number');
+    const declared = contentLength === undefined ? undefined : Number(contentLength);
     if (declared !== undefined && declared > limits.bodyLimit) throw bodyTooLarge(limits.bodyLimit);
     if (declared !== undefined && !limits.inFlight.reserve(declared)) throw serverBusy(limits.inFlight.max);
     return new BodyRead(declared, limits);

@@ -51,6 +51,7 @@ export function readTarget(url: string | undefined): ReadTarget | undefined {
  * receiver, when handed one all the same, answers it as a webhook.
  */
 export function routeOf(method: string | undefined, relativeUrl: string): Route | undefined {
+  if (relativeUrl === '/') return WEBHOOK; // a webhook delivery, most requests
   const path = pathOf(relativeUrl);
   if (path === '/') return WEBHOOK;
   if (INSPECTOR_PATH.test(path)) return INSPECTOR;

@@ -55,8 +55,7 @@ function takeWhole(stream: Readable, declared: number, read: BodyRead): Uint8Arr
   const data = stream.read() as Buffer | null;
   if (data === null) return undefined;
   stream.resume(); // the request still ends ('end', then 'close') as one read to its end would
-  read.take(data.byteLength);
-  read.end();
+  read.release(); // exactly the declared length, checked against the limit when the read began
   // A copy, always: a chunk may be a view over a larger socket read buffer.
   return Buffer.concat([data], data.byteLength);
 }
