@@ -1,9 +1,11 @@
 // The import rules of docs/architecture.md, enforced: every relative import of core's sources must
-// stay inside the table's row for its unit (a folder, or a file at src/'s top).
+// stay inside the table's row for its unit (a folder, or a file at src/'s top). And the providers are
+// listed once: providers/index.ts.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { PROVIDER_NAMES } from '../packages/core/src/providers/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'packages/core/src');
@@ -89,6 +91,41 @@ describe('core import rules (docs/architecture.md)', () => {
       edges.set(unit, targets);
     }
     expect(findCycle(edges), 'the import table must have no cycle').toEqual([]);
+  });
+});
+
+/** A source file's code: without comments and without its import / export-from lines (a folder's path is not a use). */
+function codeOf(path: string): string {
+  return readFileSync(path, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
+    .replace(/^\s*(?:import|export)\s[^;]*?from\s+'[^']+';/gm, '');
+}
+
+/** The providers whose name a piece of code spells out (as a string, a key, a property). */
+function providersNamed(code: string): string[] {
+  return PROVIDER_NAMES.filter((name) => new RegExp(`\\b${name}\\b`).test(code));
+}
+
+/** events.ts is a leaf: it cannot import the list, so ProviderName spells it out (providers/index.ts refuses a mismatch in the type check). */
+const PROVIDER_NAME_TYPE = /^export type ProviderName = [^;]*;$/m;
+
+describe('the providers are listed once (providers/index.ts): adding one is a folder and one line', () => {
+  it('no other file of core names two providers in its code (a list, a record of them, a chain of ifs, a message)', () => {
+    const lists: string[] = [];
+    for (const file of files(src)) {
+      const where = relative(src, file).split(sep).join('/');
+      if (where === 'providers/index.ts') continue;
+      const code = codeOf(file).replace(where === 'events.ts' ? PROVIDER_NAME_TYPE : /$^/, '');
+      const named = providersNamed(code);
+      if (named.length > 1) lists.push(`${where}: ${named.join(', ')}`);
+    }
+    expect(lists, 'read the names from providers/index.ts (PROVIDERS, PROVIDER_NAMES, providerDefinition)').toEqual([]);
+  });
+
+  it('ProviderName (events.ts) names the registered providers, in their order', () => {
+    const type = readFileSync(join(src, 'events.ts'), 'utf8').match(PROVIDER_NAME_TYPE)?.[0] ?? '';
+    expect([...type.matchAll(/'([^']+)'/g)].map((m) => m[1])).toEqual([...PROVIDER_NAMES]);
   });
 });
 

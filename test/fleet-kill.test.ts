@@ -1,14 +1,12 @@
 // emit 'once' across a fleet on one RedisStore with the change feed: the instance that applied a delivery is
 // killed (SIGKILL, in a process of its own) between the store's commit and the emission; another instance
 // emits the change, exactly once. Uses the packages' dist/ (the child runs them): `pnpm build` first.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createReceiver } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
 import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
 import { afterAll, describe, expect, it } from 'vitest';
+import { postToDoomed, startInstance } from './helpers/fleet-instance.js';
 import { RECENT_MS } from './helpers/recent.js';
 import { Redis } from 'ioredis';
 import { deleteKeys, redisAvailable, REDIS_URL, uniquePrefix } from './helpers/redis.js';
@@ -17,21 +15,6 @@ const KEY = 'killApp.killKey:killSecretForTheFleetTest';
 const PREFIX = uniquePrefix('kill');
 const INSTANCE = fileURLToPath(new URL('./fixtures/fleet/instance.mjs', import.meta.url));
 const available = await redisAvailable();
-
-function startInstance(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [INSTANCE], {
-    env: { ...process.env, REDIS_URL, PREFIX, KEY, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on('line', (line) => {
-      const message = JSON.parse(line) as { url?: string };
-      if (message.url !== undefined) resolve({ child, url: message.url });
-    });
-    child.once('exit', (code, signal) => reject(new Error(`the instance exited before listening (${code ?? signal})`)));
-  });
-}
 
 describe.skipIf(!available)("emit 'once': the applying instance dies between the commit and the emission", () => {
   afterAll(async () => {
@@ -45,9 +28,8 @@ describe.skipIf(!available)("emit 'once': the applying instance dies between the
     const survivor = createReceiver({ ably: { keys: [KEY] }, store, users: false, claimAfterMs: 300 });
     const joins: string[] = [];
     survivor.on('join', (e) => void joins.push(e.member.clientId));
-    const doomed = await startInstance({ KILL_AFTER_COMMIT: '1' });
+    const doomed = await startInstance(INSTANCE, { REDIS_URL, PREFIX, KEY, KILL_AFTER_COMMIT: '1' });
     try {
-      const exited = once(doomed.child, 'exit');
       const request = ablyBatchRequest(
         [
           ablyPresenceItem('kill-room', [
@@ -56,13 +38,7 @@ describe.skipIf(!available)("emit 'once': the applying instance dies between the
         ],
         { key: KEY },
       );
-      // On receipt the instance answers 200 before the store call returns; it may die before the answer is out.
-      await fetch(doomed.url, { method: 'POST', headers: request.headers, body: request.body }).then(
-        (res) => res.arrayBuffer(),
-        () => undefined,
-      );
-      const [, signal] = (await exited) as [number | null, string | null];
-      expect(signal).toBe('SIGKILL');
+      expect(await postToDoomed(doomed, request)).toBe('SIGKILL');
       expect((await store.members('kill-room')).map((m) => m.clientId)).toEqual(['kenny']); // committed
       for (let i = 0; i < 200 && joins.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
       await new Promise((resolve) => setTimeout(resolve, 1500)); // several more claim rounds

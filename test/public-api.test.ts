@@ -3,12 +3,16 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as core from '@presence-webhooks/core';
 import * as adapter from '@presence-webhooks/core/adapter';
 import * as node from '@presence-webhooks/core/node';
 import * as store from '@presence-webhooks/core/store';
 import * as observe from '@presence-webhooks/core/observe';
+import type { ReceiverOptions } from '@presence-webhooks/core';
+import type { AblyOptions } from '../packages/core/src/providers/ably/options.js';
+import type { PubNubOptions } from '../packages/core/src/providers/pubnub/options.js';
+import type { PusherOptions } from '../packages/core/src/providers/pusher/options.js';
 import { exportedTypes } from './helpers/exported-types.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,4 +41,13 @@ describe('core public API = the README list', () => {
       expect(exportedTypes(join(root, 'packages/core/src', file)), `${entry} types`).toEqual(types);
     });
   }
+});
+
+describe("each provider's options: ReceiverOptions['<name>'] (from the providers' list, providers/index.ts)", () => {
+  it('is the options type of its folder (checked by the type check of test/)', () => {
+    expectTypeOf<ReceiverOptions['ably']>().toEqualTypeOf<AblyOptions | undefined>();
+    expectTypeOf<ReceiverOptions['pubnub']>().toEqualTypeOf<PubNubOptions | undefined>();
+    expectTypeOf<ReceiverOptions['pusher']>().toEqualTypeOf<PusherOptions | undefined>();
+    expectTypeOf<NonNullable<ReceiverOptions['pusher']>['keys'][number]>().toEqualTypeOf<{ key: string; secret: string }>();
+  });
 });

@@ -2,7 +2,8 @@
  * Issue 25, RedisStore: reads cannot hurt writes. On a Redis of the test's own (another port):
  * - eight loops reading a heavy channel (45 members of 4.9 MiB) through the read endpoint while
  *   webhook deliveries arrive in after-store mode: no delivery is answered 503, the reads answer 413
- *   (the store refuses a read over its byte bound without loading it), and the set ends right;
+ *   (the store refuses a read over its byte bound without loading it), and the set ends right; the same in
+ *   on-receipt mode: no store failure reported, nothing given up;
  * - a Redis that refuses writes (maxmemory + noeviction: `-OOM command not allowed`): the write
  *   errors count toward the circuit, which opens (RedisUnavailableError), and after-store answers 503.
  */
@@ -83,42 +84,78 @@ describe.runIf(useRedis)('RedisStore: reads cannot hurt writes', () => {
     await store?.close();
   });
 
+  /** Eight loops read the heavy channel while 60 deliveries (20 trios: join, join, leave of the first) go to `channel`. */
+  async function readWhileDelivering(
+    url: string,
+    channel: string,
+  ): Promise<{ deliveries: Map<number, number>; reads: Map<number, number> }> {
+    let reading = true;
+    const reads = new Map<number, number>();
+    const loops = Array.from({ length: 8 }, async () => {
+      while (reading) {
+        const res = await fetch(`${url}/channels/heavy/members`, { headers: { authorization: `Bearer ${READ_TOKEN}` } });
+        await res.arrayBuffer();
+        reads.set(res.status, (reads.get(res.status) ?? 0) + 1);
+      }
+    });
+    const deliveries = new Map<number, number>();
+    const base = Date.now() - 60_000;
+    for (let i = 0; i < 60; i++) {
+      const kind = i % 3 === 2 ? 'leave' : 'join';
+      const userId = `u${Math.floor(i / 3)}-${i % 3}`;
+      const item = pubnubEventItem({
+        id: `${channel}-${i}`,
+        channel,
+        userId: kind === 'leave' ? `u${Math.floor(i / 3)}-0` : userId,
+        timestampMs: base + i * 10,
+        occupancy: 1,
+      });
+      const { status } = await postTo(url, pubnubEventsRequest(kind, [item], { secret: PUBNUB_SECRET }));
+      deliveries.set(status, (deliveries.get(status) ?? 0) + 1);
+    }
+    reading = false;
+    await Promise.all(loops);
+    console.log(`${channel}: deliveries by status: ${JSON.stringify([...deliveries])}; reads by status: ${JSON.stringify([...reads])}`);
+    return { deliveries, reads };
+  }
+
+  /** Each third delivery took the first member of its trio out again: 20 trios leave 20 x 1 present. */
+  const TRIOS_PRESENT = Array.from({ length: 20 }, (_, t) => `u${t}-1`).sort();
+
   it(
     'eight loops reading the heavy channel while deliveries arrive: no delivery 503, reads answered 413, the set right',
     async () => {
-      let reading = true;
-      const readStatuses = new Map<number, number>();
-      const loops = Array.from({ length: 8 }, async () => {
-        while (reading) {
-          const res = await fetch(`${http.url}/channels/heavy/members`, { headers: { authorization: `Bearer ${READ_TOKEN}` } });
-          await res.arrayBuffer();
-          readStatuses.set(res.status, (readStatuses.get(res.status) ?? 0) + 1);
-        }
+      const { deliveries, reads } = await readWhileDelivering(http.url, 'light');
+      expect(deliveries.get(503) ?? 0).toBe(0);
+      expect([...deliveries.keys()]).toEqual([200]);
+      expect([...reads.keys()]).toEqual([413]);
+      expect((await store.members('light')).map((m) => m.clientId)).toEqual(TRIOS_PRESENT);
+    },
+    { timeout: 120_000 },
+  );
+
+  it(
+    'on-receipt: the same reads while deliveries arrive: no store failure, nothing given up, the set right',
+    async () => {
+      const errors: Error[] = [];
+      const onReceipt = createReceiver({
+        pubnub: { secret: PUBNUB_SECRET },
+        store,
+        readEndpoint: { token: READ_TOKEN },
+        onError: (e) => void errors.push(e),
       });
-      const deliveryStatuses = new Map<number, number>();
-      const base = Date.now() - 60_000;
-      for (let i = 0; i < 60; i++) {
-        const kind = i % 3 === 2 ? 'leave' : 'join';
-        const userId = `u${Math.floor(i / 3)}-${i % 3}`;
-        const item = pubnubEventItem({
-          id: `rw-${i}`,
-          channel: 'light',
-          userId: kind === 'leave' ? `u${Math.floor(i / 3)}-0` : userId,
-          timestampMs: base + i * 10,
-          occupancy: 1,
-        });
-        const { status } = await postTo(`${http.url}`, pubnubEventsRequest(kind, [item], { secret: PUBNUB_SECRET }));
-        deliveryStatuses.set(status, (deliveryStatuses.get(status) ?? 0) + 1);
+      const server = await startExpress(onReceipt);
+      try {
+        const { reads } = await readWhileDelivering(server.url, 'light-receipt');
+        await onReceipt.idle();
+        expect([...reads.keys()]).toEqual([413]);
+        expect(errors.map((e) => e.message)).toEqual([]);
+        expect(onReceipt.stats().lostDeliveries).toBe(0);
+        expect((await store.members('light-receipt')).map((m) => m.clientId)).toEqual(TRIOS_PRESENT);
+      } finally {
+        await server.close();
+        await onReceipt.close();
       }
-      reading = false;
-      await Promise.all(loops);
-      console.log(`deliveries by status: ${JSON.stringify([...deliveryStatuses])}; reads by status: ${JSON.stringify([...readStatuses])}`);
-      expect(deliveryStatuses.get(503) ?? 0).toBe(0);
-      expect([...deliveryStatuses.keys()]).toEqual([200]);
-      expect([...readStatuses.keys()]).toEqual([413]);
-      // Each third delivery took the first member of its trio out again: 20 trios leave 20 x 1 present.
-      const present = (await store.members('light')).map((m) => m.clientId);
-      expect(present).toEqual(Array.from({ length: 20 }, (_, t) => `u${t}-1`).sort());
     },
     { timeout: 120_000 },
   );
@@ -180,7 +217,8 @@ describe.runIf(useRedis)('RedisStore: a Redis that refuses writes (OOM)', () => 
       console.log(
         `apply under OOM: ${errors.map((e) => (e instanceof Error ? `${e.name}: ${e.message.slice(0, 60)}` : 'ok')).join(' | ')}`,
       );
-      expect(String((errors[0] as Error).message)).toMatch(/^OOM/);
+      expect(errors[0]).toBeInstanceOf(RedisUnavailableError);
+      expect(String((errors[0] as Error).message)).toMatch(/cannot take the write now: OOM/);
       // The third OOM opened the circuit: the fourth call fails at once, without reaching Redis.
       expect(errors[3]).toBeInstanceOf(RedisUnavailableError);
       expect(String((errors[3] as Error).message)).toMatch(/circuit open/);

@@ -1,12 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnClusterNode } from './cluster-node.mjs';
 import { freePort } from './own-redis.js';
 import { promisify } from 'node:util';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 
 const run = promisify(execFile);
 
@@ -43,28 +46,7 @@ export async function startLocalCluster(): Promise<LocalCluster> {
     taken.add(port);
     ports.push(port);
   }
-  const children: ChildProcess[] = ports.map((port) =>
-    spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        join(dir, `nodes-${port}.conf`),
-        '--dir',
-        dir,
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-      ],
-      { stdio: 'ignore' },
-    ),
-  );
+  const children: ChildProcess[] = ports.map((port) => spawnClusterNode(port, dir));
   const stop = async () => {
     await Promise.all(
       children.map(
@@ -104,4 +86,18 @@ export async function startLocalCluster(): Promise<LocalCluster> {
     throw error;
   }
   return { nodes: ports.map((port) => ({ host: '127.0.0.1', port })), stop };
+}
+
+/** For a describe block: a local cluster and a client of it, started before its tests and stopped after them. */
+export function useLocalCluster(): { readonly cluster: LocalCluster; readonly client: Cluster } {
+  const shared = {} as { cluster: LocalCluster; client: Cluster };
+  beforeAll(async () => {
+    shared.cluster = await startLocalCluster();
+    shared.client = new Cluster(shared.cluster.nodes);
+  });
+  afterAll(async () => {
+    await shared.client?.quit();
+    await shared.cluster?.stop();
+  });
+  return shared;
 }

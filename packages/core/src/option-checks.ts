@@ -113,6 +113,14 @@ export function closestName(name: string, known: readonly string[]): string | un
   return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
 }
 
+/** An options object (or undefined), whose keys must all be in `known` when given. */
+export function objectOption(value: unknown, name: string, known?: Readonly<Record<string, true>>): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw optionError(name, 'an object', value);
+  if (known !== undefined) checkKnownKeys(value, known, name);
+  return value as Record<string, unknown>;
+}
+
 /**
  * Every own key of an options object must be a known option name: a misspelt one would otherwise be
  * ignored without a word. Throws `TypeError: presence-webhooks: ably.key is not an option (did you

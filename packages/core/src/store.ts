@@ -9,6 +9,25 @@ export interface ChannelWatermark {
   time: number;
 }
 
+/**
+ * A store committed part of a batch and not the rest: `changes` are committed (the receiver emits them);
+ * nothing of the events of `channels` changed (the receiver retries those channels on their own). A store
+ * whose batch spans independent commits throws it (RedisStore: one script call per shard, a channel whose
+ * keys hold data of another type); a store that commits a batch at once throws any error instead.
+ */
+export class PartialApplyError extends Error {
+  readonly code = 'store_failed';
+
+  constructor(
+    readonly changes: Change[],
+    readonly channels: string[],
+    cause: unknown,
+  ) {
+    super(`the store applied part of the batch; these channels failed: ${channels.join(', ')}`, { cause });
+    this.name = 'PartialApplyError';
+  }
+}
+
 export interface ApplyOptions {
   /**
    * Raise these channels' watermarks (to the larger of the held one and `time`), atomically with the
@@ -129,6 +148,10 @@ export interface PresenceStore {
   /**
    * Merge a batch; the effective changes in input order (member changes, each followed by the user-level
    * changes it caused when `options.users` is given; the notices where `ApplyOptions.notices` puts them).
+   * It rejects with `PartialApplyError` when some channels were committed and others not, and with an error
+   * whose `code` is `'store_unavailable'` when the store cannot answer at all (the receiver then retries the
+   * batch whole; after any other error it tries a batch's channels one by one, so one bad channel does not
+   * hold back the others).
    */
   apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<Change[]>;
   /**

@@ -47,6 +47,11 @@ export interface ShardKeys {
   replay(token: string): string;
   /** The user levels (kept in shard 0's slot): users hash, grace deadlines, offline users, online count. */
   users: { levels: string; deadlines: string; offline: string; online: string };
+  /**
+   * The shard's user outbox (a Cluster with several shards, see user-outbox.lua): the intents per (user, channel),
+   * when each became pending, the shard's intent version counter.
+   */
+  outbox: { intents: string; times: string; version: string };
 }
 
 /** The channel's own fields in its hash (see apply.lua). */
@@ -85,7 +90,21 @@ export function shardKeys(prefix: string, shard: number): ShardKeys {
     unacked: `${head}unacked`,
     replay: (token) => `${head}r:${token}`,
     users: { levels: `${head}users`, deadlines: `${head}user-deadlines`, offline: `${head}users-offline`, online: `${head}users-online` },
+    outbox: { intents: `${head}user-outbox`, times: `${head}user-outbox-t`, version: `${head}user-outbox-v` },
   };
+}
+
+/**
+ * The user levels of one channel when they cannot live in its hash (a Cluster with several shards): a hash in
+ * shard 0's slot, field 0xFD userId, as in a channel hash. `userLevelsHead` + the channel's encoded name.
+ */
+export function userLevelsHead(prefix: string): string {
+  return `{${prefix}:s0}:uc:`;
+}
+
+export function userLevelsKey(prefix: string, channel: string): string | Buffer {
+  const name = encodeName(channel);
+  return typeof name === 'string' ? `${userLevelsHead(prefix)}${name}` : Buffer.concat([Buffer.from(userLevelsHead(prefix)), name]);
 }
 
 export function channelKeys(prefix: string, channel: string, shards: number): ChannelKeys {

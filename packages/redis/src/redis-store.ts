@@ -26,6 +26,7 @@ import {
   idSortKey,
   nonNegativeNumber,
   optionError,
+  PartialApplyError,
   positiveInteger,
   positiveNumber,
 } from '@presence-webhooks/core/store';
@@ -36,12 +37,14 @@ import { RedisUnavailableError } from './errors.js';
 import type { PackedField } from './event-pack.js';
 import { packFlat, packRecord } from './event-pack.js';
 import type { ShardKeys } from './names.js';
-import { CHANNEL_FIELDS, channelKeys, decodeName, encodeName, indexKey, leaseKeys, shardKeys, shardOf } from './names.js';
+import { CHANNEL_FIELDS, channelKeys, decodeName, encodeName, indexKey, leaseKeys, shardKeys, shardOf, userLevelsKey } from './names.js';
 import type { UserChangeFields } from './feed-entry.js';
 import { eventPayload, noticePayload, userChangeFrom } from './feed-entry.js';
 import { RedisFeed } from './feed.js';
 import type { ScriptCommands } from './scripts.js';
 import { defineScripts } from './scripts.js';
+import type { PlacedUserChange } from './user-outbox.js';
+import { PendingIntents, UserOutbox } from './user-outbox.js';
 
 export interface RedisStoreOptions {
   /** Where Redis is, e.g. `redis://127.0.0.1:6379`. The store creates, owns and closes this client. Default: that URL. */
@@ -112,6 +115,8 @@ type Arg = string | Buffer | number;
 /** One script call of an apply: its keys (two per channel), its events packed, and each event's place in the batch. */
 interface Call {
   shard: number;
+  /** The call's channels, in KEYS order. */
+  channels: string[];
   keys: (string | Buffer)[];
   events: Buffer;
   indices: number[];
@@ -119,6 +124,23 @@ interface Call {
   before: ChannelChange[];
   after: ChannelChange[];
   notices: Buffer | '';
+}
+
+/** One apply script call's reply (see apply.lua's header). */
+type Reply = (number | Buffer)[];
+
+/**
+ * Each call's reply or error. When every call failed the batch failed: that error is thrown (the circuit
+ * counts it); when only some did, apply() reports their channels (a call per shard commits on its own).
+ */
+function callReplies(replies: (Reply | Error)[]): (Reply | Error)[] {
+  const first = replies.find((reply) => reply instanceof Error);
+  if (first !== undefined && replies.every((reply) => reply instanceof Error)) throw first;
+  return replies;
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
 }
 
 /** `promise`, or a RedisUnavailableError at `deadline`. */
@@ -293,8 +315,8 @@ export class RedisStore implements PresenceStore {
   readonly shards: number;
   /** The change feed, when the store was made with `feed`. */
   readonly feed?: RedisFeed;
-  /** False on a Redis Cluster with several shards: a user spans channels in several slots (not implemented yet); the receiver then runs without user levels. */
-  readonly userLevels: boolean;
+  /** The user levels' two steps on a Redis Cluster with several shards (a user spans channels in several slots): user-outbox.ts. */
+  private readonly outbox: UserOutbox | undefined;
   private readonly feedRetainMs: number | undefined;
   private readonly clockSkewMs: number;
   private readonly maxReadBytes: number;
@@ -383,7 +405,6 @@ export class RedisStore implements PresenceStore {
     }
     this.shards = positiveInteger(options.shards, 'shards', this.client.isCluster ? DEFAULT_CLUSTER_SHARDS : 1);
     this.userKeys = userKeysOf(shardKeys(this.prefix, 0));
-    this.userLevels = !(this.client.isCluster && this.shards > 1);
     if (options.feed !== undefined) {
       if (typeof options.feed !== 'object' || options.feed === null) throw optionError('feed', 'an object { retainMs? }', options.feed);
       this.feedRetainMs = positiveInteger(options.feed.retainMs, 'feed.retainMs', DEFAULT_FEED_RETAIN_MS);
@@ -403,6 +424,19 @@ export class RedisStore implements PresenceStore {
         shards: this.shards,
         guard: (call) => this.guard(call),
       });
+    if (this.client.isCluster && this.shards > 1)
+      this.outbox = new UserOutbox({
+        scripts: this.scripts,
+        prefix: this.prefix,
+        shards: this.shards,
+        guard: (call) => this.guard(call),
+        feed: this.feed,
+        feedRetainMs: this.feedRetainMs,
+        tombstoneHorizonMs: this.tombstoneHorizonMs,
+        replayTtlMs: REPLAY_TTL_MS,
+        userKeys: this.userKeys,
+        strandedAfterMs: 2 * this.commandTimeoutMs,
+      });
     this.lease = {
       acquire: (name, ttlMs) => this.acquireLease(name, ttlMs),
       status: (name) => this.leaseStatus(name),
@@ -414,11 +448,17 @@ export class RedisStore implements PresenceStore {
    * connection included, when the client has no offline queue).
    */
   private async guard<T>(call: () => Promise<T>): Promise<T> {
-    return this.circuit.run(async () => {
-      const deadline = Date.now() + this.commandTimeoutMs;
-      await this.connected(this.client, deadline);
-      return withDeadline(call(), deadline, this.commandTimeoutMs);
-    });
+    return this.circuit
+      .run(async () => {
+        const deadline = Date.now() + this.commandTimeoutMs;
+        await this.connected(this.client, deadline);
+        return withDeadline(call(), deadline, this.commandTimeoutMs);
+      })
+      .catch((error: unknown) => {
+        // A dropped connection, a refused one, LOADING, OOM ...: Redis cannot answer (the receiver retries the batch whole).
+        if (error instanceof RedisUnavailableError || !unavailable(error)) throw error;
+        throw new RedisUnavailableError(`RedisStore: Redis cannot take the write now: ${(error as Error).message}`, { cause: error });
+      });
   }
 
   /** A read's round trip: on the reads' connection, through the reads' circuit, within commandTimeoutMs. */
@@ -480,10 +520,6 @@ export class RedisStore implements PresenceStore {
     if (marks !== undefined) for (const channel of marks.keys()) if (!byChannel.has(channel)) byChannel.set(channel, []);
     for (const notice of notices) if (!byChannel.has(notice.channel)) byChannel.set(notice.channel, []);
     const users = checkUsers(options?.users);
-    if (users !== undefined && this.client.isCluster && this.shards > 1)
-      throw new Error(
-        'RedisStore: user levels on a Redis Cluster need shards: 1 (a user spans channels in several slots; not implemented yet)',
-      );
     const calls = this.callsOf(events, byChannel, marks, notices, users !== undefined);
     const now = Date.now();
     // Only a batch whose apply failed is remembered, so the content hash is needed only when some
@@ -492,7 +528,7 @@ export class RedisStore implements PresenceStore {
     const remembered = batch === undefined ? undefined : this.failed.get(batch);
     const token = remembered !== undefined && remembered.until > now ? remembered.token : randomUUID();
 
-    let replies: (number | Buffer)[][];
+    let replies: (Reply | Error)[];
     try {
       replies = await this.guard(() => this.run(calls, [...byChannel.keys()], token, staleBefore, users));
     } catch (error) {
@@ -500,12 +536,28 @@ export class RedisStore implements PresenceStore {
       throw error;
     }
     if (batch !== undefined) this.failed.delete(batch);
+    // Channels not applied: those of a call that failed (another shard's went through), and those a call passed over.
+    const failed: string[] = [];
+    let cause: Error | undefined;
+    // A Cluster with several shards: the channel steps answered intents; the users step applies them (below).
+    const outbox = users === undefined ? undefined : this.outbox;
+    const pending = new PendingIntents();
+    if (outbox !== undefined)
+      calls.forEach((call, c) => {
+        const reply = replies[c] as Reply | Error;
+        if (!(reply instanceof Error)) replies[c] = outbox.take(reply, call.shard, call.indices, pending);
+      });
 
     const found: (Change[] | undefined)[] = new Array<Change[] | undefined>(events.length);
     const before: ChannelChange[] = [];
     const after: ChannelChange[] = [];
     calls.forEach((call, c) => {
-      const reply = replies[c] as (number | Buffer)[];
+      const reply = replies[c] as Reply | Error;
+      if (reply instanceof Error) {
+        failed.push(...call.channels);
+        cause ??= reply;
+        return;
+      }
       const entry = String(reply[0] ?? '');
       const size = call.before.length + (reply.length - 1) / 3 + call.after.length;
       const cursor = (i: number) => (this.feed === undefined || entry === '' ? undefined : this.feed.cursorOf(call.shard, entry, i, size));
@@ -519,6 +571,12 @@ export class RedisStore implements PresenceStore {
           (found[last] as Change[]).push(userChangeOf(reply[r + 1] as number, reply[r + 2] as Buffer));
           continue;
         }
+        if (reply[r] === -2) {
+          const channel = call.channels[(reply[r + 1] as number) - 1] as string;
+          failed.push(channel);
+          cause ??= new Error(`RedisStore: channel ${JSON.stringify(channel)} could not be applied: ${String(reply[r + 2])}`);
+          continue;
+        }
         last = call.indices[reply[r] as number] as number;
         found[last] = [changeOf(events[last] as PresenceEvent, reply[r + 1] as 1 | 2 | 3, reply[r + 2] as Buffer)];
         decided.push(last);
@@ -526,10 +584,24 @@ export class RedisStore implements PresenceStore {
       for (const index of decided.sort((a, b) => a - b)) for (const change of found[index] as Change[]) withCursor(change, cursor(place++));
       for (const notice of call.after) after.push(withCursor({ ...notice }, cursor(place++)));
     });
+    const late: Change[] = [];
+    if (outbox !== undefined && !pending.empty) {
+      let placed: PlacedUserChange[];
+      try {
+        placed = await outbox.finish(pending, users as UserLevelOptions, token, false);
+      } catch (error) {
+        this.rememberFailure(batch ?? batchHash(calls), token, now);
+        throw error;
+      }
+      for (const { change, origin } of placed) (origin === undefined ? late : (found[origin] ?? late)).push(change);
+    }
     const changes: Change[] = [...before];
     for (const list of found) if (list !== undefined) changes.push(...list);
-    changes.push(...after);
-    return changes;
+    changes.push(...after, ...late);
+    if (cause === undefined) return changes;
+    // Nothing of the failed channels changed; the rest is committed (a call per shard commits on its own).
+    if (failed.length === byChannel.size) throw cause;
+    throw new PartialApplyError(changes, failed, cause);
   }
 
   /** The script calls of a batch: one per shard (one on a single Redis with one shard). */
@@ -545,7 +617,7 @@ export class RedisStore implements PresenceStore {
     const groupOf = (shard: number) => {
       let group = groups.get(shard);
       if (group === undefined) {
-        group = { shard, keys: [], fields: [], indices: [], before: [], after: [] };
+        group = { shard, channels: [], keys: [], fields: [], indices: [], before: [], after: [] };
         groups.set(shard, group);
       }
       return group;
@@ -553,6 +625,7 @@ export class RedisStore implements PresenceStore {
     for (const [channel, indices] of byChannel) {
       const keys = channelKeys(this.prefix, channel, this.shards);
       const group = groupOf(keys.shard);
+      group.channels.push(channel);
       group.keys.push(keys.members, keys.tombstones);
       group.fields.push(marks?.get(channel), indices.length, encodeName(channel));
       for (const i of indices) {
@@ -592,7 +665,7 @@ export class RedisStore implements PresenceStore {
     token: string,
     staleBefore: number | undefined,
     users: UserLevelOptions | undefined,
-  ): Promise<(number | Buffer)[][]> {
+  ): Promise<(Reply | Error)[]> {
     const now = Date.now();
     const index = indexKey(this.prefix);
     const indexArgs: Arg[] = [];
@@ -605,8 +678,8 @@ export class RedisStore implements PresenceStore {
         shardKey.replay(token),
         shardKey.feed,
         shardKey.unacked,
-        // The user levels live in shard 0's keys; a call that tracks none passes its own shard's (unused, same slot).
-        ...(users === undefined ? userKeysOf(shardKey) : this.userKeys),
+        // The user levels live in shard 0's keys (several shards on a Cluster: the shard's outbox); a call that tracks none passes its own shard's (unused, same slot).
+        ...(users === undefined ? userKeysOf(shardKey) : (this.outbox?.channelKeys(shard) ?? this.userKeys)),
         ...keys,
         this.tombstoneHorizonMs,
         REPLAY_TTL_MS,
@@ -616,27 +689,31 @@ export class RedisStore implements PresenceStore {
         notices,
         users === undefined ? '' : packFlat([users.graceMs, users.lastSeenMs, users.now]),
         '',
+        ...(users === undefined ? [] : (this.outbox?.channelArgs() ?? [])),
       ];
     };
     if (this.client.isCluster) {
-      const [, ...replies] = await Promise.all([
+      const [, settled] = await Promise.all([
         this.client.zadd(index, ...indexArgs),
-        ...calls.map((call) => this.scripts.presenceWebhooksApplyBuffer(...scriptArgs(call))),
+        Promise.allSettled(calls.map((call) => this.scripts.presenceWebhooksApplyBuffer(...scriptArgs(call)))),
       ]);
-      return replies as unknown as (number | Buffer)[][];
+      return callReplies(
+        settled.map((result) => (result.status === 'fulfilled' ? (result.value as unknown as Reply) : toError(result.reason))),
+      );
     }
     const pipeline = this.client.pipeline() as ReturnType<Redis['pipeline']> & { presenceWebhooksApplyBuffer(...args: Arg[]): unknown };
     pipeline.zadd(index, ...indexArgs);
     for (const call of calls) pipeline.presenceWebhooksApplyBuffer(...scriptArgs(call));
     const results = (await pipeline.exec()) ?? [];
     if (results.length !== calls.length + 1) throw new Error('RedisStore: the pipeline was aborted');
-    for (const [error] of results) if (error) throw error;
-    return results.slice(1).map((result) => result[1] as (number | Buffer)[]);
+    if (results[0]?.[0]) throw results[0][0];
+    return callReplies(results.slice(1).map(([error, reply]) => error ?? (reply as Reply)));
   }
 
   /** User ids present (or pending in their grace window) in a channel, sorted. */
   async users(channel: string): Promise<string[]> {
-    const fields = await this.guardRead((reader) => reader.hkeysBuffer(channelKeys(this.prefix, channel, this.shards).members));
+    const key = this.outbox === undefined ? channelKeys(this.prefix, channel, this.shards).members : userLevelsKey(this.prefix, channel);
+    const fields = await this.guardRead((reader) => reader.hkeysBuffer(key));
     return fields
       .filter((field) => field[0] === USER_LEVEL_BYTE)
       .map((field) => field.subarray(1).toString('utf8'))
@@ -677,6 +754,7 @@ export class RedisStore implements PresenceStore {
    */
   async expireUsers(options: UserLevelOptions): Promise<UserChange[]> {
     const users = checkUsers(options) as UserLevelOptions;
+    if (this.outbox !== undefined) return this.outbox.expire(users, randomUUID());
     const shard = shardKeys(this.prefix, 0);
     const reply = await this.guard(() =>
       this.scripts.presenceWebhooksApplyBuffer(

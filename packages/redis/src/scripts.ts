@@ -6,7 +6,9 @@ import type { Cluster, Redis } from 'ioredis';
  * in src/ or dist/, so `../src/lua/` finds them from both.
  */
 function readScript(name: string): string {
-  return readFileSync(new URL(`../src/lua/${name}.lua`, import.meta.url), 'utf8');
+  const lua = readFileSync(new URL(`../src/lua/${name}.lua`, import.meta.url), 'utf8');
+  // A line `-- #include <name>` stands for that file's text (apply.lua includes user-outbox.lua: one script, its locals shared).
+  return lua.replace(/^-- #include ([\w-]+)$/m, (_, included: string) => readScript(included));
 }
 
 /** numberOfKeys undefined: the caller passes it first (apply takes two keys per channel, one or more channels). */
@@ -19,7 +21,9 @@ type ScriptName =
   | 'presenceWebhooksLeaseAcquire'
   | 'presenceWebhooksLeaseRenew'
   | 'presenceWebhooksLeaseRelease'
-  | 'presenceWebhooksLeaseStatus';
+  | 'presenceWebhooksLeaseStatus'
+  | 'presenceWebhooksUserOutboxTake'
+  | 'presenceWebhooksUserOutboxAck';
 const SCRIPTS: Readonly<Record<ScriptName, { file: string; numberOfKeys: number | undefined; readOnly: boolean }>> = {
   presenceWebhooksApply: { file: 'apply', numberOfKeys: undefined, readOnly: false },
   presenceWebhooksMembers: { file: 'members', numberOfKeys: 1, readOnly: true },
@@ -30,6 +34,8 @@ const SCRIPTS: Readonly<Record<ScriptName, { file: string; numberOfKeys: number 
   presenceWebhooksLeaseRenew: { file: 'lease-renew', numberOfKeys: 1, readOnly: false },
   presenceWebhooksLeaseRelease: { file: 'lease-release', numberOfKeys: 2, readOnly: false },
   presenceWebhooksLeaseStatus: { file: 'lease-status', numberOfKeys: 2, readOnly: true },
+  presenceWebhooksUserOutboxTake: { file: 'user-outbox-take', numberOfKeys: 2, readOnly: false },
+  presenceWebhooksUserOutboxAck: { file: 'user-outbox-ack', numberOfKeys: 2, readOnly: false },
 };
 
 let sources: Record<keyof typeof SCRIPTS, string> | undefined;
@@ -50,6 +56,10 @@ export interface ScriptCommands {
   presenceWebhooksLeaseRenew(...args: Arg[]): Promise<number>;
   presenceWebhooksLeaseRelease(...args: Arg[]): Promise<number>;
   presenceWebhooksLeaseStatus(...args: Arg[]): Promise<[number, string | null, string | null]>;
+  /** outbox, its times, olderThanMs, limit: field and pending list per stranded field (user-outbox-take.lua). */
+  presenceWebhooksUserOutboxTakeBuffer(...args: Arg[]): Promise<Buffer[]>;
+  /** outbox, its times, then field, version per field applied (user-outbox-ack.lua). */
+  presenceWebhooksUserOutboxAck(...args: Arg[]): Promise<number>;
 }
 
 /**

@@ -8,6 +8,7 @@ import { deliveriesObserved, eventTimestamps, publishDelivery, publishRejection 
 import type { StatsCounter } from '../observe/stats.js';
 import type { AckMode, RejectInfo } from '../options/receiver-options.js';
 import type { Accepted, Pipeline, ReceivedRequest, WebhookRequest } from '../pipeline/pipeline.js';
+import { isProviderName } from '../providers/index.js';
 import type { ReadEndpoint } from '../read-endpoint.js';
 import { readEndpointOff } from '../read-endpoint.js';
 import type { Tracker } from '../tracker/tracker.js';
@@ -111,7 +112,7 @@ export class Front {
     const { parts } = this;
     const info: RejectInfo = { status: error.status, code: error.code, reason: error.message };
     const provider = error.details?.provider;
-    if (provider === 'ably' || provider === 'pubnub' || provider === 'pusher') info.provider = provider;
+    if (isProviderName(provider)) info.provider = provider;
     if (typeof error.details?.keyName === 'string') info.keyName = error.details.keyName;
     if (request.remoteAddress !== undefined) info.remoteAddress = request.remoteAddress;
     try {

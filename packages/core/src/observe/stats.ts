@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Change, PresenceEvent, ProviderName, UserChange } from '../events.js';
 import { isMemberChange } from '../events.js';
+import { PROVIDER_NAMES } from '../providers/index.js';
 import type { DeliveryOutcome, ResyncOutcome } from './channels.js';
 
 /** Refused requests have no trusted provider (authentication failed or never ran): counted as 'unknown'. */
@@ -42,8 +43,6 @@ export interface ReceiverStats {
   providers: readonly ProviderName[];
 }
 
-const PROVIDERS: readonly ProviderName[] = ['ably', 'pubnub', 'pusher'];
-
 function outcomes(): Record<DeliveryOutcome, number> {
   return { accepted: 0, rejected: 0, duplicate: 0, stale: 0 };
 }
@@ -53,12 +52,10 @@ export const RECENT_DELIVERIES = 4096;
 
 /** The counters, and the bounded memory that tells duplicates from stale deliveries. */
 export class StatsCounter {
-  private readonly deliveries: Record<StatsProvider, Record<DeliveryOutcome, number>> = {
-    ably: outcomes(),
-    pubnub: outcomes(),
-    pusher: outcomes(),
-    unknown: outcomes(),
-  };
+  private readonly deliveries = Object.fromEntries([...PROVIDER_NAMES, 'unknown'].map((provider) => [provider, outcomes()])) as Record<
+    StatsProvider,
+    Record<DeliveryOutcome, number>
+  >;
   private readonly rejections = new Map<string, number>();
   private readonly effective = { join: 0, update: 0, leave: 0 };
   private readonly userEvents: Record<UserChange['type'], number> = {
@@ -75,7 +72,7 @@ export class StatsCounter {
   private readonly recent = new Map<string, true>();
 
   /** The providers configured (`stats().providers`); all of them until told. */
-  private configured: readonly ProviderName[] = PROVIDERS;
+  private configured: readonly ProviderName[] = PROVIDER_NAMES;
 
   constructor(private readonly recentLimit = RECENT_DELIVERIES) {}
 
@@ -131,7 +128,7 @@ export class StatsCounter {
     for (const [provider, counts] of Object.entries(this.deliveries)) deliveries[provider as StatsProvider] = { ...counts };
     const resyncs = {} as ReceiverStats['resyncs'];
     const drift = {} as ReceiverStats['drift'];
-    for (const provider of PROVIDERS) {
+    for (const provider of PROVIDER_NAMES) {
       resyncs[provider] = { complete: 0, incomplete: 0, failed: 0, ...this.resyncs.get(provider) };
       drift[provider] = this.drift.get(provider) ?? 0;
     }

@@ -1,20 +1,16 @@
 /**
  * Every option name of each options object, in one place per object: `checkKnownKeys` refuses any
  * other key (with a did-you-mean). Each list is typed `Record<keyof TheOptions, true>`, so a field
- * added to an options type fails the type check until it is listed here too.
+ * added to an options type fails the type check until it is listed here too. A provider's names are in
+ * its folder (`providers/<name>/resolve-options.ts`); a store's next to its constructor.
  */
 import type { InspectorOptions } from '../inspector/inspector.js';
-import type { AblyOptions, AblyRestOptions } from '../providers/ably/options.js';
-import type { MultipartLimits, PubNubOptions, PubNubRestOptions } from '../providers/pubnub/options.js';
-import type { PusherKey, PusherOptions } from '../providers/pusher/options.js';
-import type { RestOptions } from '../rest/options.js';
+import type { ProviderName } from '../events.js';
 import type { ResyncOptions } from '../resync/options.js';
 import type { ReceiverOptions } from './receiver-options.js';
 
-export const RECEIVER_OPTION_NAMES: Record<keyof ReceiverOptions, true> = {
-  ably: true,
-  pubnub: true,
-  pusher: true,
+/** createReceiver's own options; each provider's (`ably`, …) come from the providers' list (providers/index.ts). */
+export const RECEIVER_OPTION_NAMES: Record<Exclude<keyof ReceiverOptions, ProviderName>, true> = {
   store: true,
   bodyLimit: true,
   bodyTimeoutMs: true,
@@ -36,41 +32,6 @@ export const RECEIVER_OPTION_NAMES: Record<keyof ReceiverOptions, true> = {
   maxClockSkewMs: true,
   maxChannelNameLength: true,
 };
-
-export const ABLY_OPTION_NAMES: Record<keyof AblyOptions, true> = {
-  keys: true,
-  secret: true,
-  secretHeader: true,
-  cipherKeys: true,
-  insecure: true,
-  rest: true,
-};
-
-export const ABLY_REST_OPTION_NAMES: Record<keyof AblyRestOptions, true> = { baseUrl: true, timeoutMs: true, prefix: true };
-
-export const PUBNUB_OPTION_NAMES: Record<keyof PubNubOptions, true> = {
-  secret: true,
-  secretHeader: true,
-  insecure: true,
-  subscribeKey: true,
-  rest: true,
-  multipart: true,
-};
-
-export const PUBNUB_REST_OPTION_NAMES: Record<keyof PubNubRestOptions, true> = {
-  baseUrl: true,
-  timeoutMs: true,
-  uuid: true,
-  authKey: true,
-};
-
-export const MULTIPART_OPTION_NAMES: Record<keyof MultipartLimits, true> = { parts: true, fieldSize: true };
-
-export const PUSHER_OPTION_NAMES: Record<keyof PusherOptions, true> = { keys: true, appId: true, rest: true };
-
-export const PUSHER_KEY_NAMES: Record<keyof PusherKey, true> = { key: true, secret: true };
-
-export const REST_OPTION_NAMES: Record<keyof RestOptions, true> = { baseUrl: true, timeoutMs: true };
 
 export const RESYNC_OPTION_NAMES: Record<keyof ResyncOptions, true> = {
   onDrift: true,

@@ -1,8 +1,6 @@
 import type { ErrorCode } from '../errors.js';
 import type { Member, ProviderName } from '../events.js';
-import type { AblyOptions } from '../providers/ably/options.js';
-import type { PubNubOptions } from '../providers/pubnub/options.js';
-import type { PusherOptions } from '../providers/pusher/options.js';
+import type { ProviderOptions } from '../providers/index.js';
 import type { InspectorOptions } from '../inspector/inspector.js';
 import type { ReadEndpointOption } from '../read-endpoint.js';
 import type { ResyncOptions } from '../resync/options.js';
@@ -37,11 +35,8 @@ export interface RejectInfo {
   reason: string;
 }
 
-export interface ReceiverOptions {
-  ably?: AblyOptions;
-  pubnub?: PubNubOptions;
-  /** Pusher Channels (and Soketi / Sockudo): `{ keys: [{ key, secret }], appId?, rest? }`. */
-  pusher?: PusherOptions;
+/** Each provider's options under its name (`ably`, `pubnub`, `pusher`: `ReceiverOptions['ably']`), and the receiver's own. */
+export interface ReceiverOptions extends ProviderOptions {
   /** Where the presence set lives. Default: a new MemoryStore. */
   store?: PresenceStore;
   /**

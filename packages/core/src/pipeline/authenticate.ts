@@ -1,6 +1,6 @@
 import { WebhookError } from '../errors.js';
 import type { Provider, RequestView } from '../providers/provider.js';
-import { CONFIGURE, looksLike } from './sniff.js';
+import { looksLike } from './sniff.js';
 
 /** Who may have sent a request, before its body is parsed. */
 export interface Authenticated {
@@ -62,15 +62,13 @@ export function missingCredential(providers: readonly Provider[], request: Reque
   const words = secure.map((p) => p.missingCredential(request));
   const text = words.length === 1 ? (words[0] as string) : `No credential of a configured provider: ${words.join('; ')}`;
   const like = looksLike(request.headers, request.body, request.contentType.kind === 'multipart');
-  if (like !== undefined && !providers.some((p) => p.name === like)) {
+  if (like !== undefined && !providers.some((p) => p.name === like.name)) {
     return new WebhookError(
       401,
       'unauthorized',
-      `This looks like a ${NAMES[like]} webhook, but the receiver is not set up for ${NAMES[like]}: ${CONFIGURE[like]}. (${text})`,
-      { provider: like },
+      `This looks like a ${like.displayName} webhook, but the receiver is not set up for ${like.displayName}: ${like.configure}. (${text})`,
+      { provider: like.name },
     );
   }
   return new WebhookError(401, 'unauthorized', text, secure.length === 1 ? { provider: secure[0]?.name } : undefined);
 }
-
-const NAMES: Readonly<Record<string, string>> = { ably: 'Ably', pubnub: 'PubNub', pusher: 'Pusher' };

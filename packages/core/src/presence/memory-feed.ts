@@ -3,16 +3,6 @@ import type { Change } from '../events.js';
 import { ReceiverError } from '../errors.js';
 import type { ChangeFeed } from '../store.js';
 
-interface Entry {
-  seq: number;
-  at: number;
-  change: Change;
-  /** Emitted (acknowledged): never claimed. */
-  acked: boolean;
-  /** Claimed by a caller until then (store clock): not claimed again before. */
-  claimedUntil: number;
-}
-
 /** Default retention of MemoryStore's feed. */
 export const DEFAULT_FEED_RETAIN_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_CHANGES = 10_000;
@@ -25,38 +15,46 @@ export const DEFAULT_MAX_CHANGES = 10_000;
  */
 export class MemoryFeed implements ChangeFeed {
   private readonly id = randomBytes(6).toString('hex');
-  private log: Entry[] = [];
-  private head0 = 0;
+  // A ring of `maxChanges` slots in parallel arrays (no object per change besides the change itself):
+  // sequence number n lives in slot n % maxChanges; `first` is the oldest retained, `seq` the newest.
+  private changes: (Change | undefined)[] = [];
+  private readonly at: Float64Array;
+  /** Claimed by a caller until then (store clock; -1: acknowledged, emitted, never claimed). */
+  private readonly claimedUntil: Float64Array;
+  private first = 1;
   private seq = 0;
-  /** The log index before which every retained change is acknowledged (claim starts there). */
-  private ackedBelow = 0;
+  /** Every retained change below this sequence number is acknowledged (claim starts there). */
+  private ackedBelow = 1;
   private waiters = new Set<() => void>();
 
   constructor(
     private readonly retainMs: number,
     private readonly maxChanges: number,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.at = new Float64Array(maxChanges);
+    this.claimedUntil = new Float64Array(maxChanges);
+  }
 
   /** Append a committed change: gives it its cursor. */
   append(change: Change, at: number): void {
-    const entry: Entry = { seq: ++this.seq, at, change, acked: false, claimedUntil: 0 };
-    change.cursor = `${this.id}:${entry.seq}`;
-    this.log.push(entry);
+    const seq = ++this.seq;
+    const slot = seq % this.maxChanges;
+    this.changes[slot] = change;
+    this.at[slot] = at;
+    this.claimedUntil[slot] = 0;
+    change.cursor = `${this.id}:${seq}`;
+    if (seq - this.first >= this.maxChanges) this.first = seq - this.maxChanges + 1;
   }
 
   /** After a commit: drop what is past the retention and wake the readers. */
   committed(now: number): void {
     const cutoff = now - this.retainMs;
-    let head = this.head0;
-    while (this.log.length - head > this.maxChanges || (head < this.log.length && (this.log[head] as Entry).at < cutoff)) head++;
-    if (head > 1024 && head * 2 > this.log.length) {
-      this.log = this.log.slice(head);
-      this.ackedBelow = Math.max(0, this.ackedBelow - head);
-      head = 0;
+    while (this.first <= this.seq && (this.at[this.first % this.maxChanges] as number) < cutoff) {
+      this.changes[this.first % this.maxChanges] = undefined;
+      this.first++;
     }
-    this.head0 = head;
-    if (this.ackedBelow < head) this.ackedBelow = head;
+    if (this.ackedBelow < this.first) this.ackedBelow = this.first;
     if (this.waiters.size > 0) {
       const waiters = this.waiters;
       this.waiters = new Set();
@@ -71,11 +69,10 @@ export class MemoryFeed implements ChangeFeed {
   async read(after: string, options: { limit: number; waitMs: number; signal?: AbortSignal }): Promise<Change[]> {
     const from = this.place(after);
     if (from === this.seq && options.waitMs > 0 && options.signal?.aborted !== true) await this.wait(options.waitMs, options.signal);
-    const start = this.place(after); // the log may have moved on while waiting
-    const first = this.firstSeq();
+    const start = this.place(after); // the feed may have moved on while waiting
     const out: Change[] = [];
-    for (let i = this.head0 + (start + 1 - first); i < this.log.length && out.length < options.limit; i++) {
-      out.push((this.log[i] as Entry).change);
+    for (let n = Math.max(start + 1, this.first); n <= this.seq && out.length < options.limit; n++) {
+      out.push(this.changes[n % this.maxChanges] as Change);
     }
     return out;
   }
@@ -83,43 +80,38 @@ export class MemoryFeed implements ChangeFeed {
   claim(olderThanMs: number, limit: number): Promise<Change[]> {
     const now = this.now();
     const out: Change[] = [];
-    const log = this.log;
-    while (this.ackedBelow < log.length && (log[this.ackedBelow] as Entry).acked) this.ackedBelow++;
-    for (let i = this.ackedBelow; i < log.length && out.length < limit; i++) {
-      const entry = log[i] as Entry;
-      if (entry.at > now - olderThanMs) break;
-      if (entry.acked || entry.claimedUntil > now) continue;
-      entry.claimedUntil = now + olderThanMs;
-      out.push(entry.change);
+    while (this.ackedBelow <= this.seq && this.claimedUntil[this.ackedBelow % this.maxChanges] === -1) this.ackedBelow++;
+    for (let n = this.ackedBelow; n <= this.seq && out.length < limit; n++) {
+      const slot = n % this.maxChanges;
+      if ((this.at[slot] as number) > now - olderThanMs) break;
+      const until = this.claimedUntil[slot] as number;
+      if (until === -1 || until > now) continue;
+      this.claimedUntil[slot] = now + olderThanMs;
+      out.push(this.changes[slot] as Change);
     }
     return Promise.resolve(out);
   }
 
   ack(cursors: readonly string[]): Promise<void> {
     const prefix = this.id.length + 1;
-    const first = this.firstSeq();
     for (const cursor of cursors) {
       if (!cursor.startsWith(this.id) || cursor.charCodeAt(this.id.length) !== 58) continue;
-      const entry = this.log[this.head0 + Number(cursor.slice(prefix)) - first];
-      if (entry !== undefined && entry.change.cursor === cursor) entry.acked = true;
+      const n = Number(cursor.slice(prefix));
+      if (n >= this.first && n <= this.seq) this.claimedUntil[n % this.maxChanges] = -1;
     }
     return Promise.resolve();
   }
 
   /** Retained changes (for tests and memory measurements). */
   get length(): number {
-    return this.log.length - this.head0;
+    return this.seq - this.first + 1;
   }
 
   clear(): void {
-    this.log = [];
-    this.head0 = 0;
-    this.ackedBelow = 0;
+    this.changes = [];
+    this.first = this.seq + 1;
+    this.ackedBelow = this.first;
     this.committed(this.now());
-  }
-
-  private firstSeq(): number {
-    return this.head0 < this.log.length ? (this.log[this.head0] as Entry).seq : this.seq + 1;
   }
 
   /** The sequence number a cursor names; throws when it cannot be placed in what is retained. */
@@ -132,7 +124,7 @@ export class MemoryFeed implements ChangeFeed {
         `the feed cursor "${cursor.slice(0, 64)}" is not from this MemoryStore (a restart starts a new feed): reconcile, then read from now`,
       );
     }
-    if (seq < this.firstSeq() - 1) {
+    if (seq < this.first - 1) {
       throw new ReceiverError(
         'feed_cursor_expired',
         `the feed cursor "${cursor}" is older than what the MemoryStore keeps (maxChanges ${this.maxChanges}, retainMs ${this.retainMs}): reconcile, then read from now`,

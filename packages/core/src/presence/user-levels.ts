@@ -22,6 +22,8 @@ interface AppLevel extends Level {
   lastSeen: number | undefined;
   /** When it went offline (receiver clock): forgotten lastSeenMs later. */
   offlineAt: number | undefined;
+  /** The time of its newest entry in the offline queue (a user offline twice at one instant is queued once). */
+  queuedAt: number | undefined;
 }
 
 /** A grace deadline to look at (timed at the deadline): a channel level (channel set) or the app level (channel undefined). */
@@ -90,7 +92,7 @@ export class UserLevels {
     if (app.count === 0 && app.pendingUntil === undefined) {
       if (app.offlineAt === undefined) {
         app.offlineAt = now; // never online here: kept for lastSeenMs like any offline user
-        this.remember(userId, now);
+        this.remember(userId, app, now);
       }
       app.lastSeen = app.lastLeave;
     }
@@ -162,6 +164,7 @@ export class UserLevels {
         since: at,
         lastSeen: undefined,
         offlineAt: undefined,
+        queuedAt: undefined,
       };
       this.apps.set(userId, app);
     }
@@ -189,9 +192,14 @@ export class UserLevels {
   /**
    * Queue an offline user to be forgotten lastSeenMs later. A user who goes offline again leaves a stale
    * entry behind (checked lazily); past twice the users held, the stale ones are dropped at once, so the
-   * queue stays bounded by the users held whatever their comings and goings.
+   * queue stays bounded by the users held whatever their comings and goings. A user gone offline twice at
+   * the same instant (one delivery, or deliveries within a millisecond) is queued once: two entries of
+   * equal time would both look current, survive every drop, and make each later push drop again (O(n) each).
    */
-  private remember(userId: string, at: number): void {
+  private remember(userId: string, app: AppLevel, at: number): void {
+    // Each entry of a user has its own time, so at most one of them is current (the one at offlineAt).
+    if (app.queuedAt === at) return;
+    app.queuedAt = at;
     this.offline.push(userId, at);
     if (this.offline.length > 2 * this.apps.size + 1024) this.offline.retain((id, when) => this.apps.get(id)?.offlineAt === when);
   }
@@ -214,7 +222,7 @@ export class UserLevels {
     app.lastSeen = app.lastLeave;
     app.offlineAt = now;
     this.onlineCount--;
-    this.remember(userId, now);
+    this.remember(userId, app, now);
     out.push({ type: 'user.offline', userId, at: app.lastSeen, lastSeen: app.lastSeen });
   }
 }

@@ -88,3 +88,36 @@ export interface ResolvedProvider<O> {
   restBaseUrl: string;
   restTimeoutMs: number;
 }
+
+/** Whether a provider's members are connections (each carries a connectionId: Ably) or users (PubNub, Pusher). */
+export type MemberKind = 'connections' | 'users';
+
+/**
+ * A provider as `providers/index.ts` registers it: everything the receiver knows of it, configured or not.
+ * Its folder declares one (`providers/<name>/definition.ts`); one line in `providers/index.ts` wires it into
+ * the options (`createReceiver({ [name]: options })`), the pipeline, the 401 hints, the counters and the resync.
+ */
+export interface ProviderDefinition<N extends ProviderName = ProviderName, O = unknown> {
+  /** The option of createReceiver and the `provider` of every event. */
+  readonly name: N;
+  /** As people write it, in messages: 'Ably', 'PubNub'. */
+  readonly displayName: string;
+  /** The smallest options, for the refusal of a receiver without any provider: `{ ably: { keys } }`. */
+  readonly example: string;
+  /** What to configure when its webhooks reach a receiver not set up for it (the 401's hint). */
+  readonly configure: string;
+  /** Whether the members of its channels are connections or users (which store members a snapshot may replace). */
+  readonly members: MemberKind;
+  /**
+   * Whether a request without a valid credential looks like this provider's webhook, for the 401's hint:
+   * `headers` (checked first, for every provider), then the body's framing and its first bytes (no parsing).
+   */
+  readonly looksLike: {
+    headers?(headers: RequestHeaders): boolean;
+    body?(head: string, multipart: boolean): boolean;
+  };
+  /** Check and default its options (undefined when not configured); warnings (insecure, short secrets) go to `warnings`. */
+  resolve(value: unknown, warnings: string[]): ResolvedProvider<O> | undefined;
+  /** The configured provider; `now` is the receiver's clock. */
+  create(resolved: ResolvedProvider<O>, now: () => number): Provider;
+}

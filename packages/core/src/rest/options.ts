@@ -7,3 +7,6 @@ export interface RestOptions {
 }
 
 export const DEFAULT_REST_TIMEOUT_MS = 10_000;
+
+/** Every option name of a provider's `rest` (checkKnownKeys refuses any other). */
+export const REST_OPTION_NAMES: Record<keyof RestOptions, true> = { baseUrl: true, timeoutMs: true };

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Change, Member, PresenceEvent, ProviderName } from '../events.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../providers/bounds.js';
+import { providerDefinition } from '../providers/index.js';
 import type { Snapshot } from '../providers/snapshot.js';
 import type { ChannelWatermark, PresenceStore } from '../store.js';
 
@@ -45,12 +46,9 @@ export function storedMemberKey(member: Member): string {
   return member.connectionId === undefined ? member.clientId : `${member.connectionId}:${member.clientId}`;
 }
 
-/** Providers whose members are connections (and carry a connectionId); the others' members are users. */
-const CONNECTION_LEVEL: Readonly<Record<ProviderName, boolean>> = { ably: true, pubnub: false, pusher: false };
-
-/** Whether a stored member can be one of `provider`'s: the one place this rule is written. */
+/** Whether a stored member can be one of `provider`'s (its members are connections, with a connectionId, or users): the one place this rule is written. */
 export function isMemberOf(member: Member, provider: ProviderName): boolean {
-  return (member.connectionId !== undefined) === CONNECTION_LEVEL[provider];
+  return (member.connectionId !== undefined) === (providerDefinition(provider).members === 'connections');
 }
 
 /** Stored members that belong to a snapshot's provider. */

@@ -22,6 +22,7 @@ export type {
   UserPresence,
 } from '../events.js';
 export { isMemberChange } from '../events.js';
+export { PartialApplyError } from '../store.js';
 export { compareOrder } from '../presence/order.js';
 export { effectiveChange, compareMembers } from '../presence/merge.js';
 export { DEFAULT_TOMBSTONE_HORIZON_MS } from '../presence/memory-store.js';

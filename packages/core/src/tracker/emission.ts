@@ -1,6 +1,8 @@
 import type { ChannelEvent, Change, DriftEvent, PresenceEventMap, ReconcileEvent } from '../events.js';
 import { changeToEvent } from '../events.js';
 import type { TypedEmitter } from '../emitter.js';
+import { HandlerError } from '../errors.js';
+import type { FleetEmission } from './fleet-emission.js';
 
 /** An event that is emitted as it is, not merged: a channel event, a drift or a reconcile progress. */
 export type LocalEvent = ChannelEvent | { name: 'drift'; payload: DriftEvent } | { name: 'reconcile'; payload: ReconcileEvent };
@@ -24,4 +26,47 @@ export function dispatchAll(
     emitter.dispatch(name, payload as PresenceEventMap[typeof name], failures, pending);
   }
   for (const event of events) if (event.name !== 'channel.active') emitter.dispatch(event.name, event.payload as never, failures, pending);
+}
+
+/** Where the emission sends what it cannot deliver itself. */
+export interface EmissionPort {
+  emitter: TypedEmitter;
+  report(error: Error): void;
+}
+
+/**
+ * The emission of committed changes and local events: handler failures go to onError as one HandlerError;
+ * the changes this instance applied (`own`) are then acknowledged to the fleet. Under emit 'everywhere' an
+ * instance leaves the changes it applied to its feed reader (which emits every change, its own included).
+ */
+export class Emission {
+  constructor(
+    private readonly port: EmissionPort,
+    private readonly fleet: FleetEmission | undefined,
+  ) {}
+
+  async emit(changes: readonly Change[], events: readonly LocalEvent[], own: readonly Change[] | false = changes): Promise<void> {
+    const emission = this.dispatch(changes, events, own);
+    if (emission.pending.length > 0) await Promise.all(emission.pending);
+    await emission.finish();
+  }
+
+  /** Call the handlers now; `finish`, once the async handlers settled: failures reported, `own` acknowledged. */
+  dispatch(
+    changes: readonly Change[],
+    events: readonly LocalEvent[],
+    own: readonly Change[] | false,
+  ): { pending: Promise<void>[]; finish(): Promise<void> } {
+    const failures: unknown[] = [];
+    const pending: Promise<void>[] = [];
+    const emitsApplied = this.fleet === undefined || this.fleet.mode === 'once';
+    dispatchAll(this.port.emitter, own === false || emitsApplied ? changes : [], events, failures, pending);
+    return {
+      pending,
+      finish: () => {
+        if (failures.length > 0) this.port.report(new HandlerError(failures));
+        return own !== false && this.fleet !== undefined && own.length > 0 ? this.fleet.emitted(own) : Promise.resolve();
+      },
+    };
+  }
 }

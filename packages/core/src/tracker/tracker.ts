@@ -1,19 +1,21 @@
 import { DeliveryQueue } from '../delivery-queue.js';
 import type { TypedEmitter } from '../emitter.js';
-import type { Change, ChannelChange, Member, PresenceEvent, ProviderName } from '../events.js';
-import { HandlerError } from '../errors.js';
+import type { Change, Member, PresenceEvent, ProviderName } from '../events.js';
 import type { StatsCounter } from '../observe/stats.js';
 import { storeApplyTrace, traced } from '../observe/channels.js';
-import type { Normalised } from '../providers/provider.js';
 import type { Snapshot } from '../providers/snapshot.js';
 import { planRepair, visibleChanges } from '../resync/repair.js';
 import type { Repair } from '../resync/resyncer.js';
-import type { ApplyOptions, PresenceStore, UserLevelOptions } from '../store.js';
-import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
+import type { ApplyOptions, PresenceStore } from '../store.js';
+import { PartialApplyError } from '../store.js';
+import type { Delivery } from './delivery.js';
+import { channelsOf, mergeEach, planDelivery } from './delivery.js';
 import type { LocalEvent } from './emission.js';
-import { dispatchAll } from './emission.js';
+import { Emission } from './emission.js';
 import { FleetEmission } from './fleet-emission.js';
 import type { ResolvedTrackerOptions } from './options.js';
+import { storeCapabilities } from './store-capabilities.js';
+import { UserIds } from './user-ids.js';
 
 /** What the tracker needs from the receiver that composes it. */
 export interface TrackerPort {
@@ -26,7 +28,7 @@ export interface TrackerPort {
   owner: object;
   retry: { attempts: number; baseDelayMs: number };
   /** Told of each merged delivery (resync notes: providers, reported figures). */
-  merged?(delivery: Normalised & { provider: ProviderName }, changes: readonly Change[]): void;
+  merged?(delivery: Delivery, changes: readonly Change[]): void;
   /** A delivery the store could not take after its retries: these channels (of this provider) need a repair. */
   lost?(provider: ProviderName, channels: readonly string[]): void;
 }
@@ -41,12 +43,15 @@ export class Tracker {
   readonly store: PresenceStore;
   private readonly queue: DeliveryQueue;
   /** The receiver tracks user levels (`users` not false, and the store has them). */
-  readonly usersOn: boolean;
+  readonly usersOn!: boolean;
   private readonly fleet: FleetEmission | undefined;
-  private readonly horizonMs: number;
+  private readonly emission: Emission;
+  /** With user levels on: the user ids and the levels' options. */
+  private readonly users: UserIds | undefined;
+  private readonly horizonMs!: number;
   private expiryTimer: ReturnType<typeof setInterval> | undefined;
-  /** The store merges synchronously (`applySync`, defined beside its `apply`: a subclass that overrides only `apply` does not count). */
-  private readonly synchronous: boolean;
+  /** The store merges synchronously (see storeCapabilities). */
+  private readonly synchronous!: boolean;
   private closed = false;
 
   constructor(
@@ -54,22 +59,8 @@ export class Tracker {
     private readonly port: TrackerPort,
   ) {
     this.store = port.store;
+    ({ usersOn: this.usersOn, synchronous: this.synchronous, horizonMs: this.horizonMs } = storeCapabilities(port.store, options));
     const store = port.store;
-    const capable = typeof store.users === 'function' && typeof store.expireUsers === 'function' && store.userLevels !== false;
-    if (options.usersRequired && !capable)
-      throw new TypeError(
-        store.userLevels === false
-          ? 'presence-webhooks: users: this store cannot keep user levels (a RedisStore on a Redis Cluster needs shards: 1 for them); pass users: false, or shards: 1'
-          : 'presence-webhooks: users needs a store with user levels (users(), user(), userCount(), expireUsers()): MemoryStore, RedisStore and PostgresStore have them; pass users: false to turn them off',
-      );
-    this.usersOn = options.users !== undefined && capable;
-    this.synchronous = typeof store.applySync === 'function' && definedBy(store, 'apply') === definedBy(store, 'applySync');
-    const horizon = store.tombstoneHorizonMs;
-    this.horizonMs = typeof horizon === 'number' && horizon >= 0 ? horizon : DEFAULT_TOMBSTONE_HORIZON_MS;
-    if (this.usersOn && (options.users as NonNullable<ResolvedTrackerOptions['users']>).graceMs >= this.horizonMs)
-      throw new TypeError(
-        `presence-webhooks: users.graceMs must be shorter than the store's tombstone horizon (${this.horizonMs} ms): a level pending longer than the store keeps a channel's state would be lost`,
-      );
     this.queue = new DeliveryQueue({
       attempts: port.retry.attempts,
       baseDelayMs: port.retry.baseDelayMs,
@@ -77,13 +68,15 @@ export class Tracker {
     });
     if (store.feed !== undefined) {
       this.fleet = new FleetEmission(store.feed, options.emit, options.claimAfterMs, {
-        emit: (changes) => this.emit(changes, [], false),
+        emit: (changes) => this.emission.emit(changes, [], false),
         report: (error) => port.report(error),
         track: (job) => this.queue.push(job).catch(() => undefined),
       });
     }
+    this.emission = new Emission(port, this.fleet);
     if (this.usersOn) {
       const users = options.users as NonNullable<ResolvedTrackerOptions['users']>;
+      this.users = new UserIds(users);
       const every = Math.max(50, Math.min(users.graceMs > 0 ? users.graceMs / 4 : 60_000, 60_000));
       this.expiryTimer = setInterval(() => void this.expireUsers(), every);
       this.expiryTimer.unref?.();
@@ -102,43 +95,65 @@ export class Tracker {
     if (this.fleet?.mode === 'everywhere') void this.queue.push(() => (this.fleet as FleetEmission).ready, 1);
   }
 
-  /** Whether this instance emits the changes it applies itself (not under emit 'everywhere': its reader does). */
-  private get emitsApplied(): boolean {
-    return this.fleet === undefined || this.fleet.mode === 'once';
-  }
-
   /**
    * Merge an accepted delivery's presence events (its channel notices into the feed with them), then emit the
    * committed changes and its other events. With a synchronous store (MemoryStore) and nothing queued, the
    * merge and the emission happen now, without a queue job (measured: 5-12% less server CPU per request);
    * otherwise, and whenever tracing is on, in the queue. `attempts` 1 for a delivery answered after the commit.
    */
-  deliver(delivery: Normalised & { provider: ProviderName }, attempts?: number): Promise<void> {
+  deliver(delivery: Delivery, attempts?: number): Promise<void> {
     if (this.queue.depth === 0 && this.synchronous && !traced(storeApplyTrace)) {
       const done = this.deliverNow(delivery);
       if (done !== undefined) return done;
     }
+    // What is left to merge: the delivery; after a store failure split it, the channels that failed, each alone.
+    let left: Delivery[] = [delivery];
     return this.queue
       .push(async () => {
-        const plan = this.plan(delivery);
-        const changes = plan.apply ? await this.applyToStore(delivery.presence, plan.options, plan.now) : [];
-        this.merged(delivery, changes);
-        await this.emit(changes, plan.local);
+        const { failed, cause } = await mergeEach(left, (part) => this.merge(part));
+        left = failed;
+        if (failed.length > 0) throw cause;
       }, attempts)
       .catch((error: unknown) => {
         // Given up after the retries: never silently. Counted, reported (by the queue), its channels repaired.
         this.port.counter.lost();
-        this.port.lost?.(delivery.provider, channelsOf(delivery.presence));
+        this.port.lost?.(delivery.provider, [...new Set(left.flatMap((part) => channelsOf(part.presence)))]);
         throw error;
       });
   }
 
-  /** The synchronous path of `deliver`; undefined when the store refused the batch (the queue retries and reports it). */
-  private deliverNow(delivery: Normalised & { provider: ProviderName }): Promise<void> | undefined {
-    const plan = this.plan(delivery);
+  /**
+   * Merge one delivery and emit what it changed, then its other events. When the store committed only some
+   * of its channels (PartialApplyError), those channels' changes and events are emitted before it rethrows.
+   */
+  private async merge(delivery: Delivery): Promise<void> {
+    const plan = planDelivery(delivery, this.store.feed !== undefined, this.port.now(), this.options.maxEventAgeMs ?? this.horizonMs);
     let changes: Change[] = [];
     if (plan.apply) {
-      this.setUsers(delivery.presence, plan.options, plan.now);
+      try {
+        changes = await this.applyToStore(delivery.presence, plan.options, plan.now);
+      } catch (error) {
+        if (error instanceof PartialApplyError) {
+          const failed = new Set(error.channels);
+          this.merged({ ...delivery, presence: delivery.presence.filter((e) => !failed.has(e.channel)) }, error.changes);
+          await this.emission.emit(
+            error.changes,
+            plan.local.filter((e) => !failed.has((e.payload as { channel: string }).channel)),
+          );
+        }
+        throw error;
+      }
+    }
+    this.merged(delivery, changes);
+    await this.emission.emit(changes, plan.local);
+  }
+
+  /** The synchronous path of `deliver`; undefined when the store refused the batch (the queue retries and reports it). */
+  private deliverNow(delivery: Delivery): Promise<void> | undefined {
+    const plan = planDelivery(delivery, this.store.feed !== undefined, this.port.now(), this.options.maxEventAgeMs ?? this.horizonMs);
+    let changes: Change[] = [];
+    if (plan.apply) {
+      this.users?.set(delivery.presence, plan.options, plan.now);
       try {
         changes = (this.store.applySync as NonNullable<PresenceStore['applySync']>)(delivery.presence, plan.options);
       } catch {
@@ -146,7 +161,7 @@ export class Tracker {
       }
     }
     this.merged(delivery, changes);
-    const emission = this.dispatch(changes, plan.local, changes);
+    const emission = this.emission.dispatch(changes, plan.local, changes);
     if (emission.pending.length === 0) return emission.finish();
     // Async handlers: idle() waits for them, as for a queued delivery.
     return this.queue.push(async () => {
@@ -155,25 +170,8 @@ export class Tracker {
     }, 1);
   }
 
-  /** What merging a delivery takes: its notices (a store with a feed), its other events, the apply options. */
-  private plan(delivery: Normalised): { local: LocalEvent[]; options: ApplyOptions; now: number; apply: boolean } {
-    const local: LocalEvent[] = [];
-    const notices: ChannelChange[] = [];
-    const feed = this.store.feed !== undefined;
-    for (const event of delivery.channel) {
-      if (feed && (event.name === 'channel.active' || event.name === 'channel.inactive'))
-        notices.push({ type: event.name, ...event.payload });
-      else local.push(event);
-    }
-    const now = this.port.now();
-    const options: ApplyOptions = {};
-    if (this.options.maxEventAgeMs !== Infinity) options.staleBefore = now - (this.options.maxEventAgeMs ?? this.horizonMs);
-    if (notices.length > 0) options.notices = notices;
-    return { local, options, now, apply: delivery.presence.length > 0 || notices.length > 0 };
-  }
-
   /** A delivery merged: counted (accepted, duplicate, stale) and told to the resync notes. */
-  private merged(delivery: Normalised & { provider: ProviderName }, changes: readonly Change[]): void {
+  private merged(delivery: Delivery, changes: readonly Change[]): void {
     this.port.counter.merged(delivery.provider, delivery.presence, changes);
     this.port.merged?.(delivery, changes);
   }
@@ -194,24 +192,26 @@ export class Tracker {
         const changes = visibleChanges(applied);
         this.port.counter.changed(changes);
         repair = { changes, stored: plan.stored };
-        await this.emit(changes, [], applied);
+        await this.emission.emit(changes, [], applied);
       })
       .then(() => repair);
   }
 
   /** Emit events that change nothing in the store (drift, reconcile progress), after what is queued. */
   emitLocal(event: LocalEvent): void {
-    void this.emit([], [event]);
+    void this.emission.emit([], [event]);
   }
 
   /** Close the grace windows that ended (user.leave / user.offline), in the queue. */
   expireUsers(): Promise<void> {
-    if (!this.usersOn || this.closed) return Promise.resolve();
+    if (this.users === undefined || this.closed) return Promise.resolve();
     return this.queue
       .push(async () => {
-        const changes = await (this.store.expireUsers as NonNullable<PresenceStore['expireUsers']>)(this.userLevels(this.port.now()));
+        const changes = await (this.store.expireUsers as NonNullable<PresenceStore['expireUsers']>)(
+          (this.users as UserIds).levels(this.port.now()),
+        );
         this.port.counter.changed(changes);
-        await this.emit(changes, []);
+        await this.emission.emit(changes, []);
       }, 1)
       .catch(() => undefined); // reported by the queue; the next tick tries again
   }
@@ -227,31 +227,17 @@ export class Tracker {
     await this.queue.idle();
   }
 
-  private userLevels(now: number): UserLevelOptions {
-    const users = this.options.users as NonNullable<ResolvedTrackerOptions['users']>;
-    return { graceMs: users.graceMs, lastSeenMs: users.lastSeenMs, now };
-  }
-
   /**
    * The app's user id of a member, as given to the store (`users.id`, else the clientId; the clientId too when
    * the provider is unknown and `users.id` is set); undefined when the receiver tracks no user levels.
    */
   userOf(member: Member, provider: ProviderName | undefined): string | undefined {
-    if (!this.usersOn) return undefined;
-    const id = (this.options.users as NonNullable<ResolvedTrackerOptions['users']>).id;
-    return id === undefined || provider === undefined ? member.clientId : userIdOf(id, member, provider);
-  }
-
-  /** With user levels on: each event's user id, and the levels' options for the store. */
-  private setUsers(events: PresenceEvent[], options: ApplyOptions, now: number): void {
-    if (!this.usersOn) return;
-    for (const event of events) event.userId = this.userOf(event.member, event.provider);
-    options.users = this.userLevels(now);
+    return this.users?.userOf(member, provider);
   }
 
   /** store.apply with the user ids set, traced on `presence-webhooks:store.apply` and counted when it fails. */
   private applyToStore(events: PresenceEvent[], options: ApplyOptions, now: number): Promise<Change[]> {
-    this.setUsers(events, options, now);
+    this.users?.set(events, options, now);
     const apply = () => this.store.apply(events, options);
     const pending = traced(storeApplyTrace)
       ? storeApplyTrace.tracePromise(apply, { receiver: this.port.owner, events: events.length })
@@ -261,56 +247,4 @@ export class Tracker {
       throw error;
     });
   }
-
-  /**
-   * Emit committed changes and local events; handler failures go to onError as one HandlerError. Changes
-   * this instance applied (`own`) are then acknowledged to the fleet.
-   */
-  private async emit(changes: readonly Change[], events: readonly LocalEvent[], own: readonly Change[] | false = changes): Promise<void> {
-    const emission = this.dispatch(changes, events, own);
-    if (emission.pending.length > 0) await Promise.all(emission.pending);
-    await emission.finish();
-  }
-
-  /**
-   * Call the handlers now (an instance under emit 'everywhere' leaves the changes it applied to its reader);
-   * `finish`, once the async handlers settled: handler failures to onError as one HandlerError, and `own` acknowledged.
-   */
-  private dispatch(
-    changes: readonly Change[],
-    events: readonly LocalEvent[],
-    own: readonly Change[] | false,
-  ): { pending: Promise<void>[]; finish(): Promise<void> } {
-    const failures: unknown[] = [];
-    const pending: Promise<void>[] = [];
-    dispatchAll(this.port.emitter, own === false || this.emitsApplied ? changes : [], events, failures, pending);
-    return {
-      pending,
-      finish: () => {
-        if (failures.length > 0) this.port.report(new HandlerError(failures));
-        return own !== false && this.fleet !== undefined && own.length > 0 ? this.fleet.emitted(own) : Promise.resolve();
-      },
-    };
-  }
-}
-
-/** The app's user id of a member: `users.id`'s answer when it is a non-empty string, else the clientId. */
-function userIdOf(id: (member: Member, provider: ProviderName) => string, member: Member, provider: ProviderName): string {
-  try {
-    const userId = id(member, provider);
-    return typeof userId === 'string' && userId !== '' ? userId : member.clientId;
-  } catch {
-    return member.clientId;
-  }
-}
-
-/** The object of `value`'s prototype chain that defines `name` itself. */
-function definedBy(value: object, name: string): object | null {
-  let at: object | null = value;
-  while (at !== null && !Object.prototype.hasOwnProperty.call(at, name)) at = Object.getPrototypeOf(at) as object | null;
-  return at;
-}
-
-function channelsOf(events: readonly PresenceEvent[]): string[] {
-  return [...new Set(events.map((e) => e.channel))];
 }

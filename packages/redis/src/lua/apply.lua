@@ -43,7 +43,8 @@
 -- effective change in event order: event number (0-based, over the whole call), change type (1 join,
 -- 2 update, 3 leave), previous member (update) or ''; each followed by the user changes it caused, 3
 -- entries each: -1, type (6 user.join, 7 user.leave, 8 user.online, 9 user.offline), MsgPack { userId,
--- channel, provider, at, lastSeen }.
+-- channel, provider, at, lastSeen }. A channel whose key holds another type (its HMGET fails) is passed over,
+-- untouched: -2, its number in KEYS order (1-based), the error's text.
 --
 -- The feed: one stream entry per call with a change or a notice, written in this script (a committed change
 -- is in the feed, and only then): field d = MsgPack flat array, 4 per change: type (1 join, 2 update,
@@ -309,6 +310,9 @@ local function saveUsers()
   if onlineDelta ~= 0 then redis.call('INCRBY', KEYS[7], onlineDelta) end
 end
 
+-- ARGV[9] 'outbox' / 'intents', ARGV[10], ARGV[11]: the user levels on a Cluster with several shards, in two steps.
+-- #include user-outbox
+
 -- A member's state while its channel is merged: { present, ts, serial, index, rank, id, member,
 -- record written by this call (nil: none), held as an absent record in Redis (true/nil) }.
 -- member is the held member's bytes; nil when it is to be read from the record (an event of this call).
@@ -317,6 +321,15 @@ local P, TS, SERIAL, INDEX, RANK, ID, MEMBER, RECORD, TOMBSTONED, USER = 1, 2, 3
 
 -- Merge one channel's `count` events, which start at events[at]. Few tables per channel: the HMGET
 -- arguments, the states by member key, and the write lists.
+-- A channel whose keys cannot be read: its events are passed over; it goes in `failures` (its reason).
+local failures = {}
+local function skipChannel(count, reason)
+  at = at + count * S
+  number = number + count
+  failures[#failures + 1] = reason
+  return true
+end
+
 local function applyChannel(hashKey, tombsKey, setting, count, channel)
   -- The channel's fields and the held state of every member of its events, read at once.
   local args, state = { N, O, T, W, X, C }, {}
@@ -331,13 +344,17 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
   if usersOn then
     for i = 7, 6 + nkeys do args[#args + 1] = USERF .. args[i] end
   end
+  -- The channel's first command: when it fails (its key holds another type: WRONGTYPE) the channel is left
+  -- untouched and reported, and the call goes on with the other channels.
   local raws
   if #args <= CHUNK then
-    raws = redis.call('HMGET', hashKey, unpack(args))
+    raws = redis.pcall('HMGET', hashKey, unpack(args))
+    if raws.err then return skipChannel(count, raws.err) end
   else
     raws = {}
     for first = 1, #args, CHUNK do
-      local part = redis.call('HMGET', hashKey, unpack(args, first, math.min(first + CHUNK - 1, #args)))
+      local part = redis.pcall('HMGET', hashKey, unpack(args, first, math.min(first + CHUNK - 1, #args)))
+      if part.err then return skipChannel(count, part.err) end
       for i = 1, #part do raws[first + i - 1] = part[i] end
     end
   end
@@ -534,7 +551,9 @@ end
 for c = 1, (#KEYS - 7) / 2 do
   local setting, count, channel = events[at], events[at + 1], events[at + 2]
   at = at + 3
-  applyChannel(KEYS[2 * c + 6], KEYS[2 * c + 7], setting, count, channel)
+  if applyChannel(KEYS[2 * c + 6], KEYS[2 * c + 7], setting, count, channel) then
+    out[#out + 1] = -2; out[#out + 1] = c; out[#out + 1] = failures[#failures]
+  end
 end
 if ARGV[8] == 'expire' then
   local caused = {}

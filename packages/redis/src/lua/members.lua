@@ -2,7 +2,7 @@
 -- KEYS[1] channel hash (see apply.lua). ARGV[1] (optional): the most bytes of records to load; a hash
 -- holding more answers the error "TOOLARGE <bytes>" after summing the record sizes (HSTRLEN, O(1)
 -- each) without loading any. Returns the member blobs of the present records; tombstones stay in Redis,
--- and the fields that are not member keys (names starting with byte 0xFC, 0xFD or 0xFE) are skipped.
+-- and the fields that are not member keys (names starting with byte 0xFB, 0xFC, 0xFD or 0xFE) are skipped.
 local limit = tonumber(ARGV[1])
 if limit then
   local bytes = 0
@@ -15,7 +15,7 @@ local out = {}
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
   local first = string.byte(all[i], 1)
-  if first == nil or first < 252 or first == 255 then
+  if first == nil or first < 251 or first == 255 then
     local present, _ts, _serial, _index, _rank, _id, blob = cmsgpack.unpack(all[i + 1])
     if present == 1 then out[#out + 1] = blob end
   end

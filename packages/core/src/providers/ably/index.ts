@@ -12,15 +12,13 @@ import { missingAblyCredential, verifyAbly } from './verify.js';
 
 export type { AblyOptions, CipherKey } from './options.js';
 
-export const DEFAULT_ABLY_REST_URL = 'https://main.realtime.ably.net';
-
 export function cipherLookup(option: AblyOptions['cipherKeys']): (channel: string) => CipherKey | undefined {
   if (option === undefined) return () => undefined;
   if (typeof option === 'function') return option;
   return (channel) => (Object.hasOwn(option, channel) ? option[channel] : undefined);
 }
 
-/** What the Ably provider needs besides its options (resolved by options/resolve.ts). */
+/** What the Ably provider needs besides its options (resolved by its resolve-options.ts). */
 export interface AblyContext {
   restBaseUrl: string;
   restTimeoutMs: number;

@@ -11,10 +11,9 @@ import { missingPubNubSecret, verifyPubNub } from './verify.js';
 
 export type { MultipartLimits, PubNubOptions } from './options.js';
 
-export const DEFAULT_PUBNUB_REST_URL = 'https://ps.pndsn.com';
 export const DEFAULT_PUBNUB_RESYNC_UUID = 'presence-webhooks-resync';
 
-/** What the PubNub provider needs besides its options (resolved by options/resolve.ts). */
+/** What the PubNub provider needs besides its options (resolved by its resolve-options.ts). */
 export interface PubNubContext {
   restBaseUrl: string;
   restTimeoutMs: number;

@@ -14,9 +14,7 @@ export type { PusherEnumeration, PusherRestConfig } from './rest/client.js';
 export type { PusherChannelCount } from './rest/answers.js';
 export { pusherEnumerate, pusherSnapshot } from './rest/client.js';
 
-export const DEFAULT_PUSHER_REST_URL = 'https://api-mt1.pusher.com';
-
-/** What the Pusher provider needs besides its options (resolved by options/resolve.ts). */
+/** What the Pusher provider needs besides its options (resolved by its resolve-options.ts). */
 export interface PusherContext {
   restBaseUrl: string;
   restTimeoutMs: number;

@@ -8,6 +8,7 @@ export interface PusherKey {
   secret: string;
 }
 
+/** Pusher Channels (and Soketi / Sockudo): `{ keys: [{ key, secret }], appId?, rest? }`. */
 export interface PusherOptions {
   /**
    * The app's key / secret pairs. A webhook is checked against every secret configured for the key

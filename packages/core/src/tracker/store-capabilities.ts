@@ -1,0 +1,40 @@
+import type { PresenceStore } from '../store.js';
+import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
+import type { ResolvedTrackerOptions } from './options.js';
+
+/** What the tracker can do with a store, checked once against the receiver's options. */
+export interface StoreCapabilities {
+  /** The receiver tracks user levels (`users` not false, and the store has them). */
+  usersOn: boolean;
+  /** The store merges synchronously (`applySync`, defined beside its `apply`: a subclass that overrides only `apply` does not count). */
+  synchronous: boolean;
+  /** The store's tombstone horizon (ms). */
+  horizonMs: number;
+}
+
+/** The store's capabilities; a TypeError that says what to do when the options ask for what it cannot. */
+export function storeCapabilities(store: PresenceStore, options: ResolvedTrackerOptions): StoreCapabilities {
+  const capable = typeof store.users === 'function' && typeof store.expireUsers === 'function' && store.userLevels !== false;
+  if (options.usersRequired && !capable)
+    throw new TypeError(
+      store.userLevels === false
+        ? 'presence-webhooks: users: this store cannot keep user levels (a RedisStore on a Redis Cluster needs shards: 1 for them); pass users: false, or shards: 1'
+        : 'presence-webhooks: users needs a store with user levels (users(), user(), userCount(), expireUsers()): MemoryStore, RedisStore and PostgresStore have them; pass users: false to turn them off',
+    );
+  const usersOn = options.users !== undefined && capable;
+  const horizon = store.tombstoneHorizonMs;
+  const horizonMs = typeof horizon === 'number' && horizon >= 0 ? horizon : DEFAULT_TOMBSTONE_HORIZON_MS;
+  if (usersOn && (options.users as NonNullable<ResolvedTrackerOptions['users']>).graceMs >= horizonMs)
+    throw new TypeError(
+      `presence-webhooks: users.graceMs must be shorter than the store's tombstone horizon (${horizonMs} ms): a level pending longer than the store keeps a channel's state would be lost`,
+    );
+  const synchronous = typeof store.applySync === 'function' && definedBy(store, 'apply') === definedBy(store, 'applySync');
+  return { usersOn, synchronous, horizonMs };
+}
+
+/** The object of `value`'s prototype chain that defines `name` itself. */
+function definedBy(value: object, name: string): object | null {
+  let at: object | null = value;
+  while (at !== null && !Object.prototype.hasOwnProperty.call(at, name)) at = Object.getPrototypeOf(at) as object | null;
+  return at;
+}
