@@ -4,9 +4,12 @@
  * enforced while reading the stream, the mount path, and the Hono middleware's own ways in.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import type { PresenceStore, ReceiverOptions } from '@presence-webhooks/core';
 import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
+import { readBody } from '@presence-webhooks/core/node';
+import { InFlightBytes } from '../packages/core/src/http/in-flight.js';
 import { presenceWebhooks as hono } from '@presence-webhooks/hono';
 import { ablyBatchRequest, ablyPresenceItem, type BuiltRequest } from '@presence-webhooks/testing/builders';
 import { sendHttp, SUITE_KEY } from '@presence-webhooks/testing/conformance';
@@ -201,6 +204,51 @@ describe('web handler: limits while reading the stream', () => {
     expect((await slow).status).toBe(408);
     expect(handler.receiver.limits.inFlight.current).toBe(0);
     expect((await handler(post('http://127.0.0.1/webhooks', enter('after-busy')))).status).toBe(200);
+  });
+
+  it('the same read policy as the node layer: a malformed Content-Length and a length mismatch are 400 invalid_body', async () => {
+    const node = async (contentLength: string, bytes: number) => {
+      const stream = new PassThrough();
+      const read = readBody(
+        stream,
+        { 'content-length': contentLength },
+        { bodyLimit: 1000, bodyTimeoutMs: 10_000, inFlight: new InFlightBytes(10_000) },
+      );
+      stream.end(Buffer.alloc(bytes, 0x20));
+      const error = (await read.then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as { status?: number; code?: string } | undefined;
+      return { status: error?.status, code: error?.code };
+    };
+    const handler = presenceWebhooks({ ...options, bodyLimit: 1000 });
+    for (const [contentLength, chunks] of [
+      ['12abc', 1], // not a number
+      ['300', 2], // 200 bytes arrive
+      ['100', 2], // 200 bytes arrive
+    ] as const) {
+      const pulled = { bytes: 0, cancelled: false };
+      const response = await handler(streamed(byteStream(100, chunks, pulled), { 'content-length': contentLength }));
+      const answer = await errorOf(response);
+      expect([contentLength, answer]).toEqual([contentLength, { status: 400, code: 'invalid_body' }]);
+      expect([contentLength, answer]).toEqual([contentLength, await node(contentLength, 100 * chunks)]);
+      expect(handler.receiver.limits.inFlight.current).toBe(0);
+    }
+  });
+
+  it('a declared Content-Length is reserved in flight up front: past maxInFlightBytes, 503 before a byte is read', async () => {
+    const handler = presenceWebhooks({ ...options, bodyLimit: 5000, maxInFlightBytes: 1500, bodyTimeoutMs: 200 });
+    const first = { bytes: 0, cancelled: false };
+    const slow = handler(streamed(byteStream(100, 1, first, true), { 'content-length': '1000' })); // declares 1000, sends 100, stalls
+    await settle();
+    expect(handler.receiver.limits.inFlight.current).toBe(1000);
+    const second = { bytes: 0, cancelled: false };
+    const busy = await handler(streamed(byteStream(100, 1, second, true), { 'content-length': '1000' }));
+    expect(await errorOf(busy)).toEqual({ status: 503, code: 'server_busy' });
+    expect(busy.headers.get('retry-after')).toBe('1');
+    expect(second.cancelled).toBe(true);
+    expect((await slow).status).toBe(408);
+    expect(handler.receiver.limits.inFlight.current).toBe(0);
   });
 
   it('a Request whose body was already read: 500 body_consumed, as core answers', async () => {

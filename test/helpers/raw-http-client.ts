@@ -64,6 +64,11 @@ export class RawConnection {
     }, everyMs);
   }
 
+  /** Stop sending (a FIN) and wait for the answer, as a client whose body ended early does. */
+  end(): void {
+    if (!this.socket.destroyed) this.socket.end();
+  }
+
   /** Go away mid-request, as a client that gives up does. */
   destroy(): void {
     this.destroyedByUs = true;

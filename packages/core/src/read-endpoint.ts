@@ -12,39 +12,17 @@ import type { WebhookResponse } from './http/response.js';
 import { errorResponse, jsonResponse } from './http/response.js';
 import type { RequestHeaders } from './http/headers.js';
 import { getHeader } from './http/headers.js';
+import type { ReadTarget } from './http/route.js';
+import { readTarget } from './http/route.js';
 import { secretsEqual } from './secrets.js';
 import type { PresenceStore } from './store.js';
 
 /** `true`: anyone who reaches the webhook path may read; `{ token }`: only with `Authorization: Bearer <token>`. */
 export type ReadEndpointOption = boolean | { token: string };
 
-/** The paths, relative to where the adapter is mounted; the query string is ignored. */
-const ROUTES = [
-  { kind: 'members', pattern: /^\/channels\/([^/]+)\/members\/?$/ },
-  { kind: 'users', pattern: /^\/channels\/([^/]+)\/users\/?$/ },
-  { kind: 'user', pattern: /^\/users\/([^/]+)\/?$/ },
-] as const;
-
-/** What a read request asks for: a channel's members or users, or one user; undefined when it is not a read route. */
-export function readRoute(url: string | undefined): { kind: 'members' | 'users' | 'user'; name: string } | undefined {
-  if (url === undefined) return undefined;
-  const end = url.search(/[?#]/);
-  const path = end < 0 ? url : url.slice(0, end);
-  for (const { kind, pattern } of ROUTES) {
-    const match = pattern.exec(path);
-    if (match === null) continue;
-    try {
-      return { kind, name: decodeURIComponent(match[1] as string) };
-    } catch {
-      return undefined; // malformed percent-encoding: not a read route
-    }
-  }
-  return undefined;
-}
-
 /** The channel a request path asks the members of, or undefined when it is not that route. */
 export function readRouteChannel(url: string | undefined): string | undefined {
-  const route = readRoute(url);
+  const route = readTarget(url);
   return route?.kind === 'members' ? route.name : undefined;
 }
 
@@ -90,8 +68,7 @@ function tooLargeAnswer(channel: string): WebhookResponse {
  * load tool's pre-check can so tell "a receiver is mounted here, without reads" from "nothing is
  * mounted here" (a framework's 404) without leaving a warning in the server's log.
  */
-export function readEndpointOff(request: ReadRequest): WebhookResponse | undefined {
-  if (request.method.toUpperCase() !== 'GET' || readRoute(request.url) === undefined) return undefined;
+export function readEndpointOff(): WebhookResponse {
   return errorResponse(
     new WebhookError(404, 'read_endpoint_off', 'The read endpoint is off: createReceiver({ readEndpoint: { token } }) turns it on'),
   );
@@ -116,19 +93,12 @@ export class ReadEndpoint {
     private readonly token: string | undefined,
   ) {}
 
-  /** The answer to a read request, or undefined when the request is not one (core then answers it as a webhook). */
-  answer(request: ReadRequest): Promise<WebhookResponse> | undefined {
-    if (request.method.toUpperCase() !== 'GET') return undefined;
-    const route = readRoute(request.url);
-    if (route === undefined) return undefined;
+  /** The answer to a GET of a read path (`routeOf` found its target). */
+  answer(route: ReadTarget, request: ReadRequest): Promise<WebhookResponse> {
     return this.read(route, request.headers, request.remoteAddress);
   }
 
-  private async read(
-    route: NonNullable<ReturnType<typeof readRoute>>,
-    headers: RequestHeaders,
-    address: string | undefined,
-  ): Promise<WebhookResponse> {
+  private async read(route: ReadTarget, headers: RequestHeaders, address: string | undefined): Promise<WebhookResponse> {
     if (this.token !== undefined) {
       const wait = this.failures.retryAfter(address);
       if (wait > 0) {

@@ -1,16 +1,16 @@
 import type { Handler } from './emitter.js';
 import { TypedEmitter } from './emitter.js';
-import type { DriftEvent, Member, PresenceEventName, ProviderName, ReconcileResult, UserPresence } from './events.js';
-import { toError } from './errors.js';
+import { ErrorListeners } from './error-listeners.js';
+import type { Member, PresenceEventName, ProviderName, ReconcileResult } from './events.js';
 import type { HandleOptions } from './front/front.js';
 import { Front } from './front/front.js';
 import { rateLimitedWarning } from './front/refusal-log.js';
-import { InFlightBytes } from './http/in-flight.js';
+import type { ReceiverLimits } from './http/body-read.js';
+import { receiverLimits } from './http/body-read.js';
 import type { WebhookResponse } from './http/response.js';
 import { Inspector } from './inspector/inspector.js';
-import type { InspectorOptions } from './inspector/inspector.js';
-import type { ResyncOutcome } from './observe/channels.js';
-import { handleTrace, publishDrift, publishReconcile, publishResync, traced } from './observe/channels.js';
+import { handleTrace, traced } from './observe/channels.js';
+import { observeResync } from './observe/resync-observer.js';
 import type { ReceiverStats } from './observe/stats.js';
 import { StatsCounter } from './observe/stats.js';
 import type { AckMode, ReceiverOptions } from './options/receiver-options.js';
@@ -22,26 +22,20 @@ import { buildProviders } from './providers/index.js';
 import { ReadEndpoint } from './read-endpoint.js';
 import type { ResyncResult, ResyncTarget } from './resync/resyncer.js';
 import { Resyncer } from './resync/resyncer.js';
-import { StartupError } from './resync/startup-error.js';
+import { startupReconcile } from './startup.js';
 import type { PresenceStore } from './store.js';
 import type { FeedChange, FeedOptions } from './tracker/changes.js';
 import { readChanges } from './tracker/changes.js';
 import { resolveTrackerOptions } from './tracker/options.js';
 import { Tracker } from './tracker/tracker.js';
+import type { UserReads } from './user-reads.js';
+import { userReads } from './user-reads.js';
 
 export type { AckMode, ReceiverOptions, RejectInfo } from './options/receiver-options.js';
 export type { WebhookRequest } from './pipeline/pipeline.js';
 export type { HandleOptions } from './front/front.js';
+export type { ReceiverLimits } from './http/body-read.js';
 export { StartupError } from './resync/startup-error.js';
-
-/** The limits adapters enforce while reading a body (the receiver checks the size again). */
-export interface ReceiverLimits {
-  readonly bodyLimit: number;
-  readonly bodyTimeoutMs: number;
-  readonly maxInFlightBytes: number;
-  /** The shared count of bytes being read, for `maxInFlightBytes`. */
-  readonly inFlight: InFlightBytes;
-}
 
 const RECEIVER_BRAND = Symbol.for('presence-webhooks.receiver');
 
@@ -79,10 +73,7 @@ export interface Receiver {
    * People, not connections: `get(userId)` (online, channels, members, since, lastSeen) and `count()`
    * (users online app-wide). See "People" in the README.
    */
-  readonly users: {
-    get(userId: string): Promise<UserPresence | undefined>;
-    count(): Promise<number>;
-  };
+  readonly users: UserReads;
   /**
    * Every change of the fleet, from the store's feed: from now, or right after `since` (a cursor a change
    * carried). Ends when `signal` aborts; throws `feed_cursor_expired` for a cursor past the retention.
@@ -104,143 +95,104 @@ class PresenceReceiver implements Receiver {
   readonly bodyLimit: number;
   readonly limits: ReceiverLimits;
   readonly ack: AckMode;
+  readonly users: Receiver['users'];
   readonly [RECEIVER_BRAND] = true;
   private readonly emitter = new TypedEmitter();
-  private readonly errorHandlers = new Set<(error: Error) => void>();
+  private readonly errors = new ErrorListeners();
+  private readonly counter = new StatsCounter();
   private readonly front: Front;
   private readonly tracker: Tracker;
   private readonly resyncer: Resyncer;
+  private readonly inspector: Inspector | undefined;
   private readonly ownsStore: boolean;
   private readonly startup: Promise<ReconcileResult | undefined>;
   private closing = false;
-  private readonly counter = new StatsCounter();
-  private readonly inspector: Inspector | undefined;
 
   constructor(input: ReceiverOptions) {
     const options = resolveReceiverOptions(input);
-    for (const warning of options.warnings) options.logger.warn(warning);
+    const { logger } = options;
+    for (const warning of options.warnings) logger.warn(warning);
     if (input.emit === 'everywhere' && input.store !== undefined && input.store.feed === undefined)
-      options.logger.warn(
+      logger.warn(
         "presence-webhooks: emit: 'everywhere' needs a store with a change feed (RedisStore: new RedisStore({ feed: {} })); without it each change is emitted only on the instance that applied it",
       );
     const providers = buildProviders(options, Date.now);
+    const report = (error: Error) => this.errors.report(error);
+    if (options.onError !== undefined) this.errors.add(options.onError);
     this.counter.configure(providers.map((provider) => provider.name));
     this.ownsStore = options.store === undefined;
-    this.store = options.store ?? new MemoryStore();
+    const store = (this.store = options.store ?? new MemoryStore());
     this.bodyLimit = options.bodyLimit;
-    this.limits = {
-      bodyLimit: options.bodyLimit,
-      bodyTimeoutMs: options.bodyTimeoutMs,
-      maxInFlightBytes: options.maxInFlightBytes,
-      inFlight: new InFlightBytes(options.maxInFlightBytes),
-    };
+    this.limits = receiverLimits(options);
     this.ack = options.ack;
-    if (options.onError !== undefined) this.errorHandlers.add(options.onError);
-    this.tracker = new Tracker(resolveTrackerOptions({ ...input, maxClockSkewMs: options.maxClockSkewMs }), {
-      store: this.store,
+    const retry = { attempts: this.ack === 'after-store' ? 1 : options.retry.attempts, baseDelayMs: options.retry.baseDelayMs };
+    const tracker = (this.tracker = new Tracker(resolveTrackerOptions({ ...input, maxClockSkewMs: options.maxClockSkewMs }), {
+      store,
       emitter: this.emitter,
       counter: this.counter,
-      report: (error) => this.report(error),
+      report,
       now: Date.now,
       owner: this,
-      retry: {
-        attempts: this.ack === 'after-store' ? 1 : options.retry.attempts,
-        baseDelayMs: options.retry.baseDelayMs,
-      },
+      retry,
       merged: (delivery) => this.resyncer.observe(delivery),
       lost: (provider, channels) => this.resyncer.repairSoon(provider, channels),
+    }));
+    const observed = observeResync({
+      owner: this,
+      counter: this.counter,
+      emit: (event) => tracker.emitLocal(event),
+      notify: (notice) => this.inspector?.notify(notice),
     });
     this.resyncer = new Resyncer(options.resync, {
-      store: this.store,
+      store,
       providers,
-      repair: (snapshot) => this.tracker.repairChannel(snapshot),
-      drift: (event) => {
-        this.observeDrift(event);
-        this.tracker.emitLocal({ name: 'drift', payload: event });
-      },
-      progress: (event) => {
-        publishReconcile({
-          receiver: this,
-          provider: event.provider,
-          phase: event.phase,
-          done: event.done,
-          total: event.total,
-        });
-        this.tracker.emitLocal({ name: 'reconcile', payload: event });
-      },
-      report: (error) => this.report(error),
+      report,
       now: Date.now,
-      resynced: (provider, channel, result) => this.observeResync(provider, channel, result),
+      ...observed,
+      repair: (snapshot) => tracker.repairChannel(snapshot),
     });
-    // The start-up reconcile: a restart (an empty MemoryStore) or an outage (a store holding members who left) is
-    // repaired from the providers. Deliveries are accepted and applied meanwhile; a failure is reported, not thrown.
-    const reconcilable = providers.some((p) => p.rest !== undefined);
-    // A start-up reconcile that did not complete is never silent: a loud warning (whether or not anyone
-    // awaits ready()) and a StartupError to onError; ready() still resolves (with complete: false), so a
-    // provider's REST outage at boot does not stop the server from taking webhooks.
-    this.startup =
-      options.resync.onStart && reconcilable
-        ? this.resyncer.reconcile().then(
-            (result) => {
-              if (!result.complete && !this.closing) this.startupFailed(new StartupError(result), options.logger);
-              return result;
+    const reconcilable = options.resync.onStart && providers.some((p) => p.rest !== undefined);
+    this.startup = reconcilable
+      ? startupReconcile(() => this.resyncer.reconcile(), { logger, errors: this.errors, closing: () => this.closing })
+      : Promise.resolve(undefined);
+    const userOf = (member: Member, provider: ProviderName | undefined) => tracker.userOf(member, provider) ?? member.clientId;
+    this.inspector =
+      options.inspector === undefined
+        ? undefined
+        : new Inspector(
+            {
+              store,
+              stats: () => this.stats(),
+              resync: (channel) => this.resync(channel),
+              report,
+              on: (name, handler) => this.on(name, handler),
+              ...(tracker.usersOn ? { userOf, userCount: () => this.users.count() } : {}),
             },
-            (error: unknown) => {
-              if (!this.closing) this.startupFailed(new StartupError(undefined, toError(error)), options.logger);
-              return undefined;
-            },
-          )
-        : Promise.resolve(undefined);
-    this.inspector = options.inspector === undefined ? undefined : this.createInspector(options.inspector);
+            options.inspector,
+          );
+    const token = options.readEndpoint?.token;
     this.front = new Front({
       owner: this,
       inspector: this.inspector,
-      reads:
-        options.readEndpoint === undefined
-          ? undefined
-          : new ReadEndpoint(
-              { store: this.store, users: this.tracker.usersOn, report: (error) => this.report(error) },
-              options.readEndpoint.token,
-            ),
-      pipeline: new Pipeline(providers, options.bodyLimit),
-      tracker: this.tracker,
+      tracker,
       counter: this.counter,
+      report,
       ack: options.ack,
+      reads: options.readEndpoint === undefined ? undefined : new ReadEndpoint({ store, users: tracker.usersOn, report }, token),
+      pipeline: new Pipeline(providers, options.bodyLimit),
       ackTimeoutMs: options.ackTimeoutMs,
       maxQueued: options.maxQueuedDeliveries,
-      rejections: options.onReject ?? rateLimitedWarning(options.logger),
-      report: (error) => this.report(error),
+      rejections: options.onReject ?? rateLimitedWarning(logger),
     });
-    this.users = {
-      get: async (userId) => this.userStore().user(userId),
-      count: async () => this.userStore().userCount(),
-    };
-    this.tracker.start();
+    this.users = userReads(store, () => tracker.usersOn);
+    tracker.start();
   }
 
-  readonly users: Receiver['users'];
-
-  /** Warned through the logger always; onError hears of it too when there is one (without, report() would print it again). */
-  private startupFailed(error: StartupError, logger: { warn(message: string): void }): void {
-    logger.warn(error.message);
-    if (this.errorHandlers.size > 0) this.report(error);
-  }
-
-  changes(options: FeedOptions = {}): AsyncIterable<FeedChange> {
-    return readChanges(this.store, options);
-  }
-
-  /** The store's user reads, or a clear error when it has none. */
-  private userStore(): Required<Pick<PresenceStore, 'user' | 'userCount'>> {
-    const { store } = this;
-    if (!this.tracker.usersOn || typeof store.user !== 'function' || typeof store.userCount !== 'function')
-      throw new TypeError(
-        'presence-webhooks: receiver.users: user levels are off (users: false, or a store without them: MemoryStore, RedisStore and PostgresStore have them)',
-      );
-    return {
-      user: (id) => (store.user as NonNullable<PresenceStore['user']>)(id),
-      userCount: () => (store.userCount as () => Promise<number>)(),
-    };
+  handle(request: WebhookRequest, options: HandleOptions = {}): Promise<WebhookResponse> {
+    if (!traced(handleTrace)) return this.front.respond(request, options);
+    // The trace context never carries the body.
+    const { method, headers, url } = request;
+    return handleTrace.tracePromise(() => this.front.respond(request, options), { receiver: this, request: { method, headers, url } });
   }
 
   on<K extends PresenceEventName>(name: K, handler: Handler<K>): () => void {
@@ -252,8 +204,11 @@ class PresenceReceiver implements Receiver {
   }
 
   onError(handler: (error: Error) => void): () => void {
-    this.errorHandlers.add(handler);
-    return () => this.errorHandlers.delete(handler);
+    return this.errors.add(handler);
+  }
+
+  changes(options: FeedOptions = {}): AsyncIterable<FeedChange> {
+    return readChanges(this.store, options);
   }
 
   async idle(): Promise<void> {
@@ -285,78 +240,6 @@ class PresenceReceiver implements Receiver {
     await this.idle();
     await this.tracker.close();
     if (this.ownsStore) await this.store.close?.();
-  }
-
-  handle(request: WebhookRequest, options: HandleOptions = {}): Promise<WebhookResponse> {
-    if (!traced(handleTrace)) return this.front.respond(request, options);
-    // The trace context never carries the body.
-    return handleTrace.tracePromise(() => this.front.respond(request, options), {
-      receiver: this,
-      request: {
-        method: request.method,
-        headers: request.headers,
-        url: request.url,
-      },
-    });
-  }
-
-  private observeDrift(event: DriftEvent): void {
-    this.counter.drifted(event.provider);
-    publishDrift({ receiver: this, ...event });
-  }
-
-  private observeResync(provider: ProviderName, channel: string, result: ResyncResult | Error): void {
-    const outcome: ResyncOutcome = result instanceof Error ? 'failed' : result.complete ? 'complete' : 'incomplete';
-    const changes = result instanceof Error ? 0 : result.changes.length;
-    this.counter.resynced(provider, outcome);
-    publishResync({
-      receiver: this,
-      provider,
-      channel,
-      outcome,
-      changes,
-      ...(result instanceof Error ? { error: result.message } : {}),
-    });
-    this.inspector?.notify({
-      type: 'resync',
-      provider,
-      channel,
-      outcome,
-      changes,
-    });
-  }
-
-  private createInspector(options: InspectorOptions): Inspector {
-    return new Inspector(
-      {
-        store: this.store,
-        stats: () => this.stats(),
-        resync: (channel) => this.resync(channel),
-        on: (name, handler) => this.on(name, handler),
-        report: (error) => this.report(error),
-        ...(this.tracker.usersOn
-          ? {
-              userOf: (member: Member, provider: ProviderName | undefined) => this.tracker.userOf(member, provider) ?? member.clientId,
-              userCount: () => this.users.count(),
-            }
-          : {}),
-      },
-      options,
-    );
-  }
-
-  private report(error: Error): void {
-    if (this.errorHandlers.size === 0) {
-      console.error('presence-webhooks:', error.message);
-      return;
-    }
-    for (const handler of this.errorHandlers) {
-      try {
-        handler(error);
-      } catch (inner) {
-        console.error('presence-webhooks: onError handler threw:', toError(inner).message);
-      }
-    }
   }
 }
 

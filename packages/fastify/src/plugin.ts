@@ -1,6 +1,6 @@
 import type { Receiver, ReceiverOptions, WebhookResponse } from '@presence-webhooks/core';
 import { createReceiver, isReceiver, WebhookError } from '@presence-webhooks/core';
-import { errorResponse, mountRelativeUrl, refuseRead } from '@presence-webhooks/core/adapter';
+import { errorResponse, mountRelativeUrl } from '@presence-webhooks/core/adapter';
 import { handleNodeRequest, readBody, responseHeaders, sendNodeResponse } from '@presence-webhooks/core/node';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -52,10 +52,7 @@ function send(reply: FastifyReply, response: WebhookResponse): FastifyReply {
   return reply.code(response.status).headers(responseHeaders(response)).send(response.body);
 }
 
-/**
- * Fastify or the plugin's parser refused the request before the handler: answer what core answers
- * for the same request.
- */
+/** Fastify refused the request before the handler: answer what core answers for the same request. */
 async function answerRefusal(
   receiver: Receiver,
   prefix: string,
@@ -63,24 +60,6 @@ async function answerRefusal(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  // The plugin's own parser: a body over the limit, too slow, over the in-flight cap, or cut off.
-  if (error instanceof WebhookError) {
-    const raw = request.raw;
-    return send(
-      reply,
-      await refuseRead(
-        receiver,
-        {
-          method: raw.method ?? 'POST',
-          headers: raw.headers,
-          url: relativeUrl(request, prefix),
-          body: null,
-          ...(raw.socket?.remoteAddress === undefined ? {} : { remoteAddress: raw.socket.remoteAddress }),
-        },
-        error,
-      ),
-    );
-  }
   const code = typeof error.code === 'string' ? error.code : '';
   if (!code.startsWith('FST_ERR_CTP_') && code !== 'FST_ERR_ROUTE_MISSING_CONTENT_TYPE') throw error;
   if (request.method !== 'POST' || code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
@@ -96,10 +75,17 @@ function relativeUrl(request: FastifyRequest, prefix: string): string {
   return mountRelativeUrl(url, prefix) ?? url;
 }
 
+type LazyBody = () => Promise<Uint8Array>;
+
+/** What the plugin's parser left: a lazy body (a POST with a body), or nothing (Node reads `req` itself). */
+function bodyOf(parsed: unknown): { read?: LazyBody } {
+  return typeof parsed === 'function' ? { read: parsed as LazyBody } : {};
+}
+
 /**
- * The webhook routes, in the plugin's own encapsulated context. One catch-all parser reads every
- * content type of a POST as bytes with core's reader (the receiver's body limit, body timeout and
- * in-flight cap, as on Express and Koa), so core alone answers 405 / 413 / 415 / 400 / 408 / 503;
+ * The webhook routes, in the plugin's own encapsulated context. One catch-all parser hands every
+ * content type of a POST to core as a lazy body (read under the receiver's body limit, body timeout
+ * and in-flight cap, as on Express and Koa), so core alone answers 405 / 413 / 415 / 400 / 408 / 503;
  * the application's parsers and routes outside the plugin are untouched.
  */
 async function mount(instance: FastifyInstance, receiver: Receiver): Promise<void> {
@@ -108,14 +94,13 @@ async function mount(instance: FastifyInstance, receiver: Receiver): Promise<voi
   instance.addContentTypeParser('*', (request, payload, done) => {
     // Anything but a POST is answered 405 unread (Node discards the body), as on every framework.
     if (request.method !== 'POST') return done(null, undefined);
-    readBody(payload, request.headers, receiver.limits).then(
-      (bytes) => done(null, bytes),
-      (error: Error) => done(error, undefined),
-    );
+    // A lazy body: the receiver reads it (and answers a refused read) as on Express and Koa.
+    const read: LazyBody = () => readBody(payload, request.headers, receiver.limits);
+    done(null, read);
   });
   instance.setErrorHandler((error: FastifyError, request, reply) => answerRefusal(receiver, prefix, error, request, reply));
   const answer = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
-    handleNodeRequest(receiver, request.raw, { rawBody: request.body, url: relativeUrl(request, prefix) }).then((response) =>
+    handleNodeRequest(receiver, request.raw, { ...bodyOf(request.body), url: relativeUrl(request, prefix) }).then((response) =>
       send(reply, response),
     );
   instance.all('/', { bodyLimit: receiver.bodyLimit }, answer);

@@ -1,7 +1,5 @@
-import type { Receiver } from '@presence-webhooks/core';
-import { WebhookError } from '@presence-webhooks/core';
+import type { Receiver, WebhookRequest } from '@presence-webhooks/core';
 import type { RequestHeaders } from '@presence-webhooks/core/adapter';
-import { refuseRead } from '@presence-webhooks/core/adapter';
 import { readRequestBody } from './read-body.js';
 import { toResponse } from './response.js';
 
@@ -40,28 +38,20 @@ function waitUntilOf(context: WaitUntilContext | undefined): ((promise: Promise<
 }
 
 /**
- * The one web-standard layer: read the raw bytes within the receiver's limits, let the receiver
- * decide, and answer a Response. With a `waitUntil`, an on-receipt receiver answers at once and
- * hands the pending application to it; without one the answer waits until the store committed
- * (503 when it failed), because a serverless function may be frozen as soon as it answered.
+ * The one web-standard layer: hand the receiver the request with a lazy body that reads the raw
+ * bytes under core's read policy (`readRequestBody`), and answer a Response. With a `waitUntil`, an
+ * on-receipt receiver answers at once and hands the pending application to it; without one the
+ * answer waits until the store committed (503 when it failed), because a serverless function may be
+ * frozen as soon as it answered.
  */
 export async function handleWebRequest(receiver: Receiver, request: Request, options: WebRequestOptions = {}): Promise<Response> {
   const url = options.url ?? pathAndQuery(request.url);
-  const base = { method: request.method, headers: headerRecord(request.headers), url };
-  if (base.method.toUpperCase() !== 'POST') return toResponse(await receiver.handle({ ...base, body: null }), request.signal);
+  const webhook: WebhookRequest = { method: request.method, headers: headerRecord(request.headers), url, body: null };
+  if (webhook.method.toUpperCase() !== 'POST') return toResponse(await receiver.handle(webhook), request.signal);
   const waitUntil = waitUntilOf(options.context);
   const ack = waitUntil === undefined ? { awaitCommit: true } : { waitUntil };
-  let body = options.rawBody;
-  if (body === undefined) {
-    if (request.bodyUsed || request.body?.locked === true) {
-      return toResponse(await receiver.handle({ ...base, body: null, bodyConsumed: true }, ack));
-    }
-    try {
-      body = await readRequestBody(request, receiver.limits);
-    } catch (error) {
-      if (error instanceof WebhookError) return toResponse(await refuseRead(receiver, { ...base, body: null }, error));
-      throw error;
-    }
-  }
-  return toResponse(await receiver.handle({ ...base, body }, ack), request.signal);
+  if (options.rawBody !== undefined) webhook.body = options.rawBody;
+  else if (request.bodyUsed || request.body?.locked === true) webhook.bodyConsumed = true;
+  else webhook.body = () => readRequestBody(request, receiver.limits);
+  return toResponse(await receiver.handle(webhook, ack), request.signal);
 }

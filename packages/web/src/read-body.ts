@@ -1,11 +1,6 @@
-import type { ReceiverLimits } from '@presence-webhooks/core/adapter';
+import type { BodyReadLimits } from '@presence-webhooks/core/adapter';
+import { BodyRead } from '@presence-webhooks/core/adapter';
 import { WebhookError } from '@presence-webhooks/core';
-import { bodyTimedOut, bodyTooLarge, serverBusy } from '@presence-webhooks/core/adapter';
-
-function declaredLength(request: Request): number | undefined {
-  const value = request.headers.get('content-length')?.trim();
-  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
-}
 
 function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0];
@@ -19,29 +14,29 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
 }
 
 /**
- * Read a Request's body stream into bytes within the receiver's limits: a declared Content-Length
- * over `bodyLimit` is refused before a byte is read (413), reading stops at the limit (413), the
- * whole body must arrive within `bodyTimeoutMs` (408), and the bytes held across every request
- * being read stay under `maxInFlightBytes` (503). On a refusal the stream is cancelled, so nothing
- * more is buffered. Only WHATWG streams: the same on Node 20+, Bun, Deno and Workers.
+ * Read a Request's body stream into bytes under core's one read policy (`BodyRead`, as the node
+ * layer does): a malformed Content-Length is a 400, a declared one over `bodyLimit` a 413 before a
+ * byte is read, the declared length is reserved in flight (503 past `maxInFlightBytes`), reading
+ * stops at the limit (413) or past the declared length (400), the whole body must arrive within
+ * `bodyTimeoutMs` (408). On a refusal the stream is cancelled, so nothing more is buffered. Only
+ * WHATWG streams: the same on Node 20+, Bun, Deno and Workers.
  */
-export async function readRequestBody(request: Request, limits: ReceiverLimits): Promise<Uint8Array> {
-  const { bodyLimit, bodyTimeoutMs, inFlight, maxInFlightBytes } = limits;
+export async function readRequestBody(request: Request, limits: BodyReadLimits): Promise<Uint8Array> {
   const stream = request.body;
-  const declared = declaredLength(request);
-  if (declared !== undefined && declared > bodyLimit) {
+  let read: BodyRead;
+  try {
+    read = BodyRead.begin(request.headers.get('content-length') ?? undefined, limits);
+  } catch (error) {
     stream?.cancel().catch(() => undefined);
-    throw bodyTooLarge(bodyLimit);
+    throw error;
   }
-  if (stream === null) return new Uint8Array(0);
+  if (stream === null) {
+    read.end();
+    return new Uint8Array(0);
+  }
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
-  let total = 0;
-  let reserved = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(bodyTimedOut(bodyTimeoutMs)), bodyTimeoutMs);
-  });
+  const deadline = new Promise<never>((_resolve, reject) => read.deadline(reject));
   deadline.catch(() => undefined);
   try {
     for (;;) {
@@ -53,19 +48,15 @@ export async function readRequestBody(request: Request, limits: ReceiverLimits):
         throw new WebhookError(400, 'invalid_body', 'The client aborted the request');
       }
       if (next.done) break;
-      const chunk = next.value;
-      if (total + chunk.byteLength > bodyLimit) throw bodyTooLarge(bodyLimit);
-      if (!inFlight.reserve(chunk.byteLength)) throw serverBusy(maxInFlightBytes);
-      reserved += chunk.byteLength;
-      chunks.push(chunk);
-      total += chunk.byteLength;
+      read.take(next.value.byteLength);
+      chunks.push(next.value);
     }
+    read.end();
   } catch (error) {
     reader.cancel().catch(() => undefined);
     throw error;
   } finally {
-    clearTimeout(timer);
-    inFlight.release(reserved);
+    read.release();
   }
-  return concat(chunks, total);
+  return concat(chunks, read.length);
 }

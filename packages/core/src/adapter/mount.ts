@@ -1,3 +1,5 @@
+import { routeOf } from '../http/route.js';
+
 /**
  * The request URL (path and query) relative to where an adapter is mounted, or undefined when the
  * path is neither the mount path nor under it: `/webhooks?secret=x` under `/webhooks` is `/?secret=x`,
@@ -25,13 +27,14 @@ function pathAndQuery(url: string): string {
 }
 
 /**
- * True for the requests an adapter hands to the receiver, given the URL relative to its mount:
- * every method on the mount path itself (the receiver answers 405 for all but POST), GETs and
- * HEADs under it (the read endpoint `/channels/:channel/members` and the inspector, or a 405 /
- * 404 when they are off), and POSTs to the inspector (`/inspector/session`, `/inspector/resync`).
+ * True for the requests an adapter hands to the receiver, given the URL relative to its mount
+ * (`routeOf`, the receiver's one route matcher, routes them): every method on the mount path
+ * itself (the receiver answers 405 for all but POST), GETs and HEADs under it (the read endpoint
+ * and the inspector, or a 405 / 404 when they are off), and POSTs to the inspector
+ * (`/inspector/session`, `/inspector/resync`).
  */
 export function answersAt(method: string | undefined, relativeUrl: string): boolean {
-  const q = relativeUrl.indexOf('?');
-  const path = q < 0 ? relativeUrl : relativeUrl.slice(0, q);
-  return path === '/' || method === 'GET' || method === 'HEAD' || (method === 'POST' && path.startsWith('/inspector/'));
+  const route = routeOf(method, relativeUrl);
+  if (route?.to !== 'inspector') return route !== undefined;
+  return method === 'GET' || method === 'HEAD' || (method === 'POST' && relativeUrl.startsWith('/inspector/'));
 }

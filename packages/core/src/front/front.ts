@@ -1,12 +1,13 @@
 import { toError, WebhookError } from '../errors.js';
 import type { WebhookResponse } from '../http/response.js';
-import { acceptedResponse, errorResponse } from '../http/response.js';
+import { acceptedResponse, errorResponse, readRefusal } from '../http/response.js';
+import { routeOf } from '../http/route.js';
 import type { Inspector } from '../inspector/inspector.js';
 import { inspectorOff } from '../inspector/inspector.js';
 import { deliveriesObserved, eventTimestamps, publishDelivery, publishRejection } from '../observe/channels.js';
 import type { StatsCounter } from '../observe/stats.js';
 import type { AckMode, RejectInfo } from '../options/receiver-options.js';
-import type { Accepted, Pipeline, WebhookRequest } from '../pipeline/pipeline.js';
+import type { Accepted, Pipeline, ReceivedRequest, WebhookRequest } from '../pipeline/pipeline.js';
 import { isProviderName } from '../providers/index.js';
 import type { ReadEndpoint } from '../read-endpoint.js';
 import { readEndpointOff } from '../read-endpoint.js';
@@ -47,18 +48,25 @@ export interface FrontParts {
 export class Front {
   constructor(private readonly parts: FrontParts) {}
 
-  async respond(request: WebhookRequest, options: HandleOptions): Promise<WebhookResponse> {
+  async respond(input: WebhookRequest, options: HandleOptions): Promise<WebhookResponse> {
     const { parts } = this;
     let accepted: Accepted;
+    // A lazy body is read first, here, within the receiver's limits; its refusal is answered as every refusal is.
+    let reading = typeof input.body === 'function';
+    const request: ReceivedRequest = reading ? { ...input, body: null } : (input as ReceivedRequest);
     try {
-      const inspected = parts.inspector !== undefined ? parts.inspector.answer(request) : inspectorOff(request);
-      if (inspected !== undefined) return await inspected;
-      const read = parts.reads !== undefined ? parts.reads.answer(request) : readEndpointOff(request);
-      if (read !== undefined) return await read;
+      if (reading) request.body = await (input.body as () => Promise<Uint8Array>)();
+      reading = false;
+      const route = routeOf(request.method, request.url ?? '/');
+      if (route?.to === 'inspector') {
+        const inspected = parts.inspector !== undefined ? parts.inspector.answer(request) : inspectorOff(request);
+        if (inspected !== undefined) return await inspected;
+      }
+      if (route?.to === 'read') return await (parts.reads !== undefined ? parts.reads.answer(route.target, request) : readEndpointOff());
       const pending = parts.pipeline.run(request);
       accepted = pending instanceof Promise ? await pending : pending;
     } catch (error) {
-      if (error instanceof WebhookError) return this.refuse(error, request);
+      if (error instanceof WebhookError) return this.refuse(error, request, reading);
       // Nothing escapes: an unexpected failure is a generic 500 (no stack, no input echoed), and onError learns why.
       parts.report(toError(error));
       return this.refuse(new WebhookError(500, 'internal_error', 'The webhook could not be processed'), request);
@@ -97,9 +105,10 @@ export class Front {
 
   /**
    * Answer a refusal: tell onReject (or the rate-limited log) about it, never the body nor a secret;
-   * count it, publish it, show it in the inspector.
+   * count it, publish it, show it in the inspector. A refused body read closes the connection when the
+   * body was not read to its end.
    */
-  private refuse(error: WebhookError, request: WebhookRequest): WebhookResponse {
+  private refuse(error: WebhookError, request: WebhookRequest, read = false): WebhookResponse {
     const { parts } = this;
     const info: RejectInfo = { status: error.status, code: error.code, reason: error.message };
     const provider = error.details?.provider;
@@ -114,7 +123,7 @@ export class Front {
     parts.counter.rejected(info.code);
     publishRejection({ receiver: parts.owner, status: info.status, code: info.code, message: info.reason });
     parts.inspector?.notify({ type: 'rejection', status: info.status, code: info.code, message: info.reason });
-    return errorResponse(error);
+    return read ? readRefusal(error) : errorResponse(error);
   }
 
   /** An accepted delivery, before its merge: its events' provider timestamps, for the delivery lag. */

@@ -43,3 +43,13 @@ export function errorResponse(error: WebhookError): WebhookResponse {
 export function acceptedResponse(events: number, rejected: number): WebhookResponse {
   return { status: 200, headers: { 'content-type': JSON_TYPE }, body: `{"ok":true,"events":${events},"rejected":${rejected}}` };
 }
+
+/**
+ * The answer to a body read the receiver refused (`BodyRead`): its JSON error, and `Connection: close`
+ * when the body was not read to its end (413, 408, 503: the server then closes the connection).
+ */
+export function readRefusal(error: WebhookError): WebhookResponse {
+  const response = errorResponse(error);
+  if (error.status !== 413 && error.status !== 408 && error.status !== 503) return response;
+  return { ...response, headers: { ...response.headers, connection: 'close' } };
+}

@@ -1,15 +1,15 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { WebhookError } from '../errors.js';
 import type { ResponseStream, WebhookResponse } from '../http/response.js';
 import type { Receiver, WebhookRequest } from '../receiver.js';
-import { refuseRead } from '../adapter/refusal.js';
 import { readBody } from './read-body.js';
 
 /** What a framework may already have done with the body. */
 export interface PreRead {
   /** Raw bytes an earlier parser kept (e.g. `req.rawBody` from a `verify` hook). Used only when a Uint8Array. */
   rawBody?: unknown;
+  /** A function that reads the body (a framework's own stream of it); default: read `req` with `readBody`. */
+  read?: () => Promise<Uint8Array>;
   /** True when a framework's body parser already consumed the stream (the adapter knows how to tell). */
   parsed?: boolean;
   /** The adapter's advice when `parsed` (its framework's parsers, how to keep the raw bytes). */
@@ -22,36 +22,23 @@ export interface PreRead {
 }
 
 /**
- * The one node-http layer every adapter sits on: take the raw bytes (kept by an earlier parser,
- * or read here within the receiver's limits: size, time, and bytes in flight) and let the receiver
- * decide the answer. Never rejects for a refused read (the receiver answers it).
+ * The one node-http layer every adapter sits on: hand the receiver the request with its raw bytes
+ * (kept by an earlier parser) or a lazy body that reads them under the one read policy (`readBody`);
+ * the receiver reads it, and answers a refused read as it answers every refusal.
  */
 export function handleNodeRequest(receiver: Receiver, req: IncomingMessage, preRead: PreRead = {}): Promise<WebhookResponse> {
   const method = req.method ?? 'GET';
-  const url = preRead.url ?? req.url ?? '/';
-  if (method.toUpperCase() !== 'POST') return receiver.handle(webhookRequest(req, method, url, null));
-  if (preRead.rawBody instanceof Uint8Array) return receiver.handle(webhookRequest(req, method, url, preRead.rawBody));
-  if (preRead.parsed === true || req.readableEnded) {
-    const request = webhookRequest(req, method, url, null);
-    request.bodyConsumed = true;
-    if (preRead.parsedHint !== undefined) request.bodyConsumedHint = preRead.parsedHint;
-    return receiver.handle(request);
-  }
-  return readBody(req, req.headers, receiver.limits).then(
-    (body) => receiver.handle(webhookRequest(req, method, url, body)),
-    (error: unknown) => {
-      if (error instanceof WebhookError) return refuseRead(receiver, webhookRequest(req, method, url, null), error);
-      throw error;
-    },
-  );
-}
-
-/** The receiver's request for a Node request (one shape for every call). */
-function webhookRequest(req: IncomingMessage, method: string, url: string, body: Uint8Array | null): WebhookRequest {
-  const request: WebhookRequest = { method, headers: req.headers, url, body };
+  const request: WebhookRequest = { method, headers: req.headers, url: preRead.url ?? req.url ?? '/', body: null };
   const address = req.socket?.remoteAddress;
   if (address !== undefined) request.remoteAddress = address;
-  return request;
+  if (method.toUpperCase() !== 'POST') return receiver.handle(request);
+  if (preRead.rawBody instanceof Uint8Array) request.body = preRead.rawBody;
+  else if (preRead.read !== undefined) request.body = preRead.read;
+  else if (preRead.parsed === true || req.readableEnded) {
+    request.bodyConsumed = true;
+    if (preRead.parsedHint !== undefined) request.bodyConsumedHint = preRead.parsedHint;
+  } else request.body = () => readBody(req, req.headers, receiver.limits);
+  return receiver.handle(request);
 }
 
 /** The headers to write with a receiver's answer. A 413 closes the connection: the rest of the body is not read. */

@@ -3,6 +3,7 @@ import { bodyConsumed, bodyTooLarge, WebhookError } from '../errors.js';
 import { parseContentType } from '../http/content-type.js';
 import type { DecodedBody } from '../http/decode-body.js';
 import { AddressThrottle } from '../http/address-throttle.js';
+import type { RequestBody } from '../http/body-read.js';
 import { getHeader } from '../http/headers.js';
 import type { RequestHeaders } from '../http/headers.js';
 import type { Normalised, Provider, RequestView } from '../providers/provider.js';
@@ -13,8 +14,11 @@ import { PipelineRequest } from './request-view.js';
 export interface WebhookRequest {
   method: string;
   headers: RequestHeaders;
-  /** The raw body bytes. `null`/undefined with `bodyConsumed` when a framework parser ate them. */
-  body?: Uint8Array | null;
+  /**
+   * The raw body: its bytes, or a function that reads them within `receiver.limits` (throwing a
+   * WebhookError on a refused read). `null`/undefined with `bodyConsumed` when a framework parser ate them.
+   */
+  body?: RequestBody | null;
   /**
    * The request URL (path and query) relative to where the adapter is mounted: the query may carry
    * `?secret=`; the path `/channels/:channel/members` is the read endpoint's.
@@ -26,8 +30,11 @@ export interface WebhookRequest {
   bodyConsumedHint?: string;
   /** The client's address, for `onReject` (adapters set it when they know it). */
   remoteAddress?: string;
-  /** The adapter could not read the body (too large, too slow, over the in-flight cap): the receiver answers this refusal. */
-  readError?: WebhookError;
+}
+
+/** A request whose body has been read (the receiver reads a lazy body before anything else). */
+export interface ReceivedRequest extends WebhookRequest {
+  body?: Uint8Array | null;
 }
 
 /**
@@ -64,7 +71,7 @@ export class Pipeline {
   ) {}
 
   /** Throws a WebhookError for every refusal. */
-  run(request: WebhookRequest): Accepted | Promise<Accepted> {
+  run(request: ReceivedRequest): Accepted | Promise<Accepted> {
     const view = this.limits(request);
     const { providers, byShape, refused } = this.authenticate(view, request.remoteAddress);
     if (!byShape) {
@@ -91,8 +98,7 @@ export class Pipeline {
   }
 
   /** Step 1. */
-  private limits(request: WebhookRequest): PipelineRequest {
-    if (request.readError !== undefined) throw request.readError;
+  private limits(request: ReceivedRequest): PipelineRequest {
     if (request.method !== 'POST' && request.method.toUpperCase() !== 'POST') {
       throw new WebhookError(405, 'method_not_allowed', `${request.method} is not allowed: webhooks are POSTed`);
     }

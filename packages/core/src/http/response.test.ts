@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WebhookError } from '../errors.js';
-import { readRefusal } from './refusal.js';
+import { readRefusal } from './response.js';
 
 describe('readRefusal', () => {
   it('closes the connection after a read cut short, and says when to retry a 503', () => {
