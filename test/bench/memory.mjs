@@ -2,7 +2,7 @@
 // (heap growth after full GCs, divided by members); then half of every channel leaves, the
 // tombstones are held for the horizon, and once it has passed the heap must come back to the size
 // of the live set (the members still present). Then dead channels: 200k PubNub channels (every
-// event carries a reported occupancy) whose member joined and left; after the horizon and a sweep
+// event carries a reported occupancy) whose member joined and left; after the horizon and an expiry
 // the heap must be back to that of an empty store (measured in the same run). Needs --expose-gc: run.mjs runs this file in a child
 // process (`node --expose-gc memory.mjs '<options json>'`), so the heap holds nothing else.
 import { MemoryStore } from '@presence-webhooks/core';
@@ -79,7 +79,7 @@ function benchDeadChannels(deadChannels) {
   }
   const held = gcHeap() - emptyBaseline;
   now += horizon + 1;
-  store.sweep();
+  store.expire();
   const after = gcHeap() - emptyBaseline;
   if (store.channelCount !== 0 || store.size !== 0)
     throw new Error(`after the horizon the store still holds ${store.channelCount} channels, ${store.size} states`);
@@ -111,7 +111,7 @@ export async function benchMemory({ members = 1_000_000, channels = 10_000, dead
   for (let c = 0; c < channels; c++) store.applySync(events(`channel-${c}`, c * perChannel, leaving, false, now));
   const withTombstones = gcHeap() - baseline;
   now += horizon + 1;
-  store.sweep();
+  store.expire();
   const afterHorizon = gcHeap() - baseline;
   const live = total - leaving * channels;
   let occupancy = 0;

@@ -120,8 +120,8 @@ async function memory({ users: count, channels }) {
   await applyAll(without, false, false, joinedAt + 60_000, sizes, levels);
   await applyAll(withUsers, true, false, joinedAt + 60_000, sizes, levels);
   clock += HORIZON + 1000;
-  without.sweep();
-  withUsers.sweep();
+  without.expire();
+  withUsers.expire();
   if (without.channelCount !== 0) throw new Error(`${without.channelCount} channels left after the horizon`);
   const offline = withUsers.userSize;
   if (offline !== count || (await withUsers.userCount()) !== 0) throw new Error(`${offline} users held, ${count} expected, all offline`);

@@ -43,7 +43,7 @@ describe('MemoryStore', () => {
     await store.apply([ev('a', 5, false), ev('b', 1, true)]);
     expect(store.size).toBe(2);
     now += 100;
-    store.sweep();
+    store.expire();
     expect(store.size).toBe(1);
     // Past the horizon the stale enter is no longer recognised: the documented trade-off.
     expect((await store.apply([ev('a', 4, true)])).map((c) => c.type)).toEqual(['join']);
@@ -56,7 +56,7 @@ describe('MemoryStore', () => {
     now = 5;
     await store.apply([ev('a', 2, true)]);
     now = 50;
-    store.sweep();
+    store.expire();
     expect((await store.members('room')).map((m) => m.clientId)).toEqual(['a']);
   });
 
@@ -82,7 +82,7 @@ describe('MemoryStore', () => {
     expect((await store.apply([as('x', 4, false), as('y', 5, false)])).map((c) => c.type)).toEqual(['leave', 'leave']);
     expect(await store.apply([as('y', 2, true)])).toEqual([]);
     now = 100;
-    store.sweep();
+    store.expire();
     expect(store.size).toBe(0);
   });
 
@@ -114,10 +114,10 @@ describe('MemoryStore', () => {
     now = 5;
     await store.apply(ids.slice(20, 30).map((id) => ev(id, 2, false)));
     now = 10;
-    store.sweep(); // the first 20 go: the channel's map is rebuilt at half its peak
+    store.expire(); // the first 20 go: the channel's map is rebuilt at half its peak
     expect(store.size).toBe(20);
     now = 15;
-    store.sweep(); // tombstones written before the rebuild are found in the new map
+    store.expire(); // tombstones written before the rebuild are found in the new map
     expect(store.size).toBe(10);
     expect((await store.members('room')).map((m) => m.clientId)).toEqual(ids.slice(30).sort());
     expect((await store.apply([ev('m35', 3, true)])).map((c) => c.type)).toEqual(['update']);
@@ -145,12 +145,12 @@ describe('MemoryStore', () => {
     await store.apply([{ ...ev('a', 2, false), reported: { occupancy: 0, timestamp: 2 } }]);
     expect(store.channelCount).toBe(1);
     now = 10;
-    store.sweep();
+    store.expire();
     expect([store.channelCount, store.size, store.queuedCount]).toEqual([0, 0, 0]);
     expect(await store.reportedOccupancy('room')).toBeUndefined();
   });
 
-  it('100k PubNub channels joined and left: after the horizon and a sweep nothing of them is held', async () => {
+  it('100k PubNub channels joined and left: after the horizon and an expiry nothing of them is held', async () => {
     let now = 1_000;
     const store = new MemoryStore({ tombstoneHorizonMs: 50, now: () => now });
     const pubnub = (channel: string, present: boolean, timestamp: number, occupancy: number): PresenceEvent => ({
@@ -170,7 +170,7 @@ describe('MemoryStore', () => {
     expect([store.channelCount, store.size, store.queuedCount]).toEqual([100_000, 100_000, 100_000]);
     expect(await store.reportedOccupancy('dead-7')).toEqual({ occupancy: 0, timestamp: 2 });
     now += 50;
-    store.sweep();
+    store.expire();
     expect([store.channelCount, store.size, store.queuedCount]).toEqual([0, 0, 0]);
     expect(await store.channels()).toEqual([]);
   });
@@ -185,10 +185,10 @@ describe('MemoryStore', () => {
     await store.apply([], { watermarks: [{ channel: 'room', time: 90 }] }); // rewritten (not lowered): held 10 more ms
     expect(await store.watermark('room')).toBe(100);
     now = 10;
-    store.sweep();
+    store.expire();
     expect(store.channelCount).toBe(1);
     now = 15;
-    store.sweep();
+    store.expire();
     expect([store.channelCount, store.queuedCount]).toEqual([0, 0]);
     expect(await store.watermark('room')).toBeUndefined();
   });

@@ -6,9 +6,10 @@ import { checkApplyOptions } from './apply-options.js';
 import { DEFAULT_FEED_RETAIN_MS, DEFAULT_MAX_CHANGES, MAX_MAX_CHANGES, MemoryFeed } from './memory-feed.js';
 import { MemoryLease } from './memory-lease.js';
 import { MemberRecord } from './member-record.js';
-import { compareMembers, effectiveChange } from './merge.js';
+import { MemoryChannels } from './memory-channels.js';
+import type { ChannelState } from './memory-channels.js';
+import { effectiveChange } from './merge.js';
 import { compareOrder } from './order.js';
-import { TimeQueue } from './time-queue.js';
 import { UserLevels } from './user-levels.js';
 
 export { DEFAULT_TOMBSTONE_HORIZON_MS };
@@ -24,48 +25,12 @@ export interface MemoryStoreOptions {
   maxChanges?: number;
 }
 
-/**
- * A channel's records. Members are indexed by connectionId when they have one (the string the
- * record keeps anyway, so the index costs no key string), else by member key (PubNub: the uuid).
- * The rare second clientId on one connection goes to `overflow`, indexed by member key.
- */
-interface ChannelState {
-  members: Map<string, MemberRecord>;
-  overflow?: Map<string, MemberRecord>;
-  present: number;
-  /** The most records `members` held since it was built: a Map keeps its capacity when emptied. */
-  peak: number;
-  reported?: ReportedOccupancy;
-  /** The channel's watermark (ApplyOptions) and when it was last written (store clock). */
-  watermark?: number;
-  watermarkAt?: number;
-}
-
-/**
- * A tombstone to collect: the record, and where it is held (its channel, which of the channel's
- * maps, and its key). The map is looked up at collection time, so the store may rebuild its maps.
- */
-interface Tombstone {
-  channel: string;
-  overflow: boolean;
-  key: string;
-  /** null: a watermark write (its channel is freed then if nothing else holds it). */
-  record: MemberRecord | null;
-}
-
-/** A channel's members map is rebuilt once collection leaves it at most half as full as its peak (past this size). */
-const REBUILD_ABOVE = 16;
-
 /** The embedded default store: one process, in memory, synchronous merge. */
 export class MemoryStore implements PresenceStore {
   readonly tombstoneHorizonMs: number;
   private readonly now: () => number;
-  private readonly byChannel = new Map<string, ChannelState>();
-  /**
-   * Tombstones and watermark writes in the order they were made. A `null` record is a watermark
-   * write: its channel is freed then if it holds no member state and no newer watermark write.
-   */
-  private readonly tombstones = new TimeQueue<Tombstone>();
+  /** The channels' records, and the expiry of tombstones and watermark writes past the horizon. */
+  private readonly state: MemoryChannels;
   /** In-process leases: one holder per name among the users of this store (see PresenceStore.lease). */
   readonly lease: MemoryLease;
   /** The change feed: an in-process bounded log (see PresenceStore.feed). */
@@ -84,6 +49,7 @@ export class MemoryStore implements PresenceStore {
     checkKnownKeys(options, names, 'MemoryStore');
     this.tombstoneHorizonMs = nonNegativeNumber(options.tombstoneHorizonMs, 'tombstoneHorizonMs', DEFAULT_TOMBSTONE_HORIZON_MS);
     this.now = optionalFunction<() => number>(options.now, 'now') ?? Date.now;
+    this.state = new MemoryChannels(this.tombstoneHorizonMs);
     this.lease = new MemoryLease(this.now);
     const feed: unknown = options.feed ?? {};
     if (typeof feed !== 'object' || feed === null) throw optionError('feed', 'an object { retainMs? }', feed);
@@ -107,7 +73,7 @@ export class MemoryStore implements PresenceStore {
     const users = options?.users;
     const staleBefore = options?.staleBefore ?? Number.NEGATIVE_INFINITY;
     const now = this.now();
-    this.sweep(now);
+    this.state.expire(now);
     const changes: Change[] = [];
     const notices = options?.notices;
     if (notices !== undefined) for (const notice of notices) if (notice.type === 'channel.active') changes.push(notice);
@@ -120,11 +86,7 @@ export class MemoryStore implements PresenceStore {
     for (const event of events) {
       if (event.channel !== name || channel === undefined) {
         name = event.channel;
-        channel = this.byChannel.get(name);
-        if (channel === undefined) {
-          channel = { members: new Map(), present: 0, peak: 0 };
-          this.byChannel.set(name, channel);
-        }
+        channel = this.state.open(name);
         const setting = marks?.get(name);
         watermark =
           setting !== undefined && (channel.watermark === undefined || setting >= channel.watermark) ? undefined : channel.watermark;
@@ -163,7 +125,7 @@ export class MemoryStore implements PresenceStore {
         if (map.size > channel.peak && map === channel.members) channel.peak = map.size;
       }
       channel.present += Number(record.present) - Number(wasPresent);
-      if (!record.present) this.tombstones.push({ channel: event.channel, overflow: map !== channel.members, key, record }, now);
+      if (!record.present) this.state.tombstone(event.channel, map !== channel.members, key, record, now);
       if (change !== undefined) {
         changes.push(change);
         if (users !== undefined && record.userId !== undefined && change.type !== 'update') {
@@ -176,15 +138,7 @@ export class MemoryStore implements PresenceStore {
       }
     }
     if (notices !== undefined) for (const notice of notices) if (notice.type === 'channel.inactive') changes.push(notice);
-    if (marks !== undefined) {
-      for (const [name, time] of marks) {
-        let state = this.byChannel.get(name);
-        if (state === undefined) this.byChannel.set(name, (state = { members: new Map(), present: 0, peak: 0 }));
-        if (state.watermark === undefined || time > state.watermark) state.watermark = time;
-        state.watermarkAt = now;
-        this.tombstones.push({ channel: name, overflow: false, key: '', record: null }, now);
-      }
-    }
+    if (marks !== undefined) this.state.setWatermarks(marks, now);
     return this.commit(changes, now);
   }
 
@@ -215,82 +169,43 @@ export class MemoryStore implements PresenceStore {
   }
 
   /** Collect tombstones older than the horizon. Runs on every apply; call it to free memory sooner. */
-  sweep(now: number = this.now()): void {
-    const cutoff = now - this.tombstoneHorizonMs;
-    this.tombstones.drain(cutoff, (tombstone) => this.collect(tombstone, cutoff));
-  }
-
-  private collect({ channel: name, overflow, key, record }: Tombstone, cutoff: number): void {
-    const channel = this.byChannel.get(name);
-    if (channel === undefined) return;
-    if (record === null) {
-      // A watermark write: free the channel if nothing else holds it.
-      if (channel.members.size === 0 && channel.overflow === undefined && (channel.watermarkAt as number) <= cutoff)
-        this.byChannel.delete(name);
-      return;
-    }
-    const map = overflow ? channel.overflow : channel.members;
-    if (map === undefined || map.get(key) !== record) return; // replaced by a newer state since
-    map.delete(key);
-    if (channel.overflow?.size === 0) delete channel.overflow;
-    // No member state left: the channel goes, whatever figures it carried (its reported occupancy),
-    // unless a watermark written within the horizon holds it (its own queue entry frees it later).
-    if (
-      channel.members.size === 0 &&
-      channel.overflow === undefined &&
-      (channel.watermarkAt === undefined || channel.watermarkAt <= cutoff)
-    ) {
-      this.byChannel.delete(name);
-    } else if (channel.members.size > REBUILD_ABOVE && channel.members.size * 2 <= channel.peak) {
-      // Give back the capacity of the members that left (amortised O(1) per collected tombstone).
-      channel.members = new Map(channel.members);
-      channel.peak = channel.members.size;
-    }
+  expire(now: number = this.now()): void {
+    this.state.expire(now);
   }
 
   members(channel: string): Promise<Member[]> {
-    const members: Member[] = [];
-    const state = this.byChannel.get(channel);
-    if (state !== undefined) {
-      for (const record of state.members.values()) if (record.present) members.push(record.member);
-      if (state.overflow !== undefined) for (const record of state.overflow.values()) if (record.present) members.push(record.member);
-    }
-    return Promise.resolve(members.sort(compareMembers));
+    return Promise.resolve(this.state.members(channel));
   }
 
   channels(): Promise<string[]> {
-    const names: string[] = [];
-    for (const [name, state] of this.byChannel) if (state.present > 0) names.push(name);
-    return Promise.resolve(names.sort());
+    return Promise.resolve(this.state.names());
   }
 
   occupancy(channel: string): Promise<number> {
-    return Promise.resolve(this.byChannel.get(channel)?.present ?? 0);
+    return Promise.resolve(this.state.get(channel)?.present ?? 0);
   }
 
   reportedOccupancy(channel: string): Promise<ReportedOccupancy | undefined> {
-    return Promise.resolve(this.byChannel.get(channel)?.reported);
+    return Promise.resolve(this.state.get(channel)?.reported);
   }
 
   watermark(channel: string): Promise<number | undefined> {
-    return Promise.resolve(this.byChannel.get(channel)?.watermark);
+    return Promise.resolve(this.state.get(channel)?.watermark);
   }
 
   /** Member states held, tombstones included (for tests and memory measurements). */
   get size(): number {
-    let n = 0;
-    for (const state of this.byChannel.values()) n += state.members.size + (state.overflow?.size ?? 0);
-    return n;
+    return this.state.recordCount;
   }
 
   /** Channels held, empty ones awaiting collection included (for tests and memory measurements). */
   get channelCount(): number {
-    return this.byChannel.size;
+    return this.state.size;
   }
 
   /** Tombstones and watermark writes waiting for the horizon (for tests and memory measurements). */
   get queuedCount(): number {
-    return this.tombstones.length;
+    return this.state.queuedCount;
   }
 
   /** Users held, offline ones within lastSeenMs included (for tests and memory measurements). */
@@ -299,8 +214,7 @@ export class MemoryStore implements PresenceStore {
   }
 
   close(): Promise<void> {
-    this.byChannel.clear();
-    this.tombstones.clear();
+    this.state.clear();
     this.levels.clear();
     this.feed.clear();
     return Promise.resolve();

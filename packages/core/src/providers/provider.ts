@@ -25,8 +25,8 @@ export interface Normalised {
   problems: ItemProblem[];
 }
 
-/** What a whole-app sweep of one provider did (its snapshots went to `onSnapshot` as they were read). */
-export interface RestSweep {
+/** What a whole-app snapshot of one provider (`snapshotAll`) did (its snapshots went to `onSnapshot` as they were read). */
+export interface SnapshotAllResult {
   /** Channels the provider listed as active / occupied. */
   listed: number;
   /** Channels whose snapshot could not be had (each also counted in `failures`). */
@@ -35,13 +35,13 @@ export interface RestSweep {
   complete: boolean;
 }
 
-/** How a sweep reports progress: the number of channels it will snapshot, once it knows. */
-export interface SweepHooks {
+/** Where `snapshotAll` hands each snapshot as it is read, and how it reports progress: the number of channels it will snapshot, once it knows. */
+export interface SnapshotAllHooks {
   onSnapshot(snapshot: Snapshot): Promise<void>;
   onTotal(total: number): void;
 }
 
-/** A provider's REST side: its presence snapshot of one channel, and the whole-app sweep for reconcile. */
+/** A provider's REST side: its presence snapshot of one channel, and every channel's (`snapshotAll`) for reconcile. */
 export interface ProviderRest {
   /** One channel's presence, as the provider's REST API lists it. `signal` aborts (the receiver closed). */
   snapshot(channel: string, signal?: AbortSignal): Promise<Snapshot>;
@@ -49,7 +49,7 @@ export interface ProviderRest {
    * Every channel the provider lists, together with `known` (the store's channels of this provider):
    * each one's snapshot, batched as the provider allows, every request through `budget`.
    */
-  sweep(known: readonly string[], budget: RequestBudget, hooks: SweepHooks): Promise<RestSweep>;
+  snapshotAll(known: readonly string[], budget: RequestBudget, hooks: SnapshotAllHooks): Promise<SnapshotAllResult>;
   /** The timeout of one request (the provider's `rest.timeoutMs`). */
   readonly timeoutMs: number;
 }

@@ -58,6 +58,12 @@ export class ChannelBook {
     return notes;
   }
 
+  /** A complete snapshot of `channel` taken at `time` was applied: a reported figure older than that is superseded. */
+  repaired(channel: string, provider: ProviderName, time: number): void {
+    const notes = this.note(channel, provider);
+    notes.repairedAt = Math.max(time, notes.repairedAt ?? time);
+  }
+
   /** Count the channel as seen now (it is looked at again a full wait later). */
   touch(channel: string): void {
     const notes = this.notes.get(channel);

@@ -62,7 +62,7 @@ describe('Resyncer: the notes of a channel the store freed go with it', () => {
 
     // Past the horizon the store frees 'dead'; the next delivery's pass drops its notes.
     advance(HORIZON);
-    store.sweep();
+    store.expire();
     expect(store.channelCount).toBe(2);
     await deliver([event('other', 'dave', true, now())]);
     expect(book().get('dead')).toBeUndefined();
@@ -73,7 +73,7 @@ describe('Resyncer: the notes of a channel the store freed go with it', () => {
     // Once bob leaves and a horizon passes, 'live' goes too.
     await deliver([event('live', 'bob', false, now())]);
     advance(HORIZON + 2000);
-    store.sweep();
+    store.expire();
     await deliver([event('other', 'erin', true, now())]);
     expect(book().get('live')).toBeUndefined();
     expect(book().size).toBe(1);
@@ -90,7 +90,7 @@ describe('Resyncer: the notes of a channel the store freed go with it', () => {
     }
     expect(book().size).toBe(10_000);
     advance(HORIZON + 2000);
-    store.sweep();
+    store.expire();
     expect(store.channelCount).toBe(0);
     // Each pass looks at a bounded batch; passes come with deliveries, at most every quarter horizon.
     for (let pass = 0; pass < 12 && book().size > 0; pass++) {

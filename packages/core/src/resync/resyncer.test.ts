@@ -60,7 +60,7 @@ function sizes(r: Resyncer) {
 }
 
 describe('Resyncer per-channel state', () => {
-  it('stays bounded when channels with ever new names come and go (no periodic sweep: nothing is kept for one)', async () => {
+  it('stays bounded when channels with ever new names come and go (no periodic reconcile: nothing is kept for one)', async () => {
     const r = resyncer({ graceMs: 1 });
     try {
       const ts = Date.now();

@@ -7,7 +7,7 @@ import { parseKeyring } from './keyring.js';
 import { normaliseAbly } from './normalise.js';
 import type { AblyOptions, CipherKey } from './options.js';
 import { ablySource } from './rest/snapshot.js';
-import { ablySweep } from './rest/sweep.js';
+import { ablySnapshotAll } from './rest/snapshot-all.js';
 import { missingAblyCredential, verifyAbly } from './verify.js';
 
 export type { AblyOptions, CipherKey } from './options.js';
@@ -51,8 +51,8 @@ export function createAblyProvider(options: AblyOptions, context: AblyContext): 
           rest: {
             snapshot: ablySource({ key, baseUrl: context.restBaseUrl, timeoutMs: context.restTimeoutMs, cipherKey, now: context.now }),
             timeoutMs: context.restTimeoutMs,
-            sweep: (known, budget, hooks) =>
-              ablySweep(
+            snapshotAll: (known, budget, hooks) =>
+              ablySnapshotAll(
                 {
                   baseUrl: context.restBaseUrl,
                   key,

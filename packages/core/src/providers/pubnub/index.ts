@@ -6,7 +6,7 @@ import { parseMultipart } from './multipart.js';
 import { normalisePubNub } from './normalise.js';
 import type { PubNubOptions } from './options.js';
 import { pubnubSource } from './rest/snapshot.js';
-import { pubnubSweep } from './rest/sweep.js';
+import { pubnubSnapshotAll } from './rest/snapshot-all.js';
 import { missingPubNubSecret, verifyPubNub } from './verify.js';
 
 export type { MultipartLimits, PubNubOptions } from './options.js';
@@ -54,7 +54,7 @@ export function createPubNubProvider(options: PubNubOptions, context: PubNubCont
           rest: {
             snapshot: pubnubSource({ ...hereNow(options.subscribeKey), timeoutMs: context.restTimeoutMs }),
             timeoutMs: context.restTimeoutMs,
-            sweep: (known, budget, hooks) => pubnubSweep(hereNow(options.subscribeKey as string), known, budget, hooks),
+            snapshotAll: (known, budget, hooks) => pubnubSnapshotAll(hereNow(options.subscribeKey as string), known, budget, hooks),
           },
         }),
   };

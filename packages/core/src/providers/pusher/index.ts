@@ -6,7 +6,7 @@ import { normalisePusher } from './normalise.js';
 import type { PusherKey, PusherOptions } from './options.js';
 import type { PusherRestConfig } from './rest/client.js';
 import { pusherSnapshot } from './rest/client.js';
-import { pusherSweep } from './rest/sweep.js';
+import { pusherSnapshotAll } from './rest/snapshot-all.js';
 import { missingPusherCredential, verifyPusher } from './verify.js';
 
 export type { PusherKey, PusherOptions } from './options.js';
@@ -52,7 +52,7 @@ export function createPusherProvider(options: PusherOptions, context: PusherCont
           rest: {
             snapshot: pusherSnapshot(restConfig(options.appId, first)),
             timeoutMs: context.restTimeoutMs,
-            sweep: (known, budget, hooks) => pusherSweep(restConfig(options.appId as string, first), known, budget, hooks),
+            snapshotAll: (known, budget, hooks) => pusherSnapshotAll(restConfig(options.appId as string, first), known, budget, hooks),
           },
         }),
   };

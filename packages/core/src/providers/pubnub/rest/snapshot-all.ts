@@ -1,18 +1,18 @@
 import type { RequestBudget } from '../../../rest/budget.js';
-import type { RestSweep, SweepHooks } from '../../provider.js';
+import type { SnapshotAllResult, SnapshotAllHooks } from '../../provider.js';
 import type { PubNubHereNowOptions } from './here-now-many.js';
 import { pubnubGlobalHereNow, pubnubMultiHereNow } from './here-now-many.js';
 
 /**
- * PubNub's whole-app sweep: one global Here Now for every occupied channel, then the store's other
+ * PubNub's whole-app snapshot (`rest.snapshotAll`): one global Here Now for every occupied channel, then the store's other
  * channels by multi-channel Here Now (an empty channel is not listed globally: its members left).
  */
-export async function pubnubSweep(
+export async function pubnubSnapshotAll(
   options: PubNubHereNowOptions,
   known: readonly string[],
   budget: RequestBudget,
-  hooks: SweepHooks,
-): Promise<RestSweep> {
+  hooks: SnapshotAllHooks,
+): Promise<SnapshotAllResult> {
   let done = 0;
   const global = await pubnubGlobalHereNow(options, budget, async (snapshot) => {
     done++;

@@ -61,12 +61,12 @@ export async function reconcileProvider(
   };
   try {
     if (provider.rest === undefined) throw new Error(provider.restMissing ?? `${name} has no REST API configured`);
-    const sweep = await provider.rest.sweep(known, budget, { onSnapshot, onTotal: (n) => void (total = n) });
-    for (const failure of sweep.failures) {
+    const all = await provider.rest.snapshotAll(known, budget, { onSnapshot, onTotal: (n) => void (total = n) });
+    for (const failure of all.failures) {
       port.report(failure.error);
       result.failed.push(failure.channel);
     }
-    if (sweep.failures.length > 0 || !sweep.complete) result.complete = false;
+    if (all.failures.length > 0 || !all.complete) result.complete = false;
   } catch (error) {
     if (budgetOptions.signal?.aborted === true) throw error;
     port.report(toError(error));

@@ -1,10 +1,10 @@
 import type { RequestBudget } from '../../../rest/budget.js';
-import type { RestSweep, SweepHooks } from '../../provider.js';
+import type { SnapshotAllResult, SnapshotAllHooks } from '../../provider.js';
 import type { CipherKey } from '../options.js';
 import { ablyBatchPresence } from './batch-presence.js';
 import { ablyEnumerate } from './enumerate.js';
 
-export interface AblySweepOptions {
+export interface AblySnapshotAllOptions {
   baseUrl: string;
   key: string;
   /** Only channels whose name starts with this (`ably.rest.prefix`). */
@@ -14,15 +14,15 @@ export interface AblySweepOptions {
 }
 
 /**
- * Ably's whole-app sweep: the active channels (`GET /channels?by=id`, paged), together with the
+ * Ably's whole-app snapshot (`rest.snapshotAll`): the active channels (`GET /channels?by=id`, paged), together with the
  * store's, each channel's presence by batch (`GET /presence?channels=`, 100 a request).
  */
-export async function ablySweep(
-  options: AblySweepOptions,
+export async function ablySnapshotAll(
+  options: AblySnapshotAllOptions,
   known: readonly string[],
   budget: RequestBudget,
-  hooks: SweepHooks,
-): Promise<RestSweep> {
+  hooks: SnapshotAllHooks,
+): Promise<SnapshotAllResult> {
   const listing = await ablyEnumerate(
     { baseUrl: options.baseUrl, key: options.key, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) },
     budget,
