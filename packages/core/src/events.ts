@@ -1,37 +1,46 @@
 /**
- * The typed events a receiver emits, and the normalised presence events that feed the store.
- * Everything here is plain data: no classes, no I/O.
+ * Core's event vocabulary, one import path: the normalised presence events that feed the store, the
+ * changes it commits, and the typed events a receiver emits. Everything here is plain data: no
+ * classes, no I/O. Who is present is defined in member.ts, the emitted payloads in event-payloads.ts,
+ * the merge's order in order-key.ts.
  */
+import type {
+  ChannelActiveEvent,
+  ChannelInactiveEvent,
+  DriftEvent,
+  JoinEvent,
+  LeaveEvent,
+  MessageEvent,
+  OccupancyEvent,
+  ReconcileEvent,
+  UpdateEvent,
+  UserJoinEvent,
+  UserLeaveEvent,
+  UserOfflineEvent,
+  UserOnlineEvent,
+} from './event-payloads.js';
+import type { LeaveReason, Member, ProviderName, ReportedOccupancy } from './member.js';
+import type { OrderKey } from './order-key.js';
 
-export type ProviderName = 'ably' | 'pubnub' | 'pusher';
-
-/** Why a member left: a real leave, a PubNub timeout, an Ably synthesized leave, or a resync repair. */
-export type LeaveReason = 'leave' | 'timeout' | 'synthetic' | 'resync';
-
-/** One present member of a channel. PubNub's uuid is `clientId`; PubNub members have no connectionId. */
-export interface Member {
-  clientId: string;
-  connectionId?: string;
-  /** The decoded data (Ably: after the encoding chain; PubNub: the state object). */
-  data?: unknown;
-  /** Residual Ably encoding, present only when a step of the chain could not be applied. */
-  encoding?: string;
-  /** Milliseconds since the epoch, as the provider stamped the event that set this state. */
-  timestamp: number;
-}
-
-/**
- * The total order used by the merge. Two keys that both carry a serial (>= 0) compare by
- * serial then index (Ably RTP2b2); otherwise by `ts` (RTP2b1, PubNub). Ties: higher `rank`
- * (leave beats the rest), then the larger `id`. Equal keys are the same message.
- */
-export interface OrderKey {
-  ts: number;
-  serial: number;
-  index: number;
-  rank: number;
-  id: string;
-}
+export type {
+  ChannelActiveEvent,
+  ChannelInactiveEvent,
+  ChannelMessage,
+  DriftEvent,
+  JoinEvent,
+  LeaveEvent,
+  MessageEvent,
+  OccupancyEvent,
+  ProviderReconcileResult,
+  ReconcileEvent,
+  ReconcileResult,
+  UpdateEvent,
+  UserJoinEvent,
+  UserLeaveEvent,
+  UserOfflineEvent,
+  UserOnlineEvent,
+} from './event-payloads.js';
+export type { LeaveReason, Member, ProviderName, ReportedOccupancy, UserPresence } from './member.js';
 
 /** A normalised presence event: the only input the store's merge understands. */
 export interface PresenceEvent {
@@ -53,11 +62,6 @@ export interface PresenceEvent {
    * when it leaves (a leave's own data may differ).
    */
   userId?: string;
-}
-
-export interface ReportedOccupancy {
-  occupancy: number;
-  timestamp: number;
 }
 
 /**
@@ -91,134 +95,6 @@ export interface ChannelChange {
 
 /** Anything a store commits and writes to its change feed. */
 export type Change = PresenceChange | UserChange | ChannelChange;
-
-/** A user's presence as the store holds it (`receiver.users.get`). */
-export interface UserPresence {
-  userId: string;
-  /** Present in some channel, or within the grace window after the last presence went (`users.graceMs`). */
-  online: boolean;
-  /** The channels the user is present in (or pending in, within the grace window), sorted. */
-  channels: string[];
-  /** The user's present member records over all channels (Ably: one per connection and channel). */
-  members: number;
-  /** Provider time (ms) of the join that brought the user online (unchanged by a return within the grace window). */
-  since?: number;
-  /** Provider time (ms) of the latest leave that ended the user's presence: set while pending and once offline. */
-  lastSeen?: number;
-}
-
-interface ChannelScoped {
-  provider: ProviderName;
-  channel: string;
-  /** Milliseconds since the epoch. */
-  timestamp: number;
-}
-
-export interface JoinEvent extends ChannelScoped {
-  member: Member;
-  data: unknown;
-}
-export interface UpdateEvent extends JoinEvent {
-  previous: Member;
-}
-export interface LeaveEvent extends JoinEvent {
-  reason: LeaveReason;
-}
-export type ChannelActiveEvent = ChannelScoped;
-export type ChannelInactiveEvent = ChannelScoped;
-
-export interface ChannelMessage {
-  id?: string;
-  name?: string;
-  clientId?: string;
-  connectionId?: string;
-  data?: unknown;
-  encoding?: string;
-  timestamp: number;
-}
-export interface MessageEvent extends ChannelScoped {
-  message: ChannelMessage;
-}
-export interface OccupancyEvent extends ChannelScoped {
-  /** The number of present members the provider reports, when it reports one. */
-  occupancy?: number;
-  /** Every figure the provider sent (Ably: connections, presenceMembers, ...). */
-  metrics: Record<string, number>;
-}
-export interface DriftEvent {
-  provider: ProviderName;
-  channel: string;
-  /** What the provider says. */
-  reported: number;
-  /** What the store holds. */
-  stored: number;
-  timestamp: number;
-}
-
-/** `user.online`: the user's first presence anywhere (any channel, any provider). */
-export interface UserOnlineEvent {
-  userId: string;
-  /** Provider time (ms) of the join that brought the user online. */
-  at: number;
-  channel: string;
-  provider: ProviderName;
-}
-/** `user.offline`: the user's last presence anywhere ended (after `users.graceMs`). */
-export interface UserOfflineEvent {
-  userId: string;
-  /** = lastSeen. */
-  at: number;
-  /** The latest provider time (ms) among the leaves that ended the user's presence, whatever order they arrived in. */
-  lastSeen: number;
-}
-/** `user.join`: the user's first member in the channel. */
-export interface UserJoinEvent {
-  userId: string;
-  channel: string;
-  provider: ProviderName;
-  at: number;
-}
-/** `user.leave`: the user's last member in the channel left (after `users.graceMs`). */
-export interface UserLeaveEvent {
-  userId: string;
-  channel: string;
-  provider: ProviderName;
-  /** = lastSeen. */
-  at: number;
-  lastSeen: number;
-}
-
-/** What one provider's part of a reconcile did. */
-export interface ProviderReconcileResult {
-  /** Channels looked at: the ones the provider listed together with the store's. */
-  channels: number;
-  /** Effective changes applied (emitted as join / update / leave, reason 'resync' for leaves). */
-  changes: number;
-  /** HTTP requests sent to the provider, retries included. */
-  requests: number;
-  /** True when every channel's snapshot was had and complete, and the listing was complete. */
-  complete: boolean;
-  /** Channels whose snapshot failed (`'*'`: the listing itself failed). */
-  failed: string[];
-  durationMs: number;
-}
-
-/** What `receiver.reconcile()` did, in all and per provider. */
-export interface ReconcileResult extends ProviderReconcileResult {
-  providers: Partial<Record<ProviderName, ProviderReconcileResult>>;
-  /** False when another instance sharing the store ran this reconcile (and the figures are zero here). */
-  ranHere: boolean;
-}
-
-/** Progress of a reconcile: `phase` 'list' (asking the provider for its channels), 'snapshot' (done of total), 'done'. */
-export interface ReconcileEvent {
-  provider: ProviderName;
-  phase: 'list' | 'snapshot' | 'done';
-  done: number;
-  total: number;
-  /** With phase 'done': the provider's result. */
-  result?: ProviderReconcileResult;
-}
 
 /** Event name -> payload. `receiver.on('` autocompletes these. */
 export interface PresenceEventMap {

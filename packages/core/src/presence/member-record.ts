@@ -1,6 +1,7 @@
-import type { LeaveReason, Member, OrderKey, PresenceEvent } from '../events.js';
+import type { LeaveReason, Member, PresenceEvent } from '../events.js';
+import type { OrderKey } from '../order-key.js';
 import type { HeldState } from './merge.js';
-import { decimal } from './order.js';
+import { decimal } from '../order-key.js';
 
 function digits(n: number): number {
   let d = 1;

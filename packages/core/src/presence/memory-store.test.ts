@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PresenceEvent } from '../events.js';
 import { MemoryStore } from './memory-store.js';
-import { ablyOrderKey } from './order.js';
+import { ablyOrderKey } from '../order-key.js';
 
 function ev(clientId: string, serial: number, present: boolean, ts = serial): PresenceEvent {
   const connectionId = `c-${clientId}`;

@@ -9,7 +9,7 @@ import { MemberRecord } from './member-record.js';
 import { MemoryChannels } from './memory-channels.js';
 import type { ChannelState } from './memory-channels.js';
 import { effectiveChange } from './merge.js';
-import { compareOrder } from './order.js';
+import { compareOrder } from '../order-key.js';
 import { UserLevels } from './user-levels.js';
 
 export { DEFAULT_TOMBSTONE_HORIZON_MS };

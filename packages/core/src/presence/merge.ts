@@ -1,5 +1,6 @@
-import type { Member, OrderKey, PresenceChange, PresenceEvent } from '../events.js';
-import { compareOrder } from './order.js';
+import type { Member, PresenceChange, PresenceEvent } from '../events.js';
+import type { OrderKey } from '../order-key.js';
+import { compareOrder } from '../order-key.js';
 
 /** What a store holds for a member key: the newest event seen, present or not (a tombstone). */
 export interface HeldState {

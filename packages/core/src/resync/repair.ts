@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Change, Member, PresenceEvent, ProviderName } from '../events.js';
+import { RANK } from '../order-key.js';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../providers/bounds.js';
 import { providerDefinition } from '../providers/index.js';
 import type { Snapshot } from '../providers/snapshot.js';
@@ -70,9 +71,6 @@ export function resyncLeave(snapshot: Pick<Snapshot, 'provider' | 'channel' | 't
   };
 }
 
-/** A leave's rank (RANK.leave in presence/order.ts, which resync does not import): above present and update. */
-const GHOST_LEAVE_RANK = 2;
-
 /**
  * The leave that removes a stored member whose time is from the future (more than maxClockSkewMs
  * after the snapshot: no delivery can carry such a time any more, so it was stored before that bound
@@ -82,7 +80,7 @@ const GHOST_LEAVE_RANK = 2;
 function ghostLeave(snapshot: Pick<Snapshot, 'provider' | 'channel' | 'time'>, member: Member): PresenceEvent {
   const leave = resyncLeave(snapshot, member);
   leave.member.timestamp = member.timestamp;
-  leave.order = { ...leave.order, ts: member.timestamp, rank: GHOST_LEAVE_RANK };
+  leave.order = { ...leave.order, ts: member.timestamp, rank: RANK.leave };
   return leave;
 }
 

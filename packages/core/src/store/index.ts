@@ -13,7 +13,6 @@ export type {
   Change,
   ChannelChange,
   Member,
-  OrderKey,
   PresenceChange,
   PresenceEvent,
   ProviderName,
@@ -23,7 +22,8 @@ export type {
 } from '../events.js';
 export { isMemberChange } from '../events.js';
 export { PartialApplyError } from '../store.js';
-export { compareOrder } from '../presence/order.js';
+export type { OrderKey } from '../order-key.js';
+export { compareOrder } from '../order-key.js';
 export { effectiveChange, compareMembers } from '../presence/merge.js';
 export { DEFAULT_TOMBSTONE_HORIZON_MS } from '../presence/memory-store.js';
 export { checkApplyOptions } from '../presence/apply-options.js';

@@ -1,6 +1,6 @@
 import type { ChannelMessage, Member, PresenceEvent } from '../../events.js';
 import { ItemProblem } from '../../errors.js';
-import { ablyOrderKey } from '../../presence/order.js';
+import { ablyOrderKey } from '../../order-key.js';
 import { isRecord, timeNumber } from '../../values.js';
 import { parseJson } from '../../http/safe-json.js';
 import { decodeData } from './encoding.js';

@@ -1,5 +1,5 @@
 import type { ChannelEvent, Member, PresenceEvent } from '../../events.js';
-import { RANK } from '../../presence/order.js';
+import { RANK } from '../../order-key.js';
 import type { Normalised } from '../provider.js';
 import type { PubNubEventKind } from './schemas.js';
 import { count } from '../../values.js';

@@ -1,5 +1,5 @@
 import type { ChannelEvent, PresenceEvent } from '../../events.js';
-import { RANK } from '../../presence/order.js';
+import { RANK } from '../../order-key.js';
 
 /** Pusher's webhook event names this receiver acts on; the others (client_event, cache_miss, subscription_count, ...) are ignored. */
 export type PusherEventName = 'member_added' | 'member_removed' | 'channel_occupied' | 'channel_vacated';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareOrder } from '../../presence/order.js';
+import { compareOrder } from '../../order-key.js';
 import { normalisePusher } from './normalise.js';
 
 const raw = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));

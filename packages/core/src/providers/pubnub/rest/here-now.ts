@@ -1,6 +1,6 @@
 import type { PresenceEvent } from '../../../events.js';
 import { ItemProblem } from '../../../errors.js';
-import { RANK } from '../../../presence/order.js';
+import { RANK } from '../../../order-key.js';
 import { isRecord } from '../../../values.js';
 import { parseState } from '../state.js';
 

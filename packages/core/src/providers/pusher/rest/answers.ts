@@ -1,6 +1,6 @@
 import type { PresenceEvent } from '../../../events.js';
 import { ItemProblem } from '../../../errors.js';
-import { RANK } from '../../../presence/order.js';
+import { RANK } from '../../../order-key.js';
 import { count, isRecord } from '../../../values.js';
 
 /** A snapshot member of Pusher: present as of the snapshot time, rank 0, an id stable for that snapshot. */

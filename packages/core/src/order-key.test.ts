@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { OrderKey } from '../events.js';
-import { ablyOrderKey, compareOrder, MAX_MSG_SERIAL } from './order.js';
+import type { OrderKey } from './order-key.js';
+import { ablyOrderKey, compareOrder, MAX_MSG_SERIAL } from './order-key.js';
 
 const key = (over: Partial<OrderKey>): OrderKey => ({ ts: 0, serial: -1, index: -1, rank: 0, id: '', ...over });
 

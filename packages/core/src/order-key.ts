@@ -1,4 +1,18 @@
-import type { OrderKey } from '../events.js';
+// The merge's total order: the order key, its comparison, and how the providers build keys. A leaf, so
+// that the providers and the stores share it without importing presence/.
+
+/**
+ * The total order used by the merge. Two keys that both carry a serial (>= 0) compare by
+ * serial then index (Ably RTP2b2); otherwise by `ts` (RTP2b1, PubNub). Ties: higher `rank`
+ * (leave beats the rest), then the larger `id`. Equal keys are the same message.
+ */
+export interface OrderKey {
+  ts: number;
+  serial: number;
+  index: number;
+  rank: number;
+  id: string;
+}
 
 /** Rank used to break ties between events of equal newness: higher wins. */
 export const RANK = { present: 0, update: 1, leave: 2 } as const;
