@@ -103,7 +103,7 @@ export function bodyTooLarge(limit: number): WebhookError {
     413,
     'payload_too_large',
     `The body is larger than the limit of ${limit} bytes (the receiver's bodyLimit option; the default 5 MiB holds a full Ably batch). ` +
-      'Raise bodyLimit if your deliveries are bigger, and any body parser or proxy limit in front (express.json({ limit }), nginx client_max_body_size) to match.',
+      "Raise bodyLimit if your deliveries are bigger, and any body parser or proxy limit in front (a body parser's limit, nginx client_max_body_size) to match.",
   );
 }
 

@@ -1,5 +1,6 @@
 // @presence-webhooks/core: the public API. Store authors: '@presence-webhooks/core/store'; adapter authors:
-// '@presence-webhooks/core/adapter' and '/node'; metrics and tracing: '/observe'. The lists are checked
+// '@presence-webhooks/core/adapter' (any runtime; a node-http framework's adapter also uses '/node');
+// metrics and tracing: '/observe'. The lists are checked
 // against the README (test/public-api.test.ts). Provider option types: `ReceiverOptions['ably']` and so on.
 export { createReceiver, isReceiver, StartupError } from './receiver.js';
 export type { AckMode, HandleOptions, Receiver, ReceiverOptions, RejectInfo, WebhookRequest } from './receiver.js';

@@ -8,7 +8,7 @@ import { keysFor } from './keyring.js';
 import type { AblyOptions } from './options.js';
 
 const RAW_BODY_HINT =
-  'If your framework parsed the body first, the bytes differ from what Ably signed: mount presenceWebhooks before express.json() / the body parser.';
+  'If something parsed the body before the receiver, the bytes differ from what Ably signed: hand the receiver the raw bytes (mount it before any body parser).';
 
 /** True when base64(HMAC-SHA256(body, key secret)) equals the signature, compared in constant time. */
 export function signatureMatches(body: Uint8Array, signature: Buffer, key: AblyKey): boolean {

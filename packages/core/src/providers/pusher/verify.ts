@@ -5,7 +5,7 @@ import type { RequestView } from '../provider.js';
 import type { PusherKeyring } from './keyring.js';
 
 const RAW_BODY_HINT =
-  'If your framework parsed the body first, the bytes differ from what Pusher signed: mount presenceWebhooks before express.json() / the body parser.';
+  'If something parsed the body before the receiver, the bytes differ from what Pusher signed: hand the receiver the raw bytes (mount it before any body parser).';
 
 /** 64 lowercase hex digits, as Pusher sends a hex HMAC-SHA256 (pusher-http-node compares the text: uppercase fails there too). */
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
