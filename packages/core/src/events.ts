@@ -22,25 +22,8 @@ import type {
 import type { LeaveReason, Member, ProviderName, ReportedOccupancy } from './member.js';
 import type { OrderKey } from './order-key.js';
 
-export type {
-  ChannelActiveEvent,
-  ChannelInactiveEvent,
-  ChannelMessage,
-  DriftEvent,
-  JoinEvent,
-  LeaveEvent,
-  MessageEvent,
-  OccupancyEvent,
-  ProviderReconcileResult,
-  ReconcileEvent,
-  ReconcileResult,
-  UpdateEvent,
-  UserJoinEvent,
-  UserLeaveEvent,
-  UserOfflineEvent,
-  UserOnlineEvent,
-} from './event-payloads.js';
-export type { LeaveReason, Member, ProviderName, ReportedOccupancy, UserPresence } from './member.js';
+export type * from './event-payloads.js';
+export type * from './member.js';
 
 /** A normalised presence event: the only input the store's merge understands. */
 export interface PresenceEvent {
