@@ -122,7 +122,7 @@ describe('onReject over Express: each rejection kind once, with its fields, neve
   it('a signature that does not match a known key: 401, provider ably, keyName set, the raw-body hint', async () => {
     const { info } = await onlyInfo(ably, http(ably.server.url, ablyEnter(`${ablyKeyName(KEY_1)}:not-the-secret`)));
     expect(info).toMatchObject({ status: 401, code: 'unauthorized', provider: 'ably', keyName: 'rejApp.keyOne' });
-    expect(info.reason).toMatch(/does not match the body for the key "rejApp\.keyOne".*before express\.json\(\)/);
+    expect(info.reason).toMatch(/does not match the body for the key "rejApp\.keyOne".*before any body parser/);
   });
 
   it("an unknown key name: 401 that lists the receiver's key names only", async () => {
