@@ -107,7 +107,7 @@ function providersNamed(code: string): string[] {
   return PROVIDER_NAMES.filter((name) => new RegExp(`\\b${name}\\b`).test(code));
 }
 
-/** events.ts is a leaf: it cannot import the list, so ProviderName spells it out (providers/index.ts refuses a mismatch in the type check). */
+/** member.ts is a leaf: it cannot import the list, so ProviderName spells it out (providers/index.ts refuses a mismatch in the type check). */
 const PROVIDER_NAME_TYPE = /^export type ProviderName = [^;]*;$/m;
 
 describe('the providers are listed once (providers/index.ts): adding one is a folder and one line', () => {
@@ -116,15 +116,15 @@ describe('the providers are listed once (providers/index.ts): adding one is a fo
     for (const file of files(src)) {
       const where = relative(src, file).split(sep).join('/');
       if (where === 'providers/index.ts') continue;
-      const code = codeOf(file).replace(where === 'events.ts' ? PROVIDER_NAME_TYPE : /$^/, '');
+      const code = codeOf(file).replace(where === 'member.ts' ? PROVIDER_NAME_TYPE : /$^/, '');
       const named = providersNamed(code);
       if (named.length > 1) lists.push(`${where}: ${named.join(', ')}`);
     }
     expect(lists, 'read the names from providers/index.ts (PROVIDERS, PROVIDER_NAMES, providerDefinition)').toEqual([]);
   });
 
-  it('ProviderName (events.ts) names the registered providers, in their order', () => {
-    const type = readFileSync(join(src, 'events.ts'), 'utf8').match(PROVIDER_NAME_TYPE)?.[0] ?? '';
+  it('ProviderName (member.ts) names the registered providers, in their order', () => {
+    const type = readFileSync(join(src, 'member.ts'), 'utf8').match(PROVIDER_NAME_TYPE)?.[0] ?? '';
     expect([...type.matchAll(/'([^']+)'/g)].map((m) => m[1])).toEqual([...PROVIDER_NAMES]);
   });
 });

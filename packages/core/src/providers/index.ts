@@ -14,7 +14,7 @@ export const PROVIDERS = [ably, pubnub, pusher] as const satisfies readonly Prov
 
 type Registered = (typeof PROVIDERS)[number];
 type OptionsOf<N extends ProviderName> = Extract<Registered, { name: N }> extends ProviderDefinition<N, infer O> ? O : never;
-/** ProviderName (events.ts, a leaf) when it names exactly the registered providers; `never` otherwise (the type check fails below). */
+/** ProviderName (member.ts, a leaf) when it names exactly the registered providers; `never` otherwise (the type check fails below). */
 type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? A : never) : never;
 
 /** The providers' names, in detection order. */
