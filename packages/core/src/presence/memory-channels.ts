@@ -24,12 +24,17 @@ export interface ChannelState {
  * A tombstone to collect: the record, and where it is held (its channel, which of the channel's
  * maps, and its key). The map is looked up at collection time, so the channels may rebuild their maps.
  */
-interface Tombstone {
+export interface Tombstone {
   channel: string;
   overflow: boolean;
   key: string;
   /** null: a watermark write (its channel is freed then if nothing else holds it). */
   record: MemberRecord | null;
+}
+
+/** A channel holding nothing yet. */
+export function emptyChannel(): ChannelState {
+  return { members: new Map(), present: 0, peak: 0 };
 }
 
 /** A channel's members map is rebuilt once collection leaves it at most half as full as its peak (past this size). */
@@ -41,12 +46,16 @@ const REBUILD_ABOVE = 16;
  * channel once it holds no member state and no watermark written within the horizon.
  */
 export class MemoryChannels {
-  private readonly byChannel = new Map<string, ChannelState>();
+  /**
+   * The channels by name. The merge (MemoryStore.applySync) looks records up and queues tombstones
+   * directly, not through a method: a call per event costs measurably on that path.
+   */
+  readonly byChannel = new Map<string, ChannelState>();
   /**
    * Tombstones and watermark writes in the order they were made. A `null` record is a watermark
    * write: its channel is freed then if it holds no member state and no newer watermark write.
    */
-  private readonly tombstones = new TimeQueue<Tombstone>();
+  readonly tombstones = new TimeQueue<Tombstone>();
 
   constructor(private readonly horizonMs: number) {}
 
@@ -55,15 +64,10 @@ export class MemoryChannels {
   }
 
   /** The channel's state, created empty when it holds none. */
-  open(name: string): ChannelState {
+  private open(name: string): ChannelState {
     let state = this.byChannel.get(name);
-    if (state === undefined) this.byChannel.set(name, (state = { members: new Map(), present: 0, peak: 0 }));
+    if (state === undefined) this.byChannel.set(name, (state = emptyChannel()));
     return state;
-  }
-
-  /** Queue an absent record (written at `now`) for expiry once the horizon has passed. */
-  tombstone(channel: string, overflow: boolean, key: string, record: MemberRecord, now: number): void {
-    this.tombstones.push({ channel, overflow, key, record }, now);
   }
 
   /** Set each channel's watermark (the newest one stays), written at `now`: it holds the channel for the horizon. */

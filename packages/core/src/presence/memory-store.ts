@@ -6,7 +6,7 @@ import { checkApplyOptions } from './apply-options.js';
 import { DEFAULT_FEED_RETAIN_MS, DEFAULT_MAX_CHANGES, MAX_MAX_CHANGES, MemoryFeed } from './memory-feed.js';
 import { MemoryLease } from './memory-lease.js';
 import { MemberRecord } from './member-record.js';
-import { MemoryChannels } from './memory-channels.js';
+import { emptyChannel, MemoryChannels } from './memory-channels.js';
 import type { ChannelState } from './memory-channels.js';
 import { effectiveChange } from './merge.js';
 import { compareOrder } from '../order-key.js';
@@ -73,6 +73,7 @@ export class MemoryStore implements PresenceStore {
     const users = options?.users;
     const staleBefore = options?.staleBefore ?? Number.NEGATIVE_INFINITY;
     const now = this.now();
+    const { byChannel, tombstones } = this.state;
     this.state.expire(now);
     const changes: Change[] = [];
     const notices = options?.notices;
@@ -86,7 +87,8 @@ export class MemoryStore implements PresenceStore {
     for (const event of events) {
       if (event.channel !== name || channel === undefined) {
         name = event.channel;
-        channel = this.state.open(name);
+        channel = byChannel.get(name);
+        if (channel === undefined) byChannel.set(name, (channel = emptyChannel()));
         const setting = marks?.get(name);
         watermark =
           setting !== undefined && (channel.watermark === undefined || setting >= channel.watermark) ? undefined : channel.watermark;
@@ -125,7 +127,7 @@ export class MemoryStore implements PresenceStore {
         if (map.size > channel.peak && map === channel.members) channel.peak = map.size;
       }
       channel.present += Number(record.present) - Number(wasPresent);
-      if (!record.present) this.state.tombstone(event.channel, map !== channel.members, key, record, now);
+      if (!record.present) tombstones.push({ channel: event.channel, overflow: map !== channel.members, key, record }, now);
       if (change !== undefined) {
         changes.push(change);
         if (users !== undefined && record.userId !== undefined && change.type !== 'update') {
