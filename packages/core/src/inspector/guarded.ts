@@ -25,13 +25,3 @@ export function refusal(
 ): WebhookResponse {
   return guarded(errorResponse(new WebhookError(status, code, message, details)));
 }
-
-const ROUTE = /^\/inspector(?:\/([a-z]*))?\/?$/;
-
-/** The inspector route of a mount-relative URL ('' for the page, 'state', 'events', ...) and its query; undefined for any other path. */
-export function inspectorRoute(url: string): { route: string; query: URLSearchParams } | undefined {
-  const q = url.search(/[?#]/);
-  const match = ROUTE.exec(q < 0 ? url : url.slice(0, q));
-  if (match === null) return undefined;
-  return { route: match[1] ?? '', query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1).split('#')[0]) };
-}

@@ -13,7 +13,6 @@
  *   POST <mount>/inspector/resync?channel=  only with `actions: true` (session + X-Presence-Inspector header)
  * Without a valid session nothing of the presence set is served. Off by default.
  */
-import { randomBytes } from 'node:crypto';
 import type { Handler } from '../emitter.js';
 import { toError, WebhookError } from '../errors.js';
 import type { DriftEvent, JoinEvent, Member, OccupancyEvent, PresenceEventName, ProviderName } from '../events.js';
@@ -23,9 +22,9 @@ import { errorResponse, jsonResponse } from '../http/response.js';
 import type { ReceiverStats } from '../observe/stats.js';
 import type { ResyncResult } from '../resync/resyncer.js';
 import type { PresenceStore } from '../store.js';
-import { guarded, inspectorRoute, refusal } from './guarded.js';
+import { guarded, refusal } from './guarded.js';
 import { LiveStreams } from './live.js';
-import { pageSecurityPolicy, renderPage } from './page.js';
+import { pageResponse } from './page.js';
 import { sameOrigin, SignIn } from './sign-in.js';
 import type { ChannelActivity, ReportedFigure } from './state.js';
 import { buildState } from './state.js';
@@ -69,6 +68,15 @@ const NOTED_LIMIT = 10_000;
 /** Members and users online (the chart) are read from the store at most this often, over at most ONLINE_CHANNELS channels. */
 const ONLINE_EVERY_MS = 5000;
 const ONLINE_CHANNELS = 2000;
+const ROUTE = /^\/inspector(?:\/([a-z]*))?\/?$/;
+
+/** The inspector route of a mount-relative URL ('' for the page, 'state', 'events', ...) and its query; undefined for any other path. */
+function inspectorRoute(url: string): { route: string; query: URLSearchParams } | undefined {
+  const q = url.search(/[?#]/);
+  const match = ROUTE.exec(q < 0 ? url : url.slice(0, q));
+  if (match === null) return undefined;
+  return { route: match[1] ?? '', query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1).split('#')[0]) };
+}
 
 /** With the inspector off, its routes answer 404 and say how to turn it on (never a webhook delivery). */
 export function inspectorOff(request: InspectorRequest): WebhookResponse | undefined {
@@ -122,7 +130,7 @@ export class Inspector {
     const { route, query } = found;
     const method = request.method.toUpperCase();
     if (route === '')
-      return method === 'GET' || method === 'HEAD' ? this.page() : refusal(405, 'method_not_allowed', `${method} is not allowed here`);
+      return method === 'GET' || method === 'HEAD' ? pageResponse() : refusal(405, 'method_not_allowed', `${method} is not allowed here`);
     if (route === 'session')
       return method === 'POST'
         ? this.signIn.signIn(request.headers, request.remoteAddress)
@@ -150,14 +158,6 @@ export class Inspector {
   /** End every open stream. */
   close(): void {
     this.live.close();
-  }
-
-  private page(): WebhookResponse {
-    const nonce = randomBytes(18).toString('base64');
-    return guarded(
-      { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderPage(nonce) },
-      pageSecurityPolicy(nonce),
-    );
   }
 
   private async state(params: URLSearchParams): Promise<WebhookResponse> {

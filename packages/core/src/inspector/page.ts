@@ -4,6 +4,9 @@
  * data: after sign-in it reads `./state` and listens to `./events` (Server-Sent Events), and it
  * writes every value with `textContent` (never as HTML). Its script is page-script.ts.
  */
+import { randomBytes } from 'node:crypto';
+import type { WebhookResponse } from '../http/response.js';
+import { guarded } from './guarded.js';
 import { PAGE_SCRIPT } from './page-script.js';
 
 /** The policy for the page: nothing but its own nonce'd script and style, same-origin fetches, no framing. */
@@ -50,6 +53,15 @@ pre{margin:0;white-space:pre-wrap;font:12px ui-monospace,monospace}
 dl.user{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;margin:8px 0}dl.user dt{opacity:.7}dl.user dd{margin:0}
 ul.plain{list-style:none;margin:0;padding:0}ul.plain li{padding:2px 0}button.link{border:0;background:none;padding:0;color:inherit;text-decoration:underline;cursor:pointer;font:inherit}
 `;
+
+/** The answer to `GET <mount>/inspector`: the page, under a fresh nonce and the policy that allows only it. */
+export function pageResponse(): WebhookResponse {
+  const nonce = randomBytes(18).toString('base64');
+  return guarded(
+    { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderPage(nonce) },
+    pageSecurityPolicy(nonce),
+  );
+}
 
 /** The page, with the nonce its script and style carry. */
 export function renderPage(nonce: string): string {
