@@ -69,10 +69,7 @@ export interface Receiver {
    * the next reconcile; it keeps serving webhooks all the same.
    */
   ready(): Promise<ReconcileResult | undefined>;
-  /**
-   * People, not connections: `get(userId)` (online, channels, members, since, lastSeen) and `count()`
-   * (users online app-wide). See "People" in the README.
-   */
+  /** People, not connections: `get(userId)` (online, channels, members, since, lastSeen), `count()` (online app-wide). */
   readonly users: UserReads;
   /**
    * Every change of the fleet, from the store's feed: from now, or right after `since` (a cursor a change
@@ -110,21 +107,15 @@ class PresenceReceiver implements Receiver {
 
   constructor(input: ReceiverOptions) {
     const options = resolveReceiverOptions(input);
-    const { logger } = options;
-    for (const warning of options.warnings) logger.warn(warning);
-    if (input.emit === 'everywhere' && input.store !== undefined && input.store.feed === undefined)
-      logger.warn(
-        "presence-webhooks: emit: 'everywhere' needs a store with a change feed (RedisStore: new RedisStore({ feed: {} })); without it each change is emitted only on the instance that applied it",
-      );
+    for (const warning of options.warnings) options.logger.warn(warning);
     const providers = buildProviders(options, Date.now);
     const report = (error: Error) => this.errors.report(error);
     if (options.onError !== undefined) this.errors.add(options.onError);
     this.counter.configure(providers.map((provider) => provider.name));
     this.ownsStore = options.store === undefined;
     const store = (this.store = options.store ?? new MemoryStore());
-    this.bodyLimit = options.bodyLimit;
+    ({ bodyLimit: this.bodyLimit, ack: this.ack } = options);
     this.limits = receiverLimits(options);
-    this.ack = options.ack;
     const retry = { attempts: this.ack === 'after-store' ? 1 : options.retry.attempts, baseDelayMs: options.retry.baseDelayMs };
     const tracker = (this.tracker = new Tracker(resolveTrackerOptions({ ...input, maxClockSkewMs: options.maxClockSkewMs }), {
       store,
@@ -153,7 +144,7 @@ class PresenceReceiver implements Receiver {
     });
     const reconcilable = options.resync.onStart && providers.some((p) => p.rest !== undefined);
     this.startup = reconcilable
-      ? startupReconcile(() => this.resyncer.reconcile(), { logger, errors: this.errors, closing: () => this.closing })
+      ? startupReconcile(() => this.resyncer.reconcile(), { logger: options.logger, errors: this.errors, closing: () => this.closing })
       : Promise.resolve(undefined);
     const userOf = (member: Member, provider: ProviderName | undefined) => tracker.userOf(member, provider) ?? member.clientId;
     this.inspector =
@@ -170,7 +161,6 @@ class PresenceReceiver implements Receiver {
             },
             options.inspector,
           );
-    const token = options.readEndpoint?.token;
     this.front = new Front({
       owner: this,
       inspector: this.inspector,
@@ -178,11 +168,14 @@ class PresenceReceiver implements Receiver {
       counter: this.counter,
       report,
       ack: options.ack,
-      reads: options.readEndpoint === undefined ? undefined : new ReadEndpoint({ store, users: tracker.usersOn, report }, token),
+      reads:
+        options.readEndpoint === undefined
+          ? undefined
+          : new ReadEndpoint({ store, users: tracker.usersOn, report }, options.readEndpoint.token),
       pipeline: new Pipeline(providers, options.bodyLimit),
       ackTimeoutMs: options.ackTimeoutMs,
       maxQueued: options.maxQueuedDeliveries,
-      rejections: options.onReject ?? rateLimitedWarning(logger),
+      rejections: options.onReject ?? rateLimitedWarning(options.logger),
     });
     this.users = userReads(store, () => tracker.usersOn);
     tracker.start();

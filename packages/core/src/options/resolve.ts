@@ -137,6 +137,10 @@ export function resolveReceiverOptions(input: ReceiverOptions): ResolvedReceiver
   };
   Object.assign(resolved, resolveProviders(options, warnings));
   if (store !== undefined) resolved.store = store;
+  if (options.emit === 'everywhere' && store !== undefined && store.feed === undefined)
+    warnings.push(
+      "presence-webhooks: emit: 'everywhere' needs a store with a change feed (RedisStore: new RedisStore({ feed: {} })); without it each change is emitted only on the instance that applied it",
+    );
   if (onError !== undefined) resolved.onError = onError;
   const onReject = optionalFunction<(info: RejectInfo) => void>(options.onReject, 'onReject');
   if (onReject !== undefined) resolved.onReject = onReject;
