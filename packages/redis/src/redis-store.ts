@@ -608,8 +608,9 @@ export class RedisStore implements PresenceStore {
     for (const list of found) if (list !== undefined) changes.push(...list);
     changes.push(...after, ...late);
     if (cause === undefined) return changes;
-    // Nothing of the failed channels changed; the rest is committed (a call per shard commits on its own).
-    if (failed.length === byChannel.size) throw cause;
+    // Nothing of the failed channels changed; the rest is committed (a call per shard commits on its own; on a
+    // multi-shard Cluster the users step may have finished another call's stranded intents even when all failed).
+    if (failed.length === byChannel.size && changes.length === 0) throw cause;
     throw new PartialApplyError(changes, failed, cause);
   }
 

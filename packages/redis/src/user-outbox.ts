@@ -80,6 +80,8 @@ function applyOrder(pending: PendingIntents): { order: number[]; upTo: number[] 
 const OUTBOX_FIELD = -5;
 const ORIGINS = -6;
 const INTENT = -7;
+/** A field the users step passed over (its channel level's key holds another type): left in the outbox. */
+const PASSED_OVER = -8;
 
 /** Most stranded fields a shard hands over per expireUsers call. */
 const TAKE_LIMIT = 200;
@@ -148,6 +150,8 @@ export class UserOutbox {
         packFlat(order),
       ),
     );
+    const passedOver = new Set<string>();
+    for (let r = 1; r + 2 < reply.length; r += 3) if (reply[r] === PASSED_OVER) passedOver.add((reply[r + 1] as Buffer).toString('latin1'));
     const entry = String(reply[0] ?? '');
     let size = 0;
     for (let r = 1; r + 2 < reply.length; r += 3) if (reply[r] === -1) size++;
@@ -159,12 +163,14 @@ export class UserOutbox {
         origin = pending.origins.get(`${from.shard}:${reply[r + 2] as number}`);
         continue;
       }
+      if (reply[r] === PASSED_OVER) continue;
       const change = userChangeFrom(reply[r + 1] as number, decodeValue(reply[r + 2] as Buffer) as UserChangeFields);
       if (feed !== undefined && entry !== '') change.cursor = feed.cursorOf(0, entry, out.length, size);
       out.push({ change, origin });
     }
     // Not waited for: the changes are committed, and intents left behind are found applied (their versions) later.
-    this.acknowledge(pending, upTo).catch(() => undefined);
+    const kept = pending.fields.map(({ field }) => passedOver.has(field.toString('latin1')));
+    this.acknowledge(pending, upTo, kept).catch(() => undefined);
     return out;
   }
 
@@ -172,15 +178,16 @@ export class UserOutbox {
   async expire(users: UserLevelOptions, token: string): Promise<UserChange[]> {
     const { scripts, prefix, shards, guard } = this.context;
     const pending = new PendingIntents();
-    const taken = await guard(() =>
-      Promise.all(
-        Array.from({ length: shards }, (_, shard) => {
-          const { intents, times } = shardKeys(prefix, shard).outbox;
-          return scripts.presenceWebhooksUserOutboxTakeBuffer(intents, times, this.context.strandedAfterMs, TAKE_LIMIT);
-        }),
-      ),
+    // Each shard's stranded intents, from the shards that answer: one shard down does not keep grace windows open.
+    const taken = await Promise.allSettled(
+      Array.from({ length: shards }, (_, shard) => {
+        const { intents, times } = shardKeys(prefix, shard).outbox;
+        return guard(() => scripts.presenceWebhooksUserOutboxTakeBuffer(intents, times, this.context.strandedAfterMs, TAKE_LIMIT));
+      }),
     );
-    taken.forEach((flat, shard) => {
+    taken.forEach((result, shard) => {
+      if (result.status === 'rejected') return;
+      const flat = result.value;
       for (let i = 0; i + 1 < flat.length; i += 2) pending.fields.push({ shard, field: flat[i] as Buffer, list: flat[i + 1] as Buffer });
     });
     return (await this.finish(pending, users, token, true)).map(({ change }) => change);
@@ -190,10 +197,11 @@ export class UserOutbox {
    * Drop each field's intents up to the newest the step was given (`upTo`: applied now, or before). A failure here
    * leaves them in the outbox: a later step finds them applied (their versions) and drops them then.
    */
-  private async acknowledge(pending: PendingIntents, upTo: readonly number[]): Promise<void> {
+  private async acknowledge(pending: PendingIntents, upTo: readonly number[], kept: readonly boolean[]): Promise<void> {
     const { scripts, prefix, guard } = this.context;
     const byShard = new Map<number, (Buffer | number)[]>();
     pending.fields.forEach(({ shard, field }, f) => {
+      if (kept[f] === true) return;
       const args = byShard.get(shard) ?? [];
       args.push(field, upTo[f] as number);
       byShard.set(shard, args);

@@ -26,6 +26,8 @@
 --   lastSeen and the online count follow the same rules as on one slot. Before the changes an intent caused:
 --   a triple -7, the field's place in ARGV[10] (0-based), v. Its changes go to shard 0's feed with the call.
 --   With ARGV[8] 'expire' the due grace windows close after the intents are applied (apply.lua's bottom).
+--   A field whose channel-level key holds another type is passed over (a triple -8, field, ''): it stays in the
+--   outbox, the others are applied.
 do
   local mode = ARGV[9]
   if mode == 'outbox' then
@@ -48,7 +50,8 @@ do
     end
 
     local function intent(userId, channel, n, provider, at)
-      if seq == nil then seq = tonumber(redis.call('GET', KEYS[6]) or '0') end
+      -- Never below the script's clock in µs: a counter lost with its shard's data cannot go back below versions applied.
+      if seq == nil then seq = math.max(tonumber(redis.call('GET', KEYS[6]) or '0'), now * 1000) end
       seq = seq + 1
       local field = cmsgpack.pack({ userId, channel })
       local list = fields[field]
@@ -109,6 +112,10 @@ do
     end
   elseif mode == 'intents' then
     local versions, versionTimes = KEYS[4] .. '-versions', KEYS[4] .. '-versions-t'
+    for _, kv in ipairs({ { versions, 'hash' }, { versionTimes, 'zset' } }) do
+      local kind = redis.call('TYPE', kv[1])['ok']
+      if kind ~= 'none' and kind ~= kv[2] then return redis.error_reply('WRONGTYPE the key ' .. kv[1] .. ' holds a ' .. kind) end
+    end
     local given = cmsgpack.unpack(ARGV[10])
     -- Per field k (1-based): who (userId, channel), its intents, the next one to take, the version applied before / now.
     local fields = {}
@@ -120,27 +127,41 @@ do
     end
     -- ARGV[12]: the field (0-based) of each intent in the order to apply them: the batch's order (as the events
     -- came, across channels and shards), another call's intents first; each field's own intents stay in version order.
+    -- A channel level whose key holds another type (another program's data there): its field is passed over,
+    -- left in the outbox, and the other fields go on.
+    local broken = {}
+    for _, field in ipairs(fields) do
+      if field[2] ~= '' then
+        local kind = redis.call('TYPE', ARGV[11] .. field[2])['ok']
+        if kind ~= 'none' and kind ~= 'hash' and not broken[field[7]] then
+          broken[field[7]] = true
+          out[#out + 1] = -8; out[#out + 1] = field[7]; out[#out + 1] = ''
+        end
+      end
+    end
     for _, k in ipairs(cmsgpack.unpack(ARGV[12])) do
       local field = fields[k + 1]
-      local userId, channel, list, i = field[1], field[2], field[3], field[4]
-      field[4] = i + 4
-      local v, n, at, provider = list[i], list[i + 1], list[i + 2], list[i + 3]
-      local levelKey = ARGV[11] .. channel
-      local caused = {}
-      if channel == '' then
-        seen(userId, provider, at)
-      elseif v > field[6] then
-        field[6] = v
-        local lv = levelOf(levelKey, userId)
-        local held = lv and lv[1] or 0
-        for _ = held + 1, n do up(levelKey, userId, channel, provider, at, caused) end
-        for _ = n + 1, held do down(levelKey, userId, channel, at, caused) end
-      end
-      if #caused > 0 then
-        out[#out + 1] = -7; out[#out + 1] = k; out[#out + 1] = v
-        for _, c in ipairs(caused) do
-          out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
-          addEntry(0, c[1], c[2], '', '') -- place 0, as expire's: the feed entry lists them in the reply's order
+      if not broken[field[7]] then
+        local userId, channel, list, i = field[1], field[2], field[3], field[4]
+        field[4] = i + 4
+        local v, n, at, provider = list[i], list[i + 1], list[i + 2], list[i + 3]
+        local levelKey = ARGV[11] .. channel
+        local caused = {}
+        if channel == '' then
+          seen(userId, provider, at)
+        elseif v > field[6] then
+          field[6] = v
+          local lv = levelOf(levelKey, userId)
+          local held = lv and lv[1] or 0
+          for _ = held + 1, n do up(levelKey, userId, channel, provider, at, caused) end
+          for _ = n + 1, held do down(levelKey, userId, channel, at, caused) end
+        end
+        if #caused > 0 then
+          out[#out + 1] = -7; out[#out + 1] = k; out[#out + 1] = v
+          for _, c in ipairs(caused) do
+            out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
+            addEntry(0, c[1], c[2], '', '') -- place 0, as expire's: the feed entry lists them in the reply's order
+          end
         end
       end
     end
@@ -151,10 +172,14 @@ do
       end
     end
     if ARGV[8] == 'expire' then
-      local old = redis.call('ZRANGEBYSCORE', versionTimes, '-inf', now - math.max(horizon, 600000), 'LIMIT', 0, 1000)
-      if #old > 0 then
-        callChunked('HDEL', versions, old, 1)
-        callChunked('ZREM', versionTimes, old, 1)
+      -- Versions unused for a horizon (at least 10 minutes) are dropped: up to 20 000 a call, so the hash follows churn.
+      for _ = 1, 20 do
+        local old = redis.call('ZRANGEBYSCORE', versionTimes, '-inf', now - math.max(horizon, 600000), 'LIMIT', 0, 1000)
+        if #old > 0 then
+          callChunked('HDEL', versions, old, 1)
+          callChunked('ZREM', versionTimes, old, 1)
+        end
+        if #old < 1000 then break end
       end
     end
   end
