@@ -12,7 +12,9 @@ import type { FastifyInstance } from 'fastify';
 import fastify5 from 'fastify';
 import fastify4 from 'fastify4';
 import { bodyTooLarge } from '@presence-webhooks/core/adapter';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { until } from './helpers/until.js';
 import { RECENT_MS } from './helpers/recent.js';
 
 const options: ReceiverOptions = { ably: { keys: [SUITE_KEY] } };
@@ -159,6 +161,39 @@ for (const [name, lib] of [
       const other = lib();
       await expect(other.register(presenceWebhooks, { prefix: '/no-provider' })).rejects.toThrow(/configure at least one provider/);
       await other.close();
+    });
+
+    it('a client gone while an app hook ran, before the body was read: 400 invalid_body (client aborted), not 500 body_consumed', async () => {
+      const app = lib();
+      const rejected: { status: number; code: string }[] = [];
+      let reached!: () => void;
+      const inHook = new Promise<void>((resolve) => (reached = resolve));
+      // An app's own async hook that is still running when the client goes away.
+      app.addHook('preHandler', async (request) => {
+        const closed = new Promise((resolve) => request.raw.socket.once('close', resolve));
+        reached();
+        await closed;
+      });
+      await app.register(
+        presenceWebhooks({ ...options, onReject: (info) => void rejected.push({ status: info.status, code: info.code }) }),
+        {
+          prefix: '/webhooks',
+        },
+      );
+      try {
+        const base = new URL(await serve(app));
+        const socket = connect(Number(base.port), base.hostname);
+        await new Promise<void>((resolve) => socket.once('connect', resolve));
+        socket.write(
+          'POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n' + 'x'.repeat(100),
+        );
+        await inHook;
+        socket.destroy();
+        await until(() => rejected.length > 0, 'the refusal reported');
+        expect(rejected).toEqual([{ status: 400, code: 'invalid_body' }]);
+      } finally {
+        await app.close();
+      }
     });
   });
 }

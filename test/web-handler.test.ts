@@ -13,7 +13,7 @@ import { InFlightBytes } from '../packages/core/src/http/in-flight.js';
 import { presenceWebhooks as hono } from '@presence-webhooks/hono';
 import { ablyBatchRequest, ablyPresenceItem, type BuiltRequest } from '@presence-webhooks/testing/builders';
 import { sendHttp, SUITE_KEY } from '@presence-webhooks/testing/conformance';
-import { presenceWebhooks } from '@presence-webhooks/web';
+import { presenceWebhooks, readRequestBody } from '@presence-webhooks/web';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { honoFactory, webFactory } from './web-servers.js';
@@ -204,6 +204,20 @@ describe('web handler: limits while reading the stream', () => {
     expect((await slow).status).toBe(408);
     expect(handler.receiver.limits.inFlight.current).toBe(0);
     expect((await handler(post('http://127.0.0.1/webhooks', enter('after-busy')))).status).toBe(200);
+  });
+
+  it('readRequestBody on a Request whose body was already read: body_consumed, and nothing held in flight', async () => {
+    const limits = { bodyLimit: 10_000, bodyTimeoutMs: 10_000, inFlight: new InFlightBytes(10_000) };
+    for (let i = 0; i < 3; i++) {
+      const request = new Request('http://127.0.0.1/webhooks', {
+        method: 'POST',
+        body: 'x'.repeat(4000),
+        headers: { 'content-length': '4000' },
+      });
+      await request.text();
+      await expect(readRequestBody(request, limits)).rejects.toMatchObject({ status: 500, code: 'body_consumed' });
+    }
+    expect(limits.inFlight.current).toBe(0);
   });
 
   it('the same read policy as the node layer: a malformed Content-Length and a length mismatch are 400 invalid_body', async () => {

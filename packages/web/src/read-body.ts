@@ -23,6 +23,12 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
  */
 export async function readRequestBody(request: Request, limits: BodyReadLimits): Promise<Uint8Array> {
   const stream = request.body;
+  if (stream?.locked === true)
+    throw new WebhookError(
+      500,
+      'body_consumed',
+      'The request body was already read (its stream is locked): hand the Request to presence-webhooks before reading it',
+    );
   let read: BodyRead;
   try {
     read = BodyRead.begin(request.headers.get('content-length') ?? undefined, limits);

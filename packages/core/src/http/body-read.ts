@@ -41,6 +41,8 @@ export class BodyRead {
   private reserved: number;
   private received = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Ended or refused: it holds nothing and starts no clock. */
+  private released = false;
 
   private constructor(
     readonly declared: number | undefined,
@@ -86,6 +88,7 @@ export class BodyRead {
 
   /** Call `expire` with the 408 (and release) once `bodyTimeoutMs` has passed without `end()` or `release()`. */
   deadline(expire: (error: WebhookError) => void): void {
+    if (this.timer !== undefined || this.released) return; // one clock per read, none after it ended
     const ms = this.limits.bodyTimeoutMs;
     this.timer = setTimeout(() => {
       this.release();
@@ -95,6 +98,7 @@ export class BodyRead {
 
   /** Give back what the read holds and stop its clock (safe to call more than once). */
   release(): void {
+    this.released = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.limits.inFlight.release(this.reserved);

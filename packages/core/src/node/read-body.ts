@@ -29,6 +29,9 @@ export function readBody(stream: Readable, headers: IncomingHttpHeaders, limits:
   }
   if (stream.readable === false || stream.readableEnded) {
     read.release();
+    // A client gone before the read (during an app's own async middleware) is not a body another parser took.
+    if (stream.destroyed && !stream.readableEnded)
+      return Promise.reject(new WebhookError(400, 'invalid_body', 'The client aborted the request'));
     return Promise.reject(bodyConsumed());
   }
   const declared = read.declared;
