@@ -218,7 +218,7 @@ describe.runIf(useRedis)('RedisStore: a Redis that refuses writes (OOM)', () => 
         `apply under OOM: ${errors.map((e) => (e instanceof Error ? `${e.name}: ${e.message.slice(0, 60)}` : 'ok')).join(' | ')}`,
       );
       expect(errors[0]).toBeInstanceOf(RedisUnavailableError);
-      expect(String((errors[0] as Error).message)).toMatch(/cannot take the write now: OOM/);
+      expect(String((errors[0] as Error).message)).toMatch(/cannot answer now: OOM/);
       // The third OOM opened the circuit: the fourth call fails at once, without reaching Redis.
       expect(errors[3]).toBeInstanceOf(RedisUnavailableError);
       expect(String((errors[3] as Error).message)).toMatch(/circuit open/);

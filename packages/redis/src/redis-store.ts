@@ -459,9 +459,9 @@ export class RedisStore implements PresenceStore {
         return withDeadline(call(), deadline, this.commandTimeoutMs);
       })
       .catch((error: unknown) => {
-        // A dropped connection, a refused one, LOADING, OOM ...: Redis cannot answer (the receiver retries the batch whole).
+        // A dropped connection, a refused one, LOADING, OOM ...: Redis cannot answer (the receiver retries a batch whole).
         if (error instanceof RedisUnavailableError || !unavailable(error)) throw error;
-        throw new RedisUnavailableError(`RedisStore: Redis cannot take the write now: ${(error as Error).message}`, { cause: error });
+        throw new RedisUnavailableError(`RedisStore: Redis cannot answer now: ${(error as Error).message}`, { cause: error });
       });
   }
 
