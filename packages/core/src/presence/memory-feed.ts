@@ -98,7 +98,16 @@ export class MemoryFeed implements ChangeFeed {
     const prefix = this.id.length + 1;
     for (const cursor of cursors) {
       if (!cursor.startsWith(this.id) || cursor.charCodeAt(this.id.length) !== 58) continue;
-      const n = Number(cursor.slice(prefix));
+      // The sequence number's digits, read in place (acknowledging is on every delivery's path).
+      let n = 0;
+      for (let i = prefix; i < cursor.length && n <= this.seq; i++) {
+        const digit = cursor.charCodeAt(i) - 48;
+        if (digit < 0 || digit > 9) {
+          n = -1;
+          break;
+        }
+        n = n * 10 + digit;
+      }
       if (n >= this.first && n <= this.seq) this.claimedUntil[n % this.maxChanges] = -1;
     }
     return Promise.resolve();

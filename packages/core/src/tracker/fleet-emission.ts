@@ -27,6 +27,8 @@ export interface FleetPort {
  *   channel's changes in commit order), from the moment it started.
  * A snapshot's restatements that change nothing visible (visibleChanges) are never emitted.
  */
+const DONE = Promise.resolve();
+
 export class FleetEmission {
   private readonly abort = new AbortController();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -55,16 +57,19 @@ export class FleetEmission {
   }
 
   /** 'once': the applying instance emitted these changes; acknowledge them. */
-  async emitted(changes: readonly Change[]): Promise<void> {
-    if (this.mode !== 'once') return;
+  emitted(changes: readonly Change[]): Promise<void> {
+    if (this.mode !== 'once') return DONE;
     const cursors: string[] = [];
     for (const change of changes) if (change.cursor !== undefined) cursors.push(change.cursor);
-    if (cursors.length === 0) return;
+    if (cursors.length === 0) return DONE;
+    let acked: Promise<void>;
     try {
-      await this.feed.ack(cursors);
+      acked = this.feed.ack(cursors);
     } catch (error) {
-      this.port.report(toError(error)); // claimed and emitted again by some instance later: at least once
+      acked = Promise.reject(error as Error);
     }
+    // A failure: claimed and emitted again by some instance later (at least once).
+    return acked.catch((error: unknown) => this.port.report(toError(error)));
   }
 
   async close(): Promise<void> {
