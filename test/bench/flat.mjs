@@ -10,7 +10,7 @@
 //
 // Prints one JSON line: per size, µs per event (median over rounds) and the ratio to size 0.
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
-import { ablyOrderKey } from '../../packages/core/dist/presence/order.js';
+import { ablyOrderKey } from '../../packages/core/dist/order-key.js';
 import { BENCH_KEY, presenceBodies } from './fixtures.mjs';
 import { median, msSince, round } from './stats.mjs';
 

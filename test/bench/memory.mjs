@@ -6,7 +6,7 @@
 // the heap must be back to that of an empty store (measured in the same run). Needs --expose-gc: run.mjs runs this file in a child
 // process (`node --expose-gc memory.mjs '<options json>'`), so the heap holds nothing else.
 import { MemoryStore } from '@presence-webhooks/core';
-import { ablyOrderKey } from '../../packages/core/dist/presence/order.js';
+import { ablyOrderKey } from '../../packages/core/dist/order-key.js';
 
 function gcHeap() {
   for (let i = 0; i < 4; i++) globalThis.gc();

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { PostgresStore } from '@presence-webhooks/postgres';
 import { median, msSince, round } from './stats.mjs';
 import { stepEvent } from './redis.mjs';
-import { ablyOrderKey } from '../../packages/core/dist/presence/order.js';
+import { ablyOrderKey } from '../../packages/core/dist/order-key.js';
 
 const URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const T0 = Date.now() - 10 * 60_000;

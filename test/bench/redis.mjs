@@ -8,7 +8,7 @@
 // write is one round trip). Commands are counted twice: on the client (sendCommand calls) and on
 // the server (INFO commandstats deltas), which also shows what Redis ran.
 import { Redis } from 'ioredis';
-import { ablyOrderKey } from '../../packages/core/dist/presence/order.js';
+import { ablyOrderKey } from '../../packages/core/dist/order-key.js';
 import { RedisStore } from '@presence-webhooks/redis';
 import { median, msSince, round } from './stats.mjs';
 

@@ -14,7 +14,7 @@
 //    change (maxChanges: 1) so the feed's own log (bounded, 10000 changes by default) is not counted.
 import { fileURLToPath } from 'node:url';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
-import { ablyOrderKey } from '../../packages/core/dist/presence/order.js';
+import { ablyOrderKey } from '../../packages/core/dist/order-key.js';
 import { BENCH_KEY, presenceBodies } from './fixtures.mjs';
 import { profiled } from './profile.mjs';
 import { median, round } from './stats.mjs';
