@@ -18,7 +18,7 @@ const READ_PATHS = [
 ] as const;
 
 /** The inspector's page (`/inspector`) and its routes (`/inspector/<name>`). */
-const INSPECTOR_PATH = /^\/inspector(?:\/([a-z]*))?\/?$/;
+export const INSPECTOR_PATH = /^\/inspector(?:\/([a-z]*))?\/?$/;
 
 const INSPECTOR: Route = Object.freeze({ to: 'inspector' });
 const WEBHOOK: Route = Object.freeze({ to: 'webhook' });

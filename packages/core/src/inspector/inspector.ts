@@ -19,6 +19,7 @@ import type { DriftEvent, JoinEvent, Member, OccupancyEvent, PresenceEventName, 
 import type { RequestHeaders } from '../http/headers.js';
 import type { WebhookResponse } from '../http/response.js';
 import { errorResponse, jsonResponse } from '../http/response.js';
+import { INSPECTOR_PATH } from '../http/route.js';
 import type { ReceiverStats } from '../observe/stats.js';
 import type { ResyncResult } from '../resync/resyncer.js';
 import type { PresenceStore } from '../store.js';
@@ -68,12 +69,11 @@ const NOTED_LIMIT = 10_000;
 /** Members and users online (the chart) are read from the store at most this often, over at most ONLINE_CHANNELS channels. */
 const ONLINE_EVERY_MS = 5000;
 const ONLINE_CHANNELS = 2000;
-const ROUTE = /^\/inspector(?:\/([a-z]*))?\/?$/;
 
 /** The inspector route of a mount-relative URL ('' for the page, 'state', 'events', ...) and its query; undefined for any other path. */
 function inspectorRoute(url: string): { route: string; query: URLSearchParams } | undefined {
   const q = url.search(/[?#]/);
-  const match = ROUTE.exec(q < 0 ? url : url.slice(0, q));
+  const match = INSPECTOR_PATH.exec(q < 0 ? url : url.slice(0, q));
   if (match === null) return undefined;
   return { route: match[1] ?? '', query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1).split('#')[0]) };
 }
