@@ -12,6 +12,21 @@
  * Answer rows: seq (output order), kind, ord (1-based input index of a member change), previous
  * (MessagePack member), cur (feed cursor), and the user / notice fields.
  */
+/**
+ * The batch's channel notices into the feed and the answer: `opening` 'true' for those announcing a channel
+ * (before the batch's changes), 'false' for those closing one (after them).
+ */
+function noticesInto(opening: 'true' | 'false'): string {
+  return `  if p_feed then
+    return query select out_seq + (row_number() over (order by x.n))::integer, x.kind, null::integer, null::bytea,
+        __S__.append_change(true, x.kind, x.provider, x.channel, null, x.at, null), null::text, x.channel, x.provider, x.at, null::double precision
+      from unnest(p_notice_kind, p_notice_provider, p_notice_channel, p_notice_at) with ordinality as x(kind, provider, channel, at, n)
+      where (x.kind = 'channel.active') = ${opening} order by x.n;
+    get diagnostics k = row_count;
+    out_seq := out_seq + k::integer;
+  end if;`;
+}
+
 export const APPLY_FUNCTION = `
 create or replace function __S__.append_change(p_feed boolean, p_kind text, p_provider text, p_channel text, p_user_id text,
   p_at double precision, p_last_seen double precision) returns text
@@ -88,14 +103,7 @@ begin
   end if;
 
   -- 3. notices announcing a channel: before the batch's changes
-  if p_feed then
-    return query select out_seq + (row_number() over (order by x.n))::integer, x.kind, null::integer, null::bytea,
-        __S__.append_change(true, x.kind, x.provider, x.channel, null, x.at, null), null::text, x.channel, x.provider, x.at, null::double precision
-      from unnest(p_notice_kind, p_notice_provider, p_notice_channel, p_notice_at) with ordinality as x(kind, provider, channel, at, n)
-      where (x.kind = 'channel.active') = true order by x.n;
-    get diagnostics k = row_count;
-    out_seq := out_seq + k::integer;
-  end if;
+${noticesInto('true')}
 
   -- 4. the merge
   for i in 1 .. n loop
@@ -237,14 +245,7 @@ begin
   end loop;
 
   -- 7. notices closing a channel: after the batch's changes
-  if p_feed then
-    return query select out_seq + (row_number() over (order by x.n))::integer, x.kind, null::integer, null::bytea,
-        __S__.append_change(true, x.kind, x.provider, x.channel, null, x.at, null), null::text, x.channel, x.provider, x.at, null::double precision
-      from unnest(p_notice_kind, p_notice_provider, p_notice_channel, p_notice_at) with ordinality as x(kind, provider, channel, at, n)
-      where (x.kind = 'channel.active') = false order by x.n;
-    get diagnostics k = row_count;
-    out_seq := out_seq + k::integer;
-  end if;
+${noticesInto('false')}
 
   -- 8. amortised expiry: p_sweep rows at most (0: not this call), rows nobody else is writing (SKIP LOCKED / try-lock)
   if budget <= 0 then return; end if;
