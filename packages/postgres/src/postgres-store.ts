@@ -236,10 +236,8 @@ export class PostgresStore implements PresenceStore {
 
   async apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<Change[]> {
     if (!Array.isArray(events)) throw optionError('events', 'an array of presence events', events);
-    const marks = checkApplyOptions(options);
+    const marks = checkApplyOptions(options); // the watermarks and staleBefore, as every store checks them
     const staleBefore = options?.staleBefore;
-    if (staleBefore !== undefined && !(typeof staleBefore === 'number' && Number.isFinite(staleBefore)))
-      throw optionError('staleBefore', 'a finite number (ms)', staleBefore);
     const users = options?.users;
     if (users !== undefined) checkUserLevels(users);
     const notices = options?.notices ?? [];

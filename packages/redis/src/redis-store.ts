@@ -508,10 +508,8 @@ export class RedisStore implements PresenceStore {
    * decided after those of earlier calls for that channel.
    */
   async apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<Change[]> {
-    const marks = checkApplyOptions(options);
+    const marks = checkApplyOptions(options); // the watermarks and staleBefore, as every store checks them
     const staleBefore = options?.staleBefore;
-    if (staleBefore !== undefined && !(typeof staleBefore === 'number' && Number.isFinite(staleBefore)))
-      throw optionError('staleBefore', 'a finite number (ms)', staleBefore);
     const notices = this.feed === undefined ? [] : checkNotices(options?.notices);
     if (events.length === 0 && marks === undefined && notices.length === 0) return [];
     const byChannel = new Map<string, number[]>();

@@ -132,11 +132,13 @@ export function watermarkConformanceCases(factory: StoreFactory, options: StoreC
         }),
     },
     {
-      name: 'watermark: bad watermarks are refused with a TypeError and change nothing',
+      name: 'watermark: bad watermarks (and a bad staleBefore) are refused with a TypeError and change nothing',
       run: () =>
         withStore(async (store) => {
           await assert.rejects(store.apply([ev(0, 1, 'enter')], { watermarks: [{ channel, time: Number.NaN }] }), TypeError);
           await assert.rejects(store.apply([ev(0, 1, 'enter')], { watermarks: [{ channel: 7 as unknown as string, time: 1 }] }), TypeError);
+          await assert.rejects(store.apply([ev(0, 1, 'enter')], { staleBefore: Number.POSITIVE_INFINITY }), TypeError);
+          await assert.rejects(store.apply([ev(0, 1, 'enter')], { staleBefore: '5' as unknown as number }), TypeError);
           assert.deepStrictEqual(await store.members(channel), []);
           const none = await watermarkOf(store, channel);
           if (none !== 'unread') assert.equal(none, undefined);
