@@ -563,7 +563,13 @@ export class RedisStore implements PresenceStore {
       const entry = String(reply[0] ?? '');
       // The channels the script passed over (-2 triples): none of their changes or notices is in the entry.
       const skipped = new Set<string>();
-      for (let r = 1; r + 2 < reply.length; r += 3) if (reply[r] === -2) skipped.add(call.channels[(reply[r + 1] as number) - 1] as string);
+      for (let r = 1; r + 2 < reply.length; r += 3) {
+        if (reply[r] !== -2) continue;
+        const channel = call.channels[(reply[r + 1] as number) - 1] as string;
+        skipped.add(channel);
+        failed.push(channel);
+        cause ??= new Error(`RedisStore: channel ${JSON.stringify(channel)} could not be applied: ${String(reply[r + 2])}`);
+      }
       const kept = (notices: ChannelChange[]) => (skipped.size === 0 ? notices : notices.filter((n) => !skipped.has(n.channel)));
       const [keptBefore, keptAfter] = [kept(call.before), kept(call.after)];
       const size = keptBefore.length + (reply.length - 1) / 3 - skipped.size + keptAfter.length;
@@ -578,12 +584,7 @@ export class RedisStore implements PresenceStore {
           (found[last] as Change[]).push(userChangeOf(reply[r + 1] as number, reply[r + 2] as Buffer));
           continue;
         }
-        if (reply[r] === -2) {
-          const channel = call.channels[(reply[r + 1] as number) - 1] as string;
-          failed.push(channel);
-          cause ??= new Error(`RedisStore: channel ${JSON.stringify(channel)} could not be applied: ${String(reply[r + 2])}`);
-          continue;
-        }
+        if (reply[r] === -2) continue; // a channel passed over (above)
         last = call.indices[reply[r] as number] as number;
         found[last] = [changeOf(events[last] as PresenceEvent, reply[r + 1] as 1 | 2 | 3, reply[r + 2] as Buffer)];
         decided.push(last);
