@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createReceiver } from './receiver.js';
-import { readRouteChannel } from './read-endpoint.js';
+import { readTarget } from './http/route.js';
 import { MemoryStore } from './presence/memory-store.js';
 
-describe('readRouteChannel', () => {
+/** The channel a read path asks the members of (the route matcher's read target), or undefined. */
+function readRouteChannel(url: string | undefined): string | undefined {
+  const route = readTarget(url);
+  return route?.kind === 'members' ? route.name : undefined;
+}
+
+describe('the members read route', () => {
   it('takes the channel of /channels/:channel/members, decoded; ignores the query and a trailing slash', () => {
     expect(readRouteChannel('/channels/room-1/members')).toBe('room-1');
     expect(readRouteChannel('/channels/room%3A1%2Fa%20%C3%BC/members/?x=1')).toBe('room:1/a ü');

@@ -11,25 +11,13 @@ import { AddressThrottle } from './http/address-throttle.js';
 import type { WebhookResponse } from './http/response.js';
 import { errorResponse, jsonResponse } from './http/response.js';
 import type { RequestHeaders } from './http/headers.js';
-import { getHeader } from './http/headers.js';
+import { bearerToken } from './http/headers.js';
 import type { ReadTarget } from './http/route.js';
-import { readTarget } from './http/route.js';
 import { secretsEqual } from './secrets.js';
 import type { PresenceStore } from './store.js';
 
 /** `true`: anyone who reaches the webhook path may read; `{ token }`: only with `Authorization: Bearer <token>`. */
 export type ReadEndpointOption = boolean | { token: string };
-
-/** The channel a request path asks the members of, or undefined when it is not that route. */
-export function readRouteChannel(url: string | undefined): string | undefined {
-  const route = readTarget(url);
-  return route?.kind === 'members' ? route.name : undefined;
-}
-
-function bearerToken(headers: RequestHeaders): string | undefined {
-  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(getHeader(headers, 'authorization') ?? '');
-  return match?.[1];
-}
 
 export interface ReadRequest {
   method: string;

@@ -200,3 +200,9 @@ export interface PresenceStore {
   /** Release connections and timers. */
   close?(): Promise<void>;
 }
+
+/** A store's tombstone horizon (ms): its own, or the default when it names none. */
+export function storeHorizonMs(store: PresenceStore): number {
+  const horizon = store.tombstoneHorizonMs;
+  return typeof horizon === 'number' && horizon >= 0 ? horizon : DEFAULT_TOMBSTONE_HORIZON_MS;
+}

@@ -7,3 +7,9 @@ export function getHeader(headers: RequestHeaders, name: string): string | undef
   if (value === undefined) return undefined;
   return typeof value === 'string' ? value : value[0];
 }
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(headers: RequestHeaders): string | undefined {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(getHeader(headers, 'authorization') ?? '');
+  return match?.[1];
+}

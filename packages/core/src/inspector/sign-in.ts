@@ -1,5 +1,5 @@
 import type { RequestHeaders } from '../http/headers.js';
-import { getHeader } from '../http/headers.js';
+import { bearerToken, getHeader } from '../http/headers.js';
 import { AddressThrottle } from '../http/address-throttle.js';
 import type { WebhookResponse } from '../http/response.js';
 import { secretsEqual } from '../secrets.js';
@@ -50,8 +50,8 @@ export class SignIn {
     if (wait > 0) {
       return refusal(429, 'server_busy', `Too many failed sign-ins from this address; wait ${wait} s`, { retryAfter: wait });
     }
-    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(getHeader(headers, 'authorization') ?? '');
-    if (match === null || !secretsEqual(match[1] as string, this.token)) {
+    const token = bearerToken(headers);
+    if (token === undefined || !secretsEqual(token, this.token)) {
       this.failures.failed(address);
       this.allFailures.count++;
       return refusal(401, 'unauthorized', 'Wrong inspector token');

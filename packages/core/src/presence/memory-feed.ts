@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Change } from '../events.js';
+import { decimal } from '../order-key.js';
 import { ReceiverError } from '../errors.js';
 import type { ChangeFeed } from '../store.js';
 
@@ -98,16 +99,7 @@ export class MemoryFeed implements ChangeFeed {
     const prefix = this.id.length + 1;
     for (const cursor of cursors) {
       if (!cursor.startsWith(this.id) || cursor.charCodeAt(this.id.length) !== 58) continue;
-      // The sequence number's digits, read in place (acknowledging is on every delivery's path).
-      let n = 0;
-      for (let i = prefix; i < cursor.length && n <= this.seq; i++) {
-        const digit = cursor.charCodeAt(i) - 48;
-        if (digit < 0 || digit > 9) {
-          n = -1;
-          break;
-        }
-        n = n * 10 + digit;
-      }
+      const n = decimal(cursor, prefix, cursor.length); // read in place: acknowledging is on every delivery's path
       if (n >= this.first && n <= this.seq) this.claimedUntil[n % this.maxChanges] = -1;
     }
     return Promise.resolve();

@@ -1,5 +1,5 @@
 import { toError } from '../errors.js';
-import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
+import { storeHorizonMs } from '../store.js';
 import type { ResyncContext } from './resyncer.js';
 
 /** Dead channels' notes are looked for at most this often (ms), and at most this many per pass. */
@@ -17,8 +17,7 @@ export class DeadChannelNotes {
   private passing = false;
 
   constructor(private readonly context: ResyncContext) {
-    const horizon = context.port.store.tombstoneHorizonMs;
-    this.horizonMs = typeof horizon === 'number' && horizon >= 0 ? horizon : DEFAULT_TOMBSTONE_HORIZON_MS;
+    this.horizonMs = storeHorizonMs(context.port.store);
     this.lastPass = context.port.now();
   }
 

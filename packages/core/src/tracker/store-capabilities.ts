@@ -1,5 +1,5 @@
 import type { PresenceStore } from '../store.js';
-import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
+import { storeHorizonMs } from '../store.js';
 import type { ResolvedTrackerOptions } from './options.js';
 
 /** What the tracker can do with a store, checked once against the receiver's options. */
@@ -22,8 +22,7 @@ export function storeCapabilities(store: PresenceStore, options: ResolvedTracker
         : 'presence-webhooks: users needs a store with user levels (users(), user(), userCount(), expireUsers()): MemoryStore, RedisStore and PostgresStore have them; pass users: false to turn them off',
     );
   const usersOn = options.users !== undefined && capable;
-  const horizon = store.tombstoneHorizonMs;
-  const horizonMs = typeof horizon === 'number' && horizon >= 0 ? horizon : DEFAULT_TOMBSTONE_HORIZON_MS;
+  const horizonMs = storeHorizonMs(store);
   if (usersOn && (options.users as NonNullable<ResolvedTrackerOptions['users']>).graceMs >= horizonMs)
     throw new TypeError(
       `presence-webhooks: users.graceMs must be shorter than the store's tombstone horizon (${horizonMs} ms): a level pending longer than the store keeps a channel's state would be lost`,
