@@ -108,6 +108,20 @@ describe('receiver.changes(): the change feed', () => {
     expect(resumed.map((c) => c.cursor)).toEqual(changes.slice(4).map((c) => c.cursor));
   });
 
+  it('keeps nothing a receiver emitted itself while no one reads the feed; from the first reader on, misses nothing', async () => {
+    const store = new MemoryStore();
+    const { receiver, server } = await start({ store });
+    await deliver(server, ablyPresenceItem('room-1', [presence('ann', 'a1', 1, ABLY_ACTION.enter)]));
+    await receiver.idle();
+    expect(store.feed.length).toBe(0); // join, user.join, user.online: emitted, not held
+    expect(await store.feed.claim(0, 100)).toEqual([]); // and never claimed again
+    const reading = take(receiver, 3);
+    await deliver(server, ablyPresenceItem('room-1', [presence('ben', 'b1', 1, ABLY_ACTION.enter)]));
+    expect((await reading).map((c) => c.name)).toEqual(['join', 'user.join', 'user.online']);
+    expect(store.feed.length).toBe(3);
+    expect(await store.feed.claim(0, 100)).toEqual([]);
+  });
+
   it('a cursor past the retention throws feed_cursor_expired', async () => {
     const { receiver, server } = await start({ store: new MemoryStore({ maxChanges: 3 }) });
     const first = take(receiver, 1);

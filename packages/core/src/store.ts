@@ -59,6 +59,12 @@ export interface ApplyOptions {
    * returned, with their cursors, in the same places of `apply`'s answer.
    */
   notices?: readonly ChannelChange[];
+  /**
+   * `applySync` only: the caller emits the answer's changes itself before it yields to the event loop (the
+   * receiver does, with emit 'once'). A store with a feed writes them acknowledged, as if `feed.ack` had been
+   * called, and need not keep them for claims; MemoryStore keeps nothing of them while no one reads its feed.
+   */
+  emitted?: boolean;
 }
 
 /**

@@ -15,6 +15,12 @@ export const MAX_MAX_CHANGES = 10_000_000;
  * `retainMs`). Cursors are `<store id>:<sequence>`: a cursor of another store (or of this one before a
  * restart) cannot be placed and is expired. Each entry carries its acknowledgement, so `claim` finds the
  * unacknowledged ones in the log itself (two receivers sharing one MemoryStore emit each change once).
+ *
+ * The feed keeps changes only from the moment one could be asked for: a reader took a cursor (`head`,
+ * `read`), or a change was committed unacknowledged (its cursor may be claimed or read after). Until then
+ * changes committed acknowledged (`apply`'s `emitted`: a receiver emitting them at once) are not kept and get
+ * no cursor — no reader can miss them, and a receiver on the default store does not hold 10000 changes it
+ * will never be asked for (measured: keeping them cost a fifth of the core pipeline's CPU, in the GC).
  */
 export class MemoryFeed implements ChangeFeed {
   private readonly id = randomBytes(6).toString('hex');
@@ -29,6 +35,8 @@ export class MemoryFeed implements ChangeFeed {
   /** Every retained change below this sequence number is acknowledged (claim starts there). */
   private ackedBelow = 1;
   private waiters = new Set<() => void>();
+  /** A cursor may be asked for (see the class note): from now on every change is kept. */
+  private keeping = false;
 
   constructor(
     private readonly retainMs: number,
@@ -39,13 +47,19 @@ export class MemoryFeed implements ChangeFeed {
     this.claimedUntil = new Float64Array(maxChanges);
   }
 
-  /** Append a committed change: gives it its cursor. */
-  append(change: Change, at: number): void {
+  /** True when a change committed now, acknowledged or not, is kept. */
+  keeps(acknowledged: boolean): boolean {
+    return this.keeping || !acknowledged;
+  }
+
+  /** Append a committed change (acknowledged: already emitted, never claimed): gives it its cursor. */
+  append(change: Change, at: number, acknowledged = false): void {
+    if (!acknowledged) this.keeping = true;
     const seq = ++this.seq;
     const slot = seq % this.maxChanges;
     this.changes[slot] = change;
     this.at[slot] = at;
-    this.claimedUntil[slot] = 0;
+    this.claimedUntil[slot] = acknowledged ? -1 : 0;
     change.cursor = `${this.id}:${seq}`;
     if (seq - this.first >= this.maxChanges) this.first = seq - this.maxChanges + 1;
   }
@@ -66,10 +80,12 @@ export class MemoryFeed implements ChangeFeed {
   }
 
   head(): Promise<string> {
+    this.keeping = true;
     return Promise.resolve(`${this.id}:${this.seq}`);
   }
 
   async read(after: string, options: { limit: number; waitMs: number; signal?: AbortSignal }): Promise<Change[]> {
+    this.keeping = true;
     const from = this.place(after);
     if (from === this.seq && options.waitMs > 0 && options.signal?.aborted !== true) await this.wait(options.waitMs, options.signal);
     const start = this.place(after); // the feed may have moved on while waiting

@@ -141,13 +141,13 @@ export class MemoryStore implements PresenceStore {
     }
     if (notices !== undefined) for (const notice of notices) if (notice.type === 'channel.inactive') changes.push(notice);
     if (marks !== undefined) this.state.setWatermarks(marks, now);
-    return this.commit(changes, now);
+    return this.commit(changes, now, options?.emitted === true);
   }
 
-  /** Write the committed changes to the feed (each gets its cursor). */
-  private commit<C extends Change>(changes: C[], now: number): C[] {
-    if (changes.length === 0) return changes;
-    for (const change of changes) this.feed.append(change, now);
+  /** Write the committed changes to the feed (each gets its cursor), acknowledged when the caller emits them (`emitted`). */
+  private commit<C extends Change>(changes: C[], now: number, emitted = false): C[] {
+    if (changes.length === 0 || !this.feed.keeps(emitted)) return changes;
+    for (const change of changes) this.feed.append(change, now, emitted);
     this.feed.committed(now);
     return changes;
   }

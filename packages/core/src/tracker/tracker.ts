@@ -153,8 +153,10 @@ export class Tracker {
   private deliverNow(delivery: Delivery): Promise<void> | undefined {
     const plan = planDelivery(delivery, this.store.feed !== undefined, this.port.now(), this.options.maxEventAgeMs ?? this.horizonMs);
     let changes: Change[] = [];
+    const emitted = this.fleet?.mode !== 'everywhere';
     if (plan.apply) {
       this.users?.set(delivery.presence, plan.options, plan.now);
+      plan.options.emitted = emitted; // emit 'once' (or no feed): emitted below, in this turn
       try {
         changes = (this.store.applySync as NonNullable<PresenceStore['applySync']>)(delivery.presence, plan.options);
       } catch {
@@ -162,7 +164,7 @@ export class Tracker {
       }
     }
     this.merged(delivery, changes);
-    const emission = this.emission.dispatch(changes, plan.local, changes);
+    const emission = this.emission.dispatch(changes, plan.local, emitted ? [] : changes);
     if (emission.pending.length === 0) return emission.finish();
     // Async handlers: idle() waits for them, as for a queued delivery.
     return this.queue.push(async () => {
