@@ -90,8 +90,10 @@ export function presenceEventFromRaw(raw: unknown, ctx: DecodeContext): Presence
   const present = action === 'enter' || action === 'present' || action === 'update';
   const order = ablyOrderKey(id, connectionId, timestamp, !present);
   const memberKey = `${connectionId}:${clientId}`;
-  if (present) return { provider: 'ably', channel: ctx.channel, memberKey, present, member, order };
-  return { provider: 'ably', channel: ctx.channel, memberKey, present, member, order, reason: order.serial < 0 ? 'synthetic' : 'leave' };
+  // `userId` is in the literal (the receiver sets it when user levels are on): set later, it would grow every event.
+  if (present) return { provider: 'ably', channel: ctx.channel, memberKey, present, member, order, userId: undefined };
+  const reason = order.serial < 0 ? 'synthetic' : 'leave';
+  return { provider: 'ably', channel: ctx.channel, memberKey, present, member, order, reason, userId: undefined };
 }
 
 /** One raw Ably channel message to the payload of a `message` event. */

@@ -45,6 +45,7 @@ export function presenceEvent(fields: PubNubEventFields & { uuid: string }): Pre
     present,
     member,
     order: { ts: timestamp, serial: -1, index: -1, rank: RANKS[kind] ?? RANK.present, id },
+    userId: undefined, // set by the receiver with user levels on (in the literal: set later, it would grow every event)
   };
   if (!present) event.reason = kind === 'timeout' ? 'timeout' : 'leave';
   if (fields.occupancy !== undefined) event.reported = { occupancy: fields.occupancy, timestamp };

@@ -26,6 +26,7 @@ export function pusherPresenceEvent(
     present,
     member: { clientId: userId, timestamp: timeMs },
     order: { ts: timeMs, serial: timeMs, index, rank: present ? RANK.present : RANK.leave, id: `${bodyDigest}:${index}` },
+    userId: undefined, // set by the receiver with user levels on (in the literal: set later, it would grow every event)
   };
   if (!present) event.reason = 'leave';
   return event;
