@@ -122,6 +122,25 @@ describe('receiver.changes(): the change feed', () => {
     expect(await store.feed.claim(0, 100)).toEqual([]);
   });
 
+  it('keeps nothing either when async handlers queue the deliveries, or when grace windows end', async () => {
+    const store = new MemoryStore();
+    const { receiver, server } = await start({ store, users: { graceMs: 50 } });
+    const seen: string[] = [];
+    receiver.on('join', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5)); // the next delivery goes through the queue meanwhile
+      seen.push('join');
+    });
+    receiver.on('user.offline', () => void seen.push('user.offline'));
+    await deliver(server, ablyPresenceItem('room-1', [presence('ann', 'a1', 1, ABLY_ACTION.enter)]));
+    await deliver(server, ablyPresenceItem('room-1', [presence('ben', 'b1', 1, ABLY_ACTION.enter)]));
+    await deliver(server, ablyPresenceItem('room-1', [presence('ann', 'a1', 2, ABLY_ACTION.leave)]));
+    await until(() => seen.includes('user.offline'), "ann's user.offline"); // ann's grace window ended: user.leave, user.offline
+    await receiver.idle();
+    expect(seen.filter((name) => name === 'join')).toHaveLength(2);
+    expect(store.feed.length).toBe(0);
+    expect(await store.feed.claim(0, 100)).toEqual([]);
+  });
+
   it('a cursor past the retention throws feed_cursor_expired', async () => {
     const { receiver, server } = await start({ store: new MemoryStore({ maxChanges: 3 }) });
     const first = take(receiver, 1);

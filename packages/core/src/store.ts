@@ -60,9 +60,10 @@ export interface ApplyOptions {
    */
   notices?: readonly ChannelChange[];
   /**
-   * `applySync` only: the caller emits the answer's changes itself before it yields to the event loop (the
-   * receiver does, with emit 'once'). A store with a feed writes them acknowledged, as if `feed.ack` had been
-   * called, and need not keep them for claims; MemoryStore keeps nothing of them while no one reads its feed.
+   * For a store in the caller's process (one with `applySync`): the caller emits the answer's changes itself,
+   * before anything else could claim them (the receiver does, with emit 'once'). A store with a feed writes
+   * them acknowledged, as if `feed.ack` had been called; MemoryStore keeps nothing of them while no one reads
+   * its feed. Other stores ignore it (an instance may die between their commit and its emission).
    */
   emitted?: boolean;
 }
@@ -86,6 +87,8 @@ export interface UserLevelOptions {
   lastSeenMs: number;
   /** The receiver's clock (ms) for this call: grace deadlines are `now + graceMs`. */
   now: number;
+  /** `expireUsers` only: as `ApplyOptions.emitted`, for the changes it returns. */
+  emitted?: boolean;
 }
 
 /**

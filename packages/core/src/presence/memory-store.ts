@@ -167,7 +167,7 @@ export class MemoryStore implements PresenceStore {
   expireUsers(options: UserLevelOptions): Promise<UserChange[]> {
     const changes: UserChange[] = [];
     this.levels.expire(options, changes);
-    return Promise.resolve(this.commit(changes, this.now()));
+    return Promise.resolve(this.commit(changes, this.now(), options.emitted === true));
   }
 
   /** Collect tombstones older than the horizon. Runs on every apply; call it to free memory sooner. */

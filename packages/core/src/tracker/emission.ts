@@ -43,6 +43,8 @@ export class Emission {
   constructor(
     private readonly port: EmissionPort,
     private readonly fleet: FleetEmission | undefined,
+    /** The store wrote the changes this instance applies acknowledged (`ApplyOptions.emitted`): nothing to acknowledge. */
+    private readonly storeAcknowledges = false,
   ) {}
 
   async emit(changes: readonly Change[], events: readonly LocalEvent[], own: readonly Change[] | false = changes): Promise<void> {
@@ -65,7 +67,8 @@ export class Emission {
       pending,
       finish: () => {
         if (failures.length > 0) this.port.report(new HandlerError(failures));
-        return own !== false && this.fleet !== undefined && own.length > 0 ? this.fleet.emitted(own) : Promise.resolve();
+        const acknowledge = own !== false && own.length > 0 && this.fleet !== undefined && !this.storeAcknowledges;
+        return acknowledge ? this.fleet.emitted(own) : Promise.resolve();
       },
     };
   }

@@ -1,37 +1,21 @@
 import { DeliveryQueue } from '../delivery-queue.js';
-import type { TypedEmitter } from '../emitter.js';
 import type { Change, Member, PresenceEvent, ProviderName } from '../events.js';
-import type { StatsCounter } from '../observe/stats.js';
 import { storeApplyTrace, traced } from '../observe/channels.js';
 import type { Snapshot } from '../providers/snapshot.js';
 import { planRepair, visibleChanges } from '../resync/repair.js';
 import type { Repair } from '../resync/resyncer.js';
 import type { ApplyOptions, PresenceStore } from '../store.js';
 import { PartialApplyError } from '../store.js';
-import type { Delivery } from './delivery.js';
+import type { Delivery, DeliveryPlan } from './delivery.js';
 import { channelsOf, mergeEach, planDelivery, recoveredError } from './delivery.js';
 import type { LocalEvent } from './emission.js';
 import { Emission } from './emission.js';
 import { FleetEmission } from './fleet-emission.js';
 import type { ResolvedTrackerOptions } from './options.js';
+import type { StoreCapabilities } from './store-capabilities.js';
 import { storeCapabilities } from './store-capabilities.js';
 import { UserIds } from './user-ids.js';
-
-/** What the tracker needs from the receiver that composes it. */
-export interface TrackerPort {
-  store: PresenceStore;
-  emitter: TypedEmitter;
-  counter: StatsCounter;
-  report(error: Error): void;
-  now(): number;
-  /** The receiver, as the diagnostics channels name it. */
-  owner: object;
-  retry: { attempts: number; baseDelayMs: number };
-  /** Told of each merged delivery (resync notes: providers, reported figures). */
-  merged?(delivery: Delivery, changes: readonly Change[]): void;
-  /** A delivery the store could not take after its retries: these channels (of this provider) need a repair. */
-  lost?(provider: ProviderName, channels: readonly string[]): void;
-}
+import type { TrackerPort } from './port.js';
 
 /**
  * The one writer (Phoenix's split: pure merge functions, one owner of the state): every change to the
@@ -42,16 +26,13 @@ export interface TrackerPort {
 export class Tracker {
   readonly store: PresenceStore;
   private readonly queue: DeliveryQueue;
-  /** The receiver tracks user levels (`users` not false, and the store has them). */
-  readonly usersOn!: boolean;
+  /** What the store can do with the receiver's options, checked once (see StoreCapabilities). */
+  private readonly can: StoreCapabilities;
   private readonly fleet: FleetEmission | undefined;
   private readonly emission: Emission;
   /** With user levels on: the user ids and the levels' options. */
   private readonly users: UserIds | undefined;
-  private readonly horizonMs!: number;
   private expiryTimer: ReturnType<typeof setInterval> | undefined;
-  /** The store merges synchronously (see storeCapabilities). */
-  private readonly synchronous!: boolean;
   private closed = false;
 
   constructor(
@@ -59,28 +40,32 @@ export class Tracker {
     private readonly port: TrackerPort,
   ) {
     this.store = port.store;
-    ({ usersOn: this.usersOn, synchronous: this.synchronous, horizonMs: this.horizonMs } = storeCapabilities(port.store, options));
-    const store = port.store;
+    this.can = storeCapabilities(port.store, options);
     this.queue = new DeliveryQueue({
       attempts: port.retry.attempts,
       baseDelayMs: port.retry.baseDelayMs,
       report: (error) => port.report(error),
     });
-    if (store.feed !== undefined) {
-      this.fleet = new FleetEmission(store.feed, options.emit, options.claimAfterMs, {
+    if (this.store.feed !== undefined) {
+      this.fleet = new FleetEmission(this.store.feed, options.emit, options.claimAfterMs, {
         emit: (changes) => this.emission.emit(changes, [], false),
         report: (error) => port.report(error),
         track: (job) => this.queue.push(job).catch(() => undefined),
       });
     }
-    this.emission = new Emission(port, this.fleet);
-    if (this.usersOn) {
+    this.emission = new Emission(port, this.fleet, this.can.emitsOwn);
+    if (this.can.usersOn) {
       const users = options.users as NonNullable<ResolvedTrackerOptions['users']>;
       this.users = new UserIds(users);
       const every = Math.max(50, Math.min(users.graceMs > 0 ? users.graceMs / 4 : 60_000, 60_000));
       this.expiryTimer = setInterval(() => void this.expireUsers(), every);
       this.expiryTimer.unref?.();
     }
+  }
+
+  /** The receiver tracks user levels (`users` not false, and the store has them). */
+  get usersOn(): boolean {
+    return this.can.usersOn;
   }
 
   /** Jobs queued or running. */
@@ -102,7 +87,7 @@ export class Tracker {
    * otherwise, and whenever tracing is on, in the queue. `attempts` 1 for a delivery answered after the commit.
    */
   deliver(delivery: Delivery, attempts?: number): Promise<void> {
-    if (this.queue.depth === 0 && this.synchronous && !traced(storeApplyTrace)) {
+    if (this.queue.depth === 0 && this.can.synchronous && !traced(storeApplyTrace)) {
       const done = this.deliverNow(delivery);
       if (done !== undefined) return done;
     }
@@ -128,7 +113,7 @@ export class Tracker {
    * of its channels (PartialApplyError), those channels' changes and events are emitted before it rethrows.
    */
   private async merge(delivery: Delivery): Promise<void> {
-    const plan = planDelivery(delivery, this.store.feed !== undefined, this.port.now(), this.options.maxEventAgeMs ?? this.horizonMs);
+    const plan = this.plan(delivery);
     let changes: Change[] = [];
     if (plan.apply) {
       try {
@@ -151,12 +136,10 @@ export class Tracker {
 
   /** The synchronous path of `deliver`; undefined when the store refused the batch (the queue retries and reports it). */
   private deliverNow(delivery: Delivery): Promise<void> | undefined {
-    const plan = planDelivery(delivery, this.store.feed !== undefined, this.port.now(), this.options.maxEventAgeMs ?? this.horizonMs);
+    const plan = this.plan(delivery);
     let changes: Change[] = [];
-    const emitted = this.fleet?.mode !== 'everywhere';
     if (plan.apply) {
-      this.users?.set(delivery.presence, plan.options, plan.now);
-      plan.options.emitted = emitted; // emit 'once' (or no feed): emitted below, in this turn
+      this.prepare(delivery.presence, plan.options, plan.now);
       try {
         changes = (this.store.applySync as NonNullable<PresenceStore['applySync']>)(delivery.presence, plan.options);
       } catch {
@@ -164,13 +147,18 @@ export class Tracker {
       }
     }
     this.merged(delivery, changes);
-    const emission = this.emission.dispatch(changes, plan.local, emitted ? [] : changes);
+    const emission = this.emission.dispatch(changes, plan.local, changes);
     if (emission.pending.length === 0) return emission.finish();
     // Async handlers: idle() waits for them, as for a queued delivery.
     return this.queue.push(async () => {
       await Promise.all(emission.pending);
       await emission.finish();
     }, 1);
+  }
+
+  /** What merging a delivery takes now (see planDelivery). */
+  private plan(delivery: Delivery): DeliveryPlan {
+    return planDelivery(delivery, this.store.feed !== undefined, this.port.now(), this.options.maxEventAgeMs ?? this.can.horizonMs);
   }
 
   /** A delivery merged: counted (accepted, duplicate, stale) and told to the resync notes. */
@@ -210,9 +198,10 @@ export class Tracker {
     if (this.users === undefined || this.closed) return Promise.resolve();
     return this.queue
       .push(async () => {
-        const changes = await (this.store.expireUsers as NonNullable<PresenceStore['expireUsers']>)(
-          (this.users as UserIds).levels(this.port.now()),
-        );
+        const changes = await (this.store.expireUsers as NonNullable<PresenceStore['expireUsers']>)({
+          ...(this.users as UserIds).levels(this.port.now()),
+          emitted: this.can.emitsOwn,
+        });
         this.port.counter.changed(changes);
         await this.emission.emit(changes, []);
       }, 1)
@@ -235,9 +224,15 @@ export class Tracker {
     return this.users?.userOf(member, provider);
   }
 
+  /** A store call's events and options: the user ids set, and whether this receiver emits what it applies (`emitted`). */
+  private prepare(events: PresenceEvent[], options: ApplyOptions, now: number): void {
+    this.users?.set(events, options, now);
+    if (this.can.emitsOwn) options.emitted = true;
+  }
+
   /** store.apply with the user ids set, traced on `presence-webhooks:store.apply` and counted when it fails. */
   private applyToStore(events: PresenceEvent[], options: ApplyOptions, now: number): Promise<Change[]> {
-    this.users?.set(events, options, now);
+    this.prepare(events, options, now);
     const apply = () => this.store.apply(events, options);
     const pending = traced(storeApplyTrace)
       ? storeApplyTrace.tracePromise(apply, { receiver: this.port.owner, events: events.length })
