@@ -3,8 +3,6 @@
  * guesses are throttled per client address (429 with Retry-After), never globally: another address
  * with the right credential is served. A read of a channel too heavy for one answer is a 413.
  */
-import { request } from 'node:http';
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Receiver } from '@presence-webhooks/core';
 import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
@@ -12,6 +10,7 @@ import { pubnubEventItem, pubnubEventsRequest } from '@presence-webhooks/testing
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from './helpers/express-server.js';
 import { startExpress } from './helpers/express-server.js';
+import { fromAddress } from './helpers/from-address.js';
 
 const READ_TOKEN = 'hardening-read-token-0123456789';
 const PUBNUB_SECRET = 'hardening-pubnub-secret-0123456789';
@@ -30,32 +29,8 @@ async function start(store = new MemoryStore()): Promise<string> {
   return server.url;
 }
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** One HTTP request from a given loopback address (127.0.0.0/8 all reach the server). */
-function from(
-  localAddress: string,
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: Uint8Array },
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', localAddress, agent: false, headers: options.headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
 const read = (address: string, url: string, token: string) =>
-  from(address, `${url}/channels/room/members`, { headers: { authorization: `Bearer ${token}` } });
+  fromAddress(address, `${url}/channels/room/members`, { headers: { authorization: `Bearer ${token}` } });
 
 describe('throttles per client address', () => {
   it('wrong read tokens: 429 with Retry-After for the guessing address, the right token from another address reads', async () => {
@@ -78,13 +53,17 @@ describe('throttles per client address', () => {
         pubnubEventItem({ id: userId, channel: 'room', userId, timestampMs: Date.now() - 60_000, occupancy: 1 }),
       ]);
     const guess = (i: number) =>
-      from('127.0.0.4', `${url}?secret=guess-${i}`, { method: 'POST', headers: join(`g${i}`).headers, body: join(`g${i}`).body });
+      fromAddress('127.0.0.4', `${url}?secret=guess-${i}`, { method: 'POST', headers: join(`g${i}`).headers, body: join(`g${i}`).body });
     const statuses: number[] = [];
     for (let i = 0; i < 22; i++) statuses.push((await guess(i)).status);
     expect(statuses).toEqual([...Array(20).fill(401), 429, 429]);
     expect(Number((await guess(99)).headers['retry-after'])).toBeGreaterThan(0);
     const real = join('alice');
-    const accepted = await from('127.0.0.5', `${url}?secret=${PUBNUB_SECRET}`, { method: 'POST', headers: real.headers, body: real.body });
+    const accepted = await fromAddress('127.0.0.5', `${url}?secret=${PUBNUB_SECRET}`, {
+      method: 'POST',
+      headers: real.headers,
+      body: real.body,
+    });
     expect(accepted.status).toBe(200);
     await running?.receiver.idle();
     expect((await running?.receiver.store.members('room'))?.map((m) => m.clientId)).toEqual(['alice']);

@@ -12,6 +12,7 @@ import { ablyBatchRequest, ablyPresenceItem, type BuiltRequest } from '@presence
 import { sendHttp, SUITE_KEY } from '@presence-webhooks/testing/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECENT_MS } from './helpers/recent.js';
+import { until } from './helpers/until.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -48,7 +49,7 @@ function enter(channel: string): BuiltRequest {
 }
 
 /** Start the server under a runtime and wait (at most 30 s) for the port it prints. */
-function start(command: string, args: readonly string[]): Promise<{ child: ChildProcess; base: string }> {
+function start(command: string, args: readonly string[]): Promise<{ child: ChildProcess; base: string; lines: string[] }> {
   const child = spawn(command, args, {
     cwd: here,
     env: { ...process.env, ABLY_KEY: SUITE_KEY, NO_COLOR: '1' },
@@ -65,18 +66,20 @@ function start(command: string, args: readonly string[]): Promise<{ child: Child
       clearTimeout(timer);
       reject(new Error(`${command} exited (${code}): ${stderr.slice(0, 2000)}`));
     });
+    const lines: string[] = [];
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      lines.push(line.trim());
       const match = /^\{"port":(\d+)\}$/.exec(line.trim());
       if (match === null) return;
       clearTimeout(timer);
-      resolve({ child, base: `http://127.0.0.1:${match[1]}` });
+      resolve({ child, base: `http://127.0.0.1:${match[1]}`, lines });
     });
   });
 }
 
 for (const runtime of RUNTIMES) {
   describe(`${runtime.name}: web handler and Hono middleware`, () => {
-    let server: { child: ChildProcess; base: string };
+    let server: { child: ChildProcess; base: string; lines: string[] };
 
     beforeAll(async () => {
       server = await start(runtime.command, runtime.args);
@@ -111,6 +114,18 @@ for (const runtime of RUNTIMES) {
       }
       expect((await sendHttp(`${server.base}/webhooks`, { method: 'GET' })).status).toBe(405);
       expect((await sendHttp(`${server.base}/elsewhere`, enter('runtime-room'))).status).toBe(404);
+    });
+
+    it("a refusal names the client's address the runtime gave (wrong secrets are throttled per address)", async () => {
+      for (const path of ['/webhooks', '/hono/webhooks']) {
+        const before = server.lines.length;
+        const forged = enter('runtime-room');
+        const answer = await sendHttp(`${server.base}${path}`, { ...forged, headers: { ...forged.headers, 'x-ably-signature': 'AAAA' } });
+        expect(answer.status).toBe(401);
+        await until(() => server.lines.slice(before).some((line) => line.startsWith('{"rejectedFrom"')), 'the refusal line');
+        const line = server.lines.slice(before).find((l) => l.startsWith('{"rejectedFrom"')) as string;
+        expect([path, JSON.parse(line)]).toEqual([path, { rejectedFrom: '127.0.0.1' }]);
+      }
     });
   });
 }

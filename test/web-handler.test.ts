@@ -11,13 +11,21 @@ import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import { readBody } from '@presence-webhooks/core/node';
 import { InFlightBytes } from '../packages/core/src/http/in-flight.js';
 import { presenceWebhooks as hono } from '@presence-webhooks/hono';
-import { ablyBatchRequest, ablyPresenceItem, type BuiltRequest } from '@presence-webhooks/testing/builders';
+import {
+  ablyBatchRequest,
+  ablyPresenceItem,
+  pubnubEventItem,
+  pubnubEventsRequest,
+  type BuiltRequest,
+} from '@presence-webhooks/testing/builders';
 import { sendHttp, SUITE_KEY } from '@presence-webhooks/testing/conformance';
 import { presenceWebhooks, readRequestBody } from '@presence-webhooks/web';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { honoFactory, webFactory } from './web-servers.js';
 import { RECENT_MS } from './helpers/recent.js';
+import { fromAddress } from './helpers/from-address.js';
+import { serveFetch } from './helpers/web-server.js';
 
 const options: ReceiverOptions = { ably: { keys: [SUITE_KEY] } };
 let n = 0;
@@ -380,6 +388,73 @@ describe('runtime neutrality', () => {
         const source = readFileSync(new URL(file, dir), 'utf8');
         expect(source, `${pkg}/src/${file}`).not.toMatch(/from 'node:|require\(|\bBuffer\b|\bprocess\./);
       }
+    }
+  });
+});
+
+describe('wrong secrets are throttled per client address on the web side too (over real HTTP, @hono/node-server)', () => {
+  const SECRET = 'web-throttle-pubnub-secret-0123456789';
+  const join = (userId: string) =>
+    pubnubEventsRequest('join', [pubnubEventItem({ id: userId, channel: 'room', userId, timestampMs: RECENT_MS, occupancy: 1 })]);
+  /** 22 wrong ?secret= guesses from one address, then the right secret from it and from another. */
+  async function guesses(
+    url: string,
+    guesser: string,
+    other: string,
+  ): Promise<{ statuses: number[]; guesserRight: number; other: number }> {
+    const post = (address: string, secret: string, userId: string) =>
+      fromAddress(address, `${url}?secret=${secret}`, { method: 'POST', headers: join(userId).headers, body: join(userId).body });
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) statuses.push((await post(guesser, `guess-${i}`, `g${i}`)).status);
+    return { statuses, guesserRight: (await post(guesser, SECRET, 'bob')).status, other: (await post(other, SECRET, 'alice')).status };
+  }
+  const servers: [string, (receiver: ReturnType<typeof createReceiver>) => (request: Request) => Promise<Response> | Response][] = [
+    ['web handler (the address @hono/node-server hands it)', (receiver) => presenceWebhooks(receiver, { path: '/webhooks' })],
+    [
+      'Hono (the address in c.env)',
+      (receiver) => {
+        const app = new Hono();
+        app.use('/webhooks/*', hono(receiver));
+        return app.fetch;
+      },
+    ],
+  ];
+  for (const [name, make] of servers) {
+    it(`${name}: 429 for the guessing address; PubNub at another address is accepted`, async () => {
+      const receiver = createReceiver({ pubnub: { secret: SECRET } });
+      const server = await serveFetch(make(receiver));
+      try {
+        const got = await guesses(`${server.base}/webhooks`, '127.0.0.6', '127.0.0.7');
+        expect(got.statuses).toEqual([...Array(20).fill(401), 429, 429]);
+        expect(got.guesserRight).toBe(429);
+        expect(got.other).toBe(200);
+        await receiver.idle();
+        expect((await receiver.store.members('room')).map((m) => m.clientId)).toEqual(['alice']);
+      } finally {
+        await server.close();
+        await receiver.close();
+      }
+    });
+  }
+
+  it("clientAddress: a trusted proxy's header names the client (all requests come from one proxy address)", async () => {
+    const receiver = createReceiver({ pubnub: { secret: SECRET } });
+    const handler = presenceWebhooks(receiver, { clientAddress: (request) => request.headers.get('x-client-ip') ?? undefined });
+    const server = await serveFetch(handler);
+    const post = (client: string, secret: string, userId: string) =>
+      fromAddress('127.0.0.8', `${server.base}/?secret=${secret}`, {
+        method: 'POST',
+        headers: { ...join(userId).headers, 'x-client-ip': client },
+        body: join(userId).body,
+      });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 21; i++) statuses.push((await post('203.0.113.9', `guess-${i}`, `g${i}`)).status);
+      expect(statuses.at(-1)).toBe(429);
+      expect((await post('198.51.100.4', SECRET, 'alice')).status).toBe(200);
+    } finally {
+      await server.close();
+      await receiver.close();
     }
   });
 });

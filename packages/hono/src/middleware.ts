@@ -1,7 +1,7 @@
 import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, isReceiver } from '@presence-webhooks/core';
 import type { WaitUntilContext } from '@presence-webhooks/web';
-import { handleWebRequest, mountMatcher } from '@presence-webhooks/web';
+import { handleWebRequest, mountMatcher, runtimeClientAddress } from '@presence-webhooks/web';
 import type { Context, MiddlewareHandler } from 'hono';
 import { mountOf } from './mount.js';
 
@@ -13,6 +13,13 @@ export interface PresenceWebhooksHonoOptions {
    * `app.post('/webhooks', ...)` both mean '/webhooks').
    */
   path?: string;
+  /**
+   * The client's address, for the per-address throttle of wrong secrets and for `onReject`. Default: what the
+   * runtime hands Hono as `c.env` (Deno's `info`, Bun's `server`, @hono/node-server's `incoming`; see
+   * `runtimeClientAddress`). Behind a proxy you trust, read its header: `(c) => c.req.header('cf-connecting-ip')`.
+   * Without an address wrong secrets are not throttled (one shared count would let anyone lock everyone out).
+   */
+  clientAddress?: (c: Context) => string | undefined;
 }
 
 export type PresenceWebhooksHonoMiddleware = MiddlewareHandler & { readonly receiver: Receiver };
@@ -55,6 +62,7 @@ export function presenceWebhooks(
 ): PresenceWebhooksHonoMiddleware {
   const receiver = isReceiver(receiverOrOptions) ? receiverOrOptions : createReceiver(receiverOrOptions);
   const fixed = options.path === undefined ? undefined : mountMatcher(options.path);
+  const clientAddress = options.clientAddress ?? ((c: Context) => runtimeClientAddress(c.req.raw, c.env));
   const middleware: MiddlewareHandler = async (c, next) => {
     const url = new URL(c.req.url);
     const matcher = fixed ?? mountMatcher(mountOf(routePattern(c), url.pathname));
@@ -63,7 +71,12 @@ export function presenceWebhooks(
       await next();
       return undefined;
     }
-    return handleWebRequest(receiver, c.req.raw, { url: relative, context: executionContext(c), rawBody: await cachedBytes(c) });
+    return handleWebRequest(receiver, c.req.raw, {
+      url: relative,
+      context: executionContext(c),
+      rawBody: await cachedBytes(c),
+      remoteAddress: clientAddress(c),
+    });
   };
   return Object.assign(middleware, { receiver });
 }

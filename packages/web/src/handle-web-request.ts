@@ -15,6 +15,8 @@ export interface WebRequestOptions {
   context?: WaitUntilContext | undefined;
   /** Exact raw bytes an earlier layer already read (e.g. Hono's cached `arrayBuffer()`); otherwise read here. */
   rawBody?: Uint8Array | undefined;
+  /** The client's address (see `runtimeClientAddress`): wrong secrets are throttled per address, and onReject names it. */
+  remoteAddress?: string | undefined;
 }
 
 function pathAndQuery(href: string): string {
@@ -47,6 +49,7 @@ function waitUntilOf(context: WaitUntilContext | undefined): ((promise: Promise<
 export async function handleWebRequest(receiver: Receiver, request: Request, options: WebRequestOptions = {}): Promise<Response> {
   const url = options.url ?? pathAndQuery(request.url);
   const webhook: WebhookRequest = { method: request.method, headers: headerRecord(request.headers), url, body: null };
+  if (options.remoteAddress !== undefined) webhook.remoteAddress = options.remoteAddress;
   if (webhook.method.toUpperCase() !== 'POST') return toResponse(await receiver.handle(webhook), request.signal);
   const waitUntil = waitUntilOf(options.context);
   const ack = waitUntil === undefined ? { awaitCommit: true } : { waitUntil };

@@ -2,9 +2,9 @@
  * Failed attempts (wrong tokens, wrong secrets) counted per client address, never globally: an
  * address with `limit` failures within `windowMs` is refused until its window ends, and nobody else
  * is. The map is bounded (`maxAddresses`, the oldest address forgotten first), so a flood of
- * addresses cannot grow it. Requests whose address the adapter does not know (the web handler:
- * Request objects carry none) are not counted: one shared count would let anyone lock everyone out,
- * PubNub's own deliveries included.
+ * addresses cannot grow it. Requests whose address the adapter does not know (a web handler given
+ * no runtime context nor `clientAddress`: a Request carries none) are not counted: one shared count
+ * would let anyone lock everyone out, PubNub's own deliveries included.
  */
 
 import { BoundedMap } from '../bounded-map.js';
