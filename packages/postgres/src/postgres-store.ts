@@ -14,6 +14,7 @@ import type {
 import {
   checkKnownKeys,
   checkApplyOptions,
+  checkUserLevelOptions,
   compareMembers,
   DEFAULT_TOMBSTONE_HORIZON_MS,
   nonNegativeNumber,
@@ -236,12 +237,10 @@ export class PostgresStore implements PresenceStore {
 
   async apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<Change[]> {
     if (!Array.isArray(events)) throw optionError('events', 'an array of presence events', events);
-    const marks = checkApplyOptions(options); // the watermarks and staleBefore, as every store checks them
+    const marks = checkApplyOptions(options); // watermarks, staleBefore, users, notices: as every store checks them
     const staleBefore = options?.staleBefore;
     const users = options?.users;
-    if (users !== undefined) checkUserLevels(users);
     const notices = options?.notices ?? [];
-    if (!Array.isArray(notices)) throw optionError('notices', 'an array of channel changes', notices);
     if (events.length === 0 && marks === undefined && notices.length === 0) return [];
     const cols = eventArrays(events);
     const wmChannels = marks === undefined ? [] : [...marks.keys()];
@@ -356,7 +355,7 @@ export class PostgresStore implements PresenceStore {
   }
 
   async expireUsers(options: UserLevelOptions): Promise<UserChange[]> {
-    checkUserLevels(options);
+    checkUserLevelOptions(options);
     const { rows } = await this.query<ChangeRow>(
       `select seq, kind, ord, previous, cur, user_id, channel, provider, at, last_seen from ${this.schema}.expire_users($1, $2, $3)`,
       [options.now, options.lastSeenMs, this.feed !== undefined],
@@ -386,10 +385,3 @@ export class PostgresStore implements PresenceStore {
   }
 }
 
-function checkUserLevels(users: UserLevelOptions): void {
-  if (typeof users !== 'object' || users === null) throw optionError('users', 'an object { graceMs, lastSeenMs, now }', users);
-  for (const key of ['graceMs', 'lastSeenMs', 'now'] as const) {
-    const v = users[key];
-    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw optionError(`users.${key}`, 'a finite number >= 0 (ms)', v);
-  }
-}

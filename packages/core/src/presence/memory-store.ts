@@ -2,7 +2,7 @@ import type { Change, Member, PresenceEvent, ReportedOccupancy, UserChange, User
 import { checkKnownKeys, nonNegativeNumber, optionalFunction, optionError, positiveInteger } from '../option-checks.js';
 import type { ApplyOptions, PresenceStore, UserLevelOptions } from '../store.js';
 import { DEFAULT_TOMBSTONE_HORIZON_MS } from '../store.js';
-import { checkApplyOptions } from './apply-options.js';
+import { checkApplyOptions, checkUserLevelOptions } from './apply-options.js';
 import { DEFAULT_FEED_RETAIN_MS, DEFAULT_MAX_CHANGES, MAX_MAX_CHANGES, MemoryFeed } from './memory-feed.js';
 import { MemoryLease } from './memory-lease.js';
 import { MemberRecord } from './member-record.js';
@@ -165,6 +165,11 @@ export class MemoryStore implements PresenceStore {
   }
 
   expireUsers(options: UserLevelOptions): Promise<UserChange[]> {
+    try {
+      checkUserLevelOptions(options);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     const changes: UserChange[] = [];
     this.levels.expire(options, changes);
     return Promise.resolve(this.commit(changes, this.now(), options.emitted === true));

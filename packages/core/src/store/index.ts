@@ -26,7 +26,7 @@ export type { OrderKey } from '../order-key.js';
 export { compareOrder } from '../order-key.js';
 export { effectiveChange, compareMembers } from '../presence/merge.js';
 export { DEFAULT_TOMBSTONE_HORIZON_MS } from '../presence/memory-store.js';
-export { checkApplyOptions } from '../presence/apply-options.js';
+export { checkApplyOptions, checkUserLevelOptions } from '../presence/apply-options.js';
 export { decodeMember, decodeValue, encodeMember, encodeValue, idSortKey } from '../presence/member-codec.js';
 // What a resync hands a store: the repair of a channel from a provider's snapshot.
 export type { Snapshot } from '../providers/snapshot.js';

@@ -225,6 +225,26 @@ export function userConformanceCases(factory: StoreFactory, options: StoreConfor
         }),
     },
     {
+      name: 'users: bad user-level options (apply, expireUsers) and bad channel notices are refused with a TypeError and change nothing',
+      run: () =>
+        withUserStores(open, 1, async ([store]) => {
+          const now = Date.now();
+          const enter = withUser(simpleEvent(0, 1, 'enter'));
+          const bad = (users: Record<string, unknown>) => ({ users: { ...levels(now, 0), ...users } as unknown as UserLevelOptions });
+          for (const users of [{ graceMs: -1 }, { graceMs: Number.NaN }, { lastSeenMs: 0 }, { now: '1' }, { now: Number.POSITIVE_INFINITY }]) {
+            await assert.rejects(store.apply([enter], bad(users)), TypeError, JSON.stringify(users));
+            await assert.rejects(store.expireUsers(bad(users).users), TypeError, JSON.stringify(users));
+          }
+          await assert.rejects(store.apply([enter], { users: null as unknown as UserLevelOptions }), TypeError);
+          const notice = { type: 'channel.active', provider: 'ably', channel: SUITE_CHANNELS[0], timestamp: now };
+          for (const notices of [{}, [{ ...notice, type: 'join' }], [{ ...notice, timestamp: Number.NaN }], [{ ...notice, channel: 7 }]])
+            await assert.rejects(store.apply([enter], { users: levels(now, 0), notices: notices as never }), TypeError);
+          assert.deepStrictEqual(await store.members(SUITE_CHANNELS[0] as string), []);
+          assert.equal(await store.user('alice'), undefined);
+          assert.equal(await store.userCount(), 0);
+        }),
+    },
+    {
       name: 'users: a grace window started through one handle is closed once through another (a fleet sharing the store)',
       run: async () => {
         const namespace = freshNamespace();
