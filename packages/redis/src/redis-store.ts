@@ -176,17 +176,11 @@ function pushEvent(out: PackedField[], event: PresenceEvent, feed: boolean, user
         `RedisStore: a presence event of channel ${JSON.stringify(event.channel)} has a non-finite number in its order key or reported occupancy`,
       );
   }
-  const id = idSortKey(order.id);
   const blob = event.present ? encodeMember(event.member) : undefined;
   out.push(
     encodeName(event.memberKey),
-    event.present,
-    order.ts,
-    order.serial,
-    order.index,
-    order.rank,
-    id,
-    packRecord(event.present, order.ts, order.serial, order.index, order.rank, id, blob),
+    // The script reads the order key from the record (apply.lua ORDER).
+    packRecord(event.present, order.ts, order.serial, order.index, order.rank, idSortKey(order.id), blob),
     reported === undefined ? undefined : `${reported.occupancy}:${reported.timestamp}`,
   );
   out.push(users && event.userId !== undefined ? `${event.provider}\0${event.userId}` : undefined);

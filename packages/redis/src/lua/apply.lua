@@ -25,13 +25,13 @@
 --         the channel's number in the call (1-based; a channel passed over leaves its notices out); '' none)
 -- ARGV[7] the user levels' options ('' none)   ARGV[8] 'expire' for expireUsers (no channel: closes due grace windows)
 -- ARGV[4] the events: ONE MsgPack array (src/event-pack.ts), flat: per channel,
---   the watermark this call sets (nil for none), the number of events k, the channel's name, then k times 10
---   fields (12 with a feed):
---   memberKey, present (boolean), ts, serial, index, rank,
---   idKey (the id as UTF-16BE bytes, so a byte comparison is JavaScript's string comparison),
---   record (the bytes to store, written by the client and never decoded here: the MsgPack values
---     present (0/1), ts, serial, index, rank, idKey, member (the Member's own MsgPack, kept opaque; '' when absent);
---     an absent record gets its expiry appended as an 8th value),
+--   the watermark this call sets (nil for none), the number of events k, the channel's name, then k times 4
+--   fields (6 with a feed):
+--   memberKey,
+--   record (the bytes to store, written by the client: the MsgPack values present (0/1), ts, serial, index,
+--     rank, idKey (the id as UTF-16BE bytes, so a byte comparison is JavaScript's string comparison), member
+--     (the Member's own MsgPack, kept opaque; '' when absent); an absent record gets its expiry appended as an
+--     8th value; the script reads the order key from it with struct.unpack, see ORDER),
 --   reported occupancy and its timestamp as one 'occupancy:timestamp' string (nil when none),
 --   'provider\0userId' when the call tracks users and the event has a user id (nil otherwise),
 --   with a feed: the change's payload (MsgPack, opaque here: provider, channel, reason, a leave's member),
@@ -66,7 +66,7 @@ local horizon = tonumber(ARGV[1])
 local replayTtl = tonumber(ARGV[2])
 local staleBefore = tonumber(ARGV[3])
 local retainMs = tonumber(ARGV[5])
-local S = retainMs and 12 or 10 -- fields per event
+local S = retainMs and 6 or 4 -- fields per event
 local collectEvery = math.max(math.floor(horizon / 10), 1)
 
 local saved = redis.call('GET', KEYS[1])
@@ -91,8 +91,28 @@ local function compareBytes(a, b)
   return #a < #b and -1 or 1
 end
 
--- compareOrder: both serials >= 0 -> serial then index, else ts; then rank; then id.
-local function compareOrder(ats, aserial, aindex, arank, aid, bts, bserial, bindex, brank, bid)
+-- A record (event-pack.ts packRecord): present (0 / 1), then ts, serial, index, rank (float64 each, after its
+-- MsgPack marker byte), the id's length at byte 39 and the id from byte 43, then the member (its length, its
+-- bytes); an absent record held in Redis has its expiry appended (cmsgpack). struct.unpack(ORDER, record):
+-- present, ts, serial, index, rank, the id's length, in one call and no table (cmsgpack.unpack made 8 values).
+local ORDER = '>BxdxdxdxdxI4'
+local function idOf(record)
+  return string.sub(record, 43, 42 + struct.unpack('>I4', record, 39))
+end
+local function memberOf(record)
+  local idLength = struct.unpack('>I4', record, 39)
+  local length, from = struct.unpack('>I4', record, 44 + idLength)
+  return string.sub(record, from, from + length - 1)
+end
+-- An absent record's expiry (ms, Redis clock; math.huge when it has none).
+local function expiryOf(record, idLength)
+  local length, from = struct.unpack('>I4', record, 44 + idLength)
+  if from + length > #record then return math.huge end
+  return cmsgpack.unpack(string.sub(record, from + length))
+end
+
+-- compareOrder: both serials >= 0 -> serial then index, else ts; then rank; then id (read from the records: a tie is rare).
+local function compareOrder(ats, aserial, aindex, arank, arecord, bts, bserial, bindex, brank, brecord)
   if aserial >= 0 and bserial >= 0 then
     if aserial ~= bserial then return aserial < bserial and -1 or 1 end
     if aindex ~= bindex then return aindex < bindex and -1 or 1 end
@@ -100,14 +120,16 @@ local function compareOrder(ats, aserial, aindex, arank, aid, bts, bserial, bind
     return ats < bts and -1 or 1
   end
   if arank ~= brank then return arank < brank and -1 or 1 end
-  return compareBytes(aid, bid)
+  return compareBytes(idOf(arecord), idOf(brecord))
 end
 
 -- HMGET / HSET / ZADD / ZREM take their arguments through unpack(), which has a stack limit: chunk.
 local CHUNK = 1000
-local function callChunked(command, key, list, width)
-  for first = 1, #list, CHUNK * width do
-    redis.call(command, key, unpack(list, first, math.min(first + CHUNK * width - 1, #list)))
+-- `n`: the list's length, when it is a reused table longer than its content.
+local function callChunked(command, key, list, width, n)
+  n = n or #list
+  for first = 1, n, CHUNK * width do
+    redis.call(command, key, unpack(list, first, math.min(first + CHUNK * width - 1, n)))
   end
 end
 
@@ -115,11 +137,14 @@ local N, O, T, W, X, C = '\254n', '\254o', '\254t', '\254w', '\254x', '\254c'
 local NEVER = 9007199254740991 -- c when the channel holds no tombstone
 local events = cmsgpack.unpack(ARGV[4])
 local out = { '' }
-local entry = {} -- the feed entry's changes: { place in the batch, type, payload, record, previous, sequence }
+-- The feed entry's changes, flat (no table per change), 5 each: place in the batch, type, payload, record, previous.
+local entry, entrySize = {}, 0
 local entrySorted, lastPlace = true, -1 -- whether the changes came in the batch's order (one event per channel: always)
 local function addEntry(place, type, payload, record, previous)
   if retainMs then
-    entry[#entry + 1] = { place, type, payload, record, previous, #entry }
+    entry[entrySize + 1] = place; entry[entrySize + 2] = type; entry[entrySize + 3] = payload
+    entry[entrySize + 4] = record; entry[entrySize + 5] = previous
+    entrySize = entrySize + 5
     if place < lastPlace then entrySorted = false end
     lastPlace = place
   end
@@ -334,17 +359,19 @@ end
 -- ARGV[9] 'outbox' / 'intents', ARGV[10], ARGV[11]: the user levels on a Cluster with several shards, in two steps.
 -- #include user-outbox
 
--- A member's state while its channel is merged: { present, ts, serial, index, rank, id, member,
--- record written by this call (nil: none), held as an absent record in Redis (true/nil) }.
--- member is the held member's bytes; nil when it is to be read from the record (an event of this call).
-local P, TS, SERIAL, INDEX, RANK, ID, MEMBER, RECORD, TOMBSTONED, USER = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
--- USER: the user id recorded with the member ('provider\0userId' as the event carried it), while present.
+-- A member's state while its channel is merged: { present, ts, serial, index, rank, the record in effect (held
+-- or written by this call; its id and member are read from it when needed), written by this call (true/false),
+-- held as an absent record in Redis (true/nil), the user id recorded with the member ('provider\0userId' as the
+-- event carried it, while present) }.
+local P, TS, SERIAL, INDEX, RANK, RECORD, WRITTEN, TOMBSTONED, USER = 1, 2, 3, 4, 5, 6, 7, 8, 9
 
--- Merge one channel's `count` events, which start at events[at]. Few tables per channel: the HMGET
--- arguments, the states by member key, and the write lists.
+-- Merge one channel's `count` events, which start at events[at]. Few tables per channel (each costs Redis more
+-- than a command): the states by member key and the HMGET reply; the HMGET and HSET arguments go in `reads`
+-- and `writes`, made once per call and refilled per channel (counted, never cleared).
 -- A channel whose keys hold another type (another program's data at our key names): its events are passed
 -- over before anything of it is written, its reason goes in `failures`, its number in `skipped`.
 local failures, skipped = {}, {}
+local reads, writes = { N, X, C, W }, {}
 local function skipChannel(count, reason)
   at = at + count * S
   number = number + count
@@ -353,43 +380,52 @@ local function skipChannel(count, reason)
 end
 
 local function applyChannel(hashKey, tombsKey, setting, count, channel)
-  -- The channel's fields, the held state of every member of its events (from args[5]), the recorded user
+  -- The channel's fields, the held state of every member of its events (from reads[5]), the recorded user
   -- ids when the call tracks users, and the reported occupancy's timestamp only when an event reports one:
   -- read at once.
-  local args, state = { N, X, C, W }, {}
+  local state, nreads = {}, 4
   local reports = false
   for e = 0, count - 1 do
     local key = events[at + e * S]
     if state[key] == nil then
-      args[#args + 1] = key
+      nreads = nreads + 1
+      reads[nreads] = key
       state[key] = false
     end
-    if events[at + e * S + 8] ~= nil then reports = true end
+    if events[at + e * S + 2] ~= nil then reports = true end
   end
-  local nkeys = #args - 4
+  local nkeys = nreads - 4
   if usersOn then
-    for i = 5, 4 + nkeys do args[#args + 1] = USERF .. args[i] end
+    for i = 5, 4 + nkeys do
+      nreads = nreads + 1
+      reads[nreads] = USERF .. reads[i]
+    end
   end
-  if reports then args[#args + 1] = T end
+  if reports then
+    nreads = nreads + 1
+    reads[nreads] = T
+  end
   -- The channel's first command: when it fails (its key holds another type: WRONGTYPE) the channel is left
   -- untouched and reported, and the call goes on with the other channels.
   local raws
-  if #args <= CHUNK then
-    raws = redis.pcall('HMGET', hashKey, unpack(args))
+  if nreads <= CHUNK then
+    raws = redis.pcall('HMGET', hashKey, unpack(reads, 1, nreads))
     if raws.err then return skipChannel(count, raws.err) end
   else
     raws = {}
-    for first = 1, #args, CHUNK do
-      local part = redis.pcall('HMGET', hashKey, unpack(args, first, math.min(first + CHUNK - 1, #args)))
+    for first = 1, nreads, CHUNK do
+      local part = redis.pcall('HMGET', hashKey, unpack(reads, first, math.min(first + CHUNK - 1, nreads)))
       if part.err then return skipChannel(count, part.err) end
       for i = 1, #part do raws[first + i - 1] = part[i] end
     end
   end
-  local tombsType = redis.call('TYPE', tombsKey)['ok']
-  if tombsType ~= 'zset' and tombsType ~= 'none' then return skipChannel(count, 'WRONGTYPE the tombstone key holds a ' .. tombsType) end
+  -- The tombstone key holds a zset or nothing: ZCARD answers a number (TYPE would answer a table), an error otherwise.
+  if type(redis.pcall('ZCARD', tombsKey)) == 'table' then
+    return skipChannel(count, 'WRONGTYPE the tombstone key holds a ' .. redis.call('TYPE', tombsKey)['ok'])
+  end
   local present = tonumber(raws[1] or '0')
   local held = present
-  local reportedTs = reports and tonumber(raws[#args] or '') or nil
+  local reportedTs = reports and tonumber(raws[nreads] or '') or nil
   local expiring = raws[2] == '1'
   local watermark = tonumber(raws[4] or '')
   local collectAt = tonumber(raws[3] or '')
@@ -404,22 +440,23 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
   for i = 5, 4 + nkeys do
     local raw = raws[i]
     if raw then
-      local p, ts, serial, index, rank, id, member, expires = cmsgpack.unpack(raw)
+      local p, ts, serial, index, rank, idLength = struct.unpack(ORDER, raw)
+      local user = usersOn and raws[i + nkeys] or nil
       if p == 1 then
-        state[args[i]] = { true, ts, serial, index, rank, id, member, nil, nil, usersOn and raws[i + nkeys] or nil }
-      elseif expires == nil or expires > now then
-        state[args[i]] = { false, ts, serial, index, rank, id, '', nil, true }
+        state[reads[i]] = { true, ts, serial, index, rank, raw, false, nil, user }
+      elseif expiryOf(raw, idLength) > now then
+        state[reads[i]] = { false, ts, serial, index, rank, raw, false, true }
       else
-        state[args[i]] = { nil, 0, 0, 0, 0, '', '', nil, true }
+        state[reads[i]] = { nil, 0, 0, 0, 0, nil, false, true }
       end
     end
   end
 
   local newReported = nil
   for e = 1, count do
-    local key, isPresent = events[at], events[at + 1]
-    local ts, serial, index, rank, id = events[at + 2], events[at + 3], events[at + 4], events[at + 5], events[at + 6]
-    local reported = events[at + 8]
+    local key, record, reported = events[at], events[at + 1], events[at + 2]
+    local p, ts, serial, index, rank = struct.unpack(ORDER, record)
+    local isPresent = p == 1
 
     if reported ~= nil then
       local t = tonumber(string.match(reported, ':(.*)$'))
@@ -432,42 +469,41 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
     local current = state[key]
     local newer, wasPresent = true, false
     if current and current[P] ~= nil then
-      newer = compareOrder(ts, serial, index, rank, id, current[TS], current[SERIAL], current[INDEX], current[RANK], current[ID]) > 0
+      newer = compareOrder(ts, serial, index, rank, record, current[TS], current[SERIAL], current[INDEX], current[RANK], current[RECORD]) > 0
       wasPresent = current[P]
     elseif check ~= nil and ts < check then
       newer = false -- older than a complete snapshot that did not list this member, or than staleBefore
     end
 
     if newer then
-      if not current then
-        current = {}
+      local heldUser, previous = nil, nil
+      if current then
+        heldUser, previous = current[USER], current[RECORD]
+        current[P], current[TS], current[SERIAL], current[INDEX], current[RANK], current[WRITTEN] = isPresent, ts, serial, index, rank, true
+      else
+        current = { isPresent, ts, serial, index, rank, nil, true, nil, nil }
         state[key] = current
       end
-      local previous = current[MEMBER]
-      current[P], current[TS], current[SERIAL], current[INDEX], current[RANK], current[ID] = isPresent, ts, serial, index, rank, id
-      local heldUser = current[USER]
-      if isPresent and not wasPresent then current[USER] = events[at + 9] or nil end
+      if isPresent and not wasPresent then current[USER] = events[at + 3] or nil end
       if not isPresent then current[USER] = nil end
-      current[MEMBER] = nil
       if isPresent then
         if wasPresent then
-          -- previous is nil when the member was set by an earlier event of this call: read it from that record (rare).
-          if previous == nil then previous = select(7, cmsgpack.unpack(current[RECORD])) end
+          previous = memberOf(previous)
           out[#out + 1] = number; out[#out + 1] = 2; out[#out + 1] = previous
-          addEntry(events[at + 11], 2, events[at + 10], events[at + 7], previous)
+          addEntry(events[at + 5], 2, events[at + 4], record, previous)
         else
           present = present + 1
           out[#out + 1] = number; out[#out + 1] = 1; out[#out + 1] = ''
-          addEntry(events[at + 11], 1, events[at + 10], events[at + 7], '')
+          addEntry(events[at + 5], 1, events[at + 4], record, '')
         end
-        current[RECORD] = events[at + 7]
+        current[RECORD] = record
       else
         if wasPresent then
           present = present - 1
           out[#out + 1] = number; out[#out + 1] = 3; out[#out + 1] = ''
-          addEntry(events[at + 11], 3, events[at + 10], '', '')
+          addEntry(events[at + 5], 3, events[at + 4], '', '')
         end
-        current[RECORD] = events[at + 7] .. expiryTail
+        current[RECORD] = record .. expiryTail
       end
       if usersOn then
         local caused = {}
@@ -477,13 +513,13 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
         elseif not isPresent and wasPresent and heldUser then
           local _, userId = splitUser(heldUser)
           down(hashKey, userId, channel, ts, caused)
-        elseif not isPresent and not wasPresent and events[at + 9] then
-          local provider, userId = splitUser(events[at + 9])
+        elseif not isPresent and not wasPresent and events[at + 3] then
+          local provider, userId = splitUser(events[at + 3])
           seen(userId, provider, ts)
         end
         for _, c in ipairs(caused) do
           out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
-          addEntry(events[at + 11], c[1], c[2], '', '')
+          addEntry(events[at + 5], c[1], c[2], '', '')
         end
       end
     end
@@ -493,37 +529,43 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
 
   -- Write back every record this batch replaced; a member ending absent is scheduled for collection at
   -- now + horizon, one ending present leaves the tombstone set.
-  local fields, absent, back, userGone = {}, {}, {}, {}
+  local nwrites, absent, back, userGone = 0, nil, nil, nil
+  local function write(field, value)
+    writes[nwrites + 1] = field; writes[nwrites + 2] = value
+    nwrites = nwrites + 2
+  end
   for i = 5, 4 + nkeys do
-    local key = args[i]
+    local key = reads[i]
     local s = state[key]
-    if s and s[RECORD] ~= nil then
-      fields[#fields + 1] = key
-      fields[#fields + 1] = s[RECORD]
+    if s and s[WRITTEN] then
+      write(key, s[RECORD])
       if usersOn then
         if s[P] and s[USER] then
-          fields[#fields + 1] = USERF .. key; fields[#fields + 1] = s[USER]
+          write(USERF .. key, s[USER])
         elseif not s[P] and raws[i + nkeys] then
+          userGone = userGone or {}
           userGone[#userGone + 1] = USERF .. key
         end
       end
       if s[P] then
-        if s[TOMBSTONED] then back[#back + 1] = key end
+        if s[TOMBSTONED] then
+          back = back or {}
+          back[#back + 1] = key
+        end
       else
+        absent = absent or {}
         absent[#absent + 1] = expiryText
         absent[#absent + 1] = key
       end
     end
   end
-  local wrote = #fields > 0
+  local wrote = nwrites > 0
   if newReported ~= nil then
     local sep = string.find(newReported, ':', 1, true)
-    fields[#fields + 1] = O; fields[#fields + 1] = string.sub(newReported, 1, sep - 1)
-    fields[#fields + 1] = T; fields[#fields + 1] = string.sub(newReported, sep + 1)
+    write(O, string.sub(newReported, 1, sep - 1))
+    write(T, string.sub(newReported, sep + 1))
   end
-  if newWatermark ~= nil and (watermark == nil or newWatermark > watermark) then
-    fields[#fields + 1] = W; fields[#fields + 1] = setting
-  end
+  if newWatermark ~= nil and (watermark == nil or newWatermark > watermark) then write(W, setting) end
 
   -- Collect expired tombstones (bounded per call), at most once per collectEvery per channel; `c` is
   -- the next time a collection may find something (NEVER: no tombstone).
@@ -533,7 +575,7 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
     local gone = {}
     for i = 1, #expired do
       local s = state[expired[i]]
-      if not (s and s[RECORD] ~= nil) then gone[#gone + 1] = expired[i] end
+      if not (s and s[WRITTEN]) then gone[#gone + 1] = expired[i] end
     end
     if #gone > 0 then
       callChunked('HDEL', hashKey, gone, 1)
@@ -546,26 +588,20 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
       if first[2] == nil then nextCollect = NEVER else nextCollect = math.max(tonumber(first[2]), now + collectEvery) end
     end
   end
-  if #absent > 0 and (nextCollect == nil or nextCollect > expiry) then nextCollect = expiry end
-  if nextCollect ~= collectAt then
-    fields[#fields + 1] = C; fields[#fields + 1] = nextCollect == expiry and expiryText or nextCollect
-  end
+  if absent and (nextCollect == nil or nextCollect > expiry) then nextCollect = expiry end
+  if nextCollect ~= collectAt then write(C, nextCollect == expiry and expiryText or nextCollect) end
 
-  if #fields == 0 and raws[1] ~= false then return end -- nothing changed (and the channel exists)
-  if raws[1] == false or present ~= held then
-    fields[#fields + 1] = N; fields[#fields + 1] = present
-  end
+  if nwrites == 0 and raws[1] ~= false then return end -- nothing changed (and the channel exists)
+  if raws[1] == false or present ~= held then write(N, present) end
   if present > 0 then
-    if expiring then
-      fields[#fields + 1] = X; fields[#fields + 1] = '0'
-    end
+    if expiring then write(X, '0') end
   elseif not expiring then
-    fields[#fields + 1] = X; fields[#fields + 1] = '1'
+    write(X, '1')
   end
-  callChunked('HSET', hashKey, fields, 2)
-  if #back > 0 then callChunked('ZREM', tombsKey, back, 1) end
-  if #userGone > 0 then callChunked('HDEL', hashKey, userGone, 1) end
-  if #absent > 0 then
+  callChunked('HSET', hashKey, writes, 2, nwrites)
+  if back then callChunked('ZREM', tombsKey, back, 1) end
+  if userGone then callChunked('HDEL', hashKey, userGone, 1) end
+  if absent then
     -- Every tombstone of the set expires by now + horizon: so does the set, whether anyone is present or not.
     callChunked('ZADD', tombsKey, absent, 2)
     redis.call('PEXPIREAT', tombsKey, ttlEnd)
@@ -609,10 +645,14 @@ if retainMs then
   for pass = 1, 3 do
     if pass == 2 then
       -- In the batch's order (apply answers its changes in input order), not the channels' order.
-      if not entrySorted then table.sort(entry, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[6] < y[6]) end) end
-      for i = 1, #entry do
-        local item = entry[i]
-        local n = #d; d[n + 1] = item[2]; d[n + 2] = item[3]; d[n + 3] = item[4]; d[n + 4] = item[5]
+      -- `starts`: where each change starts in `entry`; ties keep the order they were added in.
+      local starts = {}
+      for i = 1, entrySize, 5 do starts[#starts + 1] = i end
+      if not entrySorted then
+        table.sort(starts, function(x, y) return entry[x] < entry[y] or (entry[x] == entry[y] and x < y) end)
+      end
+      for _, i in ipairs(starts) do
+        local n = #d; d[n + 1] = entry[i + 1]; d[n + 2] = entry[i + 2]; d[n + 3] = entry[i + 3]; d[n + 4] = entry[i + 4]
       end
     else
       local kind = pass == 1 and 'a' or 'i'
