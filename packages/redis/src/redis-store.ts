@@ -181,9 +181,9 @@ function pushEvent(out: PackedField[], event: PresenceEvent, feed: boolean, user
     encodeName(event.memberKey),
     // The script reads the order key from the record (apply.lua ORDER).
     packRecord(event.present, order.ts, order.serial, order.index, order.rank, idSortKey(order.id), blob),
-    reported === undefined ? undefined : `${reported.occupancy}:${reported.timestamp}`,
+    reported === undefined ? false : `${reported.occupancy}:${reported.timestamp}`,
+    users && event.userId !== undefined ? `${event.provider}\0${event.userId}` : false,
   );
-  out.push(users && event.userId !== undefined ? `${event.provider}\0${event.userId}` : undefined);
   if (feed) out.push(bytesOf(eventPayload(event)), place);
 }
 
@@ -630,7 +630,7 @@ export class RedisStore implements PresenceStore {
       const group = groupOf(keys.shard);
       group.channels.push(channel);
       group.keys.push(keys.members, keys.tombstones);
-      group.fields.push(marks?.get(channel), indices.length, encodeName(channel));
+      group.fields.push(marks?.get(channel) ?? false, indices.length, encodeName(channel));
       for (const i of indices) {
         pushEvent(group.fields, events[i] as PresenceEvent, feed, users, i);
         group.indices.push(i);
