@@ -48,9 +48,9 @@ export class RedisFeed implements ChangeFeed {
 
   /** The cursor of a change an apply call committed (its own shard's place only). */
   cursorOf(shard: number, id: string, index: number, size: number): string {
-    const positions: (Position | undefined)[] = new Array<Position | undefined>(this.context.shards).fill(undefined);
-    positions[shard] = { id, index, size };
-    return encodeCursor({ shards: this.context.shards, shard, positions });
+    // encodeCursor's text for this cursor, written directly (one per change of every apply).
+    const { shards } = this.context;
+    return `v1~${shards}~${shard}~${'~'.repeat(shard)}${id}/${index}/${size}${'~'.repeat(shards - shard - 1)}`;
   }
 
   async head(): Promise<string> {

@@ -112,12 +112,13 @@ const CHANGE_TYPES = { 1: 'join', 2: 'update', 3: 'leave' } as const;
 
 type ScriptClient = (Redis | Cluster) & ScriptCommands;
 type Arg = string | Buffer | number;
-/** One script call of an apply: its channels' keys (two each; the script names them itself, the batch hash reads them), its events packed, and each event's place in the batch. */
+/** One script call of an apply: its channels (the script names their keys itself), its events packed, and each event's place in the batch. */
 interface Call {
   shard: number;
   /** The call's channels, in the order of its events (apply.lua answers a failed channel by its number in it). */
   channels: string[];
-  keys: (string | Buffer)[];
+  /** Their names as the script and the channel index take them (names.ts encodeName). */
+  names: (string | Buffer)[];
   events: Buffer;
   indices: number[];
   /** The feed's notices of this shard: before the changes, after them (packed for apply.lua, '' none). */
@@ -161,21 +162,16 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, timeoutMs: numbe
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** One event's fields as apply.lua reads them (see the script's header and event-pack.ts), appended to `out`. */
-function pushEvent(out: PackedField[], event: PresenceEvent, feed: boolean, users: boolean, place: number): void {
+/** One event's fields as apply.lua reads them (see the script's header and event-pack.ts), appended to `out`; `feedName`: its channel's nameBytes, with a feed. */
+function pushEvent(out: PackedField[], event: PresenceEvent, feedName: Uint8Array | undefined, users: boolean, place: number): void {
   const { order, reported } = event;
-  for (const value of [
-    order.ts,
-    order.serial,
-    order.index,
-    order.rank,
-    ...(reported === undefined ? [] : [reported.occupancy, reported.timestamp]),
-  ]) {
-    if (!Number.isFinite(value))
-      throw new TypeError(
-        `RedisStore: a presence event of channel ${JSON.stringify(event.channel)} has a non-finite number in its order key or reported occupancy`,
-      );
-  }
+  if (
+    !(Number.isFinite(order.ts) && Number.isFinite(order.serial) && Number.isFinite(order.index) && Number.isFinite(order.rank)) ||
+    (reported !== undefined && !(Number.isFinite(reported.occupancy) && Number.isFinite(reported.timestamp)))
+  )
+    throw new TypeError(
+      `RedisStore: a presence event of channel ${JSON.stringify(event.channel)} has a non-finite number in its order key or reported occupancy`,
+    );
   const blob = event.present ? encodeMember(event.member) : undefined;
   out.push(
     encodeName(event.memberKey),
@@ -184,7 +180,7 @@ function pushEvent(out: PackedField[], event: PresenceEvent, feed: boolean, user
     reported === undefined ? false : `${reported.occupancy}:${reported.timestamp}`,
     users && event.userId !== undefined ? `${event.provider}\0${event.userId}` : false,
   );
-  if (feed) out.push(bytesOf(eventPayload(event)), place);
+  if (feedName !== undefined) out.push(eventPayload(event, feedName), place);
 }
 
 function bytesOf(bytes: Uint8Array): Buffer {
@@ -194,9 +190,9 @@ function bytesOf(bytes: Uint8Array): Buffer {
 /** A content hash of a batch's calls, length-prefixed so that no two different batches hash the same bytes. */
 function batchHash(calls: readonly Call[]): string {
   const hash = createHash('sha1');
-  for (const { keys, events } of calls) {
-    for (const key of keys) hash.update(`${Buffer.byteLength(key)}:`).update(key);
-    hash.update(`${events.length}:`).update(events);
+  // The events name each channel (one MsgPack array: self-delimiting); the shard is the channels'.
+  for (const { shard, events } of calls) {
+    hash.update(`${shard}:${events.length}:`).update(events);
   }
   return hash.digest('base64');
 }
@@ -318,6 +314,8 @@ export class RedisStore implements PresenceStore {
   private readonly feedRetainMs: number | undefined;
   private readonly clockSkewMs: number;
   private readonly maxReadBytes: number;
+  /** Each shard's keys (names.ts shardKeys), made once. */
+  private readonly shardKeys: ShardKeys[];
   /** The user-level keys (in shard 0's slot): users hash, grace deadlines, offline users, online count. */
   private readonly userKeys: string[];
   /** The writes' circuit (apply, leases, index pruning). */
@@ -402,7 +400,8 @@ export class RedisStore implements PresenceStore {
       reader = new Redis(url, { ...clientOptions, lazyConnect: true });
     }
     this.shards = positiveInteger(options.shards, 'shards', this.client.isCluster ? DEFAULT_CLUSTER_SHARDS : 1);
-    this.userKeys = userKeysOf(shardKeys(this.prefix, 0));
+    this.shardKeys = Array.from({ length: this.shards }, (_, shard) => shardKeys(this.prefix, shard));
+    this.userKeys = userKeysOf(this.shardKeys[0] as ShardKeys);
     if (options.feed !== undefined) {
       if (typeof options.feed !== 'object' || options.feed === null) throw optionError('feed', 'an object { retainMs? }', options.feed);
       this.feedRetainMs = positiveInteger(options.feed.retainMs, 'feed.retainMs', DEFAULT_FEED_RETAIN_MS);
@@ -526,7 +525,7 @@ export class RedisStore implements PresenceStore {
 
     let replies: (Reply | Error)[];
     try {
-      replies = await this.guard(() => this.run(calls, [...byChannel.keys()], token, staleBefore, users));
+      replies = await this.guard(() => this.run(calls, token, staleBefore, users));
     } catch (error) {
       this.rememberFailure(batch ?? batchHash(calls), token, now);
       throw error;
@@ -620,19 +619,21 @@ export class RedisStore implements PresenceStore {
     const groupOf = (shard: number) => {
       let group = groups.get(shard);
       if (group === undefined) {
-        group = { shard, channels: [], keys: [], fields: [], indices: [], before: [], after: [] };
+        group = { shard, channels: [], names: [], fields: [], indices: [], before: [], after: [] };
         groups.set(shard, group);
       }
       return group;
     };
     for (const [channel, indices] of byChannel) {
-      const keys = channelKeys(this.prefix, channel, this.shards);
-      const group = groupOf(keys.shard);
+      // The name is encoded once here, for the script, the channel index and the feed's payloads.
+      const name = encodeName(channel);
+      const group = groupOf(shardOf(channel, this.shards));
       group.channels.push(channel);
-      group.keys.push(keys.members, keys.tombstones);
-      group.fields.push(marks?.get(channel) ?? false, indices.length, encodeName(channel));
+      group.names.push(name);
+      group.fields.push(marks?.get(channel) ?? false, indices.length, name);
+      const feedName = feed ? (typeof name === 'string' ? Buffer.from(name) : name) : undefined;
       for (const i of indices) {
-        pushEvent(group.fields, events[i] as PresenceEvent, feed, users, i);
+        pushEvent(group.fields, events[i] as PresenceEvent, feedName, users, i);
         group.indices.push(i);
       }
     }
@@ -666,7 +667,6 @@ export class RedisStore implements PresenceStore {
    */
   private async run(
     calls: readonly Call[],
-    channels: readonly string[],
     token: string,
     staleBefore: number | undefined,
     users: UserLevelOptions | undefined,
@@ -674,10 +674,10 @@ export class RedisStore implements PresenceStore {
     const now = Date.now();
     const index = indexKey(this.prefix);
     const indexArgs: Arg[] = [];
-    for (const channel of channels) indexArgs.push(now, encodeName(channel));
+    for (const { names } of calls) for (const name of names) indexArgs.push(now, name);
     const stale = staleBefore === undefined ? '' : staleBefore;
     const scriptArgs = ({ shard, events, notices }: Call): Arg[] => {
-      const shardKey = shardKeys(this.prefix, shard);
+      const shardKey = this.shardKeys[shard] as ShardKeys;
       return [
         7,
         shardKey.replay(token),
@@ -759,7 +759,7 @@ export class RedisStore implements PresenceStore {
   async expireUsers(options: UserLevelOptions): Promise<UserChange[]> {
     const users = checkUsers(options) as UserLevelOptions;
     if (this.outbox !== undefined) return this.outbox.expire(users, randomUUID());
-    const shard = shardKeys(this.prefix, 0);
+    const shard = this.shardKeys[0] as ShardKeys;
     const reply = await this.guard(() =>
       this.scripts.presenceWebhooksApplyBuffer(
         7,
