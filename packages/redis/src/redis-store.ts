@@ -41,6 +41,7 @@ import { CHANNEL_FIELDS, channelKeys, decodeName, encodeName, indexKey, leaseKey
 import type { UserChangeFields } from './feed-entry.js';
 import { eventPayload, noticePayload, userChangeFrom } from './feed-entry.js';
 import { RedisFeed } from './feed.js';
+import { applyScriptArgs } from './apply-args.js';
 import type { ScriptCommands } from './scripts.js';
 import { defineScripts } from './scripts.js';
 import type { PlacedUserChange } from './user-outbox.js';
@@ -316,6 +317,8 @@ export class RedisStore implements PresenceStore {
   private readonly maxReadBytes: number;
   /** Each shard's keys (names.ts shardKeys), made once. */
   private readonly shardKeys: ShardKeys[];
+  /** The channel index (names.ts indexKey). */
+  private readonly indexKey: string;
   /** The user-level keys (in shard 0's slot): users hash, grace deadlines, offline users, online count. */
   private readonly userKeys: string[];
   /** The writes' circuit (apply, leases, index pruning). */
@@ -400,6 +403,7 @@ export class RedisStore implements PresenceStore {
       reader = new Redis(url, { ...clientOptions, lazyConnect: true });
     }
     this.shards = positiveInteger(options.shards, 'shards', this.client.isCluster ? DEFAULT_CLUSTER_SHARDS : 1);
+    this.indexKey = indexKey(this.prefix);
     this.shardKeys = Array.from({ length: this.shards }, (_, shard) => shardKeys(this.prefix, shard));
     this.userKeys = userKeysOf(this.shardKeys[0] as ShardKeys);
     if (options.feed !== undefined) {
@@ -661,9 +665,10 @@ export class RedisStore implements PresenceStore {
   }
 
   /**
-   * Index the channels and run the apply script. On a single Redis: one call for every channel,
-   * pipelined with the index update (one round trip). On a Cluster: one call per slot group (its
-   * channels' keys share a slot), sent concurrently. Answers one flat reply array per call, in the order of `calls`.
+   * Run the apply script and index the channels. On a single Redis: one call for every channel (per shard,
+   * pipelined: one round trip), which indexes its channels itself. On a Cluster: one call per slot group (its
+   * channels' keys share a slot), sent concurrently with the index update (another slot). Answers one flat reply
+   * array per call, in the order of `calls`.
    */
   private async run(
     calls: readonly Call[],
@@ -672,46 +677,50 @@ export class RedisStore implements PresenceStore {
     users: UserLevelOptions | undefined,
   ): Promise<(Reply | Error)[]> {
     const now = Date.now();
-    const index = indexKey(this.prefix);
-    const indexArgs: Arg[] = [];
-    for (const { names } of calls) for (const name of names) indexArgs.push(now, name);
-    const stale = staleBefore === undefined ? '' : staleBefore;
+    const cluster = this.client.isCluster;
     const scriptArgs = ({ shard, events, notices }: Call): Arg[] => {
-      const shardKey = this.shardKeys[shard] as ShardKeys;
-      return [
-        7,
-        shardKey.replay(token),
-        shardKey.feed,
-        shardKey.unacked,
+      const keys = this.shardKeys[shard] as ShardKeys;
+      return applyScriptArgs({
+        replay: keys.replay(token),
+        feed: keys.feed,
+        unacked: keys.unacked,
         // The user levels live in shard 0's keys (several shards on a Cluster: the shard's outbox); a call that tracks none passes its own shard's (unused, same slot).
-        ...(users === undefined ? userKeysOf(shardKey) : (this.outbox?.channelKeys(shard) ?? this.userKeys)),
-        this.tombstoneHorizonMs,
-        REPLAY_TTL_MS,
-        stale,
+        userKeys: users === undefined ? userKeysOf(keys) : (this.outbox?.channelKeys(shard) ?? this.userKeys),
+        tombstoneHorizonMs: this.tombstoneHorizonMs,
+        replayTtlMs: REPLAY_TTL_MS,
+        staleBefore,
         events,
-        this.feedRetainMs ?? '',
+        feedRetainMs: this.feedRetainMs,
         notices,
-        users === undefined ? '' : packFlat([users.graceMs, users.lastSeenMs, users.now]),
-        '',
-        ...(users === undefined ? [] : (this.outbox?.channelArgs() ?? [])),
-      ];
+        users,
+        outbox: users === undefined ? undefined : this.outbox?.channelArgs(),
+        index: cluster ? undefined : { key: this.indexKey, now },
+      });
     };
-    if (this.client.isCluster) {
+    if (cluster) {
+      const indexArgs: Arg[] = [];
+      for (const { names } of calls) for (const name of names) indexArgs.push(now, name);
       const [, settled] = await Promise.all([
-        this.client.zadd(index, ...indexArgs),
+        this.client.zadd(this.indexKey, ...indexArgs),
         Promise.allSettled(calls.map((call) => this.scripts.presenceWebhooksApplyBuffer(...scriptArgs(call)))),
       ]);
       return callReplies(
         settled.map((result) => (result.status === 'fulfilled' ? (result.value as unknown as Reply) : toError(result.reason))),
       );
     }
+    if (calls.length === 1) {
+      // One call (one shard): no pipeline needed (a Redis error of the call is the call's).
+      try {
+        return callReplies([await this.scripts.presenceWebhooksApplyBuffer(...scriptArgs(calls[0] as Call))]);
+      } catch (error) {
+        return callReplies([toError(error)]);
+      }
+    }
     const pipeline = this.client.pipeline() as ReturnType<Redis['pipeline']> & { presenceWebhooksApplyBuffer(...args: Arg[]): unknown };
-    pipeline.zadd(index, ...indexArgs);
     for (const call of calls) pipeline.presenceWebhooksApplyBuffer(...scriptArgs(call));
     const results = (await pipeline.exec()) ?? [];
-    if (results.length !== calls.length + 1) throw new Error('RedisStore: the pipeline was aborted');
-    if (results[0]?.[0]) throw results[0][0];
-    return callReplies(results.slice(1).map(([error, reply]) => error ?? (reply as Reply)));
+    if (results.length !== calls.length) throw new Error('RedisStore: the pipeline was aborted');
+    return callReplies(results.map(([error, reply]) => error ?? (reply as Reply)));
   }
 
   /** User ids present (or pending in their grace window) in a channel, sorted. */
@@ -762,19 +771,17 @@ export class RedisStore implements PresenceStore {
     const shard = this.shardKeys[0] as ShardKeys;
     const reply = await this.guard(() =>
       this.scripts.presenceWebhooksApplyBuffer(
-        7,
-        shard.replay(randomUUID()),
-        shard.feed,
-        shard.unacked,
-        ...this.userKeys,
-        this.tombstoneHorizonMs,
-        REPLAY_TTL_MS,
-        '',
-        packFlat([]),
-        this.feedRetainMs ?? '',
-        '',
-        packFlat([users.graceMs, users.lastSeenMs, users.now]),
-        'expire',
+        ...applyScriptArgs({
+          replay: shard.replay(randomUUID()),
+          feed: shard.feed,
+          unacked: shard.unacked,
+          userKeys: this.userKeys,
+          tombstoneHorizonMs: this.tombstoneHorizonMs,
+          replayTtlMs: REPLAY_TTL_MS,
+          feedRetainMs: this.feedRetainMs,
+          users,
+          expire: true,
+        }),
       ),
     );
     const entry = String(reply[0] ?? '');

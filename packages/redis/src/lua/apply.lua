@@ -24,6 +24,11 @@
 -- ARGV[6] the channel notices for the feed (one MsgPack array, flat: 'a' (before the changes) or 'i' (after), payload,
 --         the channel's number in the call (1-based; a channel passed over leaves its notices out); '' none)
 -- ARGV[7] the user levels' options ('' none)   ARGV[8] 'expire' for expireUsers (no channel: closes due grace windows)
+-- ARGV[9..12] the user outbox's step ('' none, see user-outbox.lua)
+-- ARGV[13] the channel index (zset: encoded name -> the writer's time of an apply, names.ts indexKey), on a single
+--         Redis ('' or none: the client indexes the channels, a Cluster), ARGV[14] the writer's time (ms). A channel is
+--         indexed unless it held someone before the call (and so was in the index, with nothing to prune): its entry
+--         is refreshed whenever its hash is made again (first apply, or after expiring), and while it expires.
 -- ARGV[4] the events: ONE MsgPack array (src/event-pack.ts), flat: per channel,
 --   the watermark this call sets (false for none), the number of events k, the channel's name, then k times 4
 --   fields (6 with a feed):
@@ -178,6 +183,14 @@ if usersOn then
     if kind ~= 'none' and kind ~= want[i - 3] then
       return redis.error_reply('WRONGTYPE the user-level key ' .. KEYS[i] .. ' holds a ' .. kind .. ', not a ' .. want[i - 3])
     end
+  end
+end
+-- The channel index holds a zset, before anything is written (its ZADD comes last: it must not fail then).
+local indexKey = ARGV[13] ~= nil and ARGV[13] ~= '' and ARGV[13] or nil
+if indexKey then
+  local kind = redis.call('TYPE', indexKey)['ok']
+  if kind ~= 'none' and kind ~= 'zset' then
+    return redis.error_reply('WRONGTYPE the channel index ' .. indexKey .. ' holds a ' .. kind .. ', not a zset')
   end
 end
 local LEVEL, USERF = '\253', '\252'
@@ -371,7 +384,13 @@ local P, TS, SERIAL, INDEX, RANK, RECORD, WRITTEN, TOMBSTONED, USER = 1, 2, 3, 4
 -- A channel whose keys hold another type (another program's data at our key names): its events are passed
 -- over before anything of it is written, its reason goes in `failures`, its number in `skipped`.
 local failures, skipped = {}, {}
-local reads, writes = { N, X, C, W }, {}
+local reads, writes, nwrites = { N, X, C, W }, {}, 0
+local function write(field, value)
+  writes[nwrites + 1] = field; writes[nwrites + 2] = value
+  nwrites = nwrites + 2
+end
+-- Whether the channel applyChannel merged held someone before (its hash kept, without expiry).
+local heldSomeone = false
 local function skipChannel(count, reason)
   at = at + count * S
   number = number + count
@@ -425,8 +444,9 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
   end
   local present = tonumber(raws[1] or '0')
   local held = present
-  local reportedTs = reports and tonumber(raws[nreads] or '') or nil
   local expiring = raws[2] == '1'
+  heldSomeone = present > 0 and not expiring
+  local reportedTs = reports and tonumber(raws[nreads] or '') or nil
   local watermark = tonumber(raws[4] or '')
   local collectAt = tonumber(raws[3] or '')
   local newWatermark = tonumber(setting)
@@ -529,11 +549,8 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
 
   -- Write back every record this batch replaced; a member ending absent is scheduled for collection at
   -- now + horizon, one ending present leaves the tombstone set.
-  local nwrites, absent, back, userGone = 0, nil, nil, nil
-  local function write(field, value)
-    writes[nwrites + 1] = field; writes[nwrites + 2] = value
-    nwrites = nwrites + 2
-  end
+  local absent, back, userGone = nil, nil, nil
+  nwrites = 0
   for i = 5, 4 + nkeys do
     local key = reads[i]
     local s = state[key]
@@ -621,16 +638,22 @@ local head = string.sub(KEYS[2], 1, #KEYS[2] - 4) .. 'c:'
 -- part and rehashes the whole table for it, which made unpacking 2-3x dearer. Each channel's count is never false.
 -- c: the channel's number in the call.
 local c = 0
+local indexed = {} -- ZADD's arguments: the writer's time, the channel's name
 while events[at + 1] ~= nil do
   local setting, count, channel = events[at], events[at + 1], events[at + 2]
   at = at + 3
   local name = head .. channel
   c = c + 1
+  heldSomeone = false
   if applyChannel(name .. ':h', name .. ':z', setting, count, channel) then
     skipped[c] = true
     out[#out + 1] = -2; out[#out + 1] = c; out[#out + 1] = failures[#failures]
   end
+  if indexKey and not heldSomeone then
+    indexed[#indexed + 1] = ARGV[14]; indexed[#indexed + 1] = channel
+  end
 end
+if #indexed > 0 then callChunked('ZADD', indexKey, indexed, 2) end
 if ARGV[8] == 'expire' then
   local caused = {}
   expireUsers(caused)
