@@ -136,3 +136,23 @@ export function packArray(items: readonly ArrayItem[]): Buffer {
   }
   return out;
 }
+
+/**
+ * `parts` as consecutive MsgPack str values (the smallest header each, as Redis's cmsgpack writes a Lua string),
+ * after `lead` (a positive fixint) when given, and then the header alone of a str of `nextLength` bytes when given:
+ * pieces of the feed entry that apply.lua joins as they are.
+ */
+export function packStrings(parts: readonly Uint8Array[], lead?: number, nextLength?: number): Buffer {
+  let size = (lead === undefined ? 0 : 1) + (nextLength === undefined ? 0 : headerSize(nextLength, false));
+  for (const part of parts) size += headerSize(part.byteLength, false) + part.byteLength;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  if (lead !== undefined) out[at++] = lead;
+  for (const part of parts) {
+    at = writeHeader(out, at, part.byteLength, false);
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  if (nextLength !== undefined) writeHeader(out, at, nextLength, false);
+  return out;
+}

@@ -35,7 +35,7 @@ import { Redis, ReplyError } from 'ioredis';
 import { Circuit } from './circuit.js';
 import { RedisUnavailableError } from './errors.js';
 import type { PackedField } from './event-pack.js';
-import { packFlat, packRecord } from './event-pack.js';
+import { packFlat, packRecord, packStrings } from './event-pack.js';
 import type { ShardKeys } from './names.js';
 import { CHANNEL_FIELDS, channelKeys, decodeName, encodeName, indexKey, leaseKeys, shardKeys, shardOf, userLevelsKey } from './names.js';
 import type { UserChangeFields } from './feed-entry.js';
@@ -174,18 +174,22 @@ function pushEvent(out: PackedField[], event: PresenceEvent, feedName: Uint8Arra
       `RedisStore: a presence event of channel ${JSON.stringify(event.channel)} has a non-finite number in its order key or reported occupancy`,
     );
   const blob = event.present ? encodeMember(event.member) : undefined;
+  const record = packRecord(event.present, order.ts, order.serial, order.index, order.rank, idSortKey(order.id), blob);
   out.push(
     encodeName(event.memberKey),
-    // The script reads the order key from the record (apply.lua ORDER).
-    packRecord(event.present, order.ts, order.serial, order.index, order.rank, idSortKey(order.id), blob),
+    record, // the script reads the order key from it (apply.lua ORDER)
     reported === undefined ? false : `${reported.occupancy}:${reported.timestamp}`,
     users && event.userId !== undefined ? `${event.provider}\0${event.userId}` : false,
   );
-  if (feedName !== undefined) out.push(eventPayload(event, feedName), place);
+  // The feed entry's bytes of the change's payload (a str) and of its record's str header (an absent event's record: empty).
+  if (feedName !== undefined) out.push(packStrings([eventPayload(event, feedName)], undefined, event.present ? record.length : 0), place);
 }
 
-function bytesOf(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+const NOTHING = new Uint8Array(0);
+
+/** A notice as the feed entry holds it: its 4 values (type 4 channel.active / 5 channel.inactive, payload, '', ''), packed. */
+function noticeEntry(notice: ChannelChange): Buffer {
+  return packStrings([noticePayload(notice), NOTHING, NOTHING], notice.type === 'channel.active' ? 4 : 5);
 }
 
 /** A content hash of a batch's calls, length-prefixed so that no two different batches hash the same bytes. */
@@ -649,8 +653,8 @@ export class RedisStore implements PresenceStore {
       const packed: PackedField[] = [];
       // Each notice with its channel's number in the call: a channel the script passes over leaves its notices out.
       const numberOf = (notice: ChannelChange) => call.channels.indexOf(notice.channel) + 1;
-      for (const notice of call.before) packed.push('a', bytesOf(noticePayload(notice)), numberOf(notice));
-      for (const notice of call.after) packed.push('i', bytesOf(noticePayload(notice)), numberOf(notice));
+      for (const notice of call.before) packed.push('a', noticeEntry(notice), numberOf(notice));
+      for (const notice of call.after) packed.push('i', noticeEntry(notice), numberOf(notice));
       return { ...call, events: packFlat(fields), notices: packed.length === 0 ? '' : packFlat(packed) };
     });
   }

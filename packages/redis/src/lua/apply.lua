@@ -21,8 +21,9 @@
 --                   it expires a horizon after its last addition (every entry has expired by then)
 -- ARGV[1] tombstone horizon (ms)   ARGV[2] replay ttl (ms)   ARGV[3] staleBefore (ms, provider clock; '' none)
 -- ARGV[5] feed retention (ms; '' when the store has no feed)
--- ARGV[6] the channel notices for the feed (one MsgPack array, flat: 'a' (before the changes) or 'i' (after), payload,
---         the channel's number in the call (1-based; a channel passed over leaves its notices out); '' none)
+-- ARGV[6] the channel notices for the feed (one MsgPack array, flat: 'a' (before the changes) or 'i' (after), the
+--         notice's 4 values of the feed entry packed (type, payload, '', ''), the channel's number in the call
+--         (1-based; a channel passed over leaves its notices out); '' none)
 -- ARGV[7] the user levels' options ('' none)   ARGV[8] 'expire' for expireUsers (no channel: closes due grace windows)
 -- ARGV[9..12] the user outbox's step ('' none, see user-outbox.lua)
 -- ARGV[13] the channel index (zset: encoded name -> the writer's time of an apply, names.ts indexKey), on a single
@@ -39,8 +40,9 @@
 --     8th value; the script reads the order key from it with struct.unpack, see ORDER),
 --   reported occupancy and its timestamp as one 'occupancy:timestamp' string (false when none),
 --   'provider\0userId' when the call tracks users and the event has a user id (false otherwise),
---   with a feed: the change's payload (MsgPack, opaque here: provider, channel, reason, a leave's member),
---   and the event's place in the batch (the feed entry lists the changes in that order)
+--   with a feed: the change's payload (MsgPack, opaque here: provider, channel, reason, a leave's member)
+--   packed as a str, then the header of the record's str (an empty str for an absent event): the feed entry's
+--   bytes as they are; and the event's place in the batch (the feed entry lists the changes in that order)
 --
 -- Watermark: an event with ts below max(the channel's watermark, staleBefore), for a member the channel
 -- holds no state for, is stale. A call that sets a watermark at or above the held one merges its own events
@@ -142,14 +144,39 @@ local N, O, T, W, X, C = '\254n', '\254o', '\254t', '\254w', '\254x', '\254c'
 local NEVER = 9007199254740991 -- c when the channel holds no tombstone
 local events = cmsgpack.unpack(ARGV[4])
 local out = { '' }
--- The feed entry's changes, flat (no table per change), 5 each: place in the batch, type, payload, record, previous.
-local entry, entrySize = {}, 0
+-- The feed entry's changes (field d: 4 MsgPack values each, see above), written as bytes and joined by one
+-- table.concat at the end (cmsgpack.pack walked a table of every value: it cost ten XADDs). Each change is 6
+-- pieces, none made by joining strings (every string made in Redis's Lua is hashed whole): its type's byte, its
+-- payload and its record's header (packed by the client), its record, its previous member's header and member.
+-- entryPieces[1] is kept for the array's header and the notices before the changes; `entryPlaces`: each change's
+-- place in the batch.
+local WIDTH = 5
+local EMPTY = '\160' -- an empty str
+local entryPlaces, entryPieces = {}, { '' }
 local entrySorted, lastPlace = true, -1 -- whether the changes came in the batch's order (one event per channel: always)
-local function addEntry(place, type, payload, record, previous)
+local TYPE_BYTE = {}
+for t = 1, 9 do TYPE_BYTE[t] = string.char(t) end
+-- The smallest MsgPack header of a str of n bytes, of an array of n values (as cmsgpack writes them).
+local function strHeader(n)
+  if n < 32 then return string.char(0xa0 + n) end
+  if n < 0x100 then return string.char(0xd9, n) end
+  if n < 0x10000 then return string.char(0xda, math.floor(n / 0x100), n % 0x100) end
+  return struct.pack('>BI4', 0xdb, n)
+end
+local function arrayHeader(n)
+  if n < 16 then return string.char(0x90 + n) end
+  if n < 0x10000 then return string.char(0xdc, math.floor(n / 0x100), n % 0x100) end
+  return struct.pack('>BI4', 0xdd, n)
+end
+-- A change: its place, its type, its payload and its record's header packed, the record and the previous member
+-- ('' none: an empty str).
+local function addEntry(place, type, payloadAndHeader, record, previous)
   if retainMs then
-    entry[entrySize + 1] = place; entry[entrySize + 2] = type; entry[entrySize + 3] = payload
-    entry[entrySize + 4] = record; entry[entrySize + 5] = previous
-    entrySize = entrySize + 5
+    local n = #entryPlaces
+    entryPlaces[n + 1] = place
+    local at = WIDTH * n + 1
+    entryPieces[at + 1] = TYPE_BYTE[type]; entryPieces[at + 2] = payloadAndHeader; entryPieces[at + 3] = record
+    entryPieces[at + 4] = previous == '' and EMPTY or strHeader(#previous); entryPieces[at + 5] = previous
     if place < lastPlace then entrySorted = false end
     lastPlace = place
   end
@@ -521,7 +548,7 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
         if wasPresent then
           present = present - 1
           out[#out + 1] = number; out[#out + 1] = 3; out[#out + 1] = ''
-          addEntry(events[at + 5], 3, events[at + 4], '', '')
+          addEntry(events[at + 5], 3, events[at + 4], '', '') -- the client packed an absent event's record as empty
         end
         current[RECORD] = record .. expiryTail
       end
@@ -539,7 +566,7 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
         end
         for _, c in ipairs(caused) do
           out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
-          addEntry(events[at + 5], c[1], c[2], '', '')
+          addEntry(events[at + 5], c[1], strHeader(#c[2]) .. c[2] .. EMPTY, '', '')
         end
       end
     end
@@ -659,37 +686,39 @@ if ARGV[8] == 'expire' then
   expireUsers(caused)
   for _, c in ipairs(caused) do
     out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
-    addEntry(0, c[1], c[2], '', '')
+    addEntry(0, c[1], strHeader(#c[2]) .. c[2] .. EMPTY, '', '')
   end
 end
 if usersOn then saveUsers() end
 
 if retainMs then
   local notices = ARGV[6] ~= '' and cmsgpack.unpack(ARGV[6]) or {}
-  local d = {}
-  for pass = 1, 3 do
-    if pass == 2 then
-      -- In the batch's order (apply answers its changes in input order), not the channels' order.
-      -- `starts`: where each change starts in `entry`; ties keep the order they were added in.
-      local starts = {}
-      for i = 1, entrySize, 5 do starts[#starts + 1] = i end
-      if not entrySorted then
-        table.sort(starts, function(x, y) return entry[x] < entry[y] or (entry[x] == entry[y] and x < y) end)
-      end
-      for _, i in ipairs(starts) do
-        local n = #d; d[n + 1] = entry[i + 1]; d[n + 2] = entry[i + 2]; d[n + 3] = entry[i + 3]; d[n + 4] = entry[i + 4]
-      end
-    else
-      local kind = pass == 1 and 'a' or 'i'
-      for i = 1, #notices, 3 do
-        if notices[i] == kind and not skipped[notices[i + 2]] then
-          local n = #d; d[n + 1] = pass == 1 and 4 or 5; d[n + 2] = notices[i + 1]; d[n + 3] = ''; d[n + 4] = ''
-        end
-      end
+  local count = #entryPlaces
+  -- The notices of one kind ('a' before the changes, 'i' after), each packed whole by the client.
+  local function noticesOf(kind)
+    local parts = {}
+    for i = 1, #notices, 3 do
+      if notices[i] == kind and not skipped[notices[i + 2]] then parts[#parts + 1] = notices[i + 1] end
     end
+    count = count + #parts
+    return table.concat(parts)
   end
-  if #d > 0 then
-    local id = redis.call('XADD', KEYS[2], 'MINID', math.max(now - retainMs, 0), '*', 'd', cmsgpack.pack(d))
+  local before, after = noticesOf('a'), noticesOf('i')
+  -- In the batch's order (apply answers its changes in input order), not the channels' order; ties keep the order they were added in.
+  if not entrySorted then
+    local order, sorted = {}, { '' }
+    for k = 1, #entryPlaces do order[k] = k end
+    table.sort(order, function(x, y) return entryPlaces[x] < entryPlaces[y] or (entryPlaces[x] == entryPlaces[y] and x < y) end)
+    for i, k in ipairs(order) do
+      for j = 2, WIDTH + 1 do sorted[WIDTH * (i - 1) + j] = entryPieces[WIDTH * (k - 1) + j] end
+    end
+    entryPieces = sorted
+  end
+  if count > 0 then
+    entryPieces[1] = arrayHeader(4 * count) .. before
+    entryPieces[WIDTH * #entryPlaces + 2] = after
+    local d = table.concat(entryPieces)
+    local id = redis.call('XADD', KEYS[2], 'MINID', math.max(now - retainMs, 0), '*', 'd', d)
     out[1] = id
     redis.call('ZADD', KEYS[3], now, id)
     -- Nobody acknowledges under emit 'everywhere' (and nobody claims past the retention): drop what the stream dropped.
