@@ -28,11 +28,13 @@ function entryData(fields: Buffer[]): Buffer | undefined {
 /** A change's cursor as cursorOf writes it: shards, shard, the places before its own, id/index/size, those after. */
 const CHANGE_CURSOR = /^v1~(\d+)~(\d+)~(~*)(\d+-\d+)\/(\d+)\/(\d+)(~*)$/;
 
+type CursorGroups = [total: string, shard: string, before: string, id: string, index: string, size: string, after: string];
+
 /** The place of a change's cursor as cursorOf writes it, read with one match (ack reads one per change); undefined for any other text. */
 function changePlace(text: string, shards: number): [shard: number, id: string, index: number, size: number] | undefined {
   const m = typeof text === 'string' ? CHANGE_CURSOR.exec(text) : null;
   if (m === null) return undefined;
-  const [, total, shard, before, id, index, size, after] = m as unknown as string[] as [string, string, string, string, string, string, string, string];
+  const [total, shard, before, id, index, size, after] = m.slice(1) as CursorGroups;
   const s = Number(shard);
   if (Number(total) !== shards || s >= shards || before.length !== s || after.length !== shards - s - 1) return undefined;
   return [s, id, Number(index), Number(size)];
