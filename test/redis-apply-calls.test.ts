@@ -42,7 +42,7 @@ describe.skipIf(!available)('RedisStore apply calls', () => {
     for (let c = 0; c < 5; c++) expect(await store.members(`room-${c}`)).toEqual([]);
   });
 
-  it('one call of 25 channels, with and without a feed, merges every channel (the script walks the events, which hold nils)', async () => {
+  it('one call of 25 channels, with and without a feed, merges every channel (the script walks the events, which hold false for none)', async () => {
     for (const feed of [undefined, {}]) {
       const store = new RedisStore({ client, prefix: `${prefix}:wide-${feed === undefined ? 'off' : 'on'}`, feed });
       const base = minutesAgo(2);
