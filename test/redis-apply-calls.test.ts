@@ -42,7 +42,7 @@ describe.skipIf(!available)('RedisStore apply calls', () => {
     for (let c = 0; c < 5; c++) expect(await store.members(`room-${c}`)).toEqual([]);
   });
 
-  it('one call of 25 channels, with and without a feed, merges every channel (the script walks the events, which hold nils)', async () => {
+  it('one call of 25 channels, with and without a feed, merges every channel (the script walks the events, which hold false for none)', async () => {
     for (const feed of [undefined, {}]) {
       const store = new RedisStore({ client, prefix: `${prefix}:wide-${feed === undefined ? 'off' : 'on'}`, feed });
       const base = minutesAgo(2);
@@ -67,6 +67,24 @@ describe.skipIf(!available)('RedisStore apply calls', () => {
     ]);
     expect(await store.members('room-deep')).toEqual([deep.member]);
     expect(await store.members('room-plain')).toEqual([plain.member]);
+  });
+
+  it('the apply indexes its channels itself: nothing is written while the index holds another type; an expired channel made again is indexed again', async () => {
+    const own = `${prefix}:index`;
+    const store = new RedisStore({ client, prefix: own, tombstoneHorizonMs: 200, clockSkewMs: 0 });
+    const index = `{${own}}:channels`;
+    await client.set(index, 'not ours: another program wrote here');
+    await expect(store.apply([event('room', 'ana', 0, true, minutesAgo(2))])).rejects.toThrow(/WRONGTYPE/);
+    await client.del(index);
+    expect(await store.members('room')).toEqual([]); // the call failed whole, before writing the channel
+    expect(await store.apply([event('room', 'ana', 0, true, minutesAgo(2))])).toHaveLength(1);
+    expect(await store.channels()).toEqual(['room']);
+    expect(await store.apply([event('room', 'ana', 1, false, minutesAgo(1))])).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the horizon passes: the channel's keys expire
+    expect(await store.collect()).toBe(1);
+    expect(await store.channelCount()).toBe(0);
+    expect(await store.apply([event('room', 'bob', 0, true, Date.now())])).toHaveLength(1);
+    expect(await store.channels()).toEqual(['room']);
   });
 
   it('staleBefore: an event older than it, for a member the store holds nothing of, changes nothing; held members merge', async () => {

@@ -74,3 +74,85 @@ export function packRecord(
   if (member !== undefined) out.set(member, at + 5);
   return out;
 }
+
+/** An item of packArray: a string (str), bytes (bin), null (nil), or MsgPack bytes written as they are. */
+export type ArrayItem = string | Uint8Array | null | { packed: Uint8Array };
+
+function headerSize(length: number, bin: boolean): number {
+  if (!bin && length < 32) return 1;
+  return length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+}
+
+/** A str or bin header of `length` bytes in its smallest form (as @msgpack/msgpack writes it); answers where the bytes go. */
+function writeHeader(out: Buffer, at: number, length: number, bin: boolean): number {
+  if (!bin && length < 32) {
+    out[at] = 0xa0 | length; // fixstr
+    return at + 1;
+  }
+  if (length < 0x100) {
+    out[at] = bin ? 0xc4 : 0xd9;
+    out[at + 1] = length;
+    return at + 2;
+  }
+  if (length < 0x10000) {
+    out[at] = bin ? 0xc5 : 0xda;
+    out.writeUInt16BE(length, at + 1);
+    return at + 3;
+  }
+  out[at] = bin ? 0xc6 : 0xdb;
+  out.writeUInt32BE(length, at + 1);
+  return at + 5;
+}
+
+/**
+ * A MsgPack array of fewer than 16 items, written directly: the same bytes as @msgpack/msgpack's Encoder writes
+ * for it (the feed's change payloads, one per change: the Encoder's generic walk cost more than the rest of the event).
+ */
+export function packArray(items: readonly ArrayItem[]): Buffer {
+  let size = 1;
+  for (const item of items) {
+    if (item === null) size += 1;
+    else if (typeof item === 'string') size += headerSize(Buffer.byteLength(item), false) + Buffer.byteLength(item);
+    else if (item instanceof Uint8Array) size += headerSize(item.byteLength, true) + item.byteLength;
+    else size += item.packed.byteLength;
+  }
+  const out = Buffer.allocUnsafe(size);
+  out[0] = 0x90 | items.length; // fixarray
+  let at = 1;
+  for (const item of items) {
+    if (item === null) {
+      out[at++] = 0xc0;
+    } else if (typeof item === 'string') {
+      at = writeHeader(out, at, Buffer.byteLength(item), false);
+      at += out.write(item, at, 'utf8');
+    } else if (item instanceof Uint8Array) {
+      at = writeHeader(out, at, item.byteLength, true);
+      out.set(item, at);
+      at += item.byteLength;
+    } else {
+      out.set(item.packed, at);
+      at += item.packed.byteLength;
+    }
+  }
+  return out;
+}
+
+/**
+ * `parts` as consecutive MsgPack str values (the smallest header each, as Redis's cmsgpack writes a Lua string),
+ * after `lead` (a positive fixint) when given, and then the header alone of a str of `nextLength` bytes when given:
+ * pieces of the feed entry that apply.lua joins as they are.
+ */
+export function packStrings(parts: readonly Uint8Array[], lead?: number, nextLength?: number): Buffer {
+  let size = (lead === undefined ? 0 : 1) + (nextLength === undefined ? 0 : headerSize(nextLength, false));
+  for (const part of parts) size += headerSize(part.byteLength, false) + part.byteLength;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  if (lead !== undefined) out[at++] = lead;
+  for (const part of parts) {
+    at = writeHeader(out, at, part.byteLength, false);
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  if (nextLength !== undefined) writeHeader(out, at, nextLength, false);
+  return out;
+}

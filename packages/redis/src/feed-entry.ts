@@ -2,7 +2,8 @@ import type { Change, ChannelChange, Member, PresenceChange, PresenceEvent, Prov
 
 type LeaveReason = Extract<PresenceChange, { type: 'leave' }>['reason'];
 import { Decoder } from '@msgpack/msgpack';
-import { decodeMember, decodeValue, encodeValue } from '@presence-webhooks/core/store';
+import { decodeMember, decodeValue, encodeMember, encodeValue } from '@presence-webhooks/core/store';
+import { packArray } from './event-pack.js';
 import { decodeName, encodeName } from './names.js';
 
 /**
@@ -13,19 +14,18 @@ import { decodeName, encodeName } from './names.js';
 const rawDecoder = new Decoder({ rawStrings: true });
 
 /** A channel name as bytes (names.ts encodeName: any string, lone surrogates included, round-trips). */
-function nameBytes(channel: string): Uint8Array {
+export function nameBytes(channel: string): Uint8Array {
   const name = encodeName(channel);
   return typeof name === 'string' ? Buffer.from(name) : name;
 }
 
-/** What Lua cannot know of a member change, written by the client: provider, channel, a leave's reason and member. */
-export function eventPayload(event: PresenceEvent): Uint8Array {
-  return encodeValue([
-    event.provider,
-    nameBytes(event.channel),
-    event.present ? null : (event.reason ?? 'leave'),
-    event.present ? null : event.member,
-  ]);
+/**
+ * What Lua cannot know of a member change, written by the client: provider, channel (its nameBytes, made once per
+ * channel by the caller), a leave's reason and member; the bytes encodeValue would write for that array.
+ */
+export function eventPayload(event: PresenceEvent, channel: Uint8Array): Buffer {
+  if (event.present) return packArray([event.provider, channel, null, null]);
+  return packArray([event.provider, channel, event.reason ?? 'leave', { packed: encodeMember(event.member) }]);
 }
 
 export function noticePayload(notice: ChannelChange): Uint8Array {

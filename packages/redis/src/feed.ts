@@ -25,6 +25,21 @@ function entryData(fields: Buffer[]): Buffer | undefined {
   return undefined;
 }
 
+/** A change's cursor as cursorOf writes it: shards, shard, the places before its own, id/index/size, those after. */
+const CHANGE_CURSOR = /^v1~(\d+)~(\d+)~(~*)(\d+-\d+)\/(\d+)\/(\d+)(~*)$/;
+
+type CursorGroups = [total: string, shard: string, before: string, id: string, index: string, size: string, after: string];
+
+/** The place of a change's cursor as cursorOf writes it, read with one match (ack reads one per change); undefined for any other text. */
+function changePlace(text: string, shards: number): [shard: number, id: string, index: number, size: number] | undefined {
+  const m = typeof text === 'string' ? CHANGE_CURSOR.exec(text) : null;
+  if (m === null) return undefined;
+  const [total, shard, before, id, index, size, after] = m.slice(1) as CursorGroups;
+  const s = Number(shard);
+  if (Number(total) !== shards || s >= shards || before.length !== s || after.length !== shards - s - 1) return undefined;
+  return [s, id, Number(index), Number(size)];
+}
+
 /**
  * RedisStore's change feed: one stream per shard (`{prefix:sN}:feed`), written by apply.lua with the
  * changes it commits; the changes nobody acknowledged yet in `{prefix:sN}:unacked` (written with them).
@@ -48,9 +63,9 @@ export class RedisFeed implements ChangeFeed {
 
   /** The cursor of a change an apply call committed (its own shard's place only). */
   cursorOf(shard: number, id: string, index: number, size: number): string {
-    const positions: (Position | undefined)[] = new Array<Position | undefined>(this.context.shards).fill(undefined);
-    positions[shard] = { id, index, size };
-    return encodeCursor({ shards: this.context.shards, shard, positions });
+    // encodeCursor's text for this cursor, written directly (one per change of every apply).
+    const { shards } = this.context;
+    return `v1~${shards}~${shard}~${'~'.repeat(shard)}${id}/${index}/${size}${'~'.repeat(shards - shard - 1)}`;
   }
 
   async head(): Promise<string> {
@@ -246,6 +261,11 @@ export class RedisFeed implements ChangeFeed {
   async ack(cursors: readonly string[]): Promise<void> {
     const places: [shard: number, id: string, index: number, size: number][] = [];
     for (const text of cursors) {
+      const place = changePlace(text, this.context.shards);
+      if (place !== undefined) {
+        places.push(place);
+        continue;
+      }
       const cursor = decodeCursor(text, this.context.shards);
       const own = cursor.positions[cursor.shard];
       if (cursor.shard < 0 || own === undefined || own.index === Infinity || own.size === undefined) continue;
@@ -277,7 +297,11 @@ export class RedisFeed implements ChangeFeed {
       Promise.all(
         [...byShard].map(([shard, entries]) => {
           const args: (string | number)[] = [];
-          for (const [id, { size, indices }] of entries) args.push(id, size, indices.size, ...indices);
+          // A whole entry (a delivery's changes, acknowledged at once) is sent without its indices.
+          for (const [id, { size, indices }] of entries) {
+            if (indices.size === size) args.push(id, size, size);
+            else args.push(id, size, indices.size, ...indices);
+          }
           return scripts.presenceWebhooksFeedAck(this.unacked[shard] as string, ...args);
         }),
       ),

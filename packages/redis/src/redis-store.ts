@@ -35,12 +35,13 @@ import { Redis, ReplyError } from 'ioredis';
 import { Circuit } from './circuit.js';
 import { RedisUnavailableError } from './errors.js';
 import type { PackedField } from './event-pack.js';
-import { packFlat, packRecord } from './event-pack.js';
+import { packFlat, packRecord, packStrings } from './event-pack.js';
 import type { ShardKeys } from './names.js';
 import { CHANNEL_FIELDS, channelKeys, decodeName, encodeName, indexKey, leaseKeys, shardKeys, shardOf, userLevelsKey } from './names.js';
 import type { UserChangeFields } from './feed-entry.js';
 import { eventPayload, noticePayload, userChangeFrom } from './feed-entry.js';
 import { RedisFeed } from './feed.js';
+import { applyScriptArgs } from './apply-args.js';
 import type { ScriptCommands } from './scripts.js';
 import { defineScripts } from './scripts.js';
 import type { PlacedUserChange } from './user-outbox.js';
@@ -112,12 +113,13 @@ const CHANGE_TYPES = { 1: 'join', 2: 'update', 3: 'leave' } as const;
 
 type ScriptClient = (Redis | Cluster) & ScriptCommands;
 type Arg = string | Buffer | number;
-/** One script call of an apply: its channels' keys (two each; the script names them itself, the batch hash reads them), its events packed, and each event's place in the batch. */
+/** One script call of an apply: its channels (the script names their keys itself), its events packed, and each event's place in the batch. */
 interface Call {
   shard: number;
   /** The call's channels, in the order of its events (apply.lua answers a failed channel by its number in it). */
   channels: string[];
-  keys: (string | Buffer)[];
+  /** Their names as the script and the channel index take them (names.ts encodeName). */
+  names: (string | Buffer)[];
   events: Buffer;
   indices: number[];
   /** The feed's notices of this shard: before the changes, after them (packed for apply.lua, '' none). */
@@ -161,48 +163,41 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, timeoutMs: numbe
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** One event's fields as apply.lua reads them (see the script's header and event-pack.ts), appended to `out`. */
-function pushEvent(out: PackedField[], event: PresenceEvent, feed: boolean, users: boolean, place: number): void {
+/** One event's fields as apply.lua reads them (see the script's header and event-pack.ts), appended to `out`; `feedName`: its channel's nameBytes, with a feed. */
+function pushEvent(out: PackedField[], event: PresenceEvent, feedName: Uint8Array | undefined, users: boolean, place: number): void {
   const { order, reported } = event;
-  for (const value of [
-    order.ts,
-    order.serial,
-    order.index,
-    order.rank,
-    ...(reported === undefined ? [] : [reported.occupancy, reported.timestamp]),
-  ]) {
-    if (!Number.isFinite(value))
-      throw new TypeError(
-        `RedisStore: a presence event of channel ${JSON.stringify(event.channel)} has a non-finite number in its order key or reported occupancy`,
-      );
-  }
-  const id = idSortKey(order.id);
+  if (
+    !(Number.isFinite(order.ts) && Number.isFinite(order.serial) && Number.isFinite(order.index) && Number.isFinite(order.rank)) ||
+    (reported !== undefined && !(Number.isFinite(reported.occupancy) && Number.isFinite(reported.timestamp)))
+  )
+    throw new TypeError(
+      `RedisStore: a presence event of channel ${JSON.stringify(event.channel)} has a non-finite number in its order key or reported occupancy`,
+    );
   const blob = event.present ? encodeMember(event.member) : undefined;
+  const record = packRecord(event.present, order.ts, order.serial, order.index, order.rank, idSortKey(order.id), blob);
   out.push(
     encodeName(event.memberKey),
-    event.present,
-    order.ts,
-    order.serial,
-    order.index,
-    order.rank,
-    id,
-    packRecord(event.present, order.ts, order.serial, order.index, order.rank, id, blob),
-    reported === undefined ? undefined : `${reported.occupancy}:${reported.timestamp}`,
+    record, // the script reads the order key from it (apply.lua ORDER)
+    reported === undefined ? false : `${reported.occupancy}:${reported.timestamp}`,
+    users && event.userId !== undefined ? `${event.provider}\0${event.userId}` : false,
   );
-  out.push(users && event.userId !== undefined ? `${event.provider}\0${event.userId}` : undefined);
-  if (feed) out.push(bytesOf(eventPayload(event)), place);
+  // The feed entry's bytes of the change's payload (a str) and of its record's str header (an absent event's record: empty).
+  if (feedName !== undefined) out.push(packStrings([eventPayload(event, feedName)], undefined, event.present ? record.length : 0), place);
 }
 
-function bytesOf(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+const NOTHING = new Uint8Array(0);
+
+/** A notice as the feed entry holds it: its 4 values (type 4 channel.active / 5 channel.inactive, payload, '', ''), packed. */
+function noticeEntry(notice: ChannelChange): Buffer {
+  return packStrings([noticePayload(notice), NOTHING, NOTHING], notice.type === 'channel.active' ? 4 : 5);
 }
 
 /** A content hash of a batch's calls, length-prefixed so that no two different batches hash the same bytes. */
 function batchHash(calls: readonly Call[]): string {
   const hash = createHash('sha1');
-  for (const { keys, events } of calls) {
-    for (const key of keys) hash.update(`${Buffer.byteLength(key)}:`).update(key);
-    hash.update(`${events.length}:`).update(events);
+  // The events name each channel (one MsgPack array: self-delimiting); the shard is the channels'.
+  for (const { shard, events } of calls) {
+    hash.update(`${shard}:${events.length}:`).update(events);
   }
   return hash.digest('base64');
 }
@@ -324,6 +319,10 @@ export class RedisStore implements PresenceStore {
   private readonly feedRetainMs: number | undefined;
   private readonly clockSkewMs: number;
   private readonly maxReadBytes: number;
+  /** Each shard's keys (names.ts shardKeys), made once. */
+  private readonly shardKeys: ShardKeys[];
+  /** The channel index (names.ts indexKey). */
+  private readonly indexKey: string;
   /** The user-level keys (in shard 0's slot): users hash, grace deadlines, offline users, online count. */
   private readonly userKeys: string[];
   /** The writes' circuit (apply, leases, index pruning). */
@@ -408,7 +407,9 @@ export class RedisStore implements PresenceStore {
       reader = new Redis(url, { ...clientOptions, lazyConnect: true });
     }
     this.shards = positiveInteger(options.shards, 'shards', this.client.isCluster ? DEFAULT_CLUSTER_SHARDS : 1);
-    this.userKeys = userKeysOf(shardKeys(this.prefix, 0));
+    this.indexKey = indexKey(this.prefix);
+    this.shardKeys = Array.from({ length: this.shards }, (_, shard) => shardKeys(this.prefix, shard));
+    this.userKeys = userKeysOf(this.shardKeys[0] as ShardKeys);
     if (options.feed !== undefined) {
       if (typeof options.feed !== 'object' || options.feed === null) throw optionError('feed', 'an object { retainMs? }', options.feed);
       this.feedRetainMs = positiveInteger(options.feed.retainMs, 'feed.retainMs', DEFAULT_FEED_RETAIN_MS);
@@ -532,7 +533,7 @@ export class RedisStore implements PresenceStore {
 
     let replies: (Reply | Error)[];
     try {
-      replies = await this.guard(() => this.run(calls, [...byChannel.keys()], token, staleBefore, users));
+      replies = await this.guard(() => this.run(calls, token, staleBefore, users));
     } catch (error) {
       this.rememberFailure(batch ?? batchHash(calls), token, now);
       throw error;
@@ -626,19 +627,21 @@ export class RedisStore implements PresenceStore {
     const groupOf = (shard: number) => {
       let group = groups.get(shard);
       if (group === undefined) {
-        group = { shard, channels: [], keys: [], fields: [], indices: [], before: [], after: [] };
+        group = { shard, channels: [], names: [], fields: [], indices: [], before: [], after: [] };
         groups.set(shard, group);
       }
       return group;
     };
     for (const [channel, indices] of byChannel) {
-      const keys = channelKeys(this.prefix, channel, this.shards);
-      const group = groupOf(keys.shard);
+      // The name is encoded once here, for the script, the channel index and the feed's payloads.
+      const name = encodeName(channel);
+      const group = groupOf(shardOf(channel, this.shards));
       group.channels.push(channel);
-      group.keys.push(keys.members, keys.tombstones);
-      group.fields.push(marks?.get(channel), indices.length, encodeName(channel));
+      group.names.push(name);
+      group.fields.push(marks?.get(channel) ?? false, indices.length, name);
+      const feedName = feed ? (typeof name === 'string' ? Buffer.from(name) : name) : undefined;
       for (const i of indices) {
-        pushEvent(group.fields, events[i] as PresenceEvent, feed, users, i);
+        pushEvent(group.fields, events[i] as PresenceEvent, feedName, users, i);
         group.indices.push(i);
       }
     }
@@ -650,8 +653,8 @@ export class RedisStore implements PresenceStore {
       const packed: PackedField[] = [];
       // Each notice with its channel's number in the call: a channel the script passes over leaves its notices out.
       const numberOf = (notice: ChannelChange) => call.channels.indexOf(notice.channel) + 1;
-      for (const notice of call.before) packed.push('a', bytesOf(noticePayload(notice)), numberOf(notice));
-      for (const notice of call.after) packed.push('i', bytesOf(noticePayload(notice)), numberOf(notice));
+      for (const notice of call.before) packed.push('a', noticeEntry(notice), numberOf(notice));
+      for (const notice of call.after) packed.push('i', noticeEntry(notice), numberOf(notice));
       return { ...call, events: packFlat(fields), notices: packed.length === 0 ? '' : packFlat(packed) };
     });
   }
@@ -666,58 +669,62 @@ export class RedisStore implements PresenceStore {
   }
 
   /**
-   * Index the channels and run the apply script. On a single Redis: one call for every channel,
-   * pipelined with the index update (one round trip). On a Cluster: one call per slot group (its
-   * channels' keys share a slot), sent concurrently. Answers one flat reply array per call, in the order of `calls`.
+   * Run the apply script and index the channels. On a single Redis: one call for every channel (per shard,
+   * pipelined: one round trip), which indexes its channels itself. On a Cluster: one call per slot group (its
+   * channels' keys share a slot), sent concurrently with the index update (another slot). Answers one flat reply
+   * array per call, in the order of `calls`.
    */
   private async run(
     calls: readonly Call[],
-    channels: readonly string[],
     token: string,
     staleBefore: number | undefined,
     users: UserLevelOptions | undefined,
   ): Promise<(Reply | Error)[]> {
     const now = Date.now();
-    const index = indexKey(this.prefix);
-    const indexArgs: Arg[] = [];
-    for (const channel of channels) indexArgs.push(now, encodeName(channel));
-    const stale = staleBefore === undefined ? '' : staleBefore;
+    const cluster = this.client.isCluster;
     const scriptArgs = ({ shard, events, notices }: Call): Arg[] => {
-      const shardKey = shardKeys(this.prefix, shard);
-      return [
-        7,
-        shardKey.replay(token),
-        shardKey.feed,
-        shardKey.unacked,
+      const keys = this.shardKeys[shard] as ShardKeys;
+      return applyScriptArgs({
+        replay: keys.replay(token),
+        feed: keys.feed,
+        unacked: keys.unacked,
         // The user levels live in shard 0's keys (several shards on a Cluster: the shard's outbox); a call that tracks none passes its own shard's (unused, same slot).
-        ...(users === undefined ? userKeysOf(shardKey) : (this.outbox?.channelKeys(shard) ?? this.userKeys)),
-        this.tombstoneHorizonMs,
-        REPLAY_TTL_MS,
-        stale,
+        userKeys: users === undefined ? userKeysOf(keys) : (this.outbox?.channelKeys(shard) ?? this.userKeys),
+        tombstoneHorizonMs: this.tombstoneHorizonMs,
+        replayTtlMs: REPLAY_TTL_MS,
+        staleBefore,
         events,
-        this.feedRetainMs ?? '',
+        feedRetainMs: this.feedRetainMs,
         notices,
-        users === undefined ? '' : packFlat([users.graceMs, users.lastSeenMs, users.now]),
-        '',
-        ...(users === undefined ? [] : (this.outbox?.channelArgs() ?? [])),
-      ];
+        users,
+        outbox: users === undefined ? undefined : this.outbox?.channelArgs(),
+        index: cluster ? undefined : { key: this.indexKey, now },
+      });
     };
-    if (this.client.isCluster) {
+    if (cluster) {
+      const indexArgs: Arg[] = [];
+      for (const { names } of calls) for (const name of names) indexArgs.push(now, name);
       const [, settled] = await Promise.all([
-        this.client.zadd(index, ...indexArgs),
+        this.client.zadd(this.indexKey, ...indexArgs),
         Promise.allSettled(calls.map((call) => this.scripts.presenceWebhooksApplyBuffer(...scriptArgs(call)))),
       ]);
       return callReplies(
         settled.map((result) => (result.status === 'fulfilled' ? (result.value as unknown as Reply) : toError(result.reason))),
       );
     }
+    if (calls.length === 1) {
+      // One call (one shard): no pipeline needed (a Redis error of the call is the call's).
+      try {
+        return callReplies([await this.scripts.presenceWebhooksApplyBuffer(...scriptArgs(calls[0] as Call))]);
+      } catch (error) {
+        return callReplies([toError(error)]);
+      }
+    }
     const pipeline = this.client.pipeline() as ReturnType<Redis['pipeline']> & { presenceWebhooksApplyBuffer(...args: Arg[]): unknown };
-    pipeline.zadd(index, ...indexArgs);
     for (const call of calls) pipeline.presenceWebhooksApplyBuffer(...scriptArgs(call));
     const results = (await pipeline.exec()) ?? [];
-    if (results.length !== calls.length + 1) throw new Error('RedisStore: the pipeline was aborted');
-    if (results[0]?.[0]) throw results[0][0];
-    return callReplies(results.slice(1).map(([error, reply]) => error ?? (reply as Reply)));
+    if (results.length !== calls.length) throw new Error('RedisStore: the pipeline was aborted');
+    return callReplies(results.map(([error, reply]) => error ?? (reply as Reply)));
   }
 
   /** User ids present (or pending in their grace window) in a channel, sorted. */
@@ -765,22 +772,20 @@ export class RedisStore implements PresenceStore {
   async expireUsers(options: UserLevelOptions): Promise<UserChange[]> {
     const users = checkUsers(options) as UserLevelOptions;
     if (this.outbox !== undefined) return this.outbox.expire(users, randomUUID());
-    const shard = shardKeys(this.prefix, 0);
+    const shard = this.shardKeys[0] as ShardKeys;
     const reply = await this.guard(() =>
       this.scripts.presenceWebhooksApplyBuffer(
-        7,
-        shard.replay(randomUUID()),
-        shard.feed,
-        shard.unacked,
-        ...this.userKeys,
-        this.tombstoneHorizonMs,
-        REPLAY_TTL_MS,
-        '',
-        packFlat([]),
-        this.feedRetainMs ?? '',
-        '',
-        packFlat([users.graceMs, users.lastSeenMs, users.now]),
-        'expire',
+        ...applyScriptArgs({
+          replay: shard.replay(randomUUID()),
+          feed: shard.feed,
+          unacked: shard.unacked,
+          userKeys: this.userKeys,
+          tombstoneHorizonMs: this.tombstoneHorizonMs,
+          replayTtlMs: REPLAY_TTL_MS,
+          feedRetainMs: this.feedRetainMs,
+          users,
+          expire: true,
+        }),
       ),
     );
     const entry = String(reply[0] ?? '');

@@ -1,5 +1,6 @@
 import type { UserChange, UserLevelOptions } from '@presence-webhooks/core/store';
 import { decodeValue } from '@presence-webhooks/core/store';
+import { applyScriptArgs } from './apply-args.js';
 import { packFlat } from './event-pack.js';
 import type { UserChangeFields } from './feed-entry.js';
 import { userChangeFrom } from './feed-entry.js';
@@ -131,23 +132,18 @@ export class UserOutbox {
     const { order, upTo } = applyOrder(pending);
     const reply = await guard(() =>
       scripts.presenceWebhooksApplyBuffer(
-        7,
-        shard.replay(`${token}:u`),
-        shard.feed,
-        shard.unacked,
-        ...this.context.userKeys,
-        this.context.tombstoneHorizonMs,
-        this.context.replayTtlMs,
-        '',
-        packFlat([]),
-        this.context.feedRetainMs ?? '',
-        '',
-        packFlat([users.graceMs, users.lastSeenMs, users.now]),
-        expire ? 'expire' : '',
-        'intents',
-        packFlat(given),
-        userLevelsHead(prefix),
-        packFlat(order),
+        ...applyScriptArgs({
+          replay: shard.replay(`${token}:u`),
+          feed: shard.feed,
+          unacked: shard.unacked,
+          userKeys: this.context.userKeys,
+          tombstoneHorizonMs: this.context.tombstoneHorizonMs,
+          replayTtlMs: this.context.replayTtlMs,
+          feedRetainMs: this.context.feedRetainMs,
+          users,
+          expire,
+          outbox: ['intents', packFlat(given), userLevelsHead(prefix), packFlat(order)],
+        }),
       ),
     );
     const passedOver = new Set<string>();

@@ -21,21 +21,28 @@
 --                   it expires a horizon after its last addition (every entry has expired by then)
 -- ARGV[1] tombstone horizon (ms)   ARGV[2] replay ttl (ms)   ARGV[3] staleBefore (ms, provider clock; '' none)
 -- ARGV[5] feed retention (ms; '' when the store has no feed)
--- ARGV[6] the channel notices for the feed (one MsgPack array, flat: 'a' (before the changes) or 'i' (after), payload,
---         the channel's number in the call (1-based; a channel passed over leaves its notices out); '' none)
+-- ARGV[6] the channel notices for the feed (one MsgPack array, flat: 'a' (before the changes) or 'i' (after), the
+--         notice's 4 values of the feed entry packed (type, payload, '', ''), the channel's number in the call
+--         (1-based; a channel passed over leaves its notices out); '' none)
 -- ARGV[7] the user levels' options ('' none)   ARGV[8] 'expire' for expireUsers (no channel: closes due grace windows)
+-- ARGV[9..12] the user outbox's step ('' none, see user-outbox.lua)
+-- ARGV[13] the channel index (zset: encoded name -> the writer's time of an apply, names.ts indexKey), on a single
+--         Redis ('' or none: the client indexes the channels, a Cluster), ARGV[14] the writer's time (ms). A channel is
+--         indexed unless it held someone before the call (and so was in the index, with nothing to prune): its entry
+--         is refreshed whenever its hash is made again (first apply, or after expiring), and while it expires.
 -- ARGV[4] the events: ONE MsgPack array (src/event-pack.ts), flat: per channel,
---   the watermark this call sets (nil for none), the number of events k, the channel's name, then k times 10
---   fields (12 with a feed):
---   memberKey, present (boolean), ts, serial, index, rank,
---   idKey (the id as UTF-16BE bytes, so a byte comparison is JavaScript's string comparison),
---   record (the bytes to store, written by the client and never decoded here: the MsgPack values
---     present (0/1), ts, serial, index, rank, idKey, member (the Member's own MsgPack, kept opaque; '' when absent);
---     an absent record gets its expiry appended as an 8th value),
---   reported occupancy and its timestamp as one 'occupancy:timestamp' string (nil when none),
---   'provider\0userId' when the call tracks users and the event has a user id (nil otherwise),
---   with a feed: the change's payload (MsgPack, opaque here: provider, channel, reason, a leave's member),
---   and the event's place in the batch (the feed entry lists the changes in that order)
+--   the watermark this call sets (false for none), the number of events k, the channel's name, then k times 4
+--   fields (6 with a feed):
+--   memberKey,
+--   record (the bytes to store, written by the client: the MsgPack values present (0/1), ts, serial, index,
+--     rank, idKey (the id as UTF-16BE bytes, so a byte comparison is JavaScript's string comparison), member
+--     (the Member's own MsgPack, kept opaque; '' when absent); an absent record gets its expiry appended as an
+--     8th value; the script reads the order key from it with struct.unpack, see ORDER),
+--   reported occupancy and its timestamp as one 'occupancy:timestamp' string (false when none),
+--   'provider\0userId' when the call tracks users and the event has a user id (false otherwise),
+--   with a feed: the change's payload (MsgPack, opaque here: provider, channel, reason, a leave's member)
+--   packed as a str, then the header of the record's str (an empty str for an absent event): the feed entry's
+--   bytes as they are; and the event's place in the batch (the feed entry lists the changes in that order)
 --
 -- Watermark: an event with ts below max(the channel's watermark, staleBefore), for a member the channel
 -- holds no state for, is stale. A call that sets a watermark at or above the held one merges its own events
@@ -66,7 +73,7 @@ local horizon = tonumber(ARGV[1])
 local replayTtl = tonumber(ARGV[2])
 local staleBefore = tonumber(ARGV[3])
 local retainMs = tonumber(ARGV[5])
-local S = retainMs and 12 or 10 -- fields per event
+local S = retainMs and 6 or 4 -- fields per event
 local collectEvery = math.max(math.floor(horizon / 10), 1)
 
 local saved = redis.call('GET', KEYS[1])
@@ -91,8 +98,28 @@ local function compareBytes(a, b)
   return #a < #b and -1 or 1
 end
 
--- compareOrder: both serials >= 0 -> serial then index, else ts; then rank; then id.
-local function compareOrder(ats, aserial, aindex, arank, aid, bts, bserial, bindex, brank, bid)
+-- A record (event-pack.ts packRecord): present (0 / 1), then ts, serial, index, rank (float64 each, after its
+-- MsgPack marker byte), the id's length at byte 39 and the id from byte 43, then the member (its length, its
+-- bytes); an absent record held in Redis has its expiry appended (cmsgpack). struct.unpack(ORDER, record):
+-- present, ts, serial, index, rank, the id's length, in one call and no table (cmsgpack.unpack made 8 values).
+local ORDER = '>BxdxdxdxdxI4'
+local function idOf(record)
+  return string.sub(record, 43, 42 + struct.unpack('>I4', record, 39))
+end
+local function memberOf(record)
+  local idLength = struct.unpack('>I4', record, 39)
+  local length, from = struct.unpack('>I4', record, 44 + idLength)
+  return string.sub(record, from, from + length - 1)
+end
+-- An absent record's expiry (ms, Redis clock; math.huge when it has none).
+local function expiryOf(record, idLength)
+  local length, from = struct.unpack('>I4', record, 44 + idLength)
+  if from + length > #record then return math.huge end
+  return cmsgpack.unpack(string.sub(record, from + length))
+end
+
+-- compareOrder: both serials >= 0 -> serial then index, else ts; then rank; then id (read from the records: a tie is rare).
+local function compareOrder(ats, aserial, aindex, arank, arecord, bts, bserial, bindex, brank, brecord)
   if aserial >= 0 and bserial >= 0 then
     if aserial ~= bserial then return aserial < bserial and -1 or 1 end
     if aindex ~= bindex then return aindex < bindex and -1 or 1 end
@@ -100,14 +127,16 @@ local function compareOrder(ats, aserial, aindex, arank, aid, bts, bserial, bind
     return ats < bts and -1 or 1
   end
   if arank ~= brank then return arank < brank and -1 or 1 end
-  return compareBytes(aid, bid)
+  return compareBytes(idOf(arecord), idOf(brecord))
 end
 
 -- HMGET / HSET / ZADD / ZREM take their arguments through unpack(), which has a stack limit: chunk.
 local CHUNK = 1000
-local function callChunked(command, key, list, width)
-  for first = 1, #list, CHUNK * width do
-    redis.call(command, key, unpack(list, first, math.min(first + CHUNK * width - 1, #list)))
+-- `n`: the list's length, when it is a reused table longer than its content.
+local function callChunked(command, key, list, width, n)
+  n = n or #list
+  for first = 1, n, CHUNK * width do
+    redis.call(command, key, unpack(list, first, math.min(first + CHUNK * width - 1, n)))
   end
 end
 
@@ -115,11 +144,39 @@ local N, O, T, W, X, C = '\254n', '\254o', '\254t', '\254w', '\254x', '\254c'
 local NEVER = 9007199254740991 -- c when the channel holds no tombstone
 local events = cmsgpack.unpack(ARGV[4])
 local out = { '' }
-local entry = {} -- the feed entry's changes: { place in the batch, type, payload, record, previous, sequence }
+-- The feed entry's changes (field d: 4 MsgPack values each, see above), written as bytes and joined by one
+-- table.concat at the end (cmsgpack.pack walked a table of every value: it cost ten XADDs). Each change is 6
+-- pieces, none made by joining strings (every string made in Redis's Lua is hashed whole): its type's byte, its
+-- payload and its record's header (packed by the client), its record, its previous member's header and member.
+-- entryPieces[1] is kept for the array's header and the notices before the changes; `entryPlaces`: each change's
+-- place in the batch.
+local WIDTH = 5
+local EMPTY = '\160' -- an empty str
+local entryPlaces, entryPieces = {}, { '' }
 local entrySorted, lastPlace = true, -1 -- whether the changes came in the batch's order (one event per channel: always)
-local function addEntry(place, type, payload, record, previous)
+local TYPE_BYTE = {}
+for t = 1, 9 do TYPE_BYTE[t] = string.char(t) end
+-- The smallest MsgPack header of a str of n bytes, of an array of n values (as cmsgpack writes them).
+local function strHeader(n)
+  if n < 32 then return string.char(0xa0 + n) end
+  if n < 0x100 then return string.char(0xd9, n) end
+  if n < 0x10000 then return string.char(0xda, math.floor(n / 0x100), n % 0x100) end
+  return struct.pack('>BI4', 0xdb, n)
+end
+local function arrayHeader(n)
+  if n < 16 then return string.char(0x90 + n) end
+  if n < 0x10000 then return string.char(0xdc, math.floor(n / 0x100), n % 0x100) end
+  return struct.pack('>BI4', 0xdd, n)
+end
+-- A change: its place, its type, its payload and its record's header packed, the record and the previous member
+-- ('' none: an empty str).
+local function addEntry(place, type, payloadAndHeader, record, previous)
   if retainMs then
-    entry[#entry + 1] = { place, type, payload, record, previous, #entry }
+    local n = #entryPlaces
+    entryPlaces[n + 1] = place
+    local at = WIDTH * n + 1
+    entryPieces[at + 1] = TYPE_BYTE[type]; entryPieces[at + 2] = payloadAndHeader; entryPieces[at + 3] = record
+    entryPieces[at + 4] = previous == '' and EMPTY or strHeader(#previous); entryPieces[at + 5] = previous
     if place < lastPlace then entrySorted = false end
     lastPlace = place
   end
@@ -153,6 +210,14 @@ if usersOn then
     if kind ~= 'none' and kind ~= want[i - 3] then
       return redis.error_reply('WRONGTYPE the user-level key ' .. KEYS[i] .. ' holds a ' .. kind .. ', not a ' .. want[i - 3])
     end
+  end
+end
+-- The channel index holds a zset, before anything is written (its ZADD comes last: it must not fail then).
+local indexKey = ARGV[13] ~= nil and ARGV[13] ~= '' and ARGV[13] or nil
+if indexKey then
+  local kind = redis.call('TYPE', indexKey)['ok']
+  if kind ~= 'none' and kind ~= 'zset' then
+    return redis.error_reply('WRONGTYPE the channel index ' .. indexKey .. ' holds a ' .. kind .. ', not a zset')
   end
 end
 local LEVEL, USERF = '\253', '\252'
@@ -334,17 +399,25 @@ end
 -- ARGV[9] 'outbox' / 'intents', ARGV[10], ARGV[11]: the user levels on a Cluster with several shards, in two steps.
 -- #include user-outbox
 
--- A member's state while its channel is merged: { present, ts, serial, index, rank, id, member,
--- record written by this call (nil: none), held as an absent record in Redis (true/nil) }.
--- member is the held member's bytes; nil when it is to be read from the record (an event of this call).
-local P, TS, SERIAL, INDEX, RANK, ID, MEMBER, RECORD, TOMBSTONED, USER = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
--- USER: the user id recorded with the member ('provider\0userId' as the event carried it), while present.
+-- A member's state while its channel is merged: { present, ts, serial, index, rank, the record in effect (held
+-- or written by this call; its id and member are read from it when needed), written by this call (true/false),
+-- held as an absent record in Redis (true/nil), the user id recorded with the member ('provider\0userId' as the
+-- event carried it, while present) }.
+local P, TS, SERIAL, INDEX, RANK, RECORD, WRITTEN, TOMBSTONED, USER = 1, 2, 3, 4, 5, 6, 7, 8, 9
 
--- Merge one channel's `count` events, which start at events[at]. Few tables per channel: the HMGET
--- arguments, the states by member key, and the write lists.
+-- Merge one channel's `count` events, which start at events[at]. Few tables per channel (each costs Redis more
+-- than a command): the states by member key and the HMGET reply; the HMGET and HSET arguments go in `reads`
+-- and `writes`, made once per call and refilled per channel (counted, never cleared).
 -- A channel whose keys hold another type (another program's data at our key names): its events are passed
 -- over before anything of it is written, its reason goes in `failures`, its number in `skipped`.
 local failures, skipped = {}, {}
+local reads, writes, nwrites = { N, X, C, W }, {}, 0
+local function write(field, value)
+  writes[nwrites + 1] = field; writes[nwrites + 2] = value
+  nwrites = nwrites + 2
+end
+-- Whether the channel applyChannel merged held someone before (its hash kept, without expiry).
+local heldSomeone = false
 local function skipChannel(count, reason)
   at = at + count * S
   number = number + count
@@ -353,44 +426,54 @@ local function skipChannel(count, reason)
 end
 
 local function applyChannel(hashKey, tombsKey, setting, count, channel)
-  -- The channel's fields, the held state of every member of its events (from args[5]), the recorded user
+  -- The channel's fields, the held state of every member of its events (from reads[5]), the recorded user
   -- ids when the call tracks users, and the reported occupancy's timestamp only when an event reports one:
   -- read at once.
-  local args, state = { N, X, C, W }, {}
+  local state, nreads = {}, 4
   local reports = false
   for e = 0, count - 1 do
     local key = events[at + e * S]
     if state[key] == nil then
-      args[#args + 1] = key
+      nreads = nreads + 1
+      reads[nreads] = key
       state[key] = false
     end
-    if events[at + e * S + 8] ~= nil then reports = true end
+    if events[at + e * S + 2] then reports = true end
   end
-  local nkeys = #args - 4
+  local nkeys = nreads - 4
   if usersOn then
-    for i = 5, 4 + nkeys do args[#args + 1] = USERF .. args[i] end
+    for i = 5, 4 + nkeys do
+      nreads = nreads + 1
+      reads[nreads] = USERF .. reads[i]
+    end
   end
-  if reports then args[#args + 1] = T end
+  if reports then
+    nreads = nreads + 1
+    reads[nreads] = T
+  end
   -- The channel's first command: when it fails (its key holds another type: WRONGTYPE) the channel is left
   -- untouched and reported, and the call goes on with the other channels.
   local raws
-  if #args <= CHUNK then
-    raws = redis.pcall('HMGET', hashKey, unpack(args))
+  if nreads <= CHUNK then
+    raws = redis.pcall('HMGET', hashKey, unpack(reads, 1, nreads))
     if raws.err then return skipChannel(count, raws.err) end
   else
     raws = {}
-    for first = 1, #args, CHUNK do
-      local part = redis.pcall('HMGET', hashKey, unpack(args, first, math.min(first + CHUNK - 1, #args)))
+    for first = 1, nreads, CHUNK do
+      local part = redis.pcall('HMGET', hashKey, unpack(reads, first, math.min(first + CHUNK - 1, nreads)))
       if part.err then return skipChannel(count, part.err) end
       for i = 1, #part do raws[first + i - 1] = part[i] end
     end
   end
-  local tombsType = redis.call('TYPE', tombsKey)['ok']
-  if tombsType ~= 'zset' and tombsType ~= 'none' then return skipChannel(count, 'WRONGTYPE the tombstone key holds a ' .. tombsType) end
+  -- The tombstone key holds a zset or nothing: ZCARD answers a number (TYPE would answer a table), an error otherwise.
+  if type(redis.pcall('ZCARD', tombsKey)) == 'table' then
+    return skipChannel(count, 'WRONGTYPE the tombstone key holds a ' .. redis.call('TYPE', tombsKey)['ok'])
+  end
   local present = tonumber(raws[1] or '0')
   local held = present
-  local reportedTs = reports and tonumber(raws[#args] or '') or nil
   local expiring = raws[2] == '1'
+  heldSomeone = present > 0 and not expiring
+  local reportedTs = reports and tonumber(raws[nreads] or '') or nil
   local watermark = tonumber(raws[4] or '')
   local collectAt = tonumber(raws[3] or '')
   local newWatermark = tonumber(setting)
@@ -404,24 +487,25 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
   for i = 5, 4 + nkeys do
     local raw = raws[i]
     if raw then
-      local p, ts, serial, index, rank, id, member, expires = cmsgpack.unpack(raw)
+      local p, ts, serial, index, rank, idLength = struct.unpack(ORDER, raw)
+      local user = usersOn and raws[i + nkeys] or nil
       if p == 1 then
-        state[args[i]] = { true, ts, serial, index, rank, id, member, nil, nil, usersOn and raws[i + nkeys] or nil }
-      elseif expires == nil or expires > now then
-        state[args[i]] = { false, ts, serial, index, rank, id, '', nil, true }
+        state[reads[i]] = { true, ts, serial, index, rank, raw, false, nil, user }
+      elseif expiryOf(raw, idLength) > now then
+        state[reads[i]] = { false, ts, serial, index, rank, raw, false, true }
       else
-        state[args[i]] = { nil, 0, 0, 0, 0, '', '', nil, true }
+        state[reads[i]] = { nil, 0, 0, 0, 0, nil, false, true }
       end
     end
   end
 
   local newReported = nil
   for e = 1, count do
-    local key, isPresent = events[at], events[at + 1]
-    local ts, serial, index, rank, id = events[at + 2], events[at + 3], events[at + 4], events[at + 5], events[at + 6]
-    local reported = events[at + 8]
+    local key, record, reported = events[at], events[at + 1], events[at + 2]
+    local p, ts, serial, index, rank = struct.unpack(ORDER, record)
+    local isPresent = p == 1
 
-    if reported ~= nil then
+    if reported then
       local t = tonumber(string.match(reported, ':(.*)$'))
       if reportedTs == nil or t >= reportedTs then
         newReported = reported
@@ -432,42 +516,41 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
     local current = state[key]
     local newer, wasPresent = true, false
     if current and current[P] ~= nil then
-      newer = compareOrder(ts, serial, index, rank, id, current[TS], current[SERIAL], current[INDEX], current[RANK], current[ID]) > 0
+      newer = compareOrder(ts, serial, index, rank, record, current[TS], current[SERIAL], current[INDEX], current[RANK], current[RECORD]) > 0
       wasPresent = current[P]
     elseif check ~= nil and ts < check then
       newer = false -- older than a complete snapshot that did not list this member, or than staleBefore
     end
 
     if newer then
-      if not current then
-        current = {}
+      local heldUser, previous = nil, nil
+      if current then
+        heldUser, previous = current[USER], current[RECORD]
+        current[P], current[TS], current[SERIAL], current[INDEX], current[RANK], current[WRITTEN] = isPresent, ts, serial, index, rank, true
+      else
+        current = { isPresent, ts, serial, index, rank, nil, true, nil, nil }
         state[key] = current
       end
-      local previous = current[MEMBER]
-      current[P], current[TS], current[SERIAL], current[INDEX], current[RANK], current[ID] = isPresent, ts, serial, index, rank, id
-      local heldUser = current[USER]
-      if isPresent and not wasPresent then current[USER] = events[at + 9] or nil end
+      if isPresent and not wasPresent then current[USER] = events[at + 3] or nil end
       if not isPresent then current[USER] = nil end
-      current[MEMBER] = nil
       if isPresent then
         if wasPresent then
-          -- previous is nil when the member was set by an earlier event of this call: read it from that record (rare).
-          if previous == nil then previous = select(7, cmsgpack.unpack(current[RECORD])) end
+          previous = memberOf(previous)
           out[#out + 1] = number; out[#out + 1] = 2; out[#out + 1] = previous
-          addEntry(events[at + 11], 2, events[at + 10], events[at + 7], previous)
+          addEntry(events[at + 5], 2, events[at + 4], record, previous)
         else
           present = present + 1
           out[#out + 1] = number; out[#out + 1] = 1; out[#out + 1] = ''
-          addEntry(events[at + 11], 1, events[at + 10], events[at + 7], '')
+          addEntry(events[at + 5], 1, events[at + 4], record, '')
         end
-        current[RECORD] = events[at + 7]
+        current[RECORD] = record
       else
         if wasPresent then
           present = present - 1
           out[#out + 1] = number; out[#out + 1] = 3; out[#out + 1] = ''
-          addEntry(events[at + 11], 3, events[at + 10], '', '')
+          addEntry(events[at + 5], 3, events[at + 4], '', '') -- the client packed an absent event's record as empty
         end
-        current[RECORD] = events[at + 7] .. expiryTail
+        current[RECORD] = record .. expiryTail
       end
       if usersOn then
         local caused = {}
@@ -477,13 +560,13 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
         elseif not isPresent and wasPresent and heldUser then
           local _, userId = splitUser(heldUser)
           down(hashKey, userId, channel, ts, caused)
-        elseif not isPresent and not wasPresent and events[at + 9] then
-          local provider, userId = splitUser(events[at + 9])
+        elseif not isPresent and not wasPresent and events[at + 3] then
+          local provider, userId = splitUser(events[at + 3])
           seen(userId, provider, ts)
         end
         for _, c in ipairs(caused) do
           out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
-          addEntry(events[at + 11], c[1], c[2], '', '')
+          addEntry(events[at + 5], c[1], strHeader(#c[2]) .. c[2] .. EMPTY, '', '')
         end
       end
     end
@@ -493,37 +576,40 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
 
   -- Write back every record this batch replaced; a member ending absent is scheduled for collection at
   -- now + horizon, one ending present leaves the tombstone set.
-  local fields, absent, back, userGone = {}, {}, {}, {}
+  local absent, back, userGone = nil, nil, nil
+  nwrites = 0
   for i = 5, 4 + nkeys do
-    local key = args[i]
+    local key = reads[i]
     local s = state[key]
-    if s and s[RECORD] ~= nil then
-      fields[#fields + 1] = key
-      fields[#fields + 1] = s[RECORD]
+    if s and s[WRITTEN] then
+      write(key, s[RECORD])
       if usersOn then
         if s[P] and s[USER] then
-          fields[#fields + 1] = USERF .. key; fields[#fields + 1] = s[USER]
+          write(USERF .. key, s[USER])
         elseif not s[P] and raws[i + nkeys] then
+          userGone = userGone or {}
           userGone[#userGone + 1] = USERF .. key
         end
       end
       if s[P] then
-        if s[TOMBSTONED] then back[#back + 1] = key end
+        if s[TOMBSTONED] then
+          back = back or {}
+          back[#back + 1] = key
+        end
       else
+        absent = absent or {}
         absent[#absent + 1] = expiryText
         absent[#absent + 1] = key
       end
     end
   end
-  local wrote = #fields > 0
+  local wrote = nwrites > 0
   if newReported ~= nil then
     local sep = string.find(newReported, ':', 1, true)
-    fields[#fields + 1] = O; fields[#fields + 1] = string.sub(newReported, 1, sep - 1)
-    fields[#fields + 1] = T; fields[#fields + 1] = string.sub(newReported, sep + 1)
+    write(O, string.sub(newReported, 1, sep - 1))
+    write(T, string.sub(newReported, sep + 1))
   end
-  if newWatermark ~= nil and (watermark == nil or newWatermark > watermark) then
-    fields[#fields + 1] = W; fields[#fields + 1] = setting
-  end
+  if newWatermark ~= nil and (watermark == nil or newWatermark > watermark) then write(W, setting) end
 
   -- Collect expired tombstones (bounded per call), at most once per collectEvery per channel; `c` is
   -- the next time a collection may find something (NEVER: no tombstone).
@@ -533,7 +619,7 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
     local gone = {}
     for i = 1, #expired do
       local s = state[expired[i]]
-      if not (s and s[RECORD] ~= nil) then gone[#gone + 1] = expired[i] end
+      if not (s and s[WRITTEN]) then gone[#gone + 1] = expired[i] end
     end
     if #gone > 0 then
       callChunked('HDEL', hashKey, gone, 1)
@@ -546,26 +632,20 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
       if first[2] == nil then nextCollect = NEVER else nextCollect = math.max(tonumber(first[2]), now + collectEvery) end
     end
   end
-  if #absent > 0 and (nextCollect == nil or nextCollect > expiry) then nextCollect = expiry end
-  if nextCollect ~= collectAt then
-    fields[#fields + 1] = C; fields[#fields + 1] = nextCollect == expiry and expiryText or nextCollect
-  end
+  if absent and (nextCollect == nil or nextCollect > expiry) then nextCollect = expiry end
+  if nextCollect ~= collectAt then write(C, nextCollect == expiry and expiryText or nextCollect) end
 
-  if #fields == 0 and raws[1] ~= false then return end -- nothing changed (and the channel exists)
-  if raws[1] == false or present ~= held then
-    fields[#fields + 1] = N; fields[#fields + 1] = present
-  end
+  if nwrites == 0 and raws[1] ~= false then return end -- nothing changed (and the channel exists)
+  if raws[1] == false or present ~= held then write(N, present) end
   if present > 0 then
-    if expiring then
-      fields[#fields + 1] = X; fields[#fields + 1] = '0'
-    end
+    if expiring then write(X, '0') end
   elseif not expiring then
-    fields[#fields + 1] = X; fields[#fields + 1] = '1'
+    write(X, '1')
   end
-  callChunked('HSET', hashKey, fields, 2)
-  if #back > 0 then callChunked('ZREM', tombsKey, back, 1) end
-  if #userGone > 0 then callChunked('HDEL', hashKey, userGone, 1) end
-  if #absent > 0 then
+  callChunked('HSET', hashKey, writes, 2, nwrites)
+  if back then callChunked('ZREM', tombsKey, back, 1) end
+  if userGone then callChunked('HDEL', hashKey, userGone, 1) end
+  if absent then
     -- Every tombstone of the set expires by now + horizon: so does the set, whether anyone is present or not.
     callChunked('ZADD', tombsKey, absent, 2)
     redis.call('PEXPIREAT', tombsKey, ttlEnd)
@@ -581,50 +661,64 @@ end
 
 -- The channels' keys, named from the shard's tag (KEYS[2] is '{prefix:sN}:feed') as names.ts channelKeys does.
 local head = string.sub(KEYS[2], 1, #KEYS[2] - 4) .. 'c:'
--- (#events is no bound: the array holds nils.) Each channel's count is never nil. c: the channel's number in the call.
+-- The array holds no nil (false stands for none): cmsgpack.unpack stores each nil as a key of the table's hash
+-- part and rehashes the whole table for it, which made unpacking 2-3x dearer. Each channel's count is never false.
+-- c: the channel's number in the call.
 local c = 0
+local indexed = {} -- ZADD's arguments: the writer's time, the channel's name
 while events[at + 1] ~= nil do
   local setting, count, channel = events[at], events[at + 1], events[at + 2]
   at = at + 3
   local name = head .. channel
   c = c + 1
+  heldSomeone = false
   if applyChannel(name .. ':h', name .. ':z', setting, count, channel) then
     skipped[c] = true
     out[#out + 1] = -2; out[#out + 1] = c; out[#out + 1] = failures[#failures]
   end
+  if indexKey and not heldSomeone then
+    indexed[#indexed + 1] = ARGV[14]; indexed[#indexed + 1] = channel
+  end
 end
+if #indexed > 0 then callChunked('ZADD', indexKey, indexed, 2) end
 if ARGV[8] == 'expire' then
   local caused = {}
   expireUsers(caused)
   for _, c in ipairs(caused) do
     out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
-    addEntry(0, c[1], c[2], '', '')
+    addEntry(0, c[1], strHeader(#c[2]) .. c[2] .. EMPTY, '', '')
   end
 end
 if usersOn then saveUsers() end
 
 if retainMs then
   local notices = ARGV[6] ~= '' and cmsgpack.unpack(ARGV[6]) or {}
-  local d = {}
-  for pass = 1, 3 do
-    if pass == 2 then
-      -- In the batch's order (apply answers its changes in input order), not the channels' order.
-      if not entrySorted then table.sort(entry, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[6] < y[6]) end) end
-      for i = 1, #entry do
-        local item = entry[i]
-        local n = #d; d[n + 1] = item[2]; d[n + 2] = item[3]; d[n + 3] = item[4]; d[n + 4] = item[5]
-      end
-    else
-      local kind = pass == 1 and 'a' or 'i'
-      for i = 1, #notices, 3 do
-        if notices[i] == kind and not skipped[notices[i + 2]] then
-          local n = #d; d[n + 1] = pass == 1 and 4 or 5; d[n + 2] = notices[i + 1]; d[n + 3] = ''; d[n + 4] = ''
-        end
-      end
+  local count = #entryPlaces
+  -- The notices of one kind ('a' before the changes, 'i' after), each packed whole by the client.
+  local function noticesOf(kind)
+    local parts = {}
+    for i = 1, #notices, 3 do
+      if notices[i] == kind and not skipped[notices[i + 2]] then parts[#parts + 1] = notices[i + 1] end
     end
+    count = count + #parts
+    return table.concat(parts)
   end
-  if #d > 0 then
-    local id = redis.call('XADD', KEYS[2], 'MINID', math.max(now - retainMs, 0), '*', 'd', cmsgpack.pack(d))
+  local before, after = noticesOf('a'), noticesOf('i')
+  -- In the batch's order (apply answers its changes in input order), not the channels' order; ties keep the order they were added in.
+  if not entrySorted then
+    local order, sorted = {}, { '' }
+    for k = 1, #entryPlaces do order[k] = k end
+    table.sort(order, function(x, y) return entryPlaces[x] < entryPlaces[y] or (entryPlaces[x] == entryPlaces[y] and x < y) end)
+    for i, k in ipairs(order) do
+      for j = 2, WIDTH + 1 do sorted[WIDTH * (i - 1) + j] = entryPieces[WIDTH * (k - 1) + j] end
+    end
+    entryPieces = sorted
+  end
+  if count > 0 then
+    entryPieces[1] = arrayHeader(4 * count) .. before
+    entryPieces[WIDTH * #entryPlaces + 2] = after
+    local d = table.concat(entryPieces)
+    local id = redis.call('XADD', KEYS[2], 'MINID', math.max(now - retainMs, 0), '*', 'd', d)
     out[1] = id
     redis.call('ZADD', KEYS[3], now, id)
     -- Nobody acknowledges under emit 'everywhere' (and nobody claims past the retention): drop what the stream dropped.

@@ -160,7 +160,7 @@ do
           out[#out + 1] = -7; out[#out + 1] = k; out[#out + 1] = v
           for _, c in ipairs(caused) do
             out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
-            addEntry(0, c[1], c[2], '', '') -- place 0, as expire's: the feed entry lists them in the reply's order
+            addEntry(0, c[1], strHeader(#c[2]) .. c[2] .. EMPTY, '', '') -- place 0, as expire's: the feed entry lists them in the reply's order
           end
         end
       end
