@@ -17,6 +17,7 @@ import type {
 } from '@presence-webhooks/core/store';
 import {
   checkApplyOptions,
+  checkUserLevelOptions,
   checkKnownKeys,
   compareMembers,
   decodeMember,
@@ -208,17 +209,6 @@ function userKeysOf(shard: ShardKeys): string[] {
   return [levels, deadlines, offline, online];
 }
 
-/** ApplyOptions.users / expireUsers options, checked. */
-function checkUsers(users: unknown): UserLevelOptions | undefined {
-  if (users === undefined) return undefined;
-  const u = users as Partial<UserLevelOptions> | null;
-  if (typeof u !== 'object' || u === null) throw optionError('users', 'an object { graceMs, lastSeenMs, now }', users);
-  nonNegativeNumber(u.graceMs, 'users.graceMs', 0);
-  positiveNumber(u.lastSeenMs, 'users.lastSeenMs', 1);
-  if (!(typeof u.now === 'number' && Number.isFinite(u.now))) throw optionError('users.now', 'a finite number (ms)', u.now);
-  return u as UserLevelOptions;
-}
-
 /** A user change as apply.lua answers it: its type code and MsgPack { userId, channel, provider, at, lastSeen }. */
 function userChangeOf(type: number, packed: Buffer): UserChange {
   return userChangeFrom(type, decodeValue(packed) as UserChangeFields);
@@ -227,31 +217,6 @@ function userChangeOf(type: number, packed: Buffer): UserChange {
 function withCursor<T extends Change>(change: T, cursor: string | undefined): T {
   if (cursor !== undefined) change.cursor = cursor;
   return change;
-}
-
-const NOTICE_TYPES = new Set(['channel.active', 'channel.inactive']);
-
-/** ApplyOptions.notices, checked. */
-function checkNotices(notices: unknown): ChannelChange[] {
-  if (notices === undefined) return [];
-  if (!Array.isArray(notices)) throw optionError('notices', 'an array of channel notices', notices);
-  notices.forEach((notice: unknown, i) => {
-    const n = notice as Partial<ChannelChange> | null;
-    if (
-      typeof n !== 'object' ||
-      n === null ||
-      !NOTICE_TYPES.has(n.type as string) ||
-      typeof n.channel !== 'string' ||
-      typeof n.provider !== 'string' ||
-      !Number.isFinite(n.timestamp)
-    )
-      throw optionError(
-        `notices[${i}]`,
-        "a channel notice { type: 'channel.active' | 'channel.inactive', provider, channel, timestamp }",
-        notice,
-      );
-  });
-  return notices as ChannelChange[];
 }
 
 function changeOf(event: PresenceEvent, type: 1 | 2 | 3, previous: Buffer): PresenceChange {
@@ -509,9 +474,9 @@ export class RedisStore implements PresenceStore {
    * decided after those of earlier calls for that channel.
    */
   async apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<Change[]> {
-    const marks = checkApplyOptions(options); // the watermarks and staleBefore, as every store checks them
+    const marks = checkApplyOptions(options); // watermarks, staleBefore, users, notices: as every store checks them
     const staleBefore = options?.staleBefore;
-    const notices = this.feed === undefined ? [] : checkNotices(options?.notices);
+    const notices = this.feed === undefined ? [] : (options?.notices ?? []);
     if (events.length === 0 && marks === undefined && notices.length === 0) return [];
     const byChannel = new Map<string, number[]>();
     for (let i = 0; i < events.length; i++) {
@@ -522,7 +487,7 @@ export class RedisStore implements PresenceStore {
     }
     if (marks !== undefined) for (const channel of marks.keys()) if (!byChannel.has(channel)) byChannel.set(channel, []);
     for (const notice of notices) if (!byChannel.has(notice.channel)) byChannel.set(notice.channel, []);
-    const users = checkUsers(options?.users);
+    const users = options?.users;
     const calls = this.callsOf(events, byChannel, marks, notices, users !== undefined);
     const now = Date.now();
     // Only a batch whose apply failed is remembered, so the content hash is needed only when some
@@ -770,7 +735,8 @@ export class RedisStore implements PresenceStore {
    * `lastSeenMs`, in one script (once across every caller), written to the feed with their cursors.
    */
   async expireUsers(options: UserLevelOptions): Promise<UserChange[]> {
-    const users = checkUsers(options) as UserLevelOptions;
+    checkUserLevelOptions(options);
+    const users = options;
     if (this.outbox !== undefined) return this.outbox.expire(users, randomUUID());
     const shard = this.shardKeys[0] as ShardKeys;
     const reply = await this.guard(() =>
