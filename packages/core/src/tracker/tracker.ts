@@ -1,19 +1,20 @@
 import { DeliveryQueue } from '../delivery-queue.js';
-import type { Change, Member, PresenceEvent, ProviderName } from '../events.js';
+import type { Change, Member, ProviderName } from '../events.js';
 import { storeApplyTrace, traced } from '../observe/channels.js';
 import type { Snapshot } from '../providers/snapshot.js';
 import { planRepair, visibleChanges } from '../resync/repair.js';
 import type { Repair } from '../resync/resyncer.js';
 import type { ApplyOptions, PresenceStore } from '../store.js';
 import { PartialApplyError } from '../store.js';
-import type { Delivery, DeliveryPlan } from './delivery.js';
-import { channelsOf, mergeEach, planDelivery, recoveredError } from './delivery.js';
+import type { Delivery, DeliveryPlan, Started } from './delivery.js';
+import { channelsOf, MAX_EARLY, mergeEach, planDelivery, recoveredError } from './delivery.js';
 import type { LocalEvent } from './emission.js';
 import { Emission } from './emission.js';
 import { FleetEmission } from './fleet-emission.js';
 import type { ResolvedTrackerOptions } from './options.js';
 import type { StoreCapabilities } from './store-capabilities.js';
 import { storeCapabilities } from './store-capabilities.js';
+import { StoreCalls } from './store-calls.js';
 import { UserIds } from './user-ids.js';
 import type { TrackerPort } from './port.js';
 
@@ -32,8 +33,11 @@ export class Tracker {
   private readonly emission: Emission;
   /** With user levels on: the user ids and the levels' options. */
   private readonly users: UserIds | undefined;
+  private readonly calls: StoreCalls;
   private expiryTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  /** Deliveries whose store call started ahead of their turn (see deliver), not settled yet. */
+  private early = 0;
 
   constructor(
     private readonly options: ResolvedTrackerOptions,
@@ -61,6 +65,7 @@ export class Tracker {
       this.expiryTimer = setInterval(() => void this.expireUsers(), every);
       this.expiryTimer.unref?.();
     }
+    this.calls = new StoreCalls(this.store, this.users, this.can.emitsOwn, port);
   }
 
   /** The receiver tracks user levels (`users` not false, and the store has them). */
@@ -91,11 +96,18 @@ export class Tracker {
       const done = this.deliverNow(delivery);
       if (done !== undefined) return done;
     }
+    // A store that applies in call order: the store call starts now, ahead of its turn, when every job queued
+    // before it is such a delivery (their calls started first); the merge settles and emits in its turn.
+    let early = this.can.inCallOrder && this.queue.depth === this.early && this.early < MAX_EARLY ? this.begin(delivery) : undefined;
+    const ahead = early !== undefined;
+    if (ahead) this.early++;
     // What is left to merge: the delivery; after a store failure split it, the channels that failed, each alone.
     let left: Delivery[] = [delivery];
-    return this.queue
+    const done = this.queue
       .push(async () => {
-        const { failed, cause } = await mergeEach(left, (part) => this.merge(part));
+        const started = early;
+        early = undefined;
+        const { failed, cause } = await mergeEach(left, (part) => this.merge(part, part === delivery ? started : undefined));
         left = failed;
         if (failed.length > 0) throw cause;
         if (cause !== undefined) this.port.report(recoveredError(cause)); // failed whole, then applied channel by channel
@@ -106,18 +118,28 @@ export class Tracker {
         this.port.lost?.(delivery.provider, [...new Set(left.flatMap((part) => channelsOf(part.presence)))]);
         throw error;
       });
+    if (ahead) void done.catch(() => undefined).then(() => this.early--);
+    return done;
+  }
+
+  /** Plan a delivery and start its store call (its failure is taken in its turn, by `merge`). */
+  private begin(delivery: Delivery): Started {
+    const plan = this.plan(delivery);
+    const applying = plan.apply ? this.calls.apply(delivery.presence, plan.options, plan.now) : undefined;
+    applying?.catch(() => undefined);
+    return { plan, applying };
   }
 
   /**
    * Merge one delivery and emit what it changed, then its other events. When the store committed only some
    * of its channels (PartialApplyError), those channels' changes and events are emitted before it rethrows.
    */
-  private async merge(delivery: Delivery): Promise<void> {
-    const plan = this.plan(delivery);
+  private async merge(delivery: Delivery, started: Started = this.begin(delivery)): Promise<void> {
+    const { plan, applying } = started;
     let changes: Change[] = [];
-    if (plan.apply) {
+    if (applying !== undefined) {
       try {
-        changes = await this.applyToStore(delivery.presence, plan.options, plan.now);
+        changes = await applying;
       } catch (error) {
         if (error instanceof PartialApplyError) {
           const failed = new Set(error.channels);
@@ -139,9 +161,8 @@ export class Tracker {
     const plan = this.plan(delivery);
     let changes: Change[] = [];
     if (plan.apply) {
-      this.prepare(delivery.presence, plan.options, plan.now);
       try {
-        changes = (this.store.applySync as NonNullable<PresenceStore['applySync']>)(delivery.presence, plan.options);
+        changes = this.calls.applySync(delivery.presence, plan.options, plan.now);
       } catch {
         return undefined;
       }
@@ -178,7 +199,7 @@ export class Tracker {
       .push(async () => {
         const plan = await planRepair(this.store, snapshot, this.options.maxClockSkewMs);
         const options: ApplyOptions = plan.watermarks.length > 0 ? { watermarks: plan.watermarks } : {};
-        const applied = await this.applyToStore(plan.events, options, this.port.now());
+        const applied = await this.calls.apply(plan.events, options, this.port.now());
         // Restatements that change nothing visible are not emitted, but they are in the feed: acknowledged all the same.
         const changes = visibleChanges(applied);
         this.port.counter.changed(changes);
@@ -198,10 +219,7 @@ export class Tracker {
     if (this.users === undefined || this.closed) return Promise.resolve();
     return this.queue
       .push(async () => {
-        const changes = await (this.store.expireUsers as NonNullable<PresenceStore['expireUsers']>)({
-          ...(this.users as UserIds).levels(this.port.now()),
-          emitted: this.can.emitsOwn,
-        });
+        const changes = await this.calls.expireUsers();
         this.port.counter.changed(changes);
         await this.emission.emit(changes, []);
       }, 1)
@@ -222,24 +240,5 @@ export class Tracker {
   /** The app's user id of a member, as given to the store (see UserIds); undefined without user levels. */
   userOf(member: Member, provider: ProviderName | undefined): string | undefined {
     return this.users?.userOf(member, provider);
-  }
-
-  /** A store call's events and options: the user ids set, and whether this receiver emits what it applies (`emitted`). */
-  private prepare(events: PresenceEvent[], options: ApplyOptions, now: number): void {
-    this.users?.set(events, options, now);
-    if (this.can.emitsOwn) options.emitted = true;
-  }
-
-  /** store.apply with the user ids set, traced on `presence-webhooks:store.apply` and counted when it fails. */
-  private applyToStore(events: PresenceEvent[], options: ApplyOptions, now: number): Promise<Change[]> {
-    this.prepare(events, options, now);
-    const apply = () => this.store.apply(events, options);
-    const pending = traced(storeApplyTrace)
-      ? storeApplyTrace.tracePromise(apply, { receiver: this.port.owner, events: events.length })
-      : apply();
-    return pending.catch((error: unknown) => {
-      this.port.counter.storeFailed();
-      throw error;
-    });
   }
 }
