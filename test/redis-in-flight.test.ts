@@ -34,7 +34,7 @@ class CountingStore extends RedisStore {
 }
 
 class OneAtATimeStore extends CountingStore {
-  override readonly appliesInCallOrder = false;
+  override readonly appliesInCallOrder: boolean = false;
 }
 
 /** 10 members over 3 channels, each entering, updating and leaving on its own connection: 30 deliveries, one step each. */
