@@ -91,6 +91,36 @@ describe.skipIf(!available)('a receiver keeps several deliveries in flight on a 
     expect(left).toBe(0);
   });
 
+  it("emit 'once' with a feed: a delivery's answer does not wait for the acknowledgement of what was emitted before", async () => {
+    const prefix = uniquePrefix('flight-ack');
+    prefixes.push(prefix);
+    const feedStore = new RedisStore({ url: REDIS_URL, prefix, feed: {} });
+    const feed = feedStore.feed as NonNullable<RedisStore['feed']>;
+    const ack = feed.ack.bind(feed);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    feed.ack = async (cursors) => {
+      held++;
+      await gate; // the acknowledgements wait here until the deliveries are answered
+      return ack(cursors);
+    };
+    const receiver = createReceiver({ ably: { keys: [KEY] }, store: feedStore, ack: 'after-store' });
+    const answers: number[] = [];
+    const all = (async () => {
+      for (const request of deliveries().slice(0, 3))
+        answers.push((await receiver.handle({ method: 'POST', headers: request.headers, body: request.body, url: '/' })).status);
+    })();
+    const stuck = await Promise.race([all.then(() => false), new Promise((resolve) => setTimeout(() => resolve(true), 10_000))]);
+    expect(stuck).toBe(false);
+    expect(answers).toEqual([200, 200, 200]);
+    expect(held).toBeGreaterThan(0);
+    release();
+    await receiver.idle(); // waits for the acknowledgements too
+    expect(await feed.claim(0, 100)).toEqual([]); // every change acknowledged: nothing left to claim
+    await receiver.close();
+  });
+
   it('a store that does not say so: one call at a time, the same events', async () => {
     const one = store(OneAtATimeStore);
     const { seen, left } = await run(one);

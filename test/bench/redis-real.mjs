@@ -4,8 +4,13 @@
 // floor measured in the same run: the same writes as a bare ioredis pipeline of HSET/HDEL (one
 // pipeline per delivery, as many in flight). Rounds alternate store and floor; figures are medians.
 // Redis's own INFO commandstats gives the µs per EVALSHA (and per channel-event) over the store rounds.
+// The receiver rows hand the same deliveries, as signed Ably bodies, to one receiver's handle() (ack
+// 'after-store', so `inFlight` unsettled at once, user levels on as by default), feed off and on.
 import { Redis } from 'ioredis';
+import { createReceiver } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
+import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
+import { BENCH_KEY } from './bench-key.mjs';
 import { commandStats, stepEvent } from './redis.mjs';
 import { median, msSince, round } from './stats.mjs';
 
@@ -81,6 +86,41 @@ async function storeRound(store, batches, inFlight) {
   return { ms: msSince(t0), changes };
 }
 
+const ACTIONS = { enter: ABLY_ACTION.enter, update: ABLY_ACTION.update, leave: ABLY_ACTION.leave };
+
+/** The deliveries as signed Ably bodies: one item per event, its one presence message the event's. */
+function signedBodies(batches) {
+  return batches.map((events) =>
+    ablyBatchRequest(
+      events.map((e) => {
+        const { clientId, connectionId, timestamp, data } = e.member;
+        const step = e.present ? (e.order.serial === 0 ? 'enter' : 'update') : 'leave';
+        const message = { id: e.order.id, clientId, connectionId, action: ACTIONS[step], timestamp };
+        if (data !== undefined) Object.assign(message, { data: JSON.stringify(data), encoding: 'json' });
+        return ablyPresenceItem(e.channel, [message]);
+      }),
+      { key: BENCH_KEY },
+    ),
+  );
+}
+
+/** One receiver on `store` (ack 'after-store'): every body handed to handle(), `inFlight` unsettled at once. */
+async function receiverRound(store, bodies, inFlight) {
+  const receiver = createReceiver({ ably: { keys: [BENCH_KEY] }, store, ack: 'after-store', onError: () => undefined });
+  let changes = 0;
+  for (const name of ['join', 'update', 'leave']) receiver.on(name, () => void changes++);
+  const t0 = process.hrtime.bigint();
+  await window(bodies.length, inFlight, async (d) => {
+    const { headers, body } = bodies[d];
+    const answer = await receiver.handle({ method: 'POST', headers, body, url: '/' });
+    if (answer.status !== 200) throw new Error(`the receiver answered ${answer.status}: ${answer.body}`);
+    return 0;
+  });
+  const ms = msSince(t0);
+  await receiver.close();
+  return { ms, changes };
+}
+
 /**
  * @param {{ deliveries?: number, items?: number, channels?: number, inFlight?: number, rounds?: number }} options
  */
@@ -97,6 +137,8 @@ export async function benchRedisRealShaped({ deliveries = 4000, items = 25, chan
   const storeClientUs = [];
   const feedMs = [];
   const feedRedisUs = [];
+  const receiverMs = [];
+  const receiverFeedMs = [];
   let bytesPerRetainedChange = 0;
   let evalsha = { calls: 0, usec: 0 };
   try {
@@ -133,6 +175,19 @@ export async function benchRedisRealShaped({ deliveries = 4000, items = 25, chan
       bytesPerRetainedChange = ((await admin.memory('USAGE', stream, 'SAMPLES', 0)) ?? 0) / (fs.changes + 1);
       await withFeed.clear();
       await admin.del(stream, `{${feedPrefix}:s0}:unacked`);
+      // One receiver, feed off and on: the same deliveries as signed bodies through handle().
+      const bodies = signedBodies(batches);
+      for (const feed of [false, true]) {
+        const prefix = `pwbench-recv-${tag}-${r}-${feed ? 'feed' : 'plain'}`;
+        const store = new RedisStore({ client, prefix, ...(feed ? { feed: {} } : {}) });
+        await store.apply(batches[0].slice(0, 1).map((e) => ({ ...e, channel: 'warm-up' })));
+        const round = await receiverRound(store, bodies, inFlight);
+        if (round.changes !== deliveries * items)
+          throw new Error(`the receiver emitted ${round.changes} changes for ${deliveries * items} events`);
+        (feed ? receiverFeedMs : receiverMs).push(round.ms);
+        await store.clear();
+        if (feed) await admin.del(`{${prefix}:s0}:feed`, `{${prefix}:s0}:unacked`);
+      }
       const floorPrefix = `pwbench-floor-${tag}-${r}`;
       const floorCpu0 = await redisCpu(admin);
       const f = await floorRound(client, batches, inFlight, floorPrefix);
@@ -150,11 +205,17 @@ export async function benchRedisRealShaped({ deliveries = 4000, items = 25, chan
   const eventsPerSec = round((events / median(storeMs)) * 1000);
   const floorEventsPerSec = round((events / median(floorMs)) * 1000);
   const usPerCall = evalsha.calls === 0 ? 0 : evalsha.usec / evalsha.calls;
+  const receiverEventsPerSec = round((events / median(receiverMs)) * 1000);
   return {
     deliveries,
     itemsPerDelivery: items,
     channels,
     inFlight,
+    // One receiver: signed bodies through handle() (verify, parse, merge with user levels, emit), `inFlight` at once.
+    receiverEventsPerSec,
+    receiverRatioToFloor: round(receiverEventsPerSec / floorEventsPerSec, 3),
+    receiverFeedOnToOff: round(median(receiverMs) / median(receiverFeedMs), 3),
+    // The store alone: store.apply() with `inFlight` at once (no user levels).
     eventsPerSec,
     floorEventsPerSec,
     ratioToFloor: round(eventsPerSec / floorEventsPerSec, 3),

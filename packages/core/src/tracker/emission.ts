@@ -67,8 +67,8 @@ export class Emission {
       pending,
       finish: () => {
         if (failures.length > 0) this.port.report(new HandlerError(failures));
-        const acknowledge = own !== false && own.length > 0 && this.fleet !== undefined && !this.storeAcknowledges;
-        return acknowledge ? this.fleet.emitted(own) : Promise.resolve();
+        if (own !== false && own.length > 0 && this.fleet !== undefined && !this.storeAcknowledges) this.fleet.emitted(own);
+        return Promise.resolve();
       },
     };
   }

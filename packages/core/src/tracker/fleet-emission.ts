@@ -27,8 +27,6 @@ export interface FleetPort {
  *   channel's changes in commit order), from the moment it started.
  * A snapshot's restatements that change nothing visible (visibleChanges) are never emitted.
  */
-const DONE = Promise.resolve();
-
 export class FleetEmission {
   private readonly abort = new AbortController();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -36,6 +34,8 @@ export class FleetEmission {
   private claiming: Promise<void> | undefined;
   /** 'everywhere': resolves once the reader holds its starting cursor (applies wait for it: none is missed). */
   ready: Promise<void> = Promise.resolve();
+  /** Acknowledgements sent and not answered yet (`settled` waits for them). */
+  private readonly acking = new Set<Promise<void>>();
 
   constructor(
     private readonly feed: ChangeFeed,
@@ -56,12 +56,15 @@ export class FleetEmission {
     this.loop = this.read(head, started);
   }
 
-  /** 'once': the applying instance emitted these changes; acknowledge them. */
-  emitted(changes: readonly Change[]): Promise<void> {
-    if (this.mode !== 'once') return DONE;
+  /**
+   * 'once': the applying instance emitted these changes; acknowledge them, without holding up what comes next
+   * (the next delivery's emission does not wait for this round trip; `settled` does).
+   */
+  emitted(changes: readonly Change[]): void {
+    if (this.mode !== 'once') return;
     const cursors: string[] = [];
     for (const change of changes) if (change.cursor !== undefined) cursors.push(change.cursor);
-    if (cursors.length === 0) return DONE;
+    if (cursors.length === 0) return;
     let acked: Promise<void>;
     try {
       acked = this.feed.ack(cursors);
@@ -69,7 +72,13 @@ export class FleetEmission {
       acked = Promise.reject(error as Error);
     }
     // A failure: claimed and emitted again by some instance later (at least once).
-    return acked.catch((error: unknown) => this.port.report(toError(error)));
+    const settled = acked.catch((error: unknown) => this.port.report(toError(error))).finally(() => this.acking.delete(settled));
+    this.acking.add(settled);
+  }
+
+  /** Resolves once every acknowledgement sent so far was answered. */
+  async settled(): Promise<void> {
+    while (this.acking.size > 0) await Promise.all([...this.acking]);
   }
 
   async close(): Promise<void> {
@@ -77,6 +86,7 @@ export class FleetEmission {
     this.abort.abort();
     await this.claiming;
     await this.loop;
+    await this.settled();
   }
 
   private claim(): void {
@@ -87,7 +97,7 @@ export class FleetEmission {
         if (changes.length > 0 && !this.abort.signal.aborted)
           await this.port.track(async () => {
             await this.port.emit(visibleChanges(changes));
-            await this.emitted(changes);
+            this.emitted(changes);
           });
       } catch (error) {
         this.port.report(toError(error));

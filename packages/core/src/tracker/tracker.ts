@@ -228,6 +228,7 @@ export class Tracker {
 
   async idle(): Promise<void> {
     await this.queue.idle();
+    await this.fleet?.settled();
   }
 
   async close(): Promise<void> {
