@@ -384,4 +384,3 @@ export class PostgresStore implements PresenceStore {
     if (this.ownPool) await this.pool.end();
   }
 }
-

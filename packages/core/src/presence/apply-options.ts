@@ -25,7 +25,11 @@ function checkNotices(notices: unknown): void {
       typeof n.provider !== 'string' ||
       !finite(n.timestamp)
     )
-      throw optionError(`notices[${i}]`, "a channel notice { type: 'channel.active' | 'channel.inactive', provider, channel, timestamp }", notice);
+      throw optionError(
+        `notices[${i}]`,
+        "a channel notice { type: 'channel.active' | 'channel.inactive', provider, channel, timestamp }",
+        notice,
+      );
   });
 }
 

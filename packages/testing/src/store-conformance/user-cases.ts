@@ -231,7 +231,13 @@ export function userConformanceCases(factory: StoreFactory, options: StoreConfor
           const now = Date.now();
           const enter = withUser(simpleEvent(0, 1, 'enter'));
           const bad = (users: Record<string, unknown>) => ({ users: { ...levels(now, 0), ...users } as unknown as UserLevelOptions });
-          for (const users of [{ graceMs: -1 }, { graceMs: Number.NaN }, { lastSeenMs: 0 }, { now: '1' }, { now: Number.POSITIVE_INFINITY }]) {
+          for (const users of [
+            { graceMs: -1 },
+            { graceMs: Number.NaN },
+            { lastSeenMs: 0 },
+            { now: '1' },
+            { now: Number.POSITIVE_INFINITY },
+          ]) {
             await assert.rejects(store.apply([enter], bad(users)), TypeError, JSON.stringify(users));
             await assert.rejects(store.expireUsers(bad(users).users), TypeError, JSON.stringify(users));
           }
