@@ -14,8 +14,8 @@ interface Level {
 }
 
 interface AppLevel extends Level {
-  /** The channels whose level is present or pending. */
-  channels: Set<string>;
+  /** The channels whose level is present or pending; undefined when none (an offline user holds no Set). */
+  channels: Set<string> | undefined;
   /** Provider time of the join that brought the user online. */
   since: number;
   /** Set once offline: the latest leave that ended the presence (kept for lastSeenMs). */
@@ -66,7 +66,7 @@ export class UserLevels {
       }
     }
     const app = this.app(userId, provider, at);
-    app.channels.add(channel);
+    (app.channels ??= new Set()).add(channel);
     if (app.count++ === 0) {
       if (app.pendingUntil !== undefined) app.pendingUntil = undefined;
       else {
@@ -145,7 +145,7 @@ export class UserLevels {
     const app = this.apps.get(userId);
     if (app === undefined) return undefined;
     const online = app.count > 0 || app.pendingUntil !== undefined;
-    const presence: UserPresence = { userId, online, channels: [...app.channels].sort(), members: app.count };
+    const presence: UserPresence = { userId, online, channels: app.channels === undefined ? [] : [...app.channels].sort(), members: app.count };
     if (online) presence.since = app.since;
     const lastSeen = app.lastSeen ?? (app.pendingUntil !== undefined ? app.lastLeave : undefined);
     if (lastSeen !== undefined) presence.lastSeen = lastSeen;
@@ -160,7 +160,7 @@ export class UserLevels {
         lastLeave: Number.NEGATIVE_INFINITY,
         pendingUntil: undefined,
         provider,
-        channels: new Set(),
+        channels: undefined,
         since: at,
         lastSeen: undefined,
         offlineAt: undefined,
@@ -213,7 +213,8 @@ export class UserLevels {
     const levels = this.byChannel.get(channel);
     levels?.delete(userId);
     if (levels?.size === 0) this.byChannel.delete(channel);
-    app.channels.delete(channel);
+    app.channels?.delete(channel);
+    if (app.channels?.size === 0) app.channels = undefined;
     out.push({ type: 'user.leave', userId, provider: level.provider, channel, at: level.lastLeave, lastSeen: level.lastLeave });
   }
 
