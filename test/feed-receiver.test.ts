@@ -126,14 +126,17 @@ describe('receiver.changes(): the change feed', () => {
     const store = new MemoryStore();
     const { receiver, server } = await start({ store, users: { graceMs: 50 } });
     const seen: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
     receiver.on('join', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 5)); // the next delivery goes through the queue meanwhile
+      await gate; // the deliveries after the first go through the queue meanwhile
       seen.push('join');
     });
     receiver.on('user.offline', () => void seen.push('user.offline'));
     await deliver(server, ablyPresenceItem('room-1', [presence('ann', 'a1', 1, ABLY_ACTION.enter)]));
     await deliver(server, ablyPresenceItem('room-1', [presence('ben', 'b1', 1, ABLY_ACTION.enter)]));
     await deliver(server, ablyPresenceItem('room-1', [presence('ann', 'a1', 2, ABLY_ACTION.leave)]));
+    release();
     await until(() => seen.includes('user.offline'), "ann's user.offline"); // ann's grace window ended: user.leave, user.offline
     await receiver.idle();
     expect(seen.filter((name) => name === 'join')).toHaveLength(2);

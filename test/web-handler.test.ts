@@ -437,6 +437,25 @@ describe('wrong secrets are throttled per client address on the web side too (ov
     });
   }
 
+  it('a clientAddress that throws counts as no address: the request is answered as without one, not with a 500', async () => {
+    const receiver = createReceiver({ pubnub: { secret: SECRET } });
+    const handler = presenceWebhooks(receiver, {
+      clientAddress: () => {
+        throw new Error('no header here');
+      },
+    });
+    const server = await serveFetch(handler);
+    try {
+      const wrong = join('g0');
+      expect((await fromAddress('127.0.0.9', `${server.base}/?secret=wrong`, { method: 'POST', ...wrong })).status).toBe(401);
+      const right = join('alice');
+      expect((await fromAddress('127.0.0.9', `${server.base}/?secret=${SECRET}`, { method: 'POST', ...right })).status).toBe(200);
+    } finally {
+      await server.close();
+      await receiver.close();
+    }
+  });
+
   it("clientAddress: a trusted proxy's header names the client (all requests come from one proxy address)", async () => {
     const receiver = createReceiver({ pubnub: { secret: SECRET } });
     const handler = presenceWebhooks(receiver, { clientAddress: (request) => request.headers.get('x-client-ip') ?? undefined });

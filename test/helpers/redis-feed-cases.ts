@@ -88,6 +88,24 @@ export function redisFeedCases(make: MakeFeedStore): { name: string; run: () => 
       },
     },
     {
+      name: 'ack: damaged cursors (a place past its entry) acknowledge nothing: the entry stays claimable',
+      run: async () => {
+        const store = make({ namespace: 'ack-damaged' });
+        const feed = store.feed!;
+        const applied = await store.apply([
+          feedEvent('room-z', 'ivy', 0, true),
+          feedEvent('room-z', 'jon', 0, true),
+          feedEvent('room-z', 'kim', 0, true),
+        ]);
+        const first = applied[0]!.cursor!;
+        // The same entry's places 0 and 1, and a forged place 7: three places for a size of 3, one of them not in it.
+        const forged = first.replace(/\/0\/3(~*)$/, '/7/3$1');
+        expect(forged).not.toBe(first);
+        await feed.ack([first, applied[1]!.cursor!, forged]);
+        expect(strip(await feed.claim(0, 10))).toEqual(strip([applied[2]!]));
+      },
+    },
+    {
       name: 'ack: an entry acknowledged in part, then in full in one call, is never claimed; one acknowledged in full at once neither',
       run: async () => {
         const store = make({ namespace: 'ack' });

@@ -63,7 +63,8 @@ export interface ApplyOptions {
    * For a store in the caller's process (one with `applySync`): the caller emits the answer's changes itself,
    * before anything else could claim them (the receiver does, with emit 'once'). A store with a feed writes
    * them acknowledged, as if `feed.ack` had been called; MemoryStore keeps nothing of them while no one reads
-   * its feed. Other stores ignore it (an instance may die between their commit and its emission).
+   * its feed (then the changes it returns have no `cursor`). Other stores ignore it (an instance may die between
+   * their commit and its emission).
    */
   emitted?: boolean;
 }
@@ -170,13 +171,6 @@ export interface PresenceStore {
    * emits a delivery without a queue job when nothing is queued. It throws only before changing anything.
    */
   applySync?(events: readonly PresenceEvent[], options?: ApplyOptions): Change[];
-  /**
-   * Optional: true when calls to `apply` made one after another, each before the previous one answered, commit
-   * in the order they were made for each channel (RedisStore: one connection whose commands Redis runs in
-   * order, each call sent before its first await). The receiver then starts up to 64 deliveries' store calls
-   * ahead of their turn and emits their changes in turn; otherwise it calls the store one delivery at a time.
-   */
-  readonly appliesInCallOrder?: boolean;
   /** The present members of a channel, sorted by clientId then connectionId. */
   members(channel: string): Promise<Member[]>;
   /** The channels that have at least one present member, sorted. */

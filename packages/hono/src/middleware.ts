@@ -1,7 +1,7 @@
 import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, isReceiver } from '@presence-webhooks/core';
 import type { WaitUntilContext } from '@presence-webhooks/web';
-import { handleWebRequest, mountMatcher, runtimeClientAddress } from '@presence-webhooks/web';
+import { addressOrNone, handleWebRequest, mountMatcher, runtimeClientAddress } from '@presence-webhooks/web';
 import type { Context, MiddlewareHandler } from 'hono';
 import { mountOf } from './mount.js';
 
@@ -75,7 +75,7 @@ export function presenceWebhooks(
       url: relative,
       context: executionContext(c),
       rawBody: await cachedBytes(c),
-      remoteAddress: clientAddress(c),
+      remoteAddress: addressOrNone(() => clientAddress(c)),
     });
   };
   return Object.assign(middleware, { receiver });

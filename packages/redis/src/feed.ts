@@ -37,7 +37,8 @@ function changePlace(text: string, shards: number): [shard: number, id: string, 
   const [total, shard, before, id, index, size, after] = m.slice(1) as CursorGroups;
   const s = Number(shard);
   if (Number(total) !== shards || s >= shards || before.length !== s || after.length !== shards - s - 1) return undefined;
-  return [s, id, Number(index), Number(size)];
+  // A change's place lies inside its entry (index < size): a damaged cursor acknowledges nothing else.
+  return Number(index) < Number(size) ? [s, id, Number(index), Number(size)] : undefined;
 }
 
 /**
@@ -268,7 +269,7 @@ export class RedisFeed implements ChangeFeed {
       }
       const cursor = decodeCursor(text, this.context.shards);
       const own = cursor.positions[cursor.shard];
-      if (cursor.shard < 0 || own === undefined || own.index === Infinity || own.size === undefined) continue;
+      if (cursor.shard < 0 || own === undefined || own.index === Infinity || own.size === undefined || own.index >= own.size) continue;
       places.push([cursor.shard, own.id, own.index, own.size]);
     }
     if (places.length === 0) return;

@@ -279,12 +279,6 @@ export class RedisStore implements PresenceStore {
   readonly shards: number;
   /** The change feed, when the store was made with `feed`. */
   readonly feed?: RedisFeed;
-  /**
-   * Calls to `apply` commit in the order they were made for each channel: each sends its script calls before
-   * its first await after the circuit's, on one connection per node, and Redis runs a connection's commands in
-   * order (a NOSCRIPT answer is sent again in the same order). The receiver keeps several deliveries in flight.
-   */
-  readonly appliesInCallOrder: boolean = true;
   /** The user levels' two steps on a Redis Cluster with several shards (a user spans channels in several slots): user-outbox.ts. */
   private readonly outbox: UserOutbox | undefined;
   private readonly feedRetainMs: number | undefined;

@@ -24,3 +24,13 @@ export function runtimeClientAddress(request: Request, context: unknown): string
   const node = given.incoming?.socket?.remoteAddress;
   return typeof node === 'string' ? node : undefined;
 }
+
+/** `read()`, or undefined when it throws or answers something other than a non-empty string (no address known). */
+export function addressOrNone(read: () => unknown): string | undefined {
+  try {
+    const address = read();
+    return typeof address === 'string' && address !== '' ? address : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,7 +1,7 @@
 import type { Receiver, ReceiverOptions } from '@presence-webhooks/core';
 import { createReceiver, isReceiver } from '@presence-webhooks/core';
 import type { WaitUntilContext } from './handle-web-request.js';
-import { runtimeClientAddress } from './client-address.js';
+import { addressOrNone, runtimeClientAddress } from './client-address.js';
 import { handleWebRequest } from './handle-web-request.js';
 import { mountMatcher } from './mount.js';
 import { notFound } from './response.js';
@@ -18,7 +18,7 @@ export interface PresenceWebhooksWebOptions {
    * carries none), from the request and the second argument the runtime passed the handler. Default: what
    * the runtime hands it (Deno's `info`, Bun's `server`, @hono/node-server's env; see `runtimeClientAddress`).
    * Behind a proxy you trust, read its header: `(request) => request.headers.get('cf-connecting-ip') ?? undefined`.
-   * Without an address wrong secrets are not throttled (one shared count would let anyone lock everyone out).
+   * Without an address (also when it throws) wrong secrets are not throttled (one shared count would let anyone lock everyone out).
    */
   clientAddress?: (request: Request, context: unknown) => string | undefined;
 }
@@ -49,7 +49,8 @@ export function presenceWebhooks(
       request.body?.cancel().catch(() => undefined);
       return notFound();
     }
-    return handleWebRequest(receiver, request, { url, context, remoteAddress: clientAddress(request, context) });
+    const remoteAddress = addressOrNone(() => clientAddress(request, context));
+    return handleWebRequest(receiver, request, { url, context, remoteAddress });
   };
   return Object.assign(handler, { receiver });
 }

@@ -1,6 +1,6 @@
 export { presenceWebhooks } from './handler.js';
 export type { PresenceWebhooksWebHandler, PresenceWebhooksWebOptions } from './handler.js';
-export { runtimeClientAddress } from './client-address.js';
+export { addressOrNone, runtimeClientAddress } from './client-address.js';
 export { handleWebRequest } from './handle-web-request.js';
 export type { WaitUntilContext, WebRequestOptions } from './handle-web-request.js';
 export { mountMatcher } from './mount.js';

@@ -1,4 +1,4 @@
-import type { Change, ChannelChange, PresenceEvent, ProviderName } from '../events.js';
+import type { ChannelChange, PresenceEvent, ProviderName } from '../events.js';
 import type { Normalised } from '../providers/provider.js';
 import { StoreError, toError } from '../errors.js';
 import type { ApplyOptions } from '../store.js';
@@ -16,15 +16,6 @@ export interface DeliveryPlan {
   /** Something to give the store: presence events or notices. */
   apply: boolean;
 }
-
-/** A delivery's plan and its store call, started (undefined: nothing to give the store). */
-export interface Started {
-  plan: DeliveryPlan;
-  applying: Promise<Change[]> | undefined;
-}
-
-/** Store calls started ahead of their turn at most (a store that applies in call order: see Tracker.deliver). */
-export const MAX_EARLY = 64;
 
 /** The plan of a delivery at `now` (receiver clock); `maxEventAgeMs` Infinity for no time bound (recorded fixtures). */
 export function planDelivery(delivery: Normalised, feed: boolean, now: number, maxEventAgeMs: number): DeliveryPlan {

@@ -13,8 +13,6 @@ export interface StoreCapabilities {
    * so the store writes those changes acknowledged (`ApplyOptions.emitted`) and nothing is acknowledged after.
    */
   emitsOwn: boolean;
-  /** The store applies calls in the order they were made (`appliesInCallOrder`, and not synchronous): several in flight. */
-  inCallOrder: boolean;
   /** The store's tombstone horizon (ms). */
   horizonMs: number;
 }
@@ -35,8 +33,7 @@ export function storeCapabilities(store: PresenceStore, options: ResolvedTracker
       `presence-webhooks: users.graceMs must be shorter than the store's tombstone horizon (${horizonMs} ms): a level pending longer than the store keeps a channel's state would be lost`,
     );
   const synchronous = typeof store.applySync === 'function' && definedBy(store, 'apply') === definedBy(store, 'applySync');
-  const inCallOrder = store.appliesInCallOrder === true && !synchronous;
-  return { usersOn, synchronous, emitsOwn: synchronous && options.emit === 'once', inCallOrder, horizonMs };
+  return { usersOn, synchronous, emitsOwn: synchronous && options.emit === 'once', horizonMs };
 }
 
 /** The object of `value`'s prototype chain that defines `name` itself. */

@@ -6,8 +6,8 @@ import { planRepair, visibleChanges } from '../resync/repair.js';
 import type { Repair } from '../resync/resyncer.js';
 import type { ApplyOptions, PresenceStore } from '../store.js';
 import { PartialApplyError } from '../store.js';
-import type { Delivery, DeliveryPlan, Started } from './delivery.js';
-import { channelsOf, MAX_EARLY, mergeEach, planDelivery, recoveredError } from './delivery.js';
+import type { Delivery, DeliveryPlan } from './delivery.js';
+import { channelsOf, mergeEach, planDelivery, recoveredError } from './delivery.js';
 import type { LocalEvent } from './emission.js';
 import { Emission } from './emission.js';
 import { FleetEmission } from './fleet-emission.js';
@@ -36,8 +36,6 @@ export class Tracker {
   private readonly calls: StoreCalls;
   private expiryTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
-  /** Deliveries whose store call started ahead of their turn (see deliver), not settled yet. */
-  private early = 0;
 
   constructor(
     private readonly options: ResolvedTrackerOptions,
@@ -96,18 +94,11 @@ export class Tracker {
       const done = this.deliverNow(delivery);
       if (done !== undefined) return done;
     }
-    // A store that applies in call order: the store call starts now, ahead of its turn, when every job queued
-    // before it is such a delivery (their calls started first); the merge settles and emits in its turn.
-    let early = this.can.inCallOrder && this.queue.depth === this.early && this.early < MAX_EARLY ? this.begin(delivery) : undefined;
-    const ahead = early !== undefined;
-    if (ahead) this.early++;
     // What is left to merge: the delivery; after a store failure split it, the channels that failed, each alone.
     let left: Delivery[] = [delivery];
-    const done = this.queue
+    return this.queue
       .push(async () => {
-        const started = early;
-        early = undefined;
-        const { failed, cause } = await mergeEach(left, (part) => this.merge(part, part === delivery ? started : undefined));
+        const { failed, cause } = await mergeEach(left, (part) => this.merge(part));
         left = failed;
         if (failed.length > 0) throw cause;
         if (cause !== undefined) this.port.report(recoveredError(cause)); // failed whole, then applied channel by channel
@@ -118,28 +109,18 @@ export class Tracker {
         this.port.lost?.(delivery.provider, [...new Set(left.flatMap((part) => channelsOf(part.presence)))]);
         throw error;
       });
-    if (ahead) void done.catch(() => undefined).then(() => this.early--);
-    return done;
-  }
-
-  /** Plan a delivery and start its store call (its failure is taken in its turn, by `merge`). */
-  private begin(delivery: Delivery): Started {
-    const plan = this.plan(delivery);
-    const applying = plan.apply ? this.calls.apply(delivery.presence, plan.options, plan.now) : undefined;
-    applying?.catch(() => undefined);
-    return { plan, applying };
   }
 
   /**
    * Merge one delivery and emit what it changed, then its other events. When the store committed only some
    * of its channels (PartialApplyError), those channels' changes and events are emitted before it rethrows.
    */
-  private async merge(delivery: Delivery, started: Started = this.begin(delivery)): Promise<void> {
-    const { plan, applying } = started;
+  private async merge(delivery: Delivery): Promise<void> {
+    const plan = this.plan(delivery);
     let changes: Change[] = [];
-    if (applying !== undefined) {
+    if (plan.apply) {
       try {
-        changes = await applying;
+        changes = await this.calls.apply(delivery.presence, plan.options, plan.now);
       } catch (error) {
         if (error instanceof PartialApplyError) {
           const failed = new Set(error.channels);
