@@ -145,7 +145,12 @@ export class UserLevels {
     const app = this.apps.get(userId);
     if (app === undefined) return undefined;
     const online = app.count > 0 || app.pendingUntil !== undefined;
-    const presence: UserPresence = { userId, online, channels: app.channels === undefined ? [] : [...app.channels].sort(), members: app.count };
+    const presence: UserPresence = {
+      userId,
+      online,
+      channels: app.channels === undefined ? [] : [...app.channels].sort(),
+      members: app.count,
+    };
     if (online) presence.since = app.since;
     const lastSeen = app.lastSeen ?? (app.pendingUntil !== undefined ? app.lastLeave : undefined);
     if (lastSeen !== undefined) presence.lastSeen = lastSeen;
