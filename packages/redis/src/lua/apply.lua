@@ -223,6 +223,13 @@ end
 local LEVEL, USERF = '\253', '\252'
 local apps, appOrder = {}, {}
 local onlineDelta = 0
+-- The additions to the grace deadlines (KEYS[5]) and the offline users (KEYS[6]): ZADD's arguments, one ZADD
+-- each when the call's user levels are saved (and before expireUsers reads the sets).
+local deadlineAdds, offlineAdds = {}, {}
+local function flushUserAdds()
+  if #deadlineAdds > 0 then callChunked('ZADD', KEYS[5], deadlineAdds, 2); deadlineAdds = {} end
+  if #offlineAdds > 0 then callChunked('ZADD', KEYS[6], offlineAdds, 2); offlineAdds = {} end
+end
 
 -- The app level of a user (made when `provider` is given and there is none; else nil when none).
 local function appOf(userId, provider, at)
@@ -245,17 +252,22 @@ local function appOf(userId, provider, at)
   return a or nil
 end
 
-local function userChange(list, utype, userId, channel, provider, at, lastSeen)
-  list[#list + 1] = { utype, cmsgpack.pack({ userId, channel or '', provider or '', at, lastSeen or false }) }
+-- The user changes caused since the caller set nchanges to 0: flat, 2 entries each (type, MsgPack), a table
+-- reused by the whole call (a table per event cost more than the change itself).
+local changes, nchanges = {}, 0
+local function userChange(utype, userId, channel, provider, at, lastSeen)
+  changes[nchanges + 1] = utype
+  changes[nchanges + 2] = cmsgpack.pack({ userId, channel or '', provider or '', at, lastSeen or false })
+  nchanges = nchanges + 2
 end
 
-local function closeApp(userId, a, now, list)
+local function closeApp(userId, a, now)
   a[3] = false
   a[6] = a[2]
   a[7] = now
   onlineDelta = onlineDelta - 1
-  redis.call('ZADD', KEYS[6], now, userId)
-  userChange(list, 9, userId, nil, nil, a[6], a[6])
+  offlineAdds[#offlineAdds + 1] = now; offlineAdds[#offlineAdds + 1] = userId
+  userChange(9, userId, nil, nil, a[6], a[6])
 end
 
 -- levels[channel hash key][userId] -> { count, lastLeave, pendingUntil, provider } (false: no level), loaded lazily.
@@ -272,13 +284,13 @@ local function levelOf(hashKey, userId)
   return lv
 end
 
-local function closeChannel(hashKey, userId, channel, lv, a, list)
+local function closeChannel(hashKey, userId, channel, lv, a)
   levels[hashKey][userId] = false
   a[8][channel] = nil
-  userChange(list, 7, userId, channel, lv[4], lv[2], lv[2])
+  userChange(7, userId, channel, lv[4], lv[2], lv[2])
 end
 
-local function up(hashKey, userId, channel, provider, at, list)
+local function up(hashKey, userId, channel, provider, at)
   local lv = levelOf(hashKey, userId)
   if not lv then lv = { 0, false, false, provider }; levels[hashKey][userId] = lv end
   lv[1] = lv[1] + 1
@@ -286,7 +298,7 @@ local function up(hashKey, userId, channel, provider, at, list)
     if lv[3] then lv[3] = false
     else
       lv[2] = false; lv[4] = provider
-      userChange(list, 6, userId, channel, provider, at, nil)
+      userChange(6, userId, channel, provider, at, nil)
     end
   end
   local a = appOf(userId, provider, at)
@@ -297,7 +309,7 @@ local function up(hashKey, userId, channel, provider, at, list)
     else
       a[6] = false; a[7] = false; a[5] = at; a[4] = provider
       onlineDelta = onlineDelta + 1
-      userChange(list, 8, userId, channel, provider, at, nil)
+      userChange(8, userId, channel, provider, at, nil)
       return
     end
   end
@@ -310,13 +322,13 @@ local function seen(userId, provider, at)
   if a[1] == 0 and not a[3] then
     if not a[7] then
       a[7] = userNow
-      redis.call('ZADD', KEYS[6], userNow, userId)
+      offlineAdds[#offlineAdds + 1] = userNow; offlineAdds[#offlineAdds + 1] = userId
     end
     a[6] = a[2]
   end
 end
 
-local function down(hashKey, userId, channel, at, list)
+local function down(hashKey, userId, channel, at)
   local lv = levelOf(hashKey, userId)
   local a = appOf(userId, nil, at)
   if not lv or not a or lv[1] == 0 or a[1] == 0 then return end
@@ -326,25 +338,26 @@ local function down(hashKey, userId, channel, at, list)
   if lv[1] == 0 then
     if grace > 0 then
       lv[3] = userNow + grace
-      redis.call('ZADD', KEYS[5], lv[3], cmsgpack.pack({ userId, channel, hashKey }))
+      deadlineAdds[#deadlineAdds + 1] = lv[3]; deadlineAdds[#deadlineAdds + 1] = cmsgpack.pack({ userId, channel, hashKey })
     else
-      closeChannel(hashKey, userId, channel, lv, a, list)
+      closeChannel(hashKey, userId, channel, lv, a)
     end
   end
   a[1] = a[1] - 1
   if a[1] == 0 then
     if grace > 0 then
       a[3] = userNow + grace
-      redis.call('ZADD', KEYS[5], a[3], cmsgpack.pack({ userId, '', '' }))
+      deadlineAdds[#deadlineAdds + 1] = a[3]; deadlineAdds[#deadlineAdds + 1] = cmsgpack.pack({ userId, '', '' })
     else
-      closeApp(userId, a, userNow, list)
+      closeApp(userId, a, userNow)
     end
   end
 end
 
 -- Close the grace windows that ended by userNow (channel levels before the app level of the same deadline),
--- forget users offline since before userNow - lastSeenMs. The changes go to `list`.
-local function expireUsers(list)
+-- forget users offline since before userNow - lastSeenMs. The changes go to `changes`.
+local function expireUsers()
+  flushUserAdds()
   -- At most 1000 a call (an outage's backlog is worked off over the next calls, never in one long script).
   local due = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', userNow, 'WITHSCORES', 'LIMIT', 0, 1000)
   local items = {}
@@ -359,10 +372,10 @@ local function expireUsers(list)
     local a = appOf(userId, nil, 0)
     if a then
       if channel == '' then
-        if a[1] == 0 and a[3] == at then closeApp(userId, a, userNow, list) end
+        if a[1] == 0 and a[3] == at then closeApp(userId, a, userNow) end
       else
         local lv = levelOf(hashKey, userId)
-        if lv and lv[1] == 0 and lv[3] == at then closeChannel(hashKey, userId, channel, lv, a, list) end
+        if lv and lv[1] == 0 and lv[3] == at then closeChannel(hashKey, userId, channel, lv, a) end
       end
     end
   end
@@ -383,16 +396,21 @@ local function saveUsers()
       else redis.call('HDEL', hashKey, LEVEL .. userId) end
     end
   end
+  local set, forgotten = {}, {}
   for _, userId in ipairs(appOrder) do
     local a = apps[userId]
     if a then
       local list = {}
       for ch in pairs(a[8]) do list[#list + 1] = ch end
-      redis.call('HSET', KEYS[4], userId, cmsgpack.pack({ a[1], a[2], a[3], a[4], a[5], a[6], a[7], list }))
+      set[#set + 1] = userId
+      set[#set + 1] = cmsgpack.pack({ a[1], a[2], a[3], a[4], a[5], a[6], a[7], list })
     else
-      redis.call('HDEL', KEYS[4], userId) -- forgotten
+      forgotten[#forgotten + 1] = userId
     end
   end
+  if #set > 0 then callChunked('HSET', KEYS[4], set, 2) end
+  if #forgotten > 0 then callChunked('HDEL', KEYS[4], forgotten, 1) end
+  flushUserAdds()
   if onlineDelta ~= 0 then redis.call('INCRBY', KEYS[7], onlineDelta) end
 end
 
@@ -553,20 +571,21 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
         current[RECORD] = record .. expiryTail
       end
       if usersOn then
-        local caused = {}
+        nchanges = 0
         if isPresent and not wasPresent and current[USER] then
           local provider, userId = splitUser(current[USER])
-          up(hashKey, userId, channel, provider, ts, caused)
+          up(hashKey, userId, channel, provider, ts)
         elseif not isPresent and wasPresent and heldUser then
           local _, userId = splitUser(heldUser)
-          down(hashKey, userId, channel, ts, caused)
+          down(hashKey, userId, channel, ts)
         elseif not isPresent and not wasPresent and events[at + 3] then
           local provider, userId = splitUser(events[at + 3])
           seen(userId, provider, ts)
         end
-        for _, c in ipairs(caused) do
-          out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
-          addEntry(events[at + 5], c[1], strHeader(#c[2]) .. c[2] .. EMPTY, '', '')
+        for i = 1, nchanges, 2 do
+          local utype, packed = changes[i], changes[i + 1]
+          out[#out + 1] = -1; out[#out + 1] = utype; out[#out + 1] = packed
+          addEntry(events[at + 5], utype, strHeader(#packed) .. packed .. EMPTY, '', '')
         end
       end
     end
@@ -682,11 +701,12 @@ while events[at + 1] ~= nil do
 end
 if #indexed > 0 then callChunked('ZADD', indexKey, indexed, 2) end
 if ARGV[8] == 'expire' then
-  local caused = {}
-  expireUsers(caused)
-  for _, c in ipairs(caused) do
-    out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
-    addEntry(0, c[1], strHeader(#c[2]) .. c[2] .. EMPTY, '', '')
+  nchanges = 0
+  expireUsers()
+  for i = 1, nchanges, 2 do
+    local utype, packed = changes[i], changes[i + 1]
+    out[#out + 1] = -1; out[#out + 1] = utype; out[#out + 1] = packed
+    addEntry(0, utype, strHeader(#packed) .. packed .. EMPTY, '', '')
   end
 end
 if usersOn then saveUsers() end

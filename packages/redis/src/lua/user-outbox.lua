@@ -146,21 +146,22 @@ do
         field[4] = i + 4
         local v, n, at, provider = list[i], list[i + 1], list[i + 2], list[i + 3]
         local levelKey = ARGV[11] .. channel
-        local caused = {}
+        nchanges = 0
         if channel == '' then
           seen(userId, provider, at)
         elseif v > field[6] then
           field[6] = v
           local lv = levelOf(levelKey, userId)
           local held = lv and lv[1] or 0
-          for _ = held + 1, n do up(levelKey, userId, channel, provider, at, caused) end
-          for _ = n + 1, held do down(levelKey, userId, channel, at, caused) end
+          for _ = held + 1, n do up(levelKey, userId, channel, provider, at) end
+          for _ = n + 1, held do down(levelKey, userId, channel, at) end
         end
-        if #caused > 0 then
+        if nchanges > 0 then
           out[#out + 1] = -7; out[#out + 1] = k; out[#out + 1] = v
-          for _, c in ipairs(caused) do
-            out[#out + 1] = -1; out[#out + 1] = c[1]; out[#out + 1] = c[2]
-            addEntry(0, c[1], strHeader(#c[2]) .. c[2] .. EMPTY, '', '') -- place 0, as expire's: the feed entry lists them in the reply's order
+          for i = 1, nchanges, 2 do
+            local utype, packed = changes[i], changes[i + 1]
+            out[#out + 1] = -1; out[#out + 1] = utype; out[#out + 1] = packed
+            addEntry(0, utype, strHeader(#packed) .. packed .. EMPTY, '', '') -- place 0, as expire's: the feed entry lists them in the reply's order
           end
         end
       end
