@@ -17,7 +17,7 @@ export interface PresenceWebhooksHonoOptions {
    * The client's address, for the per-address throttle of wrong secrets and for `onReject`. Default: what the
    * runtime hands Hono as `c.env` (Deno's `info`, Bun's `server`, @hono/node-server's `incoming`; see
    * `runtimeClientAddress`). Behind a proxy you trust, read its header: `(c) => c.req.header('cf-connecting-ip')`.
-   * Without an address wrong secrets are not throttled (one shared count would let anyone lock everyone out).
+   * Without an address (also when it throws) wrong secrets are not throttled (one shared count would let anyone lock everyone out).
    */
   clientAddress?: (c: Context) => string | undefined;
 }

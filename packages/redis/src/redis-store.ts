@@ -261,8 +261,8 @@ function unavailable(error: unknown): boolean {
 
 /**
  * A PresenceStore in Redis, shared by any number of receiver instances. Each delivery runs the
- * apply script once on a single Redis (one call for all its channels, pipelined with the channel
- * index: one round trip) or once per channel on a Cluster. The script merges each channel's events
+ * apply script once on a single Redis (one call for all its channels, which also updates the channel
+ * index: one round trip) or once per slot group on a Cluster (the index's ZADD sent alongside). The script merges each channel's events
  * atomically with MemoryStore's semantics and answers the effective changes, so each change is
  * emitted once, by the instance whose apply made it. While Redis does not answer, every call
  * rejects within `commandTimeoutMs`, and after `circuitFailures` such failures at once

@@ -67,7 +67,7 @@ export class FleetEmission {
     if (cursors.length === 0) return;
     let acked: Promise<void>;
     try {
-      acked = this.feed.ack(cursors);
+      acked = Promise.resolve(this.feed.ack(cursors));
     } catch (error) {
       acked = Promise.reject(error as Error);
     }

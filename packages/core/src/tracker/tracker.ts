@@ -217,6 +217,7 @@ export class Tracker {
     if (this.expiryTimer !== undefined) clearInterval(this.expiryTimer);
     await this.fleet?.close();
     await this.queue.idle();
+    await this.fleet?.settled(); // the acknowledgements of what the queue emitted last
   }
 
   /** The app's user id of a member, as given to the store (see UserIds); undefined without user levels. */

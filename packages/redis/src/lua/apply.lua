@@ -379,6 +379,7 @@ local function expireUsers()
       end
     end
   end
+  flushUserAdds() -- the users the deadlines just took offline, before the offline set is read
   local old = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', '(' .. (userNow - lastSeenMs), 'WITHSCORES', 'LIMIT', 0, 1000)
   for i = 1, #old, 2 do
     local userId, at = old[i], tonumber(old[i + 1])
