@@ -48,6 +48,8 @@ let receiver;
 /** In-server handle() times (µs), one per request since the mark (a ring of the last 2^20). */
 const HANDLE_SLOTS = 1 << 20;
 const handleUs = new Float64Array(HANDLE_SLOTS);
+/** The same calls timed from the moment the body was read (a lazy body, read by handle() itself, may wait for the network). */
+const afterBodyUs = new Float64Array(HANDLE_SLOTS);
 let handled = 0;
 
 /** GC pauses since the mark, by kind (minor = scavenge, major = mark-compact), from perf_hooks. */
@@ -72,11 +74,22 @@ if (variant === 'presence' || variant === 'candidate' || variant === 'handle') {
   receiver.on('leave', () => void stats.leave++);
   const handle = receiver.handle.bind(receiver);
   // Wall time of every call (process.cpuUsage per call would cost the server several % here).
-  const record = (t0) => () => void (handleUs[handled++ & (HANDLE_SLOTS - 1)] = Number(process.hrtime.bigint() - t0) / 1e3);
+  const record = (t0, read) => () => {
+    const t1 = process.hrtime.bigint();
+    const slot = handled++ & (HANDLE_SLOTS - 1);
+    handleUs[slot] = Number(t1 - t0) / 1e3;
+    afterBodyUs[slot] = Number(t1 - (read.at ?? t0)) / 1e3;
+  };
   receiver.handle = (request, options) => {
     const t0 = process.hrtime.bigint();
-    const answer = handle(request, options);
-    answer.then(record(t0), () => undefined);
+    const read = { at: undefined };
+    const body = request.body;
+    const timed =
+      typeof body === 'function'
+        ? { ...request, body: () => body().then((bytes) => ((read.at = process.hrtime.bigint()), bytes)) }
+        : request;
+    const answer = handle(timed, options);
+    answer.then(record(t0, read), () => undefined);
     return answer;
   };
 } else if (!['bare', 'floor', 'naive', 'octokit'].includes(variant)) {
@@ -259,13 +272,22 @@ const server = await builders[framework]();
 server.keepAliveTimeout = 30_000;
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 
-/** Median and p99 of the in-server handle() times since the mark (µs), or undefined. */
+/** Median and p99 of the in-server handle() times since the mark (µs), whole and from the body's arrival, or undefined. */
 function handleStats() {
   const n = Math.min(handled, HANDLE_SLOTS);
   if (n === 0) return undefined;
   const xs = handleUs.slice(0, n).sort();
-  const at = (q) => Math.round(xs[Math.min(n - 1, Math.floor(q * n))] * 10) / 10;
-  return { count: handled, p50Us: at(0.5), p99Us: at(0.99), p999Us: at(0.999), maxUs: Math.round(xs[n - 1]) };
+  const ys = afterBodyUs.slice(0, n).sort();
+  const at = (zs, q) => Math.round(zs[Math.min(n - 1, Math.floor(q * n))] * 10) / 10;
+  return {
+    count: handled,
+    p50Us: at(xs, 0.5),
+    p99Us: at(xs, 0.99),
+    p999Us: at(xs, 0.999),
+    maxUs: Math.round(xs[n - 1]),
+    afterBodyP50Us: at(ys, 0.5),
+    afterBodyP99Us: at(ys, 0.99),
+  };
 }
 
 let mark = { cpu: process.cpuUsage(), at: process.hrtime.bigint() };

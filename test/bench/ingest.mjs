@@ -203,6 +203,8 @@ async function oneRun(framework, variant, opts, pool, ready = barrier(1)) {
       // In-server receiver.handle() time (presence only): median and p99 over the measured run.
       handleP50Us: stats.handle?.p50Us,
       handleP99Us: stats.handle?.p99Us,
+      afterBodyP50Us: stats.handle?.afterBodyP50Us,
+      afterBodyP99Us: stats.handle?.afterBodyP99Us,
       handleP999Us: stats.handle?.p999Us,
       // GC in the server over the measured run: pause time per request, and the mark-compacts.
       gcUsPerRequest: round(((stats.gc.minor.ms + stats.gc.major.ms + stats.gc.other.ms) * 1000) / r.requests.total, 1),
@@ -323,6 +325,8 @@ export async function benchIngest(options = {}) {
     row.handleP50Us = m(presence, 'handleP50Us');
     row.handleP99Us = m(presence, 'handleP99Us');
     row.handleP99ToP50 = round(median(presence.map((p) => p.handleP99Us / p.handleP50Us)), 2);
+    // The same from the moment the body was read: handle() reads a lazy body itself, which may wait for the network.
+    row.afterBodyP99ToP50 = round(median(presence.map((p) => p.afterBodyP99Us / p.afterBodyP50Us)), 2);
     // GC pauses in the presence server (per request; mark-compacts per run and the longest), against the floor's.
     row.presenceGcUs = m(presence, 'gcUsPerRequest');
     row.floorGcUs = m(floorRuns, 'gcUsPerRequest');
