@@ -50,7 +50,7 @@ export class Emission {
   async emit(changes: readonly Change[], events: readonly LocalEvent[], own: readonly Change[] | false = changes): Promise<void> {
     const emission = this.dispatch(changes, events, own);
     if (emission.pending.length > 0) await Promise.all(emission.pending);
-    await emission.finish();
+    emission.finish();
   }
 
   /** Call the handlers now; `finish`, once the async handlers settled: failures reported, `own` acknowledged. */
@@ -58,7 +58,7 @@ export class Emission {
     changes: readonly Change[],
     events: readonly LocalEvent[],
     own: readonly Change[] | false,
-  ): { pending: Promise<void>[]; finish(): Promise<void> } {
+  ): { pending: Promise<void>[]; finish(): void } {
     const failures: unknown[] = [];
     const pending: Promise<void>[] = [];
     const emitsApplied = this.fleet === undefined || this.fleet.mode === 'once';
@@ -68,7 +68,6 @@ export class Emission {
       finish: () => {
         if (failures.length > 0) this.port.report(new HandlerError(failures));
         if (own !== false && own.length > 0 && this.fleet !== undefined && !this.storeAcknowledges) this.fleet.emitted(own);
-        return Promise.resolve();
       },
     };
   }

@@ -106,7 +106,7 @@ export class Tracker {
       .catch((error: unknown) => {
         // Given up after the retries: never silently. Counted, reported (by the queue), its channels repaired.
         this.port.counter.lost();
-        this.port.lost?.(delivery.provider, [...new Set(left.flatMap((part) => channelsOf(part.presence)))]);
+        this.port.lost?.(delivery.provider, channelsOf(left.flatMap((part) => part.presence)));
         throw error;
       });
   }
@@ -150,11 +150,14 @@ export class Tracker {
     }
     this.merged(delivery, changes);
     const emission = this.emission.dispatch(changes, plan.local, changes);
-    if (emission.pending.length === 0) return emission.finish();
+    if (emission.pending.length === 0) {
+      emission.finish();
+      return Promise.resolve();
+    }
     // Async handlers: idle() waits for them, as for a queued delivery.
     return this.queue.push(async () => {
       await Promise.all(emission.pending);
-      await emission.finish();
+      emission.finish();
     }, 1);
   }
 
