@@ -58,10 +58,8 @@ export class Front {
       if (reading) request.body = await (input.body as () => Promise<Uint8Array>)();
       reading = false;
       const route = routeOf(request.method, request.url ?? '/');
-      if (route?.to === 'inspector') {
-        const inspected = parts.inspector !== undefined ? parts.inspector.answer(request) : inspectorOff(request);
-        if (inspected !== undefined) return await inspected;
-      }
+      if (route?.to === 'inspector')
+        return await (parts.inspector !== undefined ? parts.inspector.answer(route.route, request) : inspectorOff());
       if (route?.to === 'read') return await (parts.reads !== undefined ? parts.reads.answer(route.target, request) : readEndpointOff());
       const pending = parts.pipeline.run(request);
       accepted = pending instanceof Promise ? await pending : pending;

@@ -5,10 +5,10 @@ export interface ReadTarget {
 }
 
 /**
- * Where a request goes: the inspector (its page and routes), the read endpoint (a GET of one of
- * its paths), or the webhook pipeline (which answers 405 for anything but a POST).
+ * Where a request goes: the inspector (its page, '', or one of its routes: 'state', 'events', ...), the read
+ * endpoint (a GET of one of its paths), or the webhook pipeline (which answers 405 for anything but a POST).
  */
-export type Route = { to: 'inspector' } | { to: 'read'; target: ReadTarget } | { to: 'webhook' };
+export type Route = { to: 'inspector'; route: string } | { to: 'read'; target: ReadTarget } | { to: 'webhook' };
 
 /** The read endpoint's paths, relative to where the adapter is mounted; the query string is ignored. */
 const READ_PATHS = [
@@ -18,9 +18,8 @@ const READ_PATHS = [
 ] as const;
 
 /** The inspector's page (`/inspector`) and its routes (`/inspector/<name>`). */
-export const INSPECTOR_PATH = /^\/inspector(?:\/([a-z]*))?\/?$/;
+const INSPECTOR_PATH = /^\/inspector(?:\/([a-z]*))?\/?$/;
 
-const INSPECTOR: Route = Object.freeze({ to: 'inspector' });
 const WEBHOOK: Route = Object.freeze({ to: 'webhook' });
 
 function pathOf(url: string): string {
@@ -54,7 +53,8 @@ export function routeOf(method: string | undefined, relativeUrl: string): Route 
   if (relativeUrl === '/') return WEBHOOK; // a webhook delivery, most requests
   const path = pathOf(relativeUrl);
   if (path === '/') return WEBHOOK;
-  if (INSPECTOR_PATH.test(path)) return INSPECTOR;
+  const inspector = INSPECTOR_PATH.exec(path);
+  if (inspector !== null) return { to: 'inspector', route: inspector[1] ?? '' };
   const verb = method?.toUpperCase();
   if (verb === 'GET') {
     const target = readTarget(path);

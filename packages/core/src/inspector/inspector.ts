@@ -19,7 +19,6 @@ import type { DriftEvent, JoinEvent, Member, OccupancyEvent, PresenceEventName, 
 import type { RequestHeaders } from '../http/headers.js';
 import type { WebhookResponse } from '../http/response.js';
 import { errorResponse, jsonResponse } from '../http/response.js';
-import { INSPECTOR_PATH } from '../http/route.js';
 import type { ReceiverStats } from '../observe/stats.js';
 import type { ResyncResult } from '../resync/resyncer.js';
 import type { PresenceStore } from '../store.js';
@@ -70,17 +69,14 @@ const NOTED_LIMIT = 10_000;
 const ONLINE_EVERY_MS = 5000;
 const ONLINE_CHANNELS = 2000;
 
-/** The inspector route of a mount-relative URL ('' for the page, 'state', 'events', ...) and its query; undefined for any other path. */
-function inspectorRoute(url: string): { route: string; query: URLSearchParams } | undefined {
+/** The query of a mount-relative URL. */
+function queryOf(url: string): URLSearchParams {
   const q = url.search(/[?#]/);
-  const match = INSPECTOR_PATH.exec(q < 0 ? url : url.slice(0, q));
-  if (match === null) return undefined;
-  return { route: match[1] ?? '', query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1).split('#')[0]) };
+  return new URLSearchParams(q < 0 ? '' : url.slice(q + 1).split('#')[0]);
 }
 
 /** With the inspector off, its routes answer 404 and say how to turn it on (never a webhook delivery). */
-export function inspectorOff(request: InspectorRequest): WebhookResponse | undefined {
-  if (inspectorRoute(request.url ?? '/') === undefined) return undefined;
+export function inspectorOff(): WebhookResponse {
   return refusal(404, 'not_found', 'The inspector is off: createReceiver({ inspector: { token } }) turns it on');
 }
 
@@ -123,11 +119,9 @@ export class Inspector {
     }
   }
 
-  /** The answer to an inspector request, or undefined when the request is not one. */
-  answer(request: InspectorRequest): Promise<WebhookResponse> | WebhookResponse | undefined {
-    const found = inspectorRoute(request.url ?? '/');
-    if (found === undefined) return undefined;
-    const { route, query } = found;
+  /** The answer to a request of an inspector route (`routeOf`: '' for the page, 'state', 'events', ...). */
+  answer(route: string, request: InspectorRequest): Promise<WebhookResponse> | WebhookResponse {
+    const query = queryOf(request.url ?? '/');
     const method = request.method.toUpperCase();
     if (route === '')
       return method === 'GET' || method === 'HEAD' ? pageResponse() : refusal(405, 'method_not_allowed', `${method} is not allowed here`);
