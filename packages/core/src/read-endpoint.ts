@@ -20,9 +20,7 @@ import type { PresenceStore } from './store.js';
 export type ReadEndpointOption = boolean | { token: string };
 
 export interface ReadRequest {
-  method: string;
   headers: RequestHeaders;
-  url?: string;
   /** The client's address (wrong tokens are counted per address). */
   remoteAddress?: string;
 }
@@ -82,11 +80,7 @@ export class ReadEndpoint {
   ) {}
 
   /** The answer to a GET of a read path (`routeOf` found its target). */
-  answer(route: ReadTarget, request: ReadRequest): Promise<WebhookResponse> {
-    return this.read(route, request.headers, request.remoteAddress);
-  }
-
-  private async read(route: ReadTarget, headers: RequestHeaders, address: string | undefined): Promise<WebhookResponse> {
+  async answer(route: ReadTarget, { headers, remoteAddress: address }: ReadRequest): Promise<WebhookResponse> {
     if (this.token !== undefined) {
       const wait = this.failures.retryAfter(address);
       if (wait > 0) {

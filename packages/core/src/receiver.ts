@@ -34,7 +34,6 @@ import { userReads } from './user-reads.js';
 export type { AckMode, ReceiverOptions, RejectInfo } from './options/receiver-options.js';
 export type { WebhookRequest } from './pipeline/pipeline.js';
 export type { HandleOptions } from './front/front.js';
-export type { ReceiverLimits } from './http/body-read.js';
 export { StartupError } from './resync/startup-error.js';
 
 const RECEIVER_BRAND = Symbol.for('presence-webhooks.receiver');

@@ -19,6 +19,7 @@ import type { DriftEvent, JoinEvent, Member, OccupancyEvent, PresenceEventName, 
 import type { RequestHeaders } from '../http/headers.js';
 import type { WebhookResponse } from '../http/response.js';
 import { errorResponse, jsonResponse } from '../http/response.js';
+import type { ResyncNotice } from '../observe/resync-observer.js';
 import type { ReceiverStats } from '../observe/stats.js';
 import type { ResyncResult } from '../resync/resyncer.js';
 import type { PresenceStore } from '../store.js';
@@ -40,9 +41,7 @@ export interface InspectorOptions {
 }
 
 /** A receiver happening that is not a typed event: for the live stream. */
-export type InspectorNotice =
-  | { type: 'rejection'; status: number; code: string; message: string }
-  | { type: 'resync'; provider: string; channel: string; outcome: string; changes: number };
+export type InspectorNotice = { type: 'rejection'; status: number; code: string; message: string } | ResyncNotice;
 
 /** What the inspector needs from its receiver. */
 export interface InspectorContext {

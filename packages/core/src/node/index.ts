@@ -2,4 +2,4 @@
 export { handleNodeRequest, responseHeaders, sendNodeResponse } from './handle-node-request.js';
 export type { PreRead } from './handle-node-request.js';
 export { readBody } from './read-body.js';
-export type { BodyReadLimits } from './read-body.js';
+export type { BodyReadLimits } from '../http/body-read.js';

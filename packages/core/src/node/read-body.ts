@@ -4,8 +4,6 @@ import { bodyConsumed, WebhookError } from '../errors.js';
 import type { BodyReadLimits } from '../http/body-read.js';
 import { BodyRead } from '../http/body-read.js';
 
-export type { BodyReadLimits } from '../http/body-read.js';
-
 const ignore = (): void => undefined;
 
 /**
