@@ -13,10 +13,13 @@ import { decodeName, encodeName } from './names.js';
  */
 const rawDecoder = new Decoder({ rawStrings: true });
 
-/** A channel name as bytes (names.ts encodeName: any string, lone surrogates included, round-trips). */
-export function nameBytes(channel: string): Uint8Array {
-  const name = encodeName(channel);
+/** An encoded channel name (names.ts encodeName: any string, lone surrogates included, round-trips) as bytes. */
+export function nameBytesOf(name: ReturnType<typeof encodeName>): Uint8Array {
   return typeof name === 'string' ? Buffer.from(name) : name;
+}
+
+function nameBytes(channel: string): Uint8Array {
+  return nameBytesOf(encodeName(channel));
 }
 
 /**
@@ -57,6 +60,11 @@ export function userChangeFrom(type: number, [userId, channel, provider, at, las
     default:
       return { type: 'user.offline', userId, at, lastSeen: lastSeen as number };
   }
+}
+
+/** A user change as the scripts answer it: its type code and MsgPack { userId, channel, provider, at, lastSeen }. */
+export function userChangeOf(type: number, packed: Buffer): UserChange {
+  return userChangeFrom(type, decodeValue(packed) as UserChangeFields);
 }
 
 /** The changes of one feed entry, in order (without cursors). */

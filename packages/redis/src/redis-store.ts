@@ -39,8 +39,7 @@ import type { PackedField } from './event-pack.js';
 import { packFlat, packRecord, packStrings } from './event-pack.js';
 import type { ShardKeys } from './names.js';
 import { CHANNEL_FIELDS, channelKeys, decodeName, encodeName, indexKey, leaseKeys, shardKeys, shardOf, userLevelsKey } from './names.js';
-import type { UserChangeFields } from './feed-entry.js';
-import { eventPayload, noticePayload, userChangeFrom } from './feed-entry.js';
+import { eventPayload, nameBytesOf, noticePayload, userChangeOf } from './feed-entry.js';
 import { RedisFeed } from './feed.js';
 import { applyScriptArgs } from './apply-args.js';
 import type { ScriptCommands } from './scripts.js';
@@ -207,11 +206,6 @@ function batchHash(calls: readonly Call[]): string {
 function userKeysOf(shard: ShardKeys): string[] {
   const { levels, deadlines, offline, online } = shard.users;
   return [levels, deadlines, offline, online];
-}
-
-/** A user change as apply.lua answers it: its type code and MsgPack { userId, channel, provider, at, lastSeen }. */
-function userChangeOf(type: number, packed: Buffer): UserChange {
-  return userChangeFrom(type, decodeValue(packed) as UserChangeFields);
 }
 
 function withCursor<T extends Change>(change: T, cursor: string | undefined): T {
@@ -604,7 +598,7 @@ export class RedisStore implements PresenceStore {
       group.channels.push(channel);
       group.names.push(name);
       group.fields.push(marks?.get(channel) ?? false, indices.length, name);
-      const feedName = feed ? (typeof name === 'string' ? Buffer.from(name) : name) : undefined;
+      const feedName = feed ? nameBytesOf(name) : undefined;
       for (const i of indices) {
         pushEvent(group.fields, events[i] as PresenceEvent, feedName, users, i);
         group.indices.push(i);
@@ -679,11 +673,12 @@ export class RedisStore implements PresenceStore {
     }
     if (calls.length === 1) {
       // One call (one shard): no pipeline needed (a Redis error of the call is the call's).
-      try {
-        return callReplies([await this.scripts.presenceWebhooksApplyBuffer(...scriptArgs(calls[0] as Call))]);
-      } catch (error) {
-        return callReplies([toError(error)]);
-      }
+      // (callReplies of one answer is that answer, or throws the call's error)
+      return [
+        await this.scripts
+          .presenceWebhooksApplyBuffer(...scriptArgs(calls[0] as Call))
+          .catch((error: unknown) => Promise.reject(toError(error))),
+      ];
     }
     const pipeline = this.client.pipeline() as ReturnType<Redis['pipeline']> & { presenceWebhooksApplyBuffer(...args: Arg[]): unknown };
     for (const call of calls) pipeline.presenceWebhooksApplyBuffer(...scriptArgs(call));

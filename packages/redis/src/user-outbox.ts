@@ -2,8 +2,7 @@ import type { UserChange, UserLevelOptions } from '@presence-webhooks/core/store
 import { decodeValue } from '@presence-webhooks/core/store';
 import { applyScriptArgs } from './apply-args.js';
 import { packFlat } from './event-pack.js';
-import type { UserChangeFields } from './feed-entry.js';
-import { userChangeFrom } from './feed-entry.js';
+import { userChangeOf } from './feed-entry.js';
 import type { RedisFeed } from './feed.js';
 import { shardKeys, userLevelsHead } from './names.js';
 import type { ScriptCommands } from './scripts.js';
@@ -160,7 +159,7 @@ export class UserOutbox {
         continue;
       }
       if (reply[r] === PASSED_OVER) continue;
-      const change = userChangeFrom(reply[r + 1] as number, decodeValue(reply[r + 2] as Buffer) as UserChangeFields);
+      const change = userChangeOf(reply[r + 1] as number, reply[r + 2] as Buffer);
       if (feed !== undefined && entry !== '') change.cursor = feed.cursorOf(0, entry, out.length, size);
       out.push({ change, origin });
     }
