@@ -260,6 +260,14 @@ local function userChange(utype, userId, channel, provider, at, lastSeen)
   changes[nchanges + 2] = cmsgpack.pack({ userId, channel or '', provider or '', at, lastSeen or false })
   nchanges = nchanges + 2
 end
+-- The user changes caused since nchanges was set to 0, into the reply (-1, type, payload) and the feed entry at `place`.
+local function takeUserChanges(place)
+  for i = 1, nchanges, 2 do
+    local utype, packed = changes[i], changes[i + 1]
+    out[#out + 1] = -1; out[#out + 1] = utype; out[#out + 1] = packed
+    addEntry(place, utype, strHeader(#packed) .. packed .. EMPTY, '', '')
+  end
+end
 
 local function closeApp(userId, a, now)
   a[3] = false
@@ -428,8 +436,8 @@ local P, TS, SERIAL, INDEX, RANK, RECORD, WRITTEN, TOMBSTONED, USER = 1, 2, 3, 4
 -- than a command): the states by member key and the HMGET reply; the HMGET and HSET arguments go in `reads`
 -- and `writes`, made once per call and refilled per channel (counted, never cleared).
 -- A channel whose keys hold another type (another program's data at our key names): its events are passed
--- over before anything of it is written, its reason goes in `failures`, its number in `skipped`.
-local failures, skipped = {}, {}
+-- over before anything of it is written: applyChannel answers its reason, and its number goes in `skipped`.
+local skipped = {}
 local reads, writes, nwrites = { N, X, C, W }, {}, 0
 local function write(field, value)
   writes[nwrites + 1] = field; writes[nwrites + 2] = value
@@ -440,8 +448,7 @@ local heldSomeone = false
 local function skipChannel(count, reason)
   at = at + count * S
   number = number + count
-  failures[#failures + 1] = reason
-  return true
+  return reason
 end
 
 local function applyChannel(hashKey, tombsKey, setting, count, channel)
@@ -583,11 +590,7 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
           local provider, userId = splitUser(events[at + 3])
           seen(userId, provider, ts)
         end
-        for i = 1, nchanges, 2 do
-          local utype, packed = changes[i], changes[i + 1]
-          out[#out + 1] = -1; out[#out + 1] = utype; out[#out + 1] = packed
-          addEntry(events[at + 5], utype, strHeader(#packed) .. packed .. EMPTY, '', '')
-        end
+        takeUserChanges(events[at + 5])
       end
     end
     at = at + S
@@ -692,9 +695,10 @@ while events[at + 1] ~= nil do
   local name = head .. channel
   c = c + 1
   heldSomeone = false
-  if applyChannel(name .. ':h', name .. ':z', setting, count, channel) then
+  local passedOver = applyChannel(name .. ':h', name .. ':z', setting, count, channel)
+  if passedOver then
     skipped[c] = true
-    out[#out + 1] = -2; out[#out + 1] = c; out[#out + 1] = failures[#failures]
+    out[#out + 1] = -2; out[#out + 1] = c; out[#out + 1] = passedOver
   end
   if indexKey and not heldSomeone then
     indexed[#indexed + 1] = ARGV[14]; indexed[#indexed + 1] = channel
@@ -704,11 +708,7 @@ if #indexed > 0 then callChunked('ZADD', indexKey, indexed, 2) end
 if ARGV[8] == 'expire' then
   nchanges = 0
   expireUsers()
-  for i = 1, nchanges, 2 do
-    local utype, packed = changes[i], changes[i + 1]
-    out[#out + 1] = -1; out[#out + 1] = utype; out[#out + 1] = packed
-    addEntry(0, utype, strHeader(#packed) .. packed .. EMPTY, '', '')
-  end
+  takeUserChanges(0)
 end
 if usersOn then saveUsers() end
 

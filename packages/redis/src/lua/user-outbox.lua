@@ -158,11 +158,7 @@ do
         end
         if nchanges > 0 then
           out[#out + 1] = -7; out[#out + 1] = k; out[#out + 1] = v
-          for i = 1, nchanges, 2 do
-            local utype, packed = changes[i], changes[i + 1]
-            out[#out + 1] = -1; out[#out + 1] = utype; out[#out + 1] = packed
-            addEntry(0, utype, strHeader(#packed) .. packed .. EMPTY, '', '') -- place 0, as expire's: the feed entry lists them in the reply's order
-          end
+          takeUserChanges(0) -- place 0, as expire's: the feed entry lists them in the reply's order
         end
       end
     end
