@@ -393,6 +393,7 @@ export class RedisStore implements PresenceStore {
         scripts: this.scripts,
         prefix: this.prefix,
         shards: this.shards,
+        shardKeys: this.shardKeys,
         guard: (call) => this.guard(call),
         feed: this.feed,
         feedRetainMs: this.feedRetainMs,

@@ -4,7 +4,8 @@ import { applyScriptArgs } from './apply-args.js';
 import { packFlat } from './event-pack.js';
 import { userChangeOf } from './feed-entry.js';
 import type { RedisFeed } from './feed.js';
-import { shardKeys, userLevelsHead } from './names.js';
+import type { ShardKeys } from './names.js';
+import { userLevelsHead } from './names.js';
 import type { ScriptCommands } from './scripts.js';
 
 /**
@@ -19,6 +20,8 @@ export interface UserOutboxContext {
   scripts: ScriptCommands;
   prefix: string;
   shards: number;
+  /** Each shard's keys (the store's, made once). */
+  shardKeys: readonly ShardKeys[];
   /** One round trip through the store's writes' circuit, within commandTimeoutMs. */
   guard<T>(call: () => Promise<T>): Promise<T>;
   feed: RedisFeed | undefined;
@@ -91,7 +94,7 @@ export class UserOutbox {
 
   /** KEYS[4..7] of a channel step on `shard` (its outbox, the outbox's times, its version counter; the 4th unused). */
   channelKeys(shard: number): string[] {
-    const { intents, times, version } = shardKeys(this.context.prefix, shard).outbox;
+    const { intents, times, version } = (this.context.shardKeys[shard] as ShardKeys).outbox;
     return [intents, times, version, times];
   }
 
@@ -125,7 +128,7 @@ export class UserOutbox {
    */
   async finish(pending: PendingIntents, users: UserLevelOptions, token: string, expire: boolean): Promise<PlacedUserChange[]> {
     const { scripts, prefix, guard, feed } = this.context;
-    const shard = shardKeys(prefix, 0);
+    const shard = this.context.shardKeys[0] as ShardKeys;
     const given: Buffer[] = [];
     for (const { field, list } of pending.fields) given.push(field, list);
     const { order, upTo } = applyOrder(pending);
@@ -171,12 +174,12 @@ export class UserOutbox {
 
   /** expireUsers: the stranded intents of every shard applied, the due grace windows closed, in one users step. */
   async expire(users: UserLevelOptions, token: string): Promise<UserChange[]> {
-    const { scripts, prefix, shards, guard } = this.context;
+    const { scripts, shards, guard } = this.context;
     const pending = new PendingIntents();
     // Each shard's stranded intents, from the shards that answer: one shard down does not keep grace windows open.
     const taken = await Promise.allSettled(
       Array.from({ length: shards }, (_, shard) => {
-        const { intents, times } = shardKeys(prefix, shard).outbox;
+        const { intents, times } = (this.context.shardKeys[shard] as ShardKeys).outbox;
         return guard(() => scripts.presenceWebhooksUserOutboxTakeBuffer(intents, times, this.context.strandedAfterMs, TAKE_LIMIT));
       }),
     );
@@ -193,7 +196,7 @@ export class UserOutbox {
    * leaves them in the outbox: a later step finds them applied (their versions) and drops them then.
    */
   private async acknowledge(pending: PendingIntents, upTo: readonly number[], kept: readonly boolean[]): Promise<void> {
-    const { scripts, prefix, guard } = this.context;
+    const { scripts, guard } = this.context;
     const byShard = new Map<number, (Buffer | number)[]>();
     pending.fields.forEach(({ shard, field }, f) => {
       if (kept[f] === true) return;
@@ -203,7 +206,7 @@ export class UserOutbox {
     });
     await Promise.all(
       [...byShard].map(([shard, args]) => {
-        const { intents, times } = shardKeys(prefix, shard).outbox;
+        const { intents, times } = (this.context.shardKeys[shard] as ShardKeys).outbox;
         return guard(() => scripts.presenceWebhooksUserOutboxAck(intents, times, ...args)).catch(() => undefined);
       }),
     );
