@@ -36,6 +36,27 @@ export function encodeCursor(cursor: FeedCursor): string {
   return ['v1', cursor.shards, cursor.shard, ...places].join('~');
 }
 
+/** The cursor of one change (its own shard's place only): encodeCursor's text, written directly (one per change of every apply). */
+export function changeCursor(shards: number, shard: number, id: string, index: number, size: number): string {
+  return `v1~${shards}~${shard}~${'~'.repeat(shard)}${id}/${index}/${size}${'~'.repeat(shards - shard - 1)}`;
+}
+
+/** A change's cursor as changeCursor writes it: shards, shard, the places before its own, id/index/size, those after. */
+const CHANGE_CURSOR = /^v1~(\d+)~(\d+)~(~*)(\d+-\d+)\/(\d+)\/(\d+)(~*)$/;
+
+type CursorGroups = [total: string, shard: string, before: string, id: string, index: string, size: string, after: string];
+
+/** The place of a change's cursor as changeCursor writes it, read with one match (ack reads one per change); undefined for any other text. */
+export function changePlace(text: string, shards: number): [shard: number, id: string, index: number, size: number] | undefined {
+  const m = typeof text === 'string' ? CHANGE_CURSOR.exec(text) : null;
+  if (m === null) return undefined;
+  const [total, shard, before, id, index, size, after] = m.slice(1) as CursorGroups;
+  const s = Number(shard);
+  if (Number(total) !== shards || s >= shards || before.length !== s || after.length !== shards - s - 1) return undefined;
+  // A change's place lies inside its entry (index < size): a damaged cursor acknowledges nothing else.
+  return Number(index) < Number(size) ? [s, id, Number(index), Number(size)] : undefined;
+}
+
 /** The cursor, or a ReceiverError('feed_cursor_expired') when it is none of this store's (other shards, not a cursor). */
 export function decodeCursor(text: string, shards: number): FeedCursor {
   if (typeof text !== 'string') throw expiredError(`${JSON.stringify(text)} is not a feed cursor`);

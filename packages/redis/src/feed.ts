@@ -2,7 +2,7 @@ import type { Change, ChangeFeed } from '@presence-webhooks/core/store';
 import { positiveInteger, nonNegativeNumber } from '@presence-webhooks/core/store';
 import type { Cluster, Redis } from 'ioredis';
 import type { FeedCursor, Position } from './feed-cursor.js';
-import { compareIds, decodeCursor, encodeCursor, expiredError } from './feed-cursor.js';
+import { changeCursor, changePlace, compareIds, decodeCursor, encodeCursor, expiredError } from './feed-cursor.js';
 import { decodeEntry } from './feed-entry.js';
 import { shardKeys } from './names.js';
 import type { ScriptCommands } from './scripts.js';
@@ -23,22 +23,6 @@ type Entry = [id: Buffer, fields: Buffer[]];
 function entryData(fields: Buffer[]): Buffer | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) if ((fields[i] as Buffer).toString() === 'd') return fields[i + 1];
   return undefined;
-}
-
-/** A change's cursor as cursorOf writes it: shards, shard, the places before its own, id/index/size, those after. */
-const CHANGE_CURSOR = /^v1~(\d+)~(\d+)~(~*)(\d+-\d+)\/(\d+)\/(\d+)(~*)$/;
-
-type CursorGroups = [total: string, shard: string, before: string, id: string, index: string, size: string, after: string];
-
-/** The place of a change's cursor as cursorOf writes it, read with one match (ack reads one per change); undefined for any other text. */
-function changePlace(text: string, shards: number): [shard: number, id: string, index: number, size: number] | undefined {
-  const m = typeof text === 'string' ? CHANGE_CURSOR.exec(text) : null;
-  if (m === null) return undefined;
-  const [total, shard, before, id, index, size, after] = m.slice(1) as CursorGroups;
-  const s = Number(shard);
-  if (Number(total) !== shards || s >= shards || before.length !== s || after.length !== shards - s - 1) return undefined;
-  // A change's place lies inside its entry (index < size): a damaged cursor acknowledges nothing else.
-  return Number(index) < Number(size) ? [s, id, Number(index), Number(size)] : undefined;
 }
 
 /**
@@ -64,9 +48,7 @@ export class RedisFeed implements ChangeFeed {
 
   /** The cursor of a change an apply call committed (its own shard's place only). */
   cursorOf(shard: number, id: string, index: number, size: number): string {
-    // encodeCursor's text for this cursor, written directly (one per change of every apply).
-    const { shards } = this.context;
-    return `v1~${shards}~${shard}~${'~'.repeat(shard)}${id}/${index}/${size}${'~'.repeat(shards - shard - 1)}`;
+    return changeCursor(this.context.shards, shard, id, index, size);
   }
 
   async head(): Promise<string> {
