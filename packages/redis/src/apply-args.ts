@@ -1,7 +1,7 @@
 import type { UserLevelOptions } from '@presence-webhooks/core/store';
 import { packFlat } from './event-pack.js';
 
-type Arg = string | Buffer | number;
+export type Arg = string | Buffer | number;
 
 /** One apply.lua call, by what it is for (see the script's header for each key and argument). */
 export interface ApplyScriptCall {

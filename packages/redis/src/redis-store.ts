@@ -41,6 +41,7 @@ import type { ShardKeys } from './names.js';
 import { CHANNEL_FIELDS, channelKeys, decodeName, encodeName, indexKey, leaseKeys, shardKeys, shardOf, userLevelsKey } from './names.js';
 import { eventPayload, nameBytesOf, noticePayload, userChangeOf } from './feed-entry.js';
 import { RedisFeed } from './feed.js';
+import type { Arg } from './apply-args.js';
 import { applyScriptArgs } from './apply-args.js';
 import type { ScriptCommands } from './scripts.js';
 import { defineScripts } from './scripts.js';
@@ -112,7 +113,6 @@ const INDEX_CHUNK = 1000;
 const CHANGE_TYPES = { 1: 'join', 2: 'update', 3: 'leave' } as const;
 
 type ScriptClient = (Redis | Cluster) & ScriptCommands;
-type Arg = string | Buffer | number;
 /** One script call of an apply: its channels (the script names their keys itself), its events packed, and each event's place in the batch. */
 interface Call {
   shard: number;
@@ -396,10 +396,7 @@ export class RedisStore implements PresenceStore {
         shardKeys: this.shardKeys,
         guard: (call) => this.guard(call),
         feed: this.feed,
-        feedRetainMs: this.feedRetainMs,
-        tombstoneHorizonMs: this.tombstoneHorizonMs,
-        replayTtlMs: REPLAY_TTL_MS,
-        userKeys: this.userKeys,
+        usersStep: (token, users, expire, outbox) => this.usersStep(token, users, expire, outbox),
         strandedAfterMs: 2 * this.commandTimeoutMs,
       });
     this.lease = {
@@ -734,22 +731,7 @@ export class RedisStore implements PresenceStore {
     checkUserLevelOptions(options);
     const users = options;
     if (this.outbox !== undefined) return this.outbox.expire(users, randomUUID());
-    const shard = this.shardKeys[0] as ShardKeys;
-    const reply = await this.guard(() =>
-      this.scripts.presenceWebhooksApplyBuffer(
-        ...applyScriptArgs({
-          replay: shard.replay(randomUUID()),
-          feed: shard.feed,
-          unacked: shard.unacked,
-          userKeys: this.userKeys,
-          tombstoneHorizonMs: this.tombstoneHorizonMs,
-          replayTtlMs: REPLAY_TTL_MS,
-          feedRetainMs: this.feedRetainMs,
-          users,
-          expire: true,
-        }),
-      ),
-    );
+    const reply = await this.usersStep(randomUUID(), users, true);
     const entry = String(reply[0] ?? '');
     const size = (reply.length - 1) / 3;
     const out: UserChange[] = [];
@@ -759,6 +741,24 @@ export class RedisStore implements PresenceStore {
       out.push(change);
     }
     return out;
+  }
+
+  /** apply.lua on shard 0's keys with the user levels' options only: expireUsers, and the users step on a Cluster (with its outbox arguments). */
+  private usersStep(token: string, users: UserLevelOptions, expire: boolean, outbox?: readonly Arg[]): Promise<Reply> {
+    const shard = this.shardKeys[0] as ShardKeys;
+    const args = applyScriptArgs({
+      replay: shard.replay(token),
+      feed: shard.feed,
+      unacked: shard.unacked,
+      userKeys: this.userKeys,
+      tombstoneHorizonMs: this.tombstoneHorizonMs,
+      replayTtlMs: REPLAY_TTL_MS,
+      feedRetainMs: this.feedRetainMs,
+      users,
+      expire,
+      ...(outbox === undefined ? {} : { outbox }),
+    });
+    return this.guard(() => this.scripts.presenceWebhooksApplyBuffer(...args)) as Promise<Reply>;
   }
 
   /** The present members; a channel whose records hold more than `maxReadBytes` is refused (RedisReadTooLargeError) without loading it. */

@@ -1,6 +1,6 @@
 import type { UserChange, UserLevelOptions } from '@presence-webhooks/core/store';
 import { decodeValue } from '@presence-webhooks/core/store';
-import { applyScriptArgs } from './apply-args.js';
+import type { Arg } from './apply-args.js';
 import { packFlat } from './event-pack.js';
 import { userChangeOf } from './feed-entry.js';
 import type { RedisFeed } from './feed.js';
@@ -25,11 +25,8 @@ export interface UserOutboxContext {
   /** One round trip through the store's writes' circuit, within commandTimeoutMs. */
   guard<T>(call: () => Promise<T>): Promise<T>;
   feed: RedisFeed | undefined;
-  feedRetainMs: number | undefined;
-  tombstoneHorizonMs: number;
-  replayTtlMs: number;
-  /** The user-level keys of shard 0 (apply.lua KEYS[4..7]). */
-  userKeys: readonly string[];
+  /** The users step: apply.lua on shard 0's keys with the user levels' options (the store's, as its expireUsers calls it). */
+  usersStep(token: string, users: UserLevelOptions, expire: boolean, outbox: readonly Arg[]): Promise<(number | Buffer)[]>;
   /** After how long a pending outbox field counts as stranded (its instance died before the users step). */
   strandedAfterMs: number;
 }
@@ -127,27 +124,16 @@ export class UserOutbox {
    * applied intents from the outboxes. `token`: the call's replay token (a resent step answers the same changes).
    */
   async finish(pending: PendingIntents, users: UserLevelOptions, token: string, expire: boolean): Promise<PlacedUserChange[]> {
-    const { scripts, prefix, guard, feed } = this.context;
-    const shard = this.context.shardKeys[0] as ShardKeys;
+    const { prefix, feed } = this.context;
     const given: Buffer[] = [];
     for (const { field, list } of pending.fields) given.push(field, list);
     const { order, upTo } = applyOrder(pending);
-    const reply = await guard(() =>
-      scripts.presenceWebhooksApplyBuffer(
-        ...applyScriptArgs({
-          replay: shard.replay(`${token}:u`),
-          feed: shard.feed,
-          unacked: shard.unacked,
-          userKeys: this.context.userKeys,
-          tombstoneHorizonMs: this.context.tombstoneHorizonMs,
-          replayTtlMs: this.context.replayTtlMs,
-          feedRetainMs: this.context.feedRetainMs,
-          users,
-          expire,
-          outbox: ['intents', packFlat(given), userLevelsHead(prefix), packFlat(order)],
-        }),
-      ),
-    );
+    const reply = await this.context.usersStep(`${token}:u`, users, expire, [
+      'intents',
+      packFlat(given),
+      userLevelsHead(prefix),
+      packFlat(order),
+    ]);
     const passedOver = new Set<string>();
     for (let r = 1; r + 2 < reply.length; r += 3) if (reply[r] === PASSED_OVER) passedOver.add((reply[r + 1] as Buffer).toString('latin1'));
     const entry = String(reply[0] ?? '');
