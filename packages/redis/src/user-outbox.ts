@@ -134,11 +134,14 @@ export class UserOutbox {
       userLevelsHead(prefix),
       packFlat(order),
     ]);
+    // The fields passed over, and how many user changes the feed entry holds (their cursors need it): one pass.
     const passedOver = new Set<string>();
-    for (let r = 1; r + 2 < reply.length; r += 3) if (reply[r] === PASSED_OVER) passedOver.add((reply[r + 1] as Buffer).toString('latin1'));
-    const entry = String(reply[0] ?? '');
     let size = 0;
-    for (let r = 1; r + 2 < reply.length; r += 3) if (reply[r] === -1) size++;
+    for (let r = 1; r + 2 < reply.length; r += 3) {
+      if (reply[r] === PASSED_OVER) passedOver.add((reply[r + 1] as Buffer).toString('latin1'));
+      else if (reply[r] === -1) size++;
+    }
+    const entry = String(reply[0] ?? '');
     const out: PlacedUserChange[] = [];
     let origin: number | undefined;
     for (let r = 1; r + 2 < reply.length; r += 3) {
