@@ -108,8 +108,8 @@ async function mergeAlone(parts: readonly Delivery[], merge: (delivery: Delivery
   return failed;
 }
 
-/** Deliveries of one provider as one. */
-function joined(parts: readonly Delivery[]): Delivery {
+/** Deliveries as one (its provider the first's: what a store call needs is in the events). */
+export function joined(parts: readonly Delivery[]): Delivery {
   const first = parts[0] as Delivery;
   return {
     provider: first.provider,

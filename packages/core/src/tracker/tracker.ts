@@ -1,13 +1,15 @@
 import { DeliveryQueue } from '../delivery-queue.js';
-import type { Change, Member, ProviderName } from '../events.js';
+import type { Member, ProviderName } from '../events.js';
 import { storeApplyTrace, traced } from '../observe/channels.js';
 import type { Snapshot } from '../providers/snapshot.js';
 import { planRepair, visibleChanges } from '../resync/repair.js';
 import type { Repair } from '../resync/resyncer.js';
 import type { ApplyOptions, PresenceStore } from '../store.js';
-import { PartialApplyError } from '../store.js';
-import type { Delivery, DeliveryPlan } from './delivery.js';
-import { channelsOf, mergeEach, planDelivery, recoveredError } from './delivery.js';
+import type { Delivery } from './delivery.js';
+import { channelsOf, recoveredError } from './delivery.js';
+import type { BatchSteps } from './batch.js';
+import { Batch, mergeBatch, plain } from './batch.js';
+import { DeliveryMerger } from './delivery-merger.js';
 import type { LocalEvent } from './emission.js';
 import { Emission } from './emission.js';
 import { FleetEmission } from './fleet-emission.js';
@@ -34,8 +36,17 @@ export class Tracker {
   /** With user levels on: the user ids and the levels' options. */
   private readonly users: UserIds | undefined;
   private readonly calls: StoreCalls;
+  private readonly merger: DeliveryMerger;
   private expiryTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  /** The batch queued last, which plain deliveries join until its turn (an asynchronous store). */
+  private open: Batch | undefined;
+  /** Deliveries waiting in batches besides the first of each (counted in `depth`). */
+  private joined = 0;
+  private readonly steps: BatchSteps = {
+    merge: (deliveries) => this.merger.merge(deliveries),
+    recovered: (cause) => this.port.report(recoveredError(cause)),
+  };
 
   constructor(
     private readonly options: ResolvedTrackerOptions,
@@ -52,7 +63,7 @@ export class Tracker {
       this.fleet = new FleetEmission(this.store.feed, options.emit, options.claimAfterMs, {
         emit: (changes) => this.emission.emit(changes, [], false),
         report: (error) => port.report(error),
-        track: (job) => this.queue.push(job).catch(() => undefined),
+        track: (job) => this.push(job).catch(() => undefined),
       });
     }
     this.emission = new Emission(port, this.fleet, this.can.emitsOwn);
@@ -64,6 +75,7 @@ export class Tracker {
       this.expiryTimer.unref?.();
     }
     this.calls = new StoreCalls(this.store, this.users, this.can.emitsOwn, port);
+    this.merger = new DeliveryMerger(this.calls, this.emission, port, options.maxEventAgeMs ?? this.can.horizonMs);
   }
 
   /** The receiver tracks user levels (`users` not false, and the store has them). */
@@ -71,105 +83,67 @@ export class Tracker {
     return this.can.usersOn;
   }
 
-  /** Jobs queued or running. */
+  /** Deliveries and other jobs queued or running. */
   get depth(): number {
-    return this.queue.depth;
+    return this.queue.depth + this.joined;
   }
 
   /** Start reading the fleet's feed (emit 'everywhere') and claiming unemitted changes (emit 'once'). */
   start(): void {
     this.fleet?.start();
     // emit 'everywhere': no apply before the reader holds its starting cursor, so none of its changes is missed.
-    if (this.fleet?.mode === 'everywhere') void this.queue.push(() => (this.fleet as FleetEmission).ready, 1);
+    if (this.fleet?.mode === 'everywhere') void this.push(() => (this.fleet as FleetEmission).ready, 1);
   }
 
   /**
    * Merge an accepted delivery's presence events (its channel notices into the feed with them), then emit the
    * committed changes and its other events. With a synchronous store (MemoryStore) and nothing queued, the
    * merge and the emission happen now, without a queue job (measured: 5-12% less server CPU per request);
-   * otherwise, and whenever tracing is on, in the queue. `attempts` 1 for a delivery answered after the commit.
+   * otherwise, and whenever tracing is on, in the queue; with an asynchronous store, plain deliveries that wait
+   * there are merged in one store call (see Batch). `attempts` 1 for a delivery answered after the commit.
    */
   deliver(delivery: Delivery, attempts?: number): Promise<void> {
     if (this.queue.depth === 0 && this.can.synchronous && !traced(storeApplyTrace)) {
       const done = this.deliverNow(delivery);
       if (done !== undefined) return done;
     }
-    // What is left to merge: the delivery; after a store failure split it, the channels that failed, each alone.
-    let left: Delivery[] = [delivery];
-    return this.queue
-      .push(async () => {
-        const { failed, cause } = await mergeEach(left, (part) => this.merge(part));
-        left = failed;
-        if (failed.length > 0) throw cause;
-        if (cause !== undefined) this.port.report(recoveredError(cause)); // failed whole, then applied channel by channel
-      }, attempts)
-      .catch((error: unknown) => {
+    const shares = !this.can.synchronous && plain(delivery);
+    const open = this.open;
+    if (shares && open?.takes(delivery, attempts) === true) {
+      this.joined++;
+      return open.add(delivery);
+    }
+    const batch = new Batch(attempts);
+    const done = batch.add(delivery);
+    const settle = (error?: unknown) => {
+      this.joined -= batch.deliveries.length - 1;
+      batch.settle(error, (lost, left) => {
         // Given up after the retries: never silently. Counted, reported (by the queue), its channels repaired.
         this.port.counter.lost();
-        this.port.lost?.(delivery.provider, channelsOf(left.flatMap((part) => part.presence)));
-        throw error;
+        this.port.lost?.(lost.provider, channelsOf(left.flatMap((part) => part.presence)));
       });
+    };
+    this.push(async () => {
+      batch.start();
+      await mergeBatch(batch, this.steps);
+    }, attempts).then(() => settle(), settle);
+    if (shares) this.open = batch;
+    return done;
   }
 
-  /**
-   * Merge one delivery and emit what it changed, then its other events. When the store committed only some
-   * of its channels (PartialApplyError), those channels' changes and events are emitted before it rethrows.
-   */
-  private async merge(delivery: Delivery): Promise<void> {
-    const plan = this.plan(delivery);
-    let changes: Change[] = [];
-    if (plan.apply) {
-      try {
-        changes = await this.calls.apply(delivery.presence, plan.options, plan.now);
-      } catch (error) {
-        if (error instanceof PartialApplyError) {
-          const failed = new Set(error.channels);
-          this.merged({ ...delivery, presence: delivery.presence.filter((e) => !failed.has(e.channel)) }, error.changes);
-          await this.emission.emit(
-            error.changes,
-            plan.local.filter((e) => !failed.has((e.payload as { channel: string }).channel)),
-          );
-        }
-        throw error;
-      }
-    }
-    this.merged(delivery, changes);
-    await this.emission.emit(changes, plan.local);
-  }
-
-  /** The synchronous path of `deliver`; undefined when the store refused the batch (the queue retries and reports it). */
+  /** The synchronous path of `deliver`; undefined when the store refused the delivery. */
   private deliverNow(delivery: Delivery): Promise<void> | undefined {
-    const plan = this.plan(delivery);
-    let changes: Change[] = [];
-    if (plan.apply) {
-      try {
-        changes = this.calls.applySync(delivery.presence, plan.options, plan.now);
-      } catch {
-        return undefined;
-      }
-    }
-    this.merged(delivery, changes);
-    const emission = this.emission.dispatch(changes, plan.local, changes);
+    const emission = this.merger.mergeNow(delivery);
+    if (emission === undefined) return undefined;
     if (emission.pending.length === 0) {
       emission.finish();
       return Promise.resolve();
     }
     // Async handlers: idle() waits for them, as for a queued delivery.
-    return this.queue.push(async () => {
+    return this.push(async () => {
       await Promise.all(emission.pending);
       emission.finish();
     }, 1);
-  }
-
-  /** What merging a delivery takes now (see planDelivery). */
-  private plan(delivery: Delivery): DeliveryPlan {
-    return planDelivery(delivery, this.store.feed !== undefined, this.port.now(), this.options.maxEventAgeMs ?? this.can.horizonMs);
-  }
-
-  /** A delivery merged: counted (accepted, duplicate, stale) and told to the resync notes. */
-  private merged(delivery: Delivery, changes: readonly Change[]): void {
-    this.port.counter.merged(delivery.provider, delivery.presence, changes);
-    this.port.merged?.(delivery, changes);
   }
 
   /**
@@ -179,18 +153,16 @@ export class Tracker {
    */
   repairChannel(snapshot: Snapshot): Promise<Repair> {
     let repair: Repair = { changes: [], stored: 0 };
-    return this.queue
-      .push(async () => {
-        const plan = await planRepair(this.store, snapshot, this.options.maxClockSkewMs);
-        const options: ApplyOptions = plan.watermarks.length > 0 ? { watermarks: plan.watermarks } : {};
-        const applied = await this.calls.apply(plan.events, options, this.port.now());
-        // Restatements that change nothing visible are not emitted, but they are in the feed: acknowledged all the same.
-        const changes = visibleChanges(applied);
-        this.port.counter.changed(changes);
-        repair = { changes, stored: plan.stored };
-        await this.emission.emit(changes, [], applied);
-      })
-      .then(() => repair);
+    return this.push(async () => {
+      const plan = await planRepair(this.store, snapshot, this.options.maxClockSkewMs);
+      const options: ApplyOptions = plan.watermarks.length > 0 ? { watermarks: plan.watermarks } : {};
+      const applied = await this.calls.apply(plan.events, options, this.port.now());
+      // Restatements that change nothing visible are not emitted, but they are in the feed: acknowledged all the same.
+      const changes = visibleChanges(applied);
+      this.port.counter.changed(changes);
+      repair = { changes, stored: plan.stored };
+      await this.emission.emit(changes, [], applied);
+    }).then(() => repair);
   }
 
   /** Emit events that change nothing in the store (drift, reconcile progress), after what is queued. */
@@ -201,13 +173,17 @@ export class Tracker {
   /** Close the grace windows that ended (user.leave / user.offline), in the queue. */
   expireUsers(): Promise<void> {
     if (this.users === undefined || this.closed) return Promise.resolve();
-    return this.queue
-      .push(async () => {
-        const changes = await this.calls.expireUsers();
-        this.port.counter.changed(changes);
-        await this.emission.emit(changes, []);
-      }, 1)
-      .catch(() => undefined); // reported by the queue; the next tick tries again
+    return this.push(async () => {
+      const changes = await this.calls.expireUsers();
+      this.port.counter.changed(changes);
+      await this.emission.emit(changes, []);
+    }, 1).catch(() => undefined); // reported by the queue; the next tick tries again
+  }
+
+  /** Queue a job; nothing joins the batch queued before it. */
+  private push(job: () => Promise<void>, attempts?: number): Promise<void> {
+    this.open = undefined;
+    return this.queue.push(job, attempts);
   }
 
   async idle(): Promise<void> {

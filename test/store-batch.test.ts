@@ -1,0 +1,188 @@
+// Deliveries that wait in the queue behind a store call are merged as one store call when their turn comes
+// (RedisStore and PostgresStore: one round trip for all of them), and are still counted, emitted and answered
+// one by one: the same events in the same order as when each is applied alone, a duplicate counted as one, and
+// a delivery whose channel fails answered 503 while the others of its batch are answered 200.
+// Real Redis (one shard and four, with the feed) and real PostgreSQL; the failures are made by another
+// program sharing the store (a string at the channel's hash key; a trigger that refuses the channel's rows).
+import type { PresenceStore, Receiver } from '@presence-webhooks/core';
+import { createReceiver } from '@presence-webhooks/core';
+import { PostgresStore } from '@presence-webhooks/postgres';
+import { RedisStore } from '@presence-webhooks/redis';
+import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dropSchemas, POSTGRES_URL, postgresAvailable, uniqueSchema } from './helpers/postgres.js';
+import { RECENT_MS } from './helpers/recent.js';
+import { deleteKeys, REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';
+
+const KEY = 'batchApp.batchKey:batchSecretForTheTests0123';
+const withRedis = await redisAvailable();
+const withPostgres = await postgresAvailable();
+const redis = withRedis ? new Redis(REDIS_URL) : undefined;
+const postgres = withPostgres ? new pg.Pool({ connectionString: POSTGRES_URL, max: 2 }) : undefined;
+const prefixes: string[] = [];
+const SCHEMA_PREFIX = uniqueSchema('batch');
+
+afterAll(async () => {
+  for (const prefix of prefixes) if (redis !== undefined) await deleteKeys(redis, prefix);
+  redis?.disconnect();
+  if (postgres !== undefined) await dropSchemas(postgres, SCHEMA_PREFIX);
+  await postgres?.end();
+});
+
+type Store = PresenceStore & { close(): Promise<void> };
+
+/** A fresh store, and how another program breaks one of its channels. */
+interface Case {
+  store: Store;
+  break(channel: string): Promise<void>;
+}
+
+function redisCase(shards: number, feed: boolean): () => Promise<Case> {
+  return () => {
+    const prefix = uniquePrefix(`batch-${shards}`);
+    prefixes.push(prefix);
+    return Promise.resolve({
+      store: new RedisStore({ url: REDIS_URL, prefix, shards, ...(feed ? { feed: {} } : {}) }),
+      async break(channel) {
+        const [hash] = await (redis as Redis).keys(`{${prefix}:s*}:c:${channel}:h`);
+        expect(hash, 'the channel hash key').toBeDefined();
+        await (redis as Redis).set(hash as string, 'not ours: another program wrote here');
+      },
+    });
+  };
+}
+
+async function postgresCase(): Promise<Case> {
+  const schema = `${SCHEMA_PREFIX}_${prefixes.length}`;
+  prefixes.push(schema);
+  const store = new PostgresStore({ connectionString: POSTGRES_URL, schema });
+  await store.migrate();
+  return {
+    store,
+    async break(channel) {
+      await (postgres as pg.Pool).query(
+        `create function ${schema}.refuse() returns trigger language plpgsql as $$ begin raise exception 'another program refuses rows of %', new.channel; end $$;
+         create trigger refuse before insert or update on ${schema}.members for each row when (new.channel = '${channel}') execute function ${schema}.refuse()`,
+      );
+    },
+  };
+}
+
+/** One delivery: `user`'s connection `conn` enters (or leaves) `channel`, at provider time n. */
+function delivery(channel: string, user: string, conn: string, n: number, leave = false) {
+  const action = leave ? ABLY_ACTION.leave : ABLY_ACTION.enter;
+  const message = { id: `${conn}:${n}:0`, clientId: user, connectionId: conn, action, timestamp: RECENT_MS + n * 10 };
+  return ablyBatchRequest([ablyPresenceItem(channel, [message])], { key: KEY });
+}
+
+/** Every event the receiver emits, member and user level, as one line each, in emission order. */
+function recordAll(receiver: Receiver): string[] {
+  const lines: string[] = [];
+  for (const name of ['join', 'update', 'leave'] as const)
+    receiver.on(name, (e) => void lines.push(`${name} ${e.channel} ${e.member.clientId}/${e.member.connectionId}`));
+  receiver.on('user.join', (e) => void lines.push(`user.join ${e.channel} ${e.userId}`));
+  receiver.on('user.leave', (e) => void lines.push(`user.leave ${e.channel} ${e.userId}`));
+  receiver.on('user.online', (e) => void lines.push(`user.online ${e.userId}`));
+  receiver.on('user.offline', (e) => void lines.push(`user.offline ${e.userId}`));
+  return lines;
+}
+
+/** Counts the store's apply calls and their sizes in events (the real store answers them). */
+function countCalls(store: Store): { calls: number; sizes: number[] } {
+  const count = { calls: 0, sizes: [] as number[] };
+  const apply = store.apply.bind(store);
+  store.apply = (events, options) => {
+    count.calls++;
+    count.sizes.push(events.length);
+    return apply(events, options);
+  };
+  return count;
+}
+
+const handle = (receiver: Receiver, request: { headers: Record<string, string>; body: Buffer | string }) =>
+  receiver.handle({ method: 'POST', headers: request.headers, body: request.body, url: '/' });
+
+// Twelve deliveries: ten joins over three rooms (ana is in two rooms, on two connections), a resend of the
+// fourth (a duplicate), and ana leaving room-0 from her first connection.
+const DELIVERIES = [
+  ...Array.from({ length: 10 }, (_, i) =>
+    i === 6 ? delivery('room-1', 'ana', 'ana-2', i) : delivery(`room-${i % 3}`, `u${i}`, `u${i}-c`, i),
+  ),
+];
+DELIVERIES[0] = delivery('room-0', 'ana', 'ana-1', 0);
+DELIVERIES.push(DELIVERIES[3] as (typeof DELIVERIES)[number], delivery('room-0', 'ana', 'ana-1', 11, true));
+
+const CASES: [string, boolean, () => Promise<Case>][] = [
+  ['RedisStore, 1 shard', withRedis, redisCase(1, false)],
+  ['RedisStore with its feed, 4 shards', withRedis, redisCase(4, true)],
+  ['PostgresStore', withPostgres, postgresCase],
+];
+
+for (const [name, available, open] of CASES) {
+  describe.skipIf(!available)(`deliveries waiting for the store share one call (${name})`, () => {
+    it('the same events in the same order as one by one, each delivery counted and answered on its own', async () => {
+      // The oracle: the same deliveries, each applied and emitted before the next is handed over.
+      const alone = await open();
+      const oracle = createReceiver({ ably: { keys: [KEY] }, store: alone.store, ack: 'after-store' });
+      const expected = recordAll(oracle);
+      const aloneCalls = countCalls(alone.store);
+      for (const request of DELIVERIES) expect((await handle(oracle, request)).status).toBe(200);
+      await oracle.close();
+      await alone.store.close();
+      expect(aloneCalls.calls).toBe(DELIVERIES.length);
+
+      const together = await open();
+      const receiver = createReceiver({ ably: { keys: [KEY] }, store: together.store, ack: 'after-store' });
+      const emitted = recordAll(receiver);
+      const count = countCalls(together.store);
+      try {
+        const answers = await Promise.all(DELIVERIES.map((request) => handle(receiver, request)));
+        expect(answers.map((a) => a.status)).toEqual(DELIVERIES.map(() => 200));
+        expect(count.calls).toBeLessThan(DELIVERIES.length / 2); // the first call alone, the others waited and shared
+        expect(emitted).toEqual(expected);
+        expect(emitted).toContain('user.leave room-0 ana');
+        expect(emitted).not.toContain('user.offline ana'); // still in room-1 from her second connection
+        expect(receiver.stats().deliveries.ably).toMatchObject({ accepted: 11, duplicate: 1, stale: 0 });
+        expect((await together.store.members('room-0')).map((m) => m.clientId).sort()).toEqual(['u3', 'u9']);
+        await receiver.idle(); // the acknowledgements sent
+        if (together.store.feed !== undefined) expect(await together.store.feed.claim(0, 100)).toEqual([]); // all acknowledged
+      } finally {
+        await receiver.close();
+        await together.store.close();
+      }
+    });
+
+    it('a delivery whose channel fails is answered 503; the others of its call are applied, emitted and answered 200', async () => {
+      const ctx = await open();
+      const receiver = createReceiver({ ably: { keys: [KEY] }, store: ctx.store, ack: 'after-store', onError: () => undefined });
+      const emitted = recordAll(receiver);
+      const count = countCalls(ctx.store);
+      try {
+        expect((await handle(receiver, delivery('room-bad', 'sam', 'sam-c', 0))).status).toBe(200);
+        await ctx.break('room-bad');
+        emitted.length = 0;
+        const requests = [
+          delivery('room-z', 'zoe', 'zoe-c', 1), // the first call, alone: the others wait behind it and share one
+          delivery('room-a', 'ana', 'ana-c', 2),
+          delivery('room-bad', 'bob', 'bob-c', 3),
+          delivery('room-c', 'cai', 'cai-c', 4),
+        ];
+        const answers = await Promise.all(requests.map((request) => handle(receiver, request)));
+        expect(answers.map((a) => a.status)).toEqual([200, 200, 503, 200]);
+        expect(count.sizes.slice(0, 3)).toEqual([1, 1, 3]); // sam; zoe alone; the three that waited, in one call
+        expect(emitted.filter((line) => line.startsWith('join '))).toEqual([
+          'join room-z zoe/zoe-c',
+          'join room-a ana/ana-c',
+          'join room-c cai/cai-c',
+        ]);
+        expect(receiver.stats().lostDeliveries).toBe(1);
+        expect((await ctx.store.members('room-c')).map((m) => m.clientId)).toEqual(['cai']);
+      } finally {
+        await receiver.close();
+        await ctx.store.close();
+      }
+    });
+  });
+}
