@@ -163,7 +163,8 @@ export interface PresenceStore {
    * It rejects with `PartialApplyError` when some channels were committed and others not, and with an error
    * whose `code` is `'store_unavailable'` when the store cannot answer at all (the receiver then retries the
    * batch whole; after any other error it tries a batch's channels one by one, so one bad channel does not
-   * hold back the others).
+   * hold back the others). A member change carries the event's own `member` object: a receiver gives the
+   * deliveries that waited for one call to the store as one batch and finds each change's delivery by it.
    */
   apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<Change[]>;
   /**
