@@ -22,8 +22,8 @@ export async function planRepair(
   snapshot: Snapshot,
   maxClockSkewMs: number = DEFAULT_MAX_CLOCK_SKEW_MS,
 ): Promise<RepairPlan> {
-  const members = ownMembers(await store.members(snapshot.channel), snapshot);
-  return { events: repairEvents(snapshot, members, maxClockSkewMs), watermarks: watermarkOf(snapshot), stored: members.length };
+  const own = ownMembers(await store.members(snapshot.channel), snapshot.provider);
+  return { events: ownRepairEvents(snapshot, own, maxClockSkewMs), watermarks: watermarkOf(snapshot), stored: own.length };
 }
 
 /**
@@ -47,14 +47,15 @@ export function storedMemberKey(member: Member): string {
   return member.connectionId === undefined ? member.clientId : `${member.connectionId}:${member.clientId}`;
 }
 
-/** Whether a stored member can be one of `provider`'s (its members are connections, with a connectionId, or users): the one place this rule is written. */
-export function isMemberOf(member: Member, provider: ProviderName): boolean {
-  return (member.connectionId !== undefined) === (providerDefinition(provider).members === 'connections');
-}
-
-/** Stored members that belong to a snapshot's provider. */
-export function ownMembers(members: readonly Member[], snapshot: Pick<Snapshot, 'provider'>): Member[] {
-  return members.filter((m) => isMemberOf(m, snapshot.provider));
+/**
+ * The stored members that can be `provider`'s (its members are connections, with a connectionId, or
+ * users): the one place this rule is written.
+ */
+export function ownMembers(members: readonly Member[], provider: ProviderName): Member[] {
+  const connections = providerDefinition(provider).members === 'connections';
+  const own: Member[] = [];
+  for (const member of members) if ((member.connectionId !== undefined) === connections) own.push(member);
+  return own;
 }
 
 /** The leave a resync infers for a stored member the snapshot does not list: at the snapshot time, serial -1. */
@@ -102,11 +103,16 @@ export function repairEvents(
   stored: readonly Member[],
   maxClockSkewMs: number = DEFAULT_MAX_CLOCK_SKEW_MS,
 ): PresenceEvent[] {
+  return ownRepairEvents(snapshot, ownMembers(stored, snapshot.provider), maxClockSkewMs);
+}
+
+/** repairEvents, given only the stored members of the snapshot's provider (`ownMembers`). */
+function ownRepairEvents(snapshot: Snapshot, own: readonly Member[], maxClockSkewMs: number): PresenceEvent[] {
   const events = snapshot.events.slice();
   if (!snapshot.complete) return events;
   const listed = new Set<string>();
   for (const event of snapshot.events) if (event.present) listed.add(event.memberKey);
-  for (const member of ownMembers(stored, snapshot)) {
+  for (const member of own) {
     if (listed.has(storedMemberKey(member))) continue;
     if (member.timestamp < snapshot.time) events.push(resyncLeave(snapshot, member));
     else if (member.timestamp - snapshot.time > maxClockSkewMs) events.push(ghostLeave(snapshot, member));
