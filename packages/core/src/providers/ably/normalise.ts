@@ -6,8 +6,8 @@ import { getHeader } from '../../http/headers.js';
 import type { Normalised } from '../provider.js';
 import type { CipherKey } from './options.js';
 import type { DecodeContext } from './presence-message.js';
-import { isRecord, timeDigits } from '../../values.js';
-import { channelMessageFromRaw, presenceEventFromRaw, toTimestamp } from './presence-message.js';
+import { isRecord, timeDigits, timeNumber } from '../../values.js';
+import { channelMessageFromRaw, presenceEventFromRaw } from './presence-message.js';
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -68,7 +68,7 @@ function normaliseUnit(unit: Unit, out: Normalised, cipherKey: CipherLookup): vo
   const bad = (why: string) => out.problems.push(new ItemProblem('invalid_item', `Ably ${String(unit.source)} item ${why}`));
   if (typeof unit.channel !== 'string' || unit.channel === '') return void bad('has no channel name');
   const channel = unit.channel;
-  const timestamp = toTimestamp(unit.timestamp) ?? Date.now();
+  const timestamp = timeNumber(unit.timestamp) ?? Date.now();
   const ctx: DecodeContext = { channel, cipherKey, problems: out.problems };
   switch (unit.source) {
     case 'channel.presence': {
