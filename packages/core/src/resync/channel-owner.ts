@@ -46,9 +46,10 @@ export async function storedChannelsByOwner(
   const byOwner = new Map<ProviderName, string[]>();
   for (const channel of await store.channels()) {
     if (signal.aborted) break;
-    const owner = await channelOwner(channel, book, providers, store);
+    const noted = book.get(channel)?.provider;
+    const owner = noted ?? (await channelOwner(channel, book, providers, store));
     if (owner === undefined) continue;
-    if (book.get(channel)?.provider !== owner) book.note(channel, owner);
+    if (noted !== owner) book.note(channel, owner);
     const own = byOwner.get(owner);
     if (own === undefined) byOwner.set(owner, [channel]);
     else own.push(channel);

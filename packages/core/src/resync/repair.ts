@@ -14,6 +14,14 @@ export interface RepairPlan {
 }
 
 /**
+ * A complete snapshot taken at T makes older events of members it did not list stale (the store's
+ * watermark), but the snapshot time is this machine's clock and the events carry the provider's:
+ * the watermark is set this much earlier, so a member who joined right after the snapshot is not
+ * lost to a clock ahead of the provider's. (PubNub's snapshot time already allows for its 3 s cache.)
+ */
+export const WATERMARK_MARGIN_MS = 5000;
+
+/**
  * Plan a channel's repair from a provider's snapshot against what the store holds now (call it where no
  * delivery can slip in between the read and the merge: the tracker's queue).
  */
@@ -23,20 +31,9 @@ export async function planRepair(
   maxClockSkewMs: number = DEFAULT_MAX_CLOCK_SKEW_MS,
 ): Promise<RepairPlan> {
   const own = ownMembers(await store.members(snapshot.channel), snapshot.provider);
-  return { events: ownRepairEvents(snapshot, own, maxClockSkewMs), watermarks: watermarkOf(snapshot), stored: own.length };
-}
-
-/**
- * A complete snapshot taken at T makes older events of members it did not list stale (the store's
- * watermark), but the snapshot time is this machine's clock and the events carry the provider's:
- * the watermark is set this much earlier, so a member who joined right after the snapshot is not
- * lost to a clock ahead of the provider's. (PubNub's snapshot time already allows for its 3 s cache.)
- */
-export const WATERMARK_MARGIN_MS = 5000;
-
-/** The watermark a complete snapshot sets for its channel; none for an incomplete one. */
-export function watermarkOf(snapshot: Snapshot): ChannelWatermark[] {
-  return snapshot.complete ? [{ channel: snapshot.channel, time: snapshot.time - WATERMARK_MARGIN_MS }] : [];
+  // A complete snapshot sets its channel's watermark; an incomplete one none.
+  const watermarks = snapshot.complete ? [{ channel: snapshot.channel, time: snapshot.time - WATERMARK_MARGIN_MS }] : [];
+  return { events: ownRepairEvents(snapshot, own, maxClockSkewMs), watermarks, stored: own.length };
 }
 
 /** A resync leave loses a tie against any real event of the same time: the snapshot did not see it. */
