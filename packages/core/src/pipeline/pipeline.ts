@@ -54,8 +54,8 @@ export interface Accepted extends Normalised {
 /**
  * The webhook pipeline, one step after another:
  *   1. limits: method, body present, body size, content type;
- *   2. identify: which providers' credentials the request carries (headers and query only);
- *   3. authenticate: HMAC over the raw bytes or the shared secret (401 before any parsing);
+ *   2-3. verify: which providers' credentials the request carries (headers and query only), each
+ *        checked by its provider in the same call: HMAC over the raw bytes or the shared secret (401 before any parsing);
  *   4. decode: the provider's parser (JSON, MsgPack, its multipart);
  *   5. normalise: provider payload -> presence and channel events.
  * Only for an insecure setup, or when two providers accepted the credential, does the body's shape

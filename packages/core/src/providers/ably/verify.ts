@@ -17,12 +17,13 @@ export function signatureMatches(body: Uint8Array, signature: Buffer, key: AblyK
 }
 
 /**
- * Authenticate an Ably request that presents a credential: a signed request must match a key of
- * the ring; an unsigned one must present the shared secret.
+ * Authenticate an Ably request: a signed request (with a keyring configured) must match a key of the
+ * ring; an unsigned one must present the shared secret (when one is configured). False when it carries
+ * neither credential.
  */
-export function verifyAbly(input: RequestView, keyring: readonly AblyKey[], options: AblyOptions): void {
-  const signature = getHeader(input.headers, 'x-ably-signature');
-  if (signature !== undefined && keyring.length > 0) {
+export function verifyAbly(input: RequestView, keyring: readonly AblyKey[], options: AblyOptions): boolean {
+  const signature = keyring.length > 0 ? getHeader(input.headers, 'x-ably-signature') : undefined;
+  if (signature !== undefined) {
     const bytes = Buffer.from(signature.trim(), 'base64');
     const keyName = getHeader(input.headers, 'x-ably-key');
     const candidates = keysFor(keyring, keyName);
@@ -30,13 +31,9 @@ export function verifyAbly(input: RequestView, keyring: readonly AblyKey[], opti
     let ok = false;
     for (const key of candidates) ok = signatureMatches(input.body, bytes, key) || ok;
     if (!ok) throw signatureRefusal(keyring, keyName);
-    return;
+    return true;
   }
-  if (options.secret !== undefined) {
-    verifySharedSecret(input, { secret: options.secret, header: options.secretHeader }, 'Ably');
-    return;
-  }
-  throw new WebhookError(401, 'unauthorized', missingAblyCredential(keyring.length > 0, options));
+  return options.secret !== undefined && verifySharedSecret(input, { secret: options.secret, header: options.secretHeader }, 'Ably');
 }
 
 /** The precise 401 for a signature that matches no key: an unknown key name, or bytes that differ from what was signed. */
