@@ -1,5 +1,6 @@
 import type { ProviderName } from '../events.js';
 import { bodyConsumed, bodyTooLarge, WebhookError } from '../errors.js';
+import type { ContentType } from '../http/content-type.js';
 import { parseContentType } from '../http/content-type.js';
 import type { DecodedBody } from '../http/decode-body.js';
 import { AddressThrottle } from '../http/address-throttle.js';
@@ -8,7 +9,6 @@ import { getHeader } from '../http/headers.js';
 import type { RequestHeaders } from '../http/headers.js';
 import type { Normalised, Provider, RequestView } from '../providers/provider.js';
 import { authenticate, missingCredential } from './authenticate.js';
-import { PipelineRequest } from './request-view.js';
 
 /** What an adapter hands to `handle`: the request as bytes, never a re-serialised object. */
 export interface WebhookRequest {
@@ -49,6 +49,26 @@ const AUTH_WINDOW_MS = 60_000;
 /** A delivery that passed every step: its provider and its events. */
 export interface Accepted extends Normalised {
   provider: ProviderName;
+}
+
+/** A request as providers see it; the query string is parsed only if a provider reads it (shared secrets). */
+class PipelineRequest implements RequestView {
+  private parsed: URLSearchParams | undefined;
+
+  constructor(
+    readonly headers: RequestHeaders,
+    readonly body: Uint8Array,
+    readonly contentType: ContentType,
+    private readonly url: string | undefined,
+  ) {}
+
+  get query(): URLSearchParams {
+    if (this.parsed === undefined) {
+      const q = this.url === undefined ? -1 : this.url.indexOf('?');
+      this.parsed = new URLSearchParams(q < 0 ? '' : (this.url as string).slice(q + 1));
+    }
+    return this.parsed;
+  }
 }
 
 /**

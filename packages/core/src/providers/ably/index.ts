@@ -1,12 +1,11 @@
 import { decodeBody } from '../../http/decode-body.js';
 import type { Provider } from '../provider.js';
 import { ablyClaimsBody, ablyClaimsHeaders } from './detect.js';
-import { parseKeyring } from './keyring.js';
 import { normaliseAbly } from './normalise.js';
 import type { AblyOptions, CipherKey } from './options.js';
 import { ablySource } from './rest/snapshot.js';
 import { ablySnapshotAll } from './rest/snapshot-all.js';
-import { missingAblyCredential, verifyAbly } from './verify.js';
+import { missingAblyCredential, parseKeyring, verifyAbly } from './verify.js';
 
 export type { AblyOptions, CipherKey } from './options.js';
 
