@@ -104,10 +104,6 @@ function normaliseUnit(unit: Unit, out: Normalised, cipherKey: CipherLookup): vo
   }
 }
 
-export function isNonEnveloped(headers: RequestHeaders): boolean {
-  return headers['x-ably-envelope-source'] !== undefined || headers['x-ably-envelope-channel'] !== undefined;
-}
-
 /** Non-enveloped mode: the body is the message's data; everything else is in x-ably-* headers. */
 function unitFromHeaders(body: DecodedBody, headers: RequestHeaders, bytes: Uint8Array): Unit {
   const h = (name: string) => getHeader(headers, name);
@@ -150,7 +146,8 @@ function unitFromHeaders(body: DecodedBody, headers: RequestHeaders, bytes: Uint
  */
 export function normaliseAbly(body: DecodedBody, headers: RequestHeaders, bytes: Uint8Array, cipherKey: CipherLookup): Normalised {
   const out: Normalised = { presence: [], channel: [], problems: [] };
-  if (isNonEnveloped(headers)) {
+  // Non-enveloped mode: the envelope's metadata is in x-ably-envelope-* headers.
+  if (headers['x-ably-envelope-source'] !== undefined || headers['x-ably-envelope-channel'] !== undefined) {
     normaliseUnit(unitFromHeaders(body, headers, bytes), out, cipherKey);
   } else {
     const value = body.kind === 'json' || body.kind === 'msgpack' ? body.value : undefined;
