@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { Change, PresenceEvent, ProviderName, UserChange } from '../events.js';
-import { isMemberChange } from '../events.js';
 import { PROVIDER_NAMES } from '../providers/index.js';
 import type { DeliveryOutcome, ResyncOutcome } from './channels.js';
 
@@ -88,21 +87,38 @@ export class StatsCounter {
   /** A delivery merged: its outcome from its effective changes; answers the outcome. */
   merged(provider: ProviderName, presence: readonly PresenceEvent[], changes: readonly Change[]): Exclude<DeliveryOutcome, 'rejected'> {
     let outcome: Exclude<DeliveryOutcome, 'rejected'> = 'accepted';
+    const memberChanges = this.changed(changes);
     if (presence.length > 0) {
       const key = deliveryKey(presence);
-      if (!changes.some(isMemberChange)) outcome = this.recent.has(key) ? 'duplicate' : 'stale';
-      this.remember(key);
+      if (memberChanges === 0) outcome = this.recent.has(key) ? 'duplicate' : 'stale';
+      // Remembered as the most recent: moved to the back, the oldest forgotten past the limit.
+      this.recent.delete(key);
+      this.recent.set(key, true);
+      if (this.recent.size > this.recentLimit) this.recent.delete(this.recent.keys().next().value as string);
     }
     this.deliveries[provider][outcome]++;
-    this.changed(changes);
     return outcome;
   }
 
-  changed(changes: readonly Change[]): void {
+  /** Count effective changes by type; answers how many were member changes (join, update, leave). */
+  changed(changes: readonly Change[]): number {
+    let members = 0;
     for (const change of changes) {
-      if (isMemberChange(change)) this.effective[change.type]++;
-      else if (change.type !== 'channel.active' && change.type !== 'channel.inactive') this.userEvents[change.type]++;
+      switch (change.type) {
+        case 'join':
+        case 'update':
+        case 'leave':
+          this.effective[change.type]++;
+          members++;
+          break;
+        case 'channel.active':
+        case 'channel.inactive':
+          break;
+        default:
+          this.userEvents[change.type]++;
+      }
     }
+    return members;
   }
 
   storeFailed(): void {
@@ -145,12 +161,6 @@ export class StatsCounter {
       providers: [...this.configured],
     };
   }
-
-  private remember(key: string): void {
-    this.recent.delete(key);
-    this.recent.set(key, true);
-    if (this.recent.size > this.recentLimit) this.recent.delete(this.recent.keys().next().value as string);
-  }
 }
 
 /** Keys up to this long are remembered as they are (a digest costs more than the key); longer ones as a digest. */
@@ -167,7 +177,8 @@ export function deliveryKey(presence: readonly PresenceEvent[]): string {
   const first = presence[0];
   const last = presence[presence.length - 1];
   if (first === undefined || last === undefined) return '';
-  const key = `${presence.length}\u0000${eventKey(first)}\u0000${eventKey(last)}`;
+  const firstKey = eventKey(first);
+  const key = `${presence.length}\u0000${firstKey}\u0000${last === first ? firstKey : eventKey(last)}`;
   return key.length <= RAW_KEY_MAX ? key : `#${createHash('sha256').update(key).digest('base64url').slice(0, 22)}`;
 }
 

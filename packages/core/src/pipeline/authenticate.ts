@@ -13,19 +13,12 @@ export interface Authenticated {
 }
 
 const NONE: readonly { provider: Provider; error: unknown }[] = Object.freeze([]);
+/** The answer when a provider alone verified the credential, per provider (frozen: shared by every such request). */
 const verifiedAlone = new WeakMap<Provider, Authenticated>();
 
-/** The answer when `provider` alone verified the credential (frozen: shared by every such request). */
-function alone(provider: Provider): Authenticated {
-  let answer = verifiedAlone.get(provider);
-  if (answer === undefined)
-    verifiedAlone.set(provider, (answer = Object.freeze({ providers: Object.freeze([provider]), byShape: false, refused: NONE })));
-  return answer;
-}
-
 /**
- * Steps 2 and 3: identify the providers from headers and query alone, and verify their credential
- * over the raw bytes. A request that carries no credential of any configured secure provider is
+ * Steps 2 and 3: each provider's `verify` reads its credential from headers and query alone and
+ * checks it over the raw bytes. A request that carries no credential of any configured secure provider is
  * refused here, before its body is parsed, unless an insecure provider may take it by shape.
  */
 export function authenticate(providers: readonly Provider[], request: RequestView): Authenticated {
@@ -33,9 +26,8 @@ export function authenticate(providers: readonly Provider[], request: RequestVie
   let verified: Provider[] | undefined;
   let refused: { provider: Provider; error: unknown }[] | undefined;
   for (const provider of providers) {
-    if (!provider.presents(request)) continue;
     try {
-      provider.verify(request);
+      if (!provider.verify(request)) continue;
       if (first === undefined) first = provider;
       else (verified ??= [first]).push(provider);
     } catch (error) {
@@ -43,7 +35,12 @@ export function authenticate(providers: readonly Provider[], request: RequestVie
     }
   }
   // The common case, one provider's credential verified: one answer per provider, made once (no allocation).
-  if (first !== undefined && verified === undefined && refused === undefined) return alone(first);
+  if (first !== undefined && verified === undefined && refused === undefined) {
+    let answer = verifiedAlone.get(first);
+    if (answer === undefined)
+      verifiedAlone.set(first, (answer = Object.freeze({ providers: Object.freeze([first]), byShape: false, refused: NONE })));
+    return answer;
+  }
   if (first !== undefined) verified ??= [first];
   // A credential that fits one provider alone decides; one that several providers share (the same secret header) leaves it to the shape.
   if (verified !== undefined) return { providers: verified, byShape: verified.length + (refused?.length ?? 0) > 1, refused: refused ?? [] };

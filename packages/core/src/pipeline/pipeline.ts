@@ -1,5 +1,6 @@
 import type { ProviderName } from '../events.js';
 import { bodyConsumed, bodyTooLarge, WebhookError } from '../errors.js';
+import type { ContentType } from '../http/content-type.js';
 import { parseContentType } from '../http/content-type.js';
 import type { DecodedBody } from '../http/decode-body.js';
 import { AddressThrottle } from '../http/address-throttle.js';
@@ -8,7 +9,6 @@ import { getHeader } from '../http/headers.js';
 import type { RequestHeaders } from '../http/headers.js';
 import type { Normalised, Provider, RequestView } from '../providers/provider.js';
 import { authenticate, missingCredential } from './authenticate.js';
-import { PipelineRequest } from './request-view.js';
 
 /** What an adapter hands to `handle`: the request as bytes, never a re-serialised object. */
 export interface WebhookRequest {
@@ -51,11 +51,31 @@ export interface Accepted extends Normalised {
   provider: ProviderName;
 }
 
+/** A request as providers see it; the query string is parsed only if a provider reads it (shared secrets). */
+class PipelineRequest implements RequestView {
+  private parsed: URLSearchParams | undefined;
+
+  constructor(
+    readonly headers: RequestHeaders,
+    readonly body: Uint8Array,
+    readonly contentType: ContentType,
+    private readonly url: string | undefined,
+  ) {}
+
+  get query(): URLSearchParams {
+    if (this.parsed === undefined) {
+      const q = this.url === undefined ? -1 : this.url.indexOf('?');
+      this.parsed = new URLSearchParams(q < 0 ? '' : (this.url as string).slice(q + 1));
+    }
+    return this.parsed;
+  }
+}
+
 /**
  * The webhook pipeline, one step after another:
  *   1. limits: method, body present, body size, content type;
- *   2. identify: which providers' credentials the request carries (headers and query only);
- *   3. authenticate: HMAC over the raw bytes or the shared secret (401 before any parsing);
+ *   2-3. verify: which providers' credentials the request carries (headers and query only), each
+ *        checked by its provider in the same call: HMAC over the raw bytes or the shared secret (401 before any parsing);
  *   4. decode: the provider's parser (JSON, MsgPack, its multipart);
  *   5. normalise: provider payload -> presence and channel events.
  * Only for an insecure setup, or when two providers accepted the credential, does the body's shape

@@ -56,6 +56,7 @@ export class TimeQueue<T> {
       collect(this.entries[head] as T, this.times[head] as number);
       head++;
     }
+    if (head === this.head) return; // nothing was due
     this.head = head;
     if (head === this.times.length) this.clear();
     else if (head > 1024 && head * 2 > this.times.length) this.compact();

@@ -128,8 +128,13 @@ function presenceProblem(event: PresenceEvent, bounds: ItemBounds, now: number, 
   if (event.memberKey.length > MAX_ID_LENGTH || event.member.clientId.length > MAX_ID_LENGTH)
     return `has a member key over ${MAX_ID_LENGTH} characters`;
   if (event.order.id.length > MAX_ID_LENGTH) return `has an id over ${MAX_ID_LENGTH} characters`;
+  const { ts } = event.order;
+  const { timestamp } = event.member;
+  // The order's time is mostly the member's (Ably): checked once then.
   return (
-    timeProblem(event.order.ts, bounds, now) ?? timeProblem(event.member.timestamp, bounds, now) ?? dataProblem(event.member.data, budget)
+    timeProblem(ts, bounds, now) ??
+    (timestamp === ts ? undefined : timeProblem(timestamp, bounds, now)) ??
+    dataProblem(event.member.data, budget)
   );
 }
 

@@ -56,16 +56,17 @@ export interface ProviderRest {
 
 /**
  * One webhook provider, one folder behind this interface. The pipeline runs, in this order:
- * `presents` (headers and query only) -> `verify` -> `parse` -> `claims` (only when more than one
+ * `verify` (headers, query and raw bytes) -> `parse` -> `claims` (only when more than one
  * provider accepted the request) -> `normalise`. A provider that `acceptsUnauthenticated` (an
  * insecure setup) is tried on requests that carry no credential, identified by `claims` after `parse`.
  */
 export interface Provider {
   readonly name: ProviderName;
-  /** True when the request carries this provider's credential (a signature, a shared secret). No body parsing. */
-  presents(request: RequestView): boolean;
-  /** Throws a 401 WebhookError unless the request's credential is right. Called only when `presents`. */
-  verify(request: RequestView): void;
+  /**
+   * Whether the request carries this provider's credential (a signature, a shared secret), read once: false
+   * when it carries none, true when it carries the right one; throws a 401 WebhookError for a wrong one. No body parsing.
+   */
+  verify(request: RequestView): boolean;
   /** Why a request without any credential is refused, in this provider's words (for the 401). */
   missingCredential(request: RequestView): string;
   /** True for an insecure setup: requests without a credential are accepted when `claims` recognises them. */

@@ -16,18 +16,11 @@ export function presentedSecret(input: Pick<RequestView, 'headers' | 'query'>, h
   return getHeader(input.headers, header.toLowerCase()) ?? input.query.get('secret') ?? undefined;
 }
 
-/** Throws 401 unless the request presents the shared secret. */
-export function verifySharedSecret(input: Pick<RequestView, 'headers' | 'query'>, options: SharedSecretOptions, provider: string): void {
+/** False when the request presents no shared secret, true when it presents the right one; throws 401 for a wrong one. */
+export function verifySharedSecret(input: Pick<RequestView, 'headers' | 'query'>, options: SharedSecretOptions, provider: string): boolean {
   const header = options.header ?? DEFAULT_SECRET_HEADER;
   const presented = presentedSecret(input, header);
-  if (presented === undefined) {
-    throw new WebhookError(
-      401,
-      'unauthorized',
-      `Missing ${provider} webhook secret: send it in the ${header} header or a secret query parameter`,
-      { provider: provider.toLowerCase() },
-    );
-  }
+  if (presented === undefined) return false;
   if (!secretsEqual(presented, options.secret)) {
     throw new WebhookError(
       401,
@@ -37,4 +30,5 @@ export function verifySharedSecret(input: Pick<RequestView, 'headers' | 'query'>
       { provider: provider.toLowerCase(), guess: true },
     );
   }
+  return true;
 }

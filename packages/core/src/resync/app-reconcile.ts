@@ -79,19 +79,7 @@ export class AppReconcile {
     const owned = await storedChannelsByOwner(port.store, book, port.providers, signal);
     for (const provider of providers) {
       const name: ProviderName = provider.name;
-      const result = await reconcileProvider(
-        provider,
-        owned.get(name) ?? [],
-        { concurrency, maxRequestsPerSecond, signal },
-        {
-          repair: (snapshot) => port.repair(snapshot),
-          progress: (event) => port.progress(event),
-          repaired: (channel, time) => book.repaired(channel, name, time),
-          drift: (event) => port.drift(event),
-          report: (error) => port.report(error),
-          now: () => port.now(),
-        },
-      );
+      const result = await reconcileProvider(provider, owned.get(name) ?? [], { concurrency, maxRequestsPerSecond, signal }, port, book);
       total.providers[name] = result;
       total.channels += result.channels;
       total.changes += result.changes;

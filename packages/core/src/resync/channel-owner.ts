@@ -2,7 +2,7 @@ import type { Member, ProviderName } from '../events.js';
 import type { Provider } from '../providers/provider.js';
 import type { PresenceStore } from '../store.js';
 import type { ChannelBook } from './channel-book.js';
-import { isMemberOf } from './repair.js';
+import { ownMembers } from './repair.js';
 
 /**
  * The only provider `members` can all belong to (connections: Ably; users: PubNub, Pusher), among
@@ -10,7 +10,7 @@ import { isMemberOf } from './repair.js';
  */
 export function ownerOfMembers(members: readonly Member[], providers: readonly Provider[]): ProviderName | undefined {
   if (members.length === 0) return undefined;
-  const owners = providers.filter((p) => members.every((m) => isMemberOf(m, p.name)));
+  const owners = providers.filter((p) => ownMembers(members, p.name).length === members.length);
   return owners.length === 1 ? owners[0]?.name : undefined;
 }
 
@@ -46,9 +46,10 @@ export async function storedChannelsByOwner(
   const byOwner = new Map<ProviderName, string[]>();
   for (const channel of await store.channels()) {
     if (signal.aborted) break;
-    const owner = await channelOwner(channel, book, providers, store);
+    const noted = book.get(channel)?.provider;
+    const owner = noted ?? (await channelOwner(channel, book, providers, store));
     if (owner === undefined) continue;
-    if (book.get(channel)?.provider !== owner) book.note(channel, owner);
+    if (noted !== owner) book.note(channel, owner);
     const own = byOwner.get(owner);
     if (own === undefined) byOwner.set(owner, [channel]);
     else own.push(channel);

@@ -32,8 +32,11 @@ export class ChannelResync {
   /** Learn from an applied delivery: which provider a channel belongs to, and its reported figures. */
   observe(normalised: Normalised): void {
     const { book } = this.context;
+    // A delivery's events come by channel: its notes are looked up once per run of one channel.
+    let noted: string | undefined;
+    let notes: ChannelNotes | undefined;
     for (const event of normalised.presence) {
-      const notes = book.note(event.channel, event.provider);
+      if (event.channel !== noted || notes === undefined) notes = book.note((noted = event.channel), event.provider);
       if (this.scheduler === undefined) continue;
       if (notes.lastEventAt === undefined || event.order.ts > notes.lastEventAt) notes.lastEventAt = event.order.ts;
       if (event.reported !== undefined) this.scheduler.defer(event.channel);

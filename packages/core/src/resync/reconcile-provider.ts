@@ -1,4 +1,4 @@
-import type { DriftEvent, ProviderName, ProviderReconcileResult, ReconcileEvent } from '../events.js';
+import type { ProviderName, ProviderReconcileResult } from '../events.js';
 import { toError } from '../errors.js';
 import { isMemberChange } from '../events.js';
 import type { Provider } from '../providers/provider.js';
@@ -6,20 +6,11 @@ import type { Snapshot } from '../providers/snapshot.js';
 import { RequestBudget } from '../rest/budget.js';
 import type { RequestBudgetOptions } from '../rest/budget.js';
 import { listedCount } from './repair.js';
+import type { ChannelBook } from './channel-book.js';
 import type { ResyncPort } from './resyncer.js';
 
-/** What a reconcile of one provider needs from the receiver (a slice of the resync port). */
-export interface ReconcilePort {
-  /** The one writer's repair (ResyncPort.repair). */
-  repair: ResyncPort['repair'];
-  progress(event: ReconcileEvent): void;
-  /** A complete snapshot of `channel` (taken at `time`) was applied: a reported figure older than that is superseded. */
-  repaired(channel: string, time: number): void;
-  /** A channel the reconcile found wrong (its repair changed something). */
-  drift(event: DriftEvent): void;
-  report(error: Error): void;
-  now(): number;
-}
+/** What a reconcile of one provider needs of the resync port: its one writer's repair, progress and drift events, errors, the clock. */
+export type ReconcilePort = Pick<ResyncPort, 'repair' | 'progress' | 'drift' | 'report' | 'now'>;
 
 /**
  * One provider's part of a whole-app reconcile: the provider lists its channels and, together with
@@ -33,6 +24,7 @@ export async function reconcileProvider(
   known: readonly string[],
   budgetOptions: RequestBudgetOptions,
   port: ReconcilePort,
+  book: ChannelBook,
 ): Promise<ProviderReconcileResult> {
   const started = port.now();
   const name: ProviderName = provider.name;
@@ -48,7 +40,7 @@ export async function reconcileProvider(
       const { changes, stored } = await port.repair(snapshot);
       const memberChanges = changes.filter(isMemberChange).length;
       result.changes += memberChanges;
-      if (snapshot.complete) port.repaired(snapshot.channel, snapshot.time);
+      if (snapshot.complete) book.repaired(snapshot.channel, name, snapshot.time);
       if (memberChanges > 0)
         port.drift({ channel: snapshot.channel, provider: name, reported: listedCount(snapshot), stored, timestamp: port.now() });
     } catch (error) {

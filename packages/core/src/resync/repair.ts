@@ -14,6 +14,14 @@ export interface RepairPlan {
 }
 
 /**
+ * A complete snapshot taken at T makes older events of members it did not list stale (the store's
+ * watermark), but the snapshot time is this machine's clock and the events carry the provider's:
+ * the watermark is set this much earlier, so a member who joined right after the snapshot is not
+ * lost to a clock ahead of the provider's. (PubNub's snapshot time already allows for its 3 s cache.)
+ */
+export const WATERMARK_MARGIN_MS = 5000;
+
+/**
  * Plan a channel's repair from a provider's snapshot against what the store holds now (call it where no
  * delivery can slip in between the read and the merge: the tracker's queue).
  */
@@ -22,21 +30,10 @@ export async function planRepair(
   snapshot: Snapshot,
   maxClockSkewMs: number = DEFAULT_MAX_CLOCK_SKEW_MS,
 ): Promise<RepairPlan> {
-  const members = ownMembers(await store.members(snapshot.channel), snapshot);
-  return { events: repairEvents(snapshot, members, maxClockSkewMs), watermarks: watermarkOf(snapshot), stored: members.length };
-}
-
-/**
- * A complete snapshot taken at T makes older events of members it did not list stale (the store's
- * watermark), but the snapshot time is this machine's clock and the events carry the provider's:
- * the watermark is set this much earlier, so a member who joined right after the snapshot is not
- * lost to a clock ahead of the provider's. (PubNub's snapshot time already allows for its 3 s cache.)
- */
-export const WATERMARK_MARGIN_MS = 5000;
-
-/** The watermark a complete snapshot sets for its channel; none for an incomplete one. */
-export function watermarkOf(snapshot: Snapshot): ChannelWatermark[] {
-  return snapshot.complete ? [{ channel: snapshot.channel, time: snapshot.time - WATERMARK_MARGIN_MS }] : [];
+  const own = ownMembers(await store.members(snapshot.channel), snapshot.provider);
+  // A complete snapshot sets its channel's watermark; an incomplete one none.
+  const watermarks = snapshot.complete ? [{ channel: snapshot.channel, time: snapshot.time - WATERMARK_MARGIN_MS }] : [];
+  return { events: ownRepairEvents(snapshot, own, maxClockSkewMs), watermarks, stored: own.length };
 }
 
 /** A resync leave loses a tie against any real event of the same time: the snapshot did not see it. */
@@ -47,14 +44,15 @@ export function storedMemberKey(member: Member): string {
   return member.connectionId === undefined ? member.clientId : `${member.connectionId}:${member.clientId}`;
 }
 
-/** Whether a stored member can be one of `provider`'s (its members are connections, with a connectionId, or users): the one place this rule is written. */
-export function isMemberOf(member: Member, provider: ProviderName): boolean {
-  return (member.connectionId !== undefined) === (providerDefinition(provider).members === 'connections');
-}
-
-/** Stored members that belong to a snapshot's provider. */
-export function ownMembers(members: readonly Member[], snapshot: Pick<Snapshot, 'provider'>): Member[] {
-  return members.filter((m) => isMemberOf(m, snapshot.provider));
+/**
+ * The stored members that can be `provider`'s (its members are connections, with a connectionId, or
+ * users): the one place this rule is written.
+ */
+export function ownMembers(members: readonly Member[], provider: ProviderName): Member[] {
+  const connections = providerDefinition(provider).members === 'connections';
+  const own: Member[] = [];
+  for (const member of members) if ((member.connectionId !== undefined) === connections) own.push(member);
+  return own;
 }
 
 /** The leave a resync infers for a stored member the snapshot does not list: at the snapshot time, serial -1. */
@@ -102,11 +100,16 @@ export function repairEvents(
   stored: readonly Member[],
   maxClockSkewMs: number = DEFAULT_MAX_CLOCK_SKEW_MS,
 ): PresenceEvent[] {
+  return ownRepairEvents(snapshot, ownMembers(stored, snapshot.provider), maxClockSkewMs);
+}
+
+/** repairEvents, given only the stored members of the snapshot's provider (`ownMembers`). */
+function ownRepairEvents(snapshot: Snapshot, own: readonly Member[], maxClockSkewMs: number): PresenceEvent[] {
   const events = snapshot.events.slice();
   if (!snapshot.complete) return events;
   const listed = new Set<string>();
   for (const event of snapshot.events) if (event.present) listed.add(event.memberKey);
-  for (const member of ownMembers(stored, snapshot)) {
+  for (const member of own) {
     if (listed.has(storedMemberKey(member))) continue;
     if (member.timestamp < snapshot.time) events.push(resyncLeave(snapshot, member));
     else if (member.timestamp - snapshot.time > maxClockSkewMs) events.push(ghostLeave(snapshot, member));

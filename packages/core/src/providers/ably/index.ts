@@ -1,14 +1,11 @@
 import { decodeBody } from '../../http/decode-body.js';
-import { getHeader } from '../../http/headers.js';
 import type { Provider } from '../provider.js';
-import { presentedSecret } from '../shared-secret.js';
 import { ablyClaimsBody, ablyClaimsHeaders } from './detect.js';
-import { parseKeyring } from './keyring.js';
 import { normaliseAbly } from './normalise.js';
 import type { AblyOptions, CipherKey } from './options.js';
 import { ablySource } from './rest/snapshot.js';
 import { ablySnapshotAll } from './rest/snapshot-all.js';
-import { missingAblyCredential, verifyAbly } from './verify.js';
+import { missingAblyCredential, parseKeyring, verifyAbly } from './verify.js';
 
 export type { AblyOptions, CipherKey } from './options.js';
 
@@ -36,9 +33,6 @@ export function createAblyProvider(options: AblyOptions, context: AblyContext): 
   const key = options.keys?.[0];
   return {
     name: 'ably',
-    presents: (request) =>
-      (keyring.length > 0 && getHeader(request.headers, 'x-ably-signature') !== undefined) ||
-      (options.secret !== undefined && presentedSecret(request, options.secretHeader) !== undefined),
     verify: (request) => verifyAbly(request, keyring, options),
     missingCredential: () => missingAblyCredential(keyring.length > 0, options),
     acceptsUnauthenticated: options.insecure === true,

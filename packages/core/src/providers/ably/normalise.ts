@@ -6,8 +6,8 @@ import { getHeader } from '../../http/headers.js';
 import type { Normalised } from '../provider.js';
 import type { CipherKey } from './options.js';
 import type { DecodeContext } from './presence-message.js';
-import { isRecord, timeDigits } from '../../values.js';
-import { channelMessageFromRaw, presenceEventFromRaw, toTimestamp } from './presence-message.js';
+import { isRecord, timeDigits, timeNumber } from '../../values.js';
+import { channelMessageFromRaw, presenceEventFromRaw } from './presence-message.js';
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -68,7 +68,7 @@ function normaliseUnit(unit: Unit, out: Normalised, cipherKey: CipherLookup): vo
   const bad = (why: string) => out.problems.push(new ItemProblem('invalid_item', `Ably ${String(unit.source)} item ${why}`));
   if (typeof unit.channel !== 'string' || unit.channel === '') return void bad('has no channel name');
   const channel = unit.channel;
-  const timestamp = toTimestamp(unit.timestamp) ?? Date.now();
+  const timestamp = timeNumber(unit.timestamp) ?? Date.now();
   const ctx: DecodeContext = { channel, cipherKey, problems: out.problems };
   switch (unit.source) {
     case 'channel.presence': {
@@ -102,10 +102,6 @@ function normaliseUnit(unit: Unit, out: Normalised, cipherKey: CipherLookup): vo
     default:
       bad('has an unknown source');
   }
-}
-
-export function isNonEnveloped(headers: RequestHeaders): boolean {
-  return headers['x-ably-envelope-source'] !== undefined || headers['x-ably-envelope-channel'] !== undefined;
 }
 
 /** Non-enveloped mode: the body is the message's data; everything else is in x-ably-* headers. */
@@ -150,7 +146,8 @@ function unitFromHeaders(body: DecodedBody, headers: RequestHeaders, bytes: Uint
  */
 export function normaliseAbly(body: DecodedBody, headers: RequestHeaders, bytes: Uint8Array, cipherKey: CipherLookup): Normalised {
   const out: Normalised = { presence: [], channel: [], problems: [] };
-  if (isNonEnveloped(headers)) {
+  // Non-enveloped mode: the envelope's metadata is in x-ably-envelope-* headers.
+  if (headers['x-ably-envelope-source'] !== undefined || headers['x-ably-envelope-channel'] !== undefined) {
     normaliseUnit(unitFromHeaders(body, headers, bytes), out, cipherKey);
   } else {
     const value = body.kind === 'json' || body.kind === 'msgpack' ? body.value : undefined;

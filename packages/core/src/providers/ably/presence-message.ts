@@ -23,9 +23,6 @@ function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** A timestamp in ms: a number (finite, >= 0, within Date's range); the non-enveloped headers' text is converted where it is read. */
-export const toTimestamp = timeNumber;
-
 export interface DecodeContext {
   channel: string;
   /** True when the body's JSON text spelled no guarded key: its `json` data strings go to JSON.parse as they are. */
@@ -41,10 +38,14 @@ function decodeInto<T extends { data?: unknown; encoding?: string }>(
   ctx: DecodeContext,
   what: string,
 ): void {
-  const data = raw.data;
+  const { data, encoding } = raw;
   if (data === undefined) return;
-  // The common case, JSON data as text (what ably-js sends for an object): no chain to walk.
-  if (raw.encoding === 'json' && typeof data === 'string') {
+  // The common cases, no chain to walk: no encoding (the data as sent), and JSON data as text (what ably-js sends for an object).
+  if (encoding === undefined) {
+    target.data = data;
+    return;
+  }
+  if (encoding === 'json' && typeof data === 'string') {
     try {
       target.data = ctx.keysClean === true ? JSON.parse(data) : parseJson(data);
       return;
@@ -52,7 +53,7 @@ function decodeInto<T extends { data?: unknown; encoding?: string }>(
       // the general path below reports it, with the residual encoding
     }
   }
-  const decoded = decodeData(data, raw.encoding, () => ctx.cipherKey(ctx.channel));
+  const decoded = decodeData(data, encoding, () => ctx.cipherKey(ctx.channel));
   target.data = decoded.data;
   if (decoded.encoding !== undefined) {
     target.encoding = decoded.encoding;
@@ -82,7 +83,7 @@ export function presenceEventFromRaw(raw: unknown, ctx: DecodeContext): Presence
   const connectionId = raw.connectionId;
   if (typeof clientId !== 'string' || clientId === '') return badPresence(ctx, 'has no clientId');
   if (typeof connectionId !== 'string' || connectionId === '') return badPresence(ctx, 'has no connectionId');
-  const timestamp = toTimestamp(raw.timestamp);
+  const timestamp = timeNumber(raw.timestamp);
   if (timestamp === undefined) return badPresence(ctx, 'has no valid timestamp');
   const id = typeof raw.id === 'string' ? raw.id : '';
   const member: Member = { clientId, connectionId, timestamp };
@@ -100,7 +101,7 @@ export function presenceEventFromRaw(raw: unknown, ctx: DecodeContext): Presence
 export function channelMessageFromRaw(raw: unknown, ctx: DecodeContext, fallbackTimestamp: number): ChannelMessage | ItemProblem {
   if (!isRecord(raw))
     return new ItemProblem('invalid_item', `Ably message on channel "${ctx.channel}" is not an object`, { channel: ctx.channel });
-  const message: ChannelMessage = { timestamp: toTimestamp(raw.timestamp) ?? fallbackTimestamp };
+  const message: ChannelMessage = { timestamp: timeNumber(raw.timestamp) ?? fallbackTimestamp };
   for (const field of ['id', 'name', 'clientId', 'connectionId'] as const) {
     const value = optionalString(raw[field]);
     if (value !== undefined) message[field] = value;

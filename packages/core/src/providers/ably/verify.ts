@@ -1,42 +1,73 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// Ably's keyring (`ably.keys`) and the check of a request's credential against it: its signature, or the shared secret.
+import type { KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
+import { optionError } from '../../option-checks.js';
 import { WebhookError } from '../../errors.js';
 import { getHeader } from '../../http/headers.js';
 import type { RequestView } from '../provider.js';
 import { verifySharedSecret } from '../shared-secret.js';
-import type { AblyKey } from './keyring.js';
-import { keysFor } from './keyring.js';
 import type { AblyOptions } from './options.js';
+
+export interface AblyKey {
+  /** `appId.keyId`, as X-Ably-Key names it. */
+  name: string;
+  /** The part after the dot. */
+  keyId: string;
+  /** The secret (the part after the colon, as UTF-8) as a KeyObject: an HMAC keyed by it skips importing the key on every request. */
+  hmacKey: KeyObject;
+}
+
+/** Parse `appId.keyId:keySecret` strings; throws a TypeError naming the bad entry (never its secret). */
+export function parseKeyring(keys: readonly string[]): AblyKey[] {
+  return keys.map((key, i) => {
+    if (typeof key !== 'string') throw optionError(`ably.keys[${i}]`, 'a string "appId.keyId:keySecret"', key);
+    const colon = key.indexOf(':');
+    const name = colon > 0 ? key.slice(0, colon) : '';
+    const secret = colon > 0 ? key.slice(colon + 1) : '';
+    // The value is not shown: it may hold a secret.
+    if (name === '' || secret === '')
+      throw new TypeError(
+        `presence-webhooks: ably.keys[${i}] must be of the form "appId.keyId:keySecret" (got a string of ${key.length} characters without that form)`,
+      );
+    const dot = name.indexOf('.');
+    return { name, keyId: dot >= 0 ? name.slice(dot + 1) : name, hmacKey: createSecretKey(Buffer.from(secret, 'utf8')) };
+  });
+}
+
+/** The keys to try for a request: the one X-Ably-Key names, or every key when it names none we hold. */
+function keysFor(keyring: readonly AblyKey[], keyHeader: string | undefined): readonly AblyKey[] {
+  if (keyHeader === undefined) return keyring;
+  let matches = 0;
+  for (const k of keyring) if (k.name === keyHeader || k.keyId === keyHeader) matches++;
+  if (matches === 0 || matches === keyring.length) return keyring;
+  return keyring.filter((k) => k.name === keyHeader || k.keyId === keyHeader);
+}
 
 const RAW_BODY_HINT =
   'If something parsed the body before the receiver, the bytes differ from what Ably signed: hand the receiver the raw bytes (mount it before any body parser).';
 
-/** True when base64(HMAC-SHA256(body, key secret)) equals the signature, compared in constant time. */
-export function signatureMatches(body: Uint8Array, signature: Buffer, key: AblyKey): boolean {
-  const expected = createHmac('sha256', key.hmacKey).update(body).digest();
-  return expected.length === signature.length && timingSafeEqual(expected, signature);
-}
-
 /**
- * Authenticate an Ably request that presents a credential: a signed request must match a key of
- * the ring; an unsigned one must present the shared secret.
+ * Authenticate an Ably request: a signed request (with a keyring configured) must match a key of the
+ * ring; an unsigned one must present the shared secret (when one is configured). False when it carries
+ * neither credential.
  */
-export function verifyAbly(input: RequestView, keyring: readonly AblyKey[], options: AblyOptions): void {
-  const signature = getHeader(input.headers, 'x-ably-signature');
-  if (signature !== undefined && keyring.length > 0) {
+export function verifyAbly(input: RequestView, keyring: readonly AblyKey[], options: AblyOptions): boolean {
+  const signature = keyring.length > 0 ? getHeader(input.headers, 'x-ably-signature') : undefined;
+  if (signature !== undefined) {
     const bytes = Buffer.from(signature.trim(), 'base64');
     const keyName = getHeader(input.headers, 'x-ably-key');
     const candidates = keysFor(keyring, keyName);
-    // Check every candidate so the time taken does not depend on which key matched.
+    // The signature is base64(HMAC-SHA256(body, key secret)), compared in constant time; every candidate
+    // is checked so the time taken does not depend on which key matched.
     let ok = false;
-    for (const key of candidates) ok = signatureMatches(input.body, bytes, key) || ok;
+    for (const key of candidates) {
+      const expected = createHmac('sha256', key.hmacKey).update(input.body).digest();
+      ok = (expected.length === bytes.length && timingSafeEqual(expected, bytes)) || ok;
+    }
     if (!ok) throw signatureRefusal(keyring, keyName);
-    return;
+    return true;
   }
-  if (options.secret !== undefined) {
-    verifySharedSecret(input, { secret: options.secret, header: options.secretHeader }, 'Ably');
-    return;
-  }
-  throw new WebhookError(401, 'unauthorized', missingAblyCredential(keyring.length > 0, options));
+  return options.secret !== undefined && verifySharedSecret(input, { secret: options.secret, header: options.secretHeader }, 'Ably');
 }
 
 /** The precise 401 for a signature that matches no key: an unknown key name, or bytes that differ from what was signed. */

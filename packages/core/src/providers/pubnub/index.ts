@@ -1,6 +1,5 @@
 import { decodeBody, decodeMultipart } from '../../http/decode-body.js';
 import type { Provider } from '../provider.js';
-import { presentedSecret } from '../shared-secret.js';
 import { pubnubClaimsBody } from './detect.js';
 import { parseMultipart } from './multipart.js';
 import { normalisePubNub } from './normalise.js';
@@ -38,7 +37,6 @@ export function createPubNubProvider(options: PubNubOptions, context: PubNubCont
   });
   return {
     name: 'pubnub',
-    presents: (request) => options.secret !== undefined && presentedSecret(request, options.secretHeader) !== undefined,
     verify: (request) => verifyPubNub(request, options),
     missingCredential: () => missingPubNubSecret(options),
     acceptsUnauthenticated: options.secret === undefined && options.insecure === true,

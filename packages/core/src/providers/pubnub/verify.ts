@@ -4,11 +4,10 @@ import type { PubNubOptions } from './options.js';
 
 /**
  * PubNub signs nothing: a request is authentic when it presents the shared secret (the configured
- * header, else `?secret=`), compared in constant time.
+ * header, else `?secret=`), compared in constant time. False without a secret configured or presented.
  */
-export function verifyPubNub(input: Pick<RequestView, 'headers' | 'query'>, options: PubNubOptions): void {
-  if (options.secret === undefined) return;
-  verifySharedSecret(input, { secret: options.secret, header: options.secretHeader }, 'PubNub');
+export function verifyPubNub(input: Pick<RequestView, 'headers' | 'query'>, options: PubNubOptions): boolean {
+  return options.secret !== undefined && verifySharedSecret(input, { secret: options.secret, header: options.secretHeader }, 'PubNub');
 }
 
 /** The 401 text for a PubNub-configured receiver given a request without its secret. */

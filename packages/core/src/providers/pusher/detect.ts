@@ -1,11 +1,5 @@
 import type { DecodedBody } from '../../http/decode-body.js';
-import type { RequestHeaders } from '../../http/headers.js';
 import { isRecord } from '../../values.js';
-
-/** Pusher marks its requests with X-Pusher-Key (and X-Pusher-Signature). */
-export function pusherPresents(headers: RequestHeaders): boolean {
-  return headers['x-pusher-key'] !== undefined || headers['x-pusher-signature'] !== undefined;
-}
 
 /** By shape: `{ time_ms: number, events: [...] }`. */
 export function pusherClaimsBody(body: DecodedBody): boolean {

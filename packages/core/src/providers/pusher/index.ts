@@ -1,6 +1,6 @@
 import { decodeBody } from '../../http/decode-body.js';
 import type { Provider } from '../provider.js';
-import { pusherClaimsBody, pusherPresents } from './detect.js';
+import { pusherClaimsBody } from './detect.js';
 import { pusherKeyring } from './keyring.js';
 import { normalisePusher } from './normalise.js';
 import type { PusherKey, PusherOptions } from './options.js';
@@ -39,7 +39,6 @@ export function createPusherProvider(options: PusherOptions, context: PusherCont
   });
   return {
     name: 'pusher',
-    presents: (request) => pusherPresents(request.headers),
     verify: (request) => verifyPusher(request, keyring),
     missingCredential: () => missingPusherCredential(keyring),
     acceptsUnauthenticated: false,

@@ -18,11 +18,13 @@ function quoted(names: readonly string[]): string {
 /**
  * Authenticate a Pusher webhook: `X-Pusher-Signature` must be the hex HMAC-SHA256 of the raw body
  * with a secret configured for the key `X-Pusher-Key` names. Every secret of that key is checked,
- * in constant time, so the time taken does not say which one matched.
+ * in constant time, so the time taken does not say which one matched. False when the request carries
+ * neither header (Pusher marks its requests with them).
  */
-export function verifyPusher(input: Pick<RequestView, 'headers' | 'body'>, keyring: PusherKeyring): void {
+export function verifyPusher(input: Pick<RequestView, 'headers' | 'body'>, keyring: PusherKeyring): boolean {
   const key = getHeader(input.headers, 'x-pusher-key');
   const signature = getHeader(input.headers, 'x-pusher-signature');
+  if (key === undefined && signature === undefined) return false;
   if (key === undefined) throw new WebhookError(401, 'unauthorized', missingPusherCredential(keyring));
   const secrets = keyring.secrets.get(key);
   if (secrets === undefined) {
@@ -42,6 +44,7 @@ export function verifyPusher(input: Pick<RequestView, 'headers' | 'body'>, keyri
     ok = (bytes !== undefined && timingSafeEqual(expected, bytes)) || ok;
   }
   if (!ok) throw new WebhookError(401, 'unauthorized', `X-Pusher-Signature does not match the body for this key. ${RAW_BODY_HINT}`);
+  return true;
 }
 
 /** The 401 text for a Pusher-configured receiver given a request without Pusher's headers. */

@@ -71,9 +71,9 @@ export async function ablyBatchPresence(
   const comma: string[] = [];
   for (const channel of new Set(channels)) (channel.includes(',') ? comma : batchable).push(channel);
 
-  const give = async (snapshot: Snapshot) => {
+  const give = (snapshot: Snapshot) => {
     result.snapshots++;
-    await onSnapshot(snapshot);
+    return onSnapshot(snapshot);
   };
   const alone = async (channel: string) => {
     result.alone++;

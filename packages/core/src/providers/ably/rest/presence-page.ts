@@ -18,8 +18,9 @@ export function ablyPresencePage(
   if (!Array.isArray(page)) return undefined;
   const events: PresenceEvent[] = [];
   let invalid = 0;
+  const ctx = { channel, cipherKey, problems };
   for (const raw of page) {
-    const event = presenceEventFromRaw(raw, { channel, cipherKey, problems });
+    const event = presenceEventFromRaw(raw, ctx);
     if (event instanceof Error) {
       problems.push(event);
       invalid++;

@@ -1,6 +1,7 @@
 import type { ItemProblem } from '../../../errors.js';
 import type { PresenceEvent } from '../../../events.js';
 import type { CipherKey } from '../options.js';
+import { basicAuthorization } from './basic-auth.js';
 import { ablyErrorMessage, ablyPresencePage } from './presence-page.js';
 import type { FetchJsonInput, JsonAnswer } from '../../../rest/fetch-json.js';
 import { fetchJson } from '../../../rest/fetch-json.js';
@@ -31,7 +32,7 @@ const MAX_PAGES = 1000;
  * the answer does not list and that is older than that has left.
  */
 export function ablySource(options: AblySourceOptions): SnapshotSource {
-  const authorization = `Basic ${Buffer.from(options.key, 'utf8').toString('base64')}`;
+  const authorization = basicAuthorization(options.key);
   return async (channel, signal) => {
     const time = options.now();
     const problems: ItemProblem[] = [];
