@@ -5,7 +5,8 @@
 // pipeline per delivery, as many in flight). Rounds alternate store and floor; figures are medians.
 // Redis's own INFO commandstats gives the µs per EVALSHA (and per channel-event) over the store rounds.
 // The receiver rows hand the same deliveries, as signed Ably bodies, to one receiver's handle() (ack
-// 'after-store', so `inFlight` unsettled at once, user levels on as by default), feed off and on.
+// 'after-store', so `inFlight` unsettled at once, user levels on as by default), feed off and on, and with user
+// levels off (feed off). test/bench/redis-script-cost.mjs measures the receiver rows on a redis-server of its own.
 import { Redis } from 'ioredis';
 import { createReceiver } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
@@ -89,7 +90,7 @@ async function storeRound(store, batches, inFlight) {
 const ACTIONS = { enter: ABLY_ACTION.enter, update: ABLY_ACTION.update, leave: ABLY_ACTION.leave };
 
 /** The deliveries as signed Ably bodies: one item per event, its one presence message the event's. */
-function signedBodies(batches) {
+export function signedBodies(batches) {
   return batches.map((events) =>
     ablyBatchRequest(
       events.map((e) => {
@@ -104,9 +105,15 @@ function signedBodies(batches) {
   );
 }
 
-/** One receiver on `store` (ack 'after-store'): every body handed to handle(), `inFlight` unsettled at once. */
-async function receiverRound(store, bodies, inFlight) {
-  const receiver = createReceiver({ ably: { keys: [BENCH_KEY] }, store, ack: 'after-store', onError: () => undefined });
+/** One receiver on `store` (ack 'after-store'): every body handed to handle(), `inFlight` unsettled at once; `users` false: user levels off. */
+async function receiverRound(store, bodies, inFlight, users = true) {
+  const receiver = createReceiver({
+    ably: { keys: [BENCH_KEY] },
+    store,
+    ack: 'after-store',
+    onError: () => undefined,
+    ...(users ? {} : { users: false }),
+  });
   let changes = 0;
   for (const name of ['join', 'update', 'leave']) receiver.on(name, () => void changes++);
   const t0 = process.hrtime.bigint();
@@ -137,7 +144,9 @@ export async function benchRedisRealShaped({ deliveries = 4000, items = 25, chan
   const storeClientUs = [];
   const feedMs = [];
   const feedRedisUs = [];
-  const receiverMs = [];
+  const receiverUsersOn = { ms: [], cpuUs: [], usPerCall: [], usPerEvent: [] };
+  const receiverUsersOff = { ms: [], cpuUs: [], usPerCall: [], usPerEvent: [] };
+  const receiverMs = receiverUsersOn.ms;
   const receiverFeedMs = [];
   let bytesPerRetainedChange = 0;
   let evalsha = { calls: 0, usec: 0 };
@@ -175,16 +184,31 @@ export async function benchRedisRealShaped({ deliveries = 4000, items = 25, chan
       bytesPerRetainedChange = ((await admin.memory('USAGE', stream, 'SAMPLES', 0)) ?? 0) / (fs.changes + 1);
       await withFeed.clear();
       await admin.del(stream, `{${feedPrefix}:s0}:unacked`);
-      // One receiver, feed off and on: the same deliveries as signed bodies through handle().
+      // One receiver, feed off and on, and user levels off (feed off): the same deliveries as signed bodies through
+      // handle(); Redis's side of the feed-off rows (EVALSHA time, main-thread CPU) per event, users on and off.
       const bodies = signedBodies(batches);
-      for (const feed of [false, true]) {
-        const prefix = `pwbench-recv-${tag}-${r}-${feed ? 'feed' : 'plain'}`;
+      const receiverRows = r % 2 === 0 ? ['plain', 'feed', 'usersOff'] : ['usersOff', 'feed', 'plain'];
+      for (const row of receiverRows) {
+        const feed = row === 'feed';
+        const prefix = `pwbench-recv-${tag}-${r}-${row}`;
         const store = new RedisStore({ client, prefix, ...(feed ? { feed: {} } : {}) });
         await store.apply(batches[0].slice(0, 1).map((e) => ({ ...e, channel: 'warm-up' })));
-        const round = await receiverRound(store, bodies, inFlight);
+        const stats0 = await commandStats(admin);
+        const cpu0 = await redisCpu(admin);
+        const round = await receiverRound(store, bodies, inFlight, row !== 'usersOff');
+        const cpu = (((await redisCpu(admin)) - cpu0) * 1e6) / (deliveries * items);
+        const stats1 = await commandStats(admin);
         if (round.changes !== deliveries * items)
           throw new Error(`the receiver emitted ${round.changes} changes for ${deliveries * items} events`);
-        (feed ? receiverFeedMs : receiverMs).push(round.ms);
+        if (row !== 'feed') {
+          const figures = row === 'plain' ? receiverUsersOn : receiverUsersOff;
+          figures.ms.push(round.ms);
+          figures.cpuUs.push(cpu);
+          const calls = (stats1.evalsha ?? 0) - (stats0.evalsha ?? 0);
+          const usec = (stats1['evalsha.usec'] ?? 0) - (stats0['evalsha.usec'] ?? 0);
+          figures.usPerCall.push(calls === 0 ? 0 : usec / calls);
+          figures.usPerEvent.push(usec / (deliveries * items));
+        } else receiverFeedMs.push(round.ms);
         await store.clear();
         if (feed) await admin.del(`{${prefix}:s0}:feed`, `{${prefix}:s0}:unacked`);
       }
@@ -215,6 +239,15 @@ export async function benchRedisRealShaped({ deliveries = 4000, items = 25, chan
     receiverEventsPerSec,
     receiverRatioToFloor: round(receiverEventsPerSec / floorEventsPerSec, 3),
     receiverFeedOnToOff: round(median(receiverMs) / median(receiverFeedMs), 3),
+    // Redis's side of the receiver (feed off), user levels on (the default) and off: µs per EVALSHA and per event as
+    // INFO commandstats times them, and Redis's main-thread CPU per event (INFO cpu; both count any other client too).
+    receiverUsPerEvalsha: round(median(receiverUsersOn.usPerCall), 1),
+    receiverEvalshaUsPerEvent: round(median(receiverUsersOn.usPerEvent), 2),
+    receiverRedisCpuUsPerEvent: round(median(receiverUsersOn.cpuUs), 2),
+    receiverUsersOffEventsPerSec: round((events / median(receiverUsersOff.ms)) * 1000),
+    receiverUsersOffUsPerEvalsha: round(median(receiverUsersOff.usPerCall), 1),
+    receiverUsersOffEvalshaUsPerEvent: round(median(receiverUsersOff.usPerEvent), 2),
+    receiverUsersOffRedisCpuUsPerEvent: round(median(receiverUsersOff.cpuUs), 2),
     // The store alone: store.apply() with `inFlight` at once (no user levels).
     eventsPerSec,
     floorEventsPerSec,

@@ -184,6 +184,11 @@ const sections = {
         `feed on ÷ off ${realShaped.receiverFeedOnToOff}; the store alone: ${realShaped.eventsPerSec} events/s, ${realShaped.ratioToFloor} of the pipeline, feed on ÷ off ${realShaped.feedOnToOff}; ` +
         `Redis CPU per event ${realShaped.redisCpuUsPerEvent} µs (floor ${realShaped.floorRedisCpuUsPerEvent} µs), ${realShaped.usPerEvalsha} µs per EVALSHA`,
     );
+    log(
+      `redis through one receiver, user levels on / off: ${realShaped.receiverEventsPerSec} / ${realShaped.receiverUsersOffEventsPerSec} events/s; ` +
+        `EVALSHA ${realShaped.receiverUsPerEvalsha} / ${realShaped.receiverUsersOffUsPerEvalsha} µs per call, ${realShaped.receiverEvalshaUsPerEvent} / ${realShaped.receiverUsersOffEvalshaUsPerEvent} µs per event; ` +
+        `Redis CPU ${realShaped.receiverRedisCpuUsPerEvent} / ${realShaped.receiverUsersOffRedisCpuUsPerEvent} µs per event`,
+    );
     const userMemory = await benchUserMemory(SIZES.redisUsers);
     log(
       `redis user levels, Redis memory (MEMORY USAGE) per user beyond the members' own: online ${userMemory.bytesPerOnlineUser} B, offline ${userMemory.bytesPerOfflineUser} B (kept lastSeenMs) — ${userMemory.users} users`,

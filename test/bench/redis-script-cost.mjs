@@ -1,0 +1,204 @@
+// Standalone (not a run.mjs section): what RedisStore's apply script costs Redis per event through one receiver,
+// user levels on and off, on a redis-server of its own (redis-server on PATH; valgrind for --callgrind), so that
+// nobody else's commands are counted. Real-shaped deliveries (redis-real.mjs: 25 items of one presence message
+// each over 2000 channels) as signed Ably bodies into receiver.handle() (ack 'after-store', `inFlight` unsettled).
+//   pnpm build && node test/bench/redis-script-cost.mjs [--rounds=3] [--deliveries=2000] [--inFlight=64]
+//     [--store=<another build's packages/redis/dist/index.js>,...] (A/B: each store in turn, rounds alternating)
+//   node test/bench/redis-script-cost.mjs --callgrind [--warm=300] [--deliveries=300] [--inFlight=16]
+//     [--keep=<path>] (keeps each variant's callgrind output as <path>.on.N / <path>.off.N, for callgrind_annotate)
+// Without --callgrind: per variant, the median over rounds of µs per EVALSHA and per event (INFO commandstats, the
+// server's own timing of each call), Redis main-thread CPU µs per event (INFO cpu) and the receiver's events/s.
+// With --callgrind: each variant on a fresh redis-server under `valgrind --tool=callgrind`, instrumented only while
+// `deliveries` are handed over after `warm` unmeasured ones: Redis instructions per event (deterministic, load aside).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { createReceiver } from '@presence-webhooks/core';
+import { BENCH_KEY } from './bench-key.mjs';
+import { realShapedDeliveries, signedBodies } from './redis-real.mjs';
+import { median, msSince, round } from './stats.mjs';
+
+const args = process.argv.slice(2);
+const value = (name, fallback) => {
+  const a = args.find((x) => x.startsWith(`--${name}=`));
+  return a === undefined ? fallback : a.slice(name.length + 3);
+};
+const callgrind = args.includes('--callgrind');
+const rounds = Number(value('rounds', callgrind ? 1 : 3));
+const deliveries = Number(value('deliveries', callgrind ? 300 : 2000));
+const warm = Number(value('warm', callgrind ? 300 : 200));
+const inFlight = Number(value('inFlight', callgrind ? 16 : 64));
+const items = 25;
+const storePaths = value('store', '')
+  .split(',')
+  .filter((p) => p !== '');
+const stores = [
+  { label: 'this build', module: '@presence-webhooks/redis' },
+  ...storePaths.map((p) => ({ label: p, module: pathToFileURL(resolve(p)).href })),
+];
+const port = Number(value('port', 16391 + Math.floor(Math.random() * 200)));
+const dir = mkdtempSync(join(tmpdir(), 'pw-script-cost-'));
+
+function startServer(underCallgrind) {
+  const redisArgs = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const child = underCallgrind
+    ? spawn(
+        'valgrind',
+        ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'callgrind.out')}`, 'redis-server', ...redisArgs],
+        {
+          stdio: 'ignore',
+        },
+      )
+    : spawn('redis-server', redisArgs, { stdio: 'ignore' });
+  return child;
+}
+
+async function connect() {
+  for (let i = 0; i < 600; i++) {
+    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.ping();
+      return client;
+    } catch {
+      client.disconnect();
+      await sleep(100);
+    }
+  }
+  throw new Error(`redis-server on port ${port} did not answer`);
+}
+
+async function stopServer(child, admin) {
+  try {
+    await admin.shutdown('NOSAVE');
+  } catch {
+    // the connection closes as it shuts down
+  }
+  admin.disconnect();
+  await new Promise((done) => (child.exitCode !== null ? done() : child.once('exit', done)));
+}
+
+async function evalStats(admin) {
+  const text = await admin.info('commandstats');
+  const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(text);
+  return { calls: Number(m?.[1] ?? 0), usec: Number(m?.[2] ?? 0) };
+}
+async function redisCpu(admin) {
+  const text = await admin.info('cpu');
+  const user = /used_cpu_user_main_thread:([\d.]+)/.exec(text);
+  const sys = /used_cpu_sys_main_thread:([\d.]+)/.exec(text);
+  return Number(user?.[1] ?? 0) + Number(sys?.[1] ?? 0);
+}
+
+/** Hand `bodies[from..to)` to one receiver, `inFlight` unsettled at once. */
+async function handAll(receiver, bodies, from, to) {
+  let next = from;
+  const lane = async () => {
+    while (next < to) {
+      const { headers, body } = bodies[next++];
+      const answer = await receiver.handle({ method: 'POST', headers, body, url: '/' });
+      if (answer.status !== 200) throw new Error(`the receiver answered ${answer.status}: ${answer.body}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, to - from) }, lane));
+  await receiver.idle?.();
+}
+
+const batches = realShapedDeliveries({ deliveries: warm + deliveries, items, channels: 2000 });
+const bodies = signedBodies(batches);
+const variants = [];
+for (const store of stores) {
+  const { RedisStore } = await import(store.module);
+  for (const users of [true, false]) variants.push({ label: `${store.label}, users ${users ? 'on' : 'off'}`, RedisStore, users });
+}
+
+/** One variant on `client`: warm-up deliveries, then the measured ones; `measure(fn)` wraps the measured part. */
+async function runVariant(variant, client, prefix, measure) {
+  const store = new variant.RedisStore({ client, prefix });
+  const receiver = createReceiver({
+    ably: { keys: [BENCH_KEY] },
+    store,
+    ack: 'after-store',
+    onError: () => undefined,
+    ...(variant.users ? {} : { users: false }),
+  });
+  let changes = 0;
+  for (const name of ['join', 'update', 'leave']) receiver.on(name, () => void changes++);
+  await handAll(receiver, bodies, 0, warm);
+  const result = await measure(() => handAll(receiver, bodies, warm, warm + deliveries));
+  await receiver.close();
+  if (changes !== (warm + deliveries) * items)
+    throw new Error(`${variant.label}: ${changes} changes for ${(warm + deliveries) * items} events`);
+  return result;
+}
+
+const events = deliveries * items;
+try {
+  if (callgrind) {
+    for (const variant of variants) {
+      const child = startServer(true);
+      const admin = await connect();
+      const client = await connect();
+      const out = join(dir, 'callgrind.out');
+      await runVariant(variant, client, 'pw-cost', async (work) => {
+        execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });
+        await work();
+        execFileSync('callgrind_control', ['-i', 'off', String(child.pid)], { stdio: 'ignore' });
+      });
+      client.disconnect();
+      await stopServer(child, admin);
+      let total = 0;
+      for (const line of readFileSync(out, 'utf8').split('\n')) {
+        const m = /^(?:summary|totals): (\d+)/.exec(line);
+        if (m) total = Math.max(total, Number(m[1]));
+      }
+      const keep = value('keep', '');
+      if (keep !== '') execFileSync('cp', [out, `${keep}.${variant.users ? 'on' : 'off'}.${variants.indexOf(variant)}`]);
+      rmSync(out, { force: true });
+      console.log(
+        `${variant.label}: ${round(total / events / 1000, 1)}k Redis instructions per event (${round(total / 1e6)}M for ${events} events)`,
+      );
+    }
+  } else {
+    const child = startServer(false);
+    const admin = await connect();
+    const client = await connect();
+    const figures = new Map(variants.map((v) => [v.label, { usPerCall: [], usPerEvent: [], cpuUsPerEvent: [], eventsPerSec: [] }]));
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 === 0 ? variants : [...variants].reverse();
+      for (const variant of order) {
+        const f = figures.get(variant.label);
+        await runVariant(variant, client, `pw-cost-${r}`, async (work) => {
+          const s0 = await evalStats(admin);
+          const c0 = await redisCpu(admin);
+          const t0 = process.hrtime.bigint();
+          await work();
+          const ms = msSince(t0);
+          const s1 = await evalStats(admin);
+          const c1 = await redisCpu(admin);
+          f.usPerCall.push((s1.usec - s0.usec) / (s1.calls - s0.calls));
+          f.usPerEvent.push((s1.usec - s0.usec) / events);
+          f.cpuUsPerEvent.push(((c1 - c0) * 1e6) / events);
+          f.eventsPerSec.push((events / ms) * 1000);
+        });
+        await admin.flushall();
+      }
+    }
+    client.disconnect();
+    await stopServer(child, admin);
+    for (const [label, f] of figures) {
+      const list = (xs, d) => xs.map((x) => round(x, d)).join(' ');
+      console.log(
+        `${label}: evalsha ${round(median(f.usPerCall), 1)} µs/call, ${round(median(f.usPerEvent), 2)} µs/event (rounds: ${list(f.usPerEvent, 2)}); ` +
+          `Redis CPU ${round(median(f.cpuUsPerEvent), 2)} µs/event; receiver ${round(median(f.eventsPerSec))} events/s (rounds: ${list(f.eventsPerSec, 0)})`,
+      );
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
