@@ -4,12 +4,14 @@
 // each over 2000 channels) as signed Ably bodies into receiver.handle() (ack 'after-store', `inFlight` unsettled).
 //   pnpm build && node test/bench/redis-script-cost.mjs [--rounds=3] [--deliveries=2000] [--inFlight=64]
 //     [--store=<another build's packages/redis/dist/index.js>,...] (A/B: each store in turn, rounds alternating)
+//     [--commands] (also prints the commands Redis ran per event, the scripts' own included)
 //   node test/bench/redis-script-cost.mjs --callgrind [--warm=300] [--deliveries=300] [--inFlight=16]
-//     [--keep=<path>] (keeps each variant's callgrind output as <path>.on.N / <path>.off.N, for callgrind_annotate)
+//     [--users=on|off] (only that variant) [--keep=<path>] (keeps each variant's callgrind output as <path>.on.N / <path>.off.N, for callgrind_annotate)
 // Without --callgrind: per variant, the median over rounds of µs per EVALSHA and per event (INFO commandstats, the
 // server's own timing of each call), Redis main-thread CPU µs per event (INFO cpu) and the receiver's events/s.
 // With --callgrind: each variant on a fresh redis-server under `valgrind --tool=callgrind`, instrumented only while
-// `deliveries` are handed over after `warm` unmeasured ones: Redis instructions per event (deterministic, load aside).
+// `deliveries` are handed over after `warm` unmeasured ones, counted only inside the scripts (evalGenericCommand: not
+// the event loop, nor serverCron, which runs by the clock): the scripts' instructions per event, whatever the load.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +50,16 @@ function startServer(underCallgrind) {
   const child = underCallgrind
     ? spawn(
         'valgrind',
-        ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'callgrind.out')}`, 'redis-server', ...redisArgs],
+        // Counted only inside the scripts (EVAL / EVALSHA): not the event loop, nor serverCron (which runs by the clock).
+        [
+          '--tool=callgrind',
+          '--instr-atstart=no',
+          '--collect-atstart=no',
+          '--toggle-collect=evalGenericCommand',
+          `--callgrind-out-file=${join(dir, 'callgrind.out')}`,
+          'redis-server',
+          ...redisArgs,
+        ],
         {
           stdio: 'ignore',
         },
@@ -83,10 +94,13 @@ async function stopServer(child, admin) {
   await new Promise((done) => (child.exitCode !== null ? done() : child.once('exit', done)));
 }
 
+/** EVALSHA's calls and µs, and the calls of every command (a script's own included), from INFO commandstats. */
 async function evalStats(admin) {
   const text = await admin.info('commandstats');
   const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(text);
-  return { calls: Number(m?.[1] ?? 0), usec: Number(m?.[2] ?? 0) };
+  const commands = {};
+  for (const [, name, calls] of text.matchAll(/cmdstat_([^:]+):calls=(\d+)/g)) commands[name] = Number(calls);
+  return { calls: Number(m?.[1] ?? 0), usec: Number(m?.[2] ?? 0), commands };
 }
 async function redisCpu(admin) {
   const text = await admin.info('cpu');
@@ -114,7 +128,9 @@ const bodies = signedBodies(batches);
 const variants = [];
 for (const store of stores) {
   const { RedisStore } = await import(store.module);
-  for (const users of [true, false]) variants.push({ label: `${store.label}, users ${users ? 'on' : 'off'}`, RedisStore, users });
+  for (const users of [true, false])
+    if (value('users', users ? 'on' : 'off') === (users ? 'on' : 'off'))
+      variants.push({ label: `${store.label}, users ${users ? 'on' : 'off'}`, RedisStore, users });
 }
 
 /** One variant on `client`: warm-up deliveries, then the measured ones; `measure(fn)` wraps the measured part. */
@@ -124,20 +140,26 @@ async function runVariant(variant, client, prefix, measure) {
     ably: { keys: [BENCH_KEY] },
     store,
     ack: 'after-store',
+    ackTimeoutMs: 120_000, // a Redis under callgrind runs many times slower
     onError: () => undefined,
     ...(variant.users ? {} : { users: false }),
   });
   let changes = 0;
   for (const name of ['join', 'update', 'leave']) receiver.on(name, () => void changes++);
+  let userChanges = 0;
+  if (variant.users)
+    for (const name of ['user.join', 'user.leave', 'user.online', 'user.offline']) receiver.on(name, () => void userChanges++);
   await handAll(receiver, bodies, 0, warm);
   const result = await measure(() => handAll(receiver, bodies, warm, warm + deliveries));
   await receiver.close();
   if (changes !== (warm + deliveries) * items)
     throw new Error(`${variant.label}: ${changes} changes for ${(warm + deliveries) * items} events`);
+  if (variant.users) userChangesPerEvent = userChanges / ((warm + deliveries) * items);
   return result;
 }
 
 const events = deliveries * items;
+let userChangesPerEvent = 0;
 try {
   if (callgrind) {
     for (const variant of variants) {
@@ -161,14 +183,17 @@ try {
       if (keep !== '') execFileSync('cp', [out, `${keep}.${variant.users ? 'on' : 'off'}.${variants.indexOf(variant)}`]);
       rmSync(out, { force: true });
       console.log(
-        `${variant.label}: ${round(total / events / 1000, 1)}k Redis instructions per event (${round(total / 1e6)}M for ${events} events)`,
+        `${variant.label}: ${round(total / events / 1000, 1)}k Redis instructions per event (${round(total / 1e6)}M for ${events} events)` +
+          (variant.users ? `; ${round(userChangesPerEvent, 2)} user-level changes per event` : ''),
       );
     }
   } else {
     const child = startServer(false);
     const admin = await connect();
     const client = await connect();
-    const figures = new Map(variants.map((v) => [v.label, { usPerCall: [], usPerEvent: [], cpuUsPerEvent: [], eventsPerSec: [] }]));
+    const figures = new Map(
+      variants.map((v) => [v.label, { usPerCall: [], usPerEvent: [], cpuUsPerEvent: [], eventsPerSec: [], commands: {} }]),
+    );
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? variants : [...variants].reverse();
       for (const variant of order) {
@@ -185,6 +210,8 @@ try {
           f.usPerEvent.push((s1.usec - s0.usec) / events);
           f.cpuUsPerEvent.push(((c1 - c0) * 1e6) / events);
           f.eventsPerSec.push((events / ms) * 1000);
+          for (const [name, n] of Object.entries(s1.commands))
+            if (name !== 'info' && n > (s0.commands[name] ?? 0)) f.commands[name] = round((n - (s0.commands[name] ?? 0)) / events, 3);
         });
         await admin.flushall();
       }
@@ -197,6 +224,8 @@ try {
         `${label}: evalsha ${round(median(f.usPerCall), 1)} µs/call, ${round(median(f.usPerEvent), 2)} µs/event (rounds: ${list(f.usPerEvent, 2)}); ` +
           `Redis CPU ${round(median(f.cpuUsPerEvent), 2)} µs/event; receiver ${round(median(f.eventsPerSec))} events/s (rounds: ${list(f.eventsPerSec, 0)})`,
       );
+      if (args.includes('--commands'))
+        console.log(`  commands per event (the last round, the script's own included): ${JSON.stringify(f.commands)}`);
     }
   }
 } finally {
