@@ -144,8 +144,8 @@ export async function benchRedisRealShaped({ deliveries = 4000, items = 25, chan
   const storeClientUs = [];
   const feedMs = [];
   const feedRedisUs = [];
-  const receiverUsersOn = { ms: [], cpuUs: [], usPerCall: [], usPerEvent: [] };
-  const receiverUsersOff = { ms: [], cpuUs: [], usPerCall: [], usPerEvent: [] };
+  const receiverUsersOn = { ms: [], cpuUs: [], usPerCall: [], usPerEvent: [], callsPerDelivery: [] };
+  const receiverUsersOff = { ms: [], cpuUs: [], usPerCall: [], usPerEvent: [], callsPerDelivery: [] };
   const receiverMs = receiverUsersOn.ms;
   const receiverFeedMs = [];
   let bytesPerRetainedChange = 0;
@@ -208,6 +208,7 @@ export async function benchRedisRealShaped({ deliveries = 4000, items = 25, chan
           const usec = (stats1['evalsha.usec'] ?? 0) - (stats0['evalsha.usec'] ?? 0);
           figures.usPerCall.push(calls === 0 ? 0 : usec / calls);
           figures.usPerEvent.push(usec / (deliveries * items));
+          figures.callsPerDelivery.push(calls / deliveries); // the deliveries that waited for a call share the next one
         } else receiverFeedMs.push(round.ms);
         await store.clear();
         if (feed) await admin.del(`{${prefix}:s0}:feed`, `{${prefix}:s0}:unacked`);
@@ -244,6 +245,7 @@ export async function benchRedisRealShaped({ deliveries = 4000, items = 25, chan
     receiverUsPerEvalsha: round(median(receiverUsersOn.usPerCall), 1),
     receiverEvalshaUsPerEvent: round(median(receiverUsersOn.usPerEvent), 2),
     receiverRedisCpuUsPerEvent: round(median(receiverUsersOn.cpuUs), 2),
+    receiverEvalshaPerDelivery: round(median(receiverUsersOn.callsPerDelivery), 3),
     receiverUsersOffEventsPerSec: round((events / median(receiverUsersOff.ms)) * 1000),
     receiverUsersOffUsPerEvalsha: round(median(receiverUsersOff.usPerCall), 1),
     receiverUsersOffEvalshaUsPerEvent: round(median(receiverUsersOff.usPerEvent), 2),

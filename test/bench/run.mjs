@@ -187,7 +187,8 @@ const sections = {
     log(
       `redis through one receiver, user levels on / off: ${realShaped.receiverEventsPerSec} / ${realShaped.receiverUsersOffEventsPerSec} events/s; ` +
         `EVALSHA ${realShaped.receiverUsPerEvalsha} / ${realShaped.receiverUsersOffUsPerEvalsha} µs per call, ${realShaped.receiverEvalshaUsPerEvent} / ${realShaped.receiverUsersOffEvalshaUsPerEvent} µs per event; ` +
-        `Redis CPU ${realShaped.receiverRedisCpuUsPerEvent} / ${realShaped.receiverUsersOffRedisCpuUsPerEvent} µs per event`,
+        `Redis CPU ${realShaped.receiverRedisCpuUsPerEvent} / ${realShaped.receiverUsersOffRedisCpuUsPerEvent} µs per event; ` +
+        `${realShaped.receiverEvalshaPerDelivery} EVALSHA per delivery (the deliveries that wait for a call share the next)`,
     );
     const userMemory = await benchUserMemory(SIZES.redisUsers);
     log(
