@@ -20,3 +20,57 @@ describe('UserLevels: the offline users queue', () => {
     expect(out.filter((c) => c.type === 'user.offline')).toHaveLength(20_000);
   });
 });
+
+/** A naive model of the levels (grace 0): member counts per user and channel. */
+function modelStep(counts: Map<string, Map<string, number>>, userId: string, channel: string, delta: 1 | -1): string[] {
+  const channels = counts.get(userId) ?? new Map<string, number>();
+  counts.set(userId, channels);
+  const total = (): number => [...channels.values()].reduce((a, b) => a + b, 0);
+  const before = channels.get(channel) ?? 0;
+  const wasOnline = total() > 0;
+  if (before + delta === 0) channels.delete(channel);
+  else channels.set(channel, before + delta);
+  const events: string[] = [];
+  if (before === 0) events.push('user.join');
+  if (before + delta === 0) events.push('user.leave');
+  if (!wasOnline) events.push('user.online');
+  if (wasOnline && total() === 0) events.push('user.offline');
+  return events;
+}
+
+describe('UserLevels: a user in several channels (the first held in the record, the others beside it)', () => {
+  it('matches a naive model of the levels over random joins and leaves across channels', () => {
+    let seed = 7;
+    const random = (n: number): number => (((seed = (seed * 48271) % 2147483647) % n) + n) % n;
+    const levels = new UserLevels();
+    const counts = new Map<string, Map<string, number>>();
+    const present: [string, string][] = [];
+    const now = Date.now();
+    const options = { graceMs: 0, lastSeenMs: 30 * 24 * 3600_000, now };
+    for (let step = 0; step < 5000; step++) {
+      const out: UserChange[] = [];
+      let expected: string[];
+      if (present.length > 0 && random(2) === 0) {
+        const [userId, channel] = present.splice(random(present.length), 1)[0] as [string, string];
+        levels.down(userId, channel, now - 10_000 + step, options, out);
+        expected = modelStep(counts, userId, channel, -1);
+      } else {
+        const userId = `user-${random(3)}`;
+        const channel = `room-${random(4)}`;
+        present.push([userId, channel]);
+        levels.up(userId, channel, 'ably', now - 10_000 + step, out);
+        expected = modelStep(counts, userId, channel, 1);
+      }
+      expect(out.map((c) => c.type).sort()).toEqual(expected.sort());
+      for (const [userId, channels] of counts) {
+        const user = levels.user(userId);
+        expect(user?.channels).toEqual([...channels.keys()].sort());
+        expect(user?.members).toBe([...channels.values()].reduce((a, b) => a + b, 0));
+      }
+      for (let c = 0; c < 4; c++) {
+        const inChannel = [...counts].filter(([, channels]) => channels.has(`room-${c}`)).map(([userId]) => userId);
+        expect(levels.users(`room-${c}`)).toEqual(inChannel.sort());
+      }
+    }
+  });
+});
