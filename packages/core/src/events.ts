@@ -121,38 +121,37 @@ export type ChannelEvent =
   | { name: 'message'; payload: MessageEvent }
   | { name: 'occupancy'; payload: OccupancyEvent };
 
-/** Turn a committed change into the event name and payload it is emitted as (one object literal per type: no spreads on this hot path). */
-export function changeToEvent(change: Change): { name: Change['type']; payload: PresenceEventMap[Change['type']] } {
+/** The payload a committed change is emitted with, under its type as the event name (one object literal per type: no spreads on this hot path). */
+export function changePayload<C extends Change>(change: C): PresenceEventMap[C['type']];
+export function changePayload(change: Change): PresenceEventMap[Change['type']] {
   switch (change.type) {
     case 'join': {
       const { provider, channel, member } = change;
-      return { name: 'join', payload: { provider, channel, member, data: member.data, timestamp: member.timestamp } };
+      return { provider, channel, member, data: member.data, timestamp: member.timestamp };
     }
     case 'update': {
       const { provider, channel, member } = change;
-      const payload: UpdateEvent = { provider, channel, member, data: member.data, timestamp: member.timestamp, previous: change.previous };
-      return { name: 'update', payload };
+      return { provider, channel, member, data: member.data, timestamp: member.timestamp, previous: change.previous } satisfies UpdateEvent;
     }
     case 'leave': {
       const { provider, channel, member } = change;
-      const payload: LeaveEvent = { provider, channel, member, data: member.data, timestamp: member.timestamp, reason: change.reason };
-      return { name: 'leave', payload };
+      return { provider, channel, member, data: member.data, timestamp: member.timestamp, reason: change.reason } satisfies LeaveEvent;
     }
     case 'user.join':
-      return { name: change.type, payload: { userId: change.userId, channel: change.channel, provider: change.provider, at: change.at } };
+      return { userId: change.userId, channel: change.channel, provider: change.provider, at: change.at };
     case 'user.leave': {
       const { userId, channel, provider, at, lastSeen } = change;
-      return { name: change.type, payload: { userId, channel, provider, at, lastSeen } };
+      return { userId, channel, provider, at, lastSeen };
     }
     case 'user.online': {
       const { userId, channel, provider, at } = change;
-      return { name: change.type, payload: { userId, at, channel, provider } };
+      return { userId, at, channel, provider };
     }
     case 'user.offline':
-      return { name: change.type, payload: { userId: change.userId, at: change.at, lastSeen: change.lastSeen } };
+      return { userId: change.userId, at: change.at, lastSeen: change.lastSeen };
     case 'channel.active':
     case 'channel.inactive':
-      return { name: change.type, payload: { provider: change.provider, channel: change.channel, timestamp: change.timestamp } };
+      return { provider: change.provider, channel: change.channel, timestamp: change.timestamp };
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Change, PresenceEventMap } from '../events.js';
-import { changeToEvent } from '../events.js';
+import { changePayload } from '../events.js';
 import type { PresenceStore } from '../store.js';
 
 /** One change of the fleet, as `receiver.changes()` yields it. */
@@ -43,9 +43,8 @@ export async function* readChanges(store: PresenceStore, options: FeedOptions): 
     const page = await feed.read(cursor, { limit: batch, waitMs: WAIT_MS, ...(signal === undefined ? {} : { signal }) });
     for (const change of page) {
       if (aborted()) return;
-      const { name, payload } = changeToEvent(change);
       cursor = change.cursor ?? cursor;
-      yield { cursor, name, event: payload } as FeedChange;
+      yield { cursor, name: change.type, event: changePayload(change) } as FeedChange;
     }
   }
 }

@@ -1,5 +1,5 @@
-import type { ChannelEvent, Change, DriftEvent, PresenceEventMap, ReconcileEvent } from '../events.js';
-import { changeToEvent } from '../events.js';
+import type { ChannelEvent, Change, DriftEvent, ReconcileEvent } from '../events.js';
+import { changePayload } from '../events.js';
 import type { TypedEmitter } from '../emitter.js';
 import { HandlerError } from '../errors.js';
 import type { FleetEmission } from './fleet-emission.js';
@@ -22,8 +22,7 @@ export function dispatchAll(
   for (const event of events) if (event.name === 'channel.active') emitter.dispatch(event.name, event.payload, failures, pending);
   for (const change of changes) {
     if (!emitter.has(change.type)) continue;
-    const { name, payload } = changeToEvent(change);
-    emitter.dispatch(name, payload as PresenceEventMap[typeof name], failures, pending);
+    emitter.dispatch(change.type, changePayload(change), failures, pending);
   }
   for (const event of events) if (event.name !== 'channel.active') emitter.dispatch(event.name, event.payload as never, failures, pending);
 }
