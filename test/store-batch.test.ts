@@ -8,7 +8,7 @@ import type { PresenceStore, Receiver } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
 import { PostgresStore } from '@presence-webhooks/postgres';
 import { RedisStore } from '@presence-webhooks/redis';
-import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
+import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, type BuiltRequest } from '@presence-webhooks/testing/builders';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -101,7 +101,7 @@ function countCalls(store: Store): { calls: number; sizes: number[] } {
   return count;
 }
 
-const handle = (receiver: Receiver, request: { headers: Record<string, string>; body: Buffer | string }) =>
+const handle = (receiver: Receiver, request: BuiltRequest) =>
   receiver.handle({ method: 'POST', headers: request.headers, body: request.body, url: '/' });
 
 // Twelve deliveries: ten joins over three rooms (ana is in two rooms, on two connections), a resend of the
