@@ -25,6 +25,9 @@ export interface HandleOptions {
   awaitCommit?: boolean;
 }
 
+/** Settles a delivery's promise quietly (its failure is reported by the queue): one function for every request. */
+const quiet = (): undefined => undefined;
+
 /** What the front needs: the routes it answers, the one writer, and where refusals and problems go. */
 export interface FrontParts {
   owner: object;
@@ -91,7 +94,7 @@ export class Front {
         return this.refuse(new WebhookError(503, 'store_failed', why), request);
       }
     } else {
-      const settled = done.catch(() => undefined); // reported by the queue
+      const settled = done.catch(quiet); // reported by the queue
       try {
         options.waitUntil?.(settled);
       } catch (error) {
