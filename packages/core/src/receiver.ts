@@ -37,6 +37,8 @@ export type { HandleOptions } from './front/front.js';
 export { StartupError } from './resync/startup-error.js';
 
 const RECEIVER_BRAND = Symbol.for('presence-webhooks.receiver');
+/** handle()'s options when an adapter passes none (most calls): one shared object, not one per request. */
+const NO_OPTIONS: HandleOptions = Object.freeze({});
 
 export interface Receiver {
   /** Subscribe to a typed event; returns the unsubscribe function. */
@@ -180,7 +182,7 @@ class PresenceReceiver implements Receiver {
     tracker.start();
   }
 
-  handle(request: WebhookRequest, options: HandleOptions = {}): Promise<WebhookResponse> {
+  handle(request: WebhookRequest, options: HandleOptions = NO_OPTIONS): Promise<WebhookResponse> {
     if (!traced(handleTrace)) return this.front.respond(request, options);
     // The trace context never carries the body.
     const { method, headers, url } = request;

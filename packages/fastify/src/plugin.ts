@@ -77,9 +77,9 @@ function relativeUrl(request: FastifyRequest, prefix: string): string {
 
 type LazyBody = () => Promise<Uint8Array>;
 
-/** What the plugin's parser left: a lazy body (a POST with a body), or nothing (Node reads `req` itself). */
-function bodyOf(parsed: unknown): { read?: LazyBody } {
-  return typeof parsed === 'function' ? { read: parsed as LazyBody } : {};
+/** What the plugin's parser left: a lazy body (a POST with a body), or undefined (Node reads `req` itself). */
+function lazyBodyOf(parsed: unknown): LazyBody | undefined {
+  return typeof parsed === 'function' ? (parsed as LazyBody) : undefined;
 }
 
 /**
@@ -100,7 +100,7 @@ async function mount(instance: FastifyInstance, receiver: Receiver): Promise<voi
   });
   instance.setErrorHandler((error: FastifyError, request, reply) => answerRefusal(receiver, prefix, error, request, reply));
   const answer = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
-    handleNodeRequest(receiver, request.raw, { ...bodyOf(request.body), url: relativeUrl(request, prefix) }).then((response) =>
+    handleNodeRequest(receiver, request.raw, { read: lazyBodyOf(request.body), url: relativeUrl(request, prefix) }).then((response) =>
       send(reply, response),
     );
   instance.all('/', { bodyLimit: receiver.bodyLimit }, answer);

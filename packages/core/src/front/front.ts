@@ -25,6 +25,9 @@ export interface HandleOptions {
   awaitCommit?: boolean;
 }
 
+/** Settles a delivery's promise quietly (its failure is reported by the queue): one function for every request. */
+const quiet = (): undefined => undefined;
+
 /** What the front needs: the routes it answers, the one writer, and where refusals and problems go. */
 export interface FrontParts {
   owner: object;
@@ -48,27 +51,73 @@ export interface FrontParts {
 export class Front {
   constructor(private readonly parts: FrontParts) {}
 
-  async respond(input: WebhookRequest, options: HandleOptions): Promise<WebhookResponse> {
-    const { parts } = this;
-    let accepted: Accepted;
+  /**
+   * Answer one request. Written without `async`: on the common path (a lazy body, then the synchronous
+   * pipeline) the only promise is the body read's `then`, not an async frame and its awaits per request.
+   */
+  respond(input: WebhookRequest, options: HandleOptions): Promise<WebhookResponse> {
+    if (typeof input.body !== 'function') {
+      try {
+        return Promise.resolve(this.answer(input as ReceivedRequest, options));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    }
     // A lazy body is read first, here, within the receiver's limits; its refusal is answered as every refusal is.
-    let reading = typeof input.body === 'function';
-    const request: ReceivedRequest = reading ? { ...input, body: null } : (input as ReceivedRequest);
+    const request: ReceivedRequest = { ...input, body: null };
+    let read: Promise<Uint8Array>;
     try {
-      if (reading) request.body = await (input.body as () => Promise<Uint8Array>)();
-      reading = false;
+      read = Promise.resolve(input.body()); // the promise itself when it is one (a body function may answer bytes at once)
+    } catch (error) {
+      return Promise.resolve(this.failed(error, request, true));
+    }
+    return read.then(
+      (bytes) => {
+        request.body = bytes;
+        return this.answer(request, options);
+      },
+      (error: unknown) => this.failed(error, request, true),
+    );
+  }
+
+  /** Route a request whose body is read, and run the pipeline: the answer at once, or a promise of it on the rarer async paths. */
+  private answer(request: ReceivedRequest, options: HandleOptions): WebhookResponse | Promise<WebhookResponse> {
+    const { parts } = this;
+    let pending: Accepted | Promise<Accepted>;
+    try {
       const route = routeOf(request.method, request.url ?? '/');
       if (route?.to === 'inspector')
-        return await (parts.inspector !== undefined ? parts.inspector.answer(route.route, request) : inspectorOff());
-      if (route?.to === 'read') return await (parts.reads !== undefined ? parts.reads.answer(route.target, request) : readEndpointOff());
-      const pending = parts.pipeline.run(request);
-      accepted = pending instanceof Promise ? await pending : pending;
+        return this.caught(parts.inspector !== undefined ? parts.inspector.answer(route.route, request) : inspectorOff(), request);
+      if (route?.to === 'read')
+        return this.caught(parts.reads !== undefined ? parts.reads.answer(route.target, request) : readEndpointOff(), request);
+      pending = parts.pipeline.run(request);
     } catch (error) {
-      if (error instanceof WebhookError) return this.refuse(error, request, reading);
-      // Nothing escapes: an unexpected failure is a generic 500 (no stack, no input echoed), and onError learns why.
-      parts.report(toError(error));
-      return this.refuse(new WebhookError(500, 'internal_error', 'The webhook could not be processed'), request);
+      return this.failed(error, request);
     }
+    if (pending instanceof Promise)
+      return pending.then(
+        (accepted) => this.accept(accepted, request, options),
+        (error: unknown) => this.failed(error, request),
+      );
+    return this.accept(pending, request, options);
+  }
+
+  /** A route's answer, its failure answered as every failure is. */
+  private caught(answer: WebhookResponse | Promise<WebhookResponse>, request: ReceivedRequest): WebhookResponse | Promise<WebhookResponse> {
+    return answer instanceof Promise ? answer.catch((error: unknown) => this.failed(error, request)) : answer;
+  }
+
+  /** A refusal (a WebhookError) answered as such; anything else a generic 500, and onError learns why. */
+  private failed(error: unknown, request: WebhookRequest, read = false): WebhookResponse {
+    if (error instanceof WebhookError) return this.refuse(error, request, read);
+    // Nothing escapes: no stack, no input echoed.
+    this.parts.report(toError(error));
+    return this.refuse(new WebhookError(500, 'internal_error', 'The webhook could not be processed'), request);
+  }
+
+  /** An accepted delivery: queued (or refused when the queue is full), answered on receipt or once committed. */
+  private accept(accepted: Accepted, request: ReceivedRequest, options: HandleOptions): WebhookResponse | Promise<WebhookResponse> {
+    const { parts } = this;
     this.observeAccepted(accepted);
     for (const problem of accepted.problems) parts.report(problem);
     if (parts.tracker.depth >= parts.maxQueued) {
@@ -82,23 +131,22 @@ export class Front {
     }
     const done = parts.tracker.deliver(accepted);
     if (parts.ack === 'after-store' || options.awaitCommit === true) {
-      const outcome = await settleWithin(done, parts.ackTimeoutMs);
-      if (outcome !== 'ok') {
+      return settleWithin(done, parts.ackTimeoutMs).then((outcome) => {
+        if (outcome === 'ok') return acceptedAnswer(accepted);
         const why =
           outcome === 'failed'
             ? 'The presence store is unavailable; retry the delivery'
             : `The presence store did not commit within ${parts.ackTimeoutMs} ms (ackTimeoutMs); retry the delivery`;
         return this.refuse(new WebhookError(503, 'store_failed', why), request);
-      }
-    } else {
-      const settled = done.catch(() => undefined); // reported by the queue
-      try {
-        options.waitUntil?.(settled);
-      } catch (error) {
-        parts.report(toError(error)); // handle() never throws: the delivery is queued all the same
-      }
+      });
     }
-    return acceptedResponse(accepted.presence.length + accepted.channel.length, accepted.problems.length);
+    const settled = done.catch(quiet); // reported by the queue
+    try {
+      options.waitUntil?.(settled);
+    } catch (error) {
+      parts.report(toError(error)); // handle() never throws: the delivery is queued all the same
+    }
+    return acceptedAnswer(accepted);
   }
 
   /**
@@ -134,6 +182,11 @@ export class Front {
         timestamps: eventTimestamps(accepted.presence, accepted.channel),
       });
   }
+}
+
+/** The 200 to an accepted delivery: how many events it carried, how many items were refused. */
+function acceptedAnswer(accepted: Accepted): WebhookResponse {
+  return acceptedResponse(accepted.presence.length + accepted.channel.length, accepted.problems.length);
 }
 
 /** How a commit went within the ack bound. The delivery stays queued after a timeout: a later commit is harmless. */

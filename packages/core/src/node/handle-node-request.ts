@@ -21,12 +21,15 @@ export interface PreRead {
   url?: string;
 }
 
+/** The default PreRead (nothing read): one shared object, not one per request. */
+const NOTHING_READ: PreRead = Object.freeze({});
+
 /**
  * The one node-http layer every adapter sits on: hand the receiver the request with its raw bytes
  * (kept by an earlier parser) or a lazy body that reads them under the one read policy (`readBody`);
  * the receiver reads it, and answers a refused read as it answers every refusal.
  */
-export function handleNodeRequest(receiver: Receiver, req: IncomingMessage, preRead: PreRead = {}): Promise<WebhookResponse> {
+export function handleNodeRequest(receiver: Receiver, req: IncomingMessage, preRead: PreRead = NOTHING_READ): Promise<WebhookResponse> {
   const method = req.method ?? 'GET';
   const request: WebhookRequest = { method, headers: req.headers, url: preRead.url ?? req.url ?? '/', body: null };
   const address = req.socket?.remoteAddress;
