@@ -148,7 +148,8 @@ export interface LeaseCapability {
  * The plug-in point for where the presence set lives.
  *
  * Contract (proved by the conformance suite in @presence-webhooks/testing):
- * - `apply` merges a batch atomically per channel and returns the effective changes, in input order;
+ * - `apply` merges a batch atomically per channel and returns the effective changes in the order it decided them
+ *   (each channel's in input order);
  * - idempotent: applying a batch twice changes nothing the second time and returns no changes;
  * - commutative: any order and any batching of the same events gives the same set;
  * - a stale or duplicate event changes nothing and yields no change;
@@ -158,8 +159,10 @@ export interface LeaseCapability {
  */
 export interface PresenceStore {
   /**
-   * Merge a batch; the effective changes in input order (member changes, each followed by the user-level
-   * changes it caused when `options.users` is given; the notices where `ApplyOptions.notices` puts them).
+   * Merge a batch; the effective changes in the order the store decided them: each channel's in input order (a
+   * store may take a batch channel by channel, as RedisStore does), member changes each followed by the user-level
+   * changes it caused when `options.users` is given, so each user level's changes alternate up and down as they
+   * happened; the notices where `ApplyOptions.notices` puts them.
    * It rejects with `PartialApplyError` when some channels were committed and others not, and with an error
    * whose `code` is `'store_unavailable'` when the store cannot answer at all (the receiver then retries the
    * batch whole; after any other error it tries a batch's channels one by one, so one bad channel does not

@@ -164,7 +164,7 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, timeoutMs: numbe
 }
 
 /** One event's fields as apply.lua reads them (see the script's header and event-pack.ts), appended to `out`; `feedName`: its channel's nameBytes, with a feed. */
-function pushEvent(out: PackedField[], event: PresenceEvent, feedName: Uint8Array | undefined, users: boolean, place: number): void {
+function pushEvent(out: PackedField[], event: PresenceEvent, feedName: Uint8Array | undefined, users: boolean): void {
   const { order, reported } = event;
   if (
     !(Number.isFinite(order.ts) && Number.isFinite(order.serial) && Number.isFinite(order.index) && Number.isFinite(order.rank)) ||
@@ -182,7 +182,7 @@ function pushEvent(out: PackedField[], event: PresenceEvent, feedName: Uint8Arra
     users && event.userId !== undefined ? `${event.provider}\0${event.userId}` : false,
   );
   // The feed entry's bytes of the change's payload (a str) and of its record's str header (an absent event's record: empty).
-  if (feedName !== undefined) out.push(packStrings([eventPayload(event, feedName)], undefined, event.present ? record.length : 0), place);
+  if (feedName !== undefined) out.push(packStrings([eventPayload(event, feedName)], undefined, event.present ? record.length : 0));
 }
 
 const NOTHING = new Uint8Array(0);
@@ -509,6 +509,8 @@ export class RedisStore implements PresenceStore {
       });
 
     const found: (Change[] | undefined)[] = new Array<Change[] | undefined>(events.length);
+    /** The events with a change, in the order the calls decided them. */
+    const decided: number[] = [];
     const before: ChannelChange[] = [];
     const after: ChannelChange[] = [];
     calls.forEach((call, c) => {
@@ -533,9 +535,10 @@ export class RedisStore implements PresenceStore {
       const size = keptBefore.length + (reply.length - 1) / 3 - skipped.size + keptAfter.length;
       const cursor = (i: number) => (this.feed === undefined || entry === '' ? undefined : this.feed.cursorOf(call.shard, entry, i, size));
       let place = 0;
+      const first = decided.length;
       for (const notice of keptBefore) before.push(withCursor({ ...notice }, cursor(place++)));
-      // Each member change, followed by the user changes it caused; the feed entry lists them in the batch's order.
-      const decided: number[] = [];
+      // Each member change, followed by the user changes it caused, in the order the script decided them (channel by
+      // channel), as the feed entry lists them: each user level's changes alternate as they happened.
       let last = -1;
       for (let r = 1; r + 2 < reply.length; r += 3) {
         if (reply[r] === -1) {
@@ -547,7 +550,8 @@ export class RedisStore implements PresenceStore {
         found[last] = [changeOf(events[last] as PresenceEvent, reply[r + 1] as 1 | 2 | 3, reply[r + 2] as Buffer)];
         decided.push(last);
       }
-      for (const index of decided.sort((a, b) => a - b)) for (const change of found[index] as Change[]) withCursor(change, cursor(place++));
+      for (let d = first; d < decided.length; d++)
+        for (const change of found[decided[d] as number] as Change[]) withCursor(change, cursor(place++));
       for (const notice of keptAfter) after.push(withCursor({ ...notice }, cursor(place++)));
     });
     const late: Change[] = [];
@@ -562,7 +566,11 @@ export class RedisStore implements PresenceStore {
       for (const { change, origin } of placed) (origin === undefined ? late : (found[origin] ?? late)).push(change);
     }
     const changes: Change[] = [...before];
-    for (const list of found) if (list !== undefined) changes.push(...list);
+    // The users step of a Cluster with several shards decides the user levels in the batch's order (user-outbox.ts
+    // applyOrder): its changes follow their member changes in that order. Otherwise the calls decided them.
+    if (outbox !== undefined) {
+      for (const list of found) if (list !== undefined) changes.push(...list);
+    } else for (const index of decided) changes.push(...(found[index] as Change[]));
     changes.push(...after, ...late);
     if (cause === undefined) return changes;
     // Nothing of the failed channels changed; the rest is committed (a call per shard commits on its own; on a
@@ -598,7 +606,7 @@ export class RedisStore implements PresenceStore {
       group.fields.push(marks?.get(channel) ?? false, indices.length, name);
       const feedName = feed ? nameBytesOf(name) : undefined;
       for (const i of indices) {
-        pushEvent(group.fields, events[i] as PresenceEvent, feedName, users, i);
+        pushEvent(group.fields, events[i] as PresenceEvent, feedName, users);
         group.indices.push(i);
       }
     }

@@ -32,7 +32,7 @@
 --         is refreshed whenever its hash is made again (first apply, or after expiring), and while it expires.
 -- ARGV[4] the events: ONE MsgPack array (src/event-pack.ts), flat: per channel,
 --   the watermark this call sets (false for none), the number of events k, the channel's name, then k times 4
---   fields (6 with a feed):
+--   fields (5 with a feed):
 --   memberKey,
 --   record (the bytes to store, written by the client: the MsgPack values present (0/1), ts, serial, index,
 --     rank, idKey (the id as UTF-16BE bytes, so a byte comparison is JavaScript's string comparison), member
@@ -42,7 +42,7 @@
 --   'provider\0userId' when the call tracks users and the event has a user id (false otherwise),
 --   with a feed: the change's payload (MsgPack, opaque here: provider, channel, reason, a leave's member)
 --   packed as a str, then the header of the record's str (an empty str for an absent event): the feed entry's
---   bytes as they are; and the event's place in the batch (the feed entry lists the changes in that order)
+--   bytes as they are
 --
 -- Watermark: an event with ts below max(the channel's watermark, staleBefore), for a member the channel
 -- holds no state for, is stale. A call that sets a watermark at or above the held one merges its own events
@@ -73,7 +73,7 @@ local horizon = tonumber(ARGV[1])
 local replayTtl = tonumber(ARGV[2])
 local staleBefore = tonumber(ARGV[3])
 local retainMs = tonumber(ARGV[5])
-local S = retainMs and 6 or 4 -- fields per event
+local S = retainMs and 5 or 4 -- fields per event
 local collectEvery = math.max(math.floor(horizon / 10), 1)
 
 local saved = redis.call('GET', KEYS[1])
@@ -148,12 +148,12 @@ local out = { '' }
 -- table.concat at the end (cmsgpack.pack walked a table of every value: it cost ten XADDs). Each change is 6
 -- pieces, none made by joining strings (every string made in Redis's Lua is hashed whole): its type's byte, its
 -- payload and its record's header (packed by the client), its record, its previous member's header and member.
--- entryPieces[1] is kept for the array's header and the notices before the changes; `entryPlaces`: each change's
--- place in the batch.
+-- entryPieces[1] is kept for the array's header and the notices before the changes. The changes are in the order
+-- they were decided (channel by channel, each channel's events in the batch's order, each member change followed
+-- by the user-level changes it caused), so each level's changes alternate in the feed as they happened.
 local WIDTH = 5
 local EMPTY = '\160' -- an empty str
-local entryPlaces, entryPieces = {}, { '' }
-local entrySorted, lastPlace = true, -1 -- whether the changes came in the batch's order (one event per channel: always)
+local entryCount, entryPieces = 0, { '' }
 local TYPE_BYTE = {}
 for t = 1, 9 do TYPE_BYTE[t] = string.char(t) end
 -- The smallest MsgPack header of a str of n bytes, of an array of n values (as cmsgpack writes them).
@@ -168,17 +168,14 @@ local function arrayHeader(n)
   if n < 0x10000 then return string.char(0xdc, math.floor(n / 0x100), n % 0x100) end
   return struct.pack('>BI4', 0xdd, n)
 end
--- A change: its place, its type, its payload and its record's header packed, the record and the previous member
+-- A change: its type, its payload and its record's header packed, the record and the previous member
 -- ('' none: an empty str).
-local function addEntry(place, type, payloadAndHeader, record, previous)
+local function addEntry(type, payloadAndHeader, record, previous)
   if retainMs then
-    local n = #entryPlaces
-    entryPlaces[n + 1] = place
-    local at = WIDTH * n + 1
+    local at = WIDTH * entryCount + 1
+    entryCount = entryCount + 1
     entryPieces[at + 1] = TYPE_BYTE[type]; entryPieces[at + 2] = payloadAndHeader; entryPieces[at + 3] = record
     entryPieces[at + 4] = previous == '' and EMPTY or strHeader(#previous); entryPieces[at + 5] = previous
-    if place < lastPlace then entrySorted = false end
-    lastPlace = place
   end
 end
 -- 'provider\0userId' -> provider, userId
@@ -260,12 +257,12 @@ local function userChange(utype, userId, channel, provider, at, lastSeen)
   changes[nchanges + 2] = cmsgpack.pack({ userId, channel or '', provider or '', at, lastSeen or false })
   nchanges = nchanges + 2
 end
--- The user changes caused since nchanges was set to 0, into the reply (-1, type, payload) and the feed entry at `place`.
-local function takeUserChanges(place)
+-- The user changes caused since nchanges was set to 0, into the reply (-1, type, payload) and the feed entry.
+local function takeUserChanges()
   for i = 1, nchanges, 2 do
     local utype, packed = changes[i], changes[i + 1]
     out[#out + 1] = -1; out[#out + 1] = utype; out[#out + 1] = packed
-    addEntry(place, utype, strHeader(#packed) .. packed .. EMPTY, '', '')
+    addEntry(utype, strHeader(#packed) .. packed .. EMPTY, '', '')
   end
 end
 
@@ -563,18 +560,18 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
         if wasPresent then
           previous = memberOf(previous)
           out[#out + 1] = number; out[#out + 1] = 2; out[#out + 1] = previous
-          addEntry(events[at + 5], 2, events[at + 4], record, previous)
+          addEntry(2, events[at + 4], record, previous)
         else
           present = present + 1
           out[#out + 1] = number; out[#out + 1] = 1; out[#out + 1] = ''
-          addEntry(events[at + 5], 1, events[at + 4], record, '')
+          addEntry(1, events[at + 4], record, '')
         end
         current[RECORD] = record
       else
         if wasPresent then
           present = present - 1
           out[#out + 1] = number; out[#out + 1] = 3; out[#out + 1] = ''
-          addEntry(events[at + 5], 3, events[at + 4], '', '') -- the client packed an absent event's record as empty
+          addEntry(3, events[at + 4], '', '') -- the client packed an absent event's record as empty
         end
         current[RECORD] = record .. expiryTail
       end
@@ -590,7 +587,7 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
           local provider, userId = splitUser(events[at + 3])
           seen(userId, provider, ts)
         end
-        takeUserChanges(events[at + 5])
+        takeUserChanges()
       end
     end
     at = at + S
@@ -708,13 +705,13 @@ if #indexed > 0 then callChunked('ZADD', indexKey, indexed, 2) end
 if ARGV[8] == 'expire' then
   nchanges = 0
   expireUsers()
-  takeUserChanges(0)
+  takeUserChanges()
 end
 if usersOn then saveUsers() end
 
 if retainMs then
   local notices = ARGV[6] ~= '' and cmsgpack.unpack(ARGV[6]) or {}
-  local count = #entryPlaces
+  local count = entryCount
   -- The notices of one kind ('a' before the changes, 'i' after), each packed whole by the client.
   local function noticesOf(kind)
     local parts = {}
@@ -725,19 +722,9 @@ if retainMs then
     return table.concat(parts)
   end
   local before, after = noticesOf('a'), noticesOf('i')
-  -- In the batch's order (apply answers its changes in input order), not the channels' order; ties keep the order they were added in.
-  if not entrySorted then
-    local order, sorted = {}, { '' }
-    for k = 1, #entryPlaces do order[k] = k end
-    table.sort(order, function(x, y) return entryPlaces[x] < entryPlaces[y] or (entryPlaces[x] == entryPlaces[y] and x < y) end)
-    for i, k in ipairs(order) do
-      for j = 2, WIDTH + 1 do sorted[WIDTH * (i - 1) + j] = entryPieces[WIDTH * (k - 1) + j] end
-    end
-    entryPieces = sorted
-  end
   if count > 0 then
     entryPieces[1] = arrayHeader(4 * count) .. before
-    entryPieces[WIDTH * #entryPlaces + 2] = after
+    entryPieces[WIDTH * entryCount + 2] = after
     local d = table.concat(entryPieces)
     local id = redis.call('XADD', KEYS[2], 'MINID', math.max(now - retainMs, 0), '*', 'd', d)
     out[1] = id

@@ -158,7 +158,7 @@ do
         end
         if nchanges > 0 then
           out[#out + 1] = -7; out[#out + 1] = k; out[#out + 1] = v
-          takeUserChanges(0) -- place 0, as expire's: the feed entry lists them in the reply's order
+          takeUserChanges() -- the feed entry lists them in the reply's order
         end
       end
     end

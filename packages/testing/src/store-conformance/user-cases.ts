@@ -135,6 +135,29 @@ export function userConformanceCases(factory: StoreFactory, options: StoreConfor
         }),
     },
     {
+      name: "users: a batch that moves a user from one channel to another answers the user-level changes in the order they were decided (a store taking the batch channel by channel answers the channels' changes in that order)",
+      run: () =>
+        withUserStores(open, 1, async ([store]) => {
+          const now = Date.now();
+          const all = await store.apply([withUser(simpleEvent(0, 1, 'enter'))], { users: levels(now) }); // alice (connA) in channel 0
+          // One batch: bob enters channel 0, alice enters channel 1 on connB, then leaves channel 0 on connA. Taken in
+          // input order alice never goes offline; taken channel by channel (0 first) she goes offline, then online.
+          const batch = [
+            withUser(simpleEvent(2, 2, 'enter')),
+            withUser(simpleEvent(1, 3, 'enter', { channel: 1 })),
+            withUser(simpleEvent(0, 4, 'leave')),
+          ];
+          all.push(...(await store.apply(batch, { users: levels(now) })));
+          const problem = checkAlternation(all);
+          assert.equal(problem, undefined, problem);
+          const app = all
+            .filter(isUserChange)
+            .filter((c) => c.userId === 'alice' && (c.type === 'user.online' || c.type === 'user.offline'));
+          assert.equal(app.at(-1)?.type, 'user.online', 'the last app-level change of alice says where she is: online');
+          assert.equal((await store.user('alice'))?.online, true);
+        }),
+    },
+    {
       name: 'users: levels equal the member set, and lastSeen the latest leave, under any order, batching and duplicates',
       run: () =>
         fc.assert(
