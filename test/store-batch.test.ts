@@ -4,71 +4,25 @@
 // a delivery whose channel fails answered 503 while the others of its batch are answered 200.
 // Real Redis (one shard and four, with the feed) and real PostgreSQL; the failures are made by another
 // program sharing the store (a string at the channel's hash key; a trigger that refuses the channel's rows).
-import type { PresenceStore, Receiver } from '@presence-webhooks/core';
+import type { Receiver } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
-import { PostgresStore } from '@presence-webhooks/postgres';
-import { RedisStore } from '@presence-webhooks/redis';
 import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, type BuiltRequest } from '@presence-webhooks/testing/builders';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropSchemas, POSTGRES_URL, postgresAvailable, uniqueSchema } from './helpers/postgres.js';
+import type { BreakableStore } from './helpers/breakable-stores.js';
+import { breakableStores } from './helpers/breakable-stores.js';
+import { postgresAvailable } from './helpers/postgres.js';
 import { RECENT_MS } from './helpers/recent.js';
-import { deleteKeys, REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';
+import { redisAvailable } from './helpers/redis.js';
 
 const KEY = 'batchApp.batchKey:batchSecretForTheTests0123';
 const withRedis = await redisAvailable();
 const withPostgres = await postgresAvailable();
-const redis = withRedis ? new Redis(REDIS_URL) : undefined;
-const postgres = withPostgres ? new pg.Pool({ connectionString: POSTGRES_URL, max: 2 }) : undefined;
-const prefixes: string[] = [];
-const SCHEMA_PREFIX = uniqueSchema('batch');
+const { redisStore, postgresStore, cleanUp } = breakableStores('batch', { redis: withRedis, postgres: withPostgres });
 
-afterAll(async () => {
-  for (const prefix of prefixes) if (redis !== undefined) await deleteKeys(redis, prefix);
-  redis?.disconnect();
-  if (postgres !== undefined) await dropSchemas(postgres, SCHEMA_PREFIX);
-  await postgres?.end();
-});
+afterAll(cleanUp);
 
-type Store = PresenceStore & { close(): Promise<void> };
-
-/** A fresh store, and how another program breaks one of its channels. */
-interface Case {
-  store: Store;
-  break(channel: string): Promise<void>;
-}
-
-function redisCase(shards: number, feed: boolean): () => Promise<Case> {
-  return () => {
-    const prefix = uniquePrefix(`batch-${shards}`);
-    prefixes.push(prefix);
-    return Promise.resolve({
-      store: new RedisStore({ url: REDIS_URL, prefix, shards, ...(feed ? { feed: {} } : {}) }),
-      async break(channel) {
-        const [hash] = await (redis as Redis).keys(`{${prefix}:s*}:c:${channel}:h`);
-        expect(hash, 'the channel hash key').toBeDefined();
-        await (redis as Redis).set(hash as string, 'not ours: another program wrote here');
-      },
-    });
-  };
-}
-
-async function postgresCase(): Promise<Case> {
-  const schema = `${SCHEMA_PREFIX}_${prefixes.length}`;
-  prefixes.push(schema);
-  const store = new PostgresStore({ connectionString: POSTGRES_URL, schema });
-  await store.migrate();
-  return {
-    store,
-    async break(channel) {
-      await (postgres as pg.Pool).query(
-        `create function ${schema}.refuse() returns trigger language plpgsql as $$ begin raise exception 'another program refuses rows of %', new.channel; end $$;
-         create trigger refuse before insert or update on ${schema}.members for each row when (new.channel = '${channel}') execute function ${schema}.refuse()`,
-      );
-    },
-  };
-}
+type Case = BreakableStore;
+type Store = Case['store'];
 
 /** One delivery: `user`'s connection `conn` enters (or leaves) `channel`, at provider time n. */
 function delivery(channel: string, user: string, conn: string, n: number, leave = false) {
@@ -115,9 +69,9 @@ DELIVERIES[0] = delivery('room-0', 'ana', 'ana-1', 0);
 DELIVERIES.push(DELIVERIES[3] as (typeof DELIVERIES)[number], delivery('room-0', 'ana', 'ana-1', 11, true));
 
 const CASES: [string, boolean, () => Promise<Case>][] = [
-  ['RedisStore, 1 shard', withRedis, redisCase(1, false)],
-  ['RedisStore with its feed, 4 shards', withRedis, redisCase(4, true)],
-  ['PostgresStore', withPostgres, postgresCase],
+  ['RedisStore, 1 shard', withRedis, redisStore(1, 'h')],
+  ['RedisStore with its feed, 4 shards', withRedis, redisStore(4, 'h', true)],
+  ['PostgresStore', withPostgres, postgresStore],
 ];
 
 for (const [name, available, open] of CASES) {

@@ -8,8 +8,6 @@
 // Real HTTP through Express.
 import type { JoinEvent, PresenceStore } from '@presence-webhooks/core';
 import { createReceiver, StoreError } from '@presence-webhooks/core';
-import { PostgresStore } from '@presence-webhooks/postgres';
-import { RedisStore } from '@presence-webhooks/redis';
 import {
   ABLY_ACTION,
   ablyBatchRequest,
@@ -17,75 +15,22 @@ import {
   ablyPresenceItem,
   type RawAblyPresence,
 } from '@presence-webhooks/testing/builders';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postTo, startExpress } from './helpers/express-server.js';
-import { dropSchemas, POSTGRES_URL, postgresAvailable, uniqueSchema } from './helpers/postgres.js';
+import type { BreakableStore } from './helpers/breakable-stores.js';
+import { breakableStores } from './helpers/breakable-stores.js';
+import { postgresAvailable } from './helpers/postgres.js';
 import { RECENT_MS } from './helpers/recent.js';
-import { deleteKeys, REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';
+import { redisAvailable } from './helpers/redis.js';
 
 const KEY = 'isoApp.isoKey:isolationSecretForTheTests123';
 const withRedis = await redisAvailable();
 const withPostgres = await postgresAvailable();
-const redis = withRedis ? new Redis(REDIS_URL) : undefined;
-const postgres = withPostgres ? new pg.Pool({ connectionString: POSTGRES_URL, max: 2 }) : undefined;
-const prefixes: string[] = [];
-const SCHEMA_PREFIX = uniqueSchema('iso');
+const { redisStore, postgresStore, cleanUp } = breakableStores('iso', { redis: withRedis, postgres: withPostgres });
 
-afterAll(async () => {
-  for (const prefix of prefixes) if (redis !== undefined) await deleteKeys(redis, prefix);
-  redis?.disconnect();
-  if (postgres !== undefined) await dropSchemas(postgres, SCHEMA_PREFIX);
-  await postgres?.end();
-});
+afterAll(cleanUp);
 
-/** A store, and how another program breaks one of its channels (after the channel exists) and how the operator repairs it. */
-interface Case {
-  store: PresenceStore & { close(): Promise<void> };
-  break(channel: string): Promise<void>;
-  repair(): Promise<void>;
-}
-
-/** `key`: which of the channel's keys another program overwrites with a string (its members hash, or its tombstones). */
-function redisCase(shards: number, key: 'h' | 'z', feed = false): () => Promise<Case> {
-  return async () => {
-    const prefix = uniquePrefix(`iso-${shards}-${key}`);
-    prefixes.push(prefix);
-    let broken = '';
-    return {
-      store: new RedisStore({ url: REDIS_URL, prefix, shards, ...(feed ? { feed: {} } : {}) }),
-      async break(channel) {
-        const [hash] = await (redis as Redis).keys(`{${prefix}:s*}:c:${channel}:h`);
-        expect(hash, 'the channel hash key').toBeDefined();
-        broken = `${(hash as string).slice(0, -1)}${key}`;
-        await (redis as Redis).set(broken, 'not ours: another program wrote here');
-      },
-      async repair() {
-        await (redis as Redis).del(broken);
-      },
-    };
-  };
-}
-
-async function postgresCase(): Promise<Case> {
-  const schema = `${SCHEMA_PREFIX}_${prefixes.length}`;
-  prefixes.push(schema);
-  const store = new PostgresStore({ connectionString: POSTGRES_URL, schema });
-  await store.migrate();
-  return {
-    store,
-    async break(channel) {
-      await (postgres as pg.Pool).query(
-        `create function ${schema}.refuse() returns trigger language plpgsql as $$ begin raise exception 'another program refuses rows of %', new.channel; end $$;
-         create trigger refuse before insert or update on ${schema}.members for each row when (new.channel = '${channel}') execute function ${schema}.refuse()`,
-      );
-    },
-    async repair() {
-      await (postgres as pg.Pool).query(`drop trigger refuse on ${schema}.members`);
-    },
-  };
-}
+type Case = BreakableStore;
 
 function member(clientId: string, n: number): RawAblyPresence {
   return { id: `${clientId}c:${n}:0`, clientId, connectionId: `${clientId}c`, action: ABLY_ACTION.enter, timestamp: RECENT_MS + n };
@@ -105,11 +50,11 @@ const DELIVERY = ablyBatchRequest(
 const clientIds = async (store: PresenceStore, channel: string) => (await store.members(channel)).map((m) => m.clientId);
 
 const CASES: [string, boolean, () => Promise<Case>][] = [
-  ['RedisStore, 1 shard', withRedis, redisCase(1, 'h')],
-  ['RedisStore, 4 shards', withRedis, redisCase(4, 'h')],
-  ['RedisStore, 1 shard, its tombstone key broken', withRedis, redisCase(1, 'z')],
-  ['RedisStore with its feed, 4 shards', withRedis, redisCase(4, 'h', true)],
-  ['PostgresStore', withPostgres, postgresCase],
+  ['RedisStore, 1 shard', withRedis, redisStore(1, 'h')],
+  ['RedisStore, 4 shards', withRedis, redisStore(4, 'h')],
+  ['RedisStore, 1 shard, its tombstone key broken', withRedis, redisStore(1, 'z')],
+  ['RedisStore with its feed, 4 shards', withRedis, redisStore(4, 'h', true)],
+  ['PostgresStore', withPostgres, postgresStore],
 ];
 
 for (const [name, available, open] of CASES) {

@@ -3,19 +3,9 @@ import type { Change, PresenceEvent } from '../events.js';
 import { PartialApplyError } from '../store.js';
 import { Batch, BATCH_EVENTS, changesByDelivery, mergeBatch, plain } from './batch.js';
 import type { Delivery } from './delivery.js';
+import { presenceEvent } from '../../../../test/helpers/presence-event.js';
 
-function event(channel: string, clientId: string): PresenceEvent {
-  const at = Date.now() - 60_000;
-  return {
-    provider: 'ably',
-    channel,
-    memberKey: `${clientId}c:${clientId}`,
-    present: true,
-    member: { clientId, connectionId: `${clientId}c`, timestamp: at },
-    order: { ts: at, serial: 0, index: 0, rank: 0, id: `${clientId}c:0:0` },
-  } as PresenceEvent;
-}
-
+const event = (channel: string, clientId: string): PresenceEvent => presenceEvent(channel, clientId, 0, true, Date.now() - 60_000);
 const delivery = (...events: PresenceEvent[]): Delivery => ({ provider: 'ably', presence: events, channel: [], problems: [] });
 const join = (e: PresenceEvent): Change => ({ type: 'join', provider: 'ably', channel: e.channel, member: e.member });
 const online = (userId: string): Change => ({ type: 'user.online', userId, provider: 'ably', channel: 'a', at: 1 });
