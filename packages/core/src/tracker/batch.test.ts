@@ -50,7 +50,7 @@ describe('Batch', () => {
       }),
     ).rejects.toBeInstanceOf(PartialApplyError);
     const lost: Delivery[] = [];
-    batch.settle(new Error('given up'), (d) => void lost.push(d));
+    batch.settle(true, new Error('given up'), (d) => void lost.push(d));
     expect(await Promise.all(outcomes)).toEqual(['ok', 'lost']);
     expect(lost).toEqual([second]);
   });
@@ -69,6 +69,24 @@ describe('Batch', () => {
     expect(calls).toEqual([2, 1, 1]);
     expect(recovered).toHaveLength(1);
     expect(batch.left).toEqual([[], []]);
+  });
+});
+
+describe('mergeBatch and a store that rejects with undefined', () => {
+  it('still counts the delivery as failed: it is retried, then lost', async () => {
+    const batch = new Batch(1);
+    const outcome = batch.add(delivery(event('a', 'x'))).then(
+      () => 'ok',
+      () => 'lost',
+    );
+    batch.start();
+    let threw = false;
+    await mergeBatch(batch, { merge: () => Promise.reject(undefined), recovered: () => undefined }).catch(() => (threw = true));
+    expect(threw).toBe(true);
+    const lost: Delivery[] = [];
+    batch.settle(true, undefined, (d) => void lost.push(d));
+    expect(await outcome).toBe('lost');
+    expect(lost).toHaveLength(1);
   });
 });
 

@@ -16,8 +16,8 @@ export function plain(delivery: Delivery): boolean {
 
 /**
  * Deliveries that waited in the queue behind the same job, merged when their turn comes as one store call
- * (an asynchronous store: one round trip for all of them instead of one each), then counted and emitted
- * delivery by delivery in acceptance order. Only plain deliveries of the same attempts join, and only while
+ * (an asynchronous store: one round trip for all of them instead of one each), then counted delivery by
+ * delivery and emitted in the order the store committed them (see DeliveryMerger.merge). Only plain deliveries of the same attempts join, and only while
  * nothing else was queued after the batch, so the queue's order is kept. Each delivery's promise settles
  * with its own outcome: a delivery whose channels all committed resolves even when another one is lost.
  */
@@ -57,14 +57,17 @@ export class Batch {
     this.left = this.deliveries.map((delivery) => [delivery]);
   }
 
-  /** The queue job settled (`error` after its last attempt): each delivery with channels left is lost. */
-  settle(error: unknown, lost: (delivery: Delivery, left: readonly Delivery[]) => void): void {
+  /** The queue job settled (`failed` after its last attempt, with `error`): each delivery with channels left is lost. */
+  settle(failed: boolean, error: unknown, lost: (delivery: Delivery, left: readonly Delivery[]) => void): void {
     this.deliveries.forEach((delivery, i) => {
       const left = this.left[i] ?? [];
       const outcome = this.outcomes[i] as Batch['outcomes'][number];
-      if (error === undefined || left.length === 0) return outcome.resolve();
-      lost(delivery, left);
-      outcome.reject(error);
+      if (!failed || left.length === 0) return outcome.resolve();
+      try {
+        lost(delivery, left);
+      } finally {
+        outcome.reject(error); // settled whatever `lost` does
+      }
     });
   }
 }
@@ -101,23 +104,25 @@ export async function mergeBatch(batch: Batch, steps: BatchSteps): Promise<void>
     }
   }
   batch.whole = false;
-  let failedAgain: unknown;
+  let failed = false; // not the cause: a store may reject with undefined
+  let failedWith: unknown;
   for (let i = 0; i < batch.left.length; i++) {
     const parts = batch.left[i] as Delivery[];
     if (parts.length === 0) continue;
     const merged = await mergeEach(parts, (part) => steps.merge([part]));
     batch.left[i] = merged.failed;
-    if (merged.failed.length > 0) failedAgain ??= merged.cause;
+    if (merged.failed.length > 0 && !failed) [failed, failedWith] = [true, merged.cause];
     else cause ??= merged.cause;
   }
-  if (failedAgain !== undefined) throw failedAgain;
+  if (failed) throw failedWith;
   if (cause !== undefined) steps.recovered(cause);
 }
 
 /**
- * A batch's committed changes, per delivery, in commit order: a member change goes with the delivery whose
- * event it is (every store answers the event's own member object), and a user-level change with the member
- * change before it (the one that caused it); what comes before any member change goes with the last delivery.
+ * A batch's committed changes, per delivery, for its counts and resync notes (the batch is emitted as the store
+ * committed it): a member change goes with the delivery whose event it is (every store answers the event's own
+ * member object), and a user-level change with the member change before it (the one that caused it); what comes
+ * before any member change goes with the last delivery.
  */
 export function changesByDelivery(deliveries: readonly Delivery[], changes: readonly Change[]): Change[][] {
   const owner = new Map<Member, number>();

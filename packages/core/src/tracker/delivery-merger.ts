@@ -3,13 +3,13 @@ import { PartialApplyError } from '../store.js';
 import { changesByDelivery } from './batch.js';
 import type { Delivery, DeliveryPlan } from './delivery.js';
 import { joined, planDelivery } from './delivery.js';
-import type { Emission, LocalEvent } from './emission.js';
+import type { Emission } from './emission.js';
 import type { TrackerPort } from './port.js';
 import type { StoreCalls } from './store-calls.js';
 
 /**
  * How deliveries are merged (the tracker decides when, in its queue or at once): planned, given to the store
- * in one call, then counted and emitted delivery by delivery in acceptance order.
+ * in one call, then counted delivery by delivery and emitted in the order the store committed them.
  */
 export class DeliveryMerger {
   constructor(
@@ -21,10 +21,12 @@ export class DeliveryMerger {
   ) {}
 
   /**
-   * Merge deliveries in one store call (one delivery, or a batch of plain ones), then count and emit each one's
-   * changes, then the other events (a batch's deliveries have none), and acknowledge the changes. When the store
-   * committed only some channels (PartialApplyError), what they changed and their events are emitted before it
-   * rethrows.
+   * Merge deliveries in one store call (one delivery, or a batch of plain ones): count each delivery (its part
+   * of the changes) and tell the resync notes, then emit the changes in the order the store committed them (a
+   * store taking a call channel by channel decides one user's levels across channels in that order: regrouped
+   * by delivery, her last user-level event could contradict the store), then the other events (a batch's
+   * deliveries have none), and acknowledge them. When the store committed only some channels
+   * (PartialApplyError), what they changed and their events are emitted before it rethrows.
    */
   async merge(deliveries: readonly Delivery[]): Promise<void> {
     const whole = deliveries.length === 1 ? (deliveries[0] as Delivery) : joined(deliveries);
@@ -36,14 +38,19 @@ export class DeliveryMerger {
       } catch (error) {
         if (error instanceof PartialApplyError) {
           const failed = new Set(error.channels);
-          const committed = deliveries.map((d) => ({ ...d, presence: d.presence.filter((e) => !failed.has(e.channel)) }));
+          // A delivery none of whose channels committed is not counted now (it is retried, or lost).
+          const committed = deliveries
+            .filter((d) => d.presence.length === 0 || d.presence.some((e) => !failed.has(e.channel)))
+            .map((d) => ({ ...d, presence: d.presence.filter((e) => !failed.has(e.channel)) }));
           const local = plan.local.filter((e) => !failed.has((e.payload as { channel: string }).channel));
-          await this.emitEach(committed, error.changes, local);
+          this.count(committed, error.changes);
+          await this.emission.emit(error.changes, local);
         }
         throw error;
       }
     }
-    await this.emitEach(deliveries, changes, plan.local);
+    this.count(deliveries, changes);
+    await this.emission.emit(changes, plan.local);
   }
 
   /**
@@ -64,17 +71,11 @@ export class DeliveryMerger {
     return this.emission.dispatch(changes, plan.local, changes);
   }
 
-  /** Count and emit each delivery's part of the changes, then the other events; acknowledge the changes once. */
-  private async emitEach(deliveries: readonly Delivery[], changes: readonly Change[], local: readonly LocalEvent[]): Promise<void> {
-    const parts = deliveries.length === 1 ? [changes] : changesByDelivery(deliveries, changes);
-    for (let i = 0; i < deliveries.length; i++) {
-      const delivery = deliveries[i] as Delivery;
-      const part = parts[i] as Change[];
-      if (deliveries.length > 1 && delivery.presence.length === 0 && part.length === 0) continue; // none of its channels committed
-      this.merged(delivery, part);
-      await this.emission.emit(part, i === deliveries.length - 1 ? local : [], []);
-    }
-    this.emission.acknowledge(changes);
+  /** Each delivery counted with its part of the changes (see changesByDelivery). */
+  private count(deliveries: readonly Delivery[], changes: readonly Change[]): void {
+    if (deliveries.length === 1) return this.merged(deliveries[0] as Delivery, changes);
+    const parts = changesByDelivery(deliveries, changes);
+    deliveries.forEach((delivery, i) => this.merged(delivery, parts[i] as Change[]));
   }
 
   /** What merging a delivery takes now (see planDelivery). */

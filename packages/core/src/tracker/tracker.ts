@@ -1,4 +1,5 @@
 import { DeliveryQueue } from '../delivery-queue.js';
+import { toError } from '../errors.js';
 import type { Member, ProviderName } from '../events.js';
 import { storeApplyTrace, traced } from '../observe/channels.js';
 import type { Snapshot } from '../providers/snapshot.js';
@@ -115,18 +116,25 @@ export class Tracker {
     }
     const batch = new Batch(attempts);
     const done = batch.add(delivery);
-    const settle = (error?: unknown) => {
+    const settle = (failed: boolean, error?: unknown) => {
       this.joined -= batch.deliveries.length - 1;
-      batch.settle(error, (lost, left) => {
+      batch.settle(failed, error, (lost, left) => {
         // Given up after the retries: never silently. Counted, reported (by the queue), its channels repaired.
         this.port.counter.lost();
-        this.port.lost?.(lost.provider, channelsOf(left.flatMap((part) => part.presence)));
+        try {
+          this.port.lost?.(lost.provider, channelsOf(left.flatMap((part) => part.presence)));
+        } catch (error) {
+          this.port.report(toError(error));
+        }
       });
     };
     this.push(async () => {
       batch.start();
       await mergeBatch(batch, this.steps);
-    }, attempts).then(() => settle(), settle);
+    }, attempts).then(
+      () => settle(false),
+      (error: unknown) => settle(true, error),
+    );
     if (shares) this.open = batch;
     return done;
   }
