@@ -6,7 +6,7 @@
 // program sharing the store (a string at the channel's hash key; a trigger that refuses the channel's rows).
 import type { Receiver } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
-import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem, type BuiltRequest } from '@presence-webhooks/testing/builders';
+import { ABLY_ACTION, ablyBatchRequest, ablyLifecycleItem, ablyPresenceItem, type BuiltRequest } from '@presence-webhooks/testing/builders';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BreakableStore } from './helpers/breakable-stores.js';
 import { breakableStores } from './helpers/breakable-stores.js';
@@ -24,11 +24,15 @@ afterAll(cleanUp);
 type Case = BreakableStore;
 type Store = Case['store'];
 
+/** `user`'s connection `conn` enters (or leaves) at provider time n, as an Ably presence message. */
+function presence(user: string, conn: string, n: number, leave = false) {
+  const action = leave ? ABLY_ACTION.leave : ABLY_ACTION.enter;
+  return { id: `${conn}:${n}:0`, clientId: user, connectionId: conn, action, timestamp: RECENT_MS + n * 10 };
+}
+
 /** One delivery: `user`'s connection `conn` enters (or leaves) `channel`, at provider time n. */
 function delivery(channel: string, user: string, conn: string, n: number, leave = false) {
-  const action = leave ? ABLY_ACTION.leave : ABLY_ACTION.enter;
-  const message = { id: `${conn}:${n}:0`, clientId: user, connectionId: conn, action, timestamp: RECENT_MS + n * 10 };
-  return ablyBatchRequest([ablyPresenceItem(channel, [message])], { key: KEY });
+  return ablyBatchRequest([ablyPresenceItem(channel, [presence(user, conn, n, leave)])], { key: KEY });
 }
 
 /** Every event the receiver emits, member and user level, as one line each, in emission order. */
@@ -152,6 +156,34 @@ for (const [name, available, open] of CASES) {
       }
     });
 
+    it("a delivery whose only committed channel is its notice's: 503, the notice emitted once, nothing else goes wrong", async () => {
+      const ctx = await open();
+      const errors: Error[] = [];
+      const receiver = createReceiver({ ably: { keys: [KEY] }, store: ctx.store, ack: 'after-store' });
+      receiver.onError((e) => void errors.push(e));
+      const emitted = recordAll(receiver);
+      const active: string[] = [];
+      receiver.on('channel.active', (e) => void active.push(e.channel));
+      try {
+        expect((await handle(receiver, delivery('room-bad', 'sam', 'sam-c', 0))).status).toBe(200);
+        await ctx.break('room-bad');
+        const request = ablyBatchRequest(
+          [ablyLifecycleItem('room-x', true, RECENT_MS + 10), ablyPresenceItem('room-bad', [presence('bob', 'bob-c', 1)])],
+          { key: KEY },
+        );
+        expect((await handle(receiver, request)).status).toBe(503);
+        expect(active).toEqual(['room-x']);
+        expect(emitted.filter((line) => line.includes('bob'))).toEqual([]);
+        expect(errors.map((e) => e.message).filter((m) => !/WRONGTYPE|refuses rows|failed: "room-bad"/.test(m))).toEqual([]); // only the store's refusal
+        expect(receiver.stats().lostDeliveries).toBe(1);
+        // Counted once, with what committed (as a delivery alone always was): sam's and this one.
+        expect(receiver.stats().deliveries.ably).toMatchObject({ accepted: 2, duplicate: 0, stale: 0 });
+      } finally {
+        await receiver.close();
+        await ctx.store.close();
+      }
+    });
+
     it('a delivery whose channel fails is answered 503; the others of its call are applied, emitted and answered 200', async () => {
       const ctx = await open();
       const receiver = createReceiver({ ably: { keys: [KEY] }, store: ctx.store, ack: 'after-store', onError: () => undefined });
@@ -176,6 +208,8 @@ for (const [name, available, open] of CASES) {
           'join room-c cai/cai-c',
         ]);
         expect(receiver.stats().lostDeliveries).toBe(1);
+        // sam, zoe, ana and cai; bob's delivery, none of whose channels committed, is lost, not also accepted.
+        expect(receiver.stats().deliveries.ably).toMatchObject({ accepted: 4, duplicate: 0, stale: 0 });
         expect((await ctx.store.members('room-c')).map((m) => m.clientId)).toEqual(['cai']);
       } finally {
         await receiver.close();

@@ -90,6 +90,25 @@ describe('mergeBatch and a store that rejects with undefined', () => {
   });
 });
 
+describe('Batch.settle', () => {
+  it('settles every delivery even when the lost hook throws, then rethrows the first throw', async () => {
+    const batch = new Batch(1);
+    const outcomes = [batch.add(delivery(event('a', 'x'))), batch.add(delivery(event('b', 'y')))].map((p) =>
+      p.then(
+        () => 'ok',
+        () => 'lost',
+      ),
+    );
+    batch.start();
+    expect(() =>
+      batch.settle(true, new Error('given up'), () => {
+        throw new Error('hook');
+      }),
+    ).toThrow('hook');
+    expect(await Promise.all(outcomes)).toEqual(['lost', 'lost']);
+  });
+});
+
 describe('changesByDelivery', () => {
   it("gives each member change to its event's delivery and each user change to the member change before it", () => {
     const [x, y, z] = [event('a', 'x'), event('b', 'y'), event('a', 'z')];

@@ -59,16 +59,19 @@ export class Batch {
 
   /** The queue job settled (`failed` after its last attempt, with `error`): each delivery with channels left is lost. */
   settle(failed: boolean, error: unknown, lost: (delivery: Delivery, left: readonly Delivery[]) => void): void {
+    let thrown: { error: unknown } | undefined;
     this.deliveries.forEach((delivery, i) => {
       const left = this.left[i] ?? [];
       const outcome = this.outcomes[i] as Batch['outcomes'][number];
       if (!failed || left.length === 0) return outcome.resolve();
       try {
         lost(delivery, left);
-      } finally {
-        outcome.reject(error); // settled whatever `lost` does
+      } catch (hookError) {
+        thrown ??= { error: hookError }; // every delivery is settled first
       }
+      outcome.reject(error);
     });
+    if (thrown !== undefined) throw thrown.error;
   }
 }
 
@@ -125,6 +128,7 @@ export async function mergeBatch(batch: Batch, steps: BatchSteps): Promise<void>
  * before any member change goes with the last delivery.
  */
 export function changesByDelivery(deliveries: readonly Delivery[], changes: readonly Change[]): Change[][] {
+  if (deliveries.length === 0) return [];
   const owner = new Map<Member, number>();
   deliveries.forEach((delivery, i) => {
     for (const event of delivery.presence) owner.set(event.member, i);

@@ -38,10 +38,12 @@ export class DeliveryMerger {
       } catch (error) {
         if (error instanceof PartialApplyError) {
           const failed = new Set(error.channels);
-          // A delivery none of whose channels committed is not counted now (it is retried, or lost).
-          const committed = deliveries
-            .filter((d) => d.presence.length === 0 || d.presence.some((e) => !failed.has(e.channel)))
-            .map((d) => ({ ...d, presence: d.presence.filter((e) => !failed.has(e.channel)) }));
+          const kept = deliveries.map((d) => ({ ...d, presence: d.presence.filter((e) => !failed.has(e.channel)) }));
+          // In a batch, a delivery none of whose channels committed is not counted now (it is retried, or lost).
+          const committed =
+            deliveries.length === 1
+              ? kept
+              : kept.filter((d, i) => d.presence.length > 0 || (deliveries[i] as Delivery).presence.length === 0);
           const local = plan.local.filter((e) => !failed.has((e.payload as { channel: string }).channel));
           this.count(committed, error.changes);
           await this.emission.emit(error.changes, local);
@@ -74,6 +76,10 @@ export class DeliveryMerger {
   /** Each delivery counted with its part of the changes (see changesByDelivery). */
   private count(deliveries: readonly Delivery[], changes: readonly Change[]): void {
     if (deliveries.length === 1) return this.merged(deliveries[0] as Delivery, changes);
+    if (deliveries.length === 0) {
+      this.port.counter.changed(changes); // changes of no delivery's channel (a Cluster's users step)
+      return;
+    }
     const parts = changesByDelivery(deliveries, changes);
     deliveries.forEach((delivery, i) => this.merged(delivery, parts[i] as Change[]));
   }
