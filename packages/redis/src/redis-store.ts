@@ -535,23 +535,22 @@ export class RedisStore implements PresenceStore {
       const size = keptBefore.length + (reply.length - 1) / 3 - skipped.size + keptAfter.length;
       const cursor = (i: number) => (this.feed === undefined || entry === '' ? undefined : this.feed.cursorOf(call.shard, entry, i, size));
       let place = 0;
-      const first = decided.length;
       for (const notice of keptBefore) before.push(withCursor({ ...notice }, cursor(place++)));
       // Each member change, followed by the user changes it caused, in the order the script decided them (channel by
-      // channel), as the feed entry lists them: each user level's changes alternate as they happened.
+      // channel), as the feed entry lists them (so each takes the next place): each user level's changes alternate
+      // as they happened.
       let last = -1;
       for (let r = 1; r + 2 < reply.length; r += 3) {
         if (reply[r] === -1) {
-          (found[last] as Change[]).push(userChangeOf(reply[r + 1] as number, reply[r + 2] as Buffer));
+          (found[last] as Change[]).push(withCursor(userChangeOf(reply[r + 1] as number, reply[r + 2] as Buffer), cursor(place++)));
           continue;
         }
         if (reply[r] === -2) continue; // a channel passed over (above)
         last = call.indices[reply[r] as number] as number;
-        found[last] = [changeOf(events[last] as PresenceEvent, reply[r + 1] as 1 | 2 | 3, reply[r + 2] as Buffer)];
+        const change = changeOf(events[last] as PresenceEvent, reply[r + 1] as 1 | 2 | 3, reply[r + 2] as Buffer);
+        found[last] = [withCursor(change, cursor(place++))];
         decided.push(last);
       }
-      for (let d = first; d < decided.length; d++)
-        for (const change of found[decided[d] as number] as Change[]) withCursor(change, cursor(place++));
       for (const notice of keptAfter) after.push(withCursor({ ...notice }, cursor(place++)));
     });
     const late: Change[] = [];
