@@ -66,13 +66,8 @@ export class Emission {
       pending,
       finish: () => {
         if (failures.length > 0) this.port.report(new HandlerError(failures));
-        if (own !== false) this.acknowledge(own);
+        if (own !== false && own.length > 0 && this.fleet !== undefined && !this.storeAcknowledges) this.fleet.emitted(own);
       },
     };
-  }
-
-  /** Tell the fleet this instance emitted the changes it applied (emit 'once'), unless the store knew it already. */
-  acknowledge(own: readonly Change[]): void {
-    if (own.length > 0 && this.fleet !== undefined && !this.storeAcknowledges) this.fleet.emitted(own);
   }
 }
