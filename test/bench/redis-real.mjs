@@ -12,7 +12,7 @@ import { createReceiver } from '@presence-webhooks/core';
 import { RedisStore } from '@presence-webhooks/redis';
 import { ABLY_ACTION, ablyBatchRequest, ablyPresenceItem } from '@presence-webhooks/testing/builders';
 import { BENCH_KEY } from './bench-key.mjs';
-import { commandStats, stepEvent } from './redis.mjs';
+import { commandStats, redisCpu, stepEvent } from './redis.mjs';
 import { median, msSince, round } from './stats.mjs';
 
 const URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -48,14 +48,6 @@ async function window(count, inFlight, work) {
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, count) }, lane));
   return total;
-}
-
-/** CPU seconds Redis's main thread has used (INFO cpu): what a round cost Redis, whatever else runs on the machine. */
-async function redisCpu(client) {
-  const text = await client.info('cpu');
-  const user = /used_cpu_user_main_thread:([\d.]+)/.exec(text);
-  const sys = /used_cpu_sys_main_thread:([\d.]+)/.exec(text);
-  return Number(user?.[1] ?? 0) + Number(sys?.[1] ?? 0);
 }
 
 /** The floor: each delivery as one pipeline of HSET (present) / HDEL (absent) of its members. */
@@ -105,6 +97,16 @@ export function signedBodies(batches) {
   );
 }
 
+/** Hand `bodies[from..to)` to `receiver.handle()`, `inFlight` unsettled at once; every answer must be 200. */
+export async function handBodies(receiver, bodies, inFlight, from = 0, to = bodies.length) {
+  await window(to - from, inFlight, async (i) => {
+    const { headers, body } = bodies[from + i];
+    const answer = await receiver.handle({ method: 'POST', headers, body, url: '/' });
+    if (answer.status !== 200) throw new Error(`the receiver answered ${answer.status}: ${answer.body}`);
+    return 0;
+  });
+}
+
 /** One receiver on `store` (ack 'after-store'): every body handed to handle(), `inFlight` unsettled at once; `users` false: user levels off. */
 async function receiverRound(store, bodies, inFlight, users = true) {
   const receiver = createReceiver({
@@ -117,12 +119,7 @@ async function receiverRound(store, bodies, inFlight, users = true) {
   let changes = 0;
   for (const name of ['join', 'update', 'leave']) receiver.on(name, () => void changes++);
   const t0 = process.hrtime.bigint();
-  await window(bodies.length, inFlight, async (d) => {
-    const { headers, body } = bodies[d];
-    const answer = await receiver.handle({ method: 'POST', headers, body, url: '/' });
-    if (answer.status !== 200) throw new Error(`the receiver answered ${answer.status}: ${answer.body}`);
-    return 0;
-  });
+  await handBodies(receiver, bodies, inFlight);
   const ms = msSince(t0);
   await receiver.close();
   return { ms, changes };

@@ -21,7 +21,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { createReceiver } from '@presence-webhooks/core';
 import { BENCH_KEY } from './bench-key.mjs';
-import { realShapedDeliveries, signedBodies } from './redis-real.mjs';
+import { handBodies, realShapedDeliveries, signedBodies } from './redis-real.mjs';
+import { commandStats, redisCpu } from './redis.mjs';
 import { median, msSince, round } from './stats.mjs';
 
 const args = process.argv.slice(2);
@@ -94,32 +95,9 @@ async function stopServer(child, admin) {
   await new Promise((done) => (child.exitCode !== null ? done() : child.once('exit', done)));
 }
 
-/** EVALSHA's calls and µs, and the calls of every command (a script's own included), from INFO commandstats. */
-async function evalStats(admin) {
-  const text = await admin.info('commandstats');
-  const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(text);
-  const commands = {};
-  for (const [, name, calls] of text.matchAll(/cmdstat_([^:]+):calls=(\d+)/g)) commands[name] = Number(calls);
-  return { calls: Number(m?.[1] ?? 0), usec: Number(m?.[2] ?? 0), commands };
-}
-async function redisCpu(admin) {
-  const text = await admin.info('cpu');
-  const user = /used_cpu_user_main_thread:([\d.]+)/.exec(text);
-  const sys = /used_cpu_sys_main_thread:([\d.]+)/.exec(text);
-  return Number(user?.[1] ?? 0) + Number(sys?.[1] ?? 0);
-}
-
-/** Hand `bodies[from..to)` to one receiver, `inFlight` unsettled at once. */
+/** Hand `bodies[from..to)` to one receiver, `inFlight` unsettled at once, then wait for it to be idle. */
 async function handAll(receiver, bodies, from, to) {
-  let next = from;
-  const lane = async () => {
-    while (next < to) {
-      const { headers, body } = bodies[next++];
-      const answer = await receiver.handle({ method: 'POST', headers, body, url: '/' });
-      if (answer.status !== 200) throw new Error(`the receiver answered ${answer.status}: ${answer.body}`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(inFlight, to - from) }, lane));
+  await handBodies(receiver, bodies, inFlight, from, to);
   await receiver.idle?.();
 }
 
@@ -199,19 +177,21 @@ try {
       for (const variant of order) {
         const f = figures.get(variant.label);
         await runVariant(variant, client, `pw-cost-${r}`, async (work) => {
-          const s0 = await evalStats(admin);
+          const s0 = await commandStats(admin);
           const c0 = await redisCpu(admin);
           const t0 = process.hrtime.bigint();
           await work();
           const ms = msSince(t0);
-          const s1 = await evalStats(admin);
+          const s1 = await commandStats(admin);
           const c1 = await redisCpu(admin);
-          f.usPerCall.push((s1.usec - s0.usec) / (s1.calls - s0.calls));
-          f.usPerEvent.push((s1.usec - s0.usec) / events);
+          const usec = (s1['evalsha.usec'] ?? 0) - (s0['evalsha.usec'] ?? 0);
+          f.usPerCall.push(usec / ((s1.evalsha ?? 0) - (s0.evalsha ?? 0)));
+          f.usPerEvent.push(usec / events);
           f.cpuUsPerEvent.push(((c1 - c0) * 1e6) / events);
           f.eventsPerSec.push((events / ms) * 1000);
-          for (const [name, n] of Object.entries(s1.commands))
-            if (name !== 'info' && n > (s0.commands[name] ?? 0)) f.commands[name] = round((n - (s0.commands[name] ?? 0)) / events, 3);
+          for (const [name, n] of Object.entries(s1))
+            if (name !== 'info' && !name.endsWith('.usec') && n > (s0[name] ?? 0))
+              f.commands[name] = round((n - (s0[name] ?? 0)) / events, 3);
         });
         await admin.flushall();
       }

@@ -65,6 +65,14 @@ export async function commandStats(client) {
   return calls;
 }
 
+/** CPU seconds Redis's main thread has used (INFO cpu): what a round cost Redis, whatever else runs on the machine. */
+export async function redisCpu(client) {
+  const text = await client.info('cpu');
+  const user = /used_cpu_user_main_thread:([\d.]+)/.exec(text);
+  const sys = /used_cpu_sys_main_thread:([\d.]+)/.exec(text);
+  return Number(user?.[1] ?? 0) + Number(sys?.[1] ?? 0);
+}
+
 function diffStats(after, before) {
   const out = {};
   for (const [name, n] of Object.entries(after)) if (n - (before[name] ?? 0) > 0) out[name] = n - (before[name] ?? 0);
