@@ -113,7 +113,8 @@ for (const store of stores) {
 
 /** One variant on `client`: warm-up deliveries, then the measured ones; `measure(fn)` wraps the measured part. */
 async function runVariant(variant, client, prefix, measure) {
-  const store = new variant.RedisStore({ client, prefix });
+  // Under callgrind a call of a full batch (up to 1024 events) outlasts the default command timeout.
+  const store = new variant.RedisStore({ client, prefix, ...(callgrind ? { commandTimeoutMs: 120_000 } : {}) });
   const receiver = createReceiver({
     ably: { keys: [BENCH_KEY] },
     store,
