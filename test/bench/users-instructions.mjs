@@ -1,0 +1,96 @@
+// Standalone (not a run.mjs section): the CPU of user levels as instructions, which load and the garbage
+// collector's timing do not move the way they move process.cpuUsage. The same deliveries as users.mjs's worst shape
+// (signed 10-item Ably batches, 5000 clients over 100 channels, each member its user's only presence) through
+// receiver.handle() into a MemoryStore, users on (the four user-level handlers) and off, each in its own node under
+// `valgrind --tool=callgrind` (node --predictable --single-threaded: no background compiler or GC threads),
+// instrumented only while the last `deliveries` of a third pass are handed over (two unmeasured passes before).
+//   pnpm build && node test/bench/users-instructions.mjs [--deliveries=1500] [--core=<another build's packages/core/dist>]
+// Prints instructions per delivery, users on and off, and on ÷ off. Needs valgrind (Debian: apt-get install valgrind).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BENCH_KEY, presenceBodies } from './fixtures.mjs';
+import { round } from './stats.mjs';
+
+const here = fileURLToPath(import.meta.url);
+const COUNT = 2000;
+const USER_EVENTS = ['user.join', 'user.leave', 'user.online', 'user.offline'];
+
+/** In the child under callgrind: three passes over the deliveries, the last `deliveries` of the third measured. */
+async function child({ core: corePath, users, deliveries }) {
+  const core = await import(pathToFileURL(resolve(corePath, 'index.js')).href);
+  const bodies = presenceBodies({ count: COUNT, format: 'json', clients: 5000 });
+  const instrument = (on) => execFileSync('callgrind_control', ['-i', on ? 'on' : 'off', String(process.pid)], { stdio: 'ignore' });
+  for (let pass = 0; pass < 3; pass++) {
+    const receiver = core.createReceiver({
+      ably: { keys: [BENCH_KEY] },
+      store: new core.MemoryStore(),
+      ...(users ? {} : { users: false }),
+    });
+    let changes = 0;
+    for (const name of ['join', 'update', 'leave', ...(users ? USER_EVENTS : [])]) receiver.on(name, () => void changes++);
+    const from = pass === 2 ? COUNT - deliveries : COUNT;
+    for (let i = 0; i < COUNT; i++) {
+      if (i === from) instrument(true);
+      const request = bodies[i];
+      const res = await receiver.handle({ method: 'POST', headers: request.headers, body: request.body, url: '/webhooks' });
+      if (res.status !== 200) throw new Error(`the receiver answered ${res.status}: ${res.body}`);
+      await receiver.idle();
+    }
+    if (pass === 2) instrument(false);
+    await receiver.close();
+    if (changes < COUNT * 10) throw new Error(`${changes} changes for ${COUNT * 10} events`);
+  }
+}
+
+/** Instructions counted in one child (users on or off). */
+async function measure(options, dir) {
+  const out = join(dir, `callgrind.${options.users ? 'on' : 'off'}`);
+  const proc = spawn(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--instr-atstart=no',
+      `--callgrind-out-file=${out}`,
+      process.execPath,
+      '--predictable',
+      '--single-threaded',
+      here,
+      JSON.stringify(options),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise((done) => proc.once('exit', done));
+  if (code !== 0) throw new Error(`valgrind exited ${code}: ${stderr.slice(-2000)}`);
+  let total = 0;
+  for (const m of readFileSync(out, 'utf8').matchAll(/^(?:summary|totals): (\d+)/gm)) total = Math.max(total, Number(m[1]));
+  if (total === 0) throw new Error(`no instructions counted: ${stderr.slice(-2000)}`);
+  return total;
+}
+
+if (process.argv[2]?.startsWith('{')) {
+  await child(JSON.parse(process.argv[2]));
+} else {
+  const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+  const deliveries = Number(arg('deliveries', '1500'));
+  if (!(deliveries > 0 && deliveries <= COUNT)) throw new Error(`--deliveries: 1..${COUNT}`);
+  const core = resolve(arg('core', resolve(dirname(here), '../../packages/core/dist')));
+  const dir = mkdtempSync(join(tmpdir(), 'pw-users-instr-'));
+  try {
+    // Both at once (one core each): instruction counts do not depend on the other's load.
+    const [on, off] = await Promise.all([
+      measure({ core, users: true, deliveries }, dir),
+      measure({ core, users: false, deliveries }, dir),
+    ]);
+    console.log(
+      `users on: ${round(on / deliveries / 1000, 1)}k instructions per delivery, off: ${round(off / deliveries / 1000, 1)}k; ` +
+        `on ÷ off ${round(on / off, 3)} (${deliveries} deliveries of 10 events, ${core})`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
