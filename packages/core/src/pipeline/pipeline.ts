@@ -8,6 +8,7 @@ import type { RequestBody } from '../http/body-read.js';
 import { getHeader } from '../http/headers.js';
 import type { RequestHeaders } from '../http/headers.js';
 import type { Normalised, Provider, RequestView } from '../providers/provider.js';
+import type { Authenticated } from './authenticate.js';
 import { authenticate, missingCredential } from './authenticate.js';
 
 /** What an adapter hands to `handle`: the request as bytes, never a re-serialised object. */
@@ -93,28 +94,27 @@ export class Pipeline {
   /** Throws a WebhookError for every refusal. */
   run(request: ReceivedRequest): Accepted | Promise<Accepted> {
     const view = this.limits(request);
-    const { providers, byShape, refused } = this.authenticate(view, request.remoteAddress);
+    // Steps 2-3, throttled: an address with AUTH_FAILURES wrong secrets within AUTH_WINDOW_MS gets 429.
+    const address = request.remoteAddress;
+    const wait = this.guesses.retryAfter(address);
+    if (wait > 0)
+      throw new WebhookError(429, 'server_busy', `Too many wrong webhook secrets from this address; wait ${wait} s`, {
+        retryAfter: wait,
+      });
+    let authenticated: Authenticated;
+    try {
+      authenticated = authenticate(this.providers, view);
+    } catch (error) {
+      if (error instanceof WebhookError && error.details?.guess === true) this.guesses.failed(address);
+      throw error;
+    }
+    const { providers, byShape, refused } = authenticated;
     if (!byShape) {
       const provider = providers[0] as Provider;
       const decoded = provider.parse(view);
       return decoded instanceof Promise ? decoded.then((body) => accept(provider, body, view)) : accept(provider, decoded, view);
     }
     return this.byShape(providers, refused, view);
-  }
-
-  /** Steps 2-3, throttled: an address with AUTH_FAILURES wrong secrets within AUTH_WINDOW_MS gets 429. */
-  private authenticate(view: RequestView, address: string | undefined): ReturnType<typeof authenticate> {
-    const wait = this.guesses.retryAfter(address);
-    if (wait > 0)
-      throw new WebhookError(429, 'server_busy', `Too many wrong webhook secrets from this address; wait ${wait} s`, {
-        retryAfter: wait,
-      });
-    try {
-      return authenticate(this.providers, view);
-    } catch (error) {
-      if (error instanceof WebhookError && error.details?.guess === true) this.guesses.failed(address);
-      throw error;
-    }
   }
 
   /** Step 1. */
