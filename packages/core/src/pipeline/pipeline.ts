@@ -93,7 +93,18 @@ export class Pipeline {
 
   /** Throws a WebhookError for every refusal. */
   run(request: ReceivedRequest): Accepted | Promise<Accepted> {
-    const view = this.limits(request);
+    // Step 1, limits: method, body present, body size, content type.
+    if (request.method !== 'POST' && request.method.toUpperCase() !== 'POST') {
+      throw new WebhookError(405, 'method_not_allowed', `${request.method} is not allowed: webhooks are POSTed`);
+    }
+    const bytes = request.body;
+    if (bytes === undefined || bytes === null) {
+      if (request.bodyConsumed === true) throw bodyConsumed(request.bodyConsumedHint);
+      throw new WebhookError(400, 'invalid_body', 'The request has no body');
+    }
+    if (bytes.byteLength > this.bodyLimit) throw bodyTooLarge(this.bodyLimit);
+    const { headers } = request;
+    const view = new PipelineRequest(headers, bytes, parseContentType(getHeader(headers, 'content-type')), request.url);
     // Steps 2-3, throttled: an address with AUTH_FAILURES wrong secrets within AUTH_WINDOW_MS gets 429.
     const address = request.remoteAddress;
     const wait = this.guesses.retryAfter(address);
@@ -108,6 +119,7 @@ export class Pipeline {
       if (error instanceof WebhookError && error.details?.guess === true) this.guesses.failed(address);
       throw error;
     }
+    // Steps 4-5: the one provider's, or the first that reads and claims the body.
     const { providers, byShape, refused } = authenticated;
     if (!byShape) {
       const provider = providers[0] as Provider;
@@ -115,21 +127,6 @@ export class Pipeline {
       return decoded instanceof Promise ? decoded.then((body) => accept(provider, body, view)) : accept(provider, decoded, view);
     }
     return this.byShape(providers, refused, view);
-  }
-
-  /** Step 1. */
-  private limits(request: ReceivedRequest): PipelineRequest {
-    if (request.method !== 'POST' && request.method.toUpperCase() !== 'POST') {
-      throw new WebhookError(405, 'method_not_allowed', `${request.method} is not allowed: webhooks are POSTed`);
-    }
-    const body = request.body;
-    if (body === undefined || body === null) {
-      if (request.bodyConsumed === true) throw bodyConsumed(request.bodyConsumedHint);
-      throw new WebhookError(400, 'invalid_body', 'The request has no body');
-    }
-    if (body.byteLength > this.bodyLimit) throw bodyTooLarge(this.bodyLimit);
-    const headers = request.headers;
-    return new PipelineRequest(headers, body, parseContentType(getHeader(headers, 'content-type')), request.url);
   }
 
   /** Steps 4-5 when the shape decides: the first provider whose parser reads the body and that claims it. */
