@@ -118,7 +118,14 @@ export class Front {
   /** An accepted delivery: queued (or refused when the queue is full), answered on receipt or once committed. */
   private accept(accepted: Accepted, request: ReceivedRequest, options: HandleOptions): WebhookResponse | Promise<WebhookResponse> {
     const { parts } = this;
-    this.observeAccepted(accepted);
+    // Before its merge: its events' provider timestamps, for the delivery lag.
+    if (deliveriesObserved())
+      publishDelivery({
+        receiver: parts.owner,
+        provider: accepted.provider,
+        receivedAt: Date.now(),
+        timestamps: eventTimestamps(accepted.presence, accepted.channel),
+      });
     for (const problem of accepted.problems) parts.report(problem);
     if (parts.tracker.depth >= parts.maxQueued) {
       const busy = new WebhookError(
@@ -132,7 +139,7 @@ export class Front {
     const done = parts.tracker.deliver(accepted);
     if (parts.ack === 'after-store' || options.awaitCommit === true) {
       return settleWithin(done, parts.ackTimeoutMs).then((outcome) => {
-        if (outcome === 'ok') return acceptedAnswer(accepted);
+        if (outcome === 'ok') return acceptedResponse(accepted);
         const why =
           outcome === 'failed'
             ? 'The presence store is unavailable; retry the delivery'
@@ -146,7 +153,7 @@ export class Front {
     } catch (error) {
       parts.report(toError(error)); // handle() never throws: the delivery is queued all the same
     }
-    return acceptedAnswer(accepted);
+    return acceptedResponse(accepted);
   }
 
   /**
@@ -171,22 +178,6 @@ export class Front {
     parts.inspector?.notify({ type: 'rejection', status: info.status, code: info.code, message: info.reason });
     return read ? readRefusal(error) : errorResponse(error);
   }
-
-  /** An accepted delivery, before its merge: its events' provider timestamps, for the delivery lag. */
-  private observeAccepted(accepted: Accepted): void {
-    if (deliveriesObserved())
-      publishDelivery({
-        receiver: this.parts.owner,
-        provider: accepted.provider,
-        receivedAt: Date.now(),
-        timestamps: eventTimestamps(accepted.presence, accepted.channel),
-      });
-  }
-}
-
-/** The 200 to an accepted delivery: how many events it carried, how many items were refused. */
-function acceptedAnswer(accepted: Accepted): WebhookResponse {
-  return acceptedResponse(accepted.presence.length + accepted.channel.length, accepted.problems.length);
 }
 
 /** How a commit went within the ack bound. The delivery stays queued after a timeout: a later commit is harmless. */

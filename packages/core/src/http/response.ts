@@ -39,9 +39,21 @@ export function errorResponse(error: WebhookError): WebhookResponse {
   return jsonResponse(error.status, { error: { code: error.code, message: error.message } }, headers);
 }
 
-/** The 200 answer to an accepted delivery (built without JSON.stringify: two integers). */
-export function acceptedResponse(events: number, rejected: number): WebhookResponse {
-  return { status: 200, headers: { 'content-type': JSON_TYPE }, body: `{"ok":true,"events":${events},"rejected":${rejected}}` };
+/**
+ * The 200 answer to an accepted delivery: how many events it carried, how many items were refused (built
+ * without JSON.stringify: two integers).
+ */
+export function acceptedResponse(accepted: {
+  presence: readonly unknown[];
+  channel: readonly unknown[];
+  problems: readonly unknown[];
+}): WebhookResponse {
+  const events = accepted.presence.length + accepted.channel.length;
+  return {
+    status: 200,
+    headers: { 'content-type': JSON_TYPE },
+    body: `{"ok":true,"events":${events},"rejected":${accepted.problems.length}}`,
+  };
 }
 
 /**

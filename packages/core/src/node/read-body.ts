@@ -38,20 +38,14 @@ export function readBody(stream: Readable, headers: IncomingHttpHeaders, limits:
 }
 
 /**
- * A Node request (`IncomingMessage`, which has `complete`): its parser stops its body at the
- * declared Content-Length (bytes after it belong to the next request), so once that many bytes
- * are buffered they are the whole body, even before the end of the message is signalled.
- */
-function isNodeRequest(stream: Readable): boolean {
-  return typeof (stream as Readable & { complete?: unknown }).complete === 'boolean';
-}
-
-/**
  * The body, read at once, when all `declared` bytes of a Node request are already buffered and
- * nothing else reads it; else undefined.
+ * nothing else reads it; else undefined. A Node request (`IncomingMessage`, which has `complete`): its
+ * parser stops its body at the declared Content-Length (bytes after it belong to the next request), so
+ * once that many bytes are buffered they are the whole body, even before the end of the message is signalled.
  */
 function takeWhole(stream: Readable, declared: number, read: BodyRead): Uint8Array | undefined {
-  if (!isNodeRequest(stream) || stream.readableLength !== declared || stream.readableFlowing === true) return undefined;
+  const complete = (stream as Readable & { complete?: unknown }).complete;
+  if (typeof complete !== 'boolean' || stream.readableLength !== declared || stream.readableFlowing === true) return undefined;
   if (stream.readableObjectMode || stream.readableEncoding !== null) return undefined;
   const data = stream.read() as Buffer | null;
   if (data === null) return undefined;

@@ -8,6 +8,7 @@ import type { RequestBody } from '../http/body-read.js';
 import { getHeader } from '../http/headers.js';
 import type { RequestHeaders } from '../http/headers.js';
 import type { Normalised, Provider, RequestView } from '../providers/provider.js';
+import type { Authenticated } from './authenticate.js';
 import { authenticate, missingCredential } from './authenticate.js';
 
 /** What an adapter hands to `handle`: the request as bytes, never a re-serialised object. */
@@ -92,44 +93,40 @@ export class Pipeline {
 
   /** Throws a WebhookError for every refusal. */
   run(request: ReceivedRequest): Accepted | Promise<Accepted> {
-    const view = this.limits(request);
-    const { providers, byShape, refused } = this.authenticate(view, request.remoteAddress);
+    // Step 1, limits: method, body present, body size, content type.
+    if (request.method !== 'POST' && request.method.toUpperCase() !== 'POST') {
+      throw new WebhookError(405, 'method_not_allowed', `${request.method} is not allowed: webhooks are POSTed`);
+    }
+    const bytes = request.body;
+    if (bytes === undefined || bytes === null) {
+      if (request.bodyConsumed === true) throw bodyConsumed(request.bodyConsumedHint);
+      throw new WebhookError(400, 'invalid_body', 'The request has no body');
+    }
+    if (bytes.byteLength > this.bodyLimit) throw bodyTooLarge(this.bodyLimit);
+    const { headers } = request;
+    const view = new PipelineRequest(headers, bytes, parseContentType(getHeader(headers, 'content-type')), request.url);
+    // Steps 2-3, throttled: an address with AUTH_FAILURES wrong secrets within AUTH_WINDOW_MS gets 429.
+    const address = request.remoteAddress;
+    const wait = this.guesses.retryAfter(address);
+    if (wait > 0)
+      throw new WebhookError(429, 'server_busy', `Too many wrong webhook secrets from this address; wait ${wait} s`, {
+        retryAfter: wait,
+      });
+    let authenticated: Authenticated;
+    try {
+      authenticated = authenticate(this.providers, view);
+    } catch (error) {
+      if (error instanceof WebhookError && error.details?.guess === true) this.guesses.failed(address);
+      throw error;
+    }
+    // Steps 4-5: the one provider's, or the first that reads and claims the body.
+    const { providers, byShape, refused } = authenticated;
     if (!byShape) {
       const provider = providers[0] as Provider;
       const decoded = provider.parse(view);
       return decoded instanceof Promise ? decoded.then((body) => accept(provider, body, view)) : accept(provider, decoded, view);
     }
     return this.byShape(providers, refused, view);
-  }
-
-  /** Steps 2-3, throttled: an address with AUTH_FAILURES wrong secrets within AUTH_WINDOW_MS gets 429. */
-  private authenticate(view: RequestView, address: string | undefined): ReturnType<typeof authenticate> {
-    const wait = this.guesses.retryAfter(address);
-    if (wait > 0)
-      throw new WebhookError(429, 'server_busy', `Too many wrong webhook secrets from this address; wait ${wait} s`, {
-        retryAfter: wait,
-      });
-    try {
-      return authenticate(this.providers, view);
-    } catch (error) {
-      if (error instanceof WebhookError && error.details?.guess === true) this.guesses.failed(address);
-      throw error;
-    }
-  }
-
-  /** Step 1. */
-  private limits(request: ReceivedRequest): PipelineRequest {
-    if (request.method !== 'POST' && request.method.toUpperCase() !== 'POST') {
-      throw new WebhookError(405, 'method_not_allowed', `${request.method} is not allowed: webhooks are POSTed`);
-    }
-    const body = request.body;
-    if (body === undefined || body === null) {
-      if (request.bodyConsumed === true) throw bodyConsumed(request.bodyConsumedHint);
-      throw new WebhookError(400, 'invalid_body', 'The request has no body');
-    }
-    if (body.byteLength > this.bodyLimit) throw bodyTooLarge(this.bodyLimit);
-    const headers = request.headers;
-    return new PipelineRequest(headers, body, parseContentType(getHeader(headers, 'content-type')), request.url);
   }
 
   /** Steps 4-5 when the shape decides: the first provider whose parser reads the body and that claims it. */

@@ -1,15 +1,15 @@
 import { optionError } from '../option-checks.js';
 import type { ApplyOptions, UserLevelOptions } from '../store.js';
 
-const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
-
 /** The user levels' options of `apply` (`users`) and `expireUsers`, checked as every store checks them. */
 export function checkUserLevelOptions(users: UserLevelOptions): void {
   if (typeof users !== 'object' || users === null) throw optionError('users', 'an object { graceMs, lastSeenMs, now }', users);
-  if (!(finite(users.graceMs) && users.graceMs >= 0)) throw optionError('users.graceMs', 'a finite number >= 0 (ms)', users.graceMs);
-  if (!(finite(users.lastSeenMs) && users.lastSeenMs > 0))
+  // Number.isFinite: false for anything but a finite number (no coercion).
+  if (!(Number.isFinite(users.graceMs) && users.graceMs >= 0))
+    throw optionError('users.graceMs', 'a finite number >= 0 (ms)', users.graceMs);
+  if (!(Number.isFinite(users.lastSeenMs) && users.lastSeenMs > 0))
     throw optionError('users.lastSeenMs', 'a finite number > 0 (ms)', users.lastSeenMs);
-  if (!finite(users.now)) throw optionError('users.now', 'a finite number (ms)', users.now);
+  if (!Number.isFinite(users.now)) throw optionError('users.now', 'a finite number (ms)', users.now);
 }
 
 /** `apply`'s channel notices, checked as every store checks them. */
@@ -23,7 +23,7 @@ function checkNotices(notices: unknown): void {
       (n.type !== 'channel.active' && n.type !== 'channel.inactive') ||
       typeof n.channel !== 'string' ||
       typeof n.provider !== 'string' ||
-      !finite(n.timestamp)
+      !Number.isFinite(n.timestamp)
     )
       throw optionError(
         `notices[${i}]`,
@@ -42,7 +42,7 @@ export function checkApplyOptions(options: ApplyOptions | undefined): Map<string
   if (options === undefined) return undefined;
   if (typeof options !== 'object' || options === null) throw optionError('apply options', 'an object', options);
   const { staleBefore } = options;
-  if (staleBefore !== undefined && !finite(staleBefore)) throw optionError('staleBefore', 'a finite number (ms)', staleBefore);
+  if (staleBefore !== undefined && !Number.isFinite(staleBefore)) throw optionError('staleBefore', 'a finite number (ms)', staleBefore);
   if (options.users !== undefined) checkUserLevelOptions(options.users);
   if (options.notices !== undefined) checkNotices(options.notices);
   const list: unknown = options.watermarks;
@@ -52,9 +52,9 @@ export function checkApplyOptions(options: ApplyOptions | undefined): Map<string
   const out = new Map<string, number>();
   list.forEach((entry: unknown, i) => {
     if (typeof entry !== 'object' || entry === null) throw optionError(`watermarks[${i}]`, 'an object { channel, time }', entry);
-    const { channel, time } = entry as { channel?: unknown; time?: unknown };
+    const { channel, time } = entry as { channel?: unknown; time?: number };
     if (typeof channel !== 'string') throw optionError(`watermarks[${i}].channel`, 'a string', channel);
-    if (!finite(time)) throw optionError(`watermarks[${i}].time`, 'a finite number (ms)', time);
+    if (time === undefined || !Number.isFinite(time)) throw optionError(`watermarks[${i}].time`, 'a finite number (ms)', time);
     const held = out.get(channel);
     if (held === undefined || time > held) out.set(channel, time);
   });

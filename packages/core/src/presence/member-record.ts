@@ -1,28 +1,24 @@
 import type { LeaveReason, Member, PresenceEvent } from '../events.js';
 import type { OrderKey } from '../order-key.js';
 import type { HeldState } from './merge.js';
-import { decimal } from '../order-key.js';
 
-function digits(n: number): number {
-  let d = 1;
-  for (let x = n; x >= 10; x = Math.floor(x / 10)) d++;
-  return d;
-}
-
-/** True when `id` is exactly `connectionId:serial:index` (plain decimals), so it need not be kept. */
+/**
+ * True when `id` is exactly `connectionId:serial:index` (plain decimals of at most 15 digits, as the `id`
+ * getter writes them back), so it need not be kept. Compared in place from the end, digit by digit: index,
+ * a colon, serial, a colon, then connectionId (no number read back from the id, no string built).
+ */
 function idIsDerivable(order: OrderKey, connectionId: string | undefined): boolean {
-  if (order.serial < 0 || order.index < 0 || connectionId === undefined) return false;
-  const { id } = order;
-  const at = connectionId.length;
-  const colon = at + 1 + digits(order.serial);
-  return (
-    id.length === colon + 1 + digits(order.index) &&
-    id.charCodeAt(at) === 58 &&
-    id.charCodeAt(colon) === 58 &&
-    id.startsWith(connectionId) &&
-    decimal(id, at + 1, colon) === order.serial &&
-    decimal(id, colon + 1, id.length) === order.index
-  );
+  const { id, serial, index } = order;
+  if (!(serial >= 0 && serial < 1e15 && index >= 0 && index < 1e15) || connectionId === undefined) return false;
+  let k = id.length;
+  for (let part = 0, n = index; part < 2; part++, n = serial) {
+    do {
+      if (id.charCodeAt(--k) !== 48 + (n % 10)) return false;
+      n = Math.floor(n / 10);
+    } while (n > 0);
+    if (id.charCodeAt(--k) !== 58 /* : */) return false;
+  }
+  return k === connectionId.length && id.startsWith(connectionId);
 }
 
 /**

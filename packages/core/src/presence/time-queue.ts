@@ -13,14 +13,26 @@ export class TimeQueue<T> {
     this.times.push(at);
   }
 
-  /** Hand every entry timed at or before `cutoff` to `collect`, oldest first, and drop it. */
-  drain(cutoff: number, collect: (entry: T, at: number) => void): void {
-    this.take((at) => at <= cutoff, collect);
+  /**
+   * Hand every entry timed at or before `cutoff` (`before`: only those timed before it) to `collect`, oldest
+   * first, and drop it. Called on every merge (tombstones): no predicate made per call nor called per entry.
+   */
+  drain(cutoff: number, collect: (entry: T, at: number) => void, before = false): void {
+    let head = this.head;
+    for (; head < this.times.length; head++) {
+      const at = this.times[head] as number;
+      if (!(before ? at < cutoff : at <= cutoff)) break;
+      collect(this.entries[head] as T, at);
+    }
+    if (head === this.head) return; // nothing was due
+    this.head = head;
+    if (head === this.times.length) this.clear();
+    else if (head > 1024 && head * 2 > this.times.length) this.compact();
   }
 
   /** Hand every entry timed before `limit` to `collect`, oldest first, and drop it. */
   drainBefore(limit: number, collect: (entry: T, at: number) => void): void {
-    this.take((at) => at < limit, collect);
+    this.drain(limit, collect, true);
   }
 
   /** Keep only the entries `keep` says are still wanted (for entries made stale before their time). */
@@ -48,18 +60,6 @@ export class TimeQueue<T> {
     this.entries = [];
     this.times = [];
     this.head = 0;
-  }
-
-  private take(due: (at: number) => boolean, collect: (entry: T, at: number) => void): void {
-    let head = this.head;
-    while (head < this.times.length && due(this.times[head] as number)) {
-      collect(this.entries[head] as T, this.times[head] as number);
-      head++;
-    }
-    if (head === this.head) return; // nothing was due
-    this.head = head;
-    if (head === this.times.length) this.clear();
-    else if (head > 1024 && head * 2 > this.times.length) this.compact();
   }
 
   private compact(): void {

@@ -1,5 +1,5 @@
 import type { PresenceStore } from '../store.js';
-import { storeHorizonMs } from '../store.js';
+import { mergeTrusted, storeHorizonMs } from '../store.js';
 import type { ResolvedTrackerOptions } from './options.js';
 
 /** What the tracker can do with a store, checked once against the receiver's options. */
@@ -15,6 +15,11 @@ export interface StoreCapabilities {
   emitsOwn: boolean;
   /** The store's tombstone horizon (ms). */
   horizonMs: number;
+  /**
+   * The store's applySync is MemoryStore's (not a subclass's own): the delivery merged now goes to its
+   * `mergeTrusted`, the options the tracker built not checked again.
+   */
+  trusted: boolean;
 }
 
 /** The store's capabilities; a TypeError that says what to do when the options ask for what it cannot. */
@@ -33,11 +38,12 @@ export function storeCapabilities(store: PresenceStore, options: ResolvedTracker
       `presence-webhooks: users.graceMs must be shorter than the store's tombstone horizon (${horizonMs} ms): a level pending longer than the store keeps a channel's state would be lost`,
     );
   const synchronous = typeof store.applySync === 'function' && definedBy(store, 'apply') === definedBy(store, 'applySync');
-  return { usersOn, synchronous, emitsOwn: synchronous && options.emit === 'once', horizonMs };
+  const trusted = synchronous && mergeTrusted in store && definedBy(store, mergeTrusted) === definedBy(store, 'applySync');
+  return { usersOn, synchronous, emitsOwn: synchronous && options.emit === 'once', horizonMs, trusted };
 }
 
 /** The object of `value`'s prototype chain that defines `name` itself. */
-function definedBy(value: object, name: string): object | null {
+function definedBy(value: object, name: PropertyKey): object | null {
   let at: object | null = value;
   while (at !== null && !Object.prototype.hasOwnProperty.call(at, name)) at = Object.getPrototypeOf(at) as object | null;
   return at;

@@ -75,7 +75,7 @@ export class Tracker {
       this.expiryTimer = setInterval(() => void this.expireUsers(), every);
       this.expiryTimer.unref?.();
     }
-    this.calls = new StoreCalls(this.store, this.users, this.can.emitsOwn, port);
+    this.calls = new StoreCalls(this.store, this.users, this.can, port);
     this.merger = new DeliveryMerger(this.calls, this.emission, port, options.maxEventAgeMs ?? this.can.horizonMs);
   }
 
@@ -105,8 +105,19 @@ export class Tracker {
    */
   deliver(delivery: Delivery, attempts?: number): Promise<void> {
     if (this.queue.depth === 0 && this.can.synchronous && !traced(storeApplyTrace)) {
-      const done = this.deliverNow(delivery);
-      if (done !== undefined) return done;
+      // Merged and its handlers called now; to the queue (its retries) when the store refused it.
+      const emission = this.merger.mergeNow(delivery);
+      if (emission !== undefined) {
+        if (emission.pending.length === 0) {
+          emission.finish();
+          return Promise.resolve();
+        }
+        // Async handlers: idle() waits for them, as for a queued delivery.
+        return this.push(async () => {
+          await Promise.all(emission.pending);
+          emission.finish();
+        }, 1);
+      }
     }
     const shares = !this.can.synchronous && plain(delivery);
     const open = this.open;
@@ -137,21 +148,6 @@ export class Tracker {
     );
     if (shares) this.open = batch;
     return done;
-  }
-
-  /** The synchronous path of `deliver`; undefined when the store refused the delivery. */
-  private deliverNow(delivery: Delivery): Promise<void> | undefined {
-    const emission = this.merger.mergeNow(delivery);
-    if (emission === undefined) return undefined;
-    if (emission.pending.length === 0) {
-      emission.finish();
-      return Promise.resolve();
-    }
-    // Async handlers: idle() waits for them, as for a queued delivery.
-    return this.push(async () => {
-      await Promise.all(emission.pending);
-      emission.finish();
-    }, 1);
   }
 
   /**

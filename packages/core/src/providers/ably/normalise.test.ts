@@ -41,3 +41,30 @@ describe('normaliseAbly: json data of a JSON body', () => {
     expect((Object.assign({}, data) as { polluted?: boolean }).polluted).toBeUndefined();
   });
 });
+
+describe('normaliseAbly: presence actions', () => {
+  const normalised = (actions: unknown[]) => {
+    const presence = actions.map((action, i) => ({ id: `c${i}:0:0`, clientId: `u${i}`, connectionId: `c${i}`, action, timestamp: 1 }));
+    const bytes = new TextEncoder().encode(
+      JSON.stringify({ items: [{ source: 'channel.presence', data: { channelId: 'room', presence } }] }),
+    );
+    return normaliseAbly(decodeBody(bytes, parseContentType('application/json'), 'Ably'), {}, bytes, () => undefined);
+  };
+
+  it('reads the number, or the name in any case (legacy webhooks)', () => {
+    const out = normalised([2, 'ENTER', 'Update', 3, 'leave', 1]);
+    expect(out.problems).toEqual([]);
+    expect(out.presence.map((e) => e.present)).toEqual([true, true, true, false, false, true]);
+  });
+
+  it('refuses an unknown action as an item problem', () => {
+    const out = normalised([5, 'joined', null, 1.5]);
+    expect(out.presence).toEqual([]);
+    expect(out.problems.map((p) => p.message)).toEqual([
+      'Ably presence message on channel "room" has an unknown action 5',
+      'Ably presence message on channel "room" has an unknown action "joined"',
+      'Ably presence message on channel "room" has an unknown action null',
+      'Ably presence message on channel "room" has an unknown action 1.5',
+    ]);
+  });
+});

@@ -164,8 +164,18 @@ export function normaliseAbly(body: DecodedBody, headers: RequestHeaders, bytes:
       };
       for (let i = 0; i < items.length; i++) {
         const item: unknown = items[i];
-        if (!isRecord(item)) out.problems.push(new ItemProblem('invalid_item', 'Ably batch item is not an object'));
-        else if (!presenceItem(item, ctx, out)) normaliseUnit(unitFromItem(item), out, cipherKey);
+        if (!isRecord(item)) {
+          out.problems.push(new ItemProblem('invalid_item', 'Ably batch item is not an object'));
+          continue;
+        }
+        // The common case, a presence item with a channel and a presence array, is decoded without building a Unit.
+        const data = item.source === 'channel.presence' && isRecord(item.data) ? item.data : undefined;
+        const channel = data === undefined ? undefined : channelOf(data);
+        const list = data?.presence;
+        if (typeof channel === 'string' && channel !== '' && Array.isArray(list)) {
+          ctx.channel = channel;
+          pushPresence(list, ctx, out);
+        } else normaliseUnit(unitFromItem(item), out, cipherKey);
       }
     } else if (typeof value.source === 'string') {
       normaliseUnit(unitFromEnvelope(value), out, cipherKey);
@@ -174,22 +184,6 @@ export function normaliseAbly(body: DecodedBody, headers: RequestHeaders, bytes:
     }
   }
   return out;
-}
-
-/**
- * The common case of a batch item, a presence item with a channel and a presence array, without
- * building a Unit. False when the item is anything else (normaliseUnit then handles it).
- */
-function presenceItem(item: Record<string, unknown>, ctx: DecodeContext, out: Normalised): boolean {
-  if (item.source !== 'channel.presence') return false;
-  const data = item.data;
-  if (!isRecord(data)) return false;
-  const channel = channelOf(data);
-  const list = data.presence;
-  if (typeof channel !== 'string' || channel === '' || !Array.isArray(list)) return false;
-  ctx.channel = channel;
-  pushPresence(list, ctx, out);
-  return true;
 }
 
 /** Decode a list of raw presence messages of one channel into events, or item problems. */

@@ -10,15 +10,6 @@ import type { CipherKey } from './options.js';
 const ACTIONS = ['absent', 'present', 'enter', 'leave', 'update'] as const;
 export type AblyPresenceAction = (typeof ACTIONS)[number];
 
-export function presenceAction(action: unknown): AblyPresenceAction | undefined {
-  if (typeof action === 'number') return ACTIONS[action];
-  if (typeof action === 'string') {
-    const lower = action.toLowerCase();
-    return (ACTIONS as readonly string[]).includes(lower) ? (lower as AblyPresenceAction) : undefined;
-  }
-  return undefined;
-}
-
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
@@ -77,7 +68,15 @@ function badPresence(ctx: DecodeContext, why: string): ItemProblem {
  */
 export function presenceEventFromRaw(raw: unknown, ctx: DecodeContext): PresenceEvent | ItemProblem {
   if (!isRecord(raw)) return badPresence(ctx, 'is not an object');
-  const action = presenceAction(raw.action);
+  // Its action: the number, or the name (any case) that legacy webhooks send.
+  const given = raw.action;
+  const named = typeof given === 'string' ? given.toLowerCase() : undefined;
+  const action: AblyPresenceAction | undefined =
+    typeof given === 'number'
+      ? ACTIONS[given]
+      : named !== undefined && (ACTIONS as readonly string[]).includes(named)
+        ? (named as AblyPresenceAction)
+        : undefined;
   if (action === undefined) return badPresence(ctx, `has an unknown action ${JSON.stringify(raw.action)}`);
   const clientId = raw.clientId;
   const connectionId = raw.connectionId;
