@@ -152,3 +152,12 @@ function findCycle(edges: Map<string, Set<string>>): string[] {
   }
   return [];
 }
+
+describe("core's files stay small (issue 21: no file of core over 250 lines)", () => {
+  it('every source file of packages/core/src (tests apart) has at most 250 lines', () => {
+    const long = files(src)
+      .map((path) => ({ file: relative(src, path), lines: readFileSync(path, 'utf8').trimEnd().split('\n').length }))
+      .filter(({ lines }) => lines > 250);
+    expect(long).toEqual([]);
+  });
+});

@@ -37,8 +37,7 @@ export type { HandleOptions } from './front/front.js';
 export { StartupError } from './resync/startup-error.js';
 
 const RECEIVER_BRAND = Symbol.for('presence-webhooks.receiver');
-/** handle()'s options when an adapter passes none (most calls): one shared object, not one per request. */
-const NO_OPTIONS: HandleOptions = Object.freeze({});
+const NO_OPTIONS: HandleOptions = Object.freeze({}); // handle()'s options when an adapter passes none: one object for all
 
 export interface Receiver {
   /** Subscribe to a typed event; returns the unsubscribe function. */
