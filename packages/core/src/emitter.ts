@@ -1,4 +1,5 @@
-import type { PresenceEventMap, PresenceEventName } from './events.js';
+import type { Change, PresenceEventMap, PresenceEventName } from './events.js';
+import { changePayload } from './events.js';
 
 export type Handler<K extends PresenceEventName> = (event: PresenceEventMap[K]) => void | Promise<void>;
 
@@ -19,24 +20,35 @@ export class TypedEmitter {
     this.handlers.get(name)?.delete(handler as AnyHandler);
   }
 
-  has(name: PresenceEventName): boolean {
-    return (this.handlers.get(name)?.size ?? 0) > 0;
-  }
-
   /**
    * Call every handler of `name` now, in subscription order. Errors thrown go to `failures`;
    * the promises of async handlers go to `pending`, already caught into `failures`.
    */
   dispatch<K extends PresenceEventName>(name: K, event: PresenceEventMap[K], failures: unknown[], pending: Promise<void>[]): void {
     const set = this.handlers.get(name);
-    if (set === undefined) return;
-    for (const handler of set) {
-      try {
-        const result = (handler as Handler<K>)(event);
-        if (result instanceof Promise) pending.push(result.catch((error: unknown) => void failures.push(error)));
-      } catch (error) {
-        failures.push(error);
-      }
+    if (set !== undefined) callEach(set, event, failures, pending);
+  }
+
+  /**
+   * Dispatch committed changes in order, each under its type with its payload (`changePayload`), as
+   * `dispatch` does; a change no one listens to costs one lookup, and no payload is built for it.
+   */
+  dispatchChanges(changes: readonly Change[], failures: unknown[], pending: Promise<void>[]): void {
+    for (const change of changes) {
+      const set = this.handlers.get(change.type);
+      if (set !== undefined && set.size > 0) callEach(set, changePayload(change), failures, pending);
+    }
+  }
+}
+
+/** Call each handler of a set with `event` (see `TypedEmitter.dispatch`). */
+function callEach(set: ReadonlySet<AnyHandler>, event: unknown, failures: unknown[], pending: Promise<void>[]): void {
+  for (const handler of set) {
+    try {
+      const result = (handler as (event: unknown) => void | Promise<void>)(event);
+      if (result instanceof Promise) pending.push(result.catch((error: unknown) => void failures.push(error)));
+    } catch (error) {
+      failures.push(error);
     }
   }
 }
