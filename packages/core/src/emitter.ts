@@ -1,5 +1,4 @@
-import type { Change, PresenceEventMap, PresenceEventName } from './events.js';
-import { changePayload } from './events.js';
+import type { Change, LeaveEvent, PresenceEventMap, PresenceEventName, UpdateEvent } from './events.js';
 
 export type Handler<K extends PresenceEventName> = (event: PresenceEventMap[K]) => void | Promise<void>;
 
@@ -50,5 +49,39 @@ function callEach(set: ReadonlySet<AnyHandler>, event: unknown, failures: unknow
     } catch (error) {
       failures.push(error);
     }
+  }
+}
+
+/** The payload a committed change is emitted with, under its type as the event name (one object literal per type: no spreads on this hot path). */
+export function changePayload<C extends Change>(change: C): PresenceEventMap[C['type']];
+export function changePayload(change: Change): PresenceEventMap[Change['type']] {
+  switch (change.type) {
+    case 'join': {
+      const { provider, channel, member } = change;
+      return { provider, channel, member, data: member.data, timestamp: member.timestamp };
+    }
+    case 'update': {
+      const { provider, channel, member } = change;
+      return { provider, channel, member, data: member.data, timestamp: member.timestamp, previous: change.previous } satisfies UpdateEvent;
+    }
+    case 'leave': {
+      const { provider, channel, member } = change;
+      return { provider, channel, member, data: member.data, timestamp: member.timestamp, reason: change.reason } satisfies LeaveEvent;
+    }
+    case 'user.join':
+      return { userId: change.userId, channel: change.channel, provider: change.provider, at: change.at };
+    case 'user.leave': {
+      const { userId, channel, provider, at, lastSeen } = change;
+      return { userId, channel, provider, at, lastSeen };
+    }
+    case 'user.online': {
+      const { userId, channel, provider, at } = change;
+      return { userId, at, channel, provider };
+    }
+    case 'user.offline':
+      return { userId: change.userId, at: change.at, lastSeen: change.lastSeen };
+    case 'channel.active':
+    case 'channel.inactive':
+      return { provider: change.provider, channel: change.channel, timestamp: change.timestamp };
   }
 }
