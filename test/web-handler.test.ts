@@ -9,7 +9,7 @@ import type { PresenceStore, ReceiverOptions } from '@presence-webhooks/core';
 import type { PresenceEvent } from '@presence-webhooks/core/store';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import { readBody } from '@presence-webhooks/core/node';
-import { InFlightBytes } from '../packages/core/src/http/in-flight.js';
+import { InFlightBytes } from '../packages/core/src/http/body-read.js';
 import { presenceWebhooks as hono } from '@presence-webhooks/hono';
 import {
   ablyBatchRequest,

@@ -2,35 +2,18 @@
  * A Map holding at most `limit` keys: adding a new key to a full map forgets the oldest one (the
  * first inserted; writing an existing key does not move it). For per-channel state keyed by names
  * that may never repeat (dynamic channels), which must not grow with every channel ever seen.
+ * A Map itself (only `set` is its own): reads (`get`, `size`, hot on every delivery) are the Map's.
  */
-export class BoundedMap<K, V> {
-  private readonly map = new Map<K, V>();
-
-  constructor(private readonly limit: number) {}
-
-  get size(): number {
-    return this.map.size;
+export class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly limit: number) {
+    super();
   }
 
-  get(key: K): V | undefined {
-    return this.map.get(key);
-  }
-
-  set(key: K, value: V): this {
-    if (this.map.size >= this.limit && !this.map.has(key)) {
-      const oldest = this.map.keys().next();
-      if (oldest.done !== true) this.map.delete(oldest.value);
+  override set(key: K, value: V): this {
+    if (this.size >= this.limit && !this.has(key)) {
+      const oldest = this.keys().next();
+      if (oldest.done !== true) this.delete(oldest.value);
     }
-    this.map.set(key, value);
-    return this;
-  }
-
-  delete(key: K): boolean {
-    return this.map.delete(key);
-  }
-
-  /** Entries in insertion order, oldest first. */
-  entries(): IterableIterator<[K, V]> {
-    return this.map.entries();
+    return super.set(key, value);
   }
 }

@@ -15,7 +15,8 @@ export interface DeliveryQueueOptions {
  */
 export class DeliveryQueue {
   private tail: Promise<void> = Promise.resolve();
-  private pending = 0;
+  /** Jobs queued or running: a field, not a getter, read on every request (only the queue writes it). */
+  depth = 0;
   private waiters: (() => void)[] = [];
 
   constructor(private readonly options: DeliveryQueueOptions) {}
@@ -26,7 +27,7 @@ export class DeliveryQueue {
    * pushes one job per microtask never leaves a growing backlog behind.
    */
   push(job: () => Promise<void>, attempts = this.options.attempts): Promise<void> {
-    const run = this.pending++ === 0 ? this.attempt(job, attempts) : this.tail.then(() => this.attempt(job, attempts));
+    const run = this.depth++ === 0 ? this.attempt(job, attempts) : this.tail.then(() => this.attempt(job, attempts));
     this.tail = run.then(
       () => this.settle(),
       () => this.settle(),
@@ -34,13 +35,8 @@ export class DeliveryQueue {
     return run;
   }
 
-  /** Jobs queued or running. */
-  get depth(): number {
-    return this.pending;
-  }
-
   idle(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
+    if (this.depth === 0) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -62,7 +58,7 @@ export class DeliveryQueue {
   }
 
   private settle(): void {
-    this.pending--;
-    if (this.pending === 0) for (const resolve of this.waiters.splice(0)) resolve();
+    this.depth--;
+    if (this.depth === 0) for (const resolve of this.waiters.splice(0)) resolve();
   }
 }

@@ -121,40 +121,6 @@ export type ChannelEvent =
   | { name: 'message'; payload: MessageEvent }
   | { name: 'occupancy'; payload: OccupancyEvent };
 
-/** The payload a committed change is emitted with, under its type as the event name (one object literal per type: no spreads on this hot path). */
-export function changePayload<C extends Change>(change: C): PresenceEventMap[C['type']];
-export function changePayload(change: Change): PresenceEventMap[Change['type']] {
-  switch (change.type) {
-    case 'join': {
-      const { provider, channel, member } = change;
-      return { provider, channel, member, data: member.data, timestamp: member.timestamp };
-    }
-    case 'update': {
-      const { provider, channel, member } = change;
-      return { provider, channel, member, data: member.data, timestamp: member.timestamp, previous: change.previous } satisfies UpdateEvent;
-    }
-    case 'leave': {
-      const { provider, channel, member } = change;
-      return { provider, channel, member, data: member.data, timestamp: member.timestamp, reason: change.reason } satisfies LeaveEvent;
-    }
-    case 'user.join':
-      return { userId: change.userId, channel: change.channel, provider: change.provider, at: change.at };
-    case 'user.leave': {
-      const { userId, channel, provider, at, lastSeen } = change;
-      return { userId, channel, provider, at, lastSeen };
-    }
-    case 'user.online': {
-      const { userId, channel, provider, at } = change;
-      return { userId, at, channel, provider };
-    }
-    case 'user.offline':
-      return { userId: change.userId, at: change.at, lastSeen: change.lastSeen };
-    case 'channel.active':
-    case 'channel.inactive':
-      return { provider: change.provider, channel: change.channel, timestamp: change.timestamp };
-  }
-}
-
 /** A member-level change (join, update, leave), as opposed to a user-level change or a channel notice. */
 export function isMemberChange(change: Change): change is PresenceChange {
   return change.type === 'join' || change.type === 'update' || change.type === 'leave';

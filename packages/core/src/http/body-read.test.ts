@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BodyRead } from './body-read.js';
-import { InFlightBytes } from './in-flight.js';
+import { BodyRead, InFlightBytes } from './body-read.js';
 
 const limitsOf = (bodyLimit = 1000, maxInFlight = 1500) => ({ bodyLimit, bodyTimeoutMs: 10_000, inFlight: new InFlightBytes(maxInFlight) });
 

@@ -1,5 +1,31 @@
 import { bodyTimedOut, bodyTooLarge, serverBusy, WebhookError } from '../errors.js';
-import { InFlightBytes } from './in-flight.js';
+
+/**
+ * Bytes buffered across every request being read for one receiver: the HMAC covers the whole body,
+ * so some buffering before authentication is unavoidable; this bounds it in total. Adapters reserve
+ * a request's bytes as they arrive and release them once the body is handed to the receiver.
+ */
+export class InFlightBytes {
+  private held = 0;
+
+  constructor(readonly max: number) {}
+
+  /** Bytes held now. */
+  get current(): number {
+    return this.held;
+  }
+
+  /** Take `bytes` more; false (nothing taken) when that would pass the cap. */
+  reserve(bytes: number): boolean {
+    if (this.held + bytes > this.max) return false;
+    this.held += bytes;
+    return true;
+  }
+
+  release(bytes: number): void {
+    this.held = Math.max(0, this.held - bytes);
+  }
+}
 
 /** What a body read obeys: `receiver.limits`. */
 export interface BodyReadLimits {
@@ -38,17 +64,23 @@ function lengthMismatch(): WebhookError {
  * Every refusal releases what the read holds; so does `end()`.
  */
 export class BodyRead {
-  private reserved: number;
-  private received = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  // Fields set in the constructor and only `declare`d: a class that defines fields calls its field initializer
+  // for every instance, and there is one read per request.
+  declare readonly declared: number | undefined;
+  declare private readonly limits: BodyReadLimits;
+  declare private reserved: number;
+  declare private received: number;
+  declare private timer: ReturnType<typeof setTimeout> | undefined;
   /** Ended or refused: it holds nothing and starts no clock. */
-  private released = false;
+  declare private released: boolean;
 
-  private constructor(
-    readonly declared: number | undefined,
-    private readonly limits: BodyReadLimits,
-  ) {
+  private constructor(declared: number | undefined, limits: BodyReadLimits) {
+    this.declared = declared;
+    this.limits = limits;
     this.reserved = declared ?? 0;
+    this.received = 0;
+    this.timer = undefined;
+    this.released = false;
   }
 
   /** Start a read from the request's Content-Length header (400, 413 or 503 before a byte is read). */

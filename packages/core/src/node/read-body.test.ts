@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { InFlightBytes } from '../http/in-flight.js';
+import { InFlightBytes } from '../http/body-read.js';
 import { WebhookError } from '../errors.js';
 import { readBody } from './read-body.js';
 

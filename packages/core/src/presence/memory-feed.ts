@@ -35,8 +35,11 @@ export class MemoryFeed implements ChangeFeed {
   /** Every retained change below this sequence number is acknowledged (claim starts there). */
   private ackedBelow = 1;
   private waiters = new Set<() => void>();
-  /** A cursor may be asked for (see the class note): from now on every change is kept. */
-  private keeping = false;
+  /**
+   * A cursor may be asked for (see the class note): from now on every change is kept; until then only the
+   * unacknowledged ones. A field the store reads before each commit (only the feed writes it).
+   */
+  keeping = false;
 
   constructor(
     private readonly retainMs: number,
@@ -45,11 +48,6 @@ export class MemoryFeed implements ChangeFeed {
   ) {
     this.at = new Float64Array(maxChanges);
     this.claimedUntil = new Float64Array(maxChanges);
-  }
-
-  /** True when a change committed now, acknowledged or not, is kept. */
-  keeps(acknowledged: boolean): boolean {
-    return this.keeping || !acknowledged;
   }
 
   /** Append a committed change (acknowledged: already emitted, never claimed): gives it its cursor. */

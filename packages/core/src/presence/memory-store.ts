@@ -150,7 +150,7 @@ export class MemoryStore implements PresenceStore {
 
   /** Write the committed changes to the feed (each gets its cursor), acknowledged when the caller emits them (`emitted`). */
   private commit<C extends Change>(changes: C[], now: number, emitted = false): C[] {
-    if (changes.length === 0 || !this.feed.keeps(emitted)) return changes;
+    if (changes.length === 0 || (emitted && !this.feed.keeping)) return changes; // not kept (MemoryFeed.keeping)
     for (const change of changes) this.feed.append(change, now, emitted);
     this.feed.committed(now);
     return changes;

@@ -1,5 +1,5 @@
 import type { Change, PresenceEventMap } from '../events.js';
-import { changePayload } from '../events.js';
+import { changePayload } from '../emitter.js';
 import type { PresenceStore } from '../store.js';
 
 /** One change of the fleet, as `receiver.changes()` yields it. */

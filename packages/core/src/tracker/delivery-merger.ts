@@ -1,11 +1,37 @@
-import type { Change } from '../events.js';
+import type { Change, ChannelChange } from '../events.js';
+import type { Normalised } from '../providers/provider.js';
+import type { ApplyOptions } from '../store.js';
 import { PartialApplyError } from '../store.js';
 import { changesByDelivery } from './batch.js';
-import type { Delivery, DeliveryPlan } from './delivery.js';
-import { joined, planDelivery } from './delivery.js';
-import type { Emission } from './emission.js';
+import type { Delivery } from './delivery.js';
+import { joined } from './delivery.js';
+import type { Emission, LocalEvent } from './emission.js';
 import type { TrackerPort } from './port.js';
 import type { StoreCalls } from './store-calls.js';
+
+/** What merging a delivery takes: its other events, the apply options (its notices when the store has a feed, the time bound). */
+export interface DeliveryPlan {
+  local: LocalEvent[];
+  options: ApplyOptions;
+  now: number;
+  /** Something to give the store: presence events or notices. */
+  apply: boolean;
+}
+
+/** The plan of a delivery at `now` (receiver clock); `maxEventAgeMs` Infinity for no time bound (recorded fixtures). */
+export function planDelivery(delivery: Normalised, feed: boolean, now: number, maxEventAgeMs: number): DeliveryPlan {
+  const local: LocalEvent[] = [];
+  const notices: ChannelChange[] = [];
+  for (const event of delivery.channel) {
+    if (feed && (event.name === 'channel.active' || event.name === 'channel.inactive'))
+      notices.push({ type: event.name, ...event.payload });
+    else local.push(event);
+  }
+  const options: ApplyOptions = {};
+  if (maxEventAgeMs !== Infinity) options.staleBefore = now - maxEventAgeMs;
+  if (notices.length > 0) options.notices = notices;
+  return { local, options, now, apply: delivery.presence.length > 0 || notices.length > 0 };
+}
 
 /**
  * How deliveries are merged (the tracker decides when, in its queue or at once): planned, given to the store

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { PresenceEvent } from '../events.js';
 import { PartialApplyError } from '../store.js';
 import type { Delivery } from './delivery.js';
-import { byChannel, mergeEach, planDelivery, SPLIT_PROBES } from './delivery.js';
+import { byChannel, mergeEach, SPLIT_PROBES } from './delivery.js';
+import { planDelivery } from './delivery-merger.js';
 
 function event(channel: string, clientId: string): PresenceEvent {
   const at = Date.now() - 60_000;

@@ -1,36 +1,10 @@
-import type { ChannelChange, PresenceEvent, ProviderName } from '../events.js';
+import type { PresenceEvent, ProviderName } from '../events.js';
 import type { Normalised } from '../providers/provider.js';
 import { StoreError, toError } from '../errors.js';
-import type { ApplyOptions } from '../store.js';
 import { PartialApplyError } from '../store.js';
-import type { LocalEvent } from './emission.js';
 
 /** An accepted delivery of one provider. */
 export type Delivery = Normalised & { provider: ProviderName };
-
-/** What merging a delivery takes: its other events, the apply options (its notices when the store has a feed, the time bound). */
-export interface DeliveryPlan {
-  local: LocalEvent[];
-  options: ApplyOptions;
-  now: number;
-  /** Something to give the store: presence events or notices. */
-  apply: boolean;
-}
-
-/** The plan of a delivery at `now` (receiver clock); `maxEventAgeMs` Infinity for no time bound (recorded fixtures). */
-export function planDelivery(delivery: Normalised, feed: boolean, now: number, maxEventAgeMs: number): DeliveryPlan {
-  const local: LocalEvent[] = [];
-  const notices: ChannelChange[] = [];
-  for (const event of delivery.channel) {
-    if (feed && (event.name === 'channel.active' || event.name === 'channel.inactive'))
-      notices.push({ type: event.name, ...event.payload });
-    else local.push(event);
-  }
-  const options: ApplyOptions = {};
-  if (maxEventAgeMs !== Infinity) options.staleBefore = now - maxEventAgeMs;
-  if (notices.length > 0) options.notices = notices;
-  return { local, options, now, apply: delivery.presence.length > 0 || notices.length > 0 };
-}
 
 export function channelsOf(events: readonly PresenceEvent[]): string[] {
   return [...new Set(events.map((e) => e.channel))];

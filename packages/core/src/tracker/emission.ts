@@ -1,31 +1,10 @@
 import type { ChannelEvent, Change, DriftEvent, ReconcileEvent } from '../events.js';
-import { changePayload } from '../events.js';
 import type { TypedEmitter } from '../emitter.js';
 import { HandlerError } from '../errors.js';
 import type { FleetEmission } from './fleet-emission.js';
 
 /** An event that is emitted as it is, not merged: a channel event, a drift or a reconcile progress. */
 export type LocalEvent = ChannelEvent | { name: 'drift'; payload: DriftEvent } | { name: 'reconcile'; payload: ReconcileEvent };
-
-/**
- * Dispatch committed changes (in commit order), then local events, to the emitter's handlers. Handler
- * failures are gathered into `failures`; async handlers' promises into `pending` (already caught).
- * `channel.active` events not in the changes (a store without a feed) go first, as they always did.
- */
-export function dispatchAll(
-  emitter: TypedEmitter,
-  changes: readonly Change[],
-  events: readonly LocalEvent[],
-  failures: unknown[],
-  pending: Promise<void>[],
-): void {
-  for (const event of events) if (event.name === 'channel.active') emitter.dispatch(event.name, event.payload, failures, pending);
-  for (const change of changes) {
-    if (!emitter.has(change.type)) continue;
-    emitter.dispatch(change.type, changePayload(change), failures, pending);
-  }
-  for (const event of events) if (event.name !== 'channel.active') emitter.dispatch(event.name, event.payload as never, failures, pending);
-}
 
 /** Where the emission sends what it cannot deliver itself. */
 export interface EmissionPort {
@@ -52,7 +31,11 @@ export class Emission {
     emission.finish();
   }
 
-  /** Call the handlers now; `finish`, once the async handlers settled: failures reported, `own` acknowledged. */
+  /**
+   * Call the handlers now: committed changes (in commit order), then local events; `channel.active` events not in
+   * the changes (a store without a feed) go first, as they always did. Handler failures are gathered, async
+   * handlers' promises go to `pending` (already caught); `finish`, once they settled: failures reported, `own` acknowledged.
+   */
   dispatch(
     changes: readonly Change[],
     events: readonly LocalEvent[],
@@ -61,7 +44,11 @@ export class Emission {
     const failures: unknown[] = [];
     const pending: Promise<void>[] = [];
     const emitsApplied = this.fleet === undefined || this.fleet.mode === 'once';
-    dispatchAll(this.port.emitter, own === false || emitsApplied ? changes : [], events, failures, pending);
+    const { emitter } = this.port;
+    for (const event of events) if (event.name === 'channel.active') emitter.dispatch(event.name, event.payload, failures, pending);
+    if (own === false || emitsApplied) emitter.dispatchChanges(changes, failures, pending);
+    for (const event of events)
+      if (event.name !== 'channel.active') emitter.dispatch(event.name, event.payload as never, failures, pending);
     return {
       pending,
       finish: () => {
