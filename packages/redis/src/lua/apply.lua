@@ -144,8 +144,8 @@ local N, O, T, W, X, C = '\254n', '\254o', '\254t', '\254w', '\254x', '\254c'
 local NEVER = 9007199254740991 -- c when the channel holds no tombstone
 local events = cmsgpack.unpack(ARGV[4])
 local out = { '' }
--- The feed entry's changes (field d: 4 MsgPack values each, see above), written as bytes and joined by one
--- table.concat at the end (cmsgpack.pack walked a table of every value: it cost ten XADDs). Each change is 6
+-- The feed entry's changes (field d: 4 MsgPack values each, see above), written as bytes and joined once by
+-- joinPieces at the end (cmsgpack.pack walked a table of every value: it cost ten XADDs). Each change is 6
 -- pieces, none made by joining strings (every string made in Redis's Lua is hashed whole): its type's byte, its
 -- payload and its record's header (packed by the client), its record, its previous member's header and member.
 -- entryPieces[1] is kept for the array's header and the notices before the changes. The changes are in the order
@@ -177,6 +177,41 @@ local function addEntry(type, payloadAndHeader, record, previous)
     entryPieces[at + 1] = TYPE_BYTE[type]; entryPieces[at + 2] = payloadAndHeader; entryPieces[at + 3] = record
     entryPieces[at + 4] = previous == '' and EMPTY or strHeader(#previous); entryPieces[at + 5] = previous
   end
+end
+-- The entry's pieces joined with each byte hashed as few times as possible (every string made in Redis's Lua is
+-- hashed whole): table.concat joins in an 8 KB buffer, but past it makes a string per 8 KB and joins those again as
+-- they pile up (a call's entry of 200 changes had each byte hashed 4-5 times). Up to GROUP pieces (most often under
+-- 8 KB) are joined by table.concat, one string; more, in parts of GROUP pieces, then 64 parts at a time by one `..`
+-- (one string each: the operands of one concatenation are joined at once).
+local GROUP = 128
+local function join64(t, i)
+  return
+    t[i] .. t[i + 1] .. t[i + 2] .. t[i + 3] .. t[i + 4] .. t[i + 5] .. t[i + 6] .. t[i + 7] ..
+    t[i + 8] .. t[i + 9] .. t[i + 10] .. t[i + 11] .. t[i + 12] .. t[i + 13] .. t[i + 14] .. t[i + 15] ..
+    t[i + 16] .. t[i + 17] .. t[i + 18] .. t[i + 19] .. t[i + 20] .. t[i + 21] .. t[i + 22] .. t[i + 23] ..
+    t[i + 24] .. t[i + 25] .. t[i + 26] .. t[i + 27] .. t[i + 28] .. t[i + 29] .. t[i + 30] .. t[i + 31] ..
+    t[i + 32] .. t[i + 33] .. t[i + 34] .. t[i + 35] .. t[i + 36] .. t[i + 37] .. t[i + 38] .. t[i + 39] ..
+    t[i + 40] .. t[i + 41] .. t[i + 42] .. t[i + 43] .. t[i + 44] .. t[i + 45] .. t[i + 46] .. t[i + 47] ..
+    t[i + 48] .. t[i + 49] .. t[i + 50] .. t[i + 51] .. t[i + 52] .. t[i + 53] .. t[i + 54] .. t[i + 55] ..
+    t[i + 56] .. t[i + 57] .. t[i + 58] .. t[i + 59] .. t[i + 60] .. t[i + 61] .. t[i + 62] .. t[i + 63]
+end
+local function joinPieces(list, n)
+  if n <= GROUP then return table.concat(list, '', 1, n) end
+  local parts, m = {}, 0
+  for first = 1, n, GROUP do
+    m = m + 1
+    parts[m] = table.concat(list, '', first, math.min(first + GROUP - 1, n))
+  end
+  while m > 1 do
+    for i = m + 1, math.ceil(m / 64) * 64 do parts[i] = '' end
+    local k = 0
+    for i = 1, m, 64 do
+      k = k + 1
+      parts[k] = join64(parts, i)
+    end
+    m = k
+  end
+  return parts[1]
 end
 -- 'provider\0userId' -> provider, userId
 local function splitUser(text)
@@ -725,7 +760,7 @@ if retainMs then
   if count > 0 then
     entryPieces[1] = arrayHeader(4 * count) .. before
     entryPieces[WIDTH * entryCount + 2] = after
-    local d = table.concat(entryPieces)
+    local d = joinPieces(entryPieces, WIDTH * entryCount + 2)
     local id = redis.call('XADD', KEYS[2], 'MINID', math.max(now - retainMs, 0), '*', 'd', d)
     out[1] = id
     redis.call('ZADD', KEYS[3], now, id)
