@@ -7,6 +7,8 @@
 //     [--commands] (also prints the commands Redis ran per event, the scripts' own included)
 //   node test/bench/redis-script-cost.mjs --callgrind [--warm=300] [--deliveries=300] [--inFlight=16]
 //     [--users=on|off] (only that variant) [--keep=<path>] (keeps each variant's callgrind output as <path>.on.N / <path>.off.N, for callgrind_annotate)
+// Either mode: [--feed=on|off] (only that variant; default both): the store with its change feed (`feed: {}`, the
+// receiver emitting once: each delivery's changes acknowledged after it, feed-ack.lua counted with apply.lua) or without.
 // Without --callgrind: per variant, the median over rounds of µs per EVALSHA and per event (INFO commandstats, the
 // server's own timing of each call), Redis main-thread CPU µs per event (INFO cpu) and the receiver's events/s.
 // With --callgrind: each variant on a fresh redis-server under `valgrind --tool=callgrind`, instrumented only while
@@ -106,15 +108,21 @@ const bodies = signedBodies(batches);
 const variants = [];
 for (const store of stores) {
   const { RedisStore } = await import(store.module);
-  for (const users of [true, false])
-    if (value('users', users ? 'on' : 'off') === (users ? 'on' : 'off'))
-      variants.push({ label: `${store.label}, users ${users ? 'on' : 'off'}`, RedisStore, users });
+  for (const feed of [false, true])
+    for (const users of [true, false])
+      if (value('users', users ? 'on' : 'off') === (users ? 'on' : 'off') && value('feed', feed ? 'on' : 'off') === (feed ? 'on' : 'off'))
+        variants.push({ label: `${store.label}, users ${users ? 'on' : 'off'}, feed ${feed ? 'on' : 'off'}`, RedisStore, users, feed });
 }
 
 /** One variant on `client`: warm-up deliveries, then the measured ones; `measure(fn)` wraps the measured part. */
 async function runVariant(variant, client, prefix, measure) {
   // Under callgrind a call of a full batch (up to 1024 events) outlasts the default command timeout.
-  const store = new variant.RedisStore({ client, prefix, ...(callgrind ? { commandTimeoutMs: 120_000 } : {}) });
+  const store = new variant.RedisStore({
+    client,
+    prefix,
+    ...(variant.feed ? { feed: {} } : {}),
+    ...(callgrind ? { commandTimeoutMs: 120_000 } : {}),
+  });
   const receiver = createReceiver({
     ably: { keys: [BENCH_KEY] },
     store,

@@ -56,6 +56,27 @@ export function redisFeedCases(make: MakeFeedStore): { name: string; run: () => 
       },
     },
     {
+      name: 'a call of 2000 changes (its entry joined in parts, a member over 8 KB among them) reads back the changes apply answered',
+      run: async () => {
+        const store = make({ namespace: 'large' });
+        const feed = store.feed!;
+        const head = await feed.head();
+        const events: PresenceEvent[] = [];
+        for (let i = 0; i < 700; i++)
+          events.push(feedEvent(`big-${i % 40}`, `m${i}`, 0, true, i === 350 ? { blob: 'x'.repeat(9000) } : { i }));
+        for (let i = 0; i < 700; i++) events.push(feedEvent(`big-${i % 40}`, `m${i}`, 1, true, { i, again: true }));
+        for (let i = 0; i < 600; i++) events.push(feedEvent(`big-${i % 40}`, `m${i}`, 2, false));
+        const applied = await store.apply(events);
+        expect(applied).toHaveLength(2000);
+        const read = await feed.read(head, { limit: 5000, waitMs: 0 });
+        expect(read).toHaveLength(2000);
+        for (let c = 0; c < 40; c++) {
+          const channel = `big-${c}`;
+          expect(strip(read.filter((x) => channelOf(x) === channel))).toEqual(strip(applied.filter((x) => channelOf(x) === channel)));
+        }
+      },
+    },
+    {
       name: 'read waits for a change committed later (on its own connection), and an aborted signal ends the wait',
       run: async () => {
         const store = make({ namespace: 'wait' });

@@ -163,6 +163,8 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, timeoutMs: numbe
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
+const NOTHING = new Uint8Array(0);
+
 /** One event's fields as apply.lua reads them (see the script's header and event-pack.ts), appended to `out`; `feedName`: its channel's nameBytes, with a feed. */
 function pushEvent(out: PackedField[], event: PresenceEvent, feedName: Uint8Array | undefined, users: boolean): void {
   const { order, reported } = event;
@@ -181,11 +183,15 @@ function pushEvent(out: PackedField[], event: PresenceEvent, feedName: Uint8Arra
     reported === undefined ? false : `${reported.occupancy}:${reported.timestamp}`,
     users && event.userId !== undefined ? `${event.provider}\0${event.userId}` : false,
   );
-  // The feed entry's bytes of the change's payload (a str) and of its record's str header (an absent event's record: empty).
-  if (feedName !== undefined) out.push(packStrings([eventPayload(event, feedName)], undefined, event.present ? record.length : 0));
+  // The feed entry's bytes: a present event's payload (a str) and its record's str header; an absent event's whole
+  // leave (type 3, payload, '', ''), the only change it can make.
+  if (feedName !== undefined)
+    out.push(
+      event.present
+        ? packStrings([eventPayload(event, feedName)], undefined, record.length)
+        : packStrings([eventPayload(event, feedName), NOTHING, NOTHING], 3),
+    );
 }
-
-const NOTHING = new Uint8Array(0);
 
 /** A notice as the feed entry holds it: its 4 values (type 4 channel.active / 5 channel.inactive, payload, '', ''), packed. */
 function noticeEntry(notice: ChannelChange): Buffer {

@@ -40,9 +40,10 @@
 --     8th value; the script reads the order key from it with struct.unpack, see ORDER),
 --   reported occupancy and its timestamp as one 'occupancy:timestamp' string (false when none),
 --   'provider\0userId' when the call tracks users and the event has a user id (false otherwise),
---   with a feed: the change's payload (MsgPack, opaque here: provider, channel, reason, a leave's member)
---   packed as a str, then the header of the record's str (an empty str for an absent event): the feed entry's
---   bytes as they are
+--   with a feed, the feed entry's bytes as they are (the change's payload: MsgPack, opaque here: provider,
+--   channel, reason, a leave's member): a present event's payload packed as a str, then the header of its
+--   record's str (its type and previous member are the script's to write); an absent event's whole change, the
+--   4 values of a leave packed (type 3, payload, '', '': an absent event can only be a leave)
 --
 -- Watermark: an event with ts below max(the channel's watermark, staleBefore), for a member the channel
 -- holds no state for, is stale. A call that sets a watermark at or above the held one merges its own events
@@ -144,16 +145,16 @@ local N, O, T, W, X, C = '\254n', '\254o', '\254t', '\254w', '\254x', '\254c'
 local NEVER = 9007199254740991 -- c when the channel holds no tombstone
 local events = cmsgpack.unpack(ARGV[4])
 local out = { '' }
--- The feed entry's changes (field d: 4 MsgPack values each, see above), written as bytes and joined by one
--- table.concat at the end (cmsgpack.pack walked a table of every value: it cost ten XADDs). Each change is 6
--- pieces, none made by joining strings (every string made in Redis's Lua is hashed whole): its type's byte, its
--- payload and its record's header (packed by the client), its record, its previous member's header and member.
--- entryPieces[1] is kept for the array's header and the notices before the changes. The changes are in the order
+-- The feed entry's changes (field d: 4 MsgPack values each, see above), written as bytes and joined once by
+-- joinPieces at the end (cmsgpack.pack walked a table of every value: it cost ten XADDs). Each change is a few
+-- pieces, none made by joining strings (every string made in Redis's Lua is hashed whole): a join or update, its
+-- type's byte, its payload and its record's header (packed by the client), its record, then an empty str (a join)
+-- or its previous member's header and member; a leave, one piece (packed whole by the client); a user change, its
+-- type's byte, its payload's header, its payload and two empty strs. entryPieces[1] is kept for the array's header and the notices before the changes. The changes are in the order
 -- they were decided (channel by channel, each channel's events in the batch's order, each member change followed
 -- by the user-level changes it caused), so each level's changes alternate in the feed as they happened.
-local WIDTH = 5
-local EMPTY = '\160' -- an empty str
-local entryCount, entryPieces = 0, { '' }
+local EMPTY, EMPTY2 = '\160', '\160\160' -- an empty str, two
+local entryCount, entryPieces, npieces = 0, { '' }, 1
 local TYPE_BYTE = {}
 for t = 1, 9 do TYPE_BYTE[t] = string.char(t) end
 -- The smallest MsgPack header of a str of n bytes, of an array of n values (as cmsgpack writes them).
@@ -168,15 +169,64 @@ local function arrayHeader(n)
   if n < 0x10000 then return string.char(0xdc, math.floor(n / 0x100), n % 0x100) end
   return struct.pack('>BI4', 0xdd, n)
 end
--- A change: its type, its payload and its record's header packed, the record and the previous member
--- ('' none: an empty str).
-local function addEntry(type, payloadAndHeader, record, previous)
+-- A join (previous nil) or an update: its type, its payload and its record's header packed, the record and the
+-- previous member.
+local function addChange(type, payloadAndHeader, record, previous)
   if retainMs then
-    local at = WIDTH * entryCount + 1
+    local n = npieces
     entryCount = entryCount + 1
-    entryPieces[at + 1] = TYPE_BYTE[type]; entryPieces[at + 2] = payloadAndHeader; entryPieces[at + 3] = record
-    entryPieces[at + 4] = previous == '' and EMPTY or strHeader(#previous); entryPieces[at + 5] = previous
+    entryPieces[n + 1] = TYPE_BYTE[type]; entryPieces[n + 2] = payloadAndHeader; entryPieces[n + 3] = record
+    if previous then
+      entryPieces[n + 4] = strHeader(#previous); entryPieces[n + 5] = previous
+      npieces = n + 5
+    else
+      entryPieces[n + 4] = EMPTY
+      npieces = n + 4
+    end
   end
+end
+-- A change packed whole (a leave).
+local function addPacked(change)
+  if retainMs then
+    entryCount = entryCount + 1
+    npieces = npieces + 1
+    entryPieces[npieces] = change
+  end
+end
+-- The entry's pieces joined with each byte hashed as few times as possible (every string made in Redis's Lua is
+-- hashed whole): table.concat joins in an 8 KB buffer, but past it makes a string per 8 KB and joins those again as
+-- they pile up (a call's entry of 200 changes had each byte hashed 4-5 times). Up to GROUP pieces (most often under
+-- 8 KB) are joined by table.concat, one string; more, in parts of GROUP pieces, then 64 parts at a time by one `..`
+-- (one string each: the operands of one concatenation are joined at once).
+local GROUP = 128
+local function join64(t, i)
+  return
+    t[i] .. t[i + 1] .. t[i + 2] .. t[i + 3] .. t[i + 4] .. t[i + 5] .. t[i + 6] .. t[i + 7] ..
+    t[i + 8] .. t[i + 9] .. t[i + 10] .. t[i + 11] .. t[i + 12] .. t[i + 13] .. t[i + 14] .. t[i + 15] ..
+    t[i + 16] .. t[i + 17] .. t[i + 18] .. t[i + 19] .. t[i + 20] .. t[i + 21] .. t[i + 22] .. t[i + 23] ..
+    t[i + 24] .. t[i + 25] .. t[i + 26] .. t[i + 27] .. t[i + 28] .. t[i + 29] .. t[i + 30] .. t[i + 31] ..
+    t[i + 32] .. t[i + 33] .. t[i + 34] .. t[i + 35] .. t[i + 36] .. t[i + 37] .. t[i + 38] .. t[i + 39] ..
+    t[i + 40] .. t[i + 41] .. t[i + 42] .. t[i + 43] .. t[i + 44] .. t[i + 45] .. t[i + 46] .. t[i + 47] ..
+    t[i + 48] .. t[i + 49] .. t[i + 50] .. t[i + 51] .. t[i + 52] .. t[i + 53] .. t[i + 54] .. t[i + 55] ..
+    t[i + 56] .. t[i + 57] .. t[i + 58] .. t[i + 59] .. t[i + 60] .. t[i + 61] .. t[i + 62] .. t[i + 63]
+end
+local function joinPieces(list, n)
+  if n <= GROUP then return table.concat(list, '', 1, n) end
+  local parts, m = {}, 0
+  for first = 1, n, GROUP do
+    m = m + 1
+    parts[m] = table.concat(list, '', first, math.min(first + GROUP - 1, n))
+  end
+  while m > 1 do
+    for i = m + 1, math.ceil(m / 64) * 64 do parts[i] = '' end
+    local k = 0
+    for i = 1, m, 64 do
+      k = k + 1
+      parts[k] = join64(parts, i)
+    end
+    m = k
+  end
+  return parts[1]
 end
 -- 'provider\0userId' -> provider, userId
 local function splitUser(text)
@@ -262,7 +312,13 @@ local function takeUserChanges()
   for i = 1, nchanges, 2 do
     local utype, packed = changes[i], changes[i + 1]
     out[#out + 1] = -1; out[#out + 1] = utype; out[#out + 1] = packed
-    addEntry(utype, strHeader(#packed) .. packed .. EMPTY, '', '')
+    if retainMs then
+      local n = npieces
+      entryCount = entryCount + 1
+      entryPieces[n + 1] = TYPE_BYTE[utype]; entryPieces[n + 2] = strHeader(#packed); entryPieces[n + 3] = packed
+      entryPieces[n + 4] = EMPTY2
+      npieces = n + 4
+    end
   end
 end
 
@@ -560,18 +616,18 @@ local function applyChannel(hashKey, tombsKey, setting, count, channel)
         if wasPresent then
           previous = memberOf(previous)
           out[#out + 1] = number; out[#out + 1] = 2; out[#out + 1] = previous
-          addEntry(2, events[at + 4], record, previous)
+          addChange(2, events[at + 4], record, previous)
         else
           present = present + 1
           out[#out + 1] = number; out[#out + 1] = 1; out[#out + 1] = ''
-          addEntry(1, events[at + 4], record, '')
+          addChange(1, events[at + 4], record, nil)
         end
         current[RECORD] = record
       else
         if wasPresent then
           present = present - 1
           out[#out + 1] = number; out[#out + 1] = 3; out[#out + 1] = ''
-          addEntry(3, events[at + 4], '', '') -- the client packed an absent event's record as empty
+          addPacked(events[at + 4]) -- the client packed the whole leave
         end
         current[RECORD] = record .. expiryTail
       end
@@ -724,8 +780,8 @@ if retainMs then
   local before, after = noticesOf('a'), noticesOf('i')
   if count > 0 then
     entryPieces[1] = arrayHeader(4 * count) .. before
-    entryPieces[WIDTH * entryCount + 2] = after
-    local d = table.concat(entryPieces)
+    entryPieces[npieces + 1] = after
+    local d = joinPieces(entryPieces, npieces + 1)
     local id = redis.call('XADD', KEYS[2], 'MINID', math.max(now - retainMs, 0), '*', 'd', d)
     out[1] = id
     redis.call('ZADD', KEYS[3], now, id)
