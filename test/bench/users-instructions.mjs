@@ -2,7 +2,7 @@
 // collector's timing do not move the way they move process.cpuUsage. The same deliveries as users.mjs's worst shape
 // (signed 10-item Ably batches, 5000 clients over 100 channels, each member its user's only presence) through
 // receiver.handle() into a MemoryStore, users on (the four user-level handlers) and off, each in its own node under
-// `valgrind --tool=callgrind` (node --predictable --single-threaded: no background compiler or GC threads),
+// `valgrind --tool=callgrind` (node --predictable --single-threaded: no background compiler or GC threads; a full GC just before),
 // instrumented only while the last `deliveries` of a third pass are handed over (two unmeasured passes before).
 //   pnpm build && node test/bench/users-instructions.mjs [--deliveries=1500] [--core=<another build's packages/core/dist>]
 // Prints instructions per delivery, users on and off, and on ÷ off. Needs valgrind (Debian: apt-get install valgrind).
@@ -33,7 +33,10 @@ async function child({ core: corePath, users, deliveries }) {
     for (const name of ['join', 'update', 'leave', ...(users ? USER_EVENTS : [])]) receiver.on(name, () => void changes++);
     const from = pass === 2 ? COUNT - deliveries : COUNT;
     for (let i = 0; i < COUNT; i++) {
-      if (i === from) instrument(true);
+      if (i === from) {
+        globalThis.gc(); // the measured window starts from the same heap every run: its collections fall alike
+        instrument(true);
+      }
       const request = bodies[i];
       const res = await receiver.handle({ method: 'POST', headers: request.headers, body: request.body, url: '/webhooks' });
       if (res.status !== 200) throw new Error(`the receiver answered ${res.status}: ${res.body}`);
@@ -57,6 +60,9 @@ async function measure(options, dir) {
       process.execPath,
       '--predictable',
       '--single-threaded',
+      '--expose-gc',
+      '--hash-seed=1',
+      '--random-seed=1',
       here,
       JSON.stringify(options),
     ],
