@@ -64,23 +64,17 @@ function lengthMismatch(): WebhookError {
  * Every refusal releases what the read holds; so does `end()`.
  */
 export class BodyRead {
-  // Fields set in the constructor and only `declare`d: a class that defines fields calls its field initializer
-  // for every instance, and there is one read per request.
-  declare readonly declared: number | undefined;
-  declare private readonly limits: BodyReadLimits;
-  declare private reserved: number;
-  declare private received: number;
-  declare private timer: ReturnType<typeof setTimeout> | undefined;
+  private reserved: number;
+  private received = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   /** Ended or refused: it holds nothing and starts no clock. */
-  declare private released: boolean;
+  private released = false;
 
-  private constructor(declared: number | undefined, limits: BodyReadLimits) {
-    this.declared = declared;
-    this.limits = limits;
+  private constructor(
+    readonly declared: number | undefined,
+    private readonly limits: BodyReadLimits,
+  ) {
     this.reserved = declared ?? 0;
-    this.received = 0;
-    this.timer = undefined;
-    this.released = false;
   }
 
   /** Start a read from the request's Content-Length header (400, 413 or 503 before a byte is read). */

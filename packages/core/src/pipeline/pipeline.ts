@@ -54,21 +54,14 @@ export interface Accepted extends Normalised {
 
 /** A request as providers see it; the query string is parsed only if a provider reads it (shared secrets). */
 class PipelineRequest implements RequestView {
-  // Fields set in the constructor and only `declare`d: a class that defines fields calls its field initializer
-  // for every instance, and there is one per request.
-  declare readonly headers: RequestHeaders;
-  declare readonly body: Uint8Array;
-  declare readonly contentType: ContentType;
-  declare private readonly url: string | undefined;
-  declare private parsed: URLSearchParams | undefined;
+  private parsed: URLSearchParams | undefined;
 
-  constructor(headers: RequestHeaders, body: Uint8Array, contentType: ContentType, url: string | undefined) {
-    this.headers = headers;
-    this.body = body;
-    this.contentType = contentType;
-    this.url = url;
-    this.parsed = undefined;
-  }
+  constructor(
+    readonly headers: RequestHeaders,
+    readonly body: Uint8Array,
+    readonly contentType: ContentType,
+    private readonly url: string | undefined,
+  ) {}
 
   get query(): URLSearchParams {
     if (this.parsed === undefined) {

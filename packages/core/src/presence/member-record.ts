@@ -29,23 +29,21 @@ function idIsDerivable(order: OrderKey, connectionId: string | undefined): boole
  * the steady state allocates no record and leaves no old-generation garbage behind.
  */
 export class MemberRecord implements HeldState, OrderKey {
-  // Fields written by `assign` and only `declare`d: a class that defines fields calls its field initializer for
-  // every instance, and a record is made per join. `assign` writes them all in this order: one shape.
-  declare clientId: string;
-  declare connectionId: string | undefined;
-  declare data: unknown;
-  declare encoding: string | undefined;
-  declare timestamp: number;
-  declare present: boolean;
-  declare serial: number;
-  declare index: number;
-  declare rank: number;
-  declare reason: LeaveReason | undefined;
-  /** ts - timestamp: 0 unless the provider orders by another clock than the member's timestamp. */
-  declare private tsOffset: number;
-  declare private storedId: string | undefined;
+  clientId!: string;
+  connectionId!: string | undefined;
+  data!: unknown;
+  encoding!: string | undefined;
+  timestamp!: number;
+  present!: boolean;
+  serial!: number;
+  index!: number;
+  rank!: number;
+  reason!: LeaveReason | undefined;
   /** The app's user id, fixed when the member became present (a leave's own id is not used). */
-  declare userId: string | undefined;
+  userId: string | undefined;
+  /** ts - timestamp: 0 unless the provider orders by another clock than the member's timestamp. */
+  private tsOffset!: number;
+  private storedId!: string | undefined;
 
   constructor(event: PresenceEvent) {
     this.assign(event);
