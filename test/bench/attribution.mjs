@@ -12,7 +12,7 @@
 //              delivery queue, promises, the 200 answer)
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { createReceiver, MemoryStore } from '@presence-webhooks/core';
-import { changePayload } from '../../packages/core/dist/events.js';
+import { changePayload } from '../../packages/core/dist/emitter.js';
 import { BENCH_KEY, presenceBodies } from './fixtures.mjs';
 import { median, round } from './stats.mjs';
 

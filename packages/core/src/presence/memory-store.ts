@@ -59,9 +59,10 @@ export class MemoryStore implements PresenceStore {
     this.feed = new MemoryFeed(retainMs, maxChanges, this.now);
   }
 
+  /** `applySync`, as a promise (a subclass's own applySync is the one called). */
   apply(events: readonly PresenceEvent[], options?: ApplyOptions): Promise<Change[]> {
     try {
-      return Promise.resolve(this.merge(events, options, checkApplyOptions(options)));
+      return Promise.resolve(this.applySync(events, options));
     } catch (error) {
       return Promise.reject(error as Error);
     }

@@ -10,7 +10,8 @@ import type { UserIds } from './user-ids.js';
  * How the tracker calls its store: each call's events get their user ids and its options the levels' options
  * (user levels on), and `emitted` when this receiver emits what it applies (`emitsOwn`); `apply` is traced on
  * `presence-webhooks:store.apply`, and a failed call is counted. MemoryStore's synchronous merge is called
- * without its options check (`trusted`: the options are built here and by planDelivery).
+ * without its options check (`trusted`: the options are built here and by planDelivery), unless something replaced the
+ * store's `applySync` since (a spy, a wrapper): then that is called.
  */
 export class StoreCalls {
   constructor(
@@ -35,8 +36,9 @@ export class StoreCalls {
   /** The synchronous store's merge (it throws only before changing anything). */
   applySync(events: PresenceEvent[], options: ApplyOptions, now: number): Change[] {
     this.prepare(events, options, now);
-    if (this.can.trusted) return (this.store as PresenceStore & TrustedMerge)[mergeTrusted](events, options);
-    return (this.store.applySync as NonNullable<PresenceStore['applySync']>)(events, options);
+    const applySync = this.store.applySync as NonNullable<PresenceStore['applySync']>;
+    if (applySync === this.can.trusted) return (this.store as PresenceStore & TrustedMerge)[mergeTrusted](events, options);
+    return applySync.call(this.store, events, options);
   }
 
   /** The grace windows that ended by now, closed (user levels on). */

@@ -16,10 +16,11 @@ export interface StoreCapabilities {
   /** The store's tombstone horizon (ms). */
   horizonMs: number;
   /**
-   * The store's applySync is MemoryStore's (not a subclass's own): the delivery merged now goes to its
-   * `mergeTrusted`, the options the tracker built not checked again.
+   * MemoryStore's own applySync (not a subclass's), when the store's is that: a delivery merged now goes to its
+   * `mergeTrusted`, the options the tracker built not checked again, as long as the store's `applySync` is still
+   * this function when it is called (a spy or wrapper put on the store later is called instead). Else undefined.
    */
-  trusted: boolean;
+  trusted: PresenceStore['applySync'];
 }
 
 /** The store's capabilities; a TypeError that says what to do when the options ask for what it cannot. */
@@ -38,7 +39,8 @@ export function storeCapabilities(store: PresenceStore, options: ResolvedTracker
       `presence-webhooks: users.graceMs must be shorter than the store's tombstone horizon (${horizonMs} ms): a level pending longer than the store keeps a channel's state would be lost`,
     );
   const synchronous = typeof store.applySync === 'function' && definedBy(store, 'apply') === definedBy(store, 'applySync');
-  const trusted = synchronous && mergeTrusted in store && definedBy(store, mergeTrusted) === definedBy(store, 'applySync');
+  const owner = definedBy(store, 'applySync') as PresenceStore | null;
+  const trusted = synchronous && mergeTrusted in store && definedBy(store, mergeTrusted) === owner ? owner?.applySync : undefined;
   return { usersOn, synchronous, emitsOwn: synchronous && options.emit === 'once', horizonMs, trusted };
 }
 
