@@ -220,16 +220,3 @@ export function storeHorizonMs(store: PresenceStore): number {
   const horizon = store.tombstoneHorizonMs;
   return typeof horizon === 'number' && horizon >= 0 ? horizon : DEFAULT_TOMBSTONE_HORIZON_MS;
 }
-
-/**
- * MemoryStore's merge without its options check, for the receiver's own synchronous calls: the options it
- * builds for a delivery are valid by construction (a finite `staleBefore`, its user levels' options, notices
- * of bounds-checked events, no watermarks), so they are not checked again. Internal: `apply` and `applySync`
- * check their options (a store author's or a user's call) and merge through it.
- */
-export const mergeTrusted: unique symbol = Symbol('presence-webhooks.mergeTrusted');
-
-/** A store with that merge (MemoryStore). */
-export interface TrustedMerge {
-  [mergeTrusted](events: readonly PresenceEvent[], options: ApplyOptions): Change[];
-}

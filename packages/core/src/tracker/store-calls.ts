@@ -1,23 +1,19 @@
 import type { Change, PresenceEvent, UserChange } from '../events.js';
 import { storeApplyTrace, traced } from '../observe/channels.js';
 import type { StatsCounter } from '../observe/stats.js';
-import type { ApplyOptions, PresenceStore, TrustedMerge } from '../store.js';
-import { mergeTrusted } from '../store.js';
-import type { StoreCapabilities } from './store-capabilities.js';
+import type { ApplyOptions, PresenceStore } from '../store.js';
 import type { UserIds } from './user-ids.js';
 
 /**
  * How the tracker calls its store: each call's events get their user ids and its options the levels' options
  * (user levels on), and `emitted` when this receiver emits what it applies (`emitsOwn`); `apply` is traced on
- * `presence-webhooks:store.apply`, and a failed call is counted. MemoryStore's synchronous merge is called
- * without its options check (`trusted`: the options are built here and by planDelivery), unless something replaced the
- * store's `applySync` since (a spy, a wrapper): then that is called.
+ * `presence-webhooks:store.apply`, and a failed call is counted.
  */
 export class StoreCalls {
   constructor(
     private readonly store: PresenceStore,
     private readonly users: UserIds | undefined,
-    private readonly can: Pick<StoreCapabilities, 'emitsOwn' | 'trusted'>,
+    private readonly emitsOwn: boolean,
     private readonly port: { owner: object; counter: StatsCounter; now(): number },
   ) {}
 
@@ -36,19 +32,17 @@ export class StoreCalls {
   /** The synchronous store's merge (it throws only before changing anything). */
   applySync(events: PresenceEvent[], options: ApplyOptions, now: number): Change[] {
     this.prepare(events, options, now);
-    const applySync = this.store.applySync as NonNullable<PresenceStore['applySync']>;
-    if (applySync === this.can.trusted) return (this.store as PresenceStore & TrustedMerge)[mergeTrusted](events, options);
-    return applySync.call(this.store, events, options);
+    return (this.store.applySync as NonNullable<PresenceStore['applySync']>)(events, options);
   }
 
   /** The grace windows that ended by now, closed (user levels on). */
   expireUsers(): Promise<UserChange[]> {
     const levels = (this.users as UserIds).levels(this.port.now());
-    return (this.store.expireUsers as NonNullable<PresenceStore['expireUsers']>)({ ...levels, emitted: this.can.emitsOwn });
+    return (this.store.expireUsers as NonNullable<PresenceStore['expireUsers']>)({ ...levels, emitted: this.emitsOwn });
   }
 
   private prepare(events: PresenceEvent[], options: ApplyOptions, now: number): void {
     this.users?.set(events, options, now);
-    if (this.can.emitsOwn) options.emitted = true;
+    if (this.emitsOwn) options.emitted = true;
   }
 }

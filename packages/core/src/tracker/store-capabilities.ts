@@ -1,5 +1,5 @@
 import type { PresenceStore } from '../store.js';
-import { mergeTrusted, storeHorizonMs } from '../store.js';
+import { storeHorizonMs } from '../store.js';
 import type { ResolvedTrackerOptions } from './options.js';
 
 /** What the tracker can do with a store, checked once against the receiver's options. */
@@ -15,12 +15,6 @@ export interface StoreCapabilities {
   emitsOwn: boolean;
   /** The store's tombstone horizon (ms). */
   horizonMs: number;
-  /**
-   * MemoryStore's own applySync (not a subclass's), when the store's is that: a delivery merged now goes to its
-   * `mergeTrusted`, the options the tracker built not checked again, as long as the store's `applySync` is still
-   * this function when it is called (a spy or wrapper put on the store later is called instead). Else undefined.
-   */
-  trusted: PresenceStore['applySync'];
 }
 
 /** The store's capabilities; a TypeError that says what to do when the options ask for what it cannot. */
@@ -39,13 +33,11 @@ export function storeCapabilities(store: PresenceStore, options: ResolvedTracker
       `presence-webhooks: users.graceMs must be shorter than the store's tombstone horizon (${horizonMs} ms): a level pending longer than the store keeps a channel's state would be lost`,
     );
   const synchronous = typeof store.applySync === 'function' && definedBy(store, 'apply') === definedBy(store, 'applySync');
-  const owner = definedBy(store, 'applySync') as PresenceStore | null;
-  const trusted = synchronous && mergeTrusted in store && definedBy(store, mergeTrusted) === owner ? owner?.applySync : undefined;
-  return { usersOn, synchronous, emitsOwn: synchronous && options.emit === 'once', horizonMs, trusted };
+  return { usersOn, synchronous, emitsOwn: synchronous && options.emit === 'once', horizonMs };
 }
 
 /** The object of `value`'s prototype chain that defines `name` itself. */
-function definedBy(value: object, name: PropertyKey): object | null {
+function definedBy(value: object, name: string): object | null {
   let at: object | null = value;
   while (at !== null && !Object.prototype.hasOwnProperty.call(at, name)) at = Object.getPrototypeOf(at) as object | null;
   return at;

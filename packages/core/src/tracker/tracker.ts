@@ -75,7 +75,7 @@ export class Tracker {
       this.expiryTimer = setInterval(() => void this.expireUsers(), every);
       this.expiryTimer.unref?.();
     }
-    this.calls = new StoreCalls(this.store, this.users, this.can, port);
+    this.calls = new StoreCalls(this.store, this.users, this.can.emitsOwn, port);
     this.merger = new DeliveryMerger(this.calls, this.emission, port, options.maxEventAgeMs ?? this.can.horizonMs);
   }
 
