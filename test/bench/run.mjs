@@ -88,7 +88,7 @@ const SIZES = quick
       // through the measured run (perf: ~18 µs/request in the floor's server, ~53 in presence's), a
       // one-off cost a running server does not pay per delivery. `--warmup=1` gives the old figures.
       ingest: { seconds: 5, warmupSeconds: 4, rounds: 3, connections: 10, poolSize: 100_000 },
-      users: { rounds: 11, count: 2000, users: 100_000, channels: 1000 },
+      users: { rounds: 31, count: 2000, users: 100_000, channels: 1000 },
     };
 
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -271,7 +271,7 @@ const sections = {
     console.table([result.memory]);
     const t = TARGETS.users;
     log(
-      `users target: CPU per delivery, users on ÷ off <= ${t.onToOffMax}: ${result.cpu.onToOff} (${check(result.cpu.onToOff <= t.onToOffMax)}; ${result.cpu.userEventsPerDelivery} user-level events per 10-event delivery), ` +
+      `users target: CPU per delivery, users on ÷ off <= ${t.onToOffMax}: ${result.cpu.onToOff} (${check(result.cpu.onToOff <= t.onToOffMax)}; rounds' quartiles ${result.cpu.onToOffQ1}–${result.cpu.onToOffQ3}; ${result.cpu.userEventsPerDelivery} user-level events per 10-event delivery), ` +
         `users in several channels ${result.cpuSpread.onToOff} (${check(result.cpuSpread.onToOff <= t.onToOffMax)}; ${result.cpuSpread.userEventsPerDelivery} per delivery); ` +
         `MemoryStore: ${result.memory.bytesPerOnlineUser} B per online user (user levels, beside ${result.memory.bytesPerMember} B per member), ${result.memory.bytesPerOfflineUser} B per offline user, ${result.memory.usersHeldAfterLastSeen} held after lastSeenMs`,
     );

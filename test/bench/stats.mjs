@@ -1,10 +1,16 @@
 // Small helpers shared by the benchmark sections.
 
 export function median(xs) {
+  return quantile(xs, 0.5);
+}
+
+/** The `q` quantile of `xs` (0.25: the first quartile), interpolated between the two nearest values. */
+export function quantile(xs, q) {
   if (xs.length === 0) return NaN;
   const s = xs.slice().sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return lo === at ? s[lo] : s[lo] + (s[lo + 1] - s[lo]) * (at - lo);
 }
 
 export function round(x, digits = 0) {

@@ -17,7 +17,7 @@ import { createReceiver, MemoryStore } from '@presence-webhooks/core';
 import { ablyOrderKey } from '../../packages/core/dist/order-key.js';
 import { BENCH_KEY, presenceBodies } from './fixtures.mjs';
 import { profiled } from './profile.mjs';
-import { median, round } from './stats.mjs';
+import { median, quantile, round } from './stats.mjs';
 
 const USER_EVENTS = ['user.join', 'user.leave', 'user.online', 'user.offline'];
 
@@ -54,6 +54,7 @@ async function cpu({ rounds, count, clients, profile }) {
   }
   if (last.memberChanges !== count * 10) throw new Error(`${last.memberChanges} member changes for ${count * 10} events`);
   if (last.userChanges === 0) throw new Error('users on emitted no user-level event');
+  const ratios = on.slice(1).map((us, i) => us / off[i + 1]);
   return {
     clients,
     deliveries: count,
@@ -61,7 +62,11 @@ async function cpu({ rounds, count, clients, profile }) {
     userEventsPerDelivery: round(last.userChanges / count, 2),
     usPerDeliveryOff: round(median(off.slice(1)), 1),
     usPerDeliveryOn: round(median(on.slice(1)), 1),
-    onToOff: round(median(on.slice(1).map((us, i) => us / off[i + 1])), 3),
+    onToOff: round(median(ratios), 3),
+    // The spread of the rounds' ratios (first and third quartiles): one round is ~0.1 s of CPU per run, and this
+    // machine's speed and the collector's timing move single rounds by ±20 %.
+    onToOffQ1: round(quantile(ratios, 0.25), 3),
+    onToOffQ3: round(quantile(ratios, 0.75), 3),
   };
 }
 

@@ -114,15 +114,22 @@ export class MemoryChannels {
     }
   }
 
-  /** The present members of a channel, in the stores' order. */
-  members(name: string): Member[] {
-    const members: Member[] = [];
+  /** The present member records of a channel, unordered. */
+  presentRecords(name: string): MemberRecord[] {
+    const records: MemberRecord[] = [];
     const state = this.byChannel.get(name);
     if (state !== undefined) {
-      for (const record of state.members.values()) if (record.present) members.push(record.member);
-      if (state.overflow !== undefined) for (const record of state.overflow.values()) if (record.present) members.push(record.member);
+      for (const record of state.members.values()) if (record.present) records.push(record);
+      if (state.overflow !== undefined) for (const record of state.overflow.values()) if (record.present) records.push(record);
     }
-    return members.sort(compareMembers);
+    return records;
+  }
+
+  /** The present members of a channel, in the stores' order. */
+  members(name: string): Member[] {
+    return this.presentRecords(name)
+      .map((record) => record.member)
+      .sort(compareMembers);
   }
 
   /** The channels with a present member, sorted. */

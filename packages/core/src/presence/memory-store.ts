@@ -154,7 +154,7 @@ export class MemoryStore implements PresenceStore {
   }
 
   users(channel: string): Promise<string[]> {
-    return Promise.resolve(this.levels.users(channel));
+    return Promise.resolve(this.levels.users(channel, this.state.presentRecords(channel)));
   }
 
   user(userId: string): Promise<UserPresence | undefined> {

@@ -26,11 +26,12 @@ export class UserLevels {
   /** Each user's levels (UserRecord), offline ones included until lastSeenMs after they went offline. */
   private readonly records = new Map<string, UserRecord>();
   /**
-   * The users present or pending in each channel (for `users(channel)`). A channel whose last user went keeps its
-   * empty set until the next `expire` (measured: deleting it and making a new one when a user came back was a third
-   * of what the user levels cost a delivery where users come and go).
+   * The users pending within the grace window in each channel (with `users(channel)`'s present members, who the
+   * channel's users are); a channel with none has no entry. Present users are not indexed by channel: a set per
+   * channel, added to on every join and deleted from on every leave, was a quarter of the instructions the user levels
+   * add to a delivery where users come and go (V8 shrinks and regrows a Set's table as it empties and fills).
    */
-  private readonly byChannel = new Map<string, Set<string>>();
+  private readonly pending = new Map<string, Set<string>>();
   private readonly deadlines = new TimeQueue<Deadline>();
   /** Offline users, timed when they went offline (a user gone offline again leaves a stale entry: checked when taken). */
   private readonly offline = new TimeQueue<string>();
@@ -40,17 +41,12 @@ export class UserLevels {
   up(userId: string, channel: string, provider: ProviderName, at: number, out: UserChange[]): void {
     let record = this.records.get(userId);
     if (record === undefined) this.records.set(userId, (record = new UserRecord(provider, at)));
-    let level = record.level(channel);
-    if (level === undefined) {
-      level = record.open(channel, provider);
-      let users = this.byChannel.get(channel);
-      if (users === undefined) this.byChannel.set(channel, (users = new Set()));
-      users.add(userId);
-    }
+    const level = record.level(channel) ?? record.open(channel, provider);
     if (level.count++ === 0) {
-      if (level.pendingUntil !== undefined)
+      if (level.pendingUntil !== undefined) {
         level.pendingUntil = undefined; // back within the grace window
-      else {
+        this.unpend(userId, channel);
+      } else {
         level.lastLeave = Number.NEGATIVE_INFINITY;
         level.provider = provider;
         out.push({ type: 'user.join', userId, provider, channel, at, lastSeen: undefined } as UserChange);
@@ -89,8 +85,12 @@ export class UserLevels {
     if (at > record.appLastLeave) record.appLastLeave = at;
     const graced = options.graceMs > 0;
     if (--level.count === 0) {
-      if (graced) this.pend(userId, channel, (level.pendingUntil = options.now + options.graceMs));
-      else this.closeChannel(userId, channel, level, record, out);
+      if (graced) {
+        this.pend(userId, channel, (level.pendingUntil = options.now + options.graceMs));
+        let users = this.pending.get(channel);
+        if (users === undefined) this.pending.set(channel, (users = new Set()));
+        users.add(userId); // listed in the channel while pending
+      } else this.closeChannel(userId, channel, level, record, out);
     }
     if (--record.appCount === 0) {
       if (graced) this.pend(userId, undefined, (record.appPendingUntil = options.now + options.graceMs));
@@ -114,13 +114,17 @@ export class UserLevels {
     this.offline.drainBefore(now - options.lastSeenMs, (userId, at) => {
       if (this.isCurrent(userId, at)) this.records.delete(userId);
     });
-    for (const [channel, users] of this.byChannel) if (users.size === 0) this.byChannel.delete(channel);
   }
 
-  /** User ids present (or pending) in a channel, sorted. */
-  users(channel: string): string[] {
-    const users = this.byChannel.get(channel);
-    return users === undefined ? [] : [...users].sort();
+  /**
+   * User ids present (or pending) in a channel, sorted: the users of the channel's present members whose level there
+   * is up (`members`: a member that joined without user levels is not counted), and those pending in the grace window.
+   */
+  users(channel: string, members: Iterable<{ userId: string | undefined }>): string[] {
+    const users = new Set(this.pending.get(channel));
+    for (const { userId } of members)
+      if (userId !== undefined && (this.records.get(userId)?.level(channel)?.count ?? 0) > 0) users.add(userId);
+    return [...users].sort();
   }
 
   user(userId: string): UserPresence | undefined {
@@ -146,7 +150,7 @@ export class UserLevels {
 
   clear(): void {
     this.records.clear();
-    this.byChannel.clear();
+    this.pending.clear();
     this.deadlines.clear();
     this.offline.clear();
     this.onlineCount = 0;
@@ -177,8 +181,15 @@ export class UserLevels {
     this.deadlines.push({ userId, channel }, until);
   }
 
+  /** The user's level in `channel` is no longer pending (back, or closed). */
+  private unpend(userId: string, channel: string): void {
+    const users = this.pending.get(channel);
+    users?.delete(userId);
+    if (users?.size === 0) this.pending.delete(channel);
+  }
+
   private closeChannel(userId: string, channel: string, level: Level, record: UserRecord, out: UserChange[]): void {
-    this.byChannel.get(channel)?.delete(userId);
+    if (level.pendingUntil !== undefined) this.unpend(userId, channel);
     record.close(channel, level);
     out.push({ type: 'user.leave', userId, provider: level.provider, channel, at: level.lastLeave, lastSeen: level.lastLeave });
   }

@@ -231,12 +231,14 @@ export function userConformanceCases(factory: StoreFactory, options: StoreConfor
           const leave = withUser(simpleEvent(1, 4, 'leave'));
           assert.deepStrictEqual(types(await store.apply([leave], { users: levels(t0 + 30, grace) })), ['leave']);
           assert.deepStrictEqual(await store.expireUsers(levels(t0 + 30 + grace - 1, grace)), []);
+          assert.deepStrictEqual(await store.users(SUITE_CHANNELS[0] as string), ['alice'], 'pending: still listed');
           const closed = await store.expireUsers(levels(t0 + 30 + grace, grace));
           assert.deepStrictEqual(types(closed), ['user.leave', 'user.offline']);
           const offline = closed[1];
           assert.ok(offline?.type === 'user.offline');
           assert.equal(offline.lastSeen, leave.order.ts);
           assert.deepStrictEqual(await store.expireUsers(levels(t0 + 60 + grace, grace)), [], 'closed once');
+          assert.deepStrictEqual(await store.users(SUITE_CHANNELS[0] as string), [], 'closed: no longer listed');
           assert.deepStrictEqual(await store.user('alice'), {
             userId: 'alice',
             online: false,
