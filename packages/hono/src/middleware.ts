@@ -4,6 +4,7 @@ import type { WaitUntilContext } from '@presence-webhooks/web';
 import { addressOrNone, handleWebRequest, mountMatcher, runtimeClientAddress } from '@presence-webhooks/web';
 import type { Context, MiddlewareHandler } from 'hono';
 import { mountOf } from './mount.js';
+import { readNodeBody, untouchedNodeIncoming } from './node-incoming.js';
 
 export interface PresenceWebhooksHonoOptions {
   /**
@@ -71,10 +72,13 @@ export function presenceWebhooks(
       await next();
       return undefined;
     }
+    const incoming = untouchedNodeIncoming(c.env);
     return handleWebRequest(receiver, c.req.raw, {
       url: relative,
-      context: executionContext(c),
+      // Node has no waitUntil (and Hono throws, with a stack trace, to say so).
+      context: incoming === undefined ? executionContext(c) : undefined,
       rawBody: await cachedBytes(c),
+      readBody: incoming === undefined ? undefined : () => readNodeBody(incoming, receiver),
       remoteAddress: addressOrNone(() => clientAddress(c)),
     });
   };

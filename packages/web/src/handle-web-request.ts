@@ -1,4 +1,4 @@
-import type { Receiver, WebhookRequest } from '@presence-webhooks/core';
+import type { Receiver, WebhookRequest, WebhookResponse } from '@presence-webhooks/core';
 import type { RequestHeaders } from '@presence-webhooks/core/adapter';
 import { readRequestBody } from './read-body.js';
 import { toResponse } from './response.js';
@@ -17,6 +17,11 @@ export interface WebRequestOptions {
   rawBody?: Uint8Array | undefined;
   /** The client's address (see `runtimeClientAddress`): wrong secrets are throttled per address, and onReject names it. */
   remoteAddress?: string | undefined;
+  /**
+   * Reads the raw bytes another way than the Request's stream, under core's read policy (the Hono adapter on
+   * @hono/node-server reads Node's own request: no web stream); called only when the receiver needs the body.
+   */
+  readBody?: (() => Promise<Uint8Array>) | undefined;
 }
 
 function pathAndQuery(href: string): string {
@@ -50,11 +55,18 @@ export async function handleWebRequest(receiver: Receiver, request: Request, opt
   const url = options.url ?? pathAndQuery(request.url);
   const webhook: WebhookRequest = { method: request.method, headers: headerRecord(request.headers), url, body: null };
   if (options.remoteAddress !== undefined) webhook.remoteAddress = options.remoteAddress;
-  if (webhook.method.toUpperCase() !== 'POST') return toResponse(await receiver.handle(webhook), request.signal);
+  if (webhook.method.toUpperCase() !== 'POST') return answer(await receiver.handle(webhook), request);
   const waitUntil = waitUntilOf(options.context);
   const ack = waitUntil === undefined ? { awaitCommit: true } : { waitUntil };
+  // `body` and `signal` are not touched unless needed: on @hono/node-server each makes the full Request (an
+  // AbortController, a web stream over the Node request). A locked stream is refused when the body is read.
   if (options.rawBody !== undefined) webhook.body = options.rawBody;
-  else if (request.bodyUsed || request.body?.locked === true) webhook.bodyConsumed = true;
-  else webhook.body = () => readRequestBody(request, receiver.limits);
-  return toResponse(await receiver.handle(webhook, ack), request.signal);
+  else if (request.bodyUsed) webhook.bodyConsumed = true;
+  else webhook.body = options.readBody ?? (() => readRequestBody(request, receiver.limits));
+  return answer(await receiver.handle(webhook, ack), request);
+}
+
+/** The Response; only a streaming answer (the inspector's events) is tied to the request's signal. */
+function answer(response: WebhookResponse, request: Request): Response {
+  return toResponse(response, response.stream === undefined ? undefined : request.signal);
 }
