@@ -1,6 +1,7 @@
 import type { Receiver } from '@presence-webhooks/core';
+import type * as NodeLayerModule from '@presence-webhooks/core/node';
 
-type NodeLayer = typeof import('@presence-webhooks/core/node');
+type NodeLayer = typeof NodeLayerModule;
 /** A Node request (`http.IncomingMessage`) as core's `readBody` reads it: a byte stream and its headers. */
 type IncomingMessage = Parameters<NodeLayer['readBody']>[0] & { headers: Parameters<NodeLayer['readBody']>[1]; complete: boolean };
 
