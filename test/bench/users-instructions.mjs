@@ -88,7 +88,8 @@ async function measure(options, dir) {
 function compileInstructions(out) {
   const text = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', out], { encoding: 'utf8', maxBuffer: 64 << 20 });
   let compile = 0;
-  for (const m of text.matchAll(/^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+\S*v8::internal::Runtime_Compile\w*\(/gm)) compile += Number(m[1].replaceAll(',', ''));
+  for (const m of text.matchAll(/^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+\S*v8::internal::Runtime_Compile\w*\(/gm))
+    compile += Number(m[1].replaceAll(',', ''));
   return compile;
 }
 
