@@ -1,5 +1,6 @@
 /**
- * Slow and hostile clients over real HTTP, with raw sockets, on Express 5, Koa 3 and Fastify 5:
+ * Slow and hostile clients over real HTTP, with raw sockets, on Express 5, Koa 3, Fastify 5 and Hono 4 on
+ * @hono/node-server (which reads Node's request as the others do):
  * - a body trickled one byte every 100 ms is cut at the receiver's `bodyTimeoutMs` (408, closed);
  * - partial bodies past `maxInFlightBytes` are refused at once (503 + Retry-After, closed), and
  *   the bytes they held are released when they go away;
@@ -14,6 +15,7 @@ import { sendHttp, SUITE_KEY } from '@presence-webhooks/testing/conformance';
 import { describe, expect, it } from 'vitest';
 import { startExpress } from './helpers/express-server.js';
 import { startFastify } from './helpers/fastify-server.js';
+import { startHono } from './helpers/hono-server.js';
 import { startKoa } from './helpers/koa-server.js';
 import type { RunningServer, ServerTimeouts } from './helpers/node-server.js';
 import { RawConnection, requestHead } from './helpers/raw-http-client.js';
@@ -27,6 +29,7 @@ const FRAMEWORKS: readonly [string, (receiver: Receiver) => Promise<RunningServe
   ['Express 5', (receiver) => startExpress(receiver, undefined, TIMEOUTS)],
   ['Koa 3', (receiver) => startKoa(receiver, TIMEOUTS)],
   ['Fastify 5', (receiver) => startFastify(receiver, TIMEOUTS)],
+  ['Hono 4 (@hono/node-server)', (receiver) => startHono(receiver, TIMEOUTS)],
 ];
 
 let n = 0;

@@ -19,7 +19,7 @@ import {
   type BuiltRequest,
 } from '@presence-webhooks/testing/builders';
 import { sendHttp, SUITE_KEY } from '@presence-webhooks/testing/conformance';
-import { presenceWebhooks, readRequestBody } from '@presence-webhooks/web';
+import { handleWebRequest, presenceWebhooks, readRequestBody } from '@presence-webhooks/web';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { honoFactory, webFactory } from './web-servers.js';
@@ -377,6 +377,51 @@ describe('Hono middleware', () => {
     app.use('/webhooks/*', middleware);
     expect((await app.request(post('http://127.0.0.1/webhooks', enter('hono-cached')))).status).toBe(200);
     expect(await middleware.receiver.store.members('hono-cached')).toHaveLength(1);
+  });
+});
+
+describe("handleWebRequest: the readBody option (how the Hono middleware reads Node's request)", () => {
+  it('reads the body with readBody for a POST, and never for a GET or when rawBody is given', async () => {
+    const receiver = createReceiver(options);
+    const built = enter('read-body-option');
+    let calls = 0;
+    const readBody = (): Promise<Uint8Array> => {
+      calls += 1;
+      return Promise.resolve(built.body);
+    };
+    // The Request's own body is empty: only readBody can give the signed bytes.
+    const request = new Request('http://127.0.0.1/webhooks', { method: 'POST', headers: built.headers, body: '' });
+    expect((await handleWebRequest(receiver, request, { readBody })).status).toBe(200);
+    expect(calls).toBe(1);
+    expect(await receiver.store.members('read-body-option')).toHaveLength(1);
+
+    const get = new Request('http://127.0.0.1/webhooks');
+    expect((await handleWebRequest(receiver, get, { readBody })).status).toBe(405);
+    const again = enter('read-body-raw');
+    const withRaw = new Request('http://127.0.0.1/webhooks', { method: 'POST', headers: again.headers, body: '' });
+    expect((await handleWebRequest(receiver, withRaw, { rawBody: again.body, readBody })).status).toBe(200);
+    expect(calls).toBe(1);
+    await receiver.close();
+  });
+
+  it('Hono on @hono/node-server: a body an earlier middleware started to stream is not read from Node again (500 body_consumed)', async () => {
+    const app = new Hono();
+    app.use('*', async (c, next) => {
+      c.req.raw.body?.getReader(); // takes the stream, reads nothing
+      await next();
+    });
+    const middleware = hono(options);
+    app.use('/webhooks/*', middleware);
+    const server = await serveFetch(app.fetch);
+    try {
+      const answer = await sendHttp(`${server.base}/webhooks`, enter('hono-locked'));
+      expect(answer.status).toBe(500);
+      expect((JSON.parse(answer.text) as { error: { code: string } }).error.code).toBe('body_consumed');
+      expect(await middleware.receiver.store.members('hono-locked')).toHaveLength(0);
+    } finally {
+      await server.close();
+      await middleware.receiver.close();
+    }
   });
 });
 

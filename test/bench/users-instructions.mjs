@@ -5,7 +5,7 @@
 // `valgrind --tool=callgrind` (node --predictable --single-threaded: no background compiler or GC threads; a full GC just before),
 // instrumented only while the last `deliveries` of a third pass are handed over (two unmeasured passes before).
 //   pnpm build && node test/bench/users-instructions.mjs [--deliveries=1500] [--core=<another build's packages/core/dist>]
-// Prints instructions per delivery, users on and off, and on ÷ off, the optimising compiler's work left out (and with it).
+// Prints instructions per delivery, users on and off, and on ÷ off, V8's compiling left out (and with it).
 // Needs valgrind (Debian: apt-get install valgrind).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -80,10 +80,11 @@ async function measure(options, dir) {
 }
 
 /**
- * Instructions spent compiling (V8's Runtime_Compile* entry points, inclusive): the optimising compiler still runs
- * in the measured window (measured: 98-112k instructions per delivery after the full GC before it, which makes V8
- * optimise a dozen functions again; about 45k in a window three passes later without that GC), a cost a
- * long-running receiver does not keep paying and that moves with when V8 decides to optimise, not with the code.
+ * Instructions spent compiling (V8's Runtime_Compile* entry points, inclusive: lazy, baseline and optimised
+ * compilation; nearly all of it optimised). The optimising compiler still runs in the measured window (measured:
+ * 98-112k instructions per delivery after the full GC before it, which makes V8 optimise a dozen functions again;
+ * about 45k in a window three passes later without that GC): a cost a long-running receiver does not keep paying,
+ * and one that moves with when V8 decides to optimise, not with the code.
  */
 function compileInstructions(out) {
   const text = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', out], { encoding: 'utf8', maxBuffer: 64 << 20 });

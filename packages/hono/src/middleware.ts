@@ -4,7 +4,7 @@ import type { WaitUntilContext } from '@presence-webhooks/web';
 import { addressOrNone, handleWebRequest, mountMatcher, runtimeClientAddress } from '@presence-webhooks/web';
 import type { Context, MiddlewareHandler } from 'hono';
 import { mountOf } from './mount.js';
-import { readNodeBody, untouchedNodeIncoming } from './node-incoming.js';
+import { bodyUntouched, nodeExchange, readNodeBody } from './node-incoming.js';
 
 export interface PresenceWebhooksHonoOptions {
   /**
@@ -72,13 +72,13 @@ export function presenceWebhooks(
       await next();
       return undefined;
     }
-    const incoming = untouchedNodeIncoming(c.env);
+    const node = nodeExchange(c.env);
     return handleWebRequest(receiver, c.req.raw, {
       url: relative,
       // Node has no waitUntil (and Hono throws, with a stack trace, to say so).
-      context: incoming === undefined ? executionContext(c) : undefined,
+      context: node === undefined ? executionContext(c) : undefined,
       rawBody: await cachedBytes(c),
-      readBody: incoming === undefined ? undefined : () => readNodeBody(incoming, receiver),
+      readBody: node !== undefined && bodyUntouched(node) ? () => readNodeBody(node, receiver) : undefined,
       remoteAddress: addressOrNone(() => clientAddress(c)),
     });
   };

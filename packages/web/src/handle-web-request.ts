@@ -19,7 +19,8 @@ export interface WebRequestOptions {
   remoteAddress?: string | undefined;
   /**
    * Reads the raw bytes another way than the Request's stream, under core's read policy (the Hono adapter on
-   * @hono/node-server reads Node's own request: no web stream); called only when the receiver needs the body.
+   * @hono/node-server reads Node's own request: no web stream); called only when the receiver needs the body. The
+   * caller has checked that nothing read the body before.
    */
   readBody?: (() => Promise<Uint8Array>) | undefined;
 }
@@ -58,11 +59,12 @@ export async function handleWebRequest(receiver: Receiver, request: Request, opt
   if (webhook.method.toUpperCase() !== 'POST') return answer(await receiver.handle(webhook), request);
   const waitUntil = waitUntilOf(options.context);
   const ack = waitUntil === undefined ? { awaitCommit: true } : { waitUntil };
-  // `body` and `signal` are not touched unless needed: on @hono/node-server each makes the full Request (an
-  // AbortController, a web stream over the Node request). A locked stream is refused when the body is read.
+  // With `readBody` the stream is not looked at, nor `signal` unless needed: on @hono/node-server each makes the
+  // full Request (an AbortController, a web stream over the Node request).
   if (options.rawBody !== undefined) webhook.body = options.rawBody;
-  else if (request.bodyUsed) webhook.bodyConsumed = true;
-  else webhook.body = options.readBody ?? (() => readRequestBody(request, receiver.limits));
+  else if (options.readBody !== undefined) webhook.body = options.readBody;
+  else if (request.bodyUsed || request.body?.locked === true) webhook.bodyConsumed = true;
+  else webhook.body = () => readRequestBody(request, receiver.limits);
   return answer(await receiver.handle(webhook, ack), request);
 }
 

@@ -1,6 +1,6 @@
 // @presence-webhooks/core/adapter: what any adapter needs, whatever its runtime (Node, Bun, Deno, Workers).
 export { answersAt, mountRelativeUrl } from './mount.js';
-export { errorResponse } from '../http/response.js';
+export { errorResponse, leavesBodyUnread } from '../http/response.js';
 export type { ResponseStream, WebhookResponse } from '../http/response.js';
 export { getHeader } from '../http/headers.js';
 export type { RequestHeaders } from '../http/headers.js';

@@ -56,12 +56,17 @@ export function acceptedResponse(accepted: {
   };
 }
 
+/** A body read refused with this error left the body unread (413, 408, 503): the connection must close after the answer. */
+export function leavesBodyUnread(error: WebhookError): boolean {
+  return error.status === 413 || error.status === 408 || error.status === 503;
+}
+
 /**
  * The answer to a body read the receiver refused (`BodyRead`): its JSON error, and `Connection: close`
- * when the body was not read to its end (413, 408, 503: the server then closes the connection).
+ * when the body was not read to its end (`leavesBodyUnread`: the server then closes the connection).
  */
 export function readRefusal(error: WebhookError): WebhookResponse {
   const response = errorResponse(error);
-  if (error.status !== 413 && error.status !== 408 && error.status !== 503) return response;
+  if (!leavesBodyUnread(error)) return response;
   return { ...response, headers: { ...response.headers, connection: 'close' } };
 }

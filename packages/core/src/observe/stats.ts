@@ -135,6 +135,11 @@ export class StatsCounter {
         case 'user.offline':
           users['user.offline']++;
           break;
+        case 'channel.active':
+        case 'channel.inactive':
+          break;
+        default:
+          change satisfies never;
       }
     }
     return members;

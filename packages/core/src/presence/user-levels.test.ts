@@ -75,3 +75,26 @@ describe('UserLevels: a user in several channels (the first held in the record, 
     }
   });
 });
+
+describe("UserLevels: a channel's users with a grace window", () => {
+  it('lists a user pending in one channel while present in another, until the window ends or they come back', () => {
+    const levels = new UserLevels();
+    const now = Date.now();
+    const options = (at: number) => ({ graceMs: 5000, lastSeenMs: 30 * 24 * 3600_000, now: at });
+    const out: UserChange[] = [];
+    levels.up('ann', 'room-a', 'ably', now - 60_000, out);
+    levels.up('ann', 'room-b', 'ably', now - 59_000, out);
+    const ann = [{ userId: 'ann' }];
+    levels.down('ann', 'room-a', now - 58_000, options(now), out); // pending in room-a, present in room-b
+    expect([levels.users('room-a', []), levels.users('room-b', ann)]).toEqual([['ann'], ['ann']]);
+    levels.up('ann', 'room-a', 'ably', now - 57_000, out); // back within the window
+    expect(levels.users('room-a', ann)).toEqual(['ann']);
+    levels.down('ann', 'room-a', now - 56_000, options(now + 10), out);
+    const closed: UserChange[] = [];
+    levels.expire(options(now + 10 + 5000), closed);
+    expect(closed.map((c) => c.type)).toEqual(['user.leave']);
+    expect([levels.users('room-a', []), levels.users('room-b', ann)]).toEqual([[], ['ann']]);
+    // A member without a level there (it joined without user levels) does not list its user.
+    expect(levels.users('room-a', ann)).toEqual([]);
+  });
+});

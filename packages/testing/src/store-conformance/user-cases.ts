@@ -226,6 +226,7 @@ export function userConformanceCases(factory: StoreFactory, options: StoreConfor
           assert.deepStrictEqual(types(await store.apply([withUser(simpleEvent(1, 3, 'enter'))], { users: levels(t0 + 20, grace) })), [
             'join',
           ]);
+          assert.deepStrictEqual(await store.users(SUITE_CHANNELS[0] as string), ['alice'], 'back within the window: listed');
           assert.deepStrictEqual(await store.expireUsers({ ...levels(t0 + 10 + grace + 1, grace) }), [], 'the return cancelled the window');
           // A real leave: nothing until the window ends, then user.leave and user.offline, once.
           const leave = withUser(simpleEvent(1, 4, 'leave'));
