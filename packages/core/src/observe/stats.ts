@@ -102,8 +102,8 @@ export class StatsCounter {
 
   /**
    * Count effective changes by type; answers how many were member changes (join, update, leave). Each count is
-   * named in its own case: `counts[change.type]++` over seven names is a megamorphic keyed access (measured: a
-   * tenth of what user levels cost a delivery).
+   * named in its own case: `counts[change.type]++` over seven names is a megamorphic keyed access (measured: 4k
+   * instructions per delivery with user levels off, 6k with them on).
    */
   changed(changes: readonly Change[]): number {
     const effective = this.effective;

@@ -85,12 +85,8 @@ export class UserLevels {
     if (at > record.appLastLeave) record.appLastLeave = at;
     const graced = options.graceMs > 0;
     if (--level.count === 0) {
-      if (graced) {
-        this.pend(userId, channel, (level.pendingUntil = options.now + options.graceMs));
-        let users = this.pending.get(channel);
-        if (users === undefined) this.pending.set(channel, (users = new Set()));
-        users.add(userId); // listed in the channel while pending
-      } else this.closeChannel(userId, channel, level, record, out);
+      if (graced) this.pend(userId, channel, (level.pendingUntil = options.now + options.graceMs));
+      else this.closeChannel(userId, channel, level, record, out);
     }
     if (--record.appCount === 0) {
       if (graced) this.pend(userId, undefined, (record.appPendingUntil = options.now + options.graceMs));
@@ -177,8 +173,13 @@ export class UserLevels {
     if (this.offline.length > 2 * this.records.size + 1024) this.offline.retain((id, when) => this.isCurrent(id, when));
   }
 
+  /** A level's last presence is gone: its grace deadline queued; a channel level is listed in its channel meanwhile. */
   private pend(userId: string, channel: string | undefined, until: number): void {
     this.deadlines.push({ userId, channel }, until);
+    if (channel === undefined) return;
+    let users = this.pending.get(channel);
+    if (users === undefined) this.pending.set(channel, (users = new Set()));
+    users.add(userId);
   }
 
   /** The user's level in `channel` is no longer pending (back, or closed). */
