@@ -14,17 +14,22 @@
 // With --callgrind: each variant on a fresh redis-server under `valgrind --tool=callgrind`, instrumented only while
 // `deliveries` are handed over after `warm` unmeasured ones, counted only inside the scripts (evalGenericCommand: not
 // the event loop, nor serverCron, which runs by the clock): the scripts' instructions per event, whatever the load.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { createReceiver } from '@presence-webhooks/core';
 import { BENCH_KEY } from './bench-key.mjs';
 import { handBodies, realShapedDeliveries, signedBodies } from './redis-real.mjs';
 import { commandStats, redisCpu } from './redis.mjs';
+import {
+  callgrindInstrument,
+  callgrindTotal,
+  connect as connectTo,
+  startServer as startOwnServer,
+  stopServer,
+} from './redis-server-own.mjs';
 import { median, msSince, round } from './stats.mjs';
 
 const args = process.argv.slice(2);
@@ -48,54 +53,8 @@ const stores = [
 const port = Number(value('port', 16391 + Math.floor(Math.random() * 200)));
 const dir = mkdtempSync(join(tmpdir(), 'pw-script-cost-'));
 
-function startServer(underCallgrind) {
-  const redisArgs = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-  const child = underCallgrind
-    ? spawn(
-        'valgrind',
-        // Counted only inside the scripts (EVAL / EVALSHA): not the event loop, nor serverCron (which runs by the clock).
-        [
-          '--tool=callgrind',
-          '--instr-atstart=no',
-          '--collect-atstart=no',
-          '--toggle-collect=evalGenericCommand',
-          `--callgrind-out-file=${join(dir, 'callgrind.out')}`,
-          'redis-server',
-          ...redisArgs,
-        ],
-        {
-          stdio: 'ignore',
-        },
-      )
-    : spawn('redis-server', redisArgs, { stdio: 'ignore' });
-  return child;
-}
-
-async function connect() {
-  for (let i = 0; i < 600; i++) {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      await client.ping();
-      return client;
-    } catch {
-      client.disconnect();
-      await sleep(100);
-    }
-  }
-  throw new Error(`redis-server on port ${port} did not answer`);
-}
-
-async function stopServer(child, admin) {
-  try {
-    await admin.shutdown('NOSAVE');
-  } catch {
-    // the connection closes as it shuts down
-  }
-  admin.disconnect();
-  await new Promise((done) => (child.exitCode !== null ? done() : child.once('exit', done)));
-}
+const startServer = (underCallgrind) => startOwnServer({ port, dir, underCallgrind });
+const connect = () => connectTo(port);
 
 /** Hand `bodies[from..to)` to one receiver, `inFlight` unsettled at once, then wait for it to be idle. */
 async function handAll(receiver, bodies, from, to) {
@@ -155,17 +114,13 @@ try {
       const client = await connect();
       const out = join(dir, 'callgrind.out');
       await runVariant(variant, client, 'pw-cost', async (work) => {
-        execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });
+        callgrindInstrument(child, true);
         await work();
-        execFileSync('callgrind_control', ['-i', 'off', String(child.pid)], { stdio: 'ignore' });
+        callgrindInstrument(child, false);
       });
       client.disconnect();
       await stopServer(child, admin);
-      let total = 0;
-      for (const line of readFileSync(out, 'utf8').split('\n')) {
-        const m = /^(?:summary|totals): (\d+)/.exec(line);
-        if (m) total = Math.max(total, Number(m[1]));
-      }
+      const total = callgrindTotal(out);
       const keep = value('keep', '');
       if (keep !== '') execFileSync('cp', [out, `${keep}.${variant.users ? 'on' : 'off'}.${variants.indexOf(variant)}`]);
       rmSync(out, { force: true });
