@@ -3,7 +3,7 @@
 // V8's precise coverage with call counts (node:inspector) around exactly that work, after a warm-up,
 // counting only functions of the packages' dist/ files. Run against this checkout or another one (to
 // compare before/after: build the other checkout first):
-//   node test/bench/call-trace.mjs [--root=/path/to/other/checkout]
+//   node test/bench/call-trace.mjs [--root=/path/to/other/checkout] [--files] [--functions] (calls per file, per function)
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -32,6 +32,7 @@ async function trace(session, work) {
   const { result } = await session.post('Profiler.takePreciseCoverage');
   await session.post('Profiler.stopPreciseCoverage');
   const files = new Map();
+  const named = [];
   let calls = 0;
   let functions = 0;
   for (const script of result) {
@@ -44,9 +45,16 @@ async function trace(session, work) {
       functions++;
       const file = script.url.slice(script.url.indexOf('/packages/') + 1);
       files.set(file, (files.get(file) ?? 0) + count);
+      named.push(`${count}x ${fn.functionName} (${file.replace(/^packages\//, '').replace('/dist/', '/')})`);
     }
   }
-  return { calls, functions, files: files.size, byFile: Object.fromEntries([...files].sort((a, b) => b[1] - a[1])) };
+  return {
+    calls,
+    functions,
+    files: files.size,
+    byFile: Object.fromEntries([...files].sort((a, b) => b[1] - a[1])),
+    byFunction: named,
+  };
 }
 
 async function delivery(session) {
@@ -112,7 +120,8 @@ session.connect();
 await session.post('Profiler.enable');
 const out = { root, delivery: await delivery(session), reconcile: await reconcile(session) };
 session.disconnect();
-const { byFile: d, ...dSummary } = out.delivery;
-const { byFile: r, ...rSummary } = out.reconcile;
+const { byFile: d, byFunction: df, ...dSummary } = out.delivery;
+const { byFile: r, byFunction: rf, ...rSummary } = out.reconcile;
 console.log(JSON.stringify({ root, delivery: dSummary, reconcile: rSummary }, null, 2));
 if (process.argv.includes('--files')) console.log(JSON.stringify({ delivery: d, reconcile: r }, null, 2));
+if (process.argv.includes('--functions')) console.log(JSON.stringify({ delivery: df, reconcile: rf }, null, 2));
