@@ -1,8 +1,7 @@
 // Standalone (not a run.mjs section): what the pieces apply.lua is built from cost inside Redis, on a redis-server of
 // its own. Each case is a script looping N times over one piece; its figure is (the EVAL's time with N - with 0) ÷ N,
 // less the empty loop's, as Redis times the call itself (INFO commandstats), the median of `rounds`; and with
-// --callgrind, in instructions (callgrind, counted only inside scripts). Instructions are not time here: callgrind
-// counts a missing field's nil reply (HGET, HMGET) at some 30k instructions, which Redis does in well under a µs.
+// --callgrind, in instructions (callgrind, counted only inside scripts: the yardstick redis-script-cost.mjs uses).
 // The budget: at 100k events/s one Redis thread has 10 µs per event for everything.
 //   node test/bench/redis-lua-costs.mjs [--n=100000] [--rounds=5] | --callgrind [--n=2000]
 import { mkdtempSync, rmSync } from 'node:fs';
