@@ -70,12 +70,12 @@ async function delivery(session) {
     const presence = [{ id: `c${n}:0:0`, clientId: `u${n}`, connectionId: `c${n}`, action: 2, timestamp: T0 + n }];
     return testing.ablyBatchRequest([testing.ablyPresenceItem('room-1', presence)], { key: KEY });
   };
+  // One listener for the whole run, subscribed before the traced window: its on / off are not the delivery's calls.
+  let joinedNow = () => undefined;
+  receiver.on('join', () => joinedNow());
   const post = async (request) => {
     const joined = new Promise((done) => {
-      const off = receiver.on('join', () => {
-        off();
-        done();
-      });
+      joinedNow = done;
     });
     const res = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
     await res.arrayBuffer();
