@@ -54,4 +54,32 @@ describe.skipIf(!available)('RedisStore user levels across instances', () => {
       await c.close();
     }
   });
+
+  it('clear() deletes the people and the feed with the channels: nothing is left under the prefix but replay records', async () => {
+    const own = `${prefix}:clear`;
+    const store = new RedisStore({ url: REDIS_URL, prefix: own, feed: {} });
+    try {
+      const now = Date.now();
+      const users = { graceMs: 1000, lastSeenMs: 60_000, now };
+      const ts = now - 60_000;
+      await store.apply(
+        [
+          { ...presenceEvent('room-1', 'alice', 0, true, ts), userId: 'alice' },
+          { ...presenceEvent('room-2', 'bob', 0, true, ts), userId: 'bob' },
+        ],
+        { users },
+      );
+      await store.apply([{ ...presenceEvent('room-2', 'bob', 1, false, ts + 5), userId: 'bob' }], { users }); // pending
+      await store.clear();
+      expect(await store.channels()).toEqual([]);
+      expect(await store.user('alice')).toBeUndefined();
+      expect(await store.user('bob')).toBeUndefined();
+      expect(await store.userCount()).toBe(0);
+      expect(await store.expireUsers({ ...users, now: now + 1000 })).toEqual([]); // no grace window left to close
+      const left = await admin.keys(`*${own}*`);
+      expect(left.filter((key) => !key.includes(':r:'))).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
 });

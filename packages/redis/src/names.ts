@@ -52,6 +52,8 @@ export interface ShardKeys {
    * when each became pending, the shard's intent version counter.
    */
   outbox: { intents: string; times: string; version: string };
+  /** The version applied per (user, channel) by a Cluster's users step, and when (user-outbox.lua: KEYS[4] .. '-versions', '-versions-t'). */
+  versions: { applied: string; times: string };
 }
 
 /** The channel's own fields in its hash (see apply.lua). */
@@ -91,6 +93,7 @@ export function shardKeys(prefix: string, shard: number): ShardKeys {
     replay: (token) => `${head}r:${token}`,
     users: { levels: `${head}users`, deadlines: `${head}user-deadlines`, offline: `${head}users-offline`, online: `${head}users-online` },
     outbox: { intents: `${head}user-outbox`, times: `${head}user-outbox-t`, version: `${head}user-outbox-v` },
+    versions: { applied: `${head}users-versions`, times: `${head}users-versions-t` },
   };
 }
 

@@ -208,6 +208,12 @@ function batchHash(calls: readonly Call[]): string {
   return hash.digest('base64');
 }
 
+/** A shard's keys that are not a channel's: its feed, its user levels (with a Cluster's users-step versions) and its user outbox. */
+function shardOwnKeys(shard: ShardKeys): string[] {
+  const { outbox, versions } = shard;
+  return [shard.feed, shard.unacked, ...userKeysOf(shard), versions.applied, versions.times, outbox.intents, outbox.times, outbox.version];
+}
+
 /** A shard's user-level keys in the order apply.lua takes them (KEYS[4..7]). */
 function userKeysOf(shard: ShardKeys): string[] {
   const { levels, deadlines, offline, online } = shard.users;
@@ -897,8 +903,9 @@ export class RedisStore implements PresenceStore {
   }
 
   /**
-   * Delete every channel under this prefix, found through the channel index (no KEYS or SCAN).
-   * The replay records of recent applies are left to expire (within a minute).
+   * Delete what the store holds under this prefix: every channel (found through the channel index: no KEYS or
+   * SCAN), the people (user levels, and on a Cluster their outboxes) and the change feed. The replay records of
+   * recent applies are left to expire (within a minute), and leases to their holders.
    */
   async clear(): Promise<void> {
     const index = indexKey(this.prefix);
@@ -906,14 +913,20 @@ export class RedisStore implements PresenceStore {
     for (let first = 0; first < names.length; first += INDEX_CHUNK) {
       await this.guard(() =>
         Promise.all(
-          names.slice(first, first + INDEX_CHUNK).map((name) => {
-            const keys = channelKeys(this.prefix, decodeName(name), this.shards);
-            return this.client.del(keys.members, keys.tombstones);
+          names.slice(first, first + INDEX_CHUNK).flatMap((name) => {
+            const channel = decodeName(name);
+            const keys = channelKeys(this.prefix, channel, this.shards);
+            const deleted = [this.client.del(keys.members, keys.tombstones)];
+            // On a Cluster of several shards a channel's user levels live in shard 0's slot, apart from its hash.
+            if (this.outbox !== undefined) deleted.push(this.client.del(userLevelsKey(this.prefix, channel)));
+            return deleted;
           }),
         ),
       );
     }
     await this.guard(() => this.client.del(index));
+    // Each shard's own keys share its slot: one DEL per shard.
+    await this.guard(() => Promise.all(this.shardKeys.map((keys) => this.client.del(...shardOwnKeys(keys)))));
   }
 
   /** Close the feed's reader connection and the clients the store created (from `url`, and the reads' connection); a client passed in stays open. */
