@@ -39,7 +39,7 @@ describe('readEndpoint option', () => {
   it('refuses a malformed option', () => {
     for (const readEndpoint of [{ token: '' }, { token: 'has space' }, { token: 42 }, {}, null, 'yes']) {
       expect(() => createReceiver({ ably, readEndpoint: readEndpoint as never }), JSON.stringify(readEndpoint)).toThrow(
-        /readEndpoint must be true, false or \{ token/,
+        /readEndpoint(\.token)? must be (true, false or \{ token|a string of at least 16 characters without spaces)/,
       );
     }
   });

@@ -24,7 +24,19 @@ const INVALID: readonly [string, Record<string, unknown>, string, string][] = [
   ['resync.graceMs', { resync: { graceMs: -1 } }, 'a number >= 0', '-1'],
   ['resync.minIntervalMs', { resync: { minIntervalMs: Number.NaN } }, 'a number >= 0', 'NaN'],
   ['resync.everyMs', { resync: { everyMs: '1m' } }, 'a number >= 0', '"1m"'],
-  ['readEndpoint', { readEndpoint: { token: 'has space' } }, "true, false or { token: '<a non-empty token without spaces>' }", 'an object'],
+  ['readEndpoint', { readEndpoint: 'yes' }, "true, false or { token: '<a non-empty token without spaces>' }", '"yes"'],
+  [
+    'readEndpoint.token',
+    { readEndpoint: { token: 'has space' } },
+    `a string of at least 16 characters without spaces (generate one: node -e "console.log(require('node:crypto').randomBytes(24).toString('base64url'))")`,
+    '"a string with spaces"',
+  ],
+  [
+    'readEndpoint.token',
+    { readEndpoint: { token: undefined } },
+    `a string of at least 16 characters without spaces (generate one: node -e "console.log(require('node:crypto').randomBytes(24).toString('base64url'))")`,
+    'undefined',
+  ],
   [
     'readEndpoint.token',
     { readEndpoint: { token: 'short-token' } },

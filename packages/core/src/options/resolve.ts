@@ -72,12 +72,17 @@ function resolveReadEndpoint(value: unknown, warnings: string[]): { token?: stri
     );
     return {};
   }
-  if (typeof value === 'object' && value !== null && !Array.isArray(value))
-    checkKnownKeys(value, READ_ENDPOINT_OPTION_NAMES, 'readEndpoint');
-  const token = (value as { token?: unknown } | null)?.token;
-  if (typeof token !== 'string' || !/^\S+$/.test(token))
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw optionError('readEndpoint', "true, false or { token: '<a non-empty token without spaces>' }", value);
-  // The token's value is never shown in an error.
+  checkKnownKeys(value, READ_ENDPOINT_OPTION_NAMES, 'readEndpoint');
+  const token = (value as { token?: unknown }).token;
+  // The token's value is never shown in an error: what is wrong with it is (undefined, most often an unset env var).
+  if (typeof token !== 'string' || !/^\S+$/.test(token))
+    throw optionError(
+      'readEndpoint.token',
+      `a string of at least ${MIN_TOKEN_LENGTH} characters without spaces ${GENERATE_HINT}`,
+      typeof token !== 'string' ? token : token === '' ? 'an empty string' : 'a string with spaces',
+    );
   if (token.length < MIN_TOKEN_LENGTH)
     throw optionError('readEndpoint.token', `at least ${MIN_TOKEN_LENGTH} characters ${GENERATE_HINT}`, `${token.length} characters`);
   return { token };
