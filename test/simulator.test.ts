@@ -282,6 +282,11 @@ describe('simulate over real HTTP', () => {
       expect(formatReport(short)).toMatch(
         /--duration 5\.0 s is too short for these events: Ably synthesizes a leave 15 s after a connection drops/,
       );
+      // No --duration asked: the default's span is not blamed on the user (Ably's leaves take it past 10 s).
+      const unasked = await simulate({ ...run, ...ably, channels: 2, members: 10, events: 100 });
+      expect(unasked.spanMs).toBeGreaterThan(10_000 * 1.05);
+      expect(unasked.durationMs).toBe(unasked.spanMs);
+      expect(formatReport(unasked)).not.toMatch(/is too short/);
     } finally {
       await receiver.close();
     }

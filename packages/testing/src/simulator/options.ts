@@ -28,6 +28,8 @@ export interface ResolvedOptions {
   members: number;
   events: number;
   durationMs: number;
+  /** Whether durationMs was asked for (not the default): only then does the report say the events did not fit it. */
+  durationGiven: boolean;
   timeScale: number;
   concurrency: number;
   seed: number;
@@ -120,6 +122,7 @@ export function resolveOptions(options: SimulateOptions): ResolvedOptions {
     members,
     events: integer('events', options.events, members * 4, 1, 1_000_000),
     durationMs: integer('durationMs', options.durationMs, 10_000, 1, 24 * 3_600_000),
+    durationGiven: options.durationMs !== undefined,
     timeScale: real('timeScale', options.timeScale, 1, 0, 1_000_000, true),
     concurrency: integer('concurrency', options.concurrency, 16, 1, 1024),
     seed: integer('seed', options.seed, Math.floor(Math.random() * 2 ** 31), 0, 2 ** 32 - 1),

@@ -152,7 +152,11 @@ export interface SimulationReport {
   elapsedMs: number;
   spanMs: number;
   timeScale: number;
-  /** The span asked for (`durationMs`); `spanMs` exceeds it when the provider's fixed delays do not fit (Ably's leave 15 s after a drop, PubNub's second between one member's events). */
+  /**
+   * The span asked for (`durationMs`); `spanMs` exceeds it when the provider's fixed delays do not fit (Ably's leave 15 s
+   * after a drop, PubNub's second between one member's events). When none was asked, the history's own span (at least
+   * the default 10 s).
+   */
   durationMs: number;
   /** Events delivered per real second, requests per real second, answer times (real ms). */
   eventsPerSecond: number;
