@@ -13,7 +13,7 @@ function trackOccupancy(receiver: Receiver): Map<string, number> {
   return occupancy;
 }
 
-const KEY = 'testApp.testKey:test-secret'; // any key: the tests sign with it and the receiver trusts it
+const KEY = 'testApp.testKey:test-secret-for-my-tests'; // any key: the tests sign with it and the receiver trusts it
 
 describe('my presence handlers', () => {
   it('count a signed Ably enter, once even when Ably delivers it twice', async () => {

@@ -2,7 +2,7 @@
  * Two instances of one fleet on one RedisStore (REDIS_URL, default redis://127.0.0.1:6379), each with its
  * websocket fan-out. Send Ably webhooks to either; a websocket client of either hears every change.
  *
- *   REDIS_URL=redis://127.0.0.1:6379 ABLY_KEY=app.key:secret node dist/run.js
+ *   REDIS_URL=redis://127.0.0.1:6379 ABLY_KEY=app.key:fleet-try-out-secret node dist/run.js
  */
 import { RedisStore } from '@presence-webhooks/redis';
 import { startInstance } from './instance.js';
