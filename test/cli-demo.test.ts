@@ -10,7 +10,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-function demo(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** `onOutput(stdout, child)` is called as stdout grows (e.g. to interrupt a --serve run once it serves). */
+function demo(
+  args: readonly string[],
+  onOutput?: (stdout: string, child: ReturnType<typeof spawn>) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['examples/express/dist/demo.js', ...args], {
       cwd: root,
@@ -19,7 +23,10 @@ function demo(args: readonly string[]): Promise<{ code: number | null; stdout: s
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      onOutput?.(stdout, child);
+    });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
@@ -82,5 +89,18 @@ describe('pnpm demo', () => {
     const typo = await demo(['--verbos']);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/unknown option --verbos .*--verbose/);
+  });
+
+  it('--serve keeps serving after the result; Ctrl-C (SIGINT) then ends it with the exit code of the run', async () => {
+    let interrupted = false;
+    const served = await demo(['--serve', '--quiet'], (stdout, child) => {
+      if (!interrupted && stdout.includes('Still serving:')) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(interrupted).toBe(true);
+    expect(served.stdout).toMatch(/^RESULT: the receiver set equals the in-order truth on every channel\.$/m);
+    expect(served.code, served.stderr).toBe(0);
   });
 });
