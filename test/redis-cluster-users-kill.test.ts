@@ -110,9 +110,13 @@ describe.skipIf(!tools)('user levels on a Redis Cluster (16 shards): a crash bet
     }
     // clear() deletes every shard's user levels, outboxes and feed with the channels: only replay records are left.
     const cleaner = new RedisStore({ client: local.client, prefix: PREFIX });
-    await cleaner.clear();
-    expect(await cleaner.user('kenny')).toBeUndefined();
-    const left = (await Promise.all(local.client.nodes('master').map((node) => node.keys(`*${PREFIX}*`)))).flat();
-    expect(left.filter((key) => !key.includes(':r:'))).toEqual([]);
+    try {
+      await cleaner.clear();
+      expect(await cleaner.user('kenny')).toBeUndefined();
+      const left = (await Promise.all(local.client.nodes('master').map((node) => node.keys(`*${PREFIX}*`)))).flat();
+      expect(left.filter((key) => !key.includes(':r:'))).toEqual([]);
+    } finally {
+      await cleaner.close();
+    }
   });
 });

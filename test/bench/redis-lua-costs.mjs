@@ -66,7 +66,7 @@ async function cost(script, times) {
   const before = await commandStats(client);
   await client.eval(script, 0, String(times));
   const after = await commandStats(client);
-  return after['eval.usec'] - before['eval.usec'];
+  return (after['eval.usec'] ?? 0) - (before['eval.usec'] ?? 0); // no EVAL yet: no eval line in INFO
 }
 
 try {

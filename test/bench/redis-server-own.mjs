@@ -3,7 +3,7 @@
 // until `callgrindOn`, and counted only inside the scripts (evalGenericCommand: not the event loop, nor serverCron,
 // which runs by the clock). Used by redis-script-cost.mjs and redis-lua-costs.mjs.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -64,11 +64,9 @@ export function callgrindInstrument(child, on) {
 /** Dump callgrind's counts of `child` (its counters restart at zero) and answer the instructions counted since the last dump. */
 export function callgrindDump(child, dir) {
   execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
-  const files = execFileSync('ls', ['-t', dir])
-    .toString()
-    .split('\n')
-    .filter((f) => /^callgrind\.out\.\d+$/.test(f));
-  return callgrindTotal(join(dir, files[0]));
+  // The newest dump has the largest number (file times are too coarse to tell dumps a moment apart).
+  const numbers = readdirSync(dir).flatMap((f) => /^callgrind\.out\.(\d+)$/.exec(f)?.[1] ?? []);
+  return callgrindTotal(join(dir, `callgrind.out.${Math.max(...numbers.map(Number))}`));
 }
 
 /** The instructions a callgrind output file counted. */

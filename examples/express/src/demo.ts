@@ -182,7 +182,7 @@ if (serve) {
   // Ctrl-C ends the serving, not the run: the exit code stays the run's (0 when everything matched).
   process.once('SIGINT', () => {
     server.close();
-    void receiver.close().then(() => process.exit());
+    void receiver.close().finally(() => process.exit());
   });
   console.log(`Still serving: ${url}/inspector (sign in with ${inspectorToken}); Ctrl-C to stop.`);
 } else {

@@ -24,12 +24,24 @@ const INVALID: readonly [string, Record<string, unknown>, string, string][] = [
   ['resync.graceMs', { resync: { graceMs: -1 } }, 'a number >= 0', '-1'],
   ['resync.minIntervalMs', { resync: { minIntervalMs: Number.NaN } }, 'a number >= 0', 'NaN'],
   ['resync.everyMs', { resync: { everyMs: '1m' } }, 'a number >= 0', '"1m"'],
-  ['readEndpoint', { readEndpoint: 'yes' }, "true, false or { token: '<a non-empty token without spaces>' }", '"yes"'],
+  [
+    'readEndpoint',
+    { readEndpoint: 'the-token-itself' },
+    "true, false or { token: '<a non-empty token without spaces>' }",
+    '"a string: give it as { token }"',
+  ],
+  ['readEndpoint', { readEndpoint: 1 }, "true, false or { token: '<a non-empty token without spaces>' }", '1'],
   [
     'readEndpoint.token',
     { readEndpoint: { token: 'has space' } },
     `a string of at least 16 characters without spaces (generate one: node -e "console.log(require('node:crypto').randomBytes(24).toString('base64url'))")`,
-    '"a string with spaces"',
+    '"a string with whitespace"',
+  ],
+  [
+    'readEndpoint.token',
+    { readEndpoint: { token: 1234567890123456 } },
+    `a string of at least 16 characters without spaces (generate one: node -e "console.log(require('node:crypto').randomBytes(24).toString('base64url'))")`,
+    '"number"',
   ],
   [
     'readEndpoint.token',

@@ -72,8 +72,13 @@ function resolveReadEndpoint(value: unknown, warnings: string[]): { token?: stri
     );
     return {};
   }
+  // A string is most often the token itself given bare (readEndpoint: process.env.TOKEN): never shown.
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw optionError('readEndpoint', "true, false or { token: '<a non-empty token without spaces>' }", value);
+    throw optionError(
+      'readEndpoint',
+      "true, false or { token: '<a non-empty token without spaces>' }",
+      typeof value === 'string' ? 'a string: give it as { token }' : value,
+    );
   checkKnownKeys(value, READ_ENDPOINT_OPTION_NAMES, 'readEndpoint');
   const token = (value as { token?: unknown }).token;
   // The token's value is never shown in an error: what is wrong with it is (undefined, most often an unset env var).
@@ -81,7 +86,7 @@ function resolveReadEndpoint(value: unknown, warnings: string[]): { token?: stri
     throw optionError(
       'readEndpoint.token',
       `a string of at least ${MIN_TOKEN_LENGTH} characters without spaces ${GENERATE_HINT}`,
-      typeof token !== 'string' ? token : token === '' ? 'an empty string' : 'a string with spaces',
+      typeof token !== 'string' ? (token == null ? token : typeof token) : token === '' ? 'an empty string' : 'a string with whitespace',
     );
   if (token.length < MIN_TOKEN_LENGTH)
     throw optionError('readEndpoint.token', `at least ${MIN_TOKEN_LENGTH} characters ${GENERATE_HINT}`, `${token.length} characters`);
