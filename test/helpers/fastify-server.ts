@@ -7,10 +7,15 @@ import { listenOnLoopback, SERVER_TIMEOUTS } from './node-server.js';
 /**
  * A real Fastify 5 server on loopback with the plugin at /webhooks, and the settings the README
  * recommends: Fastify's `requestTimeout` (0, off, by default) and `connectionTimeout`, and Node's
- * `headersTimeout` through `http`.
+ * `headersTimeout` through `http`. `trustProxy`: Fastify's own (the client's address from X-Forwarded-For).
  */
-export async function startFastify(receiver: Receiver, timeouts: ServerTimeouts = SERVER_TIMEOUTS): Promise<RunningServer> {
+export async function startFastify(
+  receiver: Receiver,
+  timeouts: ServerTimeouts = SERVER_TIMEOUTS,
+  trustProxy = false,
+): Promise<RunningServer> {
   const app = Fastify({
+    trustProxy,
     requestTimeout: timeouts.requestTimeout,
     connectionTimeout: timeouts.requestTimeout * 2,
     http: { headersTimeout: timeouts.headersTimeout, connectionsCheckingInterval: timeouts.connectionsCheckingInterval },

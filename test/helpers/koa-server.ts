@@ -5,9 +5,13 @@ import Koa from 'koa';
 import type { RunningServer, ServerTimeouts } from './node-server.js';
 import { listenOnLoopback, SERVER_TIMEOUTS } from './node-server.js';
 
-/** A real Koa 3 server on loopback with the webhook route at /webhooks, and the server timeouts the README recommends. */
-export async function startKoa(receiver: Receiver, timeouts: ServerTimeouts = SERVER_TIMEOUTS): Promise<RunningServer> {
+/**
+ * A real Koa 3 server on loopback with the webhook route at /webhooks, and the server timeouts the README recommends;
+ * `trustProxy`: Koa's `app.proxy` (the client's address from X-Forwarded-For).
+ */
+export async function startKoa(receiver: Receiver, timeouts: ServerTimeouts = SERVER_TIMEOUTS, trustProxy = false): Promise<RunningServer> {
   const app = new Koa();
+  app.proxy = trustProxy;
   app.use(presenceWebhooks(receiver, { path: '/webhooks' }));
   return listenOnLoopback(createServer(timeouts, app.callback()), '/webhooks');
 }

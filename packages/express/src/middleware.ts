@@ -34,10 +34,13 @@ export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions):
     const url = mountRelativeUrl(req.originalUrl, req.baseUrl);
     if (url === undefined || !answersAt(req.method, url)) return next();
     const parsed = req as Request & ParsedByExpress;
-    handleNodeRequest(receiver, req, { rawBody: parsed.rawBody, parsed: parsed._body === true, parsedHint: EXPRESS_HINT, url }).then(
-      (response) => sendNodeResponse(res, response),
-      next,
-    );
+    handleNodeRequest(receiver, req, {
+      rawBody: parsed.rawBody,
+      parsed: parsed._body === true,
+      parsedHint: EXPRESS_HINT,
+      url,
+      remoteAddress: req.ip, // `trust proxy` honoured: behind a proxy, the client's address, not the proxy's
+    }).then((response) => sendNodeResponse(res, response), next);
   };
   return Object.assign(middleware, { receiver });
 }

@@ -64,7 +64,7 @@ async function answerRefusal(
   if (!code.startsWith('FST_ERR_CTP_') && code !== 'FST_ERR_ROUTE_MISSING_CONTENT_TYPE') throw error;
   if (request.method !== 'POST' || code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     // Nothing was read: core answers 405 (not POST) or reads the body itself (its limits, then 415).
-    return send(reply, await handleNodeRequest(receiver, request.raw, { url: relativeUrl(request, prefix) }));
+    return send(reply, await handleNodeRequest(receiver, request.raw, { url: relativeUrl(request, prefix), remoteAddress: request.ip }));
   }
   return send(reply, errorResponse(new WebhookError(400, 'invalid_body', `The body could not be read: ${error.message}`)));
 }
@@ -100,9 +100,12 @@ async function mount(instance: FastifyInstance, receiver: Receiver): Promise<voi
   });
   instance.setErrorHandler((error: FastifyError, request, reply) => answerRefusal(receiver, prefix, error, request, reply));
   const answer = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
-    handleNodeRequest(receiver, request.raw, { read: lazyBodyOf(request.body), url: relativeUrl(request, prefix) }).then((response) =>
-      send(reply, response),
-    );
+    // `remoteAddress`: request.ip honours Fastify's `trustProxy` (behind a proxy, the client's address, not the proxy's).
+    handleNodeRequest(receiver, request.raw, {
+      read: lazyBodyOf(request.body),
+      url: relativeUrl(request, prefix),
+      remoteAddress: request.ip,
+    }).then((response) => send(reply, response));
   instance.all('/', { bodyLimit: receiver.bodyLimit }, answer);
   // POSTs to the inspector (sign-in, resync) too.
   instance.post('/inspector/*', { bodyLimit: receiver.bodyLimit }, answer);

@@ -22,8 +22,11 @@ export interface KoaContextLike {
   res?: ServerResponse;
   /** Set to false to write `res` directly. */
   respond?: boolean;
-  /** A body parser that ran first may have left `rawBody` (a string or bytes) here. */
-  request: { rawBody?: unknown };
+  /**
+   * A body parser that ran first may have left `rawBody` (a string or bytes) here. `ip`: the client's address,
+   * from X-Forwarded-For when `app.proxy` is true (Koa's own getter).
+   */
+  request: { rawBody?: unknown; ip?: string };
   status: number;
   body: unknown;
   set(field: Record<string, string>): void;
@@ -82,6 +85,7 @@ export function presenceWebhooks(
       parsed: parsedRaw !== undefined,
       parsedHint: KOA_HINT,
       url,
+      remoteAddress: ctx.request.ip, // `app.proxy` honoured: behind a proxy, the client's address, not the proxy's
     }).then((response) => answer(ctx, response));
   };
   return Object.assign(middleware, { receiver });

@@ -19,6 +19,12 @@ export interface PreRead {
    * `mountRelativeUrl`. Default: `req.url`.
    */
   url?: string;
+  /**
+   * The client's address as the framework tells it, honouring its proxy setting (Express `req.ip` with
+   * `trust proxy`, Koa `ctx.ip` with `app.proxy`, Fastify `request.ip` with `trustProxy`): the throttles count
+   * per client, so behind a proxy they must not see the proxy alone. Default: `req.socket.remoteAddress`.
+   */
+  remoteAddress?: string;
 }
 
 /** The default PreRead (nothing read): one shared object, not one per request. */
@@ -32,7 +38,9 @@ const NOTHING_READ: PreRead = Object.freeze({});
 export function handleNodeRequest(receiver: Receiver, req: IncomingMessage, preRead: PreRead = NOTHING_READ): Promise<WebhookResponse> {
   const method = req.method ?? 'GET';
   const request: WebhookRequest = { method, headers: req.headers, url: preRead.url ?? req.url ?? '/', body: null };
-  const address = req.socket?.remoteAddress;
+  // An empty address (Koa's getter without a socket address) is no address: not counted, never one shared count.
+  const given = preRead.remoteAddress;
+  const address = given !== undefined && given !== '' ? given : req.socket?.remoteAddress;
   if (address !== undefined) request.remoteAddress = address;
   if (method.toUpperCase() !== 'POST') return receiver.handle(request);
   if (preRead.rawBody instanceof Uint8Array) request.body = preRead.rawBody;
