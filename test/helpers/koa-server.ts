@@ -7,11 +7,15 @@ import { listenOnLoopback, SERVER_TIMEOUTS } from './node-server.js';
 
 /**
  * A real Koa 3 server on loopback with the webhook route at /webhooks, and the server timeouts the README recommends;
- * `trustProxy`: Koa's `app.proxy` (the client's address from X-Forwarded-For).
+ * `setup` may set the application's own settings first (e.g. `app.proxy`).
  */
-export async function startKoa(receiver: Receiver, timeouts: ServerTimeouts = SERVER_TIMEOUTS, trustProxy = false): Promise<RunningServer> {
+export async function startKoa(
+  receiver: Receiver,
+  timeouts: ServerTimeouts = SERVER_TIMEOUTS,
+  setup?: (app: Koa) => void,
+): Promise<RunningServer> {
   const app = new Koa();
-  app.proxy = trustProxy;
+  setup?.(app);
   app.use(presenceWebhooks(receiver, { path: '/webhooks' }));
   return listenOnLoopback(createServer(timeouts, app.callback()), '/webhooks');
 }

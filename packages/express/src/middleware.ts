@@ -27,6 +27,15 @@ export const EXPRESS_HINT =
  * `next()`. It reads the raw body itself, or uses `req.rawBody` when an earlier parser kept the bytes
  * there. Mount it before `express.json()` (or on its own path). Works on Express 4 and 5.
  */
+/**
+ * The client's address for the throttles: `req.ip`, which follows `trust proxy` (behind a proxy, the client's, not the
+ * proxy's), unless `trust proxy` is `true`: that trusts every hop, so the address is X-Forwarded-For's first entry,
+ * which any client writes; then the connection's own (undefined: core reads the socket).
+ */
+function clientAddress(req: Request): string | undefined {
+  return req.app.get('trust proxy') === true ? undefined : req.ip;
+}
+
 export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions): PresenceWebhooksMiddleware {
   const receiver = isReceiver(receiverOrOptions) ? receiverOrOptions : createReceiver(receiverOrOptions);
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
@@ -39,7 +48,7 @@ export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions):
       parsed: parsed._body === true,
       parsedHint: EXPRESS_HINT,
       url,
-      remoteAddress: req.ip, // `trust proxy` honoured: behind a proxy, the client's address, not the proxy's
+      remoteAddress: clientAddress(req),
     }).then((response) => sendNodeResponse(res, response), next);
   };
   return Object.assign(middleware, { receiver });

@@ -24,12 +24,24 @@ export interface KoaContextLike {
   respond?: boolean;
   /**
    * A body parser that ran first may have left `rawBody` (a string or bytes) here. `ip`: the client's address,
-   * from X-Forwarded-For when `app.proxy` is true (Koa's own getter).
+   * from `app.proxyIpHeader` (X-Forwarded-For) when `app.proxy` is true (Koa's own getter).
    */
   request: { rawBody?: unknown; ip?: string };
+  /** Koa's application: whether it trusts a proxy's header, and how many of its entries (0: all). */
+  app?: { proxy?: boolean; maxIpsCount?: number };
   status: number;
   body: unknown;
   set(field: Record<string, string>): void;
+}
+
+/**
+ * The client's address for the throttles: Koa's `ctx.request.ip` when `app.proxy` is on with `app.maxIpsCount` set (behind
+ * that many proxies, the client's address, not the proxy's). With `maxIpsCount` 0 (Koa's default) the address is the
+ * header's first entry, which any client writes: then the connection's own (undefined: core reads the socket).
+ */
+function clientAddress(ctx: KoaContextLike): string | undefined {
+  const app = ctx.app;
+  return app?.proxy === true && (app.maxIpsCount ?? 0) > 0 ? ctx.request.ip : undefined;
 }
 
 /** The middleware `presenceWebhooks()` returns, with the receiver it answers with. */
@@ -85,7 +97,7 @@ export function presenceWebhooks(
       parsed: parsedRaw !== undefined,
       parsedHint: KOA_HINT,
       url,
-      remoteAddress: ctx.request.ip, // `app.proxy` honoured: behind a proxy, the client's address, not the proxy's
+      remoteAddress: clientAddress(ctx),
     }).then((response) => answer(ctx, response));
   };
   return Object.assign(middleware, { receiver });

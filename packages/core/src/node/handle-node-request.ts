@@ -38,7 +38,7 @@ const NOTHING_READ: PreRead = Object.freeze({});
 export function handleNodeRequest(receiver: Receiver, req: IncomingMessage, preRead: PreRead = NOTHING_READ): Promise<WebhookResponse> {
   const method = req.method ?? 'GET';
   const request: WebhookRequest = { method, headers: req.headers, url: preRead.url ?? req.url ?? '/', body: null };
-  // An empty address (Koa's getter without a socket address) is no address: not counted, never one shared count.
+  // An empty address (Koa's getter without a socket address) is none: the socket's is used, and without one nothing is counted.
   const given = preRead.remoteAddress;
   const address = given !== undefined && given !== '' ? given : req.socket?.remoteAddress;
   if (address !== undefined) request.remoteAddress = address;
