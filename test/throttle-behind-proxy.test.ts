@@ -8,45 +8,88 @@
  * with no setting, the proxy is the client. Real HTTP through each framework, every request from one loopback
  * address: the proxy.
  */
+import { createServer } from 'node:http';
 import type { Receiver } from '@presence-webhooks/core';
 import { createReceiver } from '@presence-webhooks/core';
+import { presenceWebhooks as expressWebhooks } from '@presence-webhooks/express';
+import { presenceWebhooks as fastifyWebhooks } from '@presence-webhooks/fastify';
+import { presenceWebhooks as koaWebhooks } from '@presence-webhooks/koa';
 import { pubnubEventItem, pubnubEventsRequest } from '@presence-webhooks/testing/builders';
+import express5 from 'express';
+import fastify5 from 'fastify';
+import fastify4 from 'fastify4';
+import Koa3 from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startExpress } from './helpers/express-server.js';
-import { startFastify } from './helpers/fastify-server.js';
+import { express4, Koa2 } from './adapters-servers.js';
 import { fromAddress } from './helpers/from-address.js';
-import { startKoa } from './helpers/koa-server.js';
 import type { RunningServer } from './helpers/node-server.js';
-import { SERVER_TIMEOUTS } from './helpers/node-server.js';
+import { listenOnLoopback, SERVER_TIMEOUTS } from './helpers/node-server.js';
 
 const SECRET = 'proxy-pubnub-secret-0123456789';
 const PROXY = '127.0.0.7';
 
 type Start = (receiver: Receiver) => Promise<RunningServer>;
-/** [framework, started believing the proxy (one hop / its address), started believing every entry or none]. */
-const FRAMEWORKS: [string, Start, [string, Start][]][] = [
-  [
-    'Express',
-    (receiver) => startExpress(receiver, (app) => app.set('trust proxy', 'loopback')),
+
+function onExpress(lib: typeof express5, trustProxy?: unknown): Start {
+  return (receiver) => {
+    const app = lib();
+    if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
+    app.use('/webhooks', expressWebhooks(receiver));
+    return listenOnLoopback(createServer(SERVER_TIMEOUTS, app), '/webhooks');
+  };
+}
+
+function onKoa(Lib: typeof Koa3, proxy: boolean, maxIpsCount = 0): Start {
+  return (receiver) => {
+    const app = new Lib();
+    app.proxy = proxy;
+    app.maxIpsCount = maxIpsCount;
+    app.use(koaWebhooks(receiver, { path: '/webhooks' }));
+    return listenOnLoopback(createServer(SERVER_TIMEOUTS, app.callback()), '/webhooks');
+  };
+}
+
+function onFastify(lib: typeof fastify5, trustProxy: string | false): Start {
+  return async (receiver) => {
+    const app = lib({ trustProxy });
+    await app.register(fastifyWebhooks, { receiver, prefix: '/webhooks' });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const running = await listenOnLoopback(app.server, '/webhooks');
+    return { url: running.url, close: () => app.close() };
+  };
+}
+
+/** [framework, started believing the proxy (its address, or one hop), started believing every entry or none]. */
+const FRAMEWORKS: [string, Start, [string, Start][]][] = [];
+for (const [name, lib] of [
+  ['Express 4', express4],
+  ['Express 5', express5],
+] as const)
+  FRAMEWORKS.push([
+    name,
+    onExpress(lib, 'loopback'),
     [
-      ['trust proxy: true', (receiver) => startExpress(receiver, (app) => app.set('trust proxy', true))],
-      ['no trust proxy', (receiver) => startExpress(receiver)],
+      ['trust proxy: true', onExpress(lib, true)],
+      ['no trust proxy', onExpress(lib)],
     ],
-  ],
-  [
-    'Koa',
-    (receiver) =>
-      startKoa(receiver, SERVER_TIMEOUTS, (app) => {
-        app.proxy = true;
-        app.maxIpsCount = 1;
-      }),
+  ]);
+for (const [name, Lib] of [
+  ['Koa 2', Koa2],
+  ['Koa 3', Koa3],
+] as const)
+  FRAMEWORKS.push([
+    name,
+    onKoa(Lib, true, 1),
     [
-      ['app.proxy without maxIpsCount', (receiver) => startKoa(receiver, SERVER_TIMEOUTS, (app) => void (app.proxy = true))],
-      ['no app.proxy', (receiver) => startKoa(receiver)],
+      ['app.proxy without maxIpsCount', onKoa(Lib, true)],
+      ['no app.proxy', onKoa(Lib, false)],
     ],
-  ],
-  ['Fastify', (receiver) => startFastify(receiver, SERVER_TIMEOUTS, PROXY), [['no trustProxy', (receiver) => startFastify(receiver)]]],
-];
+  ]);
+for (const [name, lib] of [
+  ['Fastify 4', fastify4 as unknown as typeof fastify5],
+  ['Fastify 5', fastify5],
+] as const)
+  FRAMEWORKS.push([name, onFastify(lib, PROXY), [['no trustProxy', onFastify(lib, false)]]]);
 
 let running: { receiver: Receiver; server: RunningServer } | undefined;
 afterEach(async () => {

@@ -1,22 +1,16 @@
 import type { Receiver } from '@presence-webhooks/core';
 import { presenceWebhooks } from '@presence-webhooks/fastify';
 import Fastify from 'fastify';
-import type { FastifyServerOptions } from 'fastify';
 import type { RunningServer, ServerTimeouts } from './node-server.js';
 import { listenOnLoopback, SERVER_TIMEOUTS } from './node-server.js';
 
 /**
  * A real Fastify 5 server on loopback with the plugin at /webhooks, and the settings the README
  * recommends: Fastify's `requestTimeout` (0, off, by default) and `connectionTimeout`, and Node's
- * `headersTimeout` through `http`. `trustProxy`: Fastify's own (which proxies' X-Forwarded-For it believes).
+ * `headersTimeout` through `http`.
  */
-export async function startFastify(
-  receiver: Receiver,
-  timeouts: ServerTimeouts = SERVER_TIMEOUTS,
-  trustProxy: FastifyServerOptions['trustProxy'] = false,
-): Promise<RunningServer> {
+export async function startFastify(receiver: Receiver, timeouts: ServerTimeouts = SERVER_TIMEOUTS): Promise<RunningServer> {
   const app = Fastify({
-    trustProxy,
     requestTimeout: timeouts.requestTimeout,
     connectionTimeout: timeouts.requestTimeout * 2,
     http: { headersTimeout: timeouts.headersTimeout, connectionsCheckingInterval: timeouts.connectionsCheckingInterval },
