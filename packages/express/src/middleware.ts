@@ -21,13 +21,6 @@ export const EXPRESS_HINT =
   'Set the limit: express.json() refuses bodies over 100 kB by default, and an Ably batch can take up to 5 MiB.';
 
 /**
- * Express middleware for presence webhooks: `app.use('/webhooks', presenceWebhooks(receiver))`.
- * It answers requests to the mount path itself (every method) and GETs under it (the receiver's
- * read endpoint, or a 405), as the Koa and Fastify adapters do; other paths under the mount go to
- * `next()`. It reads the raw body itself, or uses `req.rawBody` when an earlier parser kept the bytes
- * there. Mount it before `express.json()` (or on its own path). Works on Express 4 and 5.
- */
-/**
  * The client's address for the throttles: `req.ip`, which follows `trust proxy` (behind a proxy, the client's, not the
  * proxy's), unless `trust proxy` is `true`: that trusts every hop, so the address is X-Forwarded-For's first entry,
  * which any client writes; then the connection's own (undefined: core reads the socket).
@@ -36,6 +29,13 @@ function clientAddress(req: Request): string | undefined {
   return req.app.get('trust proxy') === true ? undefined : req.ip;
 }
 
+/**
+ * Express middleware for presence webhooks: `app.use('/webhooks', presenceWebhooks(receiver))`.
+ * It answers requests to the mount path itself (every method) and GETs under it (the receiver's
+ * read endpoint, or a 405), as the Koa and Fastify adapters do; other paths under the mount go to
+ * `next()`. It reads the raw body itself, or uses `req.rawBody` when an earlier parser kept the bytes
+ * there. Mount it before `express.json()` (or on its own path). Works on Express 4 and 5.
+ */
 export function presenceWebhooks(receiverOrOptions: Receiver | ReceiverOptions): PresenceWebhooksMiddleware {
   const receiver = isReceiver(receiverOrOptions) ? receiverOrOptions : createReceiver(receiverOrOptions);
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
