@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandStats } from './redis.mjs';
-import { callgrindDump, callgrindInstrument, connect, startServer, stopServer } from './redis-server-own.mjs';
+import { callgrindDump, callgrindInstrument } from './callgrind.mjs';
+import { connect, startServer, stopServer } from './redis-server-own.mjs';
 import { median, round } from './stats.mjs';
 
 const callgrind = process.argv.includes('--callgrind');
@@ -59,9 +60,9 @@ const client = await connect(port);
 async function cost(script, times) {
   await client.flushall();
   if (callgrind) {
-    callgrindDump(child, dir);
+    callgrindDump(child.pid, dir);
     await client.eval(script, 0, String(times));
-    return callgrindDump(child, dir);
+    return callgrindDump(child.pid, dir);
   }
   const before = await commandStats(client);
   await client.eval(script, 0, String(times));
@@ -72,8 +73,8 @@ async function cost(script, times) {
 try {
   const perIteration = {};
   if (callgrind) {
-    callgrindInstrument(child, true);
-    callgrindDump(child, dir);
+    callgrindInstrument(child.pid, true);
+    callgrindDump(child.pid, dir);
   }
   for (const [name, body] of Object.entries(CASES)) {
     const script = `${PRELUDE}${body}\nreturn 1`;

@@ -23,13 +23,8 @@ import { createReceiver } from '@presence-webhooks/core';
 import { BENCH_KEY } from './bench-key.mjs';
 import { handBodies, realShapedDeliveries, signedBodies } from './redis-real.mjs';
 import { commandStats, redisCpu } from './redis.mjs';
-import {
-  callgrindInstrument,
-  callgrindTotal,
-  connect as connectTo,
-  startServer as startOwnServer,
-  stopServer,
-} from './redis-server-own.mjs';
+import { callgrindInstrument, callgrindTotal } from './callgrind.mjs';
+import { connect as connectTo, startServer as startOwnServer, stopServer } from './redis-server-own.mjs';
 import { median, msSince, round } from './stats.mjs';
 
 const args = process.argv.slice(2);
@@ -114,9 +109,9 @@ try {
       const client = await connect();
       const out = join(dir, 'callgrind.out');
       await runVariant(variant, client, 'pw-cost', async (work) => {
-        callgrindInstrument(child, true);
+        callgrindInstrument(child.pid, true);
         await work();
-        callgrindInstrument(child, false);
+        callgrindInstrument(child.pid, false);
       });
       client.disconnect();
       await stopServer(child, admin);

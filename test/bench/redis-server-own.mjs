@@ -1,9 +1,8 @@
 // A redis-server of a bench's own (redis-server on PATH; valgrind for callgrind), so that nobody else's commands
 // are counted: started on `port` in `dir`, optionally under `valgrind --tool=callgrind` with instrumentation off
-// until `callgrindOn`, and counted only inside the scripts (evalGenericCommand: not the event loop, nor serverCron,
-// which runs by the clock). Used by redis-script-cost.mjs and redis-lua-costs.mjs.
-import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+// until callgrind.mjs's `callgrindInstrument` turns it on, and counted only inside the scripts (evalGenericCommand:
+// not the event loop, nor serverCron, which runs by the clock). Used by redis-script-cost.mjs and redis-lua-costs.mjs.
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -54,27 +53,4 @@ export async function stopServer(child, admin) {
   }
   admin.disconnect();
   await new Promise((done) => (child.exitCode !== null ? done() : child.once('exit', done)));
-}
-
-/** Turn callgrind's instrumentation of `child` on or off. */
-export function callgrindInstrument(child, on) {
-  execFileSync('callgrind_control', ['-i', on ? 'on' : 'off', String(child.pid)], { stdio: 'ignore' });
-}
-
-/** Dump callgrind's counts of `child` (its counters restart at zero) and answer the instructions counted since the last dump. */
-export function callgrindDump(child, dir) {
-  execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
-  // The newest dump has the largest number (file times are too coarse to tell dumps a moment apart).
-  const numbers = readdirSync(dir).flatMap((f) => /^callgrind\.out\.(\d+)$/.exec(f)?.[1] ?? []);
-  return callgrindTotal(join(dir, `callgrind.out.${Math.max(...numbers.map(Number))}`));
-}
-
-/** The instructions a callgrind output file counted. */
-export function callgrindTotal(file) {
-  let total = 0;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^(?:summary|totals): (\d+)/.exec(line);
-    if (m) total = Math.max(total, Number(m[1]));
-  }
-  return total;
 }

@@ -8,10 +8,11 @@
 // Prints instructions per delivery, users on and off, and on ÷ off, V8's compiling left out (and with it).
 // Needs valgrind (Debian: apt-get install valgrind).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { callgrindInstrument, callgrindTotal } from './callgrind.mjs';
 import { BENCH_KEY, presenceBodies } from './fixtures.mjs';
 import { round } from './stats.mjs';
 
@@ -23,7 +24,7 @@ const USER_EVENTS = ['user.join', 'user.leave', 'user.online', 'user.offline'];
 async function child({ core: corePath, users, deliveries }) {
   const core = await import(pathToFileURL(resolve(corePath, 'index.js')).href);
   const bodies = presenceBodies({ count: COUNT, format: 'json', clients: 5000 });
-  const instrument = (on) => execFileSync('callgrind_control', ['-i', on ? 'on' : 'off', String(process.pid)], { stdio: 'ignore' });
+  const instrument = (on) => callgrindInstrument(process.pid, on);
   for (let pass = 0; pass < 3; pass++) {
     const receiver = core.createReceiver({
       ably: { keys: [BENCH_KEY] },
@@ -73,8 +74,7 @@ async function measure(options, dir) {
   proc.stderr.on('data', (d) => (stderr += d));
   const code = await new Promise((done) => proc.once('exit', done));
   if (code !== 0) throw new Error(`valgrind exited ${code}: ${stderr.slice(-2000)}`);
-  let total = 0;
-  for (const m of readFileSync(out, 'utf8').matchAll(/^(?:summary|totals): (\d+)/gm)) total = Math.max(total, Number(m[1]));
+  const total = callgrindTotal(out);
   if (total === 0) throw new Error(`no instructions counted: ${stderr.slice(-2000)}`);
   return { total, compile: compileInstructions(out) };
 }
