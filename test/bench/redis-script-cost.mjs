@@ -10,7 +10,9 @@
 // Either mode: [--feed=on|off] (only that variant; default both): the store with its change feed (`feed: {}`, the
 // receiver emitting once: each delivery's changes acknowledged after it, feed-ack.lua counted with apply.lua) or without.
 // Without --callgrind: per variant, the median over rounds of µs per EVALSHA and per event (INFO commandstats, the
-// server's own timing of each call), Redis main-thread CPU µs per event (INFO cpu) and the receiver's events/s.
+// server's own timing of each call), Redis main-thread CPU µs per event (INFO cpu) and the receiver's events/s; and
+// how the receiver keeps Redis fed: the share of the run with a store call out (made, not yet answered), the share
+// of it Redis's main thread was busy, and the events per store call.
 // With --callgrind: each variant on a fresh redis-server under `valgrind --tool=callgrind`, instrumented only while
 // `deliveries` are handed over after `warm` unmeasured ones, counted only inside the scripts (evalGenericCommand: not
 // the event loop, nor serverCron, which runs by the clock): the scripts' instructions per event, whatever the load.
@@ -68,7 +70,26 @@ for (const store of stores) {
         variants.push({ label: `${store.label}, users ${users ? 'on' : 'off'}, feed ${feed ? 'on' : 'off'}`, RedisStore, users, feed });
 }
 
-/** One variant on `client`: warm-up deliveries, then the measured ones; `measure(fn)` wraps the measured part. */
+/** Times `store.apply` calls: how long at least one was out (made, not answered), how many, how many events. */
+function timeCalls(store) {
+  const timed = { outMs: 0, calls: 0, events: 0 };
+  let out = 0;
+  let since = 0;
+  const apply = store.apply.bind(store);
+  store.apply = async (events, options) => {
+    if (out++ === 0) since = performance.now();
+    timed.calls++;
+    timed.events += events.length;
+    try {
+      return await apply(events, options);
+    } finally {
+      if (--out === 0) timed.outMs += performance.now() - since;
+    }
+  };
+  return timed;
+}
+
+/** One variant on `client`: warm-up deliveries, then the measured ones; `measure(fn, timed)` wraps the measured part. */
 async function runVariant(variant, client, prefix, measure) {
   // Under callgrind a call of a full batch (up to 1024 events) outlasts the default command timeout.
   const store = new variant.RedisStore({
@@ -91,7 +112,8 @@ async function runVariant(variant, client, prefix, measure) {
   if (variant.users)
     for (const name of ['user.join', 'user.leave', 'user.online', 'user.offline']) receiver.on(name, () => void userChanges++);
   await handAll(receiver, bodies, 0, warm);
-  const result = await measure(() => handAll(receiver, bodies, warm, warm + deliveries));
+  const timed = timeCalls(store);
+  const result = await measure(() => handAll(receiver, bodies, warm, warm + deliveries), timed);
   await receiver.close();
   if (changes !== (warm + deliveries) * items)
     throw new Error(`${variant.label}: ${changes} changes for ${(warm + deliveries) * items} events`);
@@ -129,13 +151,16 @@ try {
     const admin = await connect();
     const client = await connect();
     const figures = new Map(
-      variants.map((v) => [v.label, { usPerCall: [], usPerEvent: [], cpuUsPerEvent: [], eventsPerSec: [], commands: {} }]),
+      variants.map((v) => [
+        v.label,
+        { usPerCall: [], usPerEvent: [], cpuUsPerEvent: [], eventsPerSec: [], callOut: [], redisBusy: [], eventsPerCall: [], commands: {} },
+      ]),
     );
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? variants : [...variants].reverse();
       for (const variant of order) {
         const f = figures.get(variant.label);
-        await runVariant(variant, client, `pw-cost-${r}`, async (work) => {
+        await runVariant(variant, client, `pw-cost-${r}`, async (work, timed) => {
           const s0 = await commandStats(admin);
           const c0 = await redisCpu(admin);
           const t0 = process.hrtime.bigint();
@@ -148,6 +173,9 @@ try {
           f.usPerEvent.push(usec / events);
           f.cpuUsPerEvent.push(((c1 - c0) * 1e6) / events);
           f.eventsPerSec.push((events / ms) * 1000);
+          f.callOut.push(timed.outMs / ms);
+          f.redisBusy.push(((c1 - c0) * 1000) / ms);
+          f.eventsPerCall.push(timed.events / timed.calls);
           for (const [name, n] of Object.entries(s1))
             if (name !== 'info' && !name.endsWith('.usec') && n > (s0[name] ?? 0))
               f.commands[name] = round((n - (s0[name] ?? 0)) / events, 3);
@@ -162,6 +190,10 @@ try {
       console.log(
         `${label}: evalsha ${round(median(f.usPerCall), 1)} µs/call, ${round(median(f.usPerEvent), 2)} µs/event (rounds: ${list(f.usPerEvent, 2)}); ` +
           `Redis CPU ${round(median(f.cpuUsPerEvent), 2)} µs/event; receiver ${round(median(f.eventsPerSec))} events/s (rounds: ${list(f.eventsPerSec, 0)})`,
+      );
+      console.log(
+        `  a store call out ${round(median(f.callOut) * 100)} % of the run, Redis's main thread busy ${round(median(f.redisBusy) * 100)} % of it; ` +
+          `${round(median(f.eventsPerCall))} events per store call`,
       );
       if (args.includes('--commands'))
         console.log(`  commands per event (the last round, the script's own included): ${JSON.stringify(f.commands)}`);
