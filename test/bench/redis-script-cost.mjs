@@ -12,7 +12,7 @@
 // Without --callgrind: per variant, the median over rounds of µs per EVALSHA and per event (INFO commandstats, the
 // server's own timing of each call), Redis main-thread CPU µs per event (INFO cpu) and the receiver's events/s; and
 // how the receiver keeps Redis fed: the share of the run with a store call out (made, not yet answered), the share
-// of it Redis's main thread was busy, and the events per store call.
+// of it Redis's main thread and the receiver's event loop were busy, and the events per store call.
 // With --callgrind: each variant on a fresh redis-server under `valgrind --tool=callgrind`, instrumented only while
 // `deliveries` are handed over after `warm` unmeasured ones, counted only inside the scripts (evalGenericCommand: not
 // the event loop, nor serverCron, which runs by the clock): the scripts' instructions per event, whatever the load.
@@ -153,7 +153,17 @@ try {
     const figures = new Map(
       variants.map((v) => [
         v.label,
-        { usPerCall: [], usPerEvent: [], cpuUsPerEvent: [], eventsPerSec: [], callOut: [], redisBusy: [], eventsPerCall: [], commands: {} },
+        {
+          usPerCall: [],
+          usPerEvent: [],
+          cpuUsPerEvent: [],
+          eventsPerSec: [],
+          callOut: [],
+          redisBusy: [],
+          clientBusy: [],
+          eventsPerCall: [],
+          commands: {},
+        },
       ]),
     );
     for (let r = 0; r < rounds; r++) {
@@ -164,8 +174,10 @@ try {
           const s0 = await commandStats(admin);
           const c0 = await redisCpu(admin);
           const t0 = process.hrtime.bigint();
+          const loop0 = performance.eventLoopUtilization();
           await work();
           const ms = msSince(t0);
+          f.clientBusy.push(performance.eventLoopUtilization(loop0).utilization);
           const s1 = await commandStats(admin);
           const c1 = await redisCpu(admin);
           const usec = (s1['evalsha.usec'] ?? 0) - (s0['evalsha.usec'] ?? 0);
@@ -192,7 +204,8 @@ try {
           `Redis CPU ${round(median(f.cpuUsPerEvent), 2)} µs/event; receiver ${round(median(f.eventsPerSec))} events/s (rounds: ${list(f.eventsPerSec, 0)})`,
       );
       console.log(
-        `  a store call out ${round(median(f.callOut) * 100)} % of the run, Redis's main thread busy ${round(median(f.redisBusy) * 100)} % of it; ` +
+        `  a store call out ${round(median(f.callOut) * 100)} % of the run, Redis's main thread busy ${round(median(f.redisBusy) * 100)} % of it, ` +
+          `the receiver's event loop ${round(median(f.clientBusy) * 100)} %; ` +
           `${round(median(f.eventsPerCall))} events per store call`,
       );
       if (args.includes('--commands'))
