@@ -70,9 +70,38 @@ for (const store of stores) {
         variants.push({ label: `${store.label}, users ${users ? 'on' : 'off'}, feed ${feed ? 'on' : 'off'}`, RedisStore, users, feed });
 }
 
-/** Times `store.apply` calls: how long at least one was out (made, not answered), how many, how many events. */
+/**
+ * Times `store.apply` calls: how long at least one was out (made, not answered), how many, how many events; and,
+ * where the store's internals are as this build's (the script's method on `scripts`, `callsOf`), each call's parts:
+ * encoding, from the script call to its answer, and from the answer to apply's return.
+ */
 function timeCalls(store) {
-  const timed = { outMs: 0, calls: 0, events: 0 };
+  const timed = { outMs: 0, calls: 0, events: 0, encodeMs: 0, sentMs: 0, afterMs: 0, parts: false };
+  const scripts = store.scripts;
+  if (typeof store.callsOf === 'function' && typeof scripts?.presenceWebhooksApplyBuffer === 'function') {
+    timed.parts = true;
+    const callsOf = store.callsOf.bind(store);
+    store.callsOf = (...args) => {
+      const t = performance.now();
+      const calls = callsOf(...args);
+      timed.encodeMs += performance.now() - t;
+      return calls;
+    };
+    const script = scripts.presenceWebhooksApplyBuffer.bind(scripts);
+    scripts.presenceWebhooksApplyBuffer = (...args) => {
+      const t = performance.now();
+      const answer = script(...args);
+      answer.then(
+        () => {
+          const now = performance.now();
+          timed.sentMs += now - t;
+          timed.answeredAt = now;
+        },
+        () => undefined,
+      );
+      return answer;
+    };
+  }
   let out = 0;
   let since = 0;
   const apply = store.apply.bind(store);
@@ -83,7 +112,10 @@ function timeCalls(store) {
     try {
       return await apply(events, options);
     } finally {
-      if (--out === 0) timed.outMs += performance.now() - since;
+      const now = performance.now();
+      if (timed.answeredAt !== undefined) timed.afterMs += now - timed.answeredAt;
+      timed.answeredAt = undefined;
+      if (--out === 0) timed.outMs += now - since;
     }
   };
   return timed;
@@ -159,6 +191,7 @@ try {
           cpuUsPerEvent: [],
           eventsPerSec: [],
           callOut: [],
+          parts: [],
           redisBusy: [],
           clientBusy: [],
           eventsPerCall: [],
@@ -188,6 +221,7 @@ try {
           f.callOut.push(timed.outMs / ms);
           f.redisBusy.push(((c1 - c0) * 1000) / ms);
           f.eventsPerCall.push(timed.events / timed.calls);
+          if (timed.parts) f.parts.push([timed.encodeMs, timed.sentMs, timed.afterMs].map((x) => x / timed.calls));
           for (const [name, n] of Object.entries(s1))
             if (name !== 'info' && !name.endsWith('.usec') && n > (s0[name] ?? 0))
               f.commands[name] = round((n - (s0[name] ?? 0)) / events, 3);
@@ -208,6 +242,12 @@ try {
           `the receiver's event loop ${round(median(f.clientBusy) * 100)} %; ` +
           `${round(median(f.eventsPerCall))} events per store call`,
       );
+      if (f.parts.length > 0) {
+        const part = (i) => round(median(f.parts.map((p) => p[i])), 2);
+        console.log(
+          `  per store call: encoding ${part(0)} ms, script call to answer ${part(1)} ms (Redis's scripts ${round((median(f.usPerEvent) * median(f.eventsPerCall)) / 1000, 2)} ms, with the feed its acknowledgements too), answer to apply's return ${part(2)} ms`,
+        );
+      }
       if (args.includes('--commands'))
         console.log(`  commands per event (the last round, the script's own included): ${JSON.stringify(f.commands)}`);
     }
