@@ -285,6 +285,11 @@ export class RedisStore implements PresenceStore {
   readonly shards: number;
   /** The change feed, when the store was made with `feed`. */
   readonly feed?: RedisFeed;
+  /**
+   * Calls may overlap (see apply): the receiver makes a batch's call while the one before it is in Redis. Not on a
+   * Cluster with several shards, whose user levels take a second step after each call's answer (user-outbox.ts).
+   */
+  readonly pipelines: boolean;
   /** The user levels' two steps on a Redis Cluster with several shards (a user spans channels in several slots): user-outbox.ts. */
   private readonly outbox: UserOutbox | undefined;
   private readonly feedRetainMs: number | undefined;
@@ -400,7 +405,8 @@ export class RedisStore implements PresenceStore {
         shards: this.shards,
         guard: (call) => this.guard(call),
       });
-    if (this.client.isCluster && this.shards > 1)
+    this.pipelines = !(this.client.isCluster && this.shards > 1);
+    if (!this.pipelines)
       this.outbox = new UserOutbox({
         scripts: this.scripts,
         prefix: this.prefix,
