@@ -37,7 +37,6 @@ describe.skipIf(!available)('the PostgreSQL README queries', () => {
     const queries = readmeQueries();
     expect(queries).toHaveLength(3);
     const store = new PostgresStore({ connectionString: POSTGRES_URL, schema });
-    await store.migrate();
     const receiver = createReceiver({ ably: { keys: [KEY] }, store, ack: 'after-store' });
     const start = Date.now() - 5 * 60_000;
     const message = (user: string, n: number, action: number) => ({
@@ -53,6 +52,7 @@ describe.skipIf(!available)('the PostgreSQL README queries', () => {
       expect(answer.status).toBe(200);
     };
     try {
+      await store.migrate();
       await deliver('room-42', 'ana', 0, ABLY_ACTION.enter);
       await deliver('room-42', 'bob', 1, ABLY_ACTION.enter);
       await deliver('room-42', 'ana', 2, ABLY_ACTION.leave);

@@ -11,8 +11,9 @@
 // receiver emitting once: each delivery's changes acknowledged after it, feed-ack.lua counted with apply.lua) or without.
 // Without --callgrind: per variant, the median over rounds of µs per EVALSHA and per event (INFO commandstats, the
 // server's own timing of each call), Redis main-thread CPU µs per event (INFO cpu) and the receiver's events/s; and
-// how the receiver keeps Redis fed: the share of the run with a store call out (made, not yet answered), the share
-// of it Redis's main thread and the receiver's event loop were busy, and the events per store call.
+// how the receiver keeps Redis fed: the share of the run with an apply call out (made, not yet answered; the feed's
+// acknowledgements are calls of their own, not timed), the shares of the run Redis's main thread and the receiver's
+// event loop were busy, the events per apply call, and each apply call's parts (see timeCalls).
 // With --callgrind: each variant on a fresh redis-server under `valgrind --tool=callgrind`, instrumented only while
 // `deliveries` are handed over after `warm` unmeasured ones, counted only inside the scripts (evalGenericCommand: not
 // the event loop, nor serverCron, which runs by the clock): the scripts' instructions per event, whatever the load.
@@ -144,7 +145,7 @@ async function runVariant(variant, client, prefix, measure) {
   if (variant.users)
     for (const name of ['user.join', 'user.leave', 'user.online', 'user.offline']) receiver.on(name, () => void userChanges++);
   await handAll(receiver, bodies, 0, warm);
-  const timed = timeCalls(store);
+  const timed = callgrind ? undefined : timeCalls(store); // callgrind counts Redis's instructions only
   const result = await measure(() => handAll(receiver, bodies, warm, warm + deliveries), timed);
   await receiver.close();
   if (changes !== (warm + deliveries) * items)
@@ -238,14 +239,14 @@ try {
           `Redis CPU ${round(median(f.cpuUsPerEvent), 2)} µs/event; receiver ${round(median(f.eventsPerSec))} events/s (rounds: ${list(f.eventsPerSec, 0)})`,
       );
       console.log(
-        `  a store call out ${round(median(f.callOut) * 100)} % of the run, Redis's main thread busy ${round(median(f.redisBusy) * 100)} % of it, ` +
+        `  an apply call out ${round(median(f.callOut) * 100)} % of the run; busy: Redis's main thread ${round(median(f.redisBusy) * 100)} % of the run, ` +
           `the receiver's event loop ${round(median(f.clientBusy) * 100)} %; ` +
-          `${round(median(f.eventsPerCall))} events per store call`,
+          `${round(median(f.eventsPerCall))} events per apply call`,
       );
       if (f.parts.length > 0) {
         const part = (i) => round(median(f.parts.map((p) => p[i])), 2);
         console.log(
-          `  per store call: encoding ${part(0)} ms, script call to answer ${part(1)} ms (Redis's scripts ${round((median(f.usPerEvent) * median(f.eventsPerCall)) / 1000, 2)} ms, with the feed its acknowledgements too), answer to apply's return ${part(2)} ms`,
+          `  per apply call: encoding ${part(0)} ms, script call to answer ${part(1)} ms (Redis's scripts ${round((median(f.usPerEvent) * median(f.eventsPerCall)) / 1000, 2)} ms, with the feed its acknowledgements too), answer to apply's return ${part(2)} ms`,
         );
       }
       if (args.includes('--commands'))
