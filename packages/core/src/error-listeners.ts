@@ -1,8 +1,17 @@
 import { toError } from './errors.js';
 
-/** The receiver's onError handlers: an error reported goes to each of them, or to console.error when there is none. */
+/** With no onError handler, one line per error code per this many ms reaches console.error. */
+const DEFAULT_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * The receiver's onError handlers: an error reported goes to each of them. When there is none, to console.error,
+ * one line per code a minute (a delivery of a thousand bad items, or a handler failing on every event, would
+ * otherwise write a line each).
+ */
 export class ErrorListeners {
   private readonly handlers = new Set<(error: Error) => void>();
+  /** When each code was last logged by default, and how many of it were left out since. */
+  private readonly logged = new Map<string, { at: number; left: number }>();
 
   get size(): number {
     return this.handlers.size;
@@ -17,7 +26,7 @@ export class ErrorListeners {
   /** Tell every handler; a handler that throws is logged, never rethrown. */
   report(error: Error): void {
     if (this.handlers.size === 0) {
-      console.error('presence-webhooks:', error.message);
+      this.logByDefault(error);
       return;
     }
     for (const handler of this.handlers) {
@@ -27,5 +36,21 @@ export class ErrorListeners {
         console.error('presence-webhooks: onError handler threw:', toError(inner).message);
       }
     }
+  }
+
+  private logByDefault(error: Error): void {
+    const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : 'error';
+    const now = Date.now();
+    const last = this.logged.get(code);
+    if (last !== undefined && now - last.at < DEFAULT_LOG_INTERVAL_MS) {
+      last.left++;
+      return;
+    }
+    const left = last !== undefined && last.left > 0 ? ` (${last.left} more ${code} since the last line)` : '';
+    this.logged.set(code, { at: now, left: 0 });
+    console.error(
+      'presence-webhooks:',
+      `${error.message}${left} [further ${code} errors are not logged for 60 s; pass onError to see each]`,
+    );
   }
 }

@@ -43,7 +43,7 @@ export interface Receiver {
   /** Subscribe to a typed event; returns the unsubscribe function. */
   on<K extends PresenceEventName>(name: K, handler: Handler<K>): () => void;
   off<K extends PresenceEventName>(name: K, handler: Handler<K>): void;
-  /** Where item problems, handler failures and store failures go. Default: console.error. */
+  /** Where item problems, handler failures and store failures go. Default: console.error, one line per error code a minute. */
   onError(handler: (error: Error) => void): () => void;
   /** Answer one webhook request. Never throws. */
   handle(request: WebhookRequest, options?: HandleOptions): Promise<WebhookResponse>;

@@ -13,7 +13,7 @@ export class UsageError extends Error {
 
 export const SIMULATE_USAGE = `Usage: presence-webhooks simulate --url <webhook URL> --provider ably|pubnub|pusher [options]
 
-Plays a realistic presence history against your webhook endpoint the way Ably or PubNub deliver
+Plays a realistic presence history against your webhook endpoint the way Ably, PubNub or Pusher deliver
 it (batches, retries with the provider's schedule, duplicates, reordering), then reports what
 happened and, when the receiver has its read endpoint on, whether its set equals the truth.
 
@@ -63,7 +63,7 @@ answers at --url (checked before the load).`;
 export const USAGE = `Usage: presence-webhooks <command> [options]
 
 Commands
-  simulate    play realistic, signed Ably or PubNub presence webhooks against your endpoint
+  simulate    play realistic, signed Ably, PubNub or Pusher presence webhooks against your endpoint
   reconcile   rebuild every channel's set from the providers' REST APIs (after a restart or an outage)
   migrate     create or upgrade PostgresStore's tables (@presence-webhooks/postgres)
 
