@@ -39,7 +39,8 @@ export class ErrorListeners {
   }
 
   private logByDefault(error: Error): void {
-    const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : 'error';
+    const given = (error as { code?: unknown }).code;
+    const code = typeof given === 'string' ? given : 'error';
     const now = Date.now();
     const last = this.logged.get(code);
     if (last !== undefined && now - last.at < DEFAULT_LOG_INTERVAL_MS) {
