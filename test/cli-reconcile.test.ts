@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeAbly } from './helpers/fake-ably-rest.js';
 import { startFakeAbly } from './helpers/fake-ably-rest.js';
 import { startFakePubNub } from './helpers/fake-pubnub-rest.js';
+import { freePort } from './helpers/own-redis.js';
 import { deleteKeys, REDIS_URL, redisAvailable, uniquePrefix } from './helpers/redis.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -188,6 +189,22 @@ describe('presence-webhooks reconcile', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Without --redis the store is an empty in-memory one');
     expect(`${missing.stderr}${flag.stderr}`).not.toContain('cli-reconcile-secret');
+  });
+});
+
+describe('presence-webhooks reconcile --redis where nothing answers', () => {
+  it('one line that names the address and what the connection answered, no stack, no password; exit 1', async () => {
+    const port = await freePort();
+    const run = await cli(['reconcile', '--provider', 'ably', '--redis', `redis://:hunter2@127.0.0.1:${port}`], {
+      ABLY_KEY: KEY,
+      ABLY_REST_URL: fake.url,
+    });
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(new RegExp(`^presence-webhooks: RedisStore: not connected to Redis at 127\\.0\\.0\\.1:${port} within`));
+    expect(lines.at(-1)).toContain('ECONNREFUSED');
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(`${run.stdout}${run.stderr}`).not.toContain('hunter2');
   });
 });
 

@@ -104,3 +104,23 @@ describe.skipIf(!available)('RedisStore fails fast while Redis is down, and reco
     await killRedis(server);
   });
 });
+
+describe('RedisStore pointed at an address where nothing answers', () => {
+  it('says where it tried and what the connection answered, never the password', async () => {
+    const port = await freePort();
+    const store = new RedisStore({ url: `redis://:not-this-password@127.0.0.1:${port}`, commandTimeoutMs: 500 });
+    try {
+      const error = await store.members('room').then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(RedisUnavailableError);
+      expect(error?.message).toContain(`not connected to Redis at 127.0.0.1:${port}`);
+      expect(error?.message).toContain(`last error: connect ECONNREFUSED 127.0.0.1:${port}`);
+      expect(error?.message).toContain('check that Redis runs there');
+      expect(error?.message).not.toContain('not-this-password');
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -150,6 +150,13 @@ function toError(value: unknown): Error {
 }
 
 /** `promise`, or a RedisUnavailableError at `deadline`. */
+/** ' at host:port' of a single Redis client (never its password); '' for a Cluster. */
+function addressOf(client: Redis): string {
+  const { host, port, path } = client.options ?? {};
+  if (typeof path === 'string' && path !== '') return ` at ${path}`;
+  return typeof host === 'string' && typeof port === 'number' ? ` at ${host}:${port}` : '';
+}
+
 function withDeadline<T>(promise: Promise<T>, deadline: number, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
@@ -290,6 +297,8 @@ export class RedisStore implements PresenceStore {
    * Cluster with several shards, whose user levels take a second step after each call's answer (user-outbox.ts).
    */
   readonly pipelines: boolean;
+  /** The message of the last error a connection of this store reported (a refused connect, ...). */
+  private lastConnectError: string | undefined;
   /** The user levels' two steps on a Redis Cluster with several shards (a user spans channels in several slots): user-outbox.ts. */
   private readonly outbox: UserOutbox | undefined;
   private readonly feedRetainMs: number | undefined;
@@ -391,8 +400,9 @@ export class RedisStore implements PresenceStore {
       this.feedRetainMs = positiveInteger(options.feed.retainMs, 'feed.retainMs', DEFAULT_FEED_RETAIN_MS);
     }
     // Failures reach the caller as rejected store calls; without a listener ioredis would print each one.
-    if (this.ownsClient) this.client.on('error', () => undefined);
-    reader.on('error', () => undefined);
+    // The last one is kept for the message of a call that could not wait any longer for the connection.
+    if (this.ownsClient) this.client.on('error', (error: Error) => void (this.lastConnectError = error.message));
+    reader.on('error', (error: Error) => void (this.lastConnectError = error.message));
     defineScripts(this.client);
     defineScripts(reader);
     this.scripts = this.client as ScriptClient;
@@ -468,7 +478,8 @@ export class RedisStore implements PresenceStore {
         () =>
           done(
             new RedisUnavailableError(
-              `RedisStore: not connected to Redis within ${this.commandTimeoutMs} ms (commandTimeoutMs; status ${client.status})`,
+              `RedisStore: not connected to Redis${addressOf(client)} within ${this.commandTimeoutMs} ms (status ${client.status}` +
+                `${this.lastConnectError === undefined ? '' : `; last error: ${this.lastConnectError}`}): check that Redis runs there and that the url is right`,
             ),
           ),
         Math.max(0, deadline - Date.now()),

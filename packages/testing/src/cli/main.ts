@@ -17,6 +17,9 @@ try {
     signal: controller.signal,
   });
 } catch (error) {
-  process.stderr.write(`presence-webhooks: ${(error as Error).stack ?? String(error)}\n`);
+  // One of the packages' own errors (it has a code: a store that cannot answer, ...) says what to do in its message;
+  // anything else is a bug, printed with its stack.
+  const coded = error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
+  process.stderr.write(`presence-webhooks: ${coded ? error.message : ((error as Error).stack ?? String(error))}\n`);
   process.exitCode = 1;
 }
