@@ -21,15 +21,20 @@ function list(ids: readonly string[], max = 5): string {
   return ids.length <= max ? ids.join(', ') : `${ids.slice(0, max).join(', ')} and ${ids.length - max} more`;
 }
 
+const UNAUTHORIZED_HINTS = {
+  ably: 'the receiver answered 401: is --key one of the keys it trusts (ably.keys)?',
+  pubnub: 'the receiver answered 401: is --secret its pubnub.secret, sent where it looks (--secret-header, --secret-in)?',
+  pusher: 'the receiver answered 401: are --key and --secret an app key and secret it trusts (pusher.keys)?',
+} as const;
+
 /** What the answers suggest to check. */
-function hints(report: SimulationReport): string[] {
+export function hints(report: Pick<SimulationReport, 'statuses' | 'provider' | 'deliveries' | 'target'>): string[] {
   const out: string[] = [];
   const s = report.statuses;
-  if ((s['401'] ?? 0) > 0)
+  if ((s['401'] ?? 0) > 0) out.push(UNAUTHORIZED_HINTS[report.provider]);
+  if ((s['429'] ?? 0) > 0)
     out.push(
-      report.provider === 'ably'
-        ? 'the receiver answered 401: is --key one of the keys it trusts (ably.keys)?'
-        : 'the receiver answered 401: is --secret its pubnub.secret, sent where it looks (--secret-header, --secret-in)?',
+      'the receiver answered 429: after 20 wrong secrets from one address it refuses that address until a minute from the first has passed (an earlier run with a wrong secret does that); wait a minute, or restart the receiver',
     );
   if ((s['404'] ?? 0) > 0 || (s['405'] ?? 0) > 0)
     out.push('the receiver answered 404/405: is --url the path the webhook middleware is mounted on?');
