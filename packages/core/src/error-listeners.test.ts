@@ -47,10 +47,15 @@ describe('errors reported with no onError handler', () => {
     errors.report(new ItemProblem('invalid_item', 'bad item 5'));
     expect(lines[2]).toMatch(/bad item 5 \(4 more invalid_item since the last line\)/);
 
+    // A delivery given up after its retries is always logged, even right after its own "retrying" lines.
+    errors.report(new StoreError('attempt 1 of 3, retrying', { attempt: 1, attempts: 3, cause: 'down' }));
+    errors.report(new StoreError('attempt 3 of 3, giving up', { attempt: 3, attempts: 3, cause: 'down' }));
+    expect(lines.at(-1)).toMatch(/attempt 3 of 3, giving up/);
+
     const seen: string[] = [];
     errors.add((error) => void seen.push(error.message));
     for (let i = 0; i < 3; i++) errors.report(new ItemProblem('invalid_item', `seen ${i}`));
     expect(seen).toEqual(['seen 0', 'seen 1', 'seen 2']);
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(5); // the minute of store_failed had passed too: "retrying" got a line
   });
 });

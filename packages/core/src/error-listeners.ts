@@ -1,4 +1,4 @@
-import { toError } from './errors.js';
+import { StoreError, toError } from './errors.js';
 
 /** With no onError handler, one line per error code per this many ms reaches console.error. */
 const DEFAULT_LOG_INTERVAL_MS = 60_000;
@@ -38,17 +38,19 @@ export class ErrorListeners {
     }
   }
 
+  /** One line per code a minute; a delivery given up after its retries (data lost) always gets its line. */
   private logByDefault(error: Error): void {
     const given = (error as { code?: unknown }).code;
     const code = typeof given === 'string' ? given : 'error';
     const now = Date.now();
     const last = this.logged.get(code);
-    if (last !== undefined && now - last.at < DEFAULT_LOG_INTERVAL_MS) {
+    const givenUp = error instanceof StoreError && error.details.attempt >= error.details.attempts;
+    if (!givenUp && last !== undefined && now - last.at < DEFAULT_LOG_INTERVAL_MS) {
       last.left++;
       return;
     }
     const left = last !== undefined && last.left > 0 ? ` (${last.left} more ${code} since the last line)` : '';
-    this.logged.set(code, { at: now, left: 0 });
+    this.logged.set(code, givenUp && last !== undefined ? { at: last.at, left: 0 } : { at: now, left: 0 });
     console.error(
       'presence-webhooks:',
       `${error.message}${left} [further ${code} errors are not logged for 60 s; pass onError to see each]`,

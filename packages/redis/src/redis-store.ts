@@ -149,7 +149,6 @@ function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
 
-/** `promise`, or a RedisUnavailableError at `deadline`. */
 /** ' at host:port' of a single Redis client (never its password); '' for a Cluster. */
 function addressOf(client: Redis): string {
   const { host, port, path } = client.options ?? {};
@@ -157,6 +156,7 @@ function addressOf(client: Redis): string {
   return typeof host === 'string' && typeof port === 'number' ? ` at ${host}:${port}` : '';
 }
 
+/** `promise`, or a RedisUnavailableError at `deadline`. */
 function withDeadline<T>(promise: Promise<T>, deadline: number, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
@@ -297,8 +297,8 @@ export class RedisStore implements PresenceStore {
    * Cluster with several shards, whose user levels take a second step after each call's answer (user-outbox.ts).
    */
   readonly pipelines: boolean;
-  /** The message of the last error a connection of this store reported (a refused connect, ...). */
-  private lastConnectError: string | undefined;
+  /** Per connection of this store's own, the last error it reported since it was last ready (a refused connect, ...). */
+  private readonly connectErrors = new WeakMap<object, string>();
   /** The user levels' two steps on a Redis Cluster with several shards (a user spans channels in several slots): user-outbox.ts. */
   private readonly outbox: UserOutbox | undefined;
   private readonly feedRetainMs: number | undefined;
@@ -401,8 +401,10 @@ export class RedisStore implements PresenceStore {
     }
     // Failures reach the caller as rejected store calls; without a listener ioredis would print each one.
     // The last one is kept for the message of a call that could not wait any longer for the connection.
-    if (this.ownsClient) this.client.on('error', (error: Error) => void (this.lastConnectError = error.message));
-    reader.on('error', (error: Error) => void (this.lastConnectError = error.message));
+    for (const connection of this.ownsClient ? [this.client, reader] : [reader]) {
+      connection.on('error', (error: Error) => void this.connectErrors.set(connection, error.message));
+      connection.on('ready', () => void this.connectErrors.delete(connection));
+    }
     defineScripts(this.client);
     defineScripts(reader);
     this.scripts = this.client as ScriptClient;
@@ -479,7 +481,7 @@ export class RedisStore implements PresenceStore {
           done(
             new RedisUnavailableError(
               `RedisStore: not connected to Redis${addressOf(client)} within ${this.commandTimeoutMs} ms (status ${client.status}` +
-                `${this.lastConnectError === undefined ? '' : `; last error: ${this.lastConnectError}`}): check that Redis runs there and that the url is right`,
+                `${this.connectErrors.has(client) ? `; last error: ${this.connectErrors.get(client)}` : ''}): check that Redis runs there and that the url is right`,
             ),
           ),
         Math.max(0, deadline - Date.now()),

@@ -33,6 +33,8 @@ export class Batch {
   private closed = false;
   /** The batch queued right after this one (nothing between them), while a pipelining store is used. */
   next: Batch | undefined;
+  /** An attempt failed and the queue waits before the next one. */
+  retrying = false;
   /** Per delivery, what is left to merge: the delivery, or after a store failure the channels that failed. */
   left: Delivery[][] = [];
   /** Nothing merged yet: the deliveries are tried as one call (again, after the store was unavailable). */
@@ -113,8 +115,8 @@ export interface BatchSteps {
  */
 export async function mergeBatch(batch: Batch, steps: BatchSteps): Promise<void> {
   let cause: unknown;
-  const sent = batch.takeSent();
-  if (batch.whole && (batch.deliveries.length > 1 || sent !== undefined)) {
+  const sent = batch.takeSent(); // only a batch of two deliveries or more is sent early
+  if (batch.whole && batch.deliveries.length > 1) {
     try {
       await steps.merge(batch.deliveries, sent);
       batch.left = [];

@@ -149,9 +149,15 @@ export class Tracker {
     };
     this.push(async () => {
       batch.start();
+      batch.retrying = false;
       const merged = mergeBatch(batch, this.steps); // its store call made, before the next batch's
       if (batch.next !== undefined) this.sendEarly(batch.next, batch);
-      await merged;
+      try {
+        await merged;
+      } catch (error) {
+        batch.retrying = true; // until its next attempt starts (the queue waits before it), nothing is sent past it
+        throw error;
+      }
     }, attempts).then(
       () => settle(false),
       (error: unknown) => settle(true, error),
@@ -198,10 +204,17 @@ export class Tracker {
    * Make `batch`'s store call now, before its turn, when the batch queued just before it has started (its call is
    * in the store) and the store pipelines (calls made before earlier ones answered take effect in call order): the
    * store works on it while the first answer is read and emitted. Its turn then awaits that call (its retries make
-   * their own). After a failed call a later batch may be merged before its retry: the merge converges in any order.
+   * their own). Not while the batch ahead waits to retry, and only for two deliveries or more (one alone, refused,
+   * is split by channel at once). After a call that failed without running, a later batch may be merged before its
+   * retry: the merge converges in any order.
    */
   private sendEarly(batch: Batch, ahead: Batch): void {
-    if (ahead.started && !batch.started && !this.closed) batch.sentEarly((deliveries) => this.merger.send(deliveries));
+    if (!ahead.started || ahead.retrying || batch.started || batch.deliveries.length < 2 || this.closed) return;
+    try {
+      batch.sentEarly((deliveries) => this.merger.send(deliveries));
+    } catch (error) {
+      this.port.report(toError(error)); // not sent: the batch's turn makes its call
+    }
   }
 
   /** Queue a job; nothing joins the batch queued before it. */

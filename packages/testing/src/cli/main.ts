@@ -17,9 +17,10 @@ try {
     signal: controller.signal,
   });
 } catch (error) {
-  // One of the packages' own errors (it has a code: a store that cannot answer, ...) says what to do in its message;
-  // anything else is a bug, printed with its stack.
-  const coded = error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
-  process.stderr.write(`presence-webhooks: ${coded ? error.message : ((error as Error).stack ?? String(error))}\n`);
+  // One of the packages' own errors (its code in lower snake case: store_unavailable, ...) says what to do in its
+  // message; anything else (Node's ERR_… and E… codes included) may be a bug, printed with its stack.
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  const own = error instanceof Error && typeof code === 'string' && /^[a-z][a-z_]*$/.test(code);
+  process.stderr.write(`presence-webhooks: ${own ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
   process.exitCode = 1;
 }

@@ -12,7 +12,7 @@ describe('the report hints', () => {
   it('a 429 says the address is throttled after wrong secrets, and what to do', () => {
     expect(hints(report('pubnub', { '200': 3, '429': 68 }))).toEqual([
       expect.stringMatching(
-        /^the receiver answered 429: after 20 wrong secrets from one address .* wait a minute, or restart the receiver$/,
+        /^the receiver answered 429: after 20 wrong shared secrets .* wait a minute, or restart the receiver\. A proxy in front of it may answer 429 too$/,
       ),
     ]);
   });

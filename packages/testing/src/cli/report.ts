@@ -34,7 +34,7 @@ export function hints(report: Pick<SimulationReport, 'statuses' | 'provider' | '
   if ((s['401'] ?? 0) > 0) out.push(UNAUTHORIZED_HINTS[report.provider]);
   if ((s['429'] ?? 0) > 0)
     out.push(
-      'the receiver answered 429: after 20 wrong secrets from one address it refuses that address until a minute from the first has passed (an earlier run with a wrong secret does that); wait a minute, or restart the receiver',
+      'the receiver answered 429: after 20 wrong shared secrets (PubNub, or an Ably secret) from one address it refuses that address until a minute from the first has passed (an earlier run with a wrong secret does that); wait a minute, or restart the receiver. A proxy in front of it may answer 429 too',
     );
   if ((s['404'] ?? 0) > 0 || (s['405'] ?? 0) > 0)
     out.push('the receiver answered 404/405: is --url the path the webhook middleware is mounted on?');
