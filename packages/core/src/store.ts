@@ -175,12 +175,6 @@ export interface PresenceStore {
    * emits a delivery without a queue job when nothing is queued. It throws only before changing anything.
    */
   applySync?(events: readonly PresenceEvent[], options?: ApplyOptions): Change[];
-  /**
-   * Optional: true when `apply` calls made before earlier ones answered take effect in the order they were made,
-   * on every channel they share (one connection that answers in order, as RedisStore's). The receiver then makes a
-   * batch's call while the one before it is still in the store, instead of after its answer.
-   */
-  readonly pipelines?: boolean;
   /** The present members of a channel, sorted by clientId then connectionId. */
   members(channel: string): Promise<Member[]>;
   /** The channels that have at least one present member, sorted. */

@@ -292,11 +292,6 @@ export class RedisStore implements PresenceStore {
   readonly shards: number;
   /** The change feed, when the store was made with `feed`. */
   readonly feed?: RedisFeed;
-  /**
-   * Calls may overlap (see apply): the receiver makes a batch's call while the one before it is in Redis. Not on a
-   * Cluster with several shards, whose user levels take a second step after each call's answer (user-outbox.ts).
-   */
-  readonly pipelines: boolean;
   /** Per connection of this store's own, the last error it reported since it was last ready (a refused connect, ...). */
   private readonly connectErrors = new WeakMap<object, string>();
   /** The user levels' two steps on a Redis Cluster with several shards (a user spans channels in several slots): user-outbox.ts. */
@@ -417,8 +412,7 @@ export class RedisStore implements PresenceStore {
         shards: this.shards,
         guard: (call) => this.guard(call),
       });
-    this.pipelines = !(this.client.isCluster && this.shards > 1);
-    if (!this.pipelines)
+    if (this.client.isCluster && this.shards > 1)
       this.outbox = new UserOutbox({
         scripts: this.scripts,
         prefix: this.prefix,

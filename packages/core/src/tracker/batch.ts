@@ -3,7 +3,6 @@ import { isMemberChange } from '../events.js';
 import { PartialApplyError } from '../store.js';
 import type { Delivery } from './delivery.js';
 import { byChannel, mergeEach, storeUnavailable } from './delivery.js';
-import type { SentCall } from './delivery-merger.js';
 
 /** Presence events one batch gives the store in one call at most (a Redis script of about 10-20 ms). */
 export const BATCH_EVENTS = 1024;
@@ -26,15 +25,7 @@ export class Batch {
   readonly deliveries: Delivery[] = [];
   private readonly outcomes: { resolve(): void; reject(error: unknown): void }[] = [];
   private events = 0;
-  /** Its turn came: its job runs (its first store call is made) or ran. */
-  started = false;
-  /** Its store call, made before its turn while the batch before it was in the store (see Tracker.sendEarly): its first try. */
-  private sent: SentCall | undefined;
-  private closed = false;
-  /** The batch queued right after this one (nothing between them), while a pipelining store is used. */
-  next: Batch | undefined;
-  /** An attempt failed and the queue waits before the next one. */
-  retrying = false;
+  private started = false;
   /** Per delivery, what is left to merge: the delivery, or after a store failure the channels that failed. */
   left: Delivery[][] = [];
   /** Nothing merged yet: the deliveries are tried as one call (again, after the store was unavailable). */
@@ -46,7 +37,6 @@ export class Batch {
   takes(delivery: Delivery, attempts: number | undefined): boolean {
     return (
       !this.started &&
-      !this.closed &&
       attempts === this.attempts &&
       this.deliveries.length < BATCH_DELIVERIES &&
       this.events + delivery.presence.length <= BATCH_EVENTS
@@ -58,20 +48,6 @@ export class Batch {
     this.deliveries.push(delivery);
     this.events += delivery.presence.length;
     return new Promise<void>((resolve, reject) => this.outcomes.push({ resolve, reject }));
-  }
-
-  /** Its deliveries' store call was made before its turn (`send`): nothing joins any more. */
-  sentEarly(send: (deliveries: readonly Delivery[]) => SentCall): void {
-    if (this.closed || this.started) return;
-    this.closed = true;
-    this.sent = send(this.deliveries);
-  }
-
-  /** The call made before its turn, once (a retry makes its own). */
-  takeSent(): SentCall | undefined {
-    const sent = this.sent;
-    this.sent = undefined;
-    return sent;
   }
 
   /** Its turn came: nothing joins any more. */
@@ -101,8 +77,7 @@ export class Batch {
 
 /** How a batch is merged: deliveries (all of the batch, or one, or part of one) in one store call. */
 export interface BatchSteps {
-  /** `sent`: the call already made for these deliveries (see Batch.sentEarly). */
-  merge(deliveries: readonly Delivery[], sent?: SentCall): Promise<void>;
+  merge(deliveries: readonly Delivery[]): Promise<void>;
   /** A call failed and what it held was then merged in smaller calls: nothing lost, but told. */
   recovered(cause: unknown): void;
 }
@@ -115,10 +90,9 @@ export interface BatchSteps {
  */
 export async function mergeBatch(batch: Batch, steps: BatchSteps): Promise<void> {
   let cause: unknown;
-  const sent = batch.takeSent(); // only a batch of two deliveries or more is sent early
   if (batch.whole && batch.deliveries.length > 1) {
     try {
-      await steps.merge(batch.deliveries, sent);
+      await steps.merge(batch.deliveries);
       batch.left = [];
       return;
     } catch (error) {

@@ -33,13 +33,6 @@ export function planDelivery(delivery: Normalised, feed: boolean, now: number, m
   return { local, options, now, apply: delivery.presence.length > 0 || notices.length > 0 };
 }
 
-/** A store call made before its deliveries' turn (a store that pipelines, see `PresenceStore.pipelines`). */
-export interface SentCall {
-  plan: DeliveryPlan;
-  /** The store's answer; a rejection is handled by whoever awaits it. */
-  changes: Promise<Change[]>;
-}
-
 /**
  * How deliveries are merged (the tracker decides when, in its queue or at once): planned, given to the store
  * in one call, then counted delivery by delivery and emitted in the order the store committed them.
@@ -59,15 +52,15 @@ export class DeliveryMerger {
    * store taking a call channel by channel decides one user's levels across channels in that order: regrouped
    * by delivery, her last user-level event could contradict the store), then the other events (a batch's
    * deliveries have none), and acknowledge them. When the store committed only some channels
-   * (PartialApplyError), what they changed and their events are emitted before it rethrows. `sent`: the call
-   * made before their turn (see `send`), else it is made now.
+   * (PartialApplyError), what they changed and their events are emitted before it rethrows.
    */
-  async merge(deliveries: readonly Delivery[], sent: SentCall = this.send(deliveries)): Promise<void> {
-    const { plan } = sent;
+  async merge(deliveries: readonly Delivery[]): Promise<void> {
+    const whole = deliveries.length === 1 ? (deliveries[0] as Delivery) : joined(deliveries);
+    const plan = this.plan(whole);
     let changes: Change[] = [];
     if (plan.apply) {
       try {
-        changes = await sent.changes;
+        changes = await this.calls.apply(whole.presence, plan.options, plan.now);
       } catch (error) {
         if (error instanceof PartialApplyError) {
           const failed = new Set(error.channels);
@@ -86,20 +79,6 @@ export class DeliveryMerger {
     }
     this.count(deliveries, changes);
     await this.emission.emit(changes, plan.local);
-  }
-
-  /** Give the deliveries to the store in one call now (`merge` awaits its answer, counts and emits). */
-  send(deliveries: readonly Delivery[]): SentCall {
-    const whole = deliveries.length === 1 ? (deliveries[0] as Delivery) : joined(deliveries);
-    const plan = this.plan(whole);
-    let changes: Promise<Change[]>;
-    try {
-      changes = plan.apply ? this.calls.apply(whole.presence, plan.options, plan.now) : Promise.resolve([]);
-    } catch (error) {
-      changes = Promise.reject(error);
-    }
-    changes.catch(() => undefined); // awaited by merge, maybe later: not an unhandled rejection meanwhile
-    return { plan, changes };
   }
 
   /**

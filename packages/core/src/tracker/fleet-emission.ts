@@ -22,8 +22,7 @@ export interface FleetPort {
  * - 'once': the instance that applied a change emits it at once and acknowledges it; every instance claims,
  *   now and then, changes nobody acknowledged for `claimAfterMs` (a lost reply, an instance that died between
  *   the commit and the emission) and emits them: each change is emitted by one instance (twice only if its
- *   handlers outlast claimAfterMs, or an acknowledgement failed, or, with a store that pipelines, a batch committed
- *   early waits longer than claimAfterMs for the batch ahead of it: its retries and handlers).
+ *   handlers outlast claimAfterMs, or an acknowledgement failed).
  * - 'everywhere': every instance emits every change from the feed, its own included, in feed order (each
  *   channel's changes in commit order), from the moment it started.
  * A snapshot's restatements that change nothing visible (visibleChanges) are never emitted.

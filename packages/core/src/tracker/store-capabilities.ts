@@ -8,8 +8,6 @@ export interface StoreCapabilities {
   usersOn: boolean;
   /** The store merges synchronously (`applySync`, defined beside its `apply`: a subclass that overrides only `apply` does not count). */
   synchronous: boolean;
-  /** The store pipelines (`PresenceStore.pipelines`): a batch's call may be made while the one before it is in the store. */
-  pipelines: boolean;
   /**
    * A store in this process with emit 'once': the receiver emits what it applies before anything could claim it,
    * so the store writes those changes acknowledged (`ApplyOptions.emitted`) and nothing is acknowledged after.
@@ -35,13 +33,7 @@ export function storeCapabilities(store: PresenceStore, options: ResolvedTracker
       `presence-webhooks: users.graceMs must be shorter than the store's tombstone horizon (${horizonMs} ms): a level pending longer than the store keeps a channel's state would be lost`,
     );
   const synchronous = typeof store.applySync === 'function' && definedBy(store, 'apply') === definedBy(store, 'applySync');
-  return {
-    usersOn,
-    synchronous,
-    pipelines: !synchronous && store.pipelines === true,
-    emitsOwn: synchronous && options.emit === 'once',
-    horizonMs,
-  };
+  return { usersOn, synchronous, emitsOwn: synchronous && options.emit === 'once', horizonMs };
 }
 
 /** The object of `value`'s prototype chain that defines `name` itself. */

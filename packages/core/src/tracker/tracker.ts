@@ -1,4 +1,3 @@
-import { setImmediate } from 'node:timers';
 import { DeliveryQueue } from '../delivery-queue.js';
 import { toError } from '../errors.js';
 import type { Member, ProviderName } from '../events.js';
@@ -46,7 +45,7 @@ export class Tracker {
   /** Deliveries waiting in batches besides the first of each (counted in `depth`). */
   private joined = 0;
   private readonly steps: BatchSteps = {
-    merge: (deliveries, sent) => this.merger.merge(deliveries, sent),
+    merge: (deliveries) => this.merger.merge(deliveries),
     recovered: (cause) => this.port.report(recoveredError(cause)),
   };
 
@@ -128,13 +127,6 @@ export class Tracker {
     }
     const batch = new Batch(attempts);
     const done = batch.add(delivery);
-    // A store that pipelines: the deliveries that join this batch in this turn of the event loop go to the store
-    // while the batch before it is there (it started), rather than after its answer, its emission and the queue's hop.
-    const ahead = shares && this.can.pipelines ? open : undefined;
-    if (ahead !== undefined) {
-      ahead.next = batch;
-      setImmediate(() => this.sendEarly(batch, ahead));
-    }
     const settle = (failed: boolean, error?: unknown) => {
       this.joined -= batch.deliveries.length - 1;
       batch.settle(failed, error, (lost, left) => {
@@ -149,15 +141,7 @@ export class Tracker {
     };
     this.push(async () => {
       batch.start();
-      batch.retrying = false;
-      const merged = mergeBatch(batch, this.steps); // its store call made, before the next batch's
-      if (batch.next !== undefined) this.sendEarly(batch.next, batch);
-      try {
-        await merged;
-      } catch (error) {
-        batch.retrying = true; // until its next attempt starts (the queue waits before it), nothing is sent past it
-        throw error;
-      }
+      await mergeBatch(batch, this.steps);
     }, attempts).then(
       () => settle(false),
       (error: unknown) => settle(true, error),
@@ -198,23 +182,6 @@ export class Tracker {
       this.port.counter.changed(changes);
       await this.emission.emit(changes, []);
     }, 1).catch(() => undefined); // reported by the queue; the next tick tries again
-  }
-
-  /**
-   * Make `batch`'s store call now, before its turn, when the batch queued just before it has started (its call is
-   * in the store) and the store pipelines (calls made before earlier ones answered take effect in call order): the
-   * store works on it while the first answer is read and emitted. Its turn then awaits that call (its retries make
-   * their own). Not while the batch ahead waits to retry, and only for two deliveries or more (one alone, refused,
-   * is split by channel at once). After a call that failed without running, a later batch may be merged before its
-   * retry: the merge converges in any order.
-   */
-  private sendEarly(batch: Batch, ahead: Batch): void {
-    if (!ahead.started || ahead.retrying || batch.started || batch.deliveries.length < 2 || this.closed) return;
-    try {
-      batch.sentEarly((deliveries) => this.merger.send(deliveries));
-    } catch (error) {
-      this.port.report(toError(error)); // not sent: the batch's turn makes its call
-    }
   }
 
   /** Queue a job; nothing joins the batch queued before it. */
