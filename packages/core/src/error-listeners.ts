@@ -1,7 +1,5 @@
 import { StoreError, toError } from './errors.js';
-
-/** With no onError handler, one line per error code per this many ms reaches console.error. */
-const DEFAULT_LOG_INTERVAL_MS = 60_000;
+import { LogThrottle } from './log-throttle.js';
 
 /**
  * The receiver's onError handlers: an error reported goes to each of them. When there is none, to console.error,
@@ -10,8 +8,8 @@ const DEFAULT_LOG_INTERVAL_MS = 60_000;
  */
 export class ErrorListeners {
   private readonly handlers = new Set<(error: Error) => void>();
-  /** When each code was last logged by default, and how many of it were left out since. */
-  private readonly logged = new Map<string, { at: number; left: number }>();
+  /** The default log's lines, one per error code a minute. */
+  private readonly logged = new LogThrottle();
 
   get size(): number {
     return this.handlers.size;
@@ -42,18 +40,13 @@ export class ErrorListeners {
   private logByDefault(error: Error): void {
     const given = (error as { code?: unknown }).code;
     const code = typeof given === 'string' ? given : 'error';
-    const now = Date.now();
-    const last = this.logged.get(code);
     const givenUp = error instanceof StoreError && error.details.attempt >= error.details.attempts;
-    if (!givenUp && last !== undefined && now - last.at < DEFAULT_LOG_INTERVAL_MS) {
-      last.left++;
-      return;
-    }
-    const left = last !== undefined && last.left > 0 ? ` (${last.left} more ${code} since the last line)` : '';
-    this.logged.set(code, givenUp && last !== undefined ? { at: last.at, left: 0 } : { at: now, left: 0 });
+    const left = this.logged.take(code, givenUp);
+    if (left === undefined) return;
+    const more = left > 0 ? ` (${left} more ${code} since the last line)` : '';
     console.error(
       'presence-webhooks:',
-      `${error.message}${left} [further ${code} errors are not logged for 60 s; pass onError to see each]`,
+      `${error.message}${more} [further ${code} errors are not logged for 60 s; pass onError to see each]`,
     );
   }
 }

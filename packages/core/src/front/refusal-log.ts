@@ -1,16 +1,11 @@
+import { LogThrottle } from '../log-throttle.js';
 import type { RejectInfo } from '../options/receiver-options.js';
-
-/** The default onReject logs one warning per code per this many ms, so a flood of forged requests cannot flood the log. */
-const REJECT_LOG_INTERVAL_MS = 60_000;
 
 /** The default onReject: one warning per code per minute, never the body nor a secret. */
 export function rateLimitedWarning(logger: { warn(message: string): void }): (info: RejectInfo) => void {
-  const last = new Map<string, number>();
+  const throttle = new LogThrottle(); // a flood of forged requests cannot flood the log
   return (info) => {
-    const now = Date.now();
-    const at = last.get(info.code);
-    if (at !== undefined && now - at < REJECT_LOG_INTERVAL_MS) return;
-    last.set(info.code, now);
+    if (throttle.take(info.code) === undefined) return;
     const about = [
       info.provider,
       info.keyName === undefined ? undefined : `key ${info.keyName}`,
