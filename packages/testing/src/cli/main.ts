@@ -19,8 +19,8 @@ try {
 } catch (error) {
   // One of the packages' own errors (its code in lower snake case: store_unavailable, ...) says what to do in its
   // message; anything else (Node's ERR_… and E… codes included) may be a bug, printed with its stack.
-  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  const code = (error as { code?: unknown } | undefined)?.code;
   const own = error instanceof Error && typeof code === 'string' && /^[a-z][a-z_]*$/.test(code);
-  process.stderr.write(`presence-webhooks: ${own ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
+  process.stderr.write(`presence-webhooks: ${own ? error.message : ((error as Error).stack ?? String(error))}\n`);
   process.exitCode = 1;
 }
